@@ -1,0 +1,1 @@
+"""Kotowari's channels: the Telegram bot, the terminal shell and the command line."""

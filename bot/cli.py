@@ -1,0 +1,82 @@
+"""``kotowari`` — the command line: ``shell``, ``run`` (the Telegram bot), ``diagram``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import SettingsError, load_settings
+from bot.logs import configure_logging
+
+log = logging.getLogger("kotowari")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kotowari",
+        description="Kotowari (断り): a coach for refusing unwanted sales calls in Japan.",
+    )
+    parser.add_argument(
+        "--env-file", default=".env", help="settings file to read (default: ./.env, if present)"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    shell = sub.add_parser("shell", help="talk to the coach in this terminal (no token needed)")
+    shell.add_argument("--db", help="SQLite file (default: $KOTOWARI_DB or the data folder)")
+    shell.add_argument("--user", type=int, default=1, help="user id to act as (default: 1)")
+    shell.add_argument("--lang", choices=["ja", "en"], help="language for a new user")
+    run = sub.add_parser("run", help="start the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
+    run.add_argument("--db", help="SQLite file (default: $KOTOWARI_DB or the data folder)")
+    diagram = sub.add_parser("diagram", help="print the case machine as a Mermaid diagram")
+    diagram.add_argument("--write", metavar="PATH", help="write it to PATH instead")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(args.env_file)
+    except SettingsError as error:
+        print(f"kotowari: {error}", file=sys.stderr)
+        return 2
+    if args.command == "diagram":
+        from flows.diagram import mermaid
+
+        text = mermaid()
+        if args.write:
+            Path(args.write).write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+        return 0
+    db_path = Path(args.db).expanduser() if args.db else settings.db_path
+    if args.command == "shell":
+        configure_logging("WARNING")
+        return _shell(db_path, args.user, args.lang)
+    configure_logging(settings.log_level, secrets=[settings.telegram_token])
+    from bot.telegram_app import run_bot
+
+    return run_bot(settings, db_path)
+
+
+def _shell(db_path: Path, user_id: int, lang: str | None) -> int:
+    from bot.shell import Shell, interactive_lines
+    from flows.engine import Engine
+    from flows.store import Store, open_database
+
+    db = open_database(db_path)
+    try:
+        engine = Engine(Store(db))
+        interactive = sys.stdin.isatty()
+        shell = Shell(engine, user_id=user_id, lang_hint=lang, echo=not interactive)
+        if interactive:
+            shell.print(f"Kotowari shell — /help, !help, !quit.  (database: {db_path})")
+            return shell.run(interactive_lines())
+        return shell.run(sys.stdin)
+    finally:
+        db.close()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

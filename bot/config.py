@@ -1,0 +1,75 @@
+"""Settings: one frozen dataclass built from an environment mapping.
+
+``load_settings()`` merges a ``.env`` file (if any) under the real environment, once, at
+start-up. Nothing reads the environment at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+
+
+def default_db_path(env: Mapping[str, str]) -> Path:
+    """``$XDG_DATA_HOME/kotowari/kotowari.db``, i.e. ``~/.local/share/kotowari/kotowari.db``."""
+    data_home = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "kotowari" / "kotowari.db"
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path
+    telegram_token: str | None = None
+    api_base_url: str = DEFAULT_API_BASE_URL
+    webhook_url: str | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+    webhook_secret: str | None = None
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        def get(name: str) -> str | None:
+            value = env.get(name, "").strip()
+            return value or None
+
+        port_text = get("WEBHOOK_PORT") or "8443"
+        try:
+            port = int(port_text)
+        except ValueError:
+            raise SettingsError(f"WEBHOOK_PORT must be a number, not {port_text!r}") from None
+        if not 0 < port < 65536:
+            raise SettingsError(f"WEBHOOK_PORT must be between 1 and 65535, not {port}")
+        return cls(
+            db_path=Path(get("KOTOWARI_DB") or default_db_path(env)).expanduser(),
+            telegram_token=get("TELEGRAM_BOT_TOKEN"),
+            api_base_url=get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL,
+            webhook_url=get("WEBHOOK_URL"),
+            webhook_listen=get("WEBHOOK_LISTEN") or "127.0.0.1",
+            webhook_port=port,
+            webhook_secret=get("WEBHOOK_SECRET"),
+            log_level=(get("KOTOWARI_LOG_LEVEL") or "INFO").upper(),
+        )
+
+
+def load_settings(
+    env_file: str | Path = ".env", environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Settings from the process environment over the values in ``env_file``."""
+    merged: dict[str, str] = (
+        {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+        if Path(env_file).is_file()
+        else {}
+    )
+    merged.update(os.environ if environ is None else environ)
+    return Settings.from_env(merged)

@@ -1,0 +1,124 @@
+"""The terminal channel: the same engine, options printed as numbered lines.
+
+Reads one line at a time (interactive or piped). A number picks the option with that
+number from the last message; anything else goes to the engine as typed text. Lines
+starting with ``!`` are shell meta-commands and never reach the engine.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import TextIO
+
+from flows.engine import Engine
+from flows.port import Inbound, Option, Reply
+
+META_HELP = """shell commands:
+  !user N   act as user N (each user has their own cases and language)
+  !state    show the current user, case and step
+  !help     this text
+  !quit     leave (end of input does the same)"""
+
+
+def render(reply: Reply) -> list[str]:
+    """A reply as terminal lines; options numbered from 1 (Rasa's button_to_string)."""
+    lines: list[str] = []
+    if reply.text:
+        lines.extend(reply.text.splitlines())
+    if reply.say:
+        lines.append(f"  🗣 「{reply.say}」")
+    if reply.note:
+        lines.extend(f"  ※ {line}" for line in reply.note.splitlines())
+    main = [(i, o) for i, o in enumerate(reply.options, 1) if not o.secondary]
+    nav = [(i, o) for i, o in enumerate(reply.options, 1) if o.secondary]
+    lines.extend(f"  {i}) {option.label}" for i, option in main)
+    if nav:
+        lines.append("  " + "   ".join(f"{i}) {option.label}" for i, option in nav))
+    return lines
+
+
+class Shell:
+    def __init__(
+        self,
+        engine: Engine,
+        out: TextIO = sys.stdout,
+        user_id: int = 1,
+        lang_hint: str | None = None,
+        echo: bool = False,
+    ) -> None:
+        self.engine = engine
+        self.out = out
+        self.user_id = user_id
+        self.lang_hint = lang_hint
+        self.echo = echo
+        self.options: tuple[Option, ...] = ()
+
+    def print(self, line: str = "") -> None:
+        self.out.write(line + "\n")
+        self.out.flush()
+
+    def run(self, lines: Iterable[str]) -> int:
+        for raw in lines:
+            line = raw.rstrip("\r\n")
+            if self.echo:
+                self.print(f"> {line}")
+            if not self.feed(line):
+                break
+        return 0
+
+    def feed(self, line: str) -> bool:
+        """Handle one input line; False means the user asked to quit."""
+        stripped = line.strip()
+        if stripped.startswith("!"):
+            return self.meta(stripped)
+        if not stripped:
+            return True
+        if stripped.isdigit() and 1 <= int(stripped) <= len(self.options):
+            inbound = Inbound(
+                self.user_id, choice=self.options[int(stripped) - 1].token, lang_hint=self.lang_hint
+            )
+        else:
+            inbound = Inbound(self.user_id, text=line, lang_hint=self.lang_hint)
+        response = self.engine.handle(inbound)
+        if response.notice:
+            self.print(f"({response.notice})")
+        for reply in response.replies:
+            for out_line in render(reply):
+                self.print(out_line)
+            if reply.options:
+                self.options = reply.options
+        if response.replies and not response.replies[-1].options:
+            self.options = ()
+        return True
+
+    def meta(self, command: str) -> bool:
+        name, _, arg = command[1:].partition(" ")
+        if name == "quit":
+            return False
+        if name == "user" and arg.strip().isdigit():
+            self.user_id = int(arg)
+            self.options = ()
+            self.print(f"(user {self.user_id})")
+        elif name == "state":
+            self.print(self.describe_state())
+        else:
+            self.print(META_HELP)
+        return True
+
+    def describe_state(self) -> str:
+        store = self.engine.store
+        user = store.user(self.user_id)
+        case = store.case(user["active_case_id"]) if user and user["active_case_id"] else None
+        if case is None:
+            return f"(user {self.user_id}: no case in progress)"
+        return f"(user {self.user_id}: case #{case['number']}, step {case['state']})"
+
+
+def interactive_lines(prompt: str = "> ") -> Iterable[str]:
+    while True:
+        try:
+            yield input(prompt)
+        except EOFError:
+            print()
+            return

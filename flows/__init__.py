@@ -1,0 +1,1 @@
+"""Kotowari's coaching core: the case machine, texts, storage and engine (no Telegram)."""

@@ -1,0 +1,522 @@
+"""The case machine: one unwanted call, from the refusal to the broker's answer.
+
+The flow is data (``STATES``, ``TRANSITIONS``, ``STEP_OPTIONS``) and one ``Machine`` is built
+from it at import. Per update the engine loads a case row, wraps it in a fresh ``CaseModel``,
+adds it to ``MACHINE`` at the stored state, fires one trigger and removes it again.
+
+Callbacks are pure: conditions are ``is_*``/``has_*``; ``before`` callbacks change the case
+dict in memory; ``show`` (run after every state change) appends the step's ``Reply``.
+The engine persists the result. Step content is data too (catalog keys per state), so one
+``show`` serves every state instead of nineteen near-identical ``on_enter_<state>`` methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from transitions import Machine
+
+from flows.normalize import format_phone
+from flows.port import Option, Reply
+from flows.texts import Texts
+
+CALL_STATES = ("refusing", "pushing", "asking_source", "pressing_source")
+AFTER_STATES = ("after_refusal", "after_source")
+# The fields of step 3, in the order they are asked. "licence" is asked for property only.
+FIELDS = ("broker", "company", "person", "phone", "product", "licence", "when")
+RECORDING_STATES = tuple(f"recording_{field}" for field in FIELDS)
+FINISHED_STATES = ("closed", "cancelled")
+
+STATES = [
+    "new",
+    *CALL_STATES,
+    *AFTER_STATES,
+    *RECORDING_STATES,
+    "confirming",
+    "choosing_fix",
+    "demanding",
+    "awaiting_call",
+    "following_up",
+    *FINISHED_STATES,
+]
+ACTIVE_STATES = [s for s in STATES if s not in ("new", *FINISHED_STATES)]
+# Once the broker has answered, the case is a record to keep: close it, don't cancel it.
+CANCELLABLE_STATES = [s for s in ACTIVE_STATES if s != "following_up"]
+TEXT_STATES = frozenset(RECORDING_STATES)
+
+
+def _field_transitions() -> list[dict[str, Any]]:
+    """Step 3: each field moves on by answer or skip, back to the previous field, or returns
+    to the summary when it was opened from "fix"."""
+    result: list[dict[str, Any]] = []
+    for index, field in enumerate(FIELDS):
+        state = f"recording_{field}"
+        ahead = "confirming" if field == "when" else f"recording_{FIELDS[index + 1]}"
+        for trigger in ("answer", "skip"):
+            result.append(
+                {
+                    "trigger": trigger,
+                    "source": state,
+                    "dest": "confirming",
+                    "conditions": "is_fixing",
+                    "before": "apply",
+                }
+            )
+            if field == "product":
+                result.append(
+                    {
+                        "trigger": trigger,
+                        "source": state,
+                        "dest": "recording_licence",
+                        "conditions": "is_property",
+                        "before": "apply",
+                    }
+                )
+                ahead = "recording_when"
+            result.append({"trigger": trigger, "source": state, "dest": ahead, "before": "apply"})
+        result.append(
+            {
+                "trigger": "back",
+                "source": state,
+                "dest": "confirming",
+                "conditions": "is_fixing",
+                "before": "apply",
+            }
+        )
+        result.append(
+            {
+                "trigger": f"fix_{field}",
+                "source": "choosing_fix",
+                "dest": state,
+                "before": "start_fixing",
+            }
+        )
+    # Shortcut answers given by button rather than typed.
+    for trigger in ("property", "other_product"):
+        result.append(
+            {
+                "trigger": trigger,
+                "source": "recording_product",
+                "dest": "confirming",
+                "conditions": "is_fixing",
+                "before": "pick_product",
+            }
+        )
+        result.append(
+            {
+                "trigger": trigger,
+                "source": "recording_product",
+                "dest": "recording_licence" if trigger == "property" else "recording_when",
+                "before": "pick_product",
+            }
+        )
+    result.append(
+        {"trigger": "now", "source": "recording_when", "dest": "confirming", "before": "pick_now"}
+    )
+    # Going back one field (the broker field goes back to the step that led to step 3).
+    result += [
+        {
+            "trigger": "back",
+            "source": "recording_broker",
+            "dest": "after_source",
+            "conditions": "is_after",
+        },
+        {"trigger": "back", "source": "recording_broker", "dest": "asking_source"},
+        {"trigger": "back", "source": "recording_company", "dest": "recording_broker"},
+        {"trigger": "back", "source": "recording_person", "dest": "recording_company"},
+        {"trigger": "back", "source": "recording_phone", "dest": "recording_person"},
+        {"trigger": "back", "source": "recording_product", "dest": "recording_phone"},
+        {"trigger": "back", "source": "recording_licence", "dest": "recording_product"},
+        {
+            "trigger": "back",
+            "source": "recording_when",
+            "dest": "recording_licence",
+            "conditions": "is_property",
+        },
+        {"trigger": "back", "source": "recording_when", "dest": "recording_product"},
+    ]
+    return result
+
+
+TRANSITIONS: list[dict[str, Any]] = [
+    {"trigger": "start_call", "source": "new", "dest": "refusing"},
+    {"trigger": "start_after", "source": "new", "dest": "after_refusal"},
+    # Step 1 — refuse.
+    {"trigger": "refused", "source": "refusing", "dest": "asking_source", "before": "mark_refused"},
+    {
+        "trigger": "pushing",
+        "source": ["refusing", "pushing"],
+        "dest": "pushing",
+        "before": ["mark_refused", "count_push"],
+    },
+    {"trigger": "backed_off", "source": "pushing", "dest": "asking_source"},
+    {"trigger": "skip", "source": ["refusing", "pushing"], "dest": "asking_source"},
+    {"trigger": "back", "source": "pushing", "dest": "refusing"},
+    # Step 2 — ask where they got my details.
+    {
+        "trigger": "named",
+        "source": ["asking_source", "pressing_source"],
+        "dest": "recording_broker",
+    },
+    {"trigger": "dodged", "source": "asking_source", "dest": "pressing_source"},
+    {
+        "trigger": "dodged",
+        "source": "pressing_source",
+        "dest": "recording_company",
+        "before": "mark_source_unknown",
+    },
+    {"trigger": "skip", "source": "asking_source", "dest": "recording_broker"},
+    {
+        "trigger": "skip",
+        "source": "pressing_source",
+        "dest": "recording_company",
+        "before": "mark_source_unknown",
+    },
+    {"trigger": "back", "source": "asking_source", "dest": "pushing", "conditions": "has_pushed"},
+    {"trigger": "back", "source": "asking_source", "dest": "refusing"},
+    {"trigger": "back", "source": "pressing_source", "dest": "asking_source"},
+    {
+        "trigger": "ended",
+        "source": list(CALL_STATES),
+        "dest": "recording_broker",
+        "before": "mark_ended",
+    },
+    # After the call: what happened, then record.
+    {
+        "trigger": "yes_refused",
+        "source": "after_refusal",
+        "dest": "after_source",
+        "before": "mark_refused",
+    },
+    {"trigger": "not_refused", "source": "after_refusal", "dest": "after_source"},
+    {"trigger": "skip", "source": "after_refusal", "dest": "after_source"},
+    {"trigger": "named", "source": "after_source", "dest": "recording_broker"},
+    {
+        "trigger": "dodged",
+        "source": "after_source",
+        "dest": "recording_company",
+        "before": "mark_source_unknown",
+    },
+    {"trigger": "skip", "source": "after_source", "dest": "recording_broker"},
+    {"trigger": "back", "source": "after_source", "dest": "after_refusal"},
+    # Step 3 — record, then confirm.
+    *_field_transitions(),
+    {"trigger": "back", "source": "confirming", "dest": "recording_when"},
+    {"trigger": "fix", "source": "confirming", "dest": "choosing_fix"},
+    {"trigger": "back", "source": "choosing_fix", "dest": "confirming"},
+    {
+        "trigger": "confirm",
+        "source": "confirming",
+        "dest": "demanding",
+        "conditions": ["has_identity", "has_broker"],
+        "before": "mark_confirmed",
+    },
+    {
+        "trigger": "confirm",
+        "source": "confirming",
+        "dest": "following_up",
+        "conditions": "has_identity",
+        "unless": "has_broker",
+        "before": ["mark_confirmed", "record_outcome"],
+    },
+    # Step 4 — demand deletion from the broker.
+    {
+        "trigger": "agreed",
+        "source": "demanding",
+        "dest": "following_up",
+        "before": "record_outcome",
+    },
+    {
+        "trigger": "declined",
+        "source": "demanding",
+        "dest": "following_up",
+        "before": "record_outcome",
+    },
+    {
+        "trigger": "unreachable",
+        "source": "demanding",
+        "dest": "awaiting_call",
+        "before": "record_outcome",
+    },
+    {
+        "trigger": "later",
+        "source": "demanding",
+        "dest": "awaiting_call",
+        "before": "record_outcome",
+    },
+    {"trigger": "skip", "source": "demanding", "dest": "awaiting_call", "before": "record_outcome"},
+    {"trigger": "back", "source": "demanding", "dest": "confirming"},
+    {"trigger": "resume", "source": "awaiting_call", "dest": "demanding"},
+    {
+        "trigger": "close",
+        "source": ["following_up", "awaiting_call"],
+        "dest": "closed",
+        "before": "mark_closed",
+    },
+    {"trigger": "reopen", "source": "closed", "dest": "following_up", "before": "mark_reopened"},
+    {
+        "trigger": "cancel",
+        "source": CANCELLABLE_STATES,
+        "dest": "cancelled",
+        "before": "mark_closed",
+    },
+]
+
+# The buttons each state offers, in order; navigation (back / skip / cancel) comes last and
+# is shown only where the machine has that transition.
+STEP_OPTIONS: dict[str, tuple[str, ...]] = {
+    "refusing": ("refused", "pushing", "ended"),
+    "pushing": ("backed_off", "pushing", "ended"),
+    "asking_source": ("named", "dodged", "ended"),
+    "pressing_source": ("named", "dodged", "ended"),
+    "after_refusal": ("yes_refused", "not_refused"),
+    "after_source": ("named", "dodged"),
+    "recording_product": ("property", "other_product"),
+    "recording_when": ("now",),
+    "confirming": ("confirm", "fix"),
+    "choosing_fix": tuple(f"fix_{field}" for field in FIELDS),
+    "demanding": ("agreed", "declined", "unreachable", "later"),
+    "awaiting_call": ("resume", "close"),
+    "following_up": ("close",),
+    "closed": ("reopen",),
+}
+NAVIGATION = ("back", "skip", "cancel")
+# What a typed "yes" or "no" means at a step, when it clearly means one option.
+YES_NO: dict[str, tuple[str, str]] = {
+    "after_refusal": ("yes_refused", "not_refused"),
+    "after_source": ("named", "dodged"),
+    "confirming": ("confirm", "fix"),
+    "demanding": ("agreed", "declined"),
+}
+OUTCOMES = ("agreed", "declined", "unreachable", "later", "no_source")
+
+
+class CaseModel:
+    """One case while one trigger runs: the row as a dict, plus the replies it produced."""
+
+    state: str
+    trigger: Callable[..., bool]
+
+    def __init__(self, case: dict[str, Any], texts: Texts, now: datetime, tz: ZoneInfo) -> None:
+        self.case = case
+        self.texts = texts
+        self.at = now
+        self.tz = tz
+        self.replies: list[Reply] = []
+        self.came_from: str | None = None
+
+    # -- conditions ---------------------------------------------------------------
+    def is_fixing(self, *_: Any, **__: Any) -> bool:
+        return bool(self.case.get("fixing"))
+
+    def is_property(self, changes: Mapping[str, Any] | None = None, **_: Any) -> bool:
+        # Conditions run before "apply", so look at the answer being given too.
+        kind = (changes or {}).get("product_kind", self.case.get("product_kind"))
+        return kind == "property"
+
+    def is_after(self, *_: Any, **__: Any) -> bool:
+        return self.case.get("mode") == "after"
+
+    def has_pushed(self, *_: Any, **__: Any) -> bool:
+        return bool(self.case.get("push_count"))
+
+    def has_broker(self, *_: Any, **__: Any) -> bool:
+        return bool(self.case.get("broker_name"))
+
+    def has_identity(self, *_: Any, **__: Any) -> bool:
+        return any(self.case.get(k) for k in ("company", "phone_raw", "broker_name"))
+
+    # -- changes to the case (in memory; the engine saves) ------------------------
+    def remember_source(self, *_: Any, **__: Any) -> None:
+        self.came_from = self.state
+
+    def mark_refused(self, *_: Any, **__: Any) -> None:
+        if not self.case.get("refused_at"):
+            # After the call the refusal happened at the call's time, not now.
+            self.case["refused_at"] = self.case.get("call_at") or self.at.isoformat()
+
+    def count_push(self, *_: Any, **__: Any) -> None:
+        self.case["push_count"] = int(self.case.get("push_count") or 0) + 1
+
+    def mark_source_unknown(self, *_: Any, **__: Any) -> None:
+        self.case["source_unknown"] = 1
+
+    def mark_ended(self, *_: Any, **__: Any) -> None:
+        self.case["ended_at"] = self.at.isoformat()
+
+    def apply(self, changes: Mapping[str, Any] | None = None, **_: Any) -> None:
+        if changes:
+            self.case.update(changes)
+            if "call_at" in changes:
+                self._date_refusal_by_call()
+        self.case["fixing"] = 0
+
+    def _date_refusal_by_call(self) -> None:
+        # Recorded after the call, the refusal happened at the call's time, not at the tap.
+        if self.is_after() and self.case.get("refused_at") and self.case.get("call_at"):
+            self.case["refused_at"] = self.case["call_at"]
+
+    def start_fixing(self, *_: Any, **__: Any) -> None:
+        self.case["fixing"] = 1
+
+    def pick_product(self, *_: Any, **__: Any) -> None:
+        kind = "property" if self.came_trigger == "property" else "other"
+        self.case["product"] = self.texts(f"product.{kind}")
+        self.case["product_kind"] = kind
+        self.case["fixing"] = 0
+
+    def pick_now(self, *_: Any, **__: Any) -> None:
+        self.case["call_at"] = self.case["opened_at"]
+        self._date_refusal_by_call()
+        self.case["fixing"] = 0
+
+    def mark_confirmed(self, *_: Any, **__: Any) -> None:
+        self.case["confirmed_at"] = self.at.isoformat()
+
+    def record_outcome(self, *_: Any, **__: Any) -> None:
+        trigger = "later" if self.came_trigger == "skip" else self.came_trigger
+        outcome = trigger if trigger in OUTCOMES else "no_source"
+        self.case["outcome"] = outcome
+        self.replies.append(Reply(text=self.texts(f"outcome.{outcome}")))
+
+    def mark_closed(self, *_: Any, **__: Any) -> None:
+        self.case["closed_at"] = self.at.isoformat()
+
+    def mark_reopened(self, *_: Any, **__: Any) -> None:
+        self.case["closed_at"] = None
+
+    # -- replies --------------------------------------------------------------------
+    came_trigger: str | None = None
+
+    def show(self, *_: Any, **__: Any) -> None:
+        """Append the current step's message (also used to show a step again)."""
+        self.replies.append(render_step(self))
+
+
+def _option(model: CaseModel, trigger: str, secondary: bool = False) -> Option:
+    case = model.case
+    label_trigger = trigger
+    if trigger == "skip" and model.state in TEXT_STATES and _current_value(model):
+        label_trigger = "keep"
+    return Option(
+        token=f"{case['number']}.{case['seq']}.{trigger}",
+        label=model.texts.option(model.state, label_trigger),
+        secondary=secondary,
+    )
+
+
+def options_for(model: CaseModel) -> tuple[Option, ...]:
+    available = set(MACHINE.get_triggers(model.state))
+    main = [t for t in STEP_OPTIONS.get(model.state, ()) if t in available]
+    if model.state == "choosing_fix" and not model.is_property():
+        main.remove("fix_licence")
+    nav = [t for t in NAVIGATION if t in available]
+    return tuple(_option(model, t) for t in main) + tuple(
+        _option(model, t, secondary=True) for t in nav
+    )
+
+
+def local_time(iso: str, tz: ZoneInfo) -> str:
+    return datetime.fromisoformat(iso).astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def _current_value(model: CaseModel, field: str | None = None) -> str | None:
+    field = field or model.state.removeprefix("recording_")
+    case = model.case
+    if field == "broker":
+        return case.get("broker_name")
+    if field == "phone":
+        return format_phone(case["phone_e164"]) if case.get("phone_e164") else case.get("phone_raw")
+    if field == "when":
+        return local_time(case["call_at"], model.tz) if case.get("call_at") else None
+    return case.get(field)
+
+
+def summary(model: CaseModel) -> str:
+    t = model.texts
+    lines = []
+    for field in FIELDS:
+        if field == "licence" and not model.is_property():
+            continue
+        lines.append(f"{t(f'field.{field}')}: {_current_value(model, field) or t('field.empty')}")
+    refused = model.case.get("refused_at")
+    refusal = t("refused_yes", date=local_time(refused, model.tz)) if refused else t("refused_no")
+    lines.append(f"{t('field.refused')}: {refusal}")
+    return "\n".join(lines)
+
+
+def render_step(model: CaseModel) -> Reply:
+    t = model.texts
+    state = model.state
+    case = model.case
+    options = options_for(model)
+    if state == "pushing" and int(case.get("push_count") or 0) >= 2:
+        return Reply(t("step.pushing_again.text"), t("step.pushing_again.say"), options=options)
+    if state in CALL_STATES:
+        return Reply(t(f"step.{state}.text"), t(f"step.{state}.say"), options=options)
+    if state in TEXT_STATES:
+        lines = []
+        if (
+            model.came_from not in TEXT_STATES
+            and not model.is_fixing()
+            and (model.came_from not in ("confirming", "choosing_fix"))
+        ):
+            lines.append(t("step.recording.intro"))
+        lines.append(t(f"step.{state}.text"))
+        value = _current_value(model)
+        if value:
+            lines.append(t("current_value", value=value))
+        return Reply("\n".join(lines), options=options)
+    if state == "confirming":
+        return Reply(t("step.confirming.text", summary=summary(model)), options=options)
+    if state == "demanding":
+        call_at = case.get("call_at") or case["opened_at"]
+        when = datetime.fromisoformat(call_at).astimezone(model.tz)
+        date = f"{when.month}月{when.day}日" if t.language == "ja" else when.strftime("%-d %B")
+        return Reply(
+            t("step.demanding.text", broker=case.get("broker_name") or ""),
+            t(
+                "step.demanding.say",
+                date=date,
+                company=case.get("company") or t("demand_company_unknown"),
+            ),
+            t("step.demanding.note"),
+            options=options,
+        )
+    return Reply(
+        t(f"step.{state}.text", number=case["number"], broker=case.get("broker_name") or ""),
+        options=options,
+    )
+
+
+MACHINE = Machine(
+    model=None,
+    states=STATES,
+    transitions=TRANSITIONS,
+    initial="new",
+    auto_transitions=False,
+    send_event=False,
+    prepare_event="remember_source",
+    after_state_change="show",
+)
+
+
+def fire(model: CaseModel, trigger: str, **kwargs: Any) -> bool:
+    """Run one trigger on a model already positioned at its stored state."""
+    model.came_trigger = trigger
+    return bool(model.trigger(trigger, **kwargs))
+
+
+def attach(model: CaseModel, state: str) -> None:
+    MACHINE.add_model(model, initial=state)
+
+
+def detach(model: CaseModel) -> None:
+    MACHINE.remove_model(model)
+
+
+def triggers_at(state: str) -> set[str]:
+    return set(MACHINE.get_triggers(state))

@@ -1,0 +1,192 @@
+"""Pure parsing and normalisation of what users type: names, phone numbers, dates."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+
+# Legal-form words that people write in many ways (株式会社, (株), ㈱, 有限会社, Co., Ltd. …).
+# They are dropped before comparing names so "㈱ABCリサーチ" and "ABCリサーチ株式会社" match.
+_LEGAL_FORMS = (
+    "株式会社",
+    "有限会社",
+    "合同会社",
+    "合資会社",
+    "合名会社",
+    "一般社団法人",
+    "一般財団法人",
+    "(株)",
+    "(有)",
+    "(同)",
+    "(資)",
+    "(名)",
+    "(社)",
+    "(財)",
+    "kabushikikaisha",
+    "kabushiki kaisha",
+    "co., ltd.",
+    "co.,ltd.",
+    "co. ltd.",
+    "co.ltd.",
+    "co., ltd",
+    "co.,ltd",
+    "co ltd",
+    "corporation",
+    "corp.",
+    "inc.",
+    "inc",
+    "k.k.",
+    "ltd.",
+    "ltd",
+    "llc",
+)
+_HIRAGANA_TO_KATAKANA = {code: code + 0x60 for code in range(0x3041, 0x3097)}
+# "ー" is a katakana long-vowel mark, part of a word, so it is not a separator.
+_SEPARATORS = re.compile(r"[\s・,.、。\-‐－―_/()（）「」『』]+")
+
+
+# Bidirectional embedding/override/isolate controls: they can make stored names display as
+# something else (e.g. a reversed phone number), so they are never kept.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def clean_text(raw: str) -> str:
+    """Drop control characters (NUL, bidi overrides) and fold whitespace runs to one space.
+
+    Text with no letter, digit or symbol at all (e.g. only combining marks) comes back empty.
+    """
+    kept = [
+        ch
+        for ch in raw
+        if ch not in _BIDI_CONTROLS and (unicodedata.category(ch) != "Cc" or ch in "\n\t")
+    ]
+    text = " ".join("".join(kept).split())
+    if not any(unicodedata.category(ch)[0] in "LNS" for ch in text):
+        return ""
+    return text
+
+
+def normalize_name(name: str) -> str:
+    """The key under which two spellings of one company compare equal.
+
+    NFKC folds full/half width and turns ㈱ into (株); hiragana is folded to katakana
+    (みらい = ミライ); legal forms are removed; the rest is case-folded with separators and
+    brackets dropped.
+    """
+    text = unicodedata.normalize("NFKC", name).casefold().translate(_HIRAGANA_TO_KATAKANA)
+    for form in sorted(_LEGAL_FORMS, key=len, reverse=True):
+        text = text.replace(form, " ")
+    return _SEPARATORS.sub("", text)
+
+
+@dataclass(frozen=True)
+class Phone:
+    raw: str
+    e164: str | None
+
+    @property
+    def valid(self) -> bool:
+        return self.e164 is not None
+
+
+def parse_phone(raw: str, region: str = "JP") -> Phone:
+    """Parse a phone number as typed; ``e164`` is None when it is not a possible number."""
+    text = clean_text(raw)
+    try:
+        number = phonenumbers.parse(unicodedata.normalize("NFKC", text), region)
+    except phonenumbers.NumberParseException:
+        return Phone(text, None)
+    if not phonenumbers.is_possible_number(number):
+        return Phone(text, None)
+    return Phone(text, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
+
+
+def format_phone(e164: str) -> str:
+    """A stored E.164 number in the form people in Japan read (090-1234-5678)."""
+    number = phonenumbers.parse(e164, None)
+    if number.country_code == 81:
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+_PROPERTY_WORDS = (
+    "マンション",
+    "不動産",
+    "アパート",
+    "物件",
+    "投資用",
+    "土地",
+    "ワンルーム",
+    "condo",
+    "apartment",
+    "property",
+    "real estate",
+    "flat",
+)
+
+
+def looks_like_property(product: str) -> bool:
+    """Whether a typed product is real estate (宅地建物取引業法 applies rather than 特商法)."""
+    text = unicodedata.normalize("NFKC", product).casefold()
+    return any(word in text for word in _PROPERTY_WORDS)
+
+
+_DATE_TIME = re.compile(
+    r"^(?:(?:(?P<y>\d{4})[-/年.])?(?P<mo>\d{1,2})[-/月.](?P<d>\d{1,2})日?)?"
+    r"\s*(?:(?P<h>\d{1,2})(?:[:時](?P<mi>\d{1,2})?分?)?)?$"
+)
+_RELATIVE_DAYS = {
+    "今日": 0,
+    "きょう": 0,
+    "today": 0,
+    "昨日": 1,
+    "きのう": 1,
+    "yesterday": 1,
+    "一昨日": 2,
+    "おととい": 2,
+}
+
+
+def parse_when(raw: str, now: datetime, tz: ZoneInfo) -> datetime | None:
+    """Parse a typed call time in the user's zone; returns aware UTC or None.
+
+    Accepts "14:30", "11/28 14:30", "2026-11-28 14:30", "11月28日14時30分", "昨日 15:00",
+    "yesterday 9:05". A time in the future is rejected: a call cannot have come later.
+    """
+    text = unicodedata.normalize("NFKC", clean_text(raw)).casefold().strip()
+    local_now = now.astimezone(tz)
+    day = local_now.date()
+    for word, back in _RELATIVE_DAYS.items():
+        if text.startswith(word):
+            day = day - timedelta(days=back)
+            text = text[len(word) :].strip()
+            break
+    match = _DATE_TIME.match(text)
+    if not match or not text:
+        return None
+    parts = match.groupdict()
+    if parts["h"] is None and parts["mo"] is None:
+        return None
+    try:
+        year = int(parts["y"]) if parts["y"] else day.year
+        month = int(parts["mo"]) if parts["mo"] else day.month
+        dom = int(parts["d"]) if parts["d"] else day.day
+        hour = int(parts["h"]) if parts["h"] else 0
+        minute = int(parts["mi"]) if parts["mi"] else 0
+        moment = datetime(year, month, dom, hour, minute, tzinfo=tz)
+    except ValueError:
+        return None
+    if parts["mo"] and not parts["y"] and moment > local_now:
+        # "12/30" typed in January means last December.
+        try:
+            moment = moment.replace(year=year - 1)
+        except ValueError:
+            return None
+    if moment > local_now + timedelta(minutes=1):
+        return None
+    return moment.astimezone(ZoneInfo("UTC"))

@@ -1,0 +1,66 @@
+"""The engine's port: plain, frozen data in and out.
+
+Channels (the Telegram adapter, the terminal shell) translate their own events into an
+``Inbound`` and render the ``Reply`` objects they get back. Nothing here knows about Telegram.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Option:
+    """A button: ``token`` goes back to the engine unchanged when it is chosen."""
+
+    token: str
+    label: str
+    # Navigation (back / skip / cancel): channels may show these smaller or on one row.
+    secondary: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to the user.
+
+    Channels show, in order: ``text`` (the step's heading or question), ``say`` (the short
+    line to read aloud on the phone, made to stand out), ``note`` (background such as the
+    law behind the line), then the options.
+    """
+
+    text: str = ""
+    say: str | None = None
+    note: str | None = None
+    options: tuple[Option, ...] = ()
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One thing the user did.
+
+    Exactly one of ``text`` (typed text, including ``/commands``), ``choice`` (an option
+    token), ``contact_phone`` (a shared phone contact) or ``attachment`` (the kind of a
+    non-text message: ``"photo"``, ``"sticker"`` …) is normally set.
+    ``lang_hint`` is the channel's guess at the user's language, used on first contact only.
+    """
+
+    user_id: int
+    text: str | None = None
+    choice: str | None = None
+    contact_phone: str | None = None
+    attachment: str | None = None
+    lang_hint: str | None = None
+
+
+@dataclass(frozen=True)
+class Response:
+    """What the engine did with one ``Inbound``.
+
+    ``chosen`` is the label of the option that was accepted (channels use it to mark the
+    pressed button's message); ``notice`` is a short toast for a button that was not
+    accepted (stale or forged), in which case nothing changed and ``replies`` is empty.
+    """
+
+    replies: tuple[Reply, ...] = field(default_factory=tuple)
+    chosen: str | None = None
+    notice: str | None = None

@@ -1,0 +1,322 @@
+"""SQLite storage: the only module that knows table names.
+
+The schema is built by ``sqlite_utils.Migrations``: add ``m00N_…`` functions, never edit an
+applied one. The database file is created owner-only (0600) before SQLite opens it, and
+SQLite gives its -wal and -shm files the same mode.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database, Migrations
+
+from flows.normalize import normalize_name
+
+USERS = "users"
+CASES = "cases"
+EVENTS = "events"
+BROKERS = "brokers"
+TABLES = (USERS, CASES, EVENTS, BROKERS)
+DEFAULT_TIME_ZONE = "Asia/Tokyo"
+BUSY_TIMEOUT_MS = 5000
+
+migrations = Migrations("kotowari")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.table(USERS).create(
+        {
+            "id": int,
+            "language": str,
+            "time_zone": str,
+            "created_at": str,
+            "active_case_id": int,
+            "active": int,
+        },
+        pk="id",
+        not_null={"language", "time_zone", "created_at", "active"},
+        defaults={"active": 1, "time_zone": DEFAULT_TIME_ZONE},
+    )
+    db.table(BROKERS).create(
+        {
+            "id": int,
+            "user_id": int,
+            "name": str,
+            "name_norm": str,
+            "case_count": int,
+            "first_named_at": str,
+            "last_named_at": str,
+        },
+        pk="id",
+        not_null={"user_id", "name", "name_norm", "case_count"},
+        defaults={"case_count": 0},
+        foreign_keys=[("user_id", USERS, "id")],
+    )
+    db.table(CASES).create(
+        {
+            "id": int,
+            "user_id": int,
+            "number": int,
+            "state": str,
+            "mode": str,
+            "seq": int,
+            "opened_at": str,
+            "updated_at": str,
+            "call_at": str,
+            "ended_at": str,
+            "refused_at": str,
+            "push_count": int,
+            "source_unknown": int,
+            "broker_id": int,
+            "broker_name": str,
+            "company": str,
+            "company_norm": str,
+            "person": str,
+            "phone_raw": str,
+            "phone_e164": str,
+            "licence": str,
+            "product": str,
+            "product_kind": str,
+            "outcome": str,
+            "repeat_of": int,
+            "repeat_refused_at": str,
+            "fixing": int,
+            "confirmed_at": str,
+            "closed_at": str,
+        },
+        pk="id",
+        not_null={"user_id", "number", "state", "mode", "seq", "opened_at", "updated_at"},
+        defaults={"seq": 0, "push_count": 0, "source_unknown": 0, "fixing": 0},
+        foreign_keys=[("user_id", USERS, "id"), ("broker_id", BROKERS, "id")],
+    )
+    db.table(EVENTS).create(
+        {
+            "id": int,
+            "user_id": int,
+            "case_id": int,
+            "at": str,
+            "kind": str,
+            "trigger": str,
+            "state_from": str,
+            "state_to": str,
+            "detail": str,
+        },
+        pk="id",
+        not_null={"user_id", "case_id", "at", "kind"},
+        foreign_keys=[("user_id", USERS, "id"), ("case_id", CASES, "id")],
+    )
+    db.table(CASES).create_index(["user_id", "number"], unique=True)
+    db.table(CASES).create_index(["user_id", "company_norm"])
+    db.table(CASES).create_index(["user_id", "phone_e164"])
+    db.table(CASES).create_index(["broker_id"])
+    db.table(EVENTS).create_index(["case_id", "id"])
+    db.table(EVENTS).create_index(["user_id"])
+    db.table(BROKERS).create_index(["user_id", "name_norm"], unique=True)
+
+
+@migrations(transactional=False)
+def m002_wal_journal(db: Database) -> None:
+    # journal_mode is persistent in the file; it cannot change inside a transaction.
+    db.execute("PRAGMA journal_mode=WAL")
+
+
+def _create_private(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def open_database(path: str | Path) -> Database:
+    """Open (creating owner-only if needed) and migrate the database at ``path``."""
+    if str(path) == ":memory:":
+        conn = sqlite3.connect(":memory:", isolation_level=None)
+    else:
+        path = Path(path).expanduser()
+        _create_private(path)
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys=ON")
+    db = Database(conn)
+    migrations.apply(db)
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return db
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Store:
+    """Typed access to the tables for one database connection."""
+
+    def __init__(self, db: Database, clock: Callable[[], datetime] = utc_now) -> None:
+        self.db = db
+        self.clock = clock
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.db.atomic():
+            yield
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- users ------------------------------------------------------------------------
+    def user(self, user_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.table(USERS).rows_where("id = ?", [user_id]))
+        return rows[0] if rows else None
+
+    def create_user(self, user_id: int, language: str) -> dict[str, Any]:
+        row = {
+            "id": user_id,
+            "language": language,
+            "time_zone": DEFAULT_TIME_ZONE,
+            "created_at": self.clock().isoformat(),
+            "active_case_id": None,
+            "active": 1,
+        }
+        self.db.table(USERS).insert(row)
+        return row
+
+    def update_user(self, user_id: int, **values: Any) -> None:
+        self.db.table(USERS).update(user_id, values)
+
+    # -- cases ------------------------------------------------------------------------
+    def case(self, case_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.table(CASES).rows_where("id = ?", [case_id]))
+        return rows[0] if rows else None
+
+    def case_by_number(self, user_id: int, number: int) -> dict[str, Any] | None:
+        rows = list(
+            self.db.table(CASES).rows_where("user_id = ? and number = ?", [user_id, number])
+        )
+        return rows[0] if rows else None
+
+    def new_case(self, user_id: int, mode: str) -> dict[str, Any]:
+        row = self.db.execute(
+            f"select coalesce(max(number), 0) + 1 from {CASES} where user_id = ?", [user_id]
+        ).fetchone()
+        now = self.clock().isoformat()
+        case: dict[str, Any] = {
+            "user_id": user_id,
+            "number": row[0],
+            "state": "new",
+            "mode": mode,
+            "seq": 0,
+            "opened_at": now,
+            "updated_at": now,
+            "push_count": 0,
+            "source_unknown": 0,
+            "fixing": 0,
+        }
+        case["id"] = self.db.table(CASES).insert(case).last_pk
+        self.add_event(case, "opened", detail={"mode": mode})
+        return self.case(case["id"]) or case
+
+    def save_case(self, before: dict[str, Any], after: dict[str, Any]) -> None:
+        """Write the columns that changed; keep the broker table in step."""
+        if after.get("broker_name") != before.get("broker_name"):
+            after["broker_id"] = self._broker_for(after["user_id"], after.get("broker_name"))
+        changed = {k: v for k, v in after.items() if before.get(k) != v and k != "id"}
+        if not changed:
+            return
+        changed["updated_at"] = self.clock().isoformat()
+        self.db.table(CASES).update(after["id"], changed)
+        after["updated_at"] = changed["updated_at"]
+        if "broker_id" in changed:
+            for broker_id in (before.get("broker_id"), after.get("broker_id")):
+                if broker_id is not None:
+                    self._recount_broker(broker_id)
+
+    def _broker_for(self, user_id: int, name: str | None) -> int | None:
+        if not name:
+            return None
+        norm = normalize_name(name) or name
+        now = self.clock().isoformat()
+        rows = list(
+            self.db.table(BROKERS).rows_where("user_id = ? and name_norm = ?", [user_id, norm])
+        )
+        if rows:
+            self.db.table(BROKERS).update(rows[0]["id"], {"last_named_at": now})
+            return int(rows[0]["id"])
+        return int(
+            self.db.table(BROKERS)  # type: ignore[arg-type]
+            .insert(
+                {
+                    "user_id": user_id,
+                    "name": name,
+                    "name_norm": norm,
+                    "case_count": 0,
+                    "first_named_at": now,
+                    "last_named_at": now,
+                }
+            )
+            .last_pk
+        )
+
+    def _recount_broker(self, broker_id: int) -> None:
+        count = self.db.execute(
+            f"select count(*) from {CASES} where broker_id = ?", [broker_id]
+        ).fetchone()[0]
+        self.db.table(BROKERS).update(broker_id, {"case_count": count})
+
+    def earlier_refusal(self, case: dict[str, Any]) -> dict[str, Any] | None:
+        """The first earlier case of this user, refused, with the same company or number."""
+        company, phone = case.get("company_norm"), case.get("phone_e164")
+        if not company and not phone:
+            return None
+        rows = self.db.execute(
+            f"""select number, refused_at, company, phone_raw, phone_e164 from {CASES}
+            where user_id = ? and number < ? and refused_at is not null
+              and ((company_norm = ? and company_norm != '') or phone_e164 = ?)
+            order by refused_at limit 1""",
+            [case["user_id"], case["number"], company or None, phone or None],
+        ).fetchone()
+        if rows is None:
+            return None
+        keys = ("number", "refused_at", "company", "phone_raw", "phone_e164")
+        return dict(zip(keys, rows, strict=True))
+
+    def recent_cases(self, user_id: int, limit: int) -> list[dict[str, Any]]:
+        return list(
+            self.db.table(CASES).rows_where(
+                "user_id = ?", [user_id], order_by="number desc", limit=limit
+            )
+        )
+
+    # -- events -----------------------------------------------------------------------
+    def add_event(
+        self,
+        case: dict[str, Any],
+        kind: str,
+        *,
+        trigger: str | None = None,
+        state_from: str | None = None,
+        state_to: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        self.db.table(EVENTS).insert(
+            {
+                "user_id": case["user_id"],
+                "case_id": case["id"],
+                "at": self.clock().isoformat(),
+                "kind": kind,
+                "trigger": trigger,
+                "state_from": state_from,
+                "state_to": state_to,
+                "detail": json.dumps(detail, ensure_ascii=False) if detail else None,
+            }
+        )
+
+    def events(self, case_id: int) -> list[dict[str, Any]]:
+        return list(self.db.table(EVENTS).rows_where("case_id = ?", [case_id], order_by="id"))

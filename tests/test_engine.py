@@ -1,0 +1,493 @@
+"""Transcript tests of the coaching engine: (user says, bot says) through the shell channel."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from flows.engine import Engine
+from flows.port import Inbound, Reply
+from flows.store import CASES, EVENTS
+from flows.texts import EN, JA
+from tests.conftest import Conversation, FakeClock
+
+REFUSE_JA = JA["step.refusing.say"]
+ASK_JA = JA["step.asking_source.say"]
+
+
+def case_row(engine: Engine, number: int = 1, user_id: int = 1) -> dict:
+    row = engine.store.case_by_number(user_id, number)
+    assert row is not None
+    return row
+
+
+def kinds(engine: Engine, case_id: int) -> list[str]:
+    return [e["kind"] for e in engine.store.events(case_id)]
+
+
+def test_happy_path_through_the_four_steps(engine: Engine, talk) -> None:
+    chat: Conversation = talk()
+    chat.run(
+        [
+            ("/call", [REFUSE_JA, "1) 🙅 断った", "3) 📴 電話が切れた"]),
+            ("1", [ASK_JA, "個人情報保護法30条", "1) 📝 入手先を言った"]),
+            ("1", ["③ 記録します", "名簿業者（入手先）の名前は？"]),
+            ("ABCデータ株式会社", ["電話をかけてきた会社の名前は？"]),
+            ("株式会社みらい不動産", ["担当者の名前は？"]),
+            ("田中", ["かかってきた電話番号は？"]),
+            ("090-1234-5678", ["何の勧誘でしたか？", "1) 🏢 投資用マンション・不動産"]),
+            ("1", ["宅建業の免許番号は？"]),
+            ("東京都知事(5)第12345号", ["電話があった日時は？", "1) 🕒 いま（この電話）"]),
+            (
+                "1",
+                [
+                    "この内容で保存しますか？",
+                    "名簿業者: ABCデータ株式会社",
+                    "会社名: 株式会社みらい不動産",
+                    "担当者: 田中",
+                    "電話番号: 090-1234-5678",
+                    "勧誘の内容: 投資用マンション・不動産",
+                    "免許番号: 東京都知事(5)第12345号",
+                    "日時: 2026-11-27 14:00",
+                    "お断り: 済み（2026-11-27 14:00）",
+                ],
+            ),
+            (
+                "1",
+                [
+                    "④ 名簿業者「ABCデータ株式会社」に電話して",
+                    "11月27日に、株式会社みらい不動産から勧誘の電話がありました。",
+                    "私の個人データの第三者への提供を、停止してください。",
+                    "個人情報保護法27条2項",
+                    "オプトアウト届出書検索",
+                    "1) 🙆 応じた",
+                ],
+            ),
+            ("1", [JA["outcome.agreed"], "1) 📁 完了にする"]),
+        ]
+    )
+    row = case_row(engine)
+    assert row["state"] == "following_up"
+    assert row["outcome"] == "agreed"
+    assert row["phone_raw"] == "090-1234-5678"
+    assert row["phone_e164"] == "+819012345678"
+    assert row["company_norm"] == "ミライ不動産"
+    assert row["product_kind"] == "property"
+    assert row["refused_at"] == row["opened_at"] == "2026-11-27T05:00:00+00:00"
+    assert row["call_at"] == row["opened_at"]
+    broker = engine.store.db["brokers"].get(row["broker_id"])
+    assert (broker["name"], broker["name_norm"], broker["case_count"]) == (
+        "ABCデータ株式会社",
+        "abcデータ",
+        1,
+    )
+    steps = [
+        (e["trigger"], e["state_from"], e["state_to"])
+        for e in engine.store.events(row["id"])
+        if e["kind"] == "step"
+    ]
+    assert steps[0] == ("start_call", "new", "refusing")
+    assert steps[-1] == ("agreed", "demanding", "following_up")
+    answers = [
+        json.loads(e["detail"])["field"]
+        for e in engine.store.events(row["id"])
+        if e["kind"] == "answer"
+    ]
+    assert answers == ["broker", "company", "person", "phone", "licence"]
+
+
+def test_they_keep_pushing_twice(engine: Engine, talk) -> None:
+    chat = talk()
+    chat.run(
+        [
+            ("/call", [REFUSE_JA]),
+            (
+                "まだ食い下がる",
+                [JA["step.pushing.say"], "特定商取引法17条", "宅地建物取引業法47条の2第3項"],
+            ),
+            ("2", [JA["step.pushing_again.say"], "もう切って構いません"]),
+            ("引き下がった", [ASK_JA]),
+        ]
+    )
+    row = case_row(engine)
+    assert row["state"] == "asking_source"
+    assert row["push_count"] == 2
+    assert row["refused_at"] is not None
+
+
+def test_source_refused_twice_moves_on_with_source_unknown(engine: Engine, talk) -> None:
+    chat = talk()
+    chat.run(
+        [
+            ("/call", [REFUSE_JA]),
+            ("1", [ASK_JA]),
+            ("2", [JA["step.pressing_source.say"], "1) 📝 入手先を言った", "2) 🤐 やはり答えない"]),
+            ("2", ["電話をかけてきた会社の名前は？"]),
+            ("ミライ不動産", ["担当者の名前は？"]),
+            ("スキップ", ["かかってきた電話番号は？"]),
+            ("skip", ["何の勧誘でしたか？"]),
+            ("2", ["電話があった日時は？"]),
+            ("13:45", ["日時: 2026-11-27 13:45", "名簿業者: —", "勧誘の内容: その他"]),
+            ("保存する", [JA["outcome.no_source"]]),
+        ]
+    )
+    row = case_row(engine)
+    assert row["source_unknown"] == 1
+    assert row["broker_id"] is None
+    assert row["state"] == "following_up"
+    assert row["outcome"] == "no_source"
+    assert row["call_at"] == "2026-11-27T04:45:00+00:00"
+
+
+@pytest.mark.parametrize(
+    "before_end",
+    [[], ["2"], ["1"], ["1", "2"]],
+    ids=["at-refusing", "at-pushing", "at-asking", "at-pressing"],
+)
+def test_the_call_ending_at_each_call_step(engine: Engine, talk, clock: FakeClock, before_end):
+    chat = talk()
+    chat.say("/call")
+    for line in before_end:
+        chat.say(line)
+    clock.advance(minutes=3)
+    answer = chat.say("電話が切れた")
+    assert "③ 記録します" in answer
+    assert "名簿業者（入手先）の名前は？" in answer
+    row = case_row(engine)
+    assert row["state"] == "recording_broker"
+    assert row["ended_at"] == "2026-11-27T05:03:00+00:00"
+
+
+def test_after_the_call(engine: Engine, talk, clock: FakeClock) -> None:
+    clock.advance(hours=2)
+    chat = talk()
+    chat.run(
+        [
+            ("/after", ["電話のあとの記録です。相手には、はっきり断りましたか？"]),
+            ("はい", ["どこで入手したか言いましたか？", "1) 📝 言った"]),
+            ("言った", ["③ 記録します", "名簿業者（入手先）の名前は？"]),
+            ("日本リスト", ["会社の名前"]),
+            ("skip", ["担当者"]),
+            ("skip", ["電話番号"]),
+            ("03-1234-5678", ["何の勧誘"]),
+            ("ワンルームマンション投資", ["免許番号"]),
+            ("skip", ["日時"]),
+            (
+                "14:10",
+                [
+                    "日時: 2026-11-27 14:10",
+                    "名簿業者: 日本リスト",
+                    "電話番号: 03-1234-5678",
+                    "お断り: 済み（2026-11-27 14:10）",
+                ],
+            ),
+            (
+                "yes",
+                ["④ 名簿業者「日本リスト」", "11月27日に、ある会社から勧誘の電話がありました。"],
+            ),
+            ("4", [JA["outcome.later"], "1) ▶ 業者に電話する"]),
+        ]
+    )
+    row = case_row(engine)
+    assert row["mode"] == "after"
+    assert row["state"] == "awaiting_call"
+    assert row["product_kind"] == "property"
+    # Recorded after the call: the refusal is dated by the call, not by the tap.
+    assert row["refused_at"] == row["call_at"] == "2026-11-27T05:10:00+00:00"
+
+
+def test_back_skip_and_cancel(engine: Engine, talk) -> None:
+    chat = talk()
+    chat.run(
+        [
+            ("/call", [REFUSE_JA]),
+            ("戻る", [JA["first_step"], REFUSE_JA]),
+            ("skip", [ASK_JA]),
+            ("back", [REFUSE_JA]),
+            ("1", [ASK_JA]),
+            ("1", ["名簿業者"]),
+            ("ABC", ["会社の名前"]),
+            ("戻る", ["名簿業者（入手先）の名前は？", "いまの記録: ABC", "⏭ このまま"]),
+            ("このまま", ["会社の名前"]),
+            ("/cancel", [JA["step.cancelled.text"].format(number=1)]),
+            ("hello", [JA["no_case"]]),
+        ]
+    )
+    row = case_row(engine)
+    assert row["state"] == "cancelled"
+    assert row["broker_name"] == "ABC"
+    assert engine.store.user(1)["active_case_id"] is None
+    assert chat.say("/cancel").strip() == JA["cancel_nothing"]
+
+
+def test_free_text_at_an_option_step_matched_and_unmatched(engine: Engine, talk) -> None:
+    chat = talk()
+    chat.say("/call")
+    answer = chat.say("うーん、どうしよう")
+    assert JA["pick_hint"] in answer
+    assert REFUSE_JA in answer, "the step is shown again"
+    assert case_row(engine)["state"] == "refusing"
+    assert ASK_JA in chat.say("🙅 断った")
+    assert "名簿業者" in chat.say("入手先を言った")
+
+
+def test_numbers_out_of_range_and_unparseable_phone(engine: Engine, talk) -> None:
+    chat = talk()
+    chat.say("/call")
+    assert JA["pick_hint"] in chat.say("9")
+    for line in ("1", "1", "skip", "skip", "skip"):
+        chat.say(line)
+    answer = chat.say("非通知")
+    assert "「非通知」は電話番号として読み取れませんでした" in answer
+    row = case_row(engine)
+    assert (row["phone_raw"], row["phone_e164"]) == ("非通知", None)
+    assert row["state"] == "recording_product"
+
+
+def test_restart_mid_case_resumes_at_the_same_step(make_engine, clock: FakeClock) -> None:
+    first = Conversation(make_engine())
+    first.run(
+        [("/call", [REFUSE_JA]), ("1", [ASK_JA]), ("1", ["名簿業者"]), ("XYZ", ["会社の名前"])]
+    )
+    # A new engine on the same file is a restarted process; it knows nothing in memory.
+    second = Conversation(make_engine())
+    second.run(
+        [
+            ("!state", ["case #1, step recording_company"]),
+            ("戻る", ["名簿業者（入手先）の名前は？", "いまの記録: XYZ"]),
+        ]
+    )
+
+
+def test_restart_at_an_option_step_accepts_the_typed_number(make_engine) -> None:
+    Conversation(make_engine()).run([("/call", [REFUSE_JA])])
+    Conversation(make_engine()).run([("1", [ASK_JA])])
+
+
+def test_resolicitation_is_detected_with_the_earlier_date(engine: Engine, talk, clock) -> None:
+    chat = talk()
+    for line in ("/call", "1", "3", "skip", "(株)みらい不動産", "skip", "090-1111-2222"):
+        chat.say(line)
+    chat.say("/cancel")
+    clock.advance(days=30)
+    chat.run(
+        [
+            ("/call", [REFUSE_JA]),
+            ("電話が切れた", ["名簿業者"]),
+            ("skip", ["会社の名前"]),
+            (
+                "ミライ不動産株式会社",
+                [
+                    "⚠️ 再勧誘です。(株)みらい不動産 には 2026-11-27 14:00 にお断り済みです（ケース #1）。",
+                    "担当者の名前は？",
+                ],
+            ),
+        ]
+    )
+    row = case_row(engine, 2)
+    assert row["repeat_of"] == 1
+    assert row["repeat_refused_at"] == "2026-11-27T05:00:00+00:00"
+    assert "repeat_detected" in kinds(engine, row["id"])
+    assert "⚠️ 再勧誘あり" in chat.say("/cases")
+
+
+def test_resolicitation_by_a_differently_written_number(engine: Engine, talk, clock) -> None:
+    chat = talk()
+    for line in ("/call", "1", "3", "skip", "skip", "skip", "09012345678"):
+        chat.say(line)
+    clock.advance(days=3)
+    chat.say("/after")
+    chat.say("not")  # unmatched: shown again
+    for line in ("2", "2", "skip", "skip"):
+        chat.say(line)
+    answer = chat.say("+81 90 1234 5678")
+    assert "090-1234-5678 には 2026-11-27 14:00 にお断り済みです（ケース #1）" in answer
+    assert case_row(engine, 2)["repeat_of"] == 1
+
+
+def test_a_case_not_refused_is_not_a_repeat(engine: Engine, talk) -> None:
+    chat = talk()
+    for line in ("/after", "2", "2", "みらい不動産"):
+        chat.say(line)
+    chat.say("/cancel")
+    chat.say("/after")
+    for line in ("1", "2"):
+        chat.say(line)
+    assert "再勧誘" not in chat.say("みらい不動産")
+    assert case_row(engine, 2)["repeat_of"] is None
+
+
+def test_english(engine: Engine, talk) -> None:
+    chat = talk(lang="en-US")
+    chat.run(
+        [
+            ("/call", [EN["step.refusing.say"], "1) 🙅 I refused"]),
+            ("They keep pushing", [EN["step.pushing.say"], "Art. 47-2(3)"]),
+            ("1", [EN["step.asking_source.say"], "APPI Art. 30"]),
+            ("1", ["3) Let's record it.", "The list broker's name"]),
+            ("Tokyo Lists Inc.", ["company that called"]),
+            ("Sakura Estate", ["caller's name"]),
+            ("skip", ["number they called from"]),
+            ("+81 3 1234 5678", ["What were they selling?"]),
+            ("an apartment to rent out", ["licence number"]),
+            ("skip", ["When did the call come?"]),
+            ("now", ["Save this?", "Phone: 03-1234-5678", "Product: an apartment to rent out"]),
+            ("yes", ["On 27 November, Sakura Estate called me", "APPI Art. 27(2)"]),
+            ("Refused / say no record", [EN["outcome.declined"], "03-6457-9849"]),
+        ]
+    )
+    assert EN["help"].splitlines()[-1] in chat.say("/help")
+
+
+def test_language_switch_and_help_disclaimer(engine: Engine, talk) -> None:
+    chat = talk()
+    assert "法的助言ではありません" in chat.say("/help")
+    chat.run([("/language", ["1) 日本語", "2) English"]), ("2", ["Switched to English."])])
+    assert "practical guidance, not legal advice" in chat.say("/help")
+    assert engine.store.user(1)["language"] == "en"
+
+
+def test_fix_a_field_from_the_summary(engine: Engine, talk) -> None:
+    chat = talk()
+    for line in ("/after", "1", "2", "Aリアルティ", "skip", "skip", "2", "skip"):
+        chat.say(line)
+    chat.run(
+        [
+            ("2", ["どの項目を直しますか？", "2) 会社名"]),
+            ("会社名", ["電話をかけてきた会社の名前は？", "いまの記録: Aリアルティ"]),
+            ("Bリアルティ", ["この内容で保存しますか？", "会社名: Bリアルティ"]),
+            ("修正する", ["どの項目"]),
+            ("戻る", ["この内容で保存しますか？"]),
+        ]
+    )
+    row = case_row(engine)
+    assert (row["company"], row["state"], row["fixing"]) == ("Bリアルティ", "confirming", 0)
+
+
+def test_saving_needs_company_number_or_broker(engine: Engine, talk) -> None:
+    chat = talk()
+    for line in ("/after", "1", "2", "skip", "skip", "skip", "skip", "skip"):
+        chat.say(line)
+    answer = chat.say("1")
+    assert JA["need_identity"] in answer
+    assert "この内容で保存しますか？" in answer
+    assert case_row(engine)["state"] == "confirming"
+
+
+def test_a_new_call_pauses_the_case_in_progress_and_it_can_be_resumed(engine, talk) -> None:
+    chat = talk()
+    for line in ("/call", "1", "1", "業者A"):
+        chat.say(line)
+    chat.run(
+        [
+            ("/call", ["ケース #1 は保存したまま中断しました", REFUSE_JA]),
+            (
+                "/cases",
+                ["#2 2026-11-27", "📞 通話中", "#1 2026-11-27 不明｜業者: 業者A｜📝 記録中"],
+            ),
+            ("1", ["ケース #1 を再開します。", "電話をかけてきた会社の名前は？"]),
+        ]
+    )
+    assert engine.store.user(1)["active_case_id"] == case_row(engine, 1)["id"]
+
+
+def test_buttons_stale_forged_and_from_another_user(engine: Engine) -> None:
+    first = engine.handle(Inbound(1, text="/call"))
+    refused = first.replies[-1].options[0]
+    assert refused.token == "1.1.refused"
+    accepted = engine.handle(Inbound(1, choice=refused.token))
+    assert accepted.chosen == "🙅 断った"
+    stale = engine.handle(Inbound(1, choice=refused.token))
+    assert (stale.replies, stale.notice) == ((), JA["stale_button"])
+    for forged in ("1.2.fix_licence", "7.1.refused", "g.lang.xx", "g.resume.99", "x", "1.2.drop"):
+        response = engine.handle(Inbound(1, choice=forged))
+        assert response.replies == () and response.notice, forged
+    assert case_row(engine)["state"] == "asking_source"
+    # User 2 presses user 1's button: it is not theirs, nothing of user 1 changes.
+    response = engine.handle(Inbound(2, choice="1.2.named"))
+    assert response.notice == JA["bad_button"]
+    assert case_row(engine)["state"] == "asking_source"
+    assert engine.store.case_by_number(2, 1) is None
+
+
+def test_bad_input_never_breaks_a_step(engine: Engine, talk) -> None:
+    chat = talk()
+    for line in ("/call", "1", "1"):
+        chat.say(line)
+    assert "100文字まで" in chat.say("あ" * 10_000)
+    answer = chat.say("\x00\u202e\u0301")
+    assert JA["empty_text"] in answer
+    assert "名簿業者（入手先）の名前は？" in answer
+    response = engine.handle(Inbound(1, attachment="photo"))
+    assert response.replies[0].text == JA["attachment_hint"]
+    assert case_row(engine)["state"] == "recording_broker"
+    assert case_row(engine)["broker_name"] is None
+    assert chat.say("/nonsense").strip() == JA["unknown_command"].format(command="/nonsense")
+
+
+def test_odd_unicode_is_stored_as_typed_without_controls(engine: Engine, talk) -> None:
+    chat = talk()
+    for line in ("/call", "1", "1"):
+        chat.say(line)
+    chat.say("👨‍👩‍👧 Ｄａｔａ\x00 \u202eبيانات")
+    assert case_row(engine)["broker_name"] == "👨‍👩‍👧 Ｄａｔａ بيانات"
+
+
+def test_a_contact_is_accepted_at_the_phone_step_only(engine: Engine) -> None:
+    for line in ("/after", "2", "2", "skip", "skip"):
+        engine.handle(Inbound(1, text=line))
+    response = engine.handle(Inbound(1, contact_phone="+819098765432"))
+    assert JA["phone_from_contact"] in [r.text for r in response.replies]
+    assert case_row(engine)["phone_e164"] == "+819098765432"
+    response = engine.handle(Inbound(1, contact_phone="+819098765432"))
+    assert response.replies[0].text == JA["attachment_hint"]
+    engine.handle(Inbound(1, text="1"))  # product: property
+    for line in ("skip", "skip"):
+        engine.handle(Inbound(1, text=line))
+    response = engine.handle(Inbound(1, contact_phone="+819098765432"))
+    assert response.replies[0].text == JA["attachment_hint_option"]
+    assert case_row(engine)["state"] == "confirming"
+
+
+def test_outcome_hooks_run_in_the_step_transaction(engine: Engine) -> None:
+    seen = []
+
+    def hook(store, case, outcome, now):
+        seen.append((case["number"], outcome, now.isoformat()))
+        return [Reply("hook reply")]
+
+    engine.outcome_hooks = (hook,)
+    for line in ("/after", "1", "1", "業者", "skip", "skip", "skip", "skip", "skip", "1"):
+        engine.handle(Inbound(1, text=line))
+    response = engine.handle(Inbound(1, text="3"))
+    assert seen == [(1, "unreachable", "2026-11-27T05:00:00+00:00")]
+    assert "hook reply" in [r.text for r in response.replies]
+
+
+def test_a_storage_error_leaves_the_previous_state_intact(engine: Engine, monkeypatch) -> None:
+    engine.handle(Inbound(1, text="/call"))
+
+    def broken(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(engine.store, "add_event", broken)
+    response = engine.handle(Inbound(1, text="1"))
+    assert [r.text for r in response.replies] == [JA["storage_error"]]
+    monkeypatch.undo()
+    row = case_row(engine)
+    assert (row["state"], row["seq"], row["refused_at"]) == ("refusing", 1, None)
+    count = engine.store.db.execute(f"select count(*) from {EVENTS}").fetchone()[0]
+    assert count == 2  # opened + start_call only
+    assert engine.store.db[CASES].count == 1
+
+
+def test_users_are_isolated(engine: Engine) -> None:
+    for line in ("/call", "1", "1", "Aの業者"):
+        engine.handle(Inbound(1, text=line))
+    response = engine.handle(Inbound(2, text="/cases"))
+    assert response.replies[0].text == JA["cases_empty"]
+    engine.handle(Inbound(2, text="/call"))
+    assert case_row(engine, 1, user_id=2)["state"] == "refusing"
+    assert case_row(engine, 1, user_id=1)["state"] == "recording_company"

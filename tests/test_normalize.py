@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from flows.normalize import clean_text, looks_like_property, normalize_name, parse_phone, parse_when
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)  # 15:00 in Tokyo
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "㈱ABCリサーチ",
+        "ABCリサーチ株式会社",
+        "ＡＢＣ　リサーチ（株）",
+        "abcりさーち",
+        "ABC・リサーチ",
+    ],
+)
+def test_company_spellings_share_one_key(spelling: str) -> None:
+    assert normalize_name(spelling) == "abcリサーチ"
+
+
+def test_english_legal_forms_and_distinct_names() -> None:
+    assert normalize_name("ABC Research Co., Ltd.") == normalize_name("abc research inc.")
+    assert normalize_name("データー・ワン有限会社") == "データーワン"
+    assert normalize_name("ABCリサーチ") != normalize_name("ABCリサーチ2")
+
+
+@pytest.mark.parametrize(
+    "typed", ["090-1234-5678", "09012345678", "+81 90 1234 5678", "０９０－１２３４－５６７８"]
+)
+def test_phone_numbers_in_any_format(typed: str) -> None:
+    phone = parse_phone(typed)
+    assert phone.e164 == "+819012345678"
+    assert phone.raw == typed
+
+
+@pytest.mark.parametrize("typed", ["非通知", "123", "", "090-1234-5678-9999-0000"])
+def test_unreadable_numbers_are_kept_as_typed(typed: str) -> None:
+    phone = parse_phone(typed)
+    assert phone.e164 is None and not phone.valid
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected_utc"),
+    [
+        ("14:30", "2026-11-28T05:30:00+00:00"),
+        ("11/28 14:30", "2026-11-28T05:30:00+00:00"),
+        ("2026-11-27 9:05", "2026-11-27T00:05:00+00:00"),
+        ("11月28日14時30分", "2026-11-28T05:30:00+00:00"),
+        ("昨日 15:00", "2026-11-27T06:00:00+00:00"),
+        ("yesterday 9:05", "2026-11-27T00:05:00+00:00"),
+        ("１０時", "2026-11-28T01:00:00+00:00"),
+        ("12/30 10:00", "2025-12-30T01:00:00+00:00"),
+    ],
+)
+def test_call_times(typed: str, expected_utc: str) -> None:
+    moment = parse_when(typed, NOW, TOKYO)
+    assert moment is not None and moment.isoformat() == expected_utc
+
+
+@pytest.mark.parametrize("typed", ["", "foo", "25:00", "2/30 10:00", "16:00", "2027-01-01 10:00"])
+def test_bad_or_future_call_times(typed: str) -> None:
+    assert parse_when(typed, NOW, TOKYO) is None
+
+
+def test_clean_text_drops_controls_and_keeps_emoji_and_scripts() -> None:
+    assert clean_text("  a\x00b \u202eשלום\u202c  👩‍💻 ") == "ab שלום 👩‍💻"
+    assert clean_text("\u0301\u200b \x07") == ""
+
+
+def test_property_detection() -> None:
+    assert looks_like_property("ワンルームマンション投資")
+    assert looks_like_property("Real estate investment")
+    assert not looks_like_property("保険")

@@ -1,0 +1,92 @@
+"""The terminal shell as a user meets it: a whole case piped into ``kotowari shell``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlite_utils import Database
+
+INPUT = [
+    "/after",
+    "1",
+    "言った",
+    "株式会社日本名簿センター",
+    "株式会社みらいエステート",
+    "佐藤",
+    "03-1234-5678",
+    "1",
+    "skip",
+    "2026-11-20 14:30",
+    "1",
+    "1",
+    "!state",
+    "/cases",
+]
+
+TRANSCRIPT = (Path(__file__).parent / "transcripts" / "after_case_ja.txt").read_text("utf-8")
+
+
+def run_shell(tmp_path: Path, lines: list[str], *args: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KOTOWARI_", "TELEGRAM_"))}
+    env["XDG_DATA_HOME"] = str(tmp_path / "data")
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "shell", *args],
+        input="\n".join(lines) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
+        timeout=60,
+        check=False,
+    )
+
+
+def test_a_whole_case_piped_into_the_shell(tmp_path: Path) -> None:
+    db_path = tmp_path / "cases.db"
+    result = run_shell(tmp_path, INPUT, "--db", str(db_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout == TRANSCRIPT
+
+    db = Database(db_path)
+    [case] = list(db["cases"].rows)
+    assert case["state"] == "following_up"
+    assert case["mode"] == "after"
+    assert case["outcome"] == "agreed"
+    assert case["company"] == "株式会社みらいエステート"
+    assert case["person"] == "佐藤"
+    assert (case["phone_raw"], case["phone_e164"]) == ("03-1234-5678", "+81312345678")
+    assert case["call_at"] == case["refused_at"] == "2026-11-20T05:30:00+00:00"
+    [broker] = list(db["brokers"].rows)
+    assert (broker["name"], broker["name_norm"], broker["case_count"]) == (
+        "株式会社日本名簿センター",
+        "日本名簿センター",
+        1,
+    )
+    assert case["broker_id"] == broker["id"]
+    events = [(e["kind"], e["trigger"]) for e in db["events"].rows_where(order_by="id")]
+    assert events[0] == ("opened", None)
+    assert events[-1] == ("step", "agreed")
+    assert ("answer", None) in events
+    db.close()
+
+
+def test_the_default_database_lives_in_the_data_folder(tmp_path: Path) -> None:
+    result = run_shell(tmp_path, ["/call", "!state", "!quit", "/help"])
+    assert result.returncode == 0, result.stderr
+    assert "(user 1: case #1, step refusing)" in result.stdout
+    assert "使い方" not in result.stdout, "input after !quit is not read"
+    assert (tmp_path / "data" / "kotowari" / "kotowari.db").exists()
+
+
+def test_switching_users_in_the_shell_keeps_them_apart(tmp_path: Path) -> None:
+    lines = ["/call", "!user 2", "/cases", "!state", "!user 1", "!state", "!help"]
+    result = run_shell(tmp_path, lines, "--db", str(tmp_path / "x.db"), "--lang", "en")
+    assert result.returncode == 0, result.stderr
+    assert "No cases yet." in result.stdout
+    assert "(user 2: no case in progress)" in result.stdout
+    assert "(user 1: case #1, step refusing)" in result.stdout
+    assert "!user N" in result.stdout

@@ -1,0 +1,113 @@
+"""The schema, its migrations, and how the database file is created."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from flows.store import BROKERS, CASES, EVENTS, TABLES, USERS, migrations, open_database
+
+
+def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "new.db")
+    assert set(TABLES) <= set(db.table_names())
+    assert [m.name for m in migrations.applied(db)] == ["m001_initial", "m002_wal_journal"]
+    columns = {name: set(db[name].columns_dict) for name in TABLES}
+    assert {"id", "language", "time_zone", "created_at", "active_case_id", "active"} == columns[
+        USERS
+    ]
+    assert {
+        "number",
+        "state",
+        "mode",
+        "seq",
+        "opened_at",
+        "call_at",
+        "refused_at",
+        "company",
+        "company_norm",
+        "person",
+        "phone_raw",
+        "phone_e164",
+        "licence",
+        "product",
+        "source_unknown",
+        "broker_id",
+        "broker_name",
+        "outcome",
+        "repeat_of",
+        "repeat_refused_at",
+        "closed_at",
+    } <= columns[CASES]
+    assert {"case_id", "at", "kind", "trigger", "state_from", "state_to", "detail"} <= columns[
+        EVENTS
+    ]
+    assert {"user_id", "name", "name_norm", "case_count", "last_named_at"} <= columns[BROKERS]
+    indexes = {(name, tuple(i.columns), i.unique) for name in TABLES for i in db[name].indexes}
+    assert (CASES, ("user_id", "number"), 1) in indexes
+    assert (CASES, ("user_id", "company_norm"), 0) in indexes
+    assert (CASES, ("user_id", "phone_e164"), 0) in indexes
+    assert (EVENTS, ("case_id", "id"), 0) in indexes
+    assert (BROKERS, ("user_id", "name_norm"), 1) in indexes
+    fks = {(fk.table, fk.column, fk.other_table) for fk in db[CASES].foreign_keys}
+    assert (CASES, "user_id", USERS) in fks
+    assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
+    db.close()
+
+
+def test_upgrade_from_the_first_migration_keeps_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    old = Database(path)
+    migrations.apply(old, stop_before="m002_wal_journal")
+    assert old.execute("pragma journal_mode").fetchone()[0] == "delete"
+    old[USERS].insert(
+        {
+            "id": 7,
+            "language": "ja",
+            "time_zone": "Asia/Tokyo",
+            "created_at": "2026-01-01T00:00:00+00:00",
+            "active": 1,
+        }
+    )
+    old.close()
+    db = open_database(path)
+    assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
+    assert db[USERS].get(7)["language"] == "ja"
+    assert migrations.pending(db) == []
+    db.close()
+
+
+def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
+    open_database(tmp_path / "x.db").close()
+    db = open_database(tmp_path / "x.db")
+    assert len(migrations.applied(db)) == 2
+    db.close()
+
+
+def test_database_and_wal_files_are_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "private.db"
+    db = open_database(path)
+    db[USERS].insert(
+        {
+            "id": 1,
+            "language": "ja",
+            "time_zone": "Asia/Tokyo",
+            "created_at": "2026-01-01T00:00:00+00:00",
+            "active": 1,
+        }
+    )
+    for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        assert file.exists(), file
+        assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    db.close()
+
+
+def test_an_existing_file_with_loose_permissions_is_tightened(tmp_path: Path) -> None:
+    path = tmp_path / "loose.db"
+    path.touch(mode=0o644)
+    path.chmod(0o644)
+    open_database(path).close()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
