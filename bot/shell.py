@@ -26,8 +26,8 @@ def render(reply: Reply) -> list[str]:
     lines: list[str] = []
     if reply.text:
         lines.extend(reply.text.splitlines())
-    if reply.say:
-        lines.append(f"  🗣 「{reply.say}」")
+    for index, sentence in enumerate(reply.say_lines):
+        lines.append(f"  {'🗣' if index == 0 else '  '} {sentence}")
     if reply.note:
         lines.extend(f"  ※ {line}" for line in reply.note.splitlines())
     main = [(i, o) for i, o in enumerate(reply.options, 1) if not o.secondary]

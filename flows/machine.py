@@ -456,7 +456,13 @@ def render_step(model: CaseModel) -> Reply:
     if state == "pushing" and int(case.get("push_count") or 0) >= 2:
         return Reply(t("step.pushing_again.text"), t("step.pushing_again.say"), options=options)
     if state in CALL_STATES:
-        return Reply(t(f"step.{state}.text"), t(f"step.{state}.say"), options=options)
+        note = f"step.{state}.note"
+        return Reply(
+            t(f"step.{state}.text"),
+            t(f"step.{state}.say"),
+            t(note) if t.has(note) else None,
+            options=options,
+        )
     if state in TEXT_STATES:
         lines = []
         if (

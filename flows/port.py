@@ -6,7 +6,10 @@ Channels (the Telegram adapter, the terminal shell) translate their own events i
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+
+_SENTENCE_END = re.compile(r"(?<=[。？！])|(?<=[.?!])\s+")
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,13 @@ class Reply:
     say: str | None = None
     note: str | None = None
     options: tuple[Option, ...] = ()
+
+    @property
+    def say_lines(self) -> list[str]:
+        """The line to read aloud, one sentence per line: easier to follow mid-call."""
+        if not self.say:
+            return []
+        return [part.strip() for part in _SENTENCE_END.split(self.say) if part.strip()]
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,8 @@ JA: dict[str, str] = {
         "御社名と、あなたのお名前を教えてください。"
         "不動産なら、宅建業の免許番号もお願いします。"
     ),
-    "step.pushing.text": (
+    "step.pushing.text": "まだ続けるなら、強めにこう言います。",
+    "step.pushing.note": (
         "根拠: 不動産の勧誘は宅地建物取引業法47条の2第3項と同法施行規則、"
         "その他の商品は特定商取引法17条。答えはメモしておきましょう（あとで記録します）。"
     ),
@@ -96,14 +97,16 @@ JA: dict[str, str] = {
     "step.asking_source.say": (
         "私の名前と連絡先を、どこで入手しましたか。入手先の会社名を教えてください。"
     ),
-    "step.asking_source.text": (
-        "② 入手先を聞く。第三者から個人データを受け取った事業者は、提供元と、その入手の経緯を"
+    "step.asking_source.text": "② 入手先を聞きます。",
+    "step.asking_source.note": (
+        "第三者から個人データを受け取った事業者は、提供元と、その入手の経緯を"
         "確認し、記録する義務があります（個人情報保護法30条）。"
     ),
     "step.pressing_source.say": (
         "御社は法律上、入手先を確認して記録しているはずです。会社名だけで結構です。"
     ),
-    "step.pressing_source.text": (
+    "step.pressing_source.text": "答えないなら、一度だけ押します。",
+    "step.pressing_source.note": (
         "個人情報保護法30条の確認義務を伝える一押しです。それでも答えなければ、先へ進みましょう。"
     ),
     "opt.named": "📝 入手先を言った",
@@ -301,7 +304,8 @@ EN: dict[str, str] = {
         "Tell me your company's name and your name. "
         "If this is real estate, your broker licence number too."
     ),
-    "step.pushing.text": (
+    "step.pushing.text": "If they keep going, say this, firmly.",
+    "step.pushing.note": (
         "Basis: for real estate, Building Lots and Buildings Transaction Business Act "
         "(宅地建物取引業法) Art. 47-2(3) and its Enforcement Regulations; for other products, "
         "the Act on Specified Commercial Transactions (特定商取引法) Art. 17. Note their "
@@ -320,15 +324,17 @@ EN: dict[str, str] = {
     "step.asking_source.say": (
         "Where did you get my name and number? Tell me the name of the company you got them from."
     ),
-    "step.asking_source.text": (
-        "2) Ask for the source. A business that received personal data from a third party must "
+    "step.asking_source.text": "2) Ask for the source.",
+    "step.asking_source.note": (
+        "A business that received personal data from a third party must "
         "confirm and record the provider and how the provider got it (APPI Art. 30)."
     ),
     "step.pressing_source.say": (
         "By law you must have confirmed and recorded where this came from. "
         "The company name is enough."
     ),
-    "step.pressing_source.text": (
+    "step.pressing_source.text": "If they won't say, push once.",
+    "step.pressing_source.note": (
         "One push with the APPI Art. 30 duty. If they still won't say, move on."
     ),
     "opt.named": "📝 They named a source",

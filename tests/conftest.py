@@ -70,12 +70,20 @@ class Conversation:
         self.shell.feed(line)
         return self.out.getvalue()[start:]
 
+    def said_whole(self, line: str) -> str:
+        """The answer with each read-aloud line joined back into one line."""
+        return self.say(line).replace("\n     ", "")
+
     def run(self, steps: Sequence[tuple[str, Sequence[str]]]) -> None:
         """Each step: what the user types, and lines the bot's answer must contain."""
         for said, expected in steps:
             answer = self.say(said)
+            # A line to read aloud is printed one sentence per line; match it whole too.
+            forms = (answer, answer.replace("\n     ", ""), answer.replace("\n     ", " "))
             for fragment in expected:
-                assert fragment in answer, f"after {said!r} expected {fragment!r} in:\n{answer}"
+                assert any(fragment in form for form in forms), (
+                    f"after {said!r} expected {fragment!r} in:\n{answer}"
+                )
 
 
 @pytest.fixture

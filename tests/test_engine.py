@@ -225,11 +225,11 @@ def test_back_skip_and_cancel(engine: Engine, talk) -> None:
 def test_free_text_at_an_option_step_matched_and_unmatched(engine: Engine, talk) -> None:
     chat = talk()
     chat.say("/call")
-    answer = chat.say("うーん、どうしよう")
+    answer = chat.said_whole("うーん、どうしよう")
     assert JA["pick_hint"] in answer
     assert REFUSE_JA in answer, "the step is shown again"
     assert case_row(engine)["state"] == "refusing"
-    assert ASK_JA in chat.say("🙅 断った")
+    assert ASK_JA in chat.said_whole("🙅 断った")
     assert "名簿業者" in chat.say("入手先を言った")
 
 
