@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.config import SettingsError, load_settings
@@ -27,11 +28,31 @@ def _parser() -> argparse.ArgumentParser:
     shell.add_argument("--db", help="SQLite file (default: $KOTOWARI_DB or the data folder)")
     shell.add_argument("--user", type=int, default=1, help="user id to act as (default: 1)")
     shell.add_argument("--lang", choices=["ja", "en"], help="language for a new user")
+    shell.add_argument(
+        "--now",
+        type=_moment,
+        help="pretend the time is this ISO 8601 moment, e.g. 2026-11-27T14:00+09:00 "
+        "(demos and scripted runs; !advance moves it on)",
+    )
     run = sub.add_parser("run", help="start the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     run.add_argument("--db", help="SQLite file (default: $KOTOWARI_DB or the data folder)")
     diagram = sub.add_parser("diagram", help="print the case machine as a Mermaid diagram")
-    diagram.add_argument("--write", metavar="PATH", help="write it to PATH instead")
+    diagram.add_argument(
+        "--update",
+        action="store_true",
+        help="rewrite docs/machine.mmd and the diagram in README.md (in a source checkout)",
+    )
     return parser
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 date and time: {text!r}") from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError("give a UTC offset, e.g. 2026-11-27T14:00+09:00")
+    return moment.astimezone(UTC)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,32 +63,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"kotowari: {error}", file=sys.stderr)
         return 2
     if args.command == "diagram":
-        from flows.diagram import mermaid
+        from flows.diagram import mermaid, update_files
 
-        text = mermaid()
-        if args.write:
-            Path(args.write).write_text(text, encoding="utf-8")
+        if args.update:
+            update_files()
         else:
-            sys.stdout.write(text)
+            sys.stdout.write(mermaid())
         return 0
     db_path = Path(args.db).expanduser() if args.db else settings.db_path
     if args.command == "shell":
         configure_logging("WARNING")
-        return _shell(db_path, args.user, args.lang)
+        return _shell(db_path, args.user, args.lang, args.now)
     configure_logging(settings.log_level, secrets=[settings.telegram_token])
     from bot.telegram_app import run_bot
 
     return run_bot(settings, db_path)
 
 
-def _shell(db_path: Path, user_id: int, lang: str | None) -> int:
-    from bot.shell import Shell, interactive_lines
+def _shell(db_path: Path, user_id: int, lang: str | None, now: datetime | None) -> int:
+    from bot.shell import Shell, ShellClock, interactive_lines
     from flows.engine import Engine
     from flows.store import Store, open_database
 
     db = open_database(db_path)
     try:
-        engine = Engine(Store(db))
+        engine = Engine(Store(db, ShellClock(now)))
         interactive = sys.stdin.isatty()
         shell = Shell(engine, user_id=user_id, lang_hint=lang, echo=not interactive)
         if interactive:

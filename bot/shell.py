@@ -7,8 +7,10 @@ starting with ``!`` are shell meta-commands and never reach the engine.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 from flows.engine import Engine
@@ -17,8 +19,26 @@ from flows.port import Inbound, Option, Reply
 META_HELP = """shell commands:
   !user N   act as user N (each user has their own cases and language)
   !state    show the current user, case and step
+  !advance 3d   move the shell's clock forward (m, h or d) and show reminders now due
+  !now      show the shell's clock
   !help     this text
   !quit     leave (end of input does the same)"""
+
+
+_DURATION = re.compile(r"^(\d{1,4})\s*([mhd])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+REMINDER_BATCH = 20
+
+
+class ShellClock:
+    """The shell's time: the real clock (or a fixed start) plus what ``!advance`` added."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.start = start
+        self.offset = timedelta()
+
+    def __call__(self) -> datetime:
+        return (self.start or datetime.now(UTC)) + self.offset
 
 
 def render(reply: Reply) -> list[str]:
@@ -53,6 +73,8 @@ class Shell:
         self.lang_hint = lang_hint
         self.echo = echo
         self.options: tuple[Option, ...] = ()
+        clock = engine.store.clock
+        self.clock = clock if isinstance(clock, ShellClock) else None
 
     def print(self, line: str = "") -> None:
         self.out.write(line + "\n")
@@ -83,14 +105,26 @@ class Shell:
         response = self.engine.handle(inbound)
         if response.notice:
             self.print(f"({response.notice})")
-        for reply in response.replies:
+        self.show(response.replies)
+        self.deliver_reminders()
+        return True
+
+    def show(self, replies: Iterable[Reply]) -> None:
+        replies = list(replies)
+        for reply in replies:
             for out_line in render(reply):
                 self.print(out_line)
             if reply.options:
                 self.options = reply.options
-        if response.replies and not response.replies[-1].options:
+        if replies and not replies[-1].options:
             self.options = ()
-        return True
+
+    def deliver_reminders(self) -> None:
+        """Show this user's due reminders, as the bot would push them into the chat."""
+        for delivery in self.engine.due_deliveries(REMINDER_BATCH, user_id=self.user_id):
+            self.print("🔔")
+            self.show([delivery.reply])
+            self.engine.reminder_sent(delivery.reminder_id)
 
     def meta(self, command: str) -> bool:
         name, _, arg = command[1:].partition(" ")
@@ -102,6 +136,14 @@ class Shell:
             self.print(f"(user {self.user_id})")
         elif name == "state":
             self.print(self.describe_state())
+        elif name in ("advance", "now") and self.clock is None:
+            self.print("(this shell uses the real clock)")
+        elif name == "advance" and (match := _DURATION.match(arg.strip())):
+            self.clock.offset += timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+            self.print(f"(now {self.clock():%Y-%m-%d %H:%M} UTC)")
+            self.deliver_reminders()
+        elif name == "now":
+            self.print(f"(now {self.clock():%Y-%m-%d %H:%M} UTC)")
         else:
             self.print(META_HELP)
         return True

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from transitions.extensions import GraphMachine
 
 from flows.machine import STATES, TRANSITIONS
 
-DIAGRAM_PATH = Path(__file__).resolve().parent.parent / "docs" / "machine.mmd"
+ROOT = Path(__file__).resolve().parent.parent
+DIAGRAM_PATH = ROOT / "docs" / "machine.mmd"
+README_PATH = ROOT / "README.md"
+_README_BLOCK = re.compile(r"```mermaid\n.*?```", re.DOTALL)
 
 
 class _Blank:
@@ -33,3 +37,13 @@ def mermaid() -> str:
     lines = [line.rstrip() for line in text.splitlines() if not line.strip().startswith("Class ")]
     lines.append("  note right of cancelled: cancel — from every state but new, closed, cancelled")
     return "\n".join(lines).strip() + "\n"
+
+
+def update_files() -> None:
+    """Rewrite docs/machine.mmd and the README's mermaid block from the current machine."""
+    text = mermaid()
+    DIAGRAM_PATH.write_text(text, encoding="utf-8")
+    readme = README_PATH.read_text(encoding="utf-8")
+    README_PATH.write_text(
+        _README_BLOCK.sub(lambda _: f"```mermaid\n{text}```", readme, count=1), encoding="utf-8"
+    )

@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from flows import machine
+from flows import machine, reminders
 from flows.machine import (
     CALL_STATES,
     FINISHED_STATES,
@@ -33,16 +33,32 @@ from flows.normalize import (
     format_phone,
     looks_like_property,
     normalize_name,
+    parse_future,
     parse_phone,
     parse_when,
 )
 from flows.port import Inbound, Option, Reply, Response
-from flows.store import Store
+from flows.reminders import CHOICES, Delivery
+from flows.schedule import CALLS_CHECK_DAYS, QuietHours, in_days, tomorrow_morning
+from flows.store import DUE_STATUSES, Store
 from flows.texts import CATALOGS, Texts, pick_language
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "help", "call", "after", "cases", "cancel", "language")
+COMMANDS = (
+    "start",
+    "help",
+    "call",
+    "after",
+    "cases",
+    "cancel",
+    "language",
+    "reminders",
+    "settings",
+)
+# Time zones offered as buttons in /settings; any IANA name can be typed.
+TIME_ZONES = ("Asia/Tokyo", "UTC", "Europe/London", "America/Los_Angeles", "America/New_York")
+QUIET_PRESETS = ("21-8", "22-7", "0-0")
 # Longest text accepted per field; anything longer is refused with a clear message.
 FIELD_LIMITS = {
     "broker": 100,
@@ -56,8 +72,9 @@ FIELD_LIMITS = {
 CASES_SHOWN = 10
 RESUME_BUTTONS = 5
 _CASE_TOKEN = re.compile(r"^(\d{1,9})\.(\d{1,9})\.([a-z_]{1,32})$")
-_GLOBAL_TOKEN = re.compile(r"^g\.(lang|start|resume)\.([a-z0-9]{1,12})$")
-_COMMAND = re.compile(r"^/([A-Za-z_]{1,32})(?:@\w+)?(?:\s|$)")
+_GLOBAL_TOKEN = re.compile(r"^g\.(lang|start|resume|quiet|tz)\.([a-z0-9-]{1,12})$")
+_REMINDER_TOKEN = re.compile(r"^r\.(\d{1,12})\.([a-z_]{1,16})$")
+_COMMAND = re.compile(r"^/([A-Za-z_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 # What typed words mean wherever that trigger is on offer (any language, any step).
 _ALIASES: dict[str, tuple[str, ...]] = {
     "back": ("back", "戻る", "もどる", "戻"),
@@ -151,7 +168,7 @@ class Engine:
         if inbound.text is not None:
             match = _COMMAND.match(inbound.text.strip())
             if match:
-                self._on_command(turn, match.group(1).lower())
+                self._on_command(turn, match.group(1).lower(), (match.group(2) or "").strip())
                 return
         case = self._active_case(turn)
         if case is None:
@@ -161,6 +178,8 @@ class Engine:
             self._answer(turn, case, inbound.contact_phone, from_contact=True)
         elif inbound.text is not None and case["state"] in TEXT_STATES:
             self._answer(turn, case, inbound.text)
+        elif inbound.text is not None and case["state"] == "scheduling":
+            self._schedule_typed(turn, case, inbound.text)
         elif inbound.text is not None:
             self._on_typed_choice(turn, case, inbound.text)
         else:
@@ -190,7 +209,7 @@ class Engine:
         )
 
     # -- commands ---------------------------------------------------------------------
-    def _on_command(self, turn: _Turn, command: str) -> None:
+    def _on_command(self, turn: _Turn, command: str, args: str = "") -> None:
         t = turn.texts
         if command not in COMMANDS:
             turn.replies.append(Reply(t("unknown_command", command=f"/{command}")))
@@ -212,6 +231,10 @@ class Engine:
             self._list_cases(turn)
         elif command == "cancel":
             self._cancel(turn)
+        elif command == "reminders":
+            self._list_reminders(turn)
+        elif command == "settings":
+            self._settings(turn, args)
         elif command == "language":
             turn.replies.append(
                 Reply(
@@ -256,7 +279,7 @@ class Engine:
         resumable: list[Option] = []
         for case in cases:
             status = t(status_key(case))
-            if case.get("repeat_of"):
+            if case.get("repeat_of") or case.get("repeat_calls"):
                 status += " " + t("status.repeat")
             who = case.get("company") or (
                 format_phone(case["phone_e164"])
@@ -294,6 +317,10 @@ class Engine:
         if glob:
             self._on_global(turn, glob.group(1), glob.group(2))
             return
+        reminder = _REMINDER_TOKEN.match(token)
+        if reminder:
+            self._on_reminder(turn, int(reminder.group(1)), reminder.group(2))
+            return
         match = _CASE_TOKEN.match(token)
         case = self._active_case(turn)
         if not match:
@@ -323,6 +350,12 @@ class Engine:
             self._start_case(turn, arg)
         elif action == "resume" and arg.isdigit():
             self._resume(turn, int(arg))
+        elif action == "quiet" and arg in QUIET_PRESETS:
+            turn.chosen = self._quiet_label(turn, QuietHours.parse(arg))
+            self._save_settings(turn, quiet_hours=arg)
+        elif action == "tz" and arg.isdigit() and int(arg) < len(TIME_ZONES):
+            turn.chosen = t("opt.tz", tz=TIME_ZONES[int(arg)])
+            self._save_settings(turn, time_zone=TIME_ZONES[int(arg)])
         else:
             turn.notice = t("bad_button")
 
@@ -460,12 +493,260 @@ class Engine:
         self.store.add_event(
             case, "step", trigger=trigger, state_from=before["state"], state_to=model.state
         )
+        self._follow_up(turn, case, trigger, before["state"], model, kwargs.get("remind_at"))
         if case.get("outcome") != before.get("outcome") and case.get("outcome"):
             for hook in self.outcome_hooks:
                 model.replies.extend(hook(self.store, case, case["outcome"], self.clock()))
         if model.state == "cancelled":
             self._set_active(turn, None)
         turn.replies.extend(model.replies)
+
+    def _follow_up(
+        self,
+        turn: _Turn,
+        case: dict[str, Any],
+        trigger: str,
+        state_from: str,
+        model: CaseModel,
+        remind_at: datetime | None,
+    ) -> None:
+        """Create the reminders this step asks for, in the step's transaction."""
+        if case["state"] in FINISHED_STATES:
+            status = "cancelled" if case["state"] == "cancelled" else "done"
+            self.store.close_reminders(case["id"], status)
+            return
+        now = self.clock()
+        if state_from == "scheduling" and trigger in CHOICES:
+            remind_at = CHOICES[trigger](now, turn.tz)
+        plan = reminders.planned(trigger, state_from, now, turn.tz, remind_at)
+        if not plan:
+            return
+        # A new answer from the broker settles any earlier "call the broker" reminder.
+        self.store.close_reminders(case["id"], "done", reminders.BROKER_KINDS)
+        quiet = QuietHours.parse(turn.user.get("quiet_hours"))
+        notes = []
+        for kind, due in plan:
+            due = quiet.defer(due, turn.tz)
+            self.store.add_reminder(case, kind, due)
+            notes.append(
+                Reply(
+                    turn.texts(
+                        "reminder_set",
+                        when=turn.texts.when(due, turn.tz),
+                        what=turn.texts(f"what.{kind}"),
+                    )
+                )
+            )
+        model.replies[-1:-1] = notes
+
+    def _schedule_typed(self, turn: _Turn, case: dict[str, Any], text: str) -> None:
+        trigger = self._match_option(case["state"], self._options(turn, case), text)
+        if trigger is not None:
+            self._fire(turn, case, trigger)
+            return
+        moment = parse_future(text, self.clock(), turn.tz)
+        if moment is None:
+            turn.replies.append(Reply(turn.texts("bad_remind_time")))
+            self._show(turn, case)
+            return
+        self._fire(turn, case, "answer", remind_at=moment)
+
+    # -- reminders ----------------------------------------------------------------------
+    def _on_reminder(self, turn: _Turn, reminder_id: int, action: str) -> None:
+        t = turn.texts
+        row = self.store.reminder(reminder_id)
+        if row is None or row["user_id"] != turn.user["id"]:
+            turn.notice = t("bad_button")
+            return
+        allowed = (*reminders.ACTIONS[row["kind"]], "cancel")
+        if action not in allowed or (action == "cancel") != (row["status"] in DUE_STATUSES):
+            turn.notice = t("reminder_closed") if action in allowed else t("bad_button")
+            return
+        if row["status"] not in ("sent", *DUE_STATUSES):
+            turn.notice = t("reminder_closed")
+            return
+        case = self.store.case(row["case_id"])
+        assert case is not None  # a reminder's case is deleted with it
+        now = self.clock()
+        label_key = "opt.r_cancel" if action == "cancel" else f"opt.r_{action}"
+        turn.chosen = t(
+            label_key,
+            when=t.when(datetime.fromisoformat(row["due_at"]), turn.tz),
+            number=case["number"],
+        )
+        self.store.add_event(case, "reminder", trigger=action, detail={"kind": row["kind"]})
+        if action in ("done", "stopped"):
+            self.store.update_reminder(reminder_id, status="done")
+            turn.replies.append(Reply(t("reminder_done")))
+        elif action == "cancel":
+            self.store.update_reminder(reminder_id, status="cancelled")
+            turn.replies.append(Reply(t("reminder_cancelled")))
+        elif action == "continued":
+            self.store.update_reminder(reminder_id, status="done")
+            self._record_repeat_call(turn, case, now)
+        elif action in ("snooze_hour", "snooze_morning"):
+            due = (
+                now + reminders.SNOOZE_HOUR
+                if action == "snooze_hour"
+                else tomorrow_morning(now, turn.tz)
+            )
+            due = QuietHours.parse(turn.user.get("quiet_hours")).defer(due, turn.tz)
+            self.store.update_reminder(reminder_id, status="snoozed", due_at=due.isoformat())
+            turn.replies.append(Reply(t("reminder_snoozed", when=t.when(due, turn.tz))))
+        elif action == "open":
+            self._open_case(turn, case)
+
+    def _record_repeat_call(self, turn: _Turn, case: dict[str, Any], now: datetime) -> None:
+        """The calls went on after the broker was asked: evidence of re-solicitation."""
+        before = dict(case)
+        case["repeat_calls"] = int(case.get("repeat_calls") or 0) + 1
+        case["last_repeat_at"] = now.isoformat()
+        self.store.save_case(before, case)
+        self.store.add_event(case, "repeat_call", detail={"at": now.isoformat()})
+        turn.replies.append(
+            Reply(turn.texts("repeat_call_recorded", date=local_time(now.isoformat(), turn.tz)))
+        )
+        # Data spreads: keep checking, a month at a time.
+        due = QuietHours.parse(turn.user.get("quiet_hours")).defer(
+            in_days(now, CALLS_CHECK_DAYS, turn.tz), turn.tz
+        )
+        self.store.add_reminder(case, "check_calls", due)
+        turn.replies.append(
+            Reply(
+                turn.texts(
+                    "reminder_set",
+                    when=turn.texts.when(due, turn.tz),
+                    what=turn.texts("what.check_calls"),
+                )
+            )
+        )
+
+    def _open_case(self, turn: _Turn, case: dict[str, Any]) -> None:
+        self._set_active(turn, case["id"])
+        if case["state"] == "awaiting_call":
+            self._fire(turn, case, "resume")
+        elif case["state"] in FINISHED_STATES and case["state"] == "cancelled":
+            turn.replies.append(Reply(turn.texts("case_finished", number=case["number"])))
+        else:
+            self._show(turn, case)
+
+    def _list_reminders(self, turn: _Turn) -> None:
+        t = turn.texts
+        rows = self.store.waiting_reminders(turn.user["id"])
+        if not rows:
+            turn.replies.append(Reply(t("reminders_empty")))
+            return
+        lines = [t("reminders_header")]
+        options = []
+        for row in rows:
+            case = self.store.case(row["case_id"]) or {}
+            when = t.when(datetime.fromisoformat(row["due_at"]), turn.tz)
+            lines.append(
+                t(
+                    "reminders_line",
+                    when=when,
+                    number=case.get("number"),
+                    what=t(f"what.{row['kind']}"),
+                )
+            )
+            options.append(
+                Option(
+                    f"r.{row['id']}.cancel", t("opt.r_cancel", when=when, number=case.get("number"))
+                )
+            )
+        turn.replies.append(Reply("\n".join(lines), options=tuple(options)))
+
+    def _quiet_label(self, turn: _Turn, quiet: QuietHours) -> str:
+        t = turn.texts
+        if quiet.start == quiet.end:
+            return t("opt.quiet_off")
+        return t("opt.quiet", range=t("quiet_range", start=quiet.start, end=quiet.end))
+
+    def _settings(self, turn: _Turn, args: str) -> None:
+        t = turn.texts
+        name, _, value = args.partition(" ")
+        value = clean_text(value)
+        if name == "tz" and value:
+            try:
+                ZoneInfo(value)
+            except (ValueError, KeyError, OSError):
+                turn.replies.append(Reply(t("bad_tz", tz=value[:60])))
+                return
+            self._save_settings(turn, time_zone=value)
+            return
+        if name == "quiet" and value:
+            quiet = QuietHours.parse(value.replace("〜", "-").replace("~", "-"))
+            if str(quiet) != value.replace("〜", "-").replace("~", "-") and value not in (
+                "off",
+                "なし",
+            ):
+                turn.replies.append(Reply(t("bad_quiet")))
+                return
+            self._save_settings(turn, quiet_hours="0-0" if value in ("off", "なし") else str(quiet))
+            return
+        quiet = QuietHours.parse(turn.user.get("quiet_hours"))
+        shown = (
+            t("quiet_none")
+            if quiet.start == quiet.end
+            else t("quiet_range", start=quiet.start, end=quiet.end)
+        )
+        options = [
+            Option(f"g.quiet.{preset}", self._quiet_label(turn, QuietHours.parse(preset)))
+            for preset in QUIET_PRESETS
+        ] + [Option(f"g.tz.{i}", t("opt.tz", tz=tz)) for i, tz in enumerate(TIME_ZONES)]
+        turn.replies.append(
+            Reply(t("settings", tz=turn.user["time_zone"], quiet=shown), options=tuple(options))
+        )
+
+    def _save_settings(self, turn: _Turn, **values: str) -> None:
+        self.store.update_user(turn.user["id"], **values)
+        turn.user.update(values)
+        turn.tz = ZoneInfo(turn.user["time_zone"])
+        turn.replies.append(Reply(turn.texts("settings_saved")))
+        self._settings(turn, "")
+
+    # -- delivery (called by the channels' dispatchers) ---------------------------------
+    def due_deliveries(self, limit: int, user_id: int | None = None) -> list[Delivery]:
+        """Due reminders rendered for sending; ones in their user's quiet hours wait."""
+        out: list[Delivery] = []
+        with self.store.transaction():
+            now = self.clock()
+            for row in self.store.due_reminders(now, limit, user_id):
+                tz = ZoneInfo(row["time_zone"])
+                quiet = QuietHours.parse(row["quiet_hours"])
+                deferred = quiet.defer(now, tz)
+                if deferred != now:
+                    self.store.update_reminder(row["id"], due_at=deferred.isoformat())
+                    continue
+                out.append(
+                    Delivery(
+                        row["id"], row["user_id"], reminders.render(row, Texts(row["language"]))
+                    )
+                )
+        return out
+
+    def reminder_sent(self, reminder_id: int) -> None:
+        with self.store.transaction():
+            row = self.store.reminder(reminder_id)
+            attempts = (row or {}).get("attempts", 0) + 1
+            self.store.update_reminder(
+                reminder_id, status="sent", sent_at=self.clock().isoformat(), attempts=attempts
+            )
+
+    def reminder_failed(self, reminder_id: int, error: str) -> None:
+        """A send failed for a passing reason: try again later, waiting longer each time."""
+        with self.store.transaction():
+            row = self.store.reminder(reminder_id)
+            attempts = (row or {}).get("attempts", 0) + 1
+            due = self.clock() + reminders.backoff(attempts)
+            self.store.update_reminder(
+                reminder_id, attempts=attempts, last_error=error[:200], due_at=due.isoformat()
+            )
+
+    def user_unreachable(self, user_id: int) -> None:
+        """The user blocked the bot: stop sending until they write again."""
+        with self.store.transaction():
+            self.store.update_user(user_id, active=0)
 
     def _detect_repeat(
         self, turn: _Turn, before: dict[str, Any], case: dict[str, Any], model: CaseModel

@@ -21,6 +21,7 @@ from transitions import Machine
 
 from flows.normalize import format_phone
 from flows.port import Option, Reply
+from flows.reminders import CHOICES
 from flows.texts import Texts
 
 CALL_STATES = ("refusing", "pushing", "asking_source", "pressing_source")
@@ -38,6 +39,7 @@ STATES = [
     "confirming",
     "choosing_fix",
     "demanding",
+    "scheduling",
     "awaiting_call",
     "following_up",
     *FINISHED_STATES,
@@ -48,6 +50,11 @@ CANCELLABLE_STATES = [s for s in ACTIVE_STATES if s != "following_up"]
 TEXT_STATES = frozenset(RECORDING_STATES)
 
 
+def _t(trigger: str, source: str | list[str], dest: str, **extra: Any) -> dict[str, Any]:
+    """One transition, written on one line in the tables below."""
+    return {"trigger": trigger, "source": source, "dest": dest, **extra}
+
+
 def _field_transitions() -> list[dict[str, Any]]:
     """Step 3: each field moves on by answer or skip, back to the previous field, or returns
     to the summary when it was opened from "fix"."""
@@ -56,213 +63,106 @@ def _field_transitions() -> list[dict[str, Any]]:
         state = f"recording_{field}"
         ahead = "confirming" if field == "when" else f"recording_{FIELDS[index + 1]}"
         for trigger in ("answer", "skip"):
-            result.append(
-                {
-                    "trigger": trigger,
-                    "source": state,
-                    "dest": "confirming",
-                    "conditions": "is_fixing",
-                    "before": "apply",
-                }
-            )
+            result.append(_t(trigger, state, "confirming", conditions="is_fixing", before="apply"))
             if field == "product":
                 result.append(
-                    {
-                        "trigger": trigger,
-                        "source": state,
-                        "dest": "recording_licence",
-                        "conditions": "is_property",
-                        "before": "apply",
-                    }
+                    _t(
+                        trigger,
+                        state,
+                        "recording_licence",
+                        conditions="is_property",
+                        before="apply",
+                    )
                 )
                 ahead = "recording_when"
-            result.append({"trigger": trigger, "source": state, "dest": ahead, "before": "apply"})
-        result.append(
-            {
-                "trigger": "back",
-                "source": state,
-                "dest": "confirming",
-                "conditions": "is_fixing",
-                "before": "apply",
-            }
-        )
-        result.append(
-            {
-                "trigger": f"fix_{field}",
-                "source": "choosing_fix",
-                "dest": state,
-                "before": "start_fixing",
-            }
-        )
+            result.append(_t(trigger, state, ahead, before="apply"))
+        result.append(_t("back", state, "confirming", conditions="is_fixing", before="apply"))
+        result.append(_t(f"fix_{field}", "choosing_fix", state, before="start_fixing"))
     # Shortcut answers given by button rather than typed.
-    for trigger in ("property", "other_product"):
+    for trigger, ahead in (("property", "recording_licence"), ("other_product", "recording_when")):
+        product = "recording_product"
         result.append(
-            {
-                "trigger": trigger,
-                "source": "recording_product",
-                "dest": "confirming",
-                "conditions": "is_fixing",
-                "before": "pick_product",
-            }
+            _t(trigger, product, "confirming", conditions="is_fixing", before="pick_product")
         )
-        result.append(
-            {
-                "trigger": trigger,
-                "source": "recording_product",
-                "dest": "recording_licence" if trigger == "property" else "recording_when",
-                "before": "pick_product",
-            }
-        )
-    result.append(
-        {"trigger": "now", "source": "recording_when", "dest": "confirming", "before": "pick_now"}
-    )
+        result.append(_t(trigger, product, ahead, before="pick_product"))
+    result.append(_t("now", "recording_when", "confirming", before="pick_now"))
     # Going back one field (the broker field goes back to the step that led to step 3).
     result += [
-        {
-            "trigger": "back",
-            "source": "recording_broker",
-            "dest": "after_source",
-            "conditions": "is_after",
-        },
-        {"trigger": "back", "source": "recording_broker", "dest": "asking_source"},
-        {"trigger": "back", "source": "recording_company", "dest": "recording_broker"},
-        {"trigger": "back", "source": "recording_person", "dest": "recording_company"},
-        {"trigger": "back", "source": "recording_phone", "dest": "recording_person"},
-        {"trigger": "back", "source": "recording_product", "dest": "recording_phone"},
-        {"trigger": "back", "source": "recording_licence", "dest": "recording_product"},
-        {
-            "trigger": "back",
-            "source": "recording_when",
-            "dest": "recording_licence",
-            "conditions": "is_property",
-        },
-        {"trigger": "back", "source": "recording_when", "dest": "recording_product"},
+        _t("back", "recording_broker", "after_source", conditions="is_after"),
+        _t("back", "recording_broker", "asking_source"),
+        _t("back", "recording_company", "recording_broker"),
+        _t("back", "recording_person", "recording_company"),
+        _t("back", "recording_phone", "recording_person"),
+        _t("back", "recording_product", "recording_phone"),
+        _t("back", "recording_licence", "recording_product"),
+        _t("back", "recording_when", "recording_licence", conditions="is_property"),
+        _t("back", "recording_when", "recording_product"),
     ]
     return result
 
 
+REMIND_CHOICES = ("remind_default", "remind_evening", "remind_morning", "remind_3days")
+
 TRANSITIONS: list[dict[str, Any]] = [
-    {"trigger": "start_call", "source": "new", "dest": "refusing"},
-    {"trigger": "start_after", "source": "new", "dest": "after_refusal"},
+    _t("start_call", "new", "refusing"),
+    _t("start_after", "new", "after_refusal"),
     # Step 1 — refuse.
-    {"trigger": "refused", "source": "refusing", "dest": "asking_source", "before": "mark_refused"},
-    {
-        "trigger": "pushing",
-        "source": ["refusing", "pushing"],
-        "dest": "pushing",
-        "before": ["mark_refused", "count_push"],
-    },
-    {"trigger": "backed_off", "source": "pushing", "dest": "asking_source"},
-    {"trigger": "skip", "source": ["refusing", "pushing"], "dest": "asking_source"},
-    {"trigger": "back", "source": "pushing", "dest": "refusing"},
+    _t("refused", "refusing", "asking_source", before="mark_refused"),
+    _t("pushing", ["refusing", "pushing"], "pushing", before=["mark_refused", "count_push"]),
+    _t("backed_off", "pushing", "asking_source"),
+    _t("skip", ["refusing", "pushing"], "asking_source"),
+    _t("back", "pushing", "refusing"),
     # Step 2 — ask where they got my details.
-    {
-        "trigger": "named",
-        "source": ["asking_source", "pressing_source"],
-        "dest": "recording_broker",
-    },
-    {"trigger": "dodged", "source": "asking_source", "dest": "pressing_source"},
-    {
-        "trigger": "dodged",
-        "source": "pressing_source",
-        "dest": "recording_company",
-        "before": "mark_source_unknown",
-    },
-    {"trigger": "skip", "source": "asking_source", "dest": "recording_broker"},
-    {
-        "trigger": "skip",
-        "source": "pressing_source",
-        "dest": "recording_company",
-        "before": "mark_source_unknown",
-    },
-    {"trigger": "back", "source": "asking_source", "dest": "pushing", "conditions": "has_pushed"},
-    {"trigger": "back", "source": "asking_source", "dest": "refusing"},
-    {"trigger": "back", "source": "pressing_source", "dest": "asking_source"},
-    {
-        "trigger": "ended",
-        "source": list(CALL_STATES),
-        "dest": "recording_broker",
-        "before": "mark_ended",
-    },
+    _t("named", ["asking_source", "pressing_source"], "recording_broker"),
+    _t("dodged", "asking_source", "pressing_source"),
+    _t("dodged", "pressing_source", "recording_company", before="mark_source_unknown"),
+    _t("skip", "asking_source", "recording_broker"),
+    _t("skip", "pressing_source", "recording_company", before="mark_source_unknown"),
+    _t("back", "asking_source", "pushing", conditions="has_pushed"),
+    _t("back", "asking_source", "refusing"),
+    _t("back", "pressing_source", "asking_source"),
+    _t("ended", list(CALL_STATES), "recording_broker", before="mark_ended"),
     # After the call: what happened, then record.
-    {
-        "trigger": "yes_refused",
-        "source": "after_refusal",
-        "dest": "after_source",
-        "before": "mark_refused",
-    },
-    {"trigger": "not_refused", "source": "after_refusal", "dest": "after_source"},
-    {"trigger": "skip", "source": "after_refusal", "dest": "after_source"},
-    {"trigger": "named", "source": "after_source", "dest": "recording_broker"},
-    {
-        "trigger": "dodged",
-        "source": "after_source",
-        "dest": "recording_company",
-        "before": "mark_source_unknown",
-    },
-    {"trigger": "skip", "source": "after_source", "dest": "recording_broker"},
-    {"trigger": "back", "source": "after_source", "dest": "after_refusal"},
+    _t("yes_refused", "after_refusal", "after_source", before="mark_refused"),
+    _t("not_refused", "after_refusal", "after_source"),
+    _t("skip", "after_refusal", "after_source"),
+    _t("named", "after_source", "recording_broker"),
+    _t("dodged", "after_source", "recording_company", before="mark_source_unknown"),
+    _t("skip", "after_source", "recording_broker"),
+    _t("back", "after_source", "after_refusal"),
     # Step 3 — record, then confirm.
     *_field_transitions(),
-    {"trigger": "back", "source": "confirming", "dest": "recording_when"},
-    {"trigger": "fix", "source": "confirming", "dest": "choosing_fix"},
-    {"trigger": "back", "source": "choosing_fix", "dest": "confirming"},
-    {
-        "trigger": "confirm",
-        "source": "confirming",
-        "dest": "demanding",
-        "conditions": ["has_identity", "has_broker"],
-        "before": "mark_confirmed",
-    },
-    {
-        "trigger": "confirm",
-        "source": "confirming",
-        "dest": "following_up",
-        "conditions": "has_identity",
-        "unless": "has_broker",
-        "before": ["mark_confirmed", "record_outcome"],
-    },
-    # Step 4 — demand deletion from the broker.
-    {
-        "trigger": "agreed",
-        "source": "demanding",
-        "dest": "following_up",
-        "before": "record_outcome",
-    },
-    {
-        "trigger": "declined",
-        "source": "demanding",
-        "dest": "following_up",
-        "before": "record_outcome",
-    },
-    {
-        "trigger": "unreachable",
-        "source": "demanding",
-        "dest": "awaiting_call",
-        "before": "record_outcome",
-    },
-    {
-        "trigger": "later",
-        "source": "demanding",
-        "dest": "awaiting_call",
-        "before": "record_outcome",
-    },
-    {"trigger": "skip", "source": "demanding", "dest": "awaiting_call", "before": "record_outcome"},
-    {"trigger": "back", "source": "demanding", "dest": "confirming"},
-    {"trigger": "resume", "source": "awaiting_call", "dest": "demanding"},
-    {
-        "trigger": "close",
-        "source": ["following_up", "awaiting_call"],
-        "dest": "closed",
-        "before": "mark_closed",
-    },
-    {"trigger": "reopen", "source": "closed", "dest": "following_up", "before": "mark_reopened"},
-    {
-        "trigger": "cancel",
-        "source": CANCELLABLE_STATES,
-        "dest": "cancelled",
-        "before": "mark_closed",
-    },
+    _t("back", "confirming", "recording_when"),
+    _t("fix", "confirming", "choosing_fix"),
+    _t("back", "choosing_fix", "confirming"),
+    _t(
+        "confirm",
+        "confirming",
+        "demanding",
+        conditions=["has_identity", "has_broker"],
+        before="mark_confirmed",
+    ),
+    _t(
+        "confirm",
+        "confirming",
+        "following_up",
+        conditions="has_identity",
+        unless="has_broker",
+        before=["mark_confirmed", "record_outcome"],
+    ),
+    # Step 4 — demand deletion from the broker; reminders follow the answer.
+    _t("agreed", "demanding", "following_up", before="record_outcome"),
+    _t("declined", "demanding", "following_up", before="record_outcome"),
+    _t("unreachable", "demanding", "awaiting_call", before="record_outcome"),
+    _t("later", "demanding", "scheduling", before="record_outcome"),
+    _t("skip", "demanding", "awaiting_call", before="record_outcome"),
+    _t("back", "demanding", "confirming"),
+    *[_t(trigger, "scheduling", "awaiting_call") for trigger in (*REMIND_CHOICES, "answer")],
+    _t("back", "scheduling", "demanding"),
+    _t("resume", "awaiting_call", "demanding"),
+    _t("close", ["following_up", "awaiting_call"], "closed", before="mark_closed"),
+    _t("reopen", "closed", "following_up", before="mark_reopened"),
+    _t("cancel", CANCELLABLE_STATES, "cancelled", before="mark_closed"),
 ]
 
 # The buttons each state offers, in order; navigation (back / skip / cancel) comes last and
@@ -279,6 +179,7 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "confirming": ("confirm", "fix"),
     "choosing_fix": tuple(f"fix_{field}" for field in FIELDS),
     "demanding": ("agreed", "declined", "unreachable", "later"),
+    "scheduling": REMIND_CHOICES,
     "awaiting_call": ("resume", "close"),
     "following_up": ("close",),
     "closed": ("reopen",),
@@ -380,7 +281,8 @@ class CaseModel:
         trigger = "later" if self.came_trigger == "skip" else self.came_trigger
         outcome = trigger if trigger in OUTCOMES else "no_source"
         self.case["outcome"] = outcome
-        self.replies.append(Reply(text=self.texts(f"outcome.{outcome}")))
+        if trigger != "later":  # "later" goes on to ask when; that step says the rest
+            self.replies.append(Reply(text=self.texts(f"outcome.{outcome}")))
 
     def mark_closed(self, *_: Any, **__: Any) -> None:
         self.case["closed_at"] = self.at.isoformat()
@@ -401,9 +303,13 @@ def _option(model: CaseModel, trigger: str, secondary: bool = False) -> Option:
     label_trigger = trigger
     if trigger == "skip" and model.state in TEXT_STATES and _current_value(model):
         label_trigger = "keep"
+    values = {}
+    if trigger in CHOICES:
+        due = CHOICES[trigger](model.at, model.tz)
+        values["when"] = model.texts.when(due, model.tz) if due else ""
     return Option(
         token=f"{case['number']}.{case['seq']}.{trigger}",
-        label=model.texts.option(model.state, label_trigger),
+        label=model.texts.option(model.state, label_trigger, **values),
         secondary=secondary,
     )
 
@@ -411,6 +317,8 @@ def _option(model: CaseModel, trigger: str, secondary: bool = False) -> Option:
 def options_for(model: CaseModel) -> tuple[Option, ...]:
     available = set(MACHINE.get_triggers(model.state))
     main = [t for t in STEP_OPTIONS.get(model.state, ()) if t in available]
+    if model.state == "scheduling" and CHOICES["remind_evening"](model.at, model.tz) is None:
+        main.remove("remind_evening")  # it is already past 19:00
     if model.state == "choosing_fix" and not model.is_property():
         main.remove("fix_licence")
     nav = [t for t in NAVIGATION if t in available]

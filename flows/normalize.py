@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -140,31 +140,37 @@ _DATE_TIME = re.compile(
     r"^(?:(?:(?P<y>\d{4})[-/年.])?(?P<mo>\d{1,2})[-/月.](?P<d>\d{1,2})日?)?"
     r"\s*(?:(?P<h>\d{1,2})(?:[:時](?P<mi>\d{1,2})?分?)?)?$"
 )
+# Days relative to today: negative is the past.
 _RELATIVE_DAYS = {
     "今日": 0,
     "きょう": 0,
     "today": 0,
-    "昨日": 1,
-    "きのう": 1,
-    "yesterday": 1,
-    "一昨日": 2,
-    "おととい": 2,
+    "昨日": -1,
+    "きのう": -1,
+    "yesterday": -1,
+    "一昨日": -2,
+    "おととい": -2,
+    "明日": 1,
+    "あした": 1,
+    "あす": 1,
+    "tomorrow": 1,
+    "明後日": 2,
+    "あさって": 2,
 }
 
 
-def parse_when(raw: str, now: datetime, tz: ZoneInfo) -> datetime | None:
-    """Parse a typed call time in the user's zone; returns aware UTC or None.
-
-    Accepts "14:30", "11/28 14:30", "2026-11-28 14:30", "11月28日14時30分", "昨日 15:00",
-    "yesterday 9:05". A time in the future is rejected: a call cannot have come later.
-    """
+def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> datetime | None:
+    """A typed local date/time as aware UTC; a date without a year is taken as the nearest
+    such date in the allowed direction (past for calls, future for reminders)."""
     text = unicodedata.normalize("NFKC", clean_text(raw)).casefold().strip()
     local_now = now.astimezone(tz)
     day = local_now.date()
-    for word, back in _RELATIVE_DAYS.items():
+    for word, shift in sorted(_RELATIVE_DAYS.items(), key=lambda item: -len(item[0])):
         if text.startswith(word):
-            day = day - timedelta(days=back)
+            day = day + timedelta(days=shift)
             text = text[len(word) :].strip()
+            if not text and future:
+                return datetime(day.year, day.month, day.day, 10, tzinfo=tz).astimezone(UTC)
             break
     match = _DATE_TIME.match(text)
     if not match or not text:
@@ -176,17 +182,36 @@ def parse_when(raw: str, now: datetime, tz: ZoneInfo) -> datetime | None:
         year = int(parts["y"]) if parts["y"] else day.year
         month = int(parts["mo"]) if parts["mo"] else day.month
         dom = int(parts["d"]) if parts["d"] else day.day
-        hour = int(parts["h"]) if parts["h"] else 0
+        hour = int(parts["h"]) if parts["h"] else (10 if future else 0)
         minute = int(parts["mi"]) if parts["mi"] else 0
         moment = datetime(year, month, dom, hour, minute, tzinfo=tz)
+        if parts["mo"] and not parts["y"]:
+            # "12/30" typed in January means last December for a call, next for a reminder.
+            if not future and moment > local_now:
+                moment = moment.replace(year=year - 1)
+            elif future and moment < local_now:
+                moment = moment.replace(year=year + 1)
     except ValueError:
         return None
-    if parts["mo"] and not parts["y"] and moment > local_now:
-        # "12/30" typed in January means last December.
-        try:
-            moment = moment.replace(year=year - 1)
-        except ValueError:
-            return None
-    if moment > local_now + timedelta(minutes=1):
+    return moment.astimezone(UTC)
+
+
+def parse_when(raw: str, now: datetime, tz: ZoneInfo) -> datetime | None:
+    """Parse a typed call time in the user's zone; returns aware UTC or None.
+
+    Accepts "14:30", "11/28 14:30", "2026-11-28 14:30", "11月28日14時30分", "昨日 15:00",
+    "yesterday 9:05". A time in the future is rejected: a call cannot have come later.
+    """
+    moment = _parse_moment(raw, now, tz, future=False)
+    if moment is None or moment > now + timedelta(minutes=1):
         return None
-    return moment.astimezone(ZoneInfo("UTC"))
+    return moment
+
+
+def parse_future(raw: str, now: datetime, tz: ZoneInfo) -> datetime | None:
+    """Parse a typed reminder time ("明日 10:00", "12/1 9:30", "tomorrow 18:00"): it must be
+    later than now and within a year, else None. A date alone means 10:00 that day."""
+    moment = _parse_moment(raw, now, tz, future=True)
+    if moment is None or moment <= now or moment > now + timedelta(days=366):
+        return None
+    return moment

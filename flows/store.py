@@ -24,7 +24,10 @@ USERS = "users"
 CASES = "cases"
 EVENTS = "events"
 BROKERS = "brokers"
-TABLES = (USERS, CASES, EVENTS, BROKERS)
+REMINDERS = "reminders"
+TABLES = (USERS, CASES, EVENTS, BROKERS, REMINDERS)
+# A reminder waiting to be sent; "sent" ones wait for the user's answer.
+DUE_STATUSES = ("pending", "snoozed")
 DEFAULT_TIME_ZONE = "Asia/Tokyo"
 BUSY_TIMEOUT_MS = 5000
 
@@ -127,6 +130,36 @@ def m001_initial(db: Database) -> None:
 def m002_wal_journal(db: Database) -> None:
     # journal_mode is persistent in the file; it cannot change inside a transaction.
     db.execute("PRAGMA journal_mode=WAL")
+
+
+@migrations()
+def m003_reminders(db: Database) -> None:
+    db.table(REMINDERS).create(
+        {
+            "id": int,
+            "user_id": int,
+            "case_id": int,
+            "kind": str,
+            "due_at": str,
+            "status": str,
+            "attempts": int,
+            "last_error": str,
+            "created_at": str,
+            "sent_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"user_id", "case_id", "kind", "due_at", "status", "attempts", "created_at"},
+        defaults={"status": "pending", "attempts": 0},
+        foreign_keys=[("user_id", USERS, "id"), ("case_id", CASES, "id")],
+    )
+    # The dispatcher's query: due reminders in due order, without a scan.
+    db.table(REMINDERS).create_index(["status", "due_at"])
+    db.table(REMINDERS).create_index(["case_id"])
+    db.table(REMINDERS).create_index(["user_id", "status"])
+    db.table(USERS).add_column("quiet_hours", str, not_null_default="21-8")
+    db.table(CASES).add_column("repeat_calls", int, not_null_default=0)
+    db.table(CASES).add_column("last_repeat_at", str)
 
 
 def _create_private(path: Path) -> None:
@@ -316,6 +349,78 @@ class Store:
                 "state_to": state_to,
                 "detail": json.dumps(detail, ensure_ascii=False) if detail else None,
             }
+        )
+
+    # -- reminders --------------------------------------------------------------------
+    def add_reminder(self, case: dict[str, Any], kind: str, due_at: datetime) -> int:
+        now = self.clock().isoformat()
+        return int(
+            self.db.table(REMINDERS)  # type: ignore[arg-type]
+            .insert(
+                {
+                    "user_id": case["user_id"],
+                    "case_id": case["id"],
+                    "kind": kind,
+                    "due_at": due_at.isoformat(),
+                    "status": "pending",
+                    "attempts": 0,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            .last_pk
+        )
+
+    def reminder(self, reminder_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.table(REMINDERS).rows_where("id = ?", [reminder_id]))
+        return rows[0] if rows else None
+
+    def update_reminder(self, reminder_id: int, **values: Any) -> None:
+        values["updated_at"] = self.clock().isoformat()
+        self.db.table(REMINDERS).update(reminder_id, values)
+
+    def close_reminders(
+        self, case_id: int, status: str, kinds: tuple[str, ...] | None = None
+    ) -> None:
+        """End a case's open reminders (waiting or sent) as ``done`` or ``cancelled``."""
+        sql = (
+            f"update {REMINDERS} set status = ?, updated_at = ? "
+            "where case_id = ? and status in ('pending', 'snoozed', 'sent')"
+        )
+        params: list[Any] = [status, self.clock().isoformat(), case_id]
+        if kinds:
+            sql += f" and kind in ({', '.join('?' for _ in kinds)})"
+            params += list(kinds)
+        self.db.execute(sql, params)
+
+    def due_reminders(
+        self, now: datetime, limit: int, user_id: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Waiting reminders due by ``now`` for users who have not blocked the bot, with what
+        it takes to render them (the user's language and zone, the case's names)."""
+        sql = (
+            "select r.*, u.language, u.time_zone, u.quiet_hours, c.number, c.broker_name, "
+            f"c.company, c.phone_raw, c.phone_e164 from {REMINDERS} r "
+            f"join {USERS} u on u.id = r.user_id join {CASES} c on c.id = r.case_id "
+            "where r.status in ('pending', 'snoozed') and r.due_at <= ? and u.active = 1"
+        )
+        params: list[Any] = [now.isoformat()]
+        if user_id is not None:
+            sql += " and r.user_id = ?"
+            params.append(user_id)
+        sql += " order by r.due_at limit ?"
+        params.append(limit)
+        cursor = self.db.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def waiting_reminders(self, user_id: int) -> list[dict[str, Any]]:
+        return list(
+            self.db.table(REMINDERS).rows_where(
+                "user_id = ? and status in ('pending', 'snoozed')",
+                [user_id],
+                order_by="due_at",
+            )
         )
 
     def events(self, case_id: int) -> list[dict[str, Any]]:

@@ -10,6 +10,8 @@ Legal references follow shared/domain/legal-ja.md: no sub-numbers that are unver
 from __future__ import annotations
 
 import string
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 DISCLAIMER_JA = "※ これは実務上の手引きであり、法的助言ではありません。"
 DISCLAIMER_EN = "Note: this is practical guidance, not legal advice."
@@ -28,6 +30,8 @@ JA: dict[str, str] = {
         "/after — 電話が終わったあとに記録する\n"
         "/cases — これまでのケース（続きの再開も）\n"
         "/cancel — 進行中のケースを取り消す\n"
+        "/reminders — 予定しているリマインダー\n"
+        "/settings — 通知しない時間とタイムゾーン\n"
         "/language — 言語の切り替え（日本語 / English）\n"
         "/help — この説明\n\n"
         "手順: ①はっきり断る ②どこで連絡先を入手したか聞く ③名簿業者を記録する "
@@ -209,7 +213,7 @@ JA: dict[str, str] = {
     "outcome.unreachable": (
         "記録しました。時間を変えて、もう一度かけてみましょう。/cases から再開できます。"
     ),
-    "outcome.later": "わかりました。/cases から、いつでもこのステップを再開できます。",
+    "outcome.later": "わかりました。あとで電話しましょう。",
     "outcome.no_source": (
         "保存しました。入手先がわからないため、業者への依頼はできません。"
         "次に電話が来たら、入手先を聞きましょう。"
@@ -239,6 +243,68 @@ JA: dict[str, str] = {
     "cmd.help": "使い方と注意",
     "cmd.language": "言語の切り替え",
     "chosen": "→ {label}",
+    # --- follow-up reminders ------------------------------------------------------
+    "step.scheduling.text": (
+        "いつ知らせましょうか？ボタンで選ぶか、日時を入力してください（例: 明日 10:00、12/1 9:30）。"
+    ),
+    "opt.remind_default": "📅 次の営業日 {when}",
+    "opt.remind_evening": "🌆 今夜 {when}",
+    "opt.remind_morning": "🌅 明日の朝 {when}",
+    "opt.remind_3days": "🗓 3日後 {when}",
+    "bad_remind_time": (
+        "日時を読み取れませんでした（過去や1年より先は不可）。例: 明日 10:00、12/1 9:30"
+    ),
+    "reminder_set": "⏰ {when} にお知らせします（{what}）。",
+    "what.call_broker": "名簿業者に電話する",
+    "what.retry_broker": "名簿業者にもう一度電話する",
+    "what.check_compliance": "業者が応じたかの確認",
+    "what.check_calls": "電話が止まったかの確認",
+    "reminder.call_broker.text": (
+        "⏰ ケース #{number}: 名簿業者「{broker}」に電話して、提供の停止と削除を求めましょう。"
+    ),
+    "reminder.retry_broker.text": (
+        "⏰ ケース #{number}: 名簿業者「{broker}」に、もう一度電話してみましょう。"
+    ),
+    "reminder.check_compliance.text": (
+        "⏰ ケース #{number}: 「{broker}」に求めてから2週間です。提供は止まりましたか？"
+        "返事がなければ、書面（内容証明郵便など）で求めるのが次の手です。"
+    ),
+    "reminder.check_calls.text": (
+        "⏰ ケース #{number}: 1か月たちました。{who} からの電話は止まりましたか？"
+    ),
+    "opt.r_open": "▶ ケースを開く",
+    "opt.r_done": "✅ 済んだ",
+    "opt.r_stopped": "✅ 止まった",
+    "opt.r_continued": "📞 まだかかってくる",
+    "opt.r_snooze_hour": "⏰ 1時間後に",
+    "opt.r_snooze_morning": "🌅 明日の朝に",
+    "opt.r_cancel": "✖️ 取り消す: {when} #{number}",
+    "reminder_done": "完了にしました。",
+    "reminder_snoozed": "⏰ {when} にまたお知らせします。",
+    "reminder_cancelled": "リマインダーを取り消しました。",
+    "reminder_closed": "このリマインダーはもう終わっています。",
+    "repeat_call_recorded": (
+        "⚠️ 断った後の電話として記録しました（{date}）。"
+        "不動産の勧誘なら、宅建業の免許行政庁（大臣免許は地方整備局、知事免許は都道府県）に、"
+        "それ以外は消費者ホットライン188に相談できます。"
+    ),
+    "reminders_empty": "予定しているリマインダーはありません。",
+    "reminders_header": "予定しているリマインダー:",
+    "reminders_line": "{when} ケース #{number}: {what}",
+    "settings": (
+        "設定\nタイムゾーン: {tz}\n通知しない時間: {quiet}\n"
+        "ボタンで変えるか、/settings tz Europe/London、/settings quiet 22-7 のように入力してください。"
+    ),
+    "quiet_range": "{start}時〜{end}時",
+    "quiet_none": "なし（いつでも通知）",
+    "opt.quiet": "🌙 {range}は通知しない",
+    "opt.quiet_off": "🔔 いつでも通知する",
+    "opt.tz": "🌏 {tz}",
+    "settings_saved": "設定を保存しました。",
+    "bad_tz": "「{tz}」というタイムゾーンはありません（例: Asia/Tokyo、Europe/London）。",
+    "bad_quiet": "通知しない時間は 22-7 のように、0〜23の時で入力してください。",
+    "cmd.reminders": "予定しているリマインダー",
+    "cmd.settings": "通知しない時間とタイムゾーン",
 }
 
 EN: dict[str, str] = {
@@ -254,6 +320,8 @@ EN: dict[str, str] = {
         "/after — record a call that has ended\n"
         "/cases — your cases (and resume one)\n"
         "/cancel — cancel the case in progress\n"
+        "/reminders — scheduled reminders\n"
+        "/settings — quiet hours and time zone\n"
         "/language — switch language (日本語 / English)\n"
         "/help — this text\n\n"
         "The steps: 1) refuse firmly 2) ask where they got your details 3) record the list "
@@ -433,7 +501,7 @@ EN: dict[str, str] = {
         "(weekdays 9:30–17:30, Japanese)."
     ),
     "outcome.unreachable": "Recorded. Try again at another time. Resume it from /cases.",
-    "outcome.later": "OK. Resume this step from /cases any time.",
+    "outcome.later": "OK, call them later.",
     "outcome.no_source": (
         "Saved. The source is unknown, so there is no broker to ask. "
         "Next time they call, ask where they got your details."
@@ -462,6 +530,68 @@ EN: dict[str, str] = {
     "cmd.help": "How to use, and caveats",
     "cmd.language": "Switch language",
     "chosen": "→ {label}",
+    "step.scheduling.text": (
+        "When should I remind you? Tap an option or type a date and time "
+        "(e.g. tomorrow 10:00, 12/1 9:30)."
+    ),
+    "opt.remind_default": "📅 Next business day {when}",
+    "opt.remind_evening": "🌆 This evening {when}",
+    "opt.remind_morning": "🌅 Tomorrow morning {when}",
+    "opt.remind_3days": "🗓 In 3 days {when}",
+    "bad_remind_time": (
+        "I couldn't read that date/time (not in the past, not over a year ahead). "
+        "E.g. tomorrow 10:00, 12/1 9:30"
+    ),
+    "reminder_set": "⏰ I'll remind you {when} ({what}).",
+    "what.call_broker": "call the broker",
+    "what.retry_broker": "call the broker again",
+    "what.check_compliance": "check the broker complied",
+    "what.check_calls": "check the calls stopped",
+    "reminder.call_broker.text": (
+        "⏰ Case #{number}: time to call the list broker “{broker}” and demand that it stop "
+        "providing and delete your data."
+    ),
+    "reminder.retry_broker.text": "⏰ Case #{number}: try calling the list broker “{broker}” again.",
+    "reminder.check_compliance.text": (
+        "⏰ Case #{number}: two weeks since you asked “{broker}”. Has the provision stopped? "
+        "If there is no answer, the next move is a written request (e.g. by certified mail)."
+    ),
+    "reminder.check_calls.text": (
+        "⏰ Case #{number}: a month has passed. Have the calls from {who} stopped?"
+    ),
+    "opt.r_open": "▶ Open the case",
+    "opt.r_done": "✅ Done",
+    "opt.r_stopped": "✅ They stopped",
+    "opt.r_continued": "📞 They still call",
+    "opt.r_snooze_hour": "⏰ In an hour",
+    "opt.r_snooze_morning": "🌅 Tomorrow morning",
+    "opt.r_cancel": "✖️ Cancel: {when} #{number}",
+    "reminder_done": "Marked as done.",
+    "reminder_snoozed": "⏰ I'll remind you again {when}.",
+    "reminder_cancelled": "Reminder cancelled.",
+    "reminder_closed": "That reminder is already finished.",
+    "repeat_call_recorded": (
+        "⚠️ Recorded as a call after your refusal ({date}). For real estate, you can report it to "
+        "the licensing authority (a minister's licence: the regional development bureau; a "
+        "governor's licence: the prefecture); otherwise call the consumer hotline 188."
+    ),
+    "reminders_empty": "No reminders scheduled.",
+    "reminders_header": "Scheduled reminders:",
+    "reminders_line": "{when} case #{number}: {what}",
+    "settings": (
+        "Settings\nTime zone: {tz}\nQuiet hours: {quiet}\n"
+        "Tap to change, or type e.g. /settings tz Europe/London, /settings quiet 22-7."
+    ),
+    "quiet_range": "{start}:00–{end}:00",
+    "quiet_none": "none (notify any time)",
+    "opt.quiet": "🌙 Quiet {range}",
+    "opt.quiet_off": "🔔 Notify any time",
+    "opt.tz": "🌏 {tz}",
+    "settings_saved": "Settings saved.",
+    "bad_tz": "There is no time zone “{tz}” (e.g. Asia/Tokyo, Europe/London).",
+    "bad_quiet": "Type quiet hours like 22-7, as hours from 0 to 23.",
+    "cmd.reminders": "Scheduled reminders",
+    "cmd.settings": "Quiet hours and time zone",
 }
 
 CATALOGS: dict[str, dict[str, str]] = {"ja": JA, "en": EN}
@@ -492,6 +622,14 @@ class Texts:
 
     def has(self, key: str) -> bool:
         return key in self._catalog
+
+    def when(self, moment: datetime, tz: ZoneInfo) -> str:
+        """A moment in the user's zone, with the weekday: 12/1(火) 10:00 / Tue 1 Dec 10:00."""
+        local = moment.astimezone(tz)
+        if self.language == "ja":
+            weekday = "月火水木金土日"[local.weekday()]
+            return f"{local.month}/{local.day}({weekday}) {local:%H:%M}"
+        return f"{local:%a} {local.day} {local:%b %H:%M}"
 
     def option(self, state: str, trigger: str, **values: object) -> str:
         specific = f"opt.{state}.{trigger}"

@@ -37,8 +37,7 @@ def test_importing_the_engine_loads_no_telegram() -> None:
 
 def test_committed_diagram_is_current() -> None:
     assert DIAGRAM_PATH.read_text(encoding="utf-8") == mermaid(), (
-        "docs/machine.mmd is stale: run `kotowari diagram --write docs/machine.mmd` "
-        "and paste it into README.md"
+        "docs/machine.mmd is stale: run `kotowari diagram --update`"
     )
 
 

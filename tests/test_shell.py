@@ -46,7 +46,7 @@ def run_shell(tmp_path: Path, lines: list[str], *args: str) -> subprocess.Comple
 
 def test_a_whole_case_piped_into_the_shell(tmp_path: Path) -> None:
     db_path = tmp_path / "cases.db"
-    result = run_shell(tmp_path, INPUT, "--db", str(db_path))
+    result = run_shell(tmp_path, INPUT, "--db", str(db_path), "--now", "2026-11-27T14:00+09:00")
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert result.stdout == TRANSCRIPT

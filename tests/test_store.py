@@ -13,11 +13,21 @@ from flows.store import BROKERS, CASES, EVENTS, TABLES, USERS, migrations, open_
 def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> None:
     db = open_database(tmp_path / "new.db")
     assert set(TABLES) <= set(db.table_names())
-    assert [m.name for m in migrations.applied(db)] == ["m001_initial", "m002_wal_journal"]
-    columns = {name: set(db[name].columns_dict) for name in TABLES}
-    assert {"id", "language", "time_zone", "created_at", "active_case_id", "active"} == columns[
-        USERS
+    assert [m.name for m in migrations.applied(db)] == [
+        "m001_initial",
+        "m002_wal_journal",
+        "m003_reminders",
     ]
+    columns = {name: set(db[name].columns_dict) for name in TABLES}
+    assert {
+        "id",
+        "language",
+        "time_zone",
+        "created_at",
+        "active_case_id",
+        "active",
+        "quiet_hours",
+    } == columns[USERS]
     assert {
         "number",
         "state",
@@ -82,7 +92,7 @@ def test_upgrade_from_the_first_migration_keeps_data(tmp_path: Path) -> None:
 def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     open_database(tmp_path / "x.db").close()
     db = open_database(tmp_path / "x.db")
-    assert len(migrations.applied(db)) == 2
+    assert len(migrations.applied(db)) == 3
     db.close()
 
 

@@ -1,0 +1,100 @@
+"""When follow-ups fall due: business days, Japanese holidays and quiet hours. Pure functions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+BROKER_CALL_HOUR = time(10, 0)
+MORNING = time(9, 0)
+EVENING = time(19, 0)
+COMPLIANCE_CHECK_DAYS = 14  # APPI Art. 39: two weeks after a request reached the business
+CALLS_CHECK_DAYS = 30
+
+
+@lru_cache(maxsize=8)
+def _japan_holidays(year: int) -> holidays.HolidayBase:
+    return holidays.country_holidays("JP", years=year)
+
+
+def is_business_day(day: date) -> bool:
+    """Weekdays that are not Japanese public holidays, nor the year-end break (12/29–1/3),
+    when most offices, brokers included, are closed."""
+    if day.weekday() >= 5 or day in _japan_holidays(day.year):
+        return False
+    return not ((day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3))
+
+
+def next_business_day(after: date) -> date:
+    day = after + timedelta(days=1)
+    while not is_business_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+@dataclass(frozen=True)
+class QuietHours:
+    """Local hours during which nothing is sent; ``start == end`` means never quiet."""
+
+    start: int = 21
+    end: int = 8
+
+    def contains(self, moment: time) -> bool:
+        if self.start == self.end:
+            return False
+        hour = moment.hour
+        if self.start > self.end:
+            return hour >= self.start or hour < self.end
+        return self.start <= hour < self.end
+
+    def defer(self, due: datetime, tz: ZoneInfo) -> datetime:
+        """``due`` (aware) moved to the end of the quiet hours it falls in, else unchanged."""
+        local = due.astimezone(tz)
+        if not self.contains(local.time()):
+            return due
+        day = local.date()
+        if self.start > self.end and local.hour >= self.start:
+            day += timedelta(days=1)
+        return datetime.combine(day, time(self.end), tz).astimezone(UTC)
+
+    @classmethod
+    def parse(cls, text: str | None) -> QuietHours:
+        """From the stored form ``"21-8"``; anything unreadable gives the default."""
+        try:
+            start, end = (int(part) for part in (text or "").split("-"))
+        except ValueError:
+            return cls()
+        if not (0 <= start < 24 and 0 <= end < 24):
+            return cls()
+        return cls(start, end)
+
+    def __str__(self) -> str:
+        return f"{self.start}-{self.end}"
+
+
+def at_local(day: date, clock_time: time, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, clock_time, tz).astimezone(UTC)
+
+
+def next_business_morning(now: datetime, tz: ZoneInfo) -> datetime:
+    """10:00 on the next business day after today (local)."""
+    return at_local(next_business_day(now.astimezone(tz).date()), BROKER_CALL_HOUR, tz)
+
+
+def this_evening(now: datetime, tz: ZoneInfo) -> datetime | None:
+    """19:00 today, or None once that has passed."""
+    due = at_local(now.astimezone(tz).date(), EVENING, tz)
+    return due if due > now else None
+
+
+def tomorrow_morning(now: datetime, tz: ZoneInfo) -> datetime:
+    return at_local(now.astimezone(tz).date() + timedelta(days=1), MORNING, tz)
+
+
+def in_days(now: datetime, days: int, tz: ZoneInfo) -> datetime:
+    """The same date ``days`` later, at 10:00 local: a check is worth doing in office hours."""
+    return at_local(now.astimezone(tz).date() + timedelta(days=days), BROKER_CALL_HOUR, tz)
