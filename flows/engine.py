@@ -399,8 +399,11 @@ class Engine:
         triggers = [o.token.rsplit(".", 1)[1] for o in options]
         if typed.isdigit() and 1 <= int(typed) <= len(options):
             return triggers[int(typed) - 1]
-        for trigger in triggers:
-            labels = [Texts(lang).option(state, trigger) for lang in CATALOGS]
+        for option, trigger in zip(options, triggers, strict=True):
+            # The label as shown, and in every language without its time ("次の営業日").
+            labels = [option.label] + [
+                Texts(lang).option(state, trigger, when="") for lang in CATALOGS
+            ]
             if trigger == "skip":
                 labels += [Texts(lang).option(state, "keep") for lang in CATALOGS]
             if typed in {_fold(label) for label in labels} or typed in _ALIASES.get(trigger, ()):
@@ -745,8 +748,12 @@ class Engine:
 
     def user_unreachable(self, user_id: int) -> None:
         """The user blocked the bot: stop sending until they write again."""
-        with self.store.transaction():
-            self.store.update_user(user_id, active=0)
+        try:
+            with self.store.transaction():
+                if self.store.user(user_id) is not None:
+                    self.store.update_user(user_id, active=0)
+        except sqlite3.Error:
+            log.exception("could not mark a user inactive")
 
     def _detect_repeat(
         self, turn: _Turn, before: dict[str, Any], case: dict[str, Any], model: CaseModel

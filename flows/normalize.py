@@ -159,6 +159,9 @@ _RELATIVE_DAYS = {
 }
 
 
+_YEAR_WRAP = timedelta(days=60)
+
+
 def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> datetime | None:
     """A typed local date/time as aware UTC; a date without a year is taken as the nearest
     such date in the allowed direction (past for calls, future for reminders)."""
@@ -186,10 +189,12 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
         minute = int(parts["mi"]) if parts["mi"] else 0
         moment = datetime(year, month, dom, hour, minute, tzinfo=tz)
         if parts["mo"] and not parts["y"]:
-            # "12/30" typed in January means last December for a call, next for a reminder.
-            if not future and moment > local_now:
+            # "12/30" typed in January means last December for a call, and "1/5" typed in
+            # December next January for a reminder; a date only days off the wrong way is
+            # a mistake to point out, not a year to guess.
+            if not future and moment - local_now > _YEAR_WRAP:
                 moment = moment.replace(year=year - 1)
-            elif future and moment < local_now:
+            elif future and local_now - moment > _YEAR_WRAP:
                 moment = moment.replace(year=year + 1)
     except ValueError:
         return None

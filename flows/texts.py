@@ -233,6 +233,7 @@ JA: dict[str, str] = {
     "opt.lang_en": "English",
     # --- channel-level copy (Telegram) ---------------------------------------------
     "keyboard.call": "📞 営業電話を受けている",
+    "keyboard.options_prompt": "どちらかを選んでください。",
     "private_only": "このボットは個別チャットでのみ使えます。ボットに直接メッセージを送ってください。",
     "error_generic": "うまく処理できませんでした。もう一度お試しください（記録はそのままです）。",
     "cmd.start": "はじめに",
@@ -520,6 +521,7 @@ EN: dict[str, str] = {
     "opt.lang_ja": "日本語",
     "opt.lang_en": "English",
     "keyboard.call": "📞 I'm on a sales call",
+    "keyboard.options_prompt": "Choose one:",
     "private_only": "This bot works in private chats only. Please message it directly.",
     "error_generic": "Something went wrong. Please try again (your record is intact).",
     "cmd.start": "What this bot does",

@@ -56,12 +56,19 @@ def test_unreadable_numbers_are_kept_as_typed(typed: str) -> None:
         ("昨日 15:00", "2026-11-27T06:00:00+00:00"),
         ("yesterday 9:05", "2026-11-27T00:05:00+00:00"),
         ("１０時", "2026-11-28T01:00:00+00:00"),
-        ("12/30 10:00", "2025-12-30T01:00:00+00:00"),
     ],
 )
 def test_call_times(typed: str, expected_utc: str) -> None:
     moment = parse_when(typed, NOW, TOKYO)
     assert moment is not None and moment.isoformat() == expected_utc
+
+
+def test_a_date_across_new_year() -> None:
+    january = datetime(2026, 1, 5, 3, 0, tzinfo=UTC)
+    moment = parse_when("12/30 10:00", january, TOKYO)
+    assert moment is not None and moment.isoformat() == "2025-12-30T01:00:00+00:00"
+    # Days ahead is a slip to point out, not last year's date.
+    assert parse_when("11/29 10:00", NOW, TOKYO) is None
 
 
 @pytest.mark.parametrize("typed", ["", "foo", "25:00", "2/30 10:00", "16:00", "2027-01-01 10:00"])

@@ -1,0 +1,485 @@
+"""The Telegram channel (python-telegram-bot 22): a thin adapter over the engine.
+
+Update → ``Inbound`` → ``Engine.handle`` → messages. All state lives in SQLite; the
+adapter keeps only a lock per user (so that, with concurrent updates, one user's updates
+are handled and answered in order) and the set of group chats already told that the bot
+works in private chats only.
+
+- Private chats only. In a group, supergroup or channel the bot never calls the engine
+  and stores nothing; it says "private only" once per chat per process (with privacy mode
+  on, a bot in a group only sees commands and replies to it anyway). Channel posts and
+  edited messages are not handled (and not even requested from Telegram).
+- Buttons carry ``"k1:" + token`` (see ``bot.telegram_render``). Every callback query is
+  answered exactly once: with the engine's notice for a stale or forged button (nothing
+  changes), or empty when the choice is accepted; the pressed message is then edited to
+  show the choice and lose its keyboard, and the replies follow as new messages.
+- ``/start`` (and a language change) also sends the persistent "I'm on a sales call"
+  reply-keyboard button; see ``outgoing_messages`` for how it shares the first message.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import logging
+import re
+import sqlite3
+import sys
+import traceback
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from telegram import BotCommand, Message, Update
+from telegram import User as TelegramUser
+from telegram.constants import ChatType, ParseMode
+from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    BaseRateLimiter,
+    CallbackContext,
+    CallbackQueryHandler,
+    ContextTypes,
+    ExtBot,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from bot.config import Settings
+from bot.logs import RedactingFilter
+from bot.telegram_render import (
+    CALL_BUTTON_TEXTS,
+    call_keyboard,
+    chosen_text,
+    decode_callback,
+    outgoing_messages,
+)
+from flows.engine import COMMANDS as ENGINE_COMMANDS
+from flows.engine import Engine
+from flows.port import Inbound, Reply
+from flows.store import Store, open_database, utc_now
+from flows.texts import DEFAULT_LANGUAGE, LANGUAGES, Texts, pick_language
+
+log = logging.getLogger(__name__)
+
+# The command menu starts in this order; any other engine command follows once the catalog
+# has a description for it (key cmd.<name>).
+MENU_ORDER = ("start", "call", "after", "cases", "cancel", "help", "language")
+ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY)
+# Retries after a 429 "Too Many Requests" (AIORateLimiter waits retry_after each time).
+MAX_RETRIES = 3
+# Group chats remembered as already told "private only"; forgotten past this many.
+MAX_WARNED_CHATS = 10_000
+# Message kinds the engine hears about as an attachment (the caption is not used).
+ATTACHMENT_KINDS = (
+    "photo",
+    "sticker",
+    "animation",  # before "document": a GIF message sets both
+    "video",
+    "video_note",
+    "voice",
+    "audio",
+    "document",
+    "venue",  # before "location": a venue sets both
+    "location",
+    "poll",
+    "dice",
+    "game",
+    "story",
+    "paid_media",
+    "invoice",
+    "checklist",
+)
+# Loggers whose records can contain the bot token (in a URL).
+_URL_LOGGERS = ("telegram", "telegram.Bot", "telegram.ext.ExtBot", "httpx", "httpcore")
+_START = re.compile(r"^/start(?:@\w+)?(?:\s|$)", re.IGNORECASE)
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+NO_TOKEN_MESSAGE = (
+    "kotowari: no Telegram bot token. Create a bot with @BotFather in Telegram, put its token "
+    "in .env as TELEGRAM_BOT_TOKEN=..., and run `kotowari run` again "
+    "(`kotowari shell` works without a token)."
+)
+
+
+@dataclass
+class BotData:
+    """What the application keeps between updates (``context.bot_data``)."""
+
+    db_path: Path | None = None
+    clock: Callable[[], datetime] = utc_now
+    engine: Engine | None = None
+    locks: weakref.WeakValueDictionary[int, asyncio.Lock] = field(
+        default_factory=weakref.WeakValueDictionary
+    )
+    warned_chats: set[int] = field(default_factory=set)
+
+    def lock_for(self, user_id: int) -> asyncio.Lock:
+        # A lock lives as long as someone holds or waits for it: the dict cannot grow forever.
+        lock = self.locks.get(user_id)
+        if lock is None:
+            lock = self.locks[user_id] = asyncio.Lock()
+        return lock
+
+
+class KotowariContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], BotData]):
+    """The callback context with a typed ``bot_data`` and the engine."""
+
+    @property
+    def engine(self) -> Engine:
+        engine = self.bot_data.engine
+        if engine is None:
+            raise RuntimeError("the database is not open (post_init has not run)")
+        return engine
+
+
+CONTEXT_TYPES = ContextTypes(context=KotowariContext, bot_data=BotData)
+KotowariApp = Application[
+    ExtBot[None], KotowariContext, dict[Any, Any], dict[Any, Any], BotData, Any
+]
+
+
+# -- building and running -------------------------------------------------------------
+def build_application(
+    settings: Settings,
+    db_path: str | Path,
+    *,
+    request: BaseRequest | None = None,
+    get_updates_request: BaseRequest | None = None,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
+    clock: Callable[[], datetime] = utc_now,
+) -> KotowariApp:
+    """The bot's Application; the database opens in post_init and closes in post_shutdown."""
+    if not settings.telegram_token:
+        raise ValueError("a Telegram bot token is required")
+    redact_library_logs(settings.telegram_token)
+    builder = (
+        Application.builder()
+        .token(settings.telegram_token)
+        .base_url(settings.api_base_url)
+        .context_types(CONTEXT_TYPES)
+        .concurrent_updates(True)
+        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=MAX_RETRIES))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if request is not None:
+        builder = builder.request(request)
+    if get_updates_request is not None:
+        builder = builder.get_updates_request(get_updates_request)
+    app: KotowariApp = builder.build()
+    app.bot_data.db_path = Path(db_path)
+    app.bot_data.clock = clock
+    private = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
+    others = filters.UpdateType.MESSAGE & ~filters.ChatType.PRIVATE
+    app.add_handler(MessageHandler(private, on_private_message))
+    app.add_handler(MessageHandler(others, on_other_chat))
+    app.add_handler(CallbackQueryHandler(on_callback))
+    app.add_error_handler(on_error)
+    return app
+
+
+def redact_library_logs(token: str) -> None:
+    """Mask the token in records of the libraries that log URLs (PTB's Bot logs its API URL
+    at DEBUG; httpx logs request URLs at INFO), whatever handler ends up receiving them.
+
+    bot.logs masks it on our own handler; this also covers handlers added by others (e.g.
+    pytest's caplog). Filters on a logger apply to its own records only, hence the loop.
+    """
+    names = set(_URL_LOGGERS) | {
+        name for name in logging.root.manager.loggerDict if name.startswith(_URL_LOGGERS)
+    }
+    for name in sorted(names):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) and token in f.secrets for f in logger.filters):
+            logger.addFilter(RedactingFilter([token]))
+
+
+def webhook_problem(settings: Settings) -> str | None:
+    """Why the webhook settings cannot work, or None."""
+    url = urlsplit(settings.webhook_url or "")
+    if url.scheme != "https" or not url.hostname:
+        return "WEBHOOK_URL must be an https:// address (Telegram only calls HTTPS webhooks)."
+    if not settings.webhook_secret:
+        return (
+            "WEBHOOK_SECRET is required when WEBHOOK_URL is set (1-256 characters: "
+            "letters, digits, _ and -); Telegram sends it with every update."
+        )
+    if not _SECRET_TOKEN.fullmatch(settings.webhook_secret):
+        return "WEBHOOK_SECRET may only use letters, digits, _ and - (at most 256 characters)."
+    return None
+
+
+def run_bot(settings: Settings, db_path: Path) -> int:
+    """``kotowari run``: long polling, or a webhook server when WEBHOOK_URL is set."""
+    if not settings.telegram_token:
+        print(NO_TOKEN_MESSAGE, file=sys.stderr)
+        return 2
+    if settings.webhook_url and (problem := webhook_problem(settings)):
+        print(f"kotowari: {problem}", file=sys.stderr)
+        return 2
+    try:
+        # Fail here, with a clear line, rather than after connecting to Telegram.
+        open_database(db_path).close()
+    except (OSError, sqlite3.Error) as error:
+        print(f"kotowari: cannot open the database {db_path}: {error}", file=sys.stderr)
+        return 1
+    redact = RedactingFilter([settings.telegram_token]).redact
+    app = build_application(settings, db_path)
+    try:
+        if settings.webhook_url:
+            log.info("starting (webhook on %s:%d)", settings.webhook_listen, settings.webhook_port)
+            app.run_webhook(
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                url_path=urlsplit(settings.webhook_url).path.strip("/"),
+                webhook_url=settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=list(ALLOWED_UPDATES),
+            )
+        else:
+            log.info("starting (long polling)")
+            app.run_polling(allowed_updates=list(ALLOWED_UPDATES))
+    except InvalidToken:
+        print(
+            "kotowari: Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather.",
+            file=sys.stderr,
+        )
+        return 1
+    except (TelegramError, OSError) as error:
+        print(f"kotowari: could not start the bot: {redact(str(error))}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _post_init(app: KotowariApp) -> None:
+    data = app.bot_data
+    if data.db_path is None:
+        raise RuntimeError("no database path")
+    data.engine = Engine(Store(open_database(data.db_path), clock=data.clock))
+    await register_commands(app.bot)
+
+
+async def _post_shutdown(app: KotowariApp) -> None:
+    engine, app.bot_data.engine = app.bot_data.engine, None
+    if engine is not None:
+        engine.store.close()
+
+
+def menu_commands() -> list[str]:
+    """The commands in the menu: every engine command described in both catalogs."""
+    names = [*MENU_ORDER, *(name for name in ENGINE_COMMANDS if name not in MENU_ORDER)]
+    return [name for name in names if all(Texts(lang).has(f"cmd.{name}") for lang in LANGUAGES)]
+
+
+async def register_commands(bot: ExtBot[None]) -> None:
+    """The command menu: Japanese by default, and per language for ja and en clients."""
+    for language_code in (None, *LANGUAGES):
+        texts = Texts(language_code or DEFAULT_LANGUAGE)
+        commands = [BotCommand(name, texts(f"cmd.{name}")) for name in menu_commands()]
+        try:
+            await bot.set_my_commands(commands, language_code=language_code)
+        except TelegramError as error:
+            # The menu is a convenience; the commands work without it.
+            log.warning("could not register the command menu: %s", error.message)
+
+
+# -- updates ------------------------------------------------------------------------
+def inbound_from_message(message: Message, user: TelegramUser) -> Inbound | None:
+    """What a private message means to the engine, or None for a service message."""
+    hint = user.language_code
+    if message.text is not None:
+        text = "/call" if message.text.strip() in CALL_BUTTON_TEXTS else message.text
+        return Inbound(user.id, text=text, lang_hint=hint)
+    if message.contact is not None:
+        return Inbound(user.id, contact_phone=message.contact.phone_number, lang_hint=hint)
+    for kind in ATTACHMENT_KINDS:
+        if getattr(message, kind, None):
+            return Inbound(user.id, attachment=kind, lang_hint=hint)
+    return None
+
+
+def user_texts(engine: Engine, user: TelegramUser) -> Texts:
+    """The catalog in the user's chosen language (Telegram's guess for a new user)."""
+    row = engine.store.user(user.id)
+    return Texts(row["language"] if row else pick_language(user.language_code))
+
+
+async def send_replies(
+    context: KotowariContext,
+    chat_id: int,
+    replies: Sequence[Reply],
+    texts: Texts,
+    persistent_keyboard: bool = False,
+) -> None:
+    messages = outgoing_messages(
+        replies,
+        persistent_keyboard=call_keyboard(texts) if persistent_keyboard else None,
+        options_prompt=options_prompt(texts),
+    )
+    for message in messages:
+        await context.bot.send_message(
+            chat_id, message.text, parse_mode=ParseMode.HTML, reply_markup=message.markup
+        )
+
+
+def options_prompt(texts: Texts) -> str:
+    """The text above inline options split off from the /start message."""
+    return texts("keyboard.options_prompt")
+
+
+async def on_private_message(update: Update, context: KotowariContext) -> None:
+    """A message in a private chat: one Inbound to the engine, its replies back."""
+    message, user = update.message, update.effective_user
+    if message is None or user is None or user.is_bot:
+        return
+    inbound = inbound_from_message(message, user)
+    if inbound is None:
+        return
+    engine = context.engine
+    async with context.bot_data.lock_for(user.id):
+        response = engine.handle(inbound)
+        await send_replies(
+            context,
+            message.chat_id,
+            response.replies,
+            user_texts(engine, user),
+            persistent_keyboard=bool(inbound.text and _START.match(inbound.text)),
+        )
+
+
+async def on_other_chat(update: Update, context: KotowariContext) -> None:
+    """A group or supergroup: say once that the bot works in private chats; store nothing."""
+    message, chat = update.message, update.effective_chat
+    if message is None or chat is None:
+        return
+    warned = context.bot_data.warned_chats
+    if chat.id in warned:
+        return
+    if len(warned) >= MAX_WARNED_CHATS:
+        warned.clear()
+    warned.add(chat.id)
+    language = pick_language(message.from_user.language_code if message.from_user else None)
+    await send_text(context, chat.id, Texts(language)("private_only"))
+
+
+async def on_callback(update: Update, context: KotowariContext) -> None:
+    """A button press: answered exactly once, whatever happens."""
+    query = update.callback_query
+    if query is None:
+        return
+    answered = False
+
+    async def answer(text: str | None = None) -> None:
+        nonlocal answered
+        if not answered:
+            answered = True
+            await query.answer(text, show_alert=False)
+
+    try:
+        user, message = query.from_user, query.message
+        token = decode_callback(query.data)
+        if message is None or message.chat.type != ChatType.PRIVATE:
+            await answer(Texts(pick_language(user.language_code))("private_only"))
+            return
+        engine = context.engine
+        if token is None:
+            # Not made by this bot (or by an older format): the engine never sees it.
+            await answer(user_texts(engine, user)("bad_button"))
+            return
+        async with context.bot_data.lock_for(user.id):
+            response = engine.handle(Inbound(user.id, choice=token, lang_hint=user.language_code))
+            if not response.replies:
+                await answer(response.notice)
+                return
+            await answer()
+            texts = user_texts(engine, user)
+            if response.chosen is not None:
+                await mark_chosen(context, message, response.chosen, texts)
+            await send_replies(
+                context,
+                message.chat.id,
+                response.replies,
+                texts,
+                persistent_keyboard=token.startswith("g.lang."),
+            )
+    finally:
+        if not answered:
+            with contextlib.suppress(TelegramError):
+                await query.answer()
+
+
+async def mark_chosen(context: KotowariContext, message: object, label: str, texts: Texts) -> None:
+    """Show the choice under the pressed message and remove its keyboard."""
+    if not isinstance(message, Message):
+        return  # inaccessible (older than 48 hours): it cannot be edited
+    original = message.text_html if message.text else ""
+    text = chosen_text(original, label, texts)
+    try:
+        if text is None:
+            await context.bot.edit_message_reply_markup(message.chat.id, message.message_id)
+        else:
+            await context.bot.edit_message_text(
+                text, message.chat.id, message.message_id, parse_mode=ParseMode.HTML
+            )
+    except BadRequest as error:
+        # E.g. already edited by a double tap; the replies still go out.
+        log.debug("could not mark the pressed message: %s", error.message)
+
+
+# -- errors -------------------------------------------------------------------------
+def describe_error(error: BaseException, redact: Callable[[str], str]) -> str:
+    """The exception's type and stack, without its message unless it comes from Telegram.
+
+    Messages of other exceptions can quote what the user typed; frames and types cannot.
+    """
+    head = f"{type(error).__module__}.{type(error).__qualname__}"
+    if isinstance(error, TelegramError):
+        head += f": {redact(error.message)}"
+    lines = [head, *traceback.format_tb(error.__traceback__)]
+    cause = error.__cause__ or error.__context__
+    if cause is not None:
+        lines.append(f"caused by {type(cause).__module__}.{type(cause).__qualname__}")
+    return "\n".join(line.rstrip("\n") for line in lines)
+
+
+async def on_error(update: object, context: KotowariContext) -> None:
+    """Log without personal data or the token; tell the user their record is intact."""
+    error = context.error
+    if error is None:
+        return
+    user = update.effective_user if isinstance(update, Update) else None
+    chat = update.effective_chat if isinstance(update, Update) else None
+    private = user is not None and chat is not None and chat.type == ChatType.PRIVATE
+    engine = context.bot_data.engine
+    if isinstance(error, Forbidden) and private and user is not None:
+        # The user blocked the bot. The engine marks them active again when they return.
+        if engine is not None:
+            engine.user_unreachable(user.id)
+        log.info("a user has blocked the bot; marked inactive")
+        return
+    redact = RedactingFilter([context.bot.token]).redact
+    log.error("error while handling an update: %s", describe_error(error, redact))
+    if not private or user is None or chat is None:
+        return
+    try:
+        texts = user_texts(engine, user) if engine else Texts(pick_language(user.language_code))
+    except sqlite3.Error:
+        texts = Texts(pick_language(user.language_code))
+    try:
+        await send_text(context, chat.id, texts("error_generic"))
+    except TelegramError as send_error:
+        log.warning("could not tell the user about the error: %s", redact(send_error.message))
+
+
+async def send_text(context: KotowariContext, chat_id: int, text: str) -> None:
+    await context.bot.send_message(
+        chat_id, html.escape(text, quote=False), parse_mode=ParseMode.HTML
+    )

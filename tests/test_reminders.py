@@ -1,0 +1,319 @@
+"""Follow-up reminders: created by the flow at the right local time, answered by buttons."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from flows.engine import Engine
+from flows.port import Inbound, Response
+from flows.schedule import QuietHours, is_business_day, next_business_day
+from flows.store import REMINDERS
+from flows.texts import JA
+from tests.conftest import FakeClock
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+
+
+def tokyo(*args: int) -> datetime:
+    return datetime(*args, tzinfo=TOKYO).astimezone(UTC)
+
+
+def to_demanding(engine: Engine, user_id: int = 1) -> None:
+    """/after → refused → named broker → company → skip the rest → save: step 4."""
+    lines = ("/after", "1", "1", "リスト社", "みらい不動産", "skip", "skip", "skip", "skip", "1")
+    for line in lines:
+        engine.handle(Inbound(user_id, text=line))
+    assert engine.store.case_by_number(user_id, 1)["state"] == "demanding"
+
+
+def reminders(engine: Engine) -> list[dict]:
+    return list(engine.store.db.table(REMINDERS).rows_where(order_by="id"))
+
+
+def local_due(row: dict) -> str:
+    return datetime.fromisoformat(row["due_at"]).astimezone(TOKYO).strftime("%Y-%m-%d %a %H:%M")
+
+
+def press(engine: Engine, response: Response, label_start: str, user_id: int = 1) -> Response:
+    [option] = [o for r in response.replies for o in r.options if o.label.startswith(label_start)]
+    return engine.handle(Inbound(user_id, choice=option.token))
+
+
+def test_business_days_skip_weekends_holidays_and_the_year_end() -> None:
+    assert not is_business_day(date(2026, 11, 23))  # 勤労感謝の日, a Monday
+    assert next_business_day(date(2026, 11, 20)) == date(2026, 11, 24)
+    assert next_business_day(date(2026, 12, 28)) == date(2027, 1, 4)
+    assert next_business_day(date(2026, 4, 28)) == date(2026, 4, 30)  # 昭和の日 on the 29th
+
+
+def test_later_defaults_to_the_next_business_morning_across_weekend_and_holiday(
+    engine: Engine, clock: FakeClock
+) -> None:
+    clock.now = tokyo(2026, 11, 20, 15, 0)  # Friday before the Monday holiday
+    to_demanding(engine)
+    asked = engine.handle(Inbound(1, text="あとでかける"))
+    labels = [o.label for o in asked.replies[-1].options]
+    assert labels[:4] == [
+        "📅 次の営業日 11/24(火) 10:00",
+        "🌆 今夜 11/20(金) 19:00",
+        "🌅 明日の朝 11/21(土) 09:00",
+        "🗓 3日後 11/23(月) 10:00",
+    ]
+    done = engine.handle(Inbound(1, text="1"))
+    assert "⏰ 11/24(火) 10:00 にお知らせします（名簿業者に電話する）。" in [
+        r.text for r in done.replies
+    ]
+    [row] = reminders(engine)
+    assert (row["kind"], row["status"], local_due(row)) == (
+        "call_broker",
+        "pending",
+        "2026-11-24 Tue 10:00",
+    )
+    assert engine.store.case_by_number(1, 1)["state"] == "awaiting_call"
+
+
+def test_this_evening_is_not_offered_after_seven(engine: Engine, clock: FakeClock) -> None:
+    clock.now = tokyo(2026, 11, 25, 19, 30)
+    to_demanding(engine)
+    asked = engine.handle(Inbound(1, text="later"))
+    assert not any("今夜" in o.label for o in asked.replies[-1].options)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("明日 18:30", "2026-11-26 Thu 18:30"),
+        ("12/1", "2026-12-01 Tue 10:00"),
+        ("tomorrow 7:00", "2026-11-26 Thu 08:00"),
+    ],  # 7:00 is in the quiet hours: moved to 8:00
+)
+def test_a_typed_reminder_time(engine: Engine, clock: FakeClock, typed, expected) -> None:
+    clock.now = tokyo(2026, 11, 25, 12, 0)
+    to_demanding(engine)
+    engine.handle(Inbound(1, text="4"))
+    engine.handle(Inbound(1, text=typed))
+    [row] = reminders(engine)
+    assert local_due(row) == expected
+
+
+@pytest.mark.parametrize(
+    "typed", ["11/24 10:00", "昨日", "きのう 9:00", "2028-01-01 10:00", "そのうち"]
+)
+def test_a_typed_reminder_time_in_the_past_or_unreadable(engine, clock, typed) -> None:
+    clock.now = tokyo(2026, 11, 25, 12, 0)
+    to_demanding(engine)
+    engine.handle(Inbound(1, text="4"))
+    answer = engine.handle(Inbound(1, text=typed))
+    assert answer.replies[0].text == JA["bad_remind_time"]
+    assert answer.replies[1].text.startswith("いつ知らせましょうか？")
+    assert reminders(engine) == []
+    assert engine.store.case_by_number(1, 1)["state"] == "scheduling"
+
+
+def test_agreed_schedules_the_two_week_and_one_month_checks(engine, clock) -> None:
+    clock.now = tokyo(2026, 11, 25, 12, 0)
+    to_demanding(engine)
+    engine.handle(Inbound(1, text="応じた"))
+    rows = reminders(engine)
+    assert [(r["kind"], local_due(r)) for r in rows] == [
+        ("check_compliance", "2026-12-09 Wed 10:00"),
+        ("check_calls", "2026-12-25 Fri 10:00"),
+    ]
+
+
+def test_declined_schedules_a_check_and_unreachable_a_retry(engine, clock) -> None:
+    clock.now = tokyo(2026, 11, 27, 18, 0)  # a Friday evening
+    to_demanding(engine)
+    engine.handle(Inbound(1, text="3"))  # unreachable
+    engine.handle(Inbound(1, text="▶ 業者に電話する"))  # back to step 4 on the same case
+    engine.handle(Inbound(1, text="2"))  # now they refused / say no record
+    rows = reminders(engine)
+    assert [(r["kind"], r["status"], local_due(r)) for r in rows] == [
+        ("retry_broker", "done", "2026-11-30 Mon 10:00"),
+        ("check_compliance", "pending", "2026-12-11 Fri 10:00"),
+    ]
+
+
+def deliver(engine: Engine, user_id: int = 1) -> list:
+    deliveries = engine.due_deliveries(100, user_id=user_id)
+    for delivery in deliveries:
+        engine.reminder_sent(delivery.reminder_id)
+    return deliveries
+
+
+def test_a_reminder_is_delivered_once_when_due_and_done_closes_it(engine, clock) -> None:
+    clock.now = tokyo(2026, 11, 20, 15, 0)
+    to_demanding(engine)
+    engine.handle(Inbound(1, text="4"))
+    engine.handle(Inbound(1, text="1"))
+    clock.now = tokyo(2026, 11, 24, 9, 59)
+    assert deliver(engine) == []
+    clock.now = tokyo(2026, 11, 24, 10, 0)
+    [delivery] = deliver(engine)
+    assert delivery.reply.text == (
+        "⏰ ケース #1: 名簿業者「リスト社」に電話して、提供の停止と削除を求めましょう。"
+    )
+    assert [o.label for o in delivery.reply.options] == [
+        "▶ ケースを開く",
+        "⏰ 1時間後に",
+        "🌅 明日の朝に",
+        "✅ 済んだ",
+    ]
+    assert deliver(engine) == [], "sent once"
+    response = engine.handle(Inbound(1, choice=delivery.reply.options[3].token))
+    assert response.chosen == "✅ 済んだ"
+    assert reminders(engine)[0]["status"] == "done"
+    again = engine.handle(Inbound(1, choice=delivery.reply.options[1].token))
+    assert again.notice == JA["reminder_closed"] and again.replies == ()
+
+
+def test_open_goes_straight_to_the_broker_script(engine, clock) -> None:
+    clock.now = tokyo(2026, 11, 20, 15, 0)
+    to_demanding(engine)
+    engine.handle(Inbound(1, text="4"))
+    engine.handle(Inbound(1, text="1"))
+    engine.handle(Inbound(1, text="/call"))  # another call meanwhile: case #2 is active
+    clock.now = tokyo(2026, 11, 24, 10, 0)
+    [delivery] = deliver(engine)
+    response = engine.handle(Inbound(1, choice=delivery.reply.options[0].token))
+    assert response.replies[-1].text.startswith("④ 名簿業者「リスト社」に電話して")
+    assert engine.store.user(1)["active_case_id"] == engine.store.case_by_number(1, 1)["id"]
+
+
+def test_snooze_respects_quiet_hours(engine, clock) -> None:
+    clock.now = tokyo(2026, 11, 20, 15, 0)
+    to_demanding(engine)
+    engine.handle(Inbound(1, text="4"))
+    engine.handle(Inbound(1, text="2"))  # this evening 19:00
+    clock.now = tokyo(2026, 11, 20, 20, 30)
+    [delivery] = deliver(engine)
+    response = engine.handle(Inbound(1, choice=delivery.reply.options[1].token))  # an hour
+    assert response.replies[0].text == "⏰ 11/21(土) 08:00 にまたお知らせします。"
+    row = reminders(engine)[0]
+    assert (row["status"], local_due(row)) == ("snoozed", "2026-11-21 Sat 08:00")
+    clock.now = tokyo(2026, 11, 21, 8, 0)
+    [again] = deliver(engine)
+    response = engine.handle(Inbound(1, choice=again.reply.options[2].token))  # tomorrow morning
+    assert local_due(reminders(engine)[0]) == "2026-11-22 Sun 09:00"
+
+
+def test_a_reminder_due_in_quiet_hours_waits_for_the_morning(engine, clock) -> None:
+    clock.now = tokyo(2026, 11, 20, 15, 0)
+    to_demanding(engine)
+    engine.handle(Inbound(1, text="/settings quiet 9-12"))
+    engine.handle(Inbound(1, text="4"))
+    engine.handle(Inbound(1, text="1"))  # next business day 10:00 → inside 9-12 → 12:00
+    assert local_due(reminders(engine)[0]) == "2026-11-24 Tue 12:00"
+    engine.handle(Inbound(1, text="/settings quiet 21-8"))
+    engine.handle(Inbound(1, text="/settings quiet 23-13"))
+    clock.now = tokyo(2026, 11, 24, 12, 0)
+    assert deliver(engine) == [], "the setting changed since: it waits again"
+    assert local_due(reminders(engine)[0]) == "2026-11-24 Tue 13:00"
+    clock.now = tokyo(2026, 11, 24, 13, 0)
+    assert len(deliver(engine)) == 1
+
+
+def test_calls_continued_records_a_repeat_call_and_checks_again(engine, clock) -> None:
+    clock.now = tokyo(2026, 11, 25, 12, 0)
+    to_demanding(engine)
+    engine.handle(Inbound(1, text="1"))  # agreed
+    clock.now = tokyo(2026, 12, 25, 10, 0)
+    deliveries = deliver(engine)
+    check_calls = next(d for d in deliveries if "電話は止まりましたか" in d.reply.text)
+    assert check_calls.reply.text == (
+        "⏰ ケース #1: 1か月たちました。みらい不動産 からの電話は止まりましたか？"
+    )
+    response = engine.handle(Inbound(1, choice=check_calls.reply.options[1].token))
+    assert response.chosen == "📞 まだかかってくる"
+    assert response.replies[0].text.startswith(
+        "⚠️ 断った後の電話として記録しました（2026-12-25 10:00）。"
+    )
+    case = engine.store.case_by_number(1, 1)
+    assert (case["repeat_calls"], case["last_repeat_at"]) == (1, clock.now.isoformat())
+    assert "repeat_call" in [e["kind"] for e in engine.store.events(case["id"])]
+    assert local_due(reminders(engine)[-1]) == "2027-01-24 Sun 10:00"
+    assert "⚠️ 再勧誘あり" in engine.handle(Inbound(1, text="/cases")).replies[0].text
+
+
+def test_reminders_list_and_cancel(engine, clock) -> None:
+    clock.now = tokyo(2026, 11, 25, 12, 0)
+    to_demanding(engine)
+    engine.handle(Inbound(1, text="1"))
+    listing = engine.handle(Inbound(1, text="/reminders"))
+    assert listing.replies[0].text.splitlines() == [
+        "予定しているリマインダー:",
+        "12/9(水) 10:00 ケース #1: 業者が応じたかの確認",
+        "12/25(金) 10:00 ケース #1: 電話が止まったかの確認",
+    ]
+    cancel = listing.replies[0].options[0]
+    assert cancel.label == "✖️ 取り消す: 12/9(水) 10:00 #1"
+    assert (
+        engine.handle(Inbound(1, choice=cancel.token)).replies[0].text
+        == "リマインダーを取り消しました。"
+    )
+    assert [r["status"] for r in reminders(engine)] == ["cancelled", "pending"]
+    assert engine.handle(Inbound(1, choice=cancel.token)).notice == JA["reminder_closed"]
+    # Another user cannot touch them, even with a well-formed token.
+    other = engine.handle(Inbound(2, choice=listing.replies[0].options[1].token))
+    assert other.notice == JA["bad_button"]
+    assert [r["status"] for r in reminders(engine)] == ["cancelled", "pending"]
+
+
+def test_closing_or_cancelling_a_case_ends_its_reminders(engine, clock) -> None:
+    to_demanding(engine)
+    engine.handle(Inbound(1, text="1"))
+    engine.handle(Inbound(1, text="完了にする"))
+    assert {r["status"] for r in reminders(engine)} == {"done"}
+    engine.handle(Inbound(1, text="/after"))
+    for line in ("1", "1", "B社", "C社", "skip", "skip", "skip", "skip", "1", "4", "1"):
+        engine.handle(Inbound(1, text=line))
+    engine.handle(Inbound(1, text="/cancel"))
+    assert reminders(engine)[-1]["status"] == "cancelled"
+
+
+def test_blocked_users_get_nothing_and_failures_back_off(engine, clock) -> None:
+    to_demanding(engine)
+    engine.handle(Inbound(1, text="1"))
+    clock.advance(days=15)
+    engine.user_unreachable(1)
+    assert engine.due_deliveries(10) == []
+    engine.handle(Inbound(1, text="/help"))  # they came back
+    [delivery] = engine.due_deliveries(10)
+    engine.reminder_failed(delivery.reminder_id, "NetworkError")
+    row = reminders(engine)[0]
+    assert (row["status"], row["attempts"], row["last_error"]) == ("pending", 1, "NetworkError")
+    assert engine.due_deliveries(10) == []
+    clock.advance(minutes=1)
+    [retry] = engine.due_deliveries(10)
+    engine.reminder_failed(retry.reminder_id, "TimedOut")
+    clock.advance(minutes=1)
+    assert engine.due_deliveries(10) == [], "the second wait is two minutes"
+    clock.advance(minutes=1)
+    assert len(engine.due_deliveries(10)) == 1
+
+
+def test_settings_time_zone_and_quiet_hours(engine) -> None:
+    shown = engine.handle(Inbound(1, text="/settings"))
+    assert "タイムゾーン: Asia/Tokyo" in shown.replies[0].text
+    assert "通知しない時間: 21時〜8時" in shown.replies[0].text
+    assert engine.handle(Inbound(1, text="/settings tz Mars/Base")).replies[0].text == (
+        "「Mars/Base」というタイムゾーンはありません（例: Asia/Tokyo、Europe/London）。"
+    )
+    assert engine.handle(Inbound(1, text="/settings quiet 25-3")).replies[0].text == JA["bad_quiet"]
+    engine.handle(Inbound(1, text="/settings tz Europe/London"))
+    off = next(o for o in shown.replies[0].options if o.token == "g.quiet.0-0")
+    assert engine.handle(Inbound(1, choice=off.token)).chosen == "🔔 いつでも通知する"
+    user = engine.store.user(1)
+    assert (user["time_zone"], user["quiet_hours"]) == ("Europe/London", "0-0")
+
+
+def test_quiet_hours_arithmetic() -> None:
+    quiet = QuietHours(21, 8)
+    assert quiet.defer(tokyo(2026, 1, 1, 21, 0), TOKYO) == tokyo(2026, 1, 2, 8, 0)
+    assert quiet.defer(tokyo(2026, 1, 1, 7, 59), TOKYO) == tokyo(2026, 1, 1, 8, 0)
+    assert quiet.defer(tokyo(2026, 1, 1, 8, 0), TOKYO) == tokyo(2026, 1, 1, 8, 0)
+    assert QuietHours(0, 0).defer(tokyo(2026, 1, 1, 3, 0), TOKYO) == tokyo(2026, 1, 1, 3, 0)
+    assert QuietHours.parse("x") == QuietHours(21, 8)

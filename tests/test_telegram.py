@@ -1,0 +1,723 @@
+"""The Telegram channel, offline: updates in through ``Application.process_update``, every
+Bot API call recorded by ``tests.telegram_fakes.FakeBotApi``.
+
+Expected messages are built from the catalog (first line of a text, button labels), so the
+transcripts read like the chat and survive copy edits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import string
+from collections import defaultdict
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlite_utils import Database
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application
+from telegram.ext import _aioratelimiter as aioratelimiter
+
+import bot.cli
+from bot import telegram_app
+from bot.config import Settings
+from bot.telegram_app import MENU_ORDER, KotowariApp, build_application, menu_commands, run_bot
+from bot.telegram_render import (
+    MAX_TEXT,
+    decode_callback,
+    encode_callback,
+    inline_keyboard,
+    render_html,
+)
+from flows.port import Inbound, Option, Reply
+from flows.texts import CATALOGS, Texts
+from tests.conftest import FakeClock
+from tests.telegram_fakes import (
+    TOKEN,
+    FakeBotApi,
+    Person,
+    button_data,
+    button_rows,
+    describe,
+    markup_of,
+    parse_html,
+    plain,
+)
+
+EN = Texts("en")
+JA = Texts("ja")
+NAV = ("back", "skip", "cancel")
+
+
+# -- expected lines, from the catalog ---------------------------------------------------
+def first_line(texts: Texts, key: str, **values: Any) -> str:
+    template = CATALOGS[texts.language][key]
+    return string.Formatter().vformat(template, (), defaultdict(str, values)).splitlines()[0]
+
+
+def label(trigger: str, texts: Texts = EN) -> str:
+    return texts(f"opt.{trigger}")
+
+
+def keyboard(rows: Sequence[str | tuple[str, ...]], texts: Texts = EN) -> str:
+    """Inline keyboard rows as describe() prints them: a trigger per row, or a tuple."""
+    shown = []
+    for row in rows:
+        triggers = (row,) if isinstance(row, str) else row
+        shown.append("[" + " | ".join(label(t, texts) for t in triggers) + "]")
+    return (" " + "".join(shown)) if shown else ""
+
+
+def sends(key: str, *rows: str | tuple[str, ...], texts: Texts = EN, **values: Any) -> str:
+    return f"send: {first_line(texts, key, **values)}{keyboard(rows, texts)}"
+
+
+def chose(trigger: str, texts: Texts = EN) -> str:
+    return f"edit: {texts('chosen', label=label(trigger, texts))}"
+
+
+# In an expected list: any number of plain notes here (e.g. reminders the engine announces).
+NOTES = "…"
+
+
+def matches(got: list[str], expected: list[str]) -> bool:
+    if NOTES not in expected:
+        return got == expected
+    at = expected.index(NOTES)
+    head, tail = expected[:at], expected[at + 1 :]
+    middle = got[len(head) : len(got) - len(tail)]
+    return (
+        len(got) >= len(head) + len(tail)
+        and got[: len(head)] == head
+        and got[len(got) - len(tail) :] == tail
+        and all(line.startswith("send: ") and not line.endswith("]") for line in middle)
+    )
+
+
+def pressed(trigger: str, then: list[str], texts: Texts = EN) -> list[str]:
+    """What an accepted button does: answer, mark the pressed message, then the replies."""
+    return ["answer", chose(trigger, texts), *then]
+
+
+# -- a running bot ------------------------------------------------------------------------
+def no_limits() -> AIORateLimiter:
+    # The production limiter (30 messages/s) would make a long transcript wait; retries on
+    # 429 work the same without it.
+    return AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3)
+
+
+@dataclass
+class Chat:
+    """One person's private chat with a running bot."""
+
+    app: KotowariApp
+    api: FakeBotApi
+    person: Person
+
+    async def send(self, payload: dict[str, Any]) -> list[str]:
+        """Process one update; what the bot did, one line per Bot API call."""
+        start = len(self.api.calls)
+        await self.app.process_update(Update.de_json(payload, self.app.bot))
+        return [describe(call) for call in self.api.calls[start:]]
+
+    async def say(self, text: str) -> list[str]:
+        return await self.send(self.person.text(text))
+
+    async def tap(self, trigger_or_label: str, message: dict[str, Any] | None = None) -> list[str]:
+        text = self.label(trigger_or_label)
+        message = message or self.api.latest_with_button(text)
+        data = button_data(message, text)
+        assert data is not None, f"no button {text!r} on message {message['message_id']}"
+        return await self.send(self.person.press(message, data))
+
+    async def press_data(self, data: str, message: dict[str, Any] | None = None) -> list[str]:
+        message = message or list(self.api.messages.values())[-1]
+        return await self.send(self.person.press(message, data))
+
+    def label(self, trigger_or_label: str) -> str:
+        texts = Texts("ja" if self.person.language_code == "ja" else "en")
+        key = f"opt.{trigger_or_label}"
+        return texts(key) if texts.has(key) else trigger_or_label
+
+    async def run(self, steps: Sequence[tuple[str, list[str]]]) -> None:
+        """Each step: ``"/text"``/``"text"`` typed, or ``"@trigger"`` tapped; the bot's calls."""
+        for action, expected in steps:
+            if action.startswith("@"):
+                got = await self.tap(action[1:])
+            else:
+                got = await self.say(action)
+            assert matches(got, expected), f"after {action!r}:\n{got}\n!=\n{expected}"
+
+    @property
+    def engine(self) -> Any:
+        return self.app.bot_data.engine
+
+    def case(self, number: int = 1) -> dict[str, Any]:
+        row = self.engine.store.case_by_number(self.person.id, number)
+        assert row is not None
+        return row
+
+
+@asynccontextmanager
+async def running(
+    db_path: Path,
+    clock: FakeClock,
+    *,
+    api: FakeBotApi | None = None,
+    person: Person | None = None,
+    settings: Settings | None = None,
+) -> AsyncIterator[Chat]:
+    """A bot as run_polling runs it (initialize, post_init … shutdown, post_shutdown)."""
+    api = api or FakeBotApi()
+    app = build_application(
+        settings or Settings(db_path=db_path, telegram_token=TOKEN),
+        db_path,
+        request=api,
+        get_updates_request=FakeBotApi(),
+        rate_limiter=no_limits(),
+        clock=clock,
+    )
+    async with app:
+        await app.post_init(app)  # type: ignore[misc]
+        try:
+            yield Chat(app, api, person or Person())
+        finally:
+            await app.post_shutdown(app)  # type: ignore[misc]
+
+
+@pytest.fixture
+async def chat(db_path: Path, clock: FakeClock) -> AsyncIterator[Chat]:
+    async with running(db_path, clock) as chat:
+        yield chat
+
+
+def rows(db_path: Path, table: str) -> list[dict[str, Any]]:
+    db = Database(db_path)
+    try:
+        return list(db[table].rows) if db[table].exists() else []
+    finally:
+        db.close()
+
+
+# The whole case of the issue: /call → refused → named → broker, company typed → person
+# skipped → phone typed → property tapped → licence typed → now → save → agreed.
+FULL_CASE = [
+    ("/call", [sends("step.refusing.text", "refused", "pushing", "ended", ("skip", "cancel"))]),
+    (
+        "@refused",
+        pressed("refused", [sends("step.asking_source.text", "named", "dodged", "ended", NAV)]),
+    ),
+    ("@named", pressed("named", [sends("step.recording.intro", NAV)])),
+    ("Acme List", [sends("step.recording_company.text", NAV)]),
+    ("Tokyo Estate", [sends("step.recording_person.text", NAV)]),
+    ("@skip", pressed("skip", [sends("step.recording_phone.text", NAV)])),
+    ("090-1234-5678", [sends("step.recording_product.text", "property", "other_product", NAV)]),
+    ("@property", pressed("property", [sends("step.recording_licence.text", NAV)])),
+    ("東京都知事(5)第12345号", [sends("step.recording_when.text", "now", NAV)]),
+    ("@now", pressed("now", [sends("step.confirming.text", "confirm", "fix", ("back", "cancel"))])),
+    (
+        "@confirm",
+        pressed(
+            "confirm",
+            [
+                sends(
+                    "step.demanding.text",
+                    "agreed",
+                    "declined",
+                    "unreachable",
+                    "later",
+                    NAV,
+                    broker="Acme List",
+                )
+            ],
+        ),
+    ),
+    (
+        "@agreed",
+        pressed(
+            "agreed",
+            [
+                sends("outcome.agreed"),
+                NOTES,
+                sends("step.following_up.text", "close", number=1),
+            ],
+        ),
+    ),
+]
+
+
+# -- the whole case -----------------------------------------------------------------------
+async def test_a_whole_case_by_buttons_and_text(db_path: Path, clock: FakeClock) -> None:
+    async with running(db_path, clock) as chat:
+        await chat.run(FULL_CASE)
+        api = chat.api
+
+    # Every press answered exactly once, without an alert.
+    presses = [
+        call.params["callback_query_id"]
+        for call in api.calls
+        if call.method == "answerCallbackQuery"
+    ]
+    assert len(presses) == len(set(presses)) == 7
+    assert all(not p.get("show_alert") for p in api.of("answerCallbackQuery"))
+    # A pressed message keeps its text, gains the choice, loses its keyboard.
+    edits = api.of("editMessageText")
+    assert len(edits) == 7
+    for edit in edits:
+        assert "reply_markup" not in edit and edit["parse_mode"] == "HTML"
+        original = api.sent_text[edit["chat_id"], edit["message_id"]]
+        choice = plain(edit["text"]).rsplit("\n", 1)[1]
+        assert plain(edit["text"]) == f"{original}\n\n{choice}"
+        assert "reply_markup" not in api.messages[edit["chat_id"], edit["message_id"]]
+    # The read-aloud line is bold, the note italic, all as HTML.
+    demand = next(
+        p for p in api.of("sendMessage") if "Acme List" in p["text"] and "<b>" in p["text"]
+    )
+    _, entities = parse_html(demand["text"])
+    assert {e["type"] for e in entities} == {"bold", "italic"}
+    # Callback data: versioned, short.
+    for params in api.of("sendMessage"):
+        for row in (markup_of(params) or {}).get("inline_keyboard", []):
+            for button in row:
+                assert button["callback_data"].startswith("k1:")
+                assert len(button["callback_data"].encode()) <= 64
+
+    [case] = rows(db_path, "cases")
+    assert case["state"] == "following_up"
+    assert case["broker_name"] == "Acme List"
+    assert case["company"] == "Tokyo Estate"
+    assert case["person"] is None
+    assert case["phone_e164"] == "+819012345678"
+    assert case["product_kind"] == "property"
+    assert case["licence"] == "東京都知事(5)第12345号"
+    assert case["outcome"] == "agreed"
+    [user] = rows(db_path, "users")
+    assert (user["id"], user["language"], user["active"]) == (1001, "en", 1)
+
+
+async def test_start_shows_the_persistent_call_button(db_path: Path, clock: FakeClock) -> None:
+    async with running(db_path, clock, person=Person(language_code="ja")) as chat:
+        said = await chat.say("/start")
+        first, _options = chat.api.of("sendMessage")
+        keyboard_markup = markup_of(first)
+        assert keyboard_markup == {
+            "keyboard": [[{"text": "📞 営業電話を受けている"}]],
+            "resize_keyboard": True,
+            "is_persistent": True,
+        }
+        # The engine's inline options follow on their own message (one keyboard each).
+        assert said == [
+            f"send: {first_line(JA, 'start')} ⌨[📞 営業電話を受けている]",
+            sends("keyboard.options_prompt", "start_call", "start_after", texts=JA),
+        ]
+        # One tap on the persistent button starts /call.
+        assert await chat.say("📞 営業電話を受けている") == [
+            sends("step.refusing.text", "refused", "pushing", "ended", ("skip", "cancel"), texts=JA)
+        ]
+        assert chat.case()["state"] == "refusing"
+        # The inline options, split off onto their own message, work too.
+        said = await chat.tap("start_after")
+        assert said[:2] == ["answer", chose("start_after", JA)]
+
+
+async def test_the_call_button_works_in_either_language(chat: Chat) -> None:
+    said = await chat.say(JA("keyboard.call"))
+    assert said == [sends("step.refusing.text", "refused", "pushing", "ended", ("skip", "cancel"))]
+    assert chat.case()["mode"] == "call"
+
+
+async def test_a_language_change_resends_the_call_button(db_path: Path, clock: FakeClock) -> None:
+    async with running(db_path, clock, person=Person(language_code="ja")) as chat:
+        assert await chat.say("/language") == [
+            sends("language_prompt", "lang_ja", "lang_en", texts=JA)
+        ]
+        assert await chat.tap("English") == [
+            "answer",
+            "edit: → English",
+            f"send: {EN('language_set')} ⌨[{EN('keyboard.call')}]",
+        ]
+
+
+# -- buttons that must not work -----------------------------------------------------------
+async def test_a_stale_button_changes_nothing(chat: Chat) -> None:
+    await chat.run(FULL_CASE[:3])
+    broker_step = chat.api.latest_with_button(EN("opt.skip"))
+    await chat.say("Acme List")  # typed, so the broker step's buttons stay on screen
+    before = chat.case()
+    assert await chat.tap("skip", message=broker_step) == [f"answer: {EN('stale_button')}"]
+    assert chat.case() == before
+
+    # A button of an earlier case is stale too.
+    await chat.say("/cancel")
+    await chat.say("/call")
+    old_case = next(
+        m
+        for m in chat.api.messages.values()
+        if (button_data(m, label("cancel")) or "").startswith("k1:1.")
+    )
+    assert await chat.tap("cancel", message=old_case) == [f"answer: {EN('stale_button')}"]
+    assert chat.case(2)["state"] == "refusing"
+    assert chat.case(1)["state"] == "cancelled"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "garbage",
+        "k2:1.1.refused",  # another version
+        "k1:",
+        "k1:1.1.refused;drop table",
+        "k1:" + "9" * 70,
+        "k1:99.1.refused",  # a case that does not exist
+        "k1:1.1.confirm",  # a trigger this step does not offer
+        "k1:g.lang.xx",
+        "k1:g.resume.42",
+    ],
+)
+async def test_forged_callback_data_is_refused(chat: Chat, data: str) -> None:
+    await chat.say("/call")
+    before = chat.case()
+    said = await chat.press_data(data)
+    assert len(said) == 1 and said[0].startswith("answer: ")
+    assert chat.case() == before
+    assert not chat.api.messages[1001, latest_message_id(chat)].get("edit_date")
+
+
+def latest_message_id(chat: Chat) -> int:
+    return max(key[1] for key in chat.api.messages)
+
+
+# -- chats, message kinds, edits --------------------------------------------------------
+async def test_a_group_gets_one_private_only_reply_and_nothing_is_stored(
+    db_path: Path, chat: Chat
+) -> None:
+    group = {"id": -1001234567890, "type": "supergroup", "title": "Neighbours"}
+    assert await chat.send(chat.person.text("/start@kotowari_test_bot", chat=group)) == [
+        f"send: {EN('private_only')}"
+    ]
+    assert await chat.send(chat.person.text("/call", chat=group)) == []
+    assert await chat.send(chat.person.text("hello", chat=group)) == []
+    channel_post = {
+        "update_id": 999,
+        "channel_post": {
+            "message_id": 5,
+            "date": 1_764_300_000,
+            "chat": {"id": -1009876543210, "type": "channel", "title": "News"},
+            "text": "/call",
+        },
+    }
+    assert await chat.send(channel_post) == []
+    assert rows(db_path, "users") == []
+    assert rows(db_path, "cases") == []
+
+
+async def advance_to_the_phone_step(chat: Chat) -> None:
+    await chat.run(FULL_CASE[:6])
+    assert chat.case()["state"] == "recording_phone"
+
+
+async def test_a_photo_at_a_text_step_gets_a_hint(chat: Chat) -> None:
+    await advance_to_the_phone_step(chat)
+    before = chat.case()
+    assert await chat.send(chat.person.photo()) == [
+        sends("attachment_hint"),
+        sends("step.recording_phone.text", NAV),
+    ]
+    assert chat.case() == before
+
+
+async def test_a_shared_contact_at_the_phone_step_is_the_phone(chat: Chat) -> None:
+    await advance_to_the_phone_step(chat)
+    said = await chat.send(chat.person.contact("+81 90-1234-5678"))
+    assert said == [
+        sends("phone_from_contact"),
+        sends("step.recording_product.text", "property", "other_product", NAV),
+    ]
+    assert chat.case()["phone_e164"] == "+819012345678"
+
+
+async def test_an_edited_message_never_reruns_a_step(chat: Chat) -> None:
+    await chat.say("/call")
+    before = chat.case()
+    assert await chat.send(chat.person.edited(1, "/after")) == []
+    assert chat.case() == before
+
+
+async def test_a_too_long_answer_is_refused_clearly(chat: Chat) -> None:
+    await chat.run(FULL_CASE[:3])
+    said = await chat.say("x" * 101)
+    assert said == [sends("too_long", limit=100), sends("step.recording_broker.text", NAV)]
+    assert chat.case()["state"] == "recording_broker"
+
+
+async def test_user_text_is_escaped(chat: Chat) -> None:
+    await chat.run(FULL_CASE[:3])
+    await chat.say("<b>Acme</b> & Co")
+    await chat.say("/cases")
+    listing = chat.api.of("sendMessage")[-1]["text"]
+    assert "&lt;b&gt;Acme&lt;/b&gt; &amp; Co" in listing  # the fake would reject it otherwise
+
+
+# -- Telegram errors ------------------------------------------------------------------------
+async def test_a_blocked_bot_marks_the_user_inactive(db_path: Path, chat: Chat) -> None:
+    await chat.say("/help")
+    chat.api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    assert await chat.say("/help") == ["sendMessage → 403"]  # nothing after it
+    [user] = rows(db_path, "users")
+    assert user["active"] == 0
+    # Unblocking and writing again makes the user active again (the engine does that).
+    assert await chat.say("/help") == [sends("help")]
+    assert rows(db_path, "users")[0]["active"] == 1
+
+
+async def test_too_many_requests_is_retried_and_delivered(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # PTB 22 warns about RetryAfter's int attribute unless opted in to timedeltas.
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+    # The limiter waits retry_after + 0.1 s: record the wait instead of sleeping.
+    waits: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    monkeypatch.setattr(aioratelimiter.asyncio, "sleep", no_sleep)
+    chat.api.fail("sendMessage", 429, "Too Many Requests: retry after 3", {"retry_after": 3})
+    said = await chat.say("/help")
+    assert said == ["sendMessage → 429", sends("help")]
+    assert [w for w in waits if w] == [pytest.approx(3.1)]  # sleep(0) is a plain yield
+
+
+async def test_an_unexpected_error_tells_the_user_and_keeps_the_state(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    await chat.run(FULL_CASE[:3])
+    before = chat.case()
+
+    def broken(inbound: Inbound) -> None:
+        raise RuntimeError(f"cannot handle {inbound.text or inbound.choice}")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(chat.engine, "handle", broken)
+        assert await chat.say("Acme List") == [f"send: {EN('error_generic')}"]
+        # A button press is still answered, once.
+        assert await chat.tap("skip") == ["answer", f"send: {EN('error_generic')}"]
+    assert chat.case() == before
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors and all("RuntimeError" in r.getMessage() for r in errors)
+    assert not any("Acme" in r.getMessage() for r in caplog.records)
+    assert await chat.say("Acme List") == [sends("step.recording_company.text", NAV)]
+
+
+async def test_logs_never_contain_the_token(
+    db_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with running(db_path, clock) as chat:
+        await chat.run(FULL_CASE[:5])
+        chat.api.fail("sendMessage", 502, "Bad Gateway")
+        assert await chat.tap("skip") == [
+            "answer",
+            chose("skip"),
+            "sendMessage → 502",
+            f"send: {EN('error_generic')}",
+        ]
+        await chat.run(FULL_CASE[6:])
+    assert any(r.levelno == logging.ERROR for r in caplog.records)  # the error was logged
+    assert any(r.levelno == logging.DEBUG for r in caplog.records)  # DEBUG was on
+    secret = TOKEN.split(":", 1)[1]
+    assert secret not in caplog.text
+    for record in caplog.records:
+        assert secret not in record.getMessage()
+        assert secret not in (record.exc_text or "")
+
+
+# -- restarts, concurrency, start-up -----------------------------------------------------
+async def test_a_rebuilt_application_resumes_at_the_same_step(
+    db_path: Path, clock: FakeClock
+) -> None:
+    async with running(db_path, clock) as chat:
+        await chat.run(FULL_CASE[:3])
+        history = chat.api.messages
+    # A new process: new Application, same database file; the chat history stays on Telegram.
+    async with running(db_path, clock, api=FakeBotApi(messages=history)) as chat:
+        assert chat.case()["state"] == "recording_broker"
+        # The buttons sent before the restart still work …
+        assert await chat.tap("skip") == pressed(
+            "skip", [sends("step.recording_company.text", NAV)]
+        )
+        # … and typing carries on.
+        await chat.run(FULL_CASE[4:5])
+        assert chat.case()["state"] == "recording_person"
+
+
+async def test_one_users_updates_stay_in_order(chat: Chat) -> None:
+    await chat.say("/call")
+    start = len(chat.api.calls)
+    # A second /call pauses the first case (two messages); /help sent right after it must not
+    # land between them.
+    await asyncio.gather(chat.say("/call"), chat.say("/help"))
+    said = [describe(call) for call in chat.api.calls[start:]]
+    assert said == [
+        sends("case_paused", number=1),
+        sends("step.refusing.text", "refused", "pushing", "ended", ("skip", "cancel")),
+        sends("help"),
+    ]
+
+
+async def test_the_command_menu_is_registered_in_both_languages(chat: Chat) -> None:
+    menus = {p.get("language_code"): p["commands"] for p in chat.api.of("setMyCommands")}
+    assert set(menus) == {None, "ja", "en"}
+    for code, texts in ((None, JA), ("ja", JA), ("en", EN)):
+        commands = [json.loads(c) if isinstance(c, str) else c for c in menus[code]]
+        names = [c["command"] for c in commands]
+        assert names == menu_commands()
+        assert names[: len(MENU_ORDER)] == list(MENU_ORDER)
+        assert [c["description"] for c in commands] == [texts(f"cmd.{n}") for n in names]
+
+
+async def test_a_self_hosted_bot_api_server_is_used(db_path: Path, clock: FakeClock) -> None:
+    settings = Settings(
+        db_path=db_path, telegram_token=TOKEN, api_base_url="http://127.0.0.1:8081/bot"
+    )
+    async with running(db_path, clock, settings=settings) as chat:
+        await chat.say("/help")
+        assert chat.api.calls
+        assert all(
+            call.url.startswith(f"http://127.0.0.1:8081/bot{TOKEN}/") for call in chat.api.calls
+        )
+
+
+@pytest.fixture
+def keep_logging() -> Any:
+    """bot.cli configures the root logger; put it back for the tests that follow."""
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    levels = {name: logging.getLogger(name).level for name in ("httpx", "httpcore")}
+    yield
+    root.handlers[:], level = saved
+    root.setLevel(level)
+    for name, value in levels.items():
+        logging.getLogger(name).setLevel(value)
+
+
+def test_run_without_a_token_explains_in_one_line(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    keep_logging: None,
+) -> None:
+    for name in ("TELEGRAM_BOT_TOKEN", "KOTOWARI_DB", "WEBHOOK_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    assert bot.cli.main(["--env-file", "/nonexistent", "run"]) != 0
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1
+    for needed in ("BotFather", "TELEGRAM_BOT_TOKEN", ".env", "kotowari shell"):
+        assert needed in err
+
+
+def test_a_webhook_needs_a_secret(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    settings = Settings(
+        db_path=tmp_path / "k.db", telegram_token=TOKEN, webhook_url="https://bot.example/hook"
+    )
+    assert run_bot(settings, settings.db_path) != 0
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "WEBHOOK_SECRET" in err
+    assert not (tmp_path / "k.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("webhook_url", "expected"),
+    [
+        (None, ("polling", {"allowed_updates": ["message", "callback_query"]})),
+        (
+            "https://bot.example/kotowari/hook",
+            (
+                "webhook",
+                {
+                    "listen": "0.0.0.0",
+                    "port": 8443,
+                    "url_path": "kotowari/hook",
+                    "webhook_url": "https://bot.example/kotowari/hook",
+                    "secret_token": "s3cret_-token",
+                    "allowed_updates": ["message", "callback_query"],
+                },
+            ),
+        ),
+    ],
+)
+def test_run_polls_or_serves_a_webhook(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    webhook_url: str | None,
+    expected: tuple[str, dict[str, Any]],
+) -> None:
+    started: list[tuple[str, dict[str, Any]]] = []
+    monkeypatch.setattr(
+        Application, "run_polling", lambda self, **kw: started.append(("polling", kw))
+    )
+    monkeypatch.setattr(
+        Application, "run_webhook", lambda self, **kw: started.append(("webhook", kw))
+    )
+    real_build = telegram_app.build_application
+    monkeypatch.setattr(
+        telegram_app,
+        "build_application",
+        lambda settings, db_path: real_build(settings, db_path, request=FakeBotApi()),
+    )
+    settings = Settings(
+        db_path=tmp_path / "k.db",
+        telegram_token=TOKEN,
+        webhook_url=webhook_url,
+        webhook_listen="0.0.0.0",
+        webhook_secret="s3cret_-token",
+    )
+    assert run_bot(settings, settings.db_path) == 0
+    assert started == [expected]
+    assert (tmp_path / "k.db").exists()
+
+
+# -- rendering --------------------------------------------------------------------------
+def test_callback_data_is_versioned_and_validated() -> None:
+    assert encode_callback("12.3.refused") == "k1:12.3.refused"
+    assert decode_callback("k1:12.3.refused") == "12.3.refused"
+    for bad in (None, 42, "", "k1:", "k2:1.1.x", "1.1.x", "k1:a b", "k1:" + "a" * 62):
+        assert decode_callback(bad) is None
+    with pytest.raises(ValueError):
+        encode_callback("a" * 62)
+
+
+def test_options_render_one_per_row_with_navigation_together() -> None:
+    markup = inline_keyboard(
+        [
+            Option("1.1.a", "A"),
+            Option("1.1.back", "Back", secondary=True),
+            Option("1.1.b", "B"),
+            Option("1.1.cancel", "Cancel", secondary=True),
+        ]
+    )
+    assert markup is not None
+    assert button_rows(markup.to_dict()) == [["A"], ["B"], ["Back", "Cancel"]]
+    assert inline_keyboard([]) is None
+
+
+def test_replies_are_escaped_and_styled() -> None:
+    reply = Reply(text="<x> & y", say="say <this>", note="note & more")
+    [text] = render_html(reply)
+    assert text == "&lt;x&gt; &amp; y\n\n🗣 <b>「say &lt;this&gt;」</b>\n\n<i>note &amp; more</i>"
+
+
+def test_a_very_long_reply_is_split_under_the_limit() -> None:
+    reply = Reply(text="\n".join(["a line of text"] * 400), note="n" * 5000)
+    chunks = render_html(reply)
+    assert len(chunks) > 2
+    for chunk in chunks:
+        plain_text, _ = parse_html(chunk)  # well-formed HTML in every piece
+        assert len(plain_text.encode("utf-16-le")) // 2 <= MAX_TEXT
