@@ -26,6 +26,16 @@ class SettingsError(ValueError):
     """A setting has a value that cannot be used; the message says which and why."""
 
 
+def _positive(text: str, name: str, kind: type[int] | type[float]) -> float:
+    try:
+        value = kind(text)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {text!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be greater than 0, not {text}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     db_path: Path
@@ -36,6 +46,8 @@ class Settings:
     webhook_port: int = 8443
     webhook_secret: str | None = None
     log_level: str = "INFO"
+    reminder_batch: int = 100
+    reminder_period: float = 30.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -50,7 +62,11 @@ class Settings:
             raise SettingsError(f"WEBHOOK_PORT must be a number, not {port_text!r}") from None
         if not 0 < port < 65536:
             raise SettingsError(f"WEBHOOK_PORT must be between 1 and 65535, not {port}")
+        batch = _positive(get("REMINDER_BATCH_SIZE") or "100", "REMINDER_BATCH_SIZE", int)
+        period = _positive(get("REMINDER_PERIOD_SECONDS") or "30", "REMINDER_PERIOD_SECONDS", float)
         return cls(
+            reminder_batch=int(batch),
+            reminder_period=float(period),
             db_path=Path(get("KOTOWARI_DB") or default_db_path(env)).expanduser(),
             telegram_token=get("TELEGRAM_BOT_TOKEN"),
             api_base_url=get("TELEGRAM_API_BASE_URL") or DEFAULT_API_BASE_URL,

@@ -12,9 +12,11 @@ import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from flows.engine import Engine
 from flows.port import Inbound, Option, Reply
+from flows.store import DEFAULT_TIME_ZONE
 
 META_HELP = """shell commands:
   !user N   act as user N (each user has their own cases and language)
@@ -140,13 +142,19 @@ class Shell:
             self.print("(this shell uses the real clock)")
         elif name == "advance" and (match := _DURATION.match(arg.strip())):
             self.clock.offset += timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
-            self.print(f"(now {self.clock():%Y-%m-%d %H:%M} UTC)")
+            self.print(self.describe_now())
             self.deliver_reminders()
         elif name == "now":
-            self.print(f"(now {self.clock():%Y-%m-%d %H:%M} UTC)")
+            self.print(self.describe_now())
         else:
             self.print(META_HELP)
         return True
+
+    def describe_now(self) -> str:
+        user = self.engine.store.user(self.user_id)
+        zone = user["time_zone"] if user else DEFAULT_TIME_ZONE
+        local = self.engine.store.clock().astimezone(ZoneInfo(zone))
+        return f"(now {local:%Y-%m-%d %H:%M} {zone})"
 
     def describe_state(self) -> str:
         store = self.engine.store

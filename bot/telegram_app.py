@@ -116,6 +116,8 @@ class BotData:
     db_path: Path | None = None
     clock: Callable[[], datetime] = utc_now
     engine: Engine | None = None
+    reminder_batch: int = 100
+    reminder_period: float = 30.0
     locks: weakref.WeakValueDictionary[int, asyncio.Lock] = field(
         default_factory=weakref.WeakValueDictionary
     )
@@ -177,6 +179,8 @@ def build_application(
     app: KotowariApp = builder.build()
     app.bot_data.db_path = Path(db_path)
     app.bot_data.clock = clock
+    app.bot_data.reminder_batch = settings.reminder_batch
+    app.bot_data.reminder_period = settings.reminder_period
     private = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
     others = filters.UpdateType.MESSAGE & ~filters.ChatType.PRIVATE
     app.add_handler(MessageHandler(private, on_private_message))
@@ -265,6 +269,12 @@ async def _post_init(app: KotowariApp) -> None:
         raise RuntimeError("no database path")
     data.engine = Engine(Store(open_database(data.db_path), clock=data.clock))
     await register_commands(app.bot)
+    if app.job_queue is not None:
+        # Reminders live in SQLite; this loop only finds the due ones, so nothing is lost
+        # across restarts and start-up does not grow with the number stored.
+        app.job_queue.run_repeating(
+            reminder_job, interval=data.reminder_period, first=0, name="reminders"
+        )
 
 
 async def _post_shutdown(app: KotowariApp) -> None:
@@ -313,7 +323,7 @@ def user_texts(engine: Engine, user: TelegramUser) -> Texts:
 
 
 async def send_replies(
-    context: KotowariContext,
+    bot: ExtBot[None],
     chat_id: int,
     replies: Sequence[Reply],
     texts: Texts,
@@ -325,7 +335,7 @@ async def send_replies(
         options_prompt=options_prompt(texts),
     )
     for message in messages:
-        await context.bot.send_message(
+        await bot.send_message(
             chat_id, message.text, parse_mode=ParseMode.HTML, reply_markup=message.markup
         )
 
@@ -347,7 +357,7 @@ async def on_private_message(update: Update, context: KotowariContext) -> None:
     async with context.bot_data.lock_for(user.id):
         response = engine.handle(inbound)
         await send_replies(
-            context,
+            context.bot,
             message.chat_id,
             response.replies,
             user_texts(engine, user),
@@ -404,7 +414,7 @@ async def on_callback(update: Update, context: KotowariContext) -> None:
             if response.chosen is not None:
                 await mark_chosen(context, message, response.chosen, texts)
             await send_replies(
-                context,
+                context.bot,
                 message.chat.id,
                 response.replies,
                 texts,
@@ -432,6 +442,47 @@ async def mark_chosen(context: KotowariContext, message: object, label: str, tex
     except BadRequest as error:
         # E.g. already edited by a double tap; the replies still go out.
         log.debug("could not mark the pressed message: %s", error.message)
+
+
+# -- reminders ----------------------------------------------------------------------
+async def reminder_job(context: KotowariContext) -> None:
+    """The JobQueue's periodic call: send what is due."""
+    await dispatch_reminders(context.application, context.bot_data.reminder_batch)
+
+
+async def dispatch_reminders(app: KotowariApp, batch: int) -> int:
+    """Send every due reminder, a batch at a time; returns how many were sent.
+
+    A reminder is marked sent after Telegram accepted it: a crash in between sends it once
+    more after the restart (at most one duplicate), never zero times. A failure that may
+    pass is retried later with backoff; a user who blocked the bot gets nothing more until
+    they write again.
+    """
+    engine = app.bot_data.engine
+    if engine is None:
+        return 0
+    sent = 0
+    while True:
+        deliveries = engine.due_deliveries(batch)
+        for delivery in deliveries:
+            async with app.bot_data.lock_for(delivery.user_id):
+                try:
+                    await send_replies(
+                        app.bot, delivery.user_id, [delivery.reply], Texts(delivery.language)
+                    )
+                except Forbidden:
+                    engine.user_unreachable(delivery.user_id)
+                    continue
+                except TelegramError as error:
+                    # NetworkError, TimedOut, RetryAfter past the limiter's retries …
+                    log.warning("reminder not sent (%s); will retry", type(error).__name__)
+                    engine.reminder_failed(delivery.reminder_id, type(error).__name__)
+                    continue
+                engine.reminder_sent(delivery.reminder_id)
+                sent += 1
+        # Each delivery above left the due set (sent, deferred or retried later).
+        if len(deliveries) < batch:
+            return sent
 
 
 # -- errors -------------------------------------------------------------------------

@@ -721,9 +721,10 @@ class Engine:
                 if deferred != now:
                     self.store.update_reminder(row["id"], due_at=deferred.isoformat())
                     continue
+                texts = Texts(row["language"])
                 out.append(
                     Delivery(
-                        row["id"], row["user_id"], reminders.render(row, Texts(row["language"]))
+                        row["id"], row["user_id"], texts.language, reminders.render(row, texts)
                     )
                 )
         return out

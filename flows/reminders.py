@@ -79,6 +79,7 @@ class Delivery:
 
     reminder_id: int
     user_id: int
+    language: str
     reply: Reply
 
 

@@ -90,3 +90,56 @@ def test_switching_users_in_the_shell_keeps_them_apart(tmp_path: Path) -> None:
     assert "(user 2: no case in progress)" in result.stdout
     assert "(user 1: case #1, step refusing)" in result.stdout
     assert "!user N" in result.stdout
+
+
+def test_later_then_advance_the_clock_to_the_reminder_then_done(tmp_path: Path) -> None:
+    lines = [
+        "/after",
+        "1",
+        "1",
+        "リスト社",
+        "みらい不動産",
+        "skip",
+        "skip",
+        "skip",
+        "skip",
+        "1",
+        "4",  # step 4: call the broker later
+        "1",  # the next business day: Friday → the Monday is a holiday → Tuesday
+        "!advance 3d",
+        "!advance 19h",
+        "4",  # ✅ done
+        "/reminders",
+    ]
+    result = run_shell(
+        tmp_path, lines, "--db", str(tmp_path / "r.db"), "--now", "2026-11-20T15:00+09:00"
+    )
+    assert result.returncode == 0, result.stderr
+    tail = result.stdout[result.stdout.index("> 1\n⏰") :]
+    assert tail == (
+        "> 1\n"
+        "⏰ 11/24(火) 10:00 にお知らせします（名簿業者に電話する）。\n"
+        "ケース #1: 名簿業者「リスト社」への電話がまだです。\n"
+        "  1) ▶ 業者に電話する\n"
+        "  2) 📁 完了にする\n"
+        "  3) ✖️ 中止\n"
+        "> !advance 3d\n"
+        "(now 2026-11-23 15:00 Asia/Tokyo)\n"
+        "> !advance 19h\n"
+        "(now 2026-11-24 10:00 Asia/Tokyo)\n"
+        "🔔\n"
+        "⏰ ケース #1: 名簿業者「リスト社」に電話して、提供の停止と削除を求めましょう。\n"
+        "  1) ▶ ケースを開く\n"
+        "  2) ⏰ 1時間後に\n"
+        "  3) 🌅 明日の朝に\n"
+        "  4) ✅ 済んだ\n"
+        "> 4\n"
+        "完了にしました。\n"
+        "> /reminders\n"
+        "予定しているリマインダーはありません。\n"
+    )
+    db = Database(tmp_path / "r.db")
+    [reminder] = list(db["reminders"].rows)
+    assert (reminder["kind"], reminder["status"]) == ("call_broker", "done")
+    assert reminder["due_at"] == "2026-11-24T01:00:00+00:00"
+    db.close()

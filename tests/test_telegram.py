@@ -721,3 +721,106 @@ def test_a_very_long_reply_is_split_under_the_limit() -> None:
     for chunk in chunks:
         plain_text, _ = parse_html(chunk)  # well-formed HTML in every piece
         assert len(plain_text.encode("utf-16-le")) // 2 <= MAX_TEXT
+
+
+# -- follow-up reminders pushed into the chat ---------------------------------------------
+async def to_broker_step(chat: Chat) -> None:
+    """A case at step 4, typed (the buttons of these steps are covered above)."""
+    for line in ("/after", "1", "1", "Acme List", "Tokyo Estate", "skip", "skip", "skip", "skip"):
+        await chat.say(line)
+    await chat.say("1")
+    assert chat.case()["state"] == "demanding"
+
+
+def reminder_rows(chat: Chat) -> list[dict[str, Any]]:
+    return list(chat.engine.store.db["reminders"].rows_where(order_by="id"))
+
+
+async def dispatch(chat: Chat, batch: int = 100) -> list[str]:
+    start = len(chat.api.calls)
+    await telegram_app.dispatch_reminders(chat.app, batch)
+    return [describe(call) for call in chat.api.calls[start:]]
+
+
+REMINDER_BUTTONS = "[▶ Open the case][⏰ In an hour][🌅 Tomorrow morning][✅ Done]"
+
+
+async def test_a_due_reminder_is_pushed_once_and_done_closes_it(chat: Chat, clock) -> None:
+    await to_broker_step(chat)
+    got = await chat.tap("unreachable")
+    assert got[-2] == "send: ⏰ I'll remind you Mon 30 Nov 10:00 (call the broker again)."
+    assert await dispatch(chat) == [], "not due yet"
+    clock.advance(days=3)
+    first = EN("reminder.retry_broker.text", number=1, broker="Acme List")
+    assert await dispatch(chat) == [f"send: {first} {REMINDER_BUTTONS}"]
+    assert await dispatch(chat) == [], "sent exactly once"
+    [row] = reminder_rows(chat)
+    assert (row["status"], row["attempts"]) == ("sent", 1)
+    got = await chat.tap("✅ Done")
+    assert got == ["answer", "edit: → ✅ Done", f"send: {EN('reminder_done')}"]
+    assert reminder_rows(chat)[0]["status"] == "done"
+
+
+async def test_open_from_a_reminder_shows_the_broker_script(chat: Chat, clock) -> None:
+    await to_broker_step(chat)
+    await chat.tap("later")
+    await chat.say("4")  # in 3 days
+    clock.advance(days=4)
+    await dispatch(chat)
+    got = await chat.tap("▶ Open the case")
+    assert got[:2] == ["answer", "edit: → ▶ Open the case"]
+    assert got[-1].startswith(f"send: {first_line(EN, 'step.demanding.text', broker='Acme List')}")
+    assert chat.case()["state"] == "demanding"
+
+
+async def test_a_blocked_user_gets_no_reminders_until_they_write_again(chat: Chat, clock) -> None:
+    await to_broker_step(chat)
+    await chat.tap("agreed")
+    clock.advance(days=15)
+    chat.api.fail("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    assert await dispatch(chat) == ["sendMessage → 403"]
+    assert rows_of(chat, "users")[0]["active"] == 0
+    assert [r["status"] for r in reminder_rows(chat)] == ["pending", "pending"]
+    assert await dispatch(chat) == [], "nothing is tried while blocked"
+    await chat.say("/help")
+    assert len(await dispatch(chat)) == 1, "the 14-day check, once they are back"
+
+
+async def test_a_network_error_is_retried_later(chat: Chat, clock) -> None:
+    await to_broker_step(chat)
+    await chat.tap("declined")
+    clock.advance(days=15)
+    chat.api.fail("sendMessage", 502, "Bad Gateway")
+    assert await dispatch(chat) == ["sendMessage → 502"]
+    [row] = reminder_rows(chat)
+    assert (row["status"], row["attempts"], row["last_error"]) == ("pending", 1, "NetworkError")
+    assert await dispatch(chat) == [], "waits a minute"
+    clock.advance(minutes=1)
+    assert len(await dispatch(chat)) == 1
+    assert reminder_rows(chat)[0]["status"] == "sent"
+
+
+async def test_pending_reminders_survive_a_restart_and_go_out_once(db_path, clock) -> None:
+    people = [Person(id=2001 + i) for i in range(3)]
+    async with running(db_path, clock) as first:
+        for person in people:
+            first.person = person
+            await to_broker_step(first)
+            await first.tap("agreed")
+    clock.advance(days=14, hours=1)
+    async with running(db_path, clock) as second:
+        got = await dispatch(second, batch=2)  # smaller than what is due: several batches
+        assert sorted(got) == sorted(
+            [
+                f"send: {EN('reminder.check_compliance.text', number=1, broker='Acme List')}"
+                f" [✅ Done][▶ Open the case][⏰ In an hour][🌅 Tomorrow morning]"
+            ]
+            * 3
+        )
+        sent_to = sorted(int(params["chat_id"]) for params in second.api.of("sendMessage"))
+        assert sent_to == [2001, 2002, 2003]
+        assert await dispatch(second) == []
+
+
+def rows_of(chat: Chat, table: str) -> list[dict[str, Any]]:
+    return list(chat.engine.store.db[table].rows)
