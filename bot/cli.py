@@ -36,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     run = sub.add_parser("run", help="start the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     run.add_argument("--db", help="SQLite file (default: $KOTOWARI_DB or the data folder)")
+    bench = sub.add_parser("bench", help="measure speed (see BENCHMARKS.md)", add_help=False)
+    bench.add_argument("args", nargs=argparse.REMAINDER)
     diagram = sub.add_parser("diagram", help="print the case machine as a Mermaid diagram")
     diagram.add_argument(
         "--update",
@@ -62,6 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as error:
         print(f"kotowari: {error}", file=sys.stderr)
         return 2
+    if args.command == "bench":
+        from bot.bench import main as bench_main
+
+        return bench_main(args.args)
     if args.command == "diagram":
         from flows.diagram import mermaid, update_files
 

@@ -23,6 +23,19 @@ class Option:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file that goes with a reply: a letter, an export, a chart.
+
+    ``kind`` is ``"photo"`` (an image to show) or ``"document"`` (a file to keep).
+    """
+
+    filename: str
+    data: bytes
+    kind: str = "document"
+    caption: str = ""
+
+
+@dataclass(frozen=True)
 class Reply:
     """One message to the user.
 
@@ -35,6 +48,7 @@ class Reply:
     say: str | None = None
     note: str | None = None
     options: tuple[Option, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def say_lines(self) -> list[str]:

@@ -1,0 +1,60 @@
+"""An in-process Bot API for benchmarks: answers like Telegram, without sockets.
+
+Tests have a richer recording fake (tests/telegram_fakes.py); this one only counts calls and
+returns the smallest valid answers, so what is measured is the bot, not the fake.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections import Counter
+from typing import Any
+
+from telegram.request import BaseRequest, RequestData
+
+BOT_USER = {"id": 1, "is_bot": True, "first_name": "Kotowari", "username": "kotowari_bot"}
+EPOCH = 1_790_000_000
+
+
+class CountingBotApi(BaseRequest):
+    def __init__(self) -> None:
+        self.calls: Counter[str] = Counter()
+        self._ids = itertools.count(1)
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 5.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        endpoint = url.rsplit("/", 1)[1]
+        self.calls[endpoint] += 1
+        params = request_data.parameters if request_data else {}
+        result: Any = True
+        if endpoint == "getMe":
+            result = {**BOT_USER, "can_join_groups": False, "can_read_all_group_messages": False}
+        elif endpoint in ("sendMessage", "editMessageText"):
+            chat_id = int(params["chat_id"])
+            result = {
+                "message_id": int(params.get("message_id") or next(self._ids)),
+                "date": EPOCH,
+                "chat": {"id": chat_id, "type": "private", "first_name": "User"},
+                "from": BOT_USER,
+                "text": str(params.get("text", "")),
+            }
+        return 200, json.dumps({"ok": True, "result": result}).encode()
