@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, Message, Update
+from telegram import BotCommand, InputFile, Message, Update
 from telegram import User as TelegramUser
 from telegram.constants import ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
@@ -335,9 +335,18 @@ async def send_replies(
         options_prompt=options_prompt(texts),
     )
     for message in messages:
-        await bot.send_message(
-            chat_id, message.text, parse_mode=ParseMode.HTML, reply_markup=message.markup
-        )
+        attachment = message.attachment
+        if attachment is None:
+            await bot.send_message(
+                chat_id, message.text, parse_mode=ParseMode.HTML, reply_markup=message.markup
+            )
+            continue
+        file = InputFile(attachment.data, filename=attachment.filename)
+        caption = message.text or None
+        if attachment.kind == "photo":
+            await bot.send_photo(chat_id, file, caption=caption, parse_mode=ParseMode.HTML)
+        else:
+            await bot.send_document(chat_id, file, caption=caption, parse_mode=ParseMode.HTML)
 
 
 def options_prompt(texts: Texts) -> str:

@@ -25,13 +25,14 @@ from telegram import (
 )
 from telegram.constants import MessageLimit
 
-from flows.port import Option, Reply
+from flows.port import Attachment, Option, Reply
 from flows.texts import CATALOGS, Texts
 
 CALLBACK_PREFIX = "k1:"
 _CALLBACK = re.compile(r"k1:([A-Za-z0-9._-]{1,61})")
 MAX_CALLBACK_BYTES = 64  # Telegram's limit for callback_data
 MAX_TEXT = MessageLimit.MAX_TEXT_LENGTH  # 4096, counted in UTF-16 code units
+MAX_CAPTION = MessageLimit.CAPTION_LENGTH  # 1024
 # What the persistent reply-keyboard button sends, in every language: it means /call.
 CALL_BUTTON_TEXTS = frozenset(catalog["keyboard.call"] for catalog in CATALOGS.values())
 
@@ -105,9 +106,9 @@ def _lines(reply: Reply) -> list[_Line]:
     if reply.say:
         if lines:
             lines.append(_Line(""))
-        said = f"「{reply.say}」".splitlines()
-        lines.append(_Line(said[0], "b", prefix="🗣 "))
-        lines.extend(_Line(line, "b") for line in said[1:])
+        # One sentence per line: easier to keep your place while reading it aloud.
+        for index, sentence in enumerate(reply.say_lines):
+            lines.append(_Line(sentence, "b", prefix="🗣 " if index == 0 else ""))
     if reply.note:
         if lines:
             lines.append(_Line(""))
@@ -147,10 +148,11 @@ def render_html(reply: Reply, limit: int = MAX_TEXT) -> list[str]:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """One message to send: HTML text and an optional keyboard."""
+    """One message to send: HTML text and an optional keyboard, or a file with a caption."""
 
     text: str
     markup: Markup | None = None
+    attachment: Attachment | None = None
 
 
 def outgoing_messages(
@@ -170,10 +172,18 @@ def outgoing_messages(
     prompt = html.escape(options_prompt, quote=False)
     for reply in replies:
         chunks = render_html(reply) or ([prompt] if reply.options else [])
-        if not chunks:
-            continue
-        messages.extend(Outgoing(chunk) for chunk in chunks[:-1])
-        messages.append(Outgoing(chunks[-1], inline_keyboard(reply.options)))
+        files = [
+            Outgoing(html.escape(a.caption, quote=False)[:MAX_CAPTION], attachment=a)
+            for a in reply.attachments
+        ]
+        if chunks:
+            messages.extend(Outgoing(chunk) for chunk in chunks[:-1])
+            if reply.options and files:
+                # Keep the buttons under the last thing sent: the files go first.
+                messages.extend(files)
+                files = []
+            messages.append(Outgoing(chunks[-1], inline_keyboard(reply.options)))
+        messages.extend(files)
     if persistent_keyboard is not None and messages:
         first = messages[0]
         messages[0] = Outgoing(first.text, persistent_keyboard)

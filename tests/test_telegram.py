@@ -711,7 +711,7 @@ def test_options_render_one_per_row_with_navigation_together() -> None:
 def test_replies_are_escaped_and_styled() -> None:
     reply = Reply(text="<x> & y", say="say <this>", note="note & more")
     [text] = render_html(reply)
-    assert text == "&lt;x&gt; &amp; y\n\n🗣 <b>「say &lt;this&gt;」</b>\n\n<i>note &amp; more</i>"
+    assert text == "&lt;x&gt; &amp; y\n\n🗣 <b>say &lt;this&gt;</b>\n\n<i>note &amp; more</i>"
 
 
 def test_a_very_long_reply_is_split_under_the_limit() -> None:
