@@ -8,6 +8,7 @@ between messages, so a new engine on the same file resumes exactly where the las
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sqlite3
@@ -18,9 +19,8 @@ from datetime import datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from flows import machine, reminders
+from flows import letters, machine, reminders, review, stats
 from flows.machine import (
-    CALL_STATES,
     FINISHED_STATES,
     TEXT_STATES,
     YES_NO,
@@ -37,9 +37,15 @@ from flows.normalize import (
     parse_phone,
     parse_when,
 )
-from flows.port import Inbound, Option, Reply, Response
+from flows.port import Attachment, Inbound, Option, Reply, Response
 from flows.reminders import CHOICES, Delivery
-from flows.schedule import CALLS_CHECK_DAYS, QuietHours, in_days, tomorrow_morning
+from flows.schedule import (
+    CALLS_CHECK_DAYS,
+    COMPLIANCE_CHECK_DAYS,
+    QuietHours,
+    in_days,
+    tomorrow_morning,
+)
 from flows.store import DUE_STATUSES, Store
 from flows.texts import CATALOGS, Texts, pick_language
 
@@ -51,10 +57,16 @@ COMMANDS = (
     "call",
     "after",
     "cases",
+    "case",
+    "brokers",
+    "find",
+    "stats",
     "cancel",
     "language",
     "reminders",
     "settings",
+    "export",
+    "forget",
 )
 # Time zones offered as buttons in /settings; any IANA name can be typed.
 TIME_ZONES = ("Asia/Tokyo", "UTC", "Europe/London", "America/Los_Angeles", "America/New_York")
@@ -69,10 +81,27 @@ FIELD_LIMITS = {
     "licence": 60,
     "when": 40,
 }
-CASES_SHOWN = 10
-RESUME_BUTTONS = 5
 _CASE_TOKEN = re.compile(r"^(\d{1,9})\.(\d{1,9})\.([a-z_]{1,32})$")
-_GLOBAL_TOKEN = re.compile(r"^g\.(lang|start|resume|quiet|tz)\.([a-z0-9-]{1,12})$")
+_GLOBAL_TOKEN = re.compile(
+    r"^g\.(lang|start|quiet|tz|page|case|open|letter|again|close|reopen|del|delyes|delno|forget"
+    r"|lk|snd|lph|keep)"
+    r"\.([a-z0-9-]{1,12})$"
+)
+# Letters: the kinds (by their short code in buttons) and the buttons of the letter dialog.
+LETTER_KINDS = {
+    "b": letters.BROKER_REQUEST,
+    "c": letters.COMPANY_REQUEST,
+    "r": letters.RESOLICITATION_REPORT,
+}
+LETTER_BUILDERS = {
+    letters.BROKER_REQUEST: letters.broker_request,
+    letters.COMPANY_REQUEST: letters.company_request,
+    letters.RESOLICITATION_REPORT: letters.resolicitation_report,
+}
+_LETTER_TOKENS = ("g.lk.", "g.snd.", "g.lph.", "g.keep.")
+SENDER_LIMITS = {"name": 60, "address": 200, "phone": 40}
+# Global actions that name one of the user's cases by its number.
+_CASE_ACTIONS = ("case", "open", "letter", "again", "close", "reopen", "del", "delyes", "delno")
 _REMINDER_TOKEN = re.compile(r"^r\.(\d{1,12})\.([a-z_]{1,16})$")
 _COMMAND = re.compile(r"^/([A-Za-z_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 # What typed words mean wherever that trigger is on offer (any language, any step).
@@ -94,15 +123,6 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 }
 _YES = ("yes", "y", "ok", "はい", "うん", "ええ", "そう", "済み")
 _NO = ("no", "n", "いいえ", "いや", "ううん", "まだ")
-
-
-def status_key(case: dict[str, Any]) -> str:
-    state = case["state"]
-    if state in CALL_STATES:
-        return "status.calling"
-    if state in ("demanding", "awaiting_call", "following_up", *FINISHED_STATES):
-        return f"status.{state}"
-    return "status.recording"
 
 
 class OutcomeHook(Protocol):
@@ -162,13 +182,25 @@ class Engine:
 
     def _dispatch(self, turn: _Turn) -> None:
         inbound = turn.inbound
+        pending = self._pending(turn)
         if inbound.choice is not None:
+            if pending and not inbound.choice.startswith(_LETTER_TOKENS):
+                self._set_pending(turn, None)  # the user moved on
             self._on_choice(turn, inbound.choice)
             return
         if inbound.text is not None:
             match = _COMMAND.match(inbound.text.strip())
             if match:
-                self._on_command(turn, match.group(1).lower(), (match.group(2) or "").strip())
+                command = match.group(1).lower()
+                if pending:
+                    self._set_pending(turn, None)
+                    if command == "cancel":
+                        turn.replies.append(Reply(turn.texts("letter_cancelled")))
+                        return
+                self._on_command(turn, command, (match.group(2) or "").strip())
+                return
+            if pending and pending.get("step"):
+                self._letter_text(turn, pending, inbound.text)
                 return
         case = self._active_case(turn)
         if case is None:
@@ -228,7 +260,28 @@ class Engine:
         elif command in ("call", "after"):
             self._start_case(turn, command)
         elif command == "cases":
-            self._list_cases(turn)
+            turn.replies.append(
+                review.cases_page(self.store, turn.user["id"], 0, turn.texts, turn.tz)
+            )
+        elif command == "case":
+            case = self._case_arg(turn, args)
+            if case is not None:
+                turn.replies.append(review.case_view(self.store, case, turn.texts, turn.tz))
+        elif command == "brokers":
+            turn.replies.append(review.brokers_reply(self.store, turn.user["id"], t, turn.tz))
+        elif command == "find":
+            self._find(turn, args)
+        elif command == "stats":
+            self._stats(turn)
+        elif command == "export":
+            turn.replies.append(
+                Reply(
+                    t("export_done"),
+                    attachments=review.export_files(self.store, turn.user["id"], self.clock()),
+                )
+            )
+        elif command == "forget":
+            self._forget_confirm(turn)
         elif command == "cancel":
             self._cancel(turn)
         elif command == "reminders":
@@ -269,46 +322,53 @@ class Engine:
         self.store.update_user(turn.user["id"], active_case_id=case_id)
         turn.user["active_case_id"] = case_id
 
-    def _list_cases(self, turn: _Turn) -> None:
-        t = turn.texts
-        cases = self.store.recent_cases(turn.user["id"], CASES_SHOWN)
-        if not cases:
-            turn.replies.append(Reply(t("cases_empty")))
+    def _case_arg(self, turn: _Turn, args: str) -> dict[str, Any] | None:
+        """The user's own case named by "/case 3" or "#3"; says why when there is none."""
+        number = args.strip().lstrip("#＃").strip()
+        number = unicodedata.normalize("NFKC", number)
+        if not number.isdigit() or len(number) > 9:
+            turn.replies.append(Reply(turn.texts("case_usage")))
+            return None
+        case = self.store.case_by_number(turn.user["id"], int(number))
+        if case is None:
+            turn.replies.append(Reply(turn.texts("case_not_found", number=int(number))))
+        return case
+
+    def _find(self, turn: _Turn, args: str) -> None:
+        text = clean_text(args)[: FIELD_LIMITS["company"]]
+        if not text:
+            turn.replies.append(Reply(turn.texts("find_usage")))
             return
-        lines = [t("cases_header", limit=CASES_SHOWN)]
-        resumable: list[Option] = []
-        for case in cases:
-            status = t(status_key(case))
-            if case.get("repeat_of") or case.get("repeat_calls"):
-                status += " " + t("status.repeat")
-            who = case.get("company") or (
-                format_phone(case["phone_e164"])
-                if case.get("phone_e164")
-                else case.get("phone_raw")
+        phone = parse_phone(text)
+        turn.replies.append(
+            review.search_reply(self.store, turn.user["id"], text, phone.e164, turn.texts, turn.tz)
+        )
+
+    def _stats(self, turn: _Turn) -> None:
+        t = turn.texts
+        numbers = review.counts(self.store, turn.user["id"])
+        attachments: tuple[Attachment, ...] = ()
+        if numbers["calls"]:
+            monthly = stats.monthly_counts(
+                self.store.user_rows(turn.user["id"])["cases"],
+                turn.tz,
+                today=self.clock().astimezone(turn.tz).date(),
             )
-            lines.append(
-                t(
-                    "cases_line",
-                    number=case["number"],
-                    date=local_time(case.get("call_at") or case["opened_at"], turn.tz)[:10],
-                    who=who or t("cases_unknown"),
-                    broker=case.get("broker_name") or t("cases_unknown"),
-                    status=status,
-                )
+            png = stats.chart_png(monthly, t("stats_chart_title"))
+            attachments = (Attachment("calls.png", png, "photo", t("stats_chart_caption")),)
+        turn.replies.append(Reply(t("stats", **numbers), attachments=attachments))
+
+    def _forget_confirm(self, turn: _Turn) -> None:
+        t = turn.texts
+        turn.replies.append(
+            Reply(
+                t("forget_confirm"),
+                options=(
+                    Option("g.forget.yes", t("opt.forget_yes")),
+                    Option("g.forget.no", t("opt.forget_no")),
+                ),
             )
-            if (
-                case["state"] not in FINISHED_STATES
-                and case["id"] != turn.user["active_case_id"]
-                and len(resumable) < RESUME_BUTTONS
-            ):
-                resumable.append(
-                    Option(
-                        f"g.resume.{case['number']}", t("opt.resume_case", number=case["number"])
-                    )
-                )
-        if resumable:
-            lines.append(t("cases_resume_hint"))
-        turn.replies.append(Reply("\n".join(lines), options=tuple(resumable)))
+        )
 
     # -- options ----------------------------------------------------------------------
     def _on_choice(self, turn: _Turn, token: str) -> None:
@@ -348,8 +408,21 @@ class Engine:
         elif action == "start" and arg in ("call", "after"):
             turn.chosen = t(f"opt.start_{arg}")
             self._start_case(turn, arg)
-        elif action == "resume" and arg.isdigit():
-            self._resume(turn, int(arg))
+        elif action == "page" and arg.isdigit():
+            turn.replies.append(
+                review.cases_page(self.store, turn.user["id"], int(arg), t, turn.tz)
+            )
+        elif action in _CASE_ACTIONS and arg.isdigit():
+            self._on_case_action(turn, action, int(arg))
+        elif action in ("lk", "snd", "lph", "keep"):
+            self._on_letter_button(turn, action, arg)
+        elif action == "forget" and arg in ("yes", "no"):
+            turn.chosen = t(f"opt.forget_{arg}")
+            if arg == "no":
+                turn.replies.append(Reply(t("not_deleted")))
+                return
+            self.store.forget_user(turn.user["id"])
+            turn.replies.append(Reply(t("forgotten")))
         elif action == "quiet" and arg in QUIET_PRESETS:
             turn.chosen = self._quiet_label(turn, QuietHours.parse(arg))
             self._save_settings(turn, quiet_hours=arg)
@@ -359,20 +432,56 @@ class Engine:
         else:
             turn.notice = t("bad_button")
 
-    def _resume(self, turn: _Turn, number: int) -> None:
+    def _on_case_action(self, turn: _Turn, action: str, number: int) -> None:
+        """A button about one of the user's cases (from /cases, /case, /find)."""
         t = turn.texts
         case = self.store.case_by_number(turn.user["id"], number)
         if case is None:
             turn.notice = t("case_not_found", number=number)
             return
-        if case["state"] in FINISHED_STATES:
-            turn.notice = t("case_finished", number=number)
-            return
-        turn.chosen = t("opt.resume_case", number=number)
-        self._set_active(turn, case["id"])
-        self.store.add_event(case, "resumed")
-        turn.replies.append(Reply(t("resumed", number=number)))
-        self._show(turn, case)
+        now = self.clock()
+        if action == "case":
+            turn.chosen = t("opt.open_case", number=number)
+            turn.replies.append(review.case_view(self.store, case, t, turn.tz))
+        elif action == "open" and case["state"] not in FINISHED_STATES:
+            turn.chosen = t("opt.case_continue")
+            self.store.add_event(case, "resumed")
+            turn.replies.append(Reply(t("resumed", number=number)))
+            self._open_case(turn, case)
+        elif action == "again" and case.get("refused_at") and case["state"] != "cancelled":
+            turn.chosen = t("opt.case_again")
+            self._record_repeat_call(turn, case, now)
+        elif action == "close" and "close" in machine.triggers_at(case["state"]):
+            turn.chosen = t("opt.case_close")
+            self._fire(turn, case, "close")
+        elif action == "reopen" and case["state"] == "closed":
+            turn.chosen = t("opt.case_reopen")
+            self._fire(turn, case, "reopen")
+        elif action == "del":
+            turn.chosen = t("opt.case_delete")
+            turn.replies.append(
+                Reply(
+                    t("case_delete_confirm", number=number),
+                    options=(
+                        Option(f"g.delyes.{number}", t("opt.delete_yes")),
+                        Option(f"g.delno.{number}", t("opt.delete_no")),
+                    ),
+                )
+            )
+        elif action == "delyes":
+            turn.chosen = t("opt.delete_yes")
+            self.store.delete_case(case)
+            if turn.user.get("active_case_id") == case["id"]:
+                turn.user["active_case_id"] = None
+            turn.replies.append(Reply(t("case_deleted", number=number)))
+        elif action == "delno":
+            turn.chosen = t("opt.delete_no")
+            turn.replies.append(Reply(t("not_deleted")))
+        elif action == "letter":
+            self._start_letter(turn, case)
+        else:
+            # A button for something this case no longer allows (e.g. closed meanwhile).
+            turn.notice = t("stale_button")
 
     def _on_typed_choice(self, turn: _Turn, case: dict[str, Any], text: str) -> None:
         options = self._options(turn, case)
@@ -430,6 +539,11 @@ class Engine:
         text = clean_text(raw)
         available = machine.triggers_at(case["state"])
         folded = _fold(text)
+        options = self._options(turn, case)
+        if not from_contact and folded.isdigit() and 1 <= int(folded) <= len(options):
+            # The option's number, as every channel shows it (no field answer is "1"–"5").
+            self._fire(turn, case, options[int(folded) - 1].token.rsplit(".", 1)[1])
+            return
         for trigger in ("back", "skip", "cancel", "now"):
             if trigger in available and folded in _ALIASES[trigger]:
                 self._fire(turn, case, trigger)
@@ -471,6 +585,182 @@ class Engine:
         turn.replies.extend(notes)
         self.store.add_event(case, "answer", detail={"field": field_name, "value": text})
         self._fire(turn, case, "answer", changes=changes)
+
+    # -- written requests -------------------------------------------------------------
+    def _pending(self, turn: _Turn) -> dict[str, Any] | None:
+        raw = turn.user.get("pending")
+        return json.loads(raw) if raw else None
+
+    def _set_pending(self, turn: _Turn, value: dict[str, Any] | None) -> None:
+        raw = json.dumps(value, ensure_ascii=False) if value else None
+        self.store.update_user(turn.user["id"], pending=raw)
+        turn.user["pending"] = raw
+
+    def _start_letter(self, turn: _Turn, case: dict[str, Any]) -> None:
+        t = turn.texts
+        turn.chosen = t("opt.case_letter")
+        kinds = []
+        if case.get("broker_name"):
+            kinds.append("b")
+        if case.get("company") or case.get("phone_raw"):
+            kinds.append("c")
+        if case.get("refused_at") and (case.get("company") or case.get("phone_raw")):
+            kinds.append("r")
+        if not kinds:
+            turn.replies.append(Reply(t("letter_none")))
+            return
+        turn.replies.append(
+            Reply(
+                t("letter_choose", number=case["number"]),
+                options=tuple(
+                    Option(f"g.lk.{case['number']}-{code}", t(f"opt.letter_{LETTER_KINDS[code]}"))
+                    for code in kinds
+                ),
+            )
+        )
+
+    def _on_letter_button(self, turn: _Turn, action: str, arg: str) -> None:
+        t = turn.texts
+        pending = self._pending(turn)
+        user = turn.user
+        if action == "lk":
+            number, _, code = arg.partition("-")
+            case = self.store.case_by_number(user["id"], int(number)) if number.isdigit() else None
+            if case is None or code not in LETTER_KINDS:
+                turn.notice = t("case_not_found", number=number)
+                return
+            kind = LETTER_KINDS[code]
+            turn.chosen = t(f"opt.letter_{kind}")
+            pending = {"case": case["number"], "kind": kind}
+            if user.get("sender_name") and user.get("sender_address"):
+                self._set_pending(turn, pending)
+                turn.replies.append(
+                    Reply(
+                        t(
+                            "letter_saved_sender",
+                            name=user["sender_name"],
+                            address=user["sender_address"],
+                        ),
+                        options=(
+                            Option("g.snd.saved", t("opt.sender_saved")),
+                            Option("g.snd.new", t("opt.sender_new")),
+                        ),
+                    )
+                )
+                return
+            self._letter_ask(turn, {**pending, "step": "name"})
+            return
+        expected = {"snd": None, "lph": "phone", "keep": "keep"}[action]
+        if pending is None or pending.get("step") != expected:
+            turn.notice = t("letter_expired")
+            return
+        if action == "snd" and arg == "saved":
+            turn.chosen = t("opt.sender_saved")
+            sender = (user["sender_name"], user["sender_address"], user.get("sender_phone"))
+            self._write_letter(turn, pending, *sender)
+        elif action == "snd":
+            turn.chosen = t("opt.sender_new")
+            self._letter_ask(turn, {**pending, "step": "name"})
+        elif action == "lph":
+            turn.chosen = t("opt.skip")
+            self._letter_ask(turn, {**pending, "step": "keep", "phone": None})
+        elif action == "keep" and arg in ("yes", "no"):
+            turn.chosen = t(f"opt.keep_sender_{arg}")
+            if arg == "yes":
+                self.store.update_user(
+                    user["id"],
+                    sender_name=pending["name"],
+                    sender_address=pending["address"],
+                    sender_phone=pending.get("phone"),
+                )
+            self._write_letter(
+                turn, pending, pending["name"], pending["address"], pending.get("phone")
+            )
+
+    def _letter_ask(self, turn: _Turn, pending: dict[str, Any]) -> None:
+        t = turn.texts
+        self._set_pending(turn, pending)
+        step = pending["step"]
+        if step == "phone":
+            options: tuple[Option, ...] = (Option("g.lph.skip", t("opt.skip"), secondary=True),)
+        elif step == "keep":
+            options = (
+                Option("g.keep.yes", t("opt.keep_sender_yes")),
+                Option("g.keep.no", t("opt.keep_sender_no")),
+            )
+        else:
+            options = ()
+        turn.replies.append(Reply(t(f"letter_ask_{step}"), options=options))
+
+    def _letter_text(self, turn: _Turn, pending: dict[str, Any], raw: str) -> None:
+        t = turn.texts
+        step = pending["step"]
+        text = clean_text(raw)
+        if step == "keep":
+            typed = _fold(text)
+            choice = "yes" if typed in _YES else "no" if typed in _NO else None
+            if choice is None:
+                turn.replies.append(Reply(t("pick_hint")))
+                self._letter_ask(turn, pending)
+                return
+            self._on_letter_button(turn, "keep", choice)
+            return
+        if step == "phone" and _fold(text) in _ALIASES["skip"]:
+            self._on_letter_button(turn, "lph", "skip")
+            return
+        if not text or len(text) > SENDER_LIMITS[step]:
+            problem = t("empty_text") if not text else t("too_long", limit=SENDER_LIMITS[step])
+            turn.replies.append(Reply(problem))
+            self._letter_ask(turn, pending)
+            return
+        if step == "phone":
+            phone = parse_phone(text)
+            text = format_phone(phone.e164) if phone.e164 else phone.raw
+        following = {"name": "address", "address": "phone", "phone": "keep"}[step]
+        self._letter_ask(turn, {**pending, step: text, "step": following})
+
+    def _write_letter(
+        self, turn: _Turn, pending: dict[str, Any], name: str, address: str, phone: str | None
+    ) -> None:
+        """Build the letter from the case, attach it as PDF and text, record it."""
+        t = turn.texts
+        self._set_pending(turn, None)
+        case = self.store.case_by_number(turn.user["id"], int(pending["case"]))
+        if case is None:
+            turn.replies.append(Reply(t("case_not_found", number=pending["case"])))
+            return
+        now = self.clock()
+        kind = pending["kind"]
+        letter = LETTER_BUILDERS[kind](
+            case,
+            self.store.events(case["id"]),
+            letters.Sender(name, address, phone),
+            now.astimezone(turn.tz).date(),
+            turn.tz,
+        )
+        stem = f"kotowari-case{case['number']}-{kind.replace('_', '-')}"
+        files = (
+            Attachment(f"{stem}.pdf", letters.to_pdf(letter), caption=letter.title),
+            Attachment(f"{stem}.txt", letter.body.encode("utf-8")),
+        )
+        self.store.add_event(case, "letter", detail={"kind": kind, "title": letter.title})
+        lines = [t("letter_done", title=letter.title)]
+        if t("letter_language"):
+            lines.append(t("letter_language"))
+        lines += ["", *letter.notes]
+        turn.replies.append(Reply("\n".join(lines).strip(), attachments=files))
+        if kind == letters.RESOLICITATION_REPORT:
+            return
+        before = dict(case)
+        case["letter_at"] = now.isoformat()
+        self.store.save_case(before, case)
+        due = QuietHours.parse(turn.user.get("quiet_hours")).defer(
+            in_days(now, COMPLIANCE_CHECK_DAYS, turn.tz), turn.tz
+        )
+        self.store.add_reminder(case, "check_compliance", due)
+        turn.replies.append(
+            Reply(t("reminder_set", when=t.when(due, turn.tz), what=t("what.check_compliance")))
+        )
 
     # -- the machine ------------------------------------------------------------------
     def _fire(self, turn: _Turn, case: dict[str, Any], trigger: str, **kwargs: Any) -> None:

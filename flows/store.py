@@ -162,6 +162,15 @@ def m003_reminders(db: Database) -> None:
     db.table(CASES).add_column("last_repeat_at", str)
 
 
+@migrations()
+def m004_letters(db: Database) -> None:
+    # The user's own name and address, kept only when they say so; "pending" holds a
+    # multi-message dialog (the letter being prepared) between messages.
+    for column in ("sender_name", "sender_address", "sender_phone", "pending"):
+        db.table(USERS).add_column(column, str)
+    db.table(CASES).add_column("letter_at", str)
+
+
 def _create_private(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
@@ -320,12 +329,81 @@ class Store:
         keys = ("number", "refused_at", "company", "phone_raw", "phone_e164")
         return dict(zip(keys, rows, strict=True))
 
-    def recent_cases(self, user_id: int, limit: int) -> list[dict[str, Any]]:
+    def recent_cases(self, user_id: int, limit: int, offset: int = 0) -> list[dict[str, Any]]:
         return list(
             self.db.table(CASES).rows_where(
-                "user_id = ?", [user_id], order_by="number desc", limit=limit
+                "user_id = ?", [user_id], order_by="number desc", limit=limit, offset=offset
             )
         )
+
+    def count_cases(self, user_id: int) -> int:
+        row = self.db.execute(f"select count(*) from {CASES} where user_id = ?", [user_id])
+        return int(row.fetchone()[0])
+
+    def search_cases(
+        self, user_id: int, text: str, phone_e164: str | None, limit: int
+    ) -> list[dict[str, Any]]:
+        """Cases whose company, caller, broker or number match what the user typed."""
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = " like :pattern escape '\\'"
+        where = (
+            f"user_id = :user and (company{like} or person{like} or broker_name{like} "
+            f"or phone_raw{like} or company_norm like :norm or phone_e164 = :phone)"
+        )
+        return list(
+            self.db.table(CASES).rows_where(
+                where,
+                {
+                    "user": user_id,
+                    "pattern": f"%{escaped}%",
+                    "norm": f"%{normalize_name(text) or escaped}%",
+                    "phone": phone_e164,
+                },
+                order_by="number desc",
+                limit=limit,
+            )
+        )
+
+    def brokers(self, user_id: int) -> list[dict[str, Any]]:
+        return list(
+            self.db.table(BROKERS).rows_where(
+                "user_id = ?", [user_id], order_by="last_named_at desc"
+            )
+        )
+
+    def broker_cases(self, broker_id: int) -> list[dict[str, Any]]:
+        return list(
+            self.db.table(CASES).rows_where("broker_id = ?", [broker_id], order_by="number")
+        )
+
+    def delete_case(self, case: dict[str, Any]) -> None:
+        """Remove a case with its events and reminders (the user asked; confirmed)."""
+        for table in (EVENTS, REMINDERS):
+            self.db.execute(f"delete from {table} where case_id = ?", [case["id"]])
+        self.db.execute(
+            f"update {USERS} set active_case_id = null where active_case_id = ?", [case["id"]]
+        )
+        self.db.execute(f"delete from {CASES} where id = ?", [case["id"]])
+        if case.get("broker_id") is not None:
+            self._recount_broker(case["broker_id"])
+
+    def user_rows(self, user_id: int) -> dict[str, list[dict[str, Any]]]:
+        """Everything stored about one user, table by table (for export)."""
+        rows: dict[str, list[dict[str, Any]]] = {
+            USERS: list(self.db.table(USERS).rows_where("id = ?", [user_id]))
+        }
+        for table in (CASES, EVENTS, BROKERS, REMINDERS):
+            rows[table] = list(
+                self.db.table(table).rows_where("user_id = ?", [user_id], order_by="id")
+            )
+        return rows
+
+    def forget_user(self, user_id: int) -> None:
+        """Delete every row that belongs to the user, in every table."""
+        self.db.execute(f"update {USERS} set active_case_id = null where id = ?", [user_id])
+        for table in (EVENTS, REMINDERS, CASES, BROKERS):
+            self.db.execute(f"delete from {table} where user_id = ?", [user_id])
+        self.db.execute(f"delete from {USERS} where id = ?", [user_id])
 
     # -- events -----------------------------------------------------------------------
     def add_event(

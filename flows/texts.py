@@ -28,11 +28,15 @@ JA: dict[str, str] = {
         "使い方\n"
         "/call — 営業電話の最中に。読み上げる一言を順に出します\n"
         "/after — 電話が終わったあとに記録する\n"
-        "/cases — これまでのケース（続きの再開も）\n"
+        "/cases — これまでのケース（/case 番号 で詳細）\n"
+        "/brokers — 記録した名簿業者\n"
+        "/find — ケースを検索（会社名・電話番号など）\n"
+        "/stats — 統計とグラフ\n"
         "/cancel — 進行中のケースを取り消す\n"
         "/reminders — 予定しているリマインダー\n"
         "/settings — 通知しない時間とタイムゾーン\n"
         "/language — 言語の切り替え（日本語 / English）\n"
+        "/export — あなたのデータを書き出す　/forget — すべて削除する\n"
         "/help — この説明\n\n"
         "手順: ①はっきり断る ②どこで連絡先を入手したか聞く ③名簿業者を記録する "
         "④名簿業者に電話して、提供の停止と削除を求める。\n"
@@ -61,16 +65,7 @@ JA: dict[str, str] = {
     "case_finished": "ケース #{number} は完了しています。",
     # --- /cases ------------------------------------------------------------------
     "cases_empty": "まだケースはありません。電話中なら /call、電話のあとなら /after。",
-    "cases_header": "これまでのケース（新しい順、最大{limit}件）:",
-    "cases_line": "#{number} {date} {who}｜業者: {broker}｜{status}",
     "cases_unknown": "不明",
-    "cases_resume_hint": "続きから再開するケースを選べます。",
-    "opt.resume_case": "▶ #{number} を再開",
-    "status.calling": "📞 通話中",
-    "status.recording": "📝 記録中",
-    "status.demanding": "☎️ 業者へ依頼前",
-    "status.awaiting_call": "⏰ 業者へ電話待ち",
-    "status.following_up": "⏳ 経過確認中",
     "status.closed": "✅ 完了",
     "status.cancelled": "✖️ 中止",
     "status.repeat": "⚠️ 再勧誘あり",
@@ -306,6 +301,100 @@ JA: dict[str, str] = {
     "bad_quiet": "通知しない時間は 22-7 のように、0〜23の時で入力してください。",
     "cmd.reminders": "予定しているリマインダー",
     "cmd.settings": "通知しない時間とタイムゾーン",
+    # --- reviewing cases ------------------------------------------------------------
+    "status.in_progress": "📝 進行中",
+    "status.requested": "📨 削除依頼済み",
+    "status.waiting": "⏳ 返答待ち",
+    "status.recorded": "📁 記録済み",
+    "cases_page": "これまでのケース（新しい順）{first}〜{last}件目／全{total}件:",
+    "opt.page_prev": "◀ 新しい方へ",
+    "opt.page_next": "古い方へ ▶",
+    "opt.open_case": "#{number} を見る",
+    "case.header": "ケース #{number}｜{status}",
+    "case.mode.call": "通話中に記録",
+    "case.mode.after": "通話後に記録",
+    "case.source_unknown": "入手先: 聞き出せず",
+    "case.repeat_of": "⚠️ ケース #{number} で {date} にお断り済みの相手からの再勧誘です。",
+    "case.repeat_calls": "⚠️ 断った後の電話: {count}回（最後 {date}）",
+    "case.timeline": "経過:",
+    "case.reminders": "予定しているリマインダー:",
+    "event.opened": "開始（{mode}）",
+    "event.answer": "記録 {field}: {value}",
+    "event.repeat_detected": "再勧誘を検出（ケース #{number}）",
+    "event.paused": "中断",
+    "event.resumed": "再開",
+    "event.reminder": "リマインダー: {label}",
+    "event.repeat_call": "断った後の電話を記録",
+    "event.letter": "書面を作成: {title}",
+    "opt.case_continue": "▶ 続ける",
+    "opt.case_letter": "✉️ 書面を作る",
+    "opt.case_again": "📞 この会社からまた電話があった",
+    "opt.case_close": "📁 完了にする",
+    "opt.case_reopen": "↩️ 再開する",
+    "opt.case_delete": "🗑 このケースを削除",
+    "case_usage": "使い方: /case 番号（例: /case 3）。番号は /cases で見られます。",
+    "case_delete_confirm": (
+        "ケース #{number} を、経過とリマインダーごと削除します。元に戻せません。よろしいですか？"
+    ),
+    "opt.delete_yes": "🗑 削除する",
+    "opt.delete_no": "やめる",
+    "case_deleted": "ケース #{number} を削除しました。",
+    "not_deleted": "削除しませんでした。",
+    "case_closed_now": "ケース #{number} を完了にしました。",
+    "case_reopened": "ケース #{number} を再開しました。",
+    "brokers_empty": "まだ名簿業者の記録はありません。",
+    "brokers_header": "記録した名簿業者:",
+    "brokers_line": "{name}｜{count}件｜{status}｜最終: {date}",
+    "broker_status.not_asked": "未依頼",
+    "broker_status.asked": "依頼予定",
+    "broker_status.agreed": "応じた",
+    "broker_status.refused": "拒否",
+    "broker_status.no_answer": "応答なし",
+    "find_usage": "使い方: /find 会社名・担当者名・電話番号・業者名（例: /find 090-1234-5678）",
+    "find_none": "「{text}」に当てはまるケースはありません。",
+    "find_header": "「{text}」の検索結果:",
+    "stats": (
+        "統計\n営業電話: {calls}件\n断った後の再勧誘: {repeats}件\n名簿業者: {brokers}社\n"
+        "削除・停止に応じた: {agreed}件"
+    ),
+    "stats_chart_title": "月ごとの営業電話",
+    "stats_chart_caption": "月ごとの営業電話（過去12か月）",
+    "export_done": "あなたのデータをすべて書き出しました（JSON と CSV）。",
+    "forget_confirm": (
+        "あなたのデータ（ケース、経過、名簿業者、リマインダー、設定）をすべて削除します。"
+        "元に戻せません。必要なら先に /export で保存してください。"
+    ),
+    "opt.forget_yes": "🗑 すべて削除する",
+    "opt.forget_no": "やめる",
+    "forgotten": "すべて削除しました。このボットには、あなたについての記録は残っていません。",
+    "cmd.brokers": "記録した名簿業者",
+    "cmd.find": "ケースを検索",
+    "cmd.stats": "統計とグラフ",
+    "cmd.export": "データの書き出し",
+    "cmd.forget": "データをすべて削除",
+    "cmd.case": "ケースの詳細（/case 番号）",
+    # --- written requests ---------------------------------------------------------
+    "letter_choose": "どの書面を作りますか？（ケース #{number}）",
+    "opt.letter_broker_request": "✉️ 名簿業者への請求書",
+    "opt.letter_company_request": "✉️ 電話してきた会社への請求書",
+    "opt.letter_resolicitation_report": "📝 再勧誘の申告書",
+    "letter_none": "このケースには、書面に必要な会社名・電話番号・名簿業者の記録がありません。",
+    "letter_saved_sender": "保存してある差出人: {name}（{address}）",
+    "opt.sender_saved": "この差出人で作る",
+    "opt.sender_new": "別の氏名・住所を入力する",
+    "letter_ask_name": "書面に載せる、あなたの氏名を入力してください。",
+    "letter_ask_address": "あなたの住所を入力してください（郵便番号から）。",
+    "letter_ask_phone": "あなたの電話番号は？業者が記録を探すのに使います（スキップ可）。",
+    "letter_ask_keep": "氏名と住所を、次の書面のために保存しますか？",
+    "opt.keep_sender_yes": "保存する",
+    "opt.keep_sender_no": "保存しない（この書面だけ）",
+    "letter_done": (
+        "「{title}」を作りました（PDF とテキスト）。印刷して署名・押印し、"
+        "内容証明郵便などで送れます。"
+    ),
+    "letter_language": "",
+    "letter_cancelled": "書面の作成をやめました。",
+    "letter_expired": "この書面の作成は、もう終わっています。",
 }
 
 EN: dict[str, str] = {
@@ -319,11 +408,15 @@ EN: dict[str, str] = {
         "How to use\n"
         "/call — during a sales call: short lines to read aloud, step by step\n"
         "/after — record a call that has ended\n"
-        "/cases — your cases (and resume one)\n"
+        "/cases — your cases (/case NUMBER for one in full)\n"
+        "/brokers — list brokers you recorded\n"
+        "/find — search your cases (company, phone number …)\n"
+        "/stats — statistics and chart\n"
         "/cancel — cancel the case in progress\n"
         "/reminders — scheduled reminders\n"
         "/settings — quiet hours and time zone\n"
         "/language — switch language (日本語 / English)\n"
+        "/export — export your data   /forget — delete all of it\n"
         "/help — this text\n\n"
         "The steps: 1) refuse firmly 2) ask where they got your details 3) record the list "
         "broker 4) call the broker and demand that it stop providing and delete your data.\n"
@@ -353,16 +446,7 @@ EN: dict[str, str] = {
     "case_not_found": "Case #{number} was not found.",
     "case_finished": "Case #{number} is finished.",
     "cases_empty": "No cases yet. On a call now: /call. After the call: /after.",
-    "cases_header": "Your cases (newest first, up to {limit}):",
-    "cases_line": "#{number} {date} {who} | broker: {broker} | {status}",
     "cases_unknown": "unknown",
-    "cases_resume_hint": "Pick a case to resume.",
-    "opt.resume_case": "▶ Resume #{number}",
-    "status.calling": "📞 on the call",
-    "status.recording": "📝 recording",
-    "status.demanding": "☎️ broker not yet asked",
-    "status.awaiting_call": "⏰ broker call pending",
-    "status.following_up": "⏳ following up",
     "status.closed": "✅ done",
     "status.cancelled": "✖️ cancelled",
     "status.repeat": "⚠️ called again",
@@ -594,6 +678,99 @@ EN: dict[str, str] = {
     "bad_quiet": "Type quiet hours like 22-7, as hours from 0 to 23.",
     "cmd.reminders": "Scheduled reminders",
     "cmd.settings": "Quiet hours and time zone",
+    "status.in_progress": "📝 in progress",
+    "status.requested": "📨 deletion requested",
+    "status.waiting": "⏳ awaiting a reply",
+    "status.recorded": "📁 recorded",
+    "cases_page": "Your cases (newest first), {first}–{last} of {total}:",
+    "opt.page_prev": "◀ Newer",
+    "opt.page_next": "Older ▶",
+    "opt.open_case": "Open #{number}",
+    "case.header": "Case #{number} | {status}",
+    "case.mode.call": "recorded during the call",
+    "case.mode.after": "recorded after the call",
+    "case.source_unknown": "Source: they would not say",
+    "case.repeat_of": "⚠️ Called again after you refused them in case #{number} on {date}.",
+    "case.repeat_calls": "⚠️ Calls after your refusal: {count} (last {date})",
+    "case.timeline": "Timeline:",
+    "case.reminders": "Scheduled reminders:",
+    "event.opened": "Opened ({mode})",
+    "event.answer": "Recorded {field}: {value}",
+    "event.repeat_detected": "Re-solicitation detected (case #{number})",
+    "event.paused": "Paused",
+    "event.resumed": "Resumed",
+    "event.reminder": "Reminder: {label}",
+    "event.repeat_call": "Call after refusal recorded",
+    "event.letter": "Letter written: {title}",
+    "opt.case_continue": "▶ Continue",
+    "opt.case_letter": "✉️ Write a letter",
+    "opt.case_again": "📞 This company called again",
+    "opt.case_close": "📁 Mark as done",
+    "opt.case_reopen": "↩️ Reopen",
+    "opt.case_delete": "🗑 Delete this case",
+    "case_usage": "Usage: /case NUMBER (e.g. /case 3). /cases shows the numbers.",
+    "case_delete_confirm": (
+        "This deletes case #{number} with its timeline and reminders. It cannot be undone. "
+        "Delete it?"
+    ),
+    "opt.delete_yes": "🗑 Delete",
+    "opt.delete_no": "Keep it",
+    "case_deleted": "Case #{number} deleted.",
+    "not_deleted": "Nothing was deleted.",
+    "case_closed_now": "Case #{number} marked as done.",
+    "case_reopened": "Case #{number} reopened.",
+    "brokers_empty": "No list brokers recorded yet.",
+    "brokers_header": "List brokers you recorded:",
+    "brokers_line": "{name} | {count} case(s) | {status} | last: {date}",
+    "broker_status.not_asked": "not asked yet",
+    "broker_status.asked": "to be asked",
+    "broker_status.agreed": "agreed",
+    "broker_status.refused": "refused",
+    "broker_status.no_answer": "no answer",
+    "find_usage": "Usage: /find company, caller, phone number or broker (e.g. /find 090-1234-5678)",
+    "find_none": "No case matches “{text}”.",
+    "find_header": "Cases matching “{text}”:",
+    "stats": (
+        "Statistics\nSales calls: {calls}\nCalls again after a refusal: {repeats}\n"
+        "List brokers: {brokers}\nDeletions/stops agreed: {agreed}"
+    ),
+    "stats_chart_title": "Sales calls per month",
+    "stats_chart_caption": "Sales calls per month (last 12 months)",
+    "export_done": "All your data, exported (JSON and CSV).",
+    "forget_confirm": (
+        "This deletes all your data (cases, timelines, brokers, reminders, settings). It cannot "
+        "be undone. Use /export first if you want a copy."
+    ),
+    "opt.forget_yes": "🗑 Delete everything",
+    "opt.forget_no": "Keep it",
+    "forgotten": "Everything is deleted. This bot keeps no record about you.",
+    "cmd.brokers": "List brokers you recorded",
+    "cmd.find": "Search your cases",
+    "cmd.stats": "Statistics and chart",
+    "cmd.export": "Export your data",
+    "cmd.forget": "Delete all your data",
+    "cmd.case": "A case in full (/case NUMBER)",
+    "letter_choose": "Which letter? (case #{number})",
+    "opt.letter_broker_request": "✉️ Request to the list broker",
+    "opt.letter_company_request": "✉️ Request to the company that called",
+    "opt.letter_resolicitation_report": "📝 Re-solicitation report",
+    "letter_none": "This case has no company, number or broker to write to.",
+    "letter_saved_sender": "Saved sender: {name} ({address})",
+    "opt.sender_saved": "Use this sender",
+    "opt.sender_new": "Enter another name and address",
+    "letter_ask_name": "Your full name, as it should appear on the letter?",
+    "letter_ask_address": "Your postal address (starting with the postcode)?",
+    "letter_ask_phone": "Your phone number? The business uses it to find your record (you can skip).",
+    "letter_ask_keep": "Keep your name and address for the next letter?",
+    "opt.keep_sender_yes": "Keep them",
+    "opt.keep_sender_no": "Don't keep (this letter only)",
+    "letter_done": (
+        "“{title}” is ready (PDF and text). Print it, sign it and send it, e.g. by "
+        "certified mail (内容証明郵便)."
+    ),
+    "letter_language": "The letter is in Japanese: it goes to a business in Japan.",
+    "letter_cancelled": "Letter cancelled.",
+    "letter_expired": "That letter is already finished.",
 }
 
 CATALOGS: dict[str, dict[str, str]] = {"ja": JA, "en": EN}

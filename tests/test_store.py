@@ -17,6 +17,7 @@ def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> Non
         "m001_initial",
         "m002_wal_journal",
         "m003_reminders",
+        "m004_letters",
     ]
     columns = {name: set(db[name].columns_dict) for name in TABLES}
     assert {
@@ -27,6 +28,10 @@ def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> Non
         "active_case_id",
         "active",
         "quiet_hours",
+        "sender_name",
+        "sender_address",
+        "sender_phone",
+        "pending",
     } == columns[USERS]
     assert {
         "number",
@@ -92,7 +97,7 @@ def test_upgrade_from_the_first_migration_keeps_data(tmp_path: Path) -> None:
 def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     open_database(tmp_path / "x.db").close()
     db = open_database(tmp_path / "x.db")
-    assert len(migrations.applied(db)) == 3
+    assert len(migrations.applied(db)) == 4
     db.close()
 
 

@@ -1,0 +1,268 @@
+"""Looking back: case lists, a case's full timeline, brokers, search and export.
+
+Every function takes the user's own id and only reads that user's rows; the replies carry
+``g.<action>.<arg>`` tokens that the engine checks against the same user again.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flows.machine import FIELDS, FINISHED_STATES, local_time
+from flows.normalize import format_phone
+from flows.port import Attachment, Option, Reply
+from flows.store import CASES, EVENTS, Store
+from flows.texts import Texts
+
+PAGE_SIZE = 5
+TIMELINE_LIMIT = 200  # events shown in /case; the export has them all
+
+
+def status_text(case: dict[str, Any], texts: Texts) -> str:
+    """The case's status as emoji and word, with the re-solicitation mark where it applies."""
+    state = case["state"]
+    if state in FINISHED_STATES:
+        key = f"status.{state}"
+    elif state == "following_up" and case.get("letter_at"):
+        key = "status.waiting"
+    elif state == "following_up":
+        key = (
+            "status.requested"
+            if case.get("outcome") in ("agreed", "declined")
+            else "status.recorded"
+        )
+    else:
+        key = "status.in_progress"
+    status = texts(key)
+    if case.get("repeat_of") or case.get("repeat_calls"):
+        status += " " + texts("status.repeat")
+    return status
+
+
+def who(case: dict[str, Any], texts: Texts) -> str:
+    if case.get("company"):
+        return str(case["company"])
+    if case.get("phone_e164"):
+        return format_phone(case["phone_e164"])
+    return str(case.get("phone_raw") or texts("cases_unknown"))
+
+
+def case_line(case: dict[str, Any], texts: Texts, tz: ZoneInfo) -> str:
+    when = local_time(case.get("call_at") or case["opened_at"], tz)[:10]
+    broker = case.get("broker_name") or texts("cases_unknown")
+    return f"#{case['number']} {when} {who(case, texts)}｜{broker}｜{status_text(case, texts)}"
+
+
+def _open_buttons(cases: Sequence[dict[str, Any]], texts: Texts) -> list[Option]:
+    return [
+        Option(f"g.case.{c['number']}", texts("opt.open_case", number=c["number"])) for c in cases
+    ]
+
+
+def cases_page(store: Store, user_id: int, page: int, texts: Texts, tz: ZoneInfo) -> Reply:
+    total = store.count_cases(user_id)
+    if total == 0:
+        return Reply(texts("cases_empty"))
+    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+    page = min(max(page, 0), pages - 1)
+    cases = store.recent_cases(user_id, PAGE_SIZE, offset=page * PAGE_SIZE)
+    first = page * PAGE_SIZE + 1
+    lines = [texts("cases_page", first=first, last=first + len(cases) - 1, total=total)]
+    lines += [case_line(c, texts, tz) for c in cases]
+    options = _open_buttons(cases, texts)
+    if page > 0:
+        options.append(Option(f"g.page.{page - 1}", texts("opt.page_prev"), secondary=True))
+    if page < pages - 1:
+        options.append(Option(f"g.page.{page + 1}", texts("opt.page_next"), secondary=True))
+    return Reply("\n".join(lines), options=tuple(options))
+
+
+def _event_line(event: dict[str, Any], texts: Texts, tz: ZoneInfo) -> str | None:
+    detail = json.loads(event["detail"]) if event.get("detail") else {}
+    kind = event["kind"]
+    if kind == "step":
+        trigger, state_from = event["trigger"], event["state_from"]
+        labelled = texts.has(f"opt.{state_from}.{trigger}") or texts.has(f"opt.{trigger}")
+        if state_from == "new" or not labelled:
+            return None  # start_call, answer …: the "opened" and "answer" events say it
+        text = texts.option(event["state_from"], event["trigger"], when="").strip()
+        if event["state_to"] in FINISHED_STATES:
+            text += " → " + texts("status." + event["state_to"])
+    elif kind == "opened":
+        text = texts("event.opened", mode=texts(f"case.mode.{detail.get('mode', 'call')}"))
+    elif kind == "answer":
+        field = detail.get("field", "")
+        name = texts(f"field.{field}") if field in FIELDS else field
+        text = texts("event.answer", field=name, value=detail.get("value", ""))
+    elif kind == "repeat_detected":
+        text = texts("event.repeat_detected", number=detail.get("earlier_case", "?"))
+    elif kind == "reminder":
+        label = texts(f"opt.r_{event['trigger']}", when="", number="").rstrip(": #")
+        text = texts("event.reminder", label=label)
+    elif kind == "letter":
+        text = texts("event.letter", title=detail.get("title", ""))
+    elif texts.has(f"event.{kind}"):
+        text = texts(f"event.{kind}")
+    else:
+        text = kind
+    return f"{local_time(event['at'], tz)[5:]}  {text}"
+
+
+def case_view(store: Store, case: dict[str, Any], texts: Texts, tz: ZoneInfo) -> Reply:
+    """One case in full: the details, the timeline in local time, reminders, actions."""
+    lines = [texts("case.header", number=case["number"], status=status_text(case, texts))]
+    details = {
+        "company": case.get("company"),
+        "person": case.get("person"),
+        "phone": format_phone(case["phone_e164"])
+        if case.get("phone_e164")
+        else case.get("phone_raw"),
+        "licence": case.get("licence"),
+        "product": case.get("product"),
+        "broker": case.get("broker_name"),
+        "when": local_time(case["call_at"], tz) if case.get("call_at") else None,
+    }
+    for field, value in details.items():
+        if value:
+            lines.append(f"{texts(f'field.{field}')}: {value}")
+    if case.get("source_unknown"):
+        lines.append(texts("case.source_unknown"))
+    if case.get("refused_at"):
+        lines.append(
+            f"{texts('field.refused')}: {texts('refused_yes', date=local_time(case['refused_at'], tz))}"
+        )
+    if case.get("repeat_of"):
+        lines.append(
+            texts(
+                "case.repeat_of",
+                number=case["repeat_of"],
+                date=local_time(case["repeat_refused_at"], tz),
+            )
+        )
+    if case.get("repeat_calls"):
+        lines.append(
+            texts(
+                "case.repeat_calls",
+                count=case["repeat_calls"],
+                date=local_time(case["last_repeat_at"], tz),
+            )
+        )
+    events = store.events(case["id"])[-TIMELINE_LIMIT:]
+    lines.append("")
+    lines.append(texts("case.timeline"))
+    lines += [line for e in events if (line := _event_line(e, texts, tz))]
+    waiting = [r for r in store.waiting_reminders(case["user_id"]) if r["case_id"] == case["id"]]
+    if waiting:
+        lines.append("")
+        lines.append(texts("case.reminders"))
+        for reminder in waiting:
+            when = texts.when(datetime.fromisoformat(reminder["due_at"]), tz)
+            lines.append(f"{when} {texts('what.' + reminder['kind'])}")
+    number = case["number"]
+    options = []
+    if case["state"] not in FINISHED_STATES:
+        options.append(Option(f"g.open.{number}", texts("opt.case_continue")))
+    if case.get("company") or case.get("broker_name") or case.get("phone_raw"):
+        options.append(Option(f"g.letter.{number}", texts("opt.case_letter")))
+    if case.get("refused_at") and case["state"] != "cancelled":
+        options.append(Option(f"g.again.{number}", texts("opt.case_again")))
+    if case["state"] in ("following_up", "awaiting_call"):
+        options.append(Option(f"g.close.{number}", texts("opt.case_close")))
+    if case["state"] == "closed":
+        options.append(Option(f"g.reopen.{number}", texts("opt.case_reopen")))
+    options.append(Option(f"g.del.{number}", texts("opt.case_delete"), secondary=True))
+    return Reply("\n".join(lines), options=tuple(options))
+
+
+def broker_status(cases: Sequence[dict[str, Any]]) -> str:
+    """Where the user stands with a broker: the answer in its most recent case."""
+    outcomes = [c.get("outcome") for c in cases if c.get("outcome")]
+    latest = outcomes[-1] if outcomes else None
+    return {
+        "agreed": "agreed",
+        "declined": "refused",
+        "unreachable": "no_answer",
+        "later": "asked",
+    }.get(latest or "", "not_asked")
+
+
+def brokers_reply(store: Store, user_id: int, texts: Texts, tz: ZoneInfo) -> Reply:
+    brokers = store.brokers(user_id)
+    if not brokers:
+        return Reply(texts("brokers_empty"))
+    lines = [texts("brokers_header")]
+    for broker in brokers:
+        cases = store.broker_cases(broker["id"])
+        last = max((c["updated_at"] for c in cases), default=broker["last_named_at"])
+        lines.append(
+            texts(
+                "brokers_line",
+                name=broker["name"],
+                count=broker["case_count"],
+                status=texts(f"broker_status.{broker_status(cases)}"),
+                date=local_time(last, tz)[:10],
+            )
+        )
+    return Reply("\n".join(lines))
+
+
+def search_reply(
+    store: Store, user_id: int, text: str, phone_e164: str | None, texts: Texts, tz: ZoneInfo
+) -> Reply:
+    cases = store.search_cases(user_id, text, phone_e164, limit=PAGE_SIZE * 2)
+    if not cases:
+        return Reply(texts("find_none", text=text))
+    lines = [texts("find_header", text=text), *(case_line(c, texts, tz) for c in cases)]
+    return Reply("\n".join(lines), options=tuple(_open_buttons(cases, texts)))
+
+
+def counts(store: Store, user_id: int) -> dict[str, int]:
+    rows = store.user_rows(user_id)
+    cases = rows[CASES]
+    return {
+        "calls": len(cases) + sum(int(c.get("repeat_calls") or 0) for c in cases),
+        "repeats": sum(1 for c in cases if c.get("repeat_of"))
+        + sum(int(c.get("repeat_calls") or 0) for c in cases),
+        "brokers": len(rows["brokers"]),
+        "agreed": sum(1 for c in cases if c.get("outcome") == "agreed"),
+    }
+
+
+def export_files(store: Store, user_id: int, now: datetime) -> tuple[Attachment, ...]:
+    """All of the user's rows: one JSON file with every table, CSV files for cases and events."""
+    rows = store.user_rows(user_id)
+    for event in rows[EVENTS]:
+        event["detail"] = json.loads(event["detail"]) if event.get("detail") else None
+    document = {"exported_at": now.isoformat(), **rows}
+    stamp = now.strftime("%Y%m%d")
+    files = [
+        Attachment(
+            f"kotowari-{stamp}.json",
+            json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8"),
+        )
+    ]
+    for table in (CASES, EVENTS):
+        files.append(Attachment(f"kotowari-{stamp}-{table}.csv", _csv(rows[table])))
+    return tuple(files)
+
+
+def _csv(rows: list[dict[str, Any]]) -> bytes:
+    out = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(
+                {
+                    k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v
+                    for k, v in row.items()
+                }
+            )
+    # With a BOM so that Excel, common in Japan, opens it as UTF-8.
+    return out.getvalue().encode("utf-8-sig")

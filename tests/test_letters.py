@@ -1,0 +1,423 @@
+"""Letters made from a case: content, missing fields, and the PDF (A4, Japanese extractable)."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from pypdf import PdfReader
+
+from flows.letters import (
+    BROKER_REQUEST,
+    COMPANY_REQUEST,
+    RESOLICITATION_REPORT,
+    Letter,
+    Sender,
+    broker_request,
+    company_request,
+    later_calls,
+    licensing_authority,
+    resolicitation_report,
+    to_pdf,
+    wareki,
+    wrap,
+    wrap_words,
+)
+from flows.texts import DISCLAIMER_JA
+
+TZ = ZoneInfo("Asia/Tokyo")
+TODAY = date(2026, 11, 28)
+SENDER = Sender("山田 花子", "東京都渋谷区神南9丁目9番9号 サンプルハイツ101", "090-1234-5678")
+# Brackets are allowed in the copy (「」（）【】); these never are.
+PLACEHOLDER = re.compile(r"〔|〕|\{|\}|None|XXX|null|〇〇")
+
+
+def full_case(**changes: Any) -> dict[str, Any]:
+    case: dict[str, Any] = {
+        "number": 3,
+        "company": "株式会社グランレジデンス東都",
+        "person": "佐々木 健太",
+        "phone_raw": "0312345678",
+        "phone_e164": "+81312345678",
+        "licence": "東京都知事(2)第109876号",
+        "product": "投資用マンション・不動産",
+        "product_kind": "property",
+        "broker_name": "日本名簿センター株式会社",
+        # 14:30 in Tokyo
+        "call_at": "2026-11-20T05:30:00+00:00",
+        "refused_at": "2026-11-20T05:30:00+00:00",
+        "opened_at": "2026-11-20T05:31:00+00:00",
+        "repeat_calls": 2,
+        "last_repeat_at": "2026-11-27T10:05:00+00:00",
+        "repeat_of": None,
+        "repeat_refused_at": None,
+        "outcome": "agreed",
+    }
+    case.update(changes)
+    return case
+
+
+def repeat_event(at: str) -> dict[str, Any]:
+    return {"at": at, "kind": "repeat_call", "detail": json.dumps({"at": at})}
+
+
+EVENTS = [
+    {"at": "2026-11-20T05:31:00+00:00", "kind": "opened", "detail": '{"mode": "call"}'},
+    repeat_event("2026-11-27T10:05:00+00:00"),  # 19:05 in Tokyo
+    repeat_event("2026-11-25T01:12:00+00:00"),  # 10:12 in Tokyo
+]
+
+ONLY_PHONE = {
+    "number": 7,
+    "company": None,
+    "person": None,
+    "phone_raw": "090 9876 5432",
+    "phone_e164": "+819098765432",
+    "licence": None,
+    "product": None,
+    "product_kind": None,
+    "broker_name": None,
+    "call_at": None,
+    "refused_at": None,
+    "opened_at": "2026-11-26T23:45:00+00:00",  # 27 Nov 08:45 in Tokyo
+    "repeat_calls": 0,
+    "last_repeat_at": None,
+    "repeat_of": None,
+    "repeat_refused_at": None,
+    "outcome": None,
+}
+
+MAKERS = (broker_request, company_request, resolicitation_report)
+
+
+def assert_clean(letter: Letter) -> None:
+    text = letter.body + "\n".join(letter.notes)
+    assert not PLACEHOLDER.search(text), PLACEHOLDER.search(text)
+    assert "None" not in repr(letter)
+    assert DISCLAIMER_JA in letter.body
+    assert letter.body.startswith("令和8年11月28日\n")
+    assert letter.recipient in letter.body
+    assert letter.title in letter.body
+    for line in letter.sender:
+        assert line in letter.body
+
+
+@pytest.mark.parametrize("make", MAKERS)
+def test_every_letter_is_dated_addressed_and_signed(make: Any) -> None:
+    letter = make(full_case(), EVENTS, SENDER, TODAY, TZ)
+    assert_clean(letter)
+    assert letter.recipient.endswith(" 御中")
+    assert letter.sender == (
+        "東京都渋谷区神南9丁目9番9号 サンプルハイツ101",
+        "山田 花子",
+        "電話 090-1234-5678",
+    )
+    assert "・氏名：山田 花子" in letter.body
+    assert "・電話番号：090-1234-5678" in letter.body
+
+
+def test_broker_request() -> None:
+    letter = broker_request(full_case(), EVENTS, SENDER, TODAY, TZ)
+    body = letter.body
+    assert letter.kind == BROKER_REQUEST
+    assert letter.recipient == "日本名簿センター株式会社 御中"
+    assert (
+        "2026年11月20日 14時30分頃、株式会社グランレジデンス東都（担当者：佐々木 健太、"
+        "電話番号：03-1234-5678）から" in body
+    )
+    assert "貴社の名前を挙げました" in body
+    for article in ("第27条第2項", "第35条", "第33条", "第29条"):
+        assert article in body
+    assert "本書到達後2週間以内に書面で回答してください。" in body
+    assert "03-6457-9849" in "\n".join(letter.notes)
+
+
+def test_company_request() -> None:
+    letter = company_request(full_case(), EVENTS, SENDER, TODAY, TZ)
+    body = letter.body
+    assert letter.kind == COMPANY_REQUEST
+    assert letter.recipient == "株式会社グランレジデンス東都 御中"
+    assert "貴社（担当者：佐々木 健太、電話番号：03-1234-5678）" in body
+    assert "「日本名簿センター株式会社」の名前を挙げました" in body
+    for article in ("第30条", "第33条", "第35条", "宅地建物取引業法第47条の2第3項"):
+        assert article in body
+    assert "取得した経緯" in body
+    assert "私はその電話で勧誘をはっきりお断りし" in body
+    assert "本書到達後2週間以内に書面で回答してください。" in body
+    assert "16条" not in body  # the regulation's article number is unverified
+
+
+def test_company_request_names_the_refusal_date_and_an_earlier_refusal() -> None:
+    case = full_case(
+        refused_at="2026-11-20T06:00:00+00:00",
+        repeat_of=1,
+        repeat_refused_at="2026-10-02T00:15:00+00:00",
+    )
+    body = company_request(case, [], SENDER, TODAY, TZ).body
+    assert "私は2026年11月20日 15時00分頃、勧誘をはっきりお断りし" in body
+    assert "2026年10月2日 9時15分頃にも同様の勧誘があり" in body
+
+
+def test_company_request_other_product_cites_the_specified_commercial_transactions_act() -> None:
+    case = full_case(product="健康食品", product_kind="other", licence=None)
+    body = company_request(case, [], SENDER, TODAY, TZ).body
+    assert "特定商取引法第17条" in body
+    assert "宅地建物取引業法" not in body
+
+
+def test_report_for_a_governor_licence() -> None:
+    letter = resolicitation_report(full_case(), EVENTS, SENDER, TODAY, TZ)
+    body, notes = letter.body, "\n".join(letter.notes)
+    assert letter.kind == RESOLICITATION_REPORT
+    assert letter.recipient == "東京都 宅地建物取引業担当課 御中"
+    assert "宅地建物取引業法第47条の2第3項および同法施行規則" in body
+    assert "16条" not in body + notes
+    assert "・商号又は名称：株式会社グランレジデンス東都" in body
+    assert "・免許番号：東京都知事(2)第109876号" in body
+    assert "・担当者名：佐々木 健太" in body
+    assert "・使用された電話番号：03-1234-5678" in body
+    assert "・勧誘の内容：投資用マンション・不動産" in body
+    assert "・勧誘をお断りした日時：2026年11月20日 14時30分" in body
+    # Later calls in order and in Tokyo time, whatever order the events came in.
+    assert "（2回）：\n　1. 2026年11月25日 10時12分\n　2. 2026年11月27日 19時05分\n" in body
+    assert "東京都の宅地建物取引業（不動産業）の担当課" in notes
+    assert "188" in notes
+    assert "03-6457-9849（平日9:30〜17:30）" in notes
+
+
+def test_report_for_a_minister_licence_goes_to_the_regional_bureau() -> None:
+    case = full_case(licence="国土交通大臣(3)第1234号")
+    letter = resolicitation_report(case, EVENTS, SENDER, TODAY, TZ)
+    assert letter.recipient == "国土交通省 地方整備局 御中"
+    assert "本店所在地を管轄する国土交通省の地方整備局" in "\n".join(letter.notes)
+
+
+def test_report_without_a_licence_explains_both_authorities() -> None:
+    letter = resolicitation_report(full_case(licence=None), EVENTS, SENDER, TODAY, TZ)
+    notes = "\n".join(letter.notes)
+    assert "・免許番号：不明" in letter.body
+    assert "地方整備局" in notes
+    assert "都道府県知事免許" in notes
+    assert "建設業者・宅建業者等企業情報検索システム" in notes
+    assert_clean(letter)
+
+
+def test_report_for_a_repeat_case_lists_its_own_call_after_the_earlier_refusal() -> None:
+    case = full_case(
+        repeat_of=1,
+        repeat_refused_at="2026-10-02T00:15:00+00:00",
+        refused_at="2026-11-20T05:30:00+00:00",
+        repeat_calls=1,
+    )
+    events = [repeat_event("2026-11-25T01:12:00+00:00")]
+    body = resolicitation_report(case, events, SENDER, TODAY, TZ).body
+    assert "・勧誘をお断りした日時：2026年10月2日 9時15分" in body
+    assert "（2回）：\n　1. 2026年11月20日 14時30分\n　2. 2026年11月25日 10時12分\n" in body
+
+
+def test_report_counts_calls_recorded_without_a_time() -> None:
+    case = full_case(repeat_calls=3)
+    body = resolicitation_report(case, EVENTS, SENDER, TODAY, TZ).body
+    assert "このほか、日時を記録していない電話が1回あります。" in body
+
+
+def test_report_for_another_product_points_to_188_not_the_real_estate_act() -> None:
+    case = full_case(product="健康食品", product_kind="other", licence="東京都知事(2)第1号")
+    letter = resolicitation_report(case, EVENTS, SENDER, TODAY, TZ)
+    body, notes = letter.body, "\n".join(letter.notes)
+    assert letter.recipient == "消費生活センター 御中"
+    assert "特定商取引法第17条" in body
+    assert "宅地建物取引業法" not in body
+    assert "免許番号" not in body
+    assert "宅地建物取引業法は適用されません" in notes
+    assert "188" in notes
+    assert_clean(letter)
+
+
+@pytest.mark.parametrize("make", MAKERS)
+def test_only_a_phone_number_known(make: Any) -> None:
+    letter = make(ONLY_PHONE, [], SENDER, TODAY, TZ)
+    assert_clean(letter)
+    body = letter.body
+    assert "090-9876-5432" in body
+    assert "2026年11月27日 8時45分" in body or make is resolicitation_report
+    assert "株式会社" not in letter.recipient
+
+
+def test_only_a_phone_number_known_details() -> None:
+    broker = broker_request(ONLY_PHONE, [], SENDER, TODAY, TZ)
+    assert broker.recipient == "個人データ取扱担当者様"
+    assert (
+        "2026年11月27日 8時45分頃、電話番号 090-9876-5432 の発信者から、私に勧誘の電話"
+        in broker.body
+    )
+    assert "入手元は明らかにされませんでした" in broker.body
+    assert "宛先を書き入れて" in broker.notes[0]
+
+    company = company_request(ONLY_PHONE, [], SENDER, TODAY, TZ)
+    assert company.recipient == "電話番号 090-9876-5432 の発信元事業者 御中"
+    assert "お断りし" not in company.body  # no refusal recorded
+    assert "会社名と住所が分からない" in company.notes[0]
+
+    report = resolicitation_report(ONLY_PHONE, [], SENDER, TODAY, TZ)
+    assert "・商号又は名称：不明" in report.body
+    assert "・勧誘をお断りした日時：不明" in report.body
+    assert "日時の記録なし" in report.body
+
+
+def test_a_sender_without_phone_and_a_case_with_nothing() -> None:
+    empty: dict[str, Any] = {"number": 1}
+    sender = Sender("山田 花子", "東京都渋谷区")
+    for make in MAKERS:
+        letter = make(empty, [], sender, TODAY, TZ)
+        assert_clean(letter)
+        assert letter.sender == ("東京都渋谷区", "山田 花子")
+        assert "・電話番号：" not in letter.body
+
+
+def test_a_product_picked_in_english_is_written_in_japanese() -> None:
+    body = broker_request(full_case(product="investment property"), [], SENDER, TODAY, TZ).body
+    assert "私に投資用マンション・不動産の勧誘の電話がありました。" in body
+    case = full_case(product="something else", product_kind="other")
+    report = resolicitation_report(case, [], SENDER, TODAY, TZ).body
+    assert "勧誘の内容" not in report
+    assert "something" not in report
+
+
+def test_unreadable_phone_falls_back_to_what_was_typed() -> None:
+    case = full_case(phone_e164="garbage", phone_raw="03-1111-2222")
+    assert "電話番号：03-1111-2222" in broker_request(case, [], SENDER, TODAY, TZ).body
+
+
+def test_wareki() -> None:
+    assert wareki(date(2026, 11, 28)) == "令和8年11月28日"
+    assert wareki(date(2019, 5, 1)) == "令和元年5月1日"
+    assert wareki(date(2020, 1, 1)) == "令和2年1月1日"
+    assert wareki(date(2019, 4, 30)) == "平成31年4月30日"
+
+
+def test_licensing_authority() -> None:
+    assert licensing_authority("国土交通大臣(3)第1234号") == ("minister", None)
+    assert licensing_authority("東京都知事(5)第12345号") == ("governor", "東京都")
+    assert licensing_authority("神奈川県知事（2）第3333号") == ("governor", "神奈川県")
+    assert licensing_authority("北海道知事石狩(1)第1号") == ("governor", "北海道")
+    assert licensing_authority("12345") == ("unknown", None)
+    assert licensing_authority(None) == ("unknown", None)
+
+
+def test_later_calls_without_events_uses_the_last_repeat() -> None:
+    refusal, calls = later_calls(full_case(), [])
+    assert refusal == "2026-11-20T05:30:00+00:00"
+    assert calls == ["2026-11-27T10:05:00+00:00"]
+
+
+def test_wrap_keeps_numbers_whole_and_hangs_punctuation() -> None:
+    def measure(text: str) -> float:
+        return float(len(text))
+
+    lines = wrap("電話番号090-1234-5678から電話がありました。", 16, measure)
+    assert "090-1234-5678" in "".join(lines)
+    assert any("090-1234-5678" in line for line in lines)
+    assert all(not line.startswith(("。", "、")) for line in lines)
+    assert "".join(lines) == "電話番号090-1234-5678から電話がありました。"
+    # An opening bracket does not end a line.
+    lines = wrap("あいうえおかきく「けこ」さし", 9, measure)
+    assert not any(line.endswith("「") for line in lines)
+    # A token wider than the line is broken per character.
+    assert wrap("1234567890123", 5, measure) == ["12345", "67890", "123"]
+
+
+def test_wrap_words_breaks_an_address_at_its_spaces() -> None:
+    def measure(text: str) -> float:
+        return float(len(text))
+
+    address = "〒150-0000 東京都渋谷区神南9丁目9番9号 サンプルハイツ101"
+    assert wrap_words(address, 25, measure) == [
+        "〒150-0000 東京都渋谷区神南9丁目9番9号",
+        "サンプルハイツ101",
+    ]
+    assert wrap_words("東京都渋谷区神南9丁目9番9号", 8, measure) == [
+        "東京都渋谷区神南",
+        "9丁目9番9号",
+    ]
+
+
+def pdf_text(data: bytes) -> tuple[PdfReader, str]:
+    reader = PdfReader(io.BytesIO(data))
+    text = "".join(page.extract_text() for page in reader.pages)
+    return reader, re.sub(r"\s+", "", text)
+
+
+def test_pdf_is_a4_with_extractable_japanese() -> None:
+    letter = broker_request(full_case(), EVENTS, SENDER, TODAY, TZ)
+    data = to_pdf(letter)
+    assert data.startswith(b"%PDF")
+    reader, text = pdf_text(data)
+    assert len(reader.pages) == 1
+    for page in reader.pages:
+        assert abs(float(page.mediabox.width) - 595) <= 1
+        assert abs(float(page.mediabox.height) - 842) <= 1
+    for expected in (
+        "日本名簿センター株式会社御中",
+        "株式会社グランレジデンス東都",
+        "個人情報保護法",
+        "第27条第2項",
+        "090-1234-5678",
+        "令和8年11月28日",
+        "本書到達後2週間以内に書面で回答してください。",
+        "法的助言ではありません",
+    ):
+        assert expected in text
+    # The font is embedded, so any viewer can show it.
+    fonts = reader.pages[0]["/Resources"]["/Font"]
+    descendant = next(iter(fonts.values())).get_object()["/DescendantFonts"][0].get_object()
+    assert "/FontFile2" in descendant["/FontDescriptor"].get_object()
+
+
+def test_long_report_pdf_spans_pages_with_page_numbers() -> None:
+    events = [repeat_event(f"2026-11-{day:02d}T01:00:00+00:00") for day in range(1, 29)]
+    case = full_case(refused_at="2026-10-01T01:00:00+00:00", repeat_calls=len(events))
+    data = to_pdf(resolicitation_report(case, events, SENDER, TODAY, TZ))
+    reader, text = pdf_text(data)
+    assert len(reader.pages) == 2
+    assert "1/2" in text and "2/2" in text
+    assert "28.2026年11月28日10時00分" in text
+
+
+def test_rows_as_the_store_keeps_them() -> None:
+    from datetime import UTC, datetime
+
+    from flows.store import EVENTS as EVENTS_TABLE
+    from flows.store import Store, open_database
+
+    now = datetime(2026, 11, 20, 5, 30, tzinfo=UTC)
+    store = Store(open_database(":memory:"), clock=lambda: now)
+    store.create_user(1, "ja")
+    case = store.new_case(1, "after")
+    before = dict(case)
+    case.update(
+        company="株式会社グランレジデンス東都",
+        phone_raw="03-1234-5678",
+        phone_e164="+81312345678",
+        product="投資用マンション・不動産",
+        product_kind="property",
+        call_at=now.isoformat(),
+        refused_at=now.isoformat(),
+        repeat_calls=1,
+    )
+    store.save_case(before, case)
+    store.add_event(case, "repeat_call", detail={"at": "2026-11-25T01:12:00+00:00"})
+    row = store.case(case["id"])
+    assert row is not None
+    events = list(store.db.table(EVENTS_TABLE).rows_where("case_id = ?", [case["id"]]))
+    letter = resolicitation_report(row, events, SENDER, TODAY, TZ)
+    assert_clean(letter)
+    assert "・勧誘をお断りした日時：2026年11月20日 14時30分" in letter.body
+    assert "（1回）：\n　1. 2026年11月25日 10時12分\n" in letter.body
+    assert "・免許番号：不明" in letter.body
+    store.close()

@@ -1,0 +1,325 @@
+"""Looking back at cases: paging, a case's timeline, brokers, search, stats, export, erasure."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+
+from flows.engine import Engine
+from flows.port import Inbound, Response
+from flows.store import TABLES
+from flows.texts import JA
+from tests.conftest import FakeClock
+
+
+def say(engine: Engine, text: str, user_id: int = 1) -> Response:
+    return engine.handle(Inbound(user_id, text=text))
+
+
+def press(engine: Engine, response: Response, label: str, user_id: int = 1) -> Response:
+    [option] = [o for r in response.replies for o in r.options if o.label == label]
+    return engine.handle(Inbound(user_id, choice=option.token))
+
+
+def record(engine: Engine, company: str, phone: str = "skip", broker: str = "skip", user_id=1):
+    """A whole /after case saved with these details, refused, broker asked → agreed."""
+    for line in ("/after", "1", "1", broker, company, "skip", phone, "skip", "skip", "1"):
+        say(engine, line, user_id)
+    if broker != "skip":
+        say(engine, "1", user_id)  # they agreed
+
+
+def text_of(response: Response) -> str:
+    return "\n".join(r.text for r in response.replies)
+
+
+def test_cases_are_paged_five_at_a_time_newest_first(engine: Engine, clock: FakeClock) -> None:
+    for index in range(12):
+        record(engine, f"会社{index + 1}")
+        clock.advance(days=1)
+    first = say(engine, "/cases")
+    lines = first.replies[0].text.splitlines()
+    assert lines[0] == "これまでのケース（新しい順）1〜5件目／全12件:"
+    assert [line.split()[0] for line in lines[1:]] == ["#12", "#11", "#10", "#9", "#8"]
+    assert lines[1] == "#12 2026-12-08 会社12｜不明｜📁 記録済み"
+    labels = [o.label for o in first.replies[0].options]
+    assert labels == [
+        "#12 を見る",
+        "#11 を見る",
+        "#10 を見る",
+        "#9 を見る",
+        "#8 を見る",
+        "古い方へ ▶",
+    ]
+    second = press(engine, first, "古い方へ ▶")
+    assert (
+        second.replies[0].text.splitlines()[0] == "これまでのケース（新しい順）6〜10件目／全12件:"
+    )
+    third = press(engine, second, "古い方へ ▶")
+    assert third.replies[0].text.splitlines()[1:] == [
+        "#2 2026-11-28 会社2｜不明｜📁 記録済み",
+        "#1 2026-11-27 会社1｜不明｜📁 記録済み",
+    ]
+    assert [o.label for o in third.replies[0].options][-1] == "◀ 新しい方へ"
+    # A made-up page number shows the last page rather than nothing.
+    assert "11〜12件目" in engine.handle(Inbound(1, choice="g.page.99")).replies[0].text
+
+
+def test_a_case_in_full_with_its_timeline_in_local_time(engine: Engine, clock) -> None:
+    for line in ("/call", "2", "1", "1", "名簿の森", "みらい不動産", "田中", "09012345678"):
+        clock.advance(minutes=1)
+        say(engine, line)
+    for line in ("1", "東京都知事(5)第12345号", "1", "1", "1"):
+        say(engine, line)
+    view = say(engine, "/case 1")
+    text = view.replies[0].text
+    assert text.splitlines()[:9] == [
+        "ケース #1｜📨 削除依頼済み",
+        "会社名: みらい不動産",
+        "担当者: 田中",
+        "電話番号: 090-1234-5678",
+        "免許番号: 東京都知事(5)第12345号",
+        "勧誘の内容: 投資用マンション・不動産",
+        "名簿業者: 名簿の森",
+        "日時: 2026-11-27 14:01",
+        "お断り: 済み（2026-11-27 14:02）",
+    ]
+    timeline = text[text.index("経過:") :].splitlines()
+    assert timeline[:6] == [
+        "経過:",
+        "11-27 14:01  開始（通話中に記録）",
+        "11-27 14:02  😤 まだ食い下がる",
+        "11-27 14:03  🙆 引き下がった",
+        "11-27 14:04  📝 入手先を言った",
+        "11-27 14:05  記録 名簿業者: 名簿の森",
+    ]
+    assert "11-27 14:08  記録 電話番号: 09012345678" in timeline
+    assert "11-27 14:08  🙆 応じた" in timeline
+    assert "予定しているリマインダー:" in text
+    assert "12/11(金) 10:00 業者が応じたかの確認" in text
+    assert [o.label for o in view.replies[0].options] == [
+        "▶ 続ける",
+        "✉️ 書面を作る",
+        "📞 この会社からまた電話があった",
+        "📁 完了にする",
+        "🗑 このケースを削除",
+    ]
+    assert text_of(say(engine, "/case 9")) == JA["case_not_found"].format(number=9)
+    assert text_of(say(engine, "/case abc")) == JA["case_usage"]
+    assert "ケース #1｜" in text_of(say(engine, "/case ＃１"))
+
+
+def test_record_another_call_close_reopen_and_delete(engine: Engine, clock) -> None:
+    record(engine, "みらい不動産", broker="名簿の森")
+    view = say(engine, "/case 1")
+    clock.advance(days=40)
+    again = press(engine, view, "📞 この会社からまた電話があった")
+    assert again.replies[0].text.startswith(
+        "⚠️ 断った後の電話として記録しました（2027-01-06 14:00）"
+    )
+    case = engine.store.case_by_number(1, 1)
+    assert case["repeat_calls"] == 1
+    closed = press(engine, say(engine, "/case 1"), "📁 完了にする")
+    assert engine.store.case_by_number(1, 1)["state"] == "closed"
+    assert closed.replies[-1].options[0].label == "↩️ 再開する"
+    press(engine, say(engine, "/case 1"), "↩️ 再開する")
+    assert engine.store.case_by_number(1, 1)["state"] == "following_up"
+    asked = press(engine, say(engine, "/case 1"), "🗑 このケースを削除")
+    assert asked.replies[0].text == JA["case_delete_confirm"].format(number=1)
+    assert text_of(press(engine, asked, "やめる")) == JA["not_deleted"]
+    assert engine.store.case_by_number(1, 1) is not None
+    done = press(engine, asked, "🗑 削除する")
+    assert text_of(done) == "ケース #1 を削除しました。"
+    assert engine.store.case_by_number(1, 1) is None
+    for table in ("events", "reminders"):
+        assert engine.store.db[table].count == 0
+    assert engine.store.db["brokers"].get(1)["case_count"] == 0
+    stale = press(engine, asked, "🗑 削除する")
+    assert stale.notice == JA["case_not_found"].format(number=1)
+
+
+def test_case_numbers_are_per_user_and_users_are_isolated(engine: Engine) -> None:
+    record(engine, "Aの会社", broker="Aの業者", user_id=1)
+    record(engine, "Aの会社2", user_id=1)
+    record(engine, "Bの会社", user_id=2)
+    assert engine.store.case_by_number(2, 1)["company"] == "Bの会社"
+    assert text_of(say(engine, "/case 2", user_id=2)) == JA["case_not_found"].format(number=2)
+    b_view = text_of(say(engine, "/case 1", user_id=2))
+    assert "Bの会社" in b_view and "Aの会社" not in b_view
+    # Forged buttons naming user A's case #2 do nothing for user B.
+    for action in ("case", "open", "letter", "again", "close", "del", "delyes"):
+        response = engine.handle(Inbound(2, choice=f"g.{action}.2"))
+        assert response.notice == JA["case_not_found"].format(number=2), action
+        assert response.replies == ()
+    # A's reminder token pressed by B.
+    a_reminder = engine.store.waiting_reminders(1)[0]
+    assert (
+        engine.handle(Inbound(2, choice=f"r.{a_reminder['id']}.cancel")).notice == JA["bad_button"]
+    )
+    assert engine.store.case_by_number(1, 2) is not None
+    assert "Aの" not in text_of(say(engine, "/find 会社", user_id=2))
+    assert "Aの業者" not in text_of(say(engine, "/brokers", user_id=2))
+    assert "Aの" not in json.dumps(
+        json.loads(say(engine, "/export", user_id=2).replies[0].attachments[0].data)
+    )
+
+
+@pytest.mark.parametrize("typed", ["090-1234-5678", "09012345678", "+81 90 1234 5678"])
+def test_find_by_a_phone_number_written_any_way(engine: Engine, typed: str) -> None:
+    record(engine, "みらい不動産", phone="+81-90-1234-5678")
+    record(engine, "ほかの会社", phone="03-1111-2222")
+    found = say(engine, f"/find {typed}")
+    lines = found.replies[0].text.splitlines()
+    assert lines[0] == f"「{typed}」の検索結果:"
+    assert lines[1:] == ["#1 2026-11-27 みらい不動産｜不明｜📁 記録済み"]
+    assert [o.label for o in found.replies[0].options] == ["#1 を見る"]
+
+
+def test_find_by_company_caller_or_broker(engine: Engine) -> None:
+    record(engine, "株式会社みらい不動産", broker="名簿の森")
+    record(engine, "100%リアルティ")
+    assert "#1" in text_of(say(engine, "/find ミライ不動産"))  # kana and legal form folded
+    assert "#1" in text_of(say(engine, "/find 名簿"))
+    assert "#2" in text_of(say(engine, "/find 100%"))
+    assert "#1" not in text_of(say(engine, "/find 100%"))  # % is literal, not a wildcard
+    assert text_of(say(engine, "/find 存在しない")) == JA["find_none"].format(text="存在しない")
+    assert text_of(say(engine, "/find")) == JA["find_usage"]
+
+
+def test_brokers_with_counts_and_status(engine: Engine, clock) -> None:
+    record(engine, "A社", broker="名簿の森")
+    record(engine, "B社", broker="（株）名簿の森")
+    for line in ("/after", "1", "1", "データ商会", "C社", "skip", "skip", "skip", "skip", "1", "2"):
+        say(engine, line)
+    lines = say(engine, "/brokers").replies[0].text.splitlines()
+    assert lines[0] == "記録した名簿業者:"
+    assert sorted(lines[1:]) == sorted(
+        [
+            "名簿の森｜2件｜応じた｜最終: 2026-11-27",
+            "データ商会｜1件｜拒否｜最終: 2026-11-27",
+        ]
+    )
+
+
+def test_stats_with_a_chart(engine: Engine, clock) -> None:
+    assert say(engine, "/stats").replies[0].attachments == ()
+    record(engine, "A社", broker="名簿の森")
+    clock.advance(days=35)
+    record(engine, "A社")
+    reply = say(engine, "/stats").replies[0]
+    assert reply.text.splitlines() == [
+        "統計",
+        "営業電話: 2件",
+        "断った後の再勧誘: 1件",
+        "名簿業者: 1社",
+        "削除・停止に応じた: 1件",
+    ]
+    [chart] = reply.attachments
+    assert (chart.kind, chart.filename) == ("photo", "calls.png")
+    assert chart.data.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_export_then_forget_then_export_is_empty(engine: Engine, clock) -> None:
+    record(engine, "みらい不動産", phone="090-1234-5678", broker="名簿の森")
+    say(engine, "/settings quiet 22-7")
+    record(engine, "他人の会社", user_id=2)
+    exported = say(engine, "/export").replies[0]
+    assert exported.text == JA["export_done"]
+    data = json.loads(exported.attachments[0].data)
+    assert data["users"][0]["quiet_hours"] == "22-7"
+    assert [c["company"] for c in data["cases"]] == ["みらい不動産"]
+    assert data["brokers"][0]["name"] == "名簿の森"
+    assert {e["kind"] for e in data["events"]} >= {"opened", "step", "answer"}
+    assert len(data["reminders"]) == 2
+    cases_csv = exported.attachments[1].data.decode("utf-8-sig")
+    [row] = list(csv.DictReader(io.StringIO(cases_csv)))
+    assert (row["company"], row["phone_e164"]) == ("みらい不動産", "+819012345678")
+
+    asked = say(engine, "/forget")
+    assert asked.replies[0].text == JA["forget_confirm"]
+    assert text_of(press(engine, asked, "やめる")) == JA["not_deleted"]
+    assert engine.store.count_cases(1) == 1
+    gone = press(engine, asked, "🗑 すべて削除する")
+    assert text_of(gone) == JA["forgotten"]
+    for table in TABLES:
+        column = "id" if table == "users" else "user_id"
+        count = engine.store.db.execute(f"select count(*) from {table} where {column} = 1")
+        assert count.fetchone()[0] == 0, table
+    assert engine.store.count_cases(2) == 1, "the other user keeps everything"
+
+    again = json.loads(say(engine, "/export").replies[0].attachments[0].data)
+    assert again["cases"] == again["events"] == again["brokers"] == again["reminders"] == []
+    assert len(again["users"]) == 1, "writing /export created a fresh, empty user"
+
+
+def test_a_letter_from_a_case_asks_the_sender_and_keeps_it_only_if_told(engine, clock) -> None:
+    from pypdf import PdfReader
+
+    record(engine, "株式会社みらい不動産", phone="090-1234-5678", broker="名簿の森")
+    view = say(engine, "/case 1")
+    menu = press(engine, view, "✉️ 書面を作る")
+    assert menu.replies[0].text == "どの書面を作りますか？（ケース #1）"
+    assert [o.label for o in menu.replies[0].options] == [
+        "✉️ 名簿業者への請求書",
+        "✉️ 電話してきた会社への請求書",
+        "📝 再勧誘の申告書",
+    ]
+    asked = press(engine, menu, "✉️ 名簿業者への請求書")
+    assert text_of(asked) == JA["letter_ask_name"]
+    assert text_of(say(engine, "あ" * 61)).startswith("長すぎます（60文字まで）")
+    assert text_of(say(engine, "山田 花子")) == JA["letter_ask_address"]
+    assert text_of(say(engine, "〒150-0000 東京都渋谷区神南9-9-9")) == JA["letter_ask_phone"]
+    keep = say(engine, "09087654321")
+    assert keep.replies[0].text == JA["letter_ask_keep"]
+    done = press(engine, keep, "保存しない（この書面だけ）")
+    reply = done.replies[0]
+    assert reply.text.startswith(
+        "「個人データの第三者提供停止等請求書」を作りました（PDF とテキスト）。"
+    )
+    pdf, txt = reply.attachments
+    assert (pdf.filename, txt.filename) == (
+        "kotowari-case1-broker-request.pdf",
+        "kotowari-case1-broker-request.txt",
+    )
+    body = txt.data.decode("utf-8")
+    assert "名簿の森 御中" in body
+    assert "山田 花子" in body and "090-8765-4321" in body
+    assert "株式会社みらい不動産" in body and "第27条第2項" in body
+    assert JA["step.demanding.say"][:5] not in body
+    extracted = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "株式会社みらい不動産" in extracted.replace(" ", "").replace("\n", "")
+    assert done.replies[1].text == "⏰ 12/11(金) 10:00 にお知らせします（業者が応じたかの確認）。"
+    user = engine.store.user(1)
+    assert (user["sender_name"], user["sender_address"], user["pending"]) == (None, None, None)
+    case = engine.store.case_by_number(1, 1)
+    assert case["letter_at"] == clock.now.isoformat()
+    assert "⏳ 返答待ち" in say(engine, "/cases").replies[0].text
+    events = [e for e in engine.store.events(case["id"]) if e["kind"] == "letter"]
+    assert json.loads(events[0]["detail"])["kind"] == "broker_request"
+    # A stale button from the finished dialog changes nothing.
+    assert press(engine, keep, "保存する").notice == JA["letter_expired"]
+
+
+def test_a_kept_sender_is_offered_next_time_and_cancel_stops_a_letter(engine) -> None:
+    record(engine, "みらい不動産", broker="名簿の森")
+    menu = press(engine, say(engine, "/case 1"), "✉️ 書面を作る")
+    press(engine, menu, "✉️ 電話してきた会社への請求書")
+    for line in ("山田 花子", "東京都渋谷区1-1", "skip"):
+        say(engine, line)
+    done = say(engine, "はい")  # keep
+    assert done.replies[0].attachments[0].filename.endswith("company-request.pdf")
+    assert engine.store.user(1)["sender_name"] == "山田 花子"
+    menu = press(engine, say(engine, "/case 1"), "✉️ 書面を作る")
+    offer = press(engine, menu, "📝 再勧誘の申告書")
+    assert offer.replies[0].text == "保存してある差出人: 山田 花子（東京都渋谷区1-1）"
+    report = press(engine, offer, "この差出人で作る")
+    assert "特定商取引法第17条" in report.replies[0].attachments[1].data.decode()  # not property
+    assert len(report.replies) == 1, "a report schedules no broker check"
+    menu = press(engine, say(engine, "/case 1"), "✉️ 書面を作る")
+    press(engine, press(engine, menu, "📝 再勧誘の申告書"), "別の氏名・住所を入力する")
+    assert text_of(say(engine, "/cancel")) == JA["letter_cancelled"]
+    assert engine.store.user(1)["pending"] is None
+    assert engine.store.case_by_number(1, 1)["state"] == "following_up", "the case is untouched"
