@@ -95,7 +95,13 @@ def _shell(db_path: Path, user_id: int, lang: str | None, now: datetime | None) 
     try:
         engine = Engine(Store(db, ShellClock(now)))
         interactive = sys.stdin.isatty()
-        shell = Shell(engine, user_id=user_id, lang_hint=lang, echo=not interactive)
+        shell = Shell(
+            engine,
+            user_id=user_id,
+            lang_hint=lang,
+            echo=not interactive,
+            files_dir=db_path.parent / "files",
+        )
         if interactive:
             shell.print(f"Kotowari shell — /help, !help, !quit.  (database: {db_path})")
             return shell.run(interactive_lines())

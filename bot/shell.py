@@ -7,15 +7,17 @@ starting with ``!`` are shell meta-commands and never reach the engine.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from flows.engine import Engine
-from flows.port import Inbound, Option, Reply
+from flows.port import Attachment, Inbound, Option, Reply
 from flows.store import DEFAULT_TIME_ZONE
 
 META_HELP = """shell commands:
@@ -68,8 +70,11 @@ class Shell:
         user_id: int = 1,
         lang_hint: str | None = None,
         echo: bool = False,
+        files_dir: Path | None = None,
     ) -> None:
         self.engine = engine
+        # Letters, exports and charts go here (default: beside the database, "files/").
+        self.files_dir = files_dir or Path("kotowari-files")
         self.out = out
         self.user_id = user_id
         self.lang_hint = lang_hint
@@ -116,10 +121,21 @@ class Shell:
         for reply in replies:
             for out_line in render(reply):
                 self.print(out_line)
+            for attachment in reply.attachments:
+                self.print(f"  📎 {self.save(attachment)}")
             if reply.options:
                 self.options = reply.options
         if replies and not replies[-1].options:
             self.options = ()
+
+    def save(self, attachment: Attachment) -> Path:
+        """Write a letter, export or chart to the files folder, owner-only; its path."""
+        self.files_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path = self.files_dir / f"user{self.user_id}-{attachment.filename}"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as file:
+            file.write(attachment.data)
+        return path
 
     def deliver_reminders(self) -> None:
         """Show this user's due reminders, as the bot would push them into the chat."""

@@ -349,10 +349,12 @@ class Engine:
         numbers = review.counts(self.store, turn.user["id"])
         attachments: tuple[Attachment, ...] = ()
         if numbers["calls"]:
+            rows = self.store.user_rows(turn.user["id"])
             monthly = stats.monthly_counts(
-                self.store.user_rows(turn.user["id"])["cases"],
+                rows["cases"],
                 turn.tz,
                 today=self.clock().astimezone(turn.tz).date(),
+                events=rows["events"],
             )
             png = stats.chart_png(monthly, t("stats_chart_title"))
             attachments = (Attachment("calls.png", png, "photo", t("stats_chart_caption")),)

@@ -152,6 +152,10 @@ class FakeBotApi(BaseRequest):
         await asyncio.sleep(0)
         endpoint = url.rsplit("/", 1)[1]
         params = dict(request_data.parameters) if request_data else {}
+        if request_data is not None and request_data.multipart_data:
+            # The uploaded file: keep its name and bytes for assertions.
+            [(_, (filename, content, _type))] = list(request_data.multipart_data.items())
+            params["_filename"], params["_content"] = filename, content
         call = Call(endpoint, params, url)
         self.calls.append(call)
         pending = self.failures.get(endpoint)
@@ -172,6 +176,8 @@ class FakeBotApi(BaseRequest):
             return {**BOT_USER, "can_join_groups": True, "can_read_all_group_messages": False}
         if method == "sendMessage":
             return self._send(params)
+        if method in ("sendDocument", "sendPhoto"):
+            return self._send_file(method, params)
         if method == "editMessageText":
             message = self._stored(params)
             message.pop("entities", None)
@@ -202,6 +208,27 @@ class FakeBotApi(BaseRequest):
         self._set_markup(message, params.get("reply_markup"))
         self.messages[chat_id, message["message_id"]] = message
         self.sent_text[chat_id, message["message_id"]] = message["text"]
+        return message
+
+    def _send_file(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = int(params["chat_id"])
+        message: dict[str, Any] = {
+            "message_id": next(self.message_ids),
+            "date": EPOCH,
+            "chat": {"id": chat_id, "type": "private", "first_name": "Hana"},
+            "from": BOT_USER,
+        }
+        if method == "sendPhoto":
+            message["photo"] = [
+                {"file_id": "p1", "file_unique_id": "p1u", "width": 960, "height": 540}
+            ]
+        else:
+            message["document"] = {"file_id": "d1", "file_unique_id": "d1u"}
+        if params.get("caption"):
+            message.update(
+                {"caption": message_text(params["caption"], params.get("parse_mode"))["text"]}
+            )
+        self.messages[chat_id, message["message_id"]] = message
         return message
 
     def _stored(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -271,6 +298,12 @@ def describe(call: Call) -> str:
         plain = message_text(params["text"], params.get("parse_mode"))["text"]
         keyboard = " +keyboard" if markup_of(params) else ""
         return f"edit: {plain.splitlines()[-1]}{keyboard}"
+    if call.method in ("sendDocument", "sendPhoto"):
+        caption = params.get("caption")
+        kind = "photo" if call.method == "sendPhoto" else "document"
+        return f"{kind}: {params.get('_filename', '?')}" + (
+            f" ({message_text(caption, params.get('parse_mode'))['text']})" if caption else ""
+        )
     if call.method == "answerCallbackQuery":
         text = params.get("text")
         return f"answer: {text}" if text else "answer"

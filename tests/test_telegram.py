@@ -824,3 +824,22 @@ async def test_pending_reminders_survive_a_restart_and_go_out_once(db_path, cloc
 
 def rows_of(chat: Chat, table: str) -> list[dict[str, Any]]:
     return list(chat.engine.store.db[table].rows)
+
+
+async def test_export_and_stats_arrive_as_documents_and_a_photo(chat: Chat) -> None:
+    await to_broker_step(chat)
+    await chat.tap("agreed")
+    got = await chat.say("/export")
+    stamp = "20261127"
+    assert got == [
+        f"send: {EN('export_done')}",
+        f"document: kotowari-{stamp}.json",
+        f"document: kotowari-{stamp}-cases.csv",
+        f"document: kotowari-{stamp}-events.csv",
+    ]
+    exported = json.loads(chat.api.of("sendDocument")[0]["_content"])
+    assert exported["cases"][0]["company"] == "Tokyo Estate"
+    got = await chat.say("/stats")
+    assert got[0].startswith("send: Statistics")
+    assert got[1] == f"photo: calls.png ({EN('stats_chart_caption')})"
+    assert chat.api.of("sendPhoto")[0]["_content"].startswith(b"\x89PNG")
