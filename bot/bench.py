@@ -1,28 +1,49 @@
 """``kotowari bench``: measured numbers for BENCHMARKS.md (never run as part of the tests).
 
-Scenario ``reminders``: the time to find, send (to an in-process fake Bot API, with
-Telegram's own rate limits switched off so the bot's cost is what is measured) and mark N
-due reminders; and the bot's start-up time with 1k, 10k and 100k stored cases and reminders,
-which must not grow (start-up reads no cases or reminders).
+Scenarios (``kotowari bench`` runs the first three; name one to run it alone):
+
+- ``bot``: N users (``--users``, default 1,000) go through a whole case each, about 15
+  updates (buttons and text), through the real python-telegram-bot ``Application`` with an
+  in-process fake Bot API (no sockets) and the SQLite file on disk. The same updates then go
+  to a baseline bot on the same harness that makes the same Bot API calls per update but has
+  no engine and no store. Prints updates/s for both, their ratio, per-update latency
+  percentiles and RSS.
+- ``growth``: the same per-update measurement on databases pre-filled for 1k, 10k and 100k
+  users (10 events each: ~1M events at 100k), each in its own process for a clean RSS.
+- ``core``: the engine alone (no Telegram): updates/s and µs per step.
+- ``reminders``: find, send (to the fake Bot API, Telegram's rate limits off so that the
+  bot's own cost is what is measured) and mark N due reminders; and start-up time with 1k,
+  10k and 100k stored cases and reminders.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import platform
+import resource
+import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
-from telegram.ext import AIORateLimiter
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.config import Settings
 from bot.fake_api import CountingBotApi
 from bot.telegram_app import build_application, dispatch_reminders
-from flows.store import CASES, REMINDERS, USERS, open_database
+from flows.engine import Engine
+from flows.port import Inbound
+from flows.store import BROKERS, CASES, EVENTS, REMINDERS, USERS, Store, open_database
 
 TOKEN = "123456:BENCHMARKTOKENBENCHMARKTOKENBENCHMARK"
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # Wednesday 12:00 in Tokyo: not quiet hours
@@ -135,18 +156,401 @@ def run_reminders(count: int, batch: int, workdir: Path) -> list[str]:
     return lines
 
 
+# -- a whole case, as a user would go through it --------------------------------------------
+def script(i: int) -> list[tuple[str, str]]:
+    """About 15 updates: ("text", what is typed) or ("tap", the trigger of a button)."""
+    return [
+        ("text", "/call"),
+        ("tap", "refused"),
+        ("tap", "named"),
+        ("text", f"名簿業者{i}"),
+        ("text", f"株式会社テスト不動産{i}"),
+        ("tap", "skip"),
+        ("text", f"090-{i % 10000:04d}-{(i * 7) % 10000:04d}"),
+        ("tap", "property"),
+        ("text", f"東京都知事(3)第{i}号"),
+        ("tap", "now"),
+        ("tap", "confirm"),
+        ("tap", "agreed"),
+        ("tap", "close"),
+        ("text", "/cases"),
+        ("text", "/help"),
+    ]
+
+
+def _user(uid: int) -> dict[str, Any]:
+    return {"id": uid, "is_bot": False, "first_name": "User", "language_code": "ja"}
+
+
+def _chat(uid: int) -> dict[str, Any]:
+    return {"id": uid, "type": "private", "first_name": "User"}
+
+
+class Driver:
+    """Builds each user's next update from what the bot last sent them (buttons, ids)."""
+
+    def __init__(self, api: CountingBotApi) -> None:
+        self.api = api
+        self.update_ids = iter(range(1, 10**9))
+
+    def payload(self, uid: int, action: str, value: str) -> dict[str, Any]:
+        update_id = next(self.update_ids)
+        if action == "text":
+            message: dict[str, Any] = {
+                "message_id": update_id,
+                "date": 1_790_000_000,
+                "chat": _chat(uid),
+                "from": _user(uid),
+                "text": value,
+            }
+            if value.startswith("/"):
+                message["entities"] = [
+                    {"type": "bot_command", "offset": 0, "length": len(value.split()[0])}
+                ]
+            return {"update_id": update_id, "message": message}
+        data = next(d for d in self.api.buttons[uid] if d.endswith("." + value))
+        return {
+            "update_id": update_id,
+            "callback_query": {
+                "id": str(update_id),
+                "from": _user(uid),
+                "chat_instance": str(uid),
+                "data": data,
+                "message": {
+                    "message_id": self.api.last_message[uid],
+                    "date": 1_790_000_000,
+                    "chat": _chat(uid),
+                    "from": {"id": 1, "is_bot": True, "first_name": "Kotowari"},
+                    "text": "…",
+                },
+            },
+        }
+
+
+def _no_limits() -> AIORateLimiter:
+    return AIORateLimiter(overall_max_rate=0, group_max_rate=0)
+
+
+async def _timed(app: Any, payloads: Iterator[dict[str, Any]]) -> list[float]:
+    latencies = []
+    for payload in payloads:
+        update = Update.de_json(payload, app.bot)
+        started = time.perf_counter()
+        await app.process_update(update)
+        latencies.append(time.perf_counter() - started)
+    return latencies
+
+
+async def run_full_bot(
+    db_path: Path, users: int, first_uid: int = 1
+) -> tuple[list[float], list[dict[str, Any]], list[list[tuple[str, dict[str, Any]]]]]:
+    """All users' cases through the real bot; returns latencies, the updates and the calls."""
+    api = CountingBotApi()
+    api.log = []
+    app = build_application(
+        Settings(db_path=db_path, telegram_token=TOKEN),
+        db_path,
+        request=api,
+        get_updates_request=CountingBotApi(),
+        rate_limiter=_no_limits(),
+    )
+    driver = Driver(api)
+    recorded: list[dict[str, Any]] = []
+    calls: list[list[tuple[str, dict[str, Any]]]] = []
+
+    def payloads() -> Iterator[dict[str, Any]]:
+        # One user after another, a step at a time, like messages arriving.
+        for uid in range(first_uid, first_uid + users):
+            for action, value in script(uid):
+                payload = driver.payload(uid, action, value)
+                recorded.append(payload)
+                start = len(api.log or [])
+                yield payload
+                calls.append(list((api.log or [])[start:]))
+
+    async with app:
+        await app.post_init(app)  # type: ignore[misc]
+        api.log = []
+        latencies = await _timed(app, payloads())
+        await app.post_shutdown(app)  # type: ignore[misc]
+    # The generator records the calls of an update when asked for the next one.
+    return latencies, recorded, calls
+
+
+async def run_baseline(
+    recorded: list[dict[str, Any]], calls: list[list[tuple[str, dict[str, Any]]]]
+) -> list[float]:
+    """The same updates into a bot with no engine and no store that makes the same calls."""
+    api = CountingBotApi()
+    plan = {payload["update_id"]: made for payload, made in zip(recorded, calls, strict=False)}
+
+    async def replay(update: Update, context: Any) -> None:
+        bot = context.bot
+        for method, params in plan.get(update.update_id, []):
+            markup = params.get("reply_markup")
+            keyboard = (
+                InlineKeyboardMarkup.de_json(markup, bot)
+                if isinstance(markup, dict) and "inline_keyboard" in markup
+                else None
+            )
+            if method == "sendMessage":
+                await bot.send_message(
+                    params["chat_id"],
+                    params["text"],
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard,
+                )
+            elif method == "editMessageText":
+                await bot.edit_message_text(
+                    params["text"],
+                    params["chat_id"],
+                    params["message_id"],
+                    parse_mode=ParseMode.HTML,
+                )
+            elif method == "answerCallbackQuery":
+                await bot.answer_callback_query(params["callback_query_id"], params.get("text"))
+
+    app = (
+        Application.builder()
+        .token(TOKEN)
+        .request(api)
+        .get_updates_request(CountingBotApi())
+        .rate_limiter(_no_limits())
+        .concurrent_updates(True)
+        .build()
+    )
+    app.add_handler(MessageHandler(filters.ALL, replay))
+    app.add_handler(CallbackQueryHandler(replay))
+    async with app:
+        return await _timed(app, iter(recorded))
+
+
+def percentiles(latencies: list[float]) -> str:
+    cuts = statistics.quantiles(latencies, n=100)
+    return (
+        f"p50 {cuts[49] * 1000:.2f} ms, p95 {cuts[94] * 1000:.2f} ms, "
+        f"p99 {cuts[98] * 1000:.2f} ms, max {max(latencies) * 1000:.2f} ms"
+    )
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_bot_scenario(users: int, workdir: Path) -> list[str]:
+    db_path = workdir / "bot.db"
+    full, recorded, calls = asyncio.run(run_full_bot(db_path, users))
+    full_rss = rss_mb()
+    base = asyncio.run(run_baseline(recorded, calls))
+    full_rate, base_rate = len(full) / sum(full), len(base) / sum(base)
+    per_update = sum(len(c) for c in calls) / len(calls)
+    return [
+        f"bot: {users} users, {len(full)} updates ({per_update:.1f} Bot API calls per update)",
+        f"  full bot:     {full_rate:,.0f} updates/s; {percentiles(full)}",
+        f"  baseline bot: {base_rate:,.0f} updates/s; {percentiles(base)}",
+        f"ratio: {full_rate / base_rate:.2f}",
+        f"  RSS after the full bot {full_rss:.0f} MB; peak {peak_rss_mb():.0f} MB",
+    ]
+
+
+# -- growth: the same per-update work on a database that already holds many users ---------
+def prefill(db_path: Path, users: int, events_each: int = 10) -> None:
+    """``users`` users, each with a closed case, a broker and ``events_each`` events."""
+    db = open_database(db_path)
+    stamp = "2026-01-01T00:00:00+00:00"
+    chunk = 5_000
+    with db.atomic():
+        for start in range(1, users + 1, chunk):
+            ids = range(start, min(start + chunk, users + 1))
+            db.table(USERS).insert_all(
+                {
+                    "id": i,
+                    "language": "ja",
+                    "time_zone": "Asia/Tokyo",
+                    "created_at": stamp,
+                    "active": 1,
+                    "quiet_hours": "21-8",
+                }
+                for i in ids
+            )
+            db.table(BROKERS).insert_all(
+                {
+                    "id": i,
+                    "user_id": i,
+                    "name": f"名簿{i}",
+                    "name_norm": f"名簿{i}",
+                    "case_count": 1,
+                    "first_named_at": stamp,
+                    "last_named_at": stamp,
+                }
+                for i in ids
+            )
+            db.table(CASES).insert_all(
+                {
+                    "id": i,
+                    "user_id": i,
+                    "number": 1,
+                    "state": "closed",
+                    "mode": "call",
+                    "seq": 15,
+                    "opened_at": stamp,
+                    "updated_at": stamp,
+                    "broker_id": i,
+                    "broker_name": f"名簿{i}",
+                    "company": f"会社{i}",
+                    "company_norm": f"会社{i}",
+                    "phone_e164": f"+8190{i:08d}",
+                    "refused_at": stamp,
+                    "outcome": "agreed",
+                }
+                for i in ids
+            )
+            db.table(EVENTS).insert_all(
+                {
+                    "user_id": i,
+                    "case_id": i,
+                    "at": stamp,
+                    "kind": "step",
+                    "trigger": "refused",
+                    "state_from": "refusing",
+                    "state_to": "asking_source",
+                }
+                for i in ids
+                for _ in range(events_each)
+            )
+    db.close()
+
+
+def growth_one(prefilled: int, users: int, workdir: Path) -> dict[str, Any]:
+    db_path = workdir / f"growth-{prefilled}.db"
+    prefill(db_path, prefilled)
+    baseline_rss = rss_mb()
+    latencies, _, _ = asyncio.run(run_full_bot(db_path, users, first_uid=prefilled + 1))
+    cuts = statistics.quantiles(latencies, n=100)
+    return {
+        "prefilled": prefilled,
+        "updates": len(latencies),
+        "rate": len(latencies) / sum(latencies),
+        "p50": cuts[49],
+        "p95": cuts[94],
+        "p99": cuts[98],
+        "rss_before": baseline_rss,
+        "peak_rss": peak_rss_mb(),
+    }
+
+
+def run_growth(users: int, workdir: Path, sizes: tuple[int, ...] = (1_000, 10_000, 100_000)):  # type: ignore[no-untyped-def]
+    lines = [
+        f"growth: {users} new users' cases on databases already holding N users (10 events each)"
+    ]
+    results = []
+    for size in sizes:
+        # A process of its own per size, so its RSS is its own.
+        out = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bot.bench",
+                "_growth",
+                "--prefilled",
+                str(size),
+                "--users",
+                str(users),
+                "--workdir",
+                str(workdir),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        result = json.loads(out.stdout.strip().splitlines()[-1])
+        results.append(result)
+        lines.append(
+            f"  {size:>7,} users: {result['rate']:,.0f} updates/s; p50 {result['p50'] * 1000:.2f} ms, "
+            f"p95 {result['p95'] * 1000:.2f} ms, p99 {result['p99'] * 1000:.2f} ms; "
+            f"peak RSS {result['peak_rss']:.0f} MB"
+        )
+    first, last = results[0], results[-1]
+    lines.append(
+        f"  p50 at {last['prefilled']:,} ÷ at {first['prefilled']:,}: {last['p50'] / first['p50']:.2f}; "
+        f"p99: {last['p99'] / first['p99']:.2f}; "
+        f"peak RSS growth: {last['peak_rss'] - first['peak_rss']:+.0f} MB"
+    )
+    return lines
+
+
+# -- the engine alone ---------------------------------------------------------------------
+def run_core(users: int, workdir: Path) -> list[str]:
+    db = open_database(workdir / "core.db")
+    engine = Engine(Store(db))
+    latencies = []
+    for uid in range(1, users + 1):
+        options: dict[str, str] = {}
+        for action, value in script(uid):
+            inbound = (
+                Inbound(uid, text=value)
+                if action == "text"
+                else Inbound(uid, choice=options[value])
+            )
+            started = time.perf_counter()
+            response = engine.handle(inbound)
+            latencies.append(time.perf_counter() - started)
+            shown = [o for r in response.replies for o in r.options]
+            if shown:
+                options = {o.token.rsplit(".", 1)[-1]: o.token for o in shown}
+    db.close()
+    total = sum(latencies)
+    return [
+        f"core: {users} users, {len(latencies)} steps through Engine.handle (no Telegram)",
+        f"  {len(latencies) / total:,.0f} steps/s, {total / len(latencies) * 1e6:,.0f} µs per step; "
+        f"{percentiles(latencies)}",
+    ]
+
+
+def _header(argv: list[str]) -> None:
+    import sqlite3
+
+    import telegram
+
+    print(f"command: kotowari bench {' '.join(argv)}".rstrip())
+    print(
+        f"machine: {os.cpu_count()} cores, {platform.machine()}, Python "
+        f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"python-telegram-bot {telegram.__version__}; {datetime.now(UTC):%Y-%m-%d}"
+    )
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="kotowari bench")
-    parser.add_argument("scenario", choices=["reminders"])
+    parser.add_argument(
+        "scenario", nargs="?", choices=["bot", "growth", "core", "reminders", "_growth"]
+    )
+    parser.add_argument("--users", type=int, default=1_000, help="simulated users (default 1000)")
     parser.add_argument("--count", type=int, default=100_000, help="due reminders to send")
     parser.add_argument("--batch", type=int, default=100, help="dispatcher batch size")
+    parser.add_argument("--prefilled", type=int, default=1_000, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help="where to build the databases (temporary)")
     args = parser.parse_args(argv)
-    print(f"command: kotowari bench {' '.join(argv)}")
-    print(f"machine: {platform.machine()}, Python {platform.python_version()}, {platform.system()}")
+    if args.scenario == "_growth":
+        print(json.dumps(growth_one(args.prefilled, args.users, args.workdir)))
+        return 0
+    _header(argv)
+    runs: dict[str, Callable[[Path], list[str]]] = {
+        "bot": lambda tmp: run_bot_scenario(args.users, tmp),
+        "growth": lambda tmp: run_growth(min(args.users, 200), tmp),
+        "core": lambda tmp: run_core(args.users, tmp),
+        "reminders": lambda tmp: run_reminders(args.count, args.batch, tmp),
+    }
+    chosen = [args.scenario] if args.scenario else ["bot", "growth", "core"]
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
-        for line in run_reminders(args.count, args.batch, Path(tmp)):
-            print(line, flush=True)
+        for name in chosen:
+            for line in runs[name](Path(tmp)):
+                print(line, flush=True)
     return 0
 
 

@@ -21,6 +21,11 @@ class CountingBotApi(BaseRequest):
     def __init__(self) -> None:
         self.calls: Counter[str] = Counter()
         self._ids = itertools.count(1)
+        # chat id -> callback data of the buttons last sent there (for a driver to press)
+        self.buttons: dict[int, list[str]] = {}
+        self.last_message: dict[int, int] = {}
+        # When a list, every call is appended as (method, parameters): a replayable log.
+        self.log: list[tuple[str, dict[str, Any]]] | None = None
 
     @property
     def read_timeout(self) -> float | None:
@@ -45,13 +50,25 @@ class CountingBotApi(BaseRequest):
         endpoint = url.rsplit("/", 1)[1]
         self.calls[endpoint] += 1
         params = request_data.parameters if request_data else {}
+        if self.log is not None:
+            self.log.append((endpoint, params))
         result: Any = True
         if endpoint == "getMe":
             result = {**BOT_USER, "can_join_groups": False, "can_read_all_group_messages": False}
         elif endpoint in ("sendMessage", "editMessageText"):
             chat_id = int(params["chat_id"])
+            markup = params.get("reply_markup")
+            if isinstance(markup, str):
+                markup = json.loads(markup)
+            if endpoint == "sendMessage" and isinstance(markup, dict):
+                rows = markup.get("inline_keyboard")
+                if rows:
+                    self.buttons[chat_id] = [b["callback_data"] for row in rows for b in row]
+            message_id = int(params.get("message_id") or next(self._ids))
+            if endpoint == "sendMessage":
+                self.last_message[chat_id] = message_id
             result = {
-                "message_id": int(params.get("message_id") or next(self._ids)),
+                "message_id": message_id,
                 "date": EPOCH,
                 "chat": {"id": chat_id, "type": "private", "first_name": "User"},
                 "from": BOT_USER,

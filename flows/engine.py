@@ -529,7 +529,6 @@ class Engine:
 
     def _options(self, turn: _Turn, case: dict[str, Any]) -> tuple[Option, ...]:
         model = CaseModel(dict(case), turn.texts, self.clock(), turn.tz)
-        model.state = case["state"]
         return machine.options_for(model)
 
     # -- typed answers ----------------------------------------------------------------
@@ -769,11 +768,7 @@ class Engine:
         before = dict(case)
         model = CaseModel(case, turn.texts, self.clock(), turn.tz)
         case["seq"] = before["seq"] + 1
-        machine.attach(model, before["state"])
-        try:
-            moved = machine.fire(model, trigger, **kwargs)
-        finally:
-            machine.detach(model)
+        moved = machine.fire(model, trigger, **kwargs)
         if not moved:
             # A condition held the step back (e.g. "save" with nothing to identify the caller).
             case.clear()
@@ -1080,7 +1075,6 @@ class Engine:
 
     def _show(self, turn: _Turn, case: dict[str, Any]) -> None:
         model = CaseModel(case, turn.texts, self.clock(), turn.tz)
-        model.state = case["state"]
         model.came_from = case["state"]
         turn.replies.append(render_step(model))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -199,11 +199,38 @@ def utc_now() -> datetime:
 
 
 class Store:
-    """Typed access to the tables for one database connection."""
+    """Typed access to the tables for one database connection.
+
+    The per-message paths use plain SQL through the connection: sqlite-utils' ``insert`` and
+    ``update`` look the table's columns up (PRAGMA) and open a savepoint on every call,
+    which cost more than the statements themselves. sqlite-utils builds the schema.
+    """
 
     def __init__(self, db: Database, clock: Callable[[], datetime] = utc_now) -> None:
         self.db = db
         self.clock = clock
+        self.conn = db.conn
+
+    def _one(self, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:
+        cursor = self.conn.execute(sql, params)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        return dict(zip([d[0] for d in cursor.description], row, strict=True))
+
+    def _insert(self, table: str, row: dict[str, Any]) -> int:
+        columns = ", ".join(f'"{name}"' for name in row)
+        marks = ", ".join("?" for _ in row)
+        cursor = self.conn.execute(
+            f"insert into {table} ({columns}) values ({marks})", list(row.values())
+        )
+        return int(cursor.lastrowid or 0)
+
+    def _update(self, table: str, row_id: int, values: dict[str, Any]) -> None:
+        assignments = ", ".join(f'"{name}" = ?' for name in values)
+        self.conn.execute(
+            f"update {table} set {assignments} where id = ?", [*values.values(), row_id]
+        )
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -215,8 +242,7 @@ class Store:
 
     # -- users ------------------------------------------------------------------------
     def user(self, user_id: int) -> dict[str, Any] | None:
-        rows = list(self.db.table(USERS).rows_where("id = ?", [user_id]))
-        return rows[0] if rows else None
+        return self._one(f"select * from {USERS} where id = ?", [user_id])
 
     def create_user(self, user_id: int, language: str) -> dict[str, Any]:
         row = {
@@ -227,22 +253,20 @@ class Store:
             "active_case_id": None,
             "active": 1,
         }
-        self.db.table(USERS).insert(row)
-        return row
+        self._insert(USERS, row)
+        return self.user(user_id) or row
 
     def update_user(self, user_id: int, **values: Any) -> None:
-        self.db.table(USERS).update(user_id, values)
+        self._update(USERS, user_id, values)
 
     # -- cases ------------------------------------------------------------------------
     def case(self, case_id: int) -> dict[str, Any] | None:
-        rows = list(self.db.table(CASES).rows_where("id = ?", [case_id]))
-        return rows[0] if rows else None
+        return self._one(f"select * from {CASES} where id = ?", [case_id])
 
     def case_by_number(self, user_id: int, number: int) -> dict[str, Any] | None:
-        rows = list(
-            self.db.table(CASES).rows_where("user_id = ? and number = ?", [user_id, number])
+        return self._one(
+            f"select * from {CASES} where user_id = ? and number = ?", [user_id, number]
         )
-        return rows[0] if rows else None
 
     def new_case(self, user_id: int, mode: str) -> dict[str, Any]:
         row = self.db.execute(
@@ -261,7 +285,7 @@ class Store:
             "source_unknown": 0,
             "fixing": 0,
         }
-        case["id"] = self.db.table(CASES).insert(case).last_pk
+        case["id"] = self._insert(CASES, case)
         self.add_event(case, "opened", detail={"mode": mode})
         return self.case(case["id"]) or case
 
@@ -273,7 +297,7 @@ class Store:
         if not changed:
             return
         changed["updated_at"] = self.clock().isoformat()
-        self.db.table(CASES).update(after["id"], changed)
+        self._update(CASES, after["id"], changed)
         after["updated_at"] = changed["updated_at"]
         if "broker_id" in changed:
             for broker_id in (before.get("broker_id"), after.get("broker_id")):
@@ -285,32 +309,30 @@ class Store:
             return None
         norm = normalize_name(name) or name
         now = self.clock().isoformat()
-        rows = list(
-            self.db.table(BROKERS).rows_where("user_id = ? and name_norm = ?", [user_id, norm])
+        row = self._one(
+            f"select id from {BROKERS} where user_id = ? and name_norm = ?", [user_id, norm]
         )
-        if rows:
-            self.db.table(BROKERS).update(rows[0]["id"], {"last_named_at": now})
-            return int(rows[0]["id"])
-        return int(
-            self.db.table(BROKERS)  # type: ignore[arg-type]
-            .insert(
-                {
-                    "user_id": user_id,
-                    "name": name,
-                    "name_norm": norm,
-                    "case_count": 0,
-                    "first_named_at": now,
-                    "last_named_at": now,
-                }
-            )
-            .last_pk
+        if row is not None:
+            self._update(BROKERS, row["id"], {"last_named_at": now})
+            return int(row["id"])
+        return self._insert(
+            BROKERS,
+            {
+                "user_id": user_id,
+                "name": name,
+                "name_norm": norm,
+                "case_count": 0,
+                "first_named_at": now,
+                "last_named_at": now,
+            },
         )
 
     def _recount_broker(self, broker_id: int) -> None:
-        count = self.db.execute(
-            f"select count(*) from {CASES} where broker_id = ?", [broker_id]
-        ).fetchone()[0]
-        self.db.table(BROKERS).update(broker_id, {"case_count": count})
+        self.conn.execute(
+            f"update {BROKERS} set case_count = "
+            f"(select count(*) from {CASES} where broker_id = ?) where id = ?",
+            [broker_id, broker_id],
+        )
 
     def earlier_refusal(self, case: dict[str, Any]) -> dict[str, Any] | None:
         """The first earlier case of this user, refused, with the same company or number."""
@@ -416,7 +438,8 @@ class Store:
         state_to: str | None = None,
         detail: dict[str, Any] | None = None,
     ) -> None:
-        self.db.table(EVENTS).insert(
+        self._insert(
+            EVENTS,
             {
                 "user_id": case["user_id"],
                 "case_id": case["id"],
@@ -426,36 +449,32 @@ class Store:
                 "state_from": state_from,
                 "state_to": state_to,
                 "detail": json.dumps(detail, ensure_ascii=False) if detail else None,
-            }
+            },
         )
 
     # -- reminders --------------------------------------------------------------------
     def add_reminder(self, case: dict[str, Any], kind: str, due_at: datetime) -> int:
         now = self.clock().isoformat()
-        return int(
-            self.db.table(REMINDERS)  # type: ignore[arg-type]
-            .insert(
-                {
-                    "user_id": case["user_id"],
-                    "case_id": case["id"],
-                    "kind": kind,
-                    "due_at": due_at.isoformat(),
-                    "status": "pending",
-                    "attempts": 0,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-            .last_pk
+        return self._insert(
+            REMINDERS,
+            {
+                "user_id": case["user_id"],
+                "case_id": case["id"],
+                "kind": kind,
+                "due_at": due_at.isoformat(),
+                "status": "pending",
+                "attempts": 0,
+                "created_at": now,
+                "updated_at": now,
+            },
         )
 
     def reminder(self, reminder_id: int) -> dict[str, Any] | None:
-        rows = list(self.db.table(REMINDERS).rows_where("id = ?", [reminder_id]))
-        return rows[0] if rows else None
+        return self._one(f"select * from {REMINDERS} where id = ?", [reminder_id])
 
     def update_reminder(self, reminder_id: int, **values: Any) -> None:
         values["updated_at"] = self.clock().isoformat()
-        self.db.table(REMINDERS).update(reminder_id, values)
+        self._update(REMINDERS, reminder_id, values)
 
     def close_reminders(
         self, case_id: int, status: str, kinds: tuple[str, ...] | None = None
