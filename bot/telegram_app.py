@@ -63,7 +63,7 @@ from bot.telegram_render import (
 )
 from flows.engine import COMMANDS as ENGINE_COMMANDS
 from flows.engine import Engine
-from flows.port import Inbound, Reply
+from flows.port import Inbound, Reply, Response
 from flows.store import Store, open_database, utc_now
 from flows.texts import DEFAULT_LANGUAGE, LANGUAGES, Texts, pick_language
 
@@ -322,6 +322,11 @@ def user_texts(engine: Engine, user: TelegramUser) -> Texts:
     return Texts(row["language"] if row else pick_language(user.language_code))
 
 
+def response_texts(response: Response, engine: Engine, user: TelegramUser) -> Texts:
+    """The catalog the engine answered in (no second look-up), else the stored choice."""
+    return Texts(response.language) if response.language else user_texts(engine, user)
+
+
 async def send_replies(
     bot: ExtBot[None],
     chat_id: int,
@@ -369,7 +374,7 @@ async def on_private_message(update: Update, context: KotowariContext) -> None:
             context.bot,
             message.chat_id,
             response.replies,
-            user_texts(engine, user),
+            response_texts(response, engine, user),
             persistent_keyboard=bool(inbound.text and _START.match(inbound.text)),
         )
 
@@ -419,7 +424,7 @@ async def on_callback(update: Update, context: KotowariContext) -> None:
                 await answer(response.notice)
                 return
             await answer()
-            texts = user_texts(engine, user)
+            texts = response_texts(response, engine, user)
             if response.chosen is not None:
                 await mark_chosen(context, message, response.chosen, texts)
             await send_replies(

@@ -169,7 +169,7 @@ class Engine:
             log.exception("storage error while handling a message")
             texts = Texts(pick_language(inbound.lang_hint))
             return Response(replies=(Reply(texts("storage_error")),))
-        return Response(tuple(turn.replies), turn.chosen, turn.notice)
+        return Response(tuple(turn.replies), turn.chosen, turn.notice, turn.texts.language)
 
     # -- setup ------------------------------------------------------------------------
     def _begin(self, inbound: Inbound) -> _Turn:
@@ -393,11 +393,11 @@ class Engine:
             known = self.store.case_by_number(turn.user["id"], number) is not None
             turn.notice = t("stale_button") if known else t("bad_button")
             return
-        offered = {o.token: o.label for o in self._options(turn, case)}
-        if token not in offered:
+        option = machine.option_for(CaseModel(case, t, self.clock(), turn.tz), trigger)
+        if option is None:
             turn.notice = t("bad_button")
             return
-        turn.chosen = offered[token]
+        turn.chosen = option.label
         self._fire(turn, case, trigger)
 
     def _on_global(self, turn: _Turn, action: str, arg: str) -> None:
@@ -540,11 +540,12 @@ class Engine:
         text = clean_text(raw)
         available = machine.triggers_at(case["state"])
         folded = _fold(text)
-        options = self._options(turn, case)
-        if not from_contact and folded.isdigit() and 1 <= int(folded) <= len(options):
+        if not from_contact and folded.isdigit() and len(folded) == 1:
             # The option's number, as every channel shows it (no field answer is "1"–"5").
-            self._fire(turn, case, options[int(folded) - 1].token.rsplit(".", 1)[1])
-            return
+            options = self._options(turn, case)
+            if 1 <= int(folded) <= len(options):
+                self._fire(turn, case, options[int(folded) - 1].token.rsplit(".", 1)[1])
+                return
         for trigger in ("back", "skip", "cancel", "now"):
             if trigger in available and folded in _ALIASES[trigger]:
                 self._fire(turn, case, trigger)
@@ -584,8 +585,9 @@ class Engine:
         else:
             changes = {field_name: text}
         turn.replies.extend(notes)
-        self.store.add_event(case, "answer", detail={"field": field_name, "value": text})
-        self._fire(turn, case, "answer", changes=changes)
+        # The step's event carries the answer as typed: one row per message.
+        answer = {"field": field_name, "value": text}
+        self._fire(turn, case, "answer", changes=changes, answer=answer)
 
     # -- written requests -------------------------------------------------------------
     def _pending(self, turn: _Turn) -> dict[str, Any] | None:
@@ -781,7 +783,12 @@ class Engine:
         self._detect_repeat(turn, before, case, model)
         self.store.save_case(before, case)
         self.store.add_event(
-            case, "step", trigger=trigger, state_from=before["state"], state_to=model.state
+            case,
+            "step",
+            trigger=trigger,
+            state_from=before["state"],
+            state_to=model.state,
+            detail=kwargs.get("answer"),
         )
         self._follow_up(turn, case, trigger, before["state"], model, kwargs.get("remind_at"))
         if case.get("outcome") != before.get("outcome") and case.get("outcome"):

@@ -312,14 +312,27 @@ def _option(model: CaseModel, trigger: str, secondary: bool = False) -> Option:
     )
 
 
-def options_for(model: CaseModel) -> tuple[Option, ...]:
+def offered(model: CaseModel) -> tuple[list[str], list[str]]:
+    """The triggers shown as buttons at the model's step: main ones, then navigation."""
     available = triggers_at(model.state)
     main = [t for t in STEP_OPTIONS.get(model.state, ()) if t in available]
     if model.state == "scheduling" and CHOICES["remind_evening"](model.at, model.tz) is None:
         main.remove("remind_evening")  # it is already past 19:00
     if model.state == "choosing_fix" and not model.is_property():
         main.remove("fix_licence")
-    nav = [t for t in NAVIGATION if t in available]
+    return main, [t for t in NAVIGATION if t in available]
+
+
+def option_for(model: CaseModel, trigger: str) -> Option | None:
+    """The button for one trigger, if the step shows it."""
+    main, nav = offered(model)
+    if trigger not in main and trigger not in nav:
+        return None
+    return _option(model, trigger, secondary=trigger in nav)
+
+
+def options_for(model: CaseModel) -> tuple[Option, ...]:
+    main, nav = offered(model)
     return tuple(_option(model, t) for t in main) + tuple(
         _option(model, t, secondary=True) for t in nav
     )

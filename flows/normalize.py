@@ -6,6 +6,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import phonenumbers
@@ -106,6 +107,7 @@ def parse_phone(raw: str, region: str = "JP") -> Phone:
     return Phone(text, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
+@lru_cache(maxsize=4096)
 def format_phone(e164: str) -> str:
     """A stored E.164 number in the form people in Japan read (090-1234-5678)."""
     number = phonenumbers.parse(e164, None)

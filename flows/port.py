@@ -88,3 +88,5 @@ class Response:
     replies: tuple[Reply, ...] = field(default_factory=tuple)
     chosen: str | None = None
     notice: str | None = None
+    # The user's language after this message (channels render their own chrome in it).
+    language: str | None = None

@@ -89,17 +89,19 @@ def _event_line(event: dict[str, Any], texts: Texts, tz: ZoneInfo) -> str | None
     if kind == "step":
         trigger, state_from = event["trigger"], event["state_from"]
         labelled = texts.has(f"opt.{state_from}.{trigger}") or texts.has(f"opt.{trigger}")
+        if "field" in detail:
+            field = detail["field"]
+            name = texts(f"field.{field}") if field in FIELDS else field
+            return f"{local_time(event['at'], tz)[5:]}  " + texts(
+                "event.answer", field=name, value=detail.get("value", "")
+            )
         if state_from == "new" or not labelled:
-            return None  # start_call, answer …: the "opened" and "answer" events say it
+            return None  # start_call, a typed time …: the "opened" event or the next says it
         text = texts.option(event["state_from"], event["trigger"], when="").strip()
         if event["state_to"] in FINISHED_STATES:
             text += " → " + texts("status." + event["state_to"])
     elif kind == "opened":
         text = texts("event.opened", mode=texts(f"case.mode.{detail.get('mode', 'call')}"))
-    elif kind == "answer":
-        field = detail.get("field", "")
-        name = texts(f"field.{field}") if field in FIELDS else field
-        text = texts("event.answer", field=name, value=detail.get("value", ""))
     elif kind == "repeat_detected":
         text = texts("event.repeat_detected", number=detail.get("earlier_case", "?"))
     elif kind == "reminder":

@@ -171,6 +171,13 @@ def m004_letters(db: Database) -> None:
     db.table(CASES).add_column("letter_at", str)
 
 
+@migrations()
+def m005_events_by_case_only(db: Database) -> None:
+    # Every message appends an event; a second index on it made that write ~30% dearer.
+    # Export and erasure reach a user's events through their cases instead.
+    db.execute("drop index if exists idx_events_user_id")
+
+
 def _create_private(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
@@ -414,16 +421,25 @@ class Store:
         rows: dict[str, list[dict[str, Any]]] = {
             USERS: list(self.db.table(USERS).rows_where("id = ?", [user_id]))
         }
-        for table in (CASES, EVENTS, BROKERS, REMINDERS):
+        for table in (CASES, BROKERS, REMINDERS):
             rows[table] = list(
                 self.db.table(table).rows_where("user_id = ?", [user_id], order_by="id")
             )
+        rows[EVENTS] = list(
+            self.db.table(EVENTS).rows_where(
+                f"case_id in (select id from {CASES} where user_id = ?)", [user_id], order_by="id"
+            )
+        )
         return rows
 
     def forget_user(self, user_id: int) -> None:
         """Delete every row that belongs to the user, in every table."""
         self.db.execute(f"update {USERS} set active_case_id = null where id = ?", [user_id])
-        for table in (EVENTS, REMINDERS, CASES, BROKERS):
+        self.db.execute(
+            f"delete from {EVENTS} where case_id in (select id from {CASES} where user_id = ?)",
+            [user_id],
+        )
+        for table in (REMINDERS, CASES, BROKERS):
             self.db.execute(f"delete from {table} where user_id = ?", [user_id])
         self.db.execute(f"delete from {USERS} where id = ?", [user_id])
 

@@ -93,7 +93,7 @@ def test_happy_path_through_the_four_steps(engine: Engine, talk) -> None:
     answers = [
         json.loads(e["detail"])["field"]
         for e in engine.store.events(row["id"])
-        if e["kind"] == "answer"
+        if e["kind"] == "step" and e["trigger"] == "answer"
     ]
     assert answers == ["broker", "company", "person", "phone", "licence"]
 

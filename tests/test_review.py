@@ -232,7 +232,12 @@ def test_export_then_forget_then_export_is_empty(engine: Engine, clock) -> None:
     assert data["users"][0]["quiet_hours"] == "22-7"
     assert [c["company"] for c in data["cases"]] == ["みらい不動産"]
     assert data["brokers"][0]["name"] == "名簿の森"
-    assert {e["kind"] for e in data["events"]} >= {"opened", "step", "answer"}
+    assert {e["kind"] for e in data["events"]} >= {"opened", "step"}
+    assert {e["detail"]["field"] for e in data["events"] if e["trigger"] == "answer"} == {
+        "broker",
+        "company",
+        "phone",
+    }
     assert len(data["reminders"]) == 2
     cases_csv = exported.attachments[1].data.decode("utf-8-sig")
     [row] = list(csv.DictReader(io.StringIO(cases_csv)))

@@ -18,6 +18,7 @@ def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> Non
         "m002_wal_journal",
         "m003_reminders",
         "m004_letters",
+        "m005_events_by_case_only",
     ]
     columns = {name: set(db[name].columns_dict) for name in TABLES}
     assert {
@@ -97,7 +98,7 @@ def test_upgrade_from_the_first_migration_keeps_data(tmp_path: Path) -> None:
 def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     open_database(tmp_path / "x.db").close()
     db = open_database(tmp_path / "x.db")
-    assert len(migrations.applied(db)) == 4
+    assert len(migrations.applied(db)) == 5
     db.close()
 
 
