@@ -24,6 +24,7 @@ import contextlib
 import html
 import logging
 import re
+import signal
 import sqlite3
 import sys
 import traceback
@@ -38,7 +39,15 @@ from urllib.parse import urlsplit
 from telegram import BotCommand, InputFile, Message, Update
 from telegram import User as TelegramUser
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -250,7 +259,7 @@ def run_bot(settings: Settings, db_path: Path) -> int:
             )
         else:
             log.info("starting (long polling)")
-            app.run_polling(allowed_updates=list(ALLOWED_UPDATES))
+            asyncio.run(serve_polling(app))
     except InvalidToken:
         print(
             "kotowari: Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather.",
@@ -261,6 +270,82 @@ def run_bot(settings: Settings, db_path: Path) -> int:
         print(f"kotowari: could not start the bot: {redact(str(error))}", file=sys.stderr)
         return 1
     return 0
+
+
+POLL_TIMEOUT = 30  # seconds Telegram holds a getUpdates call open when nothing is new
+MAX_POLL_BACKOFF = 60.0
+
+
+async def poll_once(
+    app: KotowariApp, offset: int | None, timeout: int = POLL_TIMEOUT
+) -> int | None:
+    """Fetch a batch of updates, process all of it, and return the offset that confirms it.
+
+    python-telegram-bot's own Updater confirms a batch (by asking for the next offset) as
+    soon as it is fetched, so a crash loses updates fetched but not yet processed. Here the
+    confirmation is only sent with the next call, after the whole batch was processed;
+    a batch interrupted by a crash is delivered again, and the engine recognises updates it
+    already applied (``Inbound.update_id``), so nothing is lost and nothing applied twice.
+    Different users' updates in a batch run concurrently; one user's stay in order (the
+    per-user lock is taken in arrival order).
+    """
+    updates = await app.bot.get_updates(
+        offset=offset, timeout=timeout, allowed_updates=list(ALLOWED_UPDATES)
+    )
+    if not updates:
+        return offset
+    await asyncio.gather(*(app.process_update(update) for update in updates))
+    return updates[-1].update_id + 1
+
+
+async def serve_polling(app: KotowariApp, stop: asyncio.Event | None = None) -> None:
+    """Run the bot by long polling until SIGINT/SIGTERM (or ``stop`` is set)."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    async with app:
+        await _post_init(app)
+        await app.bot.delete_webhook()
+        await app.start()
+        offset: int | None = None  # Telegram resends whatever was not confirmed
+        delay = 1.0
+        try:
+            while not stop.is_set():
+                poll = asyncio.ensure_future(poll_once(app, offset))
+                stopping = asyncio.ensure_future(stop.wait())
+                done, _ = await asyncio.wait({poll, stopping}, return_when=asyncio.FIRST_COMPLETED)
+                if poll not in done:
+                    # Stopping: a batch being processed is finished first; a wait for new
+                    # updates is simply dropped (nothing was fetched, nothing to lose).
+                    poll.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, TelegramError):
+                        await poll
+                    break
+                stopping.cancel()
+                try:
+                    offset = poll.result()
+                    delay = 1.0
+                except RetryAfter as error:
+                    await asyncio.sleep(_seconds(error.retry_after))
+                except (NetworkError, TimedOut) as error:
+                    log.warning(
+                        "polling failed (%s); retrying in %.0f s", type(error).__name__, delay
+                    )
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, MAX_POLL_BACKOFF)
+            if offset is not None:
+                # Confirm the last processed batch so it is not delivered again.
+                with contextlib.suppress(TelegramError):
+                    await app.bot.get_updates(offset=offset, timeout=0)
+        finally:
+            await app.stop()
+            await _post_shutdown(app)
+
+
+def _seconds(value: object) -> float:
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)  # type: ignore[arg-type]
 
 
 async def _post_init(app: KotowariApp) -> None:
@@ -302,17 +387,24 @@ async def register_commands(bot: ExtBot[None]) -> None:
 
 
 # -- updates ------------------------------------------------------------------------
-def inbound_from_message(message: Message, user: TelegramUser) -> Inbound | None:
+def inbound_from_message(
+    message: Message, user: TelegramUser, update_id: int | None = None
+) -> Inbound | None:
     """What a private message means to the engine, or None for a service message."""
     hint = user.language_code
     if message.text is not None:
         text = "/call" if message.text.strip() in CALL_BUTTON_TEXTS else message.text
-        return Inbound(user.id, text=text, lang_hint=hint)
+        return Inbound(user.id, text=text, lang_hint=hint, update_id=update_id)
     if message.contact is not None:
-        return Inbound(user.id, contact_phone=message.contact.phone_number, lang_hint=hint)
+        return Inbound(
+            user.id,
+            contact_phone=message.contact.phone_number,
+            lang_hint=hint,
+            update_id=update_id,
+        )
     for kind in ATTACHMENT_KINDS:
         if getattr(message, kind, None):
-            return Inbound(user.id, attachment=kind, lang_hint=hint)
+            return Inbound(user.id, attachment=kind, lang_hint=hint, update_id=update_id)
     return None
 
 
@@ -364,7 +456,7 @@ async def on_private_message(update: Update, context: KotowariContext) -> None:
     message, user = update.message, update.effective_user
     if message is None or user is None or user.is_bot:
         return
-    inbound = inbound_from_message(message, user)
+    inbound = inbound_from_message(message, user, update.update_id)
     if inbound is None:
         return
     engine = context.engine
@@ -419,7 +511,14 @@ async def on_callback(update: Update, context: KotowariContext) -> None:
             await answer(user_texts(engine, user)("bad_button"))
             return
         async with context.bot_data.lock_for(user.id):
-            response = engine.handle(Inbound(user.id, choice=token, lang_hint=user.language_code))
+            response = engine.handle(
+                Inbound(
+                    user.id,
+                    choice=token,
+                    lang_hint=user.language_code,
+                    update_id=update.update_id,
+                )
+            )
             if not response.replies:
                 await answer(response.notice)
                 return

@@ -164,7 +164,10 @@ class Engine:
         try:
             with self.store.transaction():
                 turn = self._begin(inbound)
-                self._dispatch(turn)
+                if self._seen_before(turn):
+                    self._show_where(turn)
+                else:
+                    self._dispatch(turn)
         except sqlite3.Error:
             log.exception("storage error while handling a message")
             texts = Texts(pick_language(inbound.lang_hint))
@@ -179,6 +182,27 @@ class Engine:
         elif not user["active"]:
             self.store.update_user(user["id"], active=1)
         return _Turn(inbound, user, Texts(user["language"]), ZoneInfo(user["time_zone"]))
+
+    def _seen_before(self, turn: _Turn) -> bool:
+        """Whether this update was already applied (re-delivered after a crash); if not,
+        remember it, in the same transaction as what it changes."""
+        update_id = turn.inbound.update_id
+        if update_id is None:
+            return False
+        last = turn.user.get("last_update_id")
+        if last is not None and update_id <= last:
+            log.info("update already applied; showing the current step again")
+            return True
+        self.store.update_user(turn.user["id"], last_update_id=update_id)
+        return False
+
+    def _show_where(self, turn: _Turn) -> None:
+        """The answer to a message applied before: where the user is now, changing nothing."""
+        case = self._active_case(turn)
+        if case is None:
+            self._no_case(turn)
+        else:
+            self._show(turn, case)
 
     def _dispatch(self, turn: _Turn) -> None:
         inbound = turn.inbound

@@ -74,6 +74,9 @@ class Inbound:
     contact_phone: str | None = None
     attachment: str | None = None
     lang_hint: str | None = None
+    # The channel's increasing id for this message (Telegram's update_id): a message seen
+    # again after a crash is recognised and not applied twice.
+    update_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -178,6 +178,12 @@ def m005_events_by_case_only(db: Database) -> None:
     db.execute("drop index if exists idx_events_user_id")
 
 
+@migrations()
+def m006_update_ids(db: Database) -> None:
+    # The last channel update applied for each user, saved with the step it caused.
+    db.table(USERS).add_column("last_update_id", int)
+
+
 def _create_private(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)

@@ -114,6 +114,10 @@ class FakeBotApi(BaseRequest):
         # (chat_id, message_id) -> the plain text as first sent
         self.sent_text: dict[tuple[int, int], str] = {}
         self.message_ids = itertools.count(max((key[1] for key in self.messages), default=500) + 1)
+        # getUpdates: what Telegram holds for the bot; an offset confirms what is below it.
+        self.updates: list[dict[str, Any]] = []
+        self.confirmed = 0
+        self.on_empty_poll: Any = None
 
     @property
     def read_timeout(self) -> float | None:
@@ -172,6 +176,14 @@ class FakeBotApi(BaseRequest):
 
     # -- what Telegram answers --------------------------------------------------------
     def answer(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getUpdates":
+            offset = int(params.get("offset") or 0)
+            self.confirmed = max(self.confirmed, offset)
+            waiting = [u for u in self.updates if u["update_id"] >= offset]
+            self.updates = waiting
+            if not waiting and self.on_empty_poll is not None:
+                self.on_empty_poll()
+            return waiting
         if method == "getMe":
             return {**BOT_USER, "can_join_groups": True, "can_read_all_group_messages": False}
         if method == "sendMessage":

@@ -504,3 +504,19 @@ def test_users_are_isolated(engine: Engine) -> None:
     engine.handle(Inbound(2, text="/call"))
     assert case_row(engine, 1, user_id=2)["state"] == "refusing"
     assert case_row(engine, 1, user_id=1)["state"] == "recording_company"
+
+
+def test_an_update_seen_again_is_not_applied_twice(engine: Engine) -> None:
+    engine.handle(Inbound(1, text="/call", update_id=100))
+    first = engine.handle(Inbound(1, text="1", update_id=101))
+    assert ASK_JA in [r.say for r in first.replies]
+    again = engine.handle(Inbound(1, text="1", update_id=101))
+    assert [r.say for r in again.replies] == [ASK_JA], "the current step, shown again"
+    older = engine.handle(Inbound(1, text="/call", update_id=100))
+    assert older.replies[-1].say == ASK_JA
+    row = case_row(engine)
+    assert (row["state"], row["seq"]) == ("asking_source", 2)
+    assert engine.store.count_cases(1) == 1
+    assert engine.store.user(1)["last_update_id"] == 101
+    # Other users' ids are theirs: user 2's update 50 is new to them.
+    assert engine.handle(Inbound(2, text="/call", update_id=50)).replies[-1].say == REFUSE_JA

@@ -179,7 +179,7 @@ async def running(
         settings or Settings(db_path=db_path, telegram_token=TOKEN),
         db_path,
         request=api,
-        get_updates_request=FakeBotApi(),
+        get_updates_request=api,
         rate_limiter=no_limits(),
         clock=clock,
     )
@@ -542,11 +542,13 @@ async def test_logs_never_contain_the_token(
 async def test_a_rebuilt_application_resumes_at_the_same_step(
     db_path: Path, clock: FakeClock
 ) -> None:
-    async with running(db_path, clock) as chat:
+    person = Person()
+    async with running(db_path, clock, person=person) as chat:
         await chat.run(FULL_CASE[:3])
         history = chat.api.messages
-    # A new process: new Application, same database file; the chat history stays on Telegram.
-    async with running(db_path, clock, api=FakeBotApi(messages=history)) as chat:
+    # A new process: new Application, same database file; the chat history stays on Telegram
+    # (and Telegram's update ids keep increasing).
+    async with running(db_path, clock, api=FakeBotApi(messages=history), person=person) as chat:
         assert chat.case()["state"] == "recording_broker"
         # The buttons sent before the restart still work …
         assert await chat.tap("skip") == pressed(
@@ -636,7 +638,7 @@ def test_a_webhook_needs_a_secret(tmp_path: Path, capsys: pytest.CaptureFixture[
 @pytest.mark.parametrize(
     ("webhook_url", "expected"),
     [
-        (None, ("polling", {"allowed_updates": ["message", "callback_query"]})),
+        (None, ("polling", {})),
         (
             "https://bot.example/kotowari/hook",
             (
@@ -660,9 +662,11 @@ def test_run_polls_or_serves_a_webhook(
     expected: tuple[str, dict[str, Any]],
 ) -> None:
     started: list[tuple[str, dict[str, Any]]] = []
-    monkeypatch.setattr(
-        Application, "run_polling", lambda self, **kw: started.append(("polling", kw))
-    )
+
+    async def polling(app: Any) -> None:
+        started.append(("polling", {}))
+
+    monkeypatch.setattr(telegram_app, "serve_polling", polling)
     monkeypatch.setattr(
         Application, "run_webhook", lambda self, **kw: started.append(("webhook", kw))
     )
@@ -843,3 +847,64 @@ async def test_export_and_stats_arrive_as_documents_and_a_photo(chat: Chat) -> N
     assert got[0].startswith("send: Statistics")
     assert got[1] == f"photo: calls.png ({EN('stats_chart_caption')})"
     assert chat.api.of("sendPhoto")[0]["_content"].startswith(b"\x89PNG")
+
+
+# -- long polling: confirmed only after processing; re-delivered updates applied once -------
+def numbered(update_id: int, payload: dict[str, Any]) -> dict[str, Any]:
+    return {**payload, "update_id": update_id}
+
+
+async def test_a_batch_is_confirmed_only_after_it_was_processed(chat: Chat) -> None:
+    person = chat.person
+    chat.api.updates = [
+        numbered(7, person.text("/call")),
+        numbered(8, Person(id=2002).text("/after")),
+        numbered(9, person.text("1")),
+    ]
+    offset = await telegram_app.poll_once(chat.app, None, timeout=0)
+    assert offset == 10
+    assert [c.params.get("offset") for c in chat.api.calls if c.method == "getUpdates"] == [None]
+    assert chat.case()["state"] == "asking_source", "/call then 1, in order"
+    assert chat.engine.store.case_by_number(2002, 1)["state"] == "after_refusal"
+    # The next poll confirms the batch; nothing new has come.
+    assert await telegram_app.poll_once(chat.app, offset, timeout=0) == 10
+    assert chat.api.confirmed == 10
+
+
+async def test_updates_delivered_again_after_a_crash_are_applied_once(chat: Chat) -> None:
+    person = chat.person
+    batch = [numbered(20, person.text("/call")), numbered(21, person.text("1"))]
+    chat.api.updates = list(batch)
+    await telegram_app.poll_once(chat.app, None, timeout=0)
+    before = chat.case()
+    # The process died before confirming: Telegram delivers the same batch again.
+    chat.api.updates = list(batch)
+    start = len(chat.api.calls)
+    await telegram_app.poll_once(chat.app, None, timeout=0)
+    after = chat.case()
+    assert (after["state"], after["seq"]) == (before["state"], before["seq"])
+    assert chat.engine.store.count_cases(person.id) == 1, "/call did not open a second case"
+    sent = [describe(c) for c in chat.api.calls[start:] if c.method == "sendMessage"]
+    assert sent and all(line.startswith("send: ") for line in sent), "the step is shown again"
+
+
+async def test_serve_polling_stops_cleanly_and_confirms_what_it_processed(db_path, clock) -> None:
+    api = FakeBotApi()
+    app = build_application(
+        Settings(db_path=db_path, telegram_token=TOKEN),
+        db_path,
+        request=api,
+        get_updates_request=api,
+        rate_limiter=no_limits(),
+        clock=clock,
+    )
+    person = Person()
+    api.updates = [numbered(40, person.text("/call"))]
+    stop = asyncio.Event()
+    api.on_empty_poll = stop.set  # the batch is done and nothing else is waiting
+    await telegram_app.serve_polling(app, stop)
+    assert api.confirmed == 41
+    methods = [c.method for c in api.calls]
+    assert methods.index("deleteWebhook") < methods.index("getUpdates")
+    assert rows(db_path, "cases")[0]["state"] == "refusing"
+    assert rows(db_path, "users")[0]["last_update_id"] == 40
