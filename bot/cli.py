@@ -37,6 +37,12 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="start the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     run.add_argument("--db", help="SQLite file (default: $KOTOWARI_DB or the data folder)")
     sub.add_parser("bench", help="measure speed: kotowari bench --help (see BENCHMARKS.md)")
+    backup = sub.add_parser("backup", help="a consistent copy of the live database")
+    backup.add_argument("path", help="where to write the copy (must not exist yet)")
+    backup.add_argument("--db", help="the database (default: $KOTOWARI_DB or the data folder)")
+    restore = sub.add_parser("restore", help="replace the database with a backup (bot stopped)")
+    restore.add_argument("path", help="the backup to restore")
+    restore.add_argument("--db", help="the database (default: $KOTOWARI_DB or the data folder)")
     diagram = sub.add_parser("diagram", help="print the case machine as a Mermaid diagram")
     diagram.add_argument(
         "--update",
@@ -78,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(mermaid())
         return 0
     db_path = Path(args.db).expanduser() if args.db else settings.db_path
+    if args.command in ("backup", "restore"):
+        return _backup_or_restore(args.command, db_path, Path(args.path))
     if args.command == "shell":
         configure_logging("WARNING")
         return _shell(db_path, args.user, args.lang, args.now)
@@ -85,6 +93,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.telegram_app import run_bot
 
     return run_bot(settings, db_path)
+
+
+def _backup_or_restore(command: str, db_path: Path, path: Path) -> int:
+    import sqlite3
+
+    from flows.store import backup, restore
+
+    try:
+        if command == "backup":
+            if not db_path.exists():
+                print(f"kotowari: no database at {db_path}", file=sys.stderr)
+                return 1
+            cases = backup(db_path, path)
+            print(f"backed up {db_path} to {path} ({cases} cases)")
+        else:
+            cases = restore(path, db_path)
+            print(f"restored {path} into {db_path} ({cases} cases)")
+    except (OSError, ValueError, sqlite3.Error) as error:
+        print(f"kotowari: {command} failed: {error}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _shell(db_path: Path, user_id: int, lang: str | None, now: datetime | None) -> int:

@@ -11,7 +11,7 @@ import json
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -191,15 +191,19 @@ def _create_private(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
-def open_database(path: str | Path) -> Database:
-    """Open (creating owner-only if needed) and migrate the database at ``path``."""
+def open_database(path: str | Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
+    """Open (creating owner-only if needed) and migrate the database at ``path``.
+
+    ``busy_timeout_ms``: how long a write waits for another writer before it fails (the
+    user is then told to try again; nothing is half-saved).
+    """
     if str(path) == ":memory:":
         conn = sqlite3.connect(":memory:", isolation_level=None)
     else:
         path = Path(path).expanduser()
         _create_private(path)
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     conn.execute("PRAGMA foreign_keys=ON")
     db = Database(conn)
     migrations.apply(db)
@@ -544,3 +548,52 @@ class Store:
 
     def events(self, case_id: int) -> list[dict[str, Any]]:
         return list(self.db.table(EVENTS).rows_where("case_id = ?", [case_id], order_by="id"))
+
+
+def backup(source: str | Path, target: str | Path) -> int:
+    """A consistent copy of a live database (SQLite's online backup), owner-only.
+
+    Safe while the bot runs: the copy is a snapshot of one moment. Returns the number of
+    cases in the copy. Refuses to overwrite an existing file.
+    """
+    target = Path(target).expanduser()
+    if target.exists():
+        raise FileExistsError(f"{target} already exists")
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    with (
+        closing(sqlite3.connect(Path(source).expanduser())) as src,
+        closing(sqlite3.connect(target)) as dst,
+    ):
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+        return int(dst.execute(f"select count(*) from {CASES}").fetchone()[0])
+
+
+def restore(source: str | Path, target: str | Path) -> int:
+    """Replace the database at ``target`` with the backup at ``source``.
+
+    Run it with the bot stopped. The backup is checked first (integrity, schema); the
+    current database is kept beside it as ``<name>.before-restore`` unless that exists.
+    Returns the number of cases restored.
+    """
+    source, target = Path(source).expanduser(), Path(target).expanduser()
+    with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as check:
+        if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            raise ValueError(f"{source} is damaged (integrity check failed)")
+        tables = {row[0] for row in check.execute("select name from sqlite_master")}
+        if not set(TABLES) <= tables:
+            raise ValueError(f"{source} is not a Kotowari database")
+    if target.exists():
+        kept = target.with_name(target.name + ".before-restore")
+        if not kept.exists():
+            backup(target, kept)
+    _create_private(target)
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+    db = open_database(target)  # applies any newer migrations, re-enables WAL
+    try:
+        return int(db.execute(f"select count(*) from {CASES}").fetchone()[0])
+    finally:
+        db.close()

@@ -1,0 +1,209 @@
+"""Nothing lost, nothing leaked: backups, storage faults, logs, the webhook's secret."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import sqlite3
+import stat
+from pathlib import Path
+
+import httpx
+import pytest
+
+import bot.cli
+from bot.config import Settings
+from bot.telegram_app import build_application
+from flows.engine import Engine
+from flows.port import Inbound
+from flows.store import Store, backup, open_database, restore
+from flows.texts import JA
+from tests.conftest import FakeClock
+from tests.telegram_fakes import TOKEN, FakeBotApi, Person
+
+
+def say(engine: Engine, text: str, user_id: int = 1):
+    return engine.handle(Inbound(user_id, text=text))
+
+
+def walk_to_company(engine: Engine) -> None:
+    for line in ("/call", "1", "1", "名簿の森", "みらい不動産"):
+        say(engine, line)
+
+
+# -- backups ------------------------------------------------------------------------------
+def test_backup_of_a_live_database_and_restore(tmp_path: Path, clock: FakeClock) -> None:
+    live = tmp_path / "live.db"
+    db = open_database(live)
+    engine = Engine(Store(db, clock))
+    walk_to_company(engine)
+    copy = tmp_path / "backups" / "k.db"
+    # The bot keeps its connection open (and a write in flight does not matter).
+    assert bot.cli.main(["--env-file", "/nonexistent", "backup", str(copy), "--db", str(live)]) == 0
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600
+    say(engine, "田中")  # after the backup
+    db.close()
+    assert bot.cli.main(["--env-file", "/nonexistent", "backup", str(copy), "--db", str(live)]) == 1
+
+    assert (
+        bot.cli.main(["--env-file", "/nonexistent", "restore", str(copy), "--db", str(live)]) == 0
+    )
+    restored = Engine(Store(open_database(live), clock))
+    case = restored.store.case_by_number(1, 1)
+    assert (case["state"], case["person"]) == ("recording_person", None), "as at the backup"
+    assert (tmp_path / "live.db.before-restore").exists(), "the replaced one is kept"
+    assert stat.S_IMODE(live.stat().st_mode) == 0o600
+    restored.store.close()
+
+
+def test_restore_refuses_a_damaged_or_foreign_file(tmp_path: Path) -> None:
+    foreign = tmp_path / "other.db"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("create table notes (x)")
+    with pytest.raises(ValueError, match="not a Kotowari database"):
+        restore(foreign, tmp_path / "k.db")
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
+    with pytest.raises(sqlite3.DatabaseError):
+        restore(garbage, tmp_path / "k.db")
+    assert not (tmp_path / "k.db").exists()
+    with pytest.raises(FileExistsError):
+        backup(foreign, garbage)
+
+
+# -- storage faults -----------------------------------------------------------------------
+def faulty_engine(tmp_path: Path, clock: FakeClock) -> tuple[Engine, Path]:
+    path = tmp_path / "k.db"
+    engine = Engine(Store(open_database(path, busy_timeout_ms=20), clock))
+    walk_to_company(engine)
+    return engine, path
+
+
+def assert_intact(engine: Engine) -> None:
+    case = engine.store.case_by_number(1, 1)
+    assert (case["state"], case["company"], case["person"]) == (
+        "recording_person",
+        "みらい不動産",
+        None,
+    )
+
+
+def test_database_locked_by_another_writer(tmp_path: Path, clock: FakeClock) -> None:
+    engine, path = faulty_engine(tmp_path, clock)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("begin immediate")  # holds the write lock past our busy timeout
+    response = say(engine, "田中")
+    assert [r.text for r in response.replies] == [JA["storage_error"]]
+    other.execute("rollback")
+    other.close()
+    assert_intact(engine)
+    assert "かかってきた電話番号は？" in say(engine, "田中").replies[-1].text, "recovers"
+
+
+def test_a_read_only_database(tmp_path: Path, clock: FakeClock) -> None:
+    engine, _ = faulty_engine(tmp_path, clock)
+    engine.store.conn.execute("pragma query_only = on")
+    assert [r.text for r in say(engine, "田中").replies] == [JA["storage_error"]]
+    engine.store.conn.execute("pragma query_only = off")
+    assert_intact(engine)
+    assert engine.store.case_by_number(1, 1)["state"] == "recording_person"
+    say(engine, "田中")
+    assert engine.store.case_by_number(1, 1)["person"] == "田中"
+
+
+def test_a_full_disk(tmp_path: Path, clock: FakeClock) -> None:
+    engine, _ = faulty_engine(tmp_path, clock)
+    pages = engine.store.conn.execute("pragma page_count").fetchone()[0]
+    engine.store.conn.execute(f"pragma max_page_count = {pages}")  # the file cannot grow
+    for index in range(1000):  # back and forth until the free space in the pages runs out
+        before = engine.store.case_by_number(1, 1)
+        response = say(engine, "戻る" if index % 2 == 0 else "みらい不動産")
+        if response.replies[0].text == JA["storage_error"]:
+            break
+    else:
+        pytest.fail("the database never filled up")
+    after = engine.store.case_by_number(1, 1)
+    assert after == before, "the failed step left the case exactly as it was"
+    steps = engine.store.conn.execute(
+        "select count(*) from events where case_id = ? and kind = 'step'", [after["id"]]
+    ).fetchone()[0]
+    assert steps == after["seq"], "no half-written step"
+    engine.store.conn.execute("pragma max_page_count = 1073741823")
+    assert (
+        say(engine, "戻る" if index % 2 == 0 else "みらい不動産").replies[0].text
+        != JA["storage_error"]
+    )
+
+
+# -- privacy of logs ----------------------------------------------------------------------
+def test_no_names_or_numbers_in_logs_at_info(
+    tmp_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture, monkeypatch
+) -> None:
+    caplog.set_level(logging.INFO)
+    engine = Engine(Store(open_database(tmp_path / "k.db"), clock))
+    personal = ["名簿の森", "みらい不動産", "田中一郎", "090-1234-5678", "+819012345678"]
+    for line in ("/call", "1", "1", personal[0], personal[1], personal[2], personal[3]):
+        say(engine, line)
+    broken = sqlite3.OperationalError("disk I/O error")
+
+    def fail(*args, **kwargs):
+        raise broken
+
+    monkeypatch.setattr(engine.store, "add_event", fail)
+    say(engine, "1")
+    engine.handle(Inbound(1, text="/call", update_id=5))
+    engine.handle(Inbound(1, text="/call", update_id=5))
+    text = "\n".join(record.getMessage() + (record.exc_text or "") for record in caplog.records)
+    assert "storage error" in text, "the failure itself is logged"
+    for secret in personal:
+        assert secret not in text
+
+
+# -- the webhook --------------------------------------------------------------------------
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_webhook_rejects_requests_without_the_secret(tmp_path: Path, clock) -> None:
+    api = FakeBotApi()
+    db_path = tmp_path / "k.db"
+    app = build_application(
+        Settings(db_path=db_path, telegram_token=TOKEN),
+        db_path,
+        request=api,
+        get_updates_request=api,
+        clock=clock,
+    )
+    port = free_port()
+    payload = Person().text("/call")
+    url = f"http://127.0.0.1:{port}/hook"
+    async with app:
+        await app.post_init(app)  # type: ignore[misc]
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_webhook(
+            listen="127.0.0.1", port=port, url_path="hook", secret_token="s3cret", webhook_url=None
+        )
+        try:
+            async with httpx.AsyncClient() as client:
+                no_secret = await client.post(url, json=payload)
+                wrong = await client.post(
+                    url, json=payload, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"}
+                )
+                right = await client.post(
+                    url, json=payload, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+                )
+            for _ in range(200):  # the accepted update is processed from the queue
+                if app.bot_data.engine.store.count_cases(payload["message"]["from"]["id"]):
+                    break
+                await asyncio.sleep(0)
+        finally:
+            await app.updater.stop()
+            await app.stop()
+            await app.post_shutdown(app)  # type: ignore[misc]
+    assert (no_secret.status_code, wrong.status_code, right.status_code) == (403, 403, 200)
+    sends = [c for c in api.calls if c.method == "sendMessage"]
+    assert len(sends) == 1, "only the request with the secret was processed"
