@@ -49,6 +49,18 @@ TOKEN = "123456:BENCHMARKTOKENBENCHMARKTOKENBENCHMARK"
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # Wednesday 12:00 in Tokyo: not quiet hours
 
 
+def _users(ids: range, stamp: str) -> Iterator[dict[str, Any]]:
+    for i in ids:
+        yield {
+            "id": i,
+            "language": "ja",
+            "time_zone": "Asia/Tokyo",
+            "created_at": stamp,
+            "active": 1,
+            "quiet_hours": "21-8",
+        }
+
+
 def seed(db_path: Path, count: int, due: datetime) -> None:
     """``count`` users, each with one case waiting for a broker call and a due reminder."""
     db = open_database(db_path)
@@ -57,17 +69,7 @@ def seed(db_path: Path, count: int, due: datetime) -> None:
     with db.atomic():
         for start in range(1, count + 1, chunk):
             ids = range(start, min(start + chunk, count + 1))
-            db.table(USERS).insert_all(
-                {
-                    "id": i,
-                    "language": "ja",
-                    "time_zone": "Asia/Tokyo",
-                    "created_at": stamp,
-                    "active": 1,
-                    "quiet_hours": "21-8",
-                }
-                for i in ids
-            )
+            db.table(USERS).insert_all(_users(ids, stamp))
             db.table(CASES).insert_all(
                 {
                     "id": i,
@@ -372,17 +374,7 @@ def prefill(db_path: Path, users: int, events_each: int = 10) -> None:
     with db.atomic():
         for start in range(1, users + 1, chunk):
             ids = range(start, min(start + chunk, users + 1))
-            db.table(USERS).insert_all(
-                {
-                    "id": i,
-                    "language": "ja",
-                    "time_zone": "Asia/Tokyo",
-                    "created_at": stamp,
-                    "active": 1,
-                    "quiet_hours": "21-8",
-                }
-                for i in ids
-            )
+            db.table(USERS).insert_all(_users(ids, stamp))
             db.table(BROKERS).insert_all(
                 {
                     "id": i,

@@ -253,16 +253,7 @@ class Engine:
         return case
 
     def _no_case(self, turn: _Turn) -> None:
-        t = turn.texts
-        turn.replies.append(
-            Reply(
-                t("no_case"),
-                options=(
-                    Option("g.start.call", t("opt.start_call")),
-                    Option("g.start.after", t("opt.start_after")),
-                ),
-            )
-        )
+        turn.replies.append(Reply(turn.texts("no_case"), options=_start_options(turn.texts)))
 
     # -- commands ---------------------------------------------------------------------
     def _on_command(self, turn: _Turn, command: str, args: str = "") -> None:
@@ -270,15 +261,7 @@ class Engine:
         if command not in COMMANDS:
             turn.replies.append(Reply(t("unknown_command", command=f"/{command}")))
         elif command == "start":
-            turn.replies.append(
-                Reply(
-                    t("start"),
-                    options=(
-                        Option("g.start.call", t("opt.start_call")),
-                        Option("g.start.after", t("opt.start_after")),
-                    ),
-                )
-            )
+            turn.replies.append(Reply(t("start"), options=_start_options(t)))
         elif command == "help":
             turn.replies.append(Reply(t("help")))
         elif command in ("call", "after"):
@@ -1108,6 +1091,14 @@ class Engine:
         model = CaseModel(case, turn.texts, self.clock(), turn.tz)
         model.came_from = case["state"]
         turn.replies.append(render_step(model))
+
+
+def _start_options(texts: Texts) -> tuple[Option, ...]:
+    """ "On a call" / "after a call": the two ways into a case."""
+    return (
+        Option("g.start.call", texts("opt.start_call")),
+        Option("g.start.after", texts("opt.start_after")),
+    )
 
 
 def _fold(text: str) -> str:
