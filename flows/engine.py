@@ -81,7 +81,7 @@ FIELD_LIMITS = {
     "licence": 60,
     "when": 40,
 }
-_CASE_TOKEN = re.compile(r"^(\d{1,9})\.(\d{1,9})\.([a-z_]{1,32})$")
+_CASE_TOKEN = re.compile(r"^(\d{1,9})\.(\d{1,9})\.([a-z0-9_]{1,32})$")
 _GLOBAL_TOKEN = re.compile(
     r"^g\.(lang|start|quiet|tz|page|case|open|letter|again|close|reopen|del|delyes|delno|forget"
     r"|lk|snd|lph|keep)"
@@ -208,9 +208,10 @@ class Engine:
         inbound = turn.inbound
         pending = self._pending(turn)
         if inbound.choice is not None:
-            if pending and not inbound.choice.startswith(_LETTER_TOKENS):
-                self._set_pending(turn, None)  # the user moved on
             self._on_choice(turn, inbound.choice)
+            accepted = turn.notice is None
+            if pending and accepted and not inbound.choice.startswith(_LETTER_TOKENS):
+                self._set_pending(turn, None)  # the user moved on to something else
             return
         if inbound.text is not None:
             match = _COMMAND.match(inbound.text.strip())
@@ -460,12 +461,15 @@ class Engine:
         elif action == "again" and case.get("refused_at") and case["state"] != "cancelled":
             turn.chosen = t("opt.case_again")
             self._record_repeat_call(turn, case, now)
-        elif action == "close" and "close" in machine.triggers_at(case["state"]):
-            turn.chosen = t("opt.case_close")
-            self._fire(turn, case, "close")
-        elif action == "reopen" and case["state"] == "closed":
-            turn.chosen = t("opt.case_reopen")
-            self._fire(turn, case, "reopen")
+        elif action in ("close", "reopen") and action in machine.triggers_at(case["state"]):
+            turn.chosen = t(f"opt.case_{action}")
+            shown = len(turn.replies)
+            self._fire(turn, case, action)
+            if case["id"] != turn.user.get("active_case_id"):
+                # Not the case in progress: say what happened; its step buttons would only
+                # be refused, since buttons work for the active case.
+                key = "case_closed_now" if action == "close" else "case_reopened"
+                turn.replies[shown:] = [Reply(t(key, number=number))]
         elif action == "del":
             turn.chosen = t("opt.case_delete")
             turn.replies.append(

@@ -198,9 +198,9 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
                 moment = moment.replace(year=year - 1)
             elif future and local_now - moment > _YEAR_WRAP:
                 moment = moment.replace(year=year + 1)
-    except ValueError:
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # e.g. 2/30, or year 1 shifted out of range
         return None
-    return moment.astimezone(UTC)
 
 
 def parse_when(raw: str, now: datetime, tz: ZoneInfo) -> datetime | None:

@@ -85,3 +85,8 @@ def test_property_detection() -> None:
     assert looks_like_property("ワンルームマンション投資")
     assert looks_like_property("Real estate investment")
     assert not looks_like_property("保険")
+
+
+def test_a_date_in_year_one_is_refused_not_a_crash() -> None:
+    assert parse_when("0001-01-01 00:00", NOW, TOKYO) is None
+    assert parse_when("1/1 0:00", datetime(1, 1, 1, 0, 0, tzinfo=UTC), TOKYO) is None

@@ -317,3 +317,24 @@ def test_quiet_hours_arithmetic() -> None:
     assert quiet.defer(tokyo(2026, 1, 1, 8, 0), TOKYO) == tokyo(2026, 1, 1, 8, 0)
     assert QuietHours(0, 0).defer(tokyo(2026, 1, 1, 3, 0), TOKYO) == tokyo(2026, 1, 1, 3, 0)
     assert QuietHours.parse("x") == QuietHours(21, 8)
+
+
+def test_every_reminder_choice_button_works(engine, clock) -> None:
+    clock.now = tokyo(2026, 11, 25, 12, 0)
+    for index, label in enumerate(("📅 次の営業日", "🌆 今夜", "🌅 明日の朝", "🗓 3日後"), start=1):
+        if index > 1:
+            engine.handle(Inbound(1, text="/after"))
+            for line in ("1", "1", "リスト社", "みらい不動産", "skip", "skip", "skip", "skip", "1"):
+                engine.handle(Inbound(1, text=line))
+        else:
+            to_demanding(engine)
+        asked = engine.handle(Inbound(1, text="4"))
+        response = press(engine, asked, label)
+        assert response.notice is None, label
+        assert engine.store.case_by_number(1, index)["state"] == "awaiting_call"
+    assert [local_due(r) for r in reminders(engine)] == [
+        "2026-11-26 Thu 10:00",
+        "2026-11-25 Wed 19:00",
+        "2026-11-26 Thu 09:00",
+        "2026-11-28 Sat 10:00",
+    ]

@@ -328,3 +328,22 @@ def test_a_kept_sender_is_offered_next_time_and_cancel_stops_a_letter(engine) ->
     assert text_of(say(engine, "/cancel")) == JA["letter_cancelled"]
     assert engine.store.user(1)["pending"] is None
     assert engine.store.case_by_number(1, 1)["state"] == "following_up", "the case is untouched"
+
+
+def test_a_refused_button_does_not_end_a_letter_dialog(engine) -> None:
+    record(engine, "みらい不動産", broker="名簿の森")
+    menu = press(engine, say(engine, "/case 1"), "✉️ 書面を作る")
+    press(engine, menu, "✉️ 名簿業者への請求書")
+    stale = engine.handle(Inbound(1, choice="1.1.refused"))
+    assert stale.notice == JA["stale_button"]
+    assert text_of(say(engine, "山田 花子")) == JA["letter_ask_address"], "the dialog goes on"
+
+
+def test_closing_a_case_that_is_not_in_progress_just_says_so(engine) -> None:
+    record(engine, "A社", broker="名簿の森")
+    say(engine, "/call")  # case #2 is now the one in progress
+    closed = press(engine, say(engine, "/case 1"), "📁 完了にする")
+    assert [(r.text, r.options) for r in closed.replies] == [("ケース #1 を完了にしました。", ())]
+    reopened = press(engine, say(engine, "/case 1"), "↩️ 再開する")
+    assert [r.text for r in reopened.replies] == ["ケース #1 を再開しました。"]
+    assert engine.store.user(1)["active_case_id"] == engine.store.case_by_number(1, 2)["id"]
