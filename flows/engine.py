@@ -87,6 +87,8 @@ _GLOBAL_TOKEN = re.compile(
     r"|lk|snd|lph|keep)"
     r"\.([a-z0-9-]{1,12})$"
 )
+# How many of a user's latest update ids are remembered to recognise a re-delivery.
+RECENT_UPDATES = 64
 # Letters: the kinds (by their short code in buttons) and the buttons of the letter dialog.
 LETTER_KINDS = {
     "b": letters.BROKER_REQUEST,
@@ -189,11 +191,18 @@ class Engine:
         update_id = turn.inbound.update_id
         if update_id is None:
             return False
-        last = turn.user.get("last_update_id")
-        if last is not None and update_id <= last:
+        # Not "ids up to the last one": Telegram restarts its numbering at random after a
+        # quiet week. A re-delivery comes right after a crash, among the latest ids.
+        recent = [int(i) for i in (turn.user.get("recent_update_ids") or "").split(",") if i]
+        if update_id in recent:
             log.info("update already applied; showing the current step again")
             return True
-        self.store.update_user(turn.user["id"], last_update_id=update_id)
+        recent = [*recent, update_id][-RECENT_UPDATES:]
+        self.store.update_user(
+            turn.user["id"],
+            recent_update_ids=",".join(map(str, recent)),
+            last_update_id=update_id,
+        )
         return False
 
     def _show_where(self, turn: _Turn) -> None:

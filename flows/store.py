@@ -184,6 +184,13 @@ def m006_update_ids(db: Database) -> None:
     db.table(USERS).add_column("last_update_id", int)
 
 
+@migrations()
+def m007_recent_update_ids(db: Database) -> None:
+    # Telegram numbers updates afresh (at random) after a week without any, so "not above
+    # the last id" does not mean "seen": the ids recently applied are kept instead.
+    db.table(USERS).add_column("recent_update_ids", str)
+
+
 def _create_private(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
