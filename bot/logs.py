@@ -43,5 +43,6 @@ def configure_logging(level: str, secrets: Iterable[str | None] = ()) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level if level in logging.getLevelNamesMapping() else "INFO")
-    for noisy in ("httpx", "httpcore"):
+    # httpx prints request URLs (with the token) at INFO; transitions logs every callback.
+    for noisy in ("httpx", "httpcore", "transitions"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
