@@ -143,3 +143,25 @@ def test_later_then_advance_the_clock_to_the_reminder_then_done(tmp_path: Path) 
     assert (reminder["kind"], reminder["status"]) == ("call_broker", "done")
     assert reminder["due_at"] == "2026-11-24T01:00:00+00:00"
     db.close()
+
+
+def test_exports_and_letters_are_written_owner_only(tmp_path: Path) -> None:
+    lines = ["/after", "1", "1", "名簿の森", "みらい不動産", "skip", "skip", "skip", "skip", "1"]
+    lines += ["1", "/export", "/case 1", "2", "1", "山田 花子", "東京都渋谷区1-1", "skip", "2"]
+    result = run_shell(
+        tmp_path, lines, "--db", str(tmp_path / "k.db"), "--now", "2026-11-27T14:00+09:00"
+    )
+    assert result.returncode == 0, result.stderr
+    files = tmp_path / "files"
+    written = sorted(p.name for p in files.iterdir())
+    assert written == [
+        "user1-kotowari-20261127-cases.csv",
+        "user1-kotowari-20261127-events.csv",
+        "user1-kotowari-20261127.json",
+        "user1-kotowari-case1-broker-request.pdf",
+        "user1-kotowari-case1-broker-request.txt",
+    ]
+    for name in written:
+        assert f"  📎 {files / name}" in result.stdout
+        assert (files / name).stat().st_mode & 0o777 == 0o600, name
+    assert files.stat().st_mode & 0o777 == 0o700

@@ -573,6 +573,33 @@ async def test_one_users_updates_stay_in_order(chat: Chat) -> None:
     ]
 
 
+async def test_different_users_are_served_in_parallel(chat: Chat) -> None:
+    """While one user's reply waits on Telegram, another user's update goes ahead."""
+    other = Person(id=3003)
+    gate = asyncio.Event()
+    real = chat.api.do_request
+
+    async def slow_for_first(url: str, method: str, request_data: Any = None, **kw: Any):
+        params = request_data.parameters if request_data else {}
+        if url.endswith("/sendMessage") and int(params.get("chat_id", 0)) == chat.person.id:
+            await gate.wait()  # the first user's send hangs until the other is answered
+        return await real(url, method, request_data, **kw)
+
+    chat.api.do_request = slow_for_first  # type: ignore[method-assign]
+    first = asyncio.ensure_future(chat.say("/call"))
+    for _ in range(50):
+        await asyncio.sleep(0)
+    second = await chat.send(other.text("/call"))  # not held up behind the first user
+    assert second == [
+        sends("step.refusing.text", "refused", "pushing", "ended", ("skip", "cancel"))
+    ]
+    assert not first.done()
+    gate.set()
+    await first
+    assert chat.case()["state"] == "refusing"
+    assert chat.engine.store.case_by_number(3003, 1)["state"] == "refusing"
+
+
 async def test_the_command_menu_is_registered_in_both_languages(chat: Chat) -> None:
     menus = {p.get("language_code"): p["commands"] for p in chat.api.of("setMyCommands")}
     assert set(menus) == {None, "ja", "en"}
