@@ -770,6 +770,9 @@ class Engine:
         lines = [t("letter_done", title=letter.title)]
         if t("letter_language"):
             lines.append(t("letter_language"))
+        missing = letters.missing_in_pdf(letter)
+        if missing:
+            lines.append(t("letter_missing_glyphs", chars=" ".join(missing)))
         lines += ["", *letter.notes]
         turn.replies.append(Reply("\n".join(lines).strip(), attachments=files))
         if kind == letters.RESOLICITATION_REPORT:

@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -590,6 +591,25 @@ def font_path() -> Path:
     if not path.is_file():
         raise RuntimeError(f"no Japanese font at {path}")
     return path
+
+
+@lru_cache(maxsize=1)
+def _font_characters() -> frozenset[int]:
+    from fontTools.ttLib import TTFont  # comes with fpdf2
+
+    with TTFont(font_path(), lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def missing_in_pdf(letter: Letter) -> list[str]:
+    """Characters of the letter the PDF font cannot draw (e.g. 𠮷 in 𠮷田): the PDF would
+    leave them out, so the user is told and can use the text version for those."""
+    known = _font_characters()
+    seen: dict[str, None] = {}
+    for ch in letter.body:
+        if not ch.isspace() and ord(ch) not in known:
+            seen.setdefault(ch, None)
+    return list(seen)
 
 
 # Kinsoku: characters that may not start a line hang in the margin; those that may not end

@@ -394,6 +394,10 @@ JA: dict[str, str] = {
     ),
     "letter_language": "",
     "letter_cancelled": "書面の作成をやめました。",
+    "letter_missing_glyphs": (
+        "⚠️ PDF のフォントにない文字があり、PDF では抜けています: {chars}"
+        "テキスト版を使うか、印刷後に手書きで補ってください。"
+    ),
     "letter_expired": "この書面の作成は、もう終わっています。",
 }
 
@@ -770,6 +774,10 @@ EN: dict[str, str] = {
     ),
     "letter_language": "The letter is in Japanese: it goes to a business in Japan.",
     "letter_cancelled": "Letter cancelled.",
+    "letter_missing_glyphs": (
+        "⚠️ The PDF font lacks some characters, so the PDF leaves them out: {chars} "
+        "Use the text version, or write them in by hand after printing."
+    ),
     "letter_expired": "That letter is already finished.",
 }
 

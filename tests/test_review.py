@@ -347,3 +347,15 @@ def test_closing_a_case_that_is_not_in_progress_just_says_so(engine) -> None:
     reopened = press(engine, say(engine, "/case 1"), "↩️ 再開する")
     assert [r.text for r in reopened.replies] == ["ケース #1 を再開しました。"]
     assert engine.store.user(1)["active_case_id"] == engine.store.case_by_number(1, 2)["id"]
+
+
+def test_a_name_the_pdf_font_cannot_draw_is_pointed_out(engine) -> None:
+    record(engine, "みらい不動産", broker="名簿の森")
+    menu = press(engine, say(engine, "/case 1"), "✉️ 書面を作る")
+    press(engine, menu, "✉️ 名簿業者への請求書")
+    for line in ("𠮷田 花子", "東京都渋谷区1-1", "skip"):
+        say(engine, line)
+    done = say(engine, "いいえ")
+    text = done.replies[0].text
+    assert "⚠️ PDF のフォントにない文字があり、PDF では抜けています: 𠮷" in text
+    assert "𠮷田 花子" in done.replies[0].attachments[1].data.decode(), "the text version keeps it"
