@@ -191,6 +191,17 @@ def m007_recent_update_ids(db: Database) -> None:
     db.table(USERS).add_column("recent_update_ids", str)
 
 
+@migrations()
+def m008_case_numbers_never_reused(db: Database) -> None:
+    # "max(number) + 1" gave a deleted last case's number to the next case, so an old
+    # button ("delete #3") could act on the new #3. The highest number ever given is kept.
+    db.table(USERS).add_column("last_case_number", int, not_null_default=0)
+    db.execute(
+        f"update {USERS} set last_case_number = "
+        f"(select coalesce(max(number), 0) from {CASES} where user_id = {USERS}.id)"
+    )
+
+
 def _create_private(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
@@ -293,8 +304,13 @@ class Store:
         )
 
     def new_case(self, user_id: int, mode: str) -> dict[str, Any]:
-        row = self.db.execute(
-            f"select coalesce(max(number), 0) + 1 from {CASES} where user_id = ?", [user_id]
+        # Plain UPDATE then SELECT (not RETURNING: that needs SQLite 3.35, newer than some
+        # systems' Python has); both run inside the message's transaction.
+        self.conn.execute(
+            f"update {USERS} set last_case_number = last_case_number + 1 where id = ?", [user_id]
+        )
+        row = self.conn.execute(
+            f"select last_case_number from {USERS} where id = ?", [user_id]
         ).fetchone()
         now = self.clock().isoformat()
         case: dict[str, Any] = {

@@ -359,3 +359,15 @@ def test_a_name_the_pdf_font_cannot_draw_is_pointed_out(engine) -> None:
     text = done.replies[0].text
     assert "⚠️ PDF のフォントにない文字があり、PDF では抜けています: 𠮷" in text
     assert "𠮷田 花子" in done.replies[0].attachments[1].data.decode(), "the text version keeps it"
+
+
+def test_a_deleted_cases_number_is_never_given_again(engine) -> None:
+    record(engine, "A社")
+    record(engine, "B社")
+    asked = press(engine, say(engine, "/case 2"), "🗑 このケースを削除")
+    press(engine, asked, "🗑 削除する")
+    say(engine, "/call")
+    assert engine.store.case_by_number(1, 3) is not None, "the new case is #3, not #2 again"
+    again = press(engine, asked, "🗑 削除する")  # the old confirmation, pressed once more
+    assert again.notice == JA["case_not_found"].format(number=2)
+    assert engine.store.count_cases(1) == 2

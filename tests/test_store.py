@@ -21,6 +21,7 @@ def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> Non
         "m005_events_by_case_only",
         "m006_update_ids",
         "m007_recent_update_ids",
+        "m008_case_numbers_never_reused",
     ]
     columns = {name: set(db[name].columns_dict) for name in TABLES}
     assert {
@@ -37,6 +38,7 @@ def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> Non
         "pending",
         "last_update_id",
         "recent_update_ids",
+        "last_case_number",
     } == columns[USERS]
     assert {
         "number",
@@ -102,7 +104,7 @@ def test_upgrade_from_the_first_migration_keeps_data(tmp_path: Path) -> None:
 def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     open_database(tmp_path / "x.db").close()
     db = open_database(tmp_path / "x.db")
-    assert len(migrations.applied(db)) == 7
+    assert len(migrations.applied(db)) == 8
     db.close()
 
 
