@@ -363,10 +363,10 @@ class Engine:
 
     def _stats(self, turn: _Turn) -> None:
         t = turn.texts
-        numbers = review.counts(self.store, turn.user["id"])
+        rows = self.store.user_rows(turn.user["id"])
+        numbers = review.counts(rows)
         attachments: tuple[Attachment, ...] = ()
         if numbers["calls"]:
-            rows = self.store.user_rows(turn.user["id"])
             monthly = stats.monthly_counts(
                 rows["cases"],
                 turn.tz,

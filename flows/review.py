@@ -224,8 +224,8 @@ def search_reply(
     return Reply("\n".join(lines), options=tuple(_open_buttons(cases, texts)))
 
 
-def counts(store: Store, user_id: int) -> dict[str, int]:
-    rows = store.user_rows(user_id)
+def counts(rows: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
+    """The /stats figures from a user's rows (``Store.user_rows``)."""
     cases = rows[CASES]
     return {
         "calls": len(cases) + sum(int(c.get("repeat_calls") or 0) for c in cases),
