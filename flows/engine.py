@@ -198,11 +198,7 @@ class Engine:
             log.info("update already applied; showing the current step again")
             return True
         recent = [*recent, update_id][-RECENT_UPDATES:]
-        self.store.update_user(
-            turn.user["id"],
-            recent_update_ids=",".join(map(str, recent)),
-            last_update_id=update_id,
-        )
+        self.store.update_user(turn.user["id"], recent_update_ids=",".join(map(str, recent)))
         return False
 
     def _show_where(self, turn: _Turn) -> None:

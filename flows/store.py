@@ -187,7 +187,8 @@ def m006_update_ids(db: Database) -> None:
 @migrations()
 def m007_recent_update_ids(db: Database) -> None:
     # Telegram numbers updates afresh (at random) after a week without any, so "not above
-    # the last id" does not mean "seen": the ids recently applied are kept instead.
+    # the last id" does not mean "seen": the ids recently applied are kept instead
+    # (users.last_update_id from m006 is no longer written).
     db.table(USERS).add_column("recent_update_ids", str)
 
 

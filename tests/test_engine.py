@@ -517,6 +517,6 @@ def test_an_update_seen_again_is_not_applied_twice(engine: Engine) -> None:
     row = case_row(engine)
     assert (row["state"], row["seq"]) == ("asking_source", 2)
     assert engine.store.count_cases(1) == 1
-    assert engine.store.user(1)["last_update_id"] == 101
+    assert engine.store.user(1)["recent_update_ids"] == "100,101"
     # Other users' ids are theirs: user 2's update 50 is new to them.
     assert engine.handle(Inbound(2, text="/call", update_id=50)).replies[-1].say == REFUSE_JA

@@ -934,4 +934,4 @@ async def test_serve_polling_stops_cleanly_and_confirms_what_it_processed(db_pat
     methods = [c.method for c in api.calls]
     assert methods.index("deleteWebhook") < methods.index("getUpdates")
     assert rows(db_path, "cases")[0]["state"] == "refusing"
-    assert rows(db_path, "users")[0]["last_update_id"] == 40
+    assert rows(db_path, "users")[0]["recent_update_ids"] == "40"
