@@ -6,7 +6,10 @@ Scenarios (``kotowari bench`` runs the first three; name one to run it alone):
   updates (buttons and text), through the real python-telegram-bot ``Application`` with an
   in-process fake Bot API (no sockets) and the SQLite file on disk. The same updates then go
   to a baseline bot on the same harness that makes the same Bot API calls per update but has
-  no engine and no store. Prints updates/s for both, their ratio, per-update latency
+  no engine and no store, and to a *floor* bot: the baseline plus the framework work a
+  durable step needs (one SQLite transaction of a step's statements, one ``transitions``
+  event) and no coaching logic, which shows how much of the gap is the stack's. The bots
+  take turns, 20 users at a time. Prints updates/s for each, the ratios, per-update latency
   percentiles and RSS.
 - ``growth``: the same per-update measurement on databases pre-filled for 1k, 10k and 100k
   users (10 events each: ~1M events at 100k), each in its own process for a clean RSS.
@@ -29,7 +32,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,6 +42,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
 from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, MessageHandler, filters
+from transitions import Machine
 
 from bot.config import Settings
 from bot.fake_api import CountingBotApi
@@ -243,52 +249,162 @@ async def _timed(app: Any, payloads: Iterator[dict[str, Any]]) -> list[float]:
     return latencies
 
 
+Calls = list[tuple[str, dict[str, Any]]]
+
+
+class FullBot:
+    """The real bot on a database file, and a driver pressing what it last sent."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.api = CountingBotApi()
+        self.app = build_application(
+            Settings(db_path=db_path, telegram_token=TOKEN),
+            db_path,
+            request=self.api,
+            get_updates_request=CountingBotApi(),
+            rate_limiter=_no_limits(),
+        )
+        self.driver = Driver(self.api)
+
+    async def __aenter__(self) -> FullBot:
+        await self.app.initialize()
+        await self.app.post_init(self.app)  # type: ignore[misc]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.app.post_shutdown(self.app)  # type: ignore[misc]
+        await self.app.shutdown()
+
+    async def cases(self, uids: range) -> tuple[list[float], list[dict[str, Any]], list[Calls]]:
+        """Each user's whole case; returns latencies, the updates and each one's Bot API calls."""
+        log: Calls = []
+        self.api.log = log
+        recorded: list[dict[str, Any]] = []
+        calls: list[Calls] = []
+
+        def payloads() -> Iterator[dict[str, Any]]:
+            # One user after another, a step at a time, like messages arriving.
+            for uid in uids:
+                for action, value in script(uid):
+                    payload = self.driver.payload(uid, action, value)
+                    recorded.append(payload)
+                    start = len(log)
+                    yield payload
+                    # Runs when the next update is asked for: the calls this one made.
+                    calls.append(log[start:])
+
+        latencies = await _timed(self.app, payloads())
+        self.api.log = None
+        return latencies, recorded, calls
+
+
 async def run_full_bot(
     db_path: Path, users: int, first_uid: int = 1
-) -> tuple[list[float], list[dict[str, Any]], list[list[tuple[str, dict[str, Any]]]]]:
+) -> tuple[list[float], list[dict[str, Any]], list[Calls]]:
     """All users' cases through the real bot; returns latencies, the updates and the calls."""
-    api = CountingBotApi()
-    api.log = []
-    app = build_application(
-        Settings(db_path=db_path, telegram_token=TOKEN),
-        db_path,
-        request=api,
-        get_updates_request=CountingBotApi(),
-        rate_limiter=_no_limits(),
-    )
-    driver = Driver(api)
-    recorded: list[dict[str, Any]] = []
-    calls: list[list[tuple[str, dict[str, Any]]]] = []
-
-    def payloads() -> Iterator[dict[str, Any]]:
-        # One user after another, a step at a time, like messages arriving.
-        for uid in range(first_uid, first_uid + users):
-            for action, value in script(uid):
-                payload = driver.payload(uid, action, value)
-                recorded.append(payload)
-                start = len(api.log or [])
-                yield payload
-                calls.append(list((api.log or [])[start:]))
-
-    async with app:
-        await app.post_init(app)  # type: ignore[misc]
-        api.log = []
-        latencies = await _timed(app, payloads())
-        await app.post_shutdown(app)  # type: ignore[misc]
-    # The generator records the calls of an update when asked for the next one.
-    return latencies, recorded, calls
+    async with FullBot(db_path) as bot:
+        return await bot.cases(range(first_uid, first_uid + users))
 
 
-async def run_baseline(
-    recorded: list[dict[str, Any]], calls: list[list[tuple[str, dict[str, Any]]]]
-) -> list[float]:
-    """The same updates into a bot with no engine and no store that makes the same calls."""
-    api = CountingBotApi()
-    plan = {payload["update_id"]: made for payload, made in zip(recorded, calls, strict=False)}
+class _Model:
+    state = "a"
 
-    async def replay(update: Update, context: Any) -> None:
+
+FLOORS = {
+    "commit": "one SQLite transaction per update, committed",
+    "group": "the same statements, one commit per 100 updates",
+    "memory": "no database: only the transitions event",
+}
+GROUP_COMMIT = 100
+
+
+class ReplayBot:
+    """A bot on the same harness that makes the given Bot API calls for each update.
+
+    With ``floor_db`` it is the *floor* bot: before the calls it does the framework work a
+    durable step needs, with no coaching logic: on the bot's own database, read the user
+    and the case, record the update id, update the case, insert an event; and fire one
+    ``transitions`` event. ``floor`` (see ``FLOORS``) says how the writes are committed.
+    """
+
+    def __init__(self, floor_db: Path | None = None, floor: str = "commit") -> None:
+        self.plan: dict[int, Calls] = {}
+        self.api = CountingBotApi()
+        self.app = (
+            Application.builder()
+            .token(TOKEN)
+            .request(self.api)
+            .get_updates_request(CountingBotApi())
+            .rate_limiter(_no_limits())
+            .concurrent_updates(True)
+            .build()
+        )
+        self.app.add_handler(MessageHandler(filters.ALL, self.replay))
+        self.app.add_handler(CallbackQueryHandler(self.replay))
+        self.floor = floor
+        self.conn = open_database(floor_db).conn if floor_db and floor != "memory" else None
+        self.steps = 0
+        self.machine = Machine(
+            model=None,
+            states=["a", "b"],
+            transitions=[["step", "a", "b"], ["step", "b", "a"]],
+            initial="a",
+            auto_transitions=False,
+        )
+        self.model = _Model() if floor_db else None
+
+    async def __aenter__(self) -> ReplayBot:
+        await self.app.initialize()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.app.shutdown()
+        if self.conn is not None:
+            if self.conn.in_transaction:
+                self.conn.execute("COMMIT")
+            self.conn.close()
+
+    async def cases(self, recorded: list[dict[str, Any]], calls: list[Calls]) -> list[float]:
+        self.plan = {
+            payload["update_id"]: made for payload, made in zip(recorded, calls, strict=True)
+        }
+        return await _timed(self.app, iter(recorded))
+
+    def durable_step(self, user_id: int, update_id: int) -> None:
+        if self.model is not None:
+            self.machine.events["step"].trigger(self.model)
+        conn = self.conn
+        if conn is None:
+            return
+        if not conn.in_transaction:
+            conn.execute("BEGIN")
+        row = conn.execute(f"select * from {USERS} where id = ?", [user_id]).fetchone()
+        case_id = conn.execute(
+            f"select id from {CASES} where user_id = ? order by number desc limit 1", [user_id]
+        ).fetchone()[0]
+        conn.execute(f"select * from {CASES} where id = ?", [case_id]).fetchone()
+        conn.execute(
+            f"update {USERS} set recent_update_ids = ? where id = ?",
+            [f"{row[0]},{update_id}", user_id],
+        )
+        now = datetime.now(UTC).isoformat()
+        conn.execute(
+            f"update {CASES} set seq = seq + 1, updated_at = ? where id = ?", [now, case_id]
+        )
+        conn.execute(
+            f"insert into {EVENTS} (user_id, case_id, at, kind, trigger, state_from, state_to) "
+            "values (?, ?, ?, 'step', 'step', 'a', 'b')",
+            [user_id, case_id, now],
+        )
+        self.steps += 1
+        if self.floor == "commit" or self.steps % GROUP_COMMIT == 0:
+            conn.execute("COMMIT")
+
+    async def replay(self, update: Update, context: Any) -> None:
+        if update.effective_user is not None:
+            self.durable_step(update.effective_user.id, update.update_id)
         bot = context.bot
-        for method, params in plan.get(update.update_id, []):
+        for method, params in self.plan.get(update.update_id, []):
             markup = params.get("reply_markup")
             keyboard = (
                 InlineKeyboardMarkup.de_json(markup, bot)
@@ -312,19 +428,43 @@ async def run_baseline(
             elif method == "answerCallbackQuery":
                 await bot.answer_callback_query(params["callback_query_id"], params.get("text"))
 
-    app = (
-        Application.builder()
-        .token(TOKEN)
-        .request(api)
-        .get_updates_request(CountingBotApi())
-        .rate_limiter(_no_limits())
-        .concurrent_updates(True)
-        .build()
-    )
-    app.add_handler(MessageHandler(filters.ALL, replay))
-    app.add_handler(CallbackQueryHandler(replay))
-    async with app:
-        return await _timed(app, iter(recorded))
+
+@dataclass
+class Comparison:
+    """Per-update latencies of the three bots, and what each asked of the Bot API."""
+
+    full: list[float] = field(default_factory=list)
+    base: list[float] = field(default_factory=list)
+    floor: list[float] = field(default_factory=list)
+    calls: dict[str, Counter[str]] = field(default_factory=dict)
+    update_calls: int = 0  # the full bot's Bot API calls while handling the updates
+    full_rss: float = 0.0
+
+
+async def compare_bots(
+    db_path: Path, users: int, floor: str = "commit", chunk: int = 20
+) -> Comparison:
+    """The full bot, the baseline and the floor bot, taking turns a few users at a time.
+
+    Taking turns puts the three under the same conditions: on a shared machine the speed
+    drifts over seconds, and a bot measured after another would take the drift as its own.
+    """
+    result = Comparison()
+    async with FullBot(db_path) as bot, ReplayBot() as baseline, ReplayBot(db_path, floor) as least:
+        for first in range(1, users + 1, chunk):
+            uids = range(first, min(first + chunk, users + 1))
+            latencies, recorded, calls = await bot.cases(uids)
+            result.full += latencies
+            result.full_rss = max(result.full_rss, rss_mb())
+            result.update_calls += sum(len(made) for made in calls)
+            result.base += await baseline.cases(recorded, calls)
+            result.floor += await least.cases(recorded, calls)
+        result.calls = {
+            "full": bot.api.calls,
+            "baseline": baseline.api.calls,
+            "floor": least.api.calls,
+        }
+    return result
 
 
 def percentiles(latencies: list[float]) -> str:
@@ -349,19 +489,19 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_bot_scenario(users: int, workdir: Path) -> list[str]:
-    db_path = workdir / "bot.db"
-    full, recorded, calls = asyncio.run(run_full_bot(db_path, users))
-    full_rss = rss_mb()
-    base = asyncio.run(run_baseline(recorded, calls))
-    full_rate, base_rate = len(full) / sum(full), len(base) / sum(base)
-    per_update = sum(len(c) for c in calls) / len(calls)
+def run_bot_scenario(users: int, workdir: Path, floor: str = "commit") -> list[str]:
+    run = asyncio.run(compare_bots(workdir / "bot.db", users, floor))
+    full_rate, base_rate, floor_rate = (len(x) / sum(x) for x in (run.full, run.base, run.floor))
     return [
-        f"bot: {users} users, {len(full)} updates ({per_update:.1f} Bot API calls per update)",
-        f"  full bot:     {full_rate:,.0f} updates/s; {percentiles(full)}",
-        f"  baseline bot: {base_rate:,.0f} updates/s; {percentiles(base)}",
+        f"bot: {users} users, {len(run.full)} updates ({run.update_calls / len(run.full):.1f} Bot API "
+        "calls per update); the bots take turns, 20 users at a time",
+        f"  full bot:     {full_rate:,.0f} updates/s; {percentiles(run.full)}",
+        f"  baseline bot: {base_rate:,.0f} updates/s; {percentiles(run.base)}",
         f"ratio: {full_rate / base_rate:.2f}",
-        f"  RSS after the full bot {full_rss:.0f} MB; peak {peak_rss_mb():.0f} MB",
+        f"  floor bot:    {floor_rate:,.0f} updates/s; {percentiles(run.floor)}",
+        f"  floor ratio: {floor_rate / base_rate:.2f} (floor: the baseline plus a step's framework "
+        f"work with no coaching logic; --floor {floor}: {FLOORS[floor]})",
+        f"  RSS during the full bot {run.full_rss:.0f} MB; peak {peak_rss_mb():.0f} MB",
     ]
 
 
@@ -529,6 +669,13 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--users", type=int, default=1_000, help="simulated users (default 1000)")
     parser.add_argument("--count", type=int, default=100_000, help="due reminders to send")
+    parser.add_argument(
+        "--floor",
+        choices=sorted(FLOORS),
+        default="commit",
+        help="how the floor bot commits (bot scenario): "
+        + "; ".join(f"{name}: {what}" for name, what in FLOORS.items()),
+    )
     parser.add_argument("--batch", type=int, default=100, help="dispatcher batch size")
     parser.add_argument("--prefilled", type=int, default=1_000, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help="where to build the databases (temporary)")
@@ -538,7 +685,7 @@ def main(argv: list[str]) -> int:
         return 0
     _header(argv)
     runs: dict[str, Callable[[Path], list[str]]] = {
-        "bot": lambda tmp: run_bot_scenario(args.users, tmp),
+        "bot": lambda tmp: run_bot_scenario(args.users, tmp, args.floor),
         "growth": lambda tmp: run_growth(min(args.users, 200), tmp),
         "core": lambda tmp: run_core(args.users, tmp),
         "reminders": lambda tmp: run_reminders(args.count, args.batch, tmp),

@@ -1,0 +1,60 @@
+"""The benchmark harness measures what it says: the same updates and the same Bot API calls
+for the three bots, and the floor bot's database work really done. No timings are checked
+here (they prove nothing on a shared CI machine); BENCHMARKS.md has the measured runs."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from bot import bench
+
+USERS = 3
+UPDATES = USERS * len(bench.script(1))
+PER_UPDATE = {"sendMessage", "editMessageText", "answerCallbackQuery"}
+
+
+def floor_events(db_path: Path) -> int:
+    with closing(sqlite3.connect(db_path)) as conn:
+        row = conn.execute("select count(*) from events where trigger = 'step'").fetchone()
+    return int(row[0])
+
+
+async def test_the_three_bots_get_the_same_updates_and_make_the_same_calls(
+    tmp_path: Path,
+) -> None:
+    run = await bench.compare_bots(tmp_path / "bot.db", USERS, chunk=2)
+
+    assert len(run.full) == len(run.base) == len(run.floor) == UPDATES
+    full = {m: n for m, n in run.calls["full"].items() if m in PER_UPDATE}
+    assert full["sendMessage"] >= UPDATES  # every update is answered
+    taps = sum(1 for i in range(1, USERS + 1) for kind, _ in bench.script(i) if kind == "tap")
+    assert full["answerCallbackQuery"] == full["editMessageText"] == taps
+    for name in ("baseline", "floor"):
+        replayed = {m: n for m, n in run.calls[name].items() if m in PER_UPDATE}
+        assert replayed == full, name
+    assert run.update_calls == sum(full.values())
+    # Every update of the floor bot did a step's database work, committed.
+    assert floor_events(tmp_path / "bot.db") == UPDATES
+
+
+@pytest.mark.parametrize(("floor", "events"), [("group", UPDATES), ("memory", 0)])
+async def test_floor_modes(tmp_path: Path, floor: str, events: int) -> None:
+    # "group" commits every 100 steps and the rest when it stops: nothing is left pending.
+    await bench.compare_bots(tmp_path / "bot.db", USERS, floor=floor)
+    assert floor_events(tmp_path / "bot.db") == events
+
+
+def test_bot_scenario_prints_the_ratio_and_its_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert bench.main(["bot", "--users", "2", "--workdir", str(tmp_path)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "command: kotowari bench bot --users 2 --workdir " + str(tmp_path)
+    ratio = next(line for line in out if line.startswith("ratio: "))
+    assert float(ratio.removeprefix("ratio: ")) > 0
+    assert any(line.strip().startswith("floor ratio: ") for line in out)
+    assert "30 updates" in out[2]
