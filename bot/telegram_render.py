@@ -132,9 +132,14 @@ def _fit(line: _Line, limit: int) -> list[_Line]:
 
 def render_html(reply: Reply, limit: int = MAX_TEXT) -> list[str]:
     """A reply as one or more HTML message texts, each at most ``limit`` long as shown."""
+    lines = _lines(reply)
+    shown = "\n".join(line.prefix + line.text for line in lines)
+    if utf16_length(shown) <= limit:  # nearly always: one message, no splitting to work out
+        text = "\n".join(line.html() for line in lines).strip("\n")
+        return [text] if text else []
     chunks: list[list[_Line]] = [[]]
     size = 0
-    for long_line in _lines(reply):
+    for long_line in lines:
         for line in _fit(long_line, limit):
             length = len(line)
             if chunks[-1] and size + 1 + length > limit:
