@@ -12,7 +12,8 @@ Scenarios (``kotowari bench`` runs the first three; name one to run it alone):
   take turns, 20 users at a time. Prints updates/s for each, the ratios, per-update latency
   percentiles and RSS.
 - ``growth``: the same per-update measurement on databases pre-filled for 1k, 10k and 100k
-  users (10 events each: ~1M events at 100k), each in its own process for a clean RSS.
+  users (10 events each: ~1M events at 100k), the databases taking turns 20 users at a time;
+  the peak RSS of each size comes from a process of its own.
 - ``core``: the engine alone (no Telegram): updates/s and µs per step.
 - ``reminders``: find, send (to the fake Bot API, Telegram's rate limits off so that the
   bot's own cost is what is measured) and mark N due reminders; and start-up time with 1k,
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -563,29 +565,45 @@ def prefill(db_path: Path, users: int, events_each: int = 10) -> None:
     db.close()
 
 
-def growth_one(prefilled: int, users: int, workdir: Path) -> dict[str, Any]:
-    db_path = workdir / f"growth-{prefilled}.db"
+def growth_db(workdir: Path, prefilled: int) -> Path:
+    return workdir / f"growth-{prefilled}.db"
+
+
+def growth_rss(prefilled: int, users: int, workdir: Path) -> dict[str, Any]:
+    """Run in a process of its own: fill the database, run ``users`` new users' cases, and
+    report this process's peak RSS (its own, not the parent's)."""
+    db_path = growth_db(workdir, prefilled)
     prefill(db_path, prefilled)
-    baseline_rss = rss_mb()
-    latencies, _, _ = asyncio.run(run_full_bot(db_path, users, first_uid=prefilled + 1))
-    cuts = statistics.quantiles(latencies, n=100)
-    return {
-        "prefilled": prefilled,
-        "updates": len(latencies),
-        "rate": len(latencies) / sum(latencies),
-        "p50": cuts[49],
-        "p95": cuts[94],
-        "p99": cuts[98],
-        "rss_before": baseline_rss,
-        "peak_rss": peak_rss_mb(),
-    }
+    asyncio.run(run_full_bot(db_path, users, first_uid=prefilled + 1))
+    return {"prefilled": prefilled, "peak_rss": peak_rss_mb()}
+
+
+async def growth_latencies(
+    workdir: Path, sizes: tuple[int, ...], users: int, chunk: int = 20
+) -> dict[int, list[float]]:
+    """New users' cases on each filled database, the databases taking turns ``chunk`` users
+    at a time (so drift on a shared machine does not land on one size)."""
+    latencies: dict[int, list[float]] = {size: [] for size in sizes}
+    async with contextlib.AsyncExitStack() as stack:
+        bots = {
+            size: await stack.enter_async_context(FullBot(growth_db(workdir, size)))
+            for size in sizes
+        }
+        for offset in range(0, users, chunk):
+            for size, bot in bots.items():
+                # Past the users the RSS run added: new users again.
+                first = size + users + offset + 1
+                measured, _, _ = await bot.cases(range(first, first + min(chunk, users - offset)))
+                latencies[size] += measured
+    return latencies
 
 
 def run_growth(users: int, workdir: Path, sizes: tuple[int, ...] = (1_000, 10_000, 100_000)):  # type: ignore[no-untyped-def]
     lines = [
-        f"growth: {users} new users' cases on databases already holding N users (10 events each)"
+        f"growth: {users} new users' cases on databases already holding N users (10 events "
+        "each); the databases take turns, 20 users at a time; peak RSS from a process per size"
     ]
-    results = []
+    rss = {}
     for size in sizes:
         # A process of its own per size, so its RSS is its own.
         out = subprocess.run(
@@ -605,18 +623,20 @@ def run_growth(users: int, workdir: Path, sizes: tuple[int, ...] = (1_000, 10_00
             text=True,
             check=True,
         )
-        result = json.loads(out.stdout.strip().splitlines()[-1])
-        results.append(result)
+        rss[size] = json.loads(out.stdout.strip().splitlines()[-1])["peak_rss"]
+    latencies = asyncio.run(growth_latencies(workdir, sizes, users))
+    cuts = {size: statistics.quantiles(latencies[size], n=100) for size in sizes}
+    for size in sizes:
         lines.append(
-            f"  {size:>7,} users: {result['rate']:,.0f} updates/s; p50 {result['p50'] * 1000:.2f} ms, "
-            f"p95 {result['p95'] * 1000:.2f} ms, p99 {result['p99'] * 1000:.2f} ms; "
-            f"peak RSS {result['peak_rss']:.0f} MB"
+            f"  {size:>7,} users: {len(latencies[size]) / sum(latencies[size]):,.0f} updates/s; "
+            f"p50 {cuts[size][49] * 1000:.2f} ms, p95 {cuts[size][94] * 1000:.2f} ms, "
+            f"p99 {cuts[size][98] * 1000:.2f} ms; peak RSS {rss[size]:.0f} MB"
         )
-    first, last = results[0], results[-1]
+    first, last = sizes[0], sizes[-1]
     lines.append(
-        f"  p50 at {last['prefilled']:,} ÷ at {first['prefilled']:,}: {last['p50'] / first['p50']:.2f}; "
-        f"p99: {last['p99'] / first['p99']:.2f}; "
-        f"peak RSS growth: {last['peak_rss'] - first['peak_rss']:+.0f} MB"
+        f"  p50 at {last:,} ÷ at {first:,}: {cuts[last][49] / cuts[first][49]:.2f}; "
+        f"p99: {cuts[last][98] / cuts[first][98]:.2f}; "
+        f"peak RSS growth: {rss[last] - rss[first]:+.0f} MB"
     )
     return lines
 
@@ -681,7 +701,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workdir", type=Path, help="where to build the databases (temporary)")
     args = parser.parse_args(argv)
     if args.scenario == "_growth":
-        print(json.dumps(growth_one(args.prefilled, args.users, args.workdir)))
+        print(json.dumps(growth_rss(args.prefilled, args.users, args.workdir)))
         return 0
     _header(argv)
     runs: dict[str, Callable[[Path], list[str]]] = {

@@ -58,3 +58,14 @@ def test_bot_scenario_prints_the_ratio_and_its_command(
     assert float(ratio.removeprefix("ratio: ")) > 0
     assert any(line.strip().startswith("floor ratio: ") for line in out)
     assert "30 updates" in out[2]
+
+
+def test_growth_compares_the_sizes(tmp_path: Path) -> None:
+    lines = bench.run_growth(2, tmp_path, sizes=(5, 50))
+    assert lines[1].startswith("        5 users: ") and "peak RSS" in lines[1]
+    assert lines[2].startswith("       50 users: ")
+    assert lines[3].startswith("  p50 at 50 ÷ at 5: ")
+    # The filled database holds the filled users, the RSS run's and the measured run's.
+    with closing(sqlite3.connect(bench.growth_db(tmp_path, 50))) as conn:
+        users = conn.execute("select count(*) from users").fetchone()[0]
+    assert users == 50 + 2 + 2
