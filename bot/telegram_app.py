@@ -30,6 +30,7 @@ import sys
 import traceback
 import weakref
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -72,7 +73,7 @@ from bot.telegram_render import (
 )
 from flows.engine import COMMANDS as ENGINE_COMMANDS
 from flows.engine import Engine
-from flows.port import Inbound, Reply, Response
+from flows.port import Attachment, Inbound, Reply, Response
 from flows.store import Store, open_database, utc_now
 from flows.texts import DEFAULT_LANGUAGE, LANGUAGES, Texts, pick_language
 
@@ -438,12 +439,25 @@ async def send_replies(
                 chat_id, message.text, parse_mode=ParseMode.HTML, reply_markup=message.markup
             )
             continue
-        file = InputFile(attachment.data, filename=attachment.filename)
+        file = InputFile(await file_bytes(attachment), filename=attachment.filename)
         caption = message.text or None
         if attachment.kind == "photo":
             await bot.send_photo(chat_id, file, caption=caption, parse_mode=ParseMode.HTML)
         else:
             await bot.send_document(chat_id, file, caption=caption, parse_mode=ParseMode.HTML)
+
+
+# Letters and charts are made here, one at a time: the event loop goes on serving other
+# users meanwhile, and matplotlib's cached font objects must not be used by two threads.
+_FILE_MAKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kotowari-files")
+
+
+async def file_bytes(attachment: Attachment) -> bytes:
+    """An attachment's bytes; one still to be made (a PDF letter, a chart: up to ~0.5 s of
+    work) is made in a worker thread, so that other users' updates are not held up."""
+    if attachment.ready:
+        return attachment.data
+    return await asyncio.get_running_loop().run_in_executor(_FILE_MAKER, lambda: attachment.data)
 
 
 def options_prompt(texts: Texts) -> str:

@@ -16,6 +16,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -369,7 +370,8 @@ class Engine:
                 today=self.clock().astimezone(turn.tz).date(),
                 events=rows["events"],
             )
-            png = stats.chart_png(monthly, t("stats_chart_title"))
+            # Drawn when the channel sends it (off its event loop), from the counts above.
+            png = partial(stats.chart_png, monthly, t("stats_chart_title"))
             attachments = (Attachment("calls.png", png, "photo", t("stats_chart_caption")),)
         turn.replies.append(Reply(t("stats", **numbers), attachments=attachments))
 
@@ -759,7 +761,8 @@ class Engine:
         )
         stem = f"kotowari-case{case['number']}-{kind.replace('_', '-')}"
         files = (
-            Attachment(f"{stem}.pdf", letters.to_pdf(letter), caption=letter.title),
+            # Typeset when the channel sends it (off its event loop), from the letter above.
+            Attachment(f"{stem}.pdf", partial(letters.to_pdf, letter), caption=letter.title),
             Attachment(f"{stem}.txt", letter.body.encode("utf-8")),
         )
         self.store.add_event(case, "letter", detail={"kind": kind, "title": letter.title})

@@ -7,7 +7,9 @@ Channels (the Telegram adapter, the terminal shell) translate their own events i
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 _SENTENCE_END = re.compile(r"(?<=[。？！])|(?<=[.?!])\s+")
 
@@ -26,13 +28,26 @@ class Option:
 class Attachment:
     """A file that goes with a reply: a letter, an export, a chart.
 
+    ``content`` is the file's bytes, or a function that makes them. The engine gives a
+    function for files that take long to make (a PDF letter, a chart, up to ~0.5 s): it
+    works only on values read in the step's transaction, so a channel may call it later,
+    off its event loop, and get the same file. ``data`` makes the file once.
     ``kind`` is ``"photo"`` (an image to show) or ``"document"`` (a file to keep).
     """
 
     filename: str
-    data: bytes
+    content: bytes | Callable[[], bytes] = field(repr=False)
     kind: str = "document"
     caption: str = ""
+
+    @property
+    def ready(self) -> bool:
+        """Whether ``data`` is at hand (nothing left to make)."""
+        return isinstance(self.content, bytes) or "data" in self.__dict__
+
+    @cached_property
+    def data(self) -> bytes:
+        return self.content if isinstance(self.content, bytes) else self.content()
 
 
 @dataclass(frozen=True)

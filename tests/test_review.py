@@ -9,7 +9,7 @@ import json
 import pytest
 
 from flows.engine import Engine
-from flows.port import Inbound, Response
+from flows.port import Attachment, Inbound, Response
 from flows.store import TABLES
 from flows.texts import JA
 from tests.conftest import FakeClock
@@ -371,3 +371,18 @@ def test_a_deleted_cases_number_is_never_given_again(engine) -> None:
     again = press(engine, asked, "🗑 削除する")  # the old confirmation, pressed once more
     assert again.notice == JA["case_not_found"].format(number=2)
     assert engine.store.count_cases(1) == 2
+
+
+def test_a_file_given_as_a_function_is_made_once_when_first_asked() -> None:
+    made: list[str] = []
+
+    def typeset() -> bytes:
+        made.append("pdf")
+        return b"%PDF-1.7"
+
+    letter = Attachment("letter.pdf", typeset)
+    assert not letter.ready and made == []  # nothing made until a channel asks
+    assert letter.data == b"%PDF-1.7"
+    assert letter.data == b"%PDF-1.7"
+    assert made == ["pdf"] and letter.ready
+    assert Attachment("export.json", b"{}").ready

@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import string
+import threading
 from collections import defaultdict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -35,6 +36,7 @@ from bot.telegram_render import (
     inline_keyboard,
     render_html,
 )
+from flows import stats
 from flows.port import Inbound, Option, Reply
 from flows.texts import CATALOGS, Texts
 from tests.conftest import FakeClock
@@ -874,6 +876,37 @@ async def test_export_and_stats_arrive_as_documents_and_a_photo(chat: Chat) -> N
     assert got[0].startswith("send: Statistics")
     assert got[1] == f"photo: calls.png ({EN('stats_chart_caption')})"
     assert chat.api.of("sendPhoto")[0]["_content"].startswith(b"\x89PNG")
+
+
+async def test_a_chart_being_drawn_does_not_hold_up_other_users(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Charts and PDF letters (up to ~0.5 s of work) are made off the event loop."""
+    await to_broker_step(chat)
+    await chat.tap("agreed")
+    drawing, finish = threading.Event(), threading.Event()
+    draw = stats.chart_png
+
+    def slow_chart(*args: Any) -> bytes:
+        drawing.set()
+        # Made on the event loop, this would stall every user until it gave up.
+        assert finish.wait(timeout=10), "the chart held up the event loop"
+        return draw(*args)
+
+    monkeypatch.setattr(stats, "chart_png", slow_chart)
+    first = asyncio.ensure_future(chat.say("/stats"))
+    assert await asyncio.to_thread(drawing.wait, 10)
+    other = Person(id=3003)
+    second = await chat.send(other.text("/call"))
+    assert second == [
+        sends("step.refusing.text", "refused", "pushing", "ended", ("skip", "cancel"))
+    ]
+    assert not first.done()
+    finish.set()
+    await first
+    (photo,) = chat.api.of("sendPhoto")
+    assert int(photo["chat_id"]) == chat.person.id
+    assert photo["_content"].startswith(b"\x89PNG")
 
 
 # -- long polling: confirmed only after processing; re-delivered updates applied once -------
