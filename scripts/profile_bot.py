@@ -1,0 +1,134 @@
+"""Where the full bot's time goes: the numbers behind BENCHMARKS.md's profile section.
+
+    python scripts/profile_bot.py [--users 300]
+
+1. cProfile around the full bot (``bot.bench.run_full_bot``): own time per update, summed by
+   package (python-telegram-bot, ours, SQLite, transitions, the rest), and our costliest
+   functions. cProfile slows Python code more than C code, so read the shares as rough.
+2. Every SQL statement of the core scenario (``Engine.handle`` alone) timed through a proxy
+   around the connection: count and µs per statement kind.
+
+Not a benchmark (profiling distorts absolute times); ``kotowari bench`` measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import sqlite3
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot import bench  # noqa: E402
+from flows import store  # noqa: E402
+
+
+def package(filename: str, function: str) -> str:
+    if "/bot/bench.py" in filename or "/bot/fake_api.py" in filename:
+        return "harness"
+    if filename.startswith(str(ROOT)):
+        return "ours"
+    if "/telegram/" in filename:
+        return "python-telegram-bot"
+    if "/transitions/" in filename:
+        return "transitions"
+    if "sqlite3" in function or "sqlite_utils" in filename:
+        return "sqlite"
+    return "rest (stdlib, builtins)"
+
+
+def profile_full_bot(users: int) -> None:
+    profiler = cProfile.Profile()
+    with tempfile.TemporaryDirectory() as tmp:
+        profiler.enable()
+        latencies, _, _ = asyncio.run(bench.run_full_bot(Path(tmp) / "bot.db", users))
+        profiler.disable()
+    updates = len(latencies)
+    stats: dict[Any, Any] = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
+    shares: Counter[str] = Counter()
+    ours = []
+    for (filename, line, function), (_, calls, own, _, _) in stats.items():
+        kind = package(filename, function)
+        shares[kind] += own
+        if kind == "ours":
+            ours.append((own, calls, f"{Path(filename).relative_to(ROOT)}:{line} {function}"))
+    measured = sum(v for k, v in shares.items() if k != "harness")
+    print(f"full bot, {users} users, {updates} updates under cProfile: own time by package")
+    for kind, own in shares.most_common():
+        if kind != "harness":
+            print(f"  {kind:26} {own / updates * 1e6:7.1f} µs/update  {own / measured:5.1%}")
+    print("  our costliest functions (own time):")
+    for own, calls, where in sorted(ours, reverse=True)[:12]:
+        print(
+            f"    {own / updates * 1e6:6.1f} µs/update {own / measured:5.1%}  "
+            f"{calls / updates:4.1f} calls/update  {where}"
+        )
+
+
+class TimedConnection:
+    """Passes everything to the connection; times ``execute`` by statement kind."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+        self.seconds: Counter[str] = Counter()
+        self.count: Counter[str] = Counter()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._conn, name)
+
+    def execute(self, sql: str, *args: Any) -> sqlite3.Cursor:
+        started = time.perf_counter()
+        try:
+            return self._conn.execute(sql, *args)
+        finally:
+            kind = " ".join(sql.split()[:3])
+            self.seconds[kind] += time.perf_counter() - started
+            self.count[kind] += 1
+
+
+def time_core_sql(users: int) -> None:
+    proxies: list[TimedConnection] = []
+    real_init = store.Store.__init__
+
+    def timed_init(self: store.Store, db: Any, *args: Any, **kwargs: Any) -> None:
+        db.conn = TimedConnection(db.conn)
+        proxies.append(db.conn)
+        real_init(self, db, *args, **kwargs)
+
+    store.Store.__init__ = timed_init  # type: ignore[method-assign]
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            bench.run_core(users, Path(tmp))
+    finally:
+        store.Store.__init__ = real_init  # type: ignore[method-assign]
+    proxy = proxies[0]
+    steps = users * len(bench.script(1))
+    print(f"core, {users} users, {steps} steps: SQL statements (timed through a proxy)")
+    for kind, seconds in proxy.seconds.most_common(10):
+        count = proxy.count[kind]
+        print(
+            f"  {kind[:32]:32} {count / steps:5.2f}/step  {seconds / count * 1e6:6.1f} µs each  "
+            f"{seconds / steps * 1e6:6.1f} µs/step"
+        )
+    print(f"  all statements: {sum(proxy.seconds.values()) / steps * 1e6:.1f} µs/step")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=300)
+    args = parser.parse_args()
+    profile_full_bot(args.users)
+    time_core_sql(args.users)
+
+
+if __name__ == "__main__":
+    main()
