@@ -43,6 +43,7 @@ def configure_logging(level: str, secrets: Iterable[str | None] = ()) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level if level in logging.getLevelNamesMapping() else "INFO")
-    # httpx prints request URLs (with the token) at INFO; transitions logs every callback.
-    for noisy in ("httpx", "httpcore", "transitions"):
+    # httpx prints request URLs (with the token) at INFO; transitions logs every callback;
+    # tornado.access logs every webhook request.
+    for noisy in ("httpx", "httpcore", "transitions", "tornado.access"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -71,6 +71,7 @@ from bot.telegram_render import (
     decode_callback,
     outgoing_messages,
 )
+from bot.webhook import webhook_server
 from flows.engine import COMMANDS as ENGINE_COMMANDS
 from flows.engine import Engine
 from flows.port import Attachment, Inbound, Reply, Response
@@ -250,14 +251,7 @@ def run_bot(settings: Settings, db_path: Path) -> int:
     try:
         if settings.webhook_url:
             log.info("starting (webhook on %s:%d)", settings.webhook_listen, settings.webhook_port)
-            app.run_webhook(
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                url_path=urlsplit(settings.webhook_url).path.strip("/"),
-                webhook_url=settings.webhook_url,
-                secret_token=settings.webhook_secret,
-                allowed_updates=list(ALLOWED_UPDATES),
-            )
+            asyncio.run(serve_webhook(app, settings))
         else:
             log.info("starting (long polling)")
             asyncio.run(serve_polling(app))
@@ -299,13 +293,55 @@ async def poll_once(
     return updates[-1].update_id + 1
 
 
-async def serve_polling(app: KotowariApp, stop: asyncio.Event | None = None) -> None:
-    """Run the bot by long polling until SIGINT/SIGTERM (or ``stop`` is set)."""
+def _stop_on_signals(stop: asyncio.Event | None) -> asyncio.Event:
+    """``stop``, or a new event, set by SIGINT/SIGTERM."""
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
+    return stop
+
+
+async def serve_webhook(
+    app: KotowariApp, settings: Settings, stop: asyncio.Event | None = None
+) -> None:
+    """Run the bot as a webhook server until SIGINT/SIGTERM (or ``stop`` is set).
+
+    Each update is answered after it was processed (``bot.webhook``), so a crash never loses
+    one; the webhook is registered with Telegram with the secret it must send.
+    """
+    stop = _stop_on_signals(stop)
+    url = settings.webhook_url or ""
+    redact = RedactingFilter([app.bot.token, settings.webhook_secret]).redact
+    async with app:
+        await _post_init(app)
+        try:
+            await app.start()
+            async with webhook_server(
+                app,
+                listen=settings.webhook_listen,
+                port=settings.webhook_port,
+                path=urlsplit(url).path,
+                secret=settings.webhook_secret or "",
+                describe=lambda error: describe_error(error, redact),
+            ):
+                # Registered once the server listens: Telegram may call at once.
+                await app.bot.set_webhook(
+                    url,
+                    secret_token=settings.webhook_secret,
+                    allowed_updates=list(ALLOWED_UPDATES),
+                )
+                await stop.wait()
+        finally:
+            if app.running:
+                await app.stop()
+            await _post_shutdown(app)
+
+
+async def serve_polling(app: KotowariApp, stop: asyncio.Event | None = None) -> None:
+    """Run the bot by long polling until SIGINT/SIGTERM (or ``stop`` is set)."""
+    stop = _stop_on_signals(stop)
     async with app:
         await _post_init(app)
         await app.bot.delete_webhook()

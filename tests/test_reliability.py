@@ -7,14 +7,17 @@ import logging
 import socket
 import sqlite3
 import stat
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, closing
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 import bot.cli
 from bot.config import Settings
-from bot.telegram_app import build_application
+from bot.telegram_app import build_application, serve_webhook
 from flows.engine import Engine
 from flows.port import Inbound
 from flows.store import Store, backup, open_database, restore
@@ -167,43 +170,123 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+HOOK_SECRET = "s3cret_-token"
+SECRET = {"X-Telegram-Bot-Api-Secret-Token": HOOK_SECRET}
+
+
+@asynccontextmanager
+async def webhook_bot(tmp_path: Path, clock: FakeClock, api: FakeBotApi) -> AsyncIterator[str]:
+    """The bot serving its webhook on 127.0.0.1 (as ``kotowari run`` would); yields its URL."""
+    db_path = tmp_path / "k.db"
+    port = free_port()
+    settings = Settings(
+        db_path=db_path,
+        telegram_token=TOKEN,
+        webhook_url="https://bot.example.jp/hook",
+        webhook_listen="127.0.0.1",
+        webhook_port=port,
+        webhook_secret=HOOK_SECRET,
+    )
+    app = build_application(settings, db_path, request=api, get_updates_request=api, clock=clock)
+    stop = asyncio.Event()
+    serving = asyncio.ensure_future(serve_webhook(app, settings, stop))
+    while not api.of("setWebhook"):  # registered once the server listens
+        assert not serving.done(), serving.exception()
+        await asyncio.sleep(0)
+    try:
+        yield f"http://127.0.0.1:{port}/hook"
+    finally:
+        stop.set()
+        await serving
+
+
+def cases_of(tmp_path: Path, user_id: int) -> int:
+    with closing(sqlite3.connect(tmp_path / "k.db")) as conn:
+        return int(
+            conn.execute("select count(*) from cases where user_id = ?", [user_id]).fetchone()[0]
+        )
+
+
+async def test_the_webhook_is_registered_with_its_secret(tmp_path: Path, clock) -> None:
+    api = FakeBotApi()
+    async with webhook_bot(tmp_path, clock, api):
+        (registered,) = api.of("setWebhook")
+    assert registered["url"] == "https://bot.example.jp/hook"
+    assert registered["secret_token"] == HOOK_SECRET
+    assert registered["allowed_updates"] == ["message", "callback_query"]
+
+
 async def test_webhook_rejects_requests_without_the_secret(tmp_path: Path, clock) -> None:
     api = FakeBotApi()
-    db_path = tmp_path / "k.db"
-    app = build_application(
-        Settings(db_path=db_path, telegram_token=TOKEN),
-        db_path,
-        request=api,
-        get_updates_request=api,
-        clock=clock,
-    )
-    port = free_port()
     payload = Person().text("/call")
-    url = f"http://127.0.0.1:{port}/hook"
-    async with app:
-        await app.post_init(app)  # type: ignore[misc]
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_webhook(
-            listen="127.0.0.1", port=port, url_path="hook", secret_token="s3cret", webhook_url=None
+    async with webhook_bot(tmp_path, clock, api) as url, httpx.AsyncClient() as client:
+        no_secret = await client.post(url, json=payload)
+        wrong = await client.post(
+            url, json=payload, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"}
         )
-        try:
-            async with httpx.AsyncClient() as client:
-                no_secret = await client.post(url, json=payload)
-                wrong = await client.post(
-                    url, json=payload, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"}
-                )
-                right = await client.post(
-                    url, json=payload, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"}
-                )
-            for _ in range(200):  # the accepted update is processed from the queue
-                if app.bot_data.engine.store.count_cases(payload["message"]["from"]["id"]):
-                    break
-                await asyncio.sleep(0)
-        finally:
-            await app.updater.stop()
-            await app.stop()
-            await app.post_shutdown(app)  # type: ignore[misc]
+        right = await client.post(url, json=payload, headers=SECRET)
     assert (no_secret.status_code, wrong.status_code, right.status_code) == (403, 403, 200)
     sends = [c for c in api.calls if c.method == "sendMessage"]
     assert len(sends) == 1, "only the request with the secret was processed"
+
+
+async def test_the_webhook_answers_telegram_only_after_processing(tmp_path: Path, clock) -> None:
+    """So a crash before the answer makes Telegram send the update again: nothing is lost."""
+    api = FakeBotApi()
+    person = Person()
+    gate = asyncio.Event()
+    real = api.do_request
+
+    async def held_reply(url: str, method: str, request_data: Any = None, **kw: Any):
+        if url.endswith("/sendMessage"):
+            await gate.wait()
+        return await real(url, method, request_data, **kw)
+
+    api.do_request = held_reply  # type: ignore[method-assign]
+    async with webhook_bot(tmp_path, clock, api) as url, httpx.AsyncClient() as client:
+        post = asyncio.ensure_future(client.post(url, json=person.text("/call"), headers=SECRET))
+        while cases_of(tmp_path, person.id) == 0:  # the step is stored, the reply is held
+            await asyncio.sleep(0)
+        for _ in range(100):
+            await asyncio.sleep(0)
+        assert not post.done(), "answered before the update was processed"
+        gate.set()
+        assert (await post).status_code == 200
+        assert [c.method for c in api.calls].count("sendMessage") == 1
+
+
+async def test_an_update_telegram_sends_twice_is_applied_once(tmp_path: Path, clock) -> None:
+    api = FakeBotApi()
+    person = Person()
+    first = person.text("/call")
+    async with webhook_bot(tmp_path, clock, api) as url, httpx.AsyncClient() as client:
+        answers = [await client.post(url, json=first, headers=SECRET) for _ in range(2)]
+    assert [a.status_code for a in answers] == [200, 200]
+    assert cases_of(tmp_path, person.id) == 1  # the repeat only showed the current step
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status"),
+    [
+        (b"{not json", "application/json", 400),
+        (b'{"no": "update_id"}', "application/json", 400),
+        (b"[1, 2]", "application/json", 400),
+        (b'{"update_id": 1}', "text/plain", 415),
+    ],
+)
+async def test_the_webhook_refuses_what_is_not_an_update(
+    tmp_path: Path,
+    clock,
+    caplog: pytest.LogCaptureFixture,
+    body: bytes,
+    content_type: str,
+    status: int,
+) -> None:
+    api = FakeBotApi()
+    async with webhook_bot(tmp_path, clock, api) as url, httpx.AsyncClient() as client:
+        answer = await client.post(
+            url, content=body, headers={**SECRET, "Content-Type": content_type}
+        )
+    assert answer.status_code == status
+    assert not [c for c in api.calls if c.method == "sendMessage"]
+    assert body.decode() not in caplog.text  # a body is never logged
