@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Kill test: SIGKILL the polling bot again and again; nothing acknowledged may be lost.
+"""Kill test: SIGKILL the bot again and again; nothing acknowledged may be lost.
 
 A fake Bot API (stdlib ``http.server`` on 127.0.0.1, a free port) serves ``getUpdates`` with
 Telegram's offset semantics and records every call. Simulated users walk case after case:
@@ -14,7 +14,10 @@ Terms, precisely:
 - **acknowledged**: ``getUpdates(offset=X)`` tells Telegram that every update with an id
   below ``X`` is handled; Telegram forgets them and never serves them again. The fake records
   the highest offset received (as soon as the request arrives). An update is acknowledged
-  when its id is below it.
+  when its id is below it. With ``--mode webhook`` the bot registers a webhook and the fake
+  POSTs each update to it (several chats at once, each chat's updates one at a time and in
+  order), again and again until the bot answers 200; an update is acknowledged when it was
+  answered 200.
 - **applied**: each step of a walk fires exactly one transition, so the sum of ``seq`` over
   the user's walk cases is the number of the user's steps in the database. An oracle — the
   same engine in-process on its own database, fed the same walks — gives the expected rows
@@ -42,10 +45,13 @@ carries on from the saved step (as one would after reopening the chat); the summ
 these. Kill moments rotate between three kinds: *random* (0.2–2.5 s after start, start-up
 included); *after-ack*, the moment a ``getUpdates`` acknowledges a batch this run fetched
 with several messages of one person (with python-telegram-bot's own Updater the later ones
-are then still waiting for the first one's replies); and *mid-batch*, a reply this run sends
-after fetching a batch (the rest of the batch is in flight).
+are then still waiting for the first one's replies), or in webhook mode the moment an update
+is answered 200 while the same person has more waiting (python-telegram-bot's own webhook
+server answered before processing: this found it losing updates); and *mid-batch*, a reply
+this run sends after fetching a batch (the rest of the batch is in flight).
 
-Usage: ``python scripts/killtest.py [--kills 20] [--users 30] [--seed N] [--keep] [-v]``;
+Usage: ``python scripts/killtest.py [--mode polling|webhook] [--kills 20] [--users 30]
+[--seed N] [--keep] [-v]``;
 ``--project DIR`` runs another source tree's bot (e.g. an older commit unpacked with
 ``git archive``). Exit status 0 when every check passes, 1 with a report otherwise; the work
 folder (database, one log per run, ``trace.jsonl`` of every call) is kept on failure.
@@ -56,12 +62,14 @@ from __future__ import annotations
 import argparse
 import email.parser
 import email.policy
+import http.client
 import itertools
 import json
 import os
 import random
 import re
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -69,6 +77,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
@@ -107,6 +116,14 @@ COMPARED = (
     "repeat_of",
 )
 KILL_MODES = ("random", "after-ack", "mid-batch")
+WEBHOOK_SECRET = "killtest_secret"
+WEBHOOK_CONNECTIONS = 4  # updates of different chats delivered at once, as Telegram does
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def token_for(run: int) -> str:
@@ -285,6 +302,10 @@ class FakeTelegram:
         self.on_event: Callable[[str, int], None] | None = None
         self.fetched: dict[int, set[int]] = {}  # run -> update ids served to it
         self.stopping = False
+        # Webhook mode: where setWebhook said to deliver, and what was answered 200.
+        self.webhook: dict[str, Any] | None = None
+        self.answered: dict[int, int] = {}  # update id -> the run that answered it
+        self.delivering: set[int] = set()
 
     # -- the driver's side ------------------------------------------------------------
     def enqueue(self, update: dict[str, Any]) -> int:
@@ -296,15 +317,70 @@ class FakeTelegram:
 
     def acknowledged(self, update_id: int) -> bool:
         with self.cond:
-            return update_id < self.confirmed
+            return update_id < self.confirmed or update_id in self.answered
+
+    def all_acknowledged(self) -> bool:
+        with self.cond:
+            return self.confirmed == len(self.updates) + 1
 
     def ack_run(self, update_id: int) -> int | None:
-        """The run whose getUpdates acknowledged this update."""
+        """The run whose getUpdates (or webhook answer) acknowledged this update."""
         with self.cond:
+            if update_id in self.answered:
+                return self.answered[update_id]
             for offset, run, _ in self.acks:
                 if offset > update_id:
                     return run
         return None
+
+    # -- webhook mode: Telegram POSTs each update until it is answered 200 -----------------
+    def next_delivery(self) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """The next update to POST, and where to (waits for one). Chats are served in
+        parallel, each one's updates one at a time and in order: a person's next message
+        goes out once the previous one was answered."""
+        with self.cond:
+            while not self.stopping:
+                if self.webhook is not None:
+                    busy = {_chat_of(self.updates[i - 1]) for i in self.delivering}
+                    for update in self.updates[self.confirmed - 1 :]:
+                        update_id = update["update_id"]
+                        if update_id in self.answered:
+                            continue
+                        chat = _chat_of(update)
+                        if chat in busy:
+                            continue
+                        busy.add(chat)  # later ones of this chat wait for this one
+                        if update_id not in self.delivering:
+                            self.delivering.add(update_id)
+                            run = self.webhook["run"]
+                            self.fetched.setdefault(run, set()).add(update_id)
+                            self.served.setdefault(update_id, []).append(run)
+                            return update, dict(self.webhook)
+                self.cond.wait(0.05)
+        return None
+
+    def delivered(self, update: dict[str, Any], run: int, ok: bool) -> None:
+        """The bot's answer: 200 acknowledges the update (Telegram forgets it)."""
+        update_id = update["update_id"]
+        event = None
+        with self.cond:
+            self.delivering.discard(update_id)
+            if ok:
+                self.answered[update_id] = run
+                while self.confirmed in self.answered:
+                    self.confirmed += 1
+                chat = _chat_of(update)
+                waiting = [
+                    u
+                    for u in self.updates[self.confirmed - 1 :]
+                    if u["update_id"] not in self.answered and _chat_of(u) == chat
+                ]
+                # The same person's next messages are the likeliest to be in progress.
+                if waiting:
+                    event = "ack"
+            self.cond.notify_all()
+        if event and self.on_event:
+            self.on_event(event, run)
 
     def chat_messages(self, chat_id: int) -> list[dict[str, Any]]:
         with self.cond:
@@ -332,6 +408,9 @@ class FakeTelegram:
             if self.fetched.get(run) and _answers_an_update(method, params):
                 event = "reply"
             status, result = self._answer(method, params)
+            if method == "setWebhook" and self.webhook is not None:
+                self.webhook["run"] = run
+                self.cond.notify_all()
         if event and self.on_event:
             self.on_event(event, run)
         if status != 200:
@@ -411,6 +490,9 @@ class FakeTelegram:
             return 200, stored
         if method == "getMyCommands":
             return 200, []
+        if method == "setWebhook":
+            self.webhook = {"url": str(params["url"]), "secret": params.get("secret_token")}
+            return 200, True
         return 200, True  # setMyCommands, deleteWebhook, answerCallbackQuery, close …
 
 
@@ -588,6 +670,7 @@ class Driver:
         self.api = FakeTelegram()
         self.server = ApiServer(self.api)
         self.port = self.server.server_address[1]
+        self.hook_port = free_port() if args.mode == "webhook" else 0
         self.problems: list[str] = []
         self.notes: Counter[str] = Counter()
         self.runs: list[dict[str, Any]] = []
@@ -623,6 +706,13 @@ class Driver:
             "PYTHONUNBUFFERED": "1",
         }
         env.pop("WEBHOOK_URL", None)
+        if self.args.mode == "webhook":
+            env |= {
+                "WEBHOOK_URL": "https://kotowari.test/hook",
+                "WEBHOOK_LISTEN": "127.0.0.1",
+                "WEBHOOK_PORT": str(self.hook_port),
+                "WEBHOOK_SECRET": WEBHOOK_SECRET,
+            }
         log = (self.workdir / f"run-{self.run:02d}.log").open("wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", "run"],
@@ -770,7 +860,7 @@ class Driver:
         acked = [
             s
             for s in user.sent
-            if s.update_id < self.api.confirmed and s.update_id not in self.lost_ids
+            if self.api.acknowledged(s.update_id) and s.update_id not in self.lost_ids
         ]
         must = max((s.step + 1 for s in acked), default=0)
         sent_steps = max((s.step + 1 for s in user.sent), default=0)
@@ -816,7 +906,7 @@ class Driver:
         if (
             user.outstanding
             and applied >= user.outstanding[-1].step + 1
-            and all(s.update_id < self.api.confirmed for s in user.outstanding)
+            and all(self.api.acknowledged(s.update_id) for s in user.outstanding)
         ):
             # Saved and acknowledged, but the reply never came: the person carries on.
             self.notes["replies lost to a kill (step saved, user resynced)"] += 1
@@ -904,7 +994,7 @@ class Driver:
                 if got != want:
                     self.problem(f"REMINDERS: user {user.id} has {got}, expected {want}")
         total = len(self.api.updates)
-        if self.api.confirmed != total + 1:
+        if not self.api.all_acknowledged():
             self.problem(f"UNACKNOWLEDGED: offset {self.api.confirmed} at the end, {total} sent")
 
     def write_trace(self) -> None:
@@ -928,6 +1018,9 @@ class Driver:
     # -- the whole test ---------------------------------------------------------------------
     def run_all(self) -> int:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        if self.args.mode == "webhook":
+            for _ in range(WEBHOOK_CONNECTIONS):
+                threading.Thread(target=self.deliver_updates, daemon=True).start()
         started = time.monotonic()
         try:
             for index in range(self.args.kills):
@@ -947,6 +1040,28 @@ class Driver:
         self.write_trace()
         self.report(time.monotonic() - started)
         return 1 if self.problems else 0
+
+    def deliver_updates(self) -> None:
+        """Telegram's webhook side: POST each update to the bot until it answers 200."""
+        while (item := self.api.next_delivery()) is not None:
+            update, hook = item
+            path = urllib.parse.urlsplit(hook["url"]).path
+            request = urllib.request.Request(
+                f"http://127.0.0.1:{self.hook_port}{path}",
+                data=json.dumps(update, ensure_ascii=False).encode(),
+                headers={
+                    "Content-Type": "application/json",
+                    "X-Telegram-Bot-Api-Secret-Token": hook["secret"] or "",
+                },
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as answer:
+                    ok = answer.status == 200
+            except (OSError, http.client.HTTPException):
+                ok = False  # refused (the bot is down), cut off by a kill, or an error status
+            self.api.delivered(update, hook["run"], ok)
+            if not ok:
+                time.sleep(0.02)  # Telegram, too, waits before trying again
 
     def one_run(self, mode: str, index: int) -> None:
         self.kill_plan = {"mode": mode, "skip": self.rng.randrange(3) if mode != "random" else 0}
@@ -988,8 +1103,7 @@ class Driver:
             users_done = all(u.finished or u.derailed for u in self.users)
             sent = self.reminder_sends()
             reminders_out = all(r in sent for r in self.seeded_reminders)
-            with self.api.cond:
-                all_acked = self.api.confirmed == len(self.api.updates) + 1
+            all_acked = self.api.all_acknowledged()
             if users_done and reminders_out and all_acked:
                 # Reminders are marked sent just after the send; give the mark a moment.
                 time.sleep(1.5)
@@ -1018,7 +1132,8 @@ class Driver:
         finished = sum(u.finished for u in self.users)
         walks = sum(len(u.walks) for u in self.users)
         print(
-            f"killtest: {len(self.users)} users, {self.args.kills} kills, seed {self.args.seed}, "
+            f"killtest ({self.args.mode}): {len(self.users)} users, {self.args.kills} kills, "
+            f"seed {self.args.seed}, "
             f"{seconds:.1f} s"
         )
         print(
@@ -1054,6 +1169,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kills", type=int, default=20, help="SIGKILLs before the final run")
     parser.add_argument("--users", type=int, default=30, help="simulated users")
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: random)")
+    parser.add_argument(
+        "--mode",
+        choices=["polling", "webhook"],
+        default="polling",
+        help="how the bot gets its updates (webhook: the fake Telegram POSTs each one to the "
+        "bot until it answers 200)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--verbose", "-v", action="store_true", help="list every run")
     parser.add_argument(

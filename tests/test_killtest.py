@@ -1,9 +1,10 @@
-"""The kill test's CI short form: 5 users, 3 SIGKILLs, then a clean final run (5–12 s).
+"""The kill test's CI short form, polling and webhook: 5 users, 3 SIGKILLs, then a clean
+final run (5–12 s each).
 
 ``scripts/killtest.py`` runs the real bot (``python -m bot.cli run``) against a fake Bot API
 on 127.0.0.1 and kills it at random and adversarial moments; see its docstring for what is
 checked. The long form (``python scripts/killtest.py``: 30 users, 20 kills, about a minute)
-is for a release or a change to polling, storage or reminders.
+is for a release or a change to polling, the webhook, storage or reminders.
 """
 
 from __future__ import annotations
@@ -14,16 +15,19 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 SHORT_FORM = ["--kills", "3", "--users", "5"]
 TIMEOUT = 120  # seconds; it normally takes 5–12
 
 
-def test_kill_test_short_form_loses_nothing() -> None:
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+def test_kill_test_short_form_loses_nothing(mode: str) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
     # Its own process group: on a timeout the bot it started goes down with it.
     script = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "killtest.py"), *SHORT_FORM],
+        [sys.executable, str(ROOT / "scripts" / "killtest.py"), "--mode", mode, *SHORT_FORM],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -38,4 +42,5 @@ def test_kill_test_short_form_loses_nothing() -> None:
         report, _ = script.communicate()
         raise AssertionError(f"the kill test took over {TIMEOUT} s:\n{report}") from None
     assert script.returncode == 0, report
+    assert f"killtest ({mode}): 5 users, 3 kills" in report, report
     assert "users finished 5/5" in report, report
