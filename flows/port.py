@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
 
 _SENTENCE_END = re.compile(r"(?<=[。？！])|(?<=[.?!])\s+")
 
@@ -43,11 +42,19 @@ class Attachment:
     @property
     def ready(self) -> bool:
         """Whether ``data`` is at hand (nothing left to make)."""
-        return isinstance(self.content, bytes) or "data" in self.__dict__
+        return isinstance(self.content, bytes) or "_made" in self.__dict__
 
-    @cached_property
+    @property
     def data(self) -> bytes:
-        return self.content if isinstance(self.content, bytes) else self.content()
+        # Not functools.cached_property: on Python 3.11 it holds one lock for every
+        # instance, so reading a ready file would wait while another file is being made.
+        if isinstance(self.content, bytes):
+            return self.content
+        made: bytes | None = self.__dict__.get("_made")
+        if made is None:
+            made = self.content()
+            object.__setattr__(self, "_made", made)
+        return made
 
 
 @dataclass(frozen=True)
