@@ -475,7 +475,14 @@ async def send_replies(
                 chat_id, message.text, parse_mode=ParseMode.HTML, reply_markup=message.markup
             )
             continue
-        file = InputFile(await file_bytes(attachment), filename=attachment.filename)
+        try:
+            content = await file_bytes(attachment)
+        except Exception as error:  # a bug in making a PDF or chart must not stop the rest
+            log.error("could not make a file: %s", describe_error(error, lambda text: text))
+            notice = texts("file_failed", filename=attachment.filename)
+            await bot.send_message(chat_id, html.escape(notice, quote=False))
+            continue
+        file = InputFile(content, filename=attachment.filename)
         caption = message.text or None
         if attachment.kind == "photo":
             await bot.send_photo(chat_id, file, caption=caption, parse_mode=ParseMode.HTML)

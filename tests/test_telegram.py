@@ -36,7 +36,7 @@ from bot.telegram_render import (
     inline_keyboard,
     render_html,
 )
-from flows import stats
+from flows import letters, stats
 from flows.port import Inbound, Option, Reply
 from flows.texts import CATALOGS, Texts
 from tests.conftest import FakeClock
@@ -902,6 +902,31 @@ async def test_a_chart_being_drawn_does_not_hold_up_other_users(
     (photo,) = chat.api.of("sendPhoto")
     assert int(photo["chat_id"]) == chat.person.id
     assert photo["_content"].startswith(b"\x89PNG")
+
+
+async def test_a_file_that_cannot_be_made_is_reported_and_the_rest_goes_out(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The PDF is made after the step was saved: if making it fails, the user is told, the
+    text version and the rest still arrive, and nothing personal reaches the log."""
+    await to_broker_step(chat)
+    await chat.tap("agreed")
+
+    def broken(letter: Any) -> bytes:
+        raise RuntimeError(f"cannot typeset {letter.sender}")
+
+    monkeypatch.setattr(letters, "to_pdf", broken)
+    await chat.press_data("k1:g.letter.1")
+    await chat.press_data("k1:g.lk.1-b")
+    await chat.say("Taro Yamada")
+    await chat.say("1-1 Chiyoda")
+    await chat.tap("skip")
+    got = await chat.tap("Don't keep (this letter only)")
+    stem = "kotowari-case1-broker-request"
+    failed = EN("file_failed", filename=f"{stem}.pdf")
+    assert got.index(f"send: {failed}") < got.index(f"document: {stem}.txt")
+    assert got[-1].startswith("send: ⏰")  # the reminder the request set is still announced
+    assert "Taro Yamada" not in caplog.text and "could not make a file" in caplog.text
 
 
 # -- long polling: confirmed only after processing; re-delivered updates applied once -------
