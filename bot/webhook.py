@@ -12,11 +12,11 @@ Nothing from a request's body is logged: it is a person's message.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import json
 import logging
-from collections.abc import AsyncIterator, Callable
+import re
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from http import HTTPStatus
 from typing import Any
@@ -28,28 +28,36 @@ from tornado.httpserver import HTTPServer
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-# Telegram's updates are small; a body this large is not one.
-MAX_BODY_BYTES = 1 << 20
+# Telegram's updates are a few KB (a message is at most 4096 characters); larger bodies are
+# refused before the handler (and its secret check) runs.
+MAX_BODY_BYTES = 256 * 1024
 # On shutdown, how long updates being processed get to finish (then Telegram resends them).
 DRAIN_SECONDS = 10.0
 
 
 class InFlight:
-    """How many updates are being processed; ``idle`` is set when none is."""
+    """The updates being processed, and whether the server is shutting down."""
 
     def __init__(self) -> None:
-        self.count = 0
-        self.idle = asyncio.Event()
-        self.idle.set()
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.closing = False
 
-    def __enter__(self) -> None:
-        self.count += 1
-        self.idle.clear()
+    def start(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.ensure_future(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
 
-    def __exit__(self, *exc: object) -> None:
-        self.count -= 1
-        if self.count == 0:
-            self.idle.set()
+    async def drain(self, seconds: float) -> None:
+        """Refuse new updates; give those being processed ``seconds``, then cancel them (at
+        an ``await``: never inside a step's transaction, which has none)."""
+        self.closing = True
+        if not self.tasks:
+            return
+        _, late = await asyncio.wait(set(self.tasks), timeout=seconds)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
 
 
 class UpdateHandler(tornado.web.RequestHandler):
@@ -83,11 +91,18 @@ class UpdateHandler(tornado.web.RequestHandler):
                 "webhook: a request that is not an update (%d bytes)", len(self.request.body)
             )
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST)
+        if self.in_flight.closing:
+            # Shutting down: Telegram sends it again later, to the next run.
+            raise tornado.web.HTTPError(HTTPStatus.SERVICE_UNAVAILABLE)
+        processing = self.in_flight.start(self.app.process_update(update))
         try:
             # Handlers' own errors end in the application's error handler; what reaches here
             # is the framework's, and an error answer makes Telegram try again later.
-            with self.in_flight:
-                await self.app.process_update(update)
+            await processing
+        except asyncio.CancelledError:
+            if not processing.cancelled():
+                raise
+            raise tornado.web.HTTPError(HTTPStatus.SERVICE_UNAVAILABLE) from None
         except Exception as error:  # answered with 500 (Telegram retries), logged without data
             log.error("webhook: update not processed: %s", self.describe(error))
             raise tornado.web.HTTPError(HTTPStatus.INTERNAL_SERVER_ERROR) from None
@@ -111,12 +126,13 @@ async def webhook_server(
 ) -> AsyncIterator[HTTPServer]:
     """Serve ``POST /<path>`` on ``listen:port`` for the block's duration.
 
-    On leaving, no new request is accepted and requests being processed get
-    ``DRAIN_SECONDS`` to finish; any still running are left unanswered (Telegram resends).
+    On leaving, new requests are refused (503, or no connection) and updates being
+    processed get ``DRAIN_SECONDS`` to finish; any still running then are cancelled and
+    answered 503, so Telegram sends them again to the next run.
     """
     in_flight = InFlight()
     handler_args = {"app": app, "secret": secret, "describe": describe, "in_flight": in_flight}
-    routes = [(f"/{path.strip('/')}", UpdateHandler, handler_args)]
+    routes = [(f"/{re.escape(path.strip('/'))}", UpdateHandler, handler_args)]
     server = HTTPServer(
         tornado.web.Application(routes),  # type: ignore[arg-type]
         max_body_size=MAX_BODY_BYTES,
@@ -125,7 +141,6 @@ async def webhook_server(
     try:
         yield server
     finally:
-        server.stop()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(in_flight.idle.wait(), DRAIN_SECONDS)
+        server.stop()  # no new connections; open ones get 503 from now on
+        await in_flight.drain(DRAIN_SECONDS)
         await server.close_all_connections()
