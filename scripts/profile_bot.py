@@ -35,7 +35,8 @@ from flows import store  # noqa: E402
 def package(filename: str, function: str) -> str:
     if "/bot/bench.py" in filename or "/bot/fake_api.py" in filename:
         return "harness"
-    if filename.startswith(str(ROOT)):
+    # Before "ours": a virtual environment may live inside the project (.venv).
+    if "site-packages" not in filename and filename.startswith(str(ROOT)):
         return "ours"
     if "/telegram/" in filename:
         return "python-telegram-bot"

@@ -37,15 +37,18 @@ async def test_the_three_bots_get_the_same_updates_and_make_the_same_calls(
         replayed = {m: n for m, n in run.calls[name].items() if m in PER_UPDATE}
         assert replayed == full, name
     assert run.update_calls == sum(full.values())
-    # Every update of the floor bot did a step's database work, committed.
-    assert floor_events(tmp_path / "bot.db") == UPDATES
+    # Every update of the floor bot did a step's database work, committed, in its own file.
+    assert floor_events(tmp_path / "bot-floor.db") == UPDATES
+    assert floor_events(tmp_path / "bot.db") == 0
 
 
 @pytest.mark.parametrize(("floor", "events"), [("group", UPDATES), ("memory", 0)])
 async def test_floor_modes(tmp_path: Path, floor: str, events: int) -> None:
-    # "group" commits every 100 steps and the rest when it stops: nothing is left pending.
-    await bench.compare_bots(tmp_path / "bot.db", USERS, floor=floor)
-    assert floor_events(tmp_path / "bot.db") == events
+    # "group" commits every 100 steps and at the end of each turn: the full bot, taking its
+    # turn next, never waits on the floor bot's lock, and nothing is left pending.
+    await bench.compare_bots(tmp_path / "bot.db", USERS, floor=floor, chunk=2)
+    floor_db = tmp_path / "bot-floor.db"
+    assert (floor_events(floor_db) if floor_db.exists() else 0) == events
 
 
 def test_bot_scenario_prints_the_ratio_and_its_command(
