@@ -46,8 +46,8 @@ these. Kill moments rotate between three kinds: *random* (0.2–2.5 s after star
 included); *after-ack*, the moment a ``getUpdates`` acknowledges a batch this run fetched
 with several messages of one person (with python-telegram-bot's own Updater the later ones
 are then still waiting for the first one's replies), or in webhook mode the moment an update
-is answered 200 while the same person has more waiting (python-telegram-bot's own webhook
-server answered before processing: this found it losing updates); and *mid-batch*, a reply
+is answered 200 while others are in the bot (python-telegram-bot's own webhook server
+answered before processing: this found it losing updates); and *mid-batch*, a reply
 this run sends after fetching a batch (the rest of the batch is in flight).
 
 Usage: ``python scripts/killtest.py [--mode polling|webhook] [--kills 20] [--users 30]
@@ -118,6 +118,7 @@ COMPARED = (
 KILL_MODES = ("random", "after-ack", "mid-batch")
 WEBHOOK_SECRET = "killtest_secret"
 WEBHOOK_CONNECTIONS = 4  # updates of different chats delivered at once, as Telegram does
+RESEND_WHILE_PROCESSING = 0.1  # webhook mode: an update POSTed again while still in the bot
 
 
 def free_port() -> int:
@@ -287,7 +288,7 @@ class Call:
 class FakeTelegram:
     """Telegram's side: the update queue with offsets, and a record of every call."""
 
-    def __init__(self) -> None:
+    def __init__(self, seed: int = 0) -> None:
         self.cond = threading.Condition()
         self.updates: list[dict[str, Any]] = []  # update id i is at index i - 1
         self.confirmed = 1  # ids below this are acknowledged
@@ -305,7 +306,9 @@ class FakeTelegram:
         # Webhook mode: where setWebhook said to deliver, and what was answered 200.
         self.webhook: dict[str, Any] | None = None
         self.answered: dict[int, int] = {}  # update id -> the run that answered it
-        self.delivering: set[int] = set()
+        self.delivering: Counter[int] = Counter()  # update id -> POSTs under way
+        self.doubled: set[int] = set()  # updates sent twice at once
+        self.rng = random.Random(seed)
 
     # -- the driver's side ------------------------------------------------------------
     def enqueue(self, update: dict[str, Any]) -> int:
@@ -336,27 +339,40 @@ class FakeTelegram:
     # -- webhook mode: Telegram POSTs each update until it is answered 200 -----------------
     def next_delivery(self) -> tuple[dict[str, Any], dict[str, Any]] | None:
         """The next update to POST, and where to (waits for one). Chats are served in
-        parallel, each one's updates one at a time and in order: a person's next message
-        goes out once the previous one was answered."""
+        parallel, each one's updates in order: a person's next message goes out once the
+        previous one was answered. Now and then an update still being processed is sent
+        again at the same time, as Telegram does when an answer is slow to come."""
         with self.cond:
             while not self.stopping:
                 if self.webhook is not None:
-                    busy = {_chat_of(self.updates[i - 1]) for i in self.delivering}
-                    for update in self.updates[self.confirmed - 1 :]:
-                        update_id = update["update_id"]
-                        if update_id in self.answered:
-                            continue
-                        chat = _chat_of(update)
-                        if chat in busy:
-                            continue
-                        busy.add(chat)  # later ones of this chat wait for this one
-                        if update_id not in self.delivering:
-                            self.delivering.add(update_id)
-                            run = self.webhook["run"]
-                            self.fetched.setdefault(run, set()).add(update_id)
-                            self.served.setdefault(update_id, []).append(run)
-                            return update, dict(self.webhook)
+                    picked = self._pick_delivery()
+                    if picked is not None:
+                        run = self.webhook["run"]
+                        update_id = picked["update_id"]
+                        self.delivering[update_id] += 1
+                        self.fetched.setdefault(run, set()).add(update_id)
+                        self.served.setdefault(update_id, []).append(run)
+                        return picked, dict(self.webhook)
                 self.cond.wait(0.05)
+        return None
+
+    def _pick_delivery(self) -> dict[str, Any] | None:
+        busy = {_chat_of(self.updates[i - 1]) for i, n in self.delivering.items() if n}
+        for update in self.updates[self.confirmed - 1 :]:
+            update_id = update["update_id"]
+            if update_id in self.answered:
+                continue
+            chat = _chat_of(update)
+            if chat not in busy:
+                return update
+            if (
+                self.delivering[update_id] == 1
+                and update_id not in self.doubled
+                and self.rng.random() < RESEND_WHILE_PROCESSING
+            ):
+                self.doubled.add(update_id)
+                return update
+            busy.add(chat)  # later ones of this chat wait for this one
         return None
 
     def delivered(self, update: dict[str, Any], run: int, ok: bool) -> None:
@@ -364,19 +380,13 @@ class FakeTelegram:
         update_id = update["update_id"]
         event = None
         with self.cond:
-            self.delivering.discard(update_id)
+            self.delivering[update_id] -= 1
             if ok:
-                self.answered[update_id] = run
+                self.answered.setdefault(update_id, run)
                 while self.confirmed in self.answered:
                     self.confirmed += 1
-                chat = _chat_of(update)
-                waiting = [
-                    u
-                    for u in self.updates[self.confirmed - 1 :]
-                    if u["update_id"] not in self.answered and _chat_of(u) == chat
-                ]
-                # The same person's next messages are the likeliest to be in progress.
-                if waiting:
+                # Other updates are in the bot right now: the adversarial moment.
+                if any(n for n in self.delivering.values()):
                     event = "ack"
             self.cond.notify_all()
         if event and self.on_event:
@@ -667,7 +677,7 @@ class Driver:
         self.rng = random.Random(args.seed)
         self.workdir = workdir
         self.db_path = workdir / "kotowari.db"
-        self.api = FakeTelegram()
+        self.api = FakeTelegram(args.seed)
         self.server = ApiServer(self.api)
         self.port = self.server.server_address[1]
         self.hook_port = free_port() if args.mode == "webhook" else 0
@@ -1141,6 +1151,10 @@ class Driver:
             f"{self.api.confirmed}; {walks} walks, users finished {finished}/{len(self.users)}; "
             f"seeded reminders {len(self.seeded_reminders)}"
         )
+        if self.args.mode == "webhook":
+            print(
+                f"  updates POSTed twice at once (a resend while in the bot): {len(self.api.doubled)}"
+            )
         kills = Counter(str(r["kill"]).split(",")[0] for r in self.runs)
         print("  runs: " + ", ".join(f"{kind} ×{n}" for kind, n in sorted(kills.items())))
         for note, count in sorted(self.notes.items()):
