@@ -239,6 +239,16 @@ def cases_of(tmp_path: Path, user_id: int) -> int:
         )
 
 
+async def post_held(
+    tmp_path: Path, hook: Hook, client: httpx.AsyncClient, person: Person
+) -> asyncio.Future[httpx.Response]:
+    """POST the person's /call (their reply held by ``hold_replies_to``); returns once the
+    step is stored, the answer to Telegram still to come."""
+    post = asyncio.ensure_future(client.post(hook.url, json=person.text("/call"), headers=SECRET))
+    await until(lambda: cases_of(tmp_path, person.id) == 1)
+    return post
+
+
 async def test_the_webhook_is_registered_with_its_secret(tmp_path: Path, clock) -> None:
     api = FakeBotApi()
     async with webhook_bot(tmp_path, clock, api):
@@ -269,10 +279,7 @@ async def test_the_webhook_answers_telegram_only_after_processing(tmp_path: Path
     person = Person()
     gate = hold_replies_to(api, person.id)
     async with webhook_bot(tmp_path, clock, api) as hook, httpx.AsyncClient() as client:
-        post = asyncio.ensure_future(
-            client.post(hook.url, json=person.text("/call"), headers=SECRET)
-        )
-        await until(lambda: cases_of(tmp_path, person.id) == 1)  # stored; the reply is held
+        post = await post_held(tmp_path, hook, client, person)
         for _ in range(100):
             await asyncio.sleep(0)
         assert not post.done(), "answered before the update was processed"
@@ -296,8 +303,7 @@ async def test_on_shutdown_updates_in_flight_finish_and_new_ones_are_refused(
         assert (
             await idle.post(hook.url, json=Person(id=3005).text("/help"), headers=SECRET)
         ).status_code == 200
-        post = asyncio.ensure_future(busy.post(hook.url, json=person.text("/call"), headers=SECRET))
-        await until(lambda: cases_of(tmp_path, person.id) == 1)
+        post = await post_held(tmp_path, hook, busy, person)
         hook.stop.set()
         refused = await idle.post(hook.url, json=later.text("/call"), headers=SECRET)
         assert refused.status_code == 503  # Telegram sends it again to the next run
@@ -318,10 +324,7 @@ async def test_an_update_still_running_when_the_drain_ends_is_cancelled(
     person = Person()
     gate = hold_replies_to(api, person.id)
     async with webhook_bot(tmp_path, clock, api) as hook, httpx.AsyncClient() as client:
-        post = asyncio.ensure_future(
-            client.post(hook.url, json=person.text("/call"), headers=SECRET)
-        )
-        await until(lambda: cases_of(tmp_path, person.id) == 1)
+        post = await post_held(tmp_path, hook, client, person)
         hook.stop.set()
         await hook.serving  # does not wait for the held reply
         try:
