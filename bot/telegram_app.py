@@ -44,10 +44,7 @@ from telegram.error import (
     BadRequest,
     Forbidden,
     InvalidToken,
-    NetworkError,
-    RetryAfter,
     TelegramError,
-    TimedOut,
 )
 from telegram.ext import (
     AIORateLimiter,
@@ -64,6 +61,7 @@ from telegram.request import BaseRequest
 
 from bot.config import Settings
 from bot.logs import RedactingFilter
+from bot.polling import Poller
 from bot.telegram_render import (
     CALL_BUTTON_TEXTS,
     call_keyboard,
@@ -267,32 +265,6 @@ def run_bot(settings: Settings, db_path: Path) -> int:
     return 0
 
 
-POLL_TIMEOUT = 30  # seconds Telegram holds a getUpdates call open when nothing is new
-MAX_POLL_BACKOFF = 60.0
-
-
-async def poll_once(
-    app: KotowariApp, offset: int | None, timeout: int = POLL_TIMEOUT
-) -> int | None:
-    """Fetch a batch of updates, process all of it, and return the offset that confirms it.
-
-    python-telegram-bot's own Updater confirms a batch (by asking for the next offset) as
-    soon as it is fetched, so a crash loses updates fetched but not yet processed. Here the
-    confirmation is only sent with the next call, after the whole batch was processed;
-    a batch interrupted by a crash is delivered again, and the engine recognises updates it
-    already applied (``Inbound.update_id``), so nothing is lost and nothing applied twice.
-    Different users' updates in a batch run concurrently; one user's stay in order (the
-    per-user lock is taken in arrival order).
-    """
-    updates = await app.bot.get_updates(
-        offset=offset, timeout=timeout, allowed_updates=list(ALLOWED_UPDATES)
-    )
-    if not updates:
-        return offset
-    await asyncio.gather(*(app.process_update(update) for update in updates))
-    return updates[-1].update_id + 1
-
-
 def _stop_on_signals(stop: asyncio.Event | None) -> asyncio.Event:
     """``stop``, or a new event, set by SIGINT/SIGTERM."""
     stop = stop or asyncio.Event()
@@ -340,49 +312,23 @@ async def serve_webhook(
 
 
 async def serve_polling(app: KotowariApp, stop: asyncio.Event | None = None) -> None:
-    """Run the bot by long polling until SIGINT/SIGTERM (or ``stop`` is set)."""
+    """Run the bot by long polling until SIGINT/SIGTERM (or ``stop`` is set).
+
+    ``bot.polling``: an update is confirmed to Telegram only once it (and every one before
+    it) was processed, and a slow update does not hold up the others.
+    """
     stop = _stop_on_signals(stop)
+    redact = RedactingFilter([app.bot.token]).redact
+    poller = Poller(app, ALLOWED_UPDATES, describe=lambda error: describe_error(error, redact))
     async with app:
         await _post_init(app)
         await app.bot.delete_webhook()
         await app.start()
-        offset: int | None = None  # Telegram resends whatever was not confirmed
-        delay = 1.0
         try:
-            while not stop.is_set():
-                poll = asyncio.ensure_future(poll_once(app, offset))
-                stopping = asyncio.ensure_future(stop.wait())
-                done, _ = await asyncio.wait({poll, stopping}, return_when=asyncio.FIRST_COMPLETED)
-                if poll not in done:
-                    # Stopping: a batch being processed is finished first; a wait for new
-                    # updates is simply dropped (nothing was fetched, nothing to lose).
-                    poll.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, TelegramError):
-                        await poll
-                    break
-                stopping.cancel()
-                try:
-                    offset = poll.result()
-                    delay = 1.0
-                except RetryAfter as error:
-                    await asyncio.sleep(_seconds(error.retry_after))
-                except (NetworkError, TimedOut) as error:
-                    log.warning(
-                        "polling failed (%s); retrying in %.0f s", type(error).__name__, delay
-                    )
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, MAX_POLL_BACKOFF)
-            if offset is not None:
-                # Confirm the last processed batch so it is not delivered again.
-                with contextlib.suppress(TelegramError):
-                    await app.bot.get_updates(offset=offset, timeout=0)
+            await poller.serve(stop)
         finally:
             await app.stop()
             await _post_shutdown(app)
-
-
-def _seconds(value: object) -> float:
-    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)  # type: ignore[arg-type]
 
 
 async def _post_init(app: KotowariApp) -> None:

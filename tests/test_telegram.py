@@ -28,6 +28,7 @@ from telegram.ext import _aioratelimiter as aioratelimiter
 import bot.cli
 from bot import telegram_app
 from bot.config import Settings
+from bot.polling import Poller
 from bot.telegram_app import MENU_ORDER, KotowariApp, build_application, menu_commands, run_bot
 from bot.telegram_render import (
     MAX_TEXT,
@@ -934,6 +935,10 @@ def numbered(update_id: int, payload: dict[str, Any]) -> dict[str, Any]:
     return {**payload, "update_id": update_id}
 
 
+def poller(chat: Chat) -> Poller:
+    return Poller(chat.app, telegram_app.ALLOWED_UPDATES)
+
+
 async def test_a_batch_is_confirmed_only_after_it_was_processed(chat: Chat) -> None:
     person = chat.person
     chat.api.updates = [
@@ -941,26 +946,71 @@ async def test_a_batch_is_confirmed_only_after_it_was_processed(chat: Chat) -> N
         numbered(8, Person(id=2002).text("/after")),
         numbered(9, person.text("1")),
     ]
-    offset = await telegram_app.poll_once(chat.app, None, timeout=0)
-    assert offset == 10
+    polling = poller(chat)
+    assert await polling.fetch(timeout=0) == 3
+    assert polling.offset == 7, "nothing is confirmed while the batch is being processed"
+    assert await polling.settle()
+    assert polling.offset == 10
     assert [c.params.get("offset") for c in chat.api.calls if c.method == "getUpdates"] == [None]
     assert chat.case()["state"] == "asking_source", "/call then 1, in order"
     assert chat.engine.store.case_by_number(2002, 1)["state"] == "after_refusal"
     # The next poll confirms the batch; nothing new has come.
-    assert await telegram_app.poll_once(chat.app, offset, timeout=0) == 10
+    assert await polling.fetch(timeout=0) == 0
     assert chat.api.confirmed == 10
+
+
+async def test_a_slow_update_holds_up_no_one_and_is_confirmed_only_when_done(
+    chat: Chat,
+) -> None:
+    """E.g. a reply waiting out Telegram's 429: others are served, and a crash meanwhile
+    would make Telegram deliver the slow update again."""
+    slow, other = chat.person, Person(id=2003)
+    gate = asyncio.Event()
+    real = chat.api.do_request
+
+    async def held(url: str, method: str, request_data: Any = None, **kw: Any):
+        params = request_data.parameters if request_data else {}
+        if url.endswith("/sendMessage") and int(params.get("chat_id", 0)) == slow.id:
+            await gate.wait()
+        return await real(url, method, request_data, **kw)
+
+    chat.api.do_request = held  # type: ignore[method-assign]
+    polling = poller(chat)
+    chat.api.updates = [numbered(30, slow.text("/call"))]
+    assert await polling.fetch(timeout=0) == 1
+    assert not await polling.settle(timeout=0)  # the reply is held
+    chat.api.updates.append(numbered(31, other.text("/call")))
+    # Telegram hands the running update back with the new one; only the new one starts.
+    assert await polling.fetch(timeout=0) == 1
+    for _ in range(10_000):  # served while 30 waits
+        if 31 not in polling.running:
+            break
+        await asyncio.sleep(0)
+    assert chat.engine.store.case_by_number(other.id, 1)["state"] == "refusing"
+    assert chat.api.confirmed == 30 and polling.offset == 30, "30 is still running"
+    gate.set()
+    assert await polling.settle()
+    assert polling.offset == 32
+    await polling.fetch(timeout=0)
+    assert chat.api.confirmed == 32
+    replies = [int(c.params["chat_id"]) for c in chat.api.calls if c.method == "sendMessage"]
+    assert replies.count(slow.id) == 1 and replies.count(other.id) == 1
 
 
 async def test_updates_delivered_again_after_a_crash_are_applied_once(chat: Chat) -> None:
     person = chat.person
     batch = [numbered(20, person.text("/call")), numbered(21, person.text("1"))]
     chat.api.updates = list(batch)
-    await telegram_app.poll_once(chat.app, None, timeout=0)
+    first = poller(chat)
+    await first.fetch(timeout=0)
+    await first.settle()
     before = chat.case()
     # The process died before confirming: Telegram delivers the same batch again.
     chat.api.updates = list(batch)
     start = len(chat.api.calls)
-    await telegram_app.poll_once(chat.app, None, timeout=0)
+    restarted = poller(chat)
+    await restarted.fetch(timeout=0)
+    await restarted.settle()
     after = chat.case()
     assert (after["state"], after["seq"]) == (before["state"], before["seq"])
     assert chat.engine.store.count_cases(person.id) == 1, "/call did not open a second case"
