@@ -118,6 +118,7 @@ class FakeBotApi(BaseRequest):
         self.updates: list[dict[str, Any]] = []
         self.confirmed = 0
         self.on_empty_poll: Any = None
+        self.holds: dict[tuple[str, int], asyncio.Event] = {}  # see hold()
 
     @property
     def read_timeout(self) -> float | None:
@@ -142,6 +143,13 @@ class FakeBotApi(BaseRequest):
             body["parameters"] = parameters
         self.failures.setdefault(method, []).append((status, body))
 
+    def hold(self, method: str, chat_id: int) -> asyncio.Event:
+        """Hold calls of ``method`` for one chat (unanswered, unrecorded) until the returned
+        event is set: a reply stuck behind Telegram's 429, a slow upload."""
+        gate = asyncio.Event()
+        self.holds[(method, chat_id)] = gate
+        return gate
+
     async def do_request(
         self,
         url: str,
@@ -156,6 +164,9 @@ class FakeBotApi(BaseRequest):
         await asyncio.sleep(0)
         endpoint = url.rsplit("/", 1)[1]
         params = dict(request_data.parameters) if request_data else {}
+        gate = self.holds.get((endpoint, int(params.get("chat_id") or 0)))
+        if gate is not None:
+            await gate.wait()
         if request_data is not None and request_data.multipart_data:
             # The uploaded file: keep its name and bytes for assertions.
             [(_, (filename, content, _type))] = list(request_data.multipart_data.items())

@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
@@ -209,21 +208,6 @@ async def webhook_bot(tmp_path: Path, clock: FakeClock, api: FakeBotApi) -> Asyn
         await serving
 
 
-def hold_replies_to(api: FakeBotApi, chat_id: int) -> asyncio.Event:
-    """Hold the bot's sendMessage to one chat until the returned event is set."""
-    gate = asyncio.Event()
-    real = api.do_request
-
-    async def held(url: str, method: str, request_data: Any = None, **kw: Any):
-        params = request_data.parameters if request_data else {}
-        if url.endswith("/sendMessage") and int(params.get("chat_id", 0)) == chat_id:
-            await gate.wait()
-        return await real(url, method, request_data, **kw)
-
-    api.do_request = held  # type: ignore[method-assign]
-    return gate
-
-
 async def until(condition: Callable[[], bool]) -> None:
     for _ in range(10_000):
         if condition():
@@ -242,7 +226,7 @@ def cases_of(tmp_path: Path, user_id: int) -> int:
 async def post_held(
     tmp_path: Path, hook: Hook, client: httpx.AsyncClient, person: Person
 ) -> asyncio.Future[httpx.Response]:
-    """POST the person's /call (their reply held by ``hold_replies_to``); returns once the
+    """POST the person's /call (their reply held by ``FakeBotApi.hold``); returns once the
     step is stored, the answer to Telegram still to come."""
     post = asyncio.ensure_future(client.post(hook.url, json=person.text("/call"), headers=SECRET))
     await until(lambda: cases_of(tmp_path, person.id) == 1)
@@ -277,7 +261,7 @@ async def test_the_webhook_answers_telegram_only_after_processing(tmp_path: Path
     """So a crash before the answer makes Telegram send the update again: nothing is lost."""
     api = FakeBotApi()
     person = Person()
-    gate = hold_replies_to(api, person.id)
+    gate = api.hold("sendMessage", person.id)
     async with webhook_bot(tmp_path, clock, api) as hook, httpx.AsyncClient() as client:
         post = await post_held(tmp_path, hook, client, person)
         for _ in range(100):
@@ -293,7 +277,7 @@ async def test_on_shutdown_updates_in_flight_finish_and_new_ones_are_refused(
 ) -> None:
     api = FakeBotApi()
     person, later = Person(), Person(id=3004)
-    gate = hold_replies_to(api, person.id)
+    gate = api.hold("sendMessage", person.id)
     async with (
         webhook_bot(tmp_path, clock, api) as hook,
         httpx.AsyncClient() as idle,
@@ -322,7 +306,7 @@ async def test_an_update_still_running_when_the_drain_ends_is_cancelled(
     monkeypatch.setattr(webhook, "DRAIN_SECONDS", 0.0)
     api = FakeBotApi()
     person = Person()
-    gate = hold_replies_to(api, person.id)
+    gate = api.hold("sendMessage", person.id)
     async with webhook_bot(tmp_path, clock, api) as hook, httpx.AsyncClient() as client:
         post = await post_held(tmp_path, hook, client, person)
         hook.stop.set()

@@ -579,16 +579,8 @@ async def test_one_users_updates_stay_in_order(chat: Chat) -> None:
 async def test_different_users_are_served_in_parallel(chat: Chat) -> None:
     """While one user's reply waits on Telegram, another user's update goes ahead."""
     other = Person(id=3003)
-    gate = asyncio.Event()
-    real = chat.api.do_request
-
-    async def slow_for_first(url: str, method: str, request_data: Any = None, **kw: Any):
-        params = request_data.parameters if request_data else {}
-        if url.endswith("/sendMessage") and int(params.get("chat_id", 0)) == chat.person.id:
-            await gate.wait()  # the first user's send hangs until the other is answered
-        return await real(url, method, request_data, **kw)
-
-    chat.api.do_request = slow_for_first  # type: ignore[method-assign]
+    # The first user's send hangs until the other is answered.
+    gate = chat.api.hold("sendMessage", chat.person.id)
     first = asyncio.ensure_future(chat.say("/call"))
     for _ in range(50):
         await asyncio.sleep(0)
@@ -965,16 +957,7 @@ async def test_a_slow_update_holds_up_no_one_and_is_confirmed_only_when_done(
     """E.g. a reply waiting out Telegram's 429: others are served, and a crash meanwhile
     would make Telegram deliver the slow update again."""
     slow, other = chat.person, Person(id=2003)
-    gate = asyncio.Event()
-    real = chat.api.do_request
-
-    async def held(url: str, method: str, request_data: Any = None, **kw: Any):
-        params = request_data.parameters if request_data else {}
-        if url.endswith("/sendMessage") and int(params.get("chat_id", 0)) == slow.id:
-            await gate.wait()
-        return await real(url, method, request_data, **kw)
-
-    chat.api.do_request = held  # type: ignore[method-assign]
+    gate = chat.api.hold("sendMessage", slow.id)
     polling = poller(chat)
     chat.api.updates = [numbered(30, slow.text("/call"))]
     assert await polling.fetch(timeout=0) == 1
