@@ -75,8 +75,7 @@ SHRINK_FAST = {
     "report_multiple_bugs": False,
     "phases": [Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
 }
-ENGINE_SETTINGS = settings(
-    max_examples=80,
+STORIES = settings(
     stateful_step_count=40,
     deadline=None,
     print_blob=True,
@@ -84,14 +83,8 @@ ENGINE_SETTINGS = settings(
     # Drawing a 10,000-character string or a whole story is deliberate, not a slow strategy.
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-TELEGRAM_SETTINGS = settings(
-    max_examples=40,
-    stateful_step_count=40,
-    deadline=None,
-    print_blob=True,
-    **SHRINK_FAST,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
+ENGINE_SETTINGS = settings(STORIES, max_examples=80)
+TELEGRAM_SETTINGS = settings(STORIES, max_examples=40)
 
 
 # -- what people type ---------------------------------------------------------------------

@@ -308,23 +308,31 @@ def test_a_letter_from_a_case_asks_the_sender_and_keeps_it_only_if_told(engine, 
     assert press(engine, keep, "保存する").notice == JA["letter_expired"]
 
 
+def start_letter(engine: Engine, kind: str) -> Response:
+    """Case 1's "write a letter" button, then the letter ``kind`` (its button label)."""
+    menu = press(engine, say(engine, "/case 1"), "✉️ 書面を作る")
+    return press(engine, menu, kind)
+
+
+def give_sender(engine: Engine, name: str) -> None:
+    """The letter dialog's questions: the name, an address, no phone."""
+    for line in (name, "東京都渋谷区1-1", "skip"):
+        say(engine, line)
+
+
 def test_a_kept_sender_is_offered_next_time_and_cancel_stops_a_letter(engine) -> None:
     record(engine, "みらい不動産", broker="名簿の森")
-    menu = press(engine, say(engine, "/case 1"), "✉️ 書面を作る")
-    press(engine, menu, "✉️ 電話してきた会社への請求書")
-    for line in ("山田 花子", "東京都渋谷区1-1", "skip"):
-        say(engine, line)
+    start_letter(engine, "✉️ 電話してきた会社への請求書")
+    give_sender(engine, "山田 花子")
     done = say(engine, "はい")  # keep
     assert done.replies[0].attachments[0].filename.endswith("company-request.pdf")
     assert engine.store.user(1)["sender_name"] == "山田 花子"
-    menu = press(engine, say(engine, "/case 1"), "✉️ 書面を作る")
-    offer = press(engine, menu, "📝 再勧誘の申告書")
+    offer = start_letter(engine, "📝 再勧誘の申告書")
     assert offer.replies[0].text == "保存してある差出人: 山田 花子（東京都渋谷区1-1）"
     report = press(engine, offer, "この差出人で作る")
     assert "特定商取引法第17条" in report.replies[0].attachments[1].data.decode()  # not property
     assert len(report.replies) == 1, "a report schedules no broker check"
-    menu = press(engine, say(engine, "/case 1"), "✉️ 書面を作る")
-    press(engine, press(engine, menu, "📝 再勧誘の申告書"), "別の氏名・住所を入力する")
+    press(engine, start_letter(engine, "📝 再勧誘の申告書"), "別の氏名・住所を入力する")
     assert text_of(say(engine, "/cancel")) == JA["letter_cancelled"]
     assert engine.store.user(1)["pending"] is None
     assert engine.store.case_by_number(1, 1)["state"] == "following_up", "the case is untouched"
@@ -332,8 +340,7 @@ def test_a_kept_sender_is_offered_next_time_and_cancel_stops_a_letter(engine) ->
 
 def test_a_refused_button_does_not_end_a_letter_dialog(engine) -> None:
     record(engine, "みらい不動産", broker="名簿の森")
-    menu = press(engine, say(engine, "/case 1"), "✉️ 書面を作る")
-    press(engine, menu, "✉️ 名簿業者への請求書")
+    start_letter(engine, "✉️ 名簿業者への請求書")
     stale = engine.handle(Inbound(1, choice="1.1.refused"))
     assert stale.notice == JA["stale_button"]
     assert text_of(say(engine, "山田 花子")) == JA["letter_ask_address"], "the dialog goes on"
@@ -351,10 +358,8 @@ def test_closing_a_case_that_is_not_in_progress_just_says_so(engine) -> None:
 
 def test_a_name_the_pdf_font_cannot_draw_is_pointed_out(engine) -> None:
     record(engine, "みらい不動産", broker="名簿の森")
-    menu = press(engine, say(engine, "/case 1"), "✉️ 書面を作る")
-    press(engine, menu, "✉️ 名簿業者への請求書")
-    for line in ("𠮷田 花子", "東京都渋谷区1-1", "skip"):
-        say(engine, line)
+    start_letter(engine, "✉️ 名簿業者への請求書")
+    give_sender(engine, "𠮷田 花子")
     done = say(engine, "いいえ")
     text = done.replies[0].text
     assert "⚠️ PDF のフォントにない文字があり、PDF では抜けています: 𠮷" in text
