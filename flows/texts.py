@@ -396,7 +396,7 @@ JA: dict[str, str] = {
     "letter_language": "",
     "letter_cancelled": "書面の作成をやめました。",
     "letter_missing_glyphs": (
-        "⚠️ PDF のフォントにない文字があり、PDF では抜けています: {chars}"
+        "⚠️ PDF のフォントにない文字があり、PDF では抜けています: {chars}\n"
         "テキスト版を使うか、印刷後に手書きで補ってください。"
     ),
     "letter_expired": "この書面の作成は、もう終わっています。",
