@@ -29,7 +29,7 @@ import sqlite3
 import sys
 import traceback
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -40,12 +40,7 @@ from urllib.parse import urlsplit
 from telegram import BotCommand, InputFile, Message, Update
 from telegram import User as TelegramUser
 from telegram.constants import ChatType, ParseMode
-from telegram.error import (
-    BadRequest,
-    Forbidden,
-    InvalidToken,
-    TelegramError,
-)
+from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -275,6 +270,27 @@ def _stop_on_signals(stop: asyncio.Event | None) -> asyncio.Event:
     return stop
 
 
+@contextlib.asynccontextmanager
+async def _serving(app: KotowariApp) -> AsyncIterator[None]:
+    """The application initialised, its database open and its jobs running, for the block;
+    then stopped and the database closed, whatever happens."""
+    async with app:
+        try:
+            await _post_init(app)
+            await app.start()
+            yield
+        finally:
+            if app.running:
+                await app.stop()
+            await _post_shutdown(app)
+
+
+def _describer(*secrets: str | None) -> Callable[[BaseException], str]:
+    """``describe_error`` with these secrets (and anything shaped like a token) masked."""
+    redact = RedactingFilter(secrets).redact
+    return lambda error: describe_error(error, redact)
+
+
 async def serve_webhook(
     app: KotowariApp, settings: Settings, stop: asyncio.Event | None = None
 ) -> None:
@@ -285,30 +301,22 @@ async def serve_webhook(
     """
     stop = _stop_on_signals(stop)
     url = settings.webhook_url or ""
-    redact = RedactingFilter([app.bot.token, settings.webhook_secret]).redact
-    async with app:
-        await _post_init(app)
-        try:
-            await app.start()
-            async with webhook_server(
-                app,
-                listen=settings.webhook_listen,
-                port=settings.webhook_port,
-                path=urlsplit(url).path,
-                secret=settings.webhook_secret or "",
-                describe=lambda error: describe_error(error, redact),
-            ):
-                # Registered once the server listens: Telegram may call at once.
-                await app.bot.set_webhook(
-                    url,
-                    secret_token=settings.webhook_secret,
-                    allowed_updates=list(ALLOWED_UPDATES),
-                )
-                await stop.wait()
-        finally:
-            if app.running:
-                await app.stop()
-            await _post_shutdown(app)
+    async with (
+        _serving(app),
+        webhook_server(
+            app,
+            listen=settings.webhook_listen,
+            port=settings.webhook_port,
+            path=urlsplit(url).path,
+            secret=settings.webhook_secret or "",
+            describe=_describer(app.bot.token, settings.webhook_secret),
+        ),
+    ):
+        # Registered once the server listens: Telegram may call at once.
+        await app.bot.set_webhook(
+            url, secret_token=settings.webhook_secret, allowed_updates=list(ALLOWED_UPDATES)
+        )
+        await stop.wait()
 
 
 async def serve_polling(app: KotowariApp, stop: asyncio.Event | None = None) -> None:
@@ -318,17 +326,9 @@ async def serve_polling(app: KotowariApp, stop: asyncio.Event | None = None) -> 
     it) was processed, and a slow update does not hold up the others.
     """
     stop = _stop_on_signals(stop)
-    redact = RedactingFilter([app.bot.token]).redact
-    poller = Poller(app, ALLOWED_UPDATES, describe=lambda error: describe_error(error, redact))
-    async with app:
-        await _post_init(app)
+    async with _serving(app):
         await app.bot.delete_webhook()
-        await app.start()
-        try:
-            await poller.serve(stop)
-        finally:
-            await app.stop()
-            await _post_shutdown(app)
+        await Poller(app, ALLOWED_UPDATES, describe=_describer(app.bot.token)).serve(stop)
 
 
 async def _post_init(app: KotowariApp) -> None:
@@ -424,7 +424,7 @@ async def send_replies(
         try:
             content = await file_bytes(attachment)
         except Exception as error:  # a bug in making a PDF or chart must not stop the rest
-            log.error("could not make a file: %s", describe_error(error, lambda text: text))
+            log.error("could not make a file: %s", _describer(bot.token)(error))
             notice = texts("file_failed", filename=attachment.filename)
             await bot.send_message(chat_id, html.escape(notice, quote=False))
             continue
