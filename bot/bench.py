@@ -52,7 +52,7 @@ from bot.fake_api import CountingBotApi
 from bot.telegram_app import build_application, dispatch_reminders
 from flows.engine import Engine
 from flows.port import Inbound
-from flows.store import BROKERS, CASES, EVENTS, REMINDERS, USERS, Store, open_database
+from flows.store import BROKERS, CASES, EVENTS, REMINDERS, USERS, Store, open_database, utc_now
 
 TOKEN = "123456:BENCHMARKTOKENBENCHMARKTOKENBENCHMARK"
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # Wednesday 12:00 in Tokyo: not quiet hours
@@ -110,14 +110,16 @@ def seed(db_path: Path, count: int, due: datetime) -> None:
     db.close()
 
 
-def _application(db_path: Path, api: CountingBotApi, clock_now: datetime):  # type: ignore[no-untyped-def]
+def _application(db_path: Path, api: CountingBotApi, clock_now: datetime | None = None):  # type: ignore[no-untyped-def]
+    """The real bot on the fake Bot API, Telegram's rate limits off; at a fixed moment if
+    ``clock_now`` is given, else on the real clock."""
     return build_application(
         Settings(db_path=db_path, telegram_token=TOKEN),
         db_path,
         request=api,
         get_updates_request=CountingBotApi(),
-        rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0),
-        clock=lambda: clock_now,
+        rate_limiter=_no_limits(),
+        clock=utc_now if clock_now is None else (lambda: clock_now),
     )
 
 
@@ -260,13 +262,7 @@ class FullBot:
 
     def __init__(self, db_path: Path) -> None:
         self.api = CountingBotApi()
-        self.app = build_application(
-            Settings(db_path=db_path, telegram_token=TOKEN),
-            db_path,
-            request=self.api,
-            get_updates_request=CountingBotApi(),
-            rate_limiter=_no_limits(),
-        )
+        self.app = _application(db_path, self.api)
         self.driver = Driver(self.api)
 
     async def __aenter__(self) -> FullBot:
