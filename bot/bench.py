@@ -669,13 +669,17 @@ def run_core(users: int, workdir: Path) -> list[str]:
     db = open_database(workdir / "core.db")
     engine = Engine(Store(db))
     latencies = []
+    update_ids = iter(range(1, 10**9))
     for uid in range(1, users + 1):
         options: dict[str, str] = {}
         for action, value in script(uid):
+            # As the Telegram adapter passes them: with the update id (recorded, so that a
+            # re-delivered update is not applied twice) and the client's language.
+            update_id = next(update_ids)
             inbound = (
-                Inbound(uid, text=value)
+                Inbound(uid, text=value, lang_hint="ja", update_id=update_id)
                 if action == "text"
-                else Inbound(uid, choice=options[value])
+                else Inbound(uid, choice=options[value], lang_hint="ja", update_id=update_id)
             )
             started = time.perf_counter()
             response = engine.handle(inbound)

@@ -7,6 +7,9 @@
    functions. cProfile slows Python code more than C code, so read the shares as rough.
 2. Every SQL statement of the core scenario (``Engine.handle`` alone) timed through a proxy
    around the connection: count and µs per statement kind.
+3. Where one update's wall-clock time goes in the full bot, with no profiler: the time in
+   ``Engine.handle``, in rendering, and in each Bot API call (which the baseline bot makes
+   too), each measured by a clock around that call.
 
 Not a benchmark (profiling distorts absolute times); ``kotowari bench`` measures.
 """
@@ -16,20 +19,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import functools
 import pstats
 import sqlite3
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import bench  # noqa: E402
+from bot import bench, telegram_app  # noqa: E402
 from flows import store  # noqa: E402
+from flows.engine import Engine  # noqa: E402
 
 
 def package(filename: str, function: str) -> str:
@@ -80,7 +85,7 @@ class TimedConnection:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
-        self.seconds: Counter[str] = Counter()
+        self.seconds: defaultdict[str, float] = defaultdict(float)
         self.count: Counter[str] = Counter()
 
     def __getattr__(self, name: str) -> Any:
@@ -114,7 +119,7 @@ def time_core_sql(users: int) -> None:
     proxy = proxies[0]
     steps = users * len(bench.script(1))
     print(f"core, {users} users, {steps} steps: SQL statements (timed through a proxy)")
-    for kind, seconds in proxy.seconds.most_common(10):
+    for kind, seconds in sorted(proxy.seconds.items(), key=lambda item: -item[1])[:10]:
         count = proxy.count[kind]
         print(
             f"  {kind[:32]:32} {count / steps:5.2f}/step  {seconds / count * 1e6:6.1f} µs each  "
@@ -123,12 +128,87 @@ def time_core_sql(users: int) -> None:
     print(f"  all statements: {sum(proxy.seconds.values()) / steps * 1e6:.1f} µs/step")
 
 
+class Stopwatch:
+    """Seconds spent inside chosen functions, summed by label."""
+
+    def __init__(self) -> None:
+        self.seconds: defaultdict[str, float] = defaultdict(float)
+        self.count: Counter[str] = Counter()
+        self._undo: list[tuple[Any, str, Any]] = []
+
+    def _add(self, label: str, started: float) -> None:
+        self.seconds[label] += time.perf_counter() - started
+        self.count[label] += 1
+
+    def wrap(self, owner: Any, name: str, label: str) -> None:
+        real = getattr(owner, name)
+        if asyncio.iscoroutinefunction(real):
+
+            @functools.wraps(real)
+            async def timed(*args: Any, **kwargs: Any) -> Any:
+                started = time.perf_counter()
+                try:
+                    return await real(*args, **kwargs)
+                finally:
+                    self._add(label, started)
+
+        else:
+
+            @functools.wraps(real)
+            def timed(*args: Any, **kwargs: Any) -> Any:
+                started = time.perf_counter()
+                try:
+                    return real(*args, **kwargs)
+                finally:
+                    self._add(label, started)
+
+        self._undo.append((owner, name, real))
+        setattr(owner, name, timed)
+
+    def restore(self) -> None:
+        for owner, name, real in reversed(self._undo):
+            setattr(owner, name, real)
+        self._undo.clear()
+
+
+def wall_clock_breakdown(users: int) -> None:
+    from telegram.ext import ExtBot
+
+    watch = Stopwatch()
+    watch.wrap(Engine, "handle", "ours: Engine.handle (with its SQL)")
+    # Looked up in the module at call time, so wrapping the module attribute times them.
+    watch.wrap(telegram_app, "outgoing_messages", "ours: rendering (text and keyboards)")
+    watch.wrap(telegram_app, "chosen_text", "ours: marking the pressed message")
+    for method in ("send_message", "edit_message_text", "answer_callback_query"):
+        watch.wrap(ExtBot, method, f"Bot API: {method}")
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            asyncio.run(bench.run_full_bot(Path(tmp) / "warm.db", 50))  # imports, caches
+            watch.seconds.clear()
+            watch.count.clear()
+            latencies, _, _ = asyncio.run(bench.run_full_bot(Path(tmp) / "bot.db", users))
+    finally:
+        watch.restore()
+    updates = len(latencies)
+    total = sum(latencies)
+    print(f"full bot, {users} users, {updates} updates: wall clock per update, no profiler")
+    print(f"  {'process_update, in all':36} {total / updates * 1e6:7.1f} µs/update")
+    for label, seconds in sorted(watch.seconds.items(), key=lambda item: -item[1]):
+        print(
+            f"  {label:36} {seconds / updates * 1e6:7.1f} µs/update  "
+            f"{watch.count[label] / updates:4.2f} calls/update"
+        )
+    rest = total - sum(watch.seconds.values())
+    print(f"  {'the rest (dispatch, adapter, locks)':36} {rest / updates * 1e6:7.1f} µs/update")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=300)
     args = parser.parse_args()
     profile_full_bot(args.users)
     time_core_sql(args.users)
+    wall_clock_breakdown(args.users)
 
 
 if __name__ == "__main__":
