@@ -153,13 +153,17 @@ def m003_reminders(db: Database) -> None:
         defaults={"status": "pending", "attempts": 0},
         foreign_keys=[("user_id", USERS, "id"), ("case_id", CASES, "id")],
     )
+    _reminder_indexes(db)
+    db.table(USERS).add_column("quiet_hours", str, not_null_default="21-8")
+    db.table(CASES).add_column("repeat_calls", int, not_null_default=0)
+    db.table(CASES).add_column("last_repeat_at", str)
+
+
+def _reminder_indexes(db: Database) -> None:
     # The dispatcher's query: due reminders in due order, without a scan.
     db.table(REMINDERS).create_index(["status", "due_at"])
     db.table(REMINDERS).create_index(["case_id"])
     db.table(REMINDERS).create_index(["user_id", "status"])
-    db.table(USERS).add_column("quiet_hours", str, not_null_default="21-8")
-    db.table(CASES).add_column("repeat_calls", int, not_null_default=0)
-    db.table(CASES).add_column("last_repeat_at", str)
 
 
 @migrations()
@@ -201,6 +205,31 @@ def m008_case_numbers_never_reused(db: Database) -> None:
         f"update {USERS} set last_case_number = "
         f"(select coalesce(max(number), 0) from {CASES} where user_id = {USERS}.id)"
     )
+
+
+@migrations()
+def m009_reminder_ids_never_reused(db: Database) -> None:
+    # A reminder's buttons carry its row id ("r.57.done"). Without AUTOINCREMENT, SQLite gives
+    # the highest id again once that row is deleted (with its case, or by /forget), so an
+    # old button could act on somebody's new reminder 57. AUTOINCREMENT never reuses an id.
+    # SQLite cannot add it to a table: the table is rebuilt, rows and indexes kept.
+    (create,) = db.execute(
+        "select sql from sqlite_master where type = 'table' and name = ?", [REMINDERS]
+    ).fetchone()
+    column = '"id" INTEGER PRIMARY KEY,'
+    if create.count(column) != 1:
+        raise RuntimeError(f"unexpected schema for {REMINDERS}: {create}")
+    rebuilt = f"{REMINDERS}_m009"
+    db.execute(
+        create.replace(f'CREATE TABLE "{REMINDERS}"', f'CREATE TABLE "{rebuilt}"', 1).replace(
+            column, '"id" INTEGER PRIMARY KEY AUTOINCREMENT,', 1
+        )
+    )
+    # Copying the rows with their ids also starts the sequence after the highest of them.
+    db.execute(f'insert into "{rebuilt}" select * from "{REMINDERS}"')
+    db.execute(f'drop table "{REMINDERS}"')
+    db.execute(f'alter table "{rebuilt}" rename to "{REMINDERS}"')
+    _reminder_indexes(db)
 
 
 def _create_private(path: Path) -> None:

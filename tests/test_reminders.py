@@ -21,12 +21,13 @@ def tokyo(*args: int) -> datetime:
     return datetime(*args, tzinfo=TOKYO).astimezone(UTC)
 
 
-def to_demanding(engine: Engine, user_id: int = 1) -> None:
-    """/after → refused → named broker → company → skip the rest → save: step 4."""
+def to_demanding(engine: Engine, user_id: int = 1, number: int = 1) -> None:
+    """/after → refused → named broker → company → skip the rest → save: step 4 of case
+    ``number``."""
     lines = ("/after", "1", "1", "リスト社", "みらい不動産", "skip", "skip", "skip", "skip", "1")
     for line in lines:
         engine.handle(Inbound(user_id, text=line))
-    assert engine.store.case_by_number(user_id, 1)["state"] == "demanding"
+    assert engine.store.case_by_number(user_id, number)["state"] == "demanding"
 
 
 def reminders(engine: Engine) -> list[dict]:
@@ -260,6 +261,30 @@ def test_reminders_list_and_cancel(engine, clock) -> None:
     other = engine.handle(Inbound(2, choice=listing.replies[0].options[1].token))
     assert other.notice == JA["bad_button"]
     assert [r["status"] for r in reminders(engine)] == ["cancelled", "pending"]
+
+
+def test_a_deleted_reminders_button_never_acts_on_a_new_one(engine, clock) -> None:
+    clock.now = tokyo(2026, 11, 20, 15, 0)
+    to_demanding(engine)
+    engine.handle(Inbound(1, text="4"))
+    engine.handle(Inbound(1, text="1"))
+    clock.now = tokyo(2026, 11, 24, 10, 0)
+    [delivery] = deliver(engine)
+    old_done = delivery.reply.options[3]
+    assert old_done.label == "✅ 済んだ"
+    # Case #1 and its reminder (the highest id so far) are deleted …
+    asked = engine.handle(Inbound(1, text="/case 1"))
+    asked = press(engine, asked, "🗑 このケースを削除")
+    press(engine, asked, "🗑 削除する")
+    assert reminders(engine) == []
+    # … and the next case's reminder gets a new id, so the old button finds nothing.
+    to_demanding(engine, number=2)
+    engine.handle(Inbound(1, text="4"))
+    engine.handle(Inbound(1, text="1"))
+    [new] = reminders(engine)
+    assert new["id"] > delivery.reminder_id
+    assert engine.handle(Inbound(1, choice=old_done.token)).notice == JA["bad_button"]
+    assert reminders(engine)[0]["status"] == "pending"
 
 
 def test_closing_or_cancelling_a_case_ends_its_reminders(engine, clock) -> None:

@@ -7,7 +7,16 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from flows.store import BROKERS, CASES, EVENTS, TABLES, USERS, migrations, open_database
+from flows.store import (
+    BROKERS,
+    CASES,
+    EVENTS,
+    REMINDERS,
+    TABLES,
+    USERS,
+    migrations,
+    open_database,
+)
 
 
 def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> None:
@@ -22,6 +31,7 @@ def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> Non
         "m006_update_ids",
         "m007_recent_update_ids",
         "m008_case_numbers_never_reused",
+        "m009_reminder_ids_never_reused",
     ]
     columns = {name: set(db[name].columns_dict) for name in TABLES}
     assert {
@@ -101,10 +111,53 @@ def test_upgrade_from_the_first_migration_keeps_data(tmp_path: Path) -> None:
     db.close()
 
 
+def test_upgrade_to_reminder_ids_never_reused_keeps_rows_and_indexes(tmp_path: Path) -> None:
+    path = tmp_path / "m008.db"
+    old = Database(path)
+    migrations.apply(old, stop_before="m009_reminder_ids_never_reused")
+    stamp = "2026-01-01T00:00:00+00:00"
+    old[USERS].insert({"id": 7, "language": "ja", "time_zone": "Asia/Tokyo", "created_at": stamp})
+    old[CASES].insert(
+        {
+            "id": 1,
+            "user_id": 7,
+            "number": 1,
+            "state": "demanding",
+            "mode": "after",
+            "opened_at": stamp,
+            "updated_at": stamp,
+        }
+    )
+    for reminder_id in (3, 5):
+        old[REMINDERS].insert(
+            {
+                "id": reminder_id,
+                "user_id": 7,
+                "case_id": 1,
+                "kind": "call_broker",
+                "due_at": stamp,
+                "created_at": stamp,
+            }
+        )
+    old.close()
+    db = open_database(path)
+    assert [(r["id"], r["status"]) for r in db[REMINDERS].rows] == [(3, "pending"), (5, "pending")]
+    assert {tuple(i.columns) for i in db[REMINDERS].indexes} == {
+        ("status", "due_at"),
+        ("case_id",),
+        ("user_id", "status"),
+    }
+    db.execute(f"delete from {REMINDERS} where id = 5")
+    row = {"user_id": 7, "case_id": 1, "kind": "call_broker", "due_at": stamp, "created_at": stamp}
+    assert db[REMINDERS].insert(row).last_pk == 6, "the deleted highest id is not given again"
+    assert migrations.pending(db) == []
+    db.close()
+
+
 def test_reopening_applies_nothing_twice(tmp_path: Path) -> None:
     open_database(tmp_path / "x.db").close()
     db = open_database(tmp_path / "x.db")
-    assert len(migrations.applied(db)) == 8
+    assert len(migrations.applied(db)) == len(migrations.pending(Database(memory=True)))
     db.close()
 
 
