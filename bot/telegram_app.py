@@ -470,7 +470,8 @@ async def on_private_message(update: Update, context: KotowariContext) -> None:
             message.chat_id,
             response.replies,
             response_texts(response, engine, user),
-            persistent_keyboard=bool(inbound.text and _START.match(inbound.text)),
+            persistent_keyboard=response.language_changed
+            or bool(inbound.text and _START.match(inbound.text)),
         )
 
 
@@ -534,7 +535,7 @@ async def on_callback(update: Update, context: KotowariContext) -> None:
                 message.chat.id,
                 response.replies,
                 texts,
-                persistent_keyboard=token.startswith("g.lang."),
+                persistent_keyboard=response.language_changed,
             )
     finally:
         if not answered:

@@ -106,6 +106,11 @@ SENDER_LIMITS = {"name": 60, "address": 200, "phone": 40}
 # Global actions that name one of the user's cases by its number.
 _CASE_ACTIONS = ("case", "open", "letter", "again", "close", "reopen", "del", "delyes", "delno")
 _REMINDER_TOKEN = re.compile(r"^r\.(\d{1,12})\.([a-z_]{1,16})$")
+# What "/language …" accepts (after NFKC and case folding); anything else shows the choice.
+_LANGUAGE_NAMES = {
+    **{name: "ja" for name in ("ja", "jp", "japanese", "日本語", "にほんご")},
+    **{name: "en" for name in ("en", "english", "英語", "えいご")},
+}
 _COMMAND = re.compile(r"^/([A-Za-z_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 # What typed words mean wherever that trigger is on offer (any language, any step).
 _ALIASES: dict[str, tuple[str, ...]] = {
@@ -147,6 +152,7 @@ class _Turn:
     replies: list[Reply] = field(default_factory=list)
     chosen: str | None = None
     notice: str | None = None
+    language_changed: bool = False
 
 
 class Engine:
@@ -175,7 +181,13 @@ class Engine:
             log.exception("storage error while handling a message")
             texts = Texts(pick_language(inbound.lang_hint))
             return Response(replies=(Reply(texts("storage_error")),))
-        return Response(tuple(turn.replies), turn.chosen, turn.notice, turn.texts.language)
+        return Response(
+            tuple(turn.replies),
+            turn.chosen,
+            turn.notice,
+            turn.texts.language,
+            language_changed=turn.language_changed,
+        )
 
     # -- setup ------------------------------------------------------------------------
     def _begin(self, inbound: Inbound) -> _Turn:
@@ -303,6 +315,10 @@ class Engine:
         elif command == "settings":
             self._settings(turn, args)
         elif command == "language":
+            language = _LANGUAGE_NAMES.get(unicodedata.normalize("NFKC", args).strip().casefold())
+            if language is not None:
+                self._set_language(turn, language)
+                return
             turn.replies.append(
                 Reply(
                     t("language_prompt"),
@@ -311,6 +327,12 @@ class Engine:
                     ),
                 )
             )
+
+    def _set_language(self, turn: _Turn, language: str) -> None:
+        self.store.update_user(turn.user["id"], language=language)
+        turn.texts = Texts(language)
+        turn.language_changed = True
+        turn.replies.append(Reply(turn.texts("language_set")))
 
     def _start_case(self, turn: _Turn, mode: str) -> None:
         current = self._active_case(turn)
@@ -418,10 +440,8 @@ class Engine:
     def _on_global(self, turn: _Turn, action: str, arg: str) -> None:
         t = turn.texts
         if action == "lang" and arg in CATALOGS:
-            self.store.update_user(turn.user["id"], language=arg)
-            turn.texts = Texts(arg)
+            self._set_language(turn, arg)
             turn.chosen = turn.texts(f"opt.lang_{arg}")
-            turn.replies.append(Reply(turn.texts("language_set")))
         elif action == "start" and arg in ("call", "after"):
             turn.chosen = t(f"opt.start_{arg}")
             self._start_case(turn, arg)

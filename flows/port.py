@@ -115,3 +115,5 @@ class Response:
     notice: str | None = None
     # The user's language after this message (channels render their own chrome in it).
     language: str | None = None
+    # This message switched the language: channels re-send chrome labelled in it.
+    language_changed: bool = False

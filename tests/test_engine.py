@@ -356,6 +356,33 @@ def test_language_switch_and_help_disclaimer(engine: Engine, talk) -> None:
     assert engine.store.user(1)["language"] == "en"
 
 
+@pytest.mark.parametrize(
+    ("typed", "language", "reply"),
+    [
+        ("/language en", "en", "Switched to English."),
+        ("/language ＥＮＧＬＩＳＨ", "en", "Switched to English."),
+        ("/language 英語", "en", "Switched to English."),
+        ("/language 日本語", "ja", "日本語に切り替えました。"),
+        ("/language Japanese", "ja", "日本語に切り替えました。"),
+    ],
+)
+def test_language_named_in_the_command(engine: Engine, typed, language, reply) -> None:
+    engine.handle(Inbound(1, text="/help", lang_hint="en" if language == "ja" else "ja"))
+    response = engine.handle(Inbound(1, text=typed))
+    assert [r.text for r in response.replies] == [reply]
+    assert (response.language, response.language_changed) == (language, True)
+    assert engine.store.user(1)["language"] == language
+
+
+def test_an_unknown_language_shows_the_choice_and_changes_nothing(engine: Engine) -> None:
+    engine.handle(Inbound(1, text="/help"))
+    response = engine.handle(Inbound(1, text="/language klingon"))
+    assert response.replies[0].text == JA["language_prompt"]
+    assert [o.label for o in response.replies[0].options] == ["日本語", "English"]
+    assert response.language_changed is False
+    assert engine.store.user(1)["language"] == "ja"
+
+
 def test_fix_a_field_from_the_summary(engine: Engine, talk) -> None:
     chat = talk()
     for line in ("/after", "1", "2", "Aリアルティ", "skip", "skip", "2", "skip"):

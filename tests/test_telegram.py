@@ -345,6 +345,14 @@ async def test_a_language_change_resends_the_call_button(db_path: Path, clock: F
             "edit: → English",
             f"send: {EN('language_set')} ⌨[{EN('keyboard.call')}]",
         ]
+        # Named in the command, without the choice.
+        assert await chat.say("/language ja") == [
+            f"send: {JA('language_set')} ⌨[{JA('keyboard.call')}]"
+        ]
+        # Any other command leaves the keyboard as it is.
+        assert await chat.say("/language") == [
+            sends("language_prompt", "lang_ja", "lang_en", texts=JA)
+        ]
 
 
 # -- buttons that must not work -----------------------------------------------------------
