@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # Telegram's updates are a few KB (a message is at most 4096 characters); larger bodies are
-# refused before the handler (and its secret check) runs.
+# refused (413 when the request says its length, else the connection is closed).
 MAX_BODY_BYTES = 256 * 1024
 # On shutdown, how long updates being processed get to finish (then Telegram resends them).
 DRAIN_SECONDS = 10.0
@@ -60,8 +60,14 @@ class InFlight:
         await asyncio.gather(*late, return_exceptions=True)
 
 
+@tornado.web.stream_request_body
 class UpdateHandler(tornado.web.RequestHandler):
-    """``POST /<path>``: one update, processed before the answer."""
+    """``POST /<path>``: one update, processed before the answer.
+
+    The body is streamed in (``data_received``) so that the headers are checked first: a
+    request without the secret, of the wrong type or too long is answered without its body
+    being read (Tornado then closes the connection).
+    """
 
     def initialize(
         self,
@@ -74,22 +80,31 @@ class UpdateHandler(tornado.web.RequestHandler):
         self.secret = secret.encode()
         self.describe = describe
         self.in_flight = in_flight
+        self.body = bytearray()
 
-    async def post(self) -> None:
+    def prepare(self) -> None:
+        # Only the headers have arrived.
         given = self.request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, self.secret):
             raise tornado.web.HTTPError(HTTPStatus.FORBIDDEN)
         content_type = self.request.headers.get("Content-Type", "").split(";")[0].strip()
         if content_type != "application/json":
             raise tornado.web.HTTPError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
+        length = self.request.headers.get("Content-Length", "0")
+        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+            raise tornado.web.HTTPError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+
+    def data_received(self, chunk: bytes) -> None:
+        # A body without Content-Length (chunked) is capped by the server's max_body_size.
+        self.body += chunk
+
+    async def post(self) -> None:
         try:
-            update = Update.de_json(json.loads(self.request.body), self.app.bot)
+            update = Update.de_json(json.loads(self.body), self.app.bot)
         except (ValueError, TypeError, KeyError, AttributeError):
             update = None
         if update is None:
-            log.warning(
-                "webhook: a request that is not an update (%d bytes)", len(self.request.body)
-            )
+            log.warning("webhook: a request that is not an update (%d bytes)", len(self.body))
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST)
         if self.in_flight.closing:
             # Shutting down: Telegram sends it again later, to the next run.

@@ -257,6 +257,38 @@ async def test_webhook_rejects_requests_without_the_secret(tmp_path: Path, clock
     assert len(sends) == 1, "only the request with the secret was processed"
 
 
+async def status_before_the_body(url: str, headers: dict[str, str], length: int) -> int:
+    """Send only a request's headers, announcing a body of ``length`` bytes; read the answer."""
+    parsed = httpx.URL(url)
+    reader, writer = await asyncio.open_connection(parsed.host, parsed.port)
+    head = [f"POST {parsed.path} HTTP/1.1", f"Host: {parsed.host}"]
+    head += [f"{name}: {value}" for name, value in headers.items()]
+    head += [f"Content-Length: {length}", "", ""]
+    writer.write("\r\n".join(head).encode())
+    await writer.drain()
+    status_line = await asyncio.wait_for(reader.readline(), timeout=10)
+    writer.close()
+    return int(status_line.split()[1])
+
+
+async def test_the_webhook_answers_from_the_headers_before_reading_a_body(
+    tmp_path: Path, clock
+) -> None:
+    """A request without the secret is refused before its body is read (none is sent here),
+    however long it says the body is; one announcing more than an update can be, too."""
+    api = FakeBotApi()
+    json_type = {"Content-Type": "application/json"}
+    guess = {**json_type, "X-Telegram-Bot-Api-Secret-Token": "guess"}
+    async with webhook_bot(tmp_path, clock, api) as hook:
+        without = await status_before_the_body(hook.url, json_type, 100_000)
+        wrong = await status_before_the_body(hook.url, guess, webhook.MAX_BODY_BYTES)
+        too_long = await status_before_the_body(
+            hook.url, {**json_type, **SECRET}, webhook.MAX_BODY_BYTES + 1
+        )
+    assert (without, wrong, too_long) == (403, 403, 413)
+    assert not api.of("sendMessage")
+
+
 async def test_the_webhook_answers_telegram_only_after_processing(tmp_path: Path, clock) -> None:
     """So a crash before the answer makes Telegram send the update again: nothing is lost."""
     api = FakeBotApi()
