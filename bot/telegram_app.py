@@ -105,6 +105,8 @@ ATTACHMENT_KINDS = (
 _URL_LOGGERS = ("telegram", "telegram.Bot", "telegram.ext.ExtBot", "httpx", "httpcore")
 _START = re.compile(r"^/start(?:@\w+)?(?:\s|$)", re.IGNORECASE)
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# Telegram's 400 for a chat that no longer exists (a deleted account).
+_CHAT_NOT_FOUND = "chat not found"
 
 NO_TOKEN_MESSAGE = (
     "kotowari: no Telegram bot token. Create a bot with @BotFather in Telegram, put its token "
@@ -583,6 +585,10 @@ async def dispatch_reminders(app: KotowariApp, batch: int) -> int:
         deliveries = engine.due_deliveries(batch)
         for delivery in deliveries:
             async with app.bot_data.lock_for(delivery.user_id):
+                # The batch was found before this lock: since then the user may have
+                # cancelled this reminder, erased their data or blocked the bot.
+                if not engine.still_due(delivery.reminder_id):
+                    continue
                 try:
                     await send_replies(
                         app.bot, delivery.user_id, [delivery.reply], Texts(delivery.language)
@@ -591,6 +597,10 @@ async def dispatch_reminders(app: KotowariApp, batch: int) -> int:
                     engine.user_unreachable(delivery.user_id)
                     continue
                 except TelegramError as error:
+                    if isinstance(error, BadRequest) and _CHAT_NOT_FOUND in error.message.lower():
+                        # The account is gone: like a block, nothing more until they write.
+                        engine.user_unreachable(delivery.user_id)
+                        continue
                     # NetworkError, TimedOut, RetryAfter past the limiter's retries …
                     log.warning("reminder not sent (%s); will retry", type(error).__name__)
                     engine.reminder_failed(delivery.reminder_id, type(error).__name__)

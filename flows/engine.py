@@ -1065,12 +1065,21 @@ class Engine:
                 )
         return out
 
+    def still_due(self, reminder_id: int) -> bool:
+        """Whether a delivery from ``due_deliveries`` should still go out: checked under the
+        user's lock, since the user may have cancelled it (or erased everything) meanwhile."""
+        return self.store.reminder_waiting(reminder_id)
+
     def reminder_sent(self, reminder_id: int) -> None:
         with self.store.transaction():
             row = self.store.reminder(reminder_id)
-            attempts = (row or {}).get("attempts", 0) + 1
+            if row is None or row["status"] not in DUE_STATUSES:
+                return  # cancelled or deleted while it was being sent: it stays so
             self.store.update_reminder(
-                reminder_id, status="sent", sent_at=self.clock().isoformat(), attempts=attempts
+                reminder_id,
+                status="sent",
+                sent_at=self.clock().isoformat(),
+                attempts=row["attempts"] + 1,
             )
 
     def reminder_failed(self, reminder_id: int, error: str) -> None:

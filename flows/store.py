@@ -551,6 +551,16 @@ class Store:
     def reminder(self, reminder_id: int) -> dict[str, Any] | None:
         return self._one(f"select * from {REMINDERS} where id = ?", [reminder_id])
 
+    def reminder_waiting(self, reminder_id: int) -> bool:
+        """Whether the reminder is still to be sent (not cancelled, done or deleted since it
+        was found due) to a user who has not blocked the bot."""
+        row = self.conn.execute(
+            f"select 1 from {REMINDERS} r join {USERS} u on u.id = r.user_id "
+            "where r.id = ? and r.status in ('pending', 'snoozed') and u.active = 1",
+            [reminder_id],
+        ).fetchone()
+        return row is not None
+
     def update_reminder(self, reminder_id: int, **values: Any) -> None:
         values["updated_at"] = self.clock().isoformat()
         self._update(REMINDERS, reminder_id, values)

@@ -827,6 +827,58 @@ async def test_a_network_error_is_retried_later(chat: Chat, clock) -> None:
     assert reminder_rows(chat)[0]["status"] == "sent"
 
 
+@pytest.mark.parametrize("meanwhile", ["cancel", "forget"])
+async def test_a_reminder_cancelled_or_erased_while_a_batch_is_sent_is_not_sent(
+    chat: Chat, clock, meanwhile: str
+) -> None:
+    """The batch is found first and sent user by user; a user may act in between."""
+    first, second = chat.person, Person(id=chat.person.id + 1)
+    await to_broker_step(chat)
+    await chat.tap("declined")  # first's check, due first
+    clock.advance(minutes=5)
+    chat.person = second
+    await to_broker_step(chat)
+    await chat.tap("declined")
+    clock.advance(days=15)
+    gate = chat.api.hold("sendMessage", first.id)
+    sending = asyncio.ensure_future(dispatch(chat))
+    for _ in range(100):  # until the first user's reminder waits in the fake Telegram
+        await asyncio.sleep(0)
+    assert not sending.done()
+    if meanwhile == "cancel":
+        await chat.say("/reminders")
+        listing = list(chat.api.messages.values())[-1]
+        [cancel] = [
+            button["text"]
+            for row in listing["reply_markup"]["inline_keyboard"]
+            for button in row
+            if button["text"].startswith("✖️ Cancel")
+        ]
+        await chat.tap(cancel)
+    else:
+        await chat.say("/forget")
+        await chat.tap("forget_yes")
+    before = len(chat.api.calls)
+    gate.set()
+    await sending
+    sent = [(c.method, int(c.params["chat_id"])) for c in chat.api.calls[before:]]
+    assert sent == [("sendMessage", first.id)], "only the first user's reminder"
+    statuses = {r["user_id"]: r["status"] for r in reminder_rows(chat)}
+    assert statuses == (
+        {first.id: "sent", second.id: "cancelled"} if meanwhile == "cancel" else {first.id: "sent"}
+    )
+
+
+async def test_a_deleted_account_gets_no_more_reminders(chat: Chat, clock) -> None:
+    await to_broker_step(chat)
+    await chat.tap("agreed")
+    clock.advance(days=15)
+    chat.api.fail("sendMessage", 400, "Bad Request: chat not found")
+    assert await dispatch(chat) == ["sendMessage → 400"]
+    assert rows_of(chat, "users")[0]["active"] == 0
+    assert await dispatch(chat) == [], "not retried"
+
+
 async def test_pending_reminders_survive_a_restart_and_go_out_once(db_path, clock) -> None:
     people = [Person(id=2001 + i) for i in range(3)]
     async with running(db_path, clock) as first:
