@@ -26,7 +26,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     shell = sub.add_parser("shell", help="talk to the coach in this terminal (no token needed)")
     shell.add_argument("--db", help="SQLite file (default: $KOTOWARI_DB or the data folder)")
-    shell.add_argument("--user", type=int, default=1, help="user id to act as (default: 1)")
+    shell.add_argument("--user", type=_user_id, default=1, help="user id to act as (default: 1)")
     shell.add_argument("--lang", choices=["ja", "en"], help="language for a new user")
     shell.add_argument(
         "--now",
@@ -50,6 +50,14 @@ def _parser() -> argparse.ArgumentParser:
         help="rewrite docs/machine.mmd and the diagram in README.md (in a source checkout)",
     )
     return parser
+
+
+def _user_id(text: str) -> int:
+    from bot.shell import MAX_USER_ID, valid_user_id
+
+    if not valid_user_id(text):
+        raise argparse.ArgumentTypeError(f"not a user id (1 to {MAX_USER_ID}): {text!r}")
+    return int(text)
 
 
 def _moment(text: str) -> datetime:

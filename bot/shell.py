@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from flows.engine import Engine
+from flows.engine import Engine, option_number
 from flows.port import Attachment, Inbound, Option, Reply
 from flows.store import DEFAULT_TIME_ZONE
 
@@ -43,6 +43,14 @@ class ShellClock:
 
     def __call__(self) -> datetime:
         return (self.start or datetime.now(UTC)) + self.offset
+
+
+# Telegram's user ids fit in 52 bits; SQLite's integers in 63.
+MAX_USER_ID = 2**52
+
+
+def valid_user_id(text: str) -> bool:
+    return text.isascii() and text.isdecimal() and 1 <= int(text) <= MAX_USER_ID
 
 
 def render(reply: Reply) -> list[str]:
@@ -103,9 +111,10 @@ class Shell:
             return self.meta(stripped)
         if not stripped:
             return True
-        if stripped.isdigit() and 1 <= int(stripped) <= len(self.options):
+        number = option_number(stripped)
+        if number is not None and 1 <= number <= len(self.options):
             inbound = Inbound(
-                self.user_id, choice=self.options[int(stripped) - 1].token, lang_hint=self.lang_hint
+                self.user_id, choice=self.options[number - 1].token, lang_hint=self.lang_hint
             )
         else:
             inbound = Inbound(self.user_id, text=line, lang_hint=self.lang_hint)
@@ -148,10 +157,12 @@ class Shell:
         name, _, arg = command[1:].partition(" ")
         if name == "quit":
             return False
-        if name == "user" and arg.strip().isdigit():
+        if name == "user" and valid_user_id(arg.strip()):
             self.user_id = int(arg)
             self.options = ()
             self.print(f"(user {self.user_id})")
+        elif name == "user":
+            self.print(f"(!user needs a number from 1 to {MAX_USER_ID})")
         elif name == "state":
             self.print(self.describe_state())
         elif name in ("advance", "now") and self.clock is None:

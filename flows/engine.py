@@ -362,7 +362,7 @@ class Engine:
         """The user's own case named by "/case 3" or "#3"; says why when there is none."""
         number = args.strip().lstrip("#＃").strip()
         number = unicodedata.normalize("NFKC", number)
-        if not number.isdigit() or len(number) > 9:
+        if not number.isdecimal() or len(number) > 9:
             turn.replies.append(Reply(turn.texts("case_usage")))
             return None
         case = self.store.case_by_number(turn.user["id"], int(number))
@@ -445,11 +445,11 @@ class Engine:
         elif action == "start" and arg in ("call", "after"):
             turn.chosen = t(f"opt.start_{arg}")
             self._start_case(turn, arg)
-        elif action == "page" and arg.isdigit():
+        elif action == "page" and arg.isdecimal():
             turn.replies.append(
                 review.cases_page(self.store, turn.user["id"], int(arg), t, turn.tz)
             )
-        elif action in _CASE_ACTIONS and arg.isdigit():
+        elif action in _CASE_ACTIONS and arg.isdecimal():
             self._on_case_action(turn, action, int(arg))
         elif action in ("lk", "snd", "lph", "keep"):
             self._on_letter_button(turn, action, arg)
@@ -463,7 +463,7 @@ class Engine:
         elif action == "quiet" and arg in QUIET_PRESETS:
             turn.chosen = self._quiet_label(turn, QuietHours.parse(arg))
             self._save_settings(turn, quiet_hours=arg)
-        elif action == "tz" and arg.isdigit() and int(arg) < len(TIME_ZONES):
+        elif action == "tz" and arg.isdecimal() and int(arg) < len(TIME_ZONES):
             turn.chosen = t("opt.tz", tz=TIME_ZONES[int(arg)])
             self._save_settings(turn, time_zone=TIME_ZONES[int(arg)])
         else:
@@ -546,8 +546,9 @@ class Engine:
         if not typed:
             return None
         triggers = [o.token.rsplit(".", 1)[1] for o in options]
-        if typed.isdigit() and 1 <= int(typed) <= len(options):
-            return triggers[int(typed) - 1]
+        number = option_number(text)
+        if number is not None:
+            return triggers[number - 1] if 1 <= number <= len(options) else None
         for option, trigger in zip(options, triggers, strict=True):
             # The label as shown, and in every language without its time ("次の営業日").
             labels = [option.label] + [
@@ -578,11 +579,12 @@ class Engine:
         text = clean_text(raw)
         available = machine.triggers_at(case["state"])
         folded = _fold(text)
-        if not from_contact and folded.isdigit() and len(folded) == 1:
-            # The option's number, as every channel shows it (no field answer is "1"–"5").
+        number = None if from_contact else option_number(text)
+        if number is not None and number < 10:
+            # The option's number, as every channel shows it (no field answer is "1"–"9").
             options = self._options(turn, case)
-            if 1 <= int(folded) <= len(options):
-                self._fire(turn, case, options[int(folded) - 1].token.rsplit(".", 1)[1])
+            if 1 <= number <= len(options):
+                self._fire(turn, case, options[number - 1].token.rsplit(".", 1)[1])
                 return
         for trigger in ("back", "skip", "cancel", "now"):
             if trigger in available and folded in _ALIASES[trigger]:
@@ -666,7 +668,9 @@ class Engine:
         user = turn.user
         if action == "lk":
             number, _, code = arg.partition("-")
-            case = self.store.case_by_number(user["id"], int(number)) if number.isdigit() else None
+            case = (
+                self.store.case_by_number(user["id"], int(number)) if number.isdecimal() else None
+            )
             if case is None or code not in LETTER_KINDS:
                 turn.notice = t("case_not_found", number=number)
                 return
@@ -1143,6 +1147,14 @@ def _start_options(texts: Texts) -> tuple[Option, ...]:
         Option("g.start.call", texts("opt.start_call")),
         Option("g.start.after", texts("opt.start_after")),
     )
+
+
+def option_number(text: str) -> int | None:
+    """The option number typed ("2", "２", "②", "2)"), or None; not a sign or a sum ("-5")."""
+    plain = unicodedata.normalize("NFKC", text).strip().rstrip(").")
+    if plain.isdecimal() and len(plain) <= 3:
+        return int(plain)
+    return None
 
 
 def _fold(text: str) -> str:

@@ -547,3 +547,19 @@ def test_an_update_seen_again_is_not_applied_twice(engine: Engine) -> None:
     assert engine.store.user(1)["recent_update_ids"] == "100,101"
     # Other users' ids are theirs: user 2's update 50 is new to them.
     assert engine.handle(Inbound(2, text="/call", update_id=50)).replies[-1].say == REFUSE_JA
+
+
+@pytest.mark.parametrize("typed", ["፩", "𐩀", "᧚", "-5", "1+1", "99999999999999999999"])
+def test_digits_that_are_not_an_option_number_never_crash(engine: Engine, typed: str) -> None:
+    """Text where an option is expected, and in /case: a hint; nothing changes."""
+    engine.handle(Inbound(1, text="/call"))
+    assert engine.handle(Inbound(1, text=typed)).replies[0].text == JA["pick_hint"]
+    assert case_row(engine)["state"] == "refusing"
+    assert engine.handle(Inbound(1, text=f"/case {typed}")).replies
+
+
+@pytest.mark.parametrize("typed", ["②", "２", "2)", "²"])
+def test_an_option_number_as_people_type_it(engine: Engine, typed: str) -> None:
+    engine.handle(Inbound(1, text="/call"))
+    engine.handle(Inbound(1, text=typed))
+    assert case_row(engine)["state"] == "pushing"

@@ -92,6 +92,17 @@ def test_switching_users_in_the_shell_keeps_them_apart(tmp_path: Path) -> None:
     assert "!user N" in result.stdout
 
 
+def test_a_user_id_that_is_not_one_is_refused(tmp_path: Path) -> None:
+    lines = ["!user ②", "!user 99999999999999999999999", "!state"]
+    result = run_shell(tmp_path, lines, "--db", str(tmp_path / "x.db"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("(!user needs a number from 1 to 4503599627370496)") == 2
+    assert "(user 1: no case in progress)" in result.stdout
+    refused = run_shell(tmp_path, [], "--db", str(tmp_path / "x.db"), "--user", "1" + "0" * 22)
+    assert refused.returncode == 2
+    assert "not a user id" in refused.stderr
+
+
 def test_later_then_advance_the_clock_to_the_reminder_then_done(tmp_path: Path) -> None:
     lines = [
         "/after",
