@@ -1,7 +1,9 @@
 """Logging set-up that never writes the bot token.
 
 The ``httpx`` logger prints request URLs, which contain the token, at INFO: it is raised to
-WARNING, and a filter on every handler masks the token wherever else it might appear.
+WARNING, and a filter on every handler masks the token wherever else it might appear. Other
+libraries that would log personal data are held above the level at which they do
+(``LIBRARY_LEVELS``), even when the bot's own level is DEBUG.
 """
 
 from __future__ import annotations
@@ -43,7 +45,24 @@ def configure_logging(level: str, secrets: Iterable[str | None] = ()) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level if level in logging.getLevelNamesMapping() else "INFO")
-    # httpx prints request URLs (with the token) at INFO; transitions logs every callback;
-    # tornado.access logs every webhook request.
-    for noisy in ("httpx", "httpcore", "transitions", "tornado.access"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    quiet_libraries()
+
+
+# Libraries whose records would carry the token or personal data, and the level they are
+# held to whatever KOTOWARI_LOG_LEVEL says: httpx prints request URLs (with the token) at
+# INFO; python-telegram-bot logs every Bot API call with its parameters (what the user typed,
+# names, numbers) and every update at DEBUG; fpdf names the characters a font lacks, taken
+# from a letter's names; transitions logs every callback; tornado.access every request.
+LIBRARY_LEVELS = {
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "telegram": logging.INFO,
+    "fpdf": logging.ERROR,
+    "transitions": logging.WARNING,
+    "tornado.access": logging.WARNING,
+}
+
+
+def quiet_libraries() -> None:
+    for name, level in LIBRARY_LEVELS.items():
+        logging.getLogger(name).setLevel(level)

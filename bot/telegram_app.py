@@ -503,7 +503,12 @@ async def on_callback(update: Update, context: KotowariContext) -> None:
         nonlocal answered
         if not answered:
             answered = True
-            await query.answer(text, show_alert=False)
+            try:
+                await query.answer(text, show_alert=False)
+            except BadRequest as error:
+                # "Query is too old": a press handled late (a backlog after a restart, or
+                # delivered again after a crash). The step is saved; its replies still go.
+                log.debug("could not answer a button press: %s", error.message)
 
     try:
         user, message = query.from_user, query.message

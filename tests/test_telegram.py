@@ -28,6 +28,7 @@ from telegram.ext import _aioratelimiter as aioratelimiter
 import bot.cli
 from bot import telegram_app
 from bot.config import Settings
+from bot.logs import LIBRARY_LEVELS, quiet_libraries
 from bot.polling import Poller
 from bot.telegram_app import MENU_ORDER, KotowariApp, build_application, menu_commands, run_bot
 from bot.telegram_render import (
@@ -355,6 +356,26 @@ async def test_a_language_change_resends_the_call_button(db_path: Path, clock: F
         ]
 
 
+async def test_a_press_too_old_to_answer_still_gets_its_replies(chat: Chat) -> None:
+    """Telegram refuses to answer a press after ~15 s (a backlog after a restart); the step
+    it saved must still be shown."""
+    await chat.run(FULL_CASE[:1])
+    chat.api.fail(
+        "answerCallbackQuery",
+        400,
+        "Bad Request: query is too old and response timeout expired or query id is invalid",
+    )
+    got = await chat.tap("refused")
+    assert got[0] == "answerCallbackQuery → 400"
+    assert (
+        got[1:]
+        == pressed("refused", [sends("step.asking_source.text", "named", "dodged", "ended", NAV)])[
+            1:
+        ]
+    )
+    assert chat.case()["state"] == "asking_source"
+
+
 # -- buttons that must not work -----------------------------------------------------------
 async def test_a_stale_button_changes_nothing(chat: Chat) -> None:
     await chat.run(FULL_CASE[:3])
@@ -547,6 +568,24 @@ async def test_logs_never_contain_the_token(
     for record in caplog.records:
         assert secret not in record.getMessage()
         assert secret not in (record.exc_text or "")
+
+
+async def test_no_personal_data_in_logs_even_at_debug(
+    db_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """KOTOWARI_LOG_LEVEL=DEBUG: python-telegram-bot would log each call's parameters."""
+    saved = {name: logging.getLogger(name).level for name in LIBRARY_LEVELS}
+    quiet_libraries()
+    try:
+        caplog.set_level(logging.DEBUG)
+        async with running(db_path, clock) as chat:
+            await chat.run(FULL_CASE)
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
+    assert caplog.records, "something was logged"
+    for personal in ("Acme List", "Tokyo Estate", "090-1234-5678", "+819012345678", "12345号"):
+        assert personal not in caplog.text
 
 
 # -- restarts, concurrency, start-up -----------------------------------------------------
