@@ -122,8 +122,18 @@ class Shell:
         if response.notice:
             self.print(f"({response.notice})")
         self.show(response.replies)
+        if response.erased:
+            self.delete_files()
         self.deliver_reminders()
         return True
+
+    def delete_files(self) -> None:
+        """The user erased their data: their letters, exports and charts go too."""
+        files = sorted(self.files_dir.glob(f"user{self.user_id}-*"))
+        for path in files:
+            path.unlink(missing_ok=True)
+        if files:
+            self.print(f"(deleted {len(files)} files of user {self.user_id} in {self.files_dir})")
 
     def show(self, replies: Iterable[Reply]) -> None:
         replies = list(replies)

@@ -399,6 +399,13 @@ def user_texts(engine: Engine, user: TelegramUser) -> Texts:
     return Texts(row["language"] if row else pick_language(user.language_code))
 
 
+def chat_replies(response: Response, texts: Texts) -> tuple[Reply, ...]:
+    """The engine's replies, and after an erasure what only Telegram keeps: the chat."""
+    if response.erased:
+        return (*response.replies, Reply(texts("forgotten_chat_history")))
+    return response.replies
+
+
 def response_texts(response: Response, engine: Engine, user: TelegramUser) -> Texts:
     """The catalog the engine answered in (no second look-up), else the stored choice."""
     return Texts(response.language) if response.language else user_texts(engine, user)
@@ -467,11 +474,12 @@ async def on_private_message(update: Update, context: KotowariContext) -> None:
     engine = context.engine
     async with context.bot_data.lock_for(user.id):
         response = engine.handle(inbound)
+        texts = response_texts(response, engine, user)
         await send_replies(
             context.bot,
             message.chat_id,
-            response.replies,
-            response_texts(response, engine, user),
+            chat_replies(response, texts),
+            texts,
             persistent_keyboard=response.language_changed
             or bool(inbound.text and _START.match(inbound.text)),
         )
@@ -540,7 +548,7 @@ async def on_callback(update: Update, context: KotowariContext) -> None:
             await send_replies(
                 context.bot,
                 message.chat.id,
-                response.replies,
+                chat_replies(response, texts),
                 texts,
                 persistent_keyboard=response.language_changed,
             )

@@ -153,6 +153,7 @@ class _Turn:
     chosen: str | None = None
     notice: str | None = None
     language_changed: bool = False
+    erased: bool = False
 
 
 class Engine:
@@ -187,6 +188,7 @@ class Engine:
             turn.notice,
             turn.texts.language,
             language_changed=turn.language_changed,
+            erased=turn.erased,
         )
 
     # -- setup ------------------------------------------------------------------------
@@ -459,6 +461,7 @@ class Engine:
                 turn.replies.append(Reply(t("not_deleted")))
                 return
             self.store.forget_user(turn.user["id"])
+            turn.erased = True
             turn.replies.append(Reply(t("forgotten")))
         elif action == "quiet" and arg in QUIET_PRESETS:
             turn.chosen = self._quiet_label(turn, QuietHours.parse(arg))

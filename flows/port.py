@@ -117,3 +117,6 @@ class Response:
     language: str | None = None
     # This message switched the language: channels re-send chrome labelled in it.
     language_changed: bool = False
+    # This message erased everything stored about the user: channels delete what they keep
+    # themselves (the shell's files) or say what they cannot (Telegram's chat history).
+    erased: bool = False

@@ -8,6 +8,7 @@ SQLite gives its -wal and -shm files the same mode.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
@@ -31,6 +32,7 @@ DUE_STATUSES = ("pending", "snoozed")
 DEFAULT_TIME_ZONE = "Asia/Tokyo"
 BUSY_TIMEOUT_MS = 5000
 
+log = logging.getLogger(__name__)
 migrations = Migrations("kotowari")
 
 
@@ -253,6 +255,9 @@ def open_database(path: str | Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> D
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     conn.execute("PRAGMA foreign_keys=ON")
+    # Deleted rows are overwritten with zeros, not just unlinked (some builds do this by
+    # default, upstream SQLite does not): erasure must not leave data in free space.
+    conn.execute("PRAGMA secure_delete=ON")
     db = Database(conn)
     migrations.apply(db)
     conn.execute("PRAGMA synchronous=NORMAL")
@@ -275,6 +280,7 @@ class Store:
         self.db = db
         self.clock = clock
         self.conn = db.conn
+        self._erased = False  # rows were deleted on request: scrub the log after the commit
 
     def _one(self, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:
         cursor = self.conn.execute(sql, params)
@@ -299,8 +305,27 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        with self.db.atomic():
-            yield
+        try:
+            with self.db.atomic():
+                yield
+        except BaseException:
+            self._erased = False
+            raise
+        if self._erased and not self.conn.in_transaction:
+            self._erased = False
+            self._scrub_wal()
+
+    def _scrub_wal(self) -> None:
+        """After an erasure: the write-ahead log still holds the pages as they were before
+        (the rows in clear); copy it into the database (where they are zeroed) and empty it."""
+        try:
+            busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.Error as error:  # the erasure itself is committed
+            log.warning("could not checkpoint after an erasure (%s)", type(error).__name__)
+            return
+        if busy:
+            # Another connection is reading; its next checkpoint will overwrite the log.
+            log.warning("erased rows stay in the write-ahead log until the next checkpoint")
 
     def close(self) -> None:
         self.db.close()
@@ -470,6 +495,7 @@ class Store:
 
     def delete_case(self, case: dict[str, Any]) -> None:
         """Remove a case with its events and reminders (the user asked; confirmed)."""
+        self._erased = True
         for table in (EVENTS, REMINDERS):
             self.db.execute(f"delete from {table} where case_id = ?", [case["id"]])
         self.db.execute(
@@ -497,6 +523,7 @@ class Store:
 
     def forget_user(self, user_id: int) -> None:
         """Delete every row that belongs to the user, in every table."""
+        self._erased = True
         self.db.execute(f"update {USERS} set active_case_id = null where id = ?", [user_id])
         self.db.execute(
             f"delete from {EVENTS} where case_id in (select id from {CASES} where user_id = ?)",

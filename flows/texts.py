@@ -368,6 +368,10 @@ JA: dict[str, str] = {
     "opt.forget_yes": "🗑 すべて削除する",
     "opt.forget_no": "やめる",
     "forgotten": "すべて削除しました。このボットには、あなたについての記録は残っていません。",
+    "forgotten_chat_history": (
+        "このチャットのメッセージは Telegram に残っています。"
+        "消すには、チャットのメニューから「履歴を削除」を選んでください。"
+    ),
     "cmd.brokers": "記録した名簿業者",
     "cmd.find": "ケースを検索",
     "cmd.stats": "統計とグラフ",
@@ -750,6 +754,10 @@ EN: dict[str, str] = {
     "opt.forget_yes": "🗑 Delete everything",
     "opt.forget_no": "Keep it",
     "forgotten": "Everything is deleted. This bot keeps no record about you.",
+    "forgotten_chat_history": (
+        "The messages in this chat stay in Telegram. To remove them, choose "
+        "“Clear history” in the chat's menu."
+    ),
     "cmd.brokers": "List brokers you recorded",
     "cmd.find": "Search your cases",
     "cmd.stats": "Statistics and chart",

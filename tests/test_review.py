@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 
@@ -258,6 +259,33 @@ def test_export_then_forget_then_export_is_empty(engine: Engine, clock) -> None:
     again = json.loads(say(engine, "/export").replies[0].attachments[0].data)
     assert again["cases"] == again["events"] == again["brokers"] == again["reminders"] == []
     assert len(again["users"]) == 1, "writing /export created a fresh, empty user"
+
+
+def files_hold(db_path: Path, text: str) -> list[str]:
+    """Which of the database's files contain ``text`` (UTF-8), byte for byte."""
+    needle = text.encode()
+    paths = [db_path, Path(f"{db_path}-wal")]
+    return [p.name for p in paths if p.exists() and needle in p.read_bytes()]
+
+
+def test_erased_data_is_gone_from_the_files_not_only_the_tables(engine, db_path) -> None:
+    record(engine, "消える不動産", phone="090-8765-4321", broker="消える名簿社")
+    record(engine, "残る不動産", user_id=2)
+    assert files_hold(db_path, "消える不動産"), "the check can see stored text"
+    assert not say(engine, "/case 1").notice
+    press(engine, say(engine, "/forget"), "🗑 すべて削除する")
+    for text in ("消える不動産", "消える名簿社", "+819087654321", "090-8765-4321"):
+        assert files_hold(db_path, text) == [], text
+    assert files_hold(db_path, "残る不動産"), "the other user's data is still there"
+
+
+def test_a_deleted_case_is_gone_from_the_files(engine, db_path) -> None:
+    record(engine, "一件だけ消す不動産")
+    record(engine, "残すほうの不動産")
+    asked = press(engine, say(engine, "/case 1"), "🗑 このケースを削除")
+    assert text_of(press(engine, asked, "🗑 削除する")) == "ケース #1 を削除しました。"
+    assert files_hold(db_path, "一件だけ消す不動産") == []
+    assert files_hold(db_path, "残すほうの不動産")
 
 
 def test_a_letter_from_a_case_asks_the_sender_and_keeps_it_only_if_told(engine, clock) -> None:

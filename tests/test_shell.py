@@ -176,3 +176,11 @@ def test_exports_and_letters_are_written_owner_only(tmp_path: Path) -> None:
         assert f"  📎 {files / name}" in result.stdout
         assert (files / name).stat().st_mode & 0o777 == 0o600, name
     assert files.stat().st_mode & 0o777 == 0o700
+
+    # Erasing the data erases these files too; another user's stay.
+    other = run_shell(tmp_path, ["/export"], "--db", str(tmp_path / "k.db"), "--user", "12")
+    assert other.returncode == 0, other.stderr
+    gone = run_shell(tmp_path, ["/forget", "1"], "--db", str(tmp_path / "k.db"))
+    assert gone.returncode == 0, gone.stderr
+    assert f"(deleted 5 files of user 1 in {files})" in gone.stdout
+    assert sorted(p.name.split("-")[0] for p in files.iterdir()) == ["user12"] * 3

@@ -896,7 +896,12 @@ async def test_a_reminder_cancelled_or_erased_while_a_batch_is_sent_is_not_sent(
         await chat.tap(cancel)
     else:
         await chat.say("/forget")
-        await chat.tap("forget_yes")
+        assert await chat.tap("forget_yes") == [
+            "answer",
+            chose("forget_yes"),
+            f"send: {EN('forgotten')}",
+            f"send: {EN('forgotten_chat_history')}",
+        ]
     before = len(chat.api.calls)
     gate.set()
     await sending
