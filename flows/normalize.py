@@ -51,20 +51,26 @@ _HIRAGANA_TO_KATAKANA = {code: code + 0x60 for code in range(0x3041, 0x3097)}
 _SEPARATORS = re.compile(r"[\s・,.、。\-‐－―_/()（）「」『』]+")
 
 
-# Bidirectional embedding/override/isolate controls: they can make stored names display as
-# something else (e.g. a reversed phone number), so they are never kept.
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+# Unicode's invisible "format" characters (category Cf) are not kept: bidi overrides and
+# direction marks can make a stored name display as something else (a phone number shown
+# reversed), and zero-width spaces, soft hyphens and tag characters make two spellings that
+# look the same compare different ("みらい\u200b不動産" vs "みらい不動産"). The zero-width
+# joiner stays in text (it builds emoji such as 👩‍💻) but not in a comparison key.
+_FORMAT = "Cf"
+_ZWJ = "\u200d"
 
 
 def clean_text(raw: str) -> str:
-    """Drop control characters (NUL, bidi overrides) and fold whitespace runs to one space.
+    """Drop control and invisible format characters (NUL, bidi overrides and marks,
+    zero-width spaces) and fold whitespace runs to one space.
 
     Text with no letter, digit or symbol at all (e.g. only combining marks) comes back empty.
     """
     kept = [
         ch
         for ch in raw
-        if ch not in _BIDI_CONTROLS and (unicodedata.category(ch) != "Cc" or ch in "\n\t")
+        if ((category := unicodedata.category(ch)) != _FORMAT or ch == _ZWJ)
+        and (category != "Cc" or ch in "\n\t")
     ]
     text = " ".join("".join(kept).split())
     if not any(unicodedata.category(ch)[0] in "LNS" for ch in text):
@@ -79,7 +85,8 @@ def normalize_name(name: str) -> str:
     (みらい = ミライ); legal forms are removed; the rest is case-folded with separators and
     brackets dropped.
     """
-    text = unicodedata.normalize("NFKC", name).casefold().translate(_HIRAGANA_TO_KATAKANA)
+    text = unicodedata.normalize("NFKC", clean_text(name).replace(_ZWJ, "")).casefold()
+    text = text.translate(_HIRAGANA_TO_KATAKANA)
     for form in sorted(_LEGAL_FORMS, key=len, reverse=True):
         text = text.replace(form, " ")
     return _SEPARATORS.sub("", text)

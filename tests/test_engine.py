@@ -314,6 +314,18 @@ def test_resolicitation_by_a_differently_written_number(engine: Engine, talk, cl
     assert case_row(engine, 2)["repeat_of"] == 1
 
 
+def test_resolicitation_by_a_name_with_invisible_characters(engine: Engine, talk, clock) -> None:
+    chat = talk()
+    for line in ("/call", "1", "3", "skip", "みらい不動産"):
+        chat.say(line)
+    clock.advance(days=3)
+    for line in ("/after", "1", "2"):
+        chat.say(line)
+    assert "お断り済み" in chat.say("みらい\u200b不動\u00ad産")
+    assert case_row(engine, 2)["repeat_of"] == 1
+    assert case_row(engine, 2)["company"] == "みらい不動産", "stored without them"
+
+
 def test_a_case_not_refused_is_not_a_repeat(engine: Engine, talk) -> None:
     chat = talk()
     for line in ("/after", "2", "2", "みらい不動産"):

@@ -81,6 +81,18 @@ def test_clean_text_drops_controls_and_keeps_emoji_and_scripts() -> None:
     assert clean_text("\u0301\u200b \x07") == ""
 
 
+@pytest.mark.parametrize(
+    "invisible", ["\u200b", "\u2060", "\ufeff", "\u00ad", "\u200d", "\U000e0041"]
+)
+def test_invisible_characters_do_not_make_a_different_name(invisible: str) -> None:
+    assert normalize_name(f"みらい{invisible}不動産") == normalize_name("みらい不動産")
+
+
+def test_direction_marks_are_not_kept() -> None:
+    # Right-to-left marks would show "090-1234-5678" as "5678-1234-090".
+    assert clean_text("\u200f090-1234-5678\u200e\u061c") == "090-1234-5678"
+
+
 def test_property_detection() -> None:
     assert looks_like_property("ワンルームマンション投資")
     assert looks_like_property("Real estate investment")
