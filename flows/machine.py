@@ -185,12 +185,12 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "closed": ("reopen",),
 }
 NAVIGATION = ("back", "skip", "cancel")
-# What a typed "yes" or "no" means at a step, when it clearly means one option.
+# What a typed "yes" or "no" means at a step, when it clearly means one option (not at step
+# 4: there "yes" may only say "I will call", and must not record that the broker agreed).
 YES_NO: dict[str, tuple[str, str]] = {
     "after_refusal": ("yes_refused", "not_refused"),
     "after_source": ("named", "dodged"),
     "confirming": ("confirm", "fix"),
-    "demanding": ("agreed", "declined"),
 }
 OUTCOMES = ("agreed", "declined", "unreachable", "later", "no_source")
 

@@ -185,7 +185,7 @@ SEED_LINES = (
     "skip",
     "skip",
     "1",
-    "はい",  # they agreed: a compliance check in 14 days, a calls check in 30
+    "1",  # they agreed: a compliance check in 14 days, a calls check in 30
 )
 
 

@@ -575,3 +575,25 @@ def test_an_option_number_as_people_type_it(engine: Engine, typed: str) -> None:
     engine.handle(Inbound(1, text="/call"))
     engine.handle(Inbound(1, text=typed))
     assert case_row(engine)["state"] == "pushing"
+
+
+@pytest.mark.parametrize("typed", ["はい", "yes", "いいえ"])
+def test_yes_or_no_at_step_4_records_nothing(engine: Engine, typed: str) -> None:
+    """There "yes" may only mean "I will call": it must not record that the broker agreed."""
+    for line in (
+        "/after",
+        "1",
+        "1",
+        "リスト社",
+        "みらい不動産",
+        "skip",
+        "skip",
+        "skip",
+        "skip",
+        "1",
+    ):
+        engine.handle(Inbound(1, text=line))
+    assert case_row(engine)["state"] == "demanding"
+    response = engine.handle(Inbound(1, text=typed))
+    assert response.replies[0].text == JA["pick_hint"]
+    assert (case_row(engine)["state"], case_row(engine)["outcome"]) == ("demanding", None)

@@ -899,7 +899,7 @@ def test_the_in_3_days_button_works(engine: Engine) -> None:
 
 
 def test_the_buttons_after_closing_another_case_work(engine: Engine) -> None:
-    _to_step(engine, (*TO_DEMANDING, "はい"), "following_up")
+    _to_step(engine, (*TO_DEMANDING, "応じた"), "following_up")
     engine.handle(Inbound(1, text="/call"))  # case 2 is now the active one
     closed = engine.handle(Inbound(1, choice="g.close.1"))
     assert closed.notice is None and closed.replies
