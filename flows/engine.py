@@ -1111,12 +1111,22 @@ class Engine:
     def _detect_repeat(
         self, turn: _Turn, before: dict[str, Any], case: dict[str, Any], model: CaseModel
     ) -> None:
-        """Flag a case whose company or number was already refused in an earlier case."""
-        same = all(case.get(k) == before.get(k) for k in ("company_norm", "phone_e164"))
-        if same or case.get("repeat_of"):
+        """Flag a case whose company or number the user had already refused before this call
+        (in another case); unflag it when a correction (name, number, time) undoes that."""
+        if all(case.get(k) == before.get(k) for k in ("company_norm", "phone_e164", "call_at")):
             return
         earlier = self.store.earlier_refusal(case)
+        flagged = case.get("repeat_of")
         if earlier is None:
+            if flagged:
+                case["repeat_of"] = case["repeat_refused_at"] = None
+                model.replies.insert(
+                    max(len(model.replies) - 1, 0),
+                    Reply(turn.texts("repeat_cleared", number=flagged)),
+                )
+                self.store.add_event(case, "repeat_cleared", detail={"earlier_case": flagged})
+            return
+        if flagged == earlier["number"]:
             return
         case["repeat_of"] = earlier["number"]
         case["repeat_refused_at"] = earlier["refused_at"]
@@ -1127,7 +1137,7 @@ class Engine:
             turn.texts(
                 "repeat_detected",
                 who=who,
-                date=local_time(earlier["refused_at"], turn.tz),
+                date=turn.texts.date_time(datetime.fromisoformat(earlier["refused_at"]), turn.tz),
                 number=earlier["number"],
             )
         )

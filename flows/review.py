@@ -102,8 +102,8 @@ def _event_line(event: dict[str, Any], texts: Texts, tz: ZoneInfo) -> str | None
             text += " → " + texts("status." + event["state_to"])
     elif kind == "opened":
         text = texts("event.opened", mode=texts(f"case.mode.{detail.get('mode', 'call')}"))
-    elif kind == "repeat_detected":
-        text = texts("event.repeat_detected", number=detail.get("earlier_case", "?"))
+    elif kind in ("repeat_detected", "repeat_cleared"):
+        text = texts(f"event.{kind}", number=detail.get("earlier_case", "?"))
     elif kind == "reminder":
         label = texts(f"opt.r_{event['trigger']}", when="", number="").rstrip(": #")
         text = texts("event.reminder", label=label)
@@ -144,7 +144,7 @@ def case_view(store: Store, case: dict[str, Any], texts: Texts, tz: ZoneInfo) ->
             texts(
                 "case.repeat_of",
                 number=case["repeat_of"],
-                date=local_time(case["repeat_refused_at"], tz),
+                date=texts.date_time(datetime.fromisoformat(case["repeat_refused_at"]), tz),
             )
         )
     if case.get("repeat_calls"):

@@ -430,16 +430,19 @@ class Store:
         )
 
     def earlier_refusal(self, case: dict[str, Any]) -> dict[str, Any] | None:
-        """The first earlier case of this user, refused, with the same company or number."""
+        """The user's first refusal of the same company or number *before this call*, in
+        another case (a cancelled case counts: the refusal was still made)."""
         company, phone = case.get("company_norm"), case.get("phone_e164")
         if not company and not phone:
             return None
+        # The call's time; until the user says when (after a call), it was before now.
+        called = case.get("call_at") or case["opened_at"]
         rows = self.db.execute(
             f"""select number, refused_at, company, phone_raw, phone_e164 from {CASES}
-            where user_id = ? and number < ? and refused_at is not null
+            where user_id = ? and id != ? and refused_at is not null and refused_at < ?
               and ((company_norm = ? and company_norm != '') or phone_e164 = ?)
             order by refused_at limit 1""",
-            [case["user_id"], case["number"], company or None, phone or None],
+            [case["user_id"], case["id"], called, company or None, phone or None],
         ).fetchone()
         if rows is None:
             return None

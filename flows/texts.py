@@ -146,8 +146,11 @@ JA: dict[str, str] = {
         "保存するには、会社名・電話番号・名簿業者のどれか一つが必要です。「✏️ 修正」から入力してください。"
     ),
     "repeat_detected": (
-        "⚠️ 再勧誘です。{who} には {date} にお断り済みです（ケース #{number}）。"
+        "⚠️ 再勧誘です。「{who}」には、{date}にお断り済みです（ケース #{number}）。"
         "断った後の勧誘の証拠として記録しました。"
+    ),
+    "repeat_cleared": (
+        "ケース #{number} でのお断りより後の電話ではなくなったので、再勧誘の記録から外しました。"
     ),
     "step.confirming.text": "この内容で保存しますか？\n{summary}",
     "step.choosing_fix.text": "どの項目を直しますか？",
@@ -315,13 +318,14 @@ JA: dict[str, str] = {
     "case.mode.call": "通話中に記録",
     "case.mode.after": "通話後に記録",
     "case.source_unknown": "入手先: 聞き出せず",
-    "case.repeat_of": "⚠️ ケース #{number} で {date} にお断り済みの相手からの再勧誘です。",
+    "case.repeat_of": "⚠️ ケース #{number}（{date}）でお断り済みの相手からの再勧誘です。",
     "case.repeat_calls": "⚠️ 断った後の電話: {count}回（最後 {date}）",
     "case.timeline": "経過:",
     "case.reminders": "予定しているリマインダー:",
     "event.opened": "開始（{mode}）",
     "event.answer": "記録 {field}: {value}",
     "event.repeat_detected": "再勧誘を検出（ケース #{number}）",
+    "event.repeat_cleared": "再勧誘の記録を取り消し（ケース #{number}）",
     "event.paused": "中断",
     "event.resumed": "再開",
     "event.reminder": "リマインダー: {label}",
@@ -537,6 +541,10 @@ EN: dict[str, str] = {
         "⚠️ Called again after a refusal. You refused {who} on {date} (case #{number}). "
         "Recorded as evidence of re-solicitation."
     ),
+    "repeat_cleared": (
+        "This is no longer a call after your refusal in case #{number}, so it is no longer "
+        "recorded as re-solicitation."
+    ),
     "step.confirming.text": "Save this?\n{summary}",
     "step.choosing_fix.text": "Which field do you want to fix?",
     "field.broker": "Broker",
@@ -707,6 +715,7 @@ EN: dict[str, str] = {
     "event.opened": "Opened ({mode})",
     "event.answer": "Recorded {field}: {value}",
     "event.repeat_detected": "Re-solicitation detected (case #{number})",
+    "event.repeat_cleared": "Re-solicitation record withdrawn (case #{number})",
     "event.paused": "Paused",
     "event.resumed": "Resumed",
     "event.reminder": "Reminder: {label}",
@@ -827,6 +836,14 @@ class Texts:
             weekday = "月火水木金土日"[local.weekday()]
             return f"{local.month}/{local.day}({weekday}) {local:%H:%M}"
         return f"{local:%a} {local.day} {local:%b %H:%M}"
+
+    def date_time(self, moment: datetime, tz: ZoneInfo) -> str:
+        """A moment in the user's zone, with the year (for records): 2026年11月27日 14:00 /
+        27 Nov 2026 14:00."""
+        local = moment.astimezone(tz)
+        if self.language == "ja":
+            return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+        return f"{local.day} {local:%b %Y %H:%M}"
 
     def option(self, state: str, trigger: str, **values: object) -> str:
         specific = f"opt.{state}.{trigger}"

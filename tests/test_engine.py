@@ -287,7 +287,7 @@ def test_resolicitation_is_detected_with_the_earlier_date(engine: Engine, talk, 
             (
                 "ミライ不動産株式会社",
                 [
-                    "⚠️ 再勧誘です。(株)みらい不動産 には 2026-11-27 14:00 にお断り済みです（ケース #1）。",
+                    "⚠️ 再勧誘です。「(株)みらい不動産」には、2026年11月27日 14:00にお断り済みです（ケース #1）。",
                     "担当者の名前は？",
                 ],
             ),
@@ -310,7 +310,7 @@ def test_resolicitation_by_a_differently_written_number(engine: Engine, talk, cl
     for line in ("2", "2", "skip", "skip"):
         chat.say(line)
     answer = chat.say("+81 90 1234 5678")
-    assert "090-1234-5678 には 2026-11-27 14:00 にお断り済みです（ケース #1）" in answer
+    assert "「090-1234-5678」には、2026年11月27日 14:00にお断り済みです（ケース #1）" in answer
     assert case_row(engine, 2)["repeat_of"] == 1
 
 
@@ -597,3 +597,45 @@ def test_yes_or_no_at_step_4_records_nothing(engine: Engine, typed: str) -> None
     response = engine.handle(Inbound(1, text=typed))
     assert response.replies[0].text == JA["pick_hint"]
     assert (case_row(engine)["state"], case_row(engine)["outcome"]) == ("demanding", None)
+
+
+def test_the_same_call_recorded_twice_is_not_a_repeat(engine: Engine, talk) -> None:
+    chat = talk()
+    for line in ("/call", "1", "3", "skip", "Z不動産"):
+        chat.say(line)
+    for line in ("/call", "1", "3", "skip"):
+        chat.say(line)
+    assert "再勧誘" not in chat.say("Z不動産"), "refused at the very moment of this call"
+    assert case_row(engine, 2)["repeat_of"] is None
+
+
+def test_a_call_dated_before_the_refusal_is_not_a_repeat(engine: Engine, talk, clock) -> None:
+    chat = talk()
+    for line in ("/call", "1", "3", "skip", "X不動産"):
+        chat.say(line)
+    clock.advance(hours=1)
+    for line in ("/after", "1", "2"):
+        chat.say(line)
+    # Until the user says when, the call could have been after the refusal: flagged …
+    assert "再勧誘です" in chat.say("X不動産")
+    for line in ("skip", "skip", "skip"):
+        chat.say(line)
+    # … and unflagged once its time turns out to be before it.
+    said = chat.say("昨日 10:00")
+    assert JA["repeat_cleared"].format(number=1) in said
+    row = case_row(engine, 2)
+    assert (row["repeat_of"], row["repeat_refused_at"]) == (None, None)
+    assert "再勧誘の記録を取り消し（ケース #1）" in chat.say("/case 2")
+
+
+def test_correcting_the_company_withdraws_the_repeat(engine: Engine, talk, clock) -> None:
+    chat = talk()
+    for line in ("/call", "1", "3", "skip", "Y不動産"):
+        chat.say(line)
+    clock.advance(days=2)
+    for line in ("/call", "1", "3", "skip"):
+        chat.say(line)
+    assert "再勧誘です" in chat.say("Y不動産")
+    chat.say("戻る")
+    assert JA["repeat_cleared"].format(number=1) in chat.say("W不動産")
+    assert case_row(engine, 2)["repeat_of"] is None
