@@ -642,16 +642,26 @@ class Engine:
         self.store.update_user(turn.user["id"], pending=raw)
         turn.user["pending"] = raw
 
+    @staticmethod
+    def _letter_kinds(case: dict[str, Any]) -> list[str]:
+        """The letters a case has the facts for (codes of ``LETTER_KINDS``)."""
+        kinds = []
+        caller = case.get("company") or case.get("phone_raw")
+        if case.get("broker_name"):
+            kinds.append("b")
+        if caller:
+            kinds.append("c")
+        # A report of calls after a refusal needs such a call on record: this case's call came
+        # after an earlier refusal, or calls after this case's refusal were recorded.
+        repeated = case.get("repeat_of") or (case.get("refused_at") and case.get("repeat_calls"))
+        if caller and repeated:
+            kinds.append("r")
+        return kinds
+
     def _start_letter(self, turn: _Turn, case: dict[str, Any]) -> None:
         t = turn.texts
         turn.chosen = t("opt.case_letter")
-        kinds = []
-        if case.get("broker_name"):
-            kinds.append("b")
-        if case.get("company") or case.get("phone_raw"):
-            kinds.append("c")
-        if case.get("refused_at") and (case.get("company") or case.get("phone_raw")):
-            kinds.append("r")
+        kinds = self._letter_kinds(case)
         if not kinds:
             turn.replies.append(Reply(t("letter_none")))
             return
@@ -676,6 +686,9 @@ class Engine:
             )
             if case is None or code not in LETTER_KINDS:
                 turn.notice = t("case_not_found", number=number)
+                return
+            if code not in self._letter_kinds(case):
+                turn.notice = t("bad_button")
                 return
             kind = LETTER_KINDS[code]
             turn.chosen = t(f"opt.letter_{kind}")

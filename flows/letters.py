@@ -133,8 +133,19 @@ def _phone(case: Mapping[str, Any]) -> str | None:
     return _text(case.get("phone_raw"))
 
 
+def call_moment(case: Mapping[str, Any]) -> str | None:
+    """When the call came, as far as it is known: the time the user gave; during a call, the
+    moment the case was opened; recorded afterwards without a time, None (not the moment it
+    was typed in, which a letter would state as a fact)."""
+    if case.get("call_at"):
+        return str(case["call_at"])
+    if case.get("mode") == "call" and case.get("opened_at"):
+        return str(case["opened_at"])
+    return None
+
+
 def _call_time(case: Mapping[str, Any], tz: ZoneInfo) -> str | None:
-    return local_datetime(case.get("call_at") or case.get("opened_at"), tz)
+    return local_datetime(call_moment(case), tz)
 
 
 def _detail(event: Mapping[str, Any]) -> dict[str, Any]:
@@ -403,7 +414,7 @@ def later_calls(
     calls: list[str] = []
     if case.get("repeat_of"):
         refusal = case.get("repeat_refused_at")
-        own = case.get("call_at") or case.get("opened_at")
+        own = call_moment(case)
         if own:
             calls.append(own)
     else:

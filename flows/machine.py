@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from transitions import Machine
 
+from flows.letters import call_moment
 from flows.normalize import format_phone
 from flows.port import Option, Reply
 from flows.reminders import CHOICES
@@ -398,14 +399,18 @@ def render_step(model: CaseModel) -> Reply:
     if state == "confirming":
         return Reply(t("step.confirming.text", summary=summary(model)), options=options)
     if state == "demanding":
-        call_at = case.get("call_at") or case["opened_at"]
-        when = datetime.fromisoformat(call_at).astimezone(model.tz)
-        date = f"{when.month}月{when.day}日" if t.language == "ja" else when.strftime("%-d %B")
+        called = call_moment(case)
+        if called:
+            day = datetime.fromisoformat(called).astimezone(model.tz)
+            date = f"{day.month}月{day.day}日" if t.language == "ja" else f"{day.day} {day:%B}"
+            when = t("demand_when", date=date)
+        else:
+            when = t("demand_when_unknown")
         return Reply(
             t("step.demanding.text", broker=case.get("broker_name") or ""),
             t(
                 "step.demanding.say",
-                date=date,
+                when=when,
                 company=case.get("company") or t("demand_company_unknown"),
             ),
             t("step.demanding.note"),

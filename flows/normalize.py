@@ -188,7 +188,8 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
     if not match or not text:
         return None
     parts = match.groupdict()
-    if parts["h"] is None and parts["mo"] is None:
+    if parts["h"] is None and (parts["mo"] is None or not future):
+        # A call needs its time: a letter would otherwise state "0時00分" as a fact.
         return None
     try:
         year = int(parts["y"]) if parts["y"] else day.year
@@ -214,7 +215,8 @@ def parse_when(raw: str, now: datetime, tz: ZoneInfo) -> datetime | None:
     """Parse a typed call time in the user's zone; returns aware UTC or None.
 
     Accepts "14:30", "11/28 14:30", "2026-11-28 14:30", "11月28日14時30分", "昨日 15:00",
-    "yesterday 9:05". A time in the future is rejected: a call cannot have come later.
+    "yesterday 9:05". A time in the future is rejected: a call cannot have come later. A date
+    without a time is rejected too (the user is asked for the time, or can skip).
     """
     moment = _parse_moment(raw, now, tz, future=False)
     if moment is None or moment > now + timedelta(minutes=1):

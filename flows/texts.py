@@ -140,7 +140,8 @@ JA: dict[str, str] = {
     "phone_unparsed": "「{raw}」は電話番号として読み取れませんでした。入力どおりに記録します。",
     "phone_from_contact": "共有された連絡先の番号を記録しました。",
     "bad_when": (
-        "日時を読み取れませんでした（未来の日時も不可）。例: 14:30、11/28 14:30、昨日 15:00"
+        "日時を読み取れませんでした。時刻も入れてください（未来の日時は不可）。"
+        "例: 14:30、11/28 14:30、昨日 15:00。わからなければスキップできます。"
     ),
     "need_identity": (
         "保存するには、会社名・電話番号・名簿業者のどれか一つが必要です。「✏️ 修正」から入力してください。"
@@ -181,7 +182,7 @@ JA: dict[str, str] = {
     ),
     "step.demanding.say": (
         "私の個人情報の件でお電話しました。"
-        "{date}に、{company}から勧誘の電話がありました。"
+        "{when}、{company}から勧誘の電話がありました。"
         "その会社は、私の情報を御社から入手したと言っています。"
         "私の氏名は〔あなたの氏名〕、電話番号は〔あなたの番号〕です。"
         "私の個人データの第三者への提供を、停止してください。"
@@ -195,6 +196,8 @@ JA: dict[str, str] = {
         "個人情報保護委員会のサイトの「オプトアウト届出書検索」で、この業者の届出を確認できます。"
     ),
     "demand_company_unknown": "ある会社",
+    "demand_when": "{date}に",
+    "demand_when_unknown": "先日",
     "opt.agreed": "🙆 応じた",
     "opt.declined": "🙅 拒否・記録なしと言われた",
     "opt.unreachable": "📵 つながらない",
@@ -533,8 +536,8 @@ EN: dict[str, str] = {
     "phone_unparsed": "“{raw}” is not a phone number I can read. It is recorded as typed.",
     "phone_from_contact": "Recorded the number from the shared contact.",
     "bad_when": (
-        "I couldn't read that date/time (future times are not allowed). "
-        "E.g. 14:30, 11/28 14:30, yesterday 15:00"
+        "I couldn't read that date and time. Include the time (not in the future), "
+        "e.g. 14:30, 11/28 14:30, yesterday 15:00. If you don't know it, skip."
     ),
     "need_identity": ("To save, record at least one of: company, phone number, broker. Use ✏️ Fix."),
     "repeat_detected": (
@@ -573,7 +576,7 @@ EN: dict[str, str] = {
     ),
     "step.demanding.say": (
         "I am calling about my personal data. "
-        "On {date}, {company} called me with a sales pitch. "
+        "{when}, {company} called me with a sales pitch. "
         "They say they got my details from you. "
         "My name is 〔your name〕 and my number is 〔your number〕. "
         "Stop providing my personal data to third parties. "
@@ -588,6 +591,8 @@ EN: dict[str, str] = {
         "「オプトアウト届出書検索」 on its site to check this broker."
     ),
     "demand_company_unknown": "a company",
+    "demand_when": "On {date}",
+    "demand_when_unknown": "Recently",
     "opt.agreed": "🙆 They agreed",
     "opt.declined": "🙅 Refused / say no record",
     "opt.unreachable": "📵 Unreachable",

@@ -639,3 +639,14 @@ def test_correcting_the_company_withdraws_the_repeat(engine: Engine, talk, clock
     chat.say("戻る")
     assert JA["repeat_cleared"].format(number=1) in chat.say("W不動産")
     assert case_row(engine, 2)["repeat_of"] is None
+
+
+def test_after_a_call_with_no_time_the_script_says_recently(engine: Engine, talk) -> None:
+    """Not the moment the case was typed in: that is not when the call came."""
+    chat = talk()
+    for line in ("/after", "1", "1", "リスト社", "みらい不動産", "skip", "skip", "skip"):
+        chat.say(line)
+    assert "時刻も入れてください" in chat.say("11/19")
+    chat.say("skip")
+    assert "先日、みらい不動産から勧誘の電話がありました。" in chat.say("1")
+    assert case_row(engine)["state"] == "demanding"

@@ -82,6 +82,7 @@ ONLY_PHONE = {
     "product": None,
     "product_kind": None,
     "broker_name": None,
+    "mode": "call",  # opened during the call: that moment is the call's time
     "call_at": None,
     "refused_at": None,
     "opened_at": "2026-11-26T23:45:00+00:00",  # 27 Nov 08:45 in Tokyo
@@ -268,6 +269,15 @@ def test_only_a_phone_number_known_details() -> None:
     assert "・商号又は名称：不明" in report.body
     assert "・勧誘をお断りした日時：不明" in report.body
     assert "日時の記録なし" in report.body
+
+
+@pytest.mark.parametrize("make", MAKERS)
+def test_recorded_after_the_call_without_a_time_states_no_time(make: Any) -> None:
+    """The moment the case was typed in is not when the call came: no time is stated."""
+    letter = make({**ONLY_PHONE, "mode": "after"}, [], SENDER, TODAY, TZ)
+    assert_clean(letter)
+    assert "8時45分" not in letter.body
+    assert "頃、" not in letter.body
 
 
 def test_a_sender_without_phone_and_a_case_with_nothing() -> None:

@@ -71,8 +71,11 @@ def test_a_date_across_new_year() -> None:
     assert parse_when("11/29 10:00", NOW, TOKYO) is None
 
 
-@pytest.mark.parametrize("typed", ["", "foo", "25:00", "2/30 10:00", "16:00", "2027-01-01 10:00"])
-def test_bad_or_future_call_times(typed: str) -> None:
+@pytest.mark.parametrize(
+    "typed",
+    ["", "foo", "25:00", "2/30 10:00", "16:00", "2027-01-01 10:00", "11/19", "2026-11-19", "昨日"],
+)
+def test_bad_future_or_timeless_call_times(typed: str) -> None:
     assert parse_when(typed, NOW, TOKYO) is None
 
 

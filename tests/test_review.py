@@ -298,8 +298,13 @@ def test_a_letter_from_a_case_asks_the_sender_and_keeps_it_only_if_told(engine, 
     assert [o.label for o in menu.replies[0].options] == [
         "✉️ 名簿業者への請求書",
         "✉️ 電話してきた会社への請求書",
-        "📝 再勧誘の申告書",
-    ]
+    ], "no re-solicitation report before a call after the refusal is on record"
+    assert press(engine, menu, "✉️ 名簿業者への請求書").notice is None
+    # Its button, made up, is refused too.
+    assert engine.handle(Inbound(1, choice="g.lk.1-r")).notice == JA["bad_button"]
+    press(engine, say(engine, "/case 1"), "📞 この会社からまた電話があった")
+    menu = press(engine, say(engine, "/case 1"), "✉️ 書面を作る")
+    assert [o.label for o in menu.replies[0].options][-1] == "📝 再勧誘の申告書"
     asked = press(engine, menu, "✉️ 名簿業者への請求書")
     assert text_of(asked) == JA["letter_ask_name"]
     assert text_of(say(engine, "あ" * 61)).startswith("長すぎます（60文字まで）")
@@ -350,6 +355,7 @@ def give_sender(engine: Engine, name: str) -> None:
 
 def test_a_kept_sender_is_offered_next_time_and_cancel_stops_a_letter(engine) -> None:
     record(engine, "みらい不動産", broker="名簿の森")
+    press(engine, say(engine, "/case 1"), "📞 この会社からまた電話があった")
     start_letter(engine, "✉️ 電話してきた会社への請求書")
     give_sender(engine, "山田 花子")
     done = say(engine, "はい")  # keep
