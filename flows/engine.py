@@ -274,7 +274,9 @@ class Engine:
         return case
 
     def _no_case(self, turn: _Turn) -> None:
-        turn.replies.append(Reply(turn.texts("no_case"), options=_start_options(turn.texts)))
+        turn.replies.append(
+            Reply(turn.texts("no_case"), options=_start_options(turn.texts, turn.user))
+        )
 
     # -- commands ---------------------------------------------------------------------
     def _on_command(self, turn: _Turn, command: str, args: str = "") -> None:
@@ -282,7 +284,7 @@ class Engine:
         if command not in COMMANDS:
             turn.replies.append(Reply(t("unknown_command", command=f"/{command}")))
         elif command == "start":
-            turn.replies.append(Reply(t("start"), options=_start_options(t)))
+            turn.replies.append(Reply(t("start"), options=_start_options(t, turn.user)))
         elif command == "help":
             turn.replies.append(Reply(t("help")))
         elif command in ("call", "after"):
@@ -444,15 +446,22 @@ class Engine:
         if action == "lang" and arg in CATALOGS:
             self._set_language(turn, arg)
             turn.chosen = turn.texts(f"opt.lang_{arg}")
-        elif action == "start" and arg in ("call", "after"):
-            turn.chosen = t(f"opt.start_{arg}")
-            self._start_case(turn, arg)
+        elif action == "start" and (mode := arg.partition("-")[0]) in ("call", "after"):
+            turn.chosen = t(f"opt.start_{mode}")
+            if _seen_changed(arg, turn.user.get("last_case_number")):
+                # A case was started since this button was shown. If it is an untouched case
+                # of this kind, the press is a double tap: show that case, start no other.
+                current = self._active_case(turn)
+                if current is not None and current["mode"] == mode and current["seq"] == 1:
+                    self._show(turn, current)
+                    return
+            self._start_case(turn, mode)
         elif action == "page" and arg.isdecimal():
             turn.replies.append(
                 review.cases_page(self.store, turn.user["id"], int(arg), t, turn.tz)
             )
-        elif action in _CASE_ACTIONS and arg.isdecimal():
-            self._on_case_action(turn, action, int(arg))
+        elif action in _CASE_ACTIONS and (number := arg.partition("-")[0]).isdecimal():
+            self._on_case_action(turn, action, int(number), arg)
         elif action in ("lk", "snd", "lph", "keep"):
             self._on_letter_button(turn, action, arg)
         elif action == "forget" and arg in ("yes", "no"):
@@ -472,7 +481,7 @@ class Engine:
         else:
             turn.notice = t("bad_button")
 
-    def _on_case_action(self, turn: _Turn, action: str, number: int) -> None:
+    def _on_case_action(self, turn: _Turn, action: str, number: int, arg: str = "") -> None:
         """A button about one of the user's cases (from /cases, /case, /find)."""
         t = turn.texts
         case = self.store.case_by_number(turn.user["id"], number)
@@ -489,6 +498,10 @@ class Engine:
             turn.replies.append(Reply(t("resumed", number=number)))
             self._open_case(turn, case)
         elif action == "again" and case.get("refused_at") and case["state"] != "cancelled":
+            # "-N": the calls recorded when the button was shown; a second tap finds N+1.
+            if _seen_changed(arg, case.get("repeat_calls")):
+                turn.notice = t("stale_button")
+                return
             turn.chosen = t("opt.case_again")
             self._record_repeat_call(turn, case, now)
         elif action in ("close", "reopen") and action in machine.triggers_at(case["state"]):
@@ -1167,12 +1180,21 @@ class Engine:
         turn.replies.append(render_step(model))
 
 
-def _start_options(texts: Texts) -> tuple[Option, ...]:
-    """ "On a call" / "after a call": the two ways into a case."""
+def _start_options(texts: Texts, user: dict[str, Any]) -> tuple[Option, ...]:
+    """ "On a call" / "after a call": the two ways into a case (a second tap of the same
+    button starts nothing: see ``_seen_changed``)."""
+    cases = int(user.get("last_case_number") or 0)
     return (
-        Option("g.start.call", texts("opt.start_call")),
-        Option("g.start.after", texts("opt.start_after")),
+        Option(f"g.start.call-{cases}", texts("opt.start_call")),
+        Option(f"g.start.after-{cases}", texts("opt.start_after")),
     )
+
+
+def _seen_changed(arg: str, now: object) -> bool:
+    """Whether a button's "-N" suffix (a count when it was shown) no longer matches, i.e.
+    what it does has been done since. Buttons from before the suffix have none: allowed."""
+    _, dash, seen = arg.partition("-")
+    return bool(dash) and seen != str(now or 0)
 
 
 def option_number(text: str) -> int | None:

@@ -173,7 +173,8 @@ def case_view(store: Store, case: dict[str, Any], texts: Texts, tz: ZoneInfo) ->
     if case.get("company") or case.get("broker_name") or case.get("phone_raw"):
         options.append(Option(f"g.letter.{number}", texts("opt.case_letter")))
     if case.get("refused_at") and case["state"] != "cancelled":
-        options.append(Option(f"g.again.{number}", texts("opt.case_again")))
+        calls = int(case.get("repeat_calls") or 0)
+        options.append(Option(f"g.again.{number}-{calls}", texts("opt.case_again")))
     if case["state"] in ("following_up", "awaiting_call"):
         options.append(Option(f"g.close.{number}", texts("opt.case_close")))
     if case["state"] == "closed":

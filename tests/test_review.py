@@ -425,3 +425,25 @@ def test_a_file_given_as_a_function_is_made_once_when_first_asked() -> None:
     assert letter.data == b"%PDF-1.7"
     assert made == ["pdf"] and letter.ready
     assert Attachment("export.json", b"{}").ready
+
+
+def test_a_double_tap_starts_one_case_and_records_one_call(engine: Engine) -> None:
+    shown = say(engine, "/start")
+    first = press(engine, shown, "📞 電話中（/call）")
+    again = press(engine, shown, "📞 電話中（/call）")
+    assert engine.store.count_cases(1) == 1, "the second tap showed the same case"
+    assert again.replies[-1].text == first.replies[-1].text
+    # A start button of the other kind still starts one.
+    press(engine, shown, "📝 電話のあと（/after）")
+    assert engine.store.count_cases(1) == 2
+
+    record(engine, "みらい不動産")
+    view = say(engine, "/case 3")
+    assert text_of(press(engine, view, "📞 この会社からまた電話があった"))
+    assert press(engine, view, "📞 この会社からまた電話があった").notice == JA["stale_button"]
+    row = engine.store.case_by_number(1, 3)
+    assert row["repeat_calls"] == 1
+    checks = engine.store.db.execute(
+        "select count(*) from reminders where case_id = ? and kind = 'check_calls'", [row["id"]]
+    ).fetchone()[0]
+    assert checks == 1
