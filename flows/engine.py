@@ -175,9 +175,10 @@ class Engine:
             with self.store.transaction():
                 turn = self._begin(inbound)
                 if self._seen_before(turn):
-                    self._show_where(turn)
+                    self._show_where(turn)  # changes nothing stored, not even shown_step
                 else:
                     self._dispatch(turn)
+                    self._remember_shown(turn)
         except sqlite3.Error:
             log.exception("storage error while handling a message")
             texts = Texts(pick_language(inbound.lang_hint))
@@ -215,6 +216,24 @@ class Engine:
         recent = [*recent, update_id][-RECENT_UPDATES:]
         self.store.update_user(turn.user["id"], recent_update_ids=",".join(map(str, recent)))
         return False
+
+    def _remember_shown(self, turn: _Turn) -> None:
+        """Note whether this response ends with a case step's options (see ``_numbers_ok``)."""
+        if not turn.replies or self.store.user(turn.user["id"]) is None:  # a notice; erased
+            return
+        options = turn.replies[-1].options
+        shown = None
+        if options and _CASE_TOKEN.match(options[0].token):
+            shown = options[0].token.rsplit(".", 1)[0]
+        if shown != turn.user.get("shown_step"):
+            self.store.update_user(turn.user["id"], shown_step=shown)
+            turn.user["shown_step"] = shown
+
+    @staticmethod
+    def _numbers_ok(turn: _Turn, case: dict[str, Any]) -> bool:
+        """Whether a typed option number is about this case's step: only if that step was the
+        last thing shown (after /cases or /help, "1" must not press a hidden button)."""
+        return turn.user.get("shown_step") == f"{case['number']}.{case['seq']}"
 
     def _show_where(self, turn: _Turn) -> None:
         """The answer to a message applied before: where the user is now, changing nothing."""
@@ -541,7 +560,8 @@ class Engine:
 
     def _on_typed_choice(self, turn: _Turn, case: dict[str, Any], text: str) -> None:
         options = self._options(turn, case)
-        trigger = self._match_option(case["state"], options, text)
+        numbers = self._numbers_ok(turn, case)
+        trigger = self._match_option(case["state"], options, text, numbers)
         if trigger is None:
             typed = _fold(text)
             hint = (
@@ -549,6 +569,8 @@ class Engine:
                 if typed in _ALIASES["back"]
                 else "cannot_skip"
                 if typed in _ALIASES["skip"]
+                else "number_not_shown"
+                if not numbers and option_number(text) is not None
                 else "pick_hint"
             )
             turn.replies.append(Reply(turn.texts(hint)))
@@ -557,14 +579,18 @@ class Engine:
         self._fire(turn, case, trigger)
 
     @staticmethod
-    def _match_option(state: str, options: Sequence[Option], text: str) -> str | None:
+    def _match_option(
+        state: str, options: Sequence[Option], text: str, numbers: bool = True
+    ) -> str | None:
+        """The trigger the typed text means: the option's number (if ``numbers``: the
+        options are what the user sees), its label in any language, or a clear yes/no."""
         typed = _fold(text)
         if not typed:
             return None
         triggers = [o.token.rsplit(".", 1)[1] for o in options]
         number = option_number(text)
         if number is not None:
-            return triggers[number - 1] if 1 <= number <= len(options) else None
+            return triggers[number - 1] if numbers and 1 <= number <= len(options) else None
         for option, trigger in zip(options, triggers, strict=True):
             # The label as shown, and in every language without its time ("次の営業日").
             labels = [option.label] + [
@@ -598,6 +624,10 @@ class Engine:
         number = None if from_contact else option_number(text)
         if number is not None and number < 10:
             # The option's number, as every channel shows it (no field answer is "1"–"9").
+            if not self._numbers_ok(turn, case):
+                turn.replies.append(Reply(t("number_not_shown")))
+                self._show(turn, case)
+                return
             options = self._options(turn, case)
             if 1 <= number <= len(options):
                 self._fire(turn, case, options[number - 1].token.rsplit(".", 1)[1])
@@ -912,9 +942,14 @@ class Engine:
         model.replies[-1:-1] = notes
 
     def _schedule_typed(self, turn: _Turn, case: dict[str, Any], text: str) -> None:
-        trigger = self._match_option(case["state"], self._options(turn, case), text)
+        numbers = self._numbers_ok(turn, case)
+        trigger = self._match_option(case["state"], self._options(turn, case), text, numbers)
         if trigger is not None:
             self._fire(turn, case, trigger)
+            return
+        if not numbers and option_number(text) is not None:
+            turn.replies.append(Reply(turn.texts("number_not_shown")))
+            self._show(turn, case)
             return
         moment = parse_future(text, self.clock(), turn.tz)
         if moment is None:

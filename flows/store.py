@@ -234,6 +234,13 @@ def m009_reminder_ids_never_reused(db: Database) -> None:
     _reminder_indexes(db)
 
 
+@migrations()
+def m010_shown_step(db: Database) -> None:
+    # The case step ("number.seq") whose options were the last thing shown to the user: a
+    # typed option number means one of those, not a step hidden behind a list since.
+    db.table(USERS).add_column("shown_step", str)
+
+
 def _create_private(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)

@@ -35,7 +35,7 @@ JA: dict[str, str] = {
         "/cancel — 進行中のケースを取り消す\n"
         "/reminders — 予定しているリマインダー\n"
         "/settings — 通知しない時間とタイムゾーン\n"
-        "/language — 言語の切り替え（日本語 / English。/language en でも）\n"
+        "/language — 言語の切り替え（/language en のように直接指定もできます）\n"
         "/export — あなたのデータを書き出す　/forget — すべて削除する\n"
         "/help — この説明\n\n"
         "手順: ①はっきり断る ②どこで連絡先を入手したか聞く ③名簿業者を記録する "
@@ -54,6 +54,7 @@ JA: dict[str, str] = {
     "stale_button": "このボタンは古いステップのものです。最新のメッセージを使ってください。",
     "bad_button": "このボタンは使えません。",
     "pick_hint": "ボタンを押すか、番号を入力してください。",
+    "number_not_shown": "いま進めているケースのステップを表示します。番号は、その下のボタンの番号です。",
     "attachment_hint": "ここでは文字で入力してください（写真やスタンプは保存しません）。",
     "attachment_hint_option": "ボタンを押すか、番号を入力してください（写真やスタンプは保存しません）。",
     "empty_text": "空のメッセージは記録できません。",
@@ -450,6 +451,7 @@ EN: dict[str, str] = {
     "stale_button": "That button belongs to an earlier step. Please use the latest message.",
     "bad_button": "That button cannot be used.",
     "pick_hint": "Tap an option or type its number.",
+    "number_not_shown": "Here is the step of the case in progress. Numbers are for the options under it.",
     "attachment_hint": "Please type text here (photos and stickers are not stored).",
     "attachment_hint_option": (
         "Tap an option or type its number (photos and stickers are not stored)."

@@ -650,3 +650,30 @@ def test_after_a_call_with_no_time_the_script_says_recently(engine: Engine, talk
     chat.say("skip")
     assert "先日、みらい不動産から勧誘の電話がありました。" in chat.say("1")
     assert case_row(engine)["state"] == "demanding"
+
+
+@pytest.mark.parametrize("listing", ["/help", "/brokers", "/stats"])
+def test_a_number_typed_after_a_list_presses_no_hidden_button(
+    engine: Engine, talk, listing: str
+) -> None:
+    """Numbers mean the options last shown; the case's step is not, after a list."""
+    chat = talk()
+    for line in ("/after", "1", "1", "リスト社", "みらい不動産", "skip", "skip", "skip", "skip"):
+        chat.say(line)
+    assert "1) 🙆 応じた" in chat.say("1")  # step 4, shown: its numbers work
+    chat.say(listing)
+    shown = chat.say("1")
+    assert JA["number_not_shown"] in shown and "1) 🙆 応じた" in shown
+    assert (case_row(engine)["state"], case_row(engine)["outcome"]) == ("demanding", None)
+    chat.say("1")  # the step was just shown again: now "1" is its first option
+    assert case_row(engine)["outcome"] == "agreed"
+
+
+def test_a_number_is_not_taken_as_a_typed_answer_after_a_list(engine: Engine) -> None:
+    for line in ("/after", "1", "1", "リスト社"):
+        engine.handle(Inbound(1, text=line))
+    engine.handle(Inbound(1, text="/help"))
+    response = engine.handle(Inbound(1, text="2"))
+    assert response.replies[0].text == JA["number_not_shown"]
+    row = case_row(engine)
+    assert (row["state"], row["company"]) == ("recording_company", None)

@@ -203,8 +203,8 @@ def test_snooze_respects_quiet_hours(engine, clock) -> None:
 
 def test_a_reminder_due_in_quiet_hours_waits_for_the_morning(engine, clock) -> None:
     clock.now = tokyo(2026, 11, 20, 15, 0)
-    to_demanding(engine)
     engine.handle(Inbound(1, text="/settings quiet 9-12"))
+    to_demanding(engine)
     engine.handle(Inbound(1, text="4"))
     engine.handle(Inbound(1, text="1"))  # next business day 10:00 → inside 9-12 → 12:00
     assert local_due(reminders(engine)[0]) == "2026-11-24 Tue 12:00"

@@ -32,6 +32,7 @@ def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> Non
         "m007_recent_update_ids",
         "m008_case_numbers_never_reused",
         "m009_reminder_ids_never_reused",
+        "m010_shown_step",
     ]
     columns = {name: set(db[name].columns_dict) for name in TABLES}
     assert {
@@ -49,6 +50,7 @@ def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> Non
         "last_update_id",
         "recent_update_ids",
         "last_case_number",
+        "shown_step",
     } == columns[USERS]
     assert {
         "number",
