@@ -219,7 +219,7 @@ class Engine:
 
     def _remember_shown(self, turn: _Turn) -> None:
         """Note whether this response ends with a case step's options (see ``_numbers_ok``)."""
-        if not turn.replies or self.store.user(turn.user["id"]) is None:  # a notice; erased
+        if not turn.replies or turn.erased:  # only a notice; or no user row any more
             return
         options = turn.replies[-1].options
         shown = None
