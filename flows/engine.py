@@ -13,6 +13,7 @@ import logging
 import re
 import sqlite3
 import unicodedata
+import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -106,6 +107,13 @@ SENDER_LIMITS = {"name": 60, "address": 200, "phone": 40}
 # Global actions that name one of the user's cases by its number.
 _CASE_ACTIONS = ("case", "open", "letter", "again", "close", "reopen", "del", "delyes", "delno")
 _REMINDER_TOKEN = re.compile(r"^r\.(\d{1,12})\.([a-z_]{1,16})$")
+# Zone names /settings tz accepts: IANA names, not the machine's own ("localtime") or a
+# placeholder ("Factory"), which ZoneInfo also opens.
+_TIME_ZONE_NAMES = frozenset(zoneinfo.available_timezones()) - {
+    "localtime",
+    "Factory",
+    "posixrules",
+}
 # What "/language …" accepts (after NFKC and case folding); anything else shows the choice.
 _LANGUAGE_NAMES = {
     **{name: "ja" for name in ("ja", "jp", "japanese", "日本語", "にほんご")},
@@ -1074,9 +1082,7 @@ class Engine:
         name, _, value = args.partition(" ")
         value = clean_text(value)
         if name == "tz" and value:
-            try:
-                ZoneInfo(value)
-            except (ValueError, KeyError, OSError):
+            if value not in _TIME_ZONE_NAMES:
                 turn.replies.append(Reply(t("bad_tz", tz=value[:60])))
                 return
             self._save_settings(turn, time_zone=value)

@@ -177,8 +177,10 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
     text = unicodedata.normalize("NFKC", clean_text(raw)).casefold().strip()
     local_now = now.astimezone(tz)
     day = local_now.date()
+    relative = False
     for word, shift in sorted(_RELATIVE_DAYS.items(), key=lambda item: -len(item[0])):
         if text.startswith(word):
+            relative = True
             day = day + timedelta(days=shift)
             text = text[len(word) :].strip()
             if not text and future:
@@ -206,6 +208,9 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
                 moment = moment.replace(year=year - 1)
             elif future and local_now - moment > _YEAR_WRAP:
                 moment = moment.replace(year=year + 1)
+        if future and not relative and not parts["mo"] and not parts["d"] and moment <= local_now:
+            # A time alone, already past today ("10:00" at 20:30): the next one, tomorrow.
+            moment += timedelta(days=1)
         return moment.astimezone(UTC)
     except (ValueError, OverflowError):  # e.g. 2/30, or year 1 shifted out of range
         return None

@@ -255,17 +255,25 @@ def export_files(store: Store, user_id: int, now: datetime) -> tuple[Attachment,
     return tuple(files)
 
 
+# A cell starting with one of these is a formula to Excel and LibreOffice ("+81 90-…" typed
+# as a phone number, or "=HYPERLINK(…)" typed as a company name by a prankster).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value  # shown as text; the JSON export keeps the value as typed
+    return value
+
+
 def _csv(rows: list[dict[str, Any]]) -> bytes:
     out = io.StringIO()
     if rows:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]))
         writer.writeheader()
         for row in rows:
-            writer.writerow(
-                {
-                    k: json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v
-                    for k, v in row.items()
-                }
-            )
+            writer.writerow({k: _cell(v) for k, v in row.items()})
     # With a BOM so that Excel, common in Japan, opens it as UTF-8.
     return out.getvalue().encode("utf-8-sig")

@@ -241,6 +241,11 @@ def m010_shown_step(db: Database) -> None:
     db.table(USERS).add_column("shown_step", str)
 
 
+def _like_escaped(text: str) -> str:
+    """``text`` as a LIKE pattern matching itself (with ``escape '\\'``): % and _ literal."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _create_private(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
@@ -471,11 +476,11 @@ class Store:
         self, user_id: int, text: str, phone_e164: str | None, limit: int
     ) -> list[dict[str, Any]]:
         """Cases whose company, caller, broker or number match what the user typed."""
-        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        escaped = _like_escaped(text)
         like = " like :pattern escape '\\'"
         where = (
             f"user_id = :user and (company{like} or person{like} or broker_name{like} "
-            f"or phone_raw{like} or company_norm like :norm or phone_e164 = :phone)"
+            f"or phone_raw{like} or company_norm like :norm escape '\\' or phone_e164 = :phone)"
         )
         return list(
             self.db.table(CASES).rows_where(
@@ -483,7 +488,7 @@ class Store:
                 {
                     "user": user_id,
                     "pattern": f"%{escaped}%",
-                    "norm": f"%{normalize_name(text) or escaped}%",
+                    "norm": f"%{_like_escaped(normalize_name(text)) or escaped}%",
                     "phone": phone_e164,
                 },
                 order_by="number desc",

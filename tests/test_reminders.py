@@ -89,6 +89,8 @@ def test_this_evening_is_not_offered_after_seven(engine: Engine, clock: FakeCloc
         ("明日 18:30", "2026-11-26 Thu 18:30"),
         ("12/1", "2026-12-01 Tue 10:00"),
         ("tomorrow 7:00", "2026-11-26 Thu 08:00"),
+        ("10:00", "2026-11-26 Thu 10:00"),  # past today at 12:00: tomorrow's
+        ("15:00", "2026-11-25 Wed 15:00"),
     ],  # 7:00 is in the quiet hours: moved to 8:00
 )
 def test_a_typed_reminder_time(engine: Engine, clock: FakeClock, typed, expected) -> None:
@@ -101,7 +103,7 @@ def test_a_typed_reminder_time(engine: Engine, clock: FakeClock, typed, expected
 
 
 @pytest.mark.parametrize(
-    "typed", ["11/24 10:00", "昨日", "きのう 9:00", "2028-01-01 10:00", "そのうち"]
+    "typed", ["11/24 10:00", "昨日", "きのう 9:00", "今日 10:00", "2028-01-01 10:00", "そのうち"]
 )
 def test_a_typed_reminder_time_in_the_past_or_unreadable(engine, clock, typed) -> None:
     clock.now = tokyo(2026, 11, 25, 12, 0)
@@ -327,6 +329,9 @@ def test_settings_time_zone_and_quiet_hours(engine) -> None:
     assert engine.handle(Inbound(1, text="/settings tz Mars/Base")).replies[0].text == (
         "「Mars/Base」というタイムゾーンはありません（例: Asia/Tokyo、Europe/London）。"
     )
+    for not_a_place in ("localtime", "Factory", "posixrules"):  # ZoneInfo opens these
+        said = engine.handle(Inbound(1, text=f"/settings tz {not_a_place}")).replies[0].text
+        assert said == JA["bad_tz"].format(tz=not_a_place)
     assert engine.handle(Inbound(1, text="/settings quiet 25-3")).replies[0].text == JA["bad_quiet"]
     engine.handle(Inbound(1, text="/settings tz Europe/London"))
     off = next(o for o in shown.replies[0].options if o.token == "g.quiet.0-0")

@@ -186,6 +186,8 @@ def test_find_by_company_caller_or_broker(engine: Engine) -> None:
     assert "#1" in text_of(say(engine, "/find 名簿"))
     assert "#2" in text_of(say(engine, "/find 100%"))
     assert "#1" not in text_of(say(engine, "/find 100%"))  # % is literal, not a wildcard
+    for wildcard in ("み%", "み%産"):
+        assert text_of(say(engine, f"/find {wildcard}")) == JA["find_none"].format(text=wildcard)
     assert text_of(say(engine, "/find 存在しない")) == JA["find_none"].format(text="存在しない")
     assert text_of(say(engine, "/find")) == JA["find_usage"]
 
@@ -242,7 +244,9 @@ def test_export_then_forget_then_export_is_empty(engine: Engine, clock) -> None:
     assert len(data["reminders"]) == 2
     cases_csv = exported.attachments[1].data.decode("utf-8-sig")
     [row] = list(csv.DictReader(io.StringIO(cases_csv)))
-    assert (row["company"], row["phone_e164"]) == ("みらい不動産", "+819012345678")
+    # A value a spreadsheet would run as a formula starts with ' there; JSON keeps it as is.
+    assert (row["company"], row["phone_e164"]) == ("みらい不動産", "'+819012345678")
+    assert data["cases"][0]["phone_e164"] == "+819012345678"
 
     asked = say(engine, "/forget")
     assert asked.replies[0].text == JA["forget_confirm"]
