@@ -364,6 +364,9 @@ class Engine:
         turn.texts = Texts(language)
         turn.language_changed = True
         turn.replies.append(Reply(turn.texts("language_set")))
+        case = self._active_case(turn)
+        if case is not None and case["state"] not in FINISHED_STATES:
+            self._show(turn, case)  # the step in progress, in the new language
 
     def _start_case(self, turn: _Turn, mode: str) -> None:
         current = self._active_case(turn)
@@ -923,7 +926,10 @@ class Engine:
         """Create the reminders this step asks for, in the step's transaction."""
         if case["state"] in FINISHED_STATES:
             status = "cancelled" if case["state"] == "cancelled" else "done"
-            self.store.close_reminders(case["id"], status)
+            stopped = self.store.close_reminders(case["id"], status)
+            if stopped:
+                note = Reply(turn.texts("reminders_stopped", count=stopped))
+                model.replies.insert(max(len(model.replies) - 1, 0), note)
             return
         now = self.clock()
         if state_from == "scheduling" and trigger in CHOICES:

@@ -609,8 +609,9 @@ class Store:
 
     def close_reminders(
         self, case_id: int, status: str, kinds: tuple[str, ...] | None = None
-    ) -> None:
-        """End a case's open reminders (waiting or sent) as ``done`` or ``cancelled``."""
+    ) -> int:
+        """End a case's open reminders (waiting or sent) as ``done`` or ``cancelled``; how
+        many there were."""
         sql = (
             f"update {REMINDERS} set status = ?, updated_at = ? "
             "where case_id = ? and status in ('pending', 'snoozed', 'sent')"
@@ -619,7 +620,7 @@ class Store:
         if kinds:
             sql += f" and kind in ({', '.join('?' for _ in kinds)})"
             params += list(kinds)
-        self.db.execute(sql, params)
+        return int(self.conn.execute(sql, params).rowcount)
 
     def due_reminders(
         self, now: datetime, limit: int, user_id: int | None = None

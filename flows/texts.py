@@ -54,6 +54,7 @@ JA: dict[str, str] = {
     "stale_button": "このボタンは古いステップのものです。最新のメッセージを使ってください。",
     "bad_button": "このボタンは使えません。",
     "pick_hint": "ボタンを押すか、番号を入力してください。",
+    "reminders_stopped": "このケースのリマインダー（{count}件）も止めました。",
     "number_not_shown": "いま進めているケースのステップを表示します。番号は、その下のボタンの番号です。",
     "attachment_hint": "ここでは文字で入力してください（写真やスタンプは保存しません）。",
     "attachment_hint_option": "ボタンを押すか、番号を入力してください（写真やスタンプは保存しません）。",
@@ -451,6 +452,7 @@ EN: dict[str, str] = {
     "stale_button": "That button belongs to an earlier step. Please use the latest message.",
     "bad_button": "That button cannot be used.",
     "pick_hint": "Tap an option or type its number.",
+    "reminders_stopped": "This case's scheduled reminders are stopped too ({count}).",
     "number_not_shown": "Here is the step of the case in progress. Numbers are for the options under it.",
     "attachment_hint": "Please type text here (photos and stickers are not stored).",
     "attachment_hint_option": (

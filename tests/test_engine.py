@@ -677,3 +677,13 @@ def test_a_number_is_not_taken_as_a_typed_answer_after_a_list(engine: Engine) ->
     assert response.replies[0].text == JA["number_not_shown"]
     row = case_row(engine)
     assert (row["state"], row["company"]) == ("recording_company", None)
+
+
+def test_switching_language_mid_case_shows_the_step_in_it(engine: Engine) -> None:
+    engine.handle(Inbound(1, text="/call"))
+    response = engine.handle(Inbound(1, text="/language en"))
+    assert response.replies[0].text == "Switched to English."
+    assert response.replies[1].text == EN["step.refusing.text"]
+    assert [o.label for o in response.replies[1].options][0] == EN["opt.refused"]
+    assert engine.handle(Inbound(1, text="1")).replies  # its numbers work
+    assert case_row(engine)["state"] == "asking_source"

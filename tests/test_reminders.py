@@ -292,8 +292,9 @@ def test_a_deleted_reminders_button_never_acts_on_a_new_one(engine, clock) -> No
 def test_closing_or_cancelling_a_case_ends_its_reminders(engine, clock) -> None:
     to_demanding(engine)
     engine.handle(Inbound(1, text="1"))
-    engine.handle(Inbound(1, text="完了にする"))
+    closed = engine.handle(Inbound(1, text="完了にする"))
     assert {r["status"] for r in reminders(engine)} == {"done"}
+    assert JA["reminders_stopped"].format(count=2) in [r.text for r in closed.replies]
     engine.handle(Inbound(1, text="/after"))
     for line in ("1", "1", "B社", "C社", "skip", "skip", "skip", "skip", "1", "4", "1"):
         engine.handle(Inbound(1, text=line))
