@@ -363,7 +363,13 @@ def summary(model: CaseModel) -> str:
             continue
         lines.append(f"{t(f'field.{field}')}: {_current_value(model, field) or t('field.empty')}")
     refused = model.case.get("refused_at")
-    refusal = t("refused_yes", date=local_time(refused, model.tz)) if refused else t("refused_no")
+    if not refused:
+        refusal = t("refused_no")
+    elif call_moment(model.case) is None:
+        # Recorded afterwards with no time given: the refusal's time is not known either.
+        refusal = t("refused_yes_undated")
+    else:
+        refusal = t("refused_yes", date=local_time(refused, model.tz))
     lines.append(f"{t('field.refused')}: {refusal}")
     return "\n".join(lines)
 

@@ -91,7 +91,8 @@ def render(row: dict[str, Any], texts: Texts) -> Reply:
     text = texts(
         f"reminder.{row['kind']}.text",
         number=row["number"],
-        broker=row.get("broker_name") or texts("cases_unknown"),
+        # Without a broker, the request went to the calling company (its letter).
+        broker=row.get("broker_name") or who or texts("cases_unknown"),
         who=who or texts("cases_unknown"),
     )
     options = tuple(

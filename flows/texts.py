@@ -106,7 +106,7 @@ JA: dict[str, str] = {
     "step.pressing_source.say": (
         "御社は法律上、入手先を確認して記録しているはずです。会社名だけで結構です。"
     ),
-    "step.pressing_source.text": "答えないなら、一度だけ押します。",
+    "step.pressing_source.text": "答えないなら、もう一度だけ念を押します。",
     "step.pressing_source.note": (
         "個人情報保護法30条の確認義務を伝える一押しです。それでも答えなければ、先へ進みましょう。"
     ),
@@ -167,6 +167,7 @@ JA: dict[str, str] = {
     "field.refused": "お断り",
     "field.empty": "—",
     "refused_yes": "済み（{date}）",
+    "refused_yes_undated": "済み（日時は未記録）",
     "refused_no": "未確認",
     "opt.confirm": "✅ 保存する",
     "opt.fix": "✏️ 修正する",
@@ -226,7 +227,7 @@ JA: dict[str, str] = {
         "売られた情報がすでに広まっていることもあるので、別の会社からの電話も一件ずつ対応しましょう。"
     ),
     "step.awaiting_call.text": "ケース #{number}: 名簿業者「{broker}」への電話がまだです。",
-    "step.closed.text": "ケース #{number} を完了にしました。",
+    "step.closed.text": "ケース #{number} は完了しています。",
     "opt.resume": "▶ 業者に電話する",
     "opt.close": "📁 完了にする",
     "opt.reopen": "↩️ 再開する",
@@ -271,11 +272,11 @@ JA: dict[str, str] = {
         "⏰ ケース #{number}: 名簿業者「{broker}」に、もう一度電話してみましょう。"
     ),
     "reminder.check_compliance.text": (
-        "⏰ ケース #{number}: 「{broker}」に求めてから2週間です。提供は止まりましたか？"
-        "返事がなければ、書面（内容証明郵便など）で求めるのが次の手です。"
+        "⏰ ケース #{number}: 「{broker}」に求めてから2週間です。求めたとおりに対応されましたか？"
+        "返事がなければ、書面（内容証明郵便など）で改めて求めましょう。"
     ),
     "reminder.check_calls.text": (
-        "⏰ ケース #{number}: 1か月たちました。{who} からの電話は止まりましたか？"
+        "⏰ ケース #{number}: 1か月たちました。「{who}」からの電話は止まりましたか？"
     ),
     "opt.r_open": "▶ ケースを開く",
     "opt.r_done": "✅ 済んだ",
@@ -471,7 +472,7 @@ EN: dict[str, str] = {
     "status.cancelled": "✖️ cancelled",
     "status.repeat": "⚠️ called again",
     "step.refusing.say": "I will not buy anything. Never call me again.",
-    "step.refusing.text": "1) Refuse firmly. Keep it short; you owe no reason.",
+    "step.refusing.text": "Step 1: refuse firmly. Keep it short; you owe no reason.",
     "step.pushing.say": (
         "Soliciting after I have refused is prohibited by law. "
         "Tell me your company's name and your name. "
@@ -497,7 +498,7 @@ EN: dict[str, str] = {
     "step.asking_source.say": (
         "Where did you get my name and number? Tell me the name of the company you got them from."
     ),
-    "step.asking_source.text": "2) Ask for the source.",
+    "step.asking_source.text": "Step 2: ask where they got your details.",
     "step.asking_source.note": (
         "A business that received personal data from a third party must "
         "confirm and record the provider and how the provider got it (APPI Art. 30)."
@@ -519,7 +520,7 @@ EN: dict[str, str] = {
     "step.after_source.text": "Did they say where they got your details?",
     "opt.after_source.named": "📝 Yes",
     "opt.after_source.dodged": "🤐 No / I didn't ask",
-    "step.recording.intro": "3) Let's record it. Fill in what you know (you can skip).",
+    "step.recording.intro": "Step 3: record the call. Fill in what you know (you can skip).",
     "step.recording_broker.text": "The list broker's name (their source)?",
     "step.recording_company.text": "The name of the company that called?",
     "step.recording_person.text": "The caller's name?",
@@ -527,7 +528,7 @@ EN: dict[str, str] = {
     "step.recording_product.text": "What were they selling? Tap an option or type it.",
     "step.recording_licence.text": "Their real-estate licence number? (e.g. 東京都知事(5)第12345号)",
     "step.recording_when.text": "When did the call come? (e.g. 14:30, 11/28 14:30, yesterday 15:00)",
-    "current_value": "Recorded now: {value}",
+    "current_value": "Currently recorded: {value}",
     "opt.skip": "⏭ Skip",
     "opt.keep": "⏭ Keep",
     "opt.back": "↩️ Back",
@@ -564,6 +565,7 @@ EN: dict[str, str] = {
     "field.refused": "Refusal",
     "field.empty": "—",
     "refused_yes": "done ({date})",
+    "refused_yes_undated": "done (time not recorded)",
     "refused_no": "not recorded",
     "opt.confirm": "✅ Save",
     "opt.fix": "✏️ Fix",
@@ -575,7 +577,7 @@ EN: dict[str, str] = {
     "opt.fix_licence": "Licence",
     "opt.fix_when": "When",
     "step.demanding.text": (
-        "4) Call the list broker “{broker}” and say this. "
+        "Step 4: call the list broker “{broker}” and say this. "
         "Replace the 〔 〕 parts with your own details."
     ),
     "step.demanding.say": (
@@ -598,7 +600,7 @@ EN: dict[str, str] = {
     "demand_when": "On {date}",
     "demand_when_unknown": "Recently",
     "opt.agreed": "🙆 They agreed",
-    "opt.declined": "🙅 Refused / say no record",
+    "opt.declined": "🙅 Refused, or say they have no record",
     "opt.unreachable": "📵 Unreachable",
     "opt.later": "⏰ Later",
     "outcome.agreed": (
@@ -622,7 +624,7 @@ EN: dict[str, str] = {
         "calls from other companies one by one."
     ),
     "step.awaiting_call.text": "Case #{number}: you have not called the broker “{broker}” yet.",
-    "step.closed.text": "Case #{number} marked as done.",
+    "step.closed.text": "Case #{number} is done.",
     "opt.resume": "▶ Call the broker",
     "opt.close": "📁 Mark as done",
     "opt.reopen": "↩️ Reopen",
@@ -666,8 +668,8 @@ EN: dict[str, str] = {
     ),
     "reminder.retry_broker.text": "⏰ Case #{number}: try calling the list broker “{broker}” again.",
     "reminder.check_compliance.text": (
-        "⏰ Case #{number}: two weeks since you asked “{broker}”. Has the provision stopped? "
-        "If there is no answer, the next move is a written request (e.g. by certified mail)."
+        "⏰ Case #{number}: two weeks since your request to “{broker}”. Did they do what you "
+        "asked? If there is no answer, ask again in writing (e.g. by certified mail)."
     ),
     "reminder.check_calls.text": (
         "⏰ Case #{number}: a month has passed. Have the calls from {who} stopped?"
@@ -749,7 +751,7 @@ EN: dict[str, str] = {
     "case_reopened": "Case #{number} reopened.",
     "brokers_empty": "No list brokers recorded yet.",
     "brokers_header": "List brokers you recorded:",
-    "brokers_line": "{name} | {count} case(s) | {status} | last: {date}",
+    "brokers_line": "{name} | cases: {count} | {status} | last: {date}",
     "broker_status.not_asked": "not asked yet",
     "broker_status.asked": "to be asked",
     "broker_status.agreed": "agreed",

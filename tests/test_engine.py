@@ -345,7 +345,7 @@ def test_english(engine: Engine, talk) -> None:
             ("/call", [EN["step.refusing.say"], "1) 🙅 I refused"]),
             ("They keep pushing", [EN["step.pushing.say"], "Art. 47-2(3)"]),
             ("1", [EN["step.asking_source.say"], "APPI Art. 30"]),
-            ("1", ["3) Let's record it.", "The list broker's name"]),
+            ("1", ["Step 3: record the call.", "The list broker's name"]),
             ("Tokyo Lists Inc.", ["company that called"]),
             ("Sakura Estate", ["caller's name"]),
             ("skip", ["number they called from"]),
@@ -354,7 +354,7 @@ def test_english(engine: Engine, talk) -> None:
             ("skip", ["When did the call come?"]),
             ("now", ["Save this?", "Phone: 03-1234-5678", "Product: an apartment to rent out"]),
             ("yes", ["On 27 November, Sakura Estate called me", "APPI Art. 27(2)"]),
-            ("Refused / say no record", [EN["outcome.declined"], "03-6457-9849"]),
+            ("Refused, or say they have no record", [EN["outcome.declined"], "03-6457-9849"]),
         ]
     )
     assert EN["help"].splitlines()[-1] in chat.say("/help")
@@ -647,7 +647,7 @@ def test_after_a_call_with_no_time_the_script_says_recently(engine: Engine, talk
     for line in ("/after", "1", "1", "リスト社", "みらい不動産", "skip", "skip", "skip"):
         chat.say(line)
     assert "時刻も入れてください" in chat.say("11/19")
-    chat.say("skip")
+    assert "お断り: 済み（日時は未記録）" in chat.say("skip")
     assert "先日、みらい不動産から勧誘の電話がありました。" in chat.say("1")
     assert case_row(engine)["state"] == "demanding"
 
@@ -684,6 +684,6 @@ def test_switching_language_mid_case_shows_the_step_in_it(engine: Engine) -> Non
     response = engine.handle(Inbound(1, text="/language en"))
     assert response.replies[0].text == "Switched to English."
     assert response.replies[1].text == EN["step.refusing.text"]
-    assert [o.label for o in response.replies[1].options][0] == EN["opt.refused"]
+    assert response.replies[1].options[0].label == EN["opt.refused"]
     assert engine.handle(Inbound(1, text="1")).replies  # its numbers work
     assert case_row(engine)["state"] == "asking_source"

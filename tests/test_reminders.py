@@ -227,7 +227,7 @@ def test_calls_continued_records_a_repeat_call_and_checks_again(engine, clock) -
     deliveries = deliver(engine)
     check_calls = next(d for d in deliveries if "電話は止まりましたか" in d.reply.text)
     assert check_calls.reply.text == (
-        "⏰ ケース #1: 1か月たちました。みらい不動産 からの電話は止まりましたか？"
+        "⏰ ケース #1: 1か月たちました。「みらい不動産」からの電話は止まりましたか？"
     )
     response = engine.handle(Inbound(1, choice=check_calls.reply.options[1].token))
     assert response.chosen == "📞 まだかかってくる"
