@@ -339,7 +339,7 @@ def company_request(
             f"貴社が電話で挙げた「{broker}」から取得したのであれば、その記録を示してください。"
         )
     stop = [
-        "　私の個人情報の利用を停止し、消去してください（個人情報保護法第35条）。",
+        "　私の個人情報の利用を停止し、消去してください。",
         "　今後、電話、訪問、郵便その他の方法で、私に一切の勧誘をしないでください。",
     ]
     if _is_property(case):
@@ -709,7 +709,7 @@ def to_pdf(letter: Letter) -> bytes:
 
     line(letter.date, align="R")
     pdf.ln(LINE_MM * 0.5)
-    line(letter.recipient, size=FONT_PT * 1.25)
+    paragraph(letter.recipient, size=FONT_PT * 1.25)  # a long name wraps, 御中 included
     pdf.ln(LINE_MM * 0.5)
     column = full * 0.45
     for part in letter.sender:

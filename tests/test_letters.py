@@ -389,6 +389,22 @@ def test_pdf_is_a4_with_extractable_japanese() -> None:
     assert "/FontFile2" in descendant["/FontDescriptor"].get_object()
 
 
+def test_a_long_company_name_wraps_in_the_pdf_with_its_honorific() -> None:
+    name = "株式会社" + "グランレジデンス東都ホールディングス" * 5  # 99 characters, as allowed
+    letter = company_request(full_case(company=name), EVENTS, SENDER, TODAY, TZ)
+    reader, text = pdf_text(to_pdf(letter))
+    assert f"{name}御中" in text
+    page = reader.pages[0]
+    runs: list[tuple[str, float]] = []
+    page.extract_text(visitor_text=lambda text, cm, tm, *_: runs.append((text, tm[4])))
+    lines = [(text, x) for text, x in runs if text.strip()][1:4]  # after the date
+    assert "".join(text for text, _ in lines).replace(" ", "") == f"{name}御中"
+    width = float(page.mediabox.width)
+    for text, x in lines:  # each line starts on the page and is no longer than a full line
+        assert 0 < x < width / 4
+        assert len(text) < 40
+
+
 def test_long_report_pdf_spans_pages_with_page_numbers() -> None:
     events = [repeat_event(f"2026-11-{day:02d}T01:00:00+00:00") for day in range(1, 29)]
     case = full_case(refused_at="2026-10-01T01:00:00+00:00", repeat_calls=len(events))
