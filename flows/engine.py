@@ -89,6 +89,8 @@ _GLOBAL_TOKEN = re.compile(
     r"|lk|snd|lph|keep)"
     r"\.([a-z0-9-]{1,12})$"
 )
+# /reminders: cancel buttons for the soonest this many (a message's keyboard has limits).
+MAX_REMINDER_BUTTONS = 20
 # How many of a user's latest update ids are remembered to recognise a re-delivery.
 RECENT_UPDATES = 64
 # Letters: the kinds (by their short code in buttons) and the buttons of the letter dialog.
@@ -421,7 +423,7 @@ class Engine:
         attachments: tuple[Attachment, ...] = ()
         if numbers["calls"]:
             monthly = stats.monthly_counts(
-                rows["cases"],
+                review.recorded_calls(rows["cases"]),
                 turn.tz,
                 today=self.clock().astimezone(turn.tz).date(),
                 events=rows["events"],
@@ -1070,11 +1072,11 @@ class Engine:
                     what=t(f"what.{row['kind']}"),
                 )
             )
-            options.append(
-                Option(
-                    f"r.{row['id']}.cancel", t("opt.r_cancel", when=when, number=case.get("number"))
-                )
-            )
+            if len(options) < MAX_REMINDER_BUTTONS:
+                label = t("opt.r_cancel", when=when, number=case.get("number"))
+                options.append(Option(f"r.{row['id']}.cancel", label))
+        if len(rows) > MAX_REMINDER_BUTTONS:
+            lines.append(t("reminders_more", count=MAX_REMINDER_BUTTONS))
         turn.replies.append(Reply("\n".join(lines), options=tuple(options)))
 
     def _quiet_label(self, turn: _Turn, quiet: QuietHours) -> str:

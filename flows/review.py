@@ -225,9 +225,19 @@ def search_reply(
     return Reply("\n".join(lines), options=tuple(_open_buttons(cases, texts)))
 
 
+# What makes a case a record of a call: something about the call was recorded.
+_CALL_FACTS = ("refused_at", "company", "person", "phone_raw", "broker_name")
+
+
+def recorded_calls(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The cases that record a call: all but those cancelled with nothing recorded (a /call
+    tapped by mistake is not a sales call)."""
+    return [c for c in cases if c["state"] != "cancelled" or any(c.get(k) for k in _CALL_FACTS)]
+
+
 def counts(rows: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
     """The /stats figures from a user's rows (``Store.user_rows``)."""
-    cases = rows[CASES]
+    cases = recorded_calls(rows[CASES])
     return {
         "calls": len(cases) + sum(int(c.get("repeat_calls") or 0) for c in cases),
         "repeats": sum(1 for c in cases if c.get("repeat_of"))

@@ -289,6 +289,19 @@ def test_a_deleted_reminders_button_never_acts_on_a_new_one(engine, clock) -> No
     assert reminders(engine)[0]["status"] == "pending"
 
 
+def test_many_reminders_list_all_with_buttons_for_the_soonest(engine, clock) -> None:
+    for number in range(1, 13):  # two reminders each
+        to_demanding(engine, number=number)
+        engine.handle(Inbound(1, text="1"))
+        clock.advance(hours=1)
+    listing = engine.handle(Inbound(1, text="/reminders")).replies[0]
+    assert len(listing.text.splitlines()) == 1 + 24 + 1  # header, every reminder, the note
+    assert listing.text.splitlines()[-1] == JA["reminders_more"].format(count=20)
+    assert len(listing.options) == 20
+    due = [r["id"] for r in sorted(reminders(engine), key=lambda r: r["due_at"])]
+    assert [int(o.token.split(".")[1]) for o in listing.options] == due[:20]
+
+
 def test_closing_or_cancelling_a_case_ends_its_reminders(engine, clock) -> None:
     to_demanding(engine)
     engine.handle(Inbound(1, text="1"))

@@ -209,6 +209,9 @@ def test_brokers_with_counts_and_status(engine: Engine, clock) -> None:
 
 def test_stats_with_a_chart(engine: Engine, clock) -> None:
     assert say(engine, "/stats").replies[0].attachments == ()
+    say(engine, "/call")
+    say(engine, "/cancel")  # tapped by mistake: nothing recorded, not a sales call
+    assert say(engine, "/stats").replies[0].attachments == ()
     record(engine, "A社", broker="名簿の森")
     clock.advance(days=35)
     record(engine, "A社")
