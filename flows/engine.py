@@ -1060,7 +1060,7 @@ class Engine:
             turn.replies.append(Reply(t("reminders_empty")))
             return
         lines = [t("reminders_header")]
-        options = []
+        options: list[Option] = []
         for row in rows:
             case = self.store.case(row["case_id"]) or {}
             when = t.when(datetime.fromisoformat(row["due_at"]), turn.tz)
