@@ -133,7 +133,8 @@ class Shell:
         for path in files:
             path.unlink(missing_ok=True)
         if files:
-            self.print(f"(deleted {len(files)} files of user {self.user_id} in {self.files_dir})")
+            noun = "file" if len(files) == 1 else "files"
+            self.print(f"(deleted {len(files)} {noun} of user {self.user_id} in {self.files_dir})")
 
     def show(self, replies: Iterable[Reply]) -> None:
         replies = list(replies)
