@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -61,9 +62,19 @@ def engine(make_engine: Callable[[], Engine]) -> Engine:
 class Conversation:
     """Drive an engine through the shell's channel and keep what the bot said per turn."""
 
-    def __init__(self, engine: Engine, user_id: int = 1, lang: str | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        user_id: int = 1,
+        lang: str | None = None,
+        files_dir: Path | None = None,
+    ) -> None:
         self.out = io.StringIO()
-        self.shell = Shell(engine, out=self.out, user_id=user_id, lang_hint=lang)
+        # Files (charts, letters) go to a temporary folder, never into the project.
+        files_dir = files_dir or Path(tempfile.mkdtemp(prefix="kotowari-test-files-"))
+        self.shell = Shell(
+            engine, out=self.out, user_id=user_id, lang_hint=lang, files_dir=files_dir
+        )
 
     def say(self, line: str) -> str:
         start = self.out.tell()
