@@ -16,7 +16,7 @@ import unicodedata
 import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -89,6 +89,8 @@ _GLOBAL_TOKEN = re.compile(
     r"|lk|snd|lph|keep)"
     r"\.([a-z0-9-]{1,12})$"
 )
+# A second press of a start button within this long of the case it started is a double tap.
+DOUBLE_TAP = timedelta(minutes=2)
 # /reminders: cancel buttons for the soonest this many (a message's keyboard has limits).
 MAX_REMINDER_BUTTONS = 20
 # How many of a user's latest update ids are remembered to recognise a re-delivery.
@@ -482,9 +484,15 @@ class Engine:
             turn.chosen = t(f"opt.start_{mode}")
             if _seen_changed(arg, turn.user.get("last_case_number")):
                 # A case was started since this button was shown. If it is an untouched case
-                # of this kind, the press is a double tap: show that case, start no other.
+                # of this kind, started moments ago, the press is a double tap: show that
+                # case, start no other (an old untouched case is left for a new one).
                 current = self._active_case(turn)
-                if current is not None and current["mode"] == mode and current["seq"] == 1:
+                if (
+                    current is not None
+                    and current["mode"] == mode
+                    and current["seq"] == 1
+                    and self.clock() - datetime.fromisoformat(current["opened_at"]) < DOUBLE_TAP
+                ):
                     self._show(turn, current)
                     return
             self._start_case(turn, mode)
@@ -1149,8 +1157,9 @@ class Engine:
 
     def still_due(self, reminder_id: int) -> bool:
         """Whether a delivery from ``due_deliveries`` should still go out: checked under the
-        user's lock, since the user may have cancelled it (or erased everything) meanwhile."""
-        return self.store.reminder_waiting(reminder_id)
+        user's lock, since the user may have cancelled or snoozed it (or erased everything)
+        meanwhile."""
+        return self.store.reminder_waiting(reminder_id, self.clock())
 
     def reminder_sent(self, reminder_id: int) -> None:
         with self.store.transaction():
@@ -1163,6 +1172,8 @@ class Engine:
                 sent_at=self.clock().isoformat(),
                 attempts=row["attempts"] + 1,
             )
+            # The reminder is now the last thing shown: a typed number is not for the step.
+            self.store.update_user(row["user_id"], shown_step=None)
 
     def reminder_failed(self, reminder_id: int, error: str) -> None:
         """A send failed for a passing reason: try again later, waiting longer each time."""

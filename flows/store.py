@@ -317,11 +317,12 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        erased_before = self._erased  # an outer transaction's erasure survives a failed inner one
         try:
             with self.db.atomic():
                 yield
         except BaseException:
-            self._erased = False
+            self._erased = erased_before
             raise
         if self._erased and not self.conn.in_transaction:
             self._erased = False
@@ -593,13 +594,14 @@ class Store:
     def reminder(self, reminder_id: int) -> dict[str, Any] | None:
         return self._one(f"select * from {REMINDERS} where id = ?", [reminder_id])
 
-    def reminder_waiting(self, reminder_id: int) -> bool:
-        """Whether the reminder is still to be sent (not cancelled, done or deleted since it
-        was found due) to a user who has not blocked the bot."""
+    def reminder_waiting(self, reminder_id: int, now: datetime) -> bool:
+        """Whether the reminder is still due by ``now`` (not cancelled, done, snoozed to later
+        or deleted since it was found due) for a user who has not blocked the bot."""
         row = self.conn.execute(
             f"select 1 from {REMINDERS} r join {USERS} u on u.id = r.user_id "
-            "where r.id = ? and r.status in ('pending', 'snoozed') and u.active = 1",
-            [reminder_id],
+            "where r.id = ? and r.status in ('pending', 'snoozed') and r.due_at <= ? "
+            "and u.active = 1",
+            [reminder_id, now.isoformat()],
         ).fetchone()
         return row is not None
 

@@ -382,3 +382,32 @@ def test_every_reminder_choice_button_works(engine, clock) -> None:
         "2026-11-26 Thu 09:00",
         "2026-11-28 Sat 10:00",
     ]
+
+
+def test_a_number_typed_after_a_reminder_is_not_for_the_hidden_step(engine, clock) -> None:
+    """The reminder was the last thing shown: "2" must not press the step's 2nd option."""
+    clock.now = tokyo(2026, 11, 20, 15, 0)
+    to_demanding(engine)
+    engine.handle(Inbound(1, text="1"))  # agreed: following up, whose option 1 closes it
+    clock.now = tokyo(2026, 12, 4, 10, 0)
+    assert len(deliver(engine)) == 1  # the two-week check
+    response = engine.handle(Inbound(1, text="1"))
+    assert response.replies[0].text == JA["number_not_shown"]
+    assert engine.store.case_by_number(1, 1)["state"] == "following_up"
+    assert [r["status"] for r in reminders(engine)] == ["sent", "pending"]
+
+
+def test_a_reminder_is_still_due_only_while_waiting_and_due(engine, clock) -> None:
+    """What the dispatcher checks under the user's lock before sending."""
+    clock.now = tokyo(2026, 11, 20, 15, 0)
+    to_demanding(engine)
+    engine.handle(Inbound(1, text="1"))
+    first = reminders(engine)[0]["id"]
+    assert not engine.still_due(first), "not due yet"
+    clock.now = tokyo(2026, 12, 4, 10, 0)
+    assert engine.still_due(first)
+    engine.store.update_reminder(first, due_at=tokyo(2026, 12, 5, 8, 0).isoformat())
+    assert not engine.still_due(first), "moved to later meanwhile"
+    engine.handle(Inbound(1, text="/forget"))
+    engine.handle(Inbound(1, choice="g.forget.yes"))
+    assert not engine.still_due(first), "erased"

@@ -454,3 +454,12 @@ def test_a_double_tap_starts_one_case_and_records_one_call(engine: Engine) -> No
         "select count(*) from reminders where case_id = ? and kind = 'check_calls'", [row["id"]]
     ).fetchone()[0]
     assert checks == 1
+
+
+def test_a_start_button_pressed_days_later_starts_a_new_case(engine: Engine, clock) -> None:
+    shown = say(engine, "/start")
+    press(engine, shown, "📞 電話中（/call）")  # then left at step 1
+    clock.advance(days=3)
+    press(engine, shown, "📞 電話中（/call）")
+    assert engine.store.count_cases(1) == 2, "not the old untouched case, dated 3 days ago"
+    assert engine.store.case_by_number(1, 2)["opened_at"] == clock.now.isoformat()
