@@ -1214,24 +1214,24 @@ class Engine:
             return
         if flagged == earlier["number"]:
             return
+        # Its time, if known: an earlier case recorded after the call without a time has none.
+        refused = letters.refusal_moment(earlier)
         case["repeat_of"] = earlier["number"]
-        case["repeat_refused_at"] = earlier["refused_at"]
+        case["repeat_refused_at"] = refused
         who = earlier["company"] or (
             format_phone(earlier["phone_e164"]) if earlier["phone_e164"] else earlier["phone_raw"]
         )
-        warning = Reply(
-            turn.texts(
-                "repeat_detected",
-                who=who,
-                date=turn.texts.date_time(datetime.fromisoformat(earlier["refused_at"]), turn.tz),
-                number=earlier["number"],
-            )
-        )
-        model.replies.insert(max(len(model.replies) - 1, 0), warning)
+        t = turn.texts
+        if refused:
+            date = t.date_time(datetime.fromisoformat(refused), turn.tz)
+            text = t("repeat_detected", who=who, date=date, number=earlier["number"])
+        else:
+            text = t("repeat_detected_undated", who=who, number=earlier["number"])
+        model.replies.insert(max(len(model.replies) - 1, 0), Reply(text))
         self.store.add_event(
             case,
             "repeat_detected",
-            detail={"earlier_case": earlier["number"], "refused_at": earlier["refused_at"]},
+            detail={"earlier_case": earlier["number"], "refused_at": refused},
         )
 
     def _show(self, turn: _Turn, case: dict[str, Any]) -> None:

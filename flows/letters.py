@@ -144,6 +144,15 @@ def call_moment(case: Mapping[str, Any]) -> str | None:
     return None
 
 
+def refusal_moment(case: Mapping[str, Any]) -> str | None:
+    """When the user refused, as far as it is known: on the call, so at the call's time; a
+    call recorded afterwards without a time leaves it unknown (``refused_at`` then only
+    holds when it was typed in, an upper bound good for comparing, not for stating)."""
+    if not case.get("refused_at") or call_moment(case) is None:
+        return None
+    return str(case["refused_at"])
+
+
 def _call_time(case: Mapping[str, Any], tz: ZoneInfo) -> str | None:
     return local_datetime(call_moment(case), tz)
 
@@ -314,18 +323,19 @@ def company_request(
     broker = _text(case.get("broker_name"))
     phone = _phone(case)
     when = _call_time(case, tz)
-    refused = local_datetime(case.get("refused_at"), tz)
-    earlier = local_datetime(case.get("repeat_refused_at"), tz) if case.get("repeat_of") else None
+    refused = local_datetime(refusal_moment(case), tz)
+    earlier = local_datetime(case.get("repeat_refused_at"), tz)
     facts = [
         f"{_when_prefix(when)}{_caller_desc(case, you=True)}から、私に{_pitch(case)}がありました。"
     ]
     if broker:
         facts.append(f"その際、貴社は私の連絡先の入手元として「{broker}」の名前を挙げました。")
-    if refused:
-        at = "その電話で" if refused == when else f"{refused}頃、"
+    if case.get("refused_at"):
+        at = "その電話で" if refused is None or refused == when else f"{refused}頃、"
         facts.append(f"私は{at}勧誘をはっきりお断りし、今後電話をしないよう求めました。")
-    if earlier:
-        facts.append(f"また、{earlier}頃にも同様の勧誘があり、その際にもお断りしています。")
+    if case.get("repeat_of"):
+        at = f"{earlier}頃" if earlier else "以前"
+        facts.append(f"また、{at}にも同様の勧誘があり、その際にもお断りしています。")
 
     source = (
         "　個人情報保護法第30条により、貴社は第三者から個人データの提供を受ける際、提供者の"
@@ -418,7 +428,7 @@ def later_calls(
         if own:
             calls.append(own)
     else:
-        refusal = case.get("refused_at")
+        refusal = refusal_moment(case)
     for event in events:
         if event.get("kind") == "repeat_call":
             at = _detail(event).get("at") or event.get("at")

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from transitions import Machine
 
-from flows.letters import call_moment
+from flows.letters import call_moment, refusal_moment
 from flows.normalize import format_phone
 from flows.port import Option, Reply
 from flows.reminders import CHOICES
@@ -362,10 +362,10 @@ def summary(model: CaseModel) -> str:
         if field == "licence" and not model.is_property():
             continue
         lines.append(f"{t(f'field.{field}')}: {_current_value(model, field) or t('field.empty')}")
-    refused = model.case.get("refused_at")
-    if not refused:
+    refused = refusal_moment(model.case)
+    if not model.case.get("refused_at"):
         refusal = t("refused_no")
-    elif call_moment(model.case) is None:
+    elif refused is None:
         # Recorded afterwards with no time given: the refusal's time is not known either.
         refusal = t("refused_yes_undated")
     else:

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flows.letters import refusal_moment
 from flows.machine import FIELDS, FINISHED_STATES, local_time
 from flows.normalize import format_phone
 from flows.port import Attachment, Option, Reply
@@ -136,16 +137,23 @@ def case_view(store: Store, case: dict[str, Any], texts: Texts, tz: ZoneInfo) ->
     if case.get("source_unknown"):
         lines.append(texts("case.source_unknown"))
     if case.get("refused_at"):
-        lines.append(
-            f"{texts('field.refused')}: {texts('refused_yes', date=local_time(case['refused_at'], tz))}"
+        refused = refusal_moment(case)
+        shown = (
+            texts("refused_yes", date=local_time(refused, tz))
+            if refused
+            else texts("refused_yes_undated")
         )
+        lines.append(f"{texts('field.refused')}: {shown}")
     if case.get("repeat_of"):
+        earlier = case.get("repeat_refused_at")
         lines.append(
             texts(
                 "case.repeat_of",
                 number=case["repeat_of"],
-                date=texts.date_time(datetime.fromisoformat(case["repeat_refused_at"]), tz),
+                date=texts.date_time(datetime.fromisoformat(earlier), tz),
             )
+            if earlier
+            else texts("case.repeat_of_undated", number=case["repeat_of"])
         )
     if case.get("repeat_calls"):
         lines.append(

@@ -451,7 +451,8 @@ class Store:
         # The call's time; until the user says when (after a call), it was before now.
         called = case.get("call_at") or case["opened_at"]
         rows = self.db.execute(
-            f"""select number, refused_at, company, phone_raw, phone_e164 from {CASES}
+            f"""select number, refused_at, company, phone_raw, phone_e164, mode, call_at,
+            opened_at from {CASES}
             where user_id = ? and id != ? and refused_at is not null and refused_at < ?
               and ((company_norm = ? and company_norm != '') or phone_e164 = ?)
             order by refused_at limit 1""",
@@ -459,7 +460,16 @@ class Store:
         ).fetchone()
         if rows is None:
             return None
-        keys = ("number", "refused_at", "company", "phone_raw", "phone_e164")
+        keys = (
+            "number",
+            "refused_at",
+            "company",
+            "phone_raw",
+            "phone_e164",
+            "mode",
+            "call_at",
+            "opened_at",
+        )
         return dict(zip(keys, rows, strict=True))
 
     def recent_cases(self, user_id: int, limit: int, offset: int = 0) -> list[dict[str, Any]]:

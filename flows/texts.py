@@ -56,7 +56,10 @@ JA: dict[str, str] = {
     "pick_hint": "ボタンを押すか、番号を入力してください。",
     "reminders_more": "取り消しボタンは、近いものから{count}件分です。",
     "reminders_stopped": "このケースのリマインダー（{count}件）も止めました。",
-    "number_not_shown": "いま進めているケースのステップを表示します。番号は、その下のボタンの番号です。",
+    "number_not_shown": (
+        "いま進めているケースのステップをもう一度表示します。"
+        "番号は、この下の選択肢の順番（上から1、2…）です。"
+    ),
     "attachment_hint": "ここでは文字で入力してください（写真やスタンプは保存しません）。",
     "attachment_hint_option": "ボタンを押すか、番号を入力してください（写真やスタンプは保存しません）。",
     "empty_text": "空のメッセージは記録できません。",
@@ -153,8 +156,13 @@ JA: dict[str, str] = {
         "⚠️ 再勧誘です。「{who}」には、{date}にお断り済みです（ケース #{number}）。"
         "断った後の勧誘の証拠として記録しました。"
     ),
+    "repeat_detected_undated": (
+        "⚠️ 再勧誘です。「{who}」には、以前お断り済みです（ケース #{number}）。"
+        "断った後の勧誘の証拠として記録しました。"
+    ),
     "repeat_cleared": (
-        "ケース #{number} でのお断りより後の電話ではなくなったので、再勧誘の記録から外しました。"
+        "修正の結果、ケース #{number} でお断りした後の電話ではなくなったため、"
+        "再勧誘の記録を取り消しました。"
     ),
     "step.confirming.text": "この内容で保存しますか？\n{summary}",
     "step.choosing_fix.text": "どの項目を直しますか？",
@@ -326,6 +334,7 @@ JA: dict[str, str] = {
     "case.mode.after": "通話後に記録",
     "case.source_unknown": "入手先: 聞き出せず",
     "case.repeat_of": "⚠️ ケース #{number}（{date}）でお断り済みの相手からの再勧誘です。",
+    "case.repeat_of_undated": "⚠️ ケース #{number} でお断り済みの相手からの再勧誘です。",
     "case.repeat_calls": "⚠️ 断った後の電話: {count}回（最後 {date}）",
     "case.timeline": "経過:",
     "case.reminders": "予定しているリマインダー:",
@@ -381,7 +390,7 @@ JA: dict[str, str] = {
     "forgotten": "すべて削除しました。このボットには、あなたについての記録は残っていません。",
     "forgotten_chat_history": (
         "このチャットのメッセージは Telegram に残っています。"
-        "消すには、チャットのメニューから「履歴を削除」を選んでください。"
+        "消すには、チャットのメニューから履歴を消去してください。"
     ),
     "cmd.brokers": "記録した名簿業者",
     "cmd.find": "ケースを検索",
@@ -456,7 +465,10 @@ EN: dict[str, str] = {
     "pick_hint": "Tap an option or type its number.",
     "reminders_more": "Cancel buttons are shown for the soonest {count}.",
     "reminders_stopped": "This case's scheduled reminders are stopped too ({count}).",
-    "number_not_shown": "Here is the step of the case in progress. Numbers are for the options under it.",
+    "number_not_shown": (
+        "Here is the step of the case in progress again. Numbers mean its options, counted "
+        "from the top (1, 2 …)."
+    ),
     "attachment_hint": "Please type text here (photos and stickers are not stored).",
     "attachment_hint_option": (
         "Tap an option or type its number (photos and stickers are not stored)."
@@ -551,9 +563,13 @@ EN: dict[str, str] = {
         "⚠️ Called again after a refusal. You refused {who} on {date} (case #{number}). "
         "Recorded as evidence of re-solicitation."
     ),
+    "repeat_detected_undated": (
+        "⚠️ Called again after a refusal. You refused {who} before (case #{number}). "
+        "Recorded as evidence of re-solicitation."
+    ),
     "repeat_cleared": (
-        "This is no longer a call after your refusal in case #{number}, so it is no longer "
-        "recorded as re-solicitation."
+        "After this correction, the call no longer comes after your refusal in case "
+        "#{number}, so it is no longer recorded as re-solicitation."
     ),
     "step.confirming.text": "Save this?\n{summary}",
     "step.choosing_fix.text": "Which field do you want to fix?",
@@ -722,6 +738,7 @@ EN: dict[str, str] = {
     "case.mode.after": "recorded after the call",
     "case.source_unknown": "Source: they would not say",
     "case.repeat_of": "⚠️ Called again after you refused them in case #{number} on {date}.",
+    "case.repeat_of_undated": "⚠️ Called again after you refused them in case #{number}.",
     "case.repeat_calls": "⚠️ Calls after your refusal: {count} (last {date})",
     "case.timeline": "Timeline:",
     "case.reminders": "Scheduled reminders:",

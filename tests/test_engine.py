@@ -687,3 +687,21 @@ def test_switching_language_mid_case_shows_the_step_in_it(engine: Engine) -> Non
     assert response.replies[1].options[0].label == EN["opt.refused"]
     assert engine.handle(Inbound(1, text="1")).replies  # its numbers work
     assert case_row(engine)["state"] == "asking_source"
+
+
+def test_a_repeat_of_a_refusal_whose_time_is_unknown_gives_no_date(
+    engine: Engine, talk, clock
+) -> None:
+    chat = talk()
+    for line in ("/after", "1", "2", "V不動産", "skip", "skip", "skip", "skip", "1"):
+        chat.say(line)  # refused, recorded afterwards, no call time
+    clock.advance(days=2)
+    for line in ("/call", "1", "3", "skip"):
+        chat.say(line)
+    said = chat.say("V不動産")
+    assert JA["repeat_detected_undated"].format(who="V不動産", number=1) in said
+    row = case_row(engine, 2)
+    assert (row["repeat_of"], row["repeat_refused_at"]) == (1, None)
+    view = chat.say("/case 2")
+    assert JA["case.repeat_of_undated"].format(number=1) in view
+    assert "お断り: 済み（日時は未記録）" in chat.say("/case 1")

@@ -280,6 +280,19 @@ def test_recorded_after_the_call_without_a_time_states_no_time(make: Any) -> Non
     assert "頃、" not in letter.body
 
 
+def test_a_refusal_recorded_afterwards_without_a_time_states_no_time() -> None:
+    """``refused_at`` then only says when it was typed in: never printed as a fact."""
+    case = {**ONLY_PHONE, "mode": "after", "refused_at": "2026-11-27T01:00:00+00:00"}
+    company = company_request(case, [], SENDER, TODAY, TZ).body
+    assert "私はその電話で勧誘をはっきりお断りし" in company
+    assert "10時00分" not in company
+    report = resolicitation_report({**case, "repeat_calls": 1}, [], SENDER, TODAY, TZ).body
+    assert "・勧誘をお断りした日時：不明" in report
+    assert "10時00分" not in report
+    repeat = {**ONLY_PHONE, "repeat_of": 1, "repeat_refused_at": None}
+    assert "また、以前にも同様の勧誘があり" in company_request(repeat, [], SENDER, TODAY, TZ).body
+
+
 def test_a_sender_without_phone_and_a_case_with_nothing() -> None:
     empty: dict[str, Any] = {"number": 1}
     sender = Sender("山田 花子", "東京都渋谷区")
