@@ -577,21 +577,14 @@ def test_an_option_number_as_people_type_it(engine: Engine, typed: str) -> None:
     assert case_row(engine)["state"] == "pushing"
 
 
+# /after → refused → source named → broker, company → skip the rest → save: step 4.
+TO_STEP_4 = ("/after", "1", "1", "リスト社", "みらい不動産", "skip", "skip", "skip", "skip", "1")
+
+
 @pytest.mark.parametrize("typed", ["はい", "yes", "いいえ"])
 def test_yes_or_no_at_step_4_records_nothing(engine: Engine, typed: str) -> None:
     """There "yes" may only mean "I will call": it must not record that the broker agreed."""
-    for line in (
-        "/after",
-        "1",
-        "1",
-        "リスト社",
-        "みらい不動産",
-        "skip",
-        "skip",
-        "skip",
-        "skip",
-        "1",
-    ):
+    for line in TO_STEP_4:
         engine.handle(Inbound(1, text=line))
     assert case_row(engine)["state"] == "demanding"
     response = engine.handle(Inbound(1, text=typed))
@@ -658,9 +651,9 @@ def test_a_number_typed_after_a_list_presses_no_hidden_button(
 ) -> None:
     """Numbers mean the options last shown; the case's step is not, after a list."""
     chat = talk()
-    for line in ("/after", "1", "1", "リスト社", "みらい不動産", "skip", "skip", "skip", "skip"):
+    for line in TO_STEP_4[:-1]:
         chat.say(line)
-    assert "1) 🙆 応じた" in chat.say("1")  # step 4, shown: its numbers work
+    assert "1) 🙆 応じた" in chat.say(TO_STEP_4[-1])  # step 4, shown: its numbers work
     chat.say(listing)
     shown = chat.say("1")
     assert JA["number_not_shown"] in shown and "1) 🙆 応じた" in shown
