@@ -169,23 +169,37 @@ _RELATIVE_DAYS = {
 
 
 _YEAR_WRAP = timedelta(days=60)
+# "3日前", "3 days ago"; a trailing "頃"; 午前/午後, am/pm; "2時半".
+_DAYS_AGO = re.compile(r"^(\d{1,2})\s*(?:日前|days?\s+ago)\s*")
+_ABOUT = re.compile(r"\s*(?:頃|ごろ|くらい|ぐらい)$")
+_MERIDIEM = re.compile(r"午前|午後|\b[ap]\.?m\.?(?=$|\s)|(?<=\d)[ap]\.?m\.?$")
 
 
 def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> datetime | None:
     """A typed local date/time as aware UTC; a date without a year is taken as the nearest
     such date in the allowed direction (past for calls, future for reminders)."""
     text = unicodedata.normalize("NFKC", clean_text(raw)).casefold().strip()
+    text = _ABOUT.sub("", text).replace("時半", "時30分")
     local_now = now.astimezone(tz)
     day = local_now.date()
     relative = False
+    if (ago := _DAYS_AGO.match(text)) and not future:
+        relative = True
+        day = day - timedelta(days=int(ago.group(1)))
+        text = text[ago.end() :]
     for word, shift in sorted(_RELATIVE_DAYS.items(), key=lambda item: -len(item[0])):
-        if text.startswith(word):
+        if not relative and text.startswith(word):
             relative = True
             day = day + timedelta(days=shift)
             text = text[len(word) :].strip()
             if not text and future:
                 return datetime(day.year, day.month, day.day, 10, tzinfo=tz).astimezone(UTC)
             break
+    meridiem = _MERIDIEM.search(text)
+    afternoon = False
+    if meridiem is not None:
+        afternoon = meridiem.group(0) == "午後" or meridiem.group(0).startswith("p")
+        text = (text[: meridiem.start()] + text[meridiem.end() :]).strip()
     match = _DATE_TIME.match(text)
     if not match or not text:
         return None
@@ -198,6 +212,10 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
         month = int(parts["mo"]) if parts["mo"] else day.month
         dom = int(parts["d"]) if parts["d"] else day.day
         hour = int(parts["h"]) if parts["h"] else (10 if future else 0)
+        if meridiem and parts["h"]:
+            if hour > 12:
+                return None  # "午後14時": not a time anyone means
+            hour = hour % 12 + (12 if afternoon else 0)
         minute = int(parts["mi"]) if parts["mi"] else 0
         moment = datetime(year, month, dom, hour, minute, tzinfo=tz)
         if parts["mo"] and not parts["y"]:
