@@ -86,7 +86,7 @@ FIELD_LIMITS = {
 _CASE_TOKEN = re.compile(r"^(\d{1,9})\.(\d{1,9})\.([a-z0-9_]{1,32})$")
 _GLOBAL_TOKEN = re.compile(
     r"^g\.(lang|start|quiet|tz|page|case|open|letter|again|close|reopen|del|delyes|delno|forget"
-    r"|lk|snd|lph|keep)"
+    r"|lk|snd|lph|keep|agn)"
     r"\.([a-z0-9-]{1,12})$"
 )
 # A second press of a start button within this long of the case it started is a double tap.
@@ -107,6 +107,8 @@ LETTER_BUILDERS = {
     letters.RESOLICITATION_REPORT: letters.resolicitation_report,
 }
 _LETTER_TOKENS = ("g.lk.", "g.snd.", "g.lph.", "g.keep.")
+# Buttons that belong to a dialog in progress (``users.pending``) and so do not end it.
+_DIALOG_TOKENS = (*_LETTER_TOKENS, "g.agn.")
 SENDER_LIMITS = {"name": 60, "address": 200, "phone": 40}
 # Global actions that name one of the user's cases by its number.
 _CASE_ACTIONS = ("case", "open", "letter", "again", "close", "reopen", "del", "delyes", "delno")
@@ -261,7 +263,9 @@ class Engine:
         if inbound.choice is not None:
             self._on_choice(turn, inbound.choice)
             accepted = turn.notice is None
-            if pending and accepted and not inbound.choice.startswith(_LETTER_TOKENS):
+            replaced = self._pending(turn) != pending  # the button began another dialog
+            dialog = inbound.choice.startswith(_DIALOG_TOKENS)
+            if pending and accepted and not replaced and not dialog:
                 self._set_pending(turn, None)  # the user moved on to something else
             return
         if inbound.text is not None:
@@ -271,12 +275,16 @@ class Engine:
                 if pending:
                     self._set_pending(turn, None)
                     if command == "cancel":
-                        turn.replies.append(Reply(turn.texts("letter_cancelled")))
+                        key = "again_cancelled" if "again" in pending else "letter_cancelled"
+                        turn.replies.append(Reply(turn.texts(key)))
                         return
                 self._on_command(turn, command, (match.group(2) or "").strip())
                 return
             if pending and pending.get("step"):
                 self._letter_text(turn, pending, inbound.text)
+                return
+            if pending and "again" in pending:
+                self._again_text(turn, pending, inbound.text)
                 return
         case = self._active_case(turn)
         if case is None:
@@ -504,6 +512,8 @@ class Engine:
             self._on_case_action(turn, action, int(number), arg)
         elif action in ("lk", "snd", "lph", "keep"):
             self._on_letter_button(turn, action, arg)
+        elif action == "agn":
+            self._again_now(turn, arg)
         elif action == "forget" and arg in ("yes", "no"):
             turn.chosen = t(f"opt.forget_{arg}")
             if arg == "no":
@@ -528,7 +538,6 @@ class Engine:
         if case is None:
             turn.notice = t("case_not_found", number=number)
             return
-        now = self.clock()
         if action == "case":
             turn.chosen = t("opt.open_case", number=number)
             turn.replies.append(review.case_view(self.store, case, t, turn.tz))
@@ -543,7 +552,8 @@ class Engine:
                 turn.notice = t("stale_button")
                 return
             turn.chosen = t("opt.case_again")
-            self._record_repeat_call(turn, case, now)
+            self._set_pending(turn, {"again": number})
+            self._ask_again_when(turn, case)
         elif action in ("close", "reopen") and action in machine.triggers_at(case["state"]):
             turn.chosen = t(f"opt.case_{action}")
             shown = len(turn.replies)
@@ -1027,17 +1037,71 @@ class Engine:
         elif action == "open":
             self._open_case(turn, case)
 
-    def _record_repeat_call(self, turn: _Turn, case: dict[str, Any], now: datetime) -> None:
-        """The calls went on after the broker was asked: evidence of re-solicitation."""
+    # -- "this company called again": when? ---------------------------------------------
+    def _ask_again_when(self, turn: _Turn, case: dict[str, Any]) -> None:
+        number = case["number"]
+        option = Option(f"g.agn.{number}-now", turn.texts("opt.again_now"))
+        turn.replies.append(Reply(turn.texts("again_when", number=number), options=(option,)))
+
+    def _again_case(self, turn: _Turn, number: object) -> dict[str, Any] | None:
+        case = self.store.case_by_number(turn.user["id"], int(str(number)))
+        return case if case and case.get("refused_at") and case["state"] != "cancelled" else None
+
+    def _again_now(self, turn: _Turn, arg: str) -> None:
+        """The "just now" button of the question."""
+        number, _, when = arg.partition("-")
+        pending = self._pending(turn) or {}
+        if when != "now" or not number.isdecimal() or pending.get("again") != int(number):
+            turn.notice = turn.texts("stale_button")  # the question was answered or dropped
+            return
+        case = self._again_case(turn, number)
+        self._set_pending(turn, None)
+        if case is None:
+            turn.notice = turn.texts("case_not_found", number=number)
+            return
+        turn.chosen = turn.texts("opt.again_now")
+        self._record_repeat_call(turn, case, self.clock())
+
+    def _again_text(self, turn: _Turn, pending: dict[str, Any], raw: str) -> None:
+        """The time typed in answer to "when did they call again?"."""
+        t = turn.texts
+        case = self._again_case(turn, pending["again"])
+        if case is None:
+            self._set_pending(turn, None)
+            turn.replies.append(Reply(t("case_not_found", number=pending["again"])))
+            return
+        now = self.clock()
+        moment = now if option_number(raw) == 1 else parse_when(raw, now, turn.tz)
+        # Without its own time, the refusal came before the case was recorded: a call before
+        # that moment may have been the refused call itself, so it is not taken either.
+        refused = datetime.fromisoformat(case["refused_at"])
+        known = letters.refusal_moment(case) is not None
+        if moment is None:
+            turn.replies.append(Reply(t("bad_when")))
+        elif moment <= refused:
+            key = "again_before_refusal" if known else "again_before_record"
+            turn.replies.append(Reply(t(key, date=t.date_time(refused, turn.tz))))
+        else:
+            self._set_pending(turn, None)
+            self._record_repeat_call(turn, case, moment)
+            return
+        self._ask_again_when(turn, case)
+
+    def _record_repeat_call(self, turn: _Turn, case: dict[str, Any], at: datetime) -> None:
+        """The company called again after the refusal, at ``at``: evidence of
+        re-solicitation."""
         before = dict(case)
         case["repeat_calls"] = int(case.get("repeat_calls") or 0) + 1
-        case["last_repeat_at"] = now.isoformat()
+        latest = case.get("last_repeat_at")
+        if not latest or datetime.fromisoformat(latest) < at:
+            case["last_repeat_at"] = at.isoformat()
         self.store.save_case(before, case)
-        self.store.add_event(case, "repeat_call", detail={"at": now.isoformat()})
+        self.store.add_event(case, "repeat_call", detail={"at": at.isoformat()})
         turn.replies.append(
-            Reply(turn.texts("repeat_call_recorded", date=local_time(now.isoformat(), turn.tz)))
+            Reply(turn.texts("repeat_call_recorded", date=local_time(at.isoformat(), turn.tz)))
         )
-        # Data spreads: keep checking, a month at a time.
+        # Data spreads: keep checking, a month at a time (from today, whenever the call was).
+        now = self.clock()
         due = QuietHours.parse(turn.user.get("quiet_hours")).defer(
             in_days(now, CALLS_CHECK_DAYS, turn.tz), turn.tz
         )

@@ -298,6 +298,16 @@ JA: dict[str, str] = {
     "reminder_snoozed": "⏰ {when} にまたお知らせします。",
     "reminder_cancelled": "リマインダーを取り消しました。",
     "reminder_closed": "このリマインダーはもう終わっています。",
+    "again_when": "ケース #{number}: また電話があったのはいつですか？（例: 昨日 15:00、11/28 10:30）",
+    "opt.again_now": "🕒 たった今",
+    "again_before_refusal": (
+        "その日時は、お断りした{date}より前です。お断りの後にかかってきた日時を入力してください。"
+    ),
+    "again_before_record": (
+        "その日時は、このケースを記録した{date}より前です。"
+        "お断りの後にかかってきた日時を入力してください。"
+    ),
+    "again_cancelled": "記録をやめました。",
     "repeat_call_recorded": (
         "⚠️ 断った後の電話として記録しました（{date}）。"
         "不動産の勧誘なら、宅建業の免許行政庁（大臣免許は地方整備局、知事免許は都道府県）に、"
@@ -703,6 +713,15 @@ EN: dict[str, str] = {
     "reminder_snoozed": "⏰ I'll remind you again {when}.",
     "reminder_cancelled": "Reminder cancelled.",
     "reminder_closed": "That reminder is already finished.",
+    "again_when": "Case #{number}: when did they call again? (e.g. yesterday 15:00, 11/28 10:30)",
+    "opt.again_now": "🕒 Just now",
+    "again_before_refusal": (
+        "That is before your refusal on {date}. Type when they called after it."
+    ),
+    "again_before_record": (
+        "That is before you recorded this case on {date}. Type when they called after your refusal."
+    ),
+    "again_cancelled": "Not recorded.",
     "repeat_call_recorded": (
         "⚠️ Recorded as a call after your refusal ({date}). For real estate, you can report it to "
         "the licensing authority (a minister's licence: the regional development bureau; a "

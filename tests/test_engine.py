@@ -698,3 +698,17 @@ def test_a_repeat_of_a_refusal_whose_time_is_unknown_gives_no_date(
     view = chat.say("/case 2")
     assert JA["case.repeat_of_undated"].format(number=1) in view
     assert "お断り: 済み（日時は未記録）" in chat.say("/case 1")
+
+
+def test_a_call_again_dated_before_the_refusal_is_not_recorded(engine: Engine, clock) -> None:
+    for line in ("/call", "1", "3", "skip", "みらい不動産", "skip", "skip", "skip", "now", "1"):
+        engine.handle(Inbound(1, text=line))  # refused on the call, 2026-11-27 14:00
+    clock.advance(days=3)
+    view = engine.handle(Inbound(1, text="/case 1"))
+    [again] = [o for o in view.replies[0].options if o.label == JA["opt.case_again"]]
+    engine.handle(Inbound(1, choice=again.token))
+    said = engine.handle(Inbound(1, text="2026-11-27 13:00")).replies[0].text
+    assert said == JA["again_before_refusal"].format(date="2026年11月27日 14:00")
+    assert case_row(engine)["repeat_calls"] == 0
+    engine.handle(Inbound(1, text="2026-11-29 13:00"))
+    assert case_row(engine)["repeat_calls"] == 1

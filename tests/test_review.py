@@ -33,6 +33,12 @@ def record(engine: Engine, company: str, phone: str = "skip", broker: str = "ski
         say(engine, "1", user_id)  # they agreed
 
 
+def call_again(engine: Engine, number: int = 1) -> None:
+    """Case ``number``'s "this company called again", answered "just now"."""
+    asked = press(engine, say(engine, f"/case {number}"), "📞 この会社からまた電話があった")
+    press(engine, asked, "🕒 たった今")
+
+
 def text_of(response: Response) -> str:
     return "\n".join(r.text for r in response.replies)
 
@@ -117,12 +123,29 @@ def test_record_another_call_close_reopen_and_delete(engine: Engine, clock) -> N
     record(engine, "みらい不動産", broker="名簿の森")
     view = say(engine, "/case 1")
     clock.advance(days=40)
-    again = press(engine, view, "📞 この会社からまた電話があった")
+    asked = press(engine, view, "📞 この会社からまた電話があった")
+    assert asked.replies[0].text == JA["again_when"].format(number=1)
+    assert engine.store.case_by_number(1, 1)["repeat_calls"] == 0, "not before it is answered"
+    # Before the refusal: not a call after it.
+    before = say(engine, "2026-11-20 10:00")  # recorded with no call time: before the record
+    assert before.replies[0].text.startswith("その日時は、このケースを記録した2026年11月27日 14:00")
+    again = say(engine, "昨日 9:30")
     assert again.replies[0].text.startswith(
-        "⚠️ 断った後の電話として記録しました（2027-01-06 14:00）"
+        "⚠️ 断った後の電話として記録しました（2027-01-05 09:30）"
     )
     case = engine.store.case_by_number(1, 1)
-    assert case["repeat_calls"] == 1
+    assert (case["repeat_calls"], case["last_repeat_at"]) == (1, "2027-01-05T00:30:00+00:00")
+    # The question's "just now" button, once answered, is stale.
+    assert press(engine, asked, "🕒 たった今").notice == JA["stale_button"]
+    # Asked again, and answered with the button this time.
+    asked = press(engine, say(engine, "/case 1"), "📞 この会社からまた電話があった")
+    now = press(engine, asked, "🕒 たった今")
+    assert now.replies[0].text.startswith("⚠️ 断った後の電話として記録しました（2027-01-06 14:00）")
+    assert engine.store.case_by_number(1, 1)["repeat_calls"] == 2
+    # /cancel drops the question.
+    press(engine, say(engine, "/case 1"), "📞 この会社からまた電話があった")
+    assert text_of(say(engine, "/cancel")) == JA["again_cancelled"]
+    assert engine.store.user(1)["pending"] is None
     closed = press(engine, say(engine, "/case 1"), "📁 完了にする")
     assert engine.store.case_by_number(1, 1)["state"] == "closed"
     assert closed.replies[-1].options[0].label == "↩️ 再開する"
@@ -309,7 +332,7 @@ def test_a_letter_from_a_case_asks_the_sender_and_keeps_it_only_if_told(engine, 
     assert press(engine, menu, "✉️ 名簿業者への請求書").notice is None
     # Its button, made up, is refused too.
     assert engine.handle(Inbound(1, choice="g.lk.1-r")).notice == JA["bad_button"]
-    press(engine, say(engine, "/case 1"), "📞 この会社からまた電話があった")
+    call_again(engine)
     menu = press(engine, say(engine, "/case 1"), "✉️ 書面を作る")
     assert [o.label for o in menu.replies[0].options][-1] == "📝 再勧誘の申告書"
     asked = press(engine, menu, "✉️ 名簿業者への請求書")
@@ -362,7 +385,7 @@ def give_sender(engine: Engine, name: str) -> None:
 
 def test_a_kept_sender_is_offered_next_time_and_cancel_stops_a_letter(engine) -> None:
     record(engine, "みらい不動産", broker="名簿の森")
-    press(engine, say(engine, "/case 1"), "📞 この会社からまた電話があった")
+    call_again(engine)
     start_letter(engine, "✉️ 電話してきた会社への請求書")
     give_sender(engine, "山田 花子")
     done = say(engine, "はい")  # keep
@@ -446,8 +469,10 @@ def test_a_double_tap_starts_one_case_and_records_one_call(engine: Engine) -> No
 
     record(engine, "みらい不動産")
     view = say(engine, "/case 3")
-    assert text_of(press(engine, view, "📞 この会社からまた電話があった"))
+    asked = press(engine, view, "📞 この会社からまた電話があった")
+    assert text_of(press(engine, asked, "🕒 たった今"))
     assert press(engine, view, "📞 この会社からまた電話があった").notice == JA["stale_button"]
+    assert press(engine, asked, "🕒 たった今").notice == JA["stale_button"]
     row = engine.store.case_by_number(1, 3)
     assert row["repeat_calls"] == 1
     checks = engine.store.db.execute(
