@@ -168,6 +168,7 @@ class _Turn:
     notice: str | None = None
     language_changed: bool = False
     erased: bool = False
+    pending_set: bool = False  # this message began or moved a dialog (users.pending)
 
 
 class Engine:
@@ -251,6 +252,12 @@ class Engine:
 
     def _show_where(self, turn: _Turn) -> None:
         """The answer to a message applied before: where the user is now, changing nothing."""
+        pending = self._pending(turn)
+        if pending and "again" in pending:
+            asked = self._again_case(turn, pending["again"])
+            if asked is not None:
+                self._ask_again_when(turn, asked)  # still waiting for its answer
+                return
         case = self._active_case(turn)
         if case is None:
             self._no_case(turn)
@@ -263,9 +270,8 @@ class Engine:
         if inbound.choice is not None:
             self._on_choice(turn, inbound.choice)
             accepted = turn.notice is None
-            replaced = self._pending(turn) != pending  # the button began another dialog
             dialog = inbound.choice.startswith(_DIALOG_TOKENS)
-            if pending and accepted and not replaced and not dialog:
+            if pending and accepted and not turn.pending_set and not dialog:
                 self._set_pending(turn, None)  # the user moved on to something else
             return
         if inbound.text is not None:
@@ -286,6 +292,10 @@ class Engine:
             if pending and "again" in pending:
                 self._again_text(turn, pending, inbound.text)
                 return
+        if pending and "again" in pending:
+            # A photo or a contact is no answer to "when?": the question is dropped, so that a
+            # number typed next means the step shown below, not "just now".
+            self._set_pending(turn, None)
         case = self._active_case(turn)
         if case is None:
             self._no_case(turn)
@@ -715,6 +725,7 @@ class Engine:
         raw = json.dumps(value, ensure_ascii=False) if value else None
         self.store.update_user(turn.user["id"], pending=raw)
         turn.user["pending"] = raw
+        turn.pending_set = value is not None
 
     @staticmethod
     def _letter_kinds(case: dict[str, Any]) -> list[str]:
@@ -786,7 +797,7 @@ class Engine:
             self._letter_ask(turn, {**pending, "step": "name"})
             return
         expected = {"snd": None, "lph": "phone", "keep": "keep"}[action]
-        if pending is None or pending.get("step") != expected:
+        if pending is None or "kind" not in pending or pending.get("step") != expected:
             turn.notice = t("letter_expired")
             return
         if action == "snd" and arg == "saved":
@@ -1071,13 +1082,14 @@ class Engine:
             turn.replies.append(Reply(t("case_not_found", number=pending["again"])))
             return
         now = self.clock()
-        moment = now if option_number(raw) == 1 else parse_when(raw, now, turn.tz)
+        number = option_number(raw)
+        moment = now if number == 1 else None if number else parse_when(raw, now, turn.tz)
         # Without its own time, the refusal came before the case was recorded: a call before
         # that moment may have been the refused call itself, so it is not taken either.
         refused = datetime.fromisoformat(case["refused_at"])
         known = letters.refusal_moment(case) is not None
         if moment is None:
-            turn.replies.append(Reply(t("bad_when")))
+            turn.replies.append(Reply(t("again_bad_when")))
         elif moment <= refused:
             key = "again_before_refusal" if known else "again_before_record"
             turn.replies.append(Reply(t(key, date=t.date_time(refused, turn.tz))))

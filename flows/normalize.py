@@ -211,6 +211,8 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
         year = int(parts["y"]) if parts["y"] else day.year
         month = int(parts["mo"]) if parts["mo"] else day.month
         dom = int(parts["d"]) if parts["d"] else day.day
+        if meridiem and not parts["h"]:
+            return None  # "3/20 午後": an afternoon, but which hour?
         hour = int(parts["h"]) if parts["h"] else (10 if future else 0)
         if meridiem and parts["h"]:
             if hour > 12:

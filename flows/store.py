@@ -241,6 +241,23 @@ def m010_shown_step(db: Database) -> None:
     db.table(USERS).add_column("shown_step", str)
 
 
+@migrations()
+def m011_repeat_refusal_times_only_if_known(db: Database) -> None:
+    # A repeat case copied the earlier case's refused_at even when that case was recorded
+    # after the call without a time (refused_at then holds when it was typed in, which
+    # letters would state as a fact). Keep it only where the earlier case's call time is
+    # known, the rule of letters.refusal_moment; rows whose earlier case is gone stay as
+    # they are.
+    db.execute(
+        f"""update {CASES} set repeat_refused_at = (
+            select case when e.call_at is not null or (e.mode = 'call' and e.opened_at is not null)
+                then e.refused_at end
+            from {CASES} e where e.user_id = {CASES}.user_id and e.number = {CASES}.repeat_of)
+        where repeat_of is not null and exists (
+            select 1 from {CASES} e where e.user_id = {CASES}.user_id and e.number = {CASES}.repeat_of)"""
+    )
+
+
 def _like_escaped(text: str) -> str:
     """``text`` as a LIKE pattern matching itself (with ``escape '\\'``): % and _ literal."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

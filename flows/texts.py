@@ -308,6 +308,10 @@ JA: dict[str, str] = {
         "お断りの後にかかってきた日時を入力してください。"
     ),
     "again_cancelled": "記録をやめました。",
+    "again_bad_when": (
+        "日時を読み取れませんでした。例: 昨日 15:00、11/28 10:30。"
+        "記録をやめるときは /cancel を送ってください。"
+    ),
     "repeat_call_recorded": (
         "⚠️ 断った後の電話として記録しました（{date}）。"
         "不動産の勧誘なら、宅建業の免許行政庁（大臣免許は地方整備局、知事免許は都道府県）に、"
@@ -722,6 +726,10 @@ EN: dict[str, str] = {
         "That is before you recorded this case on {date}. Type when they called after your refusal."
     ),
     "again_cancelled": "Not recorded.",
+    "again_bad_when": (
+        "I couldn't read that date and time. E.g. yesterday 15:00, 11/28 10:30. "
+        "To record nothing, send /cancel."
+    ),
     "repeat_call_recorded": (
         "⚠️ Recorded as a call after your refusal ({date}). For real estate, you can report it to "
         "the licensing authority (a minister's licence: the regional development bureau; a "

@@ -488,3 +488,46 @@ def test_a_start_button_pressed_days_later_starts_a_new_case(engine: Engine, clo
     press(engine, shown, "📞 電話中（/call）")
     assert engine.store.count_cases(1) == 2, "not the old untouched case, dated 3 days ago"
     assert engine.store.case_by_number(1, 2)["opened_at"] == clock.now.isoformat()
+
+
+def ask_again(engine: Engine, number: int = 1) -> Response:
+    return press(engine, say(engine, f"/case {number}"), "📞 この会社からまた電話があった")
+
+
+def test_the_when_question_survives_a_double_tap_and_stays_apart_from_letters(
+    engine: Engine, clock: FakeClock
+) -> None:
+    record(engine, "みらい不動産", broker="名簿の森")
+    clock.advance(days=1)
+    view = say(engine, "/case 1")
+    press(engine, view, "📞 この会社からまた電話があった")
+    press(engine, view, "📞 この会社からまた電話があった")  # a double tap: still asked
+    assert json.loads(engine.store.user(1)["pending"]) == {"again": 1}
+    # An old letter-dialog button is not part of this question.
+    for old in ("g.snd.saved", "g.snd.new", "g.lph.skip", "g.keep.yes"):
+        assert engine.handle(Inbound(1, choice=old)).notice == JA["letter_expired"]
+    assert json.loads(engine.store.user(1)["pending"]) == {"again": 1}
+    # Not a time: said so, with the way out; a bare "2" is not 2 a.m.
+    for typed in ("わからない", "2"):
+        said = say(engine, typed)
+        assert [r.text for r in said.replies] == [
+            JA["again_bad_when"],
+            JA["again_when"].format(number=1),
+        ]
+    assert engine.store.case_by_number(1, 1)["repeat_calls"] == 0
+    say(engine, "1")  # the question's one option: just now
+    assert engine.store.case_by_number(1, 1)["repeat_calls"] == 1
+
+
+def test_a_photo_drops_the_when_question_and_a_redelivery_asks_it_again(engine) -> None:
+    record(engine, "みらい不動産")
+    ask_again(engine)
+    again = engine.handle(Inbound(1, text="/help", update_id=77))  # drops it too (a command)
+    assert engine.store.user(1)["pending"] is None
+    ask_again(engine)
+    engine.handle(Inbound(1, attachment="photo"))
+    assert engine.store.user(1)["pending"] is None, "a photo is no answer"
+    ask_again(engine)
+    repeated = engine.handle(Inbound(1, text="/help", update_id=77))  # delivered again
+    assert [r.text for r in repeated.replies] == [JA["again_when"].format(number=1)]
+    assert again.replies[0].text.startswith("使い方")

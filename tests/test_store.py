@@ -33,6 +33,7 @@ def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> Non
         "m008_case_numbers_never_reused",
         "m009_reminder_ids_never_reused",
         "m010_shown_step",
+        "m011_repeat_refusal_times_only_if_known",
     ]
     columns = {name: set(db[name].columns_dict) for name in TABLES}
     assert {
@@ -153,6 +154,33 @@ def test_upgrade_to_reminder_ids_never_reused_keeps_rows_and_indexes(tmp_path: P
     row = {"user_id": 7, "case_id": 1, "kind": "call_broker", "due_at": stamp, "created_at": stamp}
     assert db[REMINDERS].insert(row).last_pk == 6, "the deleted highest id is not given again"
     assert migrations.pending(db) == []
+    db.close()
+
+
+def test_upgrade_keeps_a_repeat_refusal_time_only_where_it_is_known(tmp_path: Path) -> None:
+    path = tmp_path / "m010.db"
+    old = Database(path)
+    migrations.apply(old, stop_before="m011_repeat_refusal_times_only_if_known")
+    stamp = "2026-01-01T00:00:00+00:00"
+    old[USERS].insert({"id": 7, "language": "ja", "time_zone": "Asia/Tokyo", "created_at": stamp})
+    common = {"user_id": 7, "state": "closed", "opened_at": stamp, "updated_at": stamp}
+    old[CASES].insert_all(
+        [
+            # Refused, recorded afterwards without a time: refused_at is when it was typed.
+            {**common, "id": 1, "number": 1, "mode": "after", "refused_at": stamp},
+            # Refused on a call: its time is known.
+            {**common, "id": 2, "number": 2, "mode": "call", "refused_at": stamp},
+            {**common, "id": 3, "number": 3, "mode": "call", "repeat_of": 1},
+            {**common, "id": 4, "number": 4, "mode": "call", "repeat_of": 2},
+            {**common, "id": 5, "number": 5, "mode": "call", "repeat_of": 9},  # #9 deleted
+        ]
+    )
+    for number in (3, 4, 5):
+        old.execute(f"update {CASES} set repeat_refused_at = ? where number = ?", [stamp, number])
+    old.close()
+    db = open_database(path)
+    times = {r["number"]: r["repeat_refused_at"] for r in db[CASES].rows_where("repeat_of > 0")}
+    assert times == {3: None, 4: stamp, 5: stamp}
     db.close()
 
 
