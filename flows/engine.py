@@ -632,6 +632,7 @@ class Engine:
         number = option_number(text)
         if number is not None:
             return triggers[number - 1] if numbers and 1 <= number <= len(options) else None
+        folded: dict[str, set[str]] = {}
         for option, trigger in zip(options, triggers, strict=True):
             # The label as shown, and in every language without its time ("次の営業日").
             labels = [option.label] + [
@@ -639,7 +640,8 @@ class Engine:
             ]
             if trigger == "skip":
                 labels += [Texts(lang).option(state, "keep") for lang in CATALOGS]
-            if typed in {_fold(label) for label in labels} or typed in _ALIASES.get(trigger, ()):
+            folded[trigger] = {_fold(label) for label in labels}
+            if typed in folded[trigger] or typed in _ALIASES.get(trigger, ()):
                 return trigger
         yes_no = YES_NO.get(state)
         if yes_no:
@@ -647,7 +649,11 @@ class Engine:
                 return yes_no[0]
             if typed in _NO and yes_no[1] in triggers:
                 return yes_no[1]
-        return None
+        if typed in _YES or typed in _NO:
+            return None  # a yes or no that means no one option here
+        # Part of exactly one option's label: 「切れた」, 「保存」, "ended" (whole words).
+        partly = [t for t, labels in folded.items() if any(_part_of(typed, x) for x in labels)]
+        return partly[0] if len(partly) == 1 else None
 
     def _options(self, turn: _Turn, case: dict[str, Any]) -> tuple[Option, ...]:
         model = CaseModel(dict(case), turn.texts, self.clock(), turn.tz)
@@ -1339,6 +1345,16 @@ def option_number(text: str) -> int | None:
     if plain.isdecimal() and len(plain) <= 3:
         return int(plain)
     return None
+
+
+def _part_of(typed: str, label: str) -> bool:
+    """Whether folded ``typed`` is a telling part of folded ``label``: two characters or more
+    of Japanese, or whole words of a language written with spaces."""
+    if len(typed) < 2 or typed == label:
+        return False
+    if typed.isascii():
+        return re.search(rf"(?<!\w){re.escape(typed)}(?!\w)", label) is not None
+    return typed in label
 
 
 def _fold(text: str) -> str:

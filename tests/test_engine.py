@@ -712,3 +712,28 @@ def test_a_call_again_dated_before_the_refusal_is_not_recorded(engine: Engine, c
     assert case_row(engine)["repeat_calls"] == 0
     engine.handle(Inbound(1, text="2026-11-29 13:00"))
     assert case_row(engine)["repeat_calls"] == 1
+
+
+@pytest.mark.parametrize(
+    ("lines", "typed", "state"),
+    [
+        (("/call",), "切れた", "recording_broker"),  # 📴 電話が切れた
+        (("/call",), "食い下がる", "pushing"),
+        (("/call",), "ended", "recording_broker"),  # The call ended (whole word)
+        (("/after",), "断った", "after_source"),  # 🙅 はい、断った; 断れなかった does not match
+        (TO_STEP_4[:-1], "保存", "demanding"),  # ✅ 保存する
+    ],
+)
+def test_part_of_one_options_label_picks_it(engine: Engine, lines, typed, state) -> None:
+    for line in lines:
+        engine.handle(Inbound(1, text=line))
+    engine.handle(Inbound(1, text=typed))
+    assert case_row(engine)["state"] == state
+
+
+@pytest.mark.parametrize("typed", ["った", "refus", "end", "電話"])
+def test_a_part_that_fits_several_options_or_none_picks_nothing(engine: Engine, typed) -> None:
+    engine.handle(Inbound(1, text="/after"))  # はい、断った / 断れなかった
+    response = engine.handle(Inbound(1, text=typed))
+    assert response.replies[0].text in (JA["pick_hint"], JA["number_not_shown"])
+    assert case_row(engine)["state"] == "after_refusal"
