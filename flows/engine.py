@@ -1041,7 +1041,12 @@ class Engine:
             turn.replies.append(Reply(t("reminder_cancelled")))
         elif action == "continued":
             self.store.update_reminder(reminder_id, status="done")
-            self._record_repeat_call(turn, case, now)
+            if self._again_case(turn, case["number"]) is not None:
+                # As from the case's own button: when was the last one? (evidence)
+                self._set_pending(turn, {"again": case["number"]})
+                self._ask_again_when(turn, case)
+            else:  # no refusal on record: the calls go on all the same
+                self._record_repeat_call(turn, case, now)
         elif action in ("snooze_hour", "snooze_morning"):
             due = (
                 now + reminders.SNOOZE_HOUR

@@ -231,11 +231,13 @@ def test_calls_continued_records_a_repeat_call_and_checks_again(engine, clock) -
     )
     response = engine.handle(Inbound(1, choice=check_calls.reply.options[1].token))
     assert response.chosen == "📞 まだかかってくる"
+    assert response.replies[0].text == JA["again_when"].format(number=1)
+    response = engine.handle(Inbound(1, text="昨日 16:00"))  # the latest such call
     assert response.replies[0].text.startswith(
-        "⚠️ 断った後の電話として記録しました（2026-12-25 10:00）。"
+        "⚠️ 断った後の電話として記録しました（2026-12-24 16:00）。"
     )
     case = engine.store.case_by_number(1, 1)
-    assert (case["repeat_calls"], case["last_repeat_at"]) == (1, clock.now.isoformat())
+    assert (case["repeat_calls"], case["last_repeat_at"]) == (1, "2026-12-24T07:00:00+00:00")
     assert "repeat_call" in [e["kind"] for e in engine.store.events(case["id"])]
     assert local_due(reminders(engine)[-1]) == "2027-01-24 Sun 10:00"
     assert "⚠️ 再勧誘あり" in engine.handle(Inbound(1, text="/cases")).replies[0].text
