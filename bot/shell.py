@@ -53,8 +53,8 @@ def valid_user_id(text: str) -> bool:
     return text.isascii() and text.isdecimal() and 1 <= int(text) <= MAX_USER_ID
 
 
-def render(reply: Reply) -> list[str]:
-    """A reply as terminal lines; options numbered from 1 (Rasa's button_to_string)."""
+def render(reply: Reply, first: int = 1) -> list[str]:
+    """A reply as terminal lines; options numbered from ``first`` (Rasa's button_to_string)."""
     lines: list[str] = []
     if reply.text:
         lines.extend(reply.text.splitlines())
@@ -62,8 +62,8 @@ def render(reply: Reply) -> list[str]:
         lines.append(f"  {'🗣' if index == 0 else '  '} {sentence}")
     if reply.note:
         lines.extend(f"  ※ {line}" for line in reply.note.splitlines())
-    main = [(i, o) for i, o in enumerate(reply.options, 1) if not o.secondary]
-    nav = [(i, o) for i, o in enumerate(reply.options, 1) if o.secondary]
+    main = [(i, o) for i, o in enumerate(reply.options, first) if not o.secondary]
+    nav = [(i, o) for i, o in enumerate(reply.options, first) if o.secondary]
     lines.extend(f"  {i}) {option.label}" for i, option in main)
     if nav:
         lines.append("  " + "   ".join(f"{i}) {option.label}" for i, option in nav))
@@ -112,6 +112,7 @@ class Shell:
         if not stripped:
             return True
         number = option_number(stripped)
+        on_screen = self.options
         if number is not None and 1 <= number <= len(self.options):
             inbound = Inbound(
                 self.user_id, choice=self.options[number - 1].token, lang_hint=self.lang_hint
@@ -122,6 +123,10 @@ class Shell:
         if response.notice:
             self.print(f"({response.notice})")
         self.show(response.replies)
+        if inbound.choice and not any(reply.options for reply in response.replies):
+            # An answer with no options of its own (a reminder marked done): the other
+            # options on screen keep their numbers, as Telegram's buttons stay on theirs.
+            self.options = on_screen
         if response.erased:
             self.delete_files()
         self.deliver_reminders()
@@ -136,15 +141,17 @@ class Shell:
             noun = "file" if len(files) == 1 else "files"
             self.print(f"(deleted {len(files)} {noun} of user {self.user_id} in {self.files_dir})")
 
-    def show(self, replies: Iterable[Reply]) -> None:
+    def show(self, replies: Iterable[Reply], after: tuple[Option, ...] = ()) -> None:
+        """Print replies; numbers then mean the last options shown. ``after``: options still
+        on screen that stay answerable (reminders arriving together): numbered after them."""
         replies = list(replies)
         for reply in replies:
-            for out_line in render(reply):
+            for out_line in render(reply, first=len(after) + 1):
                 self.print(out_line)
             for attachment in reply.attachments:
                 self.print(f"  📎 {self.save(attachment)}")
             if reply.options:
-                self.options = reply.options
+                self.options = (*after, *reply.options)
         if replies and not replies[-1].options:
             self.options = ()
 
@@ -159,9 +166,12 @@ class Shell:
 
     def deliver_reminders(self) -> None:
         """Show this user's due reminders, as the bot would push them into the chat."""
+        shown: tuple[Option, ...] = ()
         for delivery in self.engine.due_deliveries(REMINDER_BATCH, user_id=self.user_id):
             self.print("🔔")
-            self.show([delivery.reply])
+            # Several at once: each one's buttons stay answerable, numbered on from the last.
+            self.show([delivery.reply], after=shown)
+            shown = self.options
             self.engine.reminder_sent(delivery.reminder_id)
 
     def meta(self, command: str) -> bool:

@@ -184,3 +184,20 @@ def test_exports_and_letters_are_written_owner_only(tmp_path: Path) -> None:
     assert gone.returncode == 0, gone.stderr
     assert f"(deleted 5 files of user 1 in {files})" in gone.stdout
     assert sorted(p.name.split("-")[0] for p in files.iterdir()) == ["user12"] * 3
+
+
+def test_reminders_arriving_together_are_all_answerable(tmp_path: Path) -> None:
+    """Each one's buttons are numbered on from the last, so the first can still be answered."""
+    case = ["/after", "1", "1", "リスト社", "{}", "skip", "skip", "skip", "skip", "1", "1"]
+    lines = [*(line.format("A社") for line in case), *(line.format("B社") for line in case)]
+    lines += ["!advance 15d", "1", "5"]  # case #1's check: done; case #2's: done
+    result = run_shell(
+        tmp_path, lines, "--db", str(tmp_path / "t.db"), "--now", "2026-11-20T15:00+09:00"
+    )
+    assert result.returncode == 0, result.stderr
+    shown = result.stdout[result.stdout.index("> !advance 15d") :]
+    assert "  1) ✅ 済んだ" in shown and "  5) ✅ 済んだ" in shown
+    db = Database(tmp_path / "t.db")
+    checks = [r["status"] for r in db["reminders"].rows_where("kind = 'check_compliance'")]
+    assert checks == ["done", "done"]
+    db.close()
