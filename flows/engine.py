@@ -233,7 +233,7 @@ class Engine:
         return False
 
     def _remember_shown(self, turn: _Turn) -> None:
-        """Note whether this response ends with a case step's options (see ``_numbers_ok``)."""
+        """Note whether this response ends with a case step's options (``_hidden_number``)."""
         if not turn.replies or turn.erased:  # only a notice; or no user row any more
             return
         options = turn.replies[-1].options
@@ -245,10 +245,14 @@ class Engine:
             turn.user["shown_step"] = shown
 
     @staticmethod
-    def _numbers_ok(turn: _Turn, case: dict[str, Any]) -> bool:
-        """Whether a typed option number is about this case's step: only if that step was the
-        last thing shown (after /cases or /help, "1" must not press a hidden button)."""
-        return turn.user.get("shown_step") == f"{case['number']}.{case['seq']}"
+    def _hidden_number(turn: _Turn, case: dict[str, Any], text: str) -> bool:
+        """Whether ``text`` is an option number while this case's step is not the last thing
+        shown (after /cases, /help or a reminder, "1" must not press a hidden button). In a
+        step that asks for text, only 1–9 are option numbers; longer ones are answers."""
+        number = option_number(text)
+        if number is None or turn.user.get("shown_step") == f"{case['number']}.{case['seq']}":
+            return False
+        return number < 10 or case["state"] not in TEXT_STATES
 
     def _show_where(self, turn: _Turn) -> None:
         """The answer to a message applied before: where the user is now, changing nothing."""
@@ -299,6 +303,10 @@ class Engine:
         case = self._active_case(turn)
         if case is None:
             self._no_case(turn)
+            return
+        if inbound.text is not None and self._hidden_number(turn, case, inbound.text):
+            turn.replies.append(Reply(turn.texts("number_not_shown")))
+            self._show(turn, case)  # now shown: its numbers work from the next message
             return
         if inbound.contact_phone is not None and case["state"] == "recording_phone":
             self._answer(turn, case, inbound.contact_phone, from_contact=True)
@@ -601,8 +609,7 @@ class Engine:
 
     def _on_typed_choice(self, turn: _Turn, case: dict[str, Any], text: str) -> None:
         options = self._options(turn, case)
-        numbers = self._numbers_ok(turn, case)
-        trigger = self._match_option(case["state"], options, text, numbers)
+        trigger = self._match_option(case["state"], options, text)
         if trigger is None:
             typed = _fold(text)
             hint = (
@@ -610,8 +617,6 @@ class Engine:
                 if typed in _ALIASES["back"]
                 else "cannot_skip"
                 if typed in _ALIASES["skip"]
-                else "number_not_shown"
-                if not numbers and option_number(text) is not None
                 else "pick_hint"
             )
             turn.replies.append(Reply(turn.texts(hint)))
@@ -620,18 +625,16 @@ class Engine:
         self._fire(turn, case, trigger)
 
     @staticmethod
-    def _match_option(
-        state: str, options: Sequence[Option], text: str, numbers: bool = True
-    ) -> str | None:
-        """The trigger the typed text means: the option's number (if ``numbers``: the
-        options are what the user sees), its label in any language, or a clear yes/no."""
+    def _match_option(state: str, options: Sequence[Option], text: str) -> str | None:
+        """The trigger the typed text means: the option's number, its label in any language,
+        a part of one label only, or a clear yes/no."""
         typed = _fold(text)
         if not typed:
             return None
         triggers = [o.token.rsplit(".", 1)[1] for o in options]
         number = option_number(text)
         if number is not None:
-            return triggers[number - 1] if numbers and 1 <= number <= len(options) else None
+            return triggers[number - 1] if 1 <= number <= len(options) else None
         folded: dict[str, set[str]] = {}
         for option, trigger in zip(options, triggers, strict=True):
             # The label as shown, and in every language without its time ("次の営業日").
@@ -671,10 +674,6 @@ class Engine:
         number = None if from_contact else option_number(text)
         if number is not None and number < 10:
             # The option's number, as every channel shows it (no field answer is "1"–"9").
-            if not self._numbers_ok(turn, case):
-                turn.replies.append(Reply(t("number_not_shown")))
-                self._show(turn, case)
-                return
             options = self._options(turn, case)
             if 1 <= number <= len(options):
                 self._fire(turn, case, options[number - 1].token.rsplit(".", 1)[1])
@@ -993,14 +992,9 @@ class Engine:
         model.replies[-1:-1] = notes
 
     def _schedule_typed(self, turn: _Turn, case: dict[str, Any], text: str) -> None:
-        numbers = self._numbers_ok(turn, case)
-        trigger = self._match_option(case["state"], self._options(turn, case), text, numbers)
+        trigger = self._match_option(case["state"], self._options(turn, case), text)
         if trigger is not None:
             self._fire(turn, case, trigger)
-            return
-        if not numbers and option_number(text) is not None:
-            turn.replies.append(Reply(turn.texts("number_not_shown")))
-            self._show(turn, case)
             return
         moment = parse_future(text, self.clock(), turn.tz)
         if moment is None:
