@@ -564,7 +564,7 @@ class Engine:
             self.store.add_event(case, "resumed")
             turn.replies.append(Reply(t("resumed", number=number)))
             self._open_case(turn, case)
-        elif action == "again" and case.get("refused_at") and case["state"] != "cancelled":
+        elif action == "again" and review.takes_another_call(case):
             # "-N": the calls recorded when the button was shown; a second tap finds N+1.
             if _seen_changed(arg, case.get("repeat_calls")):
                 turn.notice = t("stale_button")
@@ -1035,7 +1035,7 @@ class Engine:
             turn.replies.append(Reply(t("reminder_cancelled")))
         elif action == "continued":
             self.store.update_reminder(reminder_id, status="done")
-            if self._again_case(turn, case["number"]) is not None:
+            if review.takes_another_call(case):
                 # As from the case's own button: when was the last one? (evidence)
                 self._set_pending(turn, {"again": case["number"]})
                 self._ask_again_when(turn, case)
@@ -1059,9 +1059,10 @@ class Engine:
         option = Option(f"g.agn.{number}-now", turn.texts("opt.again_now"))
         turn.replies.append(Reply(turn.texts("again_when", number=number), options=(option,)))
 
-    def _again_case(self, turn: _Turn, number: object) -> dict[str, Any] | None:
-        case = self.store.case_by_number(turn.user["id"], int(str(number)))
-        return case if case and case.get("refused_at") and case["state"] != "cancelled" else None
+    def _again_case(self, turn: _Turn, number: int) -> dict[str, Any] | None:
+        """The case a pending "when?" question is about, if it can still take the call."""
+        case = self.store.case_by_number(turn.user["id"], number)
+        return case if case and review.takes_another_call(case) else None
 
     def _again_now(self, turn: _Turn, arg: str) -> None:
         """The "just now" button of the question."""
@@ -1070,7 +1071,7 @@ class Engine:
         if when != "now" or not number.isdecimal() or pending.get("again") != int(number):
             turn.notice = turn.texts("stale_button")  # the question was answered or dropped
             return
-        case = self._again_case(turn, number)
+        case = self._again_case(turn, int(number))
         self._set_pending(turn, None)
         if case is None:
             turn.notice = turn.texts("case_not_found", number=number)

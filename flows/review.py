@@ -180,7 +180,7 @@ def case_view(store: Store, case: dict[str, Any], texts: Texts, tz: ZoneInfo) ->
         options.append(Option(f"g.open.{number}", texts("opt.case_continue")))
     if case.get("company") or case.get("broker_name") or case.get("phone_raw"):
         options.append(Option(f"g.letter.{number}", texts("opt.case_letter")))
-    if case.get("refused_at") and case["state"] != "cancelled":
+    if takes_another_call(case):
         calls = int(case.get("repeat_calls") or 0)
         options.append(Option(f"g.again.{number}-{calls}", texts("opt.case_again")))
     if case["state"] in ("following_up", "awaiting_call"):
@@ -231,6 +231,12 @@ def search_reply(
         return Reply(texts("find_none", text=text))
     lines = [texts("find_header", text=text), *(case_line(c, texts, tz) for c in cases)]
     return Reply("\n".join(lines), options=tuple(_open_buttons(cases, texts)))
+
+
+def takes_another_call(case: dict[str, Any]) -> bool:
+    """Whether "this company called again" can be recorded on the case: it was refused, and
+    not cancelled."""
+    return bool(case.get("refused_at")) and case["state"] != "cancelled"
 
 
 # What makes a case a record of a call: something about the call was recorded.
