@@ -29,6 +29,10 @@ REMINDERS = "reminders"
 TABLES = (USERS, CASES, EVENTS, BROKERS, REMINDERS)
 # A reminder waiting to be sent; "sent" ones wait for the user's answer.
 DUE_STATUSES = ("pending", "snoozed")
+# A reminder r to send now (due by the parameter) to its user u, who has not blocked the bot.
+_DUE = (
+    f"r.status in ({', '.join(repr(s) for s in DUE_STATUSES)}) and r.due_at <= ? and u.active = 1"
+)
 DEFAULT_TIME_ZONE = "Asia/Tokyo"
 BUSY_TIMEOUT_MS = 5000
 
@@ -467,27 +471,14 @@ class Store:
             return None
         # The call's time; until the user says when (after a call), it was before now.
         called = case.get("call_at") or case["opened_at"]
-        rows = self.db.execute(
+        return self._one(
             f"""select number, refused_at, company, phone_raw, phone_e164, mode, call_at,
             opened_at from {CASES}
             where user_id = ? and id != ? and refused_at is not null and refused_at < ?
               and ((company_norm = ? and company_norm != '') or phone_e164 = ?)
             order by refused_at limit 1""",
             [case["user_id"], case["id"], called, company or None, phone or None],
-        ).fetchone()
-        if rows is None:
-            return None
-        keys = (
-            "number",
-            "refused_at",
-            "company",
-            "phone_raw",
-            "phone_e164",
-            "mode",
-            "call_at",
-            "opened_at",
         )
-        return dict(zip(keys, rows, strict=True))
 
     def recent_cases(self, user_id: int, limit: int, offset: int = 0) -> list[dict[str, Any]]:
         return list(
@@ -626,8 +617,7 @@ class Store:
         or deleted since it was found due) for a user who has not blocked the bot."""
         row = self.conn.execute(
             f"select 1 from {REMINDERS} r join {USERS} u on u.id = r.user_id "
-            "where r.id = ? and r.status in ('pending', 'snoozed') and r.due_at <= ? "
-            "and u.active = 1",
+            f"where r.id = ? and {_DUE}",
             [reminder_id, now.isoformat()],
         ).fetchone()
         return row is not None
@@ -660,7 +650,7 @@ class Store:
             "select r.*, u.language, u.time_zone, u.quiet_hours, c.number, c.broker_name, "
             f"c.company, c.phone_raw, c.phone_e164 from {REMINDERS} r "
             f"join {USERS} u on u.id = r.user_id join {CASES} c on c.id = r.case_id "
-            "where r.status in ('pending', 'snoozed') and r.due_at <= ? and u.active = 1"
+            f"where {_DUE}"
         )
         params: list[Any] = [now.isoformat()]
         if user_id is not None:
