@@ -211,12 +211,10 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
         year = int(parts["y"]) if parts["y"] else day.year
         month = int(parts["mo"]) if parts["mo"] else day.month
         dom = int(parts["d"]) if parts["d"] else day.day
-        if meridiem and not parts["h"]:
-            return None  # "3/20 午後": an afternoon, but which hour?
         hour = int(parts["h"]) if parts["h"] else (10 if future else 0)
-        if meridiem and parts["h"]:
-            if hour > 12:
-                return None  # "午後14時": not a time anyone means
+        if meridiem:
+            if not parts["h"] or hour > 12:
+                return None  # "3/20 午後": which hour? "午後14時": not a time anyone means
             hour = hour % 12 + (12 if afternoon else 0)
         minute = int(parts["mi"]) if parts["mi"] else 0
         moment = datetime(year, month, dom, hour, minute, tzinfo=tz)
