@@ -92,20 +92,22 @@ def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> Non
     db.close()
 
 
+STAMP = "2026-01-01T00:00:00+00:00"
+
+
+def database_before(path: Path, migration: str) -> Database:
+    """A database made by older code: migrated up to ``migration`` (not it), with user 7."""
+    old = Database(path)
+    migrations.apply(old, stop_before=migration)
+    user = {"id": 7, "language": "ja", "time_zone": "Asia/Tokyo", "created_at": STAMP}
+    old[USERS].insert({**user, "active": 1})
+    return old
+
+
 def test_upgrade_from_the_first_migration_keeps_data(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    old = Database(path)
-    migrations.apply(old, stop_before="m002_wal_journal")
+    old = database_before(path, "m002_wal_journal")
     assert old.execute("pragma journal_mode").fetchone()[0] == "delete"
-    old[USERS].insert(
-        {
-            "id": 7,
-            "language": "ja",
-            "time_zone": "Asia/Tokyo",
-            "created_at": "2026-01-01T00:00:00+00:00",
-            "active": 1,
-        }
-    )
     old.close()
     db = open_database(path)
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
@@ -116,10 +118,7 @@ def test_upgrade_from_the_first_migration_keeps_data(tmp_path: Path) -> None:
 
 def test_upgrade_to_reminder_ids_never_reused_keeps_rows_and_indexes(tmp_path: Path) -> None:
     path = tmp_path / "m008.db"
-    old = Database(path)
-    migrations.apply(old, stop_before="m009_reminder_ids_never_reused")
-    stamp = "2026-01-01T00:00:00+00:00"
-    old[USERS].insert({"id": 7, "language": "ja", "time_zone": "Asia/Tokyo", "created_at": stamp})
+    old = database_before(path, "m009_reminder_ids_never_reused")
     old[CASES].insert(
         {
             "id": 1,
@@ -127,8 +126,8 @@ def test_upgrade_to_reminder_ids_never_reused_keeps_rows_and_indexes(tmp_path: P
             "number": 1,
             "state": "demanding",
             "mode": "after",
-            "opened_at": stamp,
-            "updated_at": stamp,
+            "opened_at": STAMP,
+            "updated_at": STAMP,
         }
     )
     for reminder_id in (3, 5):
@@ -138,8 +137,8 @@ def test_upgrade_to_reminder_ids_never_reused_keeps_rows_and_indexes(tmp_path: P
                 "user_id": 7,
                 "case_id": 1,
                 "kind": "call_broker",
-                "due_at": stamp,
-                "created_at": stamp,
+                "due_at": STAMP,
+                "created_at": STAMP,
             }
         )
     old.close()
@@ -151,7 +150,7 @@ def test_upgrade_to_reminder_ids_never_reused_keeps_rows_and_indexes(tmp_path: P
         ("user_id", "status"),
     }
     db.execute(f"delete from {REMINDERS} where id = 5")
-    row = {"user_id": 7, "case_id": 1, "kind": "call_broker", "due_at": stamp, "created_at": stamp}
+    row = {"user_id": 7, "case_id": 1, "kind": "call_broker", "due_at": STAMP, "created_at": STAMP}
     assert db[REMINDERS].insert(row).last_pk == 6, "the deleted highest id is not given again"
     assert migrations.pending(db) == []
     db.close()
@@ -159,28 +158,25 @@ def test_upgrade_to_reminder_ids_never_reused_keeps_rows_and_indexes(tmp_path: P
 
 def test_upgrade_keeps_a_repeat_refusal_time_only_where_it_is_known(tmp_path: Path) -> None:
     path = tmp_path / "m010.db"
-    old = Database(path)
-    migrations.apply(old, stop_before="m011_repeat_refusal_times_only_if_known")
-    stamp = "2026-01-01T00:00:00+00:00"
-    old[USERS].insert({"id": 7, "language": "ja", "time_zone": "Asia/Tokyo", "created_at": stamp})
-    common = {"user_id": 7, "state": "closed", "opened_at": stamp, "updated_at": stamp}
+    old = database_before(path, "m011_repeat_refusal_times_only_if_known")
+    common = {"user_id": 7, "state": "closed", "opened_at": STAMP, "updated_at": STAMP}
     old[CASES].insert_all(
         [
             # Refused, recorded afterwards without a time: refused_at is when it was typed.
-            {**common, "id": 1, "number": 1, "mode": "after", "refused_at": stamp},
+            {**common, "id": 1, "number": 1, "mode": "after", "refused_at": STAMP},
             # Refused on a call: its time is known.
-            {**common, "id": 2, "number": 2, "mode": "call", "refused_at": stamp},
+            {**common, "id": 2, "number": 2, "mode": "call", "refused_at": STAMP},
             {**common, "id": 3, "number": 3, "mode": "call", "repeat_of": 1},
             {**common, "id": 4, "number": 4, "mode": "call", "repeat_of": 2},
             {**common, "id": 5, "number": 5, "mode": "call", "repeat_of": 9},  # #9 deleted
         ]
     )
     for number in (3, 4, 5):
-        old.execute(f"update {CASES} set repeat_refused_at = ? where number = ?", [stamp, number])
+        old.execute(f"update {CASES} set repeat_refused_at = ? where number = ?", [STAMP, number])
     old.close()
     db = open_database(path)
     times = {r["number"]: r["repeat_refused_at"] for r in db[CASES].rows_where("repeat_of > 0")}
-    assert times == {3: None, 4: stamp, 5: stamp}
+    assert times == {3: None, 4: STAMP, 5: STAMP}
     db.close()
 
 
