@@ -60,6 +60,10 @@ def render(reply: Reply, first: int = 1) -> list[str]:
         lines.extend(reply.text.splitlines())
     for index, sentence in enumerate(reply.say_lines):
         lines.append(f"  {'🗣' if index == 0 else '  '} {sentence}")
+    if reply.reading:
+        lines.append(f"     ({reply.reading})")
+    if reply.gloss:
+        lines.append(f"     = {reply.gloss}")
     if reply.note:
         lines.extend(f"  ※ {line}" for line in reply.note.splitlines())
     main = [(i, o) for i, o in enumerate(reply.options, first) if not o.secondary]

@@ -109,6 +109,11 @@ def _lines(reply: Reply) -> list[_Line]:
         # One sentence per line: easier to keep your place while reading it aloud.
         for index, sentence in enumerate(reply.say_lines):
             lines.append(_Line(sentence, "b", prefix="🗣 " if index == 0 else ""))
+        # For a user who does not read Japanese: how to say it, and what it means.
+        if reply.reading:
+            lines.append(_Line(reply.reading, "i"))
+        if reply.gloss:
+            lines.append(_Line(reply.gloss, prefix="= "))
     if reply.note:
         if lines:
             lines.append(_Line(""))

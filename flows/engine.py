@@ -27,7 +27,7 @@ from flows.machine import (
     TEXT_STATES,
     YES_NO,
     CaseModel,
-    local_time,
+    letter_option,
     render_step,
 )
 from flows.normalize import (
@@ -86,7 +86,7 @@ FIELD_LIMITS = {
 _CASE_TOKEN = re.compile(r"^(\d{1,9})\.(\d{1,9})\.([a-z0-9_]{1,32})$")
 _GLOBAL_TOKEN = re.compile(
     r"^g\.(lang|start|quiet|tz|page|case|open|letter|again|close|reopen|del|delyes|delno|forget"
-    r"|lk|snd|lph|keep|agn)"
+    r"|lk|snd|lph|keep|off|agn)"
     r"\.([a-z0-9-]{1,12})$"
 )
 # A second press of a start button within this long of the case it started is a double tap.
@@ -96,20 +96,17 @@ MAX_REMINDER_BUTTONS = 20
 # How many of a user's latest update ids are remembered to recognise a re-delivery.
 RECENT_UPDATES = 64
 # Letters: the kinds (by their short code in buttons) and the buttons of the letter dialog.
-LETTER_KINDS = {
-    "b": letters.BROKER_REQUEST,
-    "c": letters.COMPANY_REQUEST,
-    "r": letters.RESOLICITATION_REPORT,
-}
+LETTER_KINDS = machine.LETTER_CODES
 LETTER_BUILDERS = {
     letters.BROKER_REQUEST: letters.broker_request,
     letters.COMPANY_REQUEST: letters.company_request,
-    letters.RESOLICITATION_REPORT: letters.resolicitation_report,
 }
-_LETTER_TOKENS = ("g.lk.", "g.snd.", "g.lph.", "g.keep.")
+# Whom each business letter is a request to (its follow-up reminder names them).
+LETTER_ADDRESSEES = {letters.BROKER_REQUEST: "broker", letters.COMPANY_REQUEST: "company"}
+_LETTER_TOKENS = ("g.lk.", "g.snd.", "g.lph.", "g.keep.", "g.off.")
 # Buttons that belong to a dialog in progress (``users.pending``) and so do not end it.
 _DIALOG_TOKENS = (*_LETTER_TOKENS, "g.agn.")
-SENDER_LIMITS = {"name": 60, "address": 200, "phone": 40}
+SENDER_LIMITS = {"name": 60, "address": 200, "phone": 40, "office": 40}
 # Global actions that name one of the user's cases by its number.
 _CASE_ACTIONS = ("case", "open", "letter", "again", "close", "reopen", "del", "delyes", "delno")
 _REMINDER_TOKEN = re.compile(r"^r\.(\d{1,12})\.([a-z_]{1,16})$")
@@ -364,7 +361,9 @@ class Engine:
             turn.replies.append(
                 Reply(
                     t("export_done"),
-                    attachments=review.export_files(self.store, turn.user["id"], self.clock()),
+                    attachments=review.export_files(
+                        self.store, turn.user["id"], self.clock(), turn.tz
+                    ),
                 )
             )
         elif command == "forget":
@@ -759,8 +758,7 @@ class Engine:
             Reply(
                 t("letter_choose", number=case["number"]),
                 options=tuple(
-                    Option(f"g.lk.{case['number']}-{code}", t(f"opt.letter_{LETTER_KINDS[code]}"))
-                    for code in kinds
+                    letter_option(t, case["number"], LETTER_KINDS[code]) for code in kinds
                 ),
             )
         )
@@ -783,23 +781,18 @@ class Engine:
             kind = LETTER_KINDS[code]
             turn.chosen = t(f"opt.letter_{kind}")
             pending = {"case": case["number"], "kind": kind}
-            if user.get("sender_name") and user.get("sender_address"):
-                self._set_pending(turn, pending)
-                turn.replies.append(
-                    Reply(
-                        t(
-                            "letter_saved_sender",
-                            name=user["sender_name"],
-                            address=user["sender_address"],
-                        ),
-                        options=(
-                            Option("g.snd.saved", t("opt.sender_saved")),
-                            Option("g.snd.new", t("opt.sender_new")),
-                        ),
-                    )
-                )
+            if kind == letters.RESOLICITATION_REPORT and letters.needs_head_office(case):
+                # The addressee depends on the head office's prefecture: ask it first.
+                self._letter_ask(turn, {**pending, "step": "office"})
                 return
-            self._letter_ask(turn, {**pending, "step": "name"})
+            self._letter_sender(turn, pending)
+            return
+        if action == "off":
+            if pending is None or pending.get("step") != "office":
+                turn.notice = t("letter_expired")
+                return
+            turn.chosen = t("opt.skip")
+            self._letter_sender(turn, {**pending, "office": None, "step": None})
             return
         expected = {"snd": None, "lph": "phone", "keep": "keep"}[action]
         if pending is None or "kind" not in pending or pending.get("step") != expected:
@@ -828,12 +821,32 @@ class Engine:
                 turn, pending, pending["name"], pending["address"], pending.get("phone")
             )
 
+    def _letter_sender(self, turn: _Turn, pending: dict[str, Any]) -> None:
+        """Who sends the letter: the saved sender if there is one, else ask the name."""
+        t = turn.texts
+        user = turn.user
+        if not (user.get("sender_name") and user.get("sender_address")):
+            self._letter_ask(turn, {**pending, "step": "name"})
+            return
+        self._set_pending(turn, pending)
+        turn.replies.append(
+            Reply(
+                t("letter_saved_sender", name=user["sender_name"], address=user["sender_address"]),
+                options=(
+                    Option("g.snd.saved", t("opt.sender_saved")),
+                    Option("g.snd.new", t("opt.sender_new")),
+                ),
+            )
+        )
+
     def _letter_ask(self, turn: _Turn, pending: dict[str, Any]) -> None:
         t = turn.texts
         self._set_pending(turn, pending)
         step = pending["step"]
         if step == "phone":
             options: tuple[Option, ...] = (Option("g.lph.skip", t("opt.skip"), secondary=True),)
+        elif step == "office":
+            options = (Option("g.off.skip", t("opt.skip"), secondary=True),)
         elif step == "keep":
             options = (
                 Option("g.keep.yes", t("opt.keep_sender_yes")),
@@ -856,8 +869,16 @@ class Engine:
                 return
             self._on_letter_button(turn, "keep", choice)
             return
-        if step == "phone" and _fold(text) in _ALIASES["skip"]:
-            self._on_letter_button(turn, "lph", "skip")
+        if step in ("phone", "office") and _fold(text) in _ALIASES["skip"]:
+            self._on_letter_button(turn, "lph" if step == "phone" else "off", "skip")
+            return
+        if step == "office":
+            office = letters.prefecture(text[: SENDER_LIMITS["office"]])
+            if office is None:
+                turn.replies.append(Reply(t("bad_office")))
+                self._letter_ask(turn, pending)
+                return
+            self._letter_sender(turn, {**pending, "office": office, "step": None})
             return
         if not text or len(text) > SENDER_LIMITS[step]:
             problem = t("empty_text") if not text else t("too_long", limit=SENDER_LIMITS[step])
@@ -882,37 +903,55 @@ class Engine:
             return
         now = self.clock()
         kind = pending["kind"]
-        letter = LETTER_BUILDERS[kind](
-            case,
-            self.store.events(case["id"]),
-            letters.Sender(name, address, phone),
-            now.astimezone(turn.tz).date(),
-            turn.tz,
-        )
+        sender = letters.Sender(name, address, phone)
+        events = self.store.events(case["id"])
+        today = now.astimezone(turn.tz).date()
+        if kind == letters.RESOLICITATION_REPORT:
+            office = pending.get("office")
+            letter = letters.resolicitation_report(case, events, sender, today, turn.tz, office)
+        else:
+            letter = LETTER_BUILDERS[kind](case, events, sender, today, turn.tz)
         stem = f"kotowari-case{case['number']}-{kind.replace('_', '-')}"
-        files = (
+        business = kind in letters.BUSINESS_LETTERS
+        files = [
             # Typeset when the channel sends it (off its event loop), from the letter above.
             Attachment(f"{stem}.pdf", partial(letters.to_pdf, letter), caption=letter.title),
             Attachment(f"{stem}.txt", letter.body.encode("utf-8")),
-        )
+        ]
+        if business:
+            files.append(
+                Attachment(
+                    f"{stem}-naiyo-shomei.pdf",
+                    partial(letters.naiyo_pdf, letter),
+                    caption=f"{letter.title}（内容証明用）",
+                )
+            )
         self.store.add_event(case, "letter", detail={"kind": kind, "title": letter.title})
-        lines = [t("letter_done", title=letter.title)]
+        lines = [t("letter_done" if business else "letter_done_report", title=letter.title)]
         if t("letter_language"):
             lines.append(t("letter_language"))
         missing = letters.missing_in_pdf(letter)
         if missing:
             lines.append(t("letter_missing_glyphs", chars=" ".join(missing)))
         lines += ["", *letter.notes]
-        turn.replies.append(Reply("\n".join(lines).strip(), attachments=files))
-        if kind == letters.RESOLICITATION_REPORT:
+        if business:
+            lines += ["", t("letter_naiyo")]
+        # The product's word to its user, never a line of the letter that is sent.
+        lines += ["", t("letter_disclaimer")]
+        turn.replies.append(Reply("\n".join(lines).strip(), attachments=tuple(files)))
+        if not business:
             return
         before = dict(case)
         case["letter_at"] = now.isoformat()
         self.store.save_case(before, case)
+        # The written request settles the earlier follow-ups of a request to the same
+        # addressee ("write to them", an earlier letter's check): one check, naming them.
+        addressee = LETTER_ADDRESSEES[kind]
+        self.store.close_reminders(case["id"], "done", reminders.REQUEST_KINDS, addressee)
         due = QuietHours.parse(turn.user.get("quiet_hours")).defer(
             in_days(now, COMPLIANCE_CHECK_DAYS, turn.tz), turn.tz
         )
-        self.store.add_reminder(case, "check_compliance", due)
+        self.store.add_reminder(case, "check_compliance", due, addressee, "letter")
         turn.replies.append(
             Reply(t("reminder_set", when=t.when(due, turn.tz), what=t("what.check_compliance")))
         )
@@ -970,22 +1009,26 @@ class Engine:
         now = self.clock()
         if state_from == "scheduling" and trigger in CHOICES:
             remind_at = CHOICES[trigger](now, turn.tz)
-        plan = reminders.planned(trigger, state_from, now, turn.tz, remind_at)
-        if not plan:
+        caller = bool(case.get("company") or case.get("phone_raw"))
+        plan = reminders.planned(trigger, state_from, now, turn.tz, remind_at, caller)
+        if not plan and state_from != "demanding":
             return
-        # A new answer from the broker settles any earlier "call the broker" reminder.
+        # A new answer from the broker settles any earlier "call the broker" reminder, and
+        # the follow-ups of an earlier phone request to it.
         self.store.close_reminders(case["id"], "done", reminders.BROKER_KINDS)
+        if state_from == "demanding":
+            self.store.close_reminders(case["id"], "done", reminders.REQUEST_KINDS, "broker")
         quiet = QuietHours.parse(turn.user.get("quiet_hours"))
         notes = []
-        for kind, due in plan:
-            due = quiet.defer(due, turn.tz)
-            self.store.add_reminder(case, kind, due)
+        for item in plan:
+            due = quiet.defer(item.due, turn.tz)
+            self.store.add_reminder(case, item.kind, due, item.addressee, item.via)
             notes.append(
                 Reply(
                     turn.texts(
                         "reminder_set",
                         when=turn.texts.when(due, turn.tz),
-                        what=turn.texts(f"what.{kind}"),
+                        what=turn.texts(f"what.{item.kind}"),
                     )
                 )
             )
@@ -1010,6 +1053,7 @@ class Engine:
         if row is None or row["user_id"] != turn.user["id"]:
             turn.notice = t("bad_button")
             return
+        action = reminders.LEGACY_ACTIONS.get((row["kind"], action), action)
         allowed = (*reminders.ACTIONS[row["kind"]], "cancel")
         if action not in allowed or (action == "cancel") != (row["status"] in DUE_STATUSES):
             turn.notice = t("reminder_closed") if action in allowed else t("bad_button")
@@ -1026,10 +1070,26 @@ class Engine:
             when=t.when(datetime.fromisoformat(row["due_at"]), turn.tz),
             number=case["number"],
         )
-        self.store.add_event(case, "reminder", trigger=action, detail={"kind": row["kind"]})
+        addressee = reminders.addressee_of({**row, "broker_name": case.get("broker_name")})
+        detail = {"kind": row["kind"], "addressee": addressee}
+        self.store.add_event(case, "reminder", trigger=action, detail=detail)
         if action in ("done", "stopped"):
             self.store.update_reminder(reminder_id, status="done")
             turn.replies.append(Reply(t("reminder_done")))
+        elif action == "complied":
+            self.store.update_reminder(reminder_id, status="done")
+            turn.replies.append(Reply(t("reminder_complied")))
+        elif action == "no_reply":
+            self.store.update_reminder(reminder_id, status="done")
+            via = "letter" if row.get("via") == "letter" else "phone"
+            kind = letters.BROKER_REQUEST if addressee == "broker" else letters.COMPANY_REQUEST
+            option = letter_option(t, case["number"], kind)
+            turn.replies.append(Reply(t(f"reminder_no_reply.{via}"), options=(option,)))
+        elif action == "letter":
+            self.store.update_reminder(reminder_id, status="done")
+            kind = letters.BROKER_REQUEST if addressee == "broker" else letters.COMPANY_REQUEST
+            code = next(c for c, k in LETTER_KINDS.items() if k == kind)
+            self._on_letter_button(turn, "lk", f"{case['number']}-{code}")
         elif action == "cancel":
             self.store.update_reminder(reminder_id, status="cancelled")
             turn.replies.append(Reply(t("reminder_cancelled")))
@@ -1098,7 +1158,7 @@ class Engine:
             turn.replies.append(Reply(t("again_bad_when")))
         elif moment <= refused:
             key = "again_before_refusal" if known else "again_before_record"
-            turn.replies.append(Reply(t(key, date=t.date_time(refused, turn.tz))))
+            turn.replies.append(Reply(t(key, date=t.when(refused, turn.tz))))
         else:
             self._set_pending(turn, None)
             self._record_repeat_call(turn, case, moment)
@@ -1116,7 +1176,7 @@ class Engine:
         self.store.save_case(before, case)
         self.store.add_event(case, "repeat_call", detail={"at": at.isoformat()})
         turn.replies.append(
-            Reply(turn.texts("repeat_call_recorded", date=local_time(at.isoformat(), turn.tz)))
+            Reply(turn.texts("repeat_call_recorded", date=turn.texts.when(at, turn.tz)))
         )
         # Data spreads: keep checking, a month at a time (from today, whenever the call was).
         now = self.clock()
@@ -1305,7 +1365,7 @@ class Engine:
         )
         t = turn.texts
         if refused:
-            date = t.date_time(datetime.fromisoformat(refused), turn.tz)
+            date = t.when_iso(refused, turn.tz)
             text = t("repeat_detected", who=who, date=date, number=earlier["number"])
         else:
             text = t("repeat_detected_undated", who=who, number=earlier["number"])

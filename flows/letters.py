@@ -4,12 +4,15 @@ of re-solicitation for the licensing authority.
 They go to Japanese businesses and offices, so they are in Japanese only. A letter is plain
 data: the parts (date, recipient, sender block, title, content lines) and ``body``, the whole
 letter as plain text. ``notes`` are for the sender (where to send it, whom else to ask) and are
-not part of the letter. Missing case fields are left out or written 「不明」, never shown as a
-placeholder.
+not part of the letter; nor is the "not legal advice" disclaimer, which is the product's word
+to its user and would read, inside the letter, as the sender disclaiming their own demand.
+Missing case fields are left out or written 「不明」, never shown as a placeholder, and a
+letter states only what the user recorded.
 
 Content lines carry their layout in their shape, which ``to_pdf`` reads: "" is a gap, 「記」 is
 centred, 「以上」 goes right, 【…】 is a heading, leading full-width spaces indent the whole
 line, and a line starting with 「1. 」 or 「・」 hangs its continuation lines under the text.
+``naiyo_pages`` lays the same letter out for 内容証明郵便 (a fixed grid of characters).
 
 Legal references follow shared/domain/legal-ja.md: the Enforcement Regulations of the
 宅地建物取引業法 are cited without their article number, which is unverified.
@@ -20,6 +23,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -29,13 +33,16 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flows.normalize import format_phone
-from flows.texts import CATALOGS, DISCLAIMER_JA, JA
+from flows.texts import CATALOGS, JA
 
 UNKNOWN = "不明"
 PRODUCT_LABELS = ("product.property", "product.other")
 BROKER_REQUEST = "broker_request"
 COMPANY_REQUEST = "company_request"
 RESOLICITATION_REPORT = "resolicitation_report"
+# The letters that go to a business (and so may be sent by 内容証明郵便); the report goes to
+# an office, which says itself how it takes reports.
+BUSINESS_LETTERS = (BROKER_REQUEST, COMPANY_REQUEST)
 
 APPI = "個人情報の保護に関する法律（以下「個人情報保護法」といいます。）"
 REPLY_DEADLINE = "本書到達後2週間以内に書面で回答してください。"
@@ -43,6 +50,19 @@ HOTLINE_188 = "消費者ホットライン 188（最寄りの消費生活セン�
 PPC_DIAL = "個人情報保護法相談ダイヤル 03-6457-9849（平日9:30〜17:30）"
 MLIT_SEARCH = "国土交通省の「建設業者・宅建業者等企業情報検索システム」"
 PPC_OPTOUT_SEARCH = "個人情報保護委員会のウェブサイトの「オプトアウト届出書検索」"
+ONLY_FOR_THIS = "この情報は、本請求への対応のためにのみ使用してください。"
+
+# How to post a request (shared/domain/legal-ja.md, "what each postal service proves").
+POST_FIRST = (
+    "送り方：最初の請求なら、特定記録郵便（郵便受けに届いたことが記録されます）や普通郵便でも"
+    "かまいません。"
+)
+POST_PROOF = (
+    "あとで「いつ届いたか」を示したい場合（個人情報保護法第39条の2週間は、請求が届いた日から"
+    "数えます）は、内容証明郵便に配達証明を付けて送ります。内容証明は送った内容と差し出した日を、"
+    "配達証明は届いた日を証明します。内容証明用の書式（26字×20行）も付けています。"
+)
+POST_KEEP = "送った書面の控え（内容証明なら謄本）と、郵便の受領証は保管してください。"
 
 
 @dataclass(frozen=True)
@@ -61,8 +81,11 @@ class Letter:
     recipient: str  # 「〇〇 御中」
     date: str  # 令和8年11月28日
     sender: tuple[str, ...]  # the sender block, one line each
-    content: tuple[str, ...]  # the lines after the title, disclaimer excluded
+    content: tuple[str, ...]  # the lines after the title
     notes: tuple[str, ...] = ()  # for the sender: where to send it, whom else to ask
+    # For the 内容証明 layout, which puts both parties at the end: their names and addresses.
+    sender_name: str = ""
+    sender_address: str = ""
 
     @property
     def body(self) -> str:
@@ -77,8 +100,6 @@ class Letter:
             self.title,
             "",
             *self.content,
-            "",
-            DISCLAIMER_JA,
         ]
         return "\n".join(parts) + "\n"
 
@@ -108,11 +129,12 @@ def _moment(iso: str | None, tz: ZoneInfo) -> datetime | None:
 
 
 def local_datetime(iso: str | None, tz: ZoneInfo) -> str | None:
-    """「2026年11月20日 14時30分」 in the user's zone, or None for a missing/unreadable time."""
+    """「令和8年11月20日 14時30分」 in the user's zone (letters write every date in the era
+    calendar, as their date line does), or None for a missing/unreadable time."""
     moment = _moment(iso, tz)
     if moment is None:
         return None
-    return f"{moment.year}年{moment.month}月{moment.day}日 {moment.hour}時{moment.minute:02d}分"
+    return f"{wareki(moment.date())} {moment.hour}時{moment.minute:02d}分"
 
 
 def _text(value: Any) -> str | None:
@@ -151,6 +173,12 @@ def refusal_moment(case: Mapping[str, Any]) -> str | None:
     if not case.get("refused_at") or call_moment(case) is None:
         return None
     return str(case["refused_at"])
+
+
+def asked_not_to_call(case: Mapping[str, Any]) -> bool:
+    """Whether the user is on record as having said "never call me again": only by reading
+    the refusal line of /call's first step. An /after case records only that they refused."""
+    return bool(case.get("refused_at")) and case.get("mode") == "call"
 
 
 def _call_time(case: Mapping[str, Any], tz: ZoneInfo) -> str | None:
@@ -232,6 +260,21 @@ def _when_prefix(when: str | None) -> str:
     return f"{when}頃、" if when else ""
 
 
+def _refusal_fact(case: Mapping[str, Any], tz: ZoneInfo, when: str | None) -> str | None:
+    """What the user's refusal was, as recorded: "never call again" only where it was said."""
+    if not case.get("refused_at"):
+        return None
+    refused = local_datetime(refusal_moment(case), tz)
+    at = "その電話で" if refused is None or refused == when else f"{refused}頃、"
+    if asked_not_to_call(case):
+        return f"私は{at}勧誘をはっきりお断りし、今後電話をしないよう求めました。"
+    return f"私は{at}勧誘をはっきりお断りしました。"
+
+
+def _posting_notes() -> list[str]:
+    return [POST_FIRST, POST_PROOF, POST_KEEP]
+
+
 # -- the letters ---------------------------------------------------------------------------
 
 
@@ -250,10 +293,10 @@ def broker_request(
         f"{_when_prefix(when)}{_caller_desc(case)}から、私に{_pitch(case)}がありました。",
     ]
     if broker:
-        facts.append("その際、先方は私の連絡先の入手元として貴社の名前を挙げました。")
+        facts.append("その際、先方は私の連絡先の入手先として貴社の名前を挙げました。")
     else:
         facts.append(
-            "その際、私の連絡先の入手元は明らかにされませんでした。"
+            "その際、私の連絡先の入手先は明らかにされませんでした。"
             "貴社が私の個人データを保有している場合は、下記のとおり対応してください。"
         )
     content = [
@@ -272,28 +315,32 @@ def broker_request(
         "今後、私の個人データを第三者に提供しないでください。",
         "2. 利用停止および消去（個人情報保護法第35条）",
         "　私は望まない勧誘電話を受けており、私の個人データの取扱いにより私の権利又は正当な利益が"
-        "害されるおそれがあります。私の個人データの利用を停止し、消去してください。",
+        "害されるおそれがあります。私の個人データの利用を停止し、消去してください。"
+        "ただし、私の個人データが再び提供されることのないよう、本請求を受けたことの記録に"
+        "必要な範囲の情報に限り、保存してください。",
         "3. 提供先の開示（個人情報保護法第33条）",
         "　貴社が同法第29条に基づき作成・保存している第三者提供の記録のうち、私に関するもの"
         "（提供した年月日、提供先の名称および住所など）を開示してください。あわせて、貴社が"
-        "私の個人データを取得した方法（取得元）をお知らせください。開示に手数料が必要な場合は、"
-        "その金額と支払方法をお知らせください。",
+        "私の個人データを取得した方法（取得の経緯）をお知らせください。開示に手数料が必要な"
+        "場合は、その金額と支払方法をお知らせください。",
         "4. 回答",
         f"　上記1から3について、対応の結果（提供の停止、利用停止および消去を行った日を含みます）を"
         f"{REPLY_DEADLINE}",
         "",
         "【照合のための情報】",
         "貴社の記録と照合できるよう、私の情報を記します。貴社の記録では、住所や勤務先が"
-        "これと異なる形で登録されている可能性があります。",
+        "これと異なる形で登録されている可能性があります。" + ONLY_FOR_THIS,
         *_identity(sender),
         "",
         "以上",
     ]
     recipient = f"{broker} 御中" if broker else "個人データ取扱担当者様"
     notes = [
-        "特定記録郵便や内容証明郵便など、届いた日が分かる方法で送り、控えを保管してください。",
         f"名簿業者の住所と、提供停止の求めの受付方法は、{PPC_OPTOUT_SEARCH}で確認できます。",
-        "提供の停止は今後の提供を止めるものです。すでに提供された名簿は提供先に残るため、"
+        *_posting_notes(),
+        "業者から本人確認書類を求められることがあります。内容証明郵便には同封できないため、"
+        "求められてから別に送ってください。",
+        "提供の停止で止まるのは、これからの提供だけです。すでに提供された名簿は提供先に残るため、"
         "別の会社から電話が来ることがあります。そのつど一件ずつ対応してください。",
         "到達から2週間たっても回答がない場合は、督促するか、" + PPC_DIAL + "に相談できます。",
     ]
@@ -307,6 +354,8 @@ def broker_request(
         sender=_sender_block(sender),
         content=tuple(content),
         notes=tuple(notes),
+        sender_name=_text(sender.name) or "",
+        sender_address=_text(sender.address) or "",
     )
 
 
@@ -318,21 +367,21 @@ def company_request(
     tz: ZoneInfo,
 ) -> Letter:
     """To the calling company: disclose where it got my data (its confirmation record under
-    30, requested under 33), stop using it (35) and stop calling."""
+    30, requested under 33), stop using and erase it (35), and stop soliciting (宅建業法 or
+    特商法, which is what forbids soliciting after a refusal; not the APPI)."""
     company = _text(case.get("company"))
     broker = _text(case.get("broker_name"))
     phone = _phone(case)
     when = _call_time(case, tz)
-    refused = local_datetime(refusal_moment(case), tz)
     earlier = local_datetime(case.get("repeat_refused_at"), tz)
     facts = [
         f"{_when_prefix(when)}{_caller_desc(case, you=True)}から、私に{_pitch(case)}がありました。"
     ]
     if broker:
-        facts.append(f"その際、貴社は私の連絡先の入手元として「{broker}」の名前を挙げました。")
-    if case.get("refused_at"):
-        at = "その電話で" if refused is None or refused == when else f"{refused}頃、"
-        facts.append(f"私は{at}勧誘をはっきりお断りし、今後電話をしないよう求めました。")
+        facts.append(f"その際、貴社は私の連絡先の入手先として「{broker}」の名前を挙げました。")
+    refusal = _refusal_fact(case, tz, when)
+    if refusal:
+        facts.append(refusal)
     if case.get("repeat_of"):
         at = f"{earlier}頃" if earlier else "以前"
         facts.append(f"また、{at}にも同様の勧誘があり、その際にもお断りしています。")
@@ -348,23 +397,24 @@ def company_request(
         source += (
             f"貴社が電話で挙げた「{broker}」から取得したのであれば、その記録を示してください。"
         )
-    stop = [
-        "　私の個人情報の利用を停止し、消去してください。",
-        "　今後、電話、訪問、郵便その他の方法で、私に一切の勧誘をしないでください。",
-    ]
+    stop_soliciting = ["　今後、電話、訪問、郵便その他の方法で、私に一切の勧誘をしないでください。"]
     if _is_property(case):
-        stop.append(
-            "　なお、宅地建物取引業法第47条の2第3項および同法施行規則は、契約を締結しない旨の"
+        stop_soliciting.append(
+            "　宅地建物取引業法第47条の2第3項および同法施行規則は、契約を締結しない旨の"
             "意思（勧誘を引き続き受けることを希望しない旨の意思を含みます）を表示した相手方に"
-            "勧誘を続けることを禁じています。"
+            "勧誘を続けることを禁じています。私は本書により、改めてその意思を表示します。"
         )
     elif case.get("product_kind"):
-        stop.append(
-            "　なお、特定商取引法第17条は、電話勧誘販売において、契約を締結しない旨の意思を"
-            "表示した相手方に勧誘を続けることを禁じています。"
+        stop_soliciting.append(
+            "　電話勧誘販売に当たる場合、特定商取引法第17条は、契約を締結しない旨の意思を"
+            "表示した相手方に勧誘を続けることを禁じています。私は本書により、改めてその意思を"
+            "表示します。"
         )
+    else:
+        stop_soliciting.append("　私は本書により、契約を締結しない旨の意思を改めて表示します。")
     content = [
-        f"私は、貴社による私の個人情報の取扱いについて、{APPI}に基づき、下記のとおり請求します。",
+        f"私は、貴社による私の個人情報の取扱いについて、{APPI}に基づき下記1および2のとおり"
+        "請求するとともに、下記3のとおり求めます。",
         "",
         "記",
         "",
@@ -372,16 +422,21 @@ def company_request(
         *facts,
         "",
         "【請求の内容】",
-        "1. 取得元の開示（個人情報保護法第30条・第33条）",
+        "1. 入手先の開示（個人情報保護法第30条・第33条）",
         source,
-        "2. 利用停止および勧誘の中止（個人情報保護法第35条）",
-        *stop,
-        "3. 回答",
+        "2. 利用停止および消去（個人情報保護法第35条）",
+        "　私は望まない勧誘電話を受けており、貴社による私の個人情報の取扱いにより私の権利又は"
+        "正当な利益が害されるおそれがあります。私の個人情報の利用を停止し、消去してください。"
+        "ただし、再び勧誘することのないよう、本請求を受けたことの記録に必要な範囲の情報に限り、"
+        "保存してください。",
+        "3. 勧誘の中止",
+        *stop_soliciting,
+        "4. 回答",
         "　上記1および2について、開示の内容と対応の結果を" + REPLY_DEADLINE,
         "　開示に手数料が必要な場合は、その金額と支払方法をお知らせください。",
         "",
         "【照合のための情報】",
-        "貴社の記録と照合できるよう、私の情報を記します。",
+        "貴社の記録と照合できるよう、私の情報を記します。" + ONLY_FOR_THIS,
         *_identity(sender),
         "",
         "以上",
@@ -393,8 +448,9 @@ def company_request(
     else:
         recipient = "ご担当者様"
     notes = [
-        "特定記録郵便や内容証明郵便など、届いた日が分かる方法で送り、控えを保管してください。",
-        "開示された取得元（名簿業者）には、提供の停止と消去を求める請求書を送れます。",
+        *_posting_notes(),
+        "開示された入手先（名簿業者）には、提供の停止と消去を求める請求書を送れます。",
+        "到達から2週間たっても回答がない場合は、督促するか、" + PPC_DIAL + "に相談できます。",
     ]
     if not company:
         notes.insert(
@@ -404,12 +460,14 @@ def company_request(
         )
     return Letter(
         kind=COMPANY_REQUEST,
-        title="個人情報の取得元の開示および利用停止等請求書",
+        title="個人情報の入手先の開示および利用停止等請求書",
         recipient=recipient,
         date=wareki(today),
         sender=_sender_block(sender),
         content=tuple(content),
         notes=tuple(notes),
+        sender_name=_text(sender.name) or "",
+        sender_address=_text(sender.address) or "",
     )
 
 
@@ -443,6 +501,60 @@ def later_calls(
     return refusal, sorted(set(calls), key=key)
 
 
+# The bureau that takes reports about a 国土交通大臣 licensee, by the prefecture of its head
+# office (shared/domain/legal-ja.md, "who takes a report about a real-estate company").
+BUREAUS: dict[str, tuple[str, ...]] = {
+    "北海道開発局": ("北海道",),
+    "東北地方整備局": ("青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県"),
+    "関東地方整備局": (
+        "茨城県",
+        "栃木県",
+        "群馬県",
+        "埼玉県",
+        "千葉県",
+        "東京都",
+        "神奈川県",
+        "山梨県",
+        "長野県",
+    ),
+    "北陸地方整備局": ("新潟県", "富山県", "石川県"),
+    "中部地方整備局": ("岐阜県", "静岡県", "愛知県", "三重県"),
+    "近畿地方整備局": ("福井県", "滋賀県", "京都府", "大阪府", "兵庫県", "奈良県", "和歌山県"),
+    "中国地方整備局": ("鳥取県", "島根県", "岡山県", "広島県", "山口県"),
+    "四国地方整備局": ("徳島県", "香川県", "愛媛県", "高知県"),
+    "九州地方整備局": (
+        "福岡県",
+        "佐賀県",
+        "長崎県",
+        "熊本県",
+        "大分県",
+        "宮崎県",
+        "鹿児島県",
+    ),
+    "沖縄総合事務局": ("沖縄県",),
+}
+BUREAU_OF = {pref: bureau for bureau, prefs in BUREAUS.items() for pref in prefs}
+PREFECTURES = tuple(BUREAU_OF)
+
+
+def prefecture(text: str | None) -> str | None:
+    """A prefecture's full name from how a person types it: 「東京」「東京都」「大阪府」
+    「北海道」「神奈川」; None when it names none (or more than one)."""
+    typed = "".join(unicodedata.normalize("NFKC", text or "").split())
+    if not typed:
+        return None
+    for name in PREFECTURES:
+        if typed == name:
+            return name
+    for name in PREFECTURES:
+        short = name if name == "北海道" else name[:-1]
+        if typed == short:
+            return name
+    # An address or a phrase that contains exactly one prefecture's full name.
+    found = [name for name in PREFECTURES if name in typed]
+    return found[0] if len(found) == 1 else None
+
+
 _PREFECTURE_LICENCE = re.compile(r"(北海道|東京都|京都府|大阪府|[\u4e00-\u9fff]{2,3}県)\s*知事")
 
 
@@ -457,15 +569,40 @@ def licensing_authority(licence: str | None) -> tuple[str, str | None]:
     return "unknown", None
 
 
+def needs_head_office(case: Mapping[str, Any]) -> bool:
+    """Whether the report's addressee depends on where the company's head office is (a
+    国土交通大臣 licence: the bureau for that prefecture)."""
+    return _is_property(case) and licensing_authority(case.get("licence"))[0] == "minister"
+
+
+# A clearly marked blank for an addressee the user has to write in.
+BLANK_ADDRESSEE = "＿＿＿＿＿＿＿＿＿＿"
+
+
+def report_addressee(case: Mapping[str, Any], head_office: str | None = None) -> str:
+    """Whom the report is addressed to: the licensing authority's head (the prefecture's
+    governor, or the bureau for the head office's prefecture), or a marked blank."""
+    if not _is_property(case):
+        return "消費生活センター 御中"
+    kind, pref = licensing_authority(case.get("licence"))
+    if kind == "governor" and pref:
+        return f"{pref}知事 殿"
+    if kind == "minister" and head_office in BUREAU_OF:
+        return f"{BUREAU_OF[head_office]}長 殿"
+    return f"{BLANK_ADDRESSEE} 殿"
+
+
 def resolicitation_report(
     case: Mapping[str, Any],
     events: Sequence[Mapping[str, Any]],
     sender: Sender,
     today: date,
     tz: ZoneInfo,
+    head_office: str | None = None,
 ) -> Letter:
     """A report that a business went on soliciting after a refusal: to the licensing authority
-    under 宅地建物取引業法 47-2(3) for property, to the consumer centre otherwise."""
+    under 宅地建物取引業法 47-2(3) for property, to the consumer centre otherwise.
+    ``head_office``: the prefecture of the company's head office, where the user gave it."""
     prop = _is_property(case)
     company = _text(case.get("company"))
     licence = _text(case.get("licence"))
@@ -477,16 +614,19 @@ def resolicitation_report(
     refusal = local_datetime(refusal_iso, tz)
     calls = [c for c in (local_datetime(iso, tz) for iso in calls_iso) if c]
     recorded = int(case.get("repeat_calls") or 0) + (1 if case.get("repeat_of") else 0)
+    office = head_office if head_office in BUREAU_OF else None
 
     business = [
         f"・商号又は名称：{company or UNKNOWN}",
         f"・免許番号：{licence or UNKNOWN}" if prop else "",
+        f"・本店所在地の都道府県：{office}" if prop and office else "",
         f"・担当者名：{person or UNKNOWN}",
         f"・使用された電話番号：{phone or UNKNOWN}",
         f"・勧誘の内容：{product}" if product else "",
-        f"・連絡先の入手元として挙げた名簿業者：{broker}" if broker else "",
+        f"・連絡先の入手先として挙げた名簿業者：{broker}" if broker else "",
     ]
-    history = [f"・勧誘をお断りした日時：{refusal or UNKNOWN}"]
+    said = "お断りし、今後電話をしないよう求めた" if asked_not_to_call(case) else "お断りした"
+    history = [f"・勧誘を{said}日時：{refusal or UNKNOWN}"]
     if calls:
         history.append(f"・お断りした後の勧誘の電話（{len(calls)}回）：")
         history += [f"　{n}. {when}" for n, when in enumerate(calls, 1)]
@@ -498,28 +638,20 @@ def resolicitation_report(
         history.append("・お断りした後の勧誘の電話：日時の記録なし")
 
     if prop:
-        kind, prefecture = licensing_authority(licence)
         law = (
             "宅地建物取引業法第47条の2第3項および同法施行規則は、宅地建物取引業者が、"
             "契約を締結しない旨の意思（勧誘を引き続き受けることを希望しない旨の意思を含みます）"
             "を表示した相手方に勧誘を続けることを禁じています。"
         )
         ask = "事実を確認のうえ、当該業者に対し適切な指導・監督を行ってくださるようお願いします。"
-        if kind == "minister":
-            recipient = "国土交通省 地方整備局 御中"
-        elif kind == "governor" and prefecture:
-            recipient = f"{prefecture} 宅地建物取引業担当課 御中"
-        else:
-            recipient = "宅地建物取引業 免許行政庁 御中"
         intro = (
             "下記の宅地建物取引業者から、私が勧誘をお断りした後も勧誘の電話が続いています。"
             + law
             + "本件はこれに当たると考えますので、申告します。"
         )
     else:
-        recipient = "消費生活センター 御中"
         law = (
-            "特定商取引法第17条は、電話勧誘販売において、契約を締結しない旨の意思を表示した"
+            "電話勧誘販売に当たる場合、特定商取引法第17条は、契約を締結しない旨の意思を表示した"
             "相手方に勧誘を続けることを禁じています。"
         )
         ask = "本件がこれに当たるかどうかを含め、ご相談したく、助言と対応をお願いします。"
@@ -542,57 +674,72 @@ def resolicitation_report(
         "",
         "以上",
     ]
-    notes = _report_notes(prop, licence)
     return Letter(
         kind=RESOLICITATION_REPORT,
         title="再勧誘に関する申告書" if prop else "勧誘の継続に関する相談書",
-        recipient=recipient,
+        recipient=report_addressee(case, office),
         date=wareki(today),
         sender=_sender_block(sender),
         content=tuple(content),
-        notes=tuple(notes),
+        notes=tuple(_report_notes(case, office)),
+        sender_name=_text(sender.name) or "",
+        sender_address=_text(sender.address) or "",
     )
 
 
-def _report_notes(prop: bool, licence: str | None) -> list[str]:
+def bureau_table() -> list[str]:
+    """The bureaus and their prefectures, one line each (for the sender's notes)."""
+    return [
+        f"・{bureau}：{'、'.join(p if p == '北海道' else p[:-1] for p in prefs)}"
+        for bureau, prefs in BUREAUS.items()
+    ]
+
+
+def _report_notes(case: Mapping[str, Any], office: str | None) -> list[str]:
     others = [
         "ほかの相談先：",
         f"・{HOTLINE_188}",
         f"・{PPC_DIAL}：個人情報の取扱いについての相談",
     ]
-    if not prop:
+    sending = (
+        "この申告書は内容証明郵便で送るものではありません。提出の前に、提出先のウェブサイトや"
+        "窓口で、担当部署と受け付け方法（窓口、郵送、専用の様式など）を確かめてください。"
+    )
+    if not _is_property(case):
         return [
-            "勧誘の対象が不動産（宅地建物）ではないため、宅地建物取引業法は適用されません。"
-            "代わりに、特定商取引法第17条が、断った後の勧誘の継続を禁じています。",
+            "勧誘の対象が不動産（宅地建物）でなければ、宅地建物取引業法ではなく、"
+            "特定商取引法の電話勧誘販売に当たることがあります。ただし同法には適用除外もあるため、"
+            "当てはまるかどうかは相談先で確かめてください。",
             "提出先：消費者ホットライン 188 に電話すると、最寄りの消費生活センターにつながります。"
             "この書面は、相談のときの記録として使えます。",
             *others,
         ]
-    kind, prefecture = licensing_authority(licence)
-    minister = (
-        "国土交通大臣免許の業者：本店所在地を管轄する国土交通省の地方整備局に提出します"
-        f"（本店所在地は{MLIT_SEARCH}で確認できます）。"
-    )
-    governor = "都道府県知事免許の業者：免許を出した都道府県の、宅地建物取引業（不動産業）の担当課に提出します。"
-    if kind == "minister":
-        where = ["提出先：" + minister]
-    elif kind == "governor":
-        pref = prefecture or "免許を出した都道府県"
+    kind, pref = licensing_authority(case.get("licence"))
+    if kind == "governor" and pref:
         where = [
-            f"提出先：{pref}知事免許のため、{pref}の宅地建物取引業（不動産業）の担当課に提出します。"
+            f"提出先：{pref}知事の免許のため、{pref}の宅地建物取引業（不動産業）の担当部署です。"
+        ]
+    elif kind == "minister" and office:
+        where = [
+            f"提出先：国土交通大臣の免許で、本店が{office}にあるため、"
+            f"{BUREAU_OF[office]}（宅地建物取引業の担当部署）です。"
+        ]
+    elif kind == "minister":
+        where = [
+            "宛名が空欄です。国土交通大臣の免許の業者は、本店所在地を管轄する地方整備局などが"
+            f"提出先です。本店所在地は{MLIT_SEARCH}で確認し、次の表の局名を書き入れて"
+            "ください（例：関東地方整備局長 殿）。",
+            *bureau_table(),
         ]
     else:
         where = [
-            f"免許番号が分からないため、提出先が決まりません。{MLIT_SEARCH}で、商号から"
-            "免許番号を調べてください。",
-            "・" + minister,
-            "・" + governor,
+            "宛名が空欄です。免許番号が分からないため、提出先が決まりません。"
+            f"{MLIT_SEARCH}で商号から免許番号と本店所在地を調べ、次のとおり書き入れてください。",
+            "・知事の免許（例：東京都知事(5)第12345号）：その都道府県の知事（例：東京都知事 殿）",
+            "・国土交通大臣の免許：本店所在地を管轄する次の局の局長（例：関東地方整備局長 殿）",
+            *bureau_table(),
         ]
-    return [
-        *where,
-        "提出前に、宛先の部署名と送り方を提出先のウェブサイトで確認してください。",
-        *others,
-    ]
+    return [*where, sending, *others]
 
 
 # -- PDF ------------------------------------------------------------------------------------
@@ -648,7 +795,7 @@ MARGIN_MM = 22.0  # left and right
 TOP_MM = 20.0
 BOTTOM_MM = 18.0
 FONT_PT = 10.5
-LINE_MM = 5.5
+LINE_MM = 5.2
 
 
 def wrap(text: str, width: float, measure: Callable[[str], float]) -> list[str]:
@@ -741,9 +888,6 @@ def to_pdf(letter: Letter) -> bytes:
                 line(text)
         else:
             paragraph(text)
-    pdf.ln(LINE_MM)
-    pdf.set_text_color(90)
-    paragraph(DISCLAIMER_JA, size=FONT_PT * 0.85)
     pages = pdf.pages_count
     if pages > 1:
         pdf.set_auto_page_break(False)
@@ -752,4 +896,165 @@ def to_pdf(letter: Letter) -> bytes:
             pdf.page = number
             pdf.set_xy(pdf.l_margin, pdf.h - BOTTOM_MM * 0.75)
             pdf.cell(full, LINE_MM, f"{number} / {pages}", align="C")
+    return bytes(pdf.output())
+
+
+# -- 内容証明 layout ------------------------------------------------------------------------
+# The post office keeps a copy (謄本) of a 内容証明 letter and accepts only documents on one of
+# its grids; every character counts, punctuation and brackets included, so each character
+# here takes one cell of a 26×20 grid (横書き, at most 520 a page). Line-start kinsoku never
+# pushes a character past the grid: the character before a 「。」 moves down with it instead,
+# leaving that line one cell short.
+
+NAIYO_COLUMNS = 26
+NAIYO_ROWS = 20
+_NUMBERED = re.compile(r"^(　*)(\d+)\. ")
+
+
+def _full_width(text: str) -> str:
+    """Every character as one full-width cell: ASCII letters, digits and signs become their
+    full-width forms (half-width kana too, by NFKC), a space becomes 「　」."""
+    plain = unicodedata.normalize("NFKC", text)
+    return "".join(
+        "　" if ch == " " else chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in plain
+    )
+
+
+def _grid_wrap(text: str, width: int = NAIYO_COLUMNS, hang: int = 0) -> list[str]:
+    """``text`` (already full-width) in lines of at most ``width`` characters; continuation
+    lines start with ``hang`` blank cells."""
+    lines: list[str] = []
+    current = ""
+    for ch in text:
+        if len(current) >= width:
+            carry = ""
+            # Never start a line with 「。」「」」…, never end one with 「「」「（」…: move
+            # characters down, the line stays shorter.
+            while (carry or ch)[0] in _NO_LINE_START and len(current.strip("　")) > 1:
+                carry, current = current[-1] + carry, current[:-1]
+            while current and current[-1] in _NO_LINE_END and len(current.strip("　")) > 1:
+                carry, current = current[-1] + carry, current[:-1]
+            lines.append(current.rstrip("　"))
+            current = "　" * hang + carry
+        current += ch
+    lines.append(current.rstrip("　"))
+    return lines
+
+
+def _grid_paragraph(text: str) -> list[str]:
+    numbered = _NUMBERED.match(text)
+    if numbered:  # 「1. 」→「１．」: two cells, not three
+        text = numbered.group(1) + numbered.group(2) + "．" + text[numbered.end() :]
+    text = _full_width(text)
+    indent = len(text) - len(text.lstrip("　"))
+    body = text[indent:]
+    hang = indent
+    if body.startswith("・"):
+        hang += 1
+    elif numbered:
+        hang += len(_full_width(numbered.group(2))) + 1
+    return _grid_wrap(text, hang=min(hang, NAIYO_COLUMNS // 2))
+
+
+def _grid_party(role: str, label: str, value: str) -> list[str]:
+    """「差出人　住所　…」: the role once, then each item under the other (8 cells in)."""
+    lead = _full_width(f"{role}　" if role else "　" * (len(role) + 1 if role else 4))
+    return _grid_wrap(lead + _full_width(f"{label}　{value}"), hang=len(lead) + 3)
+
+
+def naiyo_lines(letter: Letter) -> tuple[list[str], list[str]]:
+    """The letter as the lines of a 内容証明 grid: the title and the content; then, apart
+    (they stay together on one page), the date and both parties, which the post office
+    expects at the end (the recipient's address is left for the sender to write in)."""
+    lines: list[str] = []
+    title = _full_width(letter.title)
+    pad = max((NAIYO_COLUMNS - len(title)) // 2, 0)
+    lines += _grid_wrap("　" * pad + title)
+    lines.append("")
+    for text in letter.content:
+        if not text:
+            lines.append("")
+        elif text == "記":
+            lines.append("　" * (NAIYO_COLUMNS // 2 - 1) + "記")
+        elif text == "以上":
+            lines.append("　" * (NAIYO_COLUMNS - 3) + "以上")
+        else:
+            lines += _grid_paragraph(text)
+    closing = [
+        _full_width(letter.date),
+        *_grid_party("差出人", "住所", letter.sender_address),
+        *_grid_party("", "氏名", letter.sender_name),
+        *_grid_party("受取人", "住所", ""),
+        *_grid_party("", "名称", letter.recipient),
+    ]
+    return lines, closing
+
+
+def naiyo_pages(letter: Letter) -> list[list[str]]:
+    """``naiyo_lines`` cut into pages of ``NAIYO_ROWS`` lines: a page never starts blank, and
+    the closing block moves whole to a new page when it does not fit under the content."""
+    pages: list[list[str]] = []
+
+    def add(line: str) -> None:
+        if not pages or len(pages[-1]) == NAIYO_ROWS:
+            if not line:
+                return
+            pages.append([])
+        pages[-1].append(line)
+
+    lines, closing = naiyo_lines(letter)
+    for line in lines:
+        add(line)
+    if len(pages[-1]) + 1 + len(closing) > NAIYO_ROWS:
+        pages.append([])
+    else:
+        add("")
+    for line in closing:
+        add(line)
+    return pages
+
+
+NAIYO_CELL_MM = 6.4  # 26 cells: 166.4 mm across A4
+NAIYO_ROW_MM = 9.6  # 20 rows: 192 mm
+NAIYO_TOP_MM = 45.0  # blank above the grid: room for the post office's certification stamp
+NAIYO_FONT_PT = 13.0
+
+
+def naiyo_grid_origin() -> tuple[float, float]:
+    """The grid's top-left corner on the A4 page, in mm."""
+    return ((210.0 - NAIYO_CELL_MM * NAIYO_COLUMNS) / 2, NAIYO_TOP_MM)
+
+
+def naiyo_pdf(letter: Letter) -> bytes:
+    """The 内容証明 layout on A4: one character a cell of a faint 26×20 grid, the page number
+    under the grid (outside it, so it is not counted), the margin above left blank."""
+    from fpdf import FPDF
+
+    pages = naiyo_pages(letter)
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_auto_page_break(False)
+    pdf.add_font(FONT_NAME, fname=str(font_path()))
+    pdf.set_title(f"{letter.title}（内容証明用）")
+    pdf.set_lang("ja")
+    pdf.set_creator("Kotowari")
+    left, top = naiyo_grid_origin()
+    width, height = NAIYO_CELL_MM * NAIYO_COLUMNS, NAIYO_ROW_MM * NAIYO_ROWS
+    for number, page in enumerate(pages, 1):
+        pdf.add_page()
+        pdf.set_draw_color(205)
+        pdf.set_line_width(0.1)
+        for col in range(NAIYO_COLUMNS + 1):
+            pdf.line(left + col * NAIYO_CELL_MM, top, left + col * NAIYO_CELL_MM, top + height)
+        for row in range(NAIYO_ROWS + 1):
+            pdf.line(left, top + row * NAIYO_ROW_MM, left + width, top + row * NAIYO_ROW_MM)
+        pdf.set_font(FONT_NAME, size=NAIYO_FONT_PT)
+        for row, line in enumerate(page):
+            for col, ch in enumerate(line):
+                if ch == "　":
+                    continue
+                pdf.set_xy(left + col * NAIYO_CELL_MM, top + row * NAIYO_ROW_MM)
+                pdf.cell(NAIYO_CELL_MM, NAIYO_ROW_MM, ch, align="C")
+        pdf.set_font(FONT_NAME, size=9)
+        pdf.set_xy(left, top + height + 4)
+        pdf.cell(width, 5, f"{number}／{len(pages)}", align="C")
     return bytes(pdf.output())

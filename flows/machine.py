@@ -19,11 +19,11 @@ from zoneinfo import ZoneInfo
 
 from transitions import Machine
 
-from flows.letters import call_moment, refusal_moment
+from flows.letters import BROKER_REQUEST, COMPANY_REQUEST, call_moment, refusal_moment
 from flows.normalize import format_phone
 from flows.port import Option, Reply
 from flows.reminders import CHOICES
-from flows.texts import Texts
+from flows.texts import ROMAJI, Texts
 
 CALL_STATES = ("refusing", "pushing", "asking_source", "pressing_source")
 AFTER_STATES = ("after_refusal", "after_source")
@@ -125,7 +125,7 @@ TRANSITIONS: list[dict[str, Any]] = [
     _t("ended", list(CALL_STATES), "recording_broker", before="mark_ended"),
     # After the call: what happened, then record.
     _t("yes_refused", "after_refusal", "after_source", before="mark_refused"),
-    _t("not_refused", "after_refusal", "after_source"),
+    _t("not_refused", "after_refusal", "after_source", before="mark_not_refused"),
     _t("skip", "after_refusal", "after_source"),
     _t("named", "after_source", "recording_broker"),
     _t("dodged", "after_source", "recording_company", before="mark_source_unknown"),
@@ -154,6 +154,7 @@ TRANSITIONS: list[dict[str, Any]] = [
     # Step 4 — demand deletion from the broker; reminders follow the answer.
     _t("agreed", "demanding", "following_up", before="record_outcome"),
     _t("declined", "demanding", "following_up", before="record_outcome"),
+    _t("no_record", "demanding", "following_up", before="record_outcome"),
     _t("unreachable", "demanding", "awaiting_call", before="record_outcome"),
     _t("later", "demanding", "scheduling", before="record_outcome"),
     _t("skip", "demanding", "awaiting_call", before="record_outcome"),
@@ -179,7 +180,7 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "recording_when": ("now",),
     "confirming": ("confirm", "fix"),
     "choosing_fix": tuple(f"fix_{field}" for field in FIELDS),
-    "demanding": ("agreed", "declined", "unreachable", "later"),
+    "demanding": ("agreed", "declined", "no_record", "unreachable", "later"),
     "scheduling": REMIND_CHOICES,
     "awaiting_call": ("resume", "close"),
     "following_up": ("close",),
@@ -193,7 +194,22 @@ YES_NO: dict[str, tuple[str, str]] = {
     "after_source": ("named", "dodged"),
     "confirming": ("confirm", "fix"),
 }
-OUTCOMES = ("agreed", "declined", "unreachable", "later", "no_source")
+OUTCOMES = ("agreed", "declined", "no_record", "unreachable", "later", "no_source")
+# After these outcomes the next move is a letter: to the broker that refused on the phone; to
+# the calling company, which must have recorded where it got the data (APPI Art. 30).
+OUTCOME_LETTERS = {
+    "declined": BROKER_REQUEST,
+    "no_record": COMPANY_REQUEST,
+    "no_source": COMPANY_REQUEST,
+}
+# The short codes of the letters in buttons (``g.lk.<case>-<code>``).
+LETTER_CODES = {"b": "broker_request", "c": "company_request", "r": "resolicitation_report"}
+_CODE_OF = {kind: code for code, kind in LETTER_CODES.items()}
+
+
+def letter_option(texts: Texts, number: int, kind: str) -> Option:
+    """The button that starts writing one letter for a case."""
+    return Option(f"g.lk.{number}-{_CODE_OF[kind]}", texts(f"opt.letter_{kind}"))
 
 
 class CaseModel:
@@ -233,7 +249,14 @@ class CaseModel:
     def remember_source(self, *_: Any, **__: Any) -> None:
         self.came_from = self.state
 
+    def mark_not_refused(self, *_: Any, **__: Any) -> None:
+        self.case["not_refused"] = 1
+        self.case["refused_at"] = None
+        # Without a refusal there is no soliciting-after-refusal to report: say so now.
+        self.replies.append(Reply(self.texts("coach.not_refused")))
+
     def mark_refused(self, *_: Any, **__: Any) -> None:
+        self.case["not_refused"] = 0
         if not self.case.get("refused_at"):
             # After the call the refusal happened at the call's time, not now.
             self.case["refused_at"] = self.case.get("call_at") or self.at.isoformat()
@@ -280,8 +303,15 @@ class CaseModel:
         trigger = "later" if self.came_trigger == "skip" else self.came_trigger
         outcome = trigger if trigger in OUTCOMES else "no_source"
         self.case["outcome"] = outcome
-        if trigger != "later":  # "later" goes on to ask when; that step says the rest
-            self.replies.append(Reply(text=self.texts(f"outcome.{outcome}")))
+        if trigger == "later":  # "later" goes on to ask when; that step says the rest
+            return
+        letter = OUTCOME_LETTERS.get(outcome)
+        if letter == COMPANY_REQUEST and not (
+            self.case.get("company") or self.case.get("phone_raw")
+        ):
+            letter = None  # nobody to write to
+        options = (letter_option(self.texts, self.case["number"], letter),) if letter else ()
+        self.replies.append(Reply(self.texts(f"outcome.{outcome}"), options=options))
 
     def mark_closed(self, *_: Any, **__: Any) -> None:
         self.case["closed_at"] = self.at.isoformat()
@@ -339,10 +369,6 @@ def options_for(model: CaseModel) -> tuple[Option, ...]:
     )
 
 
-def local_time(iso: str, tz: ZoneInfo) -> str:
-    return datetime.fromisoformat(iso).astimezone(tz).strftime("%Y-%m-%d %H:%M")
-
-
 def _current_value(model: CaseModel, field: str | None = None) -> str | None:
     field = field or model.state.removeprefix("recording_")
     case = model.case
@@ -351,7 +377,7 @@ def _current_value(model: CaseModel, field: str | None = None) -> str | None:
     if field == "phone":
         return format_phone(case["phone_e164"]) if case.get("phone_e164") else case.get("phone_raw")
     if field == "when":
-        return local_time(case["call_at"], model.tz) if case.get("call_at") else None
+        return model.texts.when_iso(case["call_at"], model.tz) if case.get("call_at") else None
     return case.get(field)
 
 
@@ -363,15 +389,39 @@ def summary(model: CaseModel) -> str:
             continue
         lines.append(f"{t(f'field.{field}')}: {_current_value(model, field) or t('field.empty')}")
     refused = refusal_moment(model.case)
-    if not model.case.get("refused_at"):
+    if model.case.get("not_refused"):
+        refusal = t("refused_not")
+    elif not model.case.get("refused_at"):
         refusal = t("refused_no")
     elif refused is None:
         # Recorded afterwards with no time given: the refusal's time is not known either.
         refusal = t("refused_yes_undated")
     else:
-        refusal = t("refused_yes", date=local_time(refused, model.tz))
+        refusal = t("refused_yes", date=t.when_iso(refused, model.tz))
     lines.append(f"{t('field.refused')}: {refusal}")
     return "\n".join(lines)
+
+
+_JA = Texts("ja")
+
+
+def _say_reply(
+    text: str,
+    texts: Texts,
+    key: str,
+    options: tuple[Option, ...],
+    note: str | None = None,
+    values: Mapping[str, object] | None = None,
+    ja_values: Mapping[str, object] | None = None,
+) -> Reply:
+    """A step with a line to read aloud: in Japanese, the caller's language, whatever the
+    user's; for a user of another language with its meaning (``gloss``) and, for a fixed
+    line, a reading (romaji)."""
+    say = _JA(key, **(ja_values if ja_values is not None else values or {}))
+    if texts.language == "ja":
+        return Reply(text, say, note, options=options)
+    gloss = texts(key, **(values or {}))
+    return Reply(text, say, note, options=options, reading=ROMAJI.get(key), gloss=gloss)
 
 
 def render_step(model: CaseModel) -> Reply:
@@ -380,14 +430,15 @@ def render_step(model: CaseModel) -> Reply:
     case = model.case
     options = options_for(model)
     if state == "pushing" and int(case.get("push_count") or 0) >= 2:
-        return Reply(t("step.pushing_again.text"), t("step.pushing_again.say"), options=options)
+        return _say_reply(t("step.pushing_again.text"), t, "step.pushing_again.say", options)
     if state in CALL_STATES:
         note = f"step.{state}.note"
-        return Reply(
+        return _say_reply(
             t(f"step.{state}.text"),
-            t(f"step.{state}.say"),
+            t,
+            f"step.{state}.say",
+            options,
             t(note) if t.has(note) else None,
-            options=options,
         )
     if state in TEXT_STATES:
         lines = []
@@ -406,21 +457,26 @@ def render_step(model: CaseModel) -> Reply:
         return Reply(t("step.confirming.text", summary=summary(model)), options=options)
     if state == "demanding":
         called = call_moment(case)
-        if called:
-            day = datetime.fromisoformat(called).astimezone(model.tz)
-            date = f"{day.month}月{day.day}日" if t.language == "ja" else f"{day.day} {day:%B}"
-            when = t("demand_when", date=date)
-        else:
-            when = t("demand_when_unknown")
-        return Reply(
+        values: dict[str, object] = {}
+        ja_values: dict[str, object] = {}
+        for texts, out in ((t, values), (_JA, ja_values)):
+            if called:
+                day = datetime.fromisoformat(called).astimezone(model.tz)
+                date = (
+                    f"{day.month}月{day.day}日" if texts.language == "ja" else f"{day.day} {day:%B}"
+                )
+                out["when"] = texts("demand_when", date=date)
+            else:
+                out["when"] = texts("demand_when_unknown")
+            out["company"] = case.get("company") or texts("demand_company_unknown")
+        return _say_reply(
             t("step.demanding.text", broker=case.get("broker_name") or ""),
-            t(
-                "step.demanding.say",
-                when=when,
-                company=case.get("company") or t("demand_company_unknown"),
-            ),
+            t,
+            "step.demanding.say",
+            options,
             t("step.demanding.note"),
-            options=options,
+            values,
+            ja_values,
         )
     return Reply(
         t(f"step.{state}.text", number=case["number"], broker=case.get("broker_name") or ""),

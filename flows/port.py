@@ -62,8 +62,10 @@ class Reply:
     """One message to the user.
 
     Channels show, in order: ``text`` (the step's heading or question), ``say`` (the short
-    line to read aloud on the phone, made to stand out), ``note`` (background such as the
-    law behind the line), then the options.
+    line to read aloud on the phone, made to stand out: always Japanese, the caller's
+    language), its ``reading`` (romaji) and ``gloss`` (its meaning in the user's language)
+    where the user does not read Japanese, ``note`` (background such as the law behind the
+    line), then the options.
     """
 
     text: str = ""
@@ -71,6 +73,8 @@ class Reply:
     note: str | None = None
     options: tuple[Option, ...] = ()
     attachments: tuple[Attachment, ...] = ()
+    reading: str | None = None
+    gloss: str | None = None
 
     @property
     def say_lines(self) -> list[str]:

@@ -26,14 +26,21 @@ from flows.schedule import (
 from flows.texts import Texts
 
 BROKER_KINDS = ("call_broker", "retry_broker")
-KINDS = (*BROKER_KINDS, "check_compliance", "check_calls")
+# The follow-ups of a request to one addressee: a new request settles the earlier ones.
+REQUEST_KINDS = ("check_compliance", "write_letter")
+KINDS = (*BROKER_KINDS, *REQUEST_KINDS, "check_calls")
 # The buttons on each kind of reminder, in order.
 ACTIONS: dict[str, tuple[str, ...]] = {
     "call_broker": ("open", "snooze_hour", "snooze_morning", "done"),
     "retry_broker": ("open", "snooze_hour", "snooze_morning", "done"),
-    "check_compliance": ("done", "open", "snooze_hour", "snooze_morning"),
+    "check_compliance": ("complied", "no_reply", "open", "snooze_hour", "snooze_morning"),
+    "write_letter": ("letter", "snooze_hour", "snooze_morning", "done"),
     "check_calls": ("stopped", "continued", "snooze_hour", "snooze_morning"),
 }
+# Buttons that older messages still carry: a two-week check's "done" meant "they did it".
+LEGACY_ACTIONS = {("check_compliance", "done"): "complied"}
+# How soon to remind a user to write, once a phone request got nowhere.
+WRITE_LETTER_DAYS = 3
 SNOOZE_HOUR = timedelta(hours=1)
 # Retry delays after a failed send: 1, 2, 4 … minutes, at most an hour.
 MAX_BACKOFF = timedelta(hours=1)
@@ -51,25 +58,47 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
+@dataclass(frozen=True)
+class Plan:
+    """A reminder a step asks for, and the request it follows up (if it follows one)."""
+
+    kind: str
+    due: datetime
+    addressee: str | None = None  # "broker" | "company"
+    via: str | None = None  # "phone" | "letter"
+
+
 def planned(
-    trigger: str, state_from: str, now: datetime, tz: ZoneInfo, chosen: datetime | None
-) -> list[tuple[str, datetime]]:
-    """The reminders a step asks for (before quiet hours are applied)."""
+    trigger: str,
+    state_from: str,
+    now: datetime,
+    tz: ZoneInfo,
+    chosen: datetime | None,
+    has_caller: bool = True,
+) -> list[Plan]:
+    """The reminders a step asks for (before quiet hours are applied). Each follows from
+    where the case now stands: the broker agreed → check in two weeks that it did; it
+    refused → write to it; it has no record → write to the calling company (if it is known);
+    not reached → call again."""
     if state_from == "scheduling" and chosen is not None:
-        return [("call_broker", chosen)]
+        return [Plan("call_broker", chosen)]
     if state_from != "demanding":
         return []
     if trigger == "agreed":
         return [
-            ("check_compliance", in_days(now, COMPLIANCE_CHECK_DAYS, tz)),
-            ("check_calls", in_days(now, CALLS_CHECK_DAYS, tz)),
+            Plan("check_compliance", in_days(now, COMPLIANCE_CHECK_DAYS, tz), "broker", "phone"),
+            Plan("check_calls", in_days(now, CALLS_CHECK_DAYS, tz)),
         ]
     if trigger == "declined":
-        return [("check_compliance", in_days(now, COMPLIANCE_CHECK_DAYS, tz))]
+        return [Plan("write_letter", in_days(now, WRITE_LETTER_DAYS, tz), "broker", "phone")]
+    if trigger == "no_record":
+        if not has_caller:
+            return []
+        return [Plan("write_letter", in_days(now, WRITE_LETTER_DAYS, tz), "company", "phone")]
     if trigger == "unreachable":
-        return [("retry_broker", next_business_morning(now, tz))]
+        return [Plan("retry_broker", next_business_morning(now, tz))]
     if trigger == "skip":
-        return [("call_broker", next_business_morning(now, tz))]
+        return [Plan("call_broker", next_business_morning(now, tz))]
     return []
 
 
@@ -83,17 +112,35 @@ class Delivery:
     reply: Reply
 
 
+def addressee_of(row: dict[str, Any]) -> str:
+    """Whom a follow-up is about; rows from before m012 have none: the broker, where known."""
+    return str(row.get("addressee") or ("broker" if row.get("broker_name") else "company"))
+
+
 def render(row: dict[str, Any], texts: Texts) -> Reply:
-    """A reminder message. ``row`` has the reminder's and its case's columns."""
+    """A reminder message. ``row`` has the reminder's and its case's columns; its text
+    names the request's addressee and suggests the move that fits how it was made."""
     who = row.get("company") or (
         format_phone(row["phone_e164"]) if row.get("phone_e164") else row.get("phone_raw")
     )
+    unknown = texts("cases_unknown")
+    addressee = addressee_of(row)
+    whom = (
+        texts("addressee.broker", name=row.get("broker_name") or unknown)
+        if addressee == "broker"
+        else texts("addressee.company", name=who or unknown)
+    )
+    key = f"reminder.{row['kind']}.text"
+    if row["kind"] == "check_compliance" and row.get("via") == "letter":
+        key = "reminder.check_compliance.letter.text"
+    elif row["kind"] == "write_letter" and addressee == "company":
+        key = "reminder.write_letter.company.text"
     text = texts(
-        f"reminder.{row['kind']}.text",
+        key,
         number=row["number"],
-        # Without a broker, the request went to the calling company (its letter).
-        broker=row.get("broker_name") or who or texts("cases_unknown"),
-        who=who or texts("cases_unknown"),
+        broker=row.get("broker_name") or who or unknown,
+        who=who or unknown,
+        whom=whom,
     )
     options = tuple(
         Option(f"r.{row['id']}.{action}", texts(f"opt.r_{action}"))

@@ -14,8 +14,9 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flows import standing
 from flows.letters import refusal_moment
-from flows.machine import FIELDS, FINISHED_STATES, local_time
+from flows.machine import FIELDS, FINISHED_STATES
 from flows.normalize import format_phone
 from flows.port import Attachment, Option, Reply
 from flows.store import CASES, EVENTS, Store
@@ -25,19 +26,17 @@ PAGE_SIZE = 5
 TIMELINE_LIMIT = 200  # events shown in /case; the export has them all
 
 
-def status_text(case: dict[str, Any], texts: Texts) -> str:
-    """The case's status as emoji and word, with the re-solicitation mark where it applies."""
+def status_text(case: dict[str, Any], texts: Texts, events: Sequence[dict[str, Any]] = ()) -> str:
+    """The case's status as emoji and word, with the re-solicitation mark where it applies:
+    once a request was made, its latest answer (``flows.standing``)."""
     state = case["state"]
+    answered = standing.status_key(case, events)
     if state in FINISHED_STATES:
         key = f"status.{state}"
-    elif state == "following_up" and case.get("letter_at"):
-        key = "status.waiting"
+    elif answered and state in ("following_up", "awaiting_call"):
+        key = answered
     elif state == "following_up":
-        key = (
-            "status.requested"
-            if case.get("outcome") in ("agreed", "declined")
-            else "status.recorded"
-        )
+        key = "status.recorded"
     else:
         key = "status.in_progress"
     status = texts(key)
@@ -54,10 +53,11 @@ def who(case: dict[str, Any], texts: Texts) -> str:
     return str(case.get("phone_raw") or texts("cases_unknown"))
 
 
-def case_line(case: dict[str, Any], texts: Texts, tz: ZoneInfo) -> str:
-    when = local_time(case.get("call_at") or case["opened_at"], tz)[:10]
+def case_line(case: dict[str, Any], texts: Texts, tz: ZoneInfo, store: Store) -> str:
+    when = texts.day(datetime.fromisoformat(case.get("call_at") or case["opened_at"]), tz)
     broker = case.get("broker_name") or texts("cases_unknown")
-    return f"#{case['number']} {when} {who(case, texts)}｜{broker}｜{status_text(case, texts)}"
+    status = status_text(case, texts, store.events(case["id"]))
+    return f"#{case['number']} {when} {who(case, texts)}｜{broker}｜{status}"
 
 
 def _open_buttons(cases: Sequence[dict[str, Any]], texts: Texts) -> list[Option]:
@@ -75,7 +75,7 @@ def cases_page(store: Store, user_id: int, page: int, texts: Texts, tz: ZoneInfo
     cases = store.recent_cases(user_id, PAGE_SIZE, offset=page * PAGE_SIZE)
     first = page * PAGE_SIZE + 1
     lines = [texts("cases_page", first=first, last=first + len(cases) - 1, total=total)]
-    lines += [case_line(c, texts, tz) for c in cases]
+    lines += [case_line(c, texts, tz, store) for c in cases]
     options = _open_buttons(cases, texts)
     if page > 0:
         options.append(Option(f"g.page.{page - 1}", texts("opt.page_prev"), secondary=True))
@@ -93,7 +93,7 @@ def _event_line(event: dict[str, Any], texts: Texts, tz: ZoneInfo) -> str | None
         if "field" in detail:
             field = detail["field"]
             name = texts(f"field.{field}") if field in FIELDS else field
-            return f"{local_time(event['at'], tz)[5:]}  " + texts(
+            return f"{texts.when_iso(event['at'], tz)}  " + texts(
                 "event.answer", field=name, value=detail.get("value", "")
             )
         if state_from == "new" or not labelled:
@@ -114,12 +114,16 @@ def _event_line(event: dict[str, Any], texts: Texts, tz: ZoneInfo) -> str | None
         text = texts(f"event.{kind}")
     else:
         text = kind
-    return f"{local_time(event['at'], tz)[5:]}  {text}"
+    return f"{texts.when_iso(event['at'], tz)}  {text}"
 
 
 def case_view(store: Store, case: dict[str, Any], texts: Texts, tz: ZoneInfo) -> Reply:
     """One case in full: the details, the timeline in local time, reminders, actions."""
-    lines = [texts("case.header", number=case["number"], status=status_text(case, texts))]
+    all_events = store.events(case["id"])
+    lines = [
+        texts("case.header", number=case["number"], status=status_text(case, texts, all_events)),
+        standing.standing_line(case, all_events, texts, tz),
+    ]
     details = {
         "company": case.get("company"),
         "person": case.get("person"),
@@ -129,7 +133,7 @@ def case_view(store: Store, case: dict[str, Any], texts: Texts, tz: ZoneInfo) ->
         "licence": case.get("licence"),
         "product": case.get("product"),
         "broker": case.get("broker_name"),
-        "when": local_time(case["call_at"], tz) if case.get("call_at") else None,
+        "when": texts.when_iso(case["call_at"], tz) if case.get("call_at") else None,
     }
     for field, value in details.items():
         if value:
@@ -139,18 +143,20 @@ def case_view(store: Store, case: dict[str, Any], texts: Texts, tz: ZoneInfo) ->
     if case.get("refused_at"):
         refused = refusal_moment(case)
         shown = (
-            texts("refused_yes", date=local_time(refused, tz))
+            texts("refused_yes", date=texts.when_iso(refused, tz))
             if refused
             else texts("refused_yes_undated")
         )
         lines.append(f"{texts('field.refused')}: {shown}")
+    elif case.get("not_refused"):
+        lines.append(f"{texts('field.refused')}: {texts('refused_not')}")
     if case.get("repeat_of"):
         earlier = case.get("repeat_refused_at")
         lines.append(
             texts(
                 "case.repeat_of",
                 number=case["repeat_of"],
-                date=texts.date_time(datetime.fromisoformat(earlier), tz),
+                date=texts.when_iso(earlier, tz),
             )
             if earlier
             else texts("case.repeat_of_undated", number=case["repeat_of"])
@@ -160,10 +166,10 @@ def case_view(store: Store, case: dict[str, Any], texts: Texts, tz: ZoneInfo) ->
             texts(
                 "case.repeat_calls",
                 count=case["repeat_calls"],
-                date=local_time(case["last_repeat_at"], tz),
+                date=texts.when_iso(case["last_repeat_at"], tz),
             )
         )
-    events = store.events(case["id"])[-TIMELINE_LIMIT:]
+    events = all_events[-TIMELINE_LIMIT:]
     lines.append("")
     lines.append(texts("case.timeline"))
     lines += [line for e in events if (line := _event_line(e, texts, tz))]
@@ -198,6 +204,7 @@ def broker_status(cases: Sequence[dict[str, Any]]) -> str:
     return {
         "agreed": "agreed",
         "declined": "refused",
+        "no_record": "no_record",
         "unreachable": "no_answer",
         "later": "asked",
     }.get(latest or "", "not_asked")
@@ -217,7 +224,7 @@ def brokers_reply(store: Store, user_id: int, texts: Texts, tz: ZoneInfo) -> Rep
                 name=broker["name"],
                 count=broker["case_count"],
                 status=texts(f"broker_status.{broker_status(cases)}"),
-                date=local_time(last, tz)[:10],
+                date=texts.day(datetime.fromisoformat(last), tz),
             )
         )
     return Reply("\n".join(lines))
@@ -229,7 +236,7 @@ def search_reply(
     cases = store.search_cases(user_id, text, phone_e164, limit=PAGE_SIZE * 2)
     if not cases:
         return Reply(texts("find_none", text=text))
-    lines = [texts("find_header", text=text), *(case_line(c, texts, tz) for c in cases)]
+    lines = [texts("find_header", text=text), *(case_line(c, texts, tz, store) for c in cases)]
     return Reply("\n".join(lines), options=tuple(_open_buttons(cases, texts)))
 
 
@@ -261,12 +268,39 @@ def counts(rows: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
     }
 
 
-def export_files(store: Store, user_id: int, now: datetime) -> tuple[Attachment, ...]:
-    """All of the user's rows: one JSON file with every table, CSV files for cases and events."""
+def _local_moment(value: Any, tz: ZoneInfo) -> Any:
+    """A stored moment (aware ISO, UTC) in the user's zone with its offset; anything else as
+    it is."""
+    if not isinstance(value, str) or len(value) < 19 or value[10:11] != "T":
+        return value
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        return value
+    return moment.astimezone(tz).isoformat()
+
+
+def _localised(row: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
+    out = {}
+    for key, value in row.items():
+        if isinstance(value, dict):
+            value = {k: _local_moment(v, tz) for k, v in value.items()}
+        out[key] = _local_moment(value, tz)
+    return out
+
+
+def export_files(store: Store, user_id: int, now: datetime, tz: ZoneInfo) -> tuple[Attachment, ...]:
+    """All of the user's rows: one JSON file with every table, CSV files for cases and events.
+    Moments are written in the user's time zone, with its offset (2026-11-20T15:00:00+09:00)."""
     rows = store.user_rows(user_id)
     for event in rows[EVENTS]:
         event["detail"] = json.loads(event["detail"]) if event.get("detail") else None
-    document = {"exported_at": now.isoformat(), **rows}
+    rows = {
+        table: [_localised(row, tz) for row in table_rows] for table, table_rows in rows.items()
+    }
+    document = {"exported_at": now.astimezone(tz).isoformat(), **rows}
     stamp = now.strftime("%Y%m%d")
     files = [
         Attachment(

@@ -262,6 +262,17 @@ def m011_repeat_refusal_times_only_if_known(db: Database) -> None:
     )
 
 
+@migrations()
+def m012_reminder_addressees_and_refusals(db: Database) -> None:
+    # A follow-up names whom the request went to (the broker or the calling company) and
+    # how (by phone or by letter), so that its text and its next step fit; rows from before
+    # keep NULL and read as before. A case records "I did not refuse" apart from "not
+    # recorded": the coaching and the summary differ.
+    db.table(REMINDERS).add_column("addressee", str)
+    db.table(REMINDERS).add_column("via", str)
+    db.table(CASES).add_column("not_refused", int, not_null_default=0)
+
+
 def _like_escaped(text: str) -> str:
     """``text`` as a LIKE pattern matching itself (with ``escape '\\'``): % and _ literal."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -593,7 +604,16 @@ class Store:
         )
 
     # -- reminders --------------------------------------------------------------------
-    def add_reminder(self, case: dict[str, Any], kind: str, due_at: datetime) -> int:
+    def add_reminder(
+        self,
+        case: dict[str, Any],
+        kind: str,
+        due_at: datetime,
+        addressee: str | None = None,
+        via: str | None = None,
+    ) -> int:
+        """A reminder for the case; ``addressee`` ("broker" or "company") and ``via`` ("phone"
+        or "letter") say which request it follows up, where it follows one."""
         now = self.clock().isoformat()
         return self._insert(
             REMINDERS,
@@ -606,6 +626,8 @@ class Store:
                 "attempts": 0,
                 "created_at": now,
                 "updated_at": now,
+                "addressee": addressee,
+                "via": via,
             },
         )
 
@@ -627,10 +649,14 @@ class Store:
         self._update(REMINDERS, reminder_id, values)
 
     def close_reminders(
-        self, case_id: int, status: str, kinds: tuple[str, ...] | None = None
+        self,
+        case_id: int,
+        status: str,
+        kinds: tuple[str, ...] | None = None,
+        addressee: str | None = None,
     ) -> int:
-        """End a case's open reminders (waiting or sent) as ``done`` or ``cancelled``; how
-        many there were."""
+        """End a case's open reminders (waiting or sent) as ``done`` or ``cancelled``, of
+        these kinds and about this addressee if given; how many there were."""
         sql = (
             f"update {REMINDERS} set status = ?, updated_at = ? "
             "where case_id = ? and status in ('pending', 'snoozed', 'sent')"
@@ -639,6 +665,10 @@ class Store:
         if kinds:
             sql += f" and kind in ({', '.join('?' for _ in kinds)})"
             params += list(kinds)
+        if addressee:
+            # Rows from before m012 have no addressee: a broker's, where the case has one.
+            sql += " and coalesce(addressee, 'broker') = ?"
+            params.append(addressee)
         return int(self.conn.execute(sql, params).rowcount)
 
     def due_reminders(

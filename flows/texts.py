@@ -19,29 +19,33 @@ DISCLAIMER_EN = "Note: this is practical guidance, not legal advice."
 JA: dict[str, str] = {
     # --- commands and general -------------------------------------------------
     "start": (
-        "断り（Kotowari）は、しつこい営業電話を断り、あなたの情報を売った名簿業者に"
-        "削除を求めるまでを、一歩ずつ手伝います。\n"
-        "電話中なら /call、電話のあとなら /after。\n"
-        "使い方と注意は /help で。"
+        "断り（Kotowari）は、しつこい営業電話を断り、あなたの情報を売った名簿業者に提供の停止と削除を求めるまでを、一歩ずつ手伝います。"
+        "\n電話中なら /call、電話のあとなら /after。\n使い方と注意は /help で。"
     ),
     "help": (
-        "使い方\n"
-        "/call — 営業電話の最中に。読み上げる一言を順に出します\n"
+        "使い方\n/call — 営業電話の最中に。読み上げる一言を順に出します\n"
         "/after — 電話が終わったあとに記録する\n"
         "/cases — これまでのケース（/case 番号 で詳細）\n"
         "/brokers — 記録した名簿業者\n"
-        "/find — ケースを検索（会社名・電話番号など）\n"
-        "/stats — 統計とグラフ\n"
-        "/cancel — 進行中のケースを取り消す\n"
+        "/find — ケースを検索（会社名・電話番号など）\n/stats — 統計とグラフ\n"
+        "/cancel — 進行中のケースを中止する\n"
         "/reminders — 予定しているリマインダー\n"
         "/settings — 通知しない時間とタイムゾーン\n"
         "/language — 言語の切り替え（/language en のように直接指定もできます）\n"
         "/export — あなたのデータを書き出す　/forget — すべて削除する\n"
         "/help — この説明\n\n"
-        "手順: ①はっきり断る ②どこで連絡先を入手したか聞く ③名簿業者を記録する "
-        "④名簿業者に電話して、提供の停止と削除を求める。\n"
-        "各ステップで「戻る」「スキップ」「中止」が使えます。番号やボタン名を入力しても選べます。\n\n"
-        + DISCLAIMER_JA
+        "手順: ①はっきり断る ②どこで連絡先を入手したか聞く ③名簿業者を記録する ④名簿業者に電話して、提供の停止と削除を求める。"
+        "\n各ステップで「戻る」「スキップ」「中止」が使えます。番号やボタン名を入力しても選べます。"
+        "\n\n知っておきたいこと\n・名簿を買うこと自体は、違法ではありません。"
+        "オプトアウトの届出をした名簿業者は、本人の同意なしに名簿を提供できます。\n"
+        "・提供の停止で止まるのは、これからの提供だけです。"
+        "すでに売られた名簿は買った会社に残るため、別の会社から電話が来ることがあります。"
+        "一件ずつ対応しましょう。\n・断るときは、迷惑だという気持ちをはっきり出してかまいません。\n"
+        "\n困ったときの相談先\n"
+        "・消費者ホットライン 188（最寄りの消費生活センターにつながります）\n"
+        "・個人情報保護法相談ダイヤル 03-6457-9849（平日9:30〜17:30）：個人情報の扱いについて\n"
+        "・断った後も勧誘を続ける不動産会社：免許を出した行政庁（知事の免許は都道府県、国土交通大臣の免許は本店所在地を管轄する地方整備局など）\n"
+        "\n" + DISCLAIMER_JA
     ),
     "no_case": "進行中のケースはありません。電話中なら /call、電話のあとなら /after をどうぞ。",
     "unknown_command": "{command} というコマンドはありません。/help で一覧を見られます。",
@@ -76,17 +80,19 @@ JA: dict[str, str] = {
     "status.cancelled": "✖️ 中止",
     "status.repeat": "⚠️ 再勧誘あり",
     # --- step 1: refuse ------------------------------------------------------------
-    "step.refusing.say": "購入するつもりはありません。今後、二度と電話しないでください。",
-    "step.refusing.text": "① はっきり断る。短く、理由は言わなくて大丈夫です。",
+    "step.refusing.say": "契約するつもりはありません。今後、二度と電話しないでください。",
+    "step.refusing.text": (
+        "① はっきり断ります。理由は言わなくて大丈夫です。"
+        "迷惑だという気持ちは、はっきり出してかまいません（「かけにくい相手」は、営業の間で共有されます）。"
+    ),
     "step.pushing.say": (
-        "お断りしたあとの勧誘は、法律で禁止されています。"
-        "御社名と、あなたのお名前を教えてください。"
-        "不動産なら、宅建業の免許番号もお願いします。"
+        "お断りした後の勧誘は、法律で禁止されています。御社名と、あなたのお名前を教えてください。"
+        "不動産会社でしたら、宅建業の免許番号も教えてください。"
     ),
     "step.pushing.text": "まだ続けるなら、強めにこう言います。",
     "step.pushing.note": (
-        "根拠: 不動産の勧誘は宅地建物取引業法47条の2第3項と同法施行規則、"
-        "その他の商品は特定商取引法17条。答えはメモしておきましょう（あとで記録します）。"
+        "根拠: 不動産の勧誘は宅地建物取引業法47条の2第3項と同法施行規則、その他の商品は特定商取引法17条（電話勧誘販売に当たる場合）。"
+        "答えはメモしておきましょう（あとで記録します）。"
     ),
     "step.pushing_again.say": (
         "これ以上お話しすることはありません。記録して、関係機関に相談します。失礼します。"
@@ -177,7 +183,7 @@ JA: dict[str, str] = {
     "field.empty": "—",
     "refused_yes": "済み（{date}）",
     "refused_yes_undated": "済み（日時は未記録）",
-    "refused_no": "未確認",
+    "refused_no": "記録なし",
     "opt.confirm": "✅ 保存する",
     "opt.fix": "✏️ 修正する",
     "opt.fix_broker": "名簿業者",
@@ -202,16 +208,18 @@ JA: dict[str, str] = {
         "これまでに、どこへ提供したかも教えてください。"
     ),
     "step.demanding.note": (
-        "本人の求めで提供を停止することは、オプトアウトで第三者提供する事業者の義務です"
-        "（個人情報保護法27条2項）。利用停止・消去は35条の請求で、必ず認められるとは限りません。"
-        "提供記録（29条）の開示も求められます。"
+        "本人の求めで提供を停止することは、オプトアウトで第三者提供する事業者の義務です（個人情報保護法27条2項）。"
+        "利用停止・消去は35条の請求で、必ず認められるとは限りません。"
+        "提供先の記録の開示も求められます（33条）。"
         "個人情報保護委員会のサイトの「オプトアウト届出書検索」で、この業者の届出を確認できます。"
+        "提供の停止で止まるのは、これからの提供だけです。"
+        "すでに売られた名簿は、買った会社に残ります。"
     ),
     "demand_company_unknown": "ある会社",
     "demand_when": "{date}に",
     "demand_when_unknown": "先日",
     "opt.agreed": "🙆 応じた",
-    "opt.declined": "🙅 拒否・記録なしと言われた",
+    "opt.declined": "🙅 断られた",
     "opt.unreachable": "📵 つながらない",
     "opt.later": "⏰ あとでかける",
     "outcome.agreed": (
@@ -219,7 +227,8 @@ JA: dict[str, str] = {
         "2週間ほどたったら、提供が止まったか、電話が減ったかを確かめるのが目安です。"
     ),
     "outcome.declined": (
-        "記録しました。オプトアウトで提供している業者なら、提供停止の求めに応じる義務があります。"
+        "記録しました。"
+        "オプトアウトで第三者提供している名簿業者には、本人の求めに応じて提供を停止する義務があります（個人情報保護法27条2項）。"
         "次の手は、書面での請求です。"
         "データの扱いの相談先: 個人情報保護法相談ダイヤル 03-6457-9849（平日9:30〜17:30）。"
     ),
@@ -228,8 +237,9 @@ JA: dict[str, str] = {
     ),
     "outcome.later": "わかりました。あとで電話しましょう。",
     "outcome.no_source": (
-        "保存しました。入手先がわからないため、業者への依頼はできません。"
-        "次に電話が来たら、入手先を聞きましょう。"
+        "保存しました。"
+        "入手先はわかりませんでしたが、電話してきた会社には、入手先を確認し記録する義務があります（個人情報保護法30条）。"
+        "書面で、その記録の開示を求められます（33条）。次に電話が来たら、入手先も聞きましょう。"
     ),
     "step.following_up.text": (
         "ケース #{number} は経過確認中です。"
@@ -272,7 +282,7 @@ JA: dict[str, str] = {
     "reminder_set": "⏰ {when} にお知らせします（{what}）。",
     "what.call_broker": "名簿業者に電話する",
     "what.retry_broker": "名簿業者にもう一度電話する",
-    "what.check_compliance": "業者が応じたかの確認",
+    "what.check_compliance": "依頼への対応の確認",
     "what.check_calls": "電話が止まったかの確認",
     "reminder.call_broker.text": (
         "⏰ ケース #{number}: 名簿業者「{broker}」に電話して、提供の停止と削除を求めましょう。"
@@ -281,8 +291,8 @@ JA: dict[str, str] = {
         "⏰ ケース #{number}: 名簿業者「{broker}」に、もう一度電話してみましょう。"
     ),
     "reminder.check_compliance.text": (
-        "⏰ ケース #{number}: 「{broker}」に求めてから2週間です。求めたとおりに対応されましたか？"
-        "返事がなければ、書面（内容証明郵便など）で改めて求めましょう。"
+        "⏰ ケース #{number}: {whom}に電話で求めてから2週間です。"
+        "求めたとおりに対応されましたか？対応がなければ、書面で改めて求めましょう。"
     ),
     "reminder.check_calls.text": (
         "⏰ ケース #{number}: 1か月たちました。「{who}」からの電話は止まりましたか？"
@@ -314,8 +324,7 @@ JA: dict[str, str] = {
     ),
     "repeat_call_recorded": (
         "⚠️ 断った後の電話として記録しました（{date}）。"
-        "不動産の勧誘なら、宅建業の免許行政庁（大臣免許は地方整備局、知事免許は都道府県）に、"
-        "それ以外は消費者ホットライン188に相談できます。"
+        "不動産の勧誘なら、宅建業の免許を出した行政庁（知事の免許は都道府県、国土交通大臣の免許は本店所在地を管轄する地方整備局など）に、それ以外は消費者ホットライン188に相談できます。"
     ),
     "reminders_empty": "予定しているリマインダーはありません。",
     "reminders_header": "予定しているリマインダー:",
@@ -336,8 +345,7 @@ JA: dict[str, str] = {
     "cmd.settings": "通知しない時間とタイムゾーン",
     # --- reviewing cases ------------------------------------------------------------
     "status.in_progress": "📝 進行中",
-    "status.requested": "📨 削除依頼済み",
-    "status.waiting": "⏳ 返答待ち",
+    "status.waiting": "⏳ 書面の回答待ち",
     "status.recorded": "📁 記録済み",
     "cases_page": "これまでのケース（新しい順）{first}〜{last}件目／全{total}件:",
     "opt.page_prev": "◀ 新しい方へ",
@@ -389,8 +397,8 @@ JA: dict[str, str] = {
     "find_none": "「{text}」に当てはまるケースはありません。",
     "find_header": "「{text}」の検索結果:",
     "stats": (
-        "統計\n営業電話: {calls}件\n断った後の再勧誘: {repeats}件\n名簿業者: {brokers}社\n"
-        "削除・停止に応じた: {agreed}件"
+        "統計\n営業電話: {calls}件\n断った後の再勧誘: {repeats}件\n"
+        "名簿業者: {brokers}社\n提供停止・削除に応じた: {agreed}件"
     ),
     "stats_chart_title": "月ごとの営業電話",
     "stats_chart_caption": "月ごとの営業電話（過去12か月）",
@@ -427,10 +435,7 @@ JA: dict[str, str] = {
     "letter_ask_keep": "氏名と住所を、次の書面のために保存しますか？",
     "opt.keep_sender_yes": "保存する",
     "opt.keep_sender_no": "保存しない（この書面だけ）",
-    "letter_done": (
-        "「{title}」を作りました（PDF とテキスト）。印刷して署名・押印し、"
-        "内容証明郵便などで送れます。"
-    ),
+    "letter_done": ("「{title}」を作りました（PDF とテキスト）。印刷して署名し、送ってください。"),
     "letter_language": "",
     "letter_cancelled": "書面の作成をやめました。",
     "letter_missing_glyphs": (
@@ -438,12 +443,88 @@ JA: dict[str, str] = {
         "テキスト版を使うか、印刷後に手書きで補ってください。"
     ),
     "letter_expired": "この書面の作成は、もう終わっています。",
+    "refused_not": "断っていない",
+    "opt.no_record": "🔍 記録がないと言われた",
+    "outcome.no_record": (
+        "記録しました。"
+        "「記録がない」と言われたときは、電話してきた会社が、入手先を違う名前で伝えたのかもしれません。"
+        "その会社には入手先を確認し記録する義務があるので（個人情報保護法30条）、書面でその記録の開示を求められます（33条）。"
+        "また、オプトアウトの届出をしていない名簿業者が同意なく提供していたのなら、27条1項に反するおそれがあります。"
+        "その場合は提供の停止を求めたり（35条3項）、個人情報保護委員会に相談したりすることも考えられます。"
+    ),
+    "coach.not_refused": (
+        "記録しました。"
+        "次に電話が来たら、まずはっきり断りましょう（/call で、読み上げる一言を出せます）。"
+        "断った記録がないと、「断った後の再勧誘」として申告できません。"
+    ),
+    "what.write_letter": "書面で請求する",
+    "reminder.check_compliance.letter.text": (
+        "⏰ ケース #{number}: {whom}への書面を作ってから2週間です。"
+        "回答はありましたか？"
+        "なければ督促するか、個人情報保護法相談ダイヤル 03-6457-9849 に相談できます。"
+    ),
+    "reminder.write_letter.text": "⏰ ケース #{number}: {whom}は、電話では応じませんでした。書面で請求しましょう。",
+    "reminder.write_letter.company.text": (
+        "⏰ ケース #{number}: 名簿業者には「記録がない」と言われました。"
+        "{whom}に、書面で入手先の開示を求めましょう。"
+    ),
+    "opt.r_complied": "🙆 対応された",
+    "opt.r_no_reply": "📭 対応がない・返事がない",
+    "opt.r_letter": "✉️ 書面を作る",
+    "reminder_complied": "対応されたと記録しました。",
+    "reminder_no_reply.phone": "記録しました。次の手は、書面での請求です。",
+    "reminder_no_reply.letter": (
+        "記録しました。"
+        "もう一度書面で求める（督促）か、個人情報保護法相談ダイヤル 03-6457-9849（平日9:30〜17:30）に相談できます。"
+    ),
+    "status.answer.agreed": "🙆 電話で応じた",
+    "status.answer.refused": "🙅 拒否された",
+    "status.answer.no_record": "🔍 記録なしと回答",
+    "status.answer.complied": "🙆 対応された",
+    "status.answer.no_reply": "📭 対応なし",
+    "broker_status.no_record": "記録なしと回答",
+    "standing": "現状: {line}",
+    "standing.separator": "／",
+    "standing.refused": "お断り済み",
+    "standing.not_refused": "断っていない",
+    "standing.phone": "{whom}に電話で依頼（{date}）→ {answer}",
+    "standing.letter": "{whom}に書面で請求（{date}）→ {answer}",
+    "standing.unreachable": "{whom}に電話がつながっていない",
+    "standing.calls_after": "断った後の電話 {count}回",
+    "standing.reported": "再勧誘の申告書を作成",
+    "standing.nothing": "まだ誰にも依頼していません",
+    "answer.waiting": "回答待ち",
+    "answer.agreed": "応じた",
+    "answer.refused": "拒否",
+    "answer.no_record": "記録なしと回答",
+    "answer.complied": "対応された",
+    "answer.no_reply": "対応なし",
+    "addressee.broker": "名簿業者「{name}」",
+    "addressee.company": "電話してきた会社「{name}」",
+    "letter_done_report": (
+        "「{title}」を作りました（PDF とテキスト）。"
+        "提出先の窓口やウェブサイトで、受け付け方法を確かめてから出してください。"
+    ),
+    "letter_naiyo": (
+        "内容証明郵便で送るときは、付けてある「内容証明用」の PDF（26字×20行）を使います。"
+        "同じものを3通用意し（1通を送り、2通の謄本は郵便局とあなたが保管します）、何も同封しません。"
+        "一般書留に配達証明を付けて、内容証明を扱う郵便局（集配を行う局など）の窓口に出します。"
+        "受取人の住所は、書面の末尾に書き入れてください。"
+        "2枚以上になるときは、ホチキスで留めて契印を押します。"
+        "オンラインの e内容証明でも出せます（書式は同サービスの案内で確かめてください）。"
+    ),
+    "letter_disclaimer": DISCLAIMER_JA,
+    "letter_ask_office": (
+        "会社の本店（主たる事務所）がある都道府県は？"
+        "国土交通大臣の免許なので、提出先は本店所在地を管轄する地方整備局などです。"
+        "わからなければスキップすると、宛名を空欄にします。"
+    ),
+    "bad_office": "都道府県を読み取れませんでした。例: 東京、大阪府、北海道。わからなければスキップできます。",
 }
 
 EN: dict[str, str] = {
     "start": (
-        "Kotowari helps you refuse pushy sales calls and make the list broker who sold your "
-        "details stop and delete them — one step at a time.\n"
+        "Kotowari helps you refuse pushy sales calls and make the list broker who sold your details stop providing and delete them — one step at a time.\n"
         "On a call now: /call. After the call: /after.\n"
         "How it works and caveats: /help."
     ),
@@ -461,10 +542,18 @@ EN: dict[str, str] = {
         "/language — switch language (日本語 / English; or /language ja)\n"
         "/export — export your data   /forget — delete all of it\n"
         "/help — this text\n\n"
-        "The steps: 1) refuse firmly 2) ask where they got your details 3) record the list "
-        "broker 4) call the broker and demand that it stop providing and delete your data.\n"
-        "Every step has Back, Skip and Cancel. You can also type an option's number or name.\n\n"
-        + DISCLAIMER_EN
+        "The steps: 1) refuse firmly 2) ask where they got your details 3) record the list broker 4) call the broker and demand that it stop providing and delete your data.\n"
+        "The lines to read aloud are in Japanese (the caller speaks Japanese), with a reading and the meaning in English.\n"
+        "Every step has Back, Skip and Cancel. You can also type an option's number or name.\n"
+        "\nGood to know\n"
+        "- Buying a list is not illegal in itself. A broker that has filed an opt-out notice may provide lists without your consent.\n"
+        "- A stop request stops future provision only. Copies already sold stay with the buyers, so other companies may still call: handle them one by one.\n"
+        "- When you refuse, it is fine to sound annoyed.\n"
+        "\nWhere to turn\n"
+        "- Consumer hotline 188 (connects you to the nearest consumer centre; Japanese)\n"
+        "- APPI consultation line 03-6457-9849 (weekdays 9:30–17:30; Japanese): how personal data is handled\n"
+        "- A real-estate company that keeps calling after you refused: the authority that licensed it (a governor's licence: that prefecture; a minister's licence: the regional bureau for its head office)\n"
+        "\n" + DISCLAIMER_EN
     ),
     "no_case": "No case in progress. On a call now: /call. After the call: /after.",
     "unknown_command": "There is no {command} command. /help lists them.",
@@ -499,19 +588,16 @@ EN: dict[str, str] = {
     "status.closed": "✅ done",
     "status.cancelled": "✖️ cancelled",
     "status.repeat": "⚠️ called again",
-    "step.refusing.say": "I will not buy anything. Never call me again.",
-    "step.refusing.text": "Step 1: refuse firmly. Keep it short; you owe no reason.",
+    "step.refusing.say": "I have no intention of signing anything. Never call me again.",
+    "step.refusing.text": (
+        "Step 1: refuse firmly. Say the Japanese line below; you owe no reason. It is fine to sound annoyed: callers share notes on who is unpleasant to call."
+    ),
     "step.pushing.say": (
-        "Soliciting after I have refused is prohibited by law. "
-        "Tell me your company's name and your name. "
-        "If this is real estate, your broker licence number too."
+        "Soliciting after I have refused is prohibited by law. Tell me your company's name and your name. If you are a real-estate company, tell me your broker licence number too."
     ),
     "step.pushing.text": "If they keep going, say this, firmly.",
     "step.pushing.note": (
-        "Basis: for real estate, Building Lots and Buildings Transaction Business Act "
-        "(宅地建物取引業法) Art. 47-2(3) and its Enforcement Regulations; for other products, "
-        "the Act on Specified Commercial Transactions (特定商取引法) Art. 17. Note their "
-        "answers; you will record them afterwards."
+        "Basis: for real estate, Building Lots and Buildings Transaction Business Act (宅地建物取引業法) Art. 47-2(3) and its Enforcement Regulations; for other products, the Act on Specified Commercial Transactions (特定商取引法) Art. 17, where the call is telephone solicitation sales. Note their answers; you will record them afterwards."
     ),
     "step.pushing_again.say": (
         "I have nothing more to say. I am recording this and will report it. Goodbye."
@@ -547,7 +633,7 @@ EN: dict[str, str] = {
     "opt.not_refused": "🤷 I didn't manage to",
     "step.after_source.text": "Did they say where they got your details?",
     "opt.after_source.named": "📝 Yes",
-    "opt.after_source.dodged": "🤐 No / I didn't ask",
+    "opt.after_source.dodged": "🤐 No, or I didn't ask",
     "step.recording.intro": "Step 3: record the call. Fill in what you know (you can skip).",
     "step.recording_broker.text": "The list broker's name (their source)?",
     "step.recording_company.text": "The name of the company that called?",
@@ -609,8 +695,7 @@ EN: dict[str, str] = {
     "opt.fix_licence": "Licence",
     "opt.fix_when": "When",
     "step.demanding.text": (
-        "Step 4: call the list broker “{broker}” and say this. "
-        "Replace the 〔 〕 parts with your own details."
+        "Step 4: call the list broker “{broker}” and say this in Japanese. Replace the 〔 〕 parts with your own details."
     ),
     "step.demanding.say": (
         "I am calling about my personal data. "
@@ -622,17 +707,13 @@ EN: dict[str, str] = {
         "And tell me to whom you have provided it."
     ),
     "step.demanding.note": (
-        "A business that provides data to third parties under the opt-out rule must stop when "
-        "the person asks (APPI Art. 27(2)). Stopping use and erasure is a request under "
-        "Art. 35 and is not guaranteed. You can also ask for their provision records (Art. 29). "
-        "The Personal Information Protection Commission publishes opt-out filings: search "
-        "「オプトアウト届出書検索」 on its site to check this broker."
+        "A business that provides data to third parties under the opt-out rule must stop when the person asks (APPI Art. 27(2)). Stopping use and erasure is a request under Art. 35 and is not guaranteed. You can also ask to see the record of whom they provided it to (Art. 33). The Personal Information Protection Commission publishes opt-out filings: search 「オプトアウト届出書検索」 on its site to check this broker. A stop request stops future provision only: lists already sold stay with the buyers."
     ),
     "demand_company_unknown": "a company",
     "demand_when": "On {date}",
     "demand_when_unknown": "Recently",
     "opt.agreed": "🙆 They agreed",
-    "opt.declined": "🙅 Refused, or say they have no record",
+    "opt.declined": "🙅 They refused",
     "opt.unreachable": "📵 Unreachable",
     "opt.later": "⏰ Later",
     "outcome.agreed": (
@@ -640,16 +721,12 @@ EN: dict[str, str] = {
         "In about two weeks, check whether the provision stopped and the calls died down."
     ),
     "outcome.declined": (
-        "Recorded. A broker providing data under the opt-out rule must honour a stop request. "
-        "The next move is a written request. "
-        "For questions on data handling: APPI consultation line 03-6457-9849 "
-        "(weekdays 9:30–17:30, Japanese)."
+        "Recorded. A broker that provides data under the opt-out rule must stop when the person asks (APPI Art. 27(2)). The next move is a written request. For questions on data handling: APPI consultation line 03-6457-9849 (weekdays 9:30–17:30, Japanese)."
     ),
     "outcome.unreachable": "Recorded. Try again at another time. Resume it from /cases.",
     "outcome.later": "OK, call them later.",
     "outcome.no_source": (
-        "Saved. The source is unknown, so there is no broker to ask. "
-        "Next time they call, ask where they got your details."
+        "Saved. The source is unknown, but the calling company must confirm and record where it got your data (APPI Art. 30): you can ask it in writing to disclose that record (Art. 33). Next time they call, ask where they got your details."
     ),
     "step.following_up.text": (
         "Case #{number} is being followed up. Sold data may already have spread, so handle "
@@ -692,7 +769,7 @@ EN: dict[str, str] = {
     "reminder_set": "⏰ I'll remind you {when} ({what}).",
     "what.call_broker": "call the broker",
     "what.retry_broker": "call the broker again",
-    "what.check_compliance": "check the broker complied",
+    "what.check_compliance": "check your request was handled",
     "what.check_calls": "check the calls stopped",
     "reminder.call_broker.text": (
         "⏰ Case #{number}: time to call the list broker “{broker}” and demand that it stop "
@@ -700,8 +777,7 @@ EN: dict[str, str] = {
     ),
     "reminder.retry_broker.text": "⏰ Case #{number}: try calling the list broker “{broker}” again.",
     "reminder.check_compliance.text": (
-        "⏰ Case #{number}: two weeks since your request to “{broker}”. Did they do what you "
-        "asked? If there is no answer, ask again in writing (e.g. by certified mail)."
+        "⏰ Case #{number}: two weeks since you asked {whom} by phone. Did they do what you asked? If not, ask again in writing."
     ),
     "reminder.check_calls.text": (
         "⏰ Case #{number}: a month has passed. Have the calls from {who} stopped?"
@@ -731,9 +807,7 @@ EN: dict[str, str] = {
         "To record nothing, send /cancel."
     ),
     "repeat_call_recorded": (
-        "⚠️ Recorded as a call after your refusal ({date}). For real estate, you can report it to "
-        "the licensing authority (a minister's licence: the regional development bureau; a "
-        "governor's licence: the prefecture); otherwise call the consumer hotline 188."
+        "⚠️ Recorded as a call after your refusal ({date}). For real estate, you can report it to the authority that licensed the company (a governor's licence: that prefecture; a minister's licence: the regional bureau for its head office); otherwise call the consumer hotline 188."
     ),
     "reminders_empty": "No reminders scheduled.",
     "reminders_header": "Scheduled reminders:",
@@ -753,8 +827,7 @@ EN: dict[str, str] = {
     "cmd.reminders": "Scheduled reminders",
     "cmd.settings": "Quiet hours and time zone",
     "status.in_progress": "📝 in progress",
-    "status.requested": "📨 deletion requested",
-    "status.waiting": "⏳ awaiting a reply",
+    "status.waiting": "⏳ awaiting a written answer",
     "status.recorded": "📁 recorded",
     "cases_page": "Your cases (newest first), {first}–{last} of {total}:",
     "opt.page_prev": "◀ Newer",
@@ -807,8 +880,10 @@ EN: dict[str, str] = {
     "find_none": "No case matches “{text}”.",
     "find_header": "Cases matching “{text}”:",
     "stats": (
-        "Statistics\nSales calls: {calls}\nCalls again after a refusal: {repeats}\n"
-        "List brokers: {brokers}\nDeletions/stops agreed: {agreed}"
+        "Statistics\nSales calls: {calls}\n"
+        "Calls again after a refusal: {repeats}\n"
+        "List brokers: {brokers}\n"
+        "Stops/deletions agreed: {agreed}"
     ),
     "stats_chart_title": "Sales calls per month",
     "stats_chart_caption": "Sales calls per month (last 12 months)",
@@ -844,10 +919,7 @@ EN: dict[str, str] = {
     "letter_ask_keep": "Keep your name and address for the next letter?",
     "opt.keep_sender_yes": "Keep them",
     "opt.keep_sender_no": "Don't keep (this letter only)",
-    "letter_done": (
-        "“{title}” is ready (PDF and text). Print it, sign it and send it, e.g. by "
-        "certified mail (内容証明郵便)."
-    ),
+    "letter_done": ("“{title}” is ready (PDF and text). Print it, sign it and send it."),
     "letter_language": "The letter is in Japanese: it goes to a business in Japan.",
     "letter_cancelled": "Letter cancelled.",
     "letter_missing_glyphs": (
@@ -855,6 +927,93 @@ EN: dict[str, str] = {
         "Use the text version, or write them in by hand after printing."
     ),
     "letter_expired": "That letter is already finished.",
+    "refused_not": "not refused",
+    "opt.no_record": "🔍 They say they have no record of me",
+    "outcome.no_record": (
+        "Recorded. When a broker says it has no record of you, the caller may have named the wrong source. The calling company must confirm and record where it got your data (APPI Art. 30), so you can ask it in writing to disclose that record (Art. 33). And if a broker without an opt-out filing provided your data without consent, that may breach Art. 27(1); you could then ask it to stop providing it (Art. 35(3)) or consult the Personal Information Protection Commission."
+    ),
+    "coach.not_refused": (
+        "Recorded. Next time they call, refuse first (/call gives you the line to read). Without a refusal on record, there is no soliciting-after-refusal to report."
+    ),
+    "what.write_letter": "send a written request",
+    "reminder.check_compliance.letter.text": (
+        "⏰ Case #{number}: two weeks since you made the letter to {whom}. Did they answer? If not, send a reminder or call the APPI consultation line 03-6457-9849."
+    ),
+    "reminder.write_letter.text": (
+        "⏰ Case #{number}: {whom} would not do it on the phone. Send a written request."
+    ),
+    "reminder.write_letter.company.text": (
+        "⏰ Case #{number}: the list broker says it has no record of you. Ask {whom} in writing where it got your details."
+    ),
+    "opt.r_complied": "🙆 They did it",
+    "opt.r_no_reply": "📭 No answer, or not done",
+    "opt.r_letter": "✉️ Write the letter",
+    "reminder_complied": "Recorded that they did it.",
+    "reminder_no_reply.phone": "Recorded. The next move is a written request.",
+    "reminder_no_reply.letter": (
+        "Recorded. You can write again (a reminder letter) or call the APPI consultation line 03-6457-9849 (weekdays 9:30–17:30, Japanese)."
+    ),
+    "status.answer.agreed": "🙆 agreed on the phone",
+    "status.answer.refused": "🙅 refused",
+    "status.answer.no_record": "🔍 says no record",
+    "status.answer.complied": "🙆 done as asked",
+    "status.answer.no_reply": "📭 nothing done",
+    "broker_status.no_record": "says no record",
+    "standing": "Where it stands: {line}",
+    "standing.separator": "; ",
+    "standing.refused": "refused",
+    "standing.not_refused": "not refused",
+    "standing.phone": "asked {whom} by phone ({date}) → {answer}",
+    "standing.letter": "wrote to {whom} ({date}) → {answer}",
+    "standing.unreachable": "could not reach {whom} yet",
+    "standing.calls_after": "calls after the refusal: {count}",
+    "standing.reported": "re-solicitation report made",
+    "standing.nothing": "nothing asked of anyone yet",
+    "answer.waiting": "awaiting an answer",
+    "answer.agreed": "agreed",
+    "answer.refused": "refused",
+    "answer.no_record": "says no record",
+    "answer.complied": "done as asked",
+    "answer.no_reply": "nothing done",
+    "addressee.broker": "the list broker “{name}”",
+    "addressee.company": "the calling company “{name}”",
+    "letter_done_report": (
+        "“{title}” is ready (PDF and text). Check on the office's counter or website how it takes reports before you hand it in."
+    ),
+    "letter_naiyo": (
+        "To send it by 内容証明郵便 (certified contents), use the attached 内容証明 PDF (26 characters × 20 lines). Print three identical copies (one is sent; the post office and you each keep one), enclose nothing, and send it as 一般書留 with 配達証明 (proof of delivery) from a post office that handles 内容証明 (usually a larger one). Write the recipient's address at the end. Staple several pages and stamp your seal across each join (契印). Japan Post's online e内容証明 takes it too (check its format rules)."
+    ),
+    "letter_disclaimer": DISCLAIMER_EN,
+    "letter_ask_office": (
+        "In which prefecture is the company's head office? With a minister's licence, the report goes to the regional bureau for that prefecture. If you don't know, skip: the addressee is then left blank to fill in."
+    ),
+    "bad_office": (
+        "I couldn't read a prefecture. E.g. 東京, 大阪府, Hokkaido. If you don't know, skip."
+    ),
+}
+
+# Lines to read aloud are said in Japanese whatever the user's language (the caller speaks
+# Japanese); an English user sees the Japanese, this reading of it, and the catalog's English
+# as its meaning. Only fixed lines have a reading: step 4's line carries the case's names.
+ROMAJI: dict[str, str] = {
+    "step.refusing.say": "Keiyaku suru tsumori wa arimasen. Kongo, nido to denwa shinaide kudasai.",
+    "step.pushing.say": (
+        "O-kotowari shita ato no kan'yū wa, hōritsu de kinshi sarete imasu. "
+        "Onsha-mei to, anata no o-namae o oshiete kudasai. "
+        "Fudōsan-gaisha deshitara, takkengyō no menkyo bangō mo oshiete kudasai."
+    ),
+    "step.pushing_again.say": (
+        "Kore ijō o-hanashi suru koto wa arimasen. "
+        "Kiroku shite, kankei kikan ni sōdan shimasu. Shitsurei shimasu."
+    ),
+    "step.asking_source.say": (
+        "Watashi no namae to renrakusaki o, doko de nyūshu shimashita ka. "
+        "Nyūshu-saki no kaisha-mei o oshiete kudasai."
+    ),
+    "step.pressing_source.say": (
+        "Onsha wa hōritsu-jō, nyūshu-saki o kakunin shite kiroku shite iru hazu desu. "
+        "Kaisha-mei dake de kekkō desu."
+    ),
 }
 
 CATALOGS: dict[str, dict[str, str]] = {"ja": JA, "en": EN}
@@ -886,21 +1045,28 @@ class Texts:
     def has(self, key: str) -> bool:
         return key in self._catalog
 
-    def when(self, moment: datetime, tz: ZoneInfo) -> str:
-        """A moment in the user's zone, with the weekday: 12/1(火) 10:00 / Tue 1 Dec 10:00."""
+    # Screens write every moment one way (letters have their own, in flows.letters):
+    # 2026年11月27日(金) 14:00 / Fri 27 Nov 2026 14:00, and a day alone as its first part.
+
+    def day(self, moment: datetime, tz: ZoneInfo) -> str:
+        """The day of a moment in the user's zone: 2026年11月27日(金) / Fri 27 Nov 2026."""
         local = moment.astimezone(tz)
         if self.language == "ja":
             weekday = "月火水木金土日"[local.weekday()]
-            return f"{local.month}/{local.day}({weekday}) {local:%H:%M}"
-        return f"{local:%a} {local.day} {local:%b %H:%M}"
+            return f"{local.year}年{local.month}月{local.day}日({weekday})"
+        return f"{local:%a} {local.day} {local:%b %Y}"
+
+    def when(self, moment: datetime, tz: ZoneInfo) -> str:
+        """A moment in the user's zone: 2026年11月27日(金) 14:00 / Fri 27 Nov 2026 14:00."""
+        return f"{self.day(moment, tz)} {moment.astimezone(tz):%H:%M}"
+
+    def when_iso(self, iso: str, tz: ZoneInfo) -> str:
+        """``when`` for a stored ISO moment."""
+        return self.when(datetime.fromisoformat(iso), tz)
 
     def date_time(self, moment: datetime, tz: ZoneInfo) -> str:
-        """A moment in the user's zone, with the year (for records): 2026年11月27日 14:00 /
-        27 Nov 2026 14:00."""
-        local = moment.astimezone(tz)
-        if self.language == "ja":
-            return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}"
-        return f"{local.day} {local:%b %Y %H:%M}"
+        """The same as ``when`` (kept for the records' call sites)."""
+        return self.when(moment, tz)
 
     def option(self, state: str, trigger: str, **values: object) -> str:
         specific = f"opt.{state}.{trigger}"

@@ -50,8 +50,8 @@ def test_happy_path_through_the_four_steps(engine: Engine, talk) -> None:
                     "電話番号: 090-1234-5678",
                     "勧誘の内容: 投資用マンション・不動産",
                     "免許番号: 東京都知事(5)第12345号",
-                    "日時: 2026-11-27 14:00",
-                    "お断り: 済み（2026-11-27 14:00）",
+                    "日時: 2026年11月27日(金) 14:00",
+                    "お断り: 済み（2026年11月27日(金) 14:00）",
                 ],
             ),
             (
@@ -129,7 +129,7 @@ def test_source_refused_twice_moves_on_with_source_unknown(engine: Engine, talk)
             ("スキップ", ["かかってきた電話番号は？"]),
             ("skip", ["何の勧誘でしたか？"]),
             ("2", ["電話があった日時は？"]),
-            ("13:45", ["日時: 2026-11-27 13:45", "名簿業者: —", "勧誘の内容: その他"]),
+            ("13:45", ["日時: 2026年11月27日(金) 13:45", "名簿業者: —", "勧誘の内容: その他"]),
             ("保存する", [JA["outcome.no_source"]]),
         ]
     )
@@ -177,21 +177,21 @@ def test_after_the_call(engine: Engine, talk, clock: FakeClock) -> None:
             (
                 "14:10",
                 [
-                    "日時: 2026-11-27 14:10",
+                    "日時: 2026年11月27日(金) 14:10",
                     "名簿業者: 日本リスト",
                     "電話番号: 03-1234-5678",
-                    "お断り: 済み（2026-11-27 14:10）",
+                    "お断り: 済み（2026年11月27日(金) 14:10）",
                 ],
             ),
             (
                 "yes",
                 ["④ 名簿業者「日本リスト」", "11月27日に、ある会社から勧誘の電話がありました。"],
             ),
-            ("4", ["いつ知らせましょうか？", "1) 📅 次の営業日 11/30(月) 10:00"]),
+            ("5", ["いつ知らせましょうか？", "1) 📅 次の営業日 2026年11月30日(月) 10:00"]),
             (
                 "1",
                 [
-                    "⏰ 11/30(月) 10:00 にお知らせします（名簿業者に電話する）。",
+                    "⏰ 2026年11月30日(月) 10:00 にお知らせします（名簿業者に電話する）。",
                     "1) ▶ 業者に電話する",
                 ],
             ),
@@ -287,7 +287,7 @@ def test_resolicitation_is_detected_with_the_earlier_date(engine: Engine, talk, 
             (
                 "ミライ不動産株式会社",
                 [
-                    "⚠️ 再勧誘です。「(株)みらい不動産」には、2026年11月27日 14:00にお断り済みです（ケース #1）。",
+                    "⚠️ 再勧誘です。「(株)みらい不動産」には、2026年11月27日(金) 14:00にお断り済みです（ケース #1）。",
                     "担当者の名前は？",
                 ],
             ),
@@ -310,7 +310,7 @@ def test_resolicitation_by_a_differently_written_number(engine: Engine, talk, cl
     for line in ("2", "2", "skip", "skip"):
         chat.say(line)
     answer = chat.say("+81 90 1234 5678")
-    assert "「090-1234-5678」には、2026年11月27日 14:00にお断り済みです（ケース #1）" in answer
+    assert "「090-1234-5678」には、2026年11月27日(金) 14:00にお断り済みです（ケース #1）" in answer
     assert case_row(engine, 2)["repeat_of"] == 1
 
 
@@ -342,9 +342,19 @@ def test_english(engine: Engine, talk) -> None:
     chat = talk(lang="en-US")
     chat.run(
         [
-            ("/call", [EN["step.refusing.say"], "1) 🙅 I refused"]),
-            ("They keep pushing", [EN["step.pushing.say"], "Art. 47-2(3)"]),
-            ("1", [EN["step.asking_source.say"], "APPI Art. 30"]),
+            # The line to read is Japanese (the caller's language), with a reading and its
+            # meaning in English.
+            (
+                "/call",
+                [
+                    JA["step.refusing.say"],
+                    "(Keiyaku suru tsumori wa arimasen.",
+                    "= " + EN["step.refusing.say"],
+                    "1) 🙅 I refused",
+                ],
+            ),
+            ("They keep pushing", [JA["step.pushing.say"], EN["step.pushing.say"], "Art. 47-2(3)"]),
+            ("1", [JA["step.asking_source.say"], EN["step.asking_source.say"], "APPI Art. 30"]),
             ("1", ["Step 3: record the call.", "The list broker's name"]),
             ("Tokyo Lists Inc.", ["company that called"]),
             ("Sakura Estate", ["caller's name"]),
@@ -353,8 +363,15 @@ def test_english(engine: Engine, talk) -> None:
             ("an apartment to rent out", ["licence number"]),
             ("skip", ["When did the call come?"]),
             ("now", ["Save this?", "Phone: 03-1234-5678", "Product: an apartment to rent out"]),
-            ("yes", ["On 27 November, Sakura Estate called me", "APPI Art. 27(2)"]),
-            ("Refused, or say they have no record", [EN["outcome.declined"], "03-6457-9849"]),
+            (
+                "yes",
+                [
+                    "11月27日に、Sakura Estateから勧誘の電話がありました。",
+                    "= I am calling about my personal data. On 27 November, Sakura Estate called me",
+                    "APPI Art. 27(2)",
+                ],
+            ),
+            ("They refused", [EN["outcome.declined"], "03-6457-9849"]),
         ]
     )
     assert EN["help"].splitlines()[-1] in chat.say("/help")
@@ -433,8 +450,8 @@ def test_a_new_call_pauses_the_case_in_progress_and_it_can_be_resumed(engine, ta
                 "/cases",
                 [
                     "これまでのケース（新しい順）1〜2件目／全2件:",
-                    "#2 2026-11-27 不明｜不明｜📝 進行中",
-                    "#1 2026-11-27 不明｜業者A｜📝 進行中",
+                    "#2 2026年11月27日(金) 不明｜不明｜📝 進行中",
+                    "#1 2026年11月27日(金) 不明｜業者A｜📝 進行中",
                     "1) #2 を見る",
                 ],
             ),
@@ -513,7 +530,7 @@ def test_outcome_hooks_run_in_the_step_transaction(engine: Engine) -> None:
     engine.outcome_hooks = (hook,)
     for line in ("/after", "1", "1", "業者", "skip", "skip", "skip", "skip", "skip", "1"):
         engine.handle(Inbound(1, text=line))
-    response = engine.handle(Inbound(1, text="3"))
+    response = engine.handle(Inbound(1, text="4"))  # unreachable
     assert seen == [(1, "unreachable", "2026-11-27T05:00:00+00:00")]
     assert "hook reply" in [r.text for r in response.replies]
 
@@ -708,7 +725,7 @@ def test_a_call_again_dated_before_the_refusal_is_not_recorded(engine: Engine, c
     [again] = [o for o in view.replies[0].options if o.label == JA["opt.case_again"]]
     engine.handle(Inbound(1, choice=again.token))
     said = engine.handle(Inbound(1, text="2026-11-27 13:00")).replies[0].text
-    assert said == JA["again_before_refusal"].format(date="2026年11月27日 14:00")
+    assert said == JA["again_before_refusal"].format(date="2026年11月27日(金) 14:00")
     assert case_row(engine)["repeat_calls"] == 0
     engine.handle(Inbound(1, text="2026-11-29 13:00"))
     assert case_row(engine)["repeat_calls"] == 1

@@ -100,7 +100,9 @@ def assert_clean(letter: Letter) -> None:
     text = letter.body + "\n".join(letter.notes)
     assert not PLACEHOLDER.search(text), PLACEHOLDER.search(text)
     assert "None" not in repr(letter)
-    assert DISCLAIMER_JA in letter.body
+    # The disclaimer is the product's word to its user, not the sender's to the recipient.
+    assert DISCLAIMER_JA not in letter.body
+    assert "法的助言" not in letter.body + "\n".join(letter.notes)
     assert letter.body.startswith("令和8年11月28日\n")
     assert letter.recipient in letter.body
     assert letter.title in letter.body
@@ -112,7 +114,7 @@ def assert_clean(letter: Letter) -> None:
 def test_every_letter_is_dated_addressed_and_signed(make: Any) -> None:
     letter = make(full_case(), EVENTS, SENDER, TODAY, TZ)
     assert_clean(letter)
-    assert letter.recipient.endswith(" 御中")
+    assert letter.recipient.endswith((" 御中", " 殿"))
     assert letter.sender == (
         "東京都渋谷区神南9丁目9番9号 サンプルハイツ101",
         "山田 花子",
@@ -128,7 +130,7 @@ def test_broker_request() -> None:
     assert letter.kind == BROKER_REQUEST
     assert letter.recipient == "日本名簿センター株式会社 御中"
     assert (
-        "2026年11月20日 14時30分頃、株式会社グランレジデンス東都（担当者：佐々木 健太、"
+        "令和8年11月20日 14時30分頃、株式会社グランレジデンス東都（担当者：佐々木 健太、"
         "電話番号：03-1234-5678）から" in body
     )
     assert "貴社の名前を挙げました" in body
@@ -148,7 +150,7 @@ def test_company_request() -> None:
     for article in ("第30条", "第33条", "第35条", "宅地建物取引業法第47条の2第3項"):
         assert article in body
     assert "取得した経緯" in body
-    assert "私はその電話で勧誘をはっきりお断りし" in body
+    assert "私はその電話で勧誘をはっきりお断りしました。" in body
     assert "本書到達後2週間以内に書面で回答してください。" in body
     assert "16条" not in body  # the regulation's article number is unverified
 
@@ -160,8 +162,8 @@ def test_company_request_names_the_refusal_date_and_an_earlier_refusal() -> None
         repeat_refused_at="2026-10-02T00:15:00+00:00",
     )
     body = company_request(case, [], SENDER, TODAY, TZ).body
-    assert "私は2026年11月20日 15時00分頃、勧誘をはっきりお断りし" in body
-    assert "2026年10月2日 9時15分頃にも同様の勧誘があり" in body
+    assert "私は令和8年11月20日 15時00分頃、勧誘をはっきりお断りし" in body
+    assert "令和8年10月2日 9時15分頃にも同様の勧誘があり" in body
 
 
 def test_company_request_other_product_cites_the_specified_commercial_transactions_act() -> None:
@@ -175,7 +177,7 @@ def test_report_for_a_governor_licence() -> None:
     letter = resolicitation_report(full_case(), EVENTS, SENDER, TODAY, TZ)
     body, notes = letter.body, "\n".join(letter.notes)
     assert letter.kind == RESOLICITATION_REPORT
-    assert letter.recipient == "東京都 宅地建物取引業担当課 御中"
+    assert letter.recipient == "東京都知事 殿"
     assert "宅地建物取引業法第47条の2第3項および同法施行規則" in body
     assert "16条" not in body + notes
     assert "・商号又は名称：株式会社グランレジデンス東都" in body
@@ -183,27 +185,30 @@ def test_report_for_a_governor_licence() -> None:
     assert "・担当者名：佐々木 健太" in body
     assert "・使用された電話番号：03-1234-5678" in body
     assert "・勧誘の内容：投資用マンション・不動産" in body
-    assert "・勧誘をお断りした日時：2026年11月20日 14時30分" in body
+    assert "・勧誘をお断りした日時：令和8年11月20日 14時30分" in body
     # Later calls in order and in Tokyo time, whatever order the events came in.
-    assert "（2回）：\n　1. 2026年11月25日 10時12分\n　2. 2026年11月27日 19時05分\n" in body
-    assert "東京都の宅地建物取引業（不動産業）の担当課" in notes
+    assert "（2回）：\n　1. 令和8年11月25日 10時12分\n　2. 令和8年11月27日 19時05分\n" in body
+    assert "東京都の宅地建物取引業（不動産業）の担当部署" in notes
     assert "188" in notes
     assert "03-6457-9849（平日9:30〜17:30）" in notes
 
 
 def test_report_for_a_minister_licence_goes_to_the_regional_bureau() -> None:
     case = full_case(licence="国土交通大臣(3)第1234号")
-    letter = resolicitation_report(case, EVENTS, SENDER, TODAY, TZ)
-    assert letter.recipient == "国土交通省 地方整備局 御中"
-    assert "本店所在地を管轄する国土交通省の地方整備局" in "\n".join(letter.notes)
+    letter = resolicitation_report(case, EVENTS, SENDER, TODAY, TZ, head_office="大阪府")
+    assert letter.recipient == "近畿地方整備局長 殿"
+    assert "・本店所在地の都道府県：大阪府" in letter.body
+    assert "本店が大阪府にあるため、近畿地方整備局" in "\n".join(letter.notes)
 
 
 def test_report_without_a_licence_explains_both_authorities() -> None:
     letter = resolicitation_report(full_case(licence=None), EVENTS, SENDER, TODAY, TZ)
     notes = "\n".join(letter.notes)
     assert "・免許番号：不明" in letter.body
+    assert letter.recipient == "＿＿＿＿＿＿＿＿＿＿ 殿"
     assert "地方整備局" in notes
-    assert "都道府県知事免許" in notes
+    assert "知事の免許" in notes
+    assert "・九州地方整備局：福岡、佐賀、長崎、熊本、大分、宮崎、鹿児島" in notes
     assert "建設業者・宅建業者等企業情報検索システム" in notes
     assert_clean(letter)
 
@@ -217,8 +222,8 @@ def test_report_for_a_repeat_case_lists_its_own_call_after_the_earlier_refusal()
     )
     events = [repeat_event("2026-11-25T01:12:00+00:00")]
     body = resolicitation_report(case, events, SENDER, TODAY, TZ).body
-    assert "・勧誘をお断りした日時：2026年10月2日 9時15分" in body
-    assert "（2回）：\n　1. 2026年11月20日 14時30分\n　2. 2026年11月25日 10時12分\n" in body
+    assert "・勧誘をお断りした日時：令和8年10月2日 9時15分" in body
+    assert "（2回）：\n　1. 令和8年11月20日 14時30分\n　2. 令和8年11月25日 10時12分\n" in body
 
 
 def test_report_counts_calls_recorded_without_a_time() -> None:
@@ -235,7 +240,10 @@ def test_report_for_another_product_points_to_188_not_the_real_estate_act() -> N
     assert "特定商取引法第17条" in body
     assert "宅地建物取引業法" not in body
     assert "免許番号" not in body
-    assert "宅地建物取引業法は適用されません" in notes
+    # "Something else" does not establish that 特商法 applies: it has exclusions.
+    assert "宅地建物取引業法は適用されません" not in notes
+    assert "適用除外もある" in notes
+    assert "電話勧誘販売に当たる場合" in body
     assert "188" in notes
     assert_clean(letter)
 
@@ -246,7 +254,7 @@ def test_only_a_phone_number_known(make: Any) -> None:
     assert_clean(letter)
     body = letter.body
     assert "090-9876-5432" in body
-    assert "2026年11月27日 8時45分" in body or make is resolicitation_report
+    assert "令和8年11月27日 8時45分" in body or make is resolicitation_report
     assert "株式会社" not in letter.recipient
 
 
@@ -254,10 +262,10 @@ def test_only_a_phone_number_known_details() -> None:
     broker = broker_request(ONLY_PHONE, [], SENDER, TODAY, TZ)
     assert broker.recipient == "個人データ取扱担当者様"
     assert (
-        "2026年11月27日 8時45分頃、電話番号 090-9876-5432 の発信者から、私に勧誘の電話"
+        "令和8年11月27日 8時45分頃、電話番号 090-9876-5432 の発信者から、私に勧誘の電話"
         in broker.body
     )
-    assert "入手元は明らかにされませんでした" in broker.body
+    assert "入手先は明らかにされませんでした" in broker.body
     assert "宛先を書き入れて" in broker.notes[0]
 
     company = company_request(ONLY_PHONE, [], SENDER, TODAY, TZ)
@@ -284,7 +292,7 @@ def test_a_refusal_recorded_afterwards_without_a_time_states_no_time() -> None:
     """``refused_at`` then only says when it was typed in: never printed as a fact."""
     case = {**ONLY_PHONE, "mode": "after", "refused_at": "2026-11-27T01:00:00+00:00"}
     company = company_request(case, [], SENDER, TODAY, TZ).body
-    assert "私はその電話で勧誘をはっきりお断りし" in company
+    assert "私はその電話で勧誘をはっきりお断りしました。" in company
     assert "10時00分" not in company
     report = resolicitation_report({**case, "repeat_calls": 1}, [], SENDER, TODAY, TZ).body
     assert "・勧誘をお断りした日時：不明" in report
@@ -393,9 +401,9 @@ def test_pdf_is_a4_with_extractable_japanese() -> None:
         "090-1234-5678",
         "令和8年11月28日",
         "本書到達後2週間以内に書面で回答してください。",
-        "法的助言ではありません",
     ):
         assert expected in text
+    assert "法的助言" not in text
     # The font is embedded, so any viewer can show it.
     fonts = reader.pages[0]["/Resources"]["/Font"]
     descendant = next(iter(fonts.values())).get_object()["/DescendantFonts"][0].get_object()
@@ -425,7 +433,7 @@ def test_long_report_pdf_spans_pages_with_page_numbers() -> None:
     reader, text = pdf_text(data)
     assert len(reader.pages) == 2
     assert "1/2" in text and "2/2" in text
-    assert "28.2026年11月28日10時00分" in text
+    assert "28.令和8年11月28日10時00分" in text
 
 
 def test_rows_as_the_store_keeps_them() -> None:
@@ -456,7 +464,7 @@ def test_rows_as_the_store_keeps_them() -> None:
     events = list(store.db.table(EVENTS_TABLE).rows_where("case_id = ?", [case["id"]]))
     letter = resolicitation_report(row, events, SENDER, TODAY, TZ)
     assert_clean(letter)
-    assert "・勧誘をお断りした日時：2026年11月20日 14時30分" in letter.body
-    assert "（1回）：\n　1. 2026年11月25日 10時12分\n" in letter.body
+    assert "・勧誘をお断りした日時：令和8年11月20日 14時30分" in letter.body
+    assert "（1回）：\n　1. 令和8年11月25日 10時12分\n" in letter.body
     assert "・免許番号：不明" in letter.body
     store.close()

@@ -58,13 +58,13 @@ def test_later_defaults_to_the_next_business_morning_across_weekend_and_holiday(
     asked = engine.handle(Inbound(1, text="あとでかける"))
     labels = [o.label for o in asked.replies[-1].options]
     assert labels[:4] == [
-        "📅 次の営業日 11/24(火) 10:00",
-        "🌆 今夜 11/20(金) 19:00",
-        "🌅 明日の朝 11/21(土) 09:00",
-        "🗓 3日後 11/23(月) 10:00",
+        "📅 次の営業日 2026年11月24日(火) 10:00",
+        "🌆 今夜 2026年11月20日(金) 19:00",
+        "🌅 明日の朝 2026年11月21日(土) 09:00",
+        "🗓 3日後 2026年11月23日(月) 10:00",
     ]
     done = engine.handle(Inbound(1, text="1"))
-    assert "⏰ 11/24(火) 10:00 にお知らせします（名簿業者に電話する）。" in [
+    assert "⏰ 2026年11月24日(火) 10:00 にお知らせします（名簿業者に電話する）。" in [
         r.text for r in done.replies
     ]
     [row] = reminders(engine)
@@ -96,7 +96,7 @@ def test_this_evening_is_not_offered_after_seven(engine: Engine, clock: FakeCloc
 def test_a_typed_reminder_time(engine: Engine, clock: FakeClock, typed, expected) -> None:
     clock.now = tokyo(2026, 11, 25, 12, 0)
     to_demanding(engine)
-    engine.handle(Inbound(1, text="4"))
+    engine.handle(Inbound(1, text="5"))
     engine.handle(Inbound(1, text=typed))
     [row] = reminders(engine)
     assert local_due(row) == expected
@@ -108,7 +108,7 @@ def test_a_typed_reminder_time(engine: Engine, clock: FakeClock, typed, expected
 def test_a_typed_reminder_time_in_the_past_or_unreadable(engine, clock, typed) -> None:
     clock.now = tokyo(2026, 11, 25, 12, 0)
     to_demanding(engine)
-    engine.handle(Inbound(1, text="4"))
+    engine.handle(Inbound(1, text="5"))
     answer = engine.handle(Inbound(1, text=typed))
     assert answer.replies[0].text == JA["bad_remind_time"]
     assert answer.replies[1].text.startswith("いつ知らせましょうか？")
@@ -127,16 +127,18 @@ def test_agreed_schedules_the_two_week_and_one_month_checks(engine, clock) -> No
     ]
 
 
-def test_declined_schedules_a_check_and_unreachable_a_retry(engine, clock) -> None:
+def test_declined_schedules_a_letter_and_unreachable_a_retry(engine, clock) -> None:
     clock.now = tokyo(2026, 11, 27, 18, 0)  # a Friday evening
     to_demanding(engine)
-    engine.handle(Inbound(1, text="3"))  # unreachable
+    engine.handle(Inbound(1, text="4"))  # unreachable
     engine.handle(Inbound(1, text="▶ 業者に電話する"))  # back to step 4 on the same case
-    engine.handle(Inbound(1, text="2"))  # now they refused / say no record
+    engine.handle(Inbound(1, text="2"))  # now they refused
     rows = reminders(engine)
-    assert [(r["kind"], r["status"], local_due(r)) for r in rows] == [
-        ("retry_broker", "done", "2026-11-30 Mon 10:00"),
-        ("check_compliance", "pending", "2026-12-11 Fri 10:00"),
+    # A refusal on the phone is not asked "did they do it?" in two weeks: the next move is
+    # a letter to the broker, and the reminder says so.
+    assert [(r["kind"], r["status"], local_due(r), r["addressee"], r["via"]) for r in rows] == [
+        ("retry_broker", "done", "2026-11-30 Mon 10:00", None, None),
+        ("write_letter", "pending", "2026-11-30 Mon 10:00", "broker", "phone"),
     ]
 
 
@@ -150,7 +152,7 @@ def deliver(engine: Engine, user_id: int = 1) -> list:
 def test_a_reminder_is_delivered_once_when_due_and_done_closes_it(engine, clock) -> None:
     clock.now = tokyo(2026, 11, 20, 15, 0)
     to_demanding(engine)
-    engine.handle(Inbound(1, text="4"))
+    engine.handle(Inbound(1, text="5"))
     engine.handle(Inbound(1, text="1"))
     clock.now = tokyo(2026, 11, 24, 9, 59)
     assert deliver(engine) == []
@@ -176,7 +178,7 @@ def test_a_reminder_is_delivered_once_when_due_and_done_closes_it(engine, clock)
 def test_open_goes_straight_to_the_broker_script(engine, clock) -> None:
     clock.now = tokyo(2026, 11, 20, 15, 0)
     to_demanding(engine)
-    engine.handle(Inbound(1, text="4"))
+    engine.handle(Inbound(1, text="5"))
     engine.handle(Inbound(1, text="1"))
     engine.handle(Inbound(1, text="/call"))  # another call meanwhile: case #2 is active
     clock.now = tokyo(2026, 11, 24, 10, 0)
@@ -189,12 +191,12 @@ def test_open_goes_straight_to_the_broker_script(engine, clock) -> None:
 def test_snooze_respects_quiet_hours(engine, clock) -> None:
     clock.now = tokyo(2026, 11, 20, 15, 0)
     to_demanding(engine)
-    engine.handle(Inbound(1, text="4"))
+    engine.handle(Inbound(1, text="5"))
     engine.handle(Inbound(1, text="2"))  # this evening 19:00
     clock.now = tokyo(2026, 11, 20, 20, 30)
     [delivery] = deliver(engine)
     response = engine.handle(Inbound(1, choice=delivery.reply.options[1].token))  # an hour
-    assert response.replies[0].text == "⏰ 11/21(土) 08:00 にまたお知らせします。"
+    assert response.replies[0].text == "⏰ 2026年11月21日(土) 08:00 にまたお知らせします。"
     row = reminders(engine)[0]
     assert (row["status"], local_due(row)) == ("snoozed", "2026-11-21 Sat 08:00")
     clock.now = tokyo(2026, 11, 21, 8, 0)
@@ -207,7 +209,7 @@ def test_a_reminder_due_in_quiet_hours_waits_for_the_morning(engine, clock) -> N
     clock.now = tokyo(2026, 11, 20, 15, 0)
     engine.handle(Inbound(1, text="/settings quiet 9-12"))
     to_demanding(engine)
-    engine.handle(Inbound(1, text="4"))
+    engine.handle(Inbound(1, text="5"))
     engine.handle(Inbound(1, text="1"))  # next business day 10:00 → inside 9-12 → 12:00
     assert local_due(reminders(engine)[0]) == "2026-11-24 Tue 12:00"
     engine.handle(Inbound(1, text="/settings quiet 21-8"))
@@ -234,7 +236,7 @@ def test_calls_continued_records_a_repeat_call_and_checks_again(engine, clock) -
     assert response.replies[0].text == JA["again_when"].format(number=1)
     response = engine.handle(Inbound(1, text="昨日 16:00"))  # the latest such call
     assert response.replies[0].text.startswith(
-        "⚠️ 断った後の電話として記録しました（2026-12-24 16:00）。"
+        "⚠️ 断った後の電話として記録しました（2026年12月24日(木) 16:00）。"
     )
     case = engine.store.case_by_number(1, 1)
     assert (case["repeat_calls"], case["last_repeat_at"]) == (1, "2026-12-24T07:00:00+00:00")
@@ -250,11 +252,11 @@ def test_reminders_list_and_cancel(engine, clock) -> None:
     listing = engine.handle(Inbound(1, text="/reminders"))
     assert listing.replies[0].text.splitlines() == [
         "予定しているリマインダー:",
-        "12/9(水) 10:00 ケース #1: 業者が応じたかの確認",
-        "12/25(金) 10:00 ケース #1: 電話が止まったかの確認",
+        "2026年12月9日(水) 10:00 ケース #1: 依頼への対応の確認",
+        "2026年12月25日(金) 10:00 ケース #1: 電話が止まったかの確認",
     ]
     cancel = listing.replies[0].options[0]
-    assert cancel.label == "✖️ 取り消す: 12/9(水) 10:00 #1"
+    assert cancel.label == "✖️ 取り消す: 2026年12月9日(水) 10:00 #1"
     assert (
         engine.handle(Inbound(1, choice=cancel.token)).replies[0].text
         == "リマインダーを取り消しました。"
@@ -270,7 +272,7 @@ def test_reminders_list_and_cancel(engine, clock) -> None:
 def test_a_deleted_reminders_button_never_acts_on_a_new_one(engine, clock) -> None:
     clock.now = tokyo(2026, 11, 20, 15, 0)
     to_demanding(engine)
-    engine.handle(Inbound(1, text="4"))
+    engine.handle(Inbound(1, text="5"))
     engine.handle(Inbound(1, text="1"))
     clock.now = tokyo(2026, 11, 24, 10, 0)
     [delivery] = deliver(engine)
@@ -283,7 +285,7 @@ def test_a_deleted_reminders_button_never_acts_on_a_new_one(engine, clock) -> No
     assert reminders(engine) == []
     # … and the next case's reminder gets a new id, so the old button finds nothing.
     to_demanding(engine, number=2)
-    engine.handle(Inbound(1, text="4"))
+    engine.handle(Inbound(1, text="5"))
     engine.handle(Inbound(1, text="1"))
     [new] = reminders(engine)
     assert new["id"] > delivery.reminder_id
@@ -374,7 +376,7 @@ def test_every_reminder_choice_button_works(engine, clock) -> None:
                 engine.handle(Inbound(1, text=line))
         else:
             to_demanding(engine)
-        asked = engine.handle(Inbound(1, text="4"))
+        asked = engine.handle(Inbound(1, text="5"))
         response = press(engine, asked, label)
         assert response.notice is None, label
         assert engine.store.case_by_number(1, index)["state"] == "awaiting_call"

@@ -51,7 +51,7 @@ def test_cases_are_paged_five_at_a_time_newest_first(engine: Engine, clock: Fake
     lines = first.replies[0].text.splitlines()
     assert lines[0] == "これまでのケース（新しい順）1〜5件目／全12件:"
     assert [line.split()[0] for line in lines[1:]] == ["#12", "#11", "#10", "#9", "#8"]
-    assert lines[1] == "#12 2026-12-08 会社12｜不明｜📁 記録済み"
+    assert lines[1] == "#12 2026年12月8日(火) 会社12｜不明｜📁 記録済み"
     labels = [o.label for o in first.replies[0].options]
     assert labels == [
         "#12 を見る",
@@ -67,8 +67,8 @@ def test_cases_are_paged_five_at_a_time_newest_first(engine: Engine, clock: Fake
     )
     third = press(engine, second, "古い方へ ▶")
     assert third.replies[0].text.splitlines()[1:] == [
-        "#2 2026-11-28 会社2｜不明｜📁 記録済み",
-        "#1 2026-11-27 会社1｜不明｜📁 記録済み",
+        "#2 2026年11月28日(土) 会社2｜不明｜📁 記録済み",
+        "#1 2026年11月27日(金) 会社1｜不明｜📁 記録済み",
     ]
     assert [o.label for o in third.replies[0].options][-1] == "◀ 新しい方へ"
     # A made-up page number shows the last page rather than nothing.
@@ -83,30 +83,31 @@ def test_a_case_in_full_with_its_timeline_in_local_time(engine: Engine, clock) -
         say(engine, line)
     view = say(engine, "/case 1")
     text = view.replies[0].text
-    assert text.splitlines()[:9] == [
-        "ケース #1｜📨 削除依頼済み",
+    assert text.splitlines()[:10] == [
+        "ケース #1｜🙆 電話で応じた",
+        "現状: お断り済み／名簿業者「名簿の森」に電話で依頼（2026年11月27日(金)）→ 応じた",
         "会社名: みらい不動産",
         "担当者: 田中",
         "電話番号: 090-1234-5678",
         "免許番号: 東京都知事(5)第12345号",
         "勧誘の内容: 投資用マンション・不動産",
         "名簿業者: 名簿の森",
-        "日時: 2026-11-27 14:01",
-        "お断り: 済み（2026-11-27 14:02）",
+        "日時: 2026年11月27日(金) 14:01",
+        "お断り: 済み（2026年11月27日(金) 14:02）",
     ]
     timeline = text[text.index("経過:") :].splitlines()
     assert timeline[:6] == [
         "経過:",
-        "11-27 14:01  開始（通話中に記録）",
-        "11-27 14:02  😤 まだ食い下がる",
-        "11-27 14:03  🙆 引き下がった",
-        "11-27 14:04  📝 入手先を言った",
-        "11-27 14:05  記録 名簿業者: 名簿の森",
+        "2026年11月27日(金) 14:01  開始（通話中に記録）",
+        "2026年11月27日(金) 14:02  😤 まだ食い下がる",
+        "2026年11月27日(金) 14:03  🙆 引き下がった",
+        "2026年11月27日(金) 14:04  📝 入手先を言った",
+        "2026年11月27日(金) 14:05  記録 名簿業者: 名簿の森",
     ]
-    assert "11-27 14:08  記録 電話番号: 09012345678" in timeline
-    assert "11-27 14:08  🙆 応じた" in timeline
+    assert "2026年11月27日(金) 14:08  記録 電話番号: 09012345678" in timeline
+    assert "2026年11月27日(金) 14:08  🙆 応じた" in timeline
     assert "予定しているリマインダー:" in text
-    assert "12/11(金) 10:00 業者が応じたかの確認" in text
+    assert "2026年12月11日(金) 10:00 依頼への対応の確認" in text
     assert [o.label for o in view.replies[0].options] == [
         "▶ 続ける",
         "✉️ 書面を作る",
@@ -128,10 +129,12 @@ def test_record_another_call_close_reopen_and_delete(engine: Engine, clock) -> N
     assert engine.store.case_by_number(1, 1)["repeat_calls"] == 0, "not before it is answered"
     # Before the refusal: not a call after it.
     before = say(engine, "2026-11-20 10:00")  # recorded with no call time: before the record
-    assert before.replies[0].text.startswith("その日時は、このケースを記録した2026年11月27日 14:00")
+    assert before.replies[0].text.startswith(
+        "その日時は、このケースを記録した2026年11月27日(金) 14:00"
+    )
     again = say(engine, "昨日 9:30")
     assert again.replies[0].text.startswith(
-        "⚠️ 断った後の電話として記録しました（2027-01-05 09:30）"
+        "⚠️ 断った後の電話として記録しました（2027年1月5日(火) 09:30）"
     )
     case = engine.store.case_by_number(1, 1)
     assert (case["repeat_calls"], case["last_repeat_at"]) == (1, "2027-01-05T00:30:00+00:00")
@@ -140,7 +143,9 @@ def test_record_another_call_close_reopen_and_delete(engine: Engine, clock) -> N
     # Asked again, and answered with the button this time.
     asked = press(engine, say(engine, "/case 1"), "📞 この会社からまた電話があった")
     now = press(engine, asked, "🕒 たった今")
-    assert now.replies[0].text.startswith("⚠️ 断った後の電話として記録しました（2027-01-06 14:00）")
+    assert now.replies[0].text.startswith(
+        "⚠️ 断った後の電話として記録しました（2027年1月6日(水) 14:00）"
+    )
     assert engine.store.case_by_number(1, 1)["repeat_calls"] == 2
     # /cancel drops the question.
     press(engine, say(engine, "/case 1"), "📞 この会社からまた電話があった")
@@ -198,7 +203,7 @@ def test_find_by_a_phone_number_written_any_way(engine: Engine, typed: str) -> N
     found = say(engine, f"/find {typed}")
     lines = found.replies[0].text.splitlines()
     assert lines[0] == f"「{typed}」の検索結果:"
-    assert lines[1:] == ["#1 2026-11-27 みらい不動産｜不明｜📁 記録済み"]
+    assert lines[1:] == ["#1 2026年11月27日(金) みらい不動産｜不明｜📁 記録済み"]
     assert [o.label for o in found.replies[0].options] == ["#1 を見る"]
 
 
@@ -224,8 +229,8 @@ def test_brokers_with_counts_and_status(engine: Engine, clock) -> None:
     assert lines[0] == "記録した名簿業者:"
     assert sorted(lines[1:]) == sorted(
         [
-            "名簿の森｜2件｜応じた｜最終: 2026-11-27",
-            "データ商会｜1件｜拒否｜最終: 2026-11-27",
+            "名簿の森｜2件｜応じた｜最終: 2026年11月27日(金)",
+            "データ商会｜1件｜拒否｜最終: 2026年11月27日(金)",
         ]
     )
 
@@ -244,7 +249,7 @@ def test_stats_with_a_chart(engine: Engine, clock) -> None:
         "営業電話: 2件",
         "断った後の再勧誘: 1件",
         "名簿業者: 1社",
-        "削除・停止に応じた: 1件",
+        "提供停止・削除に応じた: 1件",
     ]
     [chart] = reply.attachments
     assert (chart.kind, chart.filename) == ("photo", "calls.png")
@@ -347,10 +352,11 @@ def test_a_letter_from_a_case_asks_the_sender_and_keeps_it_only_if_told(engine, 
     assert reply.text.startswith(
         "「個人データの第三者提供停止等請求書」を作りました（PDF とテキスト）。"
     )
-    pdf, txt = reply.attachments
-    assert (pdf.filename, txt.filename) == (
+    pdf, txt, naiyo = reply.attachments
+    assert (pdf.filename, txt.filename, naiyo.filename) == (
         "kotowari-case1-broker-request.pdf",
         "kotowari-case1-broker-request.txt",
+        "kotowari-case1-broker-request-naiyo-shomei.pdf",
     )
     body = txt.data.decode("utf-8")
     assert "名簿の森 御中" in body
@@ -359,12 +365,15 @@ def test_a_letter_from_a_case_asks_the_sender_and_keeps_it_only_if_told(engine, 
     assert JA["step.demanding.say"][:5] not in body
     extracted = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
     assert "株式会社みらい不動産" in extracted.replace(" ", "").replace("\n", "")
-    assert done.replies[1].text == "⏰ 12/11(金) 10:00 にお知らせします（業者が応じたかの確認）。"
+    assert (
+        done.replies[1].text
+        == "⏰ 2026年12月11日(金) 10:00 にお知らせします（依頼への対応の確認）。"
+    )
     user = engine.store.user(1)
     assert (user["sender_name"], user["sender_address"], user["pending"]) == (None, None, None)
     case = engine.store.case_by_number(1, 1)
     assert case["letter_at"] == clock.now.isoformat()
-    assert "⏳ 返答待ち" in say(engine, "/cases").replies[0].text
+    assert "⏳ 書面の回答待ち" in say(engine, "/cases").replies[0].text
     events = [e for e in engine.store.events(case["id"]) if e["kind"] == "letter"]
     assert json.loads(events[0]["detail"])["kind"] == "broker_request"
     # A stale button from the finished dialog changes nothing.

@@ -115,7 +115,7 @@ def test_later_then_advance_the_clock_to_the_reminder_then_done(tmp_path: Path) 
         "skip",
         "skip",
         "1",
-        "4",  # step 4: call the broker later
+        "5",  # step 4: call the broker later
         "1",  # the next business day: Friday → the Monday is a holiday → Tuesday
         "!advance 3d",
         "!advance 19h",
@@ -129,7 +129,7 @@ def test_later_then_advance_the_clock_to_the_reminder_then_done(tmp_path: Path) 
     tail = result.stdout[result.stdout.index("> 1\n⏰") :]
     assert tail == (
         "> 1\n"
-        "⏰ 11/24(火) 10:00 にお知らせします（名簿業者に電話する）。\n"
+        "⏰ 2026年11月24日(火) 10:00 にお知らせします（名簿業者に電話する）。\n"
         "ケース #1: 名簿業者「リスト社」への電話がまだです。\n"
         "  1) ▶ 業者に電話する\n"
         "  2) 📁 完了にする\n"
@@ -169,6 +169,7 @@ def test_exports_and_letters_are_written_owner_only(tmp_path: Path) -> None:
         "user1-kotowari-20261127-cases.csv",
         "user1-kotowari-20261127-events.csv",
         "user1-kotowari-20261127.json",
+        "user1-kotowari-case1-broker-request-naiyo-shomei.pdf",
         "user1-kotowari-case1-broker-request.pdf",
         "user1-kotowari-case1-broker-request.txt",
     ]
@@ -182,7 +183,7 @@ def test_exports_and_letters_are_written_owner_only(tmp_path: Path) -> None:
     assert other.returncode == 0, other.stderr
     gone = run_shell(tmp_path, ["/forget", "1"], "--db", str(tmp_path / "k.db"))
     assert gone.returncode == 0, gone.stderr
-    assert f"(deleted 5 files of user 1 in {files})" in gone.stdout
+    assert f"(deleted 6 files of user 1 in {files})" in gone.stdout
     assert sorted(p.name.split("-")[0] for p in files.iterdir()) == ["user12"] * 3
 
 
@@ -190,13 +191,13 @@ def test_reminders_arriving_together_are_all_answerable(tmp_path: Path) -> None:
     """Each one's buttons are numbered on from the last, so the first can still be answered."""
     case = ["/after", "1", "1", "リスト社", "{}", "skip", "skip", "skip", "skip", "1", "1"]
     lines = [*(line.format("A社") for line in case), *(line.format("B社") for line in case)]
-    lines += ["!advance 15d", "1", "5"]  # case #1's check: done; case #2's: done
+    lines += ["!advance 15d", "1", "6"]  # case #1's check: they did it; case #2's: the same
     result = run_shell(
         tmp_path, lines, "--db", str(tmp_path / "t.db"), "--now", "2026-11-20T15:00+09:00"
     )
     assert result.returncode == 0, result.stderr
     shown = result.stdout[result.stdout.index("> !advance 15d") :]
-    assert "  1) ✅ 済んだ" in shown and "  5) ✅ 済んだ" in shown
+    assert "  1) 🙆 対応された" in shown and "  6) 🙆 対応された" in shown
     db = Database(tmp_path / "t.db")
     checks = [r["status"] for r in db["reminders"].rows_where("kind = 'check_compliance'")]
     assert checks == ["done", "done"]

@@ -234,6 +234,7 @@ FULL_CASE = [
                     "step.demanding.text",
                     "agreed",
                     "declined",
+                    "no_record",
                     "unreachable",
                     "later",
                     NAV,
@@ -809,12 +810,13 @@ async def dispatch(chat: Chat, batch: int = 100) -> list[str]:
 
 
 REMINDER_BUTTONS = "[▶ Open the case][⏰ In an hour][🌅 Tomorrow morning][✅ Done]"
+ACME = "the list broker “Acme List”"
 
 
 async def test_a_due_reminder_is_pushed_once_and_done_closes_it(chat: Chat, clock) -> None:
     await to_broker_step(chat)
     got = await chat.tap("unreachable")
-    assert got[-2] == "send: ⏰ I'll remind you Mon 30 Nov 10:00 (call the broker again)."
+    assert got[-2] == "send: ⏰ I'll remind you Mon 30 Nov 2026 10:00 (call the broker again)."
     assert await dispatch(chat) == [], "not due yet"
     clock.advance(days=3)
     first = EN("reminder.retry_broker.text", number=1, broker="Acme List")
@@ -935,8 +937,9 @@ async def test_pending_reminders_survive_a_restart_and_go_out_once(db_path, cloc
         got = await dispatch(second, batch=2)  # smaller than what is due: several batches
         assert sorted(got) == sorted(
             [
-                f"send: {EN('reminder.check_compliance.text', number=1, broker='Acme List')}"
-                f" [✅ Done][▶ Open the case][⏰ In an hour][🌅 Tomorrow morning]"
+                f"send: {EN('reminder.check_compliance.text', number=1, whom=ACME)}"
+                f" [🙆 They did it][📭 No answer, or not done][▶ Open the case][⏰ In an hour]"
+                f"[🌅 Tomorrow morning]"
             ]
             * 3
         )
