@@ -1,0 +1,521 @@
+"""What the coach says and writes stands up before a Japanese lawyer or official.
+
+One test (or a few) per finding of the review behind issue 12, each failing on the code as it
+was before the fix. The letters and advice are checked as a user gets them: through the
+engine (the shell's channel), in Japanese and in English, for every step-4 outcome and every
+letter kind. Facts and hedges follow shared/domain/legal-ja.md.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from pypdf import PdfReader
+
+from flows import letters
+from flows.engine import Engine
+from flows.port import Inbound, Reply, Response
+from flows.texts import DISCLAIMER_EN, DISCLAIMER_JA, EN, JA
+from tests.conftest import Conversation, FakeClock
+
+TZ = ZoneInfo("Asia/Tokyo")
+TODAY = date(2026, 11, 28)
+SENDER = letters.Sender("山田 花子", "〒150-0000 東京都渋谷区神南9丁目9番9号", "090-1234-5678")
+
+# /call to step 4 with a broker, a company, a number and the property answer; the call's
+# time is "now" (the case was opened during the call).
+CALL_TO_STEP_4 = (
+    "/call",
+    "1",  # 🙅 断った: the refusal line, 「…今後、二度と電話しないでください。」, was read
+    "1",  # 📝 入手先を言った
+    "日本名簿センター株式会社",
+    "株式会社グランレジデンス東都",
+    "佐々木",
+    "03-5555-0123",
+    "1",  # 🏢 投資用マンション・不動産
+    "skip",
+    "1",  # 🕒 いま
+    "1",  # ✅ 保存する
+)
+# /after, "yes, I refused", the same details, a typed time.
+AFTER_TO_STEP_4 = (
+    "/after",
+    "1",  # 🙅 はい、断った: only that they refused
+    "1",
+    "日本名簿センター株式会社",
+    "株式会社グランレジデンス東都",
+    "skip",
+    "03-5555-0123",
+    "1",
+    "skip",
+    "11/27 13:00",
+    "1",
+)
+
+
+def walk(engine: Engine, lines: Sequence[str], user_id: int = 1) -> Response:
+    response = Response()
+    for line in lines:
+        response = engine.handle(Inbound(user_id, text=line))
+    return response
+
+
+def text_of(response: Response) -> str:
+    return "\n".join(
+        "\n".join(
+            part
+            for part in (
+                r.text,
+                r.say,
+                getattr(r, "reading", None),
+                getattr(r, "gloss", None),
+                r.note,
+            )
+            if part
+        )
+        for r in response.replies
+    )
+
+
+def press(engine: Engine, response: Response, label: str, user_id: int = 1) -> Response:
+    for reply in response.replies:
+        for option in reply.options:
+            if option.label == label:
+                return engine.handle(Inbound(user_id, choice=option.token))
+    raise AssertionError(
+        f"no option {label!r} in {[o.label for r in response.replies for o in r.options]}"
+    )
+
+
+def make_letter(engine: Engine, number: int, label: str) -> Reply:
+    """/case N → ✉️ → the letter → a new sender, no phone, not kept: the delivering reply."""
+    view = engine.handle(Inbound(1, text=f"/case {number}"))
+    menu = press(engine, view, JA["opt.case_letter"])
+    asked = press(engine, menu, label)
+    if JA.get("letter_ask_office", "\0") in text_of(asked):
+        asked = engine.handle(Inbound(1, text="skip"))
+    if JA["opt.sender_new"] in [o.label for r in asked.replies for o in r.options]:
+        press(engine, asked, JA["opt.sender_new"])
+    for line in ("山田 花子", "東京都渋谷区神南9-9-9", "skip"):
+        engine.handle(Inbound(1, text=line))
+    done = engine.handle(Inbound(1, text="いいえ"))
+    return done.replies[0]
+
+
+def attachment(reply: Reply, suffix: str) -> bytes:
+    [found] = [a for a in reply.attachments if a.filename.endswith(suffix)]
+    return found.data
+
+
+def letter_text(reply: Reply) -> str:
+    return attachment(reply, ".txt").decode("utf-8")
+
+
+def due_reminder_texts(engine: Engine, clock: FakeClock, days: int) -> list[str]:
+    clock.advance(days=days)
+    deliveries = engine.due_deliveries(50)
+    for delivery in deliveries:
+        engine.reminder_sent(delivery.reminder_id)
+    return [d.reply.text for d in deliveries]
+
+
+def full_case(**changes: Any) -> dict[str, Any]:
+    case: dict[str, Any] = {
+        "number": 3,
+        "mode": "call",
+        "company": "株式会社グランレジデンス東都",
+        "person": "佐々木 健太",
+        "phone_raw": "0355550123",
+        "phone_e164": "+81355550123",
+        "licence": "東京都知事(2)第109876号",
+        "product": "投資用マンション・不動産",
+        "product_kind": "property",
+        "broker_name": "日本名簿センター株式会社",
+        "call_at": "2026-11-20T05:30:00+00:00",
+        "refused_at": "2026-11-20T05:30:00+00:00",
+        "opened_at": "2026-11-20T05:30:00+00:00",
+        "repeat_calls": 1,
+        "last_repeat_at": "2026-11-27T10:05:00+00:00",
+    }
+    case.update(changes)
+    return case
+
+
+REPEAT = [{"kind": "repeat_call", "at": "2026-11-27T10:05:00+00:00"}]
+# Every letter kind, with each kind of licensing authority for the report.
+LETTER_KINDS = {
+    "broker": lambda: letters.broker_request(full_case(), [], SENDER, TODAY, TZ),
+    "company": lambda: letters.company_request(full_case(), [], SENDER, TODAY, TZ),
+    "report_governor": lambda: letters.resolicitation_report(
+        full_case(), REPEAT, SENDER, TODAY, TZ
+    ),
+    "report_minister": lambda: letters.resolicitation_report(
+        full_case(licence="国土交通大臣(3)第1234号"), REPEAT, SENDER, TODAY, TZ, "福岡県"
+    ),
+    "report_no_licence": lambda: letters.resolicitation_report(
+        full_case(licence=None), REPEAT, SENDER, TODAY, TZ
+    ),
+    "report_other_product": lambda: letters.resolicitation_report(
+        full_case(product="健康食品", product_kind="other", licence=None),
+        REPEAT,
+        SENDER,
+        TODAY,
+        TZ,
+    ),
+}
+
+
+# -- 1. the disclaimer belongs to the user, not to the letter -------------------------------
+def test_1_no_disclaimer_inside_a_letter_it_comes_with_the_delivery(engine: Engine) -> None:
+    walk(engine, (*CALL_TO_STEP_4, "1"))
+    reply = make_letter(engine, 1, JA["opt.letter_broker_request"])
+    assert DISCLAIMER_JA not in letter_text(reply)
+    pdf = PdfReader(io.BytesIO(attachment(reply, "request.pdf")))
+    assert "法的助言" not in "".join(page.extract_text() for page in pdf.pages)
+    assert DISCLAIMER_JA in reply.text
+    for make in LETTER_KINDS.values():
+        letter = make()
+        assert "法的助言" not in letter.body + "".join(letter.notes)
+    assert DISCLAIMER_JA in JA["help"] and DISCLAIMER_EN in EN["help"]
+
+
+# -- 2. what each postal service proves ----------------------------------------------------
+def test_2_postal_advice_names_what_each_service_proves(engine: Engine) -> None:
+    walk(engine, (*CALL_TO_STEP_4, "1"))
+    reply = make_letter(engine, 1, JA["opt.letter_broker_request"])
+    advice = reply.text
+    assert "届いた日が分かる" not in advice  # neither 特定記録 nor 内容証明 alone shows that
+    assert "配達証明" in advice and "3通" in advice and "同封しません" in advice
+    assert "内容証明は送った内容と差し出した日を、配達証明は届いた日を証明します" in advice
+    assert "郵便受けに届いたことが記録されます" in advice  # 特定記録: the mailbox, not content
+    for kind in ("report_governor", "report_minister", "report_no_licence"):
+        notes = "".join(LETTER_KINDS[kind]().notes)
+        assert "内容証明郵便で送るものではありません" in notes
+        assert "内容証明郵便など" not in notes
+
+
+# -- 3. APPI Art. 35 is not the ground for "stop soliciting" -------------------------------
+def test_3_the_company_letter_asks_art_35_for_use_and_erasure_only() -> None:
+    body = letters.company_request(full_case(), [], SENDER, TODAY, TZ).body
+    assert "勧誘の中止（個人情報保護法第35条）" not in body
+    assert "2. 利用停止および消去（個人情報保護法第35条）" in body
+    assert "権利又は正当な利益が害されるおそれ" in body  # the ground, as in the broker letter
+    stop = body[body.index("3. 勧誘の中止") : body.index("4. 回答")]
+    assert "宅地建物取引業法第47条の2第3項" in stop and "個人情報保護法" not in stop
+
+
+# -- 4. a letter states only what the user recorded -----------------------------------------
+def test_4_never_call_again_is_stated_only_when_it_was_said(engine: Engine, clock) -> None:
+    walk(engine, (*AFTER_TO_STEP_4, "1"))
+    after = letter_text(make_letter(engine, 1, JA["opt.letter_company_request"]))
+    assert "今後電話をしないよう求めました" not in after
+    assert "勧誘をはっきりお断りしました。" in after
+    walk(engine, (*CALL_TO_STEP_4, "1"))
+    during = letter_text(make_letter(engine, 2, JA["opt.letter_company_request"]))
+    assert "勧誘をはっきりお断りし、今後電話をしないよう求めました。" in during
+
+
+# -- 5. reminders name the addressee and fit where the case stands --------------------------
+def test_5_a_letters_check_names_its_addressee_and_the_next_move(engine: Engine, clock) -> None:
+    walk(engine, (*CALL_TO_STEP_4, "1"))  # the broker agreed on the phone
+    make_letter(engine, 1, JA["opt.letter_company_request"])
+    make_letter(engine, 1, JA["opt.letter_broker_request"])
+    texts = due_reminder_texts(engine, clock, 15)
+    company = [t for t in texts if "電話してきた会社「株式会社グランレジデンス東都」" in t]
+    broker = [t for t in texts if "名簿業者「日本名簿センター株式会社」" in t]
+    assert len(company) == 1 and len(broker) == 1, texts  # two reminders, each its addressee
+    assert company != broker
+    for text in company + broker:
+        assert "書面を作ってから2週間" in text
+        assert "書面で改めて求めましょう" not in text  # it was already written
+
+
+def test_5_a_broker_that_refused_on_the_phone_is_not_asked_did_they_do_it(engine, clock) -> None:
+    walk(engine, CALL_TO_STEP_4)
+    said = engine.handle(Inbound(1, text=JA["opt.declined"]))
+    assert JA["opt.letter_broker_request"] in [o.label for r in said.replies for o in r.options]
+    texts = due_reminder_texts(engine, clock, 15)
+    assert texts, "a reminder to write follows a refusal"
+    assert not any("対応されましたか" in t or "応じたか" in t for t in texts)
+    assert any("電話では応じませんでした" in t and "書面で請求しましょう" in t for t in texts)
+
+
+def test_5_a_second_letter_to_the_same_addressee_replaces_the_first_check(engine, clock) -> None:
+    walk(engine, (*CALL_TO_STEP_4, "1"))
+    make_letter(engine, 1, JA["opt.letter_broker_request"])
+    make_letter(engine, 1, JA["opt.letter_broker_request"])
+    texts = [t for t in due_reminder_texts(engine, clock, 15) if "書面を作ってから" in t]
+    assert len(texts) == 1
+
+
+# -- 6. "they refused" and "they have no record" are different outcomes ----------------------
+def test_6_no_record_is_its_own_outcome_with_its_own_advice(engine: Engine, clock) -> None:
+    shown = walk(engine, CALL_TO_STEP_4)
+    labels = [o.label for r in shown.replies for o in r.options]
+    assert JA["opt.declined"] in labels and JA["opt.no_record"] in labels
+    assert "拒否・記録なし" not in "".join(labels)
+    said = engine.handle(Inbound(1, text=JA["opt.no_record"]))
+    advice = text_of(said)
+    assert "30条" in advice and "33条" in advice  # ask the caller for its source record
+    assert "27条1項に反するおそれ" in advice and "35条3項" in advice  # hedged, as legal-ja says
+    assert JA["opt.letter_company_request"] in [o.label for r in said.replies for o in r.options]
+    assert engine.store.case_by_number(1, 1)["outcome"] == "no_record"
+    texts = due_reminder_texts(engine, clock, 4)
+    assert any("記録がない" in t and "電話してきた会社" in t for t in texts)
+
+
+# -- 7. source unknown: the company letter is exactly for this ------------------------------
+def test_7_source_unknown_offers_the_company_letter(engine: Engine) -> None:
+    lines = ("/call", "1", "2", "2", "株式会社グランレジデンス東都", "skip", "skip", "2", "1", "1")
+    said = walk(engine, lines)
+    advice = text_of(said)
+    assert "業者への依頼はできません" not in advice
+    assert "30条" in advice and "33条" in advice
+    assert JA["opt.letter_company_request"] in [o.label for r in said.replies for o in r.options]
+
+
+# -- 8. disclosure of provision records is Art. 33 (Art. 29 is the duty to keep them) --------
+def test_8_step_4_cites_art_33_for_the_disclosure(engine: Engine) -> None:
+    note = text_of(walk(engine, CALL_TO_STEP_4))
+    assert "提供記録（29条）の開示" not in note
+    assert "開示も求められます（33条）" in note
+    assert "(Art. 29)" not in EN["step.demanding.note"] and "(Art. 33)" in EN["step.demanding.note"]
+
+
+# -- 9. the report is addressed to an office that exists ------------------------------------
+def test_9_a_minister_licence_report_goes_to_the_bureau_of_the_head_office(engine, clock) -> None:
+    walk(engine, (*CALL_TO_STEP_4, "1"))
+    engine.store.db.execute("update cases set licence = '国土交通大臣(3)第1234号'")
+    view = engine.handle(Inbound(1, text="/case 1"))
+    press(engine, press(engine, view, JA["opt.case_again"]), JA["opt.again_now"])
+    view = engine.handle(Inbound(1, text="/case 1"))
+    menu = press(engine, view, JA["opt.case_letter"])
+    asked = press(engine, menu, JA["opt.letter_resolicitation_report"])
+    assert text_of(asked) == JA["letter_ask_office"]
+    assert text_of(engine.handle(Inbound(1, text="ワシントン"))).startswith(JA["bad_office"])
+    engine.handle(Inbound(1, text="大阪"))
+    for line in ("山田 花子", "東京都渋谷区神南9-9-9", "skip"):
+        engine.handle(Inbound(1, text=line))
+    reply = engine.handle(Inbound(1, text="いいえ")).replies[0]
+    body = letter_text(reply)
+    assert "近畿地方整備局長 殿" in body
+    assert "国土交通省 地方整備局" not in body
+    assert not any(a.filename.endswith("naiyo-shomei.pdf") for a in reply.attachments)
+
+
+def test_9_no_report_goes_to_an_office_that_does_not_exist() -> None:
+    for kind in ("report_governor", "report_minister", "report_no_licence"):
+        letter = LETTER_KINDS[kind]()
+        assert "国土交通省 地方整備局 御中" not in letter.body
+        assert "免許行政庁 御中" not in letter.body
+    assert LETTER_KINDS["report_minister"]().recipient == "九州地方整備局長 殿"
+    assert LETTER_KINDS["report_governor"]().recipient == "東京都知事 殿"
+    blank = LETTER_KINDS["report_no_licence"]()
+    assert blank.recipient.startswith("＿＿＿")
+    assert "・関東地方整備局：" in "\n".join(blank.notes)  # the table, to fill it in
+    skipped = letters.resolicitation_report(
+        full_case(licence="国土交通大臣(3)第1234号"), REPEAT, SENDER, TODAY, TZ
+    )
+    assert skipped.recipient.startswith("＿＿＿") and "・沖縄総合事務局：沖縄" in skipped.notes
+
+
+# -- 10. "something else" does not establish that 特商法 applies ------------------------------
+def test_10_other_products_are_hedged() -> None:
+    letter = LETTER_KINDS["report_other_product"]()
+    text = letter.body + "\n".join(letter.notes)
+    assert "適用されません" not in text
+    assert "電話勧誘販売に当たる場合" in letter.body and "適用除外" in text
+    company = letters.company_request(
+        full_case(product="健康食品", product_kind="other", licence=None), [], SENDER, TODAY, TZ
+    )
+    assert "電話勧誘販売に当たる場合、特定商取引法第17条" in company.body
+    assert "電話勧誘販売に当たる場合" in JA["step.pushing.note"]
+
+
+# -- 11. every line to read aloud is sayable as written -------------------------------------
+def test_11_lines_to_read_aloud_address_the_caller_only() -> None:
+    says = {key: value for key, value in JA.items() if key.endswith(".say")}
+    for key, line in says.items():
+        assert "不動産なら" not in line, key  # an instruction to the user, not to the caller
+    assert "購入するつもり" not in JA["step.refusing.say"]
+    assert JA["step.refusing.say"].startswith("契約するつもりはありません。")
+    assert "不動産会社でしたら、宅建業の免許番号も教えてください。" in JA["step.pushing.say"]
+
+
+# -- 12. one calendar in letters, one style on screens, local time in exports ----------------
+def test_12_letters_use_one_calendar(engine: Engine) -> None:
+    for make in LETTER_KINDS.values():
+        letter = make()
+        assert not re.search(r"20\d\d年", letter.body), letter.kind
+        assert letter.body.startswith("令和8年11月28日")
+    assert "令和8年11月20日 14時30分頃" in LETTER_KINDS["broker"]().body
+
+
+def test_12_screens_write_moments_one_way(engine: Engine, talk) -> None:
+    chat: Conversation = talk()
+    shown = "".join(chat.say(line) for line in (*CALL_TO_STEP_4, "1", "/cases", "/case 1"))
+    # Ways of writing a moment other than 「2026年11月27日(金) 14:00」 (spoken lines aside).
+    for other in (r"\d{4}-\d\d-\d\d \d\d:\d\d", r"\b\d\d-\d\d \d\d:\d\d", r"\d{1,2}/\d{1,2}\("):
+        assert not re.search(other, shown), (other, shown)
+    assert "2026年11月27日(金) 14:00" in shown
+    assert "2026年12月11日(金) 10:00" in shown  # a reminder, in the same style
+
+
+def test_12_exports_write_local_time_with_its_offset(engine: Engine) -> None:
+    walk(engine, (*CALL_TO_STEP_4, "1"))
+    files = engine.handle(Inbound(1, text="/export")).replies[0].attachments
+    document = json.loads(files[0].data)
+    assert document["cases"][0]["opened_at"] == "2026-11-27T14:00:00+09:00"
+    assert all(not str(e["at"]).endswith("+00:00") for e in document["events"])
+    csv_text = files[1].data.decode("utf-8-sig")
+    assert "2026-11-27T14:00:00+09:00" in csv_text and "+00:00" not in csv_text
+
+
+# -- 13. data minimisation in the broker letter ---------------------------------------------
+def test_13_the_broker_letter_limits_the_use_of_what_it_gives() -> None:
+    letter = LETTER_KINDS["broker"]()
+    assert "この情報は、本請求への対応のためにのみ使用してください。" in letter.body
+    assert "本請求を受けたことの記録に必要な範囲の情報に限り、保存してください" in letter.body
+    assert any("本人確認書類を求められることがあります" in note for note in letter.notes)
+
+
+# -- 14. one concept, one name -------------------------------------------------------------
+def test_14_a_broker_that_refused_is_not_shown_as_deletion_requested(engine: Engine) -> None:
+    walk(engine, CALL_TO_STEP_4)
+    engine.handle(Inbound(1, text=JA["opt.declined"]))
+    listing = text_of(engine.handle(Inbound(1, text="/cases")))
+    assert "削除依頼済み" not in listing
+    assert JA["status.answer.refused"] in listing
+    assert "拒否" in text_of(engine.handle(Inbound(1, text="/brokers")))
+
+
+def test_14_user_facing_words_are_consistent() -> None:
+    user_facing = "\n".join(JA.values())
+    for variant in ("入手元", "取得元", "提供元"):
+        assert variant not in user_facing, variant
+    for make in LETTER_KINDS.values():
+        body = make().body
+        assert "入手元" not in body and "取得元" not in body
+    assert "/cancel — 進行中のケースを中止する" in JA["help"]
+
+
+# -- 15. "I couldn't refuse" -----------------------------------------------------------------
+def test_15_not_refused_is_said_and_coached(engine: Engine) -> None:
+    coached = engine.handle(Inbound(1, text="/after"))
+    coached = engine.handle(Inbound(1, text=JA["opt.not_refused"]))
+    assert JA["coach.not_refused"] in text_of(coached)
+    assert "「断った後の再勧誘」として申告できません" in JA["coach.not_refused"]
+    lines = ("2", "株式会社グランレジデンス東都", "skip", "skip", "skip", "skip", "skip")
+    summary = text_of(walk(engine, lines))
+    assert "お断り: 断っていない" in summary
+    assert "お断り: 未確認" not in summary
+
+
+# -- 16. in English, what to say is still Japanese -----------------------------------------
+def test_16_english_users_see_the_japanese_line_with_a_reading_and_a_gloss(engine) -> None:
+    step = engine.handle(Inbound(1, text="/call", lang_hint="en")).replies[-1]
+    assert step.say == JA["step.refusing.say"]
+    assert step.gloss == EN["step.refusing.say"]
+    assert step.reading and step.reading.startswith("Keiyaku suru tsumori wa arimasen")
+    assert "Refused, or say they have no record" not in EN.values()
+    step4 = walk(engine, CALL_TO_STEP_4[1:]).replies[-1]
+    assert (
+        step4.say is not None
+        and "その会社は、私の情報を御社から入手したと言っています。" in step4.say
+    )
+    assert step4.gloss is not None and "They say they got my details from you." in step4.gloss
+
+
+# -- 17. where to turn, and the honest limits -----------------------------------------------
+def test_17_help_says_where_to_turn_and_what_cannot_be_undone(engine: Engine) -> None:
+    for texts, words in (
+        (JA, ("188", "03-6457-9849", "地方整備局", "違法ではありません")),
+        (EN, ("188", "03-6457-9849", "regional bureau", "not illegal")),
+    ):
+        for word in words:
+            assert word in texts["help"], word
+    assert "すでに売られた名簿は買った会社に残る" in JA["help"]
+    assert "すでに売られた名簿は、買った会社に残ります" in text_of(walk(engine, CALL_TO_STEP_4))
+    assert "迷惑だという気持ち" in JA["step.refusing.text"]  # the seed column's advice
+
+
+# -- the 内容証明 layout --------------------------------------------------------------------
+_WIDE = ("W", "F")
+
+
+@pytest.mark.parametrize("kind", list(LETTER_KINDS))
+def test_naiyo_layout_of_every_letter_kind_fits_the_grid(kind: str) -> None:
+    letter = LETTER_KINDS[kind]()
+    pages = letters.naiyo_pages(letter)
+    assert pages
+    for page in pages:
+        assert 0 < len(page) <= 20
+        assert sum(len(line) for line in page) <= 520
+        for line in page:
+            assert len(line) <= 26, line
+            # One cell a character, every character full width (as the post office counts).
+            assert all(unicodedata.east_asian_width(ch) in _WIDE for ch in line), line
+            assert not line or line[0] not in "、。）」』】"  # no line starts with these
+    # Nothing is lost: the grid holds the letter's every character, in order, then the
+    # date and both parties at the end.
+    flat = "".join(line.replace("　", "") for page in pages for line in page)
+    at = 0
+    for text in (letter.title, *letter.content, letter.date, letter.sender_name, letter.recipient):
+        cells = letters._full_width(re.sub(r"^(　*\d+)\. ", r"\1．", text)).replace("　", "")
+        found = flat.find(cells, at)
+        assert found >= 0, (text, flat[at : at + 80])
+        at = found + len(cells)
+    assert flat.endswith(letters._full_width(letter.recipient).replace("　", ""))
+    assert any(line.startswith("差出人") for line in pages[-1])
+
+
+def _cells_of(page: Any) -> tuple[dict[tuple[int, int], str], str]:
+    """Where each character of a 内容証明 PDF page sits: its (row, column) in the grid, and
+    what stands below the grid (the page number)."""
+    left, top = letters.naiyo_grid_origin()
+    mm = 72 / 25.4
+    height = float(page.mediabox.height)
+    cells: dict[tuple[int, int], str] = {}
+    footer: list[str] = []
+
+    def visit(text: str, cm: Any, tm: Any, *_: Any) -> None:
+        if not text.strip():
+            return
+        x_mm, y_mm = tm[4] / mm, (height - tm[5]) / mm
+        col = int((x_mm - left) // letters.NAIYO_CELL_MM)
+        row = int((y_mm - top) // letters.NAIYO_ROW_MM)
+        if row >= letters.NAIYO_ROWS:
+            footer.append(text.strip())
+            return
+        assert 0 <= col < 26 and 0 <= row < 20, (text, col, row)
+        assert (row, col) not in cells, (text, row, col)
+        cells[(row, col)] = text.strip()
+
+    page.extract_text(visitor_text=visit)
+    return cells, "".join(footer)
+
+
+@pytest.mark.parametrize("kind", ["broker", "company", "report_no_licence"])
+def test_naiyo_pdf_puts_every_character_in_a_cell_of_the_grid(kind: str) -> None:
+    letter = LETTER_KINDS[kind]()
+    pages = letters.naiyo_pages(letter)
+    reader = PdfReader(io.BytesIO(letters.naiyo_pdf(letter)))
+    assert len(reader.pages) == len(pages)
+    for number, (page, lines) in enumerate(zip(reader.pages, pages, strict=True), 1):
+        cells, footer = _cells_of(page)
+        expected = {
+            (row, col): ch
+            for row, line in enumerate(lines)
+            for col, ch in enumerate(line)
+            if ch != "　"
+        }
+        assert cells == expected
+        assert footer == f"{number}／{len(pages)}"
