@@ -960,6 +960,12 @@ class Engine:
     def _fire(self, turn: _Turn, case: dict[str, Any], trigger: str, **kwargs: Any) -> None:
         before = dict(case)
         model = CaseModel(case, turn.texts, self.clock(), turn.tz)
+        letter = model.letter_due() if trigger == "write_letter" else None
+        if letter is not None:
+            # The step's own button for the letter its answer calls for: the letter dialog.
+            code = next(c for c, k in LETTER_KINDS.items() if k == letter)
+            self._on_letter_button(turn, "lk", f"{case['number']}-{code}")
+            return
         case["seq"] = before["seq"] + 1
         moved = machine.fire(model, trigger, **kwargs)
         if not moved:

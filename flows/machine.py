@@ -162,6 +162,9 @@ TRANSITIONS: list[dict[str, Any]] = [
     *[_t(trigger, "scheduling", "awaiting_call") for trigger in (*REMIND_CHOICES, "answer")],
     _t("back", "scheduling", "demanding"),
     _t("resume", "awaiting_call", "demanding"),
+    # After an answer that calls for a letter, the step offers it; the engine opens the
+    # letter dialog for this trigger (the case stays where it is).
+    _t("write_letter", "following_up", "following_up"),
     _t("close", ["following_up", "awaiting_call"], "closed", before="mark_closed"),
     _t("reopen", "closed", "following_up", before="mark_reopened"),
     _t("cancel", CANCELLABLE_STATES, "cancelled", before="mark_closed"),
@@ -183,7 +186,7 @@ STEP_OPTIONS: dict[str, tuple[str, ...]] = {
     "demanding": ("agreed", "declined", "no_record", "unreachable", "later"),
     "scheduling": REMIND_CHOICES,
     "awaiting_call": ("resume", "close"),
-    "following_up": ("close",),
+    "following_up": ("write_letter", "close"),
     "closed": ("reopen",),
 }
 NAVIGATION = ("back", "skip", "cancel")
@@ -299,19 +302,21 @@ class CaseModel:
     def mark_confirmed(self, *_: Any, **__: Any) -> None:
         self.case["confirmed_at"] = self.at.isoformat()
 
+    def letter_due(self) -> str | None:
+        """The letter the recorded outcome calls for, if there is someone to write to."""
+        letter = OUTCOME_LETTERS.get(str(self.case.get("outcome")))
+        caller = self.case.get("company") or self.case.get("phone_raw")
+        if letter == COMPANY_REQUEST and not caller:
+            return None
+        return letter
+
     def record_outcome(self, *_: Any, **__: Any) -> None:
         trigger = "later" if self.came_trigger == "skip" else self.came_trigger
         outcome = trigger if trigger in OUTCOMES else "no_source"
         self.case["outcome"] = outcome
         if trigger == "later":  # "later" goes on to ask when; that step says the rest
             return
-        letter = OUTCOME_LETTERS.get(outcome)
-        if letter == COMPANY_REQUEST and not (
-            self.case.get("company") or self.case.get("phone_raw")
-        ):
-            letter = None  # nobody to write to
-        options = (letter_option(self.texts, self.case["number"], letter),) if letter else ()
-        self.replies.append(Reply(self.texts(f"outcome.{outcome}"), options=options))
+        self.replies.append(Reply(self.texts(f"outcome.{outcome}")))
 
     def mark_closed(self, *_: Any, **__: Any) -> None:
         self.case["closed_at"] = self.at.isoformat()
@@ -336,11 +341,13 @@ def _option(model: CaseModel, trigger: str, secondary: bool = False) -> Option:
     if trigger in CHOICES:
         due = CHOICES[trigger](model.at, model.tz)
         values["when"] = model.texts.when(due, model.tz) if due else ""
-    return Option(
-        token=f"{case['number']}.{case['seq']}.{trigger}",
-        label=model.texts.option(model.state, label_trigger, **values),
-        secondary=secondary,
+    letter = model.letter_due() if trigger == "write_letter" else None
+    label = (
+        model.texts(f"opt.letter_{letter}")
+        if letter
+        else model.texts.option(model.state, label_trigger, **values)
     )
+    return Option(f"{case['number']}.{case['seq']}.{trigger}", label, secondary)
 
 
 def offered(model: CaseModel) -> tuple[list[str], list[str]]:
@@ -351,6 +358,8 @@ def offered(model: CaseModel) -> tuple[list[str], list[str]]:
         main.remove("remind_evening")  # it is already past 19:00
     if model.state == "choosing_fix" and not model.is_property():
         main.remove("fix_licence")
+    if "write_letter" in main and model.letter_due() is None:
+        main.remove("write_letter")
     return main, [t for t in NAVIGATION if t in available]
 
 

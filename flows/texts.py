@@ -520,6 +520,7 @@ JA: dict[str, str] = {
         "わからなければスキップすると、宛名を空欄にします。"
     ),
     "bad_office": "都道府県を読み取れませんでした。例: 東京、大阪府、北海道。わからなければスキップできます。",
+    "opt.write_letter": "✉️ 書面で請求する",
 }
 
 EN: dict[str, str] = {
@@ -990,6 +991,7 @@ EN: dict[str, str] = {
     "bad_office": (
         "I couldn't read a prefecture. E.g. 東京, 大阪府, Hokkaido. If you don't know, skip."
     ),
+    "opt.write_letter": "✉️ Write the request",
 }
 
 # Lines to read aloud are said in Japanese whatever the user's language (the caller speaks

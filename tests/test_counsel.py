@@ -519,3 +519,19 @@ def test_naiyo_pdf_puts_every_character_in_a_cell_of_the_grid(kind: str) -> None
         }
         assert cells == expected
         assert footer == f"{number}／{len(pages)}"
+
+
+def test_the_letter_an_answer_calls_for_is_the_steps_own_first_option(engine, talk) -> None:
+    """In the shell as on Telegram: the number typed after "they refused" starts the letter,
+    it does not close the case (the button is the step's, numbered with it)."""
+    chat: Conversation = talk()
+    for line in CALL_TO_STEP_4:
+        chat.say(line)
+    shown = chat.say(JA["opt.declined"])
+    assert f"  1) {JA['opt.letter_broker_request']}\n  2) {JA['opt.close']}" in shown
+    assert JA["letter_ask_name"] in chat.say("1")
+    assert engine.store.case_by_number(1, 1)["state"] == "following_up"
+    agreed: Conversation = talk(user_id=2)
+    for line in (*CALL_TO_STEP_4, "1"):
+        shown = agreed.say(line)
+    assert JA["opt.letter_broker_request"] not in shown  # they agreed: no letter is due
