@@ -933,7 +933,7 @@ class Engine:
         missing = letters.missing_in_pdf(letter)
         if missing:
             lines.append(t("letter_missing_glyphs", chars=" ".join(missing)))
-        lines += ["", *letter.notes]
+        lines += ["", *letter.notes_in(t)]
         if business:
             lines += ["", t("letter_naiyo")]
         # The product's word to its user, never a line of the letter that is sent.

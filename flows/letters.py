@@ -33,7 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flows.normalize import format_phone
-from flows.texts import CATALOGS, JA
+from flows.texts import CATALOGS, JA, Texts
 
 UNKNOWN = "不明"
 PRODUCT_LABELS = ("product.property", "product.other")
@@ -46,23 +46,17 @@ BUSINESS_LETTERS = (BROKER_REQUEST, COMPANY_REQUEST)
 
 APPI = "個人情報の保護に関する法律（以下「個人情報保護法」といいます。）"
 REPLY_DEADLINE = "本書到達後2週間以内に書面で回答してください。"
-HOTLINE_188 = "消費者ホットライン 188（最寄りの消費生活センターなどにつながります）"
-PPC_DIAL = "個人情報保護法相談ダイヤル 03-6457-9849（平日9:30〜17:30）"
-MLIT_SEARCH = "国土交通省の「建設業者・宅建業者等企業情報検索システム」"
-PPC_OPTOUT_SEARCH = "個人情報保護委員会のウェブサイトの「オプトアウト届出書検索」"
 ONLY_FOR_THIS = "この情報は、本請求への対応のためにのみ使用してください。"
+# A note for the sender: a catalog key and its values, said in the user's language.
+Note = tuple[str, tuple[tuple[str, str], ...]]
+
+
+def _note(key: str, **values: str) -> Note:
+    return key, tuple(values.items())
+
 
 # How to post a request (shared/domain/legal-ja.md, "what each postal service proves").
-POST_FIRST = (
-    "送り方：最初の請求なら、特定記録郵便（郵便受けに届いたことが記録されます）や普通郵便でも"
-    "かまいません。"
-)
-POST_PROOF = (
-    "あとで「いつ届いたか」を示したい場合（個人情報保護法第39条の2週間は、請求が届いた日から"
-    "数えます）は、内容証明郵便に配達証明を付けて送ります。内容証明は送った内容と差し出した日を、"
-    "配達証明は届いた日を証明します。内容証明用の書式（26字×20行）も付けています。"
-)
-POST_KEEP = "送った書面の控え（内容証明なら謄本）と、郵便の受領証は保管してください。"
+POSTING_NOTES = (_note("note.post_first"), _note("note.post_proof"), _note("note.post_keep"))
 
 
 @dataclass(frozen=True)
@@ -82,10 +76,19 @@ class Letter:
     date: str  # 令和8年11月28日
     sender: tuple[str, ...]  # the sender block, one line each
     content: tuple[str, ...]  # the lines after the title
-    notes: tuple[str, ...] = ()  # for the sender: where to send it, whom else to ask
+    # For the sender, not part of the letter: where to send it, whom else to ask.
+    note_keys: tuple[Note, ...] = ()
     # For the 内容証明 layout, which puts both parties at the end: their names and addresses.
     sender_name: str = ""
     sender_address: str = ""
+
+    def notes_in(self, texts: Texts) -> tuple[str, ...]:
+        """The notes for the sender, in the sender's language."""
+        return tuple(texts(key, **dict(values)) for key, values in self.note_keys)
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return self.notes_in(_JA)
 
     @property
     def body(self) -> str:
@@ -271,8 +274,7 @@ def _refusal_fact(case: Mapping[str, Any], tz: ZoneInfo, when: str | None) -> st
     return f"私は{at}勧誘をはっきりお断りしました。"
 
 
-def _posting_notes() -> list[str]:
-    return [POST_FIRST, POST_PROOF, POST_KEEP]
+_JA = Texts("ja")
 
 
 # -- the letters ---------------------------------------------------------------------------
@@ -336,16 +338,14 @@ def broker_request(
     ]
     recipient = f"{broker} 御中" if broker else "個人データ取扱担当者様"
     notes = [
-        f"名簿業者の住所と、提供停止の求めの受付方法は、{PPC_OPTOUT_SEARCH}で確認できます。",
-        *_posting_notes(),
-        "業者から本人確認書類を求められることがあります。内容証明郵便には同封できないため、"
-        "求められてから別に送ってください。",
-        "提供の停止で止まるのは、これからの提供だけです。すでに提供された名簿は提供先に残るため、"
-        "別の会社から電話が来ることがあります。そのつど一件ずつ対応してください。",
-        "到達から2週間たっても回答がない場合は、督促するか、" + PPC_DIAL + "に相談できます。",
+        _note("note.optout_search"),
+        *POSTING_NOTES,
+        _note("note.id_check"),
+        _note("note.limits"),
+        _note("note.no_reply"),
     ]
     if not broker:
-        notes.insert(0, "名簿業者の名前が分かっていません。宛先を書き入れてから送ってください。")
+        notes.insert(0, _note("note.broker_unknown"))
     return Letter(
         kind=BROKER_REQUEST,
         title="個人データの第三者提供停止等請求書",
@@ -353,7 +353,7 @@ def broker_request(
         date=wareki(today),
         sender=_sender_block(sender),
         content=tuple(content),
-        notes=tuple(notes),
+        note_keys=tuple(notes),
         sender_name=_text(sender.name) or "",
         sender_address=_text(sender.address) or "",
     )
@@ -379,6 +379,8 @@ def company_request(
     ]
     if broker:
         facts.append(f"その際、貴社は私の連絡先の入手先として「{broker}」の名前を挙げました。")
+        if case.get("outcome") == "no_record":
+            facts.append(f"しかし、「{broker}」は、私の個人データの記録はないと回答しました。")
     refusal = _refusal_fact(case, tz, when)
     if refusal:
         facts.append(refusal)
@@ -398,20 +400,22 @@ def company_request(
             f"貴社が電話で挙げた「{broker}」から取得したのであれば、その記録を示してください。"
         )
     stop_soliciting = ["　今後、電話、訪問、郵便その他の方法で、私に一切の勧誘をしないでください。"]
+    # "Again" only where a refusal is on record: the letter then repeats it in writing.
+    again = "改めて" if case.get("refused_at") else ""
     if _is_property(case):
         stop_soliciting.append(
             "　宅地建物取引業法第47条の2第3項および同法施行規則は、契約を締結しない旨の"
             "意思（勧誘を引き続き受けることを希望しない旨の意思を含みます）を表示した相手方に"
-            "勧誘を続けることを禁じています。私は本書により、改めてその意思を表示します。"
+            f"勧誘を続けることを禁じています。私は本書により、{again}その意思を表示します。"
         )
     elif case.get("product_kind"):
         stop_soliciting.append(
             "　電話勧誘販売に当たる場合、特定商取引法第17条は、契約を締結しない旨の意思を"
-            "表示した相手方に勧誘を続けることを禁じています。私は本書により、改めてその意思を"
-            "表示します。"
+            "表示した相手方に勧誘を続けることを禁じています。"
+            f"私は本書により、{again}その意思を表示します。"
         )
     else:
-        stop_soliciting.append("　私は本書により、契約を締結しない旨の意思を改めて表示します。")
+        stop_soliciting.append(f"　私は本書により、契約を締結しない旨の意思を{again}表示します。")
     content = [
         f"私は、貴社による私の個人情報の取扱いについて、{APPI}に基づき下記1および2のとおり"
         "請求するとともに、下記3のとおり求めます。",
@@ -447,17 +451,9 @@ def company_request(
         recipient = f"電話番号 {phone} の発信元事業者 御中"
     else:
         recipient = "ご担当者様"
-    notes = [
-        *_posting_notes(),
-        "開示された入手先（名簿業者）には、提供の停止と消去を求める請求書を送れます。",
-        "到達から2週間たっても回答がない場合は、督促するか、" + PPC_DIAL + "に相談できます。",
-    ]
+    notes = [*POSTING_NOTES, _note("note.disclosed_source"), _note("note.no_reply")]
     if not company:
-        notes.insert(
-            0,
-            "会社名と住所が分からないと郵送できません。次に電話が来たら会社名と住所を"
-            "確認してください。",
-        )
+        notes.insert(0, _note("note.company_unknown"))
     return Letter(
         kind=COMPANY_REQUEST,
         title="個人情報の入手先の開示および利用停止等請求書",
@@ -465,7 +461,7 @@ def company_request(
         date=wareki(today),
         sender=_sender_block(sender),
         content=tuple(content),
-        notes=tuple(notes),
+        note_keys=tuple(notes),
         sender_name=_text(sender.name) or "",
         sender_address=_text(sender.address) or "",
     )
@@ -681,65 +677,43 @@ def resolicitation_report(
         date=wareki(today),
         sender=_sender_block(sender),
         content=tuple(content),
-        notes=tuple(_report_notes(case, office)),
+        note_keys=tuple(_report_notes(case, office)),
         sender_name=_text(sender.name) or "",
         sender_address=_text(sender.address) or "",
     )
 
 
-def bureau_table() -> list[str]:
+def _bureau_table() -> list[Note]:
     """The bureaus and their prefectures, one line each (for the sender's notes)."""
     return [
-        f"・{bureau}：{'、'.join(p if p == '北海道' else p[:-1] for p in prefs)}"
+        _note(
+            "note.bureau",
+            bureau=bureau,
+            prefectures="、".join(p if p == "北海道" else p[:-1] for p in prefs),
+        )
         for bureau, prefs in BUREAUS.items()
     ]
 
 
-def _report_notes(case: Mapping[str, Any], office: str | None) -> list[str]:
-    others = [
-        "ほかの相談先：",
-        f"・{HOTLINE_188}",
-        f"・{PPC_DIAL}：個人情報の取扱いについての相談",
-    ]
-    sending = (
-        "この申告書は内容証明郵便で送るものではありません。提出の前に、提出先のウェブサイトや"
-        "窓口で、担当部署と受け付け方法（窓口、郵送、専用の様式など）を確かめてください。"
-    )
+def _report_notes(case: Mapping[str, Any], office: str | None) -> list[Note]:
+    others = [_note("note.others_heading"), _note("note.others_188"), _note("note.others_ppc")]
     if not _is_property(case):
-        return [
-            "勧誘の対象が不動産（宅地建物）でなければ、宅地建物取引業法ではなく、"
-            "特定商取引法の電話勧誘販売に当たることがあります。ただし同法には適用除外もあるため、"
-            "当てはまるかどうかは相談先で確かめてください。",
-            "提出先：消費者ホットライン 188 に電話すると、最寄りの消費生活センターにつながります。"
-            "この書面は、相談のときの記録として使えます。",
-            *others,
-        ]
+        return [_note("note.other_product_hedge"), _note("note.other_product_where"), *others]
     kind, pref = licensing_authority(case.get("licence"))
     if kind == "governor" and pref:
-        where = [
-            f"提出先：{pref}知事の免許のため、{pref}の宅地建物取引業（不動産業）の担当部署です。"
-        ]
+        where = [_note("note.where_governor", pref=pref)]
     elif kind == "minister" and office:
-        where = [
-            f"提出先：国土交通大臣の免許で、本店が{office}にあるため、"
-            f"{BUREAU_OF[office]}（宅地建物取引業の担当部署）です。"
-        ]
+        where = [_note("note.where_minister", office=office, bureau=BUREAU_OF[office])]
     elif kind == "minister":
-        where = [
-            "宛名が空欄です。国土交通大臣の免許の業者は、本店所在地を管轄する地方整備局などが"
-            f"提出先です。本店所在地は{MLIT_SEARCH}で確認し、次の表の局名を書き入れて"
-            "ください（例：関東地方整備局長 殿）。",
-            *bureau_table(),
-        ]
+        where = [_note("note.minister_blank"), *_bureau_table()]
     else:
         where = [
-            "宛名が空欄です。免許番号が分からないため、提出先が決まりません。"
-            f"{MLIT_SEARCH}で商号から免許番号と本店所在地を調べ、次のとおり書き入れてください。",
-            "・知事の免許（例：東京都知事(5)第12345号）：その都道府県の知事（例：東京都知事 殿）",
-            "・国土交通大臣の免許：本店所在地を管轄する次の局の局長（例：関東地方整備局長 殿）",
-            *bureau_table(),
+            _note("note.unknown_blank"),
+            _note("note.unknown_governor"),
+            _note("note.unknown_minister"),
+            *_bureau_table(),
         ]
-    return [*where, sending, *others]
+    return [*where, _note("note.report_sending"), *others]
 
 
 # -- PDF ------------------------------------------------------------------------------------

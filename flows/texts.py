@@ -521,6 +521,56 @@ JA: dict[str, str] = {
     ),
     "bad_office": "都道府県を読み取れませんでした。例: 東京、大阪府、北海道。わからなければスキップできます。",
     "opt.write_letter": "✉️ 書面で請求する",
+    "note.broker_unknown": "名簿業者の名前が分かっていません。宛先を書き入れてから送ってください。",
+    "note.optout_search": (
+        "名簿業者の住所と、提供停止の求めの受付方法は、個人情報保護委員会のウェブサイトの「オプトアウト届出書検索」で確認できます。"
+    ),
+    "note.post_first": "送り方：最初の請求なら、特定記録郵便（郵便受けに届いたことが記録されます）や普通郵便でもかまいません。",
+    "note.post_proof": (
+        "あとで「いつ届いたか」を示したい場合（個人情報保護法第39条の2週間は、請求が届いた日から数えます）は、内容証明郵便に配達証明を付けて送ります。"
+        "内容証明は送った内容と差し出した日を、配達証明は届いた日を証明します。"
+    ),
+    "note.post_keep": "送った書面の控え（内容証明なら謄本）と、郵便の受領証は保管してください。",
+    "note.id_check": "業者から本人確認書類を求められることがあります。内容証明郵便には同封できないため、求められてから別に送ってください。",
+    "note.limits": (
+        "提供の停止で止まるのは、これからの提供だけです。"
+        "すでに提供された名簿は提供先に残るため、別の会社から電話が来ることがあります。"
+        "そのつど一件ずつ対応してください。"
+    ),
+    "note.no_reply": (
+        "到達から2週間たっても回答がない場合は、督促するか、個人情報保護法相談ダイヤル 03-6457-9849（平日9:30〜17:30）に相談できます。"
+    ),
+    "note.company_unknown": "会社名と住所が分からないと郵送できません。次に電話が来たら会社名と住所を確認してください。",
+    "note.disclosed_source": "開示された入手先（名簿業者）には、提供の停止と消去を求める請求書を送れます。",
+    "note.others_heading": "ほかの相談先：",
+    "note.others_188": "・消費者ホットライン 188（最寄りの消費生活センターなどにつながります）",
+    "note.others_ppc": "・個人情報保護法相談ダイヤル 03-6457-9849（平日9:30〜17:30）：個人情報の取扱いについての相談",
+    "note.report_sending": (
+        "この申告書は内容証明郵便で送るものではありません。"
+        "提出の前に、提出先のウェブサイトや窓口で、担当部署と受け付け方法（窓口、郵送、専用の様式など）を確かめてください。"
+    ),
+    "note.other_product_hedge": (
+        "勧誘の対象が不動産（宅地建物）でなければ、宅地建物取引業法ではなく、特定商取引法の電話勧誘販売に当たることがあります。"
+        "ただし同法には適用除外もあるため、当てはまるかどうかは相談先で確かめてください。"
+    ),
+    "note.other_product_where": (
+        "提出先：消費者ホットライン 188 に電話すると、最寄りの消費生活センターにつながります。"
+        "この書面は、相談のときの記録として使えます。"
+    ),
+    "note.where_governor": "提出先：{pref}知事の免許のため、{pref}の宅地建物取引業（不動産業）の担当部署です。",
+    "note.where_minister": "提出先：国土交通大臣の免許で、本店が{office}にあるため、{bureau}（宅地建物取引業の担当部署）です。",
+    "note.minister_blank": (
+        "宛名が空欄です。"
+        "国土交通大臣の免許の業者は、本店所在地を管轄する地方整備局などが提出先です。"
+        "本店所在地は国土交通省の「建設業者・宅建業者等企業情報検索システム」で確認し、次の表の局名を書き入れてください（例：関東地方整備局長 殿）。"
+    ),
+    "note.unknown_blank": (
+        "宛名が空欄です。免許番号が分からないため、提出先が決まりません。"
+        "国土交通省の「建設業者・宅建業者等企業情報検索システム」で商号から免許番号と本店所在地を調べ、次のとおり書き入れてください。"
+    ),
+    "note.unknown_governor": "・知事の免許（例：東京都知事(5)第12345号）：その都道府県の知事（例：東京都知事 殿）",
+    "note.unknown_minister": "・国土交通大臣の免許：本店所在地を管轄する次の局の局長（例：関東地方整備局長 殿）",
+    "note.bureau": "・{bureau}：{prefectures}",
 }
 
 EN: dict[str, str] = {
@@ -992,6 +1042,69 @@ EN: dict[str, str] = {
         "I couldn't read a prefecture. E.g. 東京, 大阪府, Hokkaido. If you don't know, skip."
     ),
     "opt.write_letter": "✉️ Write the request",
+    "note.broker_unknown": (
+        "The list broker's name is not known. Write in the addressee before you send it."
+    ),
+    "note.optout_search": (
+        "The broker's address and how it takes stop requests are in its opt-out filing: search 「オプトアウト届出書検索」 on the Personal Information Protection Commission's website."
+    ),
+    "note.post_first": (
+        "How to send it: for a first request, 特定記録郵便 (records delivery to the mailbox) or ordinary mail is fine."
+    ),
+    "note.post_proof": (
+        "If you may later need to show when it arrived (APPI Art. 39's two weeks run from the day a request reached the business), send it by 内容証明郵便 with 配達証明: 内容証明 proves what you sent and when you posted it, 配達証明 when it was delivered."
+    ),
+    "note.post_keep": (
+        "Keep a copy of what you sent (with 内容証明, your 謄本) and the post office's receipt."
+    ),
+    "note.id_check": (
+        "The broker may ask for proof of identity. A 内容証明 letter cannot enclose anything, so send it separately once asked."
+    ),
+    "note.limits": (
+        "A stop request stops future provision only. Lists already provided stay with the buyers, so other companies may still call: handle them one by one."
+    ),
+    "note.no_reply": (
+        "If there is no answer two weeks after it arrived, send a reminder or call the APPI consultation line 03-6457-9849 (weekdays 9:30–17:30, Japanese)."
+    ),
+    "note.company_unknown": (
+        "Without the company's name and address it cannot be posted. Next time they call, ask for both."
+    ),
+    "note.disclosed_source": (
+        "Once the company discloses its source (the list broker), you can send the broker a request to stop providing and erase your data."
+    ),
+    "note.others_heading": "Others you can ask:",
+    "note.others_188": "- Consumer hotline 188 (connects you to the nearest consumer centre; Japanese)",
+    "note.others_ppc": (
+        "- APPI consultation line 03-6457-9849 (weekdays 9:30–17:30, Japanese): questions on personal data"
+    ),
+    "note.report_sending": (
+        "This report is not sent by 内容証明郵便. Before you hand it in, check on the office's website or at its counter which section takes it and how (counter, post, a form of its own)."
+    ),
+    "note.other_product_hedge": (
+        "If what they sold is not real estate, the call may fall under telephone solicitation sales in the Act on Specified Commercial Transactions (特定商取引法) rather than the real-estate act. That act has exclusions, so ask the consumer centre whether it applies."
+    ),
+    "note.other_product_where": (
+        "Where to: call the consumer hotline 188, which connects you to the nearest consumer centre. This document serves as your record when you talk to them."
+    ),
+    "note.where_governor": (
+        "Where to: the real-estate section of {pref}, whose governor licensed the company."
+    ),
+    "note.where_minister": (
+        "Where to: the company has a minister's licence and its head office is in {office}, so {bureau} (its real-estate section)."
+    ),
+    "note.minister_blank": (
+        "The addressee is blank. A company with a minister's licence is reported to the bureau for the prefecture of its head office. Look the head office up in MLIT's company search (建設業者・宅建業者等企業情報検索システム) and write in the bureau from this table (e.g. 関東地方整備局長 殿)."
+    ),
+    "note.unknown_blank": (
+        "The addressee is blank: without the licence number it is not known where to report. Look the company up by name in MLIT's company search (建設業者・宅建業者等企業情報検索システム) for its licence and head office, and write it in like this:"
+    ),
+    "note.unknown_governor": (
+        "- A governor's licence (e.g. 東京都知事(5)第12345号): that prefecture's governor (e.g. 東京都知事 殿)"
+    ),
+    "note.unknown_minister": (
+        "- A minister's licence: the head of the bureau for the head office's prefecture (e.g. 関東地方整備局長 殿)"
+    ),
+    "note.bureau": "- {bureau}: {prefectures}",
 }
 
 # Lines to read aloud are said in Japanese whatever the user's language (the caller speaks

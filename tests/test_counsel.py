@@ -23,7 +23,7 @@ from pypdf import PdfReader
 from flows import letters
 from flows.engine import Engine
 from flows.port import Inbound, Reply, Response
-from flows.texts import DISCLAIMER_EN, DISCLAIMER_JA, EN, JA
+from flows.texts import DISCLAIMER_EN, DISCLAIMER_JA, EN, JA, Texts
 from tests.conftest import Conversation, FakeClock
 
 TZ = ZoneInfo("Asia/Tokyo")
@@ -95,18 +95,18 @@ def press(engine: Engine, response: Response, label: str, user_id: int = 1) -> R
     )
 
 
-def make_letter(engine: Engine, number: int, label: str) -> Reply:
+def make_letter(engine: Engine, number: int, label: str, catalog: dict[str, str] = JA) -> Reply:
     """/case N → ✉️ → the letter → a new sender, no phone, not kept: the delivering reply."""
     view = engine.handle(Inbound(1, text=f"/case {number}"))
-    menu = press(engine, view, JA["opt.case_letter"])
+    menu = press(engine, view, catalog["opt.case_letter"])
     asked = press(engine, menu, label)
-    if JA.get("letter_ask_office", "\0") in text_of(asked):
+    if catalog.get("letter_ask_office", "\0") in text_of(asked):
         asked = engine.handle(Inbound(1, text="skip"))
-    if JA["opt.sender_new"] in [o.label for r in asked.replies for o in r.options]:
-        press(engine, asked, JA["opt.sender_new"])
+    if catalog["opt.sender_new"] in [o.label for r in asked.replies for o in r.options]:
+        press(engine, asked, catalog["opt.sender_new"])
     for line in ("山田 花子", "東京都渋谷区神南9-9-9", "skip"):
         engine.handle(Inbound(1, text=line))
-    done = engine.handle(Inbound(1, text="いいえ"))
+    done = engine.handle(Inbound(1, text="no"))
     return done.replies[0]
 
 
@@ -535,3 +535,30 @@ def test_the_letter_an_answer_calls_for_is_the_steps_own_first_option(engine, ta
     for line in (*CALL_TO_STEP_4, "1"):
         shown = agreed.say(line)
     assert JA["opt.letter_broker_request"] not in shown  # they agreed: no letter is due
+
+
+def test_the_senders_notes_come_in_the_users_language(engine: Engine) -> None:
+    """The letter is Japanese (it goes to a Japanese business); the advice around it is the
+    user's."""
+    walk(engine, (*CALL_TO_STEP_4, "1"))
+    engine.handle(Inbound(1, text="/language en"))
+    reply = make_letter(engine, 1, EN["opt.letter_broker_request"], EN)
+    assert "配達証明 when it was delivered" in reply.text
+    assert "送り方" not in reply.text and "実務上の手引き" not in reply.text
+    assert DISCLAIMER_EN in reply.text
+    assert "貴社" in letter_text(reply)  # the letter itself stays Japanese
+    report = LETTER_KINDS["report_no_licence"]()
+    english = report.notes_in(Texts("en"))
+    assert any("addressee is blank" in note for note in english)
+    assert any(note.startswith("- 関東地方整備局: 茨城、栃木") for note in english)
+
+
+def test_the_company_letter_states_a_no_record_answer_and_repeats_only_a_real_refusal() -> None:
+    said = letters.company_request(full_case(outcome="no_record"), [], SENDER, TODAY, TZ).body
+    assert (
+        "しかし、「日本名簿センター株式会社」は、私の個人データの記録はないと回答しました。" in said
+    )
+    refused = letters.company_request(full_case(), [], SENDER, TODAY, TZ).body
+    assert "私は本書により、改めてその意思を表示します。" in refused
+    never = letters.company_request(full_case(refused_at=None), [], SENDER, TODAY, TZ).body
+    assert "改めて" not in never and "私は本書により、その意思を表示します。" in never
