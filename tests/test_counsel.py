@@ -25,6 +25,7 @@ from flows.engine import Engine
 from flows.port import Inbound, Reply, Response
 from flows.texts import DISCLAIMER_EN, DISCLAIMER_JA, EN, JA, Texts
 from tests.conftest import Conversation, FakeClock
+from tests.test_letters import full_case as letters_case
 
 TZ = ZoneInfo("Asia/Tokyo")
 TODAY = date(2026, 11, 28)
@@ -128,25 +129,8 @@ def due_reminder_texts(engine: Engine, clock: FakeClock, days: int) -> list[str]
 
 
 def full_case(**changes: Any) -> dict[str, Any]:
-    case: dict[str, Any] = {
-        "number": 3,
-        "mode": "call",
-        "company": "株式会社グランレジデンス東都",
-        "person": "佐々木 健太",
-        "phone_raw": "0355550123",
-        "phone_e164": "+81355550123",
-        "licence": "東京都知事(2)第109876号",
-        "product": "投資用マンション・不動産",
-        "product_kind": "property",
-        "broker_name": "日本名簿センター株式会社",
-        "call_at": "2026-11-20T05:30:00+00:00",
-        "refused_at": "2026-11-20T05:30:00+00:00",
-        "opened_at": "2026-11-20T05:30:00+00:00",
-        "repeat_calls": 1,
-        "last_repeat_at": "2026-11-27T10:05:00+00:00",
-    }
-    case.update(changes)
-    return case
+    """test_letters' full case, recorded during the call (so "never call again" was said)."""
+    return letters_case(**{"mode": "call", "repeat_calls": 1, **changes})
 
 
 REPEAT = [{"kind": "repeat_call", "at": "2026-11-27T10:05:00+00:00"}]

@@ -781,6 +781,26 @@ def test_replies_are_escaped_and_styled() -> None:
     assert text == "&lt;x&gt; &amp; y\n\n🗣 <b>say &lt;this&gt;</b>\n\n<i>note &amp; more</i>"
 
 
+def test_a_line_to_read_aloud_comes_with_its_reading_and_meaning() -> None:
+    """For a user who does not read Japanese: the Japanese line (what to say) in bold, its
+    romaji in italics, its meaning after "="."""
+    reply = Reply(
+        text="Step 1", say="契約するつもりはありません。", reading="Keiyaku <…>", gloss="No & no."
+    )
+    [text] = render_html(reply)
+    assert text == (
+        "Step 1\n\n🗣 <b>契約するつもりはありません。</b>\n<i>Keiyaku &lt;…&gt;</i>\n= No &amp; no."
+    )
+
+
+async def test_an_english_user_is_given_the_japanese_line_to_say(chat: Chat) -> None:
+    await chat.say("/call")
+    sent = chat.api.of("sendMessage")[-1]["text"]
+    assert f"🗣 <b>{JA('step.refusing.say').split('。')[0]}。</b>" in sent
+    assert "<i>Keiyaku suru tsumori wa arimasen." in sent
+    assert f"= {EN('step.refusing.say')}" in sent
+
+
 def test_a_very_long_reply_is_split_under_the_limit() -> None:
     reply = Reply(text="\n".join(["a line of text"] * 400), note="n" * 5000)
     chunks = render_html(reply)
