@@ -32,6 +32,8 @@ META_HELP = """shell commands:
 _DURATION = re.compile(r"^(\d{1,4})\s*([mhd])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 REMINDER_BATCH = 20
+# Reminder buttons ("r.<id>.<action>"): answering one leaves the others on screen answerable.
+REMINDER_TOKEN = "r."
 
 
 class ShellClock:
@@ -127,9 +129,15 @@ class Shell:
         if response.notice:
             self.print(f"({response.notice})")
         self.show(response.replies)
-        if inbound.choice and not any(reply.options for reply in response.replies):
-            # An answer with no options of its own (a reminder marked done): the other
-            # options on screen keep their numbers, as Telegram's buttons stay on theirs.
+        if (
+            inbound.choice
+            and inbound.choice.startswith(REMINDER_TOKEN)
+            and not any(reply.options for reply in response.replies)
+        ):
+            # A reminder answered with no options of its own ("marked done"): the other
+            # reminders on screen keep their numbers, as Telegram's buttons stay on theirs.
+            # Any other press ends its menu (Telegram removes the pressed keyboard): a
+            # number typed next answers the question asked, not the old menu.
             self.options = on_screen
         if response.erased:
             self.delete_files()

@@ -202,3 +202,18 @@ def test_reminders_arriving_together_are_all_answerable(tmp_path: Path) -> None:
     checks = [r["status"] for r in db["reminders"].rows_where("kind = 'check_compliance'")]
     assert checks == ["done", "done"]
     db.close()
+
+
+def test_a_number_typed_for_a_letters_question_is_its_answer(tmp_path: Path) -> None:
+    """After a menu button, its numbers are gone (as Telegram removes the pressed keyboard):
+    "1" typed for the name is the name, it does not press the menu's first letter again."""
+    lines = ["/after", "1", "1", "名簿の森", "みらい不動産", "skip", "skip", "skip", "skip", "1"]
+    lines += ["1", "/case 1", "2", "2", "1", "!state"]
+    result = run_shell(tmp_path, lines, "--db", str(tmp_path / "n.db"))
+    assert result.returncode == 0, result.stderr
+    tail = result.stdout[result.stdout.rindex("> 1\n") :]
+    assert "あなたの住所を入力してください" in tail
+    db = Database(tmp_path / "n.db")
+    [user] = list(db["users"].rows)
+    assert '"kind": "company_request"' in user["pending"] and '"name": "1"' in user["pending"]
+    db.close()
