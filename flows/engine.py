@@ -21,7 +21,7 @@ from functools import partial
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from flows import letters, machine, reminders, review, stats
+from flows import letters, machine, reminders, review, standing, stats
 from flows.machine import (
     FINISHED_STATES,
     TEXT_STATES,
@@ -43,7 +43,6 @@ from flows.port import Attachment, Inbound, Option, Reply, Response
 from flows.reminders import CHOICES, Delivery
 from flows.schedule import (
     CALLS_CHECK_DAYS,
-    COMPLIANCE_CHECK_DAYS,
     QuietHours,
     in_days,
     tomorrow_morning,
@@ -908,7 +907,14 @@ class Engine:
         today = now.astimezone(turn.tz).date()
         if kind == letters.RESOLICITATION_REPORT:
             office = pending.get("office")
-            letter = letters.resolicitation_report(case, events, sender, today, turn.tz, office)
+            earlier = (
+                self.store.case_by_number(turn.user["id"], int(case["repeat_of"]))
+                if case.get("repeat_of")
+                else None
+            )
+            letter = letters.resolicitation_report(
+                case, events, sender, today, turn.tz, office, earlier
+            )
         else:
             letter = LETTER_BUILDERS[kind](case, events, sender, today, turn.tz)
         stem = f"kotowari-case{case['number']}-{kind.replace('_', '-')}"
@@ -949,7 +955,7 @@ class Engine:
         addressee = LETTER_ADDRESSEES[kind]
         self.store.close_reminders(case["id"], "done", reminders.REQUEST_KINDS, addressee)
         due = QuietHours.parse(turn.user.get("quiet_hours")).defer(
-            in_days(now, COMPLIANCE_CHECK_DAYS, turn.tz), turn.tz
+            in_days(now, reminders.LETTER_CHECK_DAYS, turn.tz), turn.tz
         )
         self.store.add_reminder(case, "check_compliance", due, addressee, "letter")
         turn.replies.append(
@@ -1017,12 +1023,13 @@ class Engine:
             remind_at = CHOICES[trigger](now, turn.tz)
         caller = bool(case.get("company") or case.get("phone_raw"))
         plan = reminders.planned(trigger, state_from, now, turn.tz, remind_at, caller)
-        if not plan and state_from != "demanding":
-            return
+        answered = state_from == "demanding" and trigger in standing.PHONE_ANSWERS
+        if not plan and not answered:
+            return  # "back", or "later" before its time is chosen: nothing is settled
         # A new answer from the broker settles any earlier "call the broker" reminder, and
         # the follow-ups of an earlier phone request to it.
         self.store.close_reminders(case["id"], "done", reminders.BROKER_KINDS)
-        if state_from == "demanding":
+        if answered:
             self.store.close_reminders(case["id"], "done", reminders.REQUEST_KINDS, "broker")
         quiet = QuietHours.parse(turn.user.get("quiet_hours"))
         notes = []
@@ -1059,8 +1066,8 @@ class Engine:
         if row is None or row["user_id"] != turn.user["id"]:
             turn.notice = t("bad_button")
             return
-        action = reminders.LEGACY_ACTIONS.get((row["kind"], action), action)
-        allowed = (*reminders.ACTIONS[row["kind"]], "cancel")
+        shown = reminders.actions(row)
+        allowed = (*shown, *reminders.LEGACY_ACTIONS.get(row["kind"], ()), "cancel")
         if action not in allowed or (action == "cancel") != (row["status"] in DUE_STATUSES):
             turn.notice = t("reminder_closed") if action in allowed else t("bad_button")
             return
@@ -1085,6 +1092,9 @@ class Engine:
         elif action == "complied":
             self.store.update_reminder(reminder_id, status="done")
             turn.replies.append(Reply(t("reminder_complied")))
+        elif action == "answered":
+            self.store.update_reminder(reminder_id, status="done")
+            turn.replies.append(Reply(t("reminder_answered")))
         elif action == "no_reply":
             self.store.update_reminder(reminder_id, status="done")
             via = "letter" if row.get("via") == "letter" else "phone"
@@ -1105,8 +1115,11 @@ class Engine:
                 # As from the case's own button: when was the last one? (evidence)
                 self._set_pending(turn, {"again": case["number"]})
                 self._ask_again_when(turn, case)
-            else:  # no refusal on record: the calls go on all the same
-                self._record_repeat_call(turn, case, now)
+            else:
+                # No refusal on record: not a call after a refusal (no evidence to state);
+                # coach the refusal, and keep checking a month at a time.
+                turn.replies.append(Reply(t("not_refused_calls")))
+                self._check_calls_again(turn, case)
         elif action in ("snooze_hour", "snooze_morning"):
             due = (
                 now + reminders.SNOOZE_HOUR
@@ -1184,7 +1197,10 @@ class Engine:
         turn.replies.append(
             Reply(turn.texts("repeat_call_recorded", date=turn.texts.when(at, turn.tz)))
         )
-        # Data spreads: keep checking, a month at a time (from today, whenever the call was).
+        self._check_calls_again(turn, case)
+
+    def _check_calls_again(self, turn: _Turn, case: dict[str, Any]) -> None:
+        """Data spreads: keep checking, a month at a time (from today, whenever the call was)."""
         now = self.clock()
         due = QuietHours.parse(turn.user.get("quiet_hours")).defer(
             in_days(now, CALLS_CHECK_DAYS, turn.tz), turn.tz

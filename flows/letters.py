@@ -379,14 +379,17 @@ def company_request(
     ]
     if broker:
         facts.append(f"その際、貴社は私の連絡先の入手先として「{broker}」の名前を挙げました。")
-        if case.get("outcome") == "no_record":
-            facts.append(f"しかし、「{broker}」は、私の個人データの記録はないと回答しました。")
     refusal = _refusal_fact(case, tz, when)
     if refusal:
         facts.append(refusal)
     if case.get("repeat_of"):
         at = f"{earlier}頃" if earlier else "以前"
-        facts.append(f"また、{at}にも同様の勧誘があり、その際にもお断りしています。")
+        also = "にも" if refusal else "に"  # "also refused then" only if this call was refused
+        facts.append(f"また、{at}にも同様の勧誘があり、その際{also}お断りしています。")
+    if broker and case.get("outcome") == "no_record":
+        facts.append(
+            f"なお、「{broker}」に問い合わせたところ、私の個人データの記録はないとの回答でした。"
+        )
 
     source = (
         "　個人情報保護法第30条により、貴社は第三者から個人データの提供を受ける際、提供者の"
@@ -400,8 +403,8 @@ def company_request(
             f"貴社が電話で挙げた「{broker}」から取得したのであれば、その記録を示してください。"
         )
     stop_soliciting = ["　今後、電話、訪問、郵便その他の方法で、私に一切の勧誘をしないでください。"]
-    # "Again" only where a refusal is on record: the letter then repeats it in writing.
-    again = "改めて" if case.get("refused_at") else ""
+    # "Again" only where a refusal is on record (this call's, or an earlier one's).
+    again = "改めて" if case.get("refused_at") or case.get("repeat_of") else ""
     if _is_property(case):
         stop_soliciting.append(
             "　宅地建物取引業法第47条の2第3項および同法施行規則は、契約を締結しない旨の"
@@ -533,12 +536,76 @@ BUREAU_OF = {pref: bureau for bureau, prefs in BUREAUS.items() for pref in prefs
 PREFECTURES = tuple(BUREAU_OF)
 
 
+# Prefectures in romaji, in the order of PREFECTURES (the table above), for Latin input.
+_ROMAJI = [
+    "hokkaido",
+    "aomori",
+    "iwate",
+    "miyagi",
+    "akita",
+    "yamagata",
+    "fukushima",
+    "ibaraki",
+    "tochigi",
+    "gunma",
+    "saitama",
+    "chiba",
+    "tokyo",
+    "kanagawa",
+    "yamanashi",
+    "nagano",
+    "niigata",
+    "toyama",
+    "ishikawa",
+    "gifu",
+    "shizuoka",
+    "aichi",
+    "mie",
+    "fukui",
+    "shiga",
+    "kyoto",
+    "osaka",
+    "hyogo",
+    "nara",
+    "wakayama",
+    "tottori",
+    "shimane",
+    "okayama",
+    "hiroshima",
+    "yamaguchi",
+    "tokushima",
+    "kagawa",
+    "ehime",
+    "kochi",
+    "fukuoka",
+    "saga",
+    "nagasaki",
+    "kumamoto",
+    "oita",
+    "miyazaki",
+    "kagoshima",
+    "okinawa",
+]
+_ROMAJI_OF = dict(zip(_ROMAJI, PREFECTURES, strict=True))
+
+
 def prefecture(text: str | None) -> str | None:
     """A prefecture's full name from how a person types it: 「東京」「東京都」「大阪府」
-    「北海道」「神奈川」; None when it names none (or more than one)."""
+    「北海道」「神奈川」, "Tokyo", "Ōsaka-fu"; None when it names none (or more than one)."""
     typed = "".join(unicodedata.normalize("NFKC", text or "").split())
     if not typed:
         return None
+    latin = "".join(
+        ch
+        for ch in unicodedata.normalize("NFKD", typed).casefold()
+        if ch.isascii() and ch.isalpha()
+    )
+    latin = latin.replace("ou", "o").replace("oo", "o").replace("uu", "u")
+    for suffix in ("prefecture", "ken", "fu", "to"):
+        if latin.endswith(suffix) and latin[: -len(suffix)] in _ROMAJI_OF:
+            latin = latin[: -len(suffix)]
+    if latin in _ROMAJI_OF:
+        return _ROMAJI_OF[latin]
     for name in PREFECTURES:
         if typed == name:
             return name
@@ -595,10 +662,13 @@ def resolicitation_report(
     today: date,
     tz: ZoneInfo,
     head_office: str | None = None,
+    earlier_case: Mapping[str, Any] | None = None,
 ) -> Letter:
     """A report that a business went on soliciting after a refusal: to the licensing authority
     under 宅地建物取引業法 47-2(3) for property, to the consumer centre otherwise.
-    ``head_office``: the prefecture of the company's head office, where the user gave it."""
+    ``head_office``: the prefecture of the company's head office, where the user gave it.
+    ``earlier_case``: for a repeat case, the case of the refusal it came after (what was said
+    then is that case's record, not this one's)."""
     prop = _is_property(case)
     company = _text(case.get("company"))
     licence = _text(case.get("licence"))
@@ -621,7 +691,8 @@ def resolicitation_report(
         f"・勧誘の内容：{product}" if product else "",
         f"・連絡先の入手先として挙げた名簿業者：{broker}" if broker else "",
     ]
-    said = "お断りし、今後電話をしないよう求めた" if asked_not_to_call(case) else "お断りした"
+    refused_in = (earlier_case or {}) if case.get("repeat_of") else case
+    said = "お断りし、今後電話をしないよう求めた" if asked_not_to_call(refused_in) else "お断りした"
     history = [f"・勧誘を{said}日時：{refusal or UNKNOWN}"]
     if calls:
         history.append(f"・お断りした後の勧誘の電話（{len(calls)}回）：")
@@ -632,6 +703,8 @@ def resolicitation_report(
             )
     else:
         history.append("・お断りした後の勧誘の電話：日時の記録なし")
+    if case.get("repeat_of") and case.get("refused_at"):
+        history.append("・お断りした後の電話でも、改めてお断りしています。")
 
     if prop:
         law = (
@@ -959,6 +1032,7 @@ def naiyo_lines(letter: Letter) -> tuple[list[str], list[str]]:
         *_grid_party("差出人", "住所", letter.sender_address),
         *_grid_party("", "氏名", letter.sender_name),
         *_grid_party("受取人", "住所", ""),
+        "",  # a second row for the recipient's address, written in by hand
         *_grid_party("", "名称", letter.recipient),
     ]
     return lines, closing

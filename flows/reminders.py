@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flows.normalize import format_phone
 from flows.port import Option, Reply
 from flows.schedule import (
     CALLS_CHECK_DAYS,
@@ -23,6 +22,7 @@ from flows.schedule import (
     this_evening,
     tomorrow_morning,
 )
+from flows.standing import addressee_name, caller_name
 from flows.texts import Texts
 
 BROKER_KINDS = ("call_broker", "retry_broker")
@@ -37,10 +37,24 @@ ACTIONS: dict[str, tuple[str, ...]] = {
     "write_letter": ("letter", "snooze_hour", "snooze_morning", "done"),
     "check_calls": ("stopped", "continued", "snooze_hour", "snooze_morning"),
 }
-# Buttons that older messages still carry: a two-week check's "done" meant "they did it".
-LEGACY_ACTIONS = {("check_compliance", "done"): "complied"}
+# A letter's check also asks whether an answer came (a written refusal, "no record" …).
+LETTER_CHECK_ACTIONS = ("complied", "answered", "no_reply", "open", "snooze_hour", "snooze_morning")
+# Buttons that messages sent before these kinds had their own answers still carry: a
+# two-week check's "done" closes it without saying what came of the request.
+LEGACY_ACTIONS: dict[str, tuple[str, ...]] = {"check_compliance": ("done",)}
 # How soon to remind a user to write, once a phone request got nowhere.
 WRITE_LETTER_DAYS = 3
+# A letter's check: two weeks from its arrival (APPI Art. 39), and a week to post and deliver.
+LETTER_CHECK_DAYS = 21
+
+
+def actions(row: dict[str, Any]) -> tuple[str, ...]:
+    """The buttons a reminder shows, in order."""
+    if row["kind"] == "check_compliance" and row.get("via") == "letter":
+        return LETTER_CHECK_ACTIONS
+    return ACTIONS[row["kind"]]
+
+
 SNOOZE_HOUR = timedelta(hours=1)
 # Retry delays after a failed send: 1, 2, 4 … minutes, at most an hour.
 MAX_BACKOFF = timedelta(hours=1)
@@ -113,23 +127,18 @@ class Delivery:
 
 
 def addressee_of(row: dict[str, Any]) -> str:
-    """Whom a follow-up is about; rows from before m012 have none: the broker, where known."""
-    return str(row.get("addressee") or ("broker" if row.get("broker_name") else "company"))
+    """Whom a follow-up is about (m012 gave every earlier request's follow-up one; other
+    kinds are about the broker)."""
+    return str(row.get("addressee") or "broker")
 
 
 def render(row: dict[str, Any], texts: Texts) -> Reply:
     """A reminder message. ``row`` has the reminder's and its case's columns; its text
     names the request's addressee and suggests the move that fits how it was made."""
-    who = row.get("company") or (
-        format_phone(row["phone_e164"]) if row.get("phone_e164") else row.get("phone_raw")
-    )
+    who = caller_name(row)
     unknown = texts("cases_unknown")
     addressee = addressee_of(row)
-    whom = (
-        texts("addressee.broker", name=row.get("broker_name") or unknown)
-        if addressee == "broker"
-        else texts("addressee.company", name=who or unknown)
-    )
+    whom = addressee_name(row, addressee, texts)
     key = f"reminder.{row['kind']}.text"
     if row["kind"] == "check_compliance" and row.get("via") == "letter":
         key = "reminder.check_compliance.letter.text"
@@ -143,7 +152,6 @@ def render(row: dict[str, Any], texts: Texts) -> Reply:
         whom=whom,
     )
     options = tuple(
-        Option(f"r.{row['id']}.{action}", texts(f"opt.r_{action}"))
-        for action in ACTIONS[row["kind"]]
+        Option(f"r.{row['id']}.{action}", texts(f"opt.r_{action}")) for action in actions(row)
     )
     return Reply(text, options=options)

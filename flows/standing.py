@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flows.normalize import format_phone
 from flows.texts import Texts
 
 BROKER = "broker"
@@ -24,8 +25,8 @@ PHONE = "phone"
 LETTER = "letter"
 # Step 4's answers that are a request made by phone, and what the broker answered.
 PHONE_ANSWERS = {"agreed": "agreed", "declined": "refused", "no_record": "no_record"}
-# The two-week check's answers to a request: it was done, or nothing came of it.
-CHECK_ANSWERS = {"complied": "complied", "done": "complied", "no_reply": "no_reply"}
+# The two-week check's answers to a request: it was done, an answer came, or nothing did.
+CHECK_ANSWERS = {"complied": "complied", "answered": "answered", "no_reply": "no_reply"}
 LETTER_ADDRESSEES = {"broker_request": BROKER, "company_request": COMPANY}
 
 
@@ -84,12 +85,21 @@ def latest(made: Sequence[Request], addressee: str) -> Request | None:
     return None
 
 
+def caller_name(case: Mapping[str, Any]) -> str | None:
+    """Who called: the company, else the number (formatted), as far as it is known."""
+    if case.get("company"):
+        return str(case["company"])
+    if case.get("phone_e164"):
+        return format_phone(str(case["phone_e164"]))
+    return str(case["phone_raw"]) if case.get("phone_raw") else None
+
+
 def addressee_name(case: Mapping[str, Any], addressee: str, texts: Texts) -> str:
     """「名簿業者「X」」 or 「電話してきた会社「Y」」, as the user's texts say it."""
+    unknown = texts("cases_unknown")
     if addressee == BROKER:
-        return texts("addressee.broker", name=case.get("broker_name") or texts("cases_unknown"))
-    who = case.get("company") or case.get("phone_raw") or texts("cases_unknown")
-    return texts("addressee.company", name=who)
+        return texts("addressee.broker", name=case.get("broker_name") or unknown)
+    return texts("addressee.company", name=caller_name(case) or unknown)
 
 
 def standing_line(
@@ -104,18 +114,20 @@ def standing_line(
         parts.append(texts("standing.not_refused"))
     made = requests(case, events)
     for addressee in (BROKER, COMPANY):
-        request = latest(made, addressee)
-        if request is None:
-            continue
-        day = texts.day(datetime.fromisoformat(request.at), tz)
-        parts.append(
+        steps = [
             texts(
                 f"standing.{request.via}",
-                whom=addressee_name(case, addressee, texts),
-                date=day,
+                date=texts.day(datetime.fromisoformat(request.at), tz),
                 answer=texts(f"answer.{request.answer or 'waiting'}"),
             )
-        )
+            for request in made
+            if request.addressee == addressee
+        ]
+        if steps:
+            whom = addressee_name(case, addressee, texts)
+            parts.append(
+                texts("standing.whom", whom=whom, steps=texts("standing.then").join(steps))
+            )
     if not made and case.get("outcome") == "unreachable" and case.get("broker_name"):
         parts.append(texts("standing.unreachable", whom=addressee_name(case, BROKER, texts)))
     calls = int(case.get("repeat_calls") or 0) + (1 if case.get("repeat_of") else 0)

@@ -271,6 +271,30 @@ def m012_reminder_addressees_and_refusals(db: Database) -> None:
     db.table(REMINDERS).add_column("addressee", str)
     db.table(REMINDERS).add_column("via", str)
     db.table(CASES).add_column("not_refused", int, not_null_default=0)
+    # The two-week checks made before: one made with or after a letter follows that letter
+    # (to whom the latest letter before it went); the others followed step 4's answer on the
+    # phone, to the broker. One after a refusal on the phone becomes what it now is: a
+    # reminder to write. Literal names: a migration never changes with the code's constants.
+    db.execute(
+        """update reminders set via = 'letter', addressee = coalesce((
+            select case json_extract(e.detail, '$.kind') when 'company_request' then 'company'
+                else 'broker' end
+            from events e where e.case_id = reminders.case_id and e.kind = 'letter'
+                and e.at <= reminders.created_at
+            order by e.at desc, e.id desc limit 1), 'broker')
+        where kind = 'check_compliance' and exists (
+            select 1 from events e where e.case_id = reminders.case_id and e.kind = 'letter'
+                and e.at <= reminders.created_at)"""
+    )
+    db.execute(
+        """update reminders set via = 'phone', addressee = 'broker'
+        where kind = 'check_compliance' and via is null"""
+    )
+    db.execute(
+        """update reminders set kind = 'write_letter'
+        where kind = 'check_compliance' and via = 'phone' and status in ('pending', 'snoozed')
+            and (select outcome from cases c where c.id = reminders.case_id) = 'declined'"""
+    )
 
 
 def _like_escaped(text: str) -> str:

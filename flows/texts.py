@@ -19,7 +19,7 @@ DISCLAIMER_EN = "Note: this is practical guidance, not legal advice."
 JA: dict[str, str] = {
     # --- commands and general -------------------------------------------------
     "start": (
-        "断り（Kotowari）は、しつこい営業電話を断り、あなたの情報を売った名簿業者に提供の停止と削除を求めるまでを、一歩ずつ手伝います。"
+        "断り（Kotowari）は、しつこい営業電話を断り、あなたの情報を売った名簿業者に提供の停止と消去を求めるまでを、一歩ずつ手伝います。"
         "\n電話中なら /call、電話のあとなら /after。\n使い方と注意は /help で。"
     ),
     "help": (
@@ -34,7 +34,7 @@ JA: dict[str, str] = {
         "/language — 言語の切り替え（/language en のように直接指定もできます）\n"
         "/export — あなたのデータを書き出す　/forget — すべて削除する\n"
         "/help — この説明\n\n"
-        "手順: ①はっきり断る ②どこで連絡先を入手したか聞く ③名簿業者を記録する ④名簿業者に電話して、提供の停止と削除を求める。"
+        "手順: ①はっきり断る ②どこで連絡先を入手したか聞く ③名簿業者を記録する ④名簿業者に電話して、提供の停止と消去を求める。"
         "\n各ステップで「戻る」「スキップ」「中止」が使えます。番号やボタン名を入力しても選べます。"
         "\n\n知っておきたいこと\n・名簿を買うこと自体は、違法ではありません。"
         "オプトアウトの届出をした名簿業者は、本人の同意なしに名簿を提供できます。\n"
@@ -83,10 +83,10 @@ JA: dict[str, str] = {
     "step.refusing.say": "契約するつもりはありません。今後、二度と電話しないでください。",
     "step.refusing.text": (
         "① はっきり断ります。理由は言わなくて大丈夫です。"
-        "迷惑だという気持ちは、はっきり出してかまいません（「かけにくい相手」は、営業の間で共有されます）。"
+        "迷惑だという気持ちは、はっきり出してかまいません（「かけにくい相手」だと思われると、電話が減ると言われます）。"
     ),
     "step.pushing.say": (
-        "お断りした後の勧誘は、法律で禁止されています。御社名と、あなたのお名前を教えてください。"
+        "お断りした後の勧誘は、法律で禁じられているはずです。御社名と、お名前を教えてください。"
         "不動産会社でしたら、宅建業の免許番号も教えてください。"
     ),
     "step.pushing.text": "まだ続けるなら、強めにこう言います。",
@@ -238,7 +238,7 @@ JA: dict[str, str] = {
     "outcome.later": "わかりました。あとで電話しましょう。",
     "outcome.no_source": (
         "保存しました。"
-        "入手先はわかりませんでしたが、電話してきた会社には、入手先を確認し記録する義務があります（個人情報保護法30条）。"
+        "入手先はわかりませんでしたが、電話してきた会社が第三者から名簿の提供を受けたのなら、入手先を確認し記録する義務があります（個人情報保護法30条）。"
         "書面で、その記録の開示を求められます（33条）。次に電話が来たら、入手先も聞きましょう。"
     ),
     "step.following_up.text": (
@@ -285,7 +285,7 @@ JA: dict[str, str] = {
     "what.check_compliance": "依頼への対応の確認",
     "what.check_calls": "電話が止まったかの確認",
     "reminder.call_broker.text": (
-        "⏰ ケース #{number}: 名簿業者「{broker}」に電話して、提供の停止と削除を求めましょう。"
+        "⏰ ケース #{number}: 名簿業者「{broker}」に電話して、提供の停止と消去を求めましょう。"
     ),
     "reminder.retry_broker.text": (
         "⏰ ケース #{number}: 名簿業者「{broker}」に、もう一度電話してみましょう。"
@@ -398,7 +398,7 @@ JA: dict[str, str] = {
     "find_header": "「{text}」の検索結果:",
     "stats": (
         "統計\n営業電話: {calls}件\n断った後の再勧誘: {repeats}件\n"
-        "名簿業者: {brokers}社\n提供停止・削除に応じた: {agreed}件"
+        "名簿業者: {brokers}社\n提供停止・消去に応じた: {agreed}件"
     ),
     "stats_chart_title": "月ごとの営業電話",
     "stats_chart_caption": "月ごとの営業電話（過去12か月）",
@@ -448,7 +448,7 @@ JA: dict[str, str] = {
     "outcome.no_record": (
         "記録しました。"
         "「記録がない」と言われたときは、電話してきた会社が、入手先を違う名前で伝えたのかもしれません。"
-        "その会社には入手先を確認し記録する義務があるので（個人情報保護法30条）、書面でその記録の開示を求められます（33条）。"
+        "その会社が第三者から名簿の提供を受けたのなら、入手先を確認し記録する義務があるので（個人情報保護法30条）、書面でその記録の開示を求められます（33条）。"
         "また、オプトアウトの届出をしていない名簿業者が同意なく提供していたのなら、27条1項に反するおそれがあります。"
         "その場合は提供の停止を求めたり（35条3項）、個人情報保護委員会に相談したりすることも考えられます。"
     ),
@@ -459,9 +459,9 @@ JA: dict[str, str] = {
     ),
     "what.write_letter": "書面で請求する",
     "reminder.check_compliance.letter.text": (
-        "⏰ ケース #{number}: {whom}への書面を作ってから2週間です。"
+        "⏰ ケース #{number}: {whom}への書面を作ってから3週間です。"
         "回答はありましたか？"
-        "なければ督促するか、個人情報保護法相談ダイヤル 03-6457-9849 に相談できます。"
+        "届いてから2週間たっても回答がなければ、督促するか、個人情報保護法相談ダイヤル 03-6457-9849 に相談できます。"
     ),
     "reminder.write_letter.text": "⏰ ケース #{number}: {whom}は、電話では応じませんでした。書面で請求しましょう。",
     "reminder.write_letter.company.text": (
@@ -487,8 +487,8 @@ JA: dict[str, str] = {
     "standing.separator": "／",
     "standing.refused": "お断り済み",
     "standing.not_refused": "断っていない",
-    "standing.phone": "{whom}に電話で依頼（{date}）→ {answer}",
-    "standing.letter": "{whom}に書面で請求（{date}）→ {answer}",
+    "standing.phone": "電話で依頼（{date}）→ {answer}",
+    "standing.letter": "書面で請求（{date}）→ {answer}",
     "standing.unreachable": "{whom}に電話がつながっていない",
     "standing.calls_after": "断った後の電話 {count}回",
     "standing.reported": "再勧誘の申告書を作成",
@@ -516,7 +516,9 @@ JA: dict[str, str] = {
         "国土交通大臣の免許なので、提出先は本店所在地を管轄する地方整備局などです。"
         "わからなければスキップすると、宛名を空欄にします。"
     ),
-    "bad_office": "都道府県を読み取れませんでした。例: 東京、大阪府、北海道。わからなければスキップできます。",
+    "bad_office": (
+        "都道府県を読み取れませんでした。例: 東京、大阪府、北海道。わからなければスキップできます。"
+    ),
     "opt.write_letter": "✉️ 書面で請求する",
     "note.broker_unknown": "名簿業者の名前が分かっていません。宛先を書き入れてから送ってください。",
     "note.optout_search": (
@@ -568,6 +570,20 @@ JA: dict[str, str] = {
     "note.unknown_governor": "・知事の免許（例：東京都知事(5)第12345号）：その都道府県の知事（例：東京都知事 殿）",
     "note.unknown_minister": "・国土交通大臣の免許：本店所在地を管轄する次の局の局長（例：関東地方整備局長 殿）",
     "note.bureau": "・{bureau}：{prefectures}",
+    "opt.r_answered": "✉️ 回答が来た（拒否・記録なしなど）",
+    "reminder_answered": (
+        "記録しました。回答の内容を確かめましょう。"
+        "拒否された、または記録がないと言われたときは、個人情報保護法相談ダイヤル 03-6457-9849（平日9:30〜17:30）に相談できます。"
+    ),
+    "status.answer.answered": "✉️ 回答あり",
+    "answer.answered": "回答あり",
+    "not_refused_calls": (
+        "電話が続いているのですね。"
+        "ただ、このケースには断った記録がないため、「断った後の再勧誘」としては記録できません。"
+        "次に電話が来たら /call で、まずはっきり断りましょう。"
+    ),
+    "standing.whom": "{whom}: {steps}",
+    "standing.then": "、",
 }
 
 EN: dict[str, str] = {
@@ -638,17 +654,17 @@ EN: dict[str, str] = {
     "status.repeat": "⚠️ called again",
     "step.refusing.say": "I have no intention of signing anything. Never call me again.",
     "step.refusing.text": (
-        "Step 1: refuse firmly. Say the Japanese line below; you owe no reason. It is fine to sound annoyed: callers share notes on who is unpleasant to call."
+        "Step 1: refuse firmly. Say the Japanese line below; you owe no reason. It is fine to sound annoyed: callers are said to share notes on who is unpleasant to call."
     ),
     "step.pushing.say": (
-        "Soliciting after I have refused is prohibited by law. Tell me your company's name and your name. If you are a real-estate company, tell me your broker licence number too."
+        "Soliciting after I have refused should be prohibited by law. Tell me your company's name and your name. If you are a real-estate company, tell me your broker licence number too."
     ),
     "step.pushing.text": "If they keep going, say this, firmly.",
     "step.pushing.note": (
         "Basis: for real estate, Building Lots and Buildings Transaction Business Act (宅地建物取引業法) Art. 47-2(3) and its Enforcement Regulations; for other products, the Act on Specified Commercial Transactions (特定商取引法) Art. 17, where the call is telephone solicitation sales. Note their answers; you will record them afterwards."
     ),
     "step.pushing_again.say": (
-        "I have nothing more to say. I am recording this and will report it. Goodbye."
+        "I have nothing more to say. I am recording this and will consult the authorities. Goodbye."
     ),
     "step.pushing_again.text": (
         "You can hang up now. Soliciting after a refusal is itself worth recording."
@@ -774,7 +790,7 @@ EN: dict[str, str] = {
     "outcome.unreachable": "Recorded. Try again at another time. Resume it from /cases.",
     "outcome.later": "OK, call them later.",
     "outcome.no_source": (
-        "Saved. The source is unknown, but the calling company must confirm and record where it got your data (APPI Art. 30): you can ask it in writing to disclose that record (Art. 33). Next time they call, ask where they got your details."
+        "Saved. The source is unknown, but if the calling company got your data from a third party, it must have confirmed and recorded where from (APPI Art. 30): you can ask it in writing to disclose that record (Art. 33). Next time they call, ask where they got your details."
     ),
     "step.following_up.text": (
         "Case #{number} is being followed up. Sold data may already have spread, so handle "
@@ -978,14 +994,14 @@ EN: dict[str, str] = {
     "refused_not": "not refused",
     "opt.no_record": "🔍 They say they have no record of me",
     "outcome.no_record": (
-        "Recorded. When a broker says it has no record of you, the caller may have named the wrong source. The calling company must confirm and record where it got your data (APPI Art. 30), so you can ask it in writing to disclose that record (Art. 33). And if a broker without an opt-out filing provided your data without consent, that may breach Art. 27(1); you could then ask it to stop providing it (Art. 35(3)) or consult the Personal Information Protection Commission."
+        "Recorded. When a broker says it has no record of you, the caller may have named the wrong source. If the calling company got your data from a third party, it must have confirmed and recorded where from (APPI Art. 30), so you can ask it in writing to disclose that record (Art. 33). And if a broker without an opt-out filing provided your data without consent, that may breach Art. 27(1); you could then ask it to stop providing it (Art. 35(3)) or consult the Personal Information Protection Commission."
     ),
     "coach.not_refused": (
         "Recorded. Next time they call, refuse first (/call gives you the line to read). Without a refusal on record, there is no soliciting-after-refusal to report."
     ),
     "what.write_letter": "send a written request",
     "reminder.check_compliance.letter.text": (
-        "⏰ Case #{number}: two weeks since you made the letter to {whom}. Did they answer? If not, send a reminder or call the APPI consultation line 03-6457-9849."
+        "⏰ Case #{number}: three weeks since you wrote to {whom}. Did they answer? If there is no answer two weeks after it arrived, send a reminder or call the APPI consultation line 03-6457-9849."
     ),
     "reminder.write_letter.text": (
         "⏰ Case #{number}: {whom} would not do it on the phone. Send a written request."
@@ -1011,8 +1027,8 @@ EN: dict[str, str] = {
     "standing.separator": "; ",
     "standing.refused": "refused",
     "standing.not_refused": "not refused",
-    "standing.phone": "asked {whom} by phone ({date}) → {answer}",
-    "standing.letter": "wrote to {whom} ({date}) → {answer}",
+    "standing.phone": "asked by phone ({date}) → {answer}",
+    "standing.letter": "wrote ({date}) → {answer}",
     "standing.unreachable": "could not reach {whom} yet",
     "standing.calls_after": "calls after the refusal: {count}",
     "standing.reported": "re-solicitation report made",
@@ -1034,7 +1050,7 @@ EN: dict[str, str] = {
         "In which prefecture is the company's head office? With a minister's licence, the report goes to the regional bureau for that prefecture. If you don't know, skip: the addressee is then left blank to fill in."
     ),
     "bad_office": (
-        "I couldn't read a prefecture. E.g. 東京, 大阪府, Hokkaido. If you don't know, skip."
+        "I couldn't read a prefecture. E.g. Tokyo, Osaka, Hokkaido (or 東京, 大阪府). If you don't know, skip."
     ),
     "opt.write_letter": "✉️ Write the request",
     "note.broker_unknown": (
@@ -1100,6 +1116,17 @@ EN: dict[str, str] = {
         "- A minister's licence: the head of the bureau for the head office's prefecture (e.g. 関東地方整備局長 殿)"
     ),
     "note.bureau": "- {bureau}: {prefectures}",
+    "opt.r_answered": "✉️ They answered (refused, no record …)",
+    "reminder_answered": (
+        "Recorded. Read their answer carefully. If they refused or say they have no record of you, you can call the APPI consultation line 03-6457-9849 (weekdays 9:30–17:30, Japanese)."
+    ),
+    "status.answer.answered": "✉️ answered",
+    "answer.answered": "answered",
+    "not_refused_calls": (
+        "So the calls go on. This case has no refusal on record, though, so they cannot be recorded as calls after a refusal. Next time they call, use /call and refuse first."
+    ),
+    "standing.whom": "{whom}: {steps}",
+    "standing.then": ", ",
 }
 
 # Lines to read aloud are said in Japanese whatever the user's language (the caller speaks
@@ -1108,8 +1135,8 @@ EN: dict[str, str] = {
 ROMAJI: dict[str, str] = {
     "step.refusing.say": "Keiyaku suru tsumori wa arimasen. Kongo, nido to denwa shinaide kudasai.",
     "step.pushing.say": (
-        "O-kotowari shita ato no kan'yū wa, hōritsu de kinshi sarete imasu. "
-        "Onsha-mei to, anata no o-namae o oshiete kudasai. "
+        "O-kotowari shita ato no kan'yū wa, hōritsu de kinjirarete iru hazu desu. "
+        "Onsha-mei to, o-namae o oshiete kudasai. "
         "Fudōsan-gaisha deshitara, takkengyō no menkyo bangō mo oshiete kudasai."
     ),
     "step.pushing_again.say": (

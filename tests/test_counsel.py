@@ -120,12 +120,17 @@ def letter_text(reply: Reply) -> str:
     return attachment(reply, ".txt").decode("utf-8")
 
 
-def due_reminder_texts(engine: Engine, clock: FakeClock, days: int) -> list[str]:
+def deliver(engine: Engine, clock: FakeClock, days: int) -> list[Any]:
+    """Move the clock on and send what is due, as the bot's dispatcher does."""
     clock.advance(days=days)
     deliveries = engine.due_deliveries(50)
     for delivery in deliveries:
         engine.reminder_sent(delivery.reminder_id)
-    return [d.reply.text for d in deliveries]
+    return deliveries
+
+
+def due_reminder_texts(engine: Engine, clock: FakeClock, days: int) -> list[str]:
+    return [d.reply.text for d in deliver(engine, clock, days)]
 
 
 def full_case(**changes: Any) -> dict[str, Any]:
@@ -212,13 +217,13 @@ def test_5_a_letters_check_names_its_addressee_and_the_next_move(engine: Engine,
     walk(engine, (*CALL_TO_STEP_4, "1"))  # the broker agreed on the phone
     make_letter(engine, 1, JA["opt.letter_company_request"])
     make_letter(engine, 1, JA["opt.letter_broker_request"])
-    texts = due_reminder_texts(engine, clock, 15)
+    texts = due_reminder_texts(engine, clock, 22)
     company = [t for t in texts if "電話してきた会社「株式会社グランレジデンス東都」" in t]
     broker = [t for t in texts if "名簿業者「日本名簿センター株式会社」" in t]
     assert len(company) == 1 and len(broker) == 1, texts  # two reminders, each its addressee
     assert company != broker
     for text in company + broker:
-        assert "書面を作ってから2週間" in text
+        assert "書面を作ってから3週間" in text and "届いてから2週間" in text
         assert "書面で改めて求めましょう" not in text  # it was already written
 
 
@@ -236,7 +241,7 @@ def test_5_a_second_letter_to_the_same_addressee_replaces_the_first_check(engine
     walk(engine, (*CALL_TO_STEP_4, "1"))
     make_letter(engine, 1, JA["opt.letter_broker_request"])
     make_letter(engine, 1, JA["opt.letter_broker_request"])
-    texts = [t for t in due_reminder_texts(engine, clock, 15) if "書面を作ってから" in t]
+    texts = [t for t in due_reminder_texts(engine, clock, 22) if "書面を作ってから" in t]
     assert len(texts) == 1
 
 
@@ -409,7 +414,7 @@ def test_16_english_users_see_the_japanese_line_with_a_reading_and_a_gloss(engin
     assert step.say == JA["step.refusing.say"]
     assert step.gloss == EN["step.refusing.say"]
     assert step.reading and step.reading.startswith("Keiyaku suru tsumori wa arimasen")
-    assert "Refused, or say they have no record" not in EN.values()
+    assert "Refused, or say they have no record" not in "".join(EN.values())
     step4 = walk(engine, CALL_TO_STEP_4[1:]).replies[-1]
     assert (
         step4.say is not None
@@ -447,7 +452,10 @@ def test_naiyo_layout_of_every_letter_kind_fits_the_grid(kind: str) -> None:
             assert len(line) <= 26, line
             # One cell a character, every character full width (as the post office counts).
             assert all(unicodedata.east_asian_width(ch) in _WIDE for ch in line), line
-            assert not line or line[0] not in "、。）」』】"  # no line starts with these
+            # Kinsoku without pushing past the grid: no line starts with 「。」「」」…, none
+            # ends with 「「」「（」… (a character moves down instead). 「・」 starts list items.
+            assert not line or line[0] not in letters._NO_LINE_START - {"・"}, line
+            assert not line or line[-1] not in letters._NO_LINE_END, line
     # Nothing is lost: the grid holds the letter's every character, in order, then the
     # date and both parties at the end.
     flat = "".join(line.replace("　", "") for page in pages for line in page)
@@ -539,10 +547,148 @@ def test_the_senders_notes_come_in_the_users_language(engine: Engine) -> None:
 
 def test_the_company_letter_states_a_no_record_answer_and_repeats_only_a_real_refusal() -> None:
     said = letters.company_request(full_case(outcome="no_record"), [], SENDER, TODAY, TZ).body
-    assert (
-        "しかし、「日本名簿センター株式会社」は、私の個人データの記録はないと回答しました。" in said
-    )
+    answer = "なお、「日本名簿センター株式会社」に問い合わせたところ、私の個人データの記録はない"
+    assert answer in said
+    # The refusal is told with the call ("その電話で"), before the broker's later answer.
+    assert said.index("私はその電話で勧誘をはっきりお断り") < said.index(answer)
     refused = letters.company_request(full_case(), [], SENDER, TODAY, TZ).body
     assert "私は本書により、改めてその意思を表示します。" in refused
     never = letters.company_request(full_case(refused_at=None), [], SENDER, TODAY, TZ).body
     assert "改めて" not in never and "私は本書により、その意思を表示します。" in never
+
+
+# -- from the review of this change ----------------------------------------------------------
+def test_a_repeat_cases_report_states_what_was_said_in_the_earlier_case(engine, clock) -> None:
+    """The refusal a repeat case came after is the earlier case's: "never call again" only if
+    it was said there (an /after case only records that the user refused)."""
+    walk(engine, (*AFTER_TO_STEP_4, "1"))  # case 1: refused, recorded afterwards
+    clock.advance(days=2)
+    walk(engine, (*CALL_TO_STEP_4, "1"))  # case 2: the same company again, refused on /call
+    assert engine.store.case_by_number(1, 2)["repeat_of"] == 1
+    reply = make_letter(engine, 2, JA["opt.letter_resolicitation_report"])
+    body = letter_text(reply)
+    assert "・勧誘をお断りした日時：令和8年11月27日 13時00分" in body
+    assert "今後電話をしないよう求めた" not in body
+    assert "・お断りした後の電話でも、改めてお断りしています。" in body
+
+
+def test_a_repeat_not_refused_this_time_does_not_say_refused_then_too() -> None:
+    case = full_case(refused_at=None, repeat_of=1, repeat_refused_at="2026-10-02T00:15:00+00:00")
+    body = letters.company_request(case, [], SENDER, TODAY, TZ).body
+    assert "その際にお断りしています。" in body and "その際にもお断り" not in body
+    assert "改めてその意思を表示します" in body  # refused before, in the earlier case
+
+
+def test_going_back_from_step_4_keeps_the_reminders(engine: Engine) -> None:
+    walk(engine, CALL_TO_STEP_4)
+    engine.handle(Inbound(1, text=JA["opt.unreachable"]))  # retry reminder
+    engine.handle(Inbound(1, text=JA["opt.resume"]))
+    engine.handle(Inbound(1, text=JA["opt.back"]))
+    engine.handle(Inbound(1, text=JA["opt.confirm"]))
+    engine.handle(Inbound(1, text=JA["opt.later"]))
+    waiting = [r["kind"] for r in engine.store.waiting_reminders(1)]
+    assert waiting == ["retry_broker"]
+
+
+def test_they_still_call_without_a_refusal_on_record_is_not_a_call_after_refusal(
+    engine: Engine, clock
+) -> None:
+    lines = ("/after", "2", "1", "日本名簿センター株式会社", "株式会社グランレジデンス東都")
+    walk(engine, (*lines, "skip", "skip", "skip", "skip", "1"))
+    engine.handle(Inbound(1, text=JA["opt.agreed"]))
+    [check] = [d for d in deliver(engine, clock, 31) if "止まりましたか" in d.reply.text]
+    [still] = [o for o in check.reply.options if o.label == JA["opt.r_continued"]]
+    said = text_of(engine.handle(Inbound(1, choice=still.token)))
+    assert JA["not_refused_calls"] in said
+    assert "断った後の電話として記録しました" not in said
+    case = engine.store.case_by_number(1, 1)
+    assert case["repeat_calls"] == 0
+    assert [r["kind"] for r in engine.store.waiting_reminders(1)][-1] == "check_calls"
+
+
+def test_a_letters_check_asks_whether_an_answer_came(engine: Engine, clock) -> None:
+    walk(engine, (*CALL_TO_STEP_4, "1"))
+    make_letter(engine, 1, JA["opt.letter_broker_request"])
+    [check] = [d for d in deliver(engine, clock, 22) if "書面を作ってから" in d.reply.text]
+    labels = [o.label for o in check.reply.options]
+    assert labels[:3] == [JA["opt.r_complied"], JA["opt.r_answered"], JA["opt.r_no_reply"]]
+    [answered] = [o for o in check.reply.options if o.label == JA["opt.r_answered"]]
+    assert JA["reminder_answered"] in text_of(engine.handle(Inbound(1, choice=answered.token)))
+    view = text_of(engine.handle(Inbound(1, text="/case 1")))
+    assert "書面で請求（2026年11月27日(金)）→ 回答あり" in view
+    assert "電話で依頼（2026年11月27日(金)）→ 応じた、" in view  # the earlier request stays
+
+
+def test_the_head_office_can_be_typed_in_romaji(engine: Engine) -> None:
+    assert letters.prefecture("Osaka") == "大阪府" and letters.prefecture("Hokkaido") == "北海道"
+    assert letters.prefecture("Tōkyō-to") == "東京都" and letters.prefecture("ワシントン") is None
+    assert "Hokkaido" in EN["bad_office"]
+
+
+def test_reminders_from_before_the_change_are_given_what_they_follow(tmp_path) -> None:
+    """m012: an old two-week check after a letter follows that letter (its addressee); one
+    after a refusal on the phone becomes a reminder to write; an old "done" button closes a
+    check without saying the broker complied."""
+    from flows.store import Store, open_database
+    from tests.test_store import database_before
+
+    stamp, later = "2026-11-20T05:00:00+00:00", "2026-11-21T05:00:00+00:00"
+    old = database_before(tmp_path / "old.db", "m012_reminder_addressees_and_refusals")
+    base = {"user_id": 7, "state": "following_up", "mode": "call", "opened_at": stamp}
+    old["cases"].insert(
+        {
+            **base,
+            "id": 1,
+            "number": 1,
+            "updated_at": stamp,
+            "outcome": "declined",
+            "broker_name": "名簿社",
+            "refused_at": stamp,
+        }
+    )
+    old["cases"].insert(
+        {
+            **base,
+            "id": 2,
+            "number": 2,
+            "updated_at": stamp,
+            "outcome": "agreed",
+            "broker_name": "名簿社",
+            "company": "会社",
+            "letter_at": later,
+        }
+    )
+    old["events"].insert(
+        {
+            "user_id": 7,
+            "case_id": 2,
+            "at": later,
+            "kind": "letter",
+            "detail": json.dumps({"kind": "company_request", "title": "t"}),
+        }
+    )
+    check = {
+        "user_id": 7,
+        "kind": "check_compliance",
+        "due_at": stamp,
+        "status": "pending",
+        "attempts": 0,
+    }
+    old["reminders"].insert({**check, "id": 1, "case_id": 1, "created_at": stamp})
+    old["reminders"].insert({**check, "id": 2, "case_id": 2, "created_at": stamp})
+    old["reminders"].insert({**check, "id": 3, "case_id": 2, "created_at": later})
+    old.close()
+    db = open_database(tmp_path / "old.db")
+    rows = {r["id"]: (r["kind"], r["addressee"], r["via"]) for r in db["reminders"].rows}
+    assert rows == {
+        1: ("write_letter", "broker", "phone"),
+        2: ("check_compliance", "broker", "phone"),
+        3: ("check_compliance", "company", "letter"),
+    }
+    engine = Engine(Store(db, FakeClock()))
+    engine.reminder_sent(2)
+    done = engine.handle(Inbound(7, choice="r.2.done"))  # an old message's button
+    assert done.notice is None and text_of(done) == JA["reminder_done"]
+    view = text_of(engine.handle(Inbound(7, text="/case 2")))
+    assert "対応された" not in view
+    db.close()

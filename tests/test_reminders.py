@@ -159,7 +159,7 @@ def test_a_reminder_is_delivered_once_when_due_and_done_closes_it(engine, clock)
     clock.now = tokyo(2026, 11, 24, 10, 0)
     [delivery] = deliver(engine)
     assert delivery.reply.text == (
-        "⏰ ケース #1: 名簿業者「リスト社」に電話して、提供の停止と削除を求めましょう。"
+        "⏰ ケース #1: 名簿業者「リスト社」に電話して、提供の停止と消去を求めましょう。"
     )
     assert [o.label for o in delivery.reply.options] == [
         "▶ ケースを開く",

@@ -85,7 +85,7 @@ def test_a_case_in_full_with_its_timeline_in_local_time(engine: Engine, clock) -
     text = view.replies[0].text
     assert text.splitlines()[:10] == [
         "ケース #1｜🙆 電話で応じた",
-        "現状: お断り済み／名簿業者「名簿の森」に電話で依頼（2026年11月27日(金)）→ 応じた",
+        "現状: お断り済み／名簿業者「名簿の森」: 電話で依頼（2026年11月27日(金)）→ 応じた",
         "会社名: みらい不動産",
         "担当者: 田中",
         "電話番号: 090-1234-5678",
@@ -249,7 +249,7 @@ def test_stats_with_a_chart(engine: Engine, clock) -> None:
         "営業電話: 2件",
         "断った後の再勧誘: 1件",
         "名簿業者: 1社",
-        "提供停止・削除に応じた: 1件",
+        "提供停止・消去に応じた: 1件",
     ]
     [chart] = reply.attachments
     assert (chart.kind, chart.filename) == ("photo", "calls.png")
@@ -367,7 +367,7 @@ def test_a_letter_from_a_case_asks_the_sender_and_keeps_it_only_if_told(engine, 
     assert "株式会社みらい不動産" in extracted.replace(" ", "").replace("\n", "")
     assert (
         done.replies[1].text
-        == "⏰ 2026年12月11日(金) 10:00 にお知らせします（依頼への対応の確認）。"
+        == "⏰ 2026年12月18日(金) 10:00 にお知らせします（依頼への対応の確認）。"
     )
     user = engine.store.user(1)
     assert (user["sender_name"], user["sender_address"], user["pending"]) == (None, None, None)

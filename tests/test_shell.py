@@ -139,7 +139,7 @@ def test_later_then_advance_the_clock_to_the_reminder_then_done(tmp_path: Path) 
         "> !advance 19h\n"
         "(now 2026-11-24 10:00 Asia/Tokyo)\n"
         "🔔\n"
-        "⏰ ケース #1: 名簿業者「リスト社」に電話して、提供の停止と削除を求めましょう。\n"
+        "⏰ ケース #1: 名簿業者「リスト社」に電話して、提供の停止と消去を求めましょう。\n"
         "  1) ▶ ケースを開く\n"
         "  2) ⏰ 1時間後に\n"
         "  3) 🌅 明日の朝に\n"
