@@ -338,14 +338,31 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        """One write transaction (a savepoint inside another one).
+
+        ``BEGIN IMMEDIATE``: the write lock is taken first, waiting up to the busy timeout
+        for another writer (a shell, a backup). A deferred ``BEGIN`` reads first, and SQLite
+        cannot wait when such a transaction then upgrades to a write: it failed at once.
+        """
         erased_before = self._erased  # an outer transaction's erasure survives a failed inner one
+        if self.conn.in_transaction:
+            try:
+                with self.db.atomic():  # a savepoint
+                    yield
+            except BaseException:
+                self._erased = erased_before
+                raise
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
         try:
-            with self.db.atomic():
-                yield
+            yield
+            self.conn.execute("COMMIT")
         except BaseException:
             self._erased = erased_before
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
-        if self._erased and not self.conn.in_transaction:
+        if self._erased:
             self._erased = False
             self._scrub_wal()
 
