@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
@@ -88,6 +89,7 @@ class Shell:
         self.lang_hint = lang_hint
         self.echo = echo
         self.options: tuple[Option, ...] = ()
+        self.owed_sent: set[int] = set()  # reminders shown whose "sent" is still to be written
         clock = engine.store.clock
         self.clock = clock if isinstance(clock, ShellClock) else None
 
@@ -167,12 +169,25 @@ class Shell:
     def deliver_reminders(self) -> None:
         """Show this user's due reminders, as the bot would push them into the chat."""
         shown: tuple[Option, ...] = ()
-        for delivery in self.engine.due_deliveries(REMINDER_BATCH, user_id=self.user_id):
+        engine = self.engine
+        try:
+            for reminder_id in sorted(self.owed_sent):
+                engine.reminder_sent(reminder_id)
+                self.owed_sent.discard(reminder_id)
+            deliveries = engine.due_deliveries(REMINDER_BATCH, user_id=self.user_id)
+        except sqlite3.Error:
+            return  # the database is busy (the bot writing): shown after the next line
+        for delivery in deliveries:
+            if delivery.reminder_id in self.owed_sent:
+                continue
             self.print("🔔")
             # Several at once: each one's buttons stay answerable, numbered on from the last.
             self.show([delivery.reply], after=shown)
             shown = self.options
-            self.engine.reminder_sent(delivery.reminder_id)
+            try:
+                engine.reminder_sent(delivery.reminder_id)
+            except sqlite3.Error:
+                self.owed_sent.add(delivery.reminder_id)  # written later; not shown again
 
     def meta(self, command: str) -> bool:
         name, _, arg = command[1:].partition(" ")

@@ -68,6 +68,7 @@ from bot.webhook import webhook_server
 from flows.engine import COMMANDS as ENGINE_COMMANDS
 from flows.engine import Engine
 from flows.port import Attachment, Inbound, Reply, Response
+from flows.reminders import Delivery
 from flows.store import Store, open_database, utc_now
 from flows.texts import DEFAULT_LANGUAGE, LANGUAGES, Texts, pick_language
 
@@ -128,6 +129,8 @@ class BotData:
         default_factory=weakref.WeakValueDictionary
     )
     warned_chats: set[int] = field(default_factory=set)
+    # Reminders that went out but whose "sent" could not be written yet (see _deliver).
+    owed_sent: set[int] = field(default_factory=set)
 
     def lock_for(self, user_id: int) -> asyncio.Lock:
         # A lock lives as long as someone holds or waits for it: the dict cannot grow forever.
@@ -586,43 +589,79 @@ async def dispatch_reminders(app: KotowariApp, batch: int) -> int:
     """Send every due reminder, a batch at a time; returns how many were sent.
 
     A reminder is marked sent after Telegram accepted it: a crash in between sends it once
-    more after the restart (at most one duplicate), never zero times. A failure that may
-    pass is retried later with backoff; a user who blocked the bot gets nothing more until
-    they write again.
+    more after the restart (at most one duplicate), never zero times. A "sent" that cannot
+    be written (another process holds the database past the busy timeout) is kept in
+    memory, the reminder is not sent again, and the mark is written on a later round. A
+    failure that may pass is retried later with backoff; a user who blocked the bot gets
+    nothing more until they write again. One reminder's failure never stops the others.
     """
-    engine = app.bot_data.engine
+    data = app.bot_data
+    engine = data.engine
     if engine is None:
         return 0
+    _write_owed_marks(engine, data.owed_sent)
     sent = 0
     while True:
-        deliveries = engine.due_deliveries(batch)
-        for delivery in deliveries:
-            async with app.bot_data.lock_for(delivery.user_id):
-                # The batch was found before this lock: since then the user may have
-                # cancelled this reminder, erased their data or blocked the bot.
-                if not engine.still_due(delivery.reminder_id):
-                    continue
-                try:
-                    await send_replies(
-                        app.bot, delivery.user_id, [delivery.reply], Texts(delivery.language)
-                    )
-                except Forbidden:
-                    engine.user_unreachable(delivery.user_id)
-                    continue
-                except TelegramError as error:
-                    if isinstance(error, BadRequest) and _CHAT_NOT_FOUND in error.message.lower():
-                        # The account is gone: like a block, nothing more until they write.
-                        engine.user_unreachable(delivery.user_id)
-                        continue
-                    # NetworkError, TimedOut, RetryAfter past the limiter's retries …
-                    log.warning("reminder not sent (%s); will retry", type(error).__name__)
-                    engine.reminder_failed(delivery.reminder_id, type(error).__name__)
-                    continue
-                engine.reminder_sent(delivery.reminder_id)
-                sent += 1
-        # Each delivery above left the due set (sent, deferred or retried later).
-        if len(deliveries) < batch:
+        try:
+            deliveries = engine.due_deliveries(batch)
+        except sqlite3.Error as error:
+            log.warning("could not look for due reminders (%s)", type(error).__name__)
             return sent
+        # Still due after this batch (sent but not marked, or a storage error): the next
+        # batch would find them again, so they wait for the next round.
+        stuck = False
+        for delivery in deliveries:
+            if delivery.reminder_id in data.owed_sent:
+                stuck = True
+                continue
+            try:
+                sent += await _deliver(app, engine, delivery)
+            except sqlite3.Error as error:
+                log.warning("reminder not sent: storage error (%s)", type(error).__name__)
+                stuck = True
+        if stuck or len(deliveries) < batch:
+            return sent
+
+
+async def _deliver(app: KotowariApp, engine: Engine, delivery: Delivery) -> int:
+    """Send one reminder; 1 if it went out. ``sqlite3.Error`` before sending: not sent."""
+    async with app.bot_data.lock_for(delivery.user_id):
+        # The batch was found before this lock: since then the user may have cancelled
+        # this reminder, erased their data or blocked the bot.
+        if not engine.still_due(delivery.reminder_id):
+            return 0
+        try:
+            await send_replies(
+                app.bot, delivery.user_id, [delivery.reply], Texts(delivery.language)
+            )
+        except Forbidden:
+            engine.user_unreachable(delivery.user_id)
+            return 0
+        except TelegramError as error:
+            if isinstance(error, BadRequest) and _CHAT_NOT_FOUND in error.message.lower():
+                # The account is gone: like a block, nothing more until they write.
+                engine.user_unreachable(delivery.user_id)
+                return 0
+            # NetworkError, TimedOut, RetryAfter past the limiter's retries …
+            log.warning("reminder not sent (%s); will retry", type(error).__name__)
+            engine.reminder_failed(delivery.reminder_id, type(error).__name__)
+            return 0
+        try:
+            engine.reminder_sent(delivery.reminder_id)
+        except sqlite3.Error as error:
+            log.warning("a sent reminder could not be marked sent yet (%s)", type(error).__name__)
+            app.bot_data.owed_sent.add(delivery.reminder_id)
+        return 1
+
+
+def _write_owed_marks(engine: Engine, owed: set[int]) -> None:
+    """Write the "sent" marks that could not be written when their reminders went out."""
+    for reminder_id in sorted(owed):
+        try:
+            engine.reminder_sent(reminder_id)
+        except sqlite3.Error:
+            return  # still busy: next round
+        owed.discard(reminder_id)
 
 
 # -- errors -------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 import string
 import threading
 from collections import defaultdict
@@ -911,6 +912,37 @@ async def test_a_reminder_cancelled_or_erased_while_a_batch_is_sent_is_not_sent(
     assert statuses == (
         {first.id: "sent", second.id: "cancelled"} if meanwhile == "cancel" else {first.id: "sent"}
     )
+
+
+async def test_a_sent_mark_that_cannot_be_written_neither_resends_nor_stops_the_batch(
+    chat: Chat, clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Telegram accepted the first reminder, then "mark sent" failed (another process held
+    the database past the busy timeout): it went out again every round, and the failure
+    stopped the rest of the batch."""
+    first, second = chat.person, Person(id=chat.person.id + 1)
+    for person in (first, second):
+        chat.person = person
+        await to_broker_step(chat)
+        await chat.tap("declined")
+        clock.advance(minutes=5)
+    clock.advance(days=15)
+    mark = chat.engine.reminder_sent
+    failures = iter([sqlite3.OperationalError("database is locked")])
+
+    def busy_once(reminder_id: int) -> None:
+        error = next(failures, None)
+        if error is not None:
+            raise error
+        mark(reminder_id)
+
+    monkeypatch.setattr(chat.engine, "reminder_sent", busy_once)
+    got = await dispatch(chat)
+    assert len(got) == 2, "the second reminder still went out"
+    for _ in range(3):
+        clock.advance(hours=1)
+        assert await dispatch(chat) == [], "not sent again"
+    assert [r["status"] for r in reminder_rows(chat)] == ["sent", "sent"], "written later"
 
 
 async def test_a_deleted_account_gets_no_more_reminders(chat: Chat, clock) -> None:
