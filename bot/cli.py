@@ -125,10 +125,11 @@ def _backup_or_restore(command: str, db_path: Path, path: Path) -> int:
 
 
 def _shell(db_path: Path, user_id: int, lang: str | None, now: datetime | None) -> int:
-    from bot.shell import Shell, ShellClock, interactive_lines
+    from bot.shell import Shell, ShellClock, interactive_lines, utf8_terminal
     from flows.engine import Engine
     from flows.store import Store, open_database
 
+    utf8_terminal()
     db = open_database(db_path)
     try:
         engine = Engine(Store(db, ShellClock(now)))

@@ -18,7 +18,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from flows.engine import Engine, option_number
-from flows.port import Attachment, Inbound, Option, Reply
+from flows.port import Attachment, Inbound, Option, Reply, without_lone_surrogates
 from flows.store import DEFAULT_TIME_ZONE
 
 META_HELP = """shell commands:
@@ -99,7 +99,7 @@ class Shell:
 
     def run(self, lines: Iterable[str]) -> int:
         for raw in lines:
-            line = raw.rstrip("\r\n")
+            line = decoded_line(raw.rstrip("\r\n"))
             if self.echo:
                 self.print(f"> {line}")
             if not self.feed(line):
@@ -226,6 +226,23 @@ class Shell:
         if case is None:
             return f"(user {self.user_id}: no case in progress)"
         return f"(user {self.user_id}: case #{case['number']}, step {case['state']})"
+
+
+def decoded_line(line: str) -> str:
+    """A line as UTF-8 with replacement: bytes that were not UTF-8, read with Python's
+    surrogateescape (its C/POSIX locale default), become U+FFFD, never lone surrogates."""
+    try:
+        return line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that no undecodable byte made
+        return without_lone_surrogates(line)
+
+
+def utf8_terminal() -> None:
+    """Read and write UTF-8 whatever the locale says; undecodable input becomes U+FFFD."""
+    for stream, errors in ((sys.stdin, "replace"), (sys.stdout, "replace")):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8", errors=errors)
 
 
 def interactive_lines(prompt: str = "> ") -> Iterable[str]:
