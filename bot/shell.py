@@ -11,7 +11,8 @@ import os
 import re
 import sqlite3
 import sys
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
@@ -33,6 +34,9 @@ META_HELP = """shell commands:
 _DURATION = re.compile(r"^(\d{1,4})\s*([mhd])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 REMINDER_BATCH = 20
+# After an erasure, how long the shell keeps trying to empty the write-ahead log.
+SCRUB_SECONDS = 5.0
+SCRUB_PAUSE = 0.25
 
 
 class ShellClock:
@@ -80,8 +84,10 @@ class Shell:
         lang_hint: str | None = None,
         echo: bool = False,
         files_dir: Path | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.engine = engine
+        self.sleep = sleep  # between tries to finish an erasure
         # Letters, exports and charts go here (default: beside the database, "files/").
         self.files_dir = files_dir or Path("kotowari-files")
         self.out = out
@@ -121,6 +127,7 @@ class Shell:
             )
         else:
             inbound = Inbound(self.user_id, text=line, lang_hint=self.lang_hint)
+        pending_before = self.engine.store.scrub_pending
         response = self.engine.handle(inbound)
         if response.notice:
             self.print(f"({response.notice})")
@@ -131,8 +138,27 @@ class Shell:
             self.options = on_screen
         if response.erased:
             self.delete_files()
+        store = self.engine.store
+        if store.scrub_pending and not pending_before:
+            self.finish_erasure()  # this message erased something
+        elif pending_before and store.scrub_wal():
+            self.print("(erasure complete in the database files)")
         self.deliver_reminders()
         return True
+
+    def finish_erasure(self) -> None:
+        """Erased rows are still in the write-ahead log (another program is reading the
+        database): try again, for up to ``SCRUB_SECONDS``, and say how it ended."""
+        store = self.engine.store
+        for _ in range(int(SCRUB_SECONDS / SCRUB_PAUSE)):
+            self.sleep(SCRUB_PAUSE)
+            if store.scrub_wal():
+                self.print("(erasure complete in the database files)")
+                return
+        self.print(
+            "(erased rows are still in the database's write-ahead log: another program is "
+            "reading the database; they are removed at the next message after it stops)"
+        )
 
     def delete_files(self) -> None:
         """The user erased their data: their letters, exports and charts go too."""
