@@ -15,8 +15,10 @@ the bot still asks for is the TRUNCATE after an erasure (``Store.scrub_wal``), r
 it gets through between Litestream's reads.
 
 Retention: snapshots are taken daily and, with the changes since, kept ``RETENTION``
-(7 days); older ones are deleted from the replica. Data erased with /forget is therefore out
-of every replica at most ``SNAPSHOT_INTERVAL + RETENTION`` (8 days) after the erasure.
+(7 days); older ones, and the change sets before the oldest snapshot kept, are deleted by
+Litestream's retention pass, which runs with each daily snapshot. Data erased with /forget is
+therefore out of every replica at most 9 days after the erasure: a day until the first
+snapshot without it, 7 days until that snapshot is the oldest kept, a day until the pass.
 
 ``kotowari restore --from-replica URL [--to PATH]`` restores the latest state into a
 temporary file, checks it as a backup is checked, and puts it in place like
