@@ -21,6 +21,11 @@ from typing import Any
 
 from sqlite_utils import Database, Migrations
 
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; restore cannot tell that a bot is running there
+    fcntl = None  # type: ignore[assignment]
+
 from flows.normalize import normalize_name
 
 USERS = "users"
@@ -400,7 +405,8 @@ def in_use(path: str | Path) -> Iterator[None]:
     fd = os.open(marker, os.O_CREAT | os.O_RDWR, 0o600)
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
             raise DatabaseInUse(f"{path} is being restored; try again when it is done") from None
         yield
@@ -417,7 +423,8 @@ def exclusive(path: Path) -> Iterator[None]:
     fd = os.open(marker, os.O_CREAT | os.O_RDWR, 0o600)
     try:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise DatabaseInUse(
                 f"{path} is in use (the bot or a kotowari shell is running); stop it first"

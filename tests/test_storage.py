@@ -115,6 +115,28 @@ def test_the_shell_keeps_trying_to_finish_an_erasure(
         assert files_hold(db_path, text) == [], text
 
 
+# -- 3: a sent mark that cannot be written (another process holds the database) ---------
+def test_the_shell_shows_a_reminder_once_when_its_sent_mark_is_busy(
+    engine: Engine, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    talk = Conversation(engine)
+    record(engine, "会社", broker="名簿社")  # they agreed: a check in 14 days
+    clock.advance(days=15)
+    mark = engine.reminder_sent
+    failures = iter([sqlite3.OperationalError("database is locked")])
+
+    def busy_once(reminder_id: int) -> None:
+        if (error := next(failures, None)) is not None:
+            raise error
+        mark(reminder_id)
+
+    monkeypatch.setattr(engine, "reminder_sent", busy_once)
+    assert talk.say("/help").count("🔔") == 1
+    assert "🔔" not in talk.say("/help"), "shown once; its mark written now"
+    statuses = [r["status"] for r in engine.store.db["reminders"].rows]
+    assert statuses.count("sent") == 1
+
+
 # -- 7: the database deleted or replaced under the running bot -----------------------------
 async def test_a_deleted_database_stops_the_bot(
     db_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture
@@ -154,6 +176,28 @@ def test_the_store_notices_a_deleted_file_on_the_next_write(db_path: Path, clock
     with pytest.raises(DatabaseFileGone):
         Engine(store).handle(Inbound(1, text="/call"))
     store.close()
+
+
+def test_the_shell_stops_when_its_database_is_deleted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "k.db"
+
+    def lines() -> Iterator[str]:
+        yield "/call"
+        db.unlink()
+        yield "1"
+
+    class Typed:  # piped input, the file deleted between two lines
+        def isatty(self) -> bool:
+            return False
+
+        def __iter__(self) -> Iterator[str]:
+            return lines()
+
+    monkeypatch.setattr("sys.stdin", Typed())
+    assert bot.cli.main([*NO_ENV, "shell", "--db", str(db)]) == 1
+    assert "was deleted while open" in capsys.readouterr().err
 
 
 def test_the_bot_exits_non_zero_after_stopping_itself(
