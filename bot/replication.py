@@ -148,8 +148,12 @@ def run_replicated(url: str, db_path: Path, argv: Sequence[str], *, create: bool
     env.pop("KOTOWARI_REPLICA_URL", None)
     log.info("starting under Litestream (replica every %s)", SYNC_INTERVAL)
     replicate = [str(binary), "replicate", "-no-expand-env", "-config", str(config)]
-    # Litestream passes SIGINT/SIGTERM on to the bot and exits with it.
-    return subprocess.call([*replicate, "-exec", command], env=env, umask=0o077)
+    # This process becomes Litestream (same pid for a supervisor): SIGINT/SIGTERM reach it
+    # directly, it passes them on to the bot, syncs, and exits with the bot's status.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.umask(0o077)
+    os.execve(binary, [*replicate, "-exec", command], env)
 
 
 def restore_from_replica(url: str, db_path: Path) -> int:

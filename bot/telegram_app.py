@@ -290,7 +290,7 @@ def run_bot(settings: Settings, db_path: Path) -> int:
     return 0
 
 
-def stop_fatally(app: KotowariApp, reason: str) -> None:
+def stop_fatally(app: Application[Any, Any, Any, Any, BotData, Any], reason: str) -> None:
     """A problem no update can get past (the database file deleted or replaced): log it,
     take no more updates, and stop, so that ``run_bot`` exits non-zero."""
     data = app.bot_data
