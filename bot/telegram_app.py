@@ -668,6 +668,7 @@ async def dispatch_reminders(app: KotowariApp, batch: int) -> int:
     if engine is None:
         return 0
     _write_owed_marks(engine, data.owed_sent)
+    this_round = _Round(busy=bool(data.owed_sent))  # still owed: the database is still busy
     sent = 0
     while True:
         try:
@@ -683,7 +684,7 @@ async def dispatch_reminders(app: KotowariApp, batch: int) -> int:
                 stuck = True
                 continue
             try:
-                sent += await _deliver(app, engine, delivery)
+                sent += await _deliver(app, engine, delivery, this_round)
             except sqlite3.Error as error:
                 log.warning("reminder not sent: storage error (%s)", type(error).__name__)
                 stuck = True
@@ -691,7 +692,15 @@ async def dispatch_reminders(app: KotowariApp, batch: int) -> int:
             return sent
 
 
-async def _deliver(app: KotowariApp, engine: Engine, delivery: Delivery) -> int:
+@dataclass
+class _Round:
+    """One dispatcher round. Once a "sent" mark waited out the busy timeout, the round's
+    other marks are kept in memory at once: each would wait as long, on the event loop."""
+
+    busy: bool = False
+
+
+async def _deliver(app: KotowariApp, engine: Engine, delivery: Delivery, this_round: _Round) -> int:
     """Send one reminder; 1 if it went out. ``sqlite3.Error`` before sending: not sent."""
     async with app.bot_data.lock_for(delivery.user_id):
         # The batch was found before this lock: since then the user may have cancelled
@@ -714,11 +723,15 @@ async def _deliver(app: KotowariApp, engine: Engine, delivery: Delivery) -> int:
             log.warning("reminder not sent (%s); will retry", type(error).__name__)
             engine.reminder_failed(delivery.reminder_id, type(error).__name__)
             return 0
+        if this_round.busy:
+            app.bot_data.owed_sent.add(delivery.reminder_id)
+            return 1
         try:
             engine.reminder_sent(delivery.reminder_id)
         except sqlite3.Error as error:
             log.warning("a sent reminder could not be marked sent yet (%s)", type(error).__name__)
             app.bot_data.owed_sent.add(delivery.reminder_id)
+            this_round.busy = True
         return 1
 
 
