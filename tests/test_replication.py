@@ -10,6 +10,7 @@ must give back every case acknowledged more than the replication interval before
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import signal
 import sqlite3
@@ -27,6 +28,7 @@ from typing import Any
 import pytest
 
 from bot import replication
+from bot.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 30.0  # seconds for any one wait below; the test takes ~6 s
@@ -170,3 +172,44 @@ def test_cases_acknowledged_before_the_interval_survive_a_kill_via_the_replica(
     assert result.returncode == 0, result.stderr
     assert stat.S_IMODE(restored.stat().st_mode) == 0o600
     assert set(early) <= cases_of(restored), "every case acknowledged before the interval"
+
+
+def test_the_config_keeps_snapshots_seven_days_and_holds_no_secret(tmp_path: Path) -> None:
+    db = tmp_path / "k.db"
+    config = json.loads(replication.config_text(db, "s3://bucket/kotowari?endpoint=x:9000"))
+    assert config["snapshot"] == {"interval": "24h", "retention": "168h"}
+    [entry] = config["dbs"]
+    assert entry["path"] == str(db.resolve())
+    assert entry["replica"] == {
+        "url": "s3://bucket/kotowari?endpoint=x:9000",
+        "sync-interval": "1s",
+    }
+    folder = json.loads(replication.config_text(db, str(tmp_path / "r")))["dbs"][0]["replica"]
+    assert folder["type"] == "file" and stat.S_IMODE((tmp_path / "r").stat().st_mode) == 0o700
+    with pytest.raises(replication.ReplicationError):
+        replication.replica_entry("http://example.invalid/x")
+
+
+def test_the_child_command_drops_replicate_and_the_repeated_check() -> None:
+    argv = ["--env-file", ".env", "run", "--replicate", "s3://b/p", "--db", "x.db"]
+    assert replication.child_command(argv)[3:] == [
+        "--env-file",
+        ".env",
+        "run",
+        "--db",
+        "x.db",
+        "--skip-check",
+    ]
+
+
+async def test_under_litestream_the_bot_leaves_checkpoints_to_it(db_path: Path, clock) -> None:
+    from tests.telegram_fakes import TOKEN
+    from tests.test_telegram import running
+
+    settings = Settings(db_path=db_path, telegram_token=TOKEN, replicating=True)
+    async with running(db_path, clock, settings=settings) as chat:
+        autocheckpoint = chat.engine.store.conn.execute("pragma wal_autocheckpoint")
+        assert autocheckpoint.fetchone()[0] == 0
+    async with running(db_path, clock) as chat:
+        autocheckpoint = chat.engine.store.conn.execute("pragma wal_autocheckpoint")
+        assert autocheckpoint.fetchone()[0] == 1000, "on its own, SQLite's default"
