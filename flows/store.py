@@ -3,11 +3,15 @@
 The schema is built by ``sqlite_utils.Migrations``: add ``m00N_…`` functions, never edit an
 applied one. The database file is created owner-only (0600) before SQLite opens it, and
 SQLite gives its -wal and -shm files the same mode.
+
+Around the file: ``<name>.lock`` beside it marks that a database exists there (a missing
+file is then refused, not recreated empty, unless asked) and is flock'ed shared by every
+running bot and shell, exclusively by ``restore``. Each write transaction begins
+``IMMEDIATE`` and first checks that the file is still the one opened.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
