@@ -44,7 +44,7 @@ from flows.store import DatabaseInUse, check_backup, exclusive, restore_unlocked
 
 log = logging.getLogger(__name__)
 
-SYNC_INTERVAL = "1s"  # how often changes go to the replica: what a crash can lose
+SYNC_INTERVAL = "1s"  # how often changes go to the replica (found within 1 s): ~2 s at risk
 CHECKPOINT_INTERVAL = "1m"
 MIN_CHECKPOINT_PAGES = 1000
 SNAPSHOT_INTERVAL = "24h"

@@ -32,8 +32,11 @@ from bot.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 30.0  # seconds for any one wait below; the test takes ~6 s
-SYNC_SECONDS = 1.0  # replication.SYNC_INTERVAL
-MARGIN = 1.0
+# Litestream looks at the log every second (its monitor interval) and ships what it found
+# every SYNC_INTERVAL: a change is in the replica about 2 s after its commit, later on a
+# loaded machine. The promise tested: what was acknowledged 2 s + a margin before the kill.
+REPLICATION_SECONDS = 2.0
+MARGIN = 1.5
 
 
 def load_killtest() -> ModuleType:
@@ -132,8 +135,10 @@ def test_cases_acknowledged_before_the_interval_survive_a_kill_via_the_replica(
         until(api.all_acknowledged, proc, "the first cases to be acknowledged")
         acknowledged = time.monotonic()
         assert cases_of(db) >= set(early)
-        # The replication interval passes (Litestream syncs every second).
-        until(lambda: time.monotonic() > acknowledged + SYNC_SECONDS + MARGIN, proc, "a sync")
+        # The replication interval passes.
+        until(
+            lambda: time.monotonic() > acknowledged + REPLICATION_SECONDS + MARGIN, proc, "a sync"
+        )
         late = [880_000_101 + i for i in range(2)]
         for user_id in late:
             api.enqueue(message(user_id, "/after"))
