@@ -339,6 +339,15 @@ def test_a_damaged_database_stops_the_start_up_with_what_to_do(
     assert bot.cli.main([*NO_ENV, "shell", "--db", str(path)]) == 1
     assert "damaged" in capsys.readouterr().err
 
+    # What the message says to do works: restore a backup over the damaged file.
+    good = tmp_path / "good.db"
+    store = Store(open_database(good), clock)
+    record(Engine(store), "無事な不動産")
+    store.close()
+    assert bot.cli.main([*NO_ENV, "restore", str(good), "--db", str(path)]) == 0
+    assert bot.cli.main([*NO_ENV, "shell", "--db", str(path)]) == 0
+    assert path.with_name("k.db.before-restore").exists(), "the damaged file is kept"
+
 
 @pytest.mark.usefixtures("no_input")
 def test_the_start_up_check_can_be_skipped_for_a_huge_file(
