@@ -334,12 +334,18 @@ def _check_wal_belongs(path: Path) -> None:
         recorded = marker.read_text("ascii").strip()
     except (FileNotFoundError, UnicodeDecodeError):
         return
-    replaced = recorded and recorded != str(os.stat(path).st_ino)
+    device, _, inode = recorded.partition(":")
+    st = os.stat(path)
+    # Another file on the same file system: copied or moved over the database. (Another
+    # device: the folder was moved or copied whole, log included; that is fine.)
+    replaced = device == str(st.st_dev) and inode != str(st.st_ino)
     if replaced and wal.exists() and wal.stat().st_size > 0:
         raise DatabaseInUse(
-            f"{path} was replaced while the write-ahead log of the previous file "
-            f"({wal.name}) remained; SQLite would mix the two. Move {wal.name} away "
-            "(it belongs to the old file), or restore with kotowari restore."
+            f"{path} is not the file that was here, but the write-ahead log of the one "
+            f"before ({wal.name}) remained; SQLite would apply it to this file. If the file "
+            f"was replaced, move {wal.name} away (it belongs to the old file) or use kotowari "
+            f"restore; if the two were copied here together, delete {marker.name} and start "
+            "again."
         )
 
 
@@ -349,7 +355,8 @@ def _record_identity(path: Path) -> None:
     try:
         os.fchmod(fd, 0o600)
         os.ftruncate(fd, 0)
-        os.write(fd, f"{os.stat(path).st_ino}\n".encode("ascii"))
+        st = os.stat(path)
+        os.write(fd, f"{st.st_dev}:{st.st_ino}\n".encode("ascii"))
     finally:
         os.close(fd)
 
