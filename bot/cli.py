@@ -165,8 +165,20 @@ def prepare_database(db_path: Path, create: bool, skip_check: bool) -> int | Non
     """
     import sqlite3
 
-    from flows.store import DatabaseInUse, DatabaseMissing, open_database, quick_check
+    from flows.store import DatabaseInUse, DatabaseMissing, open_database
 
+    # Checked before it is opened for writing: migrations never touch a damaged file.
+    problems = [] if skip_check or not db_path.exists() else _quick_check(db_path)
+    if problems:
+        log.error(
+            "the database %s is damaged (PRAGMA quick_check: %s). Nothing was changed. "
+            "Stop here and restore it: kotowari restore BACKUP (kotowari backup makes them), "
+            "or kotowari restore --from-replica URL; the restore keeps the damaged file as "
+            "<name>.before-restore.",
+            db_path,
+            "; ".join(problems[:3]),
+        )
+        return 1
     try:
         open_database(db_path, create=create).close()
     except (DatabaseMissing, DatabaseInUse) as error:
@@ -175,20 +187,18 @@ def prepare_database(db_path: Path, create: bool, skip_check: bool) -> int | Non
     except (OSError, sqlite3.Error) as error:
         log.error("cannot open the database %s: %s", db_path, error)
         return 1
-    if skip_check:
-        return None
-    problems = quick_check(db_path)
-    if problems:
-        log.error(
-            "the database %s is damaged (PRAGMA quick_check: %s). Nothing was changed. "
-            "Stop here and restore it: kotowari restore BACKUP (kotowari backup makes them), "
-            "or kotowari restore --from-replica URL; the damaged file is kept as "
-            "<name>.before-restore.",
-            db_path,
-            "; ".join(problems[:3]),
-        )
-        return 1
     return None
+
+
+def _quick_check(db_path: Path) -> list[str]:
+    import sqlite3
+
+    from flows.store import quick_check
+
+    try:
+        return quick_check(db_path)
+    except sqlite3.Error as error:  # e.g. not a database at all
+        return [f"{type(error).__name__}: {error}"]
 
 
 def _backup_or_restore(command: str, db_path: Path, path: Path) -> int:

@@ -323,6 +323,7 @@ def test_a_damaged_database_stops_the_start_up_with_what_to_do(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     path = damaged_database(tmp_path, clock)
+    damaged = path.read_bytes()
     served: list[str] = []
 
     async def polling(app: Any) -> None:
@@ -338,6 +339,7 @@ def test_a_damaged_database_stops_the_start_up_with_what_to_do(
     assert "ERROR" in err and "damaged" in err and "kotowari restore" in err, err
     assert bot.cli.main([*NO_ENV, "shell", "--db", str(path)]) == 1
     assert "damaged" in capsys.readouterr().err
+    assert path.read_bytes() == damaged, "nothing was written to it"
 
     # What the message says to do works: restore a backup over the damaged file.
     good = tmp_path / "good.db"
