@@ -179,6 +179,39 @@ def test_cases_acknowledged_before_the_interval_survive_a_kill_via_the_replica(
     assert set(early) <= cases_of(restored), "every case acknowledged before the interval"
 
 
+def test_sigterm_reaches_litestream_and_the_bot_and_both_stop_cleanly(
+    tmp_path: Path, fake_telegram: tuple[Any, int]
+) -> None:
+    """``kotowari run --replicate`` becomes Litestream: a supervisor's SIGTERM goes to it,
+    it passes it to the bot, which stops, and Litestream exits 0 after its last sync."""
+    api, port = fake_telegram
+    db, replica = tmp_path / "data" / "kotowari.db", tmp_path / "replica"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KOTOWARI_"))}
+    env |= {
+        "TELEGRAM_BOT_TOKEN": killtest.token_for(1),
+        "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", "run", "--db", str(db)],
+        cwd=ROOT,
+        env={**env, "KOTOWARI_REPLICA_URL": str(replica)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        until(lambda: any(c.method == "getUpdates" for c in api.calls), proc, "polling")
+        proc.send_signal(signal.SIGTERM)
+        output, _ = proc.communicate(timeout=TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=TIMEOUT)
+    text = output.decode("utf-8", "replace")
+    assert proc.returncode == 0, text
+    assert "sending signal to exec process" in text and "litestream shut down" in text, text
+
+
 def test_the_config_keeps_snapshots_seven_days_and_holds_no_secret(tmp_path: Path) -> None:
     db = tmp_path / "k.db"
     config = json.loads(replication.config_text(db, "s3://bucket/kotowari?endpoint=x:9000"))
