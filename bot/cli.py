@@ -8,9 +8,13 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import SettingsError, load_settings
 from bot.logs import configure_logging
+
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 log = logging.getLogger("kotowari")
 
@@ -34,15 +38,33 @@ def _parser() -> argparse.ArgumentParser:
         help="pretend the time is this ISO 8601 moment, e.g. 2026-11-27T14:00+09:00 "
         "(demos and scripted runs; !advance moves it on)",
     )
+    _start_up_options(shell)
     run = sub.add_parser("run", help="start the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     run.add_argument("--db", help="SQLite file (default: $KOTOWARI_DB or the data folder)")
+    _start_up_options(run)
+    run.add_argument(
+        "--replicate",
+        metavar="URL",
+        help="run under Litestream, replicating the database continuously to URL (a folder "
+        "path, file:///…, or s3://bucket/path); default: $KOTOWARI_REPLICA_URL",
+    )
     sub.add_parser("bench", help="measure speed: kotowari bench --help (see BENCHMARKS.md)")
     backup = sub.add_parser("backup", help="a consistent copy of the live database")
     backup.add_argument("path", help="where to write the copy (must not exist yet)")
     backup.add_argument("--db", help="the database (default: $KOTOWARI_DB or the data folder)")
-    restore = sub.add_parser("restore", help="replace the database with a backup (bot stopped)")
-    restore.add_argument("path", help="the backup to restore")
-    restore.add_argument("--db", help="the database (default: $KOTOWARI_DB or the data folder)")
+    restore = sub.add_parser(
+        "restore", help="replace the database with a backup or a replica (bot stopped)"
+    )
+    restore.add_argument("path", nargs="?", help="the backup to restore")
+    restore.add_argument(
+        "--from-replica", metavar="URL", help="restore the latest state from a Litestream replica"
+    )
+    restore.add_argument(
+        "--db",
+        "--to",
+        dest="db",
+        help="the database to replace or create (default: $KOTOWARI_DB or the data folder)",
+    )
     diagram = sub.add_parser("diagram", help="print the case machine as a Mermaid diagram")
     diagram.add_argument(
         "--update",
@@ -50,6 +72,19 @@ def _parser() -> argparse.ArgumentParser:
         help="rewrite docs/machine.mmd and the diagram in README.md (in a source checkout)",
     )
     return parser
+
+
+def _start_up_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--create",
+        action="store_true",
+        help="start on a new, empty database even where one existed before (it was deleted)",
+    )
+    parser.add_argument(
+        "--skip-check",
+        action="store_true",
+        help="skip the start-up PRAGMA quick_check (reads the whole file: for very large ones)",
+    )
 
 
 def _user_id(text: str) -> int:
@@ -92,15 +127,78 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write(mermaid())
         return 0
     db_path = Path(args.db).expanduser() if args.db else settings.db_path
+    if args.command == "restore" and args.from_replica:
+        configure_logging("WARNING")
+        from bot.replication import restore_from_replica
+
+        return restore_from_replica(args.from_replica, db_path)
     if args.command in ("backup", "restore"):
+        if args.path is None:
+            print("kotowari: restore needs a backup file or --from-replica URL", file=sys.stderr)
+            return 2
         return _backup_or_restore(args.command, db_path, Path(args.path))
     if args.command == "shell":
         configure_logging("WARNING")
+        if (code := prepare_database(db_path, args.create, args.skip_check)) is not None:
+            return code
         return _shell(db_path, args.user, args.lang, args.now)
     configure_logging(settings.log_level, secrets=[settings.telegram_token])
     from bot.telegram_app import run_bot
 
+    if not settings.telegram_token:
+        return run_bot(settings, db_path)  # says how to get one
+    replica = args.replicate or settings.replica_url
+    if replica and not settings.replicating:
+        from bot.replication import run_replicated
+
+        return run_replicated(replica, db_path, argv, create=args.create)
+    if (code := prepare_database(db_path, args.create, args.skip_check)) is not None:
+        return code
     return run_bot(settings, db_path)
+
+
+def prepare_database(db_path: Path, create: bool, skip_check: bool) -> int | None:
+    """Start-up checks before serving: the exit status to stop with, or None to go on.
+
+    A deleted database is not replaced by an empty one unless ``create``; a damaged one
+    (``PRAGMA quick_check``) stops here, with what to do, rather than failing every write.
+    """
+    import sqlite3
+
+    from flows.store import DatabaseInUse, DatabaseMissing, open_database
+
+    # Checked before it is opened for writing: migrations never touch a damaged file.
+    problems = [] if skip_check or not db_path.exists() else _quick_check(db_path)
+    if problems:
+        log.error(
+            "the database %s is damaged (PRAGMA quick_check: %s). Nothing was changed. "
+            "Stop here and restore it: kotowari restore BACKUP (kotowari backup makes them), "
+            "or kotowari restore --from-replica URL; the restore keeps the damaged file as "
+            "<name>.before-restore.",
+            db_path,
+            "; ".join(problems[:3]),
+        )
+        return 1
+    try:
+        open_database(db_path, create=create).close()
+    except (DatabaseMissing, DatabaseInUse) as error:
+        log.error("%s", error)
+        return 1
+    except (OSError, sqlite3.Error) as error:
+        log.error("cannot open the database %s: %s", db_path, error)
+        return 1
+    return None
+
+
+def _quick_check(db_path: Path) -> list[str]:
+    import sqlite3
+
+    from flows.store import quick_check
+
+    try:
+        return quick_check(db_path)
+    except sqlite3.Error as error:  # e.g. not a database at all
+        return [f"{type(error).__name__}: {error}"]
 
 
 def _backup_or_restore(command: str, db_path: Path, path: Path) -> int:
@@ -118,18 +216,36 @@ def _backup_or_restore(command: str, db_path: Path, path: Path) -> int:
         else:
             cases = restore(path, db_path)
             print(f"restored {path} into {db_path} ({cases} cases)")
-    except (OSError, ValueError, sqlite3.Error) as error:
+    except (OSError, ValueError, RuntimeError, sqlite3.Error) as error:
         print(f"kotowari: {command} failed: {error}", file=sys.stderr)
         return 1
     return 0
 
 
 def _shell(db_path: Path, user_id: int, lang: str | None, now: datetime | None) -> int:
+    from bot.shell import utf8_terminal
+    from flows.store import DatabaseFileGone, DatabaseInUse, in_use, open_database
+
+    utf8_terminal()
+    try:
+        with in_use(db_path):
+            db = open_database(db_path)
+            return _run_shell(db, db_path, user_id, lang, now)
+    except DatabaseInUse as error:
+        log.error("%s", error)
+        return 1
+    except DatabaseFileGone as error:
+        log.error("stopping: %s; what you typed last was not saved", error)
+        return 1
+
+
+def _run_shell(
+    db: Database, db_path: Path, user_id: int, lang: str | None, now: datetime | None
+) -> int:
     from bot.shell import Shell, ShellClock, interactive_lines
     from flows.engine import Engine
-    from flows.store import Store, open_database
+    from flows.store import Store
 
-    db = open_database(db_path)
     try:
         engine = Engine(Store(db, ShellClock(now)))
         interactive = sys.stdin.isatty()

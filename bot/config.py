@@ -48,6 +48,10 @@ class Settings:
     log_level: str = "INFO"
     reminder_batch: int = 100
     reminder_period: float = 30.0
+    # Litestream replica to run under (``kotowari run --replicate``), and whether this
+    # process is the bot that ``kotowari run`` started under Litestream.
+    replica_url: str | None = None
+    replicating: bool = False
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -75,6 +79,8 @@ class Settings:
             webhook_port=port,
             webhook_secret=get("WEBHOOK_SECRET"),
             log_level=(get("KOTOWARI_LOG_LEVEL") or "INFO").upper(),
+            replica_url=get("KOTOWARI_REPLICA_URL"),
+            replicating=get("KOTOWARI_REPLICATING") == "1",
         )
 
 

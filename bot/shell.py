@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import sys
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from flows.engine import Engine, option_number
-from flows.port import Attachment, Inbound, Option, Reply
+from flows.port import Attachment, Inbound, Option, Reply, without_lone_surrogates
 from flows.store import DEFAULT_TIME_ZONE
 
 META_HELP = """shell commands:
@@ -34,6 +36,9 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 REMINDER_BATCH = 20
 # Reminder buttons ("r.<id>.<action>"): answering one leaves the others on screen answerable.
 REMINDER_TOKEN = "r."
+# After an erasure, how long the shell keeps trying to empty the write-ahead log.
+SCRUB_SECONDS = 5.0
+SCRUB_PAUSE = 0.25
 
 
 class ShellClock:
@@ -85,8 +90,10 @@ class Shell:
         lang_hint: str | None = None,
         echo: bool = False,
         files_dir: Path | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.engine = engine
+        self.sleep = sleep  # between tries to finish an erasure
         # Letters, exports and charts go here (default: beside the database, "files/").
         self.files_dir = files_dir or Path("kotowari-files")
         self.out = out
@@ -94,6 +101,7 @@ class Shell:
         self.lang_hint = lang_hint
         self.echo = echo
         self.options: tuple[Option, ...] = ()
+        self.owed_sent: set[int] = set()  # reminders shown whose "sent" is still to be written
         clock = engine.store.clock
         self.clock = clock if isinstance(clock, ShellClock) else None
 
@@ -103,7 +111,7 @@ class Shell:
 
     def run(self, lines: Iterable[str]) -> int:
         for raw in lines:
-            line = raw.rstrip("\r\n")
+            line = decoded_line(raw.rstrip("\r\n"))
             if self.echo:
                 self.print(f"> {line}")
             if not self.feed(line):
@@ -125,6 +133,7 @@ class Shell:
             )
         else:
             inbound = Inbound(self.user_id, text=line, lang_hint=self.lang_hint)
+        pending_before = self.engine.store.scrub_pending
         response = self.engine.handle(inbound)
         if response.notice:
             self.print(f"({response.notice})")
@@ -141,8 +150,27 @@ class Shell:
             self.options = on_screen
         if response.erased:
             self.delete_files()
+        store = self.engine.store
+        if store.scrub_pending and not pending_before:
+            self.finish_erasure()  # this message erased something
+        elif pending_before and store.scrub_wal():
+            self.print("(erasure complete in the database files)")
         self.deliver_reminders()
         return True
+
+    def finish_erasure(self) -> None:
+        """Erased rows are still in the write-ahead log (another program is reading the
+        database): try again, for up to ``SCRUB_SECONDS``, and say how it ended."""
+        store = self.engine.store
+        for _ in range(int(SCRUB_SECONDS / SCRUB_PAUSE)):
+            self.sleep(SCRUB_PAUSE)
+            if store.scrub_wal():
+                self.print("(erasure complete in the database files)")
+                return
+        self.print(
+            "(erased rows are still in the database's write-ahead log: another program is "
+            "reading the database; they are removed at the next message after it stops)"
+        )
 
     def delete_files(self) -> None:
         """The user erased their data: their letters, exports and charts go too."""
@@ -179,12 +207,25 @@ class Shell:
     def deliver_reminders(self) -> None:
         """Show this user's due reminders, as the bot would push them into the chat."""
         shown: tuple[Option, ...] = ()
-        for delivery in self.engine.due_deliveries(REMINDER_BATCH, user_id=self.user_id):
+        engine = self.engine
+        try:
+            for reminder_id in sorted(self.owed_sent):
+                engine.reminder_sent(reminder_id)
+                self.owed_sent.discard(reminder_id)
+            deliveries = engine.due_deliveries(REMINDER_BATCH, user_id=self.user_id)
+        except sqlite3.Error:
+            return  # the database is busy (the bot writing): shown after the next line
+        for delivery in deliveries:
+            if delivery.reminder_id in self.owed_sent:
+                continue
             self.print("🔔")
             # Several at once: each one's buttons stay answerable, numbered on from the last.
             self.show([delivery.reply], after=shown)
             shown = self.options
-            self.engine.reminder_sent(delivery.reminder_id)
+            try:
+                engine.reminder_sent(delivery.reminder_id)
+            except sqlite3.Error:
+                self.owed_sent.add(delivery.reminder_id)  # written later; not shown again
 
     def meta(self, command: str) -> bool:
         name, _, arg = command[1:].partition(" ")
@@ -223,6 +264,23 @@ class Shell:
         if case is None:
             return f"(user {self.user_id}: no case in progress)"
         return f"(user {self.user_id}: case #{case['number']}, step {case['state']})"
+
+
+def decoded_line(line: str) -> str:
+    """A line as UTF-8 with replacement: bytes that were not UTF-8, read with Python's
+    surrogateescape (its C/POSIX locale default), become U+FFFD, never lone surrogates."""
+    try:
+        return line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    except UnicodeEncodeError:  # a surrogate that no undecodable byte made
+        return without_lone_surrogates(line)
+
+
+def utf8_terminal() -> None:
+    """Read and write UTF-8 whatever the locale says; undecodable input becomes U+FFFD."""
+    for stream, errors in ((sys.stdin, "replace"), (sys.stdout, "replace")):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(encoding="utf-8", errors=errors)
 
 
 def interactive_lines(prompt: str = "> ") -> Iterable[str]:

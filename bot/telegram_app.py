@@ -68,7 +68,15 @@ from bot.webhook import webhook_server
 from flows.engine import COMMANDS as ENGINE_COMMANDS
 from flows.engine import Engine
 from flows.port import Attachment, Inbound, Reply, Response
-from flows.store import Store, open_database, utc_now
+from flows.reminders import Delivery
+from flows.store import (
+    DatabaseFileGone,
+    DatabaseInUse,
+    Store,
+    in_use,
+    open_database,
+    utc_now,
+)
 from flows.texts import DEFAULT_LANGUAGE, LANGUAGES, Texts, pick_language
 
 log = logging.getLogger(__name__)
@@ -105,6 +113,9 @@ ATTACHMENT_KINDS = (
 _URL_LOGGERS = ("telegram", "telegram.Bot", "telegram.ext.ExtBot", "httpx", "httpcore")
 _START = re.compile(r"^/start(?:@\w+)?(?:\s|$)", re.IGNORECASE)
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+# Erasure retries (one per reminder period) before a reader holding them off is an ERROR:
+# about an hour at the default period.
+SCRUB_PATIENCE = 120
 # Telegram's 400 for a chat that no longer exists (a deleted account).
 _CHAT_NOT_FOUND = "chat not found"
 
@@ -128,6 +139,14 @@ class BotData:
         default_factory=weakref.WeakValueDictionary
     )
     warned_chats: set[int] = field(default_factory=set)
+    # Reminders that went out but whose "sent" could not be written yet (see _deliver).
+    owed_sent: set[int] = field(default_factory=set)
+    # Under Litestream, which does the checkpoints (bot.replication).
+    replicating: bool = False
+    # Set by serve_polling / serve_webhook: stops the bot (signals, or a fatal problem).
+    stop: asyncio.Event | None = None
+    # Why the bot stopped itself (the database file gone): run_bot exits non-zero.
+    fatal: str | None = None
 
     def lock_for(self, user_id: int) -> asyncio.Lock:
         # A lock lives as long as someone holds or waits for it: the dict cannot grow forever.
@@ -187,6 +206,7 @@ def build_application(
     app.bot_data.clock = clock
     app.bot_data.reminder_batch = settings.reminder_batch
     app.bot_data.reminder_period = settings.reminder_period
+    app.bot_data.replicating = settings.replicating
     private = filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE
     others = filters.UpdateType.MESSAGE & ~filters.ChatType.PRIVATE
     app.add_handler(MessageHandler(private, on_private_message))
@@ -244,12 +264,18 @@ def run_bot(settings: Settings, db_path: Path) -> int:
     redact = RedactingFilter([settings.telegram_token]).redact
     app = build_application(settings, db_path)
     try:
-        if settings.webhook_url:
-            log.info("starting (webhook on %s:%d)", settings.webhook_listen, settings.webhook_port)
-            asyncio.run(serve_webhook(app, settings))
-        else:
-            log.info("starting (long polling)")
-            asyncio.run(serve_polling(app))
+        with in_use(db_path):  # kotowari restore refuses while this runs
+            if settings.webhook_url:
+                log.info(
+                    "starting (webhook on %s:%d)", settings.webhook_listen, settings.webhook_port
+                )
+                asyncio.run(serve_webhook(app, settings))
+            else:
+                log.info("starting (long polling)")
+                asyncio.run(serve_polling(app))
+    except DatabaseInUse as error:
+        print(f"kotowari: {error}", file=sys.stderr)
+        return 1
     except InvalidToken:
         print(
             "kotowari: Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather.",
@@ -259,7 +285,25 @@ def run_bot(settings: Settings, db_path: Path) -> int:
     except (TelegramError, OSError) as error:
         print(f"kotowari: could not start the bot: {redact(str(error))}", file=sys.stderr)
         return 1
+    if app.bot_data.fatal:
+        return 1  # a supervisor restarts it; the start-up checks then say what to do
     return 0
+
+
+def stop_fatally(app: Application[Any, Any, Any, Any, BotData, Any], reason: str) -> None:
+    """A problem no update can get past (the database file deleted or replaced): log it,
+    take no more updates, and stop, so that ``run_bot`` exits non-zero."""
+    data = app.bot_data
+    if data.fatal is None:
+        log.error(
+            "stopping: %s. Updates are no longer accepted (Telegram keeps those not yet "
+            "confirmed). Put the database back (kotowari restore BACKUP or "
+            "kotowari restore --from-replica URL) before starting again.",
+            reason,
+        )
+    data.fatal = data.fatal or reason
+    if data.stop is not None:
+        data.stop.set()
 
 
 def _stop_on_signals(stop: asyncio.Event | None) -> asyncio.Event:
@@ -301,7 +345,7 @@ async def serve_webhook(
     Each update is answered after it was processed (``bot.webhook``), so a crash never loses
     one; the webhook is registered with Telegram with the secret it must send.
     """
-    stop = _stop_on_signals(stop)
+    stop = app.bot_data.stop = _stop_on_signals(stop)
     url = settings.webhook_url or ""
     async with (
         _serving(app),
@@ -327,7 +371,7 @@ async def serve_polling(app: KotowariApp, stop: asyncio.Event | None = None) -> 
     ``bot.polling``: an update is confirmed to Telegram only once it (and every one before
     it) was processed, and a slow update does not hold up the others.
     """
-    stop = _stop_on_signals(stop)
+    stop = app.bot_data.stop = _stop_on_signals(stop)
     async with _serving(app):
         await app.bot.delete_webhook()
         await Poller(app, ALLOWED_UPDATES, describe=_describer(app.bot.token)).serve(stop)
@@ -337,7 +381,8 @@ async def _post_init(app: KotowariApp) -> None:
     data = app.bot_data
     if data.db_path is None:
         raise RuntimeError("no database path")
-    data.engine = Engine(Store(open_database(data.db_path), clock=data.clock))
+    db = open_database(data.db_path, autocheckpoint=not data.replicating)
+    data.engine = Engine(Store(db, clock=data.clock))
     await register_commands(app.bot)
     if app.job_queue is not None:
         # Reminders live in SQLite; this loop only finds the due ones, so nothing is lost
@@ -578,51 +623,126 @@ async def mark_chosen(context: KotowariContext, message: object, label: str, tex
 
 # -- reminders ----------------------------------------------------------------------
 async def reminder_job(context: KotowariContext) -> None:
-    """The JobQueue's periodic call: send what is due."""
-    await dispatch_reminders(context.application, context.bot_data.reminder_batch)
+    """The JobQueue's periodic call: check the database file is still there, finish an
+    erasure still in the write-ahead log, send what is due."""
+    app = context.application
+    engine = context.bot_data.engine
+    if engine is None:
+        return
+    try:
+        engine.store.check_file()
+    except DatabaseFileGone as error:
+        stop_fatally(app, str(error))
+        return
+    retry_scrub(engine.store)
+    await dispatch_reminders(app, context.bot_data.reminder_batch)
+
+
+def retry_scrub(store: Store) -> None:
+    """Try again to empty the write-ahead log of erased rows (``Store.scrub_wal``); each
+    try returns at once. Tried every reminder period until it succeeds; an ERROR, once,
+    when a reader has held it off for ``SCRUB_PATIENCE`` tries."""
+    if not store.scrub_pending or store.scrub_wal():
+        return
+    if store.scrub_attempts == SCRUB_PATIENCE:
+        log.error(
+            "erased rows are still in the write-ahead log after %d tries: a connection "
+            "has been reading the database all along (an sqlite3 session, a backup tool?); "
+            "end it, and the next try empties the log",
+            store.scrub_attempts,
+        )
 
 
 async def dispatch_reminders(app: KotowariApp, batch: int) -> int:
     """Send every due reminder, a batch at a time; returns how many were sent.
 
     A reminder is marked sent after Telegram accepted it: a crash in between sends it once
-    more after the restart (at most one duplicate), never zero times. A failure that may
-    pass is retried later with backoff; a user who blocked the bot gets nothing more until
-    they write again.
+    more after the restart (at most one duplicate), never zero times. A "sent" that cannot
+    be written (another process holds the database past the busy timeout) is kept in
+    memory, the reminder is not sent again, and the mark is written on a later round. A
+    failure that may pass is retried later with backoff; a user who blocked the bot gets
+    nothing more until they write again. One reminder's failure never stops the others.
     """
-    engine = app.bot_data.engine
+    data = app.bot_data
+    engine = data.engine
     if engine is None:
         return 0
+    _write_owed_marks(engine, data.owed_sent)
+    this_round = _Round(busy=bool(data.owed_sent))  # still owed: the database is still busy
     sent = 0
     while True:
-        deliveries = engine.due_deliveries(batch)
-        for delivery in deliveries:
-            async with app.bot_data.lock_for(delivery.user_id):
-                # The batch was found before this lock: since then the user may have
-                # cancelled this reminder, erased their data or blocked the bot.
-                if not engine.still_due(delivery.reminder_id):
-                    continue
-                try:
-                    await send_replies(
-                        app.bot, delivery.user_id, [delivery.reply], Texts(delivery.language)
-                    )
-                except Forbidden:
-                    engine.user_unreachable(delivery.user_id)
-                    continue
-                except TelegramError as error:
-                    if isinstance(error, BadRequest) and _CHAT_NOT_FOUND in error.message.lower():
-                        # The account is gone: like a block, nothing more until they write.
-                        engine.user_unreachable(delivery.user_id)
-                        continue
-                    # NetworkError, TimedOut, RetryAfter past the limiter's retries …
-                    log.warning("reminder not sent (%s); will retry", type(error).__name__)
-                    engine.reminder_failed(delivery.reminder_id, type(error).__name__)
-                    continue
-                engine.reminder_sent(delivery.reminder_id)
-                sent += 1
-        # Each delivery above left the due set (sent, deferred or retried later).
-        if len(deliveries) < batch:
+        try:
+            deliveries = engine.due_deliveries(batch)
+        except sqlite3.Error as error:
+            log.warning("could not look for due reminders (%s)", type(error).__name__)
             return sent
+        # Still due after this batch (sent but not marked, or a storage error): the next
+        # batch would find them again, so they wait for the next round.
+        stuck = False
+        for delivery in deliveries:
+            if delivery.reminder_id in data.owed_sent:
+                stuck = True
+                continue
+            try:
+                sent += await _deliver(app, engine, delivery, this_round)
+            except sqlite3.Error as error:
+                log.warning("reminder not sent: storage error (%s)", type(error).__name__)
+                stuck = True
+        if stuck or len(deliveries) < batch:
+            return sent
+
+
+@dataclass
+class _Round:
+    """One dispatcher round. Once a "sent" mark waited out the busy timeout, the round's
+    other marks are kept in memory at once: each would wait as long, on the event loop."""
+
+    busy: bool = False
+
+
+async def _deliver(app: KotowariApp, engine: Engine, delivery: Delivery, this_round: _Round) -> int:
+    """Send one reminder; 1 if it went out. ``sqlite3.Error`` before sending: not sent."""
+    async with app.bot_data.lock_for(delivery.user_id):
+        # The batch was found before this lock: since then the user may have cancelled
+        # this reminder, erased their data or blocked the bot.
+        if not engine.still_due(delivery.reminder_id):
+            return 0
+        try:
+            await send_replies(
+                app.bot, delivery.user_id, [delivery.reply], Texts(delivery.language)
+            )
+        except Forbidden:
+            engine.user_unreachable(delivery.user_id)
+            return 0
+        except TelegramError as error:
+            if isinstance(error, BadRequest) and _CHAT_NOT_FOUND in error.message.lower():
+                # The account is gone: like a block, nothing more until they write.
+                engine.user_unreachable(delivery.user_id)
+                return 0
+            # NetworkError, TimedOut, RetryAfter past the limiter's retries …
+            log.warning("reminder not sent (%s); will retry", type(error).__name__)
+            engine.reminder_failed(delivery.reminder_id, type(error).__name__)
+            return 0
+        if this_round.busy:
+            app.bot_data.owed_sent.add(delivery.reminder_id)
+            return 1
+        try:
+            engine.reminder_sent(delivery.reminder_id)
+        except sqlite3.Error as error:
+            log.warning("a sent reminder could not be marked sent yet (%s)", type(error).__name__)
+            app.bot_data.owed_sent.add(delivery.reminder_id)
+            this_round.busy = True
+        return 1
+
+
+def _write_owed_marks(engine: Engine, owed: set[int]) -> None:
+    """Write the "sent" marks that could not be written when their reminders went out."""
+    for reminder_id in sorted(owed):
+        try:
+            engine.reminder_sent(reminder_id)
+        except sqlite3.Error:
+            return  # still busy: next round
+        owed.discard(reminder_id)
 
 
 # -- errors -------------------------------------------------------------------------
@@ -645,6 +765,9 @@ async def on_error(update: object, context: KotowariContext) -> None:
     """Log without personal data or the token; tell the user their record is intact."""
     error = context.error
     if error is None:
+        return
+    if isinstance(error, DatabaseFileGone):
+        stop_fatally(context.application, str(error))
         return
     user = update.effective_user if isinstance(update, Update) else None
     chat = update.effective_chat if isinstance(update, Update) else None

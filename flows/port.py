@@ -104,6 +104,23 @@ class Inbound:
     # again after a crash is recognised and not applied twice.
     update_id: int | None = None
 
+    def __post_init__(self) -> None:
+        # SQLite stores UTF-8 only: a lone surrogate (an undecodable byte read with
+        # surrogateescape, or a "\ud800" escape in JSON) must never reach it.
+        for name in ("text", "choice", "contact_phone"):
+            value = getattr(self, name)
+            if value is not None and not value.isascii():
+                object.__setattr__(self, name, without_lone_surrogates(value))
+
+
+def without_lone_surrogates(text: str) -> str:
+    """``text`` with each lone surrogate replaced by U+FFFD (a pair becomes its character)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    return text
+
 
 @dataclass(frozen=True)
 class Response:

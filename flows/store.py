@@ -3,6 +3,11 @@
 The schema is built by ``sqlite_utils.Migrations``: add ``m00N_…`` functions, never edit an
 applied one. The database file is created owner-only (0600) before SQLite opens it, and
 SQLite gives its -wal and -shm files the same mode.
+
+Around the file: ``<name>.lock`` beside it marks that a database exists there (a missing
+file is then refused, not recreated empty, unless asked) and is flock'ed shared by every
+running bot and shell, exclusively by ``restore``. Each write transaction begins
+``IMMEDIATE`` and first checks that the file is still the one opened.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ import json
 import logging
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
@@ -18,6 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database, Migrations
+
+try:
+    import fcntl
+except ImportError:  # Windows: no flock; restore cannot tell that a bot is running there
+    fcntl = None  # type: ignore[assignment]
 
 from flows.normalize import normalize_name
 
@@ -309,17 +320,111 @@ def _create_private(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
-def open_database(path: str | Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> Database:
+class DatabaseMissing(FileNotFoundError):
+    """The database file is gone where one existed: never silently start on an empty one."""
+
+
+class DatabaseInUse(RuntimeError):
+    """The database is open in a running bot or shell (or a restore is under way)."""
+
+
+class DatabaseFileGone(RuntimeError):
+    """The file this connection opened was deleted or replaced while it was open: what is
+    written now would be lost (or mixed into another file)."""
+
+
+def lock_path(path: Path) -> Path:
+    """``<name>.lock`` beside the database: created with it (so its existence means "a
+    database existed here") and held shared by every running bot and shell (``in_use``),
+    exclusively by ``restore``. Never delete it while the database should exist."""
+    return path.with_name(path.name + ".lock")
+
+
+def _sidecars(path: Path) -> list[Path]:
+    return [path.with_name(path.name + suffix) for suffix in ("-wal", "-shm", "-journal")]
+
+
+def _missing_reason(path: Path) -> str | None:
+    """Why a missing ``path`` must not be created afresh, or None (a fresh machine)."""
+    left = [p.name for p in (lock_path(path), *_sidecars(path)) if p.exists()]
+    if not left:
+        return None
+    return (
+        f"the database {path} is missing, but one existed there ({', '.join(left)} "
+        "remain beside it). Restore it (kotowari restore BACKUP, or kotowari restore "
+        "--from-replica URL), or start afresh on an empty database with --create."
+    )
+
+
+def _file_id(path: Path) -> tuple[int, int]:
+    st = os.stat(path)
+    return (st.st_dev, st.st_ino)
+
+
+def _check_wal_belongs(path: Path) -> None:
+    """Refuse a database file replaced (by hand, while stopped) beside the write-ahead log
+    of the one before: SQLite would apply the old file's log to the new one."""
+    marker, wal = lock_path(path), path.with_name(path.name + "-wal")
+    try:
+        recorded = marker.read_text("ascii").strip()
+    except (FileNotFoundError, UnicodeDecodeError):
+        return
+    device, _, inode = recorded.partition(":")
+    st = os.stat(path)
+    # Another file on the same file system: copied or moved over the database. (Another
+    # device: the folder was moved or copied whole, log included; that is fine.)
+    replaced = device == str(st.st_dev) and inode != str(st.st_ino)
+    if replaced and wal.exists() and wal.stat().st_size > 0:
+        raise DatabaseInUse(
+            f"{path} is not the file that was here, but the write-ahead log of the one "
+            f"before ({wal.name}) remained; SQLite would apply it to this file. If the file "
+            f"was replaced, move {wal.name} away (it belongs to the old file) or use kotowari "
+            f"restore; if the two were copied here together, delete {marker.name} and start "
+            "again."
+        )
+
+
+def _record_identity(path: Path) -> None:
+    marker = lock_path(path)
+    fd = os.open(marker, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+        os.ftruncate(fd, 0)
+        st = os.stat(path)
+        os.write(fd, f"{st.st_dev}:{st.st_ino}\n".encode("ascii"))
+    finally:
+        os.close(fd)
+
+
+def open_database(
+    path: str | Path,
+    busy_timeout_ms: int = BUSY_TIMEOUT_MS,
+    *,
+    create: bool = False,
+    autocheckpoint: bool = True,
+) -> Database:
     """Open (creating owner-only if needed) and migrate the database at ``path``.
 
     ``busy_timeout_ms``: how long a write waits for another writer before it fails (the
     user is then told to try again; nothing is half-saved).
+
+    A missing file is created on a fresh machine; where a database existed (its
+    ``.lock`` marker or a -wal/-shm file remains) ``DatabaseMissing`` is raised instead,
+    unless ``create``: after a deleted file, starting empty would lose every case quietly.
+    ``autocheckpoint=False`` leaves checkpoints to another process (Litestream).
     """
     if str(path) == ":memory:":
         conn = sqlite3.connect(":memory:", isolation_level=None)
     else:
         path = Path(path).expanduser()
+        if not path.exists():
+            if not create and (reason := _missing_reason(path)):
+                raise DatabaseMissing(reason)
+            for stale in _sidecars(path):  # a log of the file that is gone: kept, set aside
+                if stale.exists():
+                    stale.rename(stale.with_name(f"{stale.name}.orphaned-{int(time.time())}"))
         _create_private(path)
+        _check_wal_belongs(path)
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     conn.execute("PRAGMA foreign_keys=ON")
@@ -329,7 +434,68 @@ def open_database(path: str | Path, busy_timeout_ms: int = BUSY_TIMEOUT_MS) -> D
     db = Database(conn)
     migrations.apply(db)
     conn.execute("PRAGMA synchronous=NORMAL")
+    if not autocheckpoint:
+        conn.execute("PRAGMA wal_autocheckpoint=0")
+    if str(path) != ":memory:":
+        _record_identity(Path(path))
     return db
+
+
+@contextmanager
+def in_use(path: str | Path) -> Iterator[None]:
+    """Mark the database as in use by this process for the block (a shared lock on its
+    ``.lock`` file): ``restore`` refuses while any bot or shell holds it."""
+    path = Path(path).expanduser()
+    marker = lock_path(path)
+    marker.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(marker, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DatabaseInUse(f"{path} is being restored; try again when it is done") from None
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+@contextmanager
+def exclusive(path: Path) -> Iterator[None]:
+    """Hold the database's ``.lock`` exclusively (for a restore): ``DatabaseInUse`` when a
+    bot or shell has it open."""
+    marker = lock_path(path)
+    marker.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(marker, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DatabaseInUse(
+                f"{path} is in use (the bot or a kotowari shell is running); stop it first"
+            ) from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def quick_check(path: str | Path, *, log_time: bool = True) -> list[str]:
+    """SQLite's ``PRAGMA quick_check`` of the file: the problems found (none: ``[]``).
+
+    Every page's structure is read (not the indexes against the rows: integrity_check's
+    work): a damaged page is found at start-up, not by the first write that reaches it.
+    """
+    started = time.monotonic()
+    uri = f"file:{Path(path).expanduser()}?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True)) as conn:
+        try:
+            rows = [str(row[0]) for row in conn.execute("PRAGMA quick_check(20)")]
+        except sqlite3.DatabaseError as error:  # not even the schema can be read
+            rows = [f"{type(error).__name__}: {error}"]
+    if log_time:
+        log.info("quick_check of the database took %.2f s", time.monotonic() - started)
+    return [] if rows == ["ok"] else rows
 
 
 def utc_now() -> datetime:
@@ -349,6 +515,27 @@ class Store:
         self.clock = clock
         self.conn = db.conn
         self._erased = False  # rows were deleted on request: scrub the log after the commit
+        # Erased rows still in the write-ahead log (a reader kept the checkpoint from
+        # emptying it): scrub_wal() is tried again until it succeeds.
+        self.scrub_pending = False
+        self.scrub_attempts = 0
+        self.busy_timeout_ms = int(self.conn.execute("PRAGMA busy_timeout").fetchone()[0])
+        main = [row[2] for row in self.conn.execute("PRAGMA database_list") if row[1] == "main"]
+        self.path = Path(main[0]) if main and main[0] else None
+        self._file_id = _file_id(self.path) if self.path else None
+
+    def check_file(self) -> None:
+        """Raise ``DatabaseFileGone`` if the database file was deleted or replaced since it
+        was opened (SQLite goes on writing to the open, unlinked file: lost at the restart)."""
+        if self.path is None:
+            return
+        try:
+            current: tuple[int, int] | None = _file_id(self.path)
+        except FileNotFoundError:
+            current = None
+        if current != self._file_id:
+            what = "deleted" if current is None else "replaced by another file"
+            raise DatabaseFileGone(f"the database file {self.path} was {what} while open")
 
     def _one(self, sql: str, params: Sequence[Any]) -> dict[str, Any] | None:
         cursor = self.conn.execute(sql, params)
@@ -373,28 +560,70 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
+        """One write transaction (a savepoint inside another one).
+
+        ``BEGIN IMMEDIATE``: the write lock is taken first, waiting up to the busy timeout
+        for another writer (a shell, a backup). A deferred ``BEGIN`` reads first, and SQLite
+        cannot wait when such a transaction then upgrades to a write: it failed at once.
+        """
         erased_before = self._erased  # an outer transaction's erasure survives a failed inner one
+        if self.conn.in_transaction:
+            try:
+                with self.db.atomic():  # a savepoint
+                    yield
+            except BaseException:
+                self._erased = erased_before
+                raise
+            return
+        self.check_file()
+        self.conn.execute("BEGIN IMMEDIATE")
         try:
-            with self.db.atomic():
-                yield
+            yield
+            self.conn.execute("COMMIT")
         except BaseException:
             self._erased = erased_before
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             raise
-        if self._erased and not self.conn.in_transaction:
+        if self._erased:
             self._erased = False
-            self._scrub_wal()
+            self.scrub_pending = True
+            self.scrub_attempts = 0
+            if not self.scrub_wal():
+                log.warning(
+                    "erased rows are still in the write-ahead log (another connection is "
+                    "reading); trying again until it is emptied"
+                )
 
-    def _scrub_wal(self) -> None:
+    def scrub_wal(self) -> bool:
         """After an erasure: the write-ahead log still holds the pages as they were before
-        (the rows in clear); copy it into the database (where they are zeroed) and empty it."""
+        (the rows in clear); copy it into the database (where they are zeroed) and empty it.
+
+        One attempt that never waits (a reader, e.g. an operator's sqlite3 session or a
+        backup, makes it fail): True once the log is empty, and the erasure is logged as
+        having reached the files. Callers try again, in the background, while
+        ``scrub_pending``.
+        """
+        if not self.scrub_pending:
+            return True
+        self.scrub_attempts += 1
         try:
-            busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            self.conn.execute("PRAGMA busy_timeout=0")
+            try:
+                busy, _, _ = self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            finally:
+                self.conn.execute(f"PRAGMA busy_timeout={self.busy_timeout_ms}")
         except sqlite3.Error as error:  # the erasure itself is committed
             log.warning("could not checkpoint after an erasure (%s)", type(error).__name__)
-            return
+            return False
         if busy:
-            # Another connection is reading; its next checkpoint will overwrite the log.
-            log.warning("erased rows stay in the write-ahead log until the next checkpoint")
+            return False
+        self.scrub_pending = False
+        log.info(
+            "erasure reached the database files: write-ahead log emptied (attempt %d)",
+            self.scrub_attempts,
+        )
+        return True
 
     def close(self) -> None:
         self.db.close()
@@ -753,17 +982,23 @@ def backup(source: str | Path, target: str | Path) -> int:
 def restore(source: str | Path, target: str | Path) -> int:
     """Replace the database at ``target`` with the backup at ``source``.
 
-    Run it with the bot stopped. The backup is checked first (integrity, schema); the
-    current database is kept beside it as ``<name>.before-restore`` unless that exists.
-    Returns the number of cases restored.
+    Refused (``DatabaseInUse``) while a bot or shell has the database open. The backup is
+    checked first (integrity, schema); the current database is kept beside it as
+    ``<name>.before-restore`` unless that exists. Numbers that buttons carry are never given
+    again: each user's highest case number and the id sequences (reminders) are carried
+    forward from the replaced database, so a button sent after the backup cannot act on a
+    new case or reminder that got its number. Returns the number of cases restored.
     """
     source, target = Path(source).expanduser(), Path(target).expanduser()
-    with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as check:
-        if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
-            raise ValueError(f"{source} is damaged (integrity check failed)")
-        tables = {row[0] for row in check.execute("select name from sqlite_master")}
-        if not set(TABLES) <= tables:
-            raise ValueError(f"{source} is not a Kotowari database")
+    check_backup(source)
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with exclusive(target):
+        return restore_unlocked(source, target)
+
+
+def restore_unlocked(source: Path, target: Path) -> int:
+    """``restore``'s work, for a caller that holds ``exclusive(target)``."""
+    marks = _high_water_marks(target) if target.exists() else None
     if target.exists():
         kept = target.with_name(target.name + ".before-restore")
         if not kept.exists():
@@ -773,6 +1008,68 @@ def restore(source: str | Path, target: str | Path) -> int:
         src.backup(dst)
     db = open_database(target)  # applies any newer migrations, re-enables WAL
     try:
+        if marks is not None:
+            _carry_forward(db, marks)
         return int(db.execute(f"select count(*) from {CASES}").fetchone()[0])
     finally:
         db.close()
+
+
+def check_backup(source: Path) -> None:
+    """Raise ``ValueError`` unless ``source`` is an intact Kotowari database."""
+    with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as check:
+        if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            raise ValueError(f"{source} is damaged (integrity check failed)")
+        tables = {row[0] for row in check.execute("select name from sqlite_master")}
+        if not set(TABLES) <= tables:
+            raise ValueError(f"{source} is not a Kotowari database")
+
+
+HighWater = tuple[dict[int, tuple[int, str]], dict[str, int]]
+
+
+def _high_water_marks(path: Path) -> HighWater | None:
+    """Per user (highest case number, language) and each AUTOINCREMENT sequence."""
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            users = {
+                int(uid): (int(last or 0), str(language))
+                for uid, last, language in conn.execute(
+                    f"select id, last_case_number, language from {USERS}"
+                )
+            }
+            sequences = {
+                str(name): int(seq)
+                for name, seq in conn.execute("select name, seq from sqlite_sequence")
+            }
+    except sqlite3.Error as error:  # too old or too damaged to read: nothing to carry
+        log.warning("could not read the replaced database's numbers (%s)", type(error).__name__)
+        return None
+    return users, sequences
+
+
+def _carry_forward(db: Database, marks: HighWater) -> None:
+    users, sequences = marks
+    now = utc_now().isoformat()
+    with db.atomic():
+        for user_id, (last, language) in users.items():
+            row = db.execute(
+                f"select last_case_number from {USERS} where id = ?", [user_id]
+            ).fetchone()
+            if row is None:
+                # Not in the backup (they started after it): a bare row keeps their numbers;
+                # nothing else about them is known any more.
+                db.execute(
+                    f"insert into {USERS} (id, language, time_zone, created_at, active, "
+                    "last_case_number) values (?, ?, ?, ?, 1, ?)",
+                    [user_id, language, DEFAULT_TIME_ZONE, now, last],
+                )
+            elif int(row[0] or 0) < last:
+                db.execute(f"update {USERS} set last_case_number = ? where id = ?", [last, user_id])
+        for name, seq in sequences.items():
+            current = db.execute("select seq from sqlite_sequence where name = ?", [name])
+            found = current.fetchone()
+            if found is None:
+                db.execute("insert into sqlite_sequence (name, seq) values (?, ?)", [name, seq])
+            elif int(found[0]) < seq:
+                db.execute("update sqlite_sequence set seq = ? where name = ?", [seq, name])

@@ -7,6 +7,7 @@ import logging
 import socket
 import sqlite3
 import stat
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass
@@ -103,6 +104,43 @@ def test_database_locked_by_another_writer(tmp_path: Path, clock: FakeClock) -> 
     other.close()
     assert_intact(engine)
     assert "かかってきた電話番号は？" in say(engine, "田中").replies[-1].text, "recovers"
+
+
+def test_a_message_waits_for_another_writer_instead_of_failing(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """A shell (or a backup) writing on the same file: the message waits for its lock.
+
+    The other writer lets go once the engine's transaction has started asking for the lock
+    (``BEGIN IMMEDIATE`` seen on the engine's connection). A deferred ``BEGIN`` reads first
+    and fails at once when it then needs to write: SQLite does not wait on that upgrade.
+    """
+    path = tmp_path / "k.db"
+    engine = Engine(Store(open_database(path, busy_timeout_ms=30_000), clock))
+    walk_to_company(engine)
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("begin immediate")
+    other.execute("update users set quiet_hours = quiet_hours")
+    asking = threading.Event()
+    engine.store.conn.set_trace_callback(
+        lambda sql: asking.set() if sql.upper().startswith("BEGIN IMMEDIATE") else None
+    )
+
+    def release_when_asked() -> None:
+        asking.wait(timeout=30)
+        other.execute("commit")
+
+    releaser = threading.Thread(target=release_when_asked)
+    releaser.start()
+    try:
+        response = say(engine, "田中")
+    finally:
+        asking.set()
+        releaser.join()
+        other.close()
+        engine.store.conn.set_trace_callback(None)
+    assert "かかってきた電話番号は？" in response.replies[-1].text
+    assert engine.store.case_by_number(1, 1)["person"] == "田中"
 
 
 def test_a_read_only_database(tmp_path: Path, clock: FakeClock) -> None:

@@ -217,3 +217,37 @@ def test_a_number_typed_for_a_letters_question_is_its_answer(tmp_path: Path) -> 
     [user] = list(db["users"].rows)
     assert '"kind": "company_request"' in user["pending"] and '"name": "1"' in user["pending"]
     db.close()
+
+
+def test_bytes_that_are_not_utf8_under_a_c_locale_are_replaced(tmp_path: Path) -> None:
+    """Python reads stdin under the C/POSIX locale with surrogateescape: a stray byte (a
+    Shift_JIS paste) became a lone surrogate, which SQLite refuses, and the shell crashed."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("KOTOWARI_", "TELEGRAM_", "LC_", "PYTHONIO", "PYTHONUTF8"))
+    }
+    env |= {"LC_ALL": "C", "LANG": "C", "XDG_DATA_HOME": str(tmp_path / "data")}
+    typed = b"/after\n1\n1\n" + "名簿".encode() + b"\x83\x5c\xff" + "社\n".encode()
+    db = tmp_path / "k.db"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", "shell", "--db", str(db)],
+        input=typed,
+        capture_output=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr.decode("utf-8", "replace")
+    assert b"Traceback" not in result.stderr
+    [case] = Database(db)["cases"].rows
+    assert case["broker_name"] == "名簿\ufffd\\\ufffd社"
+
+
+def test_a_lone_surrogate_from_any_channel_is_never_stored(engine) -> None:
+    from flows.port import Inbound
+
+    for line in ("/after", "1", "1", "名簿\ud800社"):
+        engine.handle(Inbound(1, text=line))
+    case = engine.store.case_by_number(1, 1)
+    assert case["broker_name"] == "名簿\ufffd社"

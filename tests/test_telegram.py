@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import sqlite3
 import string
 import threading
 from collections import defaultdict
@@ -933,6 +934,40 @@ async def test_a_reminder_cancelled_or_erased_while_a_batch_is_sent_is_not_sent(
     assert statuses == (
         {first.id: "sent", second.id: "cancelled"} if meanwhile == "cancel" else {first.id: "sent"}
     )
+
+
+async def test_a_sent_mark_that_cannot_be_written_neither_resends_nor_stops_the_batch(
+    chat: Chat, clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Telegram accepted the first reminder, then "mark sent" failed (another process held
+    the database past the busy timeout): it went out again every round, and the failure
+    stopped the rest of the batch."""
+    people = [chat.person, *(Person(id=chat.person.id + i) for i in (1, 2))]
+    for person in people:
+        chat.person = person
+        await to_broker_step(chat)
+        await chat.tap("declined")
+        clock.advance(minutes=5)
+    clock.advance(days=15)
+    mark = chat.engine.reminder_sent
+    failures = iter([sqlite3.OperationalError("database is locked")])
+    tries: list[int] = []
+
+    def busy_once(reminder_id: int) -> None:
+        tries.append(reminder_id)
+        error = next(failures, None)
+        if error is not None:
+            raise error
+        mark(reminder_id)
+
+    monkeypatch.setattr(chat.engine, "reminder_sent", busy_once)
+    got = await dispatch(chat)
+    assert len(got) == 3, "the other reminders still went out"
+    assert len(tries) == 1, "after one busy mark, the round's others wait in memory"
+    for _ in range(3):
+        clock.advance(hours=1)
+        assert await dispatch(chat) == [], "not sent again"
+    assert [r["status"] for r in reminder_rows(chat)] == ["sent"] * 3, "written later"
 
 
 async def test_a_deleted_account_gets_no_more_reminders(chat: Chat, clock) -> None:

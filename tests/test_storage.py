@@ -1,0 +1,379 @@
+"""What production does to the database file: readers, deletion, restores, damage."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import bot.cli
+from bot import telegram_app
+from bot.config import Settings
+from bot.logs import LIBRARY_LEVELS
+from flows.engine import Engine
+from flows.port import Inbound
+from flows.store import (
+    DatabaseFileGone,
+    DatabaseMissing,
+    Store,
+    backup,
+    in_use,
+    lock_path,
+    open_database,
+)
+from tests.conftest import Conversation, FakeClock
+from tests.telegram_fakes import TOKEN, FakeBotApi
+from tests.test_review import files_hold, press, record, say
+from tests.test_telegram import Chat, running
+
+NO_ENV = ["--env-file", "/nonexistent"]
+PERSONAL = ("消える不動産", "消える名簿社", "+819087654321", "090-8765-4321")
+
+
+@pytest.fixture(autouse=True)
+def keep_logging() -> Iterator[None]:
+    """bot.cli configures the root logger and the libraries' levels: put them back."""
+    root = logging.getLogger()
+    saved = (root.handlers[:], root.level)
+    levels = {name: logging.getLogger(name).level for name in LIBRARY_LEVELS}
+    yield
+    root.handlers[:], level = saved
+    root.setLevel(level)
+    for name, value in levels.items():
+        logging.getLogger(name).setLevel(value)
+
+
+@pytest.fixture
+def no_input(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """`kotowari shell` reading an empty standard input."""
+    with open(os.devnull) as empty:
+        monkeypatch.setattr("sys.stdin", empty)
+        yield
+
+
+@pytest.fixture
+def reader(db_path: Path) -> Iterator[sqlite3.Connection]:
+    """Another program reading the database (an operator's sqlite3 session, a backup)."""
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    yield conn
+    conn.close()
+
+
+def start_reading(conn: sqlite3.Connection) -> None:
+    conn.execute("begin")
+    conn.execute("select count(*) from cases").fetchone()
+
+
+# -- 4: erasure reaches the files even while someone reads ---------------------------------
+def test_erasure_reaches_the_wal_once_a_reader_lets_go(
+    engine: Engine, db_path: Path, reader: sqlite3.Connection, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    record(engine, PERSONAL[0], phone=PERSONAL[3], broker=PERSONAL[1])
+    start_reading(reader)
+    press(engine, say(engine, "/forget"), "🗑 すべて削除する")
+    assert files_hold(db_path, PERSONAL[0]), "the reader holds the log: still there"
+    telegram_app.retry_scrub(engine.store)  # the bot's periodic job, while it still reads
+    assert engine.store.scrub_pending
+    reader.execute("commit")  # the reader lets go later
+    telegram_app.retry_scrub(engine.store)
+    for text in PERSONAL:
+        assert files_hold(db_path, text) == [], text
+    assert not engine.store.scrub_pending
+    assert "erasure reached the database files" in caplog.text
+    for text in PERSONAL:
+        assert text not in caplog.text
+
+
+def test_the_shell_keeps_trying_to_finish_an_erasure(
+    engine: Engine, db_path: Path, reader: sqlite3.Connection
+) -> None:
+    talk = Conversation(engine)
+    record(engine, PERSONAL[0], phone=PERSONAL[3], broker=PERSONAL[1])
+    start_reading(reader)
+    pauses: list[float] = []
+
+    def pause(seconds: float) -> None:  # the reader ends during the shell's second wait
+        pauses.append(seconds)
+        if len(pauses) == 2:
+            reader.execute("commit")
+
+    talk.shell.sleep = pause
+    talk.say("/forget")
+    answer = talk.say("1")
+    assert "erasure complete in the database files" in answer
+    assert len(pauses) == 2
+    for text in PERSONAL:
+        assert files_hold(db_path, text) == [], text
+
+
+# -- 3: a sent mark that cannot be written (another process holds the database) ---------
+def test_the_shell_shows_a_reminder_once_when_its_sent_mark_is_busy(
+    engine: Engine, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    talk = Conversation(engine)
+    record(engine, "会社", broker="名簿社")  # they agreed: a check in 14 days
+    clock.advance(days=15)
+    mark = engine.reminder_sent
+    failures = iter([sqlite3.OperationalError("database is locked")])
+
+    def busy_once(reminder_id: int) -> None:
+        if (error := next(failures, None)) is not None:
+            raise error
+        mark(reminder_id)
+
+    monkeypatch.setattr(engine, "reminder_sent", busy_once)
+    assert talk.say("/help").count("🔔") == 1
+    assert "🔔" not in talk.say("/help"), "shown once; its mark written now"
+    statuses = [r["status"] for r in engine.store.db["reminders"].rows]
+    assert statuses.count("sent") == 1
+
+
+# -- 7: the database deleted or replaced under the running bot -----------------------------
+async def test_a_deleted_database_stops_the_bot(
+    db_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running(db_path, clock) as chat:
+        chat.app.bot_data.stop = asyncio.Event()
+        await chat.say("/call")
+        db_path.unlink()
+        await chat.say("1")
+        assert chat.app.bot_data.stop.is_set(), "it stops taking updates"
+        assert "was deleted while open" in (chat.app.bot_data.fatal or "")
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert any("kotowari restore" in r.getMessage() for r in errors)
+
+
+async def test_a_replaced_database_is_noticed_by_the_periodic_check(
+    db_path: Path, clock: FakeClock, tmp_path: Path
+) -> None:
+    async with running(db_path, clock) as chat:
+        chat.app.bot_data.stop = asyncio.Event()
+        await chat.say("/call")
+        copy = tmp_path / "copy.db"
+        backup(db_path, copy)
+        os.replace(copy, db_path)
+        await telegram_app.reminder_job(job_context(chat))  # no update needed
+        assert chat.app.bot_data.stop.is_set()
+        assert "replaced" in (chat.app.bot_data.fatal or "")
+
+
+def job_context(chat: Chat) -> Any:
+    return telegram_app.KotowariContext(chat.app)
+
+
+def test_the_store_notices_a_deleted_file_on_the_next_write(db_path: Path, clock) -> None:
+    store = Store(open_database(db_path), clock)
+    db_path.unlink()
+    with pytest.raises(DatabaseFileGone):
+        Engine(store).handle(Inbound(1, text="/call"))
+    store.close()
+
+
+def test_the_shell_stops_when_its_database_is_deleted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "k.db"
+
+    def lines() -> Iterator[str]:
+        yield "/call"
+        db.unlink()
+        yield "1"
+
+    class Typed:  # piped input, the file deleted between two lines
+        def isatty(self) -> bool:
+            return False
+
+        def __iter__(self) -> Iterator[str]:
+            return lines()
+
+    monkeypatch.setattr("sys.stdin", Typed())
+    assert bot.cli.main([*NO_ENV, "shell", "--db", str(db)]) == 1
+    assert "was deleted while open" in capsys.readouterr().err
+
+
+def test_the_bot_exits_non_zero_after_stopping_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def polling(app: Any) -> None:
+        telegram_app.stop_fatally(app, "the database file was deleted while open")
+
+    monkeypatch.setattr(telegram_app, "serve_polling", polling)
+    real_build = telegram_app.build_application
+    monkeypatch.setattr(
+        telegram_app,
+        "build_application",
+        lambda settings, db_path: real_build(settings, db_path, request=FakeBotApi()),
+    )
+    settings = Settings(db_path=tmp_path / "k.db", telegram_token=TOKEN)
+    assert telegram_app.run_bot(settings, settings.db_path) == 1
+
+
+@pytest.mark.usefixtures("no_input")
+def test_a_deleted_database_is_not_replaced_by_an_empty_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a fresh machine the first `kotowari shell` creates the database; once one existed
+    (its .lock marker beside it), a missing file stops start-up unless --create."""
+    db = tmp_path / "data" / "kotowari" / "kotowari.db"
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.delenv("KOTOWARI_DB", raising=False)
+    assert bot.cli.main([*NO_ENV, "shell"]) == 0, "a fresh machine just works"
+    assert db.exists() and lock_path(db).exists()
+    db.unlink()
+    assert bot.cli.main([*NO_ENV, "shell"]) == 1
+    assert not db.exists(), "no empty database was made"
+    err = capsys.readouterr().err
+    assert "ERROR" in err and "--create" in err and "kotowari restore" in err
+    with pytest.raises(DatabaseMissing):
+        open_database(db)
+    assert bot.cli.main([*NO_ENV, "shell", "--create"]) == 0
+    assert db.exists()
+
+
+def test_a_missing_database_whose_log_remains_is_refused(tmp_path: Path) -> None:
+    db = tmp_path / "k.db"
+    open_database(db).close()
+    db.unlink()
+    lock_path(db).unlink()
+    Path(f"{db}-wal").write_bytes(b"x")  # a crash left its log
+    with pytest.raises(DatabaseMissing, match=r"k\.db-wal"):
+        open_database(db)
+    open_database(db, create=True).close()
+    assert [p.name.split(".orphaned")[0] for p in tmp_path.glob("*.orphaned-*")] == ["k.db-wal"]
+
+
+# -- 8: restore while in use; numbers never reused ---------------------------------------
+def test_restore_is_refused_while_a_bot_or_shell_has_the_database(
+    tmp_path: Path, clock: FakeClock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    live, copy = tmp_path / "live.db", tmp_path / "copy.db"
+    store = Store(open_database(live), clock)
+    record(Engine(store), "前の不動産")
+    backup(live, copy)
+    record(Engine(store), "後の不動産")
+    with in_use(live):  # as `kotowari run` and `kotowari shell` hold it
+        assert bot.cli.main([*NO_ENV, "restore", str(copy), "--db", str(live)]) == 1
+    assert "in use" in capsys.readouterr().err
+    assert store.count_cases(1) == 2, "nothing was replaced"
+    store.close()
+
+
+def test_after_a_restore_no_case_number_or_reminder_id_is_given_again(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """Buttons sent after the backup (#2's, reminder 2's) must not act on new rows."""
+    live, copy = tmp_path / "live.db", tmp_path / "copy.db"
+    store = Store(open_database(live), clock)
+    engine = Engine(store)
+    record(engine, "前の不動産", broker="前の名簿")  # #1, with two reminders
+    backup(live, copy)
+    record(engine, "後の不動産", broker="後の名簿")  # #2 and its reminders: lost by the restore
+    record(engine, "新人の不動産", user_id=5)  # a user who started after the backup
+    highest_reminder = max(r["id"] for r in store.db["reminders"].rows)
+    store.close()
+
+    assert bot.cli.main([*NO_ENV, "restore", str(copy), "--db", str(live)]) == 0
+    store = Store(open_database(live), clock)
+    engine = Engine(store)
+    assert [c["number"] for c in store.recent_cases(1, 10)] == [1]
+    record(engine, "次の不動産", broker="次の名簿")
+    assert [c["number"] for c in store.recent_cases(1, 10)] == [3, 1]
+    assert min(r["id"] for r in store.db["reminders"].rows if r["case_id"] != 1) > (
+        highest_reminder
+    )
+    record(engine, "新人の二件目", user_id=5)
+    assert [c["number"] for c in store.recent_cases(5, 10)] == [2]
+    store.close()
+
+
+# -- 11: a damaged page stops start-up --------------------------------------------------
+def damaged_database(tmp_path: Path, clock: FakeClock) -> Path:
+    path = tmp_path / "k.db"
+    store = Store(open_database(path), clock)
+    engine = Engine(store)
+    for index in range(30):
+        record(engine, f"会社{index}", phone=f"090-0000-{index:04d}")
+    (root,) = store.conn.execute(
+        "select rootpage from sqlite_master where name = 'idx_cases_user_id_company_norm'"
+    ).fetchone()
+    (page_size,) = store.conn.execute("pragma page_size").fetchone()
+    store.close()  # the last connection checkpoints the log into the file
+    with path.open("r+b") as file:
+        file.seek((root - 1) * page_size)
+        file.write(b"\x0d\xff\xff\xff" * 16)  # the index's page: a nonsense header
+    with closing(sqlite3.connect(path)) as check:
+        check.execute("select count(*) from users").fetchone()  # it still opens
+    return path
+
+
+@pytest.mark.usefixtures("no_input")
+def test_a_damaged_database_stops_the_start_up_with_what_to_do(
+    tmp_path: Path,
+    clock: FakeClock,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = damaged_database(tmp_path, clock)
+    damaged = path.read_bytes()
+    served: list[str] = []
+
+    async def polling(app: Any) -> None:
+        served.append("polling")
+
+    monkeypatch.setattr(telegram_app, "serve_polling", polling)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
+    for name in ("WEBHOOK_URL", "KOTOWARI_REPLICA_URL", "KOTOWARI_REPLICATING"):
+        monkeypatch.delenv(name, raising=False)
+    assert bot.cli.main([*NO_ENV, "run", "--db", str(path)]) == 1
+    assert served == [], "stopped before connecting to Telegram"
+    err = capsys.readouterr().err
+    assert "ERROR" in err and "damaged" in err and "kotowari restore" in err, err
+    assert bot.cli.main([*NO_ENV, "shell", "--db", str(path)]) == 1
+    assert "damaged" in capsys.readouterr().err
+    assert path.read_bytes() == damaged, "nothing was written to it"
+
+    # What the message says to do works: restore a backup over the damaged file.
+    good = tmp_path / "good.db"
+    store = Store(open_database(good), clock)
+    record(Engine(store), "無事な不動産")
+    store.close()
+    assert bot.cli.main([*NO_ENV, "restore", str(good), "--db", str(path)]) == 0
+    assert bot.cli.main([*NO_ENV, "shell", "--db", str(path)]) == 0
+    assert path.with_name("k.db.before-restore").exists(), "the damaged file is kept"
+
+
+@pytest.mark.usefixtures("no_input")
+def test_the_start_up_check_can_be_skipped_for_a_huge_file(
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = damaged_database(tmp_path, clock)
+    assert bot.cli.main([*NO_ENV, "shell", "--db", str(path), "--skip-check"]) == 0
+
+
+def test_a_copy_over_the_database_beside_its_old_log_is_refused(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """Replaced by hand while stopped after a crash: SQLite would apply the old file's
+    write-ahead log to the new file."""
+    path, copy = tmp_path / "k.db", tmp_path / "copy.db"
+    store = Store(open_database(path), clock)
+    record(Engine(store), "会社")
+    backup(path, copy)
+    saved_wal = Path(f"{path}-wal").read_bytes()
+    store.close()
+    shutil.copyfile(copy, tmp_path / "new.db")
+    os.replace(tmp_path / "new.db", path)
+    Path(f"{path}-wal").write_bytes(saved_wal)
+    with pytest.raises(RuntimeError, match="write-ahead log of the one before"):
+        open_database(path)
+    lock_path(path).unlink()  # "copied here together": the operator says so
+    open_database(path).close()
