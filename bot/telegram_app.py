@@ -40,7 +40,7 @@ from urllib.parse import urlsplit
 from telegram import BotCommand, InputFile, Message, Update
 from telegram import User as TelegramUser
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
+from telegram.error import BadRequest, Conflict, Forbidden, InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -52,11 +52,12 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
+from bot.inbox import Inbox
 from bot.logs import RedactingFilter
-from bot.polling import Poller
+from bot.polling import CONFLICT_GIVE_UP, Poller
 from bot.telegram_render import (
     CALL_BUTTON_TEXTS,
     call_keyboard,
@@ -124,6 +125,10 @@ class BotData:
     engine: Engine | None = None
     reminder_batch: int = 100
     reminder_period: float = 30.0
+    # Long polling: the request object getUpdates goes through (the bot's own, for
+    # getUpdates only), and how long 409 Conflicts are retried.
+    updates_request: BaseRequest | None = None
+    conflict_give_up: float = CONFLICT_GIVE_UP
     locks: weakref.WeakValueDictionary[int, asyncio.Lock] = field(
         default_factory=weakref.WeakValueDictionary
     )
@@ -180,9 +185,12 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request)
-    if get_updates_request is not None:
-        builder = builder.get_updates_request(get_updates_request)
+    # Built here (as the builder would) so that the poller can call getUpdates through it.
+    updates_request = get_updates_request or HTTPXRequest(connection_pool_size=1)
+    builder = builder.get_updates_request(updates_request)
     app: KotowariApp = builder.build()
+    app.bot_data.updates_request = updates_request
+    app.bot_data.conflict_give_up = settings.conflict_give_up
     app.bot_data.db_path = Path(db_path)
     app.bot_data.clock = clock
     app.bot_data.reminder_batch = settings.reminder_batch
@@ -256,6 +264,14 @@ def run_bot(settings: Settings, db_path: Path) -> int:
             file=sys.stderr,
         )
         return 1
+    except Conflict:
+        print(
+            "kotowari: another process kept polling with this bot's token for "
+            f"{settings.conflict_give_up:.0f} s (KOTOWARI_CONFLICT_GIVE_UP); stop it, or "
+            "the webhook that uses it, and start again.",
+            file=sys.stderr,
+        )
+        return 1
     except (TelegramError, OSError) as error:
         print(f"kotowari: could not start the bot: {redact(str(error))}", file=sys.stderr)
         return 1
@@ -324,13 +340,28 @@ async def serve_webhook(
 async def serve_polling(app: KotowariApp, stop: asyncio.Event | None = None) -> None:
     """Run the bot by long polling until SIGINT/SIGTERM (or ``stop`` is set).
 
-    ``bot.polling``: an update is confirmed to Telegram only once it (and every one before
-    it) was processed, and a slow update does not hold up the others.
+    ``bot.polling`` and ``bot.inbox``: an update is stored, then confirmed to Telegram, then
+    processed (per user in order); what an earlier run left stored is processed first.
     """
     stop = _stop_on_signals(stop)
+    data = app.bot_data
     async with _serving(app):
+        if data.engine is None or data.updates_request is None:
+            raise RuntimeError("the application was not built by build_application")
         await app.bot.delete_webhook()
-        await Poller(app, ALLOWED_UPDATES, describe=_describer(app.bot.token)).serve(stop)
+        inbox = Inbox(app, data.engine.store, describe=_describer(app.bot.token))
+        inbox.resume()
+        poller = Poller(
+            app,
+            data.updates_request,
+            inbox,
+            ALLOWED_UPDATES,
+            conflict_give_up=data.conflict_give_up,
+        )
+        try:
+            await poller.serve(stop)
+        finally:
+            await inbox.drain()
 
 
 async def _post_init(app: KotowariApp) -> None:

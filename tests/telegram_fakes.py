@@ -14,6 +14,7 @@ import html
 import itertools
 import json
 import re
+import urllib.parse
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
@@ -162,8 +163,9 @@ class FakeBotApi(BaseRequest):
     ) -> tuple[int, bytes]:
         # Yield like real I/O would, so that concurrently processed updates can interleave.
         await asyncio.sleep(0)
-        endpoint = url.rsplit("/", 1)[1]
+        endpoint, _, query = url.rsplit("/", 1)[1].partition("?")
         params = dict(request_data.parameters) if request_data else {}
+        params.update(urllib.parse.parse_qsl(query))  # the poller's getUpdates
         gate = self.holds.get((endpoint, int(params.get("chat_id") or 0)))
         if gate is not None:
             await gate.wait()
@@ -194,7 +196,7 @@ class FakeBotApi(BaseRequest):
             self.updates = waiting
             if not waiting and self.on_empty_poll is not None:
                 self.on_empty_poll()
-            return waiting
+            return waiting[: int(params.get("limit") or 100)]  # Telegram's most is 100
         if method == "getMe":
             return {**BOT_USER, "can_join_groups": True, "can_read_all_group_messages": False}
         if method == "sendMessage":

@@ -34,6 +34,7 @@ def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> Non
         "m009_reminder_ids_never_reused",
         "m010_shown_step",
         "m011_repeat_refusal_times_only_if_known",
+        "m013_inbox_and_dead_letters",
     ]
     columns = {name: set(db[name].columns_dict) for name in TABLES}
     assert {
