@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
+from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
 # Shaped like a real token, so that a leak would also match bot.logs' pattern.
@@ -120,6 +121,7 @@ class FakeBotApi(BaseRequest):
         self.confirmed = 0
         self.on_empty_poll: Any = None
         self.holds: dict[tuple[str, int], asyncio.Event] = {}  # see hold()
+        self.time_outs: dict[str, int] = {}  # see time_out()
 
     @property
     def read_timeout(self) -> float | None:
@@ -143,6 +145,11 @@ class FakeBotApi(BaseRequest):
         if parameters:
             body["parameters"] = parameters
         self.failures.setdefault(method, []).append((status, body))
+
+    def time_out(self, method: str, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` take effect, but their answer never comes:
+        the bot sees ``TimedOut`` (a slow network; the message did arrive)."""
+        self.time_outs[method] = self.time_outs.get(method, 0) + times
 
     def hold(self, method: str, chat_id: int) -> asyncio.Event:
         """Hold calls of ``method`` for one chat (unanswered, unrecorded) until the returned
@@ -185,6 +192,9 @@ class FakeBotApi(BaseRequest):
             call.status = error.status
             body = {"ok": False, "error_code": error.status, "description": error.description}
             return error.status, json.dumps(body).encode()
+        if self.time_outs.get(endpoint):
+            self.time_outs[endpoint] -= 1
+            raise TimedOut("Timed out")
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
     # -- what Telegram answers --------------------------------------------------------

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import pytest
 from telegram.error import Conflict
+from telegram.ext import _aioratelimiter as aioratelimiter
 
 from bot import inbox as inbox_module
 from bot import telegram_app, webhook
@@ -30,7 +31,7 @@ from bot.telegram_app import KotowariApp, build_application
 from tests.conftest import FakeClock
 from tests.telegram_fakes import TOKEN, FakeBotApi, Person, describe
 from tests.test_reliability import HOOK_SECRET, SECRET, webhook_bot
-from tests.test_telegram import no_limits
+from tests.test_telegram import EN, FULL_CASE, NAV, Chat, chose, no_limits, running, sends
 
 # A poll as a Bot API server older than 10.0 sends it (no members_only): python-telegram-bot
 # 22.8 cannot read the message (TypeError).
@@ -454,3 +455,140 @@ async def test_the_webhook_closes_connections_that_send_too_slowly(
         assert await closed_by_the_server(hook.url, half_headers) == b""
         assert await closed_by_the_server(hook.url, half_body) == b""
     assert not api.of("sendMessage")
+
+
+# -- replies to a saved step when Telegram fails ------------------------------------------
+@dataclass
+class Waits:
+    """The bot's waits between tries of a reply (recorded, not slept)."""
+
+    seconds: list[float]
+
+    async def __call__(self, seconds: float) -> None:
+        self.seconds.append(seconds)
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+async def chat(db_path: Path, clock: FakeClock) -> AsyncIterator[Chat]:
+    async with running(db_path, clock) as chat:
+        yield chat
+
+
+def waits(chat: Chat) -> Waits:
+    recorder = Waits([])
+    chat.app.bot_data.sleep = recorder
+    return recorder
+
+
+async def at_the_broker_step(chat: Chat) -> None:
+    await chat.run(FULL_CASE[:3])
+    assert chat.case()["state"] == "recording_broker"
+
+
+async def test_a_502_on_the_reply_to_a_saved_answer_sends_the_reply_again(chat: Chat) -> None:
+    """It said "try again (your record is intact)": sending the name again stored it as the
+    company too."""
+    await at_the_broker_step(chat)
+    waited = waits(chat)
+    chat.api.fail("sendMessage", 502, "Bad Gateway")
+    assert await chat.say("Acme List") == [
+        "sendMessage → 502",
+        sends("step.recording_company.text", NAV),
+    ]
+    assert waited.seconds == [1.0]
+    assert (chat.case()["broker_name"], chat.case()["company"]) == ("Acme List", None)
+
+
+async def test_a_timed_out_reply_is_not_followed_by_an_error(chat: Chat) -> None:
+    """The send timed out but arrived: the user got the next question and "try again"."""
+    await at_the_broker_step(chat)
+    chat.api.time_out("sendMessage")
+    assert await chat.say("Acme List") == [sends("step.recording_company.text", NAV)]
+    assert chat.case()["state"] == "recording_company"
+
+
+async def test_a_502_on_answering_a_press_does_not_stop_its_replies(chat: Chat) -> None:
+    await chat.run(FULL_CASE[:1])
+    chat.api.fail("answerCallbackQuery", 502, "Bad Gateway")
+    assert await chat.tap("refused") == [
+        "answerCallbackQuery → 502",
+        chose("refused"),
+        sends("step.asking_source.text", "named", "dodged", "ended", NAV),
+    ]
+    assert chat.case()["state"] == "asking_source"
+
+
+async def test_six_429s_are_waited_out_and_the_reply_arrives(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rate limiter tries four times; the bot waits once more, as Telegram asks."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+    limiter_waits: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        limiter_waits.append(seconds)
+
+    monkeypatch.setattr(aioratelimiter.asyncio, "sleep", no_sleep)
+    await at_the_broker_step(chat)
+    waited = waits(chat)
+    for _ in range(6):
+        chat.api.fail("sendMessage", 429, "Too Many Requests: retry after 3", {"retry_after": 3})
+    got = await chat.say("Acme List")
+    assert got == ["sendMessage → 429"] * 6 + [sends("step.recording_company.text", NAV)]
+    assert waited.seconds == [3.0]
+    assert chat.case()["broker_name"] == "Acme List"
+
+
+async def test_a_reply_that_cannot_be_sent_says_what_was_saved_and_shows_the_step(
+    chat: Chat,
+) -> None:
+    await at_the_broker_step(chat)
+    waited = waits(chat)
+    for _ in range(telegram_app.SEND_ATTEMPTS):
+        chat.api.fail("sendMessage", 502, "Bad Gateway")
+    got = await chat.say("Acme List")
+    assert got == ["sendMessage → 502"] * telegram_app.SEND_ATTEMPTS + [
+        sends("send_failed_saved"),
+        sends("step.recording_company.text", NAV),
+    ]
+    assert waited.seconds == [1.0, 2.0]
+    assert EN("error_generic") not in "\n".join(got)
+    assert chat.case()["seq"] == 4, "saved once; showing it again changed nothing"
+
+
+async def test_an_answer_sent_again_after_a_lost_reply_is_not_stored_in_the_next_field(
+    chat: Chat, clock: FakeClock
+) -> None:
+    await at_the_broker_step(chat)
+    waits(chat)
+    for _ in range(2 * telegram_app.SEND_ATTEMPTS):  # the reply and the notice: both lost
+        chat.api.fail("sendMessage", 502, "Bad Gateway")
+    await chat.say("Acme List")
+    clock.advance(seconds=40)
+    assert await chat.say("Acme List") == [
+        sends("answer_repeated", value="Acme List"),
+        sends("step.recording_company.text", NAV),
+    ]
+    case = chat.case()
+    assert (case["state"], case["broker_name"], case["company"]) == (
+        "recording_company",
+        "Acme List",
+        None,
+    )
+    # Sent once more, it is this step's answer too (the broker and the caller can be one).
+    assert await chat.say("Acme List") == [sends("step.recording_person.text", NAV)]
+    assert chat.case()["company"] == "Acme List"
+
+
+async def test_the_same_text_later_or_for_another_step_is_an_answer(
+    chat: Chat, clock: FakeClock
+) -> None:
+    await at_the_broker_step(chat)
+    await chat.say("Acme List")
+    clock.advance(minutes=3)  # past the window: not a re-send
+    assert await chat.say("Acme List") == [sends("step.recording_person.text", NAV)]
+    assert chat.case()["company"] == "Acme List"
+    await chat.say("Tanaka")
+    await chat.say("Acme List")  # at the phone step: not the answer just saved
+    assert chat.case()["phone_raw"] == "Acme List"
