@@ -135,7 +135,7 @@ POISON_QUESTION = "毒入りの投票"
 OLD_POLL = {
     "id": "9001",
     "question": POISON_QUESTION,
-    "options": [{"text": "はい", "voter_count": 0}],
+    "options": [{"text": "はい", "voter_count": 0, "persistent_id": "o1"}],
     "total_voter_count": 0,
     "is_closed": False,
     "is_anonymous": True,

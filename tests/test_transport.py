@@ -8,6 +8,7 @@ go through an injected sleep on a fake clock (no real time passes).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable
@@ -18,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from telegram import Poll
 from telegram.error import Conflict
 from telegram.ext import _aioratelimiter as aioratelimiter
 
@@ -38,7 +40,7 @@ from tests.test_telegram import EN, FULL_CASE, NAV, Chat, chose, no_limits, runn
 OLD_POLL = {
     "id": "5001",
     "question": "ランチどこにする？",
-    "options": [{"text": "寿司", "voter_count": 0}],
+    "options": [{"text": "寿司", "voter_count": 0, "persistent_id": "o1"}],
     "total_voter_count": 0,
     "is_closed": False,
     "is_anonymous": True,
@@ -47,6 +49,12 @@ OLD_POLL = {
     "allows_revoting": False,
 }
 CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+
+
+def test_the_old_poll_is_unreadable_only_for_its_missing_members_only() -> None:
+    with pytest.raises(TypeError, match="members_only"):
+        Poll.de_json(OLD_POLL, None)  # type: ignore[arg-type]
+    assert Poll.de_json({**OLD_POLL, "members_only": False}, None) is not None  # type: ignore[arg-type]
 
 
 def numbered(update_id: int, payload: dict[str, Any]) -> dict[str, Any]:
@@ -592,3 +600,25 @@ async def test_the_same_text_later_or_for_another_step_is_an_answer(
     await chat.say("Tanaka")
     await chat.say("Acme List")  # at the phone step: not the answer just saved
     assert chat.case()["phone_raw"] == "Acme List"
+
+
+def test_library_records_that_would_quote_updates_are_kept_without_them(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """python-telegram-bot's get_updates logs the whole batch at CRITICAL when one update
+    cannot be read; the bot no longer calls it, and such a record loses its quote anyway."""
+    quiet_libraries()
+    caplog.set_level(logging.DEBUG)
+    batch = [{"update_id": 1, "message": {"from": {"first_name": "山田太郎"}, "text": "090-1"}}]
+    try:
+        raise TypeError("`members_only` is a required argument since Bot API 10.0")
+    except TypeError as error:
+        logging.getLogger("telegram.ext.ExtBot").critical(
+            "Error while parsing updates! Received data was %r", batch, exc_info=error
+        )
+    logging.getLogger("telegram.request.BaseRequest").error(
+        'Can not load invalid JSON data: "%s"', json.dumps(batch, ensure_ascii=False)
+    )
+    assert "山田太郎" not in caplog.text and "090-1" not in caplog.text
+    assert "Error while parsing updates; content withheld" in caplog.text
+    assert len(caplog.records) == 2
