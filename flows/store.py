@@ -285,6 +285,7 @@ def m013_inbox_and_dead_letters(db: Database) -> None:
         pk="id",
         not_null={"kind", "error", "at"},
     )
+    db.table(DEAD_LETTERS).create_index(["update_id"])
 
 
 def _like_escaped(text: str) -> str:
@@ -741,18 +742,18 @@ class Store:
     def set_aside(
         self, update_id: int | None, kind: str, error: str, entry_id: int | None = None
     ) -> int:
-        """Record an update that cannot be read (and drop it from the inbox); how many are
-        set aside in all."""
+        """Record an update that cannot be read, once (a webhook may deliver it twice at
+        once), and drop it from the inbox; how many are set aside in all."""
         with self.transaction():
-            self._insert(
-                DEAD_LETTERS,
-                {
-                    "update_id": update_id,
-                    "kind": kind,
-                    "error": error,
-                    "at": self.clock().isoformat(),
-                },
+            known = (
+                update_id is not None
+                and self.conn.execute(
+                    f"select 1 from {DEAD_LETTERS} where update_id = ?", [update_id]
+                ).fetchone()
             )
+            if not known:
+                row = {"update_id": update_id, "kind": kind, "error": error}
+                self._insert(DEAD_LETTERS, {**row, "at": self.clock().isoformat()})
             if entry_id is not None:
                 self.conn.execute(f"delete from {INBOX} where id = ?", [entry_id])
         return int(self.conn.execute(f"select count(*) from {DEAD_LETTERS}").fetchone()[0])

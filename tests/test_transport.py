@@ -30,6 +30,7 @@ from bot.inbox import Inbox
 from bot.logs import LIBRARY_LEVELS, quiet_libraries
 from bot.polling import Poller
 from bot.telegram_app import KotowariApp, build_application
+from flows.store import Store, open_database
 from tests.conftest import FakeClock
 from tests.telegram_fakes import TOKEN, FakeBotApi, Person, describe
 from tests.test_reliability import HOOK_SECRET, SECRET, webhook_bot
@@ -622,3 +623,48 @@ def test_library_records_that_would_quote_updates_are_kept_without_them(
     assert "山田太郎" not in caplog.text and "090-1" not in caplog.text
     assert "Error while parsing updates; content withheld" in caplog.text
     assert len(caplog.records) == 2
+
+
+def test_the_inbox_and_dead_letter_tables(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "new.db")
+    try:
+        assert set(db["inbox"].columns_dict) == {
+            "id",
+            "update_id",
+            "user_id",
+            "received_at",
+            "raw",
+        }
+        assert set(db["dead_letters"].columns_dict) == {"id", "update_id", "kind", "error", "at"}
+        indexes = {
+            (t, tuple(i.columns), i.unique)
+            for t in ("inbox", "dead_letters")
+            for i in db[t].indexes
+        }
+        assert {("inbox", ("update_id",), 1), ("inbox", ("user_id",), 0)} <= indexes
+        store = Store(db)
+        assert store.set_aside(7, "message", "TypeError") == 1
+        assert store.set_aside(7, "message", "TypeError") == 1, "the same update: once"
+        assert store.set_aside(None, "not-an-object", "NoUpdateId") == 2
+    finally:
+        db.close()
+
+
+def test_run_says_why_it_stopped_after_conflicts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def polling(app: Any) -> None:
+        raise Conflict(CONFLICT)
+
+    monkeypatch.setattr(telegram_app, "serve_polling", polling)
+    real_build = telegram_app.build_application
+    monkeypatch.setattr(
+        telegram_app,
+        "build_application",
+        lambda settings, db_path: real_build(settings, db_path, request=FakeBotApi()),
+    )
+    settings = Settings(db_path=tmp_path / "k.db", telegram_token=TOKEN, conflict_give_up=120)
+    assert telegram_app.run_bot(settings, settings.db_path) == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1
+    assert "120 s" in err and "KOTOWARI_CONFLICT_GIVE_UP" in err and TOKEN not in err
