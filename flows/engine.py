@@ -93,9 +93,6 @@ _GLOBAL_TOKEN = re.compile(
 DOUBLE_TAP = timedelta(minutes=2)
 # /reminders: cancel buttons for the soonest this many (a message's keyboard has limits).
 MAX_REMINDER_BUTTONS = 20
-# A typed answer sent again within this long, identical to the one just saved, is taken for a
-# re-send (its reply was lost), not for the next step's answer: see _repeated_answer.
-REPEAT_WINDOW = timedelta(minutes=2)
 # How many of a user's latest update ids are remembered to recognise a re-delivery.
 RECENT_UPDATES = 64
 # Letters: the kinds (by their short code in buttons) and the buttons of the letter dialog.
@@ -666,6 +663,10 @@ class Engine:
         return machine.options_for(model)
 
     # -- typed answers ----------------------------------------------------------------
+    # A typed answer sent again within this long, identical to the one just saved, is taken
+    # for a re-send (its reply was lost), not for the next step's answer.
+    REPEAT_WINDOW = timedelta(minutes=2)
+
     def _repeated_answer(self, turn: _Turn, case: dict[str, Any], text: str) -> bool:
         """Whether ``text`` is the answer just saved for the step before, sent again because
         its reply was lost or late (a network error): then it is not stored in this field
@@ -677,7 +678,7 @@ class Engine:
         earlier = json.loads(last["detail"] or "{}")
         if last["state_to"] != case["state"] or earlier.get("value") != text:
             return False
-        if self.clock() - datetime.fromisoformat(last["at"]) > REPEAT_WINDOW:
+        if self.clock() - datetime.fromisoformat(last["at"]) > self.REPEAT_WINDOW:
             return False
         self.store.add_event(case, "answer_repeated", detail={"field": earlier.get("field")})
         turn.replies.append(Reply(turn.texts("answer_repeated", value=text)))
