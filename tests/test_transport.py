@@ -34,6 +34,7 @@ from flows.store import Store, open_database
 from tests.conftest import FakeClock
 from tests.telegram_fakes import TOKEN, FakeBotApi, Person, describe
 from tests.test_reliability import HOOK_SECRET, SECRET, webhook_bot
+from tests.test_store import database_before
 from tests.test_telegram import EN, FULL_CASE, NAV, Chat, chose, no_limits, running, sends
 
 # A poll as a Bot API server older than 10.0 sends it (no members_only): python-telegram-bot
@@ -668,3 +669,19 @@ def test_run_says_why_it_stopped_after_conflicts(
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1
     assert "120 s" in err and "KOTOWARI_CONFLICT_GIVE_UP" in err and TOKEN not in err
+
+
+def test_an_older_database_gets_the_inbox_and_keeps_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    database_before(path, "m013_inbox_and_dead_letters").close()
+    db = open_database(path)
+    try:
+        assert {"inbox", "dead_letters"} <= set(db.table_names())
+        assert [row["id"] for row in db["users"].rows] == [7]
+        store = Store(db)
+        [entry] = store.inbox_add([(5, 7, '{"update_id": 5}')])
+        assert store.inbox_waiting() == [entry] and store.inbox_raw(entry.id) == '{"update_id": 5}'
+        store.forget_user(7)
+        assert store.inbox_waiting() == []
+    finally:
+        db.close()
