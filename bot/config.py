@@ -52,6 +52,9 @@ class Settings:
     # process is the bot that ``kotowari run`` started under Litestream.
     replica_url: str | None = None
     replicating: bool = False
+    # Long polling: how long 409 Conflicts (another process polling with the token) are
+    # retried before the bot stops.
+    conflict_give_up: float = 300.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -68,7 +71,11 @@ class Settings:
             raise SettingsError(f"WEBHOOK_PORT must be between 1 and 65535, not {port}")
         batch = _positive(get("REMINDER_BATCH_SIZE") or "100", "REMINDER_BATCH_SIZE", int)
         period = _positive(get("REMINDER_PERIOD_SECONDS") or "30", "REMINDER_PERIOD_SECONDS", float)
+        give_up = _positive(
+            get("KOTOWARI_CONFLICT_GIVE_UP") or "300", "KOTOWARI_CONFLICT_GIVE_UP", float
+        )
         return cls(
+            conflict_give_up=float(give_up),
             reminder_batch=int(batch),
             reminder_period=float(period),
             db_path=Path(get("KOTOWARI_DB") or default_db_path(env)).expanduser(),

@@ -63,6 +63,35 @@ LIBRARY_LEVELS = {
 }
 
 
+# python-telegram-bot records, above those levels, that quote what Telegram sent (a batch of
+# updates: other people's names and messages): the logger and how the message starts. The bot
+# reads updates itself (bot.inbox), so they should not occur; if they do, the quote goes.
+CONTENT_RECORDS = {
+    "telegram.Bot": "Error while parsing updates",
+    "telegram.ext.ExtBot": "Error while parsing updates",
+    "telegram.request.BaseRequest": "Can not load invalid JSON data",
+}
+
+
+class WithholdContent(logging.Filter):
+    """Keep a record that would quote Telegram's data, without the data."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        # Also after RedactingFilter, which has formatted the message and its traceback.
+        if isinstance(record.msg, str) and record.msg.startswith(self.prefix):
+            record.msg, record.args = f"{self.prefix}; content withheld", None
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def quiet_libraries() -> None:
     for name, level in LIBRARY_LEVELS.items():
         logging.getLogger(name).setLevel(level)
+    for name, prefix in CONTENT_RECORDS.items():
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, WithholdContent) for f in logger.filters):
+            logger.addFilter(WithholdContent(prefix))

@@ -1,146 +1,170 @@
-"""Long polling that confirms an update only once it was processed, and that one slow update
-does not hold up the others.
+"""Long polling into the durable inbox (``bot.inbox``): fetch, store, confirm; never wait.
 
-python-telegram-bot's own Updater confirms a batch (by asking for the next offset) as soon as
-it is fetched, so a crash loses updates fetched but not yet processed. Here the offset sent
-to Telegram never passes an update still being processed: a crash makes Telegram deliver
-again everything from the oldest unfinished update, and the engine recognises updates it
-already applied (``Inbound.update_id``), so nothing is lost and nothing applied twice.
+Each ``getUpdates`` asks for the offset past everything already stored, which confirms it to
+Telegram; what comes back is stored in one transaction before the next call. Processing runs
+apart (``Inbox``), so a slow update delays no one's fetching.
 
-Updates are processed as soon as they are fetched, each in its own task: different users'
-concurrently, one user's in order (the per-user lock is taken in arrival order). While some
-are still being processed (a reply waiting out Telegram's 429, a PDF being made), Telegram
-would hand them back at once, so instead of long polling the poller asks again every
-``busy_poll`` seconds for what else has come, skipping what it already started.
+The updates are fetched as JSON and read one at a time (python-telegram-bot's ``get_updates``
+reads a whole batch at once, raises for all of it when one cannot be read, and logs the
+whole batch, other people's messages included). The call is made through the request object
+the application uses for getUpdates (``BaseRequest.post``, which raises the usual
+``TelegramError`` subclasses), with the parameters in the query string.
+
+Errors: network errors are retried with backoff, RetryAfter is waited out. A 409 Conflict
+means another process is polling with the same token (typically the old instance during a
+deploy): it is retried with backoff and a WARNING, and only after ``conflict_give_up``
+seconds of nothing but conflicts does polling stop (``KOTOWARI_CONFLICT_GIVE_UP``). A batch
+that cannot be stored (the disk is full) is not confirmed, and asked for again.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+import json
 import logging
-from collections.abc import Callable, Sequence
+import sqlite3
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
+from urllib.parse import urlencode
 
-from telegram import Update
-from telegram.error import NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError
+from telegram.request import BaseRequest
+
+from bot.inbox import Inbox
 
 log = logging.getLogger(__name__)
 
 POLL_TIMEOUT = 30  # seconds Telegram holds a getUpdates call open when nothing is new
-BUSY_POLL_SECONDS = 0.5  # while updates are being processed: how often to look for others
 MAX_POLL_BACKOFF = 60.0  # seconds between attempts while Telegram cannot be reached
+MAX_CONFLICT_BACKOFF = 30.0  # seconds between attempts while another poller holds the token
+CONFLICT_GIVE_UP = 300.0  # default for KOTOWARI_CONFLICT_GIVE_UP
 
 
 class Poller:
-    """The update ids this process started and has not yet confirmed, and their tasks."""
+    """What has been stored (``offset``) and what Telegram has been told (``confirmed``)."""
 
     def __init__(
         self,
         app: Any,
+        request: BaseRequest,
+        inbox: Inbox,
         allowed_updates: Sequence[str],
-        describe: Callable[[BaseException], str] = repr,
+        *,
+        conflict_give_up: float = CONFLICT_GIVE_UP,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.app = app
+        self.request = request
+        self.inbox = inbox
         self.allowed_updates = list(allowed_updates)
-        self.describe = describe
-        self.running: dict[int, asyncio.Task[None]] = {}
-        # Started since the last confirmation (running or finished): not to start again
-        # when Telegram hands them back, which it does until they are confirmed.
-        self.started: set[int] = set()
-        self.confirmed: int | None = None  # the last offset sent: ids below it are confirmed
+        self.conflict_give_up = conflict_give_up
+        self.clock = clock
+        self.sleep = sleep
+        self.offset: int | None = None  # the next getUpdates confirms every id below it
+        self.confirmed: int | None = None  # the last offset sent
 
-    @property
-    def offset(self) -> int | None:
-        """What to confirm: every update before the oldest one still running."""
-        if self.running:
-            return min(self.running)
-        if self.started:
-            return max(self.started) + 1
-        return self.confirmed
+    async def get_updates(self, offset: int | None, timeout: float, limit: int = 100) -> list[Any]:
+        """One getUpdates; the updates as JSON (not read: see ``bot.inbox.read_update``)."""
+        query: dict[str, Any] = {
+            "timeout": int(timeout),
+            "limit": limit,
+            "allowed_updates": json.dumps(self.allowed_updates),
+        }
+        if offset is not None:
+            query["offset"] = offset
+        url = f"{self.app.bot.base_url}/getUpdates?{urlencode(query)}"
+        # As python-telegram-bot does: the read timeout covers the long poll's wait.
+        read_timeout = (self.request.read_timeout or 0) + timeout
+        result = await self.request.post(url, read_timeout=read_timeout)
+        if not isinstance(result, list):
+            raise NetworkError("getUpdates answered something that is not a list")
+        if offset is not None:
+            self.confirmed = offset
+        return result
 
     async def fetch(self, timeout: float) -> int:
-        """One getUpdates (confirming ``offset``); start the updates not started yet.
+        """One getUpdates (confirming what is stored), and store what came; how many came."""
+        batch = await self.get_updates(self.offset, timeout)
+        if batch:
+            offset = self.inbox.receive(batch)  # raises if not stored: then not confirmed
+            if offset is not None and (self.offset is None or offset > self.offset):
+                self.offset = offset
+        return len(batch)
 
-        Returns how many were started. Does not wait for them: see ``settle``.
-        """
-        offset = self.offset
-        updates = await self.app.bot.get_updates(
-            offset=offset, timeout=timeout, allowed_updates=self.allowed_updates
-        )
-        if offset is not None:
-            # Telegram has forgotten everything below the offset: so can we.
-            self.started = {i for i in self.started if i >= offset}
-            self.confirmed = offset
-        new = [u for u in updates if u.update_id not in self.started]
-        for update in new:
-            self._start(update)
-        return len(new)
+    async def serve(self, stop: asyncio.Event) -> None:
+        """Fetch and store until ``stop`` is set; then confirm what was stored.
 
-    def _start(self, update: Update) -> None:
-        update_id = update.update_id
-        self.started.add(update_id)
-        task = asyncio.ensure_future(self._process(update))
-        self.running[update_id] = task
-        task.add_done_callback(lambda _: self.running.pop(update_id, None))
-
-    async def _process(self, update: Update) -> None:
-        try:
-            await self.app.process_update(update)
-        except Exception as error:
-            # Handlers' errors end in the application's error handler; this is the
-            # framework's. Counted as processed, so that one bad update cannot stop the rest.
-            log.error("update not processed: %s", self.describe(error))
-
-    async def settle(self, timeout: float | None = None) -> bool:
-        """Wait until nothing is running (or ``timeout`` seconds); whether nothing is."""
-        if self.running:
-            await asyncio.wait(list(self.running.values()), timeout=timeout)
-        return not self.running
-
-    async def serve(self, stop: asyncio.Event, busy_poll: float = BUSY_POLL_SECONDS) -> None:
-        """Fetch and process until ``stop`` is set; then finish what runs and confirm it.
-
-        Network errors are retried with backoff; RetryAfter is waited out.
+        Raises ``Conflict`` after ``conflict_give_up`` seconds of nothing but 409s.
         """
         delay = 1.0
+        conflict_since: float | None = None
         while not stop.is_set():
-            # Long poll when idle; while updates run, Telegram would hand those back at
-            # once, so look for others every busy_poll seconds instead.
-            busy = not await self.settle(busy_poll)
-            if stop.is_set():
-                break
-            fetching = asyncio.ensure_future(self.fetch(0 if busy else POLL_TIMEOUT))
+            fetching = asyncio.ensure_future(self.fetch(POLL_TIMEOUT))
             stopping = asyncio.ensure_future(stop.wait())
             done, _ = await asyncio.wait({fetching, stopping}, return_when=asyncio.FIRST_COMPLETED)
             stopping.cancel()
             if fetching not in done:
-                # Stopping: nothing fetched by a call still waiting can be lost.
+                # Stopping: what a call still waiting would fetch is not confirmed: not lost.
                 fetching.cancel()
                 await asyncio.gather(fetching, return_exceptions=True)
                 break
             try:
                 fetching.result()
-                delay = 1.0
             except RetryAfter as error:
-                await _wait_or_stop(stop, _seconds(error.retry_after))
-            except (NetworkError, TimedOut) as error:
+                await self._pause(stop, _seconds(error.retry_after))
+                continue
+            except Conflict:
+                now = self.clock()
+                conflict_since = now if conflict_since is None else conflict_since
+                if now - conflict_since >= self.conflict_give_up:
+                    log.error(
+                        "another process kept polling with this bot's token for %.0f s "
+                        "(409 Conflict); giving up",
+                        now - conflict_since,
+                    )
+                    raise
+                log.warning(
+                    "another process is polling with this bot's token (409 Conflict: an old "
+                    "instance still running?); retrying in %.0f s, giving up after %.0f s",
+                    delay,
+                    self.conflict_give_up - (now - conflict_since),
+                )
+                await self._pause(stop, delay)
+                delay = min(delay * 2, MAX_CONFLICT_BACKOFF)
+                continue
+            except NetworkError as error:  # TimedOut too
                 log.warning("polling failed (%s); retrying in %.0f s", type(error).__name__, delay)
-                await _wait_or_stop(stop, delay)
+                await self._pause(stop, delay)
                 delay = min(delay * 2, MAX_POLL_BACKOFF)
-        await self.settle()
+                continue
+            except sqlite3.Error as error:
+                log.error(
+                    "could not store fetched updates (%s); not confirmed, retrying in %.0f s",
+                    type(error).__name__,
+                    delay,
+                )
+                await self._pause(stop, delay)
+                delay = min(delay * 2, MAX_POLL_BACKOFF)
+                continue
+            delay = 1.0
+            conflict_since = None
         if self.offset is not None and self.offset != self.confirmed:
-            # Confirm what was processed, so that it is not delivered again.
+            # Confirm what was stored, so that it is not delivered again.
             try:
-                await self.app.bot.get_updates(offset=self.offset, timeout=0)
-                self.confirmed = self.offset
+                await self.get_updates(self.offset, 0, limit=1)
             except TelegramError as error:
                 log.warning("could not confirm the last updates (%s)", type(error).__name__)
 
-
-async def _wait_or_stop(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
+    async def _pause(self, stop: asyncio.Event, seconds: float) -> None:
+        """``sleep(seconds)``, cut short by ``stop``."""
+        sleeping = asyncio.ensure_future(self.sleep(seconds))
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({sleeping, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        for task in (sleeping, stopping):
+            task.cancel()
+        await asyncio.gather(sleeping, stopping, return_exceptions=True)
 
 
 def _seconds(value: object) -> float:

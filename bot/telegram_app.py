@@ -29,10 +29,11 @@ import sqlite3
 import sys
 import traceback
 import weakref
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,7 +41,16 @@ from urllib.parse import urlsplit
 from telegram import BotCommand, InputFile, Message, Update
 from telegram import User as TelegramUser
 from telegram.constants import ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, InvalidToken, TelegramError
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -52,11 +62,12 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
+from bot.inbox import Inbox
 from bot.logs import RedactingFilter
-from bot.polling import Poller
+from bot.polling import CONFLICT_GIVE_UP, Poller
 from bot.telegram_render import (
     CALL_BUTTON_TEXTS,
     call_keyboard,
@@ -87,6 +98,12 @@ MENU_ORDER = ("start", "call", "after", "cases", "cancel", "help", "language")
 ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY)
 # Retries after a 429 "Too Many Requests" (AIORateLimiter waits retry_after each time).
 MAX_RETRIES = 3
+# The replies to a step already saved: tries per message when Telegram fails for a moment
+# (a 502, a 429 past the limiter's retries), the wait before the second (doubling), and the
+# longest 429 wait honoured before the bot says what was saved instead.
+SEND_ATTEMPTS = 3
+SEND_BACKOFF = 1.0
+MAX_RETRY_AFTER = 60.0
 # Group chats remembered as already told "private only"; forgotten past this many.
 MAX_WARNED_CHATS = 10_000
 # Message kinds the engine hears about as an attachment (the caption is not used).
@@ -135,6 +152,12 @@ class BotData:
     engine: Engine | None = None
     reminder_batch: int = 100
     reminder_period: float = 30.0
+    # Long polling: the request object getUpdates goes through (the bot's own, for
+    # getUpdates only), and how long 409 Conflicts are retried.
+    updates_request: BaseRequest | None = None
+    conflict_give_up: float = CONFLICT_GIVE_UP
+    # Waits between tries of a reply (tests inject one that does not sleep).
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     locks: weakref.WeakValueDictionary[int, asyncio.Lock] = field(
         default_factory=weakref.WeakValueDictionary
     )
@@ -199,9 +222,12 @@ def build_application(
     )
     if request is not None:
         builder = builder.request(request)
-    if get_updates_request is not None:
-        builder = builder.get_updates_request(get_updates_request)
+    # Built here (as the builder would) so that the poller can call getUpdates through it.
+    updates_request = get_updates_request or HTTPXRequest(connection_pool_size=1)
+    builder = builder.get_updates_request(updates_request)
     app: KotowariApp = builder.build()
+    app.bot_data.updates_request = updates_request
+    app.bot_data.conflict_give_up = settings.conflict_give_up
     app.bot_data.db_path = Path(db_path)
     app.bot_data.clock = clock
     app.bot_data.reminder_batch = settings.reminder_batch
@@ -279,6 +305,14 @@ def run_bot(settings: Settings, db_path: Path) -> int:
     except InvalidToken:
         print(
             "kotowari: Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather.",
+            file=sys.stderr,
+        )
+        return 1
+    except Conflict:
+        print(
+            "kotowari: another process kept polling with this bot's token for "
+            f"{settings.conflict_give_up:.0f} s (KOTOWARI_CONFLICT_GIVE_UP); stop it, or "
+            "the webhook that uses it, and start again.",
             file=sys.stderr,
         )
         return 1
@@ -368,13 +402,28 @@ async def serve_webhook(
 async def serve_polling(app: KotowariApp, stop: asyncio.Event | None = None) -> None:
     """Run the bot by long polling until SIGINT/SIGTERM (or ``stop`` is set).
 
-    ``bot.polling``: an update is confirmed to Telegram only once it (and every one before
-    it) was processed, and a slow update does not hold up the others.
+    ``bot.polling`` and ``bot.inbox``: an update is stored, then confirmed to Telegram, then
+    processed (per user in order); what an earlier run left stored is processed first.
     """
     stop = app.bot_data.stop = _stop_on_signals(stop)
+    data = app.bot_data
     async with _serving(app):
+        if data.engine is None or data.updates_request is None:
+            raise RuntimeError("the application was not built by build_application")
         await app.bot.delete_webhook()
-        await Poller(app, ALLOWED_UPDATES, describe=_describer(app.bot.token)).serve(stop)
+        inbox = Inbox(app, data.engine.store, describe=_describer(app.bot.token))
+        inbox.resume()
+        poller = Poller(
+            app,
+            data.updates_request,
+            inbox,
+            ALLOWED_UPDATES,
+            conflict_give_up=data.conflict_give_up,
+        )
+        try:
+            await poller.serve(stop)
+        finally:
+            await inbox.drain()
 
 
 async def _post_init(app: KotowariApp) -> None:
@@ -462,7 +511,10 @@ async def send_replies(
     replies: Sequence[Reply],
     texts: Texts,
     persistent_keyboard: bool = False,
+    retry_sleep: Callable[[float], Awaitable[None]] | None = None,
 ) -> None:
+    """Send the replies in order. With ``retry_sleep``, each message is tried again when
+    Telegram fails for a moment (``_retrying``); without, the first failure raises."""
     messages = outgoing_messages(
         replies,
         persistent_keyboard=call_keyboard(texts) if persistent_keyboard else None,
@@ -471,8 +523,15 @@ async def send_replies(
     for message in messages:
         attachment = message.attachment
         if attachment is None:
-            await bot.send_message(
-                chat_id, message.text, parse_mode=ParseMode.HTML, reply_markup=message.markup
+            await _retrying(
+                partial(
+                    bot.send_message,
+                    chat_id,
+                    message.text,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=message.markup,
+                ),
+                retry_sleep,
             )
             continue
         try:
@@ -482,12 +541,100 @@ async def send_replies(
             notice = texts("file_failed", filename=attachment.filename)
             await bot.send_message(chat_id, html.escape(notice, quote=False))
             continue
-        file = InputFile(content, filename=attachment.filename)
         caption = message.text or None
-        if attachment.kind == "photo":
-            await bot.send_photo(chat_id, file, caption=caption, parse_mode=ParseMode.HTML)
-        else:
-            await bot.send_document(chat_id, file, caption=caption, parse_mode=ParseMode.HTML)
+        send = bot.send_photo if attachment.kind == "photo" else bot.send_document
+        file = InputFile(content, filename=attachment.filename)
+        await _retrying(
+            partial(send, chat_id, file, caption=caption, parse_mode=ParseMode.HTML),
+            retry_sleep,
+        )
+
+
+async def _retrying(
+    send: Callable[[], Awaitable[object]],
+    sleep: Callable[[float], Awaitable[None]] | None,
+) -> None:
+    """``send()``, tried again (with ``sleep`` between) while Telegram fails for a moment: a
+    network error or 5xx, a 429 past the rate limiter's own retries.
+
+    A timed-out send is not tried again: Telegram has most likely received it (a duplicate
+    would be worse; if it was lost, the user sends their answer again and the engine knows
+    it, see ``Engine._repeated_answer``). A 400 or 403 is never tried again.
+    """
+    delay = SEND_BACKOFF
+    for attempt in range(1, SEND_ATTEMPTS + 1):
+        try:
+            await send()
+            return
+        except TimedOut:
+            if sleep is None:
+                raise
+            log.warning("a reply timed out; taken as delivered")
+            return
+        except RetryAfter as error:
+            wait = _seconds(error.retry_after)
+            if sleep is None or attempt == SEND_ATTEMPTS or wait > MAX_RETRY_AFTER:
+                raise
+            log.warning("a reply hit Telegram's rate limit; sending again in %.0f s", wait)
+            await sleep(wait)
+        except NetworkError as error:
+            if sleep is None or isinstance(error, BadRequest) or attempt == SEND_ATTEMPTS:
+                raise  # BadRequest is a NetworkError in python-telegram-bot
+            log.warning("a reply failed (%s); sending again in %.0f s", type(error).__name__, delay)
+            await sleep(delay)
+            delay *= 2
+
+
+def _seconds(value: object) -> float:
+    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)  # type: ignore[arg-type]
+
+
+async def deliver(
+    context: KotowariContext,
+    chat_id: int,
+    response: Response,
+    texts: Texts,
+    *,
+    persistent_keyboard: bool,
+    show_again: Callable[[], Response] | None,
+) -> None:
+    """Send the replies of a step the engine has already saved.
+
+    Failures that may pass are tried again (``_retrying``). If the replies still cannot be
+    sent, the user is told that what they sent is saved, and the current step is shown
+    again (``show_again``: the same update once more, which the engine recognises as applied
+    and answers with where the user is, changing nothing). Never "try again": that would
+    store the same answer in the next field. A user who blocked the bot (403) goes to
+    ``on_error``.
+    """
+    sleep = context.bot_data.sleep
+    try:
+        await send_replies(
+            context.bot,
+            chat_id,
+            chat_replies(response, texts),
+            texts,
+            persistent_keyboard=persistent_keyboard,
+            retry_sleep=sleep,
+        )
+        return
+    except Forbidden:
+        raise
+    except TelegramError as error:
+        log.warning("the replies to a saved step were not sent (%s)", type(error).__name__)
+    current = show_again().replies if show_again is not None else ()
+    try:
+        await send_replies(
+            context.bot,
+            chat_id,
+            (Reply(texts("send_failed_saved")), *current),
+            texts,
+            retry_sleep=sleep,
+        )
+    except Forbidden:
+        raise
+    except TelegramError as error:
+        log.warning("could not say that the step was saved (%s)", type(error).__name__)
 
 
 # Letters and charts are made here, one at a time: the event loop goes on serving other
@@ -520,14 +667,24 @@ async def on_private_message(update: Update, context: KotowariContext) -> None:
     async with context.bot_data.lock_for(user.id):
         response = engine.handle(inbound)
         texts = response_texts(response, engine, user)
-        await send_replies(
-            context.bot,
+        await deliver(
+            context,
             message.chat_id,
-            chat_replies(response, texts),
+            response,
             texts,
             persistent_keyboard=response.language_changed
             or bool(inbound.text and _START.match(inbound.text)),
+            show_again=_show_again(engine, inbound),
         )
+
+
+def _show_again(engine: Engine, inbound: Inbound) -> Callable[[], Response] | None:
+    """The engine's answer to this update handled once more: recognised as applied, it
+    shows the current step and changes nothing. Only with an update id (else it would be
+    applied again)."""
+    if inbound.update_id is None:
+        return None
+    return lambda: engine.handle(inbound)
 
 
 async def on_other_chat(update: Update, context: KotowariContext) -> None:
@@ -562,6 +719,9 @@ async def on_callback(update: Update, context: KotowariContext) -> None:
                 # "Query is too old": a press handled late (a backlog after a restart, or
                 # delivered again after a crash). The step is saved; its replies still go.
                 log.debug("could not answer a button press: %s", error.message)
+            except (NetworkError, RetryAfter) as error:
+                # Only the button's spinner is affected: the step is saved, its replies go.
+                log.warning("could not answer a button press (%s)", type(error).__name__)
 
     try:
         user, message = query.from_user, query.message
@@ -575,14 +735,10 @@ async def on_callback(update: Update, context: KotowariContext) -> None:
             await answer(user_texts(engine, user)("bad_button"))
             return
         async with context.bot_data.lock_for(user.id):
-            response = engine.handle(
-                Inbound(
-                    user.id,
-                    choice=token,
-                    lang_hint=user.language_code,
-                    update_id=update.update_id,
-                )
+            inbound = Inbound(
+                user.id, choice=token, lang_hint=user.language_code, update_id=update.update_id
             )
+            response = engine.handle(inbound)
             if not response.replies:
                 await answer(response.notice)
                 return
@@ -590,12 +746,13 @@ async def on_callback(update: Update, context: KotowariContext) -> None:
             texts = response_texts(response, engine, user)
             if response.chosen is not None:
                 await mark_chosen(context, message, response.chosen, texts)
-            await send_replies(
-                context.bot,
+            await deliver(
+                context,
                 message.chat.id,
-                chat_replies(response, texts),
+                response,
                 texts,
                 persistent_keyboard=response.language_changed,
+                show_again=_show_again(engine, inbound),
             )
     finally:
         if not answered:
@@ -619,6 +776,8 @@ async def mark_chosen(context: KotowariContext, message: object, label: str, tex
     except BadRequest as error:
         # E.g. already edited by a double tap; the replies still go out.
         log.debug("could not mark the pressed message: %s", error.message)
+    except (NetworkError, RetryAfter) as error:
+        log.warning("could not mark the pressed message (%s)", type(error).__name__)
 
 
 # -- reminders ----------------------------------------------------------------------

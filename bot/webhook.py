@@ -7,6 +7,12 @@ leaves the request unanswered and Telegram delivers the update again; the engine
 update it already applied (``Inbound.update_id``), so nothing is lost and nothing applied twice.
 
 Nothing from a request's body is logged: it is a person's message.
+
+A body that is not JSON (or too deeply nested to decode) is answered 400. An update that
+python-telegram-bot cannot read (``bot.inbox.read_update``: e.g. a field set from a newer or
+older Bot API) is set aside as a dead letter, without its content, and answered 200: with an
+error answer Telegram would send it again and again. Connections that send their headers or
+body too slowly are closed (``HEADER_SECONDS``, ``BODY_SECONDS``).
 """
 
 from __future__ import annotations
@@ -22,8 +28,9 @@ from http import HTTPStatus
 from typing import Any
 
 import tornado.web
-from telegram import Update
 from tornado.httpserver import HTTPServer
+
+from bot.inbox import Unreadable, read_update, set_aside
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +40,10 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 MAX_BODY_BYTES = 256 * 1024
 # On shutdown, how long updates being processed get to finish (then Telegram resends them).
 DRAIN_SECONDS = 10.0
+# A connection gets this long to send a request's headers (and, kept alive, the next one's);
+# and this long for a body once the headers are in. Telegram sends a few KB at once.
+HEADER_SECONDS = 30.0
+BODY_SECONDS = 10.0
 
 
 class InFlight:
@@ -100,15 +111,23 @@ class UpdateHandler(tornado.web.RequestHandler):
 
     async def post(self) -> None:
         try:
-            update = Update.de_json(json.loads(self.body), self.app.bot)
-        except (ValueError, TypeError, KeyError, AttributeError):
-            update = None
-        if update is None:
+            data = json.loads(self.body)
+        except (ValueError, RecursionError):  # RecursionError: nested too deeply
+            data = None
+        update = None if data is None else read_update(data, self.app.bot)
+        if update is None or (isinstance(update, Unreadable) and update.update_id is None):
             log.warning("webhook: a request that is not an update (%d bytes)", len(self.body))
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST)
         if self.in_flight.closing:
             # Shutting down: Telegram sends it again later, to the next run.
             raise tornado.web.HTTPError(HTTPStatus.SERVICE_UNAVAILABLE)
+        if isinstance(update, Unreadable):
+            engine = self.app.bot_data.engine
+            if engine is None:
+                raise tornado.web.HTTPError(HTTPStatus.SERVICE_UNAVAILABLE)
+            set_aside(engine.store, update)
+            self.set_status(HTTPStatus.OK)  # accepted: Telegram does not send it again
+            return
         processing = self.in_flight.start(self.app.process_update(update))
         try:
             # Handlers' own errors end in the application's error handler; what reaches here
@@ -151,6 +170,8 @@ async def webhook_server(
     server = HTTPServer(
         tornado.web.Application(routes),  # type: ignore[arg-type]
         max_body_size=MAX_BODY_BYTES,
+        idle_connection_timeout=HEADER_SECONDS,
+        body_timeout=BODY_SECONDS,
     )
     server.listen(port, address=listen)
     try:

@@ -661,6 +661,28 @@ class Engine:
         return machine.options_for(model)
 
     # -- typed answers ----------------------------------------------------------------
+    # A typed answer sent again within this long, identical to the one just saved, is taken
+    # for a re-send (its reply was lost), not for the next step's answer.
+    REPEAT_WINDOW = timedelta(minutes=2)
+
+    def _repeated_answer(self, turn: _Turn, case: dict[str, Any], text: str) -> bool:
+        """Whether ``text`` is the answer just saved for the step before, sent again because
+        its reply was lost or late (a network error): then it is not stored in this field
+        (a broker's name as the company); the user is told, and may send it once more if
+        it is meant for this step too (the repeat is recorded, so a second one is stored)."""
+        last = self.store.last_event(case["id"])
+        if last is None or (last["kind"], last["trigger"]) != ("step", "answer"):
+            return False
+        earlier = json.loads(last["detail"] or "{}")
+        if last["state_to"] != case["state"] or earlier.get("value") != text:
+            return False
+        if self.clock() - datetime.fromisoformat(last["at"]) > self.REPEAT_WINDOW:
+            return False
+        self.store.add_event(case, "answer_repeated", detail={"field": earlier.get("field")})
+        turn.replies.append(Reply(turn.texts("answer_repeated", value=text)))
+        self._show(turn, case)
+        return True
+
     def _answer(
         self, turn: _Turn, case: dict[str, Any], raw: str, from_contact: bool = False
     ) -> None:
@@ -680,6 +702,8 @@ class Engine:
             if trigger in available and folded in _ALIASES[trigger]:
                 self._fire(turn, case, trigger)
                 return
+        if self._repeated_answer(turn, case, text):
+            return
         problem: str | None = None
         if not text:
             problem = t("empty_text")

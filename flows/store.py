@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlite_utils import Database, Migrations
 
@@ -38,6 +38,11 @@ EVENTS = "events"
 BROKERS = "brokers"
 REMINDERS = "reminders"
 TABLES = (USERS, CASES, EVENTS, BROKERS, REMINDERS)
+# The Telegram channel's own tables (m013): updates received and not yet processed, and those
+# set aside because they could not be read. Not in TABLES: a backup made before m013 is still
+# a Kotowari database.
+INBOX = "inbox"
+DEAD_LETTERS = "dead_letters"
 # A reminder waiting to be sent; "sent" ones wait for the user's answer.
 DUE_STATUSES = ("pending", "snoozed")
 # A reminder r to send now (due by the parameter) to its user u, who has not blocked the bot.
@@ -276,9 +281,8 @@ def m011_repeat_refusal_times_only_if_known(db: Database) -> None:
 @migrations()
 def m012_reminder_addressees_and_refusals(db: Database) -> None:
     # A follow-up names whom the request went to (the broker or the calling company) and
-    # how (by phone or by letter), so that its text and its next step fit; rows from before
-    # keep NULL and read as before. A case records "I did not refuse" apart from "not
-    # recorded": the coaching and the summary differ.
+    # how (by phone or by letter), so that its text and its next step fit. A case records
+    # "I did not refuse" apart from "not recorded": the coaching and the summary differ.
     db.table(REMINDERS).add_column("addressee", str)
     db.table(REMINDERS).add_column("via", str)
     db.table(CASES).add_column("not_refused", int, not_null_default=0)
@@ -306,6 +310,27 @@ def m012_reminder_addressees_and_refusals(db: Database) -> None:
         where kind = 'check_compliance' and via = 'phone' and status in ('pending', 'snoozed')
             and (select outcome from cases c where c.id = reminders.case_id) = 'declined'"""
     )
+
+
+@migrations()
+def m013_inbox_and_dead_letters(db: Database) -> None:
+    # An update is stored here as Telegram sent it, then confirmed to Telegram, then
+    # processed (per user, in order) and deleted. user_id: whose it is, for their order and
+    # for /forget. No foreign key: the user may have no row yet.
+    db.table(INBOX).create(
+        {"id": int, "update_id": int, "user_id": int, "received_at": str, "raw": str},
+        pk="id",
+        not_null={"update_id", "received_at", "raw"},
+    )
+    db.table(INBOX).create_index(["update_id"], unique=True)
+    db.table(INBOX).create_index(["user_id"])
+    # An update that could not be read: only what identifies it, never its content.
+    db.table(DEAD_LETTERS).create(
+        {"id": int, "update_id": int, "kind": str, "error": str, "at": str},
+        pk="id",
+        not_null={"kind", "error", "at"},
+    )
+    db.table(DEAD_LETTERS).create_index(["update_id"])
 
 
 def _like_escaped(text: str) -> str:
@@ -500,6 +525,14 @@ def quick_check(path: str | Path, *, log_time: bool = True) -> list[str]:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+class InboxEntry(NamedTuple):
+    """An update waiting in the inbox (its JSON stays in the database until it is needed)."""
+
+    id: int
+    update_id: int
+    user_id: int | None
 
 
 class Store:
@@ -827,7 +860,7 @@ class Store:
             f"delete from {EVENTS} where case_id in (select id from {CASES} where user_id = ?)",
             [user_id],
         )
-        for table in (REMINDERS, CASES, BROKERS):
+        for table in (REMINDERS, CASES, BROKERS, INBOX):
             self.db.execute(f"delete from {table} where user_id = ?", [user_id])
         self.db.execute(f"delete from {USERS} where id = ?", [user_id])
 
@@ -956,6 +989,65 @@ class Store:
 
     def events(self, case_id: int) -> list[dict[str, Any]]:
         return list(self.db.table(EVENTS).rows_where("case_id = ?", [case_id], order_by="id"))
+
+    # -- the inbox and dead letters (bot/inbox.py) -------------------------------------
+    def inbox_add(self, updates: Sequence[tuple[int, int | None, str]]) -> list[InboxEntry]:
+        """Store received updates ``(update_id, user_id, raw JSON)`` in one transaction; the
+        entries added (an update already waiting is not added twice)."""
+        now = self.clock().isoformat()
+        added: list[InboxEntry] = []
+        with self.transaction():
+            for update_id, user_id, raw in updates:
+                cursor = self.conn.execute(
+                    f"insert or ignore into {INBOX} (update_id, user_id, received_at, raw) "
+                    "values (?, ?, ?, ?)",
+                    [update_id, user_id, now, raw],
+                )
+                if cursor.rowcount:
+                    added.append(InboxEntry(int(cursor.lastrowid or 0), update_id, user_id))
+        return added
+
+    def inbox_waiting(self) -> list[InboxEntry]:
+        """Every update stored and not yet processed, in the order received."""
+        rows = self.conn.execute(f"select id, update_id, user_id from {INBOX} order by id")
+        return [InboxEntry(*row) for row in rows.fetchall()]
+
+    def inbox_raw(self, entry_id: int) -> str | None:
+        """An update's JSON, or None once it is gone (processed, or erased by /forget)."""
+        row = self.conn.execute(f"select raw from {INBOX} where id = ?", [entry_id]).fetchone()
+        return None if row is None else str(row[0])
+
+    def inbox_done(self, entry_id: int) -> None:
+        with self.transaction():
+            self.conn.execute(f"delete from {INBOX} where id = ?", [entry_id])
+
+    def set_aside(
+        self, update_id: int | None, kind: str, error: str, entry_id: int | None = None
+    ) -> int:
+        """Record an update that cannot be read, once (a webhook may deliver it twice at
+        once), and drop it from the inbox; how many are set aside in all."""
+        with self.transaction():
+            known = (
+                update_id is not None
+                and self.conn.execute(
+                    f"select 1 from {DEAD_LETTERS} where update_id = ?", [update_id]
+                ).fetchone()
+            )
+            if not known:
+                row = {"update_id": update_id, "kind": kind, "error": error}
+                self._insert(DEAD_LETTERS, {**row, "at": self.clock().isoformat()})
+            if entry_id is not None:
+                self.conn.execute(f"delete from {INBOX} where id = ?", [entry_id])
+        return int(self.conn.execute(f"select count(*) from {DEAD_LETTERS}").fetchone()[0])
+
+    def last_event(self, case_id: int) -> dict[str, Any] | None:
+        """The case's latest event (engine: a typed answer sent twice)."""
+        return self._one(
+            f"select * from {EVENTS} where case_id = ? order by id desc limit 1", [case_id]
+        )
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        return list(self.db.table(DEAD_LETTERS).rows_where(order_by="id"))
 
 
 def backup(source: str | Path, target: str | Path) -> int:

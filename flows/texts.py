@@ -584,6 +584,17 @@ JA: dict[str, str] = {
     ),
     "standing.whom": "{whom}: {steps}",
     "standing.then": "、",
+    # A typed answer sent twice (its reply was lost): not stored in the next field.
+    "answer_repeated": (
+        "「{value}」は、ひとつ前の項目に保存済みです。"
+        "この項目も同じ内容でよければ、もう一度送ってください。"
+    ),
+    "event.answer_repeated": "同じ入力の再送を受け取りました（保存はしていません）",
+    # The replies to a saved step could not be sent (Telegram's side failed).
+    "send_failed_saved": (
+        "通信の問題で、返信をお届けできなかったかもしれません。"
+        "お送りいただいた内容は保存されています。今のステップをもう一度表示します。"
+    ),
 }
 
 EN: dict[str, str] = {
@@ -1127,6 +1138,17 @@ EN: dict[str, str] = {
     ),
     "standing.whom": "{whom}: {steps}",
     "standing.then": ", ",
+    # A typed answer sent twice (its reply was lost): not stored in the next field.
+    "answer_repeated": (
+        "“{value}” is already saved for the previous question. "
+        "If it is the answer to this one too, send it once more."
+    ),
+    "event.answer_repeated": "The same answer arrived again (not stored)",
+    # The replies to a saved step could not be sent (Telegram's side failed).
+    "send_failed_saved": (
+        "A network problem may have kept my reply from reaching you. "
+        "What you sent is saved; here is the current step again."
+    ),
 }
 
 # Lines to read aloud are said in Japanese whatever the user's language (the caller speaks

@@ -25,8 +25,9 @@ Terms, precisely:
 
 Checks, after every kill (the bot dead, the database quiet) and after the final run:
 
-1. *No acknowledged update is lost*: for each user, ``applied`` is at least the number of
-   the user's steps whose update was acknowledged.
+1. *No acknowledged update is lost*: each of the user's steps whose update was acknowledged
+   is applied, or waits in the bot's inbox (polling stores a batch before it confirms it,
+   and processes what is stored at the next start).
 2. *Nothing is applied twice or invented*: ``applied`` is at most the number of steps the
    user has sent, and the user's cases (state and every column a walk fills in) equal the
    oracle's after ``applied`` steps — a step applied twice shows as a wrong row.
@@ -37,8 +38,14 @@ Checks, after every kill (the bot dead, the database quiet) and after the final 
    really sent; no run sends it twice, and at most one duplicate overall (a kill between
    "Telegram accepted it" and "marked sent").
 5. *Flows resume*: at the end every update is acknowledged, every walk is finished with the
-   oracle's rows and reminders, every seeded reminder was sent, the bot exited 0 on SIGTERM,
-   and no run logged at ERROR or CRITICAL.
+   oracle's rows and reminders, every seeded reminder was sent, the inbox is empty, the bot
+   exited 0 on SIGTERM, and no run logged at ERROR or CRITICAL.
+6. *Unreadable updates and 409s*: now and then a user's step is preceded by an update
+   python-telegram-bot cannot read (a poll without ``members_only``, as a Bot API server
+   before 10.0 sends it); each is set aside as a dead letter (and only those are), none
+   stops the bot or the user's walk, and its content never appears in a log. In polling
+   mode the second run and the final run start with a burst of 409 Conflicts on getUpdates
+   (the previous instance still polling), which the bot waits out.
 
 When a kill swallows a reply whose step was saved and acknowledged, the simulated person
 carries on from the saved step (as one would after reopening the chat); the summary counts
@@ -119,6 +126,23 @@ KILL_MODES = ("random", "after-ack", "mid-batch")
 WEBHOOK_SECRET = "killtest_secret"
 WEBHOOK_CONNECTIONS = 4  # updates of different chats delivered at once, as Telegram does
 RESEND_WHILE_PROCESSING = 0.1  # webhook mode: an update POSTed again while still in the bot
+POISON_RATE = 0.08  # before a user's step, how often an unreadable update comes first
+CONFLICT_BURST = 2  # 409s in a row on getUpdates (an old instance polling during a deploy)
+CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+# A poll as a Bot API server older than 10.0 sends it (no members_only): python-telegram-bot
+# 22.8 cannot read the message. Its question must never appear in a log.
+POISON_QUESTION = "毒入りの投票"
+OLD_POLL = {
+    "id": "9001",
+    "question": POISON_QUESTION,
+    "options": [{"text": "はい", "voter_count": 0, "persistent_id": "o1"}],
+    "total_voter_count": 0,
+    "is_closed": False,
+    "is_anonymous": True,
+    "type": "regular",
+    "allows_multiple_answers": False,
+    "allows_revoting": False,
+}
 
 
 def free_port() -> int:
@@ -264,6 +288,16 @@ def walk_cases(db: sqlite3.Connection, user: User) -> list[dict[str, Any]]:
     return [case_projection(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
 
 
+def inbox_ids(db: sqlite3.Connection, user_id: int | None = None) -> set[int]:
+    """The update ids waiting in the bot's inbox (none in a tree from before the inbox)."""
+    if not db.execute("select 1 from sqlite_master where name = 'inbox'").fetchone():
+        return set()
+    sql, params = "select update_id from inbox", []
+    if user_id is not None:
+        sql, params = sql + " where user_id = ?", [user_id]
+    return {int(row[0]) for row in db.execute(sql, params)}
+
+
 def walk_reminders(db: sqlite3.Connection, user: User) -> list[tuple[int, str, str]]:
     rows = db.execute(
         "select c.number, r.kind, r.status from reminders r join cases c on c.id = r.case_id "
@@ -309,6 +343,8 @@ class FakeTelegram:
         self.delivering: Counter[int] = Counter()  # update id -> POSTs under way
         self.doubled: set[int] = set()  # updates sent twice at once
         self.rng = random.Random(seed)
+        self.conflicts_left = 0  # the next getUpdates calls answered 409 Conflict
+        self.conflicts = 0
 
     # -- the driver's side ------------------------------------------------------------
     def enqueue(self, update: dict[str, Any]) -> int:
@@ -410,6 +446,17 @@ class FakeTelegram:
             description = f"Bad Request: {missing[0]} is empty"
             return 400, {"ok": False, "error_code": 400, "description": description}
         if method == "getUpdates":
+            with self.cond:
+                conflict = self.conflicts_left > 0
+                if conflict:
+                    # Another process is polling with the token: nothing is confirmed.
+                    self.conflicts_left -= 1
+                    self.conflicts += 1
+                    self.calls.append(
+                        Call(next(self.call_seq), run, "getUpdates", params, time.monotonic())
+                    )
+            if conflict:
+                return 409, {"ok": False, "error_code": 409, "description": CONFLICT}
             return 200, {"ok": True, "result": self._get_updates(run, params)}
         event = None
         with self.cond:
@@ -690,6 +737,7 @@ class Driver:
         self.kill_lock = threading.Lock()
         self.api.on_event = self._on_event
         self.lost_ids: set[int] = set()
+        self.poison_ids: set[int] = set()
         self._sends: dict[int, list[int]] = {}
         self._sends_seen = 0
         ids = [FIRST_USER_ID + i for i in range(args.users)]
@@ -760,7 +808,17 @@ class Driver:
         user.rows += self.oracle.walk(user, walk, steps)
 
     def send_steps(self, user: User) -> None:
-        """The next step, and the typed ones after it (a fast typist does not wait)."""
+        """The next step, and the typed ones after it (a fast typist does not wait); now and
+        then an update the bot cannot read comes first."""
+        if self.rng.random() < POISON_RATE:
+            poll = {
+                "message_id": next(user.message_ids),
+                "date": int(time.time()),
+                "chat": user.chat,
+                "from": user.person,
+                "poll": OLD_POLL,
+            }
+            self.poison_ids.add(self.api.enqueue({"message": poll}))
         first = True
         while user.next_step < len(user.steps):
             number, at, step = user.step(user.next_step)
@@ -875,8 +933,12 @@ class Driver:
         must = max((s.step + 1 for s in acked), default=0)
         sent_steps = max((s.step + 1 for s in user.sent), default=0)
         where = f"user {user.id} ({when})"
-        if applied < must:
-            for s in (s for s in acked if s.step >= applied):
+        # Acknowledged and not applied yet is fine while the update waits in the bot's inbox
+        # (stored before it was confirmed; processed at the next start).
+        stored = inbox_ids(db, user.id)
+        missing = [s for s in acked if s.step >= applied and s.update_id not in stored]
+        if missing:
+            for s in missing:
                 self.lost_ids.add(s.update_id)
                 number, at, step = user.step(s.step)
                 self.problem(
@@ -952,6 +1014,22 @@ class Driver:
                 if not user.derailed:
                     self.resolve(user, db, when)
             self.check_reminders(db, when, final)
+            self.check_dead_letters(db, when, final)
+
+    def check_dead_letters(self, db: sqlite3.Connection, when: str, final: bool) -> None:
+        """Unreadable updates are set aside (only those), and only once they are acknowledged
+        (or still in the inbox) can they be missing."""
+        if not db.execute("select 1 from sqlite_master where name = 'dead_letters'").fetchone():
+            return
+        aside = {int(row[0]) for row in db.execute("select update_id from dead_letters")}
+        if aside - self.poison_ids:
+            self.problem(
+                f"DEAD LETTERS: readable updates set aside: {sorted(aside - self.poison_ids)}"
+            )
+        stored = inbox_ids(db)
+        for update_id in sorted(self.poison_ids - aside - stored):
+            if self.api.acknowledged(update_id) and (final or self.args.mode == "polling"):
+                self.problem(f"POISON: update {update_id} acknowledged but not set aside ({when})")
 
     def reminder_sends(self) -> dict[int, list[int]]:
         """Reminder id -> the runs that sent it (from the recorded sendMessage calls)."""
@@ -1003,6 +1081,9 @@ class Driver:
                 got, want = walk_reminders(db, user), self.oracle.reminders(user)
                 if got != want:
                     self.problem(f"REMINDERS: user {user.id} has {got}, expected {want}")
+            left = inbox_ids(db)
+            if left:
+                self.problem(f"INBOX: {len(left)} updates still stored after the final run")
         total = len(self.api.updates)
         if not self.api.all_acknowledged():
             self.problem(f"UNACKNOWLEDGED: offset {self.api.confirmed} at the end, {total} sent")
@@ -1024,6 +1105,8 @@ class Driver:
             for line in path.read_text(errors="replace").splitlines():
                 if " ERROR " in line or " CRITICAL " in line:
                     self.problem(f"LOG {path.name}: {line[:300]}")
+                if POISON_QUESTION in line or "Received data" in line:
+                    self.problem(f"LOG {path.name}: an update's content: {line[:100]}")
 
     # -- the whole test ---------------------------------------------------------------------
     def run_all(self) -> int:
@@ -1075,6 +1158,8 @@ class Driver:
 
     def one_run(self, mode: str, index: int) -> None:
         self.kill_plan = {"mode": mode, "skip": self.rng.randrange(3) if mode != "random" else 0}
+        if index == 1 and self.args.mode == "polling":
+            self.api.conflicts_left = CONFLICT_BURST  # the previous instance is still polling
         start = time.monotonic()
         at = start + self.rng.uniform(0.2, 2.5)
         fallback = start + 6.0  # the adversarial moment may never come
@@ -1104,6 +1189,8 @@ class Driver:
 
     def final_run(self) -> None:
         self.kill_plan = {"mode": None}
+        if self.args.mode == "polling":
+            self.api.conflicts_left = CONFLICT_BURST
         start = time.monotonic()
         deadline = start + 30 + 2 * len(self.users)
         self.start_bot()
@@ -1155,6 +1242,13 @@ class Driver:
             print(
                 f"  updates POSTed twice at once (a resend while in the bot): {len(self.api.doubled)}"
             )
+        with self.db() as db:
+            has = db.execute("select 1 from sqlite_master where name = 'dead_letters'").fetchone()
+            aside = db.execute("select count(*) from dead_letters").fetchone()[0] if has else 0
+        print(
+            f"  unreadable updates sent {len(self.poison_ids)}, dead letters {aside}; "
+            f"409 Conflict answers to getUpdates {self.api.conflicts}"
+        )
         kills = Counter(str(r["kill"]).split(",")[0] for r in self.runs)
         print("  runs: " + ", ".join(f"{kind} ×{n}" for kind, n in sorted(kills.items())))
         for note, count in sorted(self.notes.items()):

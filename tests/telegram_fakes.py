@@ -14,10 +14,12 @@ import html
 import itertools
 import json
 import re
+import urllib.parse
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
+from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
 # Shaped like a real token, so that a leak would also match bot.logs' pattern.
@@ -119,6 +121,7 @@ class FakeBotApi(BaseRequest):
         self.confirmed = 0
         self.on_empty_poll: Any = None
         self.holds: dict[tuple[str, int], asyncio.Event] = {}  # see hold()
+        self.time_outs: dict[str, int] = {}  # see time_out()
 
     @property
     def read_timeout(self) -> float | None:
@@ -143,6 +146,11 @@ class FakeBotApi(BaseRequest):
             body["parameters"] = parameters
         self.failures.setdefault(method, []).append((status, body))
 
+    def time_out(self, method: str, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` take effect, but their answer never comes:
+        the bot sees ``TimedOut`` (a slow network; the message did arrive)."""
+        self.time_outs[method] = self.time_outs.get(method, 0) + times
+
     def hold(self, method: str, chat_id: int) -> asyncio.Event:
         """Hold calls of ``method`` for one chat (unanswered, unrecorded) until the returned
         event is set: a reply stuck behind Telegram's 429, a slow upload."""
@@ -162,8 +170,9 @@ class FakeBotApi(BaseRequest):
     ) -> tuple[int, bytes]:
         # Yield like real I/O would, so that concurrently processed updates can interleave.
         await asyncio.sleep(0)
-        endpoint = url.rsplit("/", 1)[1]
+        endpoint, _, query = url.rsplit("/", 1)[1].partition("?")
         params = dict(request_data.parameters) if request_data else {}
+        params.update(urllib.parse.parse_qsl(query))  # the poller's getUpdates
         gate = self.holds.get((endpoint, int(params.get("chat_id") or 0)))
         if gate is not None:
             await gate.wait()
@@ -183,6 +192,9 @@ class FakeBotApi(BaseRequest):
             call.status = error.status
             body = {"ok": False, "error_code": error.status, "description": error.description}
             return error.status, json.dumps(body).encode()
+        if self.time_outs.get(endpoint):
+            self.time_outs[endpoint] -= 1
+            raise TimedOut("Timed out")
         return 200, json.dumps({"ok": True, "result": result}).encode()
 
     # -- what Telegram answers --------------------------------------------------------
@@ -194,7 +206,7 @@ class FakeBotApi(BaseRequest):
             self.updates = waiting
             if not waiting and self.on_empty_poll is not None:
                 self.on_empty_poll()
-            return waiting
+            return waiting[: int(params.get("limit") or 100)]  # Telegram's most is 100
         if method == "getMe":
             return {**BOT_USER, "can_join_groups": True, "can_read_all_group_messages": False}
         if method == "sendMessage":

@@ -1,0 +1,226 @@
+"""The durable inbox: an update is stored, confirmed to Telegram at once, then processed.
+
+Long polling used to confirm an update only once it (and every one before it) had been
+processed. Telegram hands out at most 100 updates from the oldest unconfirmed one, so a burst
+of slow updates (150 users asking for a /stats chart) held back everyone else's: a new user's
+/call waited half a minute to be fetched. Now each fetched batch is written to SQLite (the
+``inbox`` table, in the owner-only database) in one transaction, and the next ``getUpdates``
+confirms it: fetching never waits for processing. Processing takes the stored updates per
+user, in the order received (different users in parallel), and deletes each one when done.
+Whatever a crash leaves in the inbox is processed first at the next start. An update that was
+processed but not yet deleted when the process died is processed again and recognised by the
+engine (``Inbound.update_id``): nothing is lost, nothing applied twice.
+
+An update python-telegram-bot cannot read (a newer or older Bot API than it knows: e.g. a
+poll without ``members_only`` from a server before Bot API 10.0) used to make ``get_updates``
+raise, for the whole batch, on every restart. Updates are read one at a time here: one that
+cannot be read is *set aside* (a dead-letter row with its update id, its kind and the error's
+class, never its content), counted in the log without content, and the others go on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import sqlite3
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import Update
+
+from flows.store import InboxEntry, Store
+
+log = logging.getLogger(__name__)
+
+# Updates being processed at once (different users'); the rest wait in the inbox.
+MAX_PROCESSING = 256
+# On shutdown, how long the updates being processed get to finish (the rest stay stored).
+DRAIN_SECONDS = 10.0
+_KIND = re.compile(r"[a-z_]{1,40}")
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """What may be said about an update that cannot be read: no content."""
+
+    update_id: int | None
+    kind: str  # the top-level key: "message", "callback_query" …
+    error: str  # the exception's class
+
+
+def update_id_of(data: object) -> int | None:
+    value = data.get("update_id") if isinstance(data, dict) else None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def kind_of(data: object) -> str:
+    """The update's type (its top-level key other than update_id), if it looks like one."""
+    if not isinstance(data, dict):
+        return "not-an-object"
+    for key in data:
+        if key != "update_id":
+            return key if isinstance(key, str) and _KIND.fullmatch(key) else "unknown"
+    return "empty"
+
+
+def owner_of(data: object) -> int | None:
+    """Whose update this is (the sender, else the chat): their updates go in order."""
+    if not isinstance(data, dict):
+        return None
+    for value in data.values():
+        if not isinstance(value, dict):
+            continue
+        for key in ("from", "chat"):
+            who = value.get(key)
+            ident = who.get("id") if isinstance(who, dict) else None
+            if isinstance(ident, int) and not isinstance(ident, bool):
+                return ident
+    return None
+
+
+def read_update(data: object, bot: Any) -> Update | Unreadable:
+    """The update in ``data`` (decoded JSON), or what can be said about it if it is not one."""
+    update_id, kind = update_id_of(data), kind_of(data)
+    if update_id is None:
+        return Unreadable(None, kind, "NoUpdateId")
+    try:
+        update = Update.de_json(data, bot)  # type: ignore[arg-type]
+    except Exception as error:  # TypeError for an unknown field set, RecursionError …
+        return Unreadable(update_id, kind, type(error).__name__)
+    if update is None:
+        return Unreadable(update_id, kind, "Empty")
+    return update
+
+
+def set_aside(store: Store, unreadable: Unreadable, entry_id: int | None = None) -> None:
+    """Record an unreadable update as a dead letter (and drop it from the inbox); log it
+    without content."""
+    total = store.set_aside(unreadable.update_id, unreadable.kind, unreadable.error, entry_id)
+    log.warning(
+        "update %s set aside: a %s that could not be read (%s); %d set aside in all",
+        unreadable.update_id,
+        unreadable.kind,
+        unreadable.error,
+        total,
+    )
+
+
+class Inbox:
+    """The stored updates of this process: queued per user, processed in order."""
+
+    def __init__(
+        self,
+        app: Any,
+        store: Store,
+        describe: Callable[[BaseException], str] = repr,
+        max_processing: int = MAX_PROCESSING,
+    ) -> None:
+        self.app = app
+        self.store = store
+        self.describe = describe
+        self.lanes: dict[int | None, deque[InboxEntry]] = {}
+        self.workers: dict[int | None, asyncio.Task[None]] = {}
+        self.slots = asyncio.Semaphore(max_processing)
+        self.closing = False
+
+    def receive(self, batch: Sequence[object]) -> int | None:
+        """Store a fetched batch (one transaction) and queue it; the offset that confirms it.
+
+        Raises ``sqlite3.Error`` when it cannot be stored: then it must not be confirmed.
+        """
+        rows: list[tuple[int, int | None, str]] = []
+        unreadable: list[Unreadable] = []
+        last: int | None = None
+        for data in batch:
+            update_id = update_id_of(data)
+            if update_id is None:
+                unreadable.append(Unreadable(None, kind_of(data), "NoUpdateId"))
+                continue
+            last = update_id if last is None else max(last, update_id)
+            try:
+                raw = json.dumps(data, ensure_ascii=False)
+            except (ValueError, TypeError, RecursionError) as error:
+                unreadable.append(Unreadable(update_id, kind_of(data), type(error).__name__))
+                continue
+            rows.append((update_id, owner_of(data), raw))
+        self.schedule(self.store.inbox_add(rows))
+        for item in unreadable:
+            set_aside(self.store, item)
+        return None if last is None else last + 1
+
+    def resume(self) -> int:
+        """Queue what an earlier run left in the inbox (before anything new); how many."""
+        entries = self.store.inbox_waiting()
+        if entries:
+            log.info("%d stored updates from the last run to process first", len(entries))
+        self.schedule(entries)
+        return len(entries)
+
+    def schedule(self, entries: Sequence[InboxEntry]) -> None:
+        for entry in entries:
+            self.lanes.setdefault(entry.user_id, deque()).append(entry)
+            if entry.user_id not in self.workers and not self.closing:
+                self.workers[entry.user_id] = asyncio.ensure_future(self._work(entry.user_id))
+
+    @property
+    def waiting(self) -> int:
+        """Updates queued in this process and not yet processed."""
+        return sum(len(lane) for lane in self.lanes.values())
+
+    async def _work(self, owner: int | None) -> None:
+        lane = self.lanes[owner]
+        try:
+            while lane and not self.closing:
+                await self._process(lane[0])
+                lane.popleft()
+        finally:
+            # Nothing awaited since the lane was found empty: none can have been added.
+            self.workers.pop(owner, None)
+            self.lanes.pop(owner, None)
+
+    async def _process(self, entry: InboxEntry) -> None:
+        async with self.slots:
+            try:
+                raw = self.store.inbox_raw(entry.id)
+            except sqlite3.Error as error:
+                log.error("could not read a stored update (%s)", type(error).__name__)
+                return  # stays stored: processed at the next start
+            if raw is None:
+                return  # erased meanwhile (/forget)
+            update = read_update(json.loads(raw), self.app.bot)
+            if isinstance(update, Unreadable):
+                set_aside(self.store, update, entry.id)
+                return
+            try:
+                await self.app.process_update(update)
+            except Exception as error:
+                # Handlers' errors end in the application's error handler; this is the
+                # framework's. Counted as processed, so that one bad update cannot stop the rest.
+                log.error("update not processed: %s", self.describe(error))
+            try:
+                self.store.inbox_done(entry.id)
+            except sqlite3.Error as error:
+                # Processed again at the next start, and recognised then as applied.
+                log.warning("could not delete a processed update (%s)", type(error).__name__)
+
+    async def settle(self) -> None:
+        """Wait until every queued update is processed."""
+        while self.workers:
+            await asyncio.wait(list(self.workers.values()))
+
+    async def drain(self, seconds: float | None = None) -> None:
+        """Start nothing new; give the updates being processed ``seconds`` (DRAIN_SECONDS),
+        then cancel them (at an ``await``: never inside a step's transaction). What is left
+        stays stored, for the next start."""
+        seconds = DRAIN_SECONDS if seconds is None else seconds
+        self.closing = True
+        if not self.workers:
+            return
+        _, late = await asyncio.wait(list(self.workers.values()), timeout=seconds)
+        for task in late:
+            task.cancel()
+        await asyncio.gather(*late, return_exceptions=True)

@@ -1,0 +1,687 @@
+"""Getting updates from Telegram as production does it: long polling into the durable inbox,
+updates that cannot be read, another poller on the token (409), bursts of slow updates.
+
+Everything runs against ``tests.telegram_fakes.FakeBotApi`` (no network); the poller's waits
+go through an injected sleep on a fake clock (no real time passes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, closing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from telegram import Poll
+from telegram.error import Conflict
+from telegram.ext import _aioratelimiter as aioratelimiter
+
+from bot import inbox as inbox_module
+from bot import telegram_app, webhook
+from bot.config import Settings
+from bot.inbox import Inbox
+from bot.logs import LIBRARY_LEVELS, quiet_libraries
+from bot.polling import Poller
+from bot.telegram_app import KotowariApp, build_application
+from flows.store import Store, open_database
+from tests.conftest import FakeClock
+from tests.telegram_fakes import TOKEN, FakeBotApi, Person, describe
+from tests.test_reliability import HOOK_SECRET, SECRET, webhook_bot
+from tests.test_store import database_before
+from tests.test_telegram import EN, FULL_CASE, NAV, Chat, chose, no_limits, running, sends
+
+# A poll as a Bot API server older than 10.0 sends it (no members_only): python-telegram-bot
+# 22.8 cannot read the message (TypeError).
+OLD_POLL = {
+    "id": "5001",
+    "question": "ランチどこにする？",
+    "options": [{"text": "寿司", "voter_count": 0, "persistent_id": "o1"}],
+    "total_voter_count": 0,
+    "is_closed": False,
+    "is_anonymous": True,
+    "type": "regular",
+    "allows_multiple_answers": False,
+    "allows_revoting": False,
+}
+CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
+
+
+def test_the_old_poll_is_unreadable_only_for_its_missing_members_only() -> None:
+    with pytest.raises(TypeError, match="members_only"):
+        Poll.de_json(OLD_POLL, None)  # type: ignore[arg-type]
+    assert Poll.de_json({**OLD_POLL, "members_only": False}, None) is not None  # type: ignore[arg-type]
+
+
+def numbered(update_id: int, payload: dict[str, Any]) -> dict[str, Any]:
+    return {**payload, "update_id": update_id}
+
+
+def poison(person: Person, update_id: int) -> dict[str, Any]:
+    """A message from ``person`` (name and all) with a poll python-telegram-bot cannot read."""
+    return numbered(update_id, person.message(poll=OLD_POLL))
+
+
+async def until(condition: Callable[[], bool], what: str = "the condition") -> None:
+    for _ in range(20_000):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError(f"{what} never held")
+
+
+def query(db_path: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+    """Read the bot's database from outside (read-only; empty until the bot has made it)."""
+    if not db_path.exists():
+        return []
+    with closing(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)) as conn:
+        try:
+            return conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as error:
+            if "no such table" in str(error):
+                return []
+            raise
+
+
+def state_of(db_path: Path, user_id: int) -> str | None:
+    found = query(db_path, "select state from cases where user_id = ? order by number", user_id)
+    return found[-1][0] if found else None
+
+
+def sent_to(api: FakeBotApi, chat_id: int) -> list[str]:
+    return [
+        describe(c)
+        for c in api.calls
+        if c.method == "sendMessage" and int(c.params["chat_id"]) == chat_id
+    ]
+
+
+def served(api: FakeBotApi) -> set[int]:
+    return {int(c.params["chat_id"]) for c in api.calls if c.method == "sendMessage"}
+
+
+class FakeTime:
+    """A monotonic clock and a sleep that advances it (no real time passes)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+@dataclass
+class Polling:
+    app: KotowariApp
+    api: FakeBotApi
+    stop: asyncio.Event
+    serving: asyncio.Future[None]
+
+
+def application(db_path: Path, clock: FakeClock, api: FakeBotApi, **settings: Any) -> KotowariApp:
+    return build_application(
+        Settings(db_path=db_path, telegram_token=TOKEN, **settings),
+        db_path,
+        request=api,
+        get_updates_request=api,
+        rate_limiter=no_limits(),
+        clock=clock,
+    )
+
+
+@asynccontextmanager
+async def polling_bot(
+    db_path: Path, clock: FakeClock, api: FakeBotApi, **settings: Any
+) -> AsyncIterator[Polling]:
+    """``kotowari run`` in polling mode, until the block ends."""
+    app = application(db_path, clock, api, **settings)
+    stop = asyncio.Event()
+    serving = asyncio.ensure_future(telegram_app.serve_polling(app, stop))
+    try:
+        yield Polling(app, api, stop, serving)
+    finally:
+        stop.set()
+        await serving
+
+
+# -- the inbox: stored, confirmed at once, processed per user in order ----------------------
+async def test_a_batch_is_stored_and_confirmed_before_it_is_processed(
+    db_path: Path, clock: FakeClock
+) -> None:
+    api = FakeBotApi()
+    person, other = Person(), Person(id=2002)
+    gate = api.hold("sendMessage", person.id)
+    api.updates = [
+        numbered(7, person.text("/call")),
+        numbered(8, other.text("/after")),
+        numbered(9, person.text("1")),
+    ]
+    async with polling_bot(db_path, clock, api):
+        await until(lambda: api.confirmed == 10, "the batch confirmed")
+        # Confirmed while /call's reply is still on its way: the batch is stored.
+        stored = query(db_path, "select update_id from inbox order by id")
+        assert [row[0] for row in stored][:2] == [7, 9], "the held user's two, in order"
+        await until(lambda: state_of(db_path, other.id) == "after_refusal", "the other user")
+        assert state_of(db_path, person.id) == "refusing", "1 waits for /call's replies"
+        gate.set()
+        await until(lambda: state_of(db_path, person.id) == "asking_source", "/call then 1")
+        await until(lambda: not query(db_path, "select 1 from inbox"), "the inbox emptied")
+
+
+async def test_a_burst_of_slow_updates_does_not_delay_a_new_users_update(
+    db_path: Path, clock: FakeClock
+) -> None:
+    """150 users' updates whose replies are slow (held); a new user's /call comes after them.
+    Telegram hands out at most 100 updates a call from the oldest unconfirmed one."""
+    api = FakeBotApi()
+    crowd = [Person(id=5000 + i) for i in range(150)]
+    gates = [api.hold("sendMessage", p.id) for p in crowd]
+    newcomer = Person(id=4999)
+    api.updates = [numbered(100 + i, p.text("/help")) for i, p in enumerate(crowd)]
+    api.updates.append(numbered(400, newcomer.text("/call")))
+    async with polling_bot(db_path, clock, api):
+        await until(lambda: state_of(db_path, newcomer.id) == "refusing", "the newcomer served")
+        await until(lambda: api.confirmed == 401, "everything confirmed")
+        assert not served(api) & {p.id for p in crowd}, "the crowd is still waiting"
+        for gate in gates:
+            gate.set()
+        await until(lambda: served(api) >= {p.id for p in crowd}, "the crowd served")
+
+
+async def test_updates_left_in_the_inbox_are_processed_first_at_the_next_start(
+    db_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(inbox_module, "DRAIN_SECONDS", 0.0)
+    api = FakeBotApi()
+    person = Person()
+    gate = api.hold("sendMessage", person.id)
+    api.updates = [numbered(20, person.text("/call")), numbered(21, person.text("1"))]
+    app = application(db_path, clock, api)
+    stop = asyncio.Event()
+    serving = asyncio.ensure_future(telegram_app.serve_polling(app, stop))
+    await until(lambda: api.confirmed == 22, "the batch confirmed")
+    # Stopped with both stored (/call's step saved, its reply not sent, then cut off).
+    stop.set()
+    await serving
+    assert [r[0] for r in query(db_path, "select update_id from inbox order by id")] == [20, 21]
+    gate.set()
+    restarted = FakeBotApi()
+    restarted.updates = [numbered(22, person.text("skip"))]
+    async with polling_bot(db_path, clock, restarted):
+        await until(lambda: state_of(db_path, person.id) == "recording_broker", "all three")
+        await until(lambda: not query(db_path, "select 1 from inbox"), "the inbox emptied")
+    assert query(db_path, "select count(*) from cases where user_id = ?", person.id) == [(1,)]
+    # /call again was recognised as applied (its step shown again), then 1 and skip: 3 steps.
+    assert query(db_path, "select seq from cases where user_id = ?", person.id) == [(3,)]
+    assert sent_to(restarted, person.id)[0].startswith("send: "), "/call's step shown again"
+
+
+async def test_updates_delivered_again_after_a_crash_are_applied_once(
+    db_path: Path, clock: FakeClock
+) -> None:
+    """Stored, processed and deleted, but the confirmation never reached Telegram."""
+    person = Person()
+    batch = [numbered(20, person.text("/call")), numbered(21, person.text("1"))]
+    api = FakeBotApi()
+    api.updates = list(batch)
+    async with polling_bot(db_path, clock, api):
+        await until(lambda: state_of(db_path, person.id) == "asking_source", "processed")
+        await until(lambda: not query(db_path, "select 1 from inbox"), "the inbox emptied")
+    again = FakeBotApi()
+    again.updates = list(batch)
+    async with polling_bot(db_path, clock, again):
+        await until(lambda: len(sent_to(again, person.id)) == 2, "both answered")
+    assert query(db_path, "select count(*), max(seq) from cases where user_id = ?", person.id) == [
+        (1, 2)
+    ], "/call did not open a second case, 1 was not applied twice"
+
+
+async def test_serve_polling_stops_cleanly_and_confirms_what_it_stored(db_path, clock) -> None:
+    api = FakeBotApi()
+    person = Person()
+    api.updates = [numbered(40, person.text("/call"))]
+    stop = asyncio.Event()
+    api.on_empty_poll = stop.set  # the batch is stored and nothing else is waiting
+    await telegram_app.serve_polling(application(db_path, clock, api), stop)
+    assert api.confirmed == 41
+    methods = [c.method for c in api.calls]
+    assert methods.index("deleteWebhook") < methods.index("getUpdates")
+    assert state_of(db_path, person.id) == "refusing", "processed before the bot stopped"
+    assert query(db_path, "select recent_update_ids from users") == [("40",)]
+
+
+async def test_forget_deletes_the_users_waiting_updates(db_path: Path, clock: FakeClock) -> None:
+    api = FakeBotApi()
+    person, other = Person(), Person(id=2002)
+    app = application(db_path, clock, api)
+    async with app:
+        await app.post_init(app)  # type: ignore[misc]
+        inbox = Inbox(app, app.bot_data.engine.store)  # type: ignore[union-attr]
+        inbox.receive([numbered(50, person.text("/forget"))])
+        await inbox.settle()
+        [asked] = [m for m in api.messages.values() if m["chat"]["id"] == person.id]
+        confirm = asked["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        # The confirming press, with a message queued behind it and another user's.
+        inbox.receive(
+            [
+                numbered(53, person.press(asked, confirm)),
+                numbered(54, person.text("田中一郎 090-1234-5678")),
+                numbered(55, other.text("/call")),
+            ]
+        )
+        await inbox.settle()
+        await app.post_shutdown(app)  # type: ignore[misc]
+    assert query(db_path, "select count(*) from inbox") == [(0,)]
+    assert query(db_path, "select count(*) from users where id = ?", person.id) == [(0,)], (
+        "the message queued behind the erasure was erased with the rest, never processed"
+    )
+    assert state_of(db_path, other.id) == "refusing"
+
+
+# -- updates that cannot be read ----------------------------------------------------------
+async def test_an_unreadable_update_is_set_aside_without_content_and_the_rest_go_on(
+    db_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    saved = {name: logging.getLogger(name).level for name in LIBRARY_LEVELS}
+    quiet_libraries()
+    caplog.set_level(logging.DEBUG)
+    try:
+        api = FakeBotApi()
+        person, neighbour = Person(), Person(id=2002, first_name="Kenji")
+        api.updates = [
+            numbered(60, person.text("/call")),
+            poison(Person(id=3003, first_name="山田太郎"), 61),
+            numbered(62, neighbour.text("/after")),
+        ]
+        async with polling_bot(db_path, clock, api):
+            await until(lambda: api.confirmed == 63, "past the unreadable one")
+            await until(lambda: state_of(db_path, neighbour.id) == "after_refusal", "the rest")
+            await until(lambda: not query(db_path, "select 1 from inbox"), "the inbox emptied")
+        assert state_of(db_path, person.id) == "refusing"
+    finally:
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
+    assert query(db_path, "select update_id, kind, error from dead_letters") == [
+        (61, "message", "TypeError")
+    ]
+    assert (
+        "山田太郎" not in caplog.text and "ランチ" not in caplog.text and "Kenji" not in caplog.text
+    )
+    assert "update 61 set aside" in caplog.text
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_an_unreadable_update_does_not_stop_a_restarted_bot(
+    db_path: Path, clock: FakeClock
+) -> None:
+    """It used to kill every run (never confirmed): now it is set aside once."""
+    api = FakeBotApi()
+    person = Person()
+    api.updates = [poison(person, 70), numbered(71, person.text("/call"))]
+    async with polling_bot(db_path, clock, api) as bot:
+        await until(lambda: state_of(db_path, person.id) == "refusing", "served after it")
+        assert not bot.serving.done()
+    assert api.confirmed == 72
+    assert len(query(db_path, "select * from dead_letters")) == 1
+
+
+# -- 409 Conflict: another process polls with the token -------------------------------------
+def conflicts(api: FakeBotApi, count: int) -> None:
+    for _ in range(count):
+        api.fail("getUpdates", 409, CONFLICT)
+
+
+async def test_a_409_conflict_is_retried_with_a_warning(
+    db_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING)
+    api = FakeBotApi()
+    person = Person()
+    conflicts(api, 4)  # the old instance during a deploy, for a moment
+    api.updates = [numbered(80, person.text("/call"))]
+    time = FakeTime()
+    app = application(db_path, clock, api)
+    async with app:
+        await app.post_init(app)  # type: ignore[misc]
+        store = app.bot_data.engine.store  # type: ignore[union-attr]
+        inbox = Inbox(app, store)
+        poller = Poller(
+            app, api, inbox, ["message"], conflict_give_up=60, clock=time, sleep=time.sleep
+        )
+        stop = asyncio.Event()
+        serving = asyncio.ensure_future(poller.serve(stop))
+        await until(lambda: api.confirmed == 81, "polling went on")
+        await inbox.settle()
+        stop.set()
+        await serving
+        await app.post_shutdown(app)  # type: ignore[misc]
+    assert state_of(db_path, person.id) == "refusing"
+    assert time.slept == [1, 2, 4, 8], "backing off"
+    warnings = [r.getMessage() for r in caplog.records if "409 Conflict" in r.getMessage()]
+    assert len(warnings) == 4 and all(r.levelno == logging.WARNING for r in caplog.records)
+    assert TOKEN.split(":")[1] not in caplog.text
+
+
+async def test_polling_gives_up_after_the_configured_time_of_conflicts(
+    db_path: Path, clock: FakeClock
+) -> None:
+    api = FakeBotApi()
+    conflicts(api, 1000)
+    time = FakeTime()
+    app = application(db_path, clock, api)
+    async with app:
+        await app.post_init(app)  # type: ignore[misc]
+        inbox = Inbox(app, app.bot_data.engine.store)  # type: ignore[union-attr]
+        poller = Poller(
+            app, api, inbox, ["message"], conflict_give_up=100, clock=time, sleep=time.sleep
+        )
+        with pytest.raises(Conflict):
+            await poller.serve(asyncio.Event())
+        await app.post_shutdown(app)  # type: ignore[misc]
+    assert sum(time.slept) >= 100 > sum(time.slept[:-1])
+    assert max(time.slept) == 30, "at most 30 s between attempts"
+
+
+def test_the_conflict_give_up_time_is_a_setting() -> None:
+    assert Settings.from_env({}).conflict_give_up == 300
+    assert Settings.from_env({"KOTOWARI_CONFLICT_GIVE_UP": "45"}).conflict_give_up == 45
+    example = Path(__file__).resolve().parent.parent / ".env.example"
+    assert "KOTOWARI_CONFLICT_GIVE_UP=" in example.read_text()
+
+
+# -- the webhook's edges ------------------------------------------------------------------
+async def test_the_webhook_sets_an_unreadable_update_aside_and_accepts_it(
+    tmp_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Answered 200 (an error answer would make Telegram send it forever); the next one is
+    processed as usual."""
+    caplog.set_level(logging.DEBUG)
+    api = FakeBotApi()
+    person = Person(first_name="山田太郎")
+    async with webhook_bot(tmp_path, clock, api) as hook, httpx.AsyncClient() as client:
+        unreadable = await client.post(hook.url, json=poison(person, 90), headers=SECRET)
+        after = await client.post(hook.url, json=numbered(91, person.text("/call")), headers=SECRET)
+    assert (unreadable.status_code, after.status_code) == (200, 200)
+    db_path = tmp_path / "k.db"
+    assert query(db_path, "select update_id, kind, error from dead_letters") == [
+        (90, "message", "TypeError")
+    ]
+    assert state_of(db_path, person.id) == "refusing"
+    assert "山田太郎" not in caplog.text and "ランチ" not in caplog.text
+    assert "update 90 set aside" in caplog.text
+
+
+async def test_the_webhook_refuses_a_deeply_nested_body_with_400(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """It raised RecursionError (500), which Telegram would retry for ever."""
+    api = FakeBotApi()
+    nested = b'{"update_id": 1, "message": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    async with webhook_bot(tmp_path, clock, api) as hook, httpx.AsyncClient() as client:
+        answer = await client.post(
+            hook.url, content=nested, headers={**SECRET, "Content-Type": "application/json"}
+        )
+        still = await client.post(hook.url, json=Person().text("/help"), headers=SECRET)
+    assert (answer.status_code, still.status_code) == (400, 200)
+
+
+async def closed_by_the_server(url: str, sent: bytes) -> bytes:
+    """Open a connection, send ``sent`` and stall; what the server sends before it closes."""
+    parsed = httpx.URL(url)
+    reader, writer = await asyncio.open_connection(parsed.host, parsed.port)
+    try:
+        writer.write(sent)
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(), timeout=30)  # b"" once closed
+    finally:
+        writer.close()
+
+
+async def test_the_webhook_closes_connections_that_send_too_slowly(
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slow headers and a slow body each held a connection open for ever."""
+    monkeypatch.setattr(webhook, "HEADER_SECONDS", 0.05)
+    monkeypatch.setattr(webhook, "BODY_SECONDS", 0.05)
+    api = FakeBotApi()
+    async with webhook_bot(tmp_path, clock, api) as hook:
+        path = httpx.URL(hook.url).path
+        half_headers = f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n".encode()
+        head = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json"]
+        head += [f"X-Telegram-Bot-Api-Secret-Token: {HOOK_SECRET}", "Content-Length: 200"]
+        half_body = ("\r\n".join(head) + "\r\n\r\n" + '{"update_id": 1, ').encode()
+        assert await closed_by_the_server(hook.url, half_headers) == b""
+        assert await closed_by_the_server(hook.url, half_body) == b""
+    assert not api.of("sendMessage")
+
+
+# -- replies to a saved step when Telegram fails ------------------------------------------
+@dataclass
+class Waits:
+    """The bot's waits between tries of a reply (recorded, not slept)."""
+
+    seconds: list[float]
+
+    async def __call__(self, seconds: float) -> None:
+        self.seconds.append(seconds)
+        await asyncio.sleep(0)
+
+
+@pytest.fixture
+async def chat(db_path: Path, clock: FakeClock) -> AsyncIterator[Chat]:
+    async with running(db_path, clock) as chat:
+        yield chat
+
+
+def waits(chat: Chat) -> Waits:
+    recorder = Waits([])
+    chat.app.bot_data.sleep = recorder
+    return recorder
+
+
+async def at_the_broker_step(chat: Chat) -> None:
+    await chat.run(FULL_CASE[:3])
+    assert chat.case()["state"] == "recording_broker"
+
+
+async def test_a_502_on_the_reply_to_a_saved_answer_sends_the_reply_again(chat: Chat) -> None:
+    """It said "try again (your record is intact)": sending the name again stored it as the
+    company too."""
+    await at_the_broker_step(chat)
+    waited = waits(chat)
+    chat.api.fail("sendMessage", 502, "Bad Gateway")
+    assert await chat.say("Acme List") == [
+        "sendMessage → 502",
+        sends("step.recording_company.text", NAV),
+    ]
+    assert waited.seconds == [1.0]
+    assert (chat.case()["broker_name"], chat.case()["company"]) == ("Acme List", None)
+
+
+async def test_a_timed_out_reply_is_not_followed_by_an_error(chat: Chat) -> None:
+    """The send timed out but arrived: the user got the next question and "try again"."""
+    await at_the_broker_step(chat)
+    chat.api.time_out("sendMessage")
+    assert await chat.say("Acme List") == [sends("step.recording_company.text", NAV)]
+    assert chat.case()["state"] == "recording_company"
+
+
+async def test_a_502_on_answering_a_press_does_not_stop_its_replies(chat: Chat) -> None:
+    await chat.run(FULL_CASE[:1])
+    chat.api.fail("answerCallbackQuery", 502, "Bad Gateway")
+    assert await chat.tap("refused") == [
+        "answerCallbackQuery → 502",
+        chose("refused"),
+        sends("step.asking_source.text", "named", "dodged", "ended", NAV),
+    ]
+    assert chat.case()["state"] == "asking_source"
+
+
+async def test_six_429s_are_waited_out_and_the_reply_arrives(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rate limiter tries four times; the bot waits once more, as Telegram asks."""
+    monkeypatch.setenv("PTB_TIMEDELTA", "1")
+    limiter_waits: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        limiter_waits.append(seconds)
+
+    monkeypatch.setattr(aioratelimiter.asyncio, "sleep", no_sleep)
+    await at_the_broker_step(chat)
+    waited = waits(chat)
+    for _ in range(6):
+        chat.api.fail("sendMessage", 429, "Too Many Requests: retry after 3", {"retry_after": 3})
+    got = await chat.say("Acme List")
+    assert got == ["sendMessage → 429"] * 6 + [sends("step.recording_company.text", NAV)]
+    assert waited.seconds == [3.0]
+    assert chat.case()["broker_name"] == "Acme List"
+
+
+async def test_a_reply_that_cannot_be_sent_says_what_was_saved_and_shows_the_step(
+    chat: Chat,
+) -> None:
+    await at_the_broker_step(chat)
+    waited = waits(chat)
+    for _ in range(telegram_app.SEND_ATTEMPTS):
+        chat.api.fail("sendMessage", 502, "Bad Gateway")
+    got = await chat.say("Acme List")
+    assert got == ["sendMessage → 502"] * telegram_app.SEND_ATTEMPTS + [
+        sends("send_failed_saved"),
+        sends("step.recording_company.text", NAV),
+    ]
+    assert waited.seconds == [1.0, 2.0]
+    assert EN("error_generic") not in "\n".join(got)
+    assert chat.case()["seq"] == 4, "saved once; showing it again changed nothing"
+
+
+async def test_an_answer_sent_again_after_a_lost_reply_is_not_stored_in_the_next_field(
+    chat: Chat, clock: FakeClock
+) -> None:
+    await at_the_broker_step(chat)
+    waits(chat)
+    for _ in range(2 * telegram_app.SEND_ATTEMPTS):  # the reply and the notice: both lost
+        chat.api.fail("sendMessage", 502, "Bad Gateway")
+    await chat.say("Acme List")
+    clock.advance(seconds=40)
+    assert await chat.say("Acme List") == [
+        sends("answer_repeated", value="Acme List"),
+        sends("step.recording_company.text", NAV),
+    ]
+    case = chat.case()
+    assert (case["state"], case["broker_name"], case["company"]) == (
+        "recording_company",
+        "Acme List",
+        None,
+    )
+    # Sent once more, it is this step's answer too (the broker and the caller can be one).
+    assert await chat.say("Acme List") == [sends("step.recording_person.text", NAV)]
+    assert chat.case()["company"] == "Acme List"
+
+
+async def test_the_same_text_later_or_for_another_step_is_an_answer(
+    chat: Chat, clock: FakeClock
+) -> None:
+    await at_the_broker_step(chat)
+    await chat.say("Acme List")
+    clock.advance(minutes=3)  # past the window: not a re-send
+    assert await chat.say("Acme List") == [sends("step.recording_person.text", NAV)]
+    assert chat.case()["company"] == "Acme List"
+    await chat.say("Tanaka")
+    await chat.say("Acme List")  # at the phone step: not the answer just saved
+    assert chat.case()["phone_raw"] == "Acme List"
+
+
+def test_library_records_that_would_quote_updates_are_kept_without_them(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """python-telegram-bot's get_updates logs the whole batch at CRITICAL when one update
+    cannot be read; the bot no longer calls it, and such a record loses its quote anyway."""
+    quiet_libraries()
+    caplog.set_level(logging.DEBUG)
+    batch = [{"update_id": 1, "message": {"from": {"first_name": "山田太郎"}, "text": "090-1"}}]
+    try:
+        raise TypeError("`members_only` is a required argument since Bot API 10.0")
+    except TypeError as error:
+        logging.getLogger("telegram.ext.ExtBot").critical(
+            "Error while parsing updates! Received data was %r", batch, exc_info=error
+        )
+    logging.getLogger("telegram.request.BaseRequest").error(
+        'Can not load invalid JSON data: "%s"', json.dumps(batch, ensure_ascii=False)
+    )
+    assert "山田太郎" not in caplog.text and "090-1" not in caplog.text
+    assert "Error while parsing updates; content withheld" in caplog.text
+    assert len(caplog.records) == 2
+
+
+def test_the_inbox_and_dead_letter_tables(tmp_path: Path) -> None:
+    db = open_database(tmp_path / "new.db")
+    try:
+        assert set(db["inbox"].columns_dict) == {
+            "id",
+            "update_id",
+            "user_id",
+            "received_at",
+            "raw",
+        }
+        assert set(db["dead_letters"].columns_dict) == {"id", "update_id", "kind", "error", "at"}
+        indexes = {
+            (t, tuple(i.columns), i.unique)
+            for t in ("inbox", "dead_letters")
+            for i in db[t].indexes
+        }
+        assert {("inbox", ("update_id",), 1), ("inbox", ("user_id",), 0)} <= indexes
+        store = Store(db)
+        assert store.set_aside(7, "message", "TypeError") == 1
+        assert store.set_aside(7, "message", "TypeError") == 1, "the same update: once"
+        assert store.set_aside(None, "not-an-object", "NoUpdateId") == 2
+    finally:
+        db.close()
+
+
+def test_run_says_why_it_stopped_after_conflicts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def polling(app: Any) -> None:
+        raise Conflict(CONFLICT)
+
+    monkeypatch.setattr(telegram_app, "serve_polling", polling)
+    real_build = telegram_app.build_application
+    monkeypatch.setattr(
+        telegram_app,
+        "build_application",
+        lambda settings, db_path: real_build(settings, db_path, request=FakeBotApi()),
+    )
+    settings = Settings(db_path=tmp_path / "k.db", telegram_token=TOKEN, conflict_give_up=120)
+    assert telegram_app.run_bot(settings, settings.db_path) == 1
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1
+    assert "120 s" in err and "KOTOWARI_CONFLICT_GIVE_UP" in err and TOKEN not in err
+
+
+def test_an_older_database_gets_the_inbox_and_keeps_its_data(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    database_before(path, "m013_inbox_and_dead_letters").close()
+    db = open_database(path)
+    try:
+        assert {"inbox", "dead_letters"} <= set(db.table_names())
+        assert [row["id"] for row in db["users"].rows] == [7]
+        store = Store(db)
+        [entry] = store.inbox_add([(5, 7, '{"update_id": 5}')])
+        assert store.inbox_waiting() == [entry] and store.inbox_raw(entry.id) == '{"update_id": 5}'
+        store.forget_user(7)
+        assert store.inbox_waiting() == []
+    finally:
+        db.close()
