@@ -46,6 +46,11 @@ Checks, after every kill (the bot dead, the database quiet) and after the final 
    stops the bot or the user's walk, and its content never appears in a log. In polling
    mode the second run and the final run start with a burst of 409 Conflicts on getUpdates
    (the previous instance still polling), which the bot waits out.
+7. *Another writer*: during every other run and the final run a second connection (as an
+   operator's ``kotowari shell`` on the same file would) takes the database's write lock
+   again and again and holds it for up to ``LOCK_HOLD_MAX`` seconds; the bot waits for it
+   (no "couldn't save" reply, which would derail a walk), and checks 1–5 still hold, at most
+   one duplicate reminder included.
 
 When a kill swallows a reply whose step was saved and acknowledged, the simulated person
 carries on from the saved step (as one would after reopening the chat); the summary counts
@@ -128,6 +133,8 @@ WEBHOOK_CONNECTIONS = 4  # updates of different chats delivered at once, as Tele
 RESEND_WHILE_PROCESSING = 0.1  # webhook mode: an update POSTed again while still in the bot
 POISON_RATE = 0.08  # before a user's step, how often an unreadable update comes first
 CONFLICT_BURST = 2  # 409s in a row on getUpdates (an old instance polling during a deploy)
+LOCK_HOLD_MAX = 1.2  # seconds another writer holds the database's write lock, at most
+LOCK_GAP = (0.1, 0.8)  # seconds between its locks
 CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 # A poll as a Bot API server older than 10.0 sends it (no members_only): python-telegram-bot
 # 22.8 cannot read the message. Its question must never appear in a log.
@@ -718,6 +725,37 @@ class User:
         return {"id": self.id, "type": "private", "first_name": "User"}
 
 
+class ExternalWriter:
+    """Another process writing to the bot's database: it takes the write lock (``BEGIN
+    IMMEDIATE``) again and again, holds it a while, and lets go. Stopped before any check."""
+
+    def __init__(self, db_path: Path, rng: random.Random) -> None:
+        self.db_path = db_path
+        self.rng = random.Random(rng.random())
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.locks = 0
+
+    def start(self) -> None:
+        self.stopping.clear()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+
+    def _run(self) -> None:
+        with closing(sqlite3.connect(self.db_path, timeout=30, isolation_level=None)) as db:
+            while not self.stopping.wait(self.rng.uniform(*LOCK_GAP)):
+                db.execute("BEGIN IMMEDIATE")
+                self.locks += 1
+                self.stopping.wait(self.rng.uniform(0.05, LOCK_HOLD_MAX))
+                db.execute("ROLLBACK")
+
+
 class Driver:
     def __init__(self, args: argparse.Namespace, workdir: Path) -> None:
         self.args = args
@@ -745,6 +783,7 @@ class Driver:
         seeded = [user.id for user in self.users if user.seeded]
         self.oracle = Oracle(workdir, seeded)
         seed(self.db_path, seeded)
+        self.writer = ExternalWriter(self.db_path, self.rng)
         with self.db() as db:
             self.seeded_reminders = {
                 row[0]: row[1]
@@ -1129,6 +1168,7 @@ class Driver:
             self.server.shutdown()
             self.server.server_close()
             self.oracle.close()
+            self.writer.stop()
         self.scan_logs()
         self.write_trace()
         self.report(time.monotonic() - started)
@@ -1163,6 +1203,8 @@ class Driver:
         start = time.monotonic()
         at = start + self.rng.uniform(0.2, 2.5)
         fallback = start + 6.0  # the adversarial moment may never come
+        if index % 2 == 1:
+            self.writer.start()
         self.start_bot()
         assert self.proc is not None
         while self.proc.poll() is None:
@@ -1172,6 +1214,7 @@ class Driver:
                 self.kill_bot("random" if mode == "random" else f"{mode}, fell back to a timer")
             time.sleep(0.005)
         self.proc.wait()
+        self.writer.stop()
         code = self.proc.returncode
         fired = self.kill_plan.get("fired")
         if code != -signal.SIGKILL or not fired:
@@ -1193,6 +1236,7 @@ class Driver:
             self.api.conflicts_left = CONFLICT_BURST
         start = time.monotonic()
         deadline = start + 30 + 2 * len(self.users)
+        self.writer.start()
         self.start_bot()
         assert self.proc is not None
         while self.proc.poll() is None and time.monotonic() < deadline:
@@ -1202,10 +1246,13 @@ class Driver:
             reminders_out = all(r in sent for r in self.seeded_reminders)
             all_acked = self.api.all_acknowledged()
             if users_done and reminders_out and all_acked:
-                # Reminders are marked sent just after the send; give the mark a moment.
-                time.sleep(1.5)
+                # Reminders are marked sent just after the send (or, while another writer
+                # holds the lock, at the next round): give the mark a moment.
+                self.writer.stop()
+                time.sleep(2.5)
                 break
             time.sleep(0.01)
+        self.writer.stop()
         if self.proc.poll() is not None:
             self.problem(f"the bot exited by itself with status {self.proc.returncode}")
         else:
@@ -1249,6 +1296,7 @@ class Driver:
             f"  unreadable updates sent {len(self.poison_ids)}, dead letters {aside}; "
             f"409 Conflict answers to getUpdates {self.api.conflicts}"
         )
+        print(f"  write locks held by another connection: {self.writer.locks}")
         kills = Counter(str(r["kill"]).split(",")[0] for r in self.runs)
         print("  runs: " + ", ".join(f"{kind} ×{n}" for kind, n in sorted(kills.items())))
         for note, count in sorted(self.notes.items()):

@@ -10,6 +10,7 @@ is for a release or a change to polling, the webhook, storage or reminders.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -44,3 +45,5 @@ def test_kill_test_short_form_loses_nothing(mode: str) -> None:
     assert script.returncode == 0, report
     assert f"killtest ({mode}): 5 users, 3 kills" in report, report
     assert "users finished 5/5" in report, report
+    # Another connection took the write lock meanwhile (as a shell on the same file would).
+    assert re.search(r"write locks held by another connection: [1-9]", report), report
