@@ -100,8 +100,6 @@ LETTER_BUILDERS = {
     letters.BROKER_REQUEST: letters.broker_request,
     letters.COMPANY_REQUEST: letters.company_request,
 }
-# Whom each business letter is a request to (its follow-up reminder names them).
-LETTER_ADDRESSEES = {letters.BROKER_REQUEST: "broker", letters.COMPANY_REQUEST: "company"}
 _LETTER_TOKENS = ("g.lk.", "g.snd.", "g.lph.", "g.keep.", "g.off.")
 # Buttons that belong to a dialog in progress (``users.pending``) and so do not end it.
 _DIALOG_TOKENS = (*_LETTER_TOKENS, "g.agn.")
@@ -976,7 +974,7 @@ class Engine:
         self.store.save_case(before, case)
         # The written request settles the earlier follow-ups of a request to the same
         # addressee ("write to them", an earlier letter's check): one check, naming them.
-        addressee = LETTER_ADDRESSEES[kind]
+        addressee = letters.ADDRESSEE_OF[kind]
         self.store.close_reminders(case["id"], "done", reminders.REQUEST_KINDS, addressee)
         due = QuietHours.parse(turn.user.get("quiet_hours")).defer(
             in_days(now, reminders.LETTER_CHECK_DAYS, turn.tz), turn.tz
@@ -993,8 +991,7 @@ class Engine:
         letter = model.letter_due() if trigger == "write_letter" else None
         if letter is not None:
             # The step's own button for the letter its answer calls for: the letter dialog.
-            code = next(c for c, k in LETTER_KINDS.items() if k == letter)
-            self._on_letter_button(turn, "lk", f"{case['number']}-{code}")
+            self._on_letter_button(turn, "lk", machine.letter_token_arg(case["number"], letter))
             return
         case["seq"] = before["seq"] + 1
         moved = machine.fire(model, trigger, **kwargs)
@@ -1107,7 +1104,7 @@ class Engine:
             when=t.when(datetime.fromisoformat(row["due_at"]), turn.tz),
             number=case["number"],
         )
-        addressee = reminders.addressee_of({**row, "broker_name": case.get("broker_name")})
+        addressee = reminders.addressee_of(row)
         detail = {"kind": row["kind"], "addressee": addressee}
         self.store.add_event(case, "reminder", trigger=action, detail=detail)
         if action in ("done", "stopped"):
@@ -1122,14 +1119,12 @@ class Engine:
         elif action == "no_reply":
             self.store.update_reminder(reminder_id, status="done")
             via = "letter" if row.get("via") == "letter" else "phone"
-            kind = letters.BROKER_REQUEST if addressee == "broker" else letters.COMPANY_REQUEST
-            option = letter_option(t, case["number"], kind)
+            option = letter_option(t, case["number"], letters.REQUEST_TO[addressee])
             turn.replies.append(Reply(t(f"reminder_no_reply.{via}"), options=(option,)))
         elif action == "letter":
             self.store.update_reminder(reminder_id, status="done")
-            kind = letters.BROKER_REQUEST if addressee == "broker" else letters.COMPANY_REQUEST
-            code = next(c for c, k in LETTER_KINDS.items() if k == kind)
-            self._on_letter_button(turn, "lk", f"{case['number']}-{code}")
+            arg = machine.letter_token_arg(case["number"], letters.REQUEST_TO[addressee])
+            self._on_letter_button(turn, "lk", arg)
         elif action == "cancel":
             self.store.update_reminder(reminder_id, status="cancelled")
             turn.replies.append(Reply(t("reminder_cancelled")))

@@ -43,6 +43,9 @@ RESOLICITATION_REPORT = "resolicitation_report"
 # The letters that go to a business (and so may be sent by 内容証明郵便); the report goes to
 # an office, which says itself how it takes reports.
 BUSINESS_LETTERS = (BROKER_REQUEST, COMPANY_REQUEST)
+# The request letter to each addressee of a follow-up ("broker", "company"), and back.
+REQUEST_TO = {"broker": BROKER_REQUEST, "company": COMPANY_REQUEST}
+ADDRESSEE_OF = {kind: addressee for addressee, kind in REQUEST_TO.items()}
 
 APPI = "個人情報の保護に関する法律（以下「個人情報保護法」といいます。）"
 REPLY_DEADLINE = "本書到達後2週間以内に書面で回答してください。"

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from flows.letters import ADDRESSEE_OF
 from flows.normalize import format_phone
 from flows.texts import Texts
 
@@ -27,7 +28,6 @@ LETTER = "letter"
 PHONE_ANSWERS = {"agreed": "agreed", "declined": "refused", "no_record": "no_record"}
 # The two-week check's answers to a request: it was done, an answer came, or nothing did.
 CHECK_ANSWERS = {"complied": "complied", "answered": "answered", "no_reply": "no_reply"}
-LETTER_ADDRESSEES = {"broker_request": BROKER, "company_request": COMPANY}
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,8 @@ def requests(case: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> li
             answer = PHONE_ANSWERS.get(str(event.get("trigger")))
             if answer:
                 made.append(Request(BROKER, PHONE, str(event["at"]), answer))
-        elif kind == "letter" and detail.get("kind") in LETTER_ADDRESSEES:
-            made.append(Request(LETTER_ADDRESSEES[detail["kind"]], LETTER, str(event["at"])))
+        elif kind == "letter" and detail.get("kind") in ADDRESSEE_OF:
+            made.append(Request(ADDRESSEE_OF[detail["kind"]], LETTER, str(event["at"])))
         elif kind == "reminder" and event.get("trigger") in CHECK_ANSWERS:
             if detail.get("kind") != "check_compliance":
                 continue

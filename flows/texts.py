@@ -1223,10 +1223,6 @@ class Texts:
         """``when`` for a stored ISO moment."""
         return self.when(datetime.fromisoformat(iso), tz)
 
-    def date_time(self, moment: datetime, tz: ZoneInfo) -> str:
-        """The same as ``when`` (kept for the records' call sites)."""
-        return self.when(moment, tz)
-
     def option(self, state: str, trigger: str, **values: object) -> str:
         specific = f"opt.{state}.{trigger}"
         return self(specific if specific in self._catalog else f"opt.{trigger}", **values)
