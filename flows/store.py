@@ -467,42 +467,40 @@ def open_database(
 
 
 @contextmanager
-def in_use(path: str | Path) -> Iterator[None]:
-    """Mark the database as in use by this process for the block (a shared lock on its
-    ``.lock`` file): ``restore`` refuses while any bot or shell holds it."""
-    path = Path(path).expanduser()
+def _locked(path: Path, operation: int, busy: str) -> Iterator[None]:
+    """Hold the database's ``.lock`` file with ``flock`` (shared or exclusive) for the block;
+    ``DatabaseInUse(busy)`` when another process holds it the other way."""
     marker = lock_path(path)
     marker.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(marker, os.O_CREAT | os.O_RDWR, 0o600)
     try:
         try:
             if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                fcntl.flock(fd, operation | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise DatabaseInUse(f"{path} is being restored; try again when it is done") from None
+            raise DatabaseInUse(busy) from None
         yield
     finally:
         os.close(fd)  # releases the lock
 
 
 @contextmanager
+def in_use(path: str | Path) -> Iterator[None]:
+    """Mark the database as in use by this process for the block (a shared lock on its
+    ``.lock`` file): ``restore`` refuses while any bot or shell holds it."""
+    path = Path(path).expanduser()
+    shared = fcntl.LOCK_SH if fcntl is not None else 0
+    with _locked(path, shared, f"{path} is being restored; try again when it is done"):
+        yield
+
+
+@contextmanager
 def exclusive(path: Path) -> Iterator[None]:
     """Hold the database's ``.lock`` exclusively (for a restore): ``DatabaseInUse`` when a
     bot or shell has it open."""
-    marker = lock_path(path)
-    marker.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd = os.open(marker, os.O_CREAT | os.O_RDWR, 0o600)
-    try:
-        try:
-            if fcntl is not None:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise DatabaseInUse(
-                f"{path} is in use (the bot or a kotowari shell is running); stop it first"
-            ) from None
+    busy = f"{path} is in use (the bot or a kotowari shell is running); stop it first"
+    with _locked(path, fcntl.LOCK_EX if fcntl is not None else 0, busy):
         yield
-    finally:
-        os.close(fd)
 
 
 def quick_check(path: str | Path, *, log_time: bool = True) -> list[str]:
