@@ -414,3 +414,15 @@ class Person:
 
 def plain(html_text: str) -> str:
     return html.unescape(re.sub(r"<[^>]*>", "", html_text))
+
+
+def build_on_a_fake_api(monkeypatch: Any) -> None:
+    """Make ``telegram_app.run_bot`` build its application on a ``FakeBotApi`` (no network)."""
+    from bot import telegram_app
+
+    real_build = telegram_app.build_application
+    monkeypatch.setattr(
+        telegram_app,
+        "build_application",
+        lambda settings, db_path: real_build(settings, db_path, request=FakeBotApi()),
+    )

@@ -30,7 +30,7 @@ from flows.store import (
     open_database,
 )
 from tests.conftest import Conversation, FakeClock
-from tests.telegram_fakes import TOKEN, FakeBotApi
+from tests.telegram_fakes import TOKEN, build_on_a_fake_api
 from tests.test_review import files_hold, press, record, say
 from tests.test_telegram import Chat, running
 
@@ -207,12 +207,7 @@ def test_the_bot_exits_non_zero_after_stopping_itself(
         telegram_app.stop_fatally(app, "the database file was deleted while open")
 
     monkeypatch.setattr(telegram_app, "serve_polling", polling)
-    real_build = telegram_app.build_application
-    monkeypatch.setattr(
-        telegram_app,
-        "build_application",
-        lambda settings, db_path: real_build(settings, db_path, request=FakeBotApi()),
-    )
+    build_on_a_fake_api(monkeypatch)
     settings = Settings(db_path=tmp_path / "k.db", telegram_token=TOKEN)
     assert telegram_app.run_bot(settings, settings.db_path) == 1
 

@@ -46,6 +46,7 @@ from tests.telegram_fakes import (
     TOKEN,
     FakeBotApi,
     Person,
+    build_on_a_fake_api,
     button_data,
     button_rows,
     describe,
@@ -738,12 +739,7 @@ def test_run_polls_or_serves_a_webhook(
 
     monkeypatch.setattr(telegram_app, "serve_polling", polling)
     monkeypatch.setattr(telegram_app, "serve_webhook", webhook)
-    real_build = telegram_app.build_application
-    monkeypatch.setattr(
-        telegram_app,
-        "build_application",
-        lambda settings, db_path: real_build(settings, db_path, request=FakeBotApi()),
-    )
+    build_on_a_fake_api(monkeypatch)
     settings = Settings(
         db_path=tmp_path / "k.db",
         telegram_token=TOKEN,

@@ -32,7 +32,7 @@ from bot.polling import Poller
 from bot.telegram_app import KotowariApp, build_application
 from flows.store import Store, open_database
 from tests.conftest import FakeClock
-from tests.telegram_fakes import TOKEN, FakeBotApi, Person, describe
+from tests.telegram_fakes import TOKEN, FakeBotApi, Person, build_on_a_fake_api, describe
 from tests.test_reliability import HOOK_SECRET, SECRET, webhook_bot
 from tests.test_store import database_before
 from tests.test_telegram import EN, FULL_CASE, NAV, Chat, chose, no_limits, running, sends
@@ -658,12 +658,7 @@ def test_run_says_why_it_stopped_after_conflicts(
         raise Conflict(CONFLICT)
 
     monkeypatch.setattr(telegram_app, "serve_polling", polling)
-    real_build = telegram_app.build_application
-    monkeypatch.setattr(
-        telegram_app,
-        "build_application",
-        lambda settings, db_path: real_build(settings, db_path, request=FakeBotApi()),
-    )
+    build_on_a_fake_api(monkeypatch)
     settings = Settings(db_path=tmp_path / "k.db", telegram_token=TOKEN, conflict_give_up=120)
     assert telegram_app.run_bot(settings, settings.db_path) == 1
     err = capsys.readouterr().err
