@@ -21,12 +21,13 @@ class, never its content), counted in the log without content, and the others go
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 import re
 import sqlite3
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +42,31 @@ MAX_PROCESSING = 256
 # On shutdown, how long the updates being processed get to finish (the rest stay stored).
 DRAIN_SECONDS = 10.0
 _KIND = re.compile(r"[a-z_]{1,40}")
+# A stored update whose step could not be stored (the database busy past its timeout, or
+# failing) is tried again after these many seconds, doubling to the last, for as long as it
+# takes: its user's later updates wait behind it, in order.
+RETRY_FIRST = 1.0
+RETRY_MAX = 30.0
+RETRIES_BEFORE_ERROR = 10
+
+
+@dataclass
+class Receipt:
+    """The inbox row of the update being processed, for the handler that gives it to the
+    engine (``Inbound.receipt``: the row is marked applied in the step's own transaction),
+    and what came of it: ``stored`` True (applied), False (nothing could be stored: try
+    again), None (no engine step took it). The row is deleted once the handler is done."""
+
+    entry_id: int
+    stored: bool | None = None
+
+
+RECEIPT: contextvars.ContextVar[Receipt | None] = contextvars.ContextVar("receipt", default=None)
+
+
+def current_receipt() -> Receipt | None:
+    """The receipt of the stored update being processed in this context, if any."""
+    return RECEIPT.get()
 
 
 @dataclass(frozen=True)
@@ -118,10 +144,12 @@ class Inbox:
         store: Store,
         describe: Callable[[BaseException], str] = repr,
         max_processing: int = MAX_PROCESSING,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.app = app
         self.store = store
         self.describe = describe
+        self.sleep = sleep
         self.lanes: dict[int | None, deque[InboxEntry]] = {}
         self.workers: dict[int | None, asyncio.Task[None]] = {}
         self.slots = asyncio.Semaphore(max_processing)
@@ -173,39 +201,58 @@ class Inbox:
 
     async def _work(self, owner: int | None) -> None:
         lane = self.lanes[owner]
+        failures = 0
         try:
             while lane and not self.closing:
-                await self._process(lane[0])
-                lane.popleft()
+                if await self._process(lane[0]):
+                    lane.popleft()
+                    failures = 0
+                    continue
+                # Not stored: it stays first in its user's lane (their order is kept) and is
+                # tried again; the user is not told to send it again (it would count twice).
+                failures += 1
+                if failures == RETRIES_BEFORE_ERROR:
+                    log.error("a stored update still cannot be applied; trying on")
+                await self.sleep(min(RETRY_FIRST * 2 ** (failures - 1), RETRY_MAX))
         finally:
             # Nothing awaited since the lane was found empty: none can have been added.
             self.workers.pop(owner, None)
             self.lanes.pop(owner, None)
 
-    async def _process(self, entry: InboxEntry) -> None:
+    async def _process(self, entry: InboxEntry) -> bool:
+        """Process one stored update; False when it must be tried again (nothing stored)."""
         async with self.slots:
             try:
                 raw = self.store.inbox_raw(entry.id)
+                if raw is None:
+                    return True  # gone meanwhile
+                update = read_update(json.loads(raw), self.app.bot)
+                if isinstance(update, Unreadable):
+                    set_aside(self.store, update, entry.id)
+                    return True
             except sqlite3.Error as error:
-                log.error("could not read a stored update (%s)", type(error).__name__)
-                return  # stays stored: processed at the next start
-            if raw is None:
-                return  # erased meanwhile (/forget)
-            update = read_update(json.loads(raw), self.app.bot)
-            if isinstance(update, Unreadable):
-                set_aside(self.store, update, entry.id)
-                return
+                log.warning("could not read a stored update (%s)", type(error).__name__)
+                return False
+            receipt = Receipt(entry.id)
+            token = RECEIPT.set(receipt)
             try:
                 await self.app.process_update(update)
             except Exception as error:
                 # Handlers' errors end in the application's error handler; this is the
                 # framework's. Counted as processed, so that one bad update cannot stop the rest.
                 log.error("update not processed: %s", self.describe(error))
+            finally:
+                RECEIPT.reset(token)
+            if receipt.stored is False:
+                log.warning("a stored update could not be applied (the database is busy)")
+                return False
             try:
                 self.store.inbox_done(entry.id)
             except sqlite3.Error as error:
-                # Processed again at the next start, and recognised then as applied.
-                log.warning("could not delete a processed update (%s)", type(error).__name__)
+                # Handled again at the next start: marked applied (its step only shown again),
+                # or an update that stores nothing (a group chat, a foreign button).
+                log.warning("could not delete a handled update (%s)", type(error).__name__)
+            return True
 
     async def settle(self) -> None:
         """Wait until every queued update is processed."""

@@ -31,7 +31,7 @@ import traceback
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -65,7 +65,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest, HTTPXRequest
 
 from bot.config import Settings
-from bot.inbox import Inbox
+from bot.inbox import Inbox, current_receipt
 from bot.logs import RedactingFilter
 from bot.polling import CONFLICT_GIVE_UP, Poller
 from bot.telegram_render import (
@@ -411,7 +411,7 @@ async def serve_polling(app: KotowariApp, stop: asyncio.Event | None = None) -> 
         if data.engine is None or data.updates_request is None:
             raise RuntimeError("the application was not built by build_application")
         await app.bot.delete_webhook()
-        inbox = Inbox(app, data.engine.store, describe=_describer(app.bot.token))
+        inbox = Inbox(app, data.engine.store, describe=_describer(app.bot.token), sleep=data.sleep)
         inbox.resume()
         poller = Poller(
             app,
@@ -665,7 +665,7 @@ async def on_private_message(update: Update, context: KotowariContext) -> None:
         return
     engine = context.engine
     async with context.bot_data.lock_for(user.id):
-        response = engine.handle(inbound)
+        response = handle(engine, inbound)
         texts = response_texts(response, engine, user)
         await deliver(
             context,
@@ -676,6 +676,17 @@ async def on_private_message(update: Update, context: KotowariContext) -> None:
             or bool(inbound.text and _START.match(inbound.text)),
             show_again=_show_again(engine, inbound),
         )
+
+
+def handle(engine: Engine, inbound: Inbound) -> Response:
+    """The engine's step for an update; a stored one (the inbox) is settled in the step's
+    own transaction, and the inbox learns whether it was (else it tries again)."""
+    receipt = current_receipt()
+    if receipt is None:
+        return engine.handle(inbound)
+    response = engine.handle(replace(inbound, receipt=receipt.entry_id))
+    receipt.stored = response.stored
+    return response
 
 
 def _show_again(engine: Engine, inbound: Inbound) -> Callable[[], Response] | None:
@@ -738,7 +749,7 @@ async def on_callback(update: Update, context: KotowariContext) -> None:
             inbound = Inbound(
                 user.id, choice=token, lang_hint=user.language_code, update_id=update.update_id
             )
-            response = engine.handle(inbound)
+            response = handle(engine, inbound)
             if not response.replies:
                 await answer(response.notice)
                 return

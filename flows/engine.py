@@ -183,15 +183,27 @@ class Engine:
         try:
             with self.store.transaction():
                 turn = self._begin(inbound)
-                if self._seen_before(turn):
+                receipt = inbound.receipt
+                if (receipt is not None and self.store.inbox_applied(receipt)) or (
+                    self._seen_before(turn)
+                ):
                     self._show_where(turn)  # changes nothing stored, not even shown_step
                 else:
                     self._dispatch(turn)
                     self._remember_shown(turn)
-        except sqlite3.Error:
+                    if receipt is not None:
+                        self.store.inbox_mark_applied(receipt)
+        except sqlite3.Error as error:
+            if inbound.receipt is not None:
+                # Passing (another writer held the lock past the busy timeout) or not, the
+                # channel keeps the message and tries again.
+                log.warning("could not store a step (%s); it is tried again", type(error).__name__)
+                # No "send it again": it would be applied twice (the copy sent again, then
+                # the stored one).
+                return Response(stored=False)
             log.exception("storage error while handling a message")
             texts = Texts(pick_language(inbound.lang_hint))
-            return Response(replies=(Reply(texts("storage_error")),))
+            return Response(replies=(Reply(texts("storage_error")),), stored=False)
         return Response(
             tuple(turn.replies),
             turn.chosen,

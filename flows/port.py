@@ -103,6 +103,9 @@ class Inbound:
     # The channel's increasing id for this message (Telegram's update_id): a message seen
     # again after a crash is recognised and not applied twice.
     update_id: int | None = None
+    # The channel's stored copy of this message (an inbox row), marked applied in the step's
+    # own transaction: a copy found applied later is only shown again, never applied twice.
+    receipt: int | None = None
 
     def __post_init__(self) -> None:
         # SQLite stores UTF-8 only: a lone surrogate (an undecodable byte read with
@@ -141,3 +144,6 @@ class Response:
     # This message erased everything stored about the user: channels delete what they keep
     # themselves (the shell's files) or say what they cannot (Telegram's chat history).
     erased: bool = False
+    # False when nothing could be stored (the database was busy or failing): with a
+    # ``receipt``, the channel keeps its copy and tries again, saying nothing to the user.
+    stored: bool = True

@@ -333,6 +333,14 @@ def m013_inbox_and_dead_letters(db: Database) -> None:
     db.table(DEAD_LETTERS).create_index(["update_id"])
 
 
+@migrations()
+def m015_inbox_applied(db: Database) -> None:
+    # A stored update is marked applied in its step's own transaction and deleted once its
+    # replies are out: one found applied at the next start is only shown again, never
+    # applied twice (the engine's recent update ids cover only the latest 64).
+    db.table("inbox").add_column("applied_at", str)
+
+
 def _like_escaped(text: str) -> str:
     """``text`` as a LIKE pattern matching itself (with ``escape '\\'``): % and _ literal."""
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -858,7 +866,9 @@ class Store:
             f"delete from {EVENTS} where case_id in (select id from {CASES} where user_id = ?)",
             [user_id],
         )
-        for table in (REMINDERS, CASES, BROKERS, INBOX):
+        # Not the inbox: its rows are messages the user sent after this one (processed in
+        # order, so none from before is left); they start afresh.
+        for table in (REMINDERS, CASES, BROKERS):
             self.db.execute(f"delete from {table} where user_id = ?", [user_id])
         self.db.execute(f"delete from {USERS} where id = ?", [user_id])
 
@@ -1014,6 +1024,18 @@ class Store:
         """An update's JSON, or None once it is gone (processed, or erased by /forget)."""
         row = self.conn.execute(f"select raw from {INBOX} where id = ?", [entry_id]).fetchone()
         return None if row is None else str(row[0])
+
+    def inbox_mark_applied(self, entry_id: int) -> None:
+        """In the step's transaction: this stored update's step is applied."""
+        self.conn.execute(
+            f"update {INBOX} set applied_at = ? where id = ?", [self.clock().isoformat(), entry_id]
+        )
+
+    def inbox_applied(self, entry_id: int) -> bool:
+        row = self.conn.execute(
+            f"select applied_at is not null from {INBOX} where id = ?", [entry_id]
+        ).fetchone()
+        return bool(row and row[0])
 
     def inbox_done(self, entry_id: int) -> None:
         with self.transaction():

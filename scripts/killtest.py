@@ -48,9 +48,10 @@ Checks, after every kill (the bot dead, the database quiet) and after the final 
    (the previous instance still polling), which the bot waits out.
 7. *Another writer*: during every other run and the final run a second connection (as an
    operator's ``kotowari shell`` on the same file would) takes the database's write lock
-   again and again and holds it for up to ``LOCK_HOLD_MAX`` seconds; the bot waits for it
-   (no "couldn't save" reply, which would derail a walk), and checks 1–5 still hold, at most
-   one duplicate reminder included.
+   again and again and holds it for up to ``LOCK_HOLD_MAX`` seconds, now and then past the
+   bot's busy timeout (``LONG_LOCK``); the bot waits for it or tries the stored step again (no
+   "couldn't save" reply, which would derail a walk), and checks 1–5 still hold, at most one
+   duplicate reminder included.
 
 When a kill swallows a reply whose step was saved and acknowledged, the simulated person
 carries on from the saved step (as one would after reopening the chat); the summary counts
@@ -133,8 +134,12 @@ WEBHOOK_CONNECTIONS = 4  # updates of different chats delivered at once, as Tele
 RESEND_WHILE_PROCESSING = 0.1  # webhook mode: an update POSTed again while still in the bot
 POISON_RATE = 0.08  # before a user's step, how often an unreadable update comes first
 CONFLICT_BURST = 2  # 409s in a row on getUpdates (an old instance polling during a deploy)
-LOCK_HOLD_MAX = 1.2  # seconds another writer holds the database's write lock, at most
+LOCK_HOLD_MAX = 1.2  # seconds another writer usually holds the database's write lock
 LOCK_GAP = (0.1, 0.8)  # seconds between its locks
+# Now and then it holds the lock past the bot's busy timeout (5 s): the steps that could not
+# be stored are tried again, never applied twice, never answered "send it again".
+LONG_LOCK = 5.6
+LONG_LOCK_RATE = 0.1
 CONFLICT = "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 # A poll as a Bot API server older than 10.0 sends it (no members_only): python-telegram-bot
 # 22.8 cannot read the message. Its question must never appear in a log.
@@ -735,6 +740,7 @@ class ExternalWriter:
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
         self.locks = 0
+        self.long_locks = 0
 
     def start(self) -> None:
         self.stopping.clear()
@@ -752,7 +758,11 @@ class ExternalWriter:
             while not self.stopping.wait(self.rng.uniform(*LOCK_GAP)):
                 db.execute("BEGIN IMMEDIATE")
                 self.locks += 1
-                self.stopping.wait(self.rng.uniform(0.05, LOCK_HOLD_MAX))
+                if self.rng.random() < LONG_LOCK_RATE:
+                    self.long_locks += 1
+                    self.stopping.wait(LONG_LOCK)
+                else:
+                    self.stopping.wait(self.rng.uniform(0.05, LOCK_HOLD_MAX))
                 db.execute("ROLLBACK")
 
 
@@ -1296,7 +1306,10 @@ class Driver:
             f"  unreadable updates sent {len(self.poison_ids)}, dead letters {aside}; "
             f"409 Conflict answers to getUpdates {self.api.conflicts}"
         )
-        print(f"  write locks held by another connection: {self.writer.locks}")
+        print(
+            f"  write locks held by another connection: {self.writer.locks} "
+            f"({self.writer.long_locks} past the bot's busy timeout)"
+        )
         kills = Counter(str(r["kill"]).split(",")[0] for r in self.runs)
         print("  runs: " + ", ".join(f"{kind} ×{n}" for kind, n in sorted(kills.items())))
         for note, count in sorted(self.notes.items()):

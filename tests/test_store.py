@@ -36,6 +36,7 @@ def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> Non
         "m011_repeat_refusal_times_only_if_known",
         "m012_reminder_addressees_and_refusals",
         "m013_inbox_and_dead_letters",
+        "m015_inbox_applied",
     ]
     columns = {name: set(db[name].columns_dict) for name in TABLES}
     assert {

@@ -35,7 +35,7 @@ from tests.conftest import FakeClock
 from tests.telegram_fakes import TOKEN, FakeBotApi, Person, build_on_a_fake_api, describe
 from tests.test_reliability import HOOK_SECRET, SECRET, webhook_bot
 from tests.test_store import database_before
-from tests.test_telegram import EN, FULL_CASE, NAV, Chat, chose, no_limits, running, sends
+from tests.test_telegram import EN, FULL_CASE, JA, NAV, Chat, chose, no_limits, running, sends
 
 # A poll as a Bot API server older than 10.0 sends it (no members_only): python-telegram-bot
 # 22.8 cannot read the message (TypeError).
@@ -262,31 +262,42 @@ async def test_serve_polling_stops_cleanly_and_confirms_what_it_stored(db_path, 
     assert query(db_path, "select recent_update_ids from users") == [("40",)]
 
 
-async def test_forget_deletes_the_users_waiting_updates(db_path: Path, clock: FakeClock) -> None:
+async def test_forget_erases_the_user_and_later_messages_start_afresh(
+    db_path: Path, clock: FakeClock
+) -> None:
+    """The confirming press erases everything stored about the user, its own stored copy
+    included; a message the user sent after it is a new message (answered, not dropped)."""
     api = FakeBotApi()
     person, other = Person(), Person(id=2002)
     app = application(db_path, clock, api)
     async with app:
         await app.post_init(app)  # type: ignore[misc]
         inbox = Inbox(app, app.bot_data.engine.store)  # type: ignore[union-attr]
-        inbox.receive([numbered(50, person.text("/forget"))])
+        inbox.receive([numbered(50, person.text("/call")), numbered(51, person.text("1"))])
         await inbox.settle()
-        [asked] = [m for m in api.messages.values() if m["chat"]["id"] == person.id]
+        inbox.receive([numbered(52, person.text("/forget"))])
+        await inbox.settle()
+        [asked] = [
+            m
+            for m in api.messages.values()
+            if m["chat"]["id"] == person.id and "reply_markup" in m and "forget" in str(m)
+        ]
         confirm = asked["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
         # The confirming press, with a message queued behind it and another user's.
         inbox.receive(
             [
                 numbered(53, person.press(asked, confirm)),
-                numbered(54, person.text("田中一郎 090-1234-5678")),
+                numbered(54, person.text("/help")),
                 numbered(55, other.text("/call")),
             ]
         )
         await inbox.settle()
         await app.post_shutdown(app)  # type: ignore[misc]
     assert query(db_path, "select count(*) from inbox") == [(0,)]
-    assert query(db_path, "select count(*) from users where id = ?", person.id) == [(0,)], (
-        "the message queued behind the erasure was erased with the rest, never processed"
-    )
+    assert query(db_path, "select count(*) from cases where user_id = ?", person.id) == [(0,)]
+    # /help after the erasure was answered (a fresh user row, no cases), not silently dropped.
+    assert query(db_path, "select count(*) from users where id = ?", person.id) == [(1,)]
+    assert sent_to(api, person.id)[-1].startswith("send: How to use"), sent_to(api, person.id)[-2:]
     assert state_of(db_path, other.id) == "refusing"
 
 
@@ -635,6 +646,7 @@ def test_the_inbox_and_dead_letter_tables(tmp_path: Path) -> None:
             "user_id",
             "received_at",
             "raw",
+            "applied_at",
         }
         assert set(db["dead_letters"].columns_dict) == {"id", "update_id", "kind", "error", "at"}
         indexes = {
@@ -676,7 +688,42 @@ def test_an_older_database_gets_the_inbox_and_keeps_its_data(tmp_path: Path) -> 
         store = Store(db)
         [entry] = store.inbox_add([(5, 7, '{"update_id": 5}')])
         assert store.inbox_waiting() == [entry] and store.inbox_raw(entry.id) == '{"update_id": 5}'
-        store.forget_user(7)
+        store.inbox_done(entry.id)
         assert store.inbox_waiting() == []
     finally:
         db.close()
+
+
+async def test_a_step_that_cannot_be_stored_is_tried_again_not_sent_again(
+    db_path: Path, clock: FakeClock
+) -> None:
+    """Another writer holds the database past the busy timeout: the stored update is tried
+    again (its user's later ones wait behind it), and the user is never told to send it
+    again, which would have it applied twice (the copy sent again, then the stored one)."""
+    api = FakeBotApi()
+    person = Person()
+    app = application(db_path, clock, api)
+    async with app:
+        await app.post_init(app)  # type: ignore[misc]
+        store = app.bot_data.engine.store  # type: ignore[union-attr]
+        store.conn.execute("PRAGMA busy_timeout = 10")
+        writer = sqlite3.connect(db_path, isolation_level=None)
+        waits: list[float] = []
+
+        async def sleep(seconds: float) -> None:
+            waits.append(seconds)
+            if len(waits) == 2:
+                writer.execute("ROLLBACK")  # the other writer lets go
+
+        inbox = Inbox(app, store, sleep=sleep)
+        inbox.receive([numbered(60, person.text("/call")), numbered(61, person.text("1"))])
+        writer.execute("BEGIN IMMEDIATE")
+        await inbox.settle()
+        writer.close()
+        await app.post_shutdown(app)  # type: ignore[misc]
+    assert waits == [1.0, 2.0]
+    said = " ".join(sent_to(api, person.id))
+    assert EN("storage_error") not in said and JA("storage_error") not in said
+    assert state_of(db_path, person.id) == "asking_source", "/call, then 1: each applied once"
+    assert query(db_path, "select seq from cases where user_id = ?", person.id) == [(2,)]
+    assert query(db_path, "select count(*) from inbox") == [(0,)]
