@@ -57,7 +57,7 @@ class Receipt:
     and what came of it: ``stored`` True (applied), False (nothing could be stored: try
     again), None (no engine step took it). The row is deleted once the handler is done."""
 
-    entry_id: int
+    entry_id: int | None  # None: not stored, the channel (a webhook) gets it again instead
     stored: bool | None = None
 
 
@@ -150,6 +150,8 @@ class Inbox:
         self.store = store
         self.describe = describe
         self.sleep = sleep
+        # Rows handled but not deleted (the database was busy): deleted at the next chance.
+        self.undeleted: set[int] = set()
         self.lanes: dict[int | None, deque[InboxEntry]] = {}
         self.workers: dict[int | None, asyncio.Task[None]] = {}
         self.slots = asyncio.Semaphore(max_processing)
@@ -219,8 +221,23 @@ class Inbox:
             self.workers.pop(owner, None)
             self.lanes.pop(owner, None)
 
+    def _delete(self, entry_ids: Sequence[int]) -> None:
+        for entry_id in entry_ids:
+            try:
+                self.store.inbox_done(entry_id)
+            except sqlite3.Error as error:
+                # Tried again with the next update; a row left at a crash is handled again
+                # at the next start: marked applied (its step only shown again), or an
+                # update that stores nothing (a group chat, a foreign button).
+                log.warning("could not delete a handled update (%s)", type(error).__name__)
+                self.undeleted.add(entry_id)
+            else:
+                self.undeleted.discard(entry_id)
+
     async def _process(self, entry: InboxEntry) -> bool:
         """Process one stored update; False when it must be tried again (nothing stored)."""
+        if self.undeleted:
+            self._delete(sorted(self.undeleted))
         async with self.slots:
             try:
                 raw = self.store.inbox_raw(entry.id)
@@ -246,18 +263,15 @@ class Inbox:
             if receipt.stored is False:
                 log.warning("a stored update could not be applied (the database is busy)")
                 return False
-            try:
-                self.store.inbox_done(entry.id)
-            except sqlite3.Error as error:
-                # Handled again at the next start: marked applied (its step only shown again),
-                # or an update that stores nothing (a group chat, a foreign button).
-                log.warning("could not delete a handled update (%s)", type(error).__name__)
+            self._delete([entry.id])
             return True
 
     async def settle(self) -> None:
         """Wait until every queued update is processed."""
         while self.workers:
             await asyncio.wait(list(self.workers.values()))
+        if self.undeleted:
+            self._delete(sorted(self.undeleted))
 
     async def drain(self, seconds: float | None = None) -> None:
         """Start nothing new; give the updates being processed ``seconds`` (DRAIN_SECONDS),

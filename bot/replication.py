@@ -40,7 +40,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flows.store import DatabaseInUse, check_backup, exclusive, restore_unlocked
+from flows.store import DatabaseInUse, check_backup, exclusive, lock_path, restore_unlocked
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +135,12 @@ def run_replicated(url: str, db_path: Path, argv: Sequence[str], *, create: bool
     from bot.cli import prepare_database
 
     skip_check = "--skip-check" in argv
+    # A new machine, or the disk lost: the replica, if it holds data, is the database.
+    # Started empty instead, Litestream would make the empty file the replica's latest state,
+    # and a later restore would bring back nothing.
+    missing = not create and not db_path.expanduser().exists()
+    if missing and (code := restore_from_replica(url, db_path, if_replica_exists=True)) != 0:
+        return code
     if (code := prepare_database(db_path, create, skip_check)) is not None:
         return code
     try:
@@ -156,19 +162,25 @@ def run_replicated(url: str, db_path: Path, argv: Sequence[str], *, create: bool
     os.execve(binary, [*replicate, "-exec", command], env)
 
 
-def restore_from_replica(url: str, db_path: Path) -> int:
-    """``kotowari restore --from-replica URL [--to PATH]``."""
+def restore_from_replica(url: str, db_path: Path, *, if_replica_exists: bool = False) -> int:
+    """``kotowari restore --from-replica URL [--to PATH]``. ``if_replica_exists``: a replica
+    with nothing in it yet is no error (the first run of a new deployment): nothing is
+    restored."""
     db_path = db_path.expanduser()
     db_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     staged = db_path.with_name(f".{db_path.name}.from-replica")
+    # The lock file marks "a database lives here": one this call made for a restore that
+    # did not happen must not make the next start refuse a first run.
+    made_lock = not lock_path(db_path).exists()
     try:
         binary = litestream_binary()
         replica = replica_entry(url)
         source = replica.get("url") or Path(replica["path"]).as_uri()
         with exclusive(db_path):
             _remove(staged)
+            optional = ["-if-replica-exists"] if if_replica_exists else []
             result = subprocess.run(
-                [str(binary), "restore", "-o", str(staged), source],
+                [str(binary), "restore", *optional, "-o", str(staged), source],
                 capture_output=True,
                 text=True,
                 check=False,
@@ -176,6 +188,9 @@ def restore_from_replica(url: str, db_path: Path) -> int:
             )
             if result.returncode != 0:
                 raise ReplicationError(f"litestream restore failed: {result.stderr.strip()[-500:]}")
+            if if_replica_exists and not staged.exists():
+                print(f"the replica holds no database yet: {db_path} starts empty")
+                return 0
             staged.chmod(0o600)
             check_backup(staged)
             cases = restore_unlocked(staged, db_path)
@@ -184,6 +199,8 @@ def restore_from_replica(url: str, db_path: Path) -> int:
         return 1
     finally:
         _remove(staged)
+        if made_lock and not db_path.exists():
+            lock_path(db_path).unlink(missing_ok=True)
     print(f"restored the replica into {db_path} ({cases} cases)")
     return 0
 

@@ -684,7 +684,10 @@ def handle(engine: Engine, inbound: Inbound) -> Response:
     receipt = current_receipt()
     if receipt is None:
         return engine.handle(inbound)
-    response = engine.handle(replace(inbound, receipt=receipt.entry_id))
+    if receipt.entry_id is None:  # a webhook's update: Telegram sends it again on an error
+        response = engine.handle(replace(inbound, retried=True))
+    else:
+        response = engine.handle(replace(inbound, receipt=receipt.entry_id))
     receipt.stored = response.stored
     return response
 

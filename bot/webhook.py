@@ -22,6 +22,7 @@ import hmac
 import json
 import logging
 import re
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from http import HTTPStatus
@@ -30,7 +31,7 @@ from typing import Any
 import tornado.web
 from tornado.httpserver import HTTPServer
 
-from bot.inbox import Unreadable, read_update, set_aside
+from bot.inbox import RECEIPT, Receipt, Unreadable, read_update, set_aside
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +129,14 @@ class UpdateHandler(tornado.web.RequestHandler):
             set_aside(engine.store, update)
             self.set_status(HTTPStatus.OK)  # accepted: Telegram does not send it again
             return
-        processing = self.in_flight.start(self.app.process_update(update))
+        # The step tells, through this receipt, whether it could be stored (its task copies
+        # this context): when not, Telegram is answered 503 and sends the update again.
+        receipt = Receipt(None)
+        token = RECEIPT.set(receipt)
+        try:
+            processing = self.in_flight.start(self.app.process_update(update))
+        finally:
+            RECEIPT.reset(token)
         try:
             # Handlers' own errors end in the application's error handler; what reaches here
             # is the framework's, and an error answer makes Telegram try again later.
@@ -137,9 +145,15 @@ class UpdateHandler(tornado.web.RequestHandler):
             if not processing.cancelled():
                 raise
             raise tornado.web.HTTPError(HTTPStatus.SERVICE_UNAVAILABLE) from None
+        except sqlite3.OperationalError as error:  # the database busy past its timeout
+            log.warning("webhook: update not processed now (%s); sent again", type(error).__name__)
+            raise tornado.web.HTTPError(HTTPStatus.SERVICE_UNAVAILABLE) from None
         except Exception as error:  # answered with 500 (Telegram retries), logged without data
             log.error("webhook: update not processed: %s", self.describe(error))
             raise tornado.web.HTTPError(HTTPStatus.INTERNAL_SERVER_ERROR) from None
+        if receipt.stored is False:
+            log.warning("webhook: a step could not be stored now; Telegram sends it again")
+            raise tornado.web.HTTPError(HTTPStatus.SERVICE_UNAVAILABLE)
         self.set_status(HTTPStatus.OK)
 
     def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
@@ -168,7 +182,7 @@ async def webhook_server(
     handler_args = {"app": app, "secret": secret, "describe": describe, "in_flight": in_flight}
     routes = [(f"/{re.escape(path.strip('/'))}", UpdateHandler, handler_args)]
     server = HTTPServer(
-        tornado.web.Application(routes),  # type: ignore[arg-type]
+        tornado.web.Application(routes, log_function=_log_request),  # type: ignore[arg-type]
         max_body_size=MAX_BODY_BYTES,
         idle_connection_timeout=HEADER_SECONDS,
         body_timeout=BODY_SECONDS,
@@ -180,3 +194,15 @@ async def webhook_server(
         server.stop()  # no new connections; open ones get 503 from now on
         await in_flight.drain(DRAIN_SECONDS)
         await server.close_all_connections()
+
+
+def _log_request(handler: tornado.web.RequestHandler) -> None:
+    """Tornado's access log, without the request's address or path: a 503 (not now, sent
+    again) is expected under load and says so at WARNING; other server errors at ERROR."""
+    status = handler.get_status()
+    if status == HTTPStatus.SERVICE_UNAVAILABLE:
+        log.warning("webhook: answered 503 (Telegram sends the update again)")
+    elif status >= 500:
+        log.error("webhook: answered %d", status)
+    elif status >= 400:
+        log.warning("webhook: answered %d", status)

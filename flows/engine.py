@@ -194,7 +194,7 @@ class Engine:
                     if receipt is not None:
                         self.store.inbox_mark_applied(receipt)
         except sqlite3.Error as error:
-            if inbound.receipt is not None:
+            if inbound.receipt is not None or inbound.retried:
                 # Passing (another writer held the lock past the busy timeout) or not, the
                 # channel keeps the message and tries again.
                 log.warning("could not store a step (%s); it is tried again", type(error).__name__)

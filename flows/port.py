@@ -106,6 +106,9 @@ class Inbound:
     # The channel's stored copy of this message (an inbox row), marked applied in the step's
     # own transaction: a copy found applied later is only shown again, never applied twice.
     receipt: int | None = None
+    # The channel delivers this message again if it cannot be stored now (a webhook answered
+    # with an error status): then nothing is said to the user, who would send it twice.
+    retried: bool = False
 
     def __post_init__(self) -> None:
         # SQLite stores UTF-8 only: a lone surrogate (an undecodable byte read with

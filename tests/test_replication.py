@@ -29,6 +29,7 @@ import pytest
 
 from bot import replication
 from bot.config import Settings
+from flows import store
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 30.0  # seconds for any one wait below; the test takes ~6 s
@@ -177,6 +178,11 @@ def test_cases_acknowledged_before_the_interval_survive_a_kill_via_the_replica(
     assert result.returncode == 0, result.stderr
     assert stat.S_IMODE(restored.stat().st_mode) == 0o600
     assert set(early) <= cases_of(restored), "every case acknowledged before the interval"
+    # A new machine started with --replicate and no database: the replica is restored first
+    # (an empty start would have made the empty file the replica's latest state).
+    fresh = tmp_path / "new-machine" / "kotowari.db"
+    assert replication.restore_from_replica(replica.as_uri(), fresh, if_replica_exists=True) == 0
+    assert set(early) <= cases_of(fresh)
 
 
 def test_sigterm_reaches_litestream_and_the_bot_and_both_stop_cleanly(
@@ -251,3 +257,18 @@ async def test_under_litestream_the_bot_leaves_checkpoints_to_it(db_path: Path, 
     async with running(db_path, clock) as chat:
         autocheckpoint = chat.engine.store.conn.execute("pragma wal_autocheckpoint")
         assert autocheckpoint.fetchone()[0] == 1000, "on its own, SQLite's default"
+
+
+def test_an_empty_replica_starts_a_new_database_and_a_failed_restore_leaves_no_marker(
+    tmp_path: Path,
+) -> None:
+    """The first run of a deployment with --replicate: nothing to restore, no error. A
+    restore that fails (a wrong URL) leaves no ``.lock`` marker behind, which would make the
+    next start refuse a first run ("a database existed here")."""
+    empty = tmp_path / "replica"
+    empty.mkdir()
+    db = tmp_path / "data" / "kotowari.db"
+    assert replication.restore_from_replica(empty.as_uri(), db, if_replica_exists=True) == 0
+    assert not db.exists() and not store.lock_path(db).exists()
+    assert replication.restore_from_replica((tmp_path / "nowhere").as_uri(), db) == 1
+    assert not db.exists() and not store.lock_path(db).exists()

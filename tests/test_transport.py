@@ -727,3 +727,31 @@ async def test_a_step_that_cannot_be_stored_is_tried_again_not_sent_again(
     assert state_of(db_path, person.id) == "asking_source", "/call, then 1: each applied once"
     assert query(db_path, "select seq from cases where user_id = ?", person.id) == [(2,)]
     assert query(db_path, "select count(*) from inbox") == [(0,)]
+
+
+async def test_the_webhook_answers_503_when_a_step_cannot_be_stored_now(
+    tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database busy past its timeout: Telegram is answered 503 and sends the update
+    again (then it is applied, once); the user is not told to send it again."""
+    api = FakeBotApi()
+    person = Person()
+    busy = {"left": 0}
+    real_check = Store.check_file
+
+    def check_file(self: Store) -> None:
+        if busy["left"]:
+            busy["left"] -= 1
+            raise sqlite3.OperationalError("database is locked")
+        real_check(self)
+
+    monkeypatch.setattr(Store, "check_file", check_file)
+    async with webhook_bot(tmp_path, clock, api) as hook, httpx.AsyncClient() as client:
+        busy["left"] = 1
+        update = numbered(70, person.text("/call"))
+        first = await client.post(hook.url, json=update, headers=SECRET)
+        again = await client.post(hook.url, json=update, headers=SECRET)
+    assert (first.status_code, again.status_code) == (503, 200)
+    said = " ".join(sent_to(api, person.id))
+    assert EN("storage_error") not in said and JA("storage_error") not in said
+    assert query(tmp_path / "k.db", "select seq from cases where user_id = ?", person.id) == [(1,)]
