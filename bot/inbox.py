@@ -78,6 +78,30 @@ class Unreadable:
     error: str  # the exception's class
 
 
+# Names the bot never uses; a stored update keeps none of them (a person's and a shared
+# contact's names, usernames, a group's title, a contact card). The ids, types, language
+# and a shared contact's number (step 3 records it) stay.
+_NAMES = ("last_name", "username", "title", "vcard", "bio", "description")
+# A message in a group is only answered "write to me privately": its content is not kept.
+_GROUP_MESSAGE_KEEPS = ("message_id", "date", "chat", "from")
+
+
+def minimized(data: Any) -> Any:
+    """An update as it is stored: without what the bot never uses (names, titles, contact
+    cards, and the content of a message outside a private chat)."""
+    if isinstance(data, list):
+        return [minimized(item) for item in data]
+    if not isinstance(data, dict):
+        return data
+    out = {key: minimized(value) for key, value in data.items() if key not in _NAMES}
+    if "first_name" in out:
+        out["first_name"] = ""  # required by the Bot API's User and Contact: kept, empty
+    chat = out.get("chat")
+    if "message_id" in out and isinstance(chat, dict) and chat.get("type") != "private":
+        out = {key: out[key] for key in _GROUP_MESSAGE_KEEPS if key in out}
+    return out
+
+
 def update_id_of(data: object) -> int | None:
     value = data.get("update_id") if isinstance(data, dict) else None
     return value if isinstance(value, int) and not isinstance(value, bool) else None
@@ -172,7 +196,7 @@ class Inbox:
                 continue
             last = update_id if last is None else max(last, update_id)
             try:
-                raw = json.dumps(data, ensure_ascii=False)
+                raw = json.dumps(minimized(data), ensure_ascii=False)
             except (ValueError, TypeError, RecursionError) as error:
                 unreadable.append(Unreadable(update_id, kind_of(data), type(error).__name__))
                 continue

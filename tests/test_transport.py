@@ -755,3 +755,40 @@ async def test_the_webhook_answers_503_when_a_step_cannot_be_stored_now(
     said = " ".join(sent_to(api, person.id))
     assert EN("storage_error") not in said and JA("storage_error") not in said
     assert query(tmp_path / "k.db", "select seq from cases where user_id = ?", person.id) == [(1,)]
+
+
+async def test_a_stored_update_keeps_no_names_and_no_group_content(
+    db_path: Path, clock: FakeClock
+) -> None:
+    """The inbox holds raw updates until they are applied (and a replica keeps them for its
+    retention): names the bot never uses are not stored, nor a group message's content. A
+    shared contact's number, which step 3 records, is."""
+    api = FakeBotApi()
+    person = Person(first_name="山田太郎")
+    app = application(db_path, clock, api)
+    async with app:
+        await app.post_init(app)  # type: ignore[misc]
+        store = app.bot_data.engine.store  # type: ignore[union-attr]
+        inbox = Inbox(app, store)
+        group = numbered(81, person.text("田中一郎 090-1111-2222"))
+        group["message"]["chat"] = {"id": -100123, "type": "supergroup", "title": "営業部"}
+        contact = numbered(
+            82,
+            person.message(
+                contact={
+                    "phone_number": "0312345678",
+                    "first_name": "鈴木花子",
+                    "vcard": "BEGIN:VCARD FN:鈴木花子",
+                }
+            ),
+        )
+        inbox.receive([numbered(80, person.text("/call")), group, contact])
+        raws = [raw for (raw,) in store.conn.execute("select raw from inbox order by id")]
+        await inbox.settle()
+        await app.post_shutdown(app)  # type: ignore[misc]
+    stored = " ".join(raws)
+    for name in ("山田太郎", "田中一郎", "090-1111-2222", "営業部", "鈴木花子"):
+        assert name not in stored, name
+    assert "0312345678" in stored
+    assert state_of(db_path, person.id) == "refusing"
+    assert [m for m in sent_to(api, -100123) if EN("private_only") in m], "the group answered"
