@@ -140,7 +140,14 @@ class Poller:
                 delay = min(delay * 2, MAX_POLL_BACKOFF)
                 continue
             except sqlite3.Error as error:
-                log.error(
+                # Busy (another writer past the timeout) is passing: a warning; else an error.
+                level = (
+                    logging.WARNING
+                    if isinstance(error, sqlite3.OperationalError)
+                    else logging.ERROR
+                )
+                log.log(
+                    level,
                     "could not store fetched updates (%s); not confirmed, retrying in %.0f s",
                     type(error).__name__,
                     delay,

@@ -302,6 +302,9 @@ def run_bot(settings: Settings, db_path: Path) -> int:
     except DatabaseInUse as error:
         print(f"kotowari: {error}", file=sys.stderr)
         return 1
+    except DatabaseFileGone as error:  # found while storing fetched updates
+        log.error("%s; stopped: restore it (kotowari restore) and start again", error)
+        return 1
     except InvalidToken:
         print(
             "kotowari: Telegram rejected TELEGRAM_BOT_TOKEN; check it with @BotFather.",

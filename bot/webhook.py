@@ -151,8 +151,10 @@ class UpdateHandler(tornado.web.RequestHandler):
         except Exception as error:  # answered with 500 (Telegram retries), logged without data
             log.error("webhook: update not processed: %s", self.describe(error))
             raise tornado.web.HTTPError(HTTPStatus.INTERNAL_SERVER_ERROR) from None
-        if receipt.stored is False:
-            log.warning("webhook: a step could not be stored now; Telegram sends it again")
+        if receipt.stored is False or self.app.bot_data.fatal:
+            # Not stored now, or the bot is stopping (its database file gone): not accepted,
+            # Telegram sends it again (to the next run).
+            log.warning("webhook: an update not accepted now; Telegram sends it again")
             raise tornado.web.HTTPError(HTTPStatus.SERVICE_UNAVAILABLE)
         self.set_status(HTTPStatus.OK)
 

@@ -792,3 +792,19 @@ async def test_a_stored_update_keeps_no_names_and_no_group_content(
     assert "0312345678" in stored
     assert state_of(db_path, person.id) == "refusing"
     assert [m for m in sent_to(api, -100123) if EN("private_only") in m], "the group answered"
+
+
+async def test_an_update_that_finds_the_database_gone_is_not_accepted(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """The database file deleted while the bot runs: the update that finds it out is answered
+    503 (Telegram sends it again, to the restarted bot), not 200 and lost."""
+    api = FakeBotApi()
+    person = Person()
+    async with webhook_bot(tmp_path, clock, api) as hook, httpx.AsyncClient() as client:
+        assert (
+            await client.post(hook.url, json=numbered(75, person.text("/call")), headers=SECRET)
+        ).status_code == 200
+        (tmp_path / "k.db").unlink()
+        answer = await client.post(hook.url, json=numbered(76, person.text("1")), headers=SECRET)
+    assert answer.status_code == 503
