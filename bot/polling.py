@@ -28,7 +28,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
-from telegram.error import Conflict, NetworkError, RetryAfter, TelegramError
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.request import BaseRequest
 
 from bot.inbox import Inbox
@@ -136,6 +136,19 @@ class Poller:
                 continue
             except NetworkError as error:  # TimedOut too
                 log.warning("polling failed (%s); retrying in %.0f s", type(error).__name__, delay)
+                await self._pause(stop, delay)
+                delay = min(delay * 2, MAX_POLL_BACKOFF)
+                continue
+            except InvalidToken:
+                raise
+            except (TelegramError, KeyError, TypeError, ValueError) as error:
+                # A garbled answer (not JSON, no "result": a proxy's error page with status
+                # 200) is passing too: tried again, not the end of the bot.
+                log.warning(
+                    "a getUpdates answer could not be read (%s); retrying in %.0f s",
+                    type(error).__name__,
+                    delay,
+                )
                 await self._pause(stop, delay)
                 delay = min(delay * 2, MAX_POLL_BACKOFF)
                 continue

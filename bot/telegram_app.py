@@ -810,15 +810,23 @@ async def reminder_job(context: KotowariContext) -> None:
     except DatabaseFileGone as error:
         stop_fatally(app, str(error))
         return
-    retry_scrub(engine.store)
+    retry_scrub(engine.store, replicating=context.bot_data.replicating)
     await dispatch_reminders(app, context.bot_data.reminder_batch)
 
 
-def retry_scrub(store: Store) -> None:
+def retry_scrub(store: Store, replicating: bool = False) -> None:
     """Try again to empty the write-ahead log of erased rows (``Store.scrub_wal``); each
     try returns at once. Tried every reminder period until it succeeds; an ERROR, once,
-    when a reader has held it off for ``SCRUB_PATIENCE`` tries."""
-    if not store.scrub_pending or store.scrub_wal():
+    when a reader has held it off for ``SCRUB_PATIENCE`` tries. Under Litestream, which
+    keeps a read transaction open, it never could: the log is Litestream's to checkpoint
+    (and the erased rows leave the replica with its retention, SECURITY.md)."""
+    if not store.scrub_pending:
+        return
+    if replicating:
+        store.scrub_pending = False
+        log.info("erasure: the write-ahead log is emptied by Litestream's next checkpoint")
+        return
+    if store.scrub_wal():
         return
     if store.scrub_attempts == SCRUB_PATIENCE:
         log.error(

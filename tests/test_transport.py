@@ -808,3 +808,30 @@ async def test_an_update_that_finds_the_database_gone_is_not_accepted(
         (tmp_path / "k.db").unlink()
         answer = await client.post(hook.url, json=numbered(76, person.text("1")), headers=SECRET)
     assert answer.status_code == 503
+
+
+async def test_a_garbled_getupdates_answer_is_retried_not_the_end(
+    db_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A 200 whose body has no result (a proxy's page, a broken server) stopped polling."""
+    caplog.set_level(logging.WARNING)
+    api = FakeBotApi()
+    person = Person()
+    api.failures.setdefault("getUpdates", []).append((200, {"ok": True}))
+    api.updates = [numbered(85, person.text("/call"))]
+    time = FakeTime()
+    app = application(db_path, clock, api)
+    async with app:
+        await app.post_init(app)  # type: ignore[misc]
+        inbox = Inbox(app, app.bot_data.engine.store)  # type: ignore[union-attr]
+        poller = Poller(app, api, inbox, ["message"], clock=time, sleep=time.sleep)
+        stop = asyncio.Event()
+        serving = asyncio.ensure_future(poller.serve(stop))
+        await until(lambda: api.confirmed == 86, "polling went on")
+        await inbox.settle()
+        stop.set()
+        await serving
+        await app.post_shutdown(app)  # type: ignore[misc]
+    assert state_of(db_path, person.id) == "refusing"
+    assert time.slept == [1]
+    assert "a getUpdates answer could not be read" in caplog.text
