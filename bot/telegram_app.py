@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from telegram import BotCommand, InputFile, Message, Update
 from telegram import User as TelegramUser
 from telegram.constants import ChatType, ParseMode
@@ -569,11 +570,18 @@ async def _retrying(
         try:
             await send()
             return
-        except TimedOut:
+        except TimedOut as error:
             if sleep is None:
                 raise
-            log.warning("a reply timed out; taken as delivered")
-            return
+            if not _never_sent(error):
+                log.warning("a reply timed out; taken as delivered")
+                return
+            if attempt == SEND_ATTEMPTS:
+                raise
+            # No connection was made (a connect or pool timeout): it was not sent at all.
+            log.warning("a reply could not be sent (no connection); sending again in %.0f s", delay)
+            await sleep(delay)
+            delay *= 2
         except RetryAfter as error:
             wait = _seconds(error.retry_after)
             if sleep is None or attempt == SEND_ATTEMPTS or wait > MAX_RETRY_AFTER:
@@ -586,6 +594,12 @@ async def _retrying(
             log.warning("a reply failed (%s); sending again in %.0f s", type(error).__name__, delay)
             await sleep(delay)
             delay *= 2
+
+
+def _never_sent(error: TimedOut) -> bool:
+    """Whether a timeout came before the request left (connecting, or waiting for one of the
+    connection pool's connections): then the message was certainly not sent."""
+    return isinstance(error.__cause__, (httpx.ConnectTimeout, httpx.PoolTimeout))
 
 
 def _seconds(value: object) -> float:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
 
+import httpx
 from telegram.error import TimedOut
 from telegram.request import BaseRequest, RequestData
 
@@ -122,6 +123,7 @@ class FakeBotApi(BaseRequest):
         self.on_empty_poll: Any = None
         self.holds: dict[tuple[str, int], asyncio.Event] = {}  # see hold()
         self.time_outs: dict[str, int] = {}  # see time_out()
+        self.connect_time_outs: dict[str, int] = {}  # see connect_time_out()
 
     @property
     def read_timeout(self) -> float | None:
@@ -150,6 +152,11 @@ class FakeBotApi(BaseRequest):
         """The next ``times`` calls of ``method`` take effect, but their answer never comes:
         the bot sees ``TimedOut`` (a slow network; the message did arrive)."""
         self.time_outs[method] = self.time_outs.get(method, 0) + times
+
+    def connect_time_out(self, method: str, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` never leave: no connection is made in time
+        (python-telegram-bot raises ``TimedOut`` from httpx's ``ConnectTimeout``)."""
+        self.connect_time_outs[method] = self.connect_time_outs.get(method, 0) + times
 
     def hold(self, method: str, chat_id: int) -> asyncio.Event:
         """Hold calls of ``method`` for one chat (unanswered, unrecorded) until the returned
@@ -180,6 +187,9 @@ class FakeBotApi(BaseRequest):
             # The uploaded file: keep its name and bytes for assertions.
             [(_, (filename, content, _type))] = list(request_data.multipart_data.items())
             params["_filename"], params["_content"] = filename, content
+        if self.connect_time_outs.get(endpoint):
+            self.connect_time_outs[endpoint] -= 1
+            raise TimedOut("Timed out") from httpx.ConnectTimeout("no connection in time")
         call = Call(endpoint, params, url)
         self.calls.append(call)
         pending = self.failures.get(endpoint)

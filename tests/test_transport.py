@@ -529,6 +529,15 @@ async def test_a_timed_out_reply_is_not_followed_by_an_error(chat: Chat) -> None
     assert chat.case()["state"] == "recording_company"
 
 
+async def test_a_reply_that_never_left_is_sent_again(chat: Chat) -> None:
+    """A connect (or pool) timeout: the request never left, so the reply is sent again
+    (taking it as delivered, as a read timeout is, left the user with nothing)."""
+    await at_the_broker_step(chat)
+    chat.api.connect_time_out("sendMessage")
+    assert await chat.say("Acme List") == [sends("step.recording_company.text", NAV)]
+    assert chat.case()["state"] == "recording_company"
+
+
 async def test_a_502_on_answering_a_press_does_not_stop_its_replies(chat: Chat) -> None:
     await chat.run(FULL_CASE[:1])
     chat.api.fail("answerCallbackQuery", 502, "Bad Gateway")
