@@ -81,10 +81,7 @@ JA: dict[str, str] = {
     "status.repeat": "⚠️ 再勧誘あり",
     # --- step 1: refuse ------------------------------------------------------------
     "step.refusing.say": "契約するつもりはありません。今後、二度と電話しないでください。",
-    "step.refusing.text": (
-        "① はっきり断ります。理由は言わなくて大丈夫です。"
-        "迷惑だという気持ちは、はっきり出してかまいません（「かけにくい相手」だと思われると、電話が減ると言われます）。"
-    ),
+    "step.refusing.text": ("① はっきり断ります。理由は言わなくて大丈夫です。"),
     "step.pushing.say": (
         "お断りした後の勧誘は、法律で禁じられているはずです。御社名と、お名前を教えてください。"
         "不動産会社でしたら、宅建業の免許番号も教えてください。"
@@ -595,6 +592,10 @@ JA: dict[str, str] = {
         "通信の問題で、返信をお届けできなかったかもしれません。"
         "お送りいただいた内容は保存されています。今のステップをもう一度表示します。"
     ),
+    "step.refusing.note": (
+        "迷惑だという気持ちは、はっきり出してかまいません"
+        "（「かけにくい相手」だと思われると、電話が減ると言われます）。"
+    ),
 }
 
 EN: dict[str, str] = {
@@ -665,7 +666,7 @@ EN: dict[str, str] = {
     "status.repeat": "⚠️ called again",
     "step.refusing.say": "I have no intention of signing anything. Never call me again.",
     "step.refusing.text": (
-        "Step 1: refuse firmly. Say the Japanese line below; you owe no reason. It is fine to sound annoyed: callers are said to share notes on who is unpleasant to call."
+        "Step 1: refuse firmly. Say the Japanese line below; you owe no reason."
     ),
     "step.pushing.say": (
         "Soliciting after I have refused should be prohibited by law. Tell me your company's name and your name. If you are a real-estate company, tell me your broker licence number too."
@@ -1148,6 +1149,9 @@ EN: dict[str, str] = {
     "send_failed_saved": (
         "A network problem may have kept my reply from reaching you. "
         "What you sent is saved; here is the current step again."
+    ),
+    "step.refusing.note": (
+        "It is fine to sound annoyed: callers are said to share notes on who is unpleasant to call."
     ),
 }
 

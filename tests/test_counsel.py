@@ -433,7 +433,7 @@ def test_17_help_says_where_to_turn_and_what_cannot_be_undone(engine: Engine) ->
             assert word in texts["help"], word
     assert "すでに売られた名簿は買った会社に残る" in JA["help"]
     assert "すでに売られた名簿は、買った会社に残ります" in text_of(walk(engine, CALL_TO_STEP_4))
-    assert "迷惑だという気持ち" in JA["step.refusing.text"]  # the seed column's advice
+    assert "迷惑だという気持ち" in JA["step.refusing.note"]  # the seed column's advice
 
 
 # -- the 内容証明 layout --------------------------------------------------------------------
