@@ -847,6 +847,10 @@ async def dispatch_reminders(app: KotowariApp, batch: int) -> int:
             except sqlite3.Error as error:
                 log.warning("reminder not sent: storage error (%s)", type(error).__name__)
                 stuck = True
+            # Users' updates get their turn between two reminders even when sending does
+            # not suspend (a send retried from a queue, a fast local API): a round at
+            # 100k due must not hold the event loop for seconds.
+            await asyncio.sleep(0)
         if stuck or len(deliveries) < batch:
             return sent
 
