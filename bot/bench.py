@@ -52,7 +52,17 @@ from bot.fake_api import CountingBotApi
 from bot.telegram_app import build_application, dispatch_reminders
 from flows.engine import Engine
 from flows.port import Inbound
-from flows.store import BROKERS, CASES, EVENTS, REMINDERS, USERS, Store, open_database, utc_now
+from flows.store import (
+    BROKERS,
+    CASES,
+    EVENTS,
+    REMINDERS,
+    USERS,
+    Store,
+    checkpoint,
+    open_database,
+    utc_now,
+)
 
 TOKEN = "123456:BENCHMARKTOKENBENCHMARKTOKENBENCHMARK"
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # Wednesday 12:00 in Tokyo: not quiet hours
@@ -322,14 +332,24 @@ class FullBot:
     """The real bot on a database file, and a driver pressing what it last sent."""
 
     def __init__(self, db_path: Path) -> None:
+        self.db_path = db_path
         self.api = CountingBotApi()
         self.app = _application(db_path, self.api)
         self.driver = Driver(self.api)
+        self.commit_times: list[float] = []
 
     async def __aenter__(self) -> FullBot:
         await self.app.initialize()
         await self.app.post_init(self.app)  # type: ignore[misc]
+        engine = self.app.bot_data.engine
+        assert engine is not None
+        engine.store.commit_times = self.commit_times
         return self
+
+    def checkpoint(self) -> None:
+        """What the bot's timer does every reminder period (the bench runs no JobQueue):
+        between turns, untimed; the bot's connection itself never checkpoints."""
+        checkpoint(self.db_path)
 
     async def __aexit__(self, *exc: object) -> None:
         await self.app.post_shutdown(self.app)  # type: ignore[misc]
@@ -519,6 +539,7 @@ class Comparison:
     floor: list[float] = field(default_factory=list)
     calls: dict[str, Counter[str]] = field(default_factory=dict)
     update_calls: int = 0  # the full bot's Bot API calls while handling the updates
+    commits: list[float] = field(default_factory=list)  # the full bot's COMMITs, seconds
     full_rss: float = 0.0
 
 
@@ -540,11 +561,13 @@ async def compare_bots(
         for first in range(1, users + 1, chunk):
             uids = range(first, min(first + chunk, users + 1))
             latencies, recorded, calls = await bot.cases(uids)
+            bot.checkpoint()
             result.full += latencies
             result.full_rss = max(result.full_rss, rss_mb())
             result.update_calls += sum(len(made) for made in calls)
             result.base += await baseline.cases(recorded, calls)
             result.floor += await least.cases(recorded, calls)
+        result.commits = bot.commit_times
         result.calls = {
             "full": bot.api.calls,
             "baseline": baseline.api.calls,
@@ -588,7 +611,17 @@ def run_bot_scenario(users: int, workdir: Path, floor: str = "commit") -> list[s
         f"  floor ratio: {floor_rate / base_rate:.2f} (floor: the baseline plus a step's framework "
         f"work with no coaching logic; --floor {floor}: {FLOORS[floor]})",
         f"  RSS during the full bot {run.full_rss:.0f} MB; peak {peak_rss_mb():.0f} MB",
+        commit_line(run.commits),
     ]
+
+
+def commit_line(commits: list[float]) -> str:
+    cuts = statistics.quantiles(commits, n=100)
+    over = sum(1 for c in commits if c > 0.005)
+    return (
+        f"  full bot's commits: {len(commits):,}; p50 {cuts[49] * 1000:.3f} ms, "
+        f"p99 {cuts[98] * 1000:.3f} ms, max {max(commits) * 1000:.2f} ms; over 5 ms: {over}"
+    )
 
 
 # -- growth: the same per-update work on a database that already holds many users ---------
@@ -678,6 +711,7 @@ async def growth_latencies(
                 # Past the users the RSS run added: new users again.
                 first = size + users + offset + 1
                 measured, _, _ = await bot.cases(range(first, first + min(chunk, users - offset)))
+                bot.checkpoint()
                 latencies[size] += measured
     return latencies
 

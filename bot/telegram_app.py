@@ -84,6 +84,7 @@ from flows.store import (
     DatabaseFileGone,
     DatabaseInUse,
     Store,
+    checkpoint,
     in_use,
     open_database,
     utc_now,
@@ -430,7 +431,9 @@ async def _post_init(app: KotowariApp) -> None:
     data = app.bot_data
     if data.db_path is None:
         raise RuntimeError("no database path")
-    db = open_database(data.db_path, autocheckpoint=not data.replicating)
+    # Never a checkpoint inside a user's commit: the reminder job makes them (checkpoint_wal),
+    # or Litestream does under it.
+    db = open_database(data.db_path, autocheckpoint=False)
     data.engine = Engine(Store(db, clock=data.clock))
     await register_commands(app.bot)
     if app.job_queue is not None:
@@ -794,7 +797,23 @@ async def reminder_job(context: KotowariContext) -> None:
         stop_fatally(app, str(error))
         return
     retry_scrub(engine.store)
+    await checkpoint_wal(context.bot_data)
     await dispatch_reminders(app, context.bot_data.reminder_batch)
+
+
+async def checkpoint_wal(data: BotData) -> None:
+    """The bot's checkpoint, on the reminder job's timer and off the event loop's thread
+    (``flows.store.checkpoint``); none under Litestream, which makes its own and must not
+    find the log truncated under it."""
+    if data.replicating or data.db_path is None:
+        return
+    try:
+        done = await asyncio.to_thread(checkpoint, data.db_path)
+    except sqlite3.Error as error:
+        log.warning("checkpoint failed (%s); trying again next time", type(error).__name__)
+        return
+    if done.busy:
+        log.info("checkpoint held back by a reader or writer; trying again next time")
 
 
 def retry_scrub(store: Store) -> None:

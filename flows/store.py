@@ -570,7 +570,7 @@ class Checkpoint(NamedTuple):
     busy: bool
 
 
-def checkpoint(path: Path, truncate_above: int = WAL_TRUNCATE_BYTES) -> Checkpoint:
+def checkpoint(path: Path, truncate_above: int | None = None) -> Checkpoint:
     """Copy the write-ahead log into the database file, off the update path.
 
     The bot's own connection never checkpoints (``open_database(autocheckpoint=False)``):
@@ -581,16 +581,19 @@ def checkpoint(path: Path, truncate_above: int = WAL_TRUNCATE_BYTES) -> Checkpoi
     copied, TRUNCATE also empties it, with a zero busy timeout (a reader or a writer at
     that moment: next time). Not under Litestream, which checkpoints itself.
     """
+    bound = WAL_TRUNCATE_BYTES if truncate_above is None else truncate_above
     with closing(sqlite3.connect(path, isolation_level=None)) as conn:
         conn.execute("PRAGMA busy_timeout=0")
         busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         wal = path.with_name(path.name + "-wal")
         size = wal.stat().st_size if wal.exists() else 0
         truncated = False
-        if not busy and frames == copied and size > truncate_above:
+        if not busy and frames == copied and size > bound:
             busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
             truncated = not busy
-    return Checkpoint(int(frames), int(copied), truncated, bool(busy))
+    # PASSIVE says "not busy" when a reader kept it from copying the latest frames.
+    held_back = bool(busy) or (not truncated and copied < frames)
+    return Checkpoint(int(frames), int(copied), truncated, held_back)
 
 
 def utc_now() -> datetime:
@@ -622,6 +625,8 @@ class Store:
         # emptying it): scrub_wal() is tried again until it succeeds.
         self.scrub_pending = False
         self.scrub_attempts = 0
+        # Set to a list by a benchmark: each COMMIT's duration in seconds is appended.
+        self.commit_times: list[float] | None = None
         self.busy_timeout_ms = int(self.conn.execute("PRAGMA busy_timeout").fetchone()[0])
         main = [row[2] for row in self.conn.execute("PRAGMA database_list") if row[1] == "main"]
         self.path = Path(main[0]) if main and main[0] else None
@@ -682,7 +687,12 @@ class Store:
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield
-            self.conn.execute("COMMIT")
+            if self.commit_times is None:
+                self.conn.execute("COMMIT")
+            else:
+                started = time.perf_counter()
+                self.conn.execute("COMMIT")
+                self.commit_times.append(time.perf_counter() - started)
         except BaseException:
             self._erased = erased_before
             if self.conn.in_transaction:
