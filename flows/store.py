@@ -627,6 +627,14 @@ class Store:
         self.scrub_attempts = 0
         # Set to a list by a benchmark: each COMMIT's duration in seconds is appended.
         self.commit_times: list[float] | None = None
+        # A message changes its user's row several times (the update id, the step shown,
+        # the active case, a dialog): the changes are merged and written once, before the
+        # commit or before any statement that reads or writes users.
+        self._user_writes: dict[int, dict[str, Any]] = {}
+        # The active case read with its user (user_with_case): handed out once by case(),
+        # while no row has changed since (sqlite3's total_changes); then read again.
+        self._prefetched: tuple[int, int, dict[str, Any]] | None = None
+        self._user_columns = len(self.conn.execute(f"select * from {USERS} limit 0").description)
         self.busy_timeout_ms = int(self.conn.execute("PRAGMA busy_timeout").fetchone()[0])
         main = [row[2] for row in self.conn.execute("PRAGMA database_list") if row[1] == "main"]
         self.path = Path(main[0]) if main and main[0] else None
@@ -676,17 +684,21 @@ class Store:
         """
         erased_before = self._erased  # an outer transaction's erasure survives a failed inner one
         if self.conn.in_transaction:
+            self._flush_users()  # what stays buffered after a failed savepoint is its own
             try:
                 with self.db.atomic():  # a savepoint
                     yield
+                    self._flush_users()
             except BaseException:
                 self._erased = erased_before
+                self._user_writes.clear()
                 raise
             return
         self.check_file()
         self.conn.execute("BEGIN IMMEDIATE")
         try:
             yield
+            self._flush_users()
             if self.commit_times is None:
                 self.conn.execute("COMMIT")
             else:
@@ -695,9 +707,12 @@ class Store:
                 self.commit_times.append(time.perf_counter() - started)
         except BaseException:
             self._erased = erased_before
+            self._user_writes.clear()
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
             raise
+        finally:
+            self._prefetched = None
         if self._erased:
             self._erased = False
             self.scrub_pending = True
@@ -741,9 +756,45 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
+    def _all(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        # What sqlite-utils' rows_where returns, without its look-ups of the schema
+        # (sqlite_master, twice per call) before every query.
+        cursor = self.conn.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
     # -- users ------------------------------------------------------------------------
     def user(self, user_id: int) -> dict[str, Any] | None:
+        self._flush_users()
         return self._one(f"select * from {USERS} where id = ?", [user_id])
+
+    def user_with_case(self, user_id: int) -> dict[str, Any] | None:
+        """The user's row, in one statement with their active case, which the next
+        ``case()`` call for it returns without reading it again (if nothing changed)."""
+        self._flush_users()
+        cursor = self.conn.execute(
+            f"select u.*, c.* from {USERS} u left join {CASES} c on c.id = u.active_case_id "
+            "where u.id = ?",
+            [user_id],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        names = [d[0] for d in cursor.description]
+        split = self._user_columns
+        user = dict(zip(names[:split], row[:split], strict=True))
+        case_id = user["active_case_id"]
+        if case_id is not None and row[split + names[split:].index("id")] is not None:
+            case = dict(zip(names[split:], row[split:], strict=True))
+            self._prefetched = (case_id, self.conn.total_changes, case)
+        return user
+
+    def _flush_users(self) -> None:
+        if not self._user_writes:
+            return
+        writes, self._user_writes = self._user_writes, {}
+        for user_id, values in writes.items():
+            self._update(USERS, user_id, values)
 
     def create_user(self, user_id: int, language: str) -> dict[str, Any]:
         row = {
@@ -758,10 +809,19 @@ class Store:
         return self.user(user_id) or row
 
     def update_user(self, user_id: int, **values: Any) -> None:
-        self._update(USERS, user_id, values)
+        """Inside a transaction: written with the user's other changes (one UPDATE)."""
+        if self.conn.in_transaction:
+            self._user_writes.setdefault(user_id, {}).update(values)
+        else:
+            self._update(USERS, user_id, values)
 
     # -- cases ------------------------------------------------------------------------
     def case(self, case_id: int) -> dict[str, Any] | None:
+        prefetched, self._prefetched = self._prefetched, None
+        if prefetched is not None:
+            known_id, changes, row = prefetched
+            if known_id == case_id and changes == self.conn.total_changes:
+                return row
         return self._one(f"select * from {CASES} where id = ?", [case_id])
 
     def case_by_number(self, user_id: int, number: int) -> dict[str, Any] | None:
@@ -772,6 +832,7 @@ class Store:
     def new_case(self, user_id: int, mode: str) -> dict[str, Any]:
         # Plain UPDATE then SELECT (not RETURNING: that needs SQLite 3.35, newer than some
         # systems' Python has); both run inside the message's transaction.
+        self._flush_users()
         self.conn.execute(
             f"update {USERS} set last_case_number = last_case_number + 1 where id = ?", [user_id]
         )
@@ -858,10 +919,9 @@ class Store:
         )
 
     def recent_cases(self, user_id: int, limit: int, offset: int = 0) -> list[dict[str, Any]]:
-        return list(
-            self.db.table(CASES).rows_where(
-                "user_id = ?", [user_id], order_by="number desc", limit=limit, offset=offset
-            )
+        return self._all(
+            f"select * from {CASES} where user_id = ? order by number desc limit ? offset ?",
+            [user_id, limit, offset],
         )
 
     def count_cases(self, user_id: int) -> int:
@@ -878,35 +938,29 @@ class Store:
             f"user_id = :user and (company{like} or person{like} or broker_name{like} "
             f"or phone_raw{like} or company_norm like :norm escape '\\' or phone_e164 = :phone)"
         )
-        return list(
-            self.db.table(CASES).rows_where(
-                where,
-                {
-                    "user": user_id,
-                    "pattern": f"%{escaped}%",
-                    "norm": f"%{_like_escaped(normalize_name(text)) or escaped}%",
-                    "phone": phone_e164,
-                },
-                order_by="number desc",
-                limit=limit,
-            )
+        return self._all(
+            f"select * from {CASES} where {where} order by number desc limit :limit",
+            {
+                "user": user_id,
+                "pattern": f"%{escaped}%",
+                "norm": f"%{_like_escaped(normalize_name(text)) or escaped}%",
+                "phone": phone_e164,
+                "limit": limit,
+            },
         )
 
     def brokers(self, user_id: int) -> list[dict[str, Any]]:
-        return list(
-            self.db.table(BROKERS).rows_where(
-                "user_id = ?", [user_id], order_by="last_named_at desc"
-            )
+        return self._all(
+            f"select * from {BROKERS} where user_id = ? order by last_named_at desc", [user_id]
         )
 
     def broker_cases(self, broker_id: int) -> list[dict[str, Any]]:
-        return list(
-            self.db.table(CASES).rows_where("broker_id = ?", [broker_id], order_by="number")
-        )
+        return self._all(f"select * from {CASES} where broker_id = ? order by number", [broker_id])
 
     def delete_case(self, case: dict[str, Any]) -> None:
         """Remove a case with its events and reminders (the user asked; confirmed)."""
         self._erased = True
+        self._flush_users()
         for table in (EVENTS, REMINDERS):
             self.db.execute(f"delete from {table} where case_id = ?", [case["id"]])
         self.db.execute(
@@ -918,23 +972,23 @@ class Store:
 
     def user_rows(self, user_id: int) -> dict[str, list[dict[str, Any]]]:
         """Everything stored about one user, table by table (for export)."""
-        rows: dict[str, list[dict[str, Any]]] = {
-            USERS: list(self.db.table(USERS).rows_where("id = ?", [user_id]))
-        }
+        self._flush_users()
+        rows = {USERS: self._all(f"select * from {USERS} where id = ?", [user_id])}
         for table in (CASES, BROKERS, REMINDERS):
-            rows[table] = list(
-                self.db.table(table).rows_where("user_id = ?", [user_id], order_by="id")
+            rows[table] = self._all(
+                f"select * from {table} where user_id = ? order by id", [user_id]
             )
-        rows[EVENTS] = list(
-            self.db.table(EVENTS).rows_where(
-                f"case_id in (select id from {CASES} where user_id = ?)", [user_id], order_by="id"
-            )
+        rows[EVENTS] = self._all(
+            f"select * from {EVENTS} where case_id in (select id from {CASES} where user_id = ?) "
+            "order by id",
+            [user_id],
         )
         return rows
 
     def forget_user(self, user_id: int) -> None:
         """Delete every row that belongs to the user, in every table."""
         self._erased = True
+        self._flush_users()
         self.db.execute(f"update {USERS} set active_case_id = null where id = ?", [user_id])
         self.db.execute(
             f"delete from {EVENTS} where case_id in (select id from {CASES} where user_id = ?)",
@@ -1003,6 +1057,7 @@ class Store:
     def reminder_waiting(self, reminder_id: int, now: datetime) -> bool:
         """Whether the reminder is still due by ``now`` (not cancelled, done, snoozed to later
         or deleted since it was found due) for a user who has not blocked the bot."""
+        self._flush_users()
         row = self.conn.execute(
             f"select 1 from {REMINDERS} r join {USERS} u on u.id = r.user_id "
             f"where r.id = ? and {_DUE}",
@@ -1042,6 +1097,7 @@ class Store:
     ) -> list[dict[str, Any]]:
         """Waiting reminders due by ``now`` for users who have not blocked the bot, with what
         it takes to render them (the user's language and zone, the case's names)."""
+        self._flush_users()
         params: list[Any] = [now.isoformat()]
         if user_id is not None:
             params.append(user_id)
@@ -1051,16 +1107,14 @@ class Store:
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
     def waiting_reminders(self, user_id: int) -> list[dict[str, Any]]:
-        return list(
-            self.db.table(REMINDERS).rows_where(
-                "user_id = ? and status in ('pending', 'snoozed')",
-                [user_id],
-                order_by="due_at",
-            )
+        return self._all(
+            f"select * from {REMINDERS} where user_id = ? and status in ('pending', 'snoozed') "
+            "order by due_at",
+            [user_id],
         )
 
     def events(self, case_id: int) -> list[dict[str, Any]]:
-        return list(self.db.table(EVENTS).rows_where("case_id = ?", [case_id], order_by="id"))
+        return self._all(f"select * from {EVENTS} where case_id = ? order by id", [case_id])
 
     # -- the inbox and dead letters (bot/inbox.py) -------------------------------------
     def inbox_add(self, updates: Sequence[tuple[int, int | None, str]]) -> list[InboxEntry]:
