@@ -625,8 +625,9 @@ class Store:
         # emptying it): scrub_wal() is tried again until it succeeds.
         self.scrub_pending = False
         self.scrub_attempts = 0
-        # Set to a list by a benchmark: each COMMIT's duration in seconds is appended.
-        self.commit_times: list[float] | None = None
+        # Set to a list by a benchmark: each COMMIT's duration in seconds is appended, wall
+        # clock and this thread's CPU time.
+        self.commit_times: list[tuple[float, float]] | None = None
         # A message changes its user's row several times (the update id, the step shown,
         # the active case, a dialog): the changes are merged and written once, before the
         # commit or before any statement that reads or writes users.
@@ -702,9 +703,9 @@ class Store:
             if self.commit_times is None:
                 self.conn.execute("COMMIT")
             else:
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.thread_time()
                 self.conn.execute("COMMIT")
-                self.commit_times.append(time.perf_counter() - started)
+                self.commit_times.append((time.perf_counter() - started, time.thread_time() - cpu))
         except BaseException:
             self._erased = erased_before
             self._user_writes.clear()
