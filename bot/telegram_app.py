@@ -432,8 +432,10 @@ async def _post_init(app: KotowariApp) -> None:
     if data.db_path is None:
         raise RuntimeError("no database path")
     # Never a checkpoint inside a user's commit: the reminder job makes them (checkpoint_wal),
-    # or Litestream does under it.
-    db = open_database(data.db_path, autocheckpoint=False)
+    # or Litestream does under it. (No JobQueue, which the installed extras always bring:
+    # SQLite's automatic ones, rather than a log that grows for ever.)
+    autocheckpoint = app.job_queue is None and not data.replicating
+    db = open_database(data.db_path, autocheckpoint=autocheckpoint)
     data.engine = Engine(Store(db, clock=data.clock))
     await register_commands(app.bot)
     if app.job_queue is not None:
