@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import html
 import logging
 import re
@@ -444,6 +445,10 @@ async def _post_init(app: KotowariApp) -> None:
         app.job_queue.run_repeating(
             reminder_job, interval=data.reminder_period, first=0, name="reminders"
         )
+    # What start-up made (modules, phone-number metadata, the library) stays for the life
+    # of the process: out of the collector's sight, a full collection takes ~7 ms instead of
+    # 40-60 ms, which it spent on the event loop (in the middle of someone's step).
+    gc.freeze()
 
 
 async def _post_shutdown(app: KotowariApp) -> None:
