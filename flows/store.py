@@ -785,7 +785,10 @@ class Store:
         split = self._user_columns
         user = dict(zip(names[:split], row[:split], strict=True))
         case_id = user["active_case_id"]
-        if case_id is not None and row[split + names[split:].index("id")] is not None:
+        # Only inside a transaction (which forgets it at its end): outside one, another
+        # connection could change the case before it is used.
+        found = case_id is not None and row[split + names[split:].index("id")] is not None
+        if found and self.conn.in_transaction:
             case = dict(zip(names[split:], row[split:], strict=True))
             self._prefetched = (case_id, self.conn.total_changes, case)
         return user

@@ -65,3 +65,50 @@ def test_a_step_writes_the_user_row_once_and_never_reads_the_schema(engine: Engi
         assert not [s for s in statements if "sqlite_master" in s], value
         reads_of_user = [s for s in statements if s.startswith("select u.*, c.*")]
         assert len(reads_of_user) == 1, (value, statements)
+
+
+def test_merged_user_changes_are_read_back_and_dropped_with_a_failed_savepoint(
+    engine: Engine,
+) -> None:
+    store = engine.store
+    with store.transaction():
+        store.create_user(5, "ja")
+    with store.transaction():
+        store.update_user(5, language="en")
+        assert (store.user(5) or {})["language"] == "en", "a read sees the merged change"
+        try:
+            with store.transaction():  # a savepoint
+                store.update_user(5, time_zone="UTC")
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        store.update_user(5, quiet_hours="22-7")
+    user = store.user(5) or {}
+    assert (user["language"], user["time_zone"], user["quiet_hours"]) == (
+        "en",
+        "Asia/Tokyo",
+        "22-7",
+    )
+    try:
+        with store.transaction():
+            store.update_user(5, language="ja")
+            raise RuntimeError("rolled back")
+    except RuntimeError:
+        pass
+    assert (store.user(5) or {})["language"] == "en", "nothing left over from a rollback"
+
+
+def test_the_case_read_with_its_user_is_read_again_once_a_row_changed(engine: Engine) -> None:
+    engine.handle(Inbound(6, text="/call", lang_hint="ja"))
+    store = engine.store
+    with store.transaction():
+        user = store.user_with_case(6) or {}
+        case_id = user["active_case_id"]
+        store.conn.execute("update cases set seq = 99 where id = ?", [case_id])
+        assert (store.case(case_id) or {})["seq"] == 99
+    with store.transaction():
+        store.user_with_case(6)
+        first, second = store.case(case_id), store.case(case_id)
+        assert first is not second and first == second, "handed out once, then read again"
+    outside = store.user_with_case(6)
+    assert outside is not None and store._prefetched is None, "only inside a transaction"
