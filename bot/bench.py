@@ -835,7 +835,7 @@ def main(argv: list[str]) -> int:
         help="how the floor bot commits (bot scenario): "
         + "; ".join(f"{name}: {what}" for name, what in FLOORS.items()),
     )
-    parser.add_argument("--batch", type=int, default=100, help="dispatcher batch size")
+    parser.add_argument("--batch", type=int, default=25, help="dispatcher batch size")
     parser.add_argument("--prefilled", type=int, default=1_000, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help="where to build the databases (temporary)")
     args = parser.parse_args(argv)

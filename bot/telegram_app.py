@@ -152,7 +152,7 @@ class BotData:
     db_path: Path | None = None
     clock: Callable[[], datetime] = utc_now
     engine: Engine | None = None
-    reminder_batch: int = 100
+    reminder_batch: int = 25
     reminder_period: float = 30.0
     # Long polling: the request object getUpdates goes through (the bot's own, for
     # getUpdates only), and how long 409 Conflicts are retried.
