@@ -559,6 +559,7 @@ def quick_check(path: str | Path, *, log_time: bool = True) -> list[str]:
 # A write-ahead log larger than this is emptied (TRUNCATE) by the next checkpoint that can:
 # PASSIVE checkpoints let SQLite reuse the file from its start, but never shrink it.
 WAL_TRUNCATE_BYTES = 64 * 2**20
+CHECKPOINT_PASSES = 3
 
 
 class Checkpoint(NamedTuple):
@@ -585,7 +586,12 @@ def checkpoint(path: Path, truncate_above: int | None = None) -> Checkpoint:
     bound = WAL_TRUNCATE_BYTES if truncate_above is None else truncate_above
     with closing(sqlite3.connect(path, isolation_level=None)) as conn:
         conn.execute("PRAGMA busy_timeout=0")
-        busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        # Frames the bot commits meanwhile are not copied, and the log is reused from its
+        # start only once all are: a second or third pass has only those few to copy.
+        for _ in range(CHECKPOINT_PASSES):
+            busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            if busy or frames == copied:
+                break
         wal = path.with_name(path.name + "-wal")
         size = wal.stat().st_size if wal.exists() else 0
         truncated = False
