@@ -10,7 +10,9 @@ Scenarios (``kotowari bench`` runs the first three; name one to run it alone):
   durable step needs (one SQLite transaction of a step's statements, one ``transitions``
   event) and no coaching logic, which shows how much of the gap is the stack's. The bots
   take turns, 20 users at a time. Prints updates/s for each, the ratios, per-update latency
-  percentiles and RSS.
+  percentiles, RSS and the full bot's commit times. Between turns (untimed) the full and
+  floor bots' databases are checkpointed, as the bot's reminder timer does; neither
+  connection checkpoints inside a commit.
 - ``growth``: the same per-update measurement on databases pre-filled for 1k, 10k and 100k
   users (10 events each: ~1M events at 100k), the databases taking turns 20 users at a time;
   the peak RSS of each size comes from a process of its own.
@@ -52,7 +54,17 @@ from bot.fake_api import CountingBotApi
 from bot.telegram_app import build_application, dispatch_reminders
 from flows.engine import Engine
 from flows.port import Inbound
-from flows.store import BROKERS, CASES, EVENTS, REMINDERS, USERS, Store, open_database, utc_now
+from flows.store import (
+    BROKERS,
+    CASES,
+    EVENTS,
+    REMINDERS,
+    USERS,
+    Store,
+    checkpoint,
+    open_database,
+    utc_now,
+)
 
 TOKEN = "123456:BENCHMARKTOKENBENCHMARKTOKENBENCHMARK"
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # Wednesday 12:00 in Tokyo: not quiet hours
@@ -123,16 +135,68 @@ def _application(db_path: Path, api: CountingBotApi, clock_now: datetime | None 
     )
 
 
-async def _dispatch_all(db_path: Path, batch: int) -> tuple[float, int, int]:
+class LoopWatch:
+    """The longest the event loop was held by others: a task that yields at once and
+    notes the gaps between its turns (each gap is a stretch of someone else's work).
+
+    ``longest`` is wall-clock time; ``longest_cpu`` the same gaps in this thread's CPU
+    time, which leaves out the moments the shared machine gave the core to another
+    process (on this VM those alone make gaps of several milliseconds)."""
+
+    def __init__(self) -> None:
+        self.longest = 0.0
+        self.longest_cpu = 0.0
+        self._last = self._last_cpu = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(0)
+            self._turn()
+
+    def _turn(self) -> None:
+        now, cpu = time.perf_counter(), time.thread_time()
+        self.longest = max(self.longest, now - self._last)
+        self.longest_cpu = max(self.longest_cpu, cpu - self._last_cpu)
+        self._last, self._last_cpu = now, cpu
+
+    def __enter__(self) -> LoopWatch:
+        self._last, self._last_cpu = time.perf_counter(), time.thread_time()
+        self._task = asyncio.get_running_loop().create_task(self._watch())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._turn()  # the stretch since the watcher's last turn counts too
+        if self._task is not None:
+            self._task.cancel()
+
+
+async def _dispatch_all(db_path: Path, batch: int) -> tuple[float, int, int, LoopWatch]:
     api = CountingBotApi()
     app = _application(db_path, api, NOW)
     async with app:
         await app.post_init(app)  # type: ignore[misc]
-        started = time.perf_counter()
-        sent = await dispatch_reminders(app, batch)
-        elapsed = time.perf_counter() - started
+        with LoopWatch() as watch:
+            await asyncio.sleep(0)  # the watcher's first turn
+            started = time.perf_counter()
+            sent = await dispatch_reminders(app, batch)
+            elapsed = time.perf_counter() - started
         await app.post_shutdown(app)  # type: ignore[misc]
-    return elapsed, sent, api.calls["sendMessage"]
+    return elapsed, sent, api.calls["sendMessage"], watch
+
+
+def select_times(db_path: Path, batch: int, repeats: int = 21) -> list[float]:
+    """How long selecting one batch of due reminders takes (the dispatcher's query)."""
+    store = Store(open_database(db_path), clock=lambda: NOW)
+    try:
+        times = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            store.due_reminders(NOW, batch)
+            times.append(time.perf_counter() - started)
+        return sorted(times)
+    finally:
+        store.close()
 
 
 async def _startup(db_path: Path) -> float:
@@ -149,7 +213,12 @@ def run_reminders(count: int, batch: int, workdir: Path) -> list[str]:
     lines = []
     db_path = workdir / f"reminders-{count}.db"
     seed(db_path, count, NOW - timedelta(minutes=1))
-    elapsed, sent, calls = asyncio.run(_dispatch_all(db_path, batch))
+    selects = select_times(db_path, batch)
+    lines.append(
+        f"select a batch of {batch} at {count} due: median {statistics.median(selects) * 1000:.2f} ms "
+        f"(min {selects[0] * 1000:.2f}, max {selects[-1] * 1000:.2f}; {len(selects)} runs)"
+    )
+    elapsed, sent, calls, held = asyncio.run(_dispatch_all(db_path, batch))
     db = open_database(db_path)
     marked = db.execute(f"select count(*) from {REMINDERS} where status = 'sent'").fetchone()[0]
     db.close()
@@ -157,6 +226,10 @@ def run_reminders(count: int, batch: int, workdir: Path) -> list[str]:
         f"reminders: {count} due; sent {sent} ({calls} sendMessage calls), marked {marked}, "
         f"in {elapsed:.1f} s = {sent / elapsed:,.0f}/s, {elapsed / max(sent, 1) * 1e6:,.0f} µs each "
         f"(batch {batch})"
+    )
+    lines.append(
+        f"  the event loop held at most {held.longest * 1000:.1f} ms at a time "
+        f"({held.longest_cpu * 1000:.1f} ms of this thread's CPU time)"
     )
     for stored in (1_000, 10_000, 100_000):
         path = workdir / f"startup-{stored}.db"
@@ -261,14 +334,24 @@ class FullBot:
     """The real bot on a database file, and a driver pressing what it last sent."""
 
     def __init__(self, db_path: Path) -> None:
+        self.db_path = db_path
         self.api = CountingBotApi()
         self.app = _application(db_path, self.api)
         self.driver = Driver(self.api)
+        self.commit_times: list[tuple[float, float]] = []
 
     async def __aenter__(self) -> FullBot:
         await self.app.initialize()
         await self.app.post_init(self.app)  # type: ignore[misc]
+        engine = self.app.bot_data.engine
+        assert engine is not None
+        engine.store.commit_times = self.commit_times
         return self
+
+    def checkpoint(self) -> None:
+        """What the bot's timer does every reminder period (the bench runs no JobQueue):
+        between turns, untimed; the bot's connection itself never checkpoints."""
+        checkpoint(self.db_path)
 
     async def __aexit__(self, *exc: object) -> None:
         await self.app.post_shutdown(self.app)  # type: ignore[misc]
@@ -344,8 +427,10 @@ class ReplayBot:
         self.app.add_handler(CallbackQueryHandler(self.replay))
         self.floor = floor
         self.conn = None
+        self.floor_db = floor_db
         if floor_db is not None and floor != "memory":
-            self.conn = open_database(floor_db).conn
+            # Checkpoints as the full bot's: never in a commit, between turns (checkpoint()).
+            self.conn = open_database(floor_db, autocheckpoint=False).conn
             self.conn.row_factory = sqlite3.Row
         self.steps = 0
         self.machine = Machine(
@@ -378,6 +463,10 @@ class ReplayBot:
             # updates (the default turn, 20 users × 15, is 300).
             self.conn.execute("COMMIT")
         return latencies
+
+    def checkpoint(self) -> None:
+        if self.conn is not None and self.floor_db is not None:
+            checkpoint(self.floor_db)
 
     def durable_step(self, user_id: int, update_id: int) -> None:
         if self.model is not None:
@@ -458,6 +547,8 @@ class Comparison:
     floor: list[float] = field(default_factory=list)
     calls: dict[str, Counter[str]] = field(default_factory=dict)
     update_calls: int = 0  # the full bot's Bot API calls while handling the updates
+    # The full bot's COMMITs: seconds of wall clock and of CPU time.
+    commits: list[tuple[float, float]] = field(default_factory=list)
     full_rss: float = 0.0
 
 
@@ -479,11 +570,14 @@ async def compare_bots(
         for first in range(1, users + 1, chunk):
             uids = range(first, min(first + chunk, users + 1))
             latencies, recorded, calls = await bot.cases(uids)
+            bot.checkpoint()
             result.full += latencies
             result.full_rss = max(result.full_rss, rss_mb())
             result.update_calls += sum(len(made) for made in calls)
             result.base += await baseline.cases(recorded, calls)
             result.floor += await least.cases(recorded, calls)
+            least.checkpoint()
+        result.commits = bot.commit_times
         result.calls = {
             "full": bot.api.calls,
             "baseline": baseline.api.calls,
@@ -527,7 +621,24 @@ def run_bot_scenario(users: int, workdir: Path, floor: str = "commit") -> list[s
         f"  floor ratio: {floor_rate / base_rate:.2f} (floor: the baseline plus a step's framework "
         f"work with no coaching logic; --floor {floor}: {FLOORS[floor]})",
         f"  RSS during the full bot {run.full_rss:.0f} MB; peak {peak_rss_mb():.0f} MB",
+        commit_line(run.commits),
     ]
+
+
+def commit_line(commits: list[tuple[float, float]]) -> str:
+    """The commits' times; for those over 5 ms, how much of it was CPU time (the rest
+    was waiting: for the disk, or for a core the shared machine gave someone else)."""
+    walls = [wall for wall, _ in commits]
+    cuts = statistics.quantiles(walls, n=100)
+    slow = [(wall, cpu) for wall, cpu in commits if wall > 0.005]
+    line = (
+        f"  full bot's commits: {len(commits):,}; p50 {cuts[49] * 1000:.3f} ms, "
+        f"p99 {cuts[98] * 1000:.3f} ms, max {max(walls) * 1000:.2f} ms; over 5 ms: {len(slow)}"
+    )
+    if slow:
+        shown = ", ".join(f"{wall * 1000:.1f} ({cpu * 1000:.2f} CPU)" for wall, cpu in slow[:5])
+        line += f": {shown} ms"
+    return line
 
 
 # -- growth: the same per-update work on a database that already holds many users ---------
@@ -617,6 +728,7 @@ async def growth_latencies(
                 # Past the users the RSS run added: new users again.
                 first = size + users + offset + 1
                 measured, _, _ = await bot.cases(range(first, first + min(chunk, users - offset)))
+                bot.checkpoint()
                 latencies[size] += measured
     return latencies
 
@@ -723,7 +835,7 @@ def main(argv: list[str]) -> int:
         help="how the floor bot commits (bot scenario): "
         + "; ".join(f"{name}: {what}" for name, what in FLOORS.items()),
     )
-    parser.add_argument("--batch", type=int, default=100, help="dispatcher batch size")
+    parser.add_argument("--batch", type=int, default=25, help="dispatcher batch size")
     parser.add_argument("--prefilled", type=int, default=1_000, help=argparse.SUPPRESS)
     parser.add_argument("--workdir", type=Path, help="where to build the databases (temporary)")
     args = parser.parse_args(argv)

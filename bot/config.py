@@ -46,7 +46,7 @@ class Settings:
     webhook_port: int = 8443
     webhook_secret: str | None = None
     log_level: str = "INFO"
-    reminder_batch: int = 100
+    reminder_batch: int = 25
     reminder_period: float = 30.0
     # Litestream replica to run under (``kotowari run --replicate``), and whether this
     # process is the bot that ``kotowari run`` started under Litestream.
@@ -69,7 +69,7 @@ class Settings:
             raise SettingsError(f"WEBHOOK_PORT must be a number, not {port_text!r}") from None
         if not 0 < port < 65536:
             raise SettingsError(f"WEBHOOK_PORT must be between 1 and 65535, not {port}")
-        batch = _positive(get("REMINDER_BATCH_SIZE") or "100", "REMINDER_BATCH_SIZE", int)
+        batch = _positive(get("REMINDER_BATCH_SIZE") or "25", "REMINDER_BATCH_SIZE", int)
         period = _positive(get("REMINDER_PERIOD_SECONDS") or "30", "REMINDER_PERIOD_SECONDS", float)
         give_up = _positive(
             get("KOTOWARI_CONFLICT_GIVE_UP") or "300", "KOTOWARI_CONFLICT_GIVE_UP", float

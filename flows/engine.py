@@ -215,7 +215,7 @@ class Engine:
 
     # -- setup ------------------------------------------------------------------------
     def _begin(self, inbound: Inbound) -> _Turn:
-        user = self.store.user(inbound.user_id)
+        user = self.store.user_with_case(inbound.user_id)
         if user is None:
             user = self.store.create_user(inbound.user_id, pick_language(inbound.lang_hint))
         elif not user["active"]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import shutil
@@ -29,6 +30,7 @@ from flows.store import (
     lock_path,
     open_database,
 )
+from flows.store import checkpoint as store_checkpoint
 from tests.conftest import Conversation, FakeClock
 from tests.telegram_fakes import TOKEN, build_on_a_fake_api
 from tests.test_review import files_hold, press, record, say
@@ -372,3 +374,71 @@ def test_a_copy_over_the_database_beside_its_old_log_is_refused(
         open_database(path)
     lock_path(path).unlink()  # "copied here together": the operator says so
     open_database(path).close()
+
+
+# -- checkpoints: never inside a user's commit ------------------------------------------------
+def wal_size(db_path: Path) -> int:
+    wal = db_path.with_name(db_path.name + "-wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+async def test_no_checkpoint_happens_inside_a_steps_commit(db_path: Path, clock) -> None:
+    """SQLite's automatic checkpoint runs in the commit that passes 1,000 pages of log, so
+    some user's step waited for it (20-30 ms). The bot's connection makes none: across
+    well over 1,000 pages of steps the log only grows (a checkpoint would make the next
+    commit write from its start again), until the timer's checkpoint; after that the
+    log is written from its start again (PASSIVE: reused, not grown)."""
+    async with running(db_path, clock) as chat:
+        assert chat.engine.store.conn.execute("pragma wal_autocheckpoint").fetchone()[0] == 0
+        sizes = []
+        for _ in range(150):
+            for text in ("/call", "/help", "/cases"):
+                await chat.say(text)
+                sizes.append(wal_size(db_path))
+        assert sizes[-1] > 1_100 * 4096, "enough steps to pass the automatic threshold"
+        assert all(b > a for a, b in itertools.pairwise(sizes)), "a commit checkpointed"
+        await telegram_app.reminder_job(job_context(chat))  # the timer's checkpoint
+        frames, copied, truncated, busy = store_checkpoint(db_path, truncate_above=2**40)
+        assert (frames, copied, truncated, busy) == (frames, frames, False, False)
+        await chat.say("/help")
+        assert wal_size(db_path) == sizes[-1], "written from its start again, not grown"
+
+
+async def test_a_log_past_its_bound_is_emptied_by_the_timers_checkpoint(
+    db_path: Path, clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("flows.store.WAL_TRUNCATE_BYTES", 0)
+    async with running(db_path, clock) as chat:
+        await chat.say("/call")
+        assert wal_size(db_path) > 0
+        await telegram_app.reminder_job(job_context(chat))
+        assert wal_size(db_path) == 0, "TRUNCATE once past the bound"
+
+
+async def test_under_litestream_the_timer_makes_no_checkpoint(db_path: Path, clock) -> None:
+    """Litestream checkpoints itself and must not find the log emptied under it."""
+    settings = Settings(db_path=db_path, telegram_token=TOKEN, replicating=True)
+    async with running(db_path, clock, settings=settings) as chat:
+        await chat.say("/call")
+        before = wal_size(db_path)
+        await telegram_app.reminder_job(job_context(chat))
+        await chat.say("/help")
+        assert wal_size(db_path) > before, "not checkpointed: the log still grows"
+
+
+def test_the_checkpoint_waits_for_no_reader(db_path: Path, reader: sqlite3.Connection) -> None:
+    """A reader (Litestream, a backup) holds part of the log: the checkpoint returns at once
+    and leaves the log as it is (no TRUNCATE), to try again next time."""
+    store = Store(open_database(db_path, autocheckpoint=False))
+    with store.transaction():
+        store.create_user(1, "ja")
+    start_reading(reader)
+    with store.transaction():
+        store.update_user(1, language="en")
+    size = wal_size(db_path)
+    done = store_checkpoint(db_path, truncate_above=0)
+    assert done.busy and not done.truncated and done.copied < done.frames
+    assert wal_size(db_path) == size
+    reader.execute("commit")
+    assert store_checkpoint(db_path, truncate_above=0).truncated
+    store.close()

@@ -36,6 +36,7 @@ def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> Non
         "m011_repeat_refusal_times_only_if_known",
         "m012_reminder_addressees_and_refusals",
         "m013_inbox_and_dead_letters",
+        "m014_due_reminders_in_due_order",
         "m015_inbox_applied",
     ]
     columns = {name: set(db[name].columns_dict) for name in TABLES}
@@ -147,8 +148,9 @@ def test_upgrade_to_reminder_ids_never_reused_keeps_rows_and_indexes(tmp_path: P
     old.close()
     db = open_database(path)
     assert [(r["id"], r["status"]) for r in db[REMINDERS].rows] == [(3, "pending"), (5, "pending")]
+    # (status, due_at), rebuilt by m009, became m014's index of waiting reminders by due_at.
     assert {tuple(i.columns) for i in db[REMINDERS].indexes} == {
-        ("status", "due_at"),
+        ("due_at",),
         ("case_id",),
         ("user_id", "status"),
     }
