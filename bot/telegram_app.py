@@ -109,11 +109,6 @@ SEND_BACKOFF = 1.0
 MAX_RETRY_AFTER = 60.0
 # Group chats remembered as already told "private only"; forgotten past this many.
 MAX_WARNED_CHATS = 10_000
-# How long a step waits for another writer (a shell, a backup) before it is tried again
-# later (the inbox, or Telegram after a webhook's 503): the wait holds the event loop, and
-# every other user with it, so it is kept short; the shell, with no one else to serve, waits
-# the store's default.
-BOT_BUSY_TIMEOUT_MS = 1000
 # Message kinds the engine hears about as an attachment (the caption is not used).
 ATTACHMENT_KINDS = (
     "photo",
@@ -445,7 +440,7 @@ async def _post_init(app: KotowariApp) -> None:
     # or Litestream does under it. (No JobQueue, which the installed extras always bring:
     # SQLite's automatic ones, rather than a log that grows for ever.)
     autocheckpoint = app.job_queue is None and not data.replicating
-    db = open_database(data.db_path, BOT_BUSY_TIMEOUT_MS, autocheckpoint=autocheckpoint)
+    db = open_database(data.db_path, autocheckpoint=autocheckpoint)
     data.engine = Engine(Store(db, clock=data.clock))
     await register_commands(app.bot)
     if app.job_queue is not None:

@@ -126,7 +126,11 @@ class UpdateHandler(tornado.web.RequestHandler):
             engine = self.app.bot_data.engine
             if engine is None:
                 raise tornado.web.HTTPError(HTTPStatus.SERVICE_UNAVAILABLE)
-            set_aside(engine.store, update)
+            try:
+                set_aside(engine.store, update)
+            except sqlite3.OperationalError as error:  # busy: Telegram sends it again
+                log.warning("webhook: could not set an update aside now (%s)", type(error).__name__)
+                raise tornado.web.HTTPError(HTTPStatus.SERVICE_UNAVAILABLE) from None
             self.set_status(HTTPStatus.OK)  # accepted: Telegram does not send it again
             return
         # The step tells, through this receipt, whether it could be stored (its task copies

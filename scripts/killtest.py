@@ -136,7 +136,7 @@ POISON_RATE = 0.08  # before a user's step, how often an unreadable update comes
 CONFLICT_BURST = 2  # 409s in a row on getUpdates (an old instance polling during a deploy)
 LOCK_HOLD_MAX = 1.2  # seconds another writer usually holds the database's write lock
 LOCK_GAP = (0.1, 0.8)  # seconds between its locks
-# Now and then it holds the lock well past the bot's busy timeout (1 s): the steps that could not
+# Now and then it holds the lock past the bot's busy timeout (5 s): the steps that could not
 # be stored are tried again, never applied twice, never answered "send it again".
 LONG_LOCK = 5.6
 LONG_LOCK_RATE = 0.1
