@@ -378,6 +378,15 @@ def kotowari_env(db_path: Path, file_maker: str = "process") -> dict[str, str]:
     }
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 # -- figures -----------------------------------------------------------------------------------
 def cut(latencies: list[float], q: int) -> float:
     return statistics.quantiles(latencies, n=100, method="inclusive")[q - 1]
@@ -400,14 +409,21 @@ def header(argv: list[str]) -> None:
 
 
 # -- e2e ---------------------------------------------------------------------------------------
-def run_e2e(users: int, repeat: int, workdir: Path) -> None:
+def profiled(command: list[str], profile: Path | None, name: str) -> list[str]:
+    """``command`` under cProfile (``--profile DIR``: DIR/NAME.prof, written at SIGTERM)."""
+    if profile is None:
+        return command
+    return [command[0], "-m", "cProfile", "-o", str(profile / f"{name}.prof"), *command[1:]]
+
+
+def run_e2e(users: int, repeat: int, workdir: Path, profile: Path | None = None) -> None:
     plan_path = workdir / "plan.json"
     plan_path.write_text("{}", encoding="utf-8")
     bare_cmd = [sys.executable, str(ROOT / "scripts" / "bare_bot.py"), str(plan_path)]
+    full_cmd = profiled(kotowari_command(), profile, "kotowari")
+    bare_cmd = profiled(bare_cmd, profile, "bare")
     with (
-        served(
-            "kotowari", 1, kotowari_command(), kotowari_env(workdir / "e2e.db"), workdir
-        ) as full,
+        served("kotowari", 1, full_cmd, kotowari_env(workdir / "e2e.db"), workdir) as full,
         served("bare", 2, bare_cmd, {}, workdir) as bare,
     ):
         steps = script(FIRST_UID)
@@ -428,13 +444,18 @@ def run_e2e(users: int, repeat: int, workdir: Path) -> None:
 
         bare.api.run(replay([calibration]))  # the bare bot's warm-up
         ratios, fulls, bares = [], [], []
+        cpus: list[tuple[float, float]] = []
         base = FIRST_UID + 1
         for r in range(repeat):
             uids = range(base + r * users, base + (r + 1) * users)
             walkers = [Walker(uid, script(uid), expected) for uid in uids]
+            cpu0 = cpu_seconds(full.proc.pid)
             full_time = full.api.run(walkers)
+            full_cpu = cpu_seconds(full.proc.pid) - cpu0
             replayers = replay(walkers)
+            cpu0 = cpu_seconds(bare.proc.pid)
             bare_time = bare.api.run(replayers)
+            bare_cpu = cpu_seconds(bare.proc.pid) - cpu0
             n = users * len(steps)
             full_lat = [x for w in walkers for x in w.latencies]
             bare_lat = [x for w in replayers for x in w.latencies]
@@ -443,13 +464,15 @@ def run_e2e(users: int, repeat: int, workdir: Path) -> None:
                 raise RuntimeError(f"off script: {(full.api.errors + bare.api.errors)[:3]}")
             f_rate, b_rate = n / full_time, n / bare_time
             ratios.append(f_rate / b_rate)
+            cpus.append((full_cpu / n, bare_cpu / n))
             fulls.append((cut(full_lat, 50), cut(full_lat, 99)))
             bares.append((cut(bare_lat, 50), cut(bare_lat, 99)))
             print(
                 f"  repeat {r + 1}: kotowari {f_rate:,.0f} updates/s, p50 {fulls[-1][0] * 1e3:.2f} ms, "
                 f"p99 {fulls[-1][1] * 1e3:.2f} ms | bare {b_rate:,.0f} updates/s, "
                 f"p50 {bares[-1][0] * 1e3:.2f} ms, p99 {bares[-1][1] * 1e3:.2f} ms | "
-                f"ratio {ratios[-1]:.2f}" + (f" ({bad} steps off script)" if bad else "")
+                f"ratio {ratios[-1]:.2f}; CPU per update {cpus[-1][0] * 1e3:.2f} / "
+                f"{cpus[-1][1] * 1e3:.2f} ms" + (f" ({bad} steps off script)" if bad else "")
             )
         errors = full.api.errors + bare.api.errors
     ms = "{:.2f} ms"
@@ -464,6 +487,10 @@ def run_e2e(users: int, repeat: int, workdir: Path) -> None:
     p99r = [f[1] / b[1] for f, b in zip(fulls, bares, strict=True)]
     print(f"  p50 kotowari/bare: {spread(p50r)}; p99 kotowari/bare: {spread(p99r)}")
     print(f"  updates/s ratio: {spread(ratios)}")
+    print(
+        "  CPU time per update (the bot process, user + system): kotowari "
+        f"{spread([c[0] * 1e3 for c in cpus], ms)}; bare {spread([c[1] * 1e3 for c in cpus], ms)}"
+    )
     if errors:
         print(f"  Bot API errors: {len(errors)} (first: {errors[0]})")
     print(f"e2e ratio: {statistics.median(ratios):.2f}")
@@ -589,6 +616,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--keep", action="store_true", help="keep the work folder (logs, databases)"
     )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="e2e: both bots under cProfile, into DIR/kotowari.prof and DIR/bare.prof",
+    )
     args = parser.parse_args(argv)
     if (
         not 1 <= args.users <= 5000
@@ -600,7 +632,9 @@ def main(argv: list[str]) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="kotowari-e2e-"))
     try:
         if args.scenario == "e2e":
-            run_e2e(args.users, args.repeat, workdir)
+            if args.profile:
+                args.profile.mkdir(parents=True, exist_ok=True)
+            run_e2e(args.users, args.repeat, workdir, args.profile)
         else:
             run_hol(args.steps, args.repeat, workdir)
     except RuntimeError as error:
