@@ -64,7 +64,7 @@ from bot.bench import script  # noqa: E402  (the 15-update case of `kotowari ben
 CONTROL_CHAT = 1  # scripts/bare_bot.py's
 FIRST_UID = 500_000_001
 QUIET = 0.4  # calibration: a step is complete once its chat has had no call for this long
-STALL = 10.0  # seconds without a call for a waiting user: the run is stopped (bounded)
+STALL = 60.0  # seconds without a call for a waiting user: the run is stopped (bounded)
 START_TIMEOUT = 60.0
 ROUND_TIMEOUT = 600.0
 # User A of the head-of-line scenario: a case at step 4 (typed), "they agreed"; then the loop.
@@ -112,6 +112,7 @@ class Walker:
     mismatches: int = 0
     done: bool = False
     quiet: float = QUIET  # calibration: how long the chat must be quiet after a step
+    update_id: int = 0  # of the current step's update, at the fake
 
     def want(self) -> list[str] | None:
         if self.expected is None:
@@ -211,7 +212,7 @@ class BenchApi(FakeTelegram):
                 message["entities"] = [{"type": "bot_command", "offset": 0, "length": command}]
             update: dict[str, Any] = {"message": message}
             walker.sent_at = time.monotonic()
-            self.enqueue(update)
+            walker.update_id = self.enqueue(update)
             return
         message_id, text, buttons = self.keyboards[uid]
         data = next(
@@ -243,7 +244,7 @@ class BenchApi(FakeTelegram):
             }
         }
         walker.sent_at = time.monotonic()
-        self.enqueue(update)
+        walker.update_id = self.enqueue(update)
 
     def run(self, walkers: list[Walker]) -> float:
         """Walk every walker to its end (loopers until the others are done); the seconds
@@ -270,7 +271,9 @@ class BenchApi(FakeTelegram):
                         if walker.repeat_from is None and walker.expected is not None:
                             raise RuntimeError(
                                 f"user {walker.uid} stalled at step {walker.index} "
-                                f"({walker.steps[walker.index]}): got {walker.got}"
+                                f"({walker.steps[walker.index]}): got {walker.got}; its update "
+                                f"{walker.update_id} served {self.served.get(walker.update_id)}, "
+                                f"confirmed below {self.confirmed}"
                             )
                         self._complete(walker)
             if now > deadline:
@@ -307,12 +310,18 @@ class BenchApi(FakeTelegram):
             raise RuntimeError("the bare bot did not reload its plan")
 
 
+class BenchServer(ApiServer):
+    # 200 users at once make the bot open ~200 connections in the same moment; the default
+    # accept backlog (5) would refuse some (NetworkError in the bot, a retry a second later).
+    request_queue_size = 1024
+
+
 # -- processes ---------------------------------------------------------------------------------
 @dataclass
 class Served:
     name: str
     api: BenchApi
-    server: ApiServer
+    server: BenchServer
     proc: subprocess.Popen[bytes]
     log: Path
 
@@ -324,7 +333,7 @@ def served(
     """A fake Bot API on a free port of 127.0.0.1 and a bot process polling it; stopped
     (SIGTERM, then SIGKILL after 20 s) and the server closed at the end."""
     api = BenchApi()
-    server = ApiServer(api)
+    server = BenchServer(api)
     thread = threading.Thread(target=server.serve_forever, name=f"fake-{name}", daemon=True)
     thread.start()
     port = server.server_address[1]
@@ -361,6 +370,15 @@ def served(
             proc.wait()
         server.shutdown()
         server.server_close()
+        warned = [
+            line
+            for line in log.read_text(errors="replace").splitlines()
+            if " WARNING " in line or " ERROR " in line
+        ]
+        if warned:
+            print(
+                f"  {name}: {len(warned)} warnings or errors in its log (first: {warned[0][24:]})"
+            )
 
 
 def kotowari_command() -> list[str]:
