@@ -14,8 +14,9 @@ time from its first enqueueing to its last call.
 ``e2e`` (default): the real ``kotowari run`` process (``python -m bot.cli run``: long polling
 into the inbox, the engine, SQLite on disk, ``KOTOWARI_RATE_LIMIT_CAPS=off``) and
 ``scripts/bare_bot.py`` (python-telegram-bot's own polling, no engine, no store) take turns:
-in each repeat the full bot runs a round of N fresh users, then the bare bot replays, for the
-same user ids, the calls the full bot made for each update (same texts and keyboards). A
+in each repeat the full bot runs a round of N fresh users and the bare bot replays, for the
+same user ids, the calls the full bot made for each update (same texts and keyboards); every
+other repeat the bare bot goes first, replaying the previous round's plan. A
 calibration walk first (one user, waiting for the chat to fall quiet) gives the calls per
 step and warms both processes. Prints each repeat, then min/median/max of the ratio and of
 each bot's p50 and p99, and ``e2e ratio: X.XX`` (the median).
@@ -464,16 +465,28 @@ def run_e2e(users: int, repeat: int, workdir: Path, profile: Path | None = None)
         ratios, fulls, bares = [], [], []
         cpus: list[tuple[float, float]] = []
         base = FIRST_UID + 1
+        previous: list[Walker] = []
+
+        def timed(served_bot: Served, walkers: list[Walker]) -> tuple[float, float]:
+            cpu0 = cpu_seconds(served_bot.proc.pid)
+            elapsed = served_bot.api.run(walkers)
+            return elapsed, cpu_seconds(served_bot.proc.pid) - cpu0
+
         for r in range(repeat):
             uids = range(base + r * users, base + (r + 1) * users)
             walkers = [Walker(uid, script(uid), expected) for uid in uids]
-            cpu0 = cpu_seconds(full.proc.pid)
-            full_time = full.api.run(walkers)
-            full_cpu = cpu_seconds(full.proc.pid) - cpu0
-            replayers = replay(walkers)
-            cpu0 = cpu_seconds(bare.proc.pid)
-            bare_time = bare.api.run(replayers)
-            bare_cpu = cpu_seconds(bare.proc.pid) - cpu0
+            if r % 2 == 1:
+                # Every other repeat the bare bot goes first, replaying the previous round's
+                # users again (it stores nothing, so they are new to it): a bot that always
+                # ran second would take any drift of the machine within a repeat as its own.
+                replayers = replay(previous)
+                bare_time, bare_cpu = timed(bare, replayers)
+                full_time, full_cpu = timed(full, walkers)
+            else:
+                full_time, full_cpu = timed(full, walkers)
+                replayers = replay(walkers)
+                bare_time, bare_cpu = timed(bare, replayers)
+            previous = walkers
             n = users * len(steps)
             full_lat = [x for w in walkers for x in w.latencies]
             bare_lat = [x for w in replayers for x in w.latencies]
