@@ -114,6 +114,7 @@ class Walker:
     done: bool = False
     quiet: float = QUIET  # calibration: how long the chat must be quiet after a step
     update_id: int = 0  # of the current step's update, at the fake
+    waiting_for_button: bool = False  # user A: the next tap waits for its button
 
     def want(self) -> list[str] | None:
         if self.expected is None:
@@ -170,6 +171,9 @@ class BenchApi(FakeTelegram):
                 if chat == CONTROL_CHAT:
                     self.finished.set()
                 return
+            if walker.waiting_for_button:
+                self.send_step(walker)  # a late reply: perhaps with the awaited button
+                return
             walker.got.append((method, kept))
             walker.last_call = at
             want = walker.want()
@@ -220,6 +224,12 @@ class BenchApi(FakeTelegram):
             (d for d in buttons if d == f"k1:{value}" or d.endswith(f".{value}")),
             None,
         )
+        if data is None and walker.repeat_from is not None:
+            # User A, whose previous step made more calls than calibrated (its reply is
+            # still to come): the tap goes out once the button has arrived.
+            walker.waiting_for_button = True
+            walker.mismatches += 1
+            return
         if data is None:
             # Off its script (a step made other calls than calibrated): this user stops; the
             # round reports it.
@@ -227,6 +237,8 @@ class BenchApi(FakeTelegram):
             walker.done = True
             self.finished.set()
             return
+        walker.waiting_for_button = False
+        walker.got = []
         query_id = f"q{uid}-{next(self.message_seq)}"
         self.query_owner[query_id] = uid
         update = {
