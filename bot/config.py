@@ -36,6 +36,20 @@ def _positive(text: str, name: str, kind: type[int] | type[float]) -> float:
     return value
 
 
+def _caps(text: str | None) -> bool:
+    value = (text or "on").lower()
+    if value not in ("on", "off"):
+        raise SettingsError(f"KOTOWARI_RATE_LIMIT_CAPS must be on or off, not {text!r}")
+    return value == "on"
+
+
+def _file_maker(text: str | None) -> str:
+    value = (text or "process").lower()
+    if value not in ("process", "thread"):
+        raise SettingsError(f"KOTOWARI_FILE_MAKER must be process or thread, not {text!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     db_path: Path
@@ -55,6 +69,12 @@ class Settings:
     # Long polling: how long 409 Conflicts (another process polling with the token) are
     # retried before the bot stops.
     conflict_give_up: float = 300.0
+    # Telegram's rate limits in the bot (AIORateLimiter's 30 messages/s overall and 20/min per
+    # group). Off only for benchmarks against a fake Bot API (KOTOWARI_RATE_LIMIT_CAPS=off).
+    rate_limit_caps: bool = True
+    # Where letters and charts are made: "process" (a worker process, the default) or
+    # "thread" (a thread of the bot, sharing its GIL; KOTOWARI_FILE_MAKER=thread).
+    file_maker: str = "process"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -88,6 +108,8 @@ class Settings:
             log_level=(get("KOTOWARI_LOG_LEVEL") or "INFO").upper(),
             replica_url=get("KOTOWARI_REPLICA_URL"),
             replicating=get("KOTOWARI_REPLICATING") == "1",
+            rate_limit_caps=_caps(get("KOTOWARI_RATE_LIMIT_CAPS")),
+            file_maker=_file_maker(get("KOTOWARI_FILE_MAKER")),
         )
 
 

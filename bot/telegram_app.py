@@ -24,14 +24,19 @@ import contextlib
 import gc
 import html
 import logging
+import multiprocessing
+import pickle
 import re
 import signal
 import sqlite3
 import sys
+import threading
 import traceback
 import weakref
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -66,6 +71,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
+from bot import file_worker
 from bot.config import Settings
 from bot.inbox import Inbox, current_receipt
 from bot.logs import RedactingFilter
@@ -78,6 +84,7 @@ from bot.telegram_render import (
     outgoing_messages,
 )
 from bot.webhook import webhook_server
+from flows import letters
 from flows.engine import COMMANDS as ENGINE_COMMANDS
 from flows.engine import Engine
 from flows.port import Attachment, Inbound, Reply, Response
@@ -107,6 +114,9 @@ MAX_RETRIES = 3
 SEND_ATTEMPTS = 3
 SEND_BACKOFF = 1.0
 MAX_RETRY_AFTER = 60.0
+# Worker processes that make letters and charts (see FileMaker): one keeps the other core
+# of a small machine for the event loop.
+FILE_PROCESSES = 1
 # Group chats remembered as already told "private only"; forgotten past this many.
 MAX_WARNED_CHATS = 10_000
 # Message kinds the engine hears about as an attachment (the caption is not used).
@@ -219,7 +229,7 @@ def build_application(
         .base_url(settings.api_base_url)
         .context_types(CONTEXT_TYPES)
         .concurrent_updates(True)
-        .rate_limiter(rate_limiter or AIORateLimiter(max_retries=MAX_RETRIES))
+        .rate_limiter(rate_limiter or _rate_limiter(settings))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
@@ -243,6 +253,14 @@ def build_application(
     app.add_handler(CallbackQueryHandler(on_callback))
     app.add_error_handler(on_error)
     return app
+
+
+def _rate_limiter(settings: Settings) -> AIORateLimiter:
+    """Telegram's limits (30 messages/s overall, 20/min per group) and 429 retries; the caps
+    can be lifted for a benchmark against a fake Bot API (KOTOWARI_RATE_LIMIT_CAPS=off)."""
+    if settings.rate_limit_caps:
+        return AIORateLimiter(max_retries=MAX_RETRIES)
+    return AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=MAX_RETRIES)
 
 
 def redact_library_logs(token: str) -> None:
@@ -292,6 +310,11 @@ def run_bot(settings: Settings, db_path: Path) -> int:
         return 1
     redact = RedactingFilter([settings.telegram_token]).redact
     app = build_application(settings, db_path)
+    # Off the event loop and in parallel with start-up: the font's character map (the
+    # first letter reads it in its step) and the process that makes letters and charts.
+    threading.Thread(target=letters.warm_font, name="kotowari-font", daemon=True).start()
+    if settings.file_maker == "process":
+        FILES.start_process()
     try:
         with in_use(db_path):  # kotowari restore refuses while this runs
             if settings.webhook_url:
@@ -325,6 +348,8 @@ def run_bot(settings: Settings, db_path: Path) -> int:
     except (TelegramError, OSError) as error:
         print(f"kotowari: could not start the bot: {redact(str(error))}", file=sys.stderr)
         return 1
+    finally:
+        FILES.stop_process()
     if app.bot_data.fatal:
         return 1  # a supervisor restarts it; the start-up checks then say what to do
     return 0
@@ -664,17 +689,98 @@ async def deliver(
         log.warning("could not say that the step was saved (%s)", type(error).__name__)
 
 
-# Letters and charts are made here, one at a time: the event loop goes on serving other
-# users meanwhile, and matplotlib's cached font objects must not be used by two threads.
-_FILE_MAKER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kotowari-files")
+class FileMaker:
+    """Where letters (PDF) and charts (PNG) are made: never on the event loop.
+
+    ``kotowari run`` starts a worker process (``start_process``): the engine's file
+    functions are ``functools.partial`` objects over plain values, so they travel there
+    pickled and run without holding this process's GIL; other users' steps go on at full
+    speed meanwhile. Without the process (not started, as in the tests, or it could not
+    start or died), and for a function that cannot be pickled, a file is made in a worker
+    thread, one at a time (matplotlib's cached font objects must not be used by two
+    threads): off the event loop too, but sharing the GIL with it. ``made`` counts where.
+    """
+
+    def __init__(self) -> None:
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kotowari-files")
+        self._process: ProcessPoolExecutor | None = None
+        self.made: Counter[str] = Counter()  # "process" / "thread": files made there
+
+    @property
+    def has_process(self) -> bool:
+        return self._process is not None
+
+    def start_process(self) -> bool:
+        """Start the worker process and warm it (fpdf, matplotlib, the font) in the
+        background; False (and a warning) if it cannot start: files are made in a thread."""
+        if self._process is not None:
+            return True
+        try:
+            pool = ProcessPoolExecutor(
+                max_workers=FILE_PROCESSES,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=file_worker.init,
+            )
+            pool.submit(file_worker.warm)  # not awaited: start-up does not wait for it
+        except (OSError, RuntimeError, ValueError) as error:
+            log.warning(
+                "could not start the process that makes letters and charts (%s); they are "
+                "made in a thread instead",
+                type(error).__name__,
+            )
+            return False
+        self._process = pool
+        return True
+
+    def stop_process(self) -> None:
+        pool, self._process = self._process, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    async def make(self, attachment: Attachment) -> bytes:
+        """The attachment's bytes, made in the worker process if possible, else in a thread."""
+        if attachment.ready:
+            return attachment.data
+        loop = asyncio.get_running_loop()
+        pool, content = self._process, attachment.content
+        if pool is not None and _picklable(content):
+            try:
+                data = await loop.run_in_executor(pool, content)  # type: ignore[arg-type]
+            except BrokenProcessPool:
+                # Killed (out of memory?) or could not start: this file and the next ones
+                # are made in the thread.
+                log.warning("the process that makes letters and charts stopped; using a thread")
+                if self._process is pool:
+                    self._process = None
+                pool.shutdown(wait=False, cancel_futures=True)
+            else:
+                self.made["process"] += 1
+                return data
+        data = await loop.run_in_executor(self._thread, lambda: attachment.data)
+        self.made["thread"] += 1
+        return data
+
+
+def _picklable(content: object) -> bool:
+    """Whether ``content`` can go to another process (a partial over a module-level
+    function and plain values; not a lambda or a function replaced in a test)."""
+    if not isinstance(content, partial):
+        return False
+    try:
+        pickle.dumps(content)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return False
+    return True
+
+
+FILES = FileMaker()
 
 
 async def file_bytes(attachment: Attachment) -> bytes:
     """An attachment's bytes; one still to be made (a PDF letter, a chart: up to ~0.5 s of
-    work) is made in a worker thread, so that other users' updates are not held up."""
-    if attachment.ready:
-        return attachment.data
-    return await asyncio.get_running_loop().run_in_executor(_FILE_MAKER, lambda: attachment.data)
+    work) is made off the event loop (``FileMaker``), so that other users' updates are not
+    held up."""
+    return await FILES.make(attachment)
 
 
 def options_prompt(texts: Texts) -> str:

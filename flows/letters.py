@@ -819,6 +819,13 @@ def _font_characters() -> frozenset[int]:
         return frozenset(font.getBestCmap())
 
 
+def warm_font() -> None:
+    """Load the font's character map now (``missing_in_pdf`` needs it on the first letter:
+    ~0.1 s that would otherwise fall on whoever asks for the first letter). Thread-safe:
+    at worst two callers both load it."""
+    _font_characters()
+
+
 def missing_in_pdf(letter: Letter) -> list[str]:
     """Characters of the letter the PDF font cannot draw (e.g. 𠮷 in 𠮷田): the PDF would
     leave them out, so the user is told and can use the text version for those."""

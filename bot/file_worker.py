@@ -1,0 +1,49 @@
+"""The process that makes letters (PDF) and charts (PNG) for the Telegram bot.
+
+Typesetting a letter or drawing a chart takes up to ~0.5 s of Python. Made in a thread of
+the bot's process, it held the GIL in turns with the event loop, and every other user's
+plain step waited behind it (head-of-line blocking). ``kotowari run`` makes them in a
+worker process instead (``bot.telegram_app.FileMaker``); this module is all that process
+imports besides ``flows.letters`` and ``flows.stats`` (not python-telegram-bot).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import os
+import signal
+import sys
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+FILE_NICENESS = 10  # added to the worker's nice value: lower CPU priority than the bot
+
+
+def init() -> None:
+    """The worker's start: Ctrl-C is the bot's to handle (the bot shuts the worker down),
+    and on Linux the worker dies with the bot even when the bot is killed (SIGKILL), instead
+    of lingering or printing a traceback when its pipe closes."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Background work: on a small machine a user's step must not wait for a core while a
+    # letter is typeset.
+    with contextlib.suppress(OSError):
+        os.nice(FILE_NICENESS)
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        except (OSError, AttributeError):
+            pass  # then it ends when it finds its pipe closed
+
+
+def warm() -> int:
+    """Import fpdf and matplotlib and load the Japanese font once (the first PDF or chart
+    otherwise pays ~1 s for it, in front of the user who asked); the worker's process id."""
+    from flows import letters, stats
+
+    letters.warm_font()
+    letters.to_pdf(
+        letters.Letter(kind="warm", title="準備", recipient="", date="", sender=(), content=("あ",))
+    )
+    stats.chart_png([("2026-01", 1)], "準備")
+    return os.getpid()

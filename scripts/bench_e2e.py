@@ -1,0 +1,696 @@
+#!/usr/bin/env python3
+"""End to end over loopback sockets: ``kotowari run`` against a bare python-telegram-bot bot,
+and the head-of-line scenario. Run by hand, never in the tests; figures go to BENCHMARKS.md.
+
+A fake Bot API on 127.0.0.1 (``scripts/killtest.py``'s: stdlib ``http.server``, replies with
+``TCP_NODELAY`` set, ``getUpdates`` with Telegram's offset semantics, every call recorded with
+a ``time.monotonic()`` stamp) serves each bot on a port of its own. Simulated users go through
+whole cases (``bot/bench.py``'s 15-update case) in a closed loop: a user sends their next
+update as soon as the fake has recorded the last Bot API call the previous one makes
+(counted from a calibration walk, below). **Latency** of an update is the time from its
+enqueueing at the fake to its last Bot API call; **updates/s** is the round's updates over the
+time from its first enqueueing to its last call.
+
+``e2e`` (default): the real ``kotowari run`` process (``python -m bot.cli run``: long polling
+into the inbox, the engine, SQLite on disk, ``KOTOWARI_RATE_LIMIT_CAPS=off``) and
+``scripts/bare_bot.py`` (python-telegram-bot's own polling, no engine, no store) take turns:
+in each repeat the full bot runs a round of N fresh users and the bare bot replays, for the
+same user ids, the calls the full bot made for each update (same texts and keyboards); every
+other repeat the bare bot goes first, replaying the previous round's plan. A
+calibration walk first (one user, waiting for the chat to fall quiet) gives the calls per
+step and warms both processes. Prints each repeat, then min/median/max of the ratio and of
+each bot's p50 and p99, and ``e2e ratio: X.XX`` (the median).
+
+``hol``: head of line, full bot only. User B walks plain cases; in the *busy* phases user A
+meanwhile asks, in a loop, for ``/stats`` (a chart) and a letter (``/case 1`` → ✉️ → the
+letter dialog → PDF); in the *idle* phases A does nothing. Idle and busy alternate
+(``--repeat`` pairs) on two bot processes that also take turns: ``process`` (letters and
+charts made in a worker process, as ``kotowari run`` does) and ``thread``
+(``KOTOWARI_FILE_MAKER=thread``: made in a thread of the bot, as before). Prints B's p99
+idle and busy and their ratio for each.
+
+Usage: ``.venv/bin/python scripts/bench_e2e.py [e2e|hol] [--users 20|200] [--repeat N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import signal
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from killtest import BOT_USER, ApiServer, FakeTelegram, token_for  # noqa: E402
+
+from bot.bench import script  # noqa: E402  (the 15-update case of `kotowari bench`)
+
+CONTROL_CHAT = 1  # scripts/bare_bot.py's
+FIRST_UID = 500_000_001
+QUIET = 0.4  # calibration: a step is complete once its chat has had no call for this long
+STALL = 60.0  # seconds without a call for a waiting user: the run is stopped (bounded)
+START_TIMEOUT = 60.0
+ROUND_TIMEOUT = 600.0
+# User A of the head-of-line scenario: a case at step 4 (typed), "they agreed"; then the loop.
+A_SETUP = [
+    ("text", "/after"),
+    ("text", "1"),
+    ("text", "1"),
+    ("text", "名簿センター"),
+    ("text", "みらい不動産"),
+    ("text", "skip"),
+    ("text", "skip"),
+    ("text", "skip"),
+    ("text", "skip"),
+    ("text", "1"),
+    ("tap", "agreed"),
+]
+A_LOOP = [
+    ("text", "/stats"),
+    ("text", "/case 1"),
+    ("tap", "g.letter.1"),
+    ("tap", "g.lk.1-b"),
+    ("text", "山田太郎"),
+    ("text", "東京都千代田区千代田1-1"),
+    ("tap", "skip"),
+    ("tap", "g.keep.no"),
+]
+Call = tuple[str, dict[str, Any]]
+
+
+# -- simulated users --------------------------------------------------------------------------
+@dataclass
+class Walker:
+    """One user's walk: the steps, what each is expected to cause, what it caused."""
+
+    uid: int
+    steps: list[tuple[str, str]]
+    expected: list[list[str]] | None  # Bot API methods per step; None: calibrate (quiet)
+    repeat_from: int | None = None  # loop from this step until ``stop`` (user A)
+    index: int = 0
+    sent_at: float = 0.0
+    last_call: float = 0.0
+    got: list[Call] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    calls: list[list[Call]] = field(default_factory=list)
+    mismatches: int = 0
+    done: bool = False
+    quiet: float = QUIET  # calibration: how long the chat must be quiet after a step
+    update_id: int = 0  # of the current step's update, at the fake
+    waiting_for_button: bool = False  # user A: the next tap waits for its button
+
+    def want(self) -> list[str] | None:
+        if self.expected is None:
+            return None
+        return self.expected[self.index % len(self.expected)]
+
+
+class BenchApi(FakeTelegram):
+    """The kill test's fake, plus: each call is given to the user it answers, whose next
+    update goes out (from the server thread that recorded the call) once the current one has
+    made all its calls."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lock = threading.Lock()
+        self.walkers: dict[int, Walker] = {}
+        self.query_owner: dict[str, int] = {}
+        self.keyboards: dict[int, tuple[int, str, list[str]]] = {}
+        self.stop = False
+        self.message_seq = iter(range(1, 10**9))
+        self.finished = threading.Event()
+        self.errors: list[str] = []
+
+    # -- the bot's side ---------------------------------------------------------------------
+    def handle(self, run: int, method: str, params: dict[str, Any]) -> tuple[int, Any]:
+        status, payload = super().handle(run, method, params)
+        if method != "getUpdates":
+            at = time.monotonic()
+            if status == 200:
+                self._observe(method, params, payload["result"], at)
+            else:
+                self.errors.append(f"{method} answered {status}")
+        return status, payload
+
+    def _observe(self, method: str, params: dict[str, Any], result: Any, at: float) -> None:
+        if method == "answerCallbackQuery":
+            chat = self.query_owner.get(str(params.get("callback_query_id")))
+        elif "chat_id" in params:
+            chat = int(params["chat_id"])
+        else:
+            return  # start-up calls
+        if chat is None:
+            return
+        if method == "sendMessage":
+            markup = params.get("reply_markup")
+            data = json.loads(markup) if isinstance(markup, str) and markup[:1] == "{" else None
+            if isinstance(data, dict) and "inline_keyboard" in data:
+                buttons = [b["callback_data"] for row in data["inline_keyboard"] for b in row]
+                self.keyboards[chat] = (int(result["message_id"]), str(params["text"]), buttons)
+        kept = {k: v for k, v in params.items() if k in ("text", "reply_markup")}
+        with self.lock:
+            walker = self.walkers.get(chat)
+            if walker is None or walker.done:
+                if chat == CONTROL_CHAT:
+                    self.finished.set()
+                return
+            if walker.waiting_for_button:
+                self.send_step(walker)  # a late reply: perhaps with the awaited button
+                return
+            walker.got.append((method, kept))
+            walker.last_call = at
+            want = walker.want()
+            if want is not None and len(walker.got) >= len(want):
+                if [m for m, _ in walker.got] != want:
+                    walker.mismatches += 1
+                self._complete(walker)
+
+    def _complete(self, walker: Walker) -> None:
+        """The current step has made its calls (holding ``self.lock``): the next goes out."""
+        walker.latencies.append(walker.last_call - walker.sent_at)
+        walker.calls.append(walker.got)
+        walker.got = []
+        walker.index += 1
+        if walker.index >= len(walker.steps):
+            if walker.repeat_from is None or self.stop:
+                walker.done = True
+                if all(w.done for w in self.walkers.values() if w.repeat_from is None):
+                    self.finished.set()
+                return
+            walker.index = walker.repeat_from
+            walker.steps = walker.steps  # the loop goes round again
+        self.send_step(walker)
+
+    # -- the users' side --------------------------------------------------------------------
+    def send_step(self, walker: Walker) -> None:
+        kind, value = walker.steps[walker.index]
+        uid = walker.uid
+        person = {"id": uid, "is_bot": False, "first_name": "User", "language_code": "ja"}
+        chat = {"id": uid, "type": "private", "first_name": "User"}
+        if kind == "text":
+            message: dict[str, Any] = {
+                "message_id": next(self.message_seq),
+                "date": int(time.time()),
+                "chat": chat,
+                "from": person,
+                "text": value,
+            }
+            if value.startswith("/"):
+                command = len(value.split()[0])
+                message["entities"] = [{"type": "bot_command", "offset": 0, "length": command}]
+            update: dict[str, Any] = {"message": message}
+            walker.sent_at = time.monotonic()
+            walker.update_id = self.enqueue(update)
+            return
+        message_id, text, buttons = self.keyboards[uid]
+        data = next(
+            (d for d in buttons if d == f"k1:{value}" or d.endswith(f".{value}")),
+            None,
+        )
+        if data is None and walker.repeat_from is not None:
+            # User A, whose previous step made more calls than calibrated (its reply is
+            # still to come): the tap goes out once the button has arrived.
+            walker.waiting_for_button = True
+            walker.mismatches += 1
+            return
+        if data is None:
+            # Off its script (a step made other calls than calibrated): this user stops; the
+            # round reports it.
+            self.errors.append(f"user {uid}: no button {value!r} at step {walker.index}")
+            walker.done = True
+            self.finished.set()
+            return
+        walker.waiting_for_button = False
+        walker.got = []
+        query_id = f"q{uid}-{next(self.message_seq)}"
+        self.query_owner[query_id] = uid
+        update = {
+            "callback_query": {
+                "id": query_id,
+                "from": person,
+                "chat_instance": str(uid),
+                "data": data,
+                "message": {
+                    "message_id": message_id,
+                    "date": int(time.time()),
+                    "chat": chat,
+                    "from": BOT_USER,
+                    "text": text,
+                },
+            }
+        }
+        walker.sent_at = time.monotonic()
+        walker.update_id = self.enqueue(update)
+
+    def run(self, walkers: list[Walker]) -> float:
+        """Walk every walker to its end (loopers until the others are done); the seconds
+        from the first update to the last call."""
+        with self.lock:
+            self.stop = False
+            self.finished.clear()
+            self.walkers = {w.uid: w for w in walkers}
+            started = time.monotonic()
+            for walker in walkers:
+                self.send_step(walker)
+        deadline = started + ROUND_TIMEOUT
+        while not self.finished.wait(0.02):
+            now = time.monotonic()
+            with self.lock:
+                for walker in walkers:
+                    if walker.done or (not walker.got and now - walker.sent_at < STALL):
+                        continue
+                    quiet = now - walker.last_call
+                    if walker.expected is None and walker.got and quiet >= walker.quiet:
+                        self._complete(walker)
+                    elif quiet >= STALL and now - walker.sent_at >= STALL:
+                        walker.mismatches += 1
+                        if walker.repeat_from is None and walker.expected is not None:
+                            raise RuntimeError(
+                                f"user {walker.uid} stalled at step {walker.index} "
+                                f"({walker.steps[walker.index]}): got {walker.got}; its update "
+                                f"{walker.update_id} served {self.served.get(walker.update_id)}, "
+                                f"confirmed below {self.confirmed}"
+                            )
+                        self._complete(walker)
+            if now > deadline:
+                raise RuntimeError("the round did not finish in time")
+        with self.lock:
+            self.stop = True
+            ended = max(w.last_call for w in walkers if w.repeat_from is None)
+            loopers = [w for w in walkers if w.repeat_from is not None]
+        for walker in loopers:  # let A's current step end, so the next round starts clean
+            limit = time.monotonic() + STALL
+            while not walker.done and time.monotonic() < limit:
+                time.sleep(0.02)
+        return ended - started
+
+    def reload_control(self) -> None:
+        """Ask the bare bot to read its plan again, and wait for its answer."""
+        with self.lock:
+            self.walkers = {}
+            self.finished.clear()
+        person = {"id": CONTROL_CHAT, "is_bot": False, "first_name": "Control"}
+        chat = {"id": CONTROL_CHAT, "type": "private", "first_name": "Control"}
+        self.enqueue(
+            {
+                "message": {
+                    "message_id": next(self.message_seq),
+                    "date": int(time.time()),
+                    "chat": chat,
+                    "from": person,
+                    "text": "/reload",
+                }
+            }
+        )
+        if not self.finished.wait(30):
+            raise RuntimeError("the bare bot did not reload its plan")
+
+
+class BenchServer(ApiServer):
+    # 200 users at once make the bot open ~200 connections in the same moment; the default
+    # accept backlog (5) would refuse some (NetworkError in the bot, a retry a second later).
+    request_queue_size = 1024
+
+
+# -- processes ---------------------------------------------------------------------------------
+@dataclass
+class Served:
+    name: str
+    api: BenchApi
+    server: BenchServer
+    proc: subprocess.Popen[bytes]
+    log: Path
+
+
+@contextmanager
+def served(
+    name: str, run: int, command: list[str], env: dict[str, str], workdir: Path
+) -> Iterator[Served]:
+    """A fake Bot API on a free port of 127.0.0.1 and a bot process polling it; stopped
+    (SIGTERM, then SIGKILL after 20 s) and the server closed at the end."""
+    api = BenchApi()
+    server = BenchServer(api)
+    thread = threading.Thread(target=server.serve_forever, name=f"fake-{name}", daemon=True)
+    thread.start()
+    port = server.server_address[1]
+    log = workdir / f"{name}.log"
+    full_env = {
+        **{
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TELEGRAM_", "WEBHOOK_", "KOTOWARI_"))
+        },
+        **env,
+        "TELEGRAM_BOT_TOKEN": token_for(run),
+        "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
+        "PYTHONUNBUFFERED": "1",
+    }
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            command, cwd=ROOT, env=full_env, stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        limit = time.monotonic() + START_TIMEOUT
+        while not any(c.method == "getUpdates" for c in api.calls_since(0)):
+            if proc.poll() is not None or time.monotonic() > limit:
+                raise RuntimeError(f"{name} did not start polling; see {log}")
+            time.sleep(0.05)
+        yield Served(name, api, server, proc, log)
+    finally:
+        api.stopping = True
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        server.shutdown()
+        server.server_close()
+        warned = [
+            line
+            for line in log.read_text(errors="replace").splitlines()
+            if " WARNING " in line or " ERROR " in line
+        ]
+        if warned:
+            print(
+                f"  {name}: {len(warned)} warnings or errors in its log (first: {warned[0][24:]})"
+            )
+
+
+def kotowari_command() -> list[str]:
+    return [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", "run"]
+
+
+def kotowari_env(db_path: Path, file_maker: str = "process") -> dict[str, str]:
+    return {
+        "KOTOWARI_DB": str(db_path),
+        "KOTOWARI_RATE_LIMIT_CAPS": "off",
+        "KOTOWARI_LOG_LEVEL": "WARNING",
+        "KOTOWARI_FILE_MAKER": file_maker,
+        # Nothing is ever due in this run; the dispatcher's round would only add noise.
+        "REMINDER_PERIOD_SECONDS": "3600",
+    }
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+# -- figures -----------------------------------------------------------------------------------
+def cut(latencies: list[float], q: int) -> float:
+    return statistics.quantiles(latencies, n=100, method="inclusive")[q - 1]
+
+
+def spread(values: list[float], fmt: str = "{:.2f}") -> str:
+    return (
+        f"min {fmt.format(min(values))}, median {fmt.format(statistics.median(values))}, "
+        f"max {fmt.format(max(values))}"
+    )
+
+
+def header(argv: list[str]) -> None:
+    print("command: .venv/bin/python scripts/bench_e2e.py " + " ".join(argv))
+    print(
+        f"machine: {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, python-telegram-bot {version('python-telegram-bot')}, "
+        f"httpx {version('httpx')}; {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
+    )
+
+
+# -- e2e ---------------------------------------------------------------------------------------
+def profiled(command: list[str], profile: Path | None, name: str) -> list[str]:
+    """``command`` under cProfile (``--profile DIR``: DIR/NAME.prof, written at SIGTERM)."""
+    if profile is None:
+        return command
+    return [command[0], "-m", "cProfile", "-o", str(profile / f"{name}.prof"), *command[1:]]
+
+
+def run_e2e(users: int, repeat: int, workdir: Path, profile: Path | None = None) -> None:
+    plan_path = workdir / "plan.json"
+    plan_path.write_text("{}", encoding="utf-8")
+    bare_cmd = [sys.executable, str(ROOT / "scripts" / "bare_bot.py"), str(plan_path)]
+    full_cmd = profiled(kotowari_command(), profile, "kotowari")
+    bare_cmd = profiled(bare_cmd, profile, "bare")
+    with (
+        served("kotowari", 1, full_cmd, kotowari_env(workdir / "e2e.db"), workdir) as full,
+        served("bare", 2, bare_cmd, {}, workdir) as bare,
+    ):
+        steps = script(FIRST_UID)
+        calibration = Walker(FIRST_UID, steps, None)
+        full.api.run([calibration])
+        expected = [[m for m, _ in made] for made in calibration.calls]
+        print(
+            f"calibration: {len(steps)} updates per case, "
+            f"{sum(map(len, expected)) / len(steps):.1f} Bot API calls per update "
+            f"({', '.join(str(len(e)) for e in expected)})"
+        )
+
+        def replay(walkers: list[Walker]) -> list[Walker]:
+            plan = {w.uid: w.calls for w in walkers}
+            plan_path.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+            bare.api.reload_control()
+            return [Walker(w.uid, w.steps, expected) for w in walkers]
+
+        bare.api.run(replay([calibration]))  # the bare bot's warm-up
+        ratios, fulls, bares = [], [], []
+        cpus: list[tuple[float, float]] = []
+        base = FIRST_UID + 1
+        previous: list[Walker] = []
+
+        def timed(served_bot: Served, walkers: list[Walker]) -> tuple[float, float]:
+            cpu0 = cpu_seconds(served_bot.proc.pid)
+            elapsed = served_bot.api.run(walkers)
+            return elapsed, cpu_seconds(served_bot.proc.pid) - cpu0
+
+        for r in range(repeat):
+            uids = range(base + r * users, base + (r + 1) * users)
+            walkers = [Walker(uid, script(uid), expected) for uid in uids]
+            if r % 2 == 1:
+                # Every other repeat the bare bot goes first, replaying the previous round's
+                # users again (it stores nothing, so they are new to it): a bot that always
+                # ran second would take any drift of the machine within a repeat as its own.
+                replayers = replay(previous)
+                bare_time, bare_cpu = timed(bare, replayers)
+                full_time, full_cpu = timed(full, walkers)
+            else:
+                full_time, full_cpu = timed(full, walkers)
+                replayers = replay(walkers)
+                bare_time, bare_cpu = timed(bare, replayers)
+            previous = walkers
+            n = users * len(steps)
+            full_lat = [x for w in walkers for x in w.latencies]
+            bare_lat = [x for w in replayers for x in w.latencies]
+            bad = sum(w.mismatches for w in walkers + replayers)
+            if full.api.errors or bare.api.errors:
+                raise RuntimeError(f"off script: {(full.api.errors + bare.api.errors)[:3]}")
+            f_rate, b_rate = n / full_time, n / bare_time
+            ratios.append(f_rate / b_rate)
+            cpus.append((full_cpu / n, bare_cpu / n))
+            fulls.append((cut(full_lat, 50), cut(full_lat, 99)))
+            bares.append((cut(bare_lat, 50), cut(bare_lat, 99)))
+            print(
+                f"  repeat {r + 1}: kotowari {f_rate:,.0f} updates/s, p50 {fulls[-1][0] * 1e3:.2f} ms, "
+                f"p99 {fulls[-1][1] * 1e3:.2f} ms | bare {b_rate:,.0f} updates/s, "
+                f"p50 {bares[-1][0] * 1e3:.2f} ms, p99 {bares[-1][1] * 1e3:.2f} ms | "
+                f"ratio {ratios[-1]:.2f}; CPU per update {cpus[-1][0] * 1e3:.2f} / "
+                f"{cpus[-1][1] * 1e3:.2f} ms" + (f" ({bad} steps off script)" if bad else "")
+            )
+        errors = full.api.errors + bare.api.errors
+    ms = "{:.2f} ms"
+    print(
+        f"e2e: {users} users at once, {users * len(steps)} updates per round, {repeat} rounds each"
+    )
+    print(f"  kotowari p50: {spread([f[0] * 1e3 for f in fulls], ms)}")
+    print(f"  kotowari p99: {spread([f[1] * 1e3 for f in fulls], ms)}")
+    print(f"  bare     p50: {spread([b[0] * 1e3 for b in bares], ms)}")
+    print(f"  bare     p99: {spread([b[1] * 1e3 for b in bares], ms)}")
+    p50r = [f[0] / b[0] for f, b in zip(fulls, bares, strict=True)]
+    p99r = [f[1] / b[1] for f, b in zip(fulls, bares, strict=True)]
+    print(f"  p50 kotowari/bare: {spread(p50r)}; p99 kotowari/bare: {spread(p99r)}")
+    print(f"  updates/s ratio: {spread(ratios)}")
+    print(
+        "  CPU time per update (the bot process, user + system): kotowari "
+        f"{spread([c[0] * 1e3 for c in cpus], ms)}; bare {spread([c[1] * 1e3 for c in cpus], ms)}"
+    )
+    if errors:
+        print(f"  Bot API errors: {len(errors)} (first: {errors[0]})")
+    print(f"e2e ratio: {statistics.median(ratios):.2f}")
+
+
+# -- head of line ------------------------------------------------------------------------------
+def run_hol(steps_b: int, repeat: int, workdir: Path) -> None:
+    cases = max(1, steps_b // len(script(0)))
+    results: dict[str, list[tuple[float, float]]] = {"process": [], "thread": []}
+    letters: dict[str, int] = {"process": 0, "thread": 0}
+    with (
+        served(
+            "hol-process", 3, kotowari_command(), kotowari_env(workdir / "hol-p.db"), workdir
+        ) as proc_bot,
+        served(
+            "hol-thread",
+            4,
+            kotowari_command(),
+            kotowari_env(workdir / "hol-t.db", "thread"),
+            workdir,
+        ) as thread_bot,
+    ):
+        bots = {"process": proc_bot, "thread": thread_bot}
+        expected_b: list[list[str]] = []
+        expected_a: list[list[str]] = []
+        a_uid, b_first = FIRST_UID, FIRST_UID + 1
+        for bot in bots.values():
+            # Quiet for longer: the first chart and letter of a process take a while.
+            setup = Walker(a_uid, A_SETUP + A_LOOP, None, quiet=3.0)
+            bot.api.run([setup])  # A's case, and one round of A's loop (warms the files)
+            expected_a = [[m for m, _ in made] for made in setup.calls[len(A_SETUP) :]]
+            calib = Walker(b_first, script(b_first), None)
+            bot.api.run([calib])
+            expected_b = [[m for m, _ in made] for made in calib.calls]
+        print(
+            "calibration: A's loop makes "
+            + ", ".join(
+                f"{step[1]} → {'+'.join(e)}" for step, e in zip(A_LOOP, expected_a, strict=True)
+            )
+        )
+        next_b = b_first + 1
+        for r in range(repeat):
+            for name, bot in bots.items():
+                idle = Walker(next_b, b_walk(next_b, cases), expected_b * cases)
+                bot.api.run([idle])
+                busy = Walker(next_b + 1, b_walk(next_b + 1, cases), expected_b * cases)
+                a = Walker(a_uid, list(A_LOOP), expected_a, repeat_from=0)
+                # A starts first and is busy for the whole of B's walk.
+                with bot.api.lock:
+                    bot.api.walkers = {a_uid: a}
+                    bot.api.send_step(a)
+                time.sleep(0.3)
+                a_loop_calls = run_with_looper(bot.api, busy, a)
+                letters[name] += a_loop_calls
+                next_b += 2
+                if bot.api.errors or busy.done is False or busy.mismatches or idle.mismatches:
+                    raise RuntimeError(f"{name}: off script: {bot.api.errors[:3]}")
+                p_idle, p_busy = cut(idle.latencies, 99), cut(busy.latencies, 99)
+                results[name].append((p_idle, p_busy))
+                print(
+                    f"  repeat {r + 1} {name:>7}: B p99 idle {p_idle * 1e3:.2f} ms, busy "
+                    f"{p_busy * 1e3:.2f} ms (p50 {cut(idle.latencies, 50) * 1e3:.2f} / "
+                    f"{cut(busy.latencies, 50) * 1e3:.2f} ms, max {max(busy.latencies) * 1e3:.1f} ms); "
+                    f"ratio {p_busy / p_idle:.2f}; A made {a_loop_calls} files meanwhile"
+                )
+    ms = "{:.2f} ms"
+    print(
+        f"hol: B walks {cases} cases ({cases * len(script(0))} updates) per phase; A: /stats and a letter, in a loop"
+    )
+    for name, rows in results.items():
+        maker = "a worker process" if name == "process" else "a thread of the bot"
+        print(f"  files made in {maker} ({name}):")
+        print(f"    B p99, A idle: {spread([i * 1e3 for i, _ in rows], ms)}")
+        print(f"    B p99, A busy: {spread([b * 1e3 for _, b in rows], ms)}")
+        print(f"    busy/idle:     {spread([b / i for i, b in rows])}")
+    ratios = [b / i for i, b in results["process"]]
+    print(f"hol ratio: {statistics.median(ratios):.2f}")
+
+
+def b_walk(uid: int, cases: int) -> list[tuple[str, str]]:
+    """User B's cases, one after another, each with another broker, company and number (the
+    same company again would be a repeat call, a longer walk)."""
+    return [step for k in range(cases) for step in script(uid % 100_000 * 100 + k)]
+
+
+def run_with_looper(api: BenchApi, walker: Walker, looper: Walker) -> int:
+    """B's walk while A (already started) loops; how many files A received meanwhile."""
+    before = sum(1 for c in api.calls_since(0) if c.method in ("sendDocument", "sendPhoto"))
+    with api.lock:
+        api.walkers[walker.uid] = walker
+        api.finished.clear()
+        api.stop = False
+        api.send_step(walker)
+    limit = time.monotonic() + ROUND_TIMEOUT
+    while not api.finished.wait(0.05):
+        now = time.monotonic()
+        with api.lock:
+            if looper.got and now - looper.last_call >= STALL:
+                looper.mismatches += 1
+                api._complete(looper)  # fewer calls than calibrated: go on after a pause
+            if not walker.done and now - max(walker.sent_at, walker.last_call) >= STALL:
+                raise RuntimeError(f"user B stalled at step {walker.index}: got {walker.got}")
+        if now > limit:
+            raise RuntimeError("the head-of-line round did not finish in time")
+    with api.lock:
+        api.stop = True
+    # A finishes its loop first: a letter dialog left half-way would take the next phase's
+    # /stats as the sender's name.
+    limit = time.monotonic() + 3 * STALL
+    while not looper.done and time.monotonic() < limit:
+        time.sleep(0.02)
+    return sum(1 for c in api.calls_since(0) if c.method in ("sendDocument", "sendPhoto")) - before
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("scenario", nargs="?", choices=("e2e", "hol"), default="e2e")
+    parser.add_argument("--users", type=int, default=20, help="e2e: users at once (20 or 200)")
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="rounds (e2e) or idle/busy pairs (hol)"
+    )
+    parser.add_argument("--steps", type=int, default=600, help="hol: B's updates per phase")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the work folder (logs, databases)"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="e2e: both bots under cProfile, into DIR/kotowari.prof and DIR/bare.prof",
+    )
+    args = parser.parse_args(argv)
+    if (
+        not 1 <= args.users <= 5000
+        or not 1 <= args.repeat <= 100
+        or not 15 <= args.steps <= 100_000
+    ):
+        parser.error("--users 1..5000, --repeat 1..100, --steps 15..100000")
+    header(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="kotowari-e2e-"))
+    try:
+        if args.scenario == "e2e":
+            if args.profile:
+                args.profile.mkdir(parents=True, exist_ok=True)
+            run_e2e(args.users, args.repeat, workdir, args.profile)
+        else:
+            run_hol(args.steps, args.repeat, workdir)
+    except RuntimeError as error:
+        print(f"bench_e2e: {error}; logs in {workdir}", file=sys.stderr)
+        return 1
+    if args.keep:
+        print(f"work folder: {workdir}")
+    else:
+        for path in sorted(workdir.iterdir()):
+            path.unlink()
+        workdir.rmdir()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

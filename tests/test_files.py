@@ -1,0 +1,143 @@
+"""Letters (PDF) and charts (PNG) are never made on the event loop's thread: in the worker
+process when ``kotowari run`` started it, else in a worker thread (structure, not timings:
+the head-of-line benchmark, ``scripts/bench_e2e.py hol``, measures what it buys)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram.ext import AIORateLimiter
+
+from bot import file_worker, telegram_app
+from bot.config import Settings, SettingsError
+from bot.telegram_app import FileMaker, build_application, run_bot
+from flows import letters, stats
+from flows.port import Attachment
+from tests.telegram_fakes import FakeBotApi
+
+TOKEN = "123456:TESTTOKENTESTTOKENTESTTOKENTESTTOKEN"
+LETTER = letters.Letter(
+    kind="broker_request",
+    title="個人情報の第三者提供の停止等の請求書",
+    recipient="名簿センター 御中",
+    date="令和8年12月1日",
+    sender=("山田太郎",),
+    content=("第三者への提供を停止してください。",),
+)
+
+
+@pytest.fixture
+def maker() -> Iterator[FileMaker]:
+    made = FileMaker()
+    yield made
+    made.stop_process()
+
+
+async def test_letters_and_charts_are_made_in_the_worker_process(maker: FileMaker) -> None:
+    assert maker.start_process()
+    pdf = await maker.make(Attachment("letter.pdf", partial(letters.to_pdf, LETTER)))
+    chart = partial(stats.chart_png, [("2026-11", 2), ("2026-12", 1)], "件数")
+    png = await maker.make(Attachment("calls.png", chart, "photo"))
+    assert pdf.startswith(b"%PDF") and png.startswith(b"\x89PNG")
+    # What the engine hands over runs in another process (not this one, not its loop).
+    worker: Any = await maker.make(Attachment("pid", partial(os.getpid)))  # type: ignore[arg-type]
+    assert isinstance(worker, int) and worker != os.getpid()
+    assert maker.made == {"process": 3}
+
+
+async def test_without_the_process_a_file_is_made_in_a_thread_not_the_loops(
+    maker: FileMaker,
+) -> None:
+    seen: list[threading.Thread] = []
+
+    def make() -> bytes:
+        seen.append(threading.current_thread())
+        return b"made"
+
+    assert await maker.make(Attachment("a.txt", partial(make))) == b"made"
+    assert seen and seen[0] is not threading.main_thread()
+    assert maker.made == {"thread": 1}
+
+
+async def test_what_cannot_be_pickled_is_made_in_the_thread(maker: FileMaker) -> None:
+    """A lambda, or a function replaced in a test: no process can call it."""
+    assert maker.start_process()
+    seen: list[threading.Thread] = []
+
+    def record() -> bytes:
+        seen.append(threading.current_thread())
+        return b"x"
+
+    assert await maker.make(Attachment("a", lambda: record())) == b"x"
+    assert await maker.make(Attachment("b", partial(record))) == b"x"
+    assert maker.made == {"thread": 2}
+    assert all(thread is not threading.main_thread() for thread in seen)
+
+
+async def test_a_ready_file_is_not_sent_anywhere(maker: FileMaker) -> None:
+    assert await maker.make(Attachment("a.txt", b"bytes")) == b"bytes"
+    assert maker.made == {}
+
+
+async def test_a_dead_worker_process_falls_back_to_the_thread(maker: FileMaker) -> None:
+    assert maker.start_process()
+    worker: Any = await maker.make(Attachment("pid", partial(os.getpid)))  # type: ignore[arg-type]
+    os.kill(worker, signal.SIGKILL)  # as the kernel's OOM killer would
+    pdf = await maker.make(Attachment("letter.pdf", partial(letters.to_pdf, LETTER)))
+    assert pdf.startswith(b"%PDF")
+    assert maker.made == {"process": 1, "thread": 1}
+    assert not maker.has_process
+
+
+def test_the_worker_warms_the_files_and_reports_its_process() -> None:
+    assert file_worker.warm() == os.getpid()
+    assert letters._font_characters.cache_info().currsize == 1
+
+
+@pytest.mark.parametrize(("file_maker", "started"), [("process", True), ("thread", False)])
+def test_kotowari_run_starts_the_file_process_and_stops_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, file_maker: str, started: bool
+) -> None:
+    seen: list[bool] = []
+
+    async def polling(app: Any) -> None:
+        seen.append(telegram_app.FILES.has_process)
+
+    monkeypatch.setattr(telegram_app, "serve_polling", polling)
+    real_build = telegram_app.build_application
+    monkeypatch.setattr(
+        telegram_app,
+        "build_application",
+        lambda settings, db_path: real_build(settings, db_path, request=FakeBotApi()),
+    )
+    settings = Settings(db_path=tmp_path / "k.db", telegram_token=TOKEN, file_maker=file_maker)
+    assert run_bot(settings, settings.db_path) == 0
+    assert seen == [started]
+    assert not telegram_app.FILES.has_process
+
+
+def test_the_benchmark_settings() -> None:
+    assert Settings.from_env({}).rate_limit_caps
+    assert not Settings.from_env({"KOTOWARI_RATE_LIMIT_CAPS": "off"}).rate_limit_caps
+    assert Settings.from_env({"KOTOWARI_FILE_MAKER": "thread"}).file_maker == "thread"
+    for name, value in (("KOTOWARI_RATE_LIMIT_CAPS", "none"), ("KOTOWARI_FILE_MAKER", "gpu")):
+        with pytest.raises(SettingsError):
+            Settings.from_env({name: value})
+    example = (Path(__file__).resolve().parent.parent / ".env.example").read_text()
+    assert "KOTOWARI_RATE_LIMIT_CAPS=" in example and "KOTOWARI_FILE_MAKER=" in example
+
+
+@pytest.mark.parametrize(("caps", "rate"), [("on", 30), ("off", 0)])
+def test_the_rate_limit_caps_can_be_lifted_for_benchmarks(caps: str, rate: int) -> None:
+    settings = Settings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "KOTOWARI_RATE_LIMIT_CAPS": caps})
+    app = build_application(settings, "unused.db", request=FakeBotApi())
+    limiter = app.bot.rate_limiter
+    assert isinstance(limiter, AIORateLimiter)
+    assert limiter._base_limiter is None if rate == 0 else limiter._base_limiter is not None
