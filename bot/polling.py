@@ -135,41 +135,26 @@ class Poller:
                 delay = min(delay * 2, MAX_CONFLICT_BACKOFF)
                 continue
             except NetworkError as error:  # TimedOut too
-                log.warning("polling failed (%s); retrying in %.0f s", type(error).__name__, delay)
-                await self._pause(stop, delay)
-                delay = min(delay * 2, MAX_POLL_BACKOFF)
-                continue
+                problem, failure, level = "polling failed", type(error), logging.WARNING
             except InvalidToken:
                 raise
             except (TelegramError, KeyError, TypeError, ValueError) as error:
                 # A garbled answer (not JSON, no "result": a proxy's error page with status
                 # 200) is passing too: tried again, not the end of the bot.
-                log.warning(
-                    "a getUpdates answer could not be read (%s); retrying in %.0f s",
-                    type(error).__name__,
-                    delay,
-                )
-                await self._pause(stop, delay)
-                delay = min(delay * 2, MAX_POLL_BACKOFF)
-                continue
+                problem, failure = "a getUpdates answer could not be read", type(error)
+                level = logging.WARNING
             except sqlite3.Error as error:
                 # Busy (another writer past the timeout) is passing: a warning; else an error.
-                level = (
-                    logging.WARNING
-                    if isinstance(error, sqlite3.OperationalError)
-                    else logging.ERROR
-                )
-                log.log(
-                    level,
-                    "could not store fetched updates (%s); not confirmed, retrying in %.0f s",
-                    type(error).__name__,
-                    delay,
-                )
-                await self._pause(stop, delay)
-                delay = min(delay * 2, MAX_POLL_BACKOFF)
+                problem, failure = "could not store fetched updates; not confirmed", type(error)
+                busy = isinstance(error, sqlite3.OperationalError)
+                level = logging.WARNING if busy else logging.ERROR
+            else:
+                delay = 1.0
+                conflict_since = None
                 continue
-            delay = 1.0
-            conflict_since = None
+            log.log(level, "%s (%s); retrying in %.0f s", problem, failure.__name__, delay)
+            await self._pause(stop, delay)
+            delay = min(delay * 2, MAX_POLL_BACKOFF)
         if self.offset is not None and self.offset != self.confirmed:
             # Confirm what was stored, so that it is not delivered again.
             try:
