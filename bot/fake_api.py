@@ -58,7 +58,7 @@ class CountingBotApi(BaseRequest):
         if endpoint == "getMe":
             result = {**BOT_USER, "can_join_groups": False, "can_read_all_group_messages": False}
         elif endpoint in ("sendMessage", "editMessageText"):
-            chat_id = int(params["chat_id"])
+            chat_id = int(str(params["chat_id"]))
             markup = params.get("reply_markup")
             if isinstance(markup, str):
                 markup = json.loads(markup)
@@ -66,7 +66,7 @@ class CountingBotApi(BaseRequest):
                 rows = markup.get("inline_keyboard")
                 if rows:
                     self.buttons[chat_id] = tuple(b["callback_data"] for row in rows for b in row)
-            message_id = int(params.get("message_id") or next(self._ids))
+            message_id = int(str(params.get("message_id") or next(self._ids)))
             if endpoint == "sendMessage":
                 self.last_message[chat_id] = message_id
             result = {

@@ -135,7 +135,8 @@ class Poller:
                 delay = min(delay * 2, MAX_CONFLICT_BACKOFF)
                 continue
             except NetworkError as error:  # TimedOut too
-                problem, failure, level = "polling failed", type(error), logging.WARNING
+                failure: type[BaseException] = type(error)
+                problem, level = "polling failed", logging.WARNING
             except InvalidToken:
                 raise
             except (TelegramError, KeyError, TypeError, ValueError) as error:

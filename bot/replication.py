@@ -139,8 +139,8 @@ def run_replicated(url: str, db_path: Path, argv: Sequence[str], *, create: bool
     # Started empty instead, Litestream would make the empty file the replica's latest state,
     # and a later restore would bring back nothing.
     missing = not create and not db_path.expanduser().exists()
-    if missing and (code := restore_from_replica(url, db_path, if_replica_exists=True)) != 0:
-        return code
+    if missing and (restored := restore_from_replica(url, db_path, if_replica_exists=True)):
+        return restored
     if (code := prepare_database(db_path, create, skip_check)) is not None:
         return code
     try:

@@ -241,7 +241,7 @@ class Shell:
             self.print(self.describe_state())
         elif name in ("advance", "now") and self.clock is None:
             self.print("(this shell uses the real clock)")
-        elif name == "advance" and (match := _DURATION.match(arg.strip())):
+        elif name == "advance" and self.clock and (match := _DURATION.match(arg.strip())):
             self.clock.offset += timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
             self.print(self.describe_now())
             self.deliver_reminders()

@@ -931,7 +931,7 @@ async def mark_chosen(context: KotowariContext, message: object, label: str, tex
 async def reminder_job(context: KotowariContext) -> None:
     """The JobQueue's periodic call: check the database file is still there, finish an
     erasure still in the write-ahead log, send what is due."""
-    app = context.application
+    app: KotowariApp = context.application  # type: ignore[assignment]
     engine = context.bot_data.engine
     if engine is None:
         return
