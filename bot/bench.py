@@ -175,13 +175,13 @@ async def _dispatch_all(db_path: Path, batch: int) -> tuple[float, int, int, Loo
     api = CountingBotApi()
     app = _application(db_path, api, NOW)
     async with app:
-        await app.post_init(app)  # type: ignore[misc]
+        await app.post_init(app)
         with LoopWatch() as watch:
             await asyncio.sleep(0)  # the watcher's first turn
             started = time.perf_counter()
             sent = await dispatch_reminders(app, batch)
             elapsed = time.perf_counter() - started
-        await app.post_shutdown(app)  # type: ignore[misc]
+        await app.post_shutdown(app)
     return elapsed, sent, api.calls["sendMessage"], watch
 
 
@@ -203,9 +203,9 @@ async def _startup(db_path: Path) -> float:
     app = _application(db_path, CountingBotApi(), NOW)
     started = time.perf_counter()
     async with app:
-        await app.post_init(app)  # type: ignore[misc]
+        await app.post_init(app)
         elapsed = time.perf_counter() - started
-        await app.post_shutdown(app)  # type: ignore[misc]
+        await app.post_shutdown(app)
     return elapsed
 
 
@@ -342,7 +342,7 @@ class FullBot:
 
     async def __aenter__(self) -> FullBot:
         await self.app.initialize()
-        await self.app.post_init(self.app)  # type: ignore[misc]
+        await self.app.post_init(self.app)
         engine = self.app.bot_data.engine
         assert engine is not None
         engine.store.commit_times = self.commit_times
@@ -354,7 +354,7 @@ class FullBot:
         checkpoint(self.db_path)
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.app.post_shutdown(self.app)  # type: ignore[misc]
+        await self.app.post_shutdown(self.app)
         await self.app.shutdown()
 
     async def cases(self, uids: range) -> tuple[list[float], list[dict[str, Any]], list[Calls]]:

@@ -188,7 +188,7 @@ async def webhook_server(
     handler_args = {"app": app, "secret": secret, "describe": describe, "in_flight": in_flight}
     routes = [(f"/{re.escape(path.strip('/'))}", UpdateHandler, handler_args)]
     server = HTTPServer(
-        tornado.web.Application(routes, log_function=_log_request),  # type: ignore[arg-type]
+        tornado.web.Application(routes, log_function=_log_request),
         max_body_size=MAX_BODY_BYTES,
         idle_connection_timeout=HEADER_SECONDS,
         body_timeout=BODY_SECONDS,

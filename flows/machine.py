@@ -239,7 +239,7 @@ class CaseModel:
     def is_property(self, changes: Mapping[str, Any] | None = None, **_: Any) -> bool:
         # Conditions run before "apply", so look at the answer being given too.
         kind = (changes or {}).get("product_kind", self.case.get("product_kind"))
-        return kind == "property"
+        return bool(kind == "property")
 
     def is_after(self, *_: Any, **__: Any) -> bool:
         return self.case.get("mode") == "after"
