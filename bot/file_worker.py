@@ -17,6 +17,12 @@ import sys
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
 FILE_NICENESS = 10  # added to the worker's nice value: lower CPU priority than the bot
+_SECRETS = (
+    "TELEGRAM_BOT_TOKEN",
+    "WEBHOOK_SECRET",
+    "LINE_CHANNEL_SECRET",
+    "LINE_CHANNEL_ACCESS_TOKEN",
+)
 
 
 def init() -> None:
@@ -24,6 +30,10 @@ def init() -> None:
     and on Linux the worker dies with the bot even when the bot is killed (SIGKILL), instead
     of lingering or printing a traceback when its pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # It makes files from values it is given: it needs none of the bot's secrets.
+    for name in list(os.environ):
+        if name in _SECRETS or name.startswith(("AWS_", "LITESTREAM_")):
+            del os.environ[name]
     # Background work: on a small machine a user's step must not wait for a core while a
     # letter is typeset.
     with contextlib.suppress(OSError):

@@ -474,9 +474,18 @@ async def _post_init(app: KotowariApp) -> None:
         app.job_queue.run_repeating(
             reminder_job, interval=data.reminder_period, first=0, name="reminders"
         )
+        # Its own job: a long reminder round (100k due) must not hold back the checkpoints
+        # (the scheduler skips a job's ticks while it still runs).
+        app.job_queue.run_repeating(
+            checkpoint_job,
+            interval=min(CHECKPOINT_PERIOD, data.reminder_period),
+            first=CHECKPOINT_PERIOD,
+            name="checkpoint",
+        )
     # What start-up made (modules, phone-number metadata, the library) stays for the life
     # of the process: out of the collector's sight, a full collection takes ~7 ms instead of
     # 40-60 ms, which it spent on the event loop (in the middle of someone's step).
+    gc.collect()
     gc.freeze()
 
 
@@ -705,6 +714,7 @@ class FileMaker:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kotowari-files")
         self._process: ProcessPoolExecutor | None = None
         self.made: Counter[str] = Counter()  # "process" / "thread": files made there
+        self.restarts = 0  # worker processes started again after one stopped
 
     @property
     def has_process(self) -> bool:
@@ -735,7 +745,19 @@ class FileMaker:
     def stop_process(self) -> None:
         pool, self._process = self._process, None
         if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+            _kill_workers(pool)  # a hung worker must not keep the bot from stopping
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _restart(self, pool: ProcessPoolExecutor) -> None:
+        """The worker stopped (killed, out of memory?) or hangs: it is replaced, a few times;
+        after that, files are made in the thread."""
+        if self._process is pool:
+            self._process = None
+        _kill_workers(pool)
+        pool.shutdown(wait=False, cancel_futures=True)
+        if self.restarts < FILE_PROCESS_RESTARTS:
+            self.restarts += 1
+            self.start_process()
 
     async def make(self, attachment: Attachment) -> bytes:
         """The attachment's bytes, made in the worker process if possible, else in a thread."""
@@ -745,20 +767,42 @@ class FileMaker:
         pool, content = self._process, attachment.content
         if pool is not None and _picklable(content):
             try:
-                data = await loop.run_in_executor(pool, content)  # type: ignore[arg-type]
-            except BrokenProcessPool:
-                # Killed (out of memory?) or could not start: this file and the next ones
-                # are made in the thread.
-                log.warning("the process that makes letters and charts stopped; using a thread")
-                if self._process is pool:
-                    self._process = None
-                pool.shutdown(wait=False, cancel_futures=True)
-            else:
-                self.made["process"] += 1
-                return data
+                data = await asyncio.wait_for(
+                    loop.run_in_executor(pool, content),  # type: ignore[arg-type]
+                    FILE_TIMEOUT,
+                )
+            except (BrokenProcessPool, RuntimeError, TimeoutError) as error:
+                # The worker stopped (killed: out of memory?), hangs, or is shutting down.
+                # This file is not made again in the bot's own process (it may be what broke
+                # the worker): the user is told it failed (file_failed) and can ask again.
+                log.warning(
+                    "the process that makes letters and charts failed (%s); starting it again",
+                    type(error).__name__,
+                )
+                self._restart(pool)
+                raise FileNotMade from error
+            self.made["process"] += 1
+            return data
         data = await loop.run_in_executor(self._thread, lambda: attachment.data)
         self.made["thread"] += 1
         return data
+
+
+class FileNotMade(RuntimeError):
+    """A file the worker process could not make (it stopped or hung)."""
+
+
+# How long a letter or chart may take in the worker before it counts as hung (it takes
+# ~0.5 s), and how often a stopped or hung worker is started again.
+FILE_TIMEOUT = 60.0
+FILE_PROCESS_RESTARTS = 5
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """SIGKILL the pool's worker processes (a hung one never reads its shutdown message)."""
+    for process in list(getattr(pool, "_processes", {}).values()):
+        with contextlib.suppress(ProcessLookupError, OSError, AttributeError):
+            process.kill()
 
 
 def _picklable(content: object) -> bool:
@@ -928,6 +972,11 @@ async def mark_chosen(context: KotowariContext, message: object, label: str, tex
 
 
 # -- reminders ----------------------------------------------------------------------
+# Seconds between the bot's checkpoints of the write-ahead log (at most; the reminder period
+# if it is shorter).
+CHECKPOINT_PERIOD = 30.0
+
+
 async def reminder_job(context: KotowariContext) -> None:
     """The JobQueue's periodic call: check the database file is still there, finish an
     erasure still in the write-ahead log, send what is due."""
@@ -941,8 +990,12 @@ async def reminder_job(context: KotowariContext) -> None:
         stop_fatally(app, str(error))
         return
     retry_scrub(engine.store, replicating=context.bot_data.replicating)
-    await checkpoint_wal(context.bot_data)
     await dispatch_reminders(app, context.bot_data.reminder_batch)
+
+
+async def checkpoint_job(context: KotowariContext) -> None:
+    """The JobQueue's other periodic call: the write-ahead log's checkpoint."""
+    await checkpoint_wal(context.bot_data)
 
 
 async def checkpoint_wal(data: BotData) -> None:
@@ -1002,7 +1055,7 @@ async def dispatch_reminders(app: KotowariApp, batch: int) -> int:
     sent = 0
     while True:
         try:
-            deliveries = engine.due_deliveries(batch)
+            deliveries, taken = engine.due_batch(batch)
         except sqlite3.Error as error:
             log.warning("could not look for due reminders (%s)", type(error).__name__)
             return sent
@@ -1022,7 +1075,7 @@ async def dispatch_reminders(app: KotowariApp, batch: int) -> int:
             # not suspend (a send retried from a queue, a fast local API): a round at
             # 100k due must not hold the event loop for seconds.
             await asyncio.sleep(0)
-        if stuck or len(deliveries) < batch:
+        if stuck or taken < batch:  # reminders moved past quiet hours count as taken
             return sent
 
 

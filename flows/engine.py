@@ -1332,10 +1332,16 @@ class Engine:
     # -- delivery (called by the channels' dispatchers) ---------------------------------
     def due_deliveries(self, limit: int, user_id: int | None = None) -> list[Delivery]:
         """Due reminders rendered for sending; ones in their user's quiet hours wait."""
+        return self.due_batch(limit, user_id)[0]
+
+    def due_batch(self, limit: int, user_id: int | None = None) -> tuple[list[Delivery], int]:
+        """``due_deliveries``, and how many due rows the batch took (those moved past their
+        user's quiet hours included: a full batch means more may be due)."""
         out: list[Delivery] = []
         with self.store.transaction():
             now = self.clock()
-            for row in self.store.due_reminders(now, limit, user_id):
+            rows = self.store.due_reminders(now, limit, user_id)
+            for row in rows:
                 tz = ZoneInfo(row["time_zone"])
                 quiet = QuietHours.parse(row["quiet_hours"])
                 deferred = quiet.defer(now, tz)
@@ -1348,7 +1354,7 @@ class Engine:
                         row["id"], row["user_id"], texts.language, reminders.render(row, texts)
                     )
                 )
-        return out
+        return out, len(rows)
 
     def still_due(self, reminder_id: int) -> bool:
         """Whether a delivery from ``due_deliveries`` should still go out: checked under the

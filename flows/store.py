@@ -590,7 +590,9 @@ def checkpoint(path: Path, truncate_above: int | None = None) -> Checkpoint:
     that moment: next time). Not under Litestream, which checkpoints itself.
     """
     bound = WAL_TRUNCATE_BYTES if truncate_above is None else truncate_above
-    with closing(sqlite3.connect(path, isolation_level=None)) as conn:
+    # mode=rw: a database deleted meanwhile is not created anew here (the bot finds it gone).
+    uri = f"{Path(path).resolve().as_uri()}?mode=rw"
+    with closing(sqlite3.connect(uri, uri=True, isolation_level=None)) as conn:
         conn.execute("PRAGMA busy_timeout=0")
         # Frames the bot commits meanwhile are not copied, and the log is reused from its
         # start only once all are: a second or third pass has only those few to copy.

@@ -86,14 +86,45 @@ async def test_a_ready_file_is_not_sent_anywhere(maker: FileMaker) -> None:
     assert maker.made == {}
 
 
-async def test_a_dead_worker_process_falls_back_to_the_thread(maker: FileMaker) -> None:
+async def test_a_dead_worker_process_is_replaced_and_its_file_is_not_made_in_the_bot(
+    maker: FileMaker,
+) -> None:
+    """Killed (as the kernel's OOM killer would): the file it was making fails (the user is
+    told, and asks again) rather than be made in the bot's own process, which it might kill
+    too; a new worker makes the next one."""
     assert maker.start_process()
     worker: Any = await maker.make(Attachment("pid", partial(os.getpid)))  # type: ignore[arg-type]
-    os.kill(worker, signal.SIGKILL)  # as the kernel's OOM killer would
+    os.kill(worker, signal.SIGKILL)
+    with pytest.raises(telegram_app.FileNotMade):
+        await maker.make(Attachment("letter.pdf", partial(letters.to_pdf, LETTER)))
+    assert maker.has_process and maker.restarts == 1
     pdf = await maker.make(Attachment("letter.pdf", partial(letters.to_pdf, LETTER)))
     assert pdf.startswith(b"%PDF")
-    assert maker.made == {"process": 1, "thread": 1}
+    assert maker.made == {"process": 2}
+
+
+async def test_a_worker_that_stops_too_often_leaves_the_files_to_the_thread(
+    maker: FileMaker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(telegram_app, "FILE_PROCESS_RESTARTS", 0)
+    assert maker.start_process()
+    worker: Any = await maker.make(Attachment("pid", partial(os.getpid)))  # type: ignore[arg-type]
+    os.kill(worker, signal.SIGKILL)
+    with pytest.raises(telegram_app.FileNotMade):
+        await maker.make(Attachment("letter.pdf", partial(letters.to_pdf, LETTER)))
     assert not maker.has_process
+    pdf = await maker.make(Attachment("letter.pdf", partial(letters.to_pdf, LETTER)))
+    assert pdf.startswith(b"%PDF") and maker.made["thread"] == 1
+
+
+def test_the_worker_keeps_none_of_the_bots_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:SECRET")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "s3cr3t")
+    monkeypatch.setattr(file_worker.os, "nice", lambda _: 0)
+    monkeypatch.setattr(file_worker.signal, "signal", lambda *_: None)
+    monkeypatch.setattr(file_worker.sys, "platform", "other")
+    file_worker.init()
+    assert "TELEGRAM_BOT_TOKEN" not in os.environ and "AWS_SECRET_ACCESS_KEY" not in os.environ
 
 
 def test_the_worker_warms_the_files_and_reports_its_process() -> None:

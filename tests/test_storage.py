@@ -397,7 +397,7 @@ async def test_no_checkpoint_happens_inside_a_steps_commit(db_path: Path, clock)
                 sizes.append(wal_size(db_path))
         assert sizes[-1] > 1_100 * 4096, "enough steps to pass the automatic threshold"
         assert all(b > a for a, b in itertools.pairwise(sizes)), "a commit checkpointed"
-        await telegram_app.reminder_job(job_context(chat))  # the timer's checkpoint
+        await telegram_app.checkpoint_job(job_context(chat))  # the timer's checkpoint
         frames, copied, truncated, busy = store_checkpoint(db_path, truncate_above=2**40)
         assert (frames, copied, truncated, busy) == (frames, frames, False, False)
         await chat.say("/help")
@@ -411,7 +411,7 @@ async def test_a_log_past_its_bound_is_emptied_by_the_timers_checkpoint(
     async with running(db_path, clock) as chat:
         await chat.say("/call")
         assert wal_size(db_path) > 0
-        await telegram_app.reminder_job(job_context(chat))
+        await telegram_app.checkpoint_job(job_context(chat))
         assert wal_size(db_path) == 0, "TRUNCATE once past the bound"
 
 
@@ -421,7 +421,7 @@ async def test_under_litestream_the_timer_makes_no_checkpoint(db_path: Path, clo
     async with running(db_path, clock, settings=settings) as chat:
         await chat.say("/call")
         before = wal_size(db_path)
-        await telegram_app.reminder_job(job_context(chat))
+        await telegram_app.checkpoint_job(job_context(chat))
         await chat.say("/help")
         assert wal_size(db_path) > before, "not checkpointed: the log still grows"
 
