@@ -25,6 +25,8 @@ from flows.store import Store, open_database
 
 
 def main(users: int) -> None:
+    # The walk is bot.bench.run_core's, written out here on purpose: this script measures
+    # older trees too (before/after), whose bench has no shared helper to import.
     engine = Engine(Store(open_database(Path(tempfile.mkdtemp()) / "core.db")))
     update_ids = iter(range(1, 10**9))
     cpu: list[float] = []
