@@ -1014,8 +1014,9 @@ def _grid_paragraph(text: str) -> list[str]:
 
 
 def _grid_party(role: str, label: str, value: str) -> list[str]:
-    """「差出人　住所　…」: the role once, then each item under the other (8 cells in)."""
-    lead = _full_width(f"{role}　" if role else "　" * (len(role) + 1 if role else 4))
+    """「差出人　住所　…」: the role (three cells) once, the items under one another, and a
+    value's continuation under the value (seven cells in)."""
+    lead = f"{role}　" if role else "　" * 4
     return _grid_wrap(lead + _full_width(f"{label}　{value}"), hang=len(lead) + 3)
 
 

@@ -78,13 +78,6 @@ def requests(case: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> li
     return made
 
 
-def latest(made: Sequence[Request], addressee: str) -> Request | None:
-    for request in reversed(made):
-        if request.addressee == addressee:
-            return request
-    return None
-
-
 def caller_name(case: Mapping[str, Any]) -> str | None:
     """Who called: the company, else the number (formatted), as far as it is known."""
     if case.get("company"):
