@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from flows.engine import Engine, option_number
+from flows.engine import Engine
+from flows.features.reminders import is_answer as is_reminder_answer
 from flows.port import Attachment, Inbound, Option, Reply, without_lone_surrogates
 from flows.store import DEFAULT_TIME_ZONE
+from flows.typed import option_number
 
 META_HELP = """shell commands:
   !user N   act as user N (each user has their own cases and language)
@@ -34,8 +36,6 @@ META_HELP = """shell commands:
 _DURATION = re.compile(r"^(\d{1,4})\s*([mhd])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 REMINDER_BATCH = 20
-# Reminder buttons ("r.<id>.<action>"): answering one leaves the others on screen answerable.
-REMINDER_TOKEN = "r."
 # After an erasure, how long the shell keeps trying to empty the write-ahead log.
 SCRUB_SECONDS = 5.0
 SCRUB_PAUSE = 0.25
@@ -140,7 +140,8 @@ class Shell:
         self.show(response.replies)
         if (
             inbound.choice
-            and inbound.choice.startswith(REMINDER_TOKEN)
+            # A reminder's button: answering one leaves the others on screen answerable.
+            and is_reminder_answer(inbound.choice)
             and not any(reply.options for reply in response.replies)
         ):
             # A reminder answered with no options of its own ("marked done"): the other

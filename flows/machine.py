@@ -205,19 +205,6 @@ OUTCOME_LETTERS = {
     "no_record": COMPANY_REQUEST,
     "no_source": COMPANY_REQUEST,
 }
-# The short codes of the letters in buttons (``g.lk.<case>-<code>``).
-LETTER_CODES = {"b": "broker_request", "c": "company_request", "r": "resolicitation_report"}
-_CODE_OF = {kind: code for code, kind in LETTER_CODES.items()}
-
-
-def letter_token_arg(number: int, kind: str) -> str:
-    """What a letter button carries after ``g.lk.``: the case number and the kind's code."""
-    return f"{number}-{_CODE_OF[kind]}"
-
-
-def letter_option(texts: Texts, number: int, kind: str) -> Option:
-    """The button that starts writing one letter for a case."""
-    return Option(f"g.lk.{letter_token_arg(number, kind)}", texts(f"opt.letter_{kind}"))
 
 
 class CaseModel:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flows.port import Option, Reply
+from flows.port import Reply
 from flows.schedule import (
     CALLS_CHECK_DAYS,
     COMPLIANCE_CHECK_DAYS,
@@ -132,9 +132,10 @@ def addressee_of(row: dict[str, Any]) -> str:
     return str(row.get("addressee") or "broker")
 
 
-def render(row: dict[str, Any], texts: Texts) -> Reply:
-    """A reminder message. ``row`` has the reminder's and its case's columns; its text
-    names the request's addressee and suggests the move that fits how it was made."""
+def render_text(row: dict[str, Any], texts: Texts) -> str:
+    """A reminder message's text (its buttons: ``flows.features.reminders``). ``row`` has the
+    reminder's and its case's columns; the text names the request's addressee and suggests
+    the move that fits how it was made."""
     who = caller_name(row)
     unknown = texts("cases_unknown")
     addressee = addressee_of(row)
@@ -144,14 +145,10 @@ def render(row: dict[str, Any], texts: Texts) -> Reply:
         key = "reminder.check_compliance.letter.text"
     elif row["kind"] == "write_letter" and addressee == "company":
         key = "reminder.write_letter.company.text"
-    text = texts(
+    return texts(
         key,
         number=row["number"],
         broker=row.get("broker_name") or who or unknown,
         who=who or unknown,
         whom=whom,
     )
-    options = tuple(
-        Option(f"r.{row['id']}.{action}", texts(f"opt.r_{action}")) for action in actions(row)
-    )
-    return Reply(text, options=options)

@@ -1,7 +1,7 @@
 """Looking back: case lists, a case's full timeline, brokers, search and export.
 
-Every function takes the user's own id and only reads that user's rows; the replies carry
-``g.<action>.<arg>`` tokens that the engine checks against the same user again.
+Every function takes the user's own id or row and only reads that user's rows. The commands and
+buttons that show these are the review feature's (``flows.features.review``).
 """
 
 from __future__ import annotations
@@ -18,11 +18,10 @@ from flows import standing
 from flows.letters import refusal_moment
 from flows.machine import FIELDS, FINISHED_STATES
 from flows.normalize import format_phone
-from flows.port import Attachment, Option, Reply
+from flows.port import Attachment, Reply
 from flows.store import CASES, EVENTS, Store
 from flows.texts import Texts
 
-PAGE_SIZE = 5
 TIMELINE_LIMIT = 200  # events shown in /case; the export has them all
 
 
@@ -60,30 +59,6 @@ def case_line(case: dict[str, Any], texts: Texts, tz: ZoneInfo, store: Store) ->
     return f"#{case['number']} {when} {who(case, texts)}｜{broker}｜{status}"
 
 
-def _open_buttons(cases: Sequence[dict[str, Any]], texts: Texts) -> list[Option]:
-    return [
-        Option(f"g.case.{c['number']}", texts("opt.open_case", number=c["number"])) for c in cases
-    ]
-
-
-def cases_page(store: Store, user_id: int, page: int, texts: Texts, tz: ZoneInfo) -> Reply:
-    total = store.count_cases(user_id)
-    if total == 0:
-        return Reply(texts("cases_empty"))
-    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
-    page = min(max(page, 0), pages - 1)
-    cases = store.recent_cases(user_id, PAGE_SIZE, offset=page * PAGE_SIZE)
-    first = page * PAGE_SIZE + 1
-    lines = [texts("cases_page", first=first, last=first + len(cases) - 1, total=total)]
-    lines += [case_line(c, texts, tz, store) for c in cases]
-    options = _open_buttons(cases, texts)
-    if page > 0:
-        options.append(Option(f"g.page.{page - 1}", texts("opt.page_prev"), secondary=True))
-    if page < pages - 1:
-        options.append(Option(f"g.page.{page + 1}", texts("opt.page_next"), secondary=True))
-    return Reply("\n".join(lines), options=tuple(options))
-
-
 def _event_line(event: dict[str, Any], texts: Texts, tz: ZoneInfo) -> str | None:
     detail = json.loads(event["detail"]) if event.get("detail") else {}
     kind = event["kind"]
@@ -117,8 +92,9 @@ def _event_line(event: dict[str, Any], texts: Texts, tz: ZoneInfo) -> str | None
     return f"{texts.when_iso(event['at'], tz)}  {text}"
 
 
-def case_view(store: Store, case: dict[str, Any], texts: Texts, tz: ZoneInfo) -> Reply:
-    """One case in full: the details, the timeline in local time, reminders, actions."""
+def case_text(store: Store, case: dict[str, Any], texts: Texts, tz: ZoneInfo) -> str:
+    """One case in full: the details, the timeline in local time, its reminders (its buttons
+    are the review feature's: ``flows.features.review.case_view``)."""
     all_events = store.events(case["id"])
     lines = [
         texts("case.header", number=case["number"], status=status_text(case, texts, all_events)),
@@ -180,21 +156,7 @@ def case_view(store: Store, case: dict[str, Any], texts: Texts, tz: ZoneInfo) ->
         for reminder in waiting:
             when = texts.when(datetime.fromisoformat(reminder["due_at"]), tz)
             lines.append(f"{when} {texts('what.' + reminder['kind'])}")
-    number = case["number"]
-    options = []
-    if case["state"] not in FINISHED_STATES:
-        options.append(Option(f"g.open.{number}", texts("opt.case_continue")))
-    if case.get("company") or case.get("broker_name") or case.get("phone_raw"):
-        options.append(Option(f"g.letter.{number}", texts("opt.case_letter")))
-    if takes_another_call(case):
-        calls = int(case.get("repeat_calls") or 0)
-        options.append(Option(f"g.again.{number}-{calls}", texts("opt.case_again")))
-    if case["state"] in ("following_up", "awaiting_call"):
-        options.append(Option(f"g.close.{number}", texts("opt.case_close")))
-    if case["state"] == "closed":
-        options.append(Option(f"g.reopen.{number}", texts("opt.case_reopen")))
-    options.append(Option(f"g.del.{number}", texts("opt.case_delete"), secondary=True))
-    return Reply("\n".join(lines), options=tuple(options))
+    return "\n".join(lines)
 
 
 def broker_status(cases: Sequence[dict[str, Any]]) -> str:
@@ -228,16 +190,6 @@ def brokers_reply(store: Store, user_id: int, texts: Texts, tz: ZoneInfo) -> Rep
             )
         )
     return Reply("\n".join(lines))
-
-
-def search_reply(
-    store: Store, user_id: int, text: str, phone_e164: str | None, texts: Texts, tz: ZoneInfo
-) -> Reply:
-    cases = store.search_cases(user_id, text, phone_e164, limit=PAGE_SIZE * 2)
-    if not cases:
-        return Reply(texts("find_none", text=text))
-    lines = [texts("find_header", text=text), *(case_line(c, texts, tz, store) for c in cases)]
-    return Reply("\n".join(lines), options=tuple(_open_buttons(cases, texts)))
 
 
 def takes_another_call(case: dict[str, Any]) -> bool:

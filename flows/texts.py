@@ -499,6 +499,8 @@ JA: dict[str, str] = {
     "addressee.broker": "名簿業者「{name}」",
     "addressee.company": "電話してきた会社「{name}」",
     "letter_done_report": ("「{title}」を作りました（PDF とテキスト）。"),
+    # The caption of the 内容証明 form: Japanese in both languages (the form is).
+    "letter_naiyo_caption": "{title}（内容証明用）",
     "letter_naiyo": (
         "内容証明郵便で送るときは、付けてある「内容証明用」の PDF（26字×20行）を使います。"
         "同じものを3通用意し（1通を送り、2通の謄本は郵便局とあなたが保管します）、何も同封しません。"
@@ -1054,6 +1056,8 @@ EN: dict[str, str] = {
     "addressee.broker": "the list broker “{name}”",
     "addressee.company": "the calling company “{name}”",
     "letter_done_report": ("“{title}” is ready (PDF and text)."),
+    # The caption of the 内容証明 form: Japanese in both languages (the form is).
+    "letter_naiyo_caption": "{title}（内容証明用）",
     "letter_naiyo": (
         "To send it by 内容証明郵便 (certified contents), use the attached 内容証明 PDF (26 characters × 20 lines). Print three identical copies (one is sent; the post office and you each keep one), enclose nothing, and send it as 一般書留 with 配達証明 (proof of delivery) from a post office that handles 内容証明 (usually a larger one). Write the recipient's address at the end. Staple several pages and stamp your seal across each join (契印). Japan Post's online e内容証明 takes it too (check its format rules)."
     ),
