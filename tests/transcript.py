@@ -19,10 +19,13 @@ reordering of options or a renaming of tokens. A test of typing a number types t
 Backends, one per channel:
 
 - ``EngineChat``: the engine's port (``Inbound`` → ``Response``). Press sends the token of
-  the option with that label in the last answer, or in ``on=`` (an earlier answer: a button
-  left on screen, pressed again or late). Answers are ``Response`` objects.
+  the option with that label in the last answer that showed options (a reminder delivered
+  by ``deliver``/``Wait`` included), or in ``on=`` (an earlier answer: a button left on
+  screen, pressed again or late). Answers are ``Response`` objects.
 - ``ShellChat``: the terminal shell, as a user types into it. Press types the number the
-  shell printed for that label. Answers are the printed text.
+  shell printed for that label (its numbers mean the last options shown: no ``on=``).
+  Answers are the printed text. ``typed_for_shell`` gives the lines to pipe into the real
+  ``kotowari shell`` for a list of steps.
 - ``TelegramChat``: the Telegram adapter on a fake Bot API (async: ``await chat.say(…)``).
   Press sends the inline button's callback data. Answers are the Bot API calls made, one
   line each (``tests.telegram_fakes.describe``).
@@ -34,7 +37,7 @@ import io
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -74,13 +77,10 @@ class Wait:
     hours: float = 0
     minutes: float = 0
 
-    @property
-    def delta(self) -> timedelta:
-        return timedelta(days=self.days, hours=self.hours, minutes=self.minutes)
-
 
 Step = str | Press | Contact | Photo | Wait
-Expected = Sequence[tuple[Step, Sequence[str]]]
+# A transcript: each step, and the fragments its answer must contain.
+Script = Sequence[tuple[Step, Sequence[str]]]
 
 
 def describe_step(step: Step) -> str:
@@ -200,7 +200,7 @@ class EngineChat:
             answer = self.act(step)
         return answer
 
-    def run(self, steps: Expected) -> None:
+    def run(self, steps: Script) -> None:
         """Each step: what the user does, and fragments the answer must contain."""
         for step, expected in steps:
             fragments_in(text_of(self.act(step)), expected, step)
@@ -267,10 +267,31 @@ class ShellChat:
             answer = self.act(step)
         return answer
 
-    def run(self, steps: Expected) -> None:
+    def run(self, steps: Script) -> None:
         """Each step: what the user does, and lines the bot's answer must contain."""
         for step, expected in steps:
             fragments_in(self.act(step), expected, step)
+
+
+def typed_for_shell(
+    steps: Iterable[Step], now: datetime | None = None, lang: str | None = None
+) -> list[str]:
+    """The lines a user types into a new ``kotowari shell --now NOW`` for these steps: a
+    press becomes the number the shell prints for it, found by doing the steps in a shell in
+    process on a new database (so a test can pipe them to the real command)."""
+    from bot.shell import ShellClock
+    from flows.store import Store, open_database
+
+    with tempfile.TemporaryDirectory(prefix="kotowari-typed-") as folder:
+        db = open_database(Path(folder) / "k.db")
+        try:
+            chat = ShellChat(
+                Engine(Store(db, ShellClock(now))), lang=lang, files_dir=Path(folder) / "files"
+            )
+            chat.walk(*steps)
+        finally:
+            db.close()
+    return chat.typed
 
 
 # -- Telegram -----------------------------------------------------------------------------
@@ -367,7 +388,10 @@ class TelegramChat:
             answer = await self.act(step)
         return answer
 
-    async def run(self, steps: Expected) -> None:
+    async def run(self, steps: Script) -> None:
+        """Each step: what the user does, and fragments the messages must contain."""
         for step, expected in steps:
             await self.act(step)
-            fragments_in(self.last_text, expected, step)
+            # A line to read aloud is sent one sentence per line: matched whole too.
+            whole = self.last_text.replace("\n", "")
+            fragments_in(f"{self.last_text}\n{whole}", expected, step)
