@@ -494,8 +494,8 @@ def test_buttons_stale_forged_and_from_another_user(engine: Engine) -> None:
         response = engine.handle(Inbound(1, choice=forged))
         assert response.replies == () and response.notice, forged
     assert case_row(engine)["state"] == "asking_source"
-    # User 2 presses user 1's button: it is not theirs, nothing of user 1 changes.
-    response = engine.handle(Inbound(2, choice="1.2.named"))
+    # User 2 sends user 1's button (forged: never shown to them); nothing of user 1 changes.
+    response = EngineChat(engine, user_id=2).press("📝 入手先を言った", on=accepted)
     assert response.notice == JA["bad_button"]
     assert case_row(engine)["state"] == "asking_source"
     assert engine.store.case_by_number(2, 1) is None

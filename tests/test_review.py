@@ -182,16 +182,22 @@ def test_case_numbers_are_per_user_and_users_are_isolated(engine: Engine) -> Non
     assert text_of(other.say("/case 2")) == JA["case_not_found"].format(number=2)
     b_view = text_of(other.say("/case 1"))
     assert "Bの会社" in b_view and "Aの会社" not in b_view
-    # Forged buttons naming user A's case #2 do nothing for user B.
-    for action in ("case", "open", "letter", "again", "close", "del", "delyes"):
-        response = engine.handle(Inbound(2, choice=f"g.{action}.2"))
-        assert response.notice == JA["case_not_found"].format(number=2), action
+    # User A's buttons for their case #2, sent by user B (forged: B never saw them), do
+    # nothing for B.
+    a = EngineChat(engine)
+    listing, view = a.say("/cases"), a.say("/case 2")
+    confirm = a.press("🗑 このケースを削除")  # asked, not yet deleted
+    a_buttons = [(listing, "#2 を見る"), (confirm, "🗑 削除する")]
+    a_buttons += [(view, label) for label in ("▶ 続ける", "✉️ 書面を作る", "📁 完了にする")]
+    a_buttons += [(view, "📞 この会社からまた電話があった"), (view, "🗑 このケースを削除")]
+    for shown, label in a_buttons:
+        response = other.press(label, on=shown)
+        assert response.notice == JA["case_not_found"].format(number=2), label
         assert response.replies == ()
-    # A's reminder token pressed by B.
-    a_reminder = engine.store.waiting_reminders(1)[0]
-    assert (
-        engine.handle(Inbound(2, choice=f"r.{a_reminder['id']}.cancel")).notice == JA["bad_button"]
-    )
+    # A's reminder button pressed by B.
+    a_reminders = a.say("/reminders")
+    cancel = a_reminders.replies[0].options[0].label
+    assert other.press(cancel, on=a_reminders).notice == JA["bad_button"]
     assert engine.store.case_by_number(1, 2) is not None
     assert "Aの" not in text_of(other.say("/find 会社"))
     assert "Aの業者" not in text_of(other.say("/brokers"))
@@ -535,14 +541,28 @@ def test_the_when_question_survives_a_double_tap_and_stays_apart_from_letters(
 ) -> None:
     chat = EngineChat(engine)
     record(engine, "みらい不動産", broker="名簿の森")
+    # Letters written first (the sender kept), one dropped: their buttons are still shown.
+    start_letter(chat, "✉️ 名簿業者への請求書")
+    chat.say("山田 花子")
+    phone = chat.say("東京都渋谷区1-1")
+    keep = chat.press("⏭ スキップ")
+    chat.press("保存する")
+    sender = start_letter(chat, "✉️ 電話してきた会社への請求書")
+    chat.say("/cancel")
+    old_buttons = [
+        (sender, "この差出人で作る"),
+        (sender, "別の氏名・住所を入力する"),
+        (phone, "⏭ スキップ"),
+        (keep, "保存する"),
+    ]
     clock.advance(days=1)
     view = chat.say("/case 1")
     chat.press("📞 この会社からまた電話があった", on=view)
     chat.press("📞 この会社からまた電話があった", on=view)  # a double tap: still asked
     assert json.loads(engine.store.user(1)["pending"]) == {"again": 1}
     # An old letter-dialog button is not part of this question.
-    for old in ("g.snd.saved", "g.snd.new", "g.lph.skip", "g.keep.yes"):
-        assert engine.handle(Inbound(1, choice=old)).notice == JA["letter_expired"]
+    for shown, label in old_buttons:
+        assert chat.press(label, on=shown).notice == JA["letter_expired"], label
     assert json.loads(engine.store.user(1)["pending"]) == {"again": 1}
     # Not a time: said so, with the way out; a bare "2" is not 2 a.m.
     for typed in ("わからない", "2"):
