@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import io
-import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.shell import Shell
 from flows.engine import Engine
 from flows.store import Store, open_database
+from tests.transcript import ShellChat
 
 # Friday 2026-11-27 14:00 in Tokyo.
 START = datetime(2026, 11, 27, 5, 0, tzinfo=UTC)
@@ -59,42 +57,8 @@ def engine(make_engine: Callable[[], Engine]) -> Engine:
     return make_engine()
 
 
-class Conversation:
-    """Drive an engine through the shell's channel and keep what the bot said per turn."""
-
-    def __init__(
-        self,
-        engine: Engine,
-        user_id: int = 1,
-        lang: str | None = None,
-        files_dir: Path | None = None,
-    ) -> None:
-        self.out = io.StringIO()
-        # Files (charts, letters) go to a temporary folder, never into the project.
-        files_dir = files_dir or Path(tempfile.mkdtemp(prefix="kotowari-test-files-"))
-        self.shell = Shell(
-            engine, out=self.out, user_id=user_id, lang_hint=lang, files_dir=files_dir
-        )
-
-    def say(self, line: str) -> str:
-        start = self.out.tell()
-        self.shell.feed(line)
-        return self.out.getvalue()[start:]
-
-    def said_whole(self, line: str) -> str:
-        """The answer with each read-aloud line joined back into one line."""
-        return self.say(line).replace("\n     ", "")
-
-    def run(self, steps: Sequence[tuple[str, Sequence[str]]]) -> None:
-        """Each step: what the user types, and lines the bot's answer must contain."""
-        for said, expected in steps:
-            answer = self.say(said)
-            # A line to read aloud is printed one sentence per line; match it whole too.
-            forms = (answer, answer.replace("\n     ", ""), answer.replace("\n     ", " "))
-            for fragment in expected:
-                assert any(fragment in form for form in forms), (
-                    f"after {said!r} expected {fragment!r} in:\n{answer}"
-                )
+# The shell's transcripts (``talk()``); tests/transcript.py has the engine's and Telegram's.
+Conversation = ShellChat
 
 
 @pytest.fixture

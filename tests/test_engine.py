@@ -12,6 +12,7 @@ from flows.port import Inbound, Reply
 from flows.store import CASES, EVENTS
 from flows.texts import EN, JA
 from tests.conftest import Conversation, FakeClock
+from tests.transcript import EngineChat, Press
 
 REFUSE_JA = JA["step.refusing.say"]
 ASK_JA = JA["step.asking_source.say"]
@@ -32,16 +33,16 @@ def test_happy_path_through_the_four_steps(engine: Engine, talk) -> None:
     chat.run(
         [
             ("/call", [REFUSE_JA, "1) 🙅 断った", "3) 📴 電話が切れた"]),
-            ("1", [ASK_JA, "個人情報保護法30条", "1) 📝 入手先を言った"]),
-            ("1", ["③ 記録します", "名簿業者（入手先）の名前は？"]),
+            (Press("🙅 断った"), [ASK_JA, "個人情報保護法30条", "1) 📝 入手先を言った"]),
+            (Press("📝 入手先を言った"), ["③ 記録します", "名簿業者（入手先）の名前は？"]),
             ("ABCデータ株式会社", ["電話をかけてきた会社の名前は？"]),
             ("株式会社みらい不動産", ["担当者の名前は？"]),
             ("田中", ["かかってきた電話番号は？"]),
             ("090-1234-5678", ["何の勧誘でしたか？", "1) 🏢 投資用マンション・不動産"]),
-            ("1", ["宅建業の免許番号は？"]),
+            (Press("🏢 投資用マンション・不動産"), ["宅建業の免許番号は？"]),
             ("東京都知事(5)第12345号", ["電話があった日時は？", "1) 🕒 いま（この電話）"]),
             (
-                "1",
+                Press("🕒 いま（この電話）"),
                 [
                     "この内容で保存しますか？",
                     "名簿業者: ABCデータ株式会社",
@@ -55,7 +56,7 @@ def test_happy_path_through_the_four_steps(engine: Engine, talk) -> None:
                 ],
             ),
             (
-                "1",
+                Press("✅ 保存する"),
                 [
                     "④ 名簿業者「ABCデータ株式会社」に電話して",
                     "11月27日に、株式会社みらい不動産から勧誘の電話がありました。",
@@ -65,7 +66,7 @@ def test_happy_path_through_the_four_steps(engine: Engine, talk) -> None:
                     "1) 🙆 応じた",
                 ],
             ),
-            ("1", [JA["outcome.agreed"], "1) 📁 完了にする"]),
+            (Press("🙆 応じた"), [JA["outcome.agreed"], "1) 📁 完了にする"]),
         ]
     )
     row = case_row(engine)
@@ -107,7 +108,7 @@ def test_they_keep_pushing_twice(engine: Engine, talk) -> None:
                 "まだ食い下がる",
                 [JA["step.pushing.say"], "特定商取引法17条", "宅地建物取引業法47条の2第3項"],
             ),
-            ("2", [JA["step.pushing_again.say"], "もう切って構いません"]),
+            (Press("😤 まだ食い下がる"), [JA["step.pushing_again.say"], "もう切って構いません"]),
             ("引き下がった", [ASK_JA]),
         ]
     )
@@ -122,13 +123,16 @@ def test_source_refused_twice_moves_on_with_source_unknown(engine: Engine, talk)
     chat.run(
         [
             ("/call", [REFUSE_JA]),
-            ("1", [ASK_JA]),
-            ("2", [JA["step.pressing_source.say"], "1) 📝 入手先を言った", "2) 🤐 やはり答えない"]),
-            ("2", ["電話をかけてきた会社の名前は？"]),
+            (Press("🙅 断った"), [ASK_JA]),
+            (
+                Press("🤐 答えない・はぐらかす"),
+                [JA["step.pressing_source.say"], "1) 📝 入手先を言った", "2) 🤐 やはり答えない"],
+            ),
+            (Press("🤐 やはり答えない"), ["電話をかけてきた会社の名前は？"]),
             ("ミライ不動産", ["担当者の名前は？"]),
             ("スキップ", ["かかってきた電話番号は？"]),
             ("skip", ["何の勧誘でしたか？"]),
-            ("2", ["電話があった日時は？"]),
+            (Press("📦 その他"), ["電話があった日時は？"]),
             ("13:45", ["日時: 2026年11月27日(金) 13:45", "名簿業者: —", "勧誘の内容: その他"]),
             ("保存する", [JA["outcome.no_source"]]),
         ]
@@ -143,14 +147,17 @@ def test_source_refused_twice_moves_on_with_source_unknown(engine: Engine, talk)
 
 @pytest.mark.parametrize(
     "before_end",
-    [[], ["2"], ["1"], ["1", "2"]],
+    [
+        [],
+        [Press("😤 まだ食い下がる")],
+        [Press("🙅 断った")],
+        [Press("🙅 断った"), Press("🤐 答えない・はぐらかす")],
+    ],
     ids=["at-refusing", "at-pushing", "at-asking", "at-pressing"],
 )
 def test_the_call_ending_at_each_call_step(engine: Engine, talk, clock: FakeClock, before_end):
     chat = talk()
-    chat.say("/call")
-    for line in before_end:
-        chat.say(line)
+    chat.walk("/call", *before_end)
     clock.advance(minutes=3)
     answer = chat.say("電話が切れた")
     assert "③ 記録します" in answer
@@ -187,9 +194,12 @@ def test_after_the_call(engine: Engine, talk, clock: FakeClock) -> None:
                 "yes",
                 ["④ 名簿業者「日本リスト」", "11月27日に、ある会社から勧誘の電話がありました。"],
             ),
-            ("5", ["いつ知らせましょうか？", "1) 📅 次の営業日 2026年11月30日(月) 10:00"]),
             (
-                "1",
+                Press("⏰ あとでかける"),
+                ["いつ知らせましょうか？", "1) 📅 次の営業日 2026年11月30日(月) 10:00"],
+            ),
+            (
+                Press("📅 次の営業日"),
                 [
                     "⏰ 2026年11月30日(月) 10:00 にお知らせします（名簿業者に電話する）。",
                     "1) ▶ 業者に電話する",
@@ -213,8 +223,8 @@ def test_back_skip_and_cancel(engine: Engine, talk) -> None:
             ("戻る", [JA["first_step"], REFUSE_JA]),
             ("skip", [ASK_JA]),
             ("back", [REFUSE_JA]),
-            ("1", [ASK_JA]),
-            ("1", ["名簿業者"]),
+            (Press("🙅 断った"), [ASK_JA]),
+            (Press("📝 入手先を言った"), ["名簿業者"]),
             ("ABC", ["会社の名前"]),
             ("戻る", ["名簿業者（入手先）の名前は？", "いまの記録: ABC", "⏭ このまま"]),
             ("このまま", ["会社の名前"]),
@@ -243,9 +253,8 @@ def test_free_text_at_an_option_step_matched_and_unmatched(engine: Engine, talk)
 def test_numbers_out_of_range_and_unparseable_phone(engine: Engine, talk) -> None:
     chat = talk()
     chat.say("/call")
-    assert JA["pick_hint"] in chat.say("9")
-    for line in ("1", "1", "skip", "skip", "skip"):
-        chat.say(line)
+    assert JA["pick_hint"] in chat.say("9")  # typed: no option has that number
+    chat.walk(Press("🙅 断った"), Press("📝 入手先を言った"), "skip", "skip", "skip")
     answer = chat.say("非通知")
     assert "「非通知」は電話番号として読み取れませんでした" in answer
     row = case_row(engine)
@@ -256,7 +265,12 @@ def test_numbers_out_of_range_and_unparseable_phone(engine: Engine, talk) -> Non
 def test_restart_mid_case_resumes_at_the_same_step(make_engine, clock: FakeClock) -> None:
     first = Conversation(make_engine())
     first.run(
-        [("/call", [REFUSE_JA]), ("1", [ASK_JA]), ("1", ["名簿業者"]), ("XYZ", ["会社の名前"])]
+        [
+            ("/call", [REFUSE_JA]),
+            (Press("🙅 断った"), [ASK_JA]),
+            (Press("📝 入手先を言った"), ["名簿業者"]),
+            ("XYZ", ["会社の名前"]),
+        ]
     )
     # A new engine on the same file is a restarted process; it knows nothing in memory.
     second = Conversation(make_engine())
@@ -275,8 +289,10 @@ def test_restart_at_an_option_step_accepts_the_typed_number(make_engine) -> None
 
 def test_resolicitation_is_detected_with_the_earlier_date(engine: Engine, talk, clock) -> None:
     chat = talk()
-    for line in ("/call", "1", "3", "skip", "(株)みらい不動産", "skip", "090-1111-2222"):
-        chat.say(line)
+    chat.walk(
+        "/call", Press("🙅 断った"), Press("📴 電話が切れた"), "skip", "(株)みらい不動産", "skip"
+    )
+    chat.say("090-1111-2222")
     chat.say("/cancel")
     clock.advance(days=30)
     chat.run(
@@ -302,13 +318,12 @@ def test_resolicitation_is_detected_with_the_earlier_date(engine: Engine, talk, 
 
 def test_resolicitation_by_a_differently_written_number(engine: Engine, talk, clock) -> None:
     chat = talk()
-    for line in ("/call", "1", "3", "skip", "skip", "skip", "09012345678"):
-        chat.say(line)
+    chat.walk("/call", Press("🙅 断った"), Press("📴 電話が切れた"), "skip", "skip", "skip")
+    chat.say("09012345678")
     clock.advance(days=3)
     chat.say("/after")
     chat.say("not")  # unmatched: shown again
-    for line in ("2", "2", "skip", "skip"):
-        chat.say(line)
+    chat.walk(Press("🤷 断れなかった"), Press("🤐 言わなかった・聞けなかった"), "skip", "skip")
     answer = chat.say("+81 90 1234 5678")
     assert "「090-1234-5678」には、2026年11月27日(金) 14:00にお断り済みです（ケース #1）" in answer
     assert case_row(engine, 2)["repeat_of"] == 1
@@ -316,11 +331,9 @@ def test_resolicitation_by_a_differently_written_number(engine: Engine, talk, cl
 
 def test_resolicitation_by_a_name_with_invisible_characters(engine: Engine, talk, clock) -> None:
     chat = talk()
-    for line in ("/call", "1", "3", "skip", "みらい不動産"):
-        chat.say(line)
+    chat.walk("/call", Press("🙅 断った"), Press("📴 電話が切れた"), "skip", "みらい不動産")
     clock.advance(days=3)
-    for line in ("/after", "1", "2"):
-        chat.say(line)
+    chat.walk("/after", Press("🙅 はい、断った"), Press("🤐 言わなかった・聞けなかった"))
     assert "お断り済み" in chat.say("みらい\u200b不動\u00ad産")
     assert case_row(engine, 2)["repeat_of"] == 1
     assert case_row(engine, 2)["company"] == "みらい不動産", "stored without them"
@@ -328,12 +341,11 @@ def test_resolicitation_by_a_name_with_invisible_characters(engine: Engine, talk
 
 def test_a_case_not_refused_is_not_a_repeat(engine: Engine, talk) -> None:
     chat = talk()
-    for line in ("/after", "2", "2", "みらい不動産"):
-        chat.say(line)
+    chat.walk("/after", Press("🤷 断れなかった"), Press("🤐 言わなかった・聞けなかった"))
+    chat.say("みらい不動産")
     chat.say("/cancel")
     chat.say("/after")
-    for line in ("1", "2"):
-        chat.say(line)
+    chat.walk(Press("🙅 はい、断った"), Press("🤐 言わなかった・聞けなかった"))
     assert "再勧誘" not in chat.say("みらい不動産")
     assert case_row(engine, 2)["repeat_of"] is None
 
@@ -354,8 +366,14 @@ def test_english(engine: Engine, talk) -> None:
                 ],
             ),
             ("They keep pushing", [JA["step.pushing.say"], EN["step.pushing.say"], "Art. 47-2(3)"]),
-            ("1", [JA["step.asking_source.say"], EN["step.asking_source.say"], "APPI Art. 30"]),
-            ("1", ["Step 3: record the call.", "The list broker's name"]),
+            (
+                Press("🙆 They backed off"),
+                [JA["step.asking_source.say"], EN["step.asking_source.say"], "APPI Art. 30"],
+            ),
+            (
+                Press("📝 They named a source"),
+                ["Step 3: record the call.", "The list broker's name"],
+            ),
             ("Tokyo Lists Inc.", ["company that called"]),
             ("Sakura Estate", ["caller's name"]),
             ("skip", ["number they called from"]),
@@ -380,7 +398,9 @@ def test_english(engine: Engine, talk) -> None:
 def test_language_switch_and_help_disclaimer(engine: Engine, talk) -> None:
     chat = talk()
     assert "法的助言ではありません" in chat.say("/help")
-    chat.run([("/language", ["1) 日本語", "2) English"]), ("2", ["Switched to English."])])
+    chat.run(
+        [("/language", ["1) 日本語", "2) English"]), (Press("English"), ["Switched to English."])]
+    )
     assert "practical guidance, not legal advice" in chat.say("/help")
     assert engine.store.user(1)["language"] == "en"
 
@@ -414,11 +434,11 @@ def test_an_unknown_language_shows_the_choice_and_changes_nothing(engine: Engine
 
 def test_fix_a_field_from_the_summary(engine: Engine, talk) -> None:
     chat = talk()
-    for line in ("/after", "1", "2", "Aリアルティ", "skip", "skip", "2", "skip"):
-        chat.say(line)
+    chat.walk("/after", Press("🙅 はい、断った"), Press("🤐 言わなかった・聞けなかった"))
+    chat.walk("Aリアルティ", "skip", "skip", Press("📦 その他"), "skip")
     chat.run(
         [
-            ("2", ["どの項目を直しますか？", "2) 会社名"]),
+            (Press("✏️ 修正する"), ["どの項目を直しますか？", "2) 会社名"]),
             ("会社名", ["電話をかけてきた会社の名前は？", "いまの記録: Aリアルティ"]),
             ("Bリアルティ", ["この内容で保存しますか？", "会社名: Bリアルティ"]),
             ("修正する", ["どの項目"]),
@@ -431,9 +451,9 @@ def test_fix_a_field_from_the_summary(engine: Engine, talk) -> None:
 
 def test_saving_needs_company_number_or_broker(engine: Engine, talk) -> None:
     chat = talk()
-    for line in ("/after", "1", "2", "skip", "skip", "skip", "skip", "skip"):
-        chat.say(line)
-    answer = chat.say("1")
+    chat.walk("/after", Press("🙅 はい、断った"), Press("🤐 言わなかった・聞けなかった"))
+    chat.walk("skip", "skip", "skip", "skip", "skip")
+    answer = chat.press("✅ 保存する")
     assert JA["need_identity"] in answer
     assert "この内容で保存しますか？" in answer
     assert case_row(engine)["state"] == "confirming"
@@ -441,8 +461,7 @@ def test_saving_needs_company_number_or_broker(engine: Engine, talk) -> None:
 
 def test_a_new_call_pauses_the_case_in_progress_and_it_can_be_resumed(engine, talk) -> None:
     chat = talk()
-    for line in ("/call", "1", "1", "業者A"):
-        chat.say(line)
+    chat.walk("/call", Press("🙅 断った"), Press("📝 入手先を言った"), "業者A")
     chat.run(
         [
             ("/call", ["ケース #1 は保存したまま中断しました", REFUSE_JA]),
@@ -455,27 +474,28 @@ def test_a_new_call_pauses_the_case_in_progress_and_it_can_be_resumed(engine, ta
                     "1) #2 を見る",
                 ],
             ),
-            ("2", ["ケース #1｜📝 進行中", "名簿業者: 業者A", "1) ▶ 続ける"]),
-            ("1", ["ケース #1 を再開します。", "電話をかけてきた会社の名前は？"]),
+            (Press("#1 を見る"), ["ケース #1｜📝 進行中", "名簿業者: 業者A", "1) ▶ 続ける"]),
+            (Press("▶ 続ける"), ["ケース #1 を再開します。", "電話をかけてきた会社の名前は？"]),
         ]
     )
     assert engine.store.user(1)["active_case_id"] == case_row(engine, 1)["id"]
 
 
 def test_buttons_stale_forged_and_from_another_user(engine: Engine) -> None:
-    first = engine.handle(Inbound(1, text="/call"))
+    chat = EngineChat(engine)
+    first = chat.say("/call")
     refused = first.replies[-1].options[0]
     assert refused.token == "1.1.refused"
-    accepted = engine.handle(Inbound(1, choice=refused.token))
+    accepted = chat.press("🙅 断った")
     assert accepted.chosen == "🙅 断った"
-    stale = engine.handle(Inbound(1, choice=refused.token))
+    stale = chat.press("🙅 断った", on=first)  # the same button, pressed again
     assert (stale.replies, stale.notice) == ((), JA["stale_button"])
     for forged in ("1.2.fix_licence", "7.1.refused", "g.lang.xx", "g.resume.99", "x", "1.2.drop"):
         response = engine.handle(Inbound(1, choice=forged))
         assert response.replies == () and response.notice, forged
     assert case_row(engine)["state"] == "asking_source"
-    # User 2 presses user 1's button: it is not theirs, nothing of user 1 changes.
-    response = engine.handle(Inbound(2, choice="1.2.named"))
+    # User 2 sends user 1's button (forged: never shown to them); nothing of user 1 changes.
+    response = EngineChat(engine, user_id=2).press("📝 入手先を言った", on=accepted)
     assert response.notice == JA["bad_button"]
     assert case_row(engine)["state"] == "asking_source"
     assert engine.store.case_by_number(2, 1) is None
@@ -483,13 +503,12 @@ def test_buttons_stale_forged_and_from_another_user(engine: Engine) -> None:
 
 def test_bad_input_never_breaks_a_step(engine: Engine, talk) -> None:
     chat = talk()
-    for line in ("/call", "1", "1"):
-        chat.say(line)
+    chat.walk("/call", Press("🙅 断った"), Press("📝 入手先を言った"))
     assert "100文字まで" in chat.say("あ" * 10_000)
     answer = chat.say("\x00\u202e\u0301")
     assert JA["empty_text"] in answer
     assert "名簿業者（入手先）の名前は？" in answer
-    response = engine.handle(Inbound(1, attachment="photo"))
+    response = EngineChat(engine).photo()
     assert response.replies[0].text == JA["attachment_hint"]
     assert case_row(engine)["state"] == "recording_broker"
     assert case_row(engine)["broker_name"] is None
@@ -498,24 +517,22 @@ def test_bad_input_never_breaks_a_step(engine: Engine, talk) -> None:
 
 def test_odd_unicode_is_stored_as_typed_without_controls(engine: Engine, talk) -> None:
     chat = talk()
-    for line in ("/call", "1", "1"):
-        chat.say(line)
+    chat.walk("/call", Press("🙅 断った"), Press("📝 入手先を言った"))
     chat.say("👨‍👩‍👧 Ｄａｔａ\x00 \u202eبيانات")
     assert case_row(engine)["broker_name"] == "👨‍👩‍👧 Ｄａｔａ بيانات"
 
 
 def test_a_contact_is_accepted_at_the_phone_step_only(engine: Engine) -> None:
-    for line in ("/after", "2", "2", "skip", "skip"):
-        engine.handle(Inbound(1, text=line))
-    response = engine.handle(Inbound(1, contact_phone="+819098765432"))
+    chat = EngineChat(engine)
+    chat.walk("/after", Press("🤷 断れなかった"), Press("🤐 言わなかった・聞けなかった"))
+    chat.walk("skip", "skip")
+    response = chat.contact("+819098765432")
     assert JA["phone_from_contact"] in [r.text for r in response.replies]
     assert case_row(engine)["phone_e164"] == "+819098765432"
-    response = engine.handle(Inbound(1, contact_phone="+819098765432"))
+    response = chat.contact("+819098765432")
     assert response.replies[0].text == JA["attachment_hint"]
-    engine.handle(Inbound(1, text="1"))  # product: property
-    for line in ("skip", "skip"):
-        engine.handle(Inbound(1, text=line))
-    response = engine.handle(Inbound(1, contact_phone="+819098765432"))
+    chat.walk(Press("🏢 投資用マンション・不動産"), "skip", "skip")
+    response = chat.contact("+819098765432")
     assert response.replies[0].text == JA["attachment_hint_option"]
     assert case_row(engine)["state"] == "confirming"
 
@@ -528,21 +545,23 @@ def test_outcome_hooks_run_in_the_step_transaction(engine: Engine) -> None:
         return [Reply("hook reply")]
 
     engine.outcome_hooks = (hook,)
-    for line in ("/after", "1", "1", "業者", "skip", "skip", "skip", "skip", "skip", "1"):
-        engine.handle(Inbound(1, text=line))
-    response = engine.handle(Inbound(1, text="4"))  # unreachable
+    chat = EngineChat(engine)
+    chat.walk("/after", Press("🙅 はい、断った"), Press("📝 言った"), "業者")
+    chat.walk("skip", "skip", "skip", "skip", "skip", Press("✅ 保存する"))
+    response = chat.press("📵 つながらない")
     assert seen == [(1, "unreachable", "2026-11-27T05:00:00+00:00")]
     assert "hook reply" in [r.text for r in response.replies]
 
 
 def test_a_storage_error_leaves_the_previous_state_intact(engine: Engine, monkeypatch) -> None:
-    engine.handle(Inbound(1, text="/call"))
+    chat = EngineChat(engine)
+    chat.say("/call")
 
     def broken(*args, **kwargs):
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(engine.store, "add_event", broken)
-    response = engine.handle(Inbound(1, text="1"))
+    response = chat.press("🙅 断った")
     assert [r.text for r in response.replies] == [JA["storage_error"]]
     monkeypatch.undo()
     row = case_row(engine)
@@ -553,22 +572,23 @@ def test_a_storage_error_leaves_the_previous_state_intact(engine: Engine, monkey
 
 
 def test_users_are_isolated(engine: Engine) -> None:
-    for line in ("/call", "1", "1", "Aの業者"):
-        engine.handle(Inbound(1, text=line))
-    response = engine.handle(Inbound(2, text="/cases"))
+    EngineChat(engine).walk("/call", Press("🙅 断った"), Press("📝 入手先を言った"), "Aの業者")
+    other = EngineChat(engine, user_id=2)
+    response = other.say("/cases")
     assert response.replies[0].text == JA["cases_empty"]
-    engine.handle(Inbound(2, text="/call"))
+    other.say("/call")
     assert case_row(engine, 1, user_id=2)["state"] == "refusing"
     assert case_row(engine, 1, user_id=1)["state"] == "recording_company"
 
 
 def test_an_update_seen_again_is_not_applied_twice(engine: Engine) -> None:
-    engine.handle(Inbound(1, text="/call", update_id=100))
-    first = engine.handle(Inbound(1, text="1", update_id=101))
+    chat = EngineChat(engine)
+    refusing = chat.say("/call", update_id=100)
+    first = chat.press("🙅 断った", update_id=101)
     assert ASK_JA in [r.say for r in first.replies]
-    again = engine.handle(Inbound(1, text="1", update_id=101))
+    again = chat.press("🙅 断った", on=refusing, update_id=101)  # the same update, again
     assert [r.say for r in again.replies] == [ASK_JA], "the current step, shown again"
-    older = engine.handle(Inbound(1, text="/call", update_id=100))
+    older = chat.say("/call", update_id=100)
     assert older.replies[-1].say == ASK_JA
     row = case_row(engine)
     assert (row["state"], row["seq"]) == ("asking_source", 2)
@@ -595,41 +615,47 @@ def test_an_option_number_as_people_type_it(engine: Engine, typed: str) -> None:
 
 
 # /after → refused → source named → broker, company → skip the rest → save: step 4.
-TO_STEP_4 = ("/after", "1", "1", "リスト社", "みらい不動産", "skip", "skip", "skip", "skip", "1")
+TO_STEP_4 = (
+    "/after",
+    Press("🙅 はい、断った"),
+    Press("📝 言った"),
+    "リスト社",
+    "みらい不動産",
+    "skip",
+    "skip",
+    "skip",
+    "skip",
+    Press("✅ 保存する"),
+)
 
 
 @pytest.mark.parametrize("typed", ["はい", "yes", "いいえ"])
 def test_yes_or_no_at_step_4_records_nothing(engine: Engine, typed: str) -> None:
     """There "yes" may only mean "I will call": it must not record that the broker agreed."""
-    for line in TO_STEP_4:
-        engine.handle(Inbound(1, text=line))
+    chat = EngineChat(engine)
+    chat.walk(*TO_STEP_4)
     assert case_row(engine)["state"] == "demanding"
-    response = engine.handle(Inbound(1, text=typed))
+    response = chat.say(typed)
     assert response.replies[0].text == JA["pick_hint"]
     assert (case_row(engine)["state"], case_row(engine)["outcome"]) == ("demanding", None)
 
 
 def test_the_same_call_recorded_twice_is_not_a_repeat(engine: Engine, talk) -> None:
     chat = talk()
-    for line in ("/call", "1", "3", "skip", "Z不動産"):
-        chat.say(line)
-    for line in ("/call", "1", "3", "skip"):
-        chat.say(line)
+    chat.walk("/call", Press("🙅 断った"), Press("📴 電話が切れた"), "skip", "Z不動産")
+    chat.walk("/call", Press("🙅 断った"), Press("📴 電話が切れた"), "skip")
     assert "再勧誘" not in chat.say("Z不動産"), "refused at the very moment of this call"
     assert case_row(engine, 2)["repeat_of"] is None
 
 
 def test_a_call_dated_before_the_refusal_is_not_a_repeat(engine: Engine, talk, clock) -> None:
     chat = talk()
-    for line in ("/call", "1", "3", "skip", "X不動産"):
-        chat.say(line)
+    chat.walk("/call", Press("🙅 断った"), Press("📴 電話が切れた"), "skip", "X不動産")
     clock.advance(hours=1)
-    for line in ("/after", "1", "2"):
-        chat.say(line)
+    chat.walk("/after", Press("🙅 はい、断った"), Press("🤐 言わなかった・聞けなかった"))
     # Until the user says when, the call could have been after the refusal: flagged …
     assert "再勧誘です" in chat.say("X不動産")
-    for line in ("skip", "skip", "skip"):
-        chat.say(line)
+    chat.walk("skip", "skip", "skip")
     # … and unflagged once its time turns out to be before it.
     said = chat.say("昨日 10:00")
     assert JA["repeat_cleared"].format(number=1) in said
@@ -640,11 +666,9 @@ def test_a_call_dated_before_the_refusal_is_not_a_repeat(engine: Engine, talk, c
 
 def test_correcting_the_company_withdraws_the_repeat(engine: Engine, talk, clock) -> None:
     chat = talk()
-    for line in ("/call", "1", "3", "skip", "Y不動産"):
-        chat.say(line)
+    chat.walk("/call", Press("🙅 断った"), Press("📴 電話が切れた"), "skip", "Y不動産")
     clock.advance(days=2)
-    for line in ("/call", "1", "3", "skip"):
-        chat.say(line)
+    chat.walk("/call", Press("🙅 断った"), Press("📴 電話が切れた"), "skip")
     assert "再勧誘です" in chat.say("Y不動産")
     chat.say("戻る")
     assert JA["repeat_cleared"].format(number=1) in chat.say("W不動産")
@@ -654,11 +678,10 @@ def test_correcting_the_company_withdraws_the_repeat(engine: Engine, talk, clock
 def test_after_a_call_with_no_time_the_script_says_recently(engine: Engine, talk) -> None:
     """Not the moment the case was typed in: that is not when the call came."""
     chat = talk()
-    for line in ("/after", "1", "1", "リスト社", "みらい不動産", "skip", "skip", "skip"):
-        chat.say(line)
+    chat.walk(*TO_STEP_4[:8])  # to the call's time
     assert "時刻も入れてください" in chat.say("11/19")
     assert "お断り: 済み（日時は未記録）" in chat.say("skip")
-    assert "先日、みらい不動産から勧誘の電話がありました。" in chat.say("1")
+    assert "先日、みらい不動産から勧誘の電話がありました。" in chat.press("✅ 保存する")
     assert case_row(engine)["state"] == "demanding"
 
 
@@ -668,9 +691,8 @@ def test_a_number_typed_after_a_list_presses_no_hidden_button(
 ) -> None:
     """Numbers mean the options last shown; the case's step is not, after a list."""
     chat = talk()
-    for line in TO_STEP_4[:-1]:
-        chat.say(line)
-    assert "1) 🙆 応じた" in chat.say(TO_STEP_4[-1])  # step 4, shown: its numbers work
+    chat.walk(*TO_STEP_4[:-1])
+    assert "1) 🙆 応じた" in chat.act(TO_STEP_4[-1])  # step 4, shown: its numbers work
     chat.say(listing)
     shown = chat.say("1")
     assert JA["number_not_shown"] in shown and "1) 🙆 応じた" in shown
@@ -680,16 +702,16 @@ def test_a_number_typed_after_a_list_presses_no_hidden_button(
 
 
 def test_a_number_is_not_taken_as_a_typed_answer_after_a_list(engine: Engine) -> None:
-    for line in ("/after", "1", "1", "リスト社"):
-        engine.handle(Inbound(1, text=line))
-    engine.handle(Inbound(1, text="/help"))
-    response = engine.handle(Inbound(1, text="2"))
+    chat = EngineChat(engine)
+    chat.walk(*TO_STEP_4[:4])  # the broker given: the company asked
+    chat.say("/help")
+    response = chat.say("2")  # typed
     assert response.replies[0].text == JA["number_not_shown"]
     row = case_row(engine)
     assert (row["state"], row["company"]) == ("recording_company", None)
 
 
-def test_switching_language_mid_case_shows_the_step_in_it(engine: Engine) -> None:
+def test_switching_language_mid_case_shows_the_step_its_typed_numbers_work(engine: Engine) -> None:
     engine.handle(Inbound(1, text="/call"))
     response = engine.handle(Inbound(1, text="/language en"))
     assert response.replies[0].text == "Switched to English."
@@ -703,11 +725,11 @@ def test_a_repeat_of_a_refusal_whose_time_is_unknown_gives_no_date(
     engine: Engine, talk, clock
 ) -> None:
     chat = talk()
-    for line in ("/after", "1", "2", "V不動産", "skip", "skip", "skip", "skip", "1"):
-        chat.say(line)  # refused, recorded afterwards, no call time
+    chat.walk("/after", Press("🙅 はい、断った"), Press("🤐 言わなかった・聞けなかった"))
+    chat.walk("V不動産", "skip", "skip", "skip", "skip", Press("✅ 保存する"))
+    # refused, recorded afterwards, no call time
     clock.advance(days=2)
-    for line in ("/call", "1", "3", "skip"):
-        chat.say(line)
+    chat.walk("/call", Press("🙅 断った"), Press("📴 電話が切れた"), "skip")
     said = chat.say("V不動産")
     assert JA["repeat_detected_undated"].format(who="V不動産", number=1) in said
     row = case_row(engine, 2)
@@ -718,16 +740,17 @@ def test_a_repeat_of_a_refusal_whose_time_is_unknown_gives_no_date(
 
 
 def test_a_call_again_dated_before_the_refusal_is_not_recorded(engine: Engine, clock) -> None:
-    for line in ("/call", "1", "3", "skip", "みらい不動産", "skip", "skip", "skip", "now", "1"):
-        engine.handle(Inbound(1, text=line))  # refused on the call, 2026-11-27 14:00
+    chat = EngineChat(engine)
+    chat.walk("/call", Press("🙅 断った"), Press("📴 電話が切れた"), "skip", "みらい不動産")
+    chat.walk("skip", "skip", "skip", "now", Press("✅ 保存する"))
+    # refused on the call, 2026-11-27 14:00
     clock.advance(days=3)
-    view = engine.handle(Inbound(1, text="/case 1"))
-    [again] = [o for o in view.replies[0].options if o.label == JA["opt.case_again"]]
-    engine.handle(Inbound(1, choice=again.token))
-    said = engine.handle(Inbound(1, text="2026-11-27 13:00")).replies[0].text
+    chat.say("/case 1")
+    chat.press(JA["opt.case_again"])
+    said = chat.say("2026-11-27 13:00").replies[0].text
     assert said == JA["again_before_refusal"].format(date="2026年11月27日(金) 14:00")
     assert case_row(engine)["repeat_calls"] == 0
-    engine.handle(Inbound(1, text="2026-11-29 13:00"))
+    chat.say("2026-11-29 13:00")
     assert case_row(engine)["repeat_calls"] == 1
 
 
@@ -742,15 +765,16 @@ def test_a_call_again_dated_before_the_refusal_is_not_recorded(engine: Engine, c
     ],
 )
 def test_part_of_one_options_label_picks_it(engine: Engine, lines, typed, state) -> None:
-    for line in lines:
-        engine.handle(Inbound(1, text=line))
-    engine.handle(Inbound(1, text=typed))
+    chat = EngineChat(engine)
+    chat.walk(*lines)
+    chat.say(typed)
     assert case_row(engine)["state"] == state
 
 
 @pytest.mark.parametrize("typed", ["った", "refus", "end", "電話"])
 def test_a_part_that_fits_several_options_or_none_picks_nothing(engine: Engine, typed) -> None:
-    engine.handle(Inbound(1, text="/after"))  # はい、断った / 断れなかった
-    response = engine.handle(Inbound(1, text=typed))
+    chat = EngineChat(engine)
+    chat.say("/after")  # はい、断った / 断れなかった
+    response = chat.say(typed)
     assert response.replies[0].text in (JA["pick_hint"], JA["number_not_shown"])
     assert case_row(engine)["state"] == "after_refusal"

@@ -21,20 +21,23 @@ from bot import webhook
 from bot.config import Settings
 from bot.telegram_app import build_application, serve_webhook
 from flows.engine import Engine
-from flows.port import Inbound
+from flows.port import Response
 from flows.store import Store, backup, open_database, restore
 from flows.texts import JA
 from tests.conftest import FakeClock
 from tests.telegram_fakes import TOKEN, FakeBotApi, Person
+from tests.transcript import EngineChat, Press
 
 
-def say(engine: Engine, text: str, user_id: int = 1):
-    return engine.handle(Inbound(user_id, text=text))
+def say(engine: Engine, text: str) -> Response:
+    return EngineChat(engine).say(text)
 
 
 def walk_to_company(engine: Engine) -> None:
-    for line in ("/call", "1", "1", "名簿の森", "みらい不動産"):
-        say(engine, line)
+    """A case during a call, its broker and company given: the caller's name asked."""
+    EngineChat(engine).walk(
+        "/call", Press("🙅 断った"), Press("📝 入手先を言った"), "名簿の森", "みらい不動産"
+    )
 
 
 # -- backups ------------------------------------------------------------------------------
@@ -185,17 +188,17 @@ def test_no_names_or_numbers_in_logs_at_info(
     caplog.set_level(logging.INFO)
     engine = Engine(Store(open_database(tmp_path / "k.db"), clock))
     personal = ["名簿の森", "みらい不動産", "田中一郎", "090-1234-5678", "+819012345678"]
-    for line in ("/call", "1", "1", personal[0], personal[1], personal[2], personal[3]):
-        say(engine, line)
+    chat = EngineChat(engine)
+    chat.walk("/call", Press("🙅 断った"), Press("📝 入手先を言った"), *personal[:4])
     broken = sqlite3.OperationalError("disk I/O error")
 
     def fail(*args, **kwargs):
         raise broken
 
     monkeypatch.setattr(engine.store, "add_event", fail)
-    say(engine, "1")
-    engine.handle(Inbound(1, text="/call", update_id=5))
-    engine.handle(Inbound(1, text="/call", update_id=5))
+    chat.press("🏢 投資用マンション・不動産")
+    chat.say("/call", update_id=5)
+    chat.say("/call", update_id=5)
     text = "\n".join(record.getMessage() + (record.exc_text or "") for record in caplog.records)
     assert "storage error" in text, "the failure itself is logged"
     for secret in personal:

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from flows.engine import Engine
-from flows.port import Inbound, Response
 from flows.schedule import QuietHours, is_business_day, next_business_day
 from flows.store import REMINDERS
 from flows.texts import JA
 from tests.conftest import FakeClock
+from tests.transcript import EngineChat, Press
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
@@ -21,13 +21,27 @@ def tokyo(*args: int) -> datetime:
     return datetime(*args, tzinfo=TOKYO).astimezone(UTC)
 
 
-def to_demanding(engine: Engine, user_id: int = 1, number: int = 1) -> None:
-    """/after → refused → named broker → company → skip the rest → save: step 4 of case
-    ``number``."""
-    lines = ("/after", "1", "1", "リスト社", "みらい不動産", "skip", "skip", "skip", "skip", "1")
-    for line in lines:
-        engine.handle(Inbound(user_id, text=line))
+# /after → refused → named broker → company → skip the rest → save: step 4.
+TO_STEP_4 = (
+    "/after",
+    Press("🙅 はい、断った"),
+    Press("📝 言った"),
+    "リスト社",
+    "みらい不動産",
+    "skip",
+    "skip",
+    "skip",
+    "skip",
+    Press("✅ 保存する"),
+)
+
+
+def to_demanding(engine: Engine, user_id: int = 1, number: int = 1) -> EngineChat:
+    """The user's chat, at step 4 of case ``number``."""
+    chat = EngineChat(engine, user_id)
+    chat.walk(*TO_STEP_4)
     assert engine.store.case_by_number(user_id, number)["state"] == "demanding"
+    return chat
 
 
 def reminders(engine: Engine) -> list[dict]:
@@ -36,11 +50,6 @@ def reminders(engine: Engine) -> list[dict]:
 
 def local_due(row: dict) -> str:
     return datetime.fromisoformat(row["due_at"]).astimezone(TOKYO).strftime("%Y-%m-%d %a %H:%M")
-
-
-def press(engine: Engine, response: Response, label_start: str, user_id: int = 1) -> Response:
-    [option] = [o for r in response.replies for o in r.options if o.label.startswith(label_start)]
-    return engine.handle(Inbound(user_id, choice=option.token))
 
 
 def test_business_days_skip_weekends_holidays_and_the_year_end() -> None:
@@ -54,8 +63,8 @@ def test_later_defaults_to_the_next_business_morning_across_weekend_and_holiday(
     engine: Engine, clock: FakeClock
 ) -> None:
     clock.now = tokyo(2026, 11, 20, 15, 0)  # Friday before the Monday holiday
-    to_demanding(engine)
-    asked = engine.handle(Inbound(1, text="あとでかける"))
+    chat = to_demanding(engine)
+    asked = chat.say("あとでかける")
     labels = [o.label for o in asked.replies[-1].options]
     assert labels[:4] == [
         "📅 次の営業日 2026年11月24日(火) 10:00",
@@ -63,7 +72,7 @@ def test_later_defaults_to_the_next_business_morning_across_weekend_and_holiday(
         "🌅 明日の朝 2026年11月21日(土) 09:00",
         "🗓 3日後 2026年11月23日(月) 10:00",
     ]
-    done = engine.handle(Inbound(1, text="1"))
+    done = chat.press("📅 次の営業日")
     assert "⏰ 2026年11月24日(火) 10:00 にお知らせします（名簿業者に電話する）。" in [
         r.text for r in done.replies
     ]
@@ -78,8 +87,7 @@ def test_later_defaults_to_the_next_business_morning_across_weekend_and_holiday(
 
 def test_this_evening_is_not_offered_after_seven(engine: Engine, clock: FakeClock) -> None:
     clock.now = tokyo(2026, 11, 25, 19, 30)
-    to_demanding(engine)
-    asked = engine.handle(Inbound(1, text="later"))
+    asked = to_demanding(engine).say("later")
     assert not any("今夜" in o.label for o in asked.replies[-1].options)
 
 
@@ -95,9 +103,9 @@ def test_this_evening_is_not_offered_after_seven(engine: Engine, clock: FakeCloc
 )
 def test_a_typed_reminder_time(engine: Engine, clock: FakeClock, typed, expected) -> None:
     clock.now = tokyo(2026, 11, 25, 12, 0)
-    to_demanding(engine)
-    engine.handle(Inbound(1, text="5"))
-    engine.handle(Inbound(1, text=typed))
+    chat = to_demanding(engine)
+    chat.press("⏰ あとでかける")
+    chat.say(typed)
     [row] = reminders(engine)
     assert local_due(row) == expected
 
@@ -107,9 +115,9 @@ def test_a_typed_reminder_time(engine: Engine, clock: FakeClock, typed, expected
 )
 def test_a_typed_reminder_time_in_the_past_or_unreadable(engine, clock, typed) -> None:
     clock.now = tokyo(2026, 11, 25, 12, 0)
-    to_demanding(engine)
-    engine.handle(Inbound(1, text="5"))
-    answer = engine.handle(Inbound(1, text=typed))
+    chat = to_demanding(engine)
+    chat.press("⏰ あとでかける")
+    answer = chat.say(typed)
     assert answer.replies[0].text == JA["bad_remind_time"]
     assert answer.replies[1].text.startswith("いつ知らせましょうか？")
     assert reminders(engine) == []
@@ -118,8 +126,7 @@ def test_a_typed_reminder_time_in_the_past_or_unreadable(engine, clock, typed) -
 
 def test_agreed_schedules_the_two_week_and_one_month_checks(engine, clock) -> None:
     clock.now = tokyo(2026, 11, 25, 12, 0)
-    to_demanding(engine)
-    engine.handle(Inbound(1, text="応じた"))
+    to_demanding(engine).say("応じた")
     rows = reminders(engine)
     assert [(r["kind"], local_due(r)) for r in rows] == [
         ("check_compliance", "2026-12-09 Wed 10:00"),
@@ -129,10 +136,10 @@ def test_agreed_schedules_the_two_week_and_one_month_checks(engine, clock) -> No
 
 def test_declined_schedules_a_letter_and_unreachable_a_retry(engine, clock) -> None:
     clock.now = tokyo(2026, 11, 27, 18, 0)  # a Friday evening
-    to_demanding(engine)
-    engine.handle(Inbound(1, text="4"))  # unreachable
-    engine.handle(Inbound(1, text="▶ 業者に電話する"))  # back to step 4 on the same case
-    engine.handle(Inbound(1, text="2"))  # now they refused
+    chat = to_demanding(engine)
+    chat.press("📵 つながらない")
+    chat.say("▶ 業者に電話する")  # back to step 4 on the same case
+    chat.press("🙅 断られた")  # now they refused
     rows = reminders(engine)
     # A refusal on the phone is not asked "did they do it?" in two weeks: the next move is
     # a letter to the broker, and the reminder says so.
@@ -142,22 +149,14 @@ def test_declined_schedules_a_letter_and_unreachable_a_retry(engine, clock) -> N
     ]
 
 
-def deliver(engine: Engine, user_id: int = 1) -> list:
-    deliveries = engine.due_deliveries(100, user_id=user_id)
-    for delivery in deliveries:
-        engine.reminder_sent(delivery.reminder_id)
-    return deliveries
-
-
 def test_a_reminder_is_delivered_once_when_due_and_done_closes_it(engine, clock) -> None:
     clock.now = tokyo(2026, 11, 20, 15, 0)
-    to_demanding(engine)
-    engine.handle(Inbound(1, text="5"))
-    engine.handle(Inbound(1, text="1"))
+    chat = to_demanding(engine)
+    chat.walk(Press("⏰ あとでかける"), Press("📅 次の営業日"))
     clock.now = tokyo(2026, 11, 24, 9, 59)
-    assert deliver(engine) == []
+    assert chat.deliver() == []
     clock.now = tokyo(2026, 11, 24, 10, 0)
-    [delivery] = deliver(engine)
+    [delivery] = chat.deliver()
     assert delivery.reply.text == (
         "⏰ ケース #1: 名簿業者「リスト社」に電話して、提供の停止と消去を求めましょう。"
     )
@@ -167,74 +166,72 @@ def test_a_reminder_is_delivered_once_when_due_and_done_closes_it(engine, clock)
         "🌅 明日の朝に",
         "✅ 済んだ",
     ]
-    assert deliver(engine) == [], "sent once"
-    response = engine.handle(Inbound(1, choice=delivery.reply.options[3].token))
+    assert chat.deliver() == [], "sent once"
+    response = chat.press("✅ 済んだ")
     assert response.chosen == "✅ 済んだ"
     assert reminders(engine)[0]["status"] == "done"
-    again = engine.handle(Inbound(1, choice=delivery.reply.options[1].token))
+    again = chat.press("⏰ 1時間後に", on=delivery)
     assert again.notice == JA["reminder_closed"] and again.replies == ()
 
 
 def test_open_goes_straight_to_the_broker_script(engine, clock) -> None:
     clock.now = tokyo(2026, 11, 20, 15, 0)
-    to_demanding(engine)
-    engine.handle(Inbound(1, text="5"))
-    engine.handle(Inbound(1, text="1"))
-    engine.handle(Inbound(1, text="/call"))  # another call meanwhile: case #2 is active
+    chat = to_demanding(engine)
+    chat.walk(Press("⏰ あとでかける"), Press("📅 次の営業日"))
+    chat.say("/call")  # another call meanwhile: case #2 is active
     clock.now = tokyo(2026, 11, 24, 10, 0)
-    [delivery] = deliver(engine)
-    response = engine.handle(Inbound(1, choice=delivery.reply.options[0].token))
+    assert len(chat.deliver()) == 1
+    response = chat.press("▶ ケースを開く")
     assert response.replies[-1].text.startswith("④ 名簿業者「リスト社」に電話して")
     assert engine.store.user(1)["active_case_id"] == engine.store.case_by_number(1, 1)["id"]
 
 
 def test_snooze_respects_quiet_hours(engine, clock) -> None:
     clock.now = tokyo(2026, 11, 20, 15, 0)
-    to_demanding(engine)
-    engine.handle(Inbound(1, text="5"))
-    engine.handle(Inbound(1, text="2"))  # this evening 19:00
+    chat = to_demanding(engine)
+    chat.walk(Press("⏰ あとでかける"), Press("🌆 今夜"))  # this evening 19:00
     clock.now = tokyo(2026, 11, 20, 20, 30)
-    [delivery] = deliver(engine)
-    response = engine.handle(Inbound(1, choice=delivery.reply.options[1].token))  # an hour
+    assert len(chat.deliver()) == 1
+    response = chat.press("⏰ 1時間後に")
     assert response.replies[0].text == "⏰ 2026年11月21日(土) 08:00 にまたお知らせします。"
     row = reminders(engine)[0]
     assert (row["status"], local_due(row)) == ("snoozed", "2026-11-21 Sat 08:00")
     clock.now = tokyo(2026, 11, 21, 8, 0)
-    [again] = deliver(engine)
-    response = engine.handle(Inbound(1, choice=again.reply.options[2].token))  # tomorrow morning
+    assert len(chat.deliver()) == 1
+    response = chat.press("🌅 明日の朝に")
     assert local_due(reminders(engine)[0]) == "2026-11-22 Sun 09:00"
 
 
 def test_a_reminder_due_in_quiet_hours_waits_for_the_morning(engine, clock) -> None:
     clock.now = tokyo(2026, 11, 20, 15, 0)
-    engine.handle(Inbound(1, text="/settings quiet 9-12"))
-    to_demanding(engine)
-    engine.handle(Inbound(1, text="5"))
-    engine.handle(Inbound(1, text="1"))  # next business day 10:00 → inside 9-12 → 12:00
+    EngineChat(engine).say("/settings quiet 9-12")
+    chat = to_demanding(engine)
+    chat.walk(Press("⏰ あとでかける"), Press("📅 次の営業日"))
+    # next business day 10:00 → inside 9-12 → 12:00
     assert local_due(reminders(engine)[0]) == "2026-11-24 Tue 12:00"
-    engine.handle(Inbound(1, text="/settings quiet 21-8"))
-    engine.handle(Inbound(1, text="/settings quiet 23-13"))
+    chat.say("/settings quiet 21-8")
+    chat.say("/settings quiet 23-13")
     clock.now = tokyo(2026, 11, 24, 12, 0)
-    assert deliver(engine) == [], "the setting changed since: it waits again"
+    assert chat.deliver() == [], "the setting changed since: it waits again"
     assert local_due(reminders(engine)[0]) == "2026-11-24 Tue 13:00"
     clock.now = tokyo(2026, 11, 24, 13, 0)
-    assert len(deliver(engine)) == 1
+    assert len(chat.deliver()) == 1
 
 
 def test_calls_continued_records_a_repeat_call_and_checks_again(engine, clock) -> None:
     clock.now = tokyo(2026, 11, 25, 12, 0)
-    to_demanding(engine)
-    engine.handle(Inbound(1, text="1"))  # agreed
+    chat = to_demanding(engine)
+    chat.press("🙆 応じた")
     clock.now = tokyo(2026, 12, 25, 10, 0)
-    deliveries = deliver(engine)
+    deliveries = chat.deliver()
     check_calls = next(d for d in deliveries if "電話は止まりましたか" in d.reply.text)
     assert check_calls.reply.text == (
         "⏰ ケース #1: 1か月たちました。「みらい不動産」からの電話は止まりましたか？"
     )
-    response = engine.handle(Inbound(1, choice=check_calls.reply.options[1].token))
+    response = chat.press("📞 まだかかってくる", on=check_calls)
     assert response.chosen == "📞 まだかかってくる"
     assert response.replies[0].text == JA["again_when"].format(number=1)
-    response = engine.handle(Inbound(1, text="昨日 16:00"))  # the latest such call
+    response = chat.say("昨日 16:00")  # the latest such call
     assert response.replies[0].text.startswith(
         "⚠️ 断った後の電話として記録しました（2026年12月24日(木) 16:00）。"
     )
@@ -242,14 +239,14 @@ def test_calls_continued_records_a_repeat_call_and_checks_again(engine, clock) -
     assert (case["repeat_calls"], case["last_repeat_at"]) == (1, "2026-12-24T07:00:00+00:00")
     assert "repeat_call" in [e["kind"] for e in engine.store.events(case["id"])]
     assert local_due(reminders(engine)[-1]) == "2027-01-24 Sun 10:00"
-    assert "⚠️ 再勧誘あり" in engine.handle(Inbound(1, text="/cases")).replies[0].text
+    assert "⚠️ 再勧誘あり" in chat.say("/cases").replies[0].text
 
 
 def test_reminders_list_and_cancel(engine, clock) -> None:
     clock.now = tokyo(2026, 11, 25, 12, 0)
-    to_demanding(engine)
-    engine.handle(Inbound(1, text="1"))
-    listing = engine.handle(Inbound(1, text="/reminders"))
+    chat = to_demanding(engine)
+    chat.press("🙆 応じた")
+    listing = chat.say("/reminders")
     assert listing.replies[0].text.splitlines() == [
         "予定しているリマインダー:",
         "2026年12月9日(水) 10:00 ケース #1: 依頼への対応の確認",
@@ -257,48 +254,42 @@ def test_reminders_list_and_cancel(engine, clock) -> None:
     ]
     cancel = listing.replies[0].options[0]
     assert cancel.label == "✖️ 取り消す: 2026年12月9日(水) 10:00 #1"
-    assert (
-        engine.handle(Inbound(1, choice=cancel.token)).replies[0].text
-        == "リマインダーを取り消しました。"
-    )
+    assert chat.press(cancel.label).replies[0].text == "リマインダーを取り消しました。"
     assert [r["status"] for r in reminders(engine)] == ["cancelled", "pending"]
-    assert engine.handle(Inbound(1, choice=cancel.token)).notice == JA["reminder_closed"]
+    assert chat.press(cancel.label, on=listing).notice == JA["reminder_closed"]
     # Another user cannot touch them, even with a well-formed token.
-    other = engine.handle(Inbound(2, choice=listing.replies[0].options[1].token))
+    second = listing.replies[0].options[1].label
+    other = EngineChat(engine, user_id=2).press(second, on=listing)
     assert other.notice == JA["bad_button"]
     assert [r["status"] for r in reminders(engine)] == ["cancelled", "pending"]
 
 
 def test_a_deleted_reminders_button_never_acts_on_a_new_one(engine, clock) -> None:
     clock.now = tokyo(2026, 11, 20, 15, 0)
-    to_demanding(engine)
-    engine.handle(Inbound(1, text="5"))
-    engine.handle(Inbound(1, text="1"))
+    chat = to_demanding(engine)
+    chat.walk(Press("⏰ あとでかける"), Press("📅 次の営業日"))
     clock.now = tokyo(2026, 11, 24, 10, 0)
-    [delivery] = deliver(engine)
-    old_done = delivery.reply.options[3]
-    assert old_done.label == "✅ 済んだ"
+    [delivery] = chat.deliver()
+    assert delivery.reply.options[3].label == "✅ 済んだ"
     # Case #1 and its reminder (the highest id so far) are deleted …
-    asked = engine.handle(Inbound(1, text="/case 1"))
-    asked = press(engine, asked, "🗑 このケースを削除")
-    press(engine, asked, "🗑 削除する")
+    chat.say("/case 1")
+    chat.press("🗑 このケースを削除")
+    chat.press("🗑 削除する")
     assert reminders(engine) == []
     # … and the next case's reminder gets a new id, so the old button finds nothing.
-    to_demanding(engine, number=2)
-    engine.handle(Inbound(1, text="5"))
-    engine.handle(Inbound(1, text="1"))
+    chat = to_demanding(engine, number=2)
+    chat.walk(Press("⏰ あとでかける"), Press("📅 次の営業日"))
     [new] = reminders(engine)
     assert new["id"] > delivery.reminder_id
-    assert engine.handle(Inbound(1, choice=old_done.token)).notice == JA["bad_button"]
+    assert chat.press("✅ 済んだ", on=delivery).notice == JA["bad_button"]
     assert reminders(engine)[0]["status"] == "pending"
 
 
 def test_many_reminders_list_all_with_buttons_for_the_soonest(engine, clock) -> None:
     for number in range(1, 13):  # two reminders each
-        to_demanding(engine, number=number)
-        engine.handle(Inbound(1, text="1"))
+        to_demanding(engine, number=number).press("🙆 応じた")
         clock.advance(hours=1)
-    listing = engine.handle(Inbound(1, text="/reminders")).replies[0]
+    listing = EngineChat(engine).say("/reminders").replies[0]
     assert len(listing.text.splitlines()) == 1 + 24 + 1  # header, every reminder, the note
     assert listing.text.splitlines()[-1] == JA["reminders_more"].format(count=20)
     assert len(listing.options) == 20
@@ -307,25 +298,25 @@ def test_many_reminders_list_all_with_buttons_for_the_soonest(engine, clock) -> 
 
 
 def test_closing_or_cancelling_a_case_ends_its_reminders(engine, clock) -> None:
-    to_demanding(engine)
-    engine.handle(Inbound(1, text="1"))
-    closed = engine.handle(Inbound(1, text="完了にする"))
+    chat = to_demanding(engine)
+    chat.press("🙆 応じた")
+    closed = chat.say("完了にする")
     assert {r["status"] for r in reminders(engine)} == {"done"}
     assert JA["reminders_stopped"].format(count=2) in [r.text for r in closed.replies]
-    engine.handle(Inbound(1, text="/after"))
-    for line in ("1", "1", "B社", "C社", "skip", "skip", "skip", "skip", "1", "4", "1"):
-        engine.handle(Inbound(1, text=line))
-    engine.handle(Inbound(1, text="/cancel"))
+    chat.walk("/after", Press("🙅 はい、断った"), Press("📝 言った"), "B社", "C社")
+    chat.walk("skip", "skip", "skip", "skip", Press("✅ 保存する"))
+    chat.walk(Press("📵 つながらない"), Press("▶ 業者に電話する"))
+    chat.say("/cancel")
     assert reminders(engine)[-1]["status"] == "cancelled"
 
 
 def test_blocked_users_get_nothing_and_failures_back_off(engine, clock) -> None:
-    to_demanding(engine)
-    engine.handle(Inbound(1, text="1"))
+    chat = to_demanding(engine)
+    chat.press("🙆 応じた")
     clock.advance(days=15)
     engine.user_unreachable(1)
     assert engine.due_deliveries(10) == []
-    engine.handle(Inbound(1, text="/help"))  # they came back
+    chat.say("/help")  # they came back
     [delivery] = engine.due_deliveries(10)
     engine.reminder_failed(delivery.reminder_id, "NetworkError")
     row = reminders(engine)[0]
@@ -341,19 +332,19 @@ def test_blocked_users_get_nothing_and_failures_back_off(engine, clock) -> None:
 
 
 def test_settings_time_zone_and_quiet_hours(engine) -> None:
-    shown = engine.handle(Inbound(1, text="/settings"))
+    chat = EngineChat(engine)
+    shown = chat.say("/settings")
     assert "タイムゾーン: Asia/Tokyo" in shown.replies[0].text
     assert "通知しない時間: 21時〜8時" in shown.replies[0].text
-    assert engine.handle(Inbound(1, text="/settings tz Mars/Base")).replies[0].text == (
+    assert chat.say("/settings tz Mars/Base").replies[0].text == (
         "「Mars/Base」というタイムゾーンはありません（例: Asia/Tokyo、Europe/London）。"
     )
     for not_a_place in ("localtime", "Factory", "posixrules"):  # ZoneInfo opens these
-        said = engine.handle(Inbound(1, text=f"/settings tz {not_a_place}")).replies[0].text
+        said = chat.say(f"/settings tz {not_a_place}").replies[0].text
         assert said == JA["bad_tz"].format(tz=not_a_place)
-    assert engine.handle(Inbound(1, text="/settings quiet 25-3")).replies[0].text == JA["bad_quiet"]
-    engine.handle(Inbound(1, text="/settings tz Europe/London"))
-    off = next(o for o in shown.replies[0].options if o.token == "g.quiet.0-0")
-    assert engine.handle(Inbound(1, choice=off.token)).chosen == "🔔 いつでも通知する"
+    assert chat.say("/settings quiet 25-3").replies[0].text == JA["bad_quiet"]
+    chat.say("/settings tz Europe/London")
+    assert chat.press("🔔 いつでも通知する", on=shown).chosen == "🔔 いつでも通知する"
     user = engine.store.user(1)
     assert (user["time_zone"], user["quiet_hours"]) == ("Europe/London", "0-0")
 
@@ -370,14 +361,9 @@ def test_quiet_hours_arithmetic() -> None:
 def test_every_reminder_choice_button_works(engine, clock) -> None:
     clock.now = tokyo(2026, 11, 25, 12, 0)
     for index, label in enumerate(("📅 次の営業日", "🌆 今夜", "🌅 明日の朝", "🗓 3日後"), start=1):
-        if index > 1:
-            engine.handle(Inbound(1, text="/after"))
-            for line in ("1", "1", "リスト社", "みらい不動産", "skip", "skip", "skip", "skip", "1"):
-                engine.handle(Inbound(1, text=line))
-        else:
-            to_demanding(engine)
-        asked = engine.handle(Inbound(1, text="5"))
-        response = press(engine, asked, label)
+        chat = to_demanding(engine, number=index)
+        chat.press("⏰ あとでかける")
+        response = chat.press(label)
         assert response.notice is None, label
         assert engine.store.case_by_number(1, index)["state"] == "awaiting_call"
     assert [local_due(r) for r in reminders(engine)] == [
@@ -391,11 +377,11 @@ def test_every_reminder_choice_button_works(engine, clock) -> None:
 def test_a_number_typed_after_a_reminder_is_not_for_the_hidden_step(engine, clock) -> None:
     """The reminder was the last thing shown: "2" must not press the step's 2nd option."""
     clock.now = tokyo(2026, 11, 20, 15, 0)
-    to_demanding(engine)
-    engine.handle(Inbound(1, text="1"))  # agreed: following up, whose option 1 closes it
+    chat = to_demanding(engine)
+    chat.press("🙆 応じた")  # following up, whose option 1 closes it
     clock.now = tokyo(2026, 12, 4, 10, 0)
-    assert len(deliver(engine)) == 1  # the two-week check
-    response = engine.handle(Inbound(1, text="1"))
+    assert len(chat.deliver()) == 1  # the two-week check
+    response = chat.say("1")  # typed
     assert response.replies[0].text == JA["number_not_shown"]
     assert engine.store.case_by_number(1, 1)["state"] == "following_up"
     assert [r["status"] for r in reminders(engine)] == ["sent", "pending"]
@@ -404,16 +390,16 @@ def test_a_number_typed_after_a_reminder_is_not_for_the_hidden_step(engine, cloc
 def test_a_reminder_is_still_due_only_while_waiting_and_due(engine, clock) -> None:
     """What the dispatcher checks under the user's lock before sending."""
     clock.now = tokyo(2026, 11, 20, 15, 0)
-    to_demanding(engine)
-    engine.handle(Inbound(1, text="1"))
+    chat = to_demanding(engine)
+    chat.press("🙆 応じた")
     first = reminders(engine)[0]["id"]
     assert not engine.still_due(first), "not due yet"
     clock.now = tokyo(2026, 12, 4, 10, 0)
     assert engine.still_due(first)
     engine.store.update_reminder(first, due_at=tokyo(2026, 12, 5, 8, 0).isoformat())
     assert not engine.still_due(first), "moved to later meanwhile"
-    engine.handle(Inbound(1, text="/forget"))
-    engine.handle(Inbound(1, choice="g.forget.yes"))
+    chat.say("/forget")
+    chat.press("🗑 すべて削除する")
     assert not engine.still_due(first), "erased"
 
 

@@ -14,29 +14,23 @@ from flows.port import Attachment, Inbound, Response
 from flows.store import TABLES
 from flows.texts import JA
 from tests.conftest import FakeClock
-
-
-def say(engine: Engine, text: str, user_id: int = 1) -> Response:
-    return engine.handle(Inbound(user_id, text=text))
-
-
-def press(engine: Engine, response: Response, label: str, user_id: int = 1) -> Response:
-    [option] = [o for r in response.replies for o in r.options if o.label == label]
-    return engine.handle(Inbound(user_id, choice=option.token))
+from tests.transcript import EngineChat, Press
 
 
 def record(engine: Engine, company: str, phone: str = "skip", broker: str = "skip", user_id=1):
     """A whole /after case saved with these details, refused, broker asked → agreed."""
-    for line in ("/after", "1", "1", broker, company, "skip", phone, "skip", "skip", "1"):
-        say(engine, line, user_id)
+    chat = EngineChat(engine, user_id)
+    chat.walk("/after", Press("🙅 はい、断った"), Press("📝 言った"), broker, company)
+    chat.walk("skip", phone, "skip", "skip", Press("✅ 保存する"))
     if broker != "skip":
-        say(engine, "1", user_id)  # they agreed
+        chat.press("🙆 応じた")
 
 
-def call_again(engine: Engine, number: int = 1) -> None:
+def call_again(chat: EngineChat, number: int = 1) -> None:
     """Case ``number``'s "this company called again", answered "just now"."""
-    asked = press(engine, say(engine, f"/case {number}"), "📞 この会社からまた電話があった")
-    press(engine, asked, "🕒 たった今")
+    chat.say(f"/case {number}")
+    chat.press("📞 この会社からまた電話があった")
+    chat.press("🕒 たった今")
 
 
 def text_of(response: Response) -> str:
@@ -44,10 +38,11 @@ def text_of(response: Response) -> str:
 
 
 def test_cases_are_paged_five_at_a_time_newest_first(engine: Engine, clock: FakeClock) -> None:
+    chat = EngineChat(engine)
     for index in range(12):
         record(engine, f"会社{index + 1}")
         clock.advance(days=1)
-    first = say(engine, "/cases")
+    first = chat.say("/cases")
     lines = first.replies[0].text.splitlines()
     assert lines[0] == "これまでのケース（新しい順）1〜5件目／全12件:"
     assert [line.split()[0] for line in lines[1:]] == ["#12", "#11", "#10", "#9", "#8"]
@@ -61,11 +56,11 @@ def test_cases_are_paged_five_at_a_time_newest_first(engine: Engine, clock: Fake
         "#8 を見る",
         "古い方へ ▶",
     ]
-    second = press(engine, first, "古い方へ ▶")
+    second = chat.press("古い方へ ▶", on=first)
     assert (
         second.replies[0].text.splitlines()[0] == "これまでのケース（新しい順）6〜10件目／全12件:"
     )
-    third = press(engine, second, "古い方へ ▶")
+    third = chat.press("古い方へ ▶", on=second)
     assert third.replies[0].text.splitlines()[1:] == [
         "#2 2026年11月28日(土) 会社2｜不明｜📁 記録済み",
         "#1 2026年11月27日(金) 会社1｜不明｜📁 記録済み",
@@ -76,12 +71,14 @@ def test_cases_are_paged_five_at_a_time_newest_first(engine: Engine, clock: Fake
 
 
 def test_a_case_in_full_with_its_timeline_in_local_time(engine: Engine, clock) -> None:
-    for line in ("/call", "2", "1", "1", "名簿の森", "みらい不動産", "田中", "09012345678"):
+    chat = EngineChat(engine)
+    pushed = (Press("😤 まだ食い下がる"), Press("🙆 引き下がった"), Press("📝 入手先を言った"))
+    for step in ("/call", *pushed, "名簿の森", "みらい不動産", "田中", "09012345678"):
         clock.advance(minutes=1)
-        say(engine, line)
-    for line in ("1", "東京都知事(5)第12345号", "1", "1", "1"):
-        say(engine, line)
-    view = say(engine, "/case 1")
+        chat.act(step)
+    chat.walk(Press("🏢 投資用マンション・不動産"), "東京都知事(5)第12345号")
+    chat.walk(Press("🕒 いま（この電話）"), Press("✅ 保存する"), Press("🙆 応じた"))
+    view = chat.say("/case 1")
     text = view.replies[0].text
     assert text.splitlines()[:10] == [
         "ケース #1｜🙆 電話で応じた",
@@ -115,92 +112,104 @@ def test_a_case_in_full_with_its_timeline_in_local_time(engine: Engine, clock) -
         "📁 完了にする",
         "🗑 このケースを削除",
     ]
-    assert text_of(say(engine, "/case 9")) == JA["case_not_found"].format(number=9)
-    assert text_of(say(engine, "/case abc")) == JA["case_usage"]
-    assert "ケース #1｜" in text_of(say(engine, "/case ＃１"))
+    assert text_of(chat.say("/case 9")) == JA["case_not_found"].format(number=9)
+    assert text_of(chat.say("/case abc")) == JA["case_usage"]
+    assert "ケース #1｜" in text_of(chat.say("/case ＃１"))
 
 
 def test_record_another_call_close_reopen_and_delete(engine: Engine, clock) -> None:
+    chat = EngineChat(engine)
     record(engine, "みらい不動産", broker="名簿の森")
-    view = say(engine, "/case 1")
+    view = chat.say("/case 1")
     clock.advance(days=40)
-    asked = press(engine, view, "📞 この会社からまた電話があった")
+    asked = chat.press("📞 この会社からまた電話があった", on=view)
     assert asked.replies[0].text == JA["again_when"].format(number=1)
     assert engine.store.case_by_number(1, 1)["repeat_calls"] == 0, "not before it is answered"
     # Before the refusal: not a call after it.
-    before = say(engine, "2026-11-20 10:00")  # recorded with no call time: before the record
+    before = chat.say("2026-11-20 10:00")  # recorded with no call time: before the record
     assert before.replies[0].text.startswith(
         "その日時は、このケースを記録した2026年11月27日(金) 14:00"
     )
-    again = say(engine, "昨日 9:30")
+    again = chat.say("昨日 9:30")
     assert again.replies[0].text.startswith(
         "⚠️ 断った後の電話として記録しました（2027年1月5日(火) 09:30）"
     )
     case = engine.store.case_by_number(1, 1)
     assert (case["repeat_calls"], case["last_repeat_at"]) == (1, "2027-01-05T00:30:00+00:00")
     # The question's "just now" button, once answered, is stale.
-    assert press(engine, asked, "🕒 たった今").notice == JA["stale_button"]
+    assert chat.press("🕒 たった今", on=asked).notice == JA["stale_button"]
     # Asked again, and answered with the button this time.
-    asked = press(engine, say(engine, "/case 1"), "📞 この会社からまた電話があった")
-    now = press(engine, asked, "🕒 たった今")
+    chat.say("/case 1")
+    asked = chat.press("📞 この会社からまた電話があった")
+    now = chat.press("🕒 たった今", on=asked)
     assert now.replies[0].text.startswith(
         "⚠️ 断った後の電話として記録しました（2027年1月6日(水) 14:00）"
     )
     assert engine.store.case_by_number(1, 1)["repeat_calls"] == 2
     # /cancel drops the question.
-    press(engine, say(engine, "/case 1"), "📞 この会社からまた電話があった")
-    assert text_of(say(engine, "/cancel")) == JA["again_cancelled"]
+    chat.say("/case 1")
+    chat.press("📞 この会社からまた電話があった")
+    assert text_of(chat.say("/cancel")) == JA["again_cancelled"]
     assert engine.store.user(1)["pending"] is None
-    closed = press(engine, say(engine, "/case 1"), "📁 完了にする")
+    chat.say("/case 1")
+    closed = chat.press("📁 完了にする")
     assert engine.store.case_by_number(1, 1)["state"] == "closed"
     assert closed.replies[-1].options[0].label == "↩️ 再開する"
-    press(engine, say(engine, "/case 1"), "↩️ 再開する")
+    chat.say("/case 1")
+    chat.press("↩️ 再開する")
     assert engine.store.case_by_number(1, 1)["state"] == "following_up"
-    asked = press(engine, say(engine, "/case 1"), "🗑 このケースを削除")
+    chat.say("/case 1")
+    asked = chat.press("🗑 このケースを削除")
     assert asked.replies[0].text == JA["case_delete_confirm"].format(number=1)
-    assert text_of(press(engine, asked, "やめる")) == JA["not_deleted"]
+    assert text_of(chat.press("やめる", on=asked)) == JA["not_deleted"]
     assert engine.store.case_by_number(1, 1) is not None
-    done = press(engine, asked, "🗑 削除する")
+    done = chat.press("🗑 削除する", on=asked)
     assert text_of(done) == "ケース #1 を削除しました。"
     assert engine.store.case_by_number(1, 1) is None
     for table in ("events", "reminders"):
         assert engine.store.db[table].count == 0
     assert engine.store.db["brokers"].get(1)["case_count"] == 0
-    stale = press(engine, asked, "🗑 削除する")
+    stale = chat.press("🗑 削除する", on=asked)
     assert stale.notice == JA["case_not_found"].format(number=1)
 
 
 def test_case_numbers_are_per_user_and_users_are_isolated(engine: Engine) -> None:
+    other = EngineChat(engine, user_id=2)
     record(engine, "Aの会社", broker="Aの業者", user_id=1)
     record(engine, "Aの会社2", user_id=1)
     record(engine, "Bの会社", user_id=2)
     assert engine.store.case_by_number(2, 1)["company"] == "Bの会社"
-    assert text_of(say(engine, "/case 2", user_id=2)) == JA["case_not_found"].format(number=2)
-    b_view = text_of(say(engine, "/case 1", user_id=2))
+    assert text_of(other.say("/case 2")) == JA["case_not_found"].format(number=2)
+    b_view = text_of(other.say("/case 1"))
     assert "Bの会社" in b_view and "Aの会社" not in b_view
-    # Forged buttons naming user A's case #2 do nothing for user B.
-    for action in ("case", "open", "letter", "again", "close", "del", "delyes"):
-        response = engine.handle(Inbound(2, choice=f"g.{action}.2"))
-        assert response.notice == JA["case_not_found"].format(number=2), action
+    # User A's buttons for their case #2, sent by user B (forged: B never saw them), do
+    # nothing for B.
+    a = EngineChat(engine)
+    listing, view = a.say("/cases"), a.say("/case 2")
+    confirm = a.press("🗑 このケースを削除")  # asked, not yet deleted
+    a_buttons = [(listing, "#2 を見る"), (confirm, "🗑 削除する")]
+    a_buttons += [(view, label) for label in ("▶ 続ける", "✉️ 書面を作る", "📁 完了にする")]
+    a_buttons += [(view, "📞 この会社からまた電話があった"), (view, "🗑 このケースを削除")]
+    for shown, label in a_buttons:
+        response = other.press(label, on=shown)
+        assert response.notice == JA["case_not_found"].format(number=2), label
         assert response.replies == ()
-    # A's reminder token pressed by B.
-    a_reminder = engine.store.waiting_reminders(1)[0]
-    assert (
-        engine.handle(Inbound(2, choice=f"r.{a_reminder['id']}.cancel")).notice == JA["bad_button"]
-    )
+    # A's reminder button pressed by B.
+    a_reminders = a.say("/reminders")
+    cancel = a_reminders.replies[0].options[0].label
+    assert other.press(cancel, on=a_reminders).notice == JA["bad_button"]
     assert engine.store.case_by_number(1, 2) is not None
-    assert "Aの" not in text_of(say(engine, "/find 会社", user_id=2))
-    assert "Aの業者" not in text_of(say(engine, "/brokers", user_id=2))
-    assert "Aの" not in json.dumps(
-        json.loads(say(engine, "/export", user_id=2).replies[0].attachments[0].data)
-    )
+    assert "Aの" not in text_of(other.say("/find 会社"))
+    assert "Aの業者" not in text_of(other.say("/brokers"))
+    assert "Aの" not in json.dumps(json.loads(other.say("/export").replies[0].attachments[0].data))
 
 
 @pytest.mark.parametrize("typed", ["090-1234-5678", "09012345678", "+81 90 1234 5678"])
 def test_find_by_a_phone_number_written_any_way(engine: Engine, typed: str) -> None:
+    chat = EngineChat(engine)
     record(engine, "みらい不動産", phone="+81-90-1234-5678")
     record(engine, "ほかの会社", phone="03-1111-2222")
-    found = say(engine, f"/find {typed}")
+    found = chat.say(f"/find {typed}")
     lines = found.replies[0].text.splitlines()
     assert lines[0] == f"「{typed}」の検索結果:"
     assert lines[1:] == ["#1 2026年11月27日(金) みらい不動産｜不明｜📁 記録済み"]
@@ -208,24 +217,26 @@ def test_find_by_a_phone_number_written_any_way(engine: Engine, typed: str) -> N
 
 
 def test_find_by_company_caller_or_broker(engine: Engine) -> None:
+    chat = EngineChat(engine)
     record(engine, "株式会社みらい不動産", broker="名簿の森")
     record(engine, "100%リアルティ")
-    assert "#1" in text_of(say(engine, "/find ミライ不動産"))  # kana and legal form folded
-    assert "#1" in text_of(say(engine, "/find 名簿"))
-    assert "#2" in text_of(say(engine, "/find 100%"))
-    assert "#1" not in text_of(say(engine, "/find 100%"))  # % is literal, not a wildcard
+    assert "#1" in text_of(chat.say("/find ミライ不動産"))  # kana and legal form folded
+    assert "#1" in text_of(chat.say("/find 名簿"))
+    assert "#2" in text_of(chat.say("/find 100%"))
+    assert "#1" not in text_of(chat.say("/find 100%"))  # % is literal, not a wildcard
     for wildcard in ("み%", "み%産"):
-        assert text_of(say(engine, f"/find {wildcard}")) == JA["find_none"].format(text=wildcard)
-    assert text_of(say(engine, "/find 存在しない")) == JA["find_none"].format(text="存在しない")
-    assert text_of(say(engine, "/find")) == JA["find_usage"]
+        assert text_of(chat.say(f"/find {wildcard}")) == JA["find_none"].format(text=wildcard)
+    assert text_of(chat.say("/find 存在しない")) == JA["find_none"].format(text="存在しない")
+    assert text_of(chat.say("/find")) == JA["find_usage"]
 
 
 def test_brokers_with_counts_and_status(engine: Engine, clock) -> None:
+    chat = EngineChat(engine)
     record(engine, "A社", broker="名簿の森")
     record(engine, "B社", broker="（株）名簿の森")
-    for line in ("/after", "1", "1", "データ商会", "C社", "skip", "skip", "skip", "skip", "1", "2"):
-        say(engine, line)
-    lines = say(engine, "/brokers").replies[0].text.splitlines()
+    chat.walk("/after", Press("🙅 はい、断った"), Press("📝 言った"), "データ商会", "C社")
+    chat.walk("skip", "skip", "skip", "skip", Press("✅ 保存する"), Press("🙅 断られた"))
+    lines = chat.say("/brokers").replies[0].text.splitlines()
     assert lines[0] == "記録した名簿業者:"
     assert sorted(lines[1:]) == sorted(
         [
@@ -236,14 +247,15 @@ def test_brokers_with_counts_and_status(engine: Engine, clock) -> None:
 
 
 def test_stats_with_a_chart(engine: Engine, clock) -> None:
-    assert say(engine, "/stats").replies[0].attachments == ()
-    say(engine, "/call")
-    say(engine, "/cancel")  # tapped by mistake: nothing recorded, not a sales call
-    assert say(engine, "/stats").replies[0].attachments == ()
+    chat = EngineChat(engine)
+    assert chat.say("/stats").replies[0].attachments == ()
+    chat.say("/call")
+    chat.say("/cancel")  # tapped by mistake: nothing recorded, not a sales call
+    assert chat.say("/stats").replies[0].attachments == ()
     record(engine, "A社", broker="名簿の森")
     clock.advance(days=35)
     record(engine, "A社")
-    reply = say(engine, "/stats").replies[0]
+    reply = chat.say("/stats").replies[0]
     assert reply.text.splitlines() == [
         "統計",
         "営業電話: 2件",
@@ -257,10 +269,11 @@ def test_stats_with_a_chart(engine: Engine, clock) -> None:
 
 
 def test_export_then_forget_then_export_is_empty(engine: Engine, clock) -> None:
+    chat = EngineChat(engine)
     record(engine, "みらい不動産", phone="090-1234-5678", broker="名簿の森")
-    say(engine, "/settings quiet 22-7")
+    chat.say("/settings quiet 22-7")
     record(engine, "他人の会社", user_id=2)
-    exported = say(engine, "/export").replies[0]
+    exported = chat.say("/export").replies[0]
     assert exported.text == JA["export_done"]
     data = json.loads(exported.attachments[0].data)
     assert data["users"][0]["quiet_hours"] == "22-7"
@@ -279,11 +292,11 @@ def test_export_then_forget_then_export_is_empty(engine: Engine, clock) -> None:
     assert (row["company"], row["phone_e164"]) == ("みらい不動産", "'+819012345678")
     assert data["cases"][0]["phone_e164"] == "+819012345678"
 
-    asked = say(engine, "/forget")
+    asked = chat.say("/forget")
     assert asked.replies[0].text == JA["forget_confirm"]
-    assert text_of(press(engine, asked, "やめる")) == JA["not_deleted"]
+    assert text_of(chat.press("やめる", on=asked)) == JA["not_deleted"]
     assert engine.store.count_cases(1) == 1
-    gone = press(engine, asked, "🗑 すべて削除する")
+    gone = chat.press("🗑 すべて削除する", on=asked)
     assert text_of(gone) == JA["forgotten"]
     for table in TABLES:
         column = "id" if table == "users" else "user_id"
@@ -291,7 +304,7 @@ def test_export_then_forget_then_export_is_empty(engine: Engine, clock) -> None:
         assert count.fetchone()[0] == 0, table
     assert engine.store.count_cases(2) == 1, "the other user keeps everything"
 
-    again = json.loads(say(engine, "/export").replies[0].attachments[0].data)
+    again = json.loads(chat.say("/export").replies[0].attachments[0].data)
     assert again["cases"] == again["events"] == again["brokers"] == again["reminders"] == []
     assert len(again["users"]) == 1, "writing /export created a fresh, empty user"
 
@@ -304,50 +317,56 @@ def files_hold(db_path: Path, text: str) -> list[str]:
 
 
 def test_erased_data_is_gone_from_the_files_not_only_the_tables(engine, db_path) -> None:
+    chat = EngineChat(engine)
     record(engine, "消える不動産", phone="090-8765-4321", broker="消える名簿社")
     record(engine, "残る不動産", user_id=2)
     assert files_hold(db_path, "消える不動産"), "the check can see stored text"
-    assert not say(engine, "/case 1").notice
-    press(engine, say(engine, "/forget"), "🗑 すべて削除する")
+    assert not chat.say("/case 1").notice
+    chat.say("/forget")
+    chat.press("🗑 すべて削除する")
     for text in ("消える不動産", "消える名簿社", "+819087654321", "090-8765-4321"):
         assert files_hold(db_path, text) == [], text
     assert files_hold(db_path, "残る不動産"), "the other user's data is still there"
 
 
 def test_a_deleted_case_is_gone_from_the_files(engine, db_path) -> None:
+    chat = EngineChat(engine)
     record(engine, "一件だけ消す不動産")
     record(engine, "残すほうの不動産")
-    asked = press(engine, say(engine, "/case 1"), "🗑 このケースを削除")
-    assert text_of(press(engine, asked, "🗑 削除する")) == "ケース #1 を削除しました。"
+    chat.say("/case 1")
+    asked = chat.press("🗑 このケースを削除")
+    assert text_of(chat.press("🗑 削除する", on=asked)) == "ケース #1 を削除しました。"
     assert files_hold(db_path, "一件だけ消す不動産") == []
     assert files_hold(db_path, "残すほうの不動産")
 
 
 def test_a_letter_from_a_case_asks_the_sender_and_keeps_it_only_if_told(engine, clock) -> None:
+    chat = EngineChat(engine)
     from pypdf import PdfReader
 
     record(engine, "株式会社みらい不動産", phone="090-1234-5678", broker="名簿の森")
-    view = say(engine, "/case 1")
-    menu = press(engine, view, "✉️ 書面を作る")
+    view = chat.say("/case 1")
+    menu = chat.press("✉️ 書面を作る", on=view)
     assert menu.replies[0].text == "どの書面を作りますか？（ケース #1）"
     assert [o.label for o in menu.replies[0].options] == [
         "✉️ 名簿業者への請求書",
         "✉️ 電話してきた会社への請求書",
     ], "no re-solicitation report before a call after the refusal is on record"
-    assert press(engine, menu, "✉️ 名簿業者への請求書").notice is None
+    assert chat.press("✉️ 名簿業者への請求書", on=menu).notice is None
     # Its button, made up, is refused too.
     assert engine.handle(Inbound(1, choice="g.lk.1-r")).notice == JA["bad_button"]
-    call_again(engine)
-    menu = press(engine, say(engine, "/case 1"), "✉️ 書面を作る")
+    call_again(chat)
+    chat.say("/case 1")
+    menu = chat.press("✉️ 書面を作る")
     assert [o.label for o in menu.replies[0].options][-1] == "📝 再勧誘の申告書"
-    asked = press(engine, menu, "✉️ 名簿業者への請求書")
+    asked = chat.press("✉️ 名簿業者への請求書", on=menu)
     assert text_of(asked) == JA["letter_ask_name"]
-    assert text_of(say(engine, "あ" * 61)).startswith("長すぎます（60文字まで）")
-    assert text_of(say(engine, "山田 花子")) == JA["letter_ask_address"]
-    assert text_of(say(engine, "〒150-0000 東京都渋谷区神南9-9-9")) == JA["letter_ask_phone"]
-    keep = say(engine, "09087654321")
+    assert text_of(chat.say("あ" * 61)).startswith("長すぎます（60文字まで）")
+    assert text_of(chat.say("山田 花子")) == JA["letter_ask_address"]
+    assert text_of(chat.say("〒150-0000 東京都渋谷区神南9-9-9")) == JA["letter_ask_phone"]
+    keep = chat.say("09087654321")
     assert keep.replies[0].text == JA["letter_ask_keep"]
-    done = press(engine, keep, "保存しない（この書面だけ）")
+    done = chat.press("保存しない（この書面だけ）", on=keep)
     reply = done.replies[0]
     assert reply.text.startswith(
         "「個人データの第三者提供停止等請求書」を作りました（PDF とテキスト）。"
@@ -373,80 +392,91 @@ def test_a_letter_from_a_case_asks_the_sender_and_keeps_it_only_if_told(engine, 
     assert (user["sender_name"], user["sender_address"], user["pending"]) == (None, None, None)
     case = engine.store.case_by_number(1, 1)
     assert case["letter_at"] == clock.now.isoformat()
-    assert "⏳ 書面の回答待ち" in say(engine, "/cases").replies[0].text
+    assert "⏳ 書面の回答待ち" in chat.say("/cases").replies[0].text
     events = [e for e in engine.store.events(case["id"]) if e["kind"] == "letter"]
     assert json.loads(events[0]["detail"])["kind"] == "broker_request"
     # A stale button from the finished dialog changes nothing.
-    assert press(engine, keep, "保存する").notice == JA["letter_expired"]
+    assert chat.press("保存する", on=keep).notice == JA["letter_expired"]
 
 
-def start_letter(engine: Engine, kind: str) -> Response:
+def start_letter(chat: EngineChat, kind: str) -> Response:
     """Case 1's "write a letter" button, then the letter ``kind`` (its button label)."""
-    menu = press(engine, say(engine, "/case 1"), "✉️ 書面を作る")
-    return press(engine, menu, kind)
+    chat.say("/case 1")
+    menu = chat.press("✉️ 書面を作る")
+    return chat.press(kind, on=menu)
 
 
-def give_sender(engine: Engine, name: str) -> None:
+def give_sender(chat: EngineChat, name: str) -> None:
     """The letter dialog's questions: the name, an address, no phone."""
-    for line in (name, "東京都渋谷区1-1", "skip"):
-        say(engine, line)
+    chat.walk(name, "東京都渋谷区1-1", "skip")
 
 
 def test_a_kept_sender_is_offered_next_time_and_cancel_stops_a_letter(engine) -> None:
+    chat = EngineChat(engine)
     record(engine, "みらい不動産", broker="名簿の森")
-    call_again(engine)
-    start_letter(engine, "✉️ 電話してきた会社への請求書")
-    give_sender(engine, "山田 花子")
-    done = say(engine, "はい")  # keep
+    call_again(chat)
+    start_letter(chat, "✉️ 電話してきた会社への請求書")
+    give_sender(chat, "山田 花子")
+    done = chat.say("はい")  # keep
     assert done.replies[0].attachments[0].filename.endswith("company-request.pdf")
     assert engine.store.user(1)["sender_name"] == "山田 花子"
-    offer = start_letter(engine, "📝 再勧誘の申告書")
+    offer = start_letter(chat, "📝 再勧誘の申告書")
     assert offer.replies[0].text == "保存してある差出人: 山田 花子（東京都渋谷区1-1）"
-    report = press(engine, offer, "この差出人で作る")
+    report = chat.press("この差出人で作る", on=offer)
     assert "特定商取引法第17条" in report.replies[0].attachments[1].data.decode()  # not property
     assert len(report.replies) == 1, "a report schedules no broker check"
-    press(engine, start_letter(engine, "📝 再勧誘の申告書"), "別の氏名・住所を入力する")
-    assert text_of(say(engine, "/cancel")) == JA["letter_cancelled"]
+    start_letter(chat, "📝 再勧誘の申告書")
+    chat.press("別の氏名・住所を入力する")
+    assert text_of(chat.say("/cancel")) == JA["letter_cancelled"]
     assert engine.store.user(1)["pending"] is None
     assert engine.store.case_by_number(1, 1)["state"] == "following_up", "the case is untouched"
 
 
 def test_a_refused_button_does_not_end_a_letter_dialog(engine) -> None:
-    record(engine, "みらい不動産", broker="名簿の森")
-    start_letter(engine, "✉️ 名簿業者への請求書")
-    stale = engine.handle(Inbound(1, choice="1.1.refused"))
+    chat = EngineChat(engine)
+    first = chat.say("/after")  # recorded as record() does; this first question kept
+    chat.walk(Press("🙅 はい、断った"), Press("📝 言った"), "名簿の森", "みらい不動産")
+    chat.walk("skip", "skip", "skip", "skip", Press("✅ 保存する"), Press("🙆 応じた"))
+    start_letter(chat, "✉️ 名簿業者への請求書")
+    stale = chat.press("🙅 はい、断った", on=first)  # the case's first button, long answered
     assert stale.notice == JA["stale_button"]
-    assert text_of(say(engine, "山田 花子")) == JA["letter_ask_address"], "the dialog goes on"
+    assert text_of(chat.say("山田 花子")) == JA["letter_ask_address"], "the dialog goes on"
 
 
 def test_closing_a_case_that_is_not_in_progress_just_says_so(engine) -> None:
+    chat = EngineChat(engine)
     record(engine, "A社", broker="名簿の森")
-    say(engine, "/call")  # case #2 is now the one in progress
-    closed = press(engine, say(engine, "/case 1"), "📁 完了にする")
+    chat.say("/call")  # case #2 is now the one in progress
+    chat.say("/case 1")
+    closed = chat.press("📁 完了にする")
     assert [(r.text, r.options) for r in closed.replies] == [("ケース #1 を完了にしました。", ())]
-    reopened = press(engine, say(engine, "/case 1"), "↩️ 再開する")
+    chat.say("/case 1")
+    reopened = chat.press("↩️ 再開する")
     assert [r.text for r in reopened.replies] == ["ケース #1 を再開しました。"]
     assert engine.store.user(1)["active_case_id"] == engine.store.case_by_number(1, 2)["id"]
 
 
 def test_a_name_the_pdf_font_cannot_draw_is_pointed_out(engine) -> None:
+    chat = EngineChat(engine)
     record(engine, "みらい不動産", broker="名簿の森")
-    start_letter(engine, "✉️ 名簿業者への請求書")
-    give_sender(engine, "𠮷田 花子")
-    done = say(engine, "いいえ")
+    start_letter(chat, "✉️ 名簿業者への請求書")
+    give_sender(chat, "𠮷田 花子")
+    done = chat.say("いいえ")
     text = done.replies[0].text
     assert "⚠️ PDF のフォントにない文字があり、PDF では抜けています: 𠮷" in text
     assert "𠮷田 花子" in done.replies[0].attachments[1].data.decode(), "the text version keeps it"
 
 
 def test_a_deleted_cases_number_is_never_given_again(engine) -> None:
+    chat = EngineChat(engine)
     record(engine, "A社")
     record(engine, "B社")
-    asked = press(engine, say(engine, "/case 2"), "🗑 このケースを削除")
-    press(engine, asked, "🗑 削除する")
-    say(engine, "/call")
+    chat.say("/case 2")
+    asked = chat.press("🗑 このケースを削除")
+    chat.press("🗑 削除する", on=asked)
+    chat.say("/call")
     assert engine.store.case_by_number(1, 3) is not None, "the new case is #3, not #2 again"
-    again = press(engine, asked, "🗑 削除する")  # the old confirmation, pressed once more
+    again = chat.press("🗑 削除する", on=asked)  # the old confirmation, pressed once more
     assert again.notice == JA["case_not_found"].format(number=2)
     assert engine.store.count_cases(1) == 2
 
@@ -467,21 +497,22 @@ def test_a_file_given_as_a_function_is_made_once_when_first_asked() -> None:
 
 
 def test_a_double_tap_starts_one_case_and_records_one_call(engine: Engine) -> None:
-    shown = say(engine, "/start")
-    first = press(engine, shown, "📞 電話中（/call）")
-    again = press(engine, shown, "📞 電話中（/call）")
+    chat = EngineChat(engine)
+    shown = chat.say("/start")
+    first = chat.press("📞 電話中（/call）", on=shown)
+    again = chat.press("📞 電話中（/call）", on=shown)
     assert engine.store.count_cases(1) == 1, "the second tap showed the same case"
     assert again.replies[-1].text == first.replies[-1].text
     # A start button of the other kind still starts one.
-    press(engine, shown, "📝 電話のあと（/after）")
+    chat.press("📝 電話のあと（/after）", on=shown)
     assert engine.store.count_cases(1) == 2
 
     record(engine, "みらい不動産")
-    view = say(engine, "/case 3")
-    asked = press(engine, view, "📞 この会社からまた電話があった")
-    assert text_of(press(engine, asked, "🕒 たった今"))
-    assert press(engine, view, "📞 この会社からまた電話があった").notice == JA["stale_button"]
-    assert press(engine, asked, "🕒 たった今").notice == JA["stale_button"]
+    view = chat.say("/case 3")
+    asked = chat.press("📞 この会社からまた電話があった", on=view)
+    assert text_of(chat.press("🕒 たった今", on=asked))
+    assert chat.press("📞 この会社からまた電話があった", on=view).notice == JA["stale_button"]
+    assert chat.press("🕒 たった今", on=asked).notice == JA["stale_button"]
     row = engine.store.case_by_number(1, 3)
     assert row["repeat_calls"] == 1
     checks = engine.store.db.execute(
@@ -491,52 +522,70 @@ def test_a_double_tap_starts_one_case_and_records_one_call(engine: Engine) -> No
 
 
 def test_a_start_button_pressed_days_later_starts_a_new_case(engine: Engine, clock) -> None:
-    shown = say(engine, "/start")
-    press(engine, shown, "📞 電話中（/call）")  # then left at step 1
+    chat = EngineChat(engine)
+    shown = chat.say("/start")
+    chat.press("📞 電話中（/call）", on=shown)  # then left at step 1
     clock.advance(days=3)
-    press(engine, shown, "📞 電話中（/call）")
+    chat.press("📞 電話中（/call）", on=shown)
     assert engine.store.count_cases(1) == 2, "not the old untouched case, dated 3 days ago"
     assert engine.store.case_by_number(1, 2)["opened_at"] == clock.now.isoformat()
 
 
-def ask_again(engine: Engine, number: int = 1) -> Response:
-    return press(engine, say(engine, f"/case {number}"), "📞 この会社からまた電話があった")
+def ask_again(chat: EngineChat, number: int = 1) -> Response:
+    chat.say(f"/case {number}")
+    return chat.press("📞 この会社からまた電話があった")
 
 
 def test_the_when_question_survives_a_double_tap_and_stays_apart_from_letters(
     engine: Engine, clock: FakeClock
 ) -> None:
+    chat = EngineChat(engine)
     record(engine, "みらい不動産", broker="名簿の森")
+    # Letters written first (the sender kept), one dropped: their buttons are still shown.
+    start_letter(chat, "✉️ 名簿業者への請求書")
+    chat.say("山田 花子")
+    phone = chat.say("東京都渋谷区1-1")
+    keep = chat.press("⏭ スキップ")
+    chat.press("保存する")
+    sender = start_letter(chat, "✉️ 電話してきた会社への請求書")
+    chat.say("/cancel")
+    old_buttons = [
+        (sender, "この差出人で作る"),
+        (sender, "別の氏名・住所を入力する"),
+        (phone, "⏭ スキップ"),
+        (keep, "保存する"),
+    ]
     clock.advance(days=1)
-    view = say(engine, "/case 1")
-    press(engine, view, "📞 この会社からまた電話があった")
-    press(engine, view, "📞 この会社からまた電話があった")  # a double tap: still asked
+    view = chat.say("/case 1")
+    chat.press("📞 この会社からまた電話があった", on=view)
+    chat.press("📞 この会社からまた電話があった", on=view)  # a double tap: still asked
     assert json.loads(engine.store.user(1)["pending"]) == {"again": 1}
     # An old letter-dialog button is not part of this question.
-    for old in ("g.snd.saved", "g.snd.new", "g.lph.skip", "g.keep.yes"):
-        assert engine.handle(Inbound(1, choice=old)).notice == JA["letter_expired"]
+    for shown, label in old_buttons:
+        assert chat.press(label, on=shown).notice == JA["letter_expired"], label
     assert json.loads(engine.store.user(1)["pending"]) == {"again": 1}
     # Not a time: said so, with the way out; a bare "2" is not 2 a.m.
     for typed in ("わからない", "2"):
-        said = say(engine, typed)
+        said = chat.say(typed)
         assert [r.text for r in said.replies] == [
             JA["again_bad_when"],
             JA["again_when"].format(number=1),
         ]
     assert engine.store.case_by_number(1, 1)["repeat_calls"] == 0
-    say(engine, "1")  # the question's one option: just now
+    chat.press("🕒 たった今")  # the question's one option
     assert engine.store.case_by_number(1, 1)["repeat_calls"] == 1
 
 
 def test_a_photo_drops_the_when_question_and_a_redelivery_asks_it_again(engine) -> None:
+    chat = EngineChat(engine)
     record(engine, "みらい不動産")
-    ask_again(engine)
-    again = engine.handle(Inbound(1, text="/help", update_id=77))  # drops it too (a command)
+    ask_again(chat)
+    again = chat.say("/help", update_id=77)  # drops it too (a command)
     assert engine.store.user(1)["pending"] is None
-    ask_again(engine)
-    engine.handle(Inbound(1, attachment="photo"))
+    ask_again(chat)
+    chat.photo()
     assert engine.store.user(1)["pending"] is None, "a photo is no answer"
-    ask_again(engine)
-    repeated = engine.handle(Inbound(1, text="/help", update_id=77))  # delivered again
+    ask_again(chat)
+    repeated = chat.say("/help", update_id=77)  # delivered again
     assert [r.text for r in repeated.replies] == [JA["again_when"].format(number=1)]
     assert again.replies[0].text.startswith("使い方")

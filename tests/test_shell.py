@@ -5,28 +5,51 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from sqlite_utils import Database
 
-INPUT = [
+from tests.transcript import EngineChat, Press, Step, typed_for_shell
+
+NOW = "2026-11-27T14:00+09:00"
+# The user's side of transcripts/after_case_ja.txt; presses are typed as the shown numbers.
+STEPS: list[Step] = [
     "/after",
-    "1",
+    Press("🙅 はい、断った"),
     "言った",
     "株式会社日本名簿センター",
     "株式会社みらいエステート",
     "佐藤",
     "03-1234-5678",
-    "1",
+    Press("🏢 投資用マンション・不動産"),
     "skip",
     "2026-11-20 14:30",
-    "1",
-    "1",
+    Press("✅ 保存する"),
+    Press("🙆 応じた"),
     "!state",
     "/cases",
 ]
+# /after → refused → source named → broker, company → skip the rest → save: step 4.
+TO_STEP_4: list[Step] = [
+    "/after",
+    Press("🙅 はい、断った"),
+    Press("📝 言った"),
+    "リスト社",
+    "みらい不動産",
+    "skip",
+    "skip",
+    "skip",
+    "skip",
+    Press("✅ 保存する"),
+]
 
 TRANSCRIPT = (Path(__file__).parent / "transcripts" / "after_case_ja.txt").read_text("utf-8")
+
+
+def typed(steps: list[Step], now: str | None = None) -> list[str]:
+    """What the user types for these steps into ``kotowari shell --now NOW``."""
+    return typed_for_shell(steps, datetime.fromisoformat(now) if now else None)
 
 
 def run_shell(tmp_path: Path, lines: list[str], *args: str) -> subprocess.CompletedProcess[str]:
@@ -46,7 +69,9 @@ def run_shell(tmp_path: Path, lines: list[str], *args: str) -> subprocess.Comple
 
 def test_a_whole_case_piped_into_the_shell(tmp_path: Path) -> None:
     db_path = tmp_path / "cases.db"
-    result = run_shell(tmp_path, INPUT, "--db", str(db_path), "--now", "2026-11-27T14:00+09:00")
+    lines = typed(STEPS, NOW)
+    assert lines[1] == lines[7] == lines[10] == lines[11] == "1", "each pressed as typed"
+    result = run_shell(tmp_path, lines, "--db", str(db_path), "--now", NOW)
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     assert result.stdout == TRANSCRIPT
@@ -104,27 +129,18 @@ def test_a_user_id_that_is_not_one_is_refused(tmp_path: Path) -> None:
 
 
 def test_later_then_advance_the_clock_to_the_reminder_then_done(tmp_path: Path) -> None:
-    lines = [
-        "/after",
-        "1",
-        "1",
-        "リスト社",
-        "みらい不動産",
-        "skip",
-        "skip",
-        "skip",
-        "skip",
-        "1",
-        "5",  # step 4: call the broker later
-        "1",  # the next business day: Friday → the Monday is a holiday → Tuesday
+    now = "2026-11-20T15:00+09:00"
+    steps = [
+        *TO_STEP_4,
+        Press("⏰ あとでかける"),
+        # The next business day: Friday → the Monday is a holiday → Tuesday.
+        Press("📅 次の営業日"),
         "!advance 3d",
         "!advance 19h",
-        "4",  # ✅ done
+        Press("✅ 済んだ"),
         "/reminders",
     ]
-    result = run_shell(
-        tmp_path, lines, "--db", str(tmp_path / "r.db"), "--now", "2026-11-20T15:00+09:00"
-    )
+    result = run_shell(tmp_path, typed(steps, now), "--db", str(tmp_path / "r.db"), "--now", now)
     assert result.returncode == 0, result.stderr
     tail = result.stdout[result.stdout.index("> 1\n⏰") :]
     assert tail == (
@@ -157,11 +173,10 @@ def test_later_then_advance_the_clock_to_the_reminder_then_done(tmp_path: Path) 
 
 
 def test_exports_and_letters_are_written_owner_only(tmp_path: Path) -> None:
-    lines = ["/after", "1", "1", "名簿の森", "みらい不動産", "skip", "skip", "skip", "skip", "1"]
-    lines += ["1", "/export", "/case 1", "2", "1", "山田 花子", "東京都渋谷区1-1", "skip", "2"]
-    result = run_shell(
-        tmp_path, lines, "--db", str(tmp_path / "k.db"), "--now", "2026-11-27T14:00+09:00"
-    )
+    steps = [*TO_STEP_4, Press("🙆 応じた"), "/export", "/case 1", Press("✉️ 書面を作る")]
+    steps += [Press("✉️ 名簿業者への請求書"), "山田 花子", "東京都渋谷区1-1", "skip"]
+    steps += [Press("保存しない（この書面だけ）")]
+    result = run_shell(tmp_path, typed(steps, NOW), "--db", str(tmp_path / "k.db"), "--now", NOW)
     assert result.returncode == 0, result.stderr
     files = tmp_path / "files"
     written = sorted(p.name for p in files.iterdir())
@@ -181,7 +196,8 @@ def test_exports_and_letters_are_written_owner_only(tmp_path: Path) -> None:
     # Erasing the data erases these files too; another user's stay.
     other = run_shell(tmp_path, ["/export"], "--db", str(tmp_path / "k.db"), "--user", "12")
     assert other.returncode == 0, other.stderr
-    gone = run_shell(tmp_path, ["/forget", "1"], "--db", str(tmp_path / "k.db"))
+    forget = typed(["/forget", Press("🗑 すべて削除する")])
+    gone = run_shell(tmp_path, forget, "--db", str(tmp_path / "k.db"))
     assert gone.returncode == 0, gone.stderr
     assert f"(deleted 6 files of user 1 in {files})" in gone.stdout
     assert sorted(p.name.split("-")[0] for p in files.iterdir()) == ["user12"] * 3
@@ -189,12 +205,13 @@ def test_exports_and_letters_are_written_owner_only(tmp_path: Path) -> None:
 
 def test_reminders_arriving_together_are_all_answerable(tmp_path: Path) -> None:
     """Each one's buttons are numbered on from the last, so the first can still be answered."""
-    case = ["/after", "1", "1", "リスト社", "{}", "skip", "skip", "skip", "skip", "1", "1"]
-    lines = [*(line.format("A社") for line in case), *(line.format("B社") for line in case)]
-    lines += ["!advance 15d", "1", "6"]  # case #1's check: they did it; case #2's: the same
-    result = run_shell(
-        tmp_path, lines, "--db", str(tmp_path / "t.db"), "--now", "2026-11-20T15:00+09:00"
-    )
+    now = "2026-11-20T15:00+09:00"
+    steps: list[Step] = []
+    for company in ("A社", "B社"):
+        steps += [*TO_STEP_4[:4], company, *TO_STEP_4[5:], Press("🙆 応じた")]
+    # Typed numbers: case #1's check "🙆 対応された" (1), case #2's the same (6).
+    lines = [*typed(steps, now), "!advance 15d", "1", "6"]
+    result = run_shell(tmp_path, lines, "--db", str(tmp_path / "t.db"), "--now", now)
     assert result.returncode == 0, result.stderr
     shown = result.stdout[result.stdout.index("> !advance 15d") :]
     assert "  1) 🙆 対応された" in shown and "  6) 🙆 対応された" in shown
@@ -207,8 +224,9 @@ def test_reminders_arriving_together_are_all_answerable(tmp_path: Path) -> None:
 def test_a_number_typed_for_a_letters_question_is_its_answer(tmp_path: Path) -> None:
     """After a menu button, its numbers are gone (as Telegram removes the pressed keyboard):
     "1" typed for the name is the name, it does not press the menu's first letter again."""
-    lines = ["/after", "1", "1", "名簿の森", "みらい不動産", "skip", "skip", "skip", "skip", "1"]
-    lines += ["1", "/case 1", "2", "2", "1", "!state"]
+    steps = [*TO_STEP_4, Press("🙆 応じた"), "/case 1", Press("✉️ 書面を作る")]
+    steps += [Press("✉️ 電話してきた会社への請求書")]
+    lines = [*typed(steps), "1", "!state"]  # "1" typed for the name
     result = run_shell(tmp_path, lines, "--db", str(tmp_path / "n.db"))
     assert result.returncode == 0, result.stderr
     tail = result.stdout[result.stdout.rindex("> 1\n") :]
@@ -228,11 +246,12 @@ def test_bytes_that_are_not_utf8_under_a_c_locale_are_replaced(tmp_path: Path) -
         if not k.startswith(("KOTOWARI_", "TELEGRAM_", "LC_", "PYTHONIO", "PYTHONUTF8"))
     }
     env |= {"LC_ALL": "C", "LANG": "C", "XDG_DATA_HOME": str(tmp_path / "data")}
-    typed = b"/after\n1\n1\n" + "名簿".encode() + b"\x83\x5c\xff" + "社\n".encode()
+    start = "".join(f"{line}\n" for line in typed(TO_STEP_4[:3])).encode()
+    piped = start + "名簿".encode() + b"\x83\x5c\xff" + "社\n".encode()
     db = tmp_path / "k.db"
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", "shell", "--db", str(db)],
-        input=typed,
+        input=piped,
         capture_output=True,
         cwd=tmp_path,
         env=env,
@@ -245,9 +264,6 @@ def test_bytes_that_are_not_utf8_under_a_c_locale_are_replaced(tmp_path: Path) -
 
 
 def test_a_lone_surrogate_from_any_channel_is_never_stored(engine) -> None:
-    from flows.port import Inbound
-
-    for line in ("/after", "1", "1", "名簿\ud800社"):
-        engine.handle(Inbound(1, text=line))
+    EngineChat(engine).walk(*TO_STEP_4[:3], "名簿\ud800社")
     case = engine.store.case_by_number(1, 1)
     assert case["broker_name"] == "名簿\ufffd社"

@@ -33,8 +33,9 @@ from flows.store import (
 from flows.store import checkpoint as store_checkpoint
 from tests.conftest import Conversation, FakeClock
 from tests.telegram_fakes import TOKEN, build_on_a_fake_api
-from tests.test_review import files_hold, press, record, say
+from tests.test_review import files_hold, record
 from tests.test_telegram import Chat, running
+from tests.transcript import EngineChat, TelegramChat
 
 NO_ENV = ["--env-file", "/nonexistent"]
 PERSONAL = ("消える不動産", "消える名簿社", "+819087654321", "090-8765-4321")
@@ -81,7 +82,9 @@ def test_erasure_reaches_the_wal_once_a_reader_lets_go(
     caplog.set_level(logging.INFO)
     record(engine, PERSONAL[0], phone=PERSONAL[3], broker=PERSONAL[1])
     start_reading(reader)
-    press(engine, say(engine, "/forget"), "🗑 すべて削除する")
+    chat = EngineChat(engine)
+    chat.say("/forget")
+    chat.press("🗑 すべて削除する")
     assert files_hold(db_path, PERSONAL[0]), "the reader holds the log: still there"
     telegram_app.retry_scrub(engine.store)  # the bot's periodic job, while it still reads
     assert engine.store.scrub_pending
@@ -110,7 +113,7 @@ def test_the_shell_keeps_trying_to_finish_an_erasure(
 
     talk.shell.sleep = pause
     talk.say("/forget")
-    answer = talk.say("1")
+    answer = talk.press("🗑 すべて削除する")
     assert "erasure complete in the database files" in answer
     assert len(pauses) == 2
     for text in PERSONAL:
@@ -145,9 +148,10 @@ async def test_a_deleted_database_stops_the_bot(
 ) -> None:
     async with running(db_path, clock) as chat:
         chat.app.bot_data.stop = asyncio.Event()
-        await chat.say("/call")
+        person = TelegramChat(chat.app, chat.api, chat.person)
+        await person.say("/call")
         db_path.unlink()
-        await chat.say("1")
+        await person.press("🙅 I refused")
         assert chat.app.bot_data.stop.is_set(), "it stops taking updates"
         assert "was deleted while open" in (chat.app.bot_data.fatal or "")
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
@@ -188,7 +192,7 @@ def test_the_shell_stops_when_its_database_is_deleted(
     def lines() -> Iterator[str]:
         yield "/call"
         db.unlink()
-        yield "1"
+        yield "🙅 断った"  # typed as the option reads
 
     class Typed:  # piped input, the file deleted between two lines
         def isatty(self) -> bool:
