@@ -572,9 +572,7 @@ class EngineStories(RuleBasedStateMachine):
             assert row is not None and row["user_id"] == delivery.user_id
             assert row["status"] in ("pending", "snoozed")
             tokens = [option.token for option in delivery.reply.options]
-            assert tokens and all(
-                t.startswith(f"reminder.{delivery.reminder_id}.") for t in tokens
-            )
+            assert tokens and all(t.startswith(f"reminder.{delivery.reminder_id}.") for t in tokens)
             for token in tokens:
                 encode_callback(token)
             if index < len(send) and not send[index]:
