@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from flows.engine import COMMANDS, ROUTER
 import flows.engine as engine_module
+from flows.engine import COMMANDS, ROUTER
 from flows.port import Inbound, Reply
 from flows.router import Router
 from flows.turn import Turn
@@ -118,9 +118,7 @@ def test_a_new_feature_is_one_router_included(make_engine, monkeypatch) -> None:
     @feature.command("ping")
     def ping(turn: Turn, args: str) -> None:
         """/ping: a reply with a button."""
-        turn.replies.append(
-            __import__("flows.port").port.Reply("pong", options=(PING.option(1, "again"),))
-        )
+        turn.replies.append(Reply("pong", options=(PING.option(1, "again"),)))
 
     @PING.handles
     def pressed(turn: Turn, arg: str) -> None:
