@@ -17,7 +17,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flows.features import called_again, case_flow, letters, reminders, review, settings
-from flows.port import Inbound, Reply, Response
+from flows.port import ChannelStorage, Inbound, Reply, Response, UserView
 from flows.reminders import Delivery
 from flows.router import STEP_TOKEN, Router
 from flows.store import Store
@@ -52,6 +52,25 @@ class Engine:
     @property
     def clock(self) -> Callable[[], datetime]:
         return self.store.clock
+
+    # -- for the channels, besides messages -----------------------------------------------
+    @property
+    def storage(self) -> ChannelStorage:
+        """The database as a channel may use it: its inbox and upkeep (``flows.port``)."""
+        return self.store
+
+    def user_view(self, user_id: int) -> UserView | None:
+        """The user's language and time zone, and the case in progress; None if unknown."""
+        user = self.store.user(user_id)
+        if user is None:
+            return None
+        case = self.store.case(user["active_case_id"]) if user["active_case_id"] else None
+        return UserView(
+            user["language"],
+            user["time_zone"],
+            case["number"] if case else None,
+            case["state"] if case else None,
+        )
 
     def handle(self, inbound: Inbound) -> Response:
         """Process one message; the whole state change commits or none of it does."""
