@@ -1208,7 +1208,7 @@ class Texts:
     def has(self, key: str) -> bool:
         return key in self._catalog
 
-    # Screens write every moment one way (letters have their own, in flows.letters):
+    # Screens write every moment one way (letters have their own, in flows.moments):
     # 2026年11月27日(金) 14:00 / Fri 27 Nov 2026 14:00, and a day alone as its first part.
 
     def day(self, moment: datetime, tz: ZoneInfo) -> str:
