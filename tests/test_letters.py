@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import json
 import re
@@ -26,10 +27,11 @@ from flows.letters import (
     naiyo_pages,
     resolicitation_report,
     to_pdf,
-    wareki,
     wrap,
     wrap_words,
 )
+from flows.letters.pdf import NO_LINE_START
+from flows.moments import wareki
 from flows.texts import DISCLAIMER_JA, Texts
 
 TZ = ZoneInfo("Asia/Tokyo")
@@ -554,6 +556,34 @@ def test_every_wording_of_every_letter_is_unchanged() -> None:
     assert GOLDEN.read_text(encoding="utf-8") == every_wording(), (
         "a letter's wording changed: if on purpose, python -m tests.test_letters"
     )
+
+
+KANA = re.compile(r"[\u3041-\u3096\u30a1-\u30fa]")  # kana letters, not 「・」「ー」
+
+
+def test_the_letters_wording_is_in_the_catalog_not_in_code() -> None:
+    """A reviewer of wording finds every sentence in flows/texts.py (LETTER_JA): no string in
+    flows/letters/ has kana, docstrings and the line-breaking rules' character sets aside."""
+    package = Path(__file__).resolve().parent.parent / "flows" / "letters"
+    allowed = {"".join(sorted(NO_LINE_START))}
+    for path in sorted(package.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docstrings
+                and KANA.search(node.value)
+                and "".join(sorted(node.value)) not in allowed
+            ):
+                raise AssertionError(f"{path.name}:{node.lineno}: {node.value!r}")
 
 
 if __name__ == "__main__":
