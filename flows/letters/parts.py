@@ -5,12 +5,13 @@ The helpers with a leading underscore are shared by the modules of this package 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flows.moments import asked_not_to_call, call_moment, local_datetime, refusal_moment
+from flows.moments import asked_not_to_call, call_moment, local_datetime, refusal_moment, wareki
 from flows.normalize import format_phone
 from flows.texts import CATALOGS, JA, LETTER_JA, Texts
 
@@ -195,3 +196,39 @@ def _refusal_fact(case: Mapping[str, Any], tz: ZoneInfo, when: str | None) -> st
     if asked_not_to_call(case):
         return _say("letter.refused.never_again", at=at)
     return _say("letter.refused", at=at)
+
+
+def _identity_part(heading: str, sender: Sender, intro: str | None = None) -> list[str]:
+    """The letter's last part: the sender's details under ``heading`` (a catalog key), after
+    the ``intro`` sentence (a key, given the shared phrases), then 「以上」."""
+    lines = [_say(heading)]
+    if intro:
+        shared = {
+            "identity": _say("letter.identity"),
+            "only_for_this": _say("letter.only_for_this"),
+        }
+        lines.append(_say(intro, **shared))
+    return [*lines, *_identity(sender), "", ITEMS_CLOSE]
+
+
+def _letter(
+    kind: str,
+    title: str,
+    recipient: str,
+    sender: Sender,
+    today: date,
+    content: Sequence[str],
+    notes: Sequence[Note],
+) -> Letter:
+    """A letter dated ``today`` (in the era calendar) and signed by ``sender``."""
+    return Letter(
+        kind=kind,
+        title=title,
+        recipient=recipient,
+        date=wareki(today),
+        sender=_sender_block(sender),
+        content=tuple(content),
+        note_keys=tuple(notes),
+        sender_name=_text(sender.name) or "",
+        sender_address=_text(sender.address) or "",
+    )

@@ -10,19 +10,18 @@ from zoneinfo import ZoneInfo
 
 from flows.letters.offices import BUREAU_OF, BUREAUS, licensing_authority
 from flows.letters.parts import (
-    ITEMS_CLOSE,
     ITEMS_OPEN,
     RESOLICITATION_REPORT,
     Letter,
     Note,
     Sender,
-    _identity,
+    _identity_part,
     _is_property,
+    _letter,
     _note,
     _phone,
     _product,
     _say,
-    _sender_block,
     _text,
 )
 from flows.moments import (
@@ -32,7 +31,6 @@ from flows.moments import (
     local_moment,
     refusal_moment,
     repeat_call_at,
-    wareki,
 )
 
 
@@ -156,21 +154,16 @@ def resolicitation_report(
         _say("letter.heading.history"),
         *history,
         "",
-        _say("letter.report.heading.reporter"),
-        *_identity(sender),
-        "",
-        ITEMS_CLOSE,
+        *_identity_part("letter.report.heading.reporter", sender),
     ]
-    return Letter(
-        kind=RESOLICITATION_REPORT,
-        title=_say("letter.report.title" if prop else "letter.report.title.other"),
-        recipient=report_addressee(case, office),
-        date=wareki(today),
-        sender=_sender_block(sender),
-        content=tuple(content),
-        note_keys=tuple(_report_notes(case, office)),
-        sender_name=_text(sender.name) or "",
-        sender_address=_text(sender.address) or "",
+    return _letter(
+        RESOLICITATION_REPORT,
+        _say("letter.report.title" if prop else "letter.report.title.other"),
+        report_addressee(case, office),
+        sender,
+        today,
+        content,
+        _report_notes(case, office),
     )
 
 

@@ -12,31 +12,45 @@ from zoneinfo import ZoneInfo
 from flows.letters.parts import (
     BROKER_REQUEST,
     COMPANY_REQUEST,
-    ITEMS_CLOSE,
     ITEMS_OPEN,
     POSTING_NOTES,
     Letter,
     Sender,
     _call_time,
     _caller_desc,
-    _identity,
+    _identity_part,
     _is_property,
+    _letter,
     _note,
     _phone,
     _pitch,
     _refusal_fact,
     _say,
-    _sender_block,
     _text,
     _when_prefix,
 )
-from flows.moments import local_datetime, wareki
+from flows.moments import local_datetime
 
 
 def _called(case: Mapping[str, Any], when: str | None, *, you: bool = False) -> str:
     """The first fact: 「…頃、…から、私に…の勧誘の電話がありました。」"""
     caller = _caller_desc(case, you=you)
     return _say("letter.called", when=_when_prefix(when), caller=caller, pitch=_pitch(case))
+
+
+def _opening(intro: str, facts: Sequence[str]) -> list[str]:
+    """A request's first lines: what it asks under the APPI (``intro``, a catalog key), then
+    「記」, the facts, and the heading of what is requested."""
+    return [
+        _say(intro, appi=_say("letter.appi")),
+        "",
+        ITEMS_OPEN,
+        "",
+        _say("letter.heading.history"),
+        *facts,
+        "",
+        _say("letter.heading.requests"),
+    ]
 
 
 def broker_request(
@@ -54,14 +68,7 @@ def broker_request(
         _say("letter.broker.named" if broker else "letter.broker.not_named"),
     ]
     content = [
-        _say("letter.broker.intro", appi=_say("letter.appi")),
-        "",
-        ITEMS_OPEN,
-        "",
-        _say("letter.heading.history"),
-        *facts,
-        "",
-        _say("letter.heading.requests"),
+        *_opening("letter.broker.intro", facts),
         _say("letter.broker.stop_provision"),
         _say("letter.broker.stop_provision.text"),
         _say("letter.stop_use"),
@@ -71,15 +78,7 @@ def broker_request(
         _say("letter.reply"),
         _say("letter.broker.reply.text", deadline=_say("letter.reply_deadline")),
         "",
-        _say("letter.heading.identity"),
-        _say(
-            "letter.broker.identity",
-            identity=_say("letter.identity"),
-            only_for_this=_say("letter.only_for_this"),
-        ),
-        *_identity(sender),
-        "",
-        ITEMS_CLOSE,
+        *_identity_part("letter.heading.identity", sender, "letter.broker.identity"),
     ]
     if broker:
         recipient = _say("letter.to_business", name=broker)
@@ -94,16 +93,14 @@ def broker_request(
     ]
     if not broker:
         notes.insert(0, _note("note.broker_unknown"))
-    return Letter(
-        kind=BROKER_REQUEST,
-        title=_say("letter.broker.title"),
-        recipient=recipient,
-        date=wareki(today),
-        sender=_sender_block(sender),
-        content=tuple(content),
-        note_keys=tuple(notes),
-        sender_name=_text(sender.name) or "",
-        sender_address=_text(sender.address) or "",
+    return _letter(
+        BROKER_REQUEST,
+        _say("letter.broker.title"),
+        recipient,
+        sender,
+        today,
+        content,
+        notes,
     )
 
 
@@ -150,14 +147,7 @@ def company_request(
     else:
         law = "letter.company.no_law"
     content = [
-        _say("letter.company.intro", appi=_say("letter.appi")),
-        "",
-        ITEMS_OPEN,
-        "",
-        _say("letter.heading.history"),
-        *facts,
-        "",
-        _say("letter.heading.requests"),
+        *_opening("letter.company.intro", facts),
         _say("letter.company.source"),
         source,
         _say("letter.stop_use"),
@@ -169,15 +159,7 @@ def company_request(
         _say("letter.company.reply.text", deadline=_say("letter.reply_deadline")),
         _say("letter.company.fee"),
         "",
-        _say("letter.heading.identity"),
-        _say(
-            "letter.company.identity",
-            identity=_say("letter.identity"),
-            only_for_this=_say("letter.only_for_this"),
-        ),
-        *_identity(sender),
-        "",
-        ITEMS_CLOSE,
+        *_identity_part("letter.heading.identity", sender, "letter.company.identity"),
     ]
     if company:
         recipient = _say("letter.to_business", name=company)
@@ -188,14 +170,12 @@ def company_request(
     notes = [*POSTING_NOTES, _note("note.disclosed_source"), _note("note.no_reply")]
     if not company:
         notes.insert(0, _note("note.company_unknown"))
-    return Letter(
-        kind=COMPANY_REQUEST,
-        title=_say("letter.company.title"),
-        recipient=recipient,
-        date=wareki(today),
-        sender=_sender_block(sender),
-        content=tuple(content),
-        note_keys=tuple(notes),
-        sender_name=_text(sender.name) or "",
-        sender_address=_text(sender.address) or "",
+    return _letter(
+        COMPANY_REQUEST,
+        _say("letter.company.title"),
+        recipient,
+        sender,
+        today,
+        content,
+        notes,
     )
