@@ -21,7 +21,7 @@ from functools import partial
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from flows import letters, machine, reminders, review, standing, stats
+from flows import letters, machine, moments, reminders, review, standing, stats
 from flows.machine import (
     FINISHED_STATES,
     TEXT_STATES,
@@ -1203,7 +1203,7 @@ class Engine:
         # Without its own time, the refusal came before the case was recorded: a call before
         # that moment may have been the refused call itself, so it is not taken either.
         refused = datetime.fromisoformat(case["refused_at"])
-        known = letters.refusal_moment(case) is not None
+        known = moments.refusal_moment(case) is not None
         if moment is None:
             turn.replies.append(Reply(t("again_bad_when")))
         elif moment <= refused:
@@ -1416,7 +1416,7 @@ class Engine:
         if flagged == earlier["number"]:
             return
         # Its time, if known: an earlier case recorded after the call without a time has none.
-        refused = letters.refusal_moment(earlier)
+        refused = moments.refusal_moment(earlier)
         case["repeat_of"] = earlier["number"]
         case["repeat_refused_at"] = refused
         who = earlier["company"] or (
