@@ -4,7 +4,7 @@ Typesetting a letter or drawing a chart takes up to ~0.5 s of Python. Made in a 
 the bot's process, it held the GIL in turns with the event loop, and every other user's
 plain step waited behind it (head-of-line blocking). ``kotowari run`` makes them in a
 worker process instead (``bot.telegram_app.FileMaker``); this module is all that process
-imports besides ``flows.letters`` and ``flows.stats`` (not python-telegram-bot).
+imports besides ``flows.letters``, ``flows.stats`` and ``flows.fonts`` (not python-telegram-bot).
 """
 
 from __future__ import annotations
@@ -49,9 +49,9 @@ def init() -> None:
 def warm() -> int:
     """Import fpdf and matplotlib and load the Japanese font once (the first PDF or chart
     otherwise pays ~1 s for it, in front of the user who asked); the worker's process id."""
-    from flows import letters, stats
+    from flows import fonts, letters, stats
 
-    letters.warm_font()
+    fonts.warm_font()
     letters.to_pdf(
         letters.Letter(kind="warm", title="準備", recipient="", date="", sender=(), content=("あ",))
     )

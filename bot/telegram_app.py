@@ -84,7 +84,7 @@ from bot.telegram_render import (
     outgoing_messages,
 )
 from bot.webhook import webhook_server
-from flows import letters
+from flows import fonts
 from flows.engine import COMMANDS as ENGINE_COMMANDS
 from flows.engine import Engine
 from flows.port import Attachment, ChannelStorage, Inbound, Reply, Response
@@ -312,7 +312,7 @@ def run_bot(settings: Settings, db_path: Path) -> int:
     app = build_application(settings, db_path)
     # Off the event loop and in parallel with start-up: the font's character map (the
     # first letter reads it in its step) and the process that makes letters and charts.
-    threading.Thread(target=letters.warm_font, name="kotowari-font", daemon=True).start()
+    threading.Thread(target=fonts.warm_font, name="kotowari-font", daemon=True).start()
     if settings.file_maker == "process":
         FILES.start_process()
     try:

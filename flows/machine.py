@@ -19,7 +19,8 @@ from zoneinfo import ZoneInfo
 
 from transitions import Machine
 
-from flows.letters import BROKER_REQUEST, COMPANY_REQUEST, call_moment, refusal_moment
+from flows.letters import BROKER_REQUEST, COMPANY_REQUEST
+from flows.moments import call_moment, refusal_moment
 from flows.normalize import format_phone
 from flows.port import Option, Reply
 from flows.reminders import CHOICES

@@ -15,8 +15,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flows import standing
-from flows.letters import refusal_moment
 from flows.machine import FIELDS, FINISHED_STATES
+from flows.moments import refusal_moment
 from flows.normalize import format_phone
 from flows.port import Attachment, Reply
 from flows.store import CASES, EVENTS, Store

@@ -3,21 +3,21 @@
 A case counts as one call in the month of its call time (its opening time when no call time
 was recorded); each ``repeat_call`` event counts as one more call. The chart is drawn with
 matplotlib's Agg canvas, imported only when a chart is made, on matplotlib's object API
-(no pyplot: no global figure registry, no backend switch). Its font is IPAexGothic from the
-matplotlib-fontja package, loaded by file so matplotlib's global settings stay untouched.
+(no pyplot: no global figure registry, no backend switch). Its font is ``flows.fonts``'s, loaded
+by file so matplotlib's global settings stay untouched.
 """
 
 from __future__ import annotations
 
 import io
-import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from flows.letters import font_path
+from flows.fonts import font_path
+from flows.moments import local_moment, repeat_call_at
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -28,28 +28,8 @@ BAR_COLOUR = "#3b6ea5"
 
 
 def _month_of(iso: Any, tz: ZoneInfo) -> tuple[int, int] | None:
-    if not iso:
-        return None
-    try:
-        moment = datetime.fromisoformat(str(iso))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:  # the store writes aware UTC; anything else is taken as UTC
-        moment = moment.replace(tzinfo=UTC)
-    local = moment.astimezone(tz)
-    return local.year, local.month
-
-
-def _repeat_call_at(event: Mapping[str, Any]) -> Any:
-    detail = event.get("detail")
-    if isinstance(detail, str):
-        try:
-            detail = json.loads(detail)
-        except ValueError:
-            detail = None
-    if isinstance(detail, Mapping) and detail.get("at"):
-        return detail["at"]
-    return event.get("at")
+    local = local_moment(iso, tz)
+    return None if local is None else (local.year, local.month)
 
 
 def monthly_counts(
@@ -83,7 +63,7 @@ def monthly_counts(
             counts[key] += 1
     for event in events:
         if event.get("kind") == "repeat_call":
-            key = _month_of(_repeat_call_at(event), tz)
+            key = _month_of(repeat_call_at(event), tz)
             if key is not None:
                 counts[key] += 1
     return [(f"{y:04d}-{m:02d}", counts[(y, m)]) for y, m in window]

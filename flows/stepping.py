@@ -13,8 +13,8 @@ from typing import Any
 
 from flows import machine, reminders, standing
 from flows.features import letters as letter_feature
-from flows.letters import refusal_moment
 from flows.machine import FINISHED_STATES, CaseModel
+from flows.moments import refusal_moment
 from flows.normalize import format_phone
 from flows.port import Reply
 from flows.reminders import CHOICES

@@ -22,6 +22,8 @@ from pypdf import PdfReader
 
 from flows import letters
 from flows.engine import Engine
+from flows.letters import naiyo
+from flows.letters.pdf import NO_LINE_END, NO_LINE_START
 from flows.port import Inbound, Reply, Response
 from flows.texts import DISCLAIMER_EN, DISCLAIMER_JA, EN, JA, Texts
 from tests.conftest import Conversation, FakeClock
@@ -454,18 +456,18 @@ def test_naiyo_layout_of_every_letter_kind_fits_the_grid(kind: str) -> None:
             assert all(unicodedata.east_asian_width(ch) in _WIDE for ch in line), line
             # Kinsoku without pushing past the grid: no line starts with 「。」「」」…, none
             # ends with 「「」「（」… (a character moves down instead). 「・」 starts list items.
-            assert not line or line[0] not in letters._NO_LINE_START - {"・"}, line
-            assert not line or line[-1] not in letters._NO_LINE_END, line
+            assert not line or line[0] not in NO_LINE_START - {"・"}, line
+            assert not line or line[-1] not in NO_LINE_END, line
     # Nothing is lost: the grid holds the letter's every character, in order, then the
     # date and both parties at the end.
     flat = "".join(line.replace("　", "") for page in pages for line in page)
     at = 0
     for text in (letter.title, *letter.content, letter.date, letter.sender_name, letter.recipient):
-        cells = letters._full_width(re.sub(r"^(　*\d+)\. ", r"\1．", text)).replace("　", "")
+        cells = naiyo.full_width(re.sub(r"^(　*\d+)\. ", r"\1．", text)).replace("　", "")
         found = flat.find(cells, at)
         assert found >= 0, (text, flat[at : at + 80])
         at = found + len(cells)
-    assert flat.endswith(letters._full_width(letter.recipient).replace("　", ""))
+    assert flat.endswith(naiyo.full_width(letter.recipient).replace("　", ""))
     assert any(line.startswith("差出人") for line in pages[-1])
 
 
@@ -482,8 +484,8 @@ def _cells_of(page: Any) -> tuple[dict[tuple[int, int], str], str]:
         if not text.strip():
             return
         x_mm, y_mm = tm[4] / mm, (height - tm[5]) / mm
-        col = int((x_mm - left) // letters.NAIYO_CELL_MM)
-        row = int((y_mm - top) // letters.NAIYO_ROW_MM)
+        col = int((x_mm - left) // naiyo.NAIYO_CELL_MM)
+        row = int((y_mm - top) // naiyo.NAIYO_ROW_MM)
         if row >= letters.NAIYO_ROWS:
             footer.append(text.strip())
             return

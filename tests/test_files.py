@@ -18,7 +18,7 @@ from telegram.ext import AIORateLimiter
 from bot import file_worker, telegram_app
 from bot.config import Settings, SettingsError
 from bot.telegram_app import FileMaker, build_application, run_bot
-from flows import letters, stats
+from flows import fonts, letters, stats
 from flows.port import Attachment
 from tests.telegram_fakes import FakeBotApi
 
@@ -129,7 +129,7 @@ def test_the_worker_keeps_none_of_the_bots_secrets(monkeypatch: pytest.MonkeyPat
 
 def test_the_worker_warms_the_files_and_reports_its_process() -> None:
     assert file_worker.warm() == os.getpid()
-    assert letters._font_characters.cache_info().currsize == 1
+    assert fonts.font_characters.cache_info().currsize == 1
 
 
 @pytest.mark.parametrize(("file_maker", "started"), [("process", True), ("thread", False)])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ast
 import io
 import json
 import re
 from datetime import date
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,13 +24,15 @@ from flows.letters import (
     company_request,
     later_calls,
     licensing_authority,
+    naiyo_pages,
     resolicitation_report,
     to_pdf,
-    wareki,
     wrap,
     wrap_words,
 )
-from flows.texts import DISCLAIMER_JA
+from flows.letters.pdf import NO_LINE_START
+from flows.moments import wareki
+from flows.texts import DISCLAIMER_JA, Texts
 
 TZ = ZoneInfo("Asia/Tokyo")
 TODAY = date(2026, 11, 28)
@@ -468,3 +472,120 @@ def test_rows_as_the_store_keeps_them() -> None:
     assert "（1回）：\n　1. 令和8年11月25日 10時12分\n" in letter.body
     assert "・免許番号：不明" in letter.body
     store.close()
+
+
+# -- every wording, pinned -------------------------------------------------------------------
+# Each letter kind in each of its branches, as the sender gets it: the body, the notes in both
+# languages and the 内容証明 pages. Moving the copy (into the catalog, between modules) must
+# leave this unchanged. Regenerate, after a deliberate change of wording, with:
+#   python -m tests.test_letters
+GOLDEN = Path(__file__).resolve().parent / "golden" / "letters.txt"
+_REPEAT = {"repeat_of": 1, "repeat_refused_at": "2026-10-02T00:15:00+00:00"}
+_OTHER = {"product": "健康食品", "product_kind": "other", "licence": None}
+_MINISTER = {"licence": "国土交通大臣(3)第1234号"}
+_AFTER = {**ONLY_PHONE, "mode": "after", "refused_at": "2026-11-27T01:00:00+00:00"}
+_NO_PHONE = Sender("山田 花子", "東京都渋谷区")
+VARIANTS: dict[str, Any] = {
+    "broker/full": lambda: broker_request(full_case(), EVENTS, SENDER, TODAY, TZ),
+    "broker/only-phone": lambda: broker_request(ONLY_PHONE, [], SENDER, TODAY, TZ),
+    "broker/empty": lambda: broker_request({"number": 1}, [], _NO_PHONE, TODAY, TZ),
+    "company/full": lambda: company_request(full_case(), EVENTS, SENDER, TODAY, TZ),
+    "company/repeat-no-record": lambda: company_request(
+        full_case(**_REPEAT, outcome="no_record", refused_at="2026-11-20T06:00:00+00:00"),
+        [],
+        SENDER,
+        TODAY,
+        TZ,
+    ),
+    "company/repeat-not-refused": lambda: company_request(
+        full_case(**_REPEAT, refused_at=None), [], SENDER, TODAY, TZ
+    ),
+    "company/other-product": lambda: company_request(full_case(**_OTHER), [], SENDER, TODAY, TZ),
+    "company/only-phone": lambda: company_request(ONLY_PHONE, [], SENDER, TODAY, TZ),
+    "company/after": lambda: company_request(_AFTER, [], SENDER, TODAY, TZ),
+    "company/empty": lambda: company_request({"number": 1}, [], _NO_PHONE, TODAY, TZ),
+    "report/governor": lambda: resolicitation_report(full_case(), EVENTS, SENDER, TODAY, TZ),
+    "report/minister-osaka": lambda: resolicitation_report(
+        full_case(**_MINISTER), EVENTS, SENDER, TODAY, TZ, head_office="大阪府"
+    ),
+    "report/minister-blank": lambda: resolicitation_report(
+        full_case(**_MINISTER), EVENTS, SENDER, TODAY, TZ
+    ),
+    "report/no-licence": lambda: resolicitation_report(
+        full_case(licence=None, repeat_calls=3), EVENTS, SENDER, TODAY, TZ
+    ),
+    "report/repeat": lambda: resolicitation_report(
+        full_case(**_REPEAT, repeat_calls=1),
+        [repeat_event("2026-11-25T01:12:00+00:00")],
+        SENDER,
+        TODAY,
+        TZ,
+        earlier_case=full_case(mode="call"),
+    ),
+    "report/other-product": lambda: resolicitation_report(
+        full_case(**_OTHER), EVENTS, SENDER, TODAY, TZ
+    ),
+    "report/only-phone": lambda: resolicitation_report(ONLY_PHONE, [], SENDER, TODAY, TZ),
+    "report/after": lambda: resolicitation_report(
+        {**_AFTER, "repeat_calls": 1}, [], SENDER, TODAY, TZ
+    ),
+    "report/empty": lambda: resolicitation_report({"number": 1}, [], _NO_PHONE, TODAY, TZ),
+}
+
+
+def every_wording() -> str:
+    parts = []
+    for name, make in VARIANTS.items():
+        letter = make()
+        pages = ["\n".join(page) for page in naiyo_pages(letter)]
+        parts += [
+            f"=== {name} ({letter.kind})",
+            letter.body,
+            "--- notes",
+            *letter.notes,
+            "--- notes (en)",
+            *letter.notes_in(Texts("en")),
+            "--- 内容証明",
+            "\n\f\n".join(pages),
+            "",
+        ]
+    return "\n".join(parts)
+
+
+def test_every_wording_of_every_letter_is_unchanged() -> None:
+    assert GOLDEN.read_text(encoding="utf-8") == every_wording(), (
+        "a letter's wording changed: if on purpose, python -m tests.test_letters"
+    )
+
+
+KANA = re.compile(r"[\u3041-\u3096\u30a1-\u30fa]")  # kana letters, not 「・」「ー」
+
+
+def test_the_letters_wording_is_in_the_catalog_not_in_code() -> None:
+    """A reviewer of wording finds every sentence in flows/texts.py (LETTER_JA): no string in
+    flows/letters/ has kana, docstrings and the line-breaking rules' character sets aside."""
+    package = Path(__file__).resolve().parent.parent / "flows" / "letters"
+    allowed = {"".join(sorted(NO_LINE_START))}
+    for path in sorted(package.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docstrings = {
+            id(node.body[0].value)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Module | ast.FunctionDef | ast.ClassDef)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
+        }
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docstrings
+                and KANA.search(node.value)
+                and "".join(sorted(node.value)) not in allowed
+            ):
+                raise AssertionError(f"{path.name}:{node.lineno}: {node.value!r}")
+
+
+if __name__ == "__main__":
+    GOLDEN.parent.mkdir(exist_ok=True)
+    GOLDEN.write_text(every_wording(), encoding="utf-8")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flows import letters
+from flows import moments
 from flows.dialogs import CalledAgainDialog
 from flows.normalize import parse_when
 from flows.port import Reply
@@ -96,7 +96,7 @@ def _typed(turn: Turn, dialog: CalledAgainDialog, raw: str) -> bool:
     # Without its own time, the refusal came before the case was recorded: a call before that
     # moment may have been the refused call itself, so it is not taken either.
     refused = datetime.fromisoformat(case["refused_at"])
-    known = letters.refusal_moment(case) is not None
+    known = moments.refusal_moment(case) is not None
     if moment is None:
         turn.say("again_bad_when")
     elif moment <= refused:

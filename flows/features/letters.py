@@ -274,7 +274,7 @@ def _write(turn: Turn, dialog: LetterDialog, name: str, address: str, phone: str
             Attachment(
                 f"{stem}-naiyo-shomei.pdf",
                 partial(letters.naiyo_pdf, letter),
-                caption=t("letter_naiyo_caption", title=letter.title),
+                caption=letters.naiyo_title(letter),
             )
         )
     turn.store.add_event(case, "letter", detail={"kind": kind, "title": letter.title})

@@ -1,0 +1,177 @@
+"""The 内容証明 layout: the same letter on the post office's grid of characters."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from flows.fonts import FONT_NAME, font_path
+from flows.letters.parts import ITEMS_CLOSE, ITEMS_OPEN, Letter, _say
+from flows.letters.pdf import NO_LINE_END, NO_LINE_START
+
+# The post office keeps a copy (謄本) of a 内容証明 letter and accepts only documents on one of
+# its grids; every character counts, punctuation and brackets included, so each character
+# here takes one cell of a 26×20 grid (横書き, at most 520 a page). Line-start kinsoku never
+# pushes a character past the grid: the character before a 「。」 moves down with it instead,
+# leaving that line one cell short.
+
+NAIYO_COLUMNS = 26
+NAIYO_ROWS = 20
+_NUMBERED = re.compile(r"^(　*)(\d+)\. ")
+
+
+def full_width(text: str) -> str:
+    """Every character as one full-width cell: ASCII letters, digits and signs become their
+    full-width forms (half-width kana too, by NFKC), a space becomes 「　」."""
+    plain = unicodedata.normalize("NFKC", text)
+    return "".join(
+        "　" if ch == " " else chr(ord(ch) + 0xFEE0) if "!" <= ch <= "~" else ch for ch in plain
+    )
+
+
+def _grid_wrap(text: str, width: int = NAIYO_COLUMNS, hang: int = 0) -> list[str]:
+    """``text`` (already full-width) in lines of at most ``width`` characters; continuation
+    lines start with ``hang`` blank cells."""
+    lines: list[str] = []
+    current = ""
+    for ch in text:
+        if len(current) >= width:
+            carry = ""
+            # Never start a line with 「。」「」」…, never end one with 「「」「（」…: move
+            # characters down, the line stays shorter.
+            while (carry or ch)[0] in NO_LINE_START and len(current.strip("　")) > 1:
+                carry, current = current[-1] + carry, current[:-1]
+            while current and current[-1] in NO_LINE_END and len(current.strip("　")) > 1:
+                carry, current = current[-1] + carry, current[:-1]
+            lines.append(current.rstrip("　"))
+            current = "　" * hang + carry
+        current += ch
+    lines.append(current.rstrip("　"))
+    return lines
+
+
+def _grid_paragraph(text: str) -> list[str]:
+    numbered = _NUMBERED.match(text)
+    if numbered:  # 「1. 」→「１．」: two cells, not three
+        text = numbered.group(1) + numbered.group(2) + "．" + text[numbered.end() :]
+    text = full_width(text)
+    indent = len(text) - len(text.lstrip("　"))
+    body = text[indent:]
+    hang = indent
+    if body.startswith("・"):
+        hang += 1
+    elif numbered:
+        hang += len(full_width(numbered.group(2))) + 1
+    return _grid_wrap(text, hang=min(hang, NAIYO_COLUMNS // 2))
+
+
+def _grid_party(role: str, label: str, value: str) -> list[str]:
+    """「差出人　住所　…」: the role (three cells) once, the items under one another, and a
+    value's continuation under the value (seven cells in)."""
+    lead = f"{role}　" if role else "　" * 4
+    return _grid_wrap(lead + full_width(f"{label}　{value}"), hang=len(lead) + 3)
+
+
+def naiyo_lines(letter: Letter) -> tuple[list[str], list[str]]:
+    """The letter as the lines of a 内容証明 grid: the title and the content; then, apart
+    (they stay together on one page), the date and both parties, which the post office
+    expects at the end (the recipient's address is left for the sender to write in)."""
+    lines: list[str] = []
+    title = full_width(letter.title)
+    pad = max((NAIYO_COLUMNS - len(title)) // 2, 0)
+    lines += _grid_wrap("　" * pad + title)
+    lines.append("")
+    for text in letter.content:
+        if not text:
+            lines.append("")
+        elif text == ITEMS_OPEN:
+            lines.append("　" * (NAIYO_COLUMNS // 2 - 1) + ITEMS_OPEN)
+        elif text == ITEMS_CLOSE:
+            lines.append("　" * (NAIYO_COLUMNS - 3) + ITEMS_CLOSE)
+        else:
+            lines += _grid_paragraph(text)
+    address = letter.sender_address
+    closing = [
+        full_width(letter.date),
+        *_grid_party(_say("letter.naiyo.sender"), _say("letter.label.address"), address),
+        *_grid_party("", _say("letter.label.name"), letter.sender_name),
+        *_grid_party(_say("letter.naiyo.recipient"), _say("letter.label.address"), ""),
+        "",  # a second row for the recipient's address, written in by hand
+        *_grid_party("", _say("letter.label.recipient"), letter.recipient),
+    ]
+    return lines, closing
+
+
+def naiyo_pages(letter: Letter) -> list[list[str]]:
+    """``naiyo_lines`` cut into pages of ``NAIYO_ROWS`` lines: a page never starts blank, and
+    the closing block moves whole to a new page when it does not fit under the content."""
+    pages: list[list[str]] = []
+
+    def add(line: str) -> None:
+        if not pages or len(pages[-1]) == NAIYO_ROWS:
+            if not line:
+                return
+            pages.append([])
+        pages[-1].append(line)
+
+    lines, closing = naiyo_lines(letter)
+    for line in lines:
+        add(line)
+    if len(pages[-1]) + 1 + len(closing) > NAIYO_ROWS:
+        pages.append([])
+    else:
+        add("")
+    for line in closing:
+        add(line)
+    return pages
+
+
+NAIYO_CELL_MM = 6.4  # 26 cells: 166.4 mm across A4
+NAIYO_ROW_MM = 9.6  # 20 rows: 192 mm
+NAIYO_TOP_MM = 45.0  # blank above the grid: room for the post office's certification stamp
+NAIYO_FONT_PT = 13.0
+
+
+def naiyo_grid_origin() -> tuple[float, float]:
+    """The grid's top-left corner on the A4 page, in mm."""
+    return ((210.0 - NAIYO_CELL_MM * NAIYO_COLUMNS) / 2, NAIYO_TOP_MM)
+
+
+def naiyo_title(letter: Letter) -> str:
+    """The 内容証明 version's title: 「…請求書（内容証明用）」."""
+    return _say("letter.naiyo.title", title=letter.title)
+
+
+def naiyo_pdf(letter: Letter) -> bytes:
+    """The 内容証明 layout on A4: one character a cell of a faint 26×20 grid, the page number
+    under the grid (outside it, so it is not counted), the margin above left blank."""
+    from fpdf import FPDF
+
+    pages = naiyo_pages(letter)
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_auto_page_break(False)
+    pdf.add_font(FONT_NAME, fname=str(font_path()))
+    pdf.set_title(naiyo_title(letter))
+    pdf.set_lang("ja")
+    pdf.set_creator("Kotowari")
+    left, top = naiyo_grid_origin()
+    width, height = NAIYO_CELL_MM * NAIYO_COLUMNS, NAIYO_ROW_MM * NAIYO_ROWS
+    for number, page in enumerate(pages, 1):
+        pdf.add_page()
+        pdf.set_draw_color(205)
+        pdf.set_line_width(0.1)
+        for col in range(NAIYO_COLUMNS + 1):
+            pdf.line(left + col * NAIYO_CELL_MM, top, left + col * NAIYO_CELL_MM, top + height)
+        for row in range(NAIYO_ROWS + 1):
+            pdf.line(left, top + row * NAIYO_ROW_MM, left + width, top + row * NAIYO_ROW_MM)
+        pdf.set_font(FONT_NAME, size=NAIYO_FONT_PT)
+        for row, line in enumerate(page):
+            for col, ch in enumerate(line):
+                if ch == "　":
+                    continue
+                pdf.set_xy(left + col * NAIYO_CELL_MM, top + row * NAIYO_ROW_MM)
+                pdf.cell(NAIYO_CELL_MM, NAIYO_ROW_MM, ch, align="C")
+        pdf.set_font(FONT_NAME, size=9)
+        pdf.set_xy(left, top + height + 4)
+        pdf.cell(width, 5, f"{number}／{len(pages)}", align="C")
+    return bytes(pdf.output())

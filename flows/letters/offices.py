@@ -1,0 +1,149 @@
+"""Who takes a report: the prefectures, the regional bureaus, and the licensing authority
+read from a licence number (shared/domain/legal-ja.md, "who takes a report about a
+real-estate company")."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+from flows.letters.parts import _is_property, _text
+
+# The bureau that takes reports about a 国土交通大臣 licensee, by the prefecture of its head
+# office (shared/domain/legal-ja.md, "who takes a report about a real-estate company").
+BUREAUS: dict[str, tuple[str, ...]] = {
+    "北海道開発局": ("北海道",),
+    "東北地方整備局": ("青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県"),
+    "関東地方整備局": (
+        "茨城県",
+        "栃木県",
+        "群馬県",
+        "埼玉県",
+        "千葉県",
+        "東京都",
+        "神奈川県",
+        "山梨県",
+        "長野県",
+    ),
+    "北陸地方整備局": ("新潟県", "富山県", "石川県"),
+    "中部地方整備局": ("岐阜県", "静岡県", "愛知県", "三重県"),
+    "近畿地方整備局": ("福井県", "滋賀県", "京都府", "大阪府", "兵庫県", "奈良県", "和歌山県"),
+    "中国地方整備局": ("鳥取県", "島根県", "岡山県", "広島県", "山口県"),
+    "四国地方整備局": ("徳島県", "香川県", "愛媛県", "高知県"),
+    "九州地方整備局": (
+        "福岡県",
+        "佐賀県",
+        "長崎県",
+        "熊本県",
+        "大分県",
+        "宮崎県",
+        "鹿児島県",
+    ),
+    "沖縄総合事務局": ("沖縄県",),
+}
+BUREAU_OF = {pref: bureau for bureau, prefs in BUREAUS.items() for pref in prefs}
+PREFECTURES = tuple(BUREAU_OF)
+
+
+# Prefectures in romaji, in the order of PREFECTURES (the table above), for Latin input.
+_ROMAJI = [
+    "hokkaido",
+    "aomori",
+    "iwate",
+    "miyagi",
+    "akita",
+    "yamagata",
+    "fukushima",
+    "ibaraki",
+    "tochigi",
+    "gunma",
+    "saitama",
+    "chiba",
+    "tokyo",
+    "kanagawa",
+    "yamanashi",
+    "nagano",
+    "niigata",
+    "toyama",
+    "ishikawa",
+    "gifu",
+    "shizuoka",
+    "aichi",
+    "mie",
+    "fukui",
+    "shiga",
+    "kyoto",
+    "osaka",
+    "hyogo",
+    "nara",
+    "wakayama",
+    "tottori",
+    "shimane",
+    "okayama",
+    "hiroshima",
+    "yamaguchi",
+    "tokushima",
+    "kagawa",
+    "ehime",
+    "kochi",
+    "fukuoka",
+    "saga",
+    "nagasaki",
+    "kumamoto",
+    "oita",
+    "miyazaki",
+    "kagoshima",
+    "okinawa",
+]
+_ROMAJI_OF = dict(zip(_ROMAJI, PREFECTURES, strict=True))
+
+
+def prefecture(text: str | None) -> str | None:
+    """A prefecture's full name from how a person types it: 「東京」「東京都」「大阪府」
+    「北海道」「神奈川」, "Tokyo", "Ōsaka-fu"; None when it names none (or more than one)."""
+    typed = "".join(unicodedata.normalize("NFKC", text or "").split())
+    if not typed:
+        return None
+    latin = "".join(
+        ch
+        for ch in unicodedata.normalize("NFKD", typed).casefold()
+        if ch.isascii() and ch.isalpha()
+    )
+    latin = latin.replace("ou", "o").replace("oo", "o").replace("uu", "u")
+    for suffix in ("prefecture", "ken", "fu", "to"):
+        if latin.endswith(suffix) and latin[: -len(suffix)] in _ROMAJI_OF:
+            latin = latin[: -len(suffix)]
+    if latin in _ROMAJI_OF:
+        return _ROMAJI_OF[latin]
+    for name in PREFECTURES:
+        if typed == name:
+            return name
+    for name in PREFECTURES:
+        short = name if name == "北海道" else name[:-1]
+        if typed == short:
+            return name
+    # An address or a phrase that contains exactly one prefecture's full name.
+    found = [name for name in PREFECTURES if name in typed]
+    return found[0] if len(found) == 1 else None
+
+
+_PREFECTURE_LICENCE = re.compile(r"(北海道|東京都|京都府|大阪府|[\u4e00-\u9fff]{2,3}県)\s*知事")
+
+
+def licensing_authority(licence: str | None) -> tuple[str, str | None]:
+    """("minister" | "governor" | "unknown", prefecture) read from a licence number."""
+    text = _text(licence) or ""
+    if "大臣" in text:
+        return "minister", None
+    if "知事" in text:
+        match = _PREFECTURE_LICENCE.search(text)
+        return "governor", match.group(1) if match else None
+    return "unknown", None
+
+
+def needs_head_office(case: Mapping[str, Any]) -> bool:
+    """Whether the report's addressee depends on where the company's head office is (a
+    国土交通大臣 licence: the bureau for that prefecture)."""
+    return _is_property(case) and licensing_authority(case.get("licence"))[0] == "minister"
