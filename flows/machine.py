@@ -463,10 +463,7 @@ def render_step(model: CaseModel) -> Reply:
         ja_values: dict[str, object] = {}
         for texts, out in ((t, values), (_JA, ja_values)):
             if called:
-                day = datetime.fromisoformat(called).astimezone(model.tz)
-                date = (
-                    f"{day.month}月{day.day}日" if texts.language == "ja" else f"{day.day} {day:%B}"
-                )
+                date = texts.spoken_day(datetime.fromisoformat(called), model.tz)
                 out["when"] = texts("demand_when", date=date)
             else:
                 out["when"] = texts("demand_when_unknown")

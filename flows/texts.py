@@ -60,6 +60,13 @@ class Texts:
             return f"{local.year}年{local.month}月{local.day}日({weekday})"
         return f"{local:%a} {local.day} {local:%b %Y}"
 
+    def spoken_day(self, moment: datetime, tz: ZoneInfo) -> str:
+        """A day as said on the phone, without year or weekday: 11月27日 / 27 November."""
+        local = moment.astimezone(tz)
+        return (
+            f"{local.month}月{local.day}日" if self.language == "ja" else f"{local.day} {local:%B}"
+        )
+
     def when(self, moment: datetime, tz: ZoneInfo) -> str:
         """A moment in the user's zone: 2026年11月27日(金) 14:00 / Fri 27 Nov 2026 14:00."""
         return f"{self.day(moment, tz)} {moment.astimezone(tz):%H:%M}"
