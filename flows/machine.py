@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from transitions import Machine
@@ -24,6 +24,7 @@ from flows.moments import call_moment, refusal_moment
 from flows.normalize import format_phone
 from flows.port import Option, Reply
 from flows.reminders import CHOICES
+from flows.store.rows import Case
 from flows.texts import ROMAJI, Texts
 
 CALL_STATES = ("refusing", "pushing", "asking_source", "pressing_source")
@@ -211,7 +212,7 @@ OUTCOME_LETTERS = {
 class CaseModel:
     """One case while one trigger runs: the row as a dict, plus the replies it produced."""
 
-    def __init__(self, case: dict[str, Any], texts: Texts, now: datetime, tz: ZoneInfo) -> None:
+    def __init__(self, case: Case, texts: Texts, now: datetime, tz: ZoneInfo) -> None:
         self.state: str = case["state"]
         self.case = case
         self.texts = texts
@@ -268,7 +269,7 @@ class CaseModel:
 
     def apply(self, changes: Mapping[str, Any] | None = None, **_: Any) -> None:
         if changes:
-            self.case.update(changes)
+            self.case.update(cast(Case, changes))
             if "call_at" in changes:
                 self._date_refusal_by_call()
         self.case["fixing"] = 0
@@ -379,8 +380,9 @@ def _current_value(model: CaseModel, field: str | None = None) -> str | None:
     if field == "phone":
         return format_phone(case["phone_e164"]) if case.get("phone_e164") else case.get("phone_raw")
     if field == "when":
-        return model.texts.when_iso(case["call_at"], model.tz) if case.get("call_at") else None
-    return case.get(field)
+        return model.texts.when_iso(at, model.tz) if (at := case.get("call_at")) else None
+    value = case.get(field)
+    return None if value is None else str(value)
 
 
 def summary(model: CaseModel) -> str:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from flows import standing
@@ -20,12 +20,15 @@ from flows.moments import refusal_moment
 from flows.normalize import format_phone
 from flows.port import Attachment, Reply
 from flows.store import CASES, EVENTS, Store
+from flows.store.rows import Case, Event
 from flows.texts import Texts
 
+# A case row, typed (Case) or as exported (a plain dict).
+_Row = TypeVar("_Row", bound=Mapping[str, Any])
 TIMELINE_LIMIT = 200  # events shown in /case; the export has them all
 
 
-def status_text(case: dict[str, Any], texts: Texts, events: Sequence[dict[str, Any]] = ()) -> str:
+def status_text(case: Case, texts: Texts, events: Sequence[Event] = ()) -> str:
     """The case's status as emoji and word, with the re-solicitation mark where it applies:
     once a request was made, its latest answer (``flows.standing``)."""
     state = case["state"]
@@ -44,7 +47,7 @@ def status_text(case: dict[str, Any], texts: Texts, events: Sequence[dict[str, A
     return status
 
 
-def who(case: dict[str, Any], texts: Texts) -> str:
+def who(case: Case, texts: Texts) -> str:
     if case.get("company"):
         return str(case["company"])
     if case.get("phone_e164"):
@@ -52,15 +55,15 @@ def who(case: dict[str, Any], texts: Texts) -> str:
     return str(case.get("phone_raw") or texts("cases_unknown"))
 
 
-def case_line(case: dict[str, Any], texts: Texts, tz: ZoneInfo, store: Store) -> str:
+def case_line(case: Case, texts: Texts, tz: ZoneInfo, store: Store) -> str:
     when = texts.day(datetime.fromisoformat(case.get("call_at") or case["opened_at"]), tz)
     broker = case.get("broker_name") or texts("cases_unknown")
     status = status_text(case, texts, store.events(case["id"]))
     return f"#{case['number']} {when} {who(case, texts)}｜{broker}｜{status}"
 
 
-def _event_line(event: dict[str, Any], texts: Texts, tz: ZoneInfo) -> str | None:
-    detail = json.loads(event["detail"]) if event.get("detail") else {}
+def _event_line(event: Event, texts: Texts, tz: ZoneInfo) -> str | None:
+    detail = json.loads(raw) if (raw := event.get("detail")) else {}
     kind = event["kind"]
     if kind == "step":
         trigger, state_from = event["trigger"], event["state_from"]
@@ -73,7 +76,7 @@ def _event_line(event: dict[str, Any], texts: Texts, tz: ZoneInfo) -> str | None
             )
         if state_from == "new" or not labelled:
             return None  # start_call, a typed time …: the "opened" event or the next says it
-        text = texts.option(event["state_from"], event["trigger"], when="").strip()
+        text = texts.option(str(state_from), str(trigger), when="").strip()
         if event["state_to"] in FINISHED_STATES:
             text += " → " + texts("status." + event["state_to"])
     elif kind == "opened":
@@ -92,7 +95,7 @@ def _event_line(event: dict[str, Any], texts: Texts, tz: ZoneInfo) -> str | None
     return f"{texts.when_iso(event['at'], tz)}  {text}"
 
 
-def case_text(store: Store, case: dict[str, Any], texts: Texts, tz: ZoneInfo) -> str:
+def case_text(store: Store, case: Case, texts: Texts, tz: ZoneInfo) -> str:
     """One case in full: the details, the timeline in local time, its reminders (its buttons
     are the review feature's: ``flows.features.review.case_view``)."""
     all_events = store.events(case["id"])
@@ -109,7 +112,7 @@ def case_text(store: Store, case: dict[str, Any], texts: Texts, tz: ZoneInfo) ->
         "licence": case.get("licence"),
         "product": case.get("product"),
         "broker": case.get("broker_name"),
-        "when": texts.when_iso(case["call_at"], tz) if case.get("call_at") else None,
+        "when": texts.when_iso(at, tz) if (at := case.get("call_at")) else None,
     }
     for field, value in details.items():
         if value:
@@ -142,7 +145,7 @@ def case_text(store: Store, case: dict[str, Any], texts: Texts, tz: ZoneInfo) ->
             texts(
                 "case.repeat_calls",
                 count=case["repeat_calls"],
-                date=texts.when_iso(case["last_repeat_at"], tz),
+                date=texts.when_iso(case.get("last_repeat_at") or "", tz),
             )
         )
     events = all_events[-TIMELINE_LIMIT:]
@@ -159,7 +162,7 @@ def case_text(store: Store, case: dict[str, Any], texts: Texts, tz: ZoneInfo) ->
     return "\n".join(lines)
 
 
-def broker_status(cases: Sequence[dict[str, Any]]) -> str:
+def broker_status(cases: Sequence[Case]) -> str:
     """Where the user stands with a broker: the answer in its most recent case."""
     outcomes = [c.get("outcome") for c in cases if c.get("outcome")]
     latest = outcomes[-1] if outcomes else None
@@ -192,7 +195,7 @@ def brokers_reply(store: Store, user_id: int, texts: Texts, tz: ZoneInfo) -> Rep
     return Reply("\n".join(lines))
 
 
-def takes_another_call(case: dict[str, Any]) -> bool:
+def takes_another_call(case: Case) -> bool:
     """Whether "this company called again" can be recorded on the case: it was refused, and
     not cancelled."""
     return bool(case.get("refused_at")) and case["state"] != "cancelled"
@@ -202,7 +205,7 @@ def takes_another_call(case: dict[str, Any]) -> bool:
 _CALL_FACTS = ("refused_at", "company", "person", "phone_raw", "broker_name")
 
 
-def recorded_calls(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def recorded_calls(cases: Sequence[_Row]) -> list[_Row]:
     """The cases that record a call: all but those cancelled with nothing recorded (a /call
     tapped by mistake is not a sales call)."""
     return [c for c in cases if c["state"] != "cancelled" or any(c.get(k) for k in _CALL_FACTS)]

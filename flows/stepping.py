@@ -9,7 +9,7 @@ transaction.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from flows import machine, reminders, standing
 from flows.features import letters as letter_feature
@@ -19,11 +19,12 @@ from flows.normalize import format_phone
 from flows.port import Reply
 from flows.reminders import CHOICES
 from flows.schedule import CALLS_CHECK_DAYS, QuietHours, in_days
+from flows.store.rows import Case
 from flows.turn import Turn
 
 
-def fire(turn: Turn, case: dict[str, Any], trigger: str, **kwargs: Any) -> None:
-    before = dict(case)
+def fire(turn: Turn, case: Case, trigger: str, **kwargs: Any) -> None:
+    before = case.copy()
     model = turn.model(case)
     letter = model.letter_due() if trigger == "write_letter" else None
     if letter is not None:
@@ -34,7 +35,7 @@ def fire(turn: Turn, case: dict[str, Any], trigger: str, **kwargs: Any) -> None:
     moved = machine.fire(model, trigger, **kwargs)
     if not moved:
         # A condition held the step back (e.g. "save" with nothing to identify the caller).
-        case.clear()
+        cast(dict[str, Any], case).clear()
         case.update(before)
         if trigger == "confirm":
             turn.say("need_identity")
@@ -52,15 +53,16 @@ def fire(turn: Turn, case: dict[str, Any], trigger: str, **kwargs: Any) -> None:
         detail=kwargs.get("answer"),
     )
     _follow_up(turn, case, trigger, before["state"], model, kwargs.get("remind_at"))
-    if case.get("outcome") != before.get("outcome") and case.get("outcome"):
+    outcome = case.get("outcome")
+    if outcome and outcome != before.get("outcome"):
         for hook in turn.outcome_hooks:
-            model.replies.extend(hook(turn.store, case, case["outcome"], turn.now()))
+            model.replies.extend(hook(turn.store, case, outcome, turn.now()))
     if model.state == "cancelled":
         turn.set_active(None)
     turn.replies.extend(model.replies)
 
 
-def open_case(turn: Turn, case: dict[str, Any]) -> None:
+def open_case(turn: Turn, case: Case) -> None:
     """Make ``case`` the one in progress and show where it stands."""
     turn.set_active(case["id"])
     if case["state"] == "awaiting_call":
@@ -71,14 +73,14 @@ def open_case(turn: Turn, case: dict[str, Any]) -> None:
         turn.show(case)
 
 
-def check_calls_again(turn: Turn, case: dict[str, Any]) -> None:
+def check_calls_again(turn: Turn, case: Case) -> None:
     """Data spreads: keep checking, a month at a time (from today, whenever the call was)."""
     turn.remind(case, "check_calls", in_days(turn.now(), CALLS_CHECK_DAYS, turn.tz))
 
 
 def _follow_up(
     turn: Turn,
-    case: dict[str, Any],
+    case: Case,
     trigger: str,
     state_from: str,
     model: CaseModel,
@@ -123,9 +125,7 @@ def _follow_up(
     model.replies[-1:-1] = notes
 
 
-def _detect_repeat(
-    turn: Turn, before: dict[str, Any], case: dict[str, Any], model: CaseModel
-) -> None:
+def _detect_repeat(turn: Turn, before: Case, case: Case, model: CaseModel) -> None:
     """Flag a case whose company or number the user had already refused before this call
     (in another case); unflag it when a correction (name, number, time) undoes that."""
     if all(case.get(k) == before.get(k) for k in ("company_norm", "phone_e164", "call_at")):

@@ -14,6 +14,7 @@ from flows.machine import FINISHED_STATES, CaseModel, render_step
 from flows.port import Inbound, Reply
 from flows.schedule import QuietHours
 from flows.store import Store
+from flows.store.rows import Case, User
 from flows.texts import Texts
 
 
@@ -21,7 +22,7 @@ class OutcomeHook(Protocol):
     """Called in the step's transaction when step 4 records an outcome (for reminders)."""
 
     def __call__(
-        self, store: Store, case: dict[str, Any], outcome: str, now: datetime
+        self, store: Store, case: Case, outcome: str, now: datetime
     ) -> Sequence[Reply]: ...
 
 
@@ -30,7 +31,7 @@ class Turn:
     inbound: Inbound
     store: Store
     clock: Callable[[], datetime]
-    user: dict[str, Any]
+    user: User
     texts: Texts
     tz: ZoneInfo
     outcome_hooks: tuple[OutcomeHook, ...] = ()
@@ -52,7 +53,7 @@ class Turn:
         """Reply with one catalog text."""
         self.replies.append(Reply(self.texts(key, **values)))
 
-    def remind(self, case: dict[str, Any], kind: str, due: datetime, *extra: str | None) -> None:
+    def remind(self, case: Case, kind: str, due: datetime, *extra: str | None) -> None:
         """Set one reminder (moved out of the user's quiet hours) and say when it comes;
         ``extra``: its addressee and how the request was made (``Store.add_reminder``)."""
         due = QuietHours.parse(self.user.get("quiet_hours")).defer(due, self.tz)
@@ -73,7 +74,7 @@ class Turn:
         self.dialog_set = dialog is not None
 
     # -- the case in progress -----------------------------------------------------------
-    def active_case(self) -> dict[str, Any] | None:
+    def active_case(self) -> Case | None:
         case_id = self.user.get("active_case_id")
         if case_id is None:
             return None
@@ -86,14 +87,14 @@ class Turn:
         self.store.update_user(self.user_id, active_case_id=case_id)
         self.user["active_case_id"] = case_id
 
-    def own_case(self, number: int) -> dict[str, Any] | None:
+    def own_case(self, number: int) -> Case | None:
         """The user's case by its number (never another user's)."""
         return self.store.case_by_number(self.user_id, number)
 
-    def model(self, case: dict[str, Any]) -> CaseModel:
+    def model(self, case: Case) -> CaseModel:
         return CaseModel(case, self.texts, self.now(), self.tz)
 
-    def show(self, case: dict[str, Any]) -> None:
+    def show(self, case: Case) -> None:
         """The case's current step, again (after a hint, a refused button …)."""
         model = self.model(case)
         model.came_from = case["state"]

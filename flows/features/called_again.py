@@ -17,6 +17,7 @@ from flows.port import Reply
 from flows.review import takes_another_call
 from flows.router import DialogRoute, Router
 from flows.stepping import check_calls_again
+from flows.store.rows import Case
 from flows.turn import Turn
 from flows.typed import option_number
 
@@ -28,25 +29,25 @@ ASK = router.button("called_again", r"\d{1,9}(-\d{1,9})?", legacy="g.again")
 NOW = router.button("called_again_now", r"\d{1,9}-now", legacy="g.agn", in_dialog=True)
 
 
-def option(turn: Turn, case: dict[str, Any]) -> Any:
+def option(turn: Turn, case: Case) -> Any:
     """The case page's button."""
     calls = int(case.get("repeat_calls") or 0)
     return ASK.option(f"{case['number']}-{calls}", turn.texts("opt.case_again"))
 
 
-def ask(turn: Turn, case: dict[str, Any]) -> None:
+def ask(turn: Turn, case: Case) -> None:
     """Open the dialog for ``case`` and ask when they called."""
     turn.set_dialog(CalledAgainDialog(case["number"]))
     _question(turn, case)
 
 
-def _question(turn: Turn, case: dict[str, Any]) -> None:
+def _question(turn: Turn, case: Case) -> None:
     number = case["number"]
     now = NOW.option(f"{number}-now", turn.texts("opt.again_now"))
     turn.replies.append(Reply(turn.texts("again_when", number=number), options=(now,)))
 
 
-def _case(turn: Turn, number: int) -> dict[str, Any] | None:
+def _case(turn: Turn, number: int) -> Case | None:
     """The case the question is about, if it can still take the call."""
     case = turn.own_case(number)
     return case if case and takes_another_call(case) else None
@@ -95,7 +96,9 @@ def _typed(turn: Turn, dialog: CalledAgainDialog, raw: str) -> bool:
     moment = now if number == 1 else None if number else parse_when(raw, now, turn.tz)
     # Without its own time, the refusal came before the case was recorded: a call before that
     # moment may have been the refused call itself, so it is not taken either.
-    refused = datetime.fromisoformat(case["refused_at"])
+    refused_at = case.get("refused_at")
+    assert refused_at is not None  # takes_another_call: it was refused
+    refused = datetime.fromisoformat(refused_at)
     known = moments.refusal_moment(case) is not None
     if moment is None:
         turn.say("again_bad_when")
@@ -128,9 +131,9 @@ router.dialog(
 )
 
 
-def _record(turn: Turn, case: dict[str, Any], at: datetime) -> None:
+def _record(turn: Turn, case: Case, at: datetime) -> None:
     """The company called again after the refusal, at ``at``: evidence of re-solicitation."""
-    before = dict(case)
+    before = case.copy()
     case["repeat_calls"] = int(case.get("repeat_calls") or 0) + 1
     latest = case.get("last_repeat_at")
     if not latest or datetime.fromisoformat(latest) < at:

@@ -19,6 +19,7 @@ from flows.normalize import (
 from flows.port import Option, Reply
 from flows.router import STEP_TOKEN, Router
 from flows.stepping import fire
+from flows.store.rows import Case, User
 from flows.texts import Texts
 from flows.turn import Turn
 from flows.typed import ALIASES, fold, match_option, option_number, trigger_of
@@ -45,7 +46,7 @@ REPEAT_WINDOW = timedelta(minutes=2)
 START = router.button("start", r"(call|after)(-\d{1,9})?", legacy="g.start")
 
 
-def start_options(texts: Texts, user: dict[str, Any]) -> tuple[Option, ...]:
+def start_options(texts: Texts, user: User) -> tuple[Option, ...]:
     """The two ways into a case (a second tap of the same button starts nothing: see
     ``seen_changed``)."""
     cases = int(user.get("last_case_number") or 0)
@@ -180,7 +181,7 @@ def at_step(turn: Turn, text: str) -> None:
         turn.show(case)
 
 
-def _hidden_number(turn: Turn, case: dict[str, Any], text: str) -> bool:
+def _hidden_number(turn: Turn, case: Case, text: str) -> bool:
     """Whether ``text`` is an option number while this case's step is not the last thing
     shown (after /cases, /help or a reminder, "1" must not press a hidden button). In a step
     that asks for text, only 1–9 are option numbers; longer ones are answers."""
@@ -190,12 +191,12 @@ def _hidden_number(turn: Turn, case: dict[str, Any], text: str) -> bool:
     return number < 10 or case["state"] not in TEXT_STATES
 
 
-def _options(turn: Turn, case: dict[str, Any]) -> tuple[Option, ...]:
-    model = machine.CaseModel(dict(case), turn.texts, turn.now(), turn.tz)
+def _options(turn: Turn, case: Case) -> tuple[Option, ...]:
+    model = machine.CaseModel(case.copy(), turn.texts, turn.now(), turn.tz)
     return machine.options_for(model)
 
 
-def _typed_choice(turn: Turn, case: dict[str, Any], text: str) -> None:
+def _typed_choice(turn: Turn, case: Case, text: str) -> None:
     trigger = match_option(case["state"], _options(turn, case), text)
     if trigger is None:
         typed = fold(text)
@@ -212,7 +213,7 @@ def _typed_choice(turn: Turn, case: dict[str, Any], text: str) -> None:
     fire(turn, case, trigger)
 
 
-def _schedule_typed(turn: Turn, case: dict[str, Any], text: str) -> None:
+def _schedule_typed(turn: Turn, case: Case, text: str) -> None:
     trigger = match_option(case["state"], _options(turn, case), text)
     if trigger is not None:
         fire(turn, case, trigger)
@@ -225,7 +226,7 @@ def _schedule_typed(turn: Turn, case: dict[str, Any], text: str) -> None:
     fire(turn, case, "answer", remind_at=moment)
 
 
-def _repeated_answer(turn: Turn, case: dict[str, Any], text: str) -> bool:
+def _repeated_answer(turn: Turn, case: Case, text: str) -> bool:
     """Whether ``text`` is the answer just saved for the step before, sent again because its
     reply was lost or late (a network error): then it is not stored in this field (a broker's
     name as the company); the user is told, and may send it once more if it is meant for this
@@ -244,7 +245,7 @@ def _repeated_answer(turn: Turn, case: dict[str, Any], text: str) -> bool:
     return True
 
 
-def _answer(turn: Turn, case: dict[str, Any], raw: str, from_contact: bool = False) -> None:
+def _answer(turn: Turn, case: Case, raw: str, from_contact: bool = False) -> None:
     t = turn.texts
     field_name = case["state"].removeprefix("recording_")
     text = clean_text(raw)

@@ -9,7 +9,6 @@ reminder to check that the request was honoured.
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
 
 from flows import letters, reminders
 from flows.dialogs import LETTER_NEXT, SENDER_LIMITS, LetterDialog
@@ -17,6 +16,7 @@ from flows.normalize import clean_text, format_phone, parse_phone
 from flows.port import Attachment, Option, Reply
 from flows.router import DialogRoute, Router
 from flows.schedule import in_days
+from flows.store.rows import Case
 from flows.texts import Texts
 from flows.turn import Turn
 from flows.typed import ALIASES, fold, yes_or_no
@@ -50,7 +50,7 @@ def kind_option(texts: Texts, number: int, kind: str) -> Option:
     return KIND.option(f"{number}-{_CODE_OF[kind]}", texts(f"opt.letter_{kind}"))
 
 
-def kinds_for(case: dict[str, Any]) -> list[str]:
+def kinds_for(case: Case) -> list[str]:
     """The letters a case has the facts for."""
     kinds = []
     caller = case.get("company") or case.get("phone_raw")
@@ -92,7 +92,7 @@ def pressed_kind(turn: Turn, arg: str) -> None:
     begin(turn, case, CODES[code])
 
 
-def begin(turn: Turn, case: dict[str, Any], kind: str) -> None:
+def begin(turn: Turn, case: Case, kind: str) -> None:
     """Start writing letter ``kind`` for ``case`` (from its button, a step, a reminder)."""
     if kind not in kinds_for(case):
         turn.notice = turn.texts("bad_button")
@@ -131,7 +131,11 @@ def pressed_sender(turn: Turn, arg: str) -> None:
     user = turn.user
     if arg == "saved":
         turn.chosen = turn.texts("opt.sender_saved")
-        _write(turn, dialog, user["sender_name"], user["sender_address"], user.get("sender_phone"))
+        name, address = user.get("sender_name"), user.get("sender_address")
+        if not (name and address):  # erased meanwhile (/forget from another device)
+            turn.notice = turn.texts("letter_expired")
+            return
+        _write(turn, dialog, name, address, user.get("sender_phone"))
     else:
         turn.chosen = turn.texts("opt.sender_new")
         _ask(turn, LetterDialog(dialog.case, dialog.letter, "name", dialog.office))
@@ -256,7 +260,7 @@ def _write(turn: Turn, dialog: LetterDialog, name: str, address: str, phone: str
     events = turn.store.events(case["id"])
     today = now.astimezone(turn.tz).date()
     if kind == letters.RESOLICITATION_REPORT:
-        earlier = turn.own_case(int(case["repeat_of"])) if case.get("repeat_of") else None
+        earlier = turn.own_case(repeat_of) if (repeat_of := case.get("repeat_of")) else None
         letter = letters.resolicitation_report(
             case, events, sender, today, turn.tz, dialog.office, earlier
         )
@@ -292,7 +296,7 @@ def _write(turn: Turn, dialog: LetterDialog, name: str, address: str, phone: str
     turn.replies.append(Reply("\n".join(lines).strip(), attachments=tuple(files)))
     if not business:
         return
-    before = dict(case)
+    before = case.copy()
     case["letter_at"] = now.isoformat()
     turn.store.save_case(before, case)
     # The written request settles the earlier follow-ups of a request to the same addressee

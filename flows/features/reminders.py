@@ -11,7 +11,6 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from flows import letters, reminders, review
@@ -23,11 +22,14 @@ from flows.router import Router
 from flows.schedule import QuietHours, tomorrow_morning
 from flows.stepping import check_calls_again, open_case
 from flows.store import DUE_STATUSES, Store
+from flows.store.rows import Case, DueReminder, Reminder
 from flows.texts import Texts
 from flows.turn import Turn
 
 log = logging.getLogger(__name__)
 router = Router()
+# What a reminder's button does, given the reminder and its case.
+_Action = Callable[[Turn, Reminder, Case], None]
 
 # /reminders: cancel buttons for the soonest this many (a message's keyboard has limits).
 MAX_REMINDER_BUTTONS = 20
@@ -35,7 +37,7 @@ MAX_REMINDER_BUTTONS = 20
 ANSWER = router.button("reminder", r"\d{1,12}\.[a-z_]{1,16}", legacy="r")
 
 
-def render(row: dict[str, Any], texts: Texts) -> Reply:
+def render(row: DueReminder, texts: Texts) -> Reply:
     """A reminder message, with its buttons."""
     options = tuple(
         ANSWER.option(f"{row['id']}.{action}", texts(f"opt.r_{action}"))
@@ -103,8 +105,8 @@ def answered(turn: Turn, arg: str) -> None:
     _ACTIONS[action](turn, row, case)
 
 
-def _close(status: str, said: str | None = None) -> Callable[[Turn, dict[str, Any], Any], None]:
-    def close(turn: Turn, row: dict[str, Any], case: dict[str, Any]) -> None:
+def _close(status: str, said: str | None = None) -> _Action:
+    def close(turn: Turn, row: Reminder, case: Case) -> None:
         turn.store.update_reminder(row["id"], status=status)
         if said:
             turn.say(said)
@@ -112,7 +114,7 @@ def _close(status: str, said: str | None = None) -> Callable[[Turn, dict[str, An
     return close
 
 
-def _no_reply(turn: Turn, row: dict[str, Any], case: dict[str, Any]) -> None:
+def _no_reply(turn: Turn, row: Reminder, case: Case) -> None:
     turn.store.update_reminder(row["id"], status="done")
     via = "letter" if row.get("via") == "letter" else "phone"
     kind = letters.REQUEST_TO[reminders.addressee_of(row)]
@@ -120,12 +122,12 @@ def _no_reply(turn: Turn, row: dict[str, Any], case: dict[str, Any]) -> None:
     turn.replies.append(Reply(turn.texts(f"reminder_no_reply.{via}"), options=(option,)))
 
 
-def _letter(turn: Turn, row: dict[str, Any], case: dict[str, Any]) -> None:
+def _letter(turn: Turn, row: Reminder, case: Case) -> None:
     turn.store.update_reminder(row["id"], status="done")
     letter_feature.begin(turn, case, letters.REQUEST_TO[reminders.addressee_of(row)])
 
 
-def _continued(turn: Turn, row: dict[str, Any], case: dict[str, Any]) -> None:
+def _continued(turn: Turn, row: Reminder, case: Case) -> None:
     turn.store.update_reminder(row["id"], status="done")
     if review.takes_another_call(case):
         # As from the case's own button: when was the last one? (evidence)
@@ -137,7 +139,7 @@ def _continued(turn: Turn, row: dict[str, Any], case: dict[str, Any]) -> None:
         check_calls_again(turn, case)
 
 
-def _snooze(turn: Turn, row: dict[str, Any], case: dict[str, Any], hour: bool) -> None:
+def _snooze(turn: Turn, row: Reminder, case: Case, hour: bool) -> None:
     now = turn.now()
     due = now + reminders.SNOOZE_HOUR if hour else tomorrow_morning(now, turn.tz)
     due = QuietHours.parse(turn.user.get("quiet_hours")).defer(due, turn.tz)
@@ -145,7 +147,7 @@ def _snooze(turn: Turn, row: dict[str, Any], case: dict[str, Any], hour: bool) -
     turn.say("reminder_snoozed", when=turn.texts.when(due, turn.tz))
 
 
-_ACTIONS: dict[str, Callable[[Turn, dict[str, Any], dict[str, Any]], None]] = {
+_ACTIONS: dict[str, _Action] = {
     "done": _close("done", "reminder_done"),
     "stopped": _close("done", "reminder_done"),
     "complied": _close("done", "reminder_complied"),

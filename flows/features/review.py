@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import unicodedata
 from functools import partial
-from typing import Any
 
 from flows import machine, review, stats
 from flows.features import called_again, letters
@@ -18,6 +17,7 @@ from flows.normalize import clean_text, parse_phone
 from flows.port import Attachment, Option, Reply
 from flows.router import Router
 from flows.stepping import fire, open_case
+from flows.store.rows import Case
 from flows.turn import Turn
 
 router = Router()
@@ -33,7 +33,7 @@ DELETE_YES = router.button("case_delete_yes", r"\d{1,9}", legacy="g.delyes")
 DELETE_NO = router.button("case_delete_no", r"\d{1,9}", legacy="g.delno")
 
 
-def _open_buttons(turn: Turn, cases: list[dict[str, Any]]) -> list[Option]:
+def _open_buttons(turn: Turn, cases: list[Case]) -> list[Option]:
     return [
         CASE.option(c["number"], turn.texts("opt.open_case", number=c["number"])) for c in cases
     ]
@@ -58,7 +58,7 @@ def cases_page(turn: Turn, page: int) -> Reply:
     return Reply("\n".join(lines), options=tuple(options))
 
 
-def case_view(turn: Turn, case: dict[str, Any]) -> Reply:
+def case_view(turn: Turn, case: Case) -> Reply:
     """One case in full, with what can be done with it."""
     t = turn.texts
     number = case["number"]
@@ -157,7 +157,7 @@ def page(turn: Turn, arg: str) -> None:
     turn.replies.append(cases_page(turn, int(arg)))
 
 
-def _case_of(turn: Turn, arg: str) -> dict[str, Any] | None:
+def _case_of(turn: Turn, arg: str) -> Case | None:
     found = turn.own_case(int(arg))
     if found is None:
         turn.notice = turn.texts("case_not_found", number=int(arg))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 import zoneinfo
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from flows.machine import FINISHED_STATES
@@ -11,6 +12,7 @@ from flows.normalize import clean_text
 from flows.port import Reply
 from flows.router import Router
 from flows.schedule import QuietHours
+from flows.store.rows import User
 from flows.texts import CATALOGS, Texts
 from flows.turn import Turn
 
@@ -108,7 +110,7 @@ def _quiet_label(t: Texts, quiet: QuietHours) -> str:
 
 def _save(turn: Turn, **values: str) -> None:
     turn.store.update_user(turn.user_id, **values)
-    turn.user.update(values)
+    turn.user.update(cast(User, values))
     turn.tz = ZoneInfo(turn.user["time_zone"])
     turn.say("settings_saved")
     settings(turn, "")

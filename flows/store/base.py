@@ -14,6 +14,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from flows.store.files import DatabaseFileGone, file_id
+from flows.store.rows import Case
 from flows.store.schema import (
     USERS,
 )
@@ -51,7 +52,7 @@ class StoreBase:
         self._user_writes: dict[int, dict[str, Any]] = {}
         # The active case read with its user (user_with_case): handed out once by case(),
         # while no row has changed since (sqlite3's total_changes); then read again.
-        self._prefetched: tuple[int, int, dict[str, Any]] | None = None
+        self._prefetched: tuple[int, int, Case] | None = None
         self.busy_timeout_ms = int(self.conn.execute("PRAGMA busy_timeout").fetchone()[0])
         main = [row[2] for row in self.conn.execute("PRAGMA database_list") if row[1] == "main"]
         self.path = Path(main[0]) if main and main[0] else None

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from flows.store.base import StoreBase
+from flows.store.rows import Case, DueReminder, Reminder
 from flows.store.schema import (
     DEAD_LETTERS,
     DUE,
@@ -31,7 +32,7 @@ class QueueRows(StoreBase):
 
     def add_reminder(
         self,
-        case: dict[str, Any],
+        case: Case,
         kind: str,
         due_at: datetime,
         addressee: str | None = None,
@@ -56,8 +57,10 @@ class QueueRows(StoreBase):
             },
         )
 
-    def reminder(self, reminder_id: int) -> dict[str, Any] | None:
-        return self._one(f"select * from {REMINDERS} where id = ?", [reminder_id])
+    def reminder(self, reminder_id: int) -> Reminder | None:
+        return cast(
+            "Reminder | None", self._one(f"select * from {REMINDERS} where id = ?", [reminder_id])
+        )
 
     def reminder_waiting(self, reminder_id: int, now: datetime) -> bool:
         """Whether the reminder is still due by ``now`` (not cancelled, done, snoozed to later
@@ -99,7 +102,7 @@ class QueueRows(StoreBase):
 
     def due_reminders(
         self, now: datetime, limit: int, user_id: int | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[DueReminder]:
         """Waiting reminders due by ``now`` for users who have not blocked the bot, with what
         it takes to render them (the user's language and zone, the case's names)."""
         self._flush_users()
@@ -109,13 +112,16 @@ class QueueRows(StoreBase):
         params.append(limit)
         cursor = self.conn.execute(due_reminders_sql(user_id is not None), params)
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return [cast(DueReminder, dict(zip(names, row, strict=True))) for row in cursor]
 
-    def waiting_reminders(self, user_id: int) -> list[dict[str, Any]]:
-        return self._all(
-            f"select * from {REMINDERS} where user_id = ? and status in ('pending', 'snoozed') "
-            "order by due_at",
-            [user_id],
+    def waiting_reminders(self, user_id: int) -> list[Reminder]:
+        return cast(
+            "list[Reminder]",
+            self._all(
+                f"select * from {REMINDERS} where user_id = ? and status in ('pending', 'snoozed') "
+                "order by due_at",
+                [user_id],
+            ),
         )
 
     def inbox_add(self, updates: Sequence[tuple[int, int | None, str]]) -> list[InboxEntry]:

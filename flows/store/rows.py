@@ -88,3 +88,16 @@ class Reminder(TypedDict, total=False):
     updated_at: str | None
     addressee: str | None
     via: str | None
+
+
+class DueReminder(Reminder, total=False):
+    """A reminder with what sending it needs from its user and case (``due_reminders``)."""
+
+    language: str
+    time_zone: str
+    quiet_hours: str
+    number: int
+    broker_name: str | None
+    company: str | None
+    phone_raw: str | None
+    phone_e164: str | None
