@@ -2,7 +2,7 @@
 
     python scripts/loop_gaps.py COUNT BATCH
 
-Seeds COUNT due reminders, runs the dispatcher under ``bot.bench.LoopWatch`` and prints
+Seeds COUNT due reminders, runs the dispatcher under ``benchmarks.bench.LoopWatch`` and prints
 every stretch (the work between two turns of the watcher) over 5 ms of this thread's CPU
 time, with the watcher's turn number: stretches on batch boundaries (turns 1, BATCH + 1 …)
 are the batch's select and rendering; others are collections or the machine.
@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import bench  # noqa: E402
+from benchmarks import bench  # noqa: E402
 
 
 def main(count: int, batch: int) -> None:
