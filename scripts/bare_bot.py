@@ -6,7 +6,7 @@ It polls with python-telegram-bot's own ``Updater`` (``run_polling``), with conc
 updates and the same rate limiter as ``kotowari run`` with ``KOTOWARI_RATE_LIMIT_CAPS=off``
 (caps off, 429 retries on). It has no engine, no store, no inbox. For each user's n-th
 update it makes the calls the full bot made for that user's n-th update (read from the plan
-file: their texts and keyboards), as ``bot/bench.py``'s baseline bot replays them: send with
+file: their texts and keyboards), as ``benchmarks/bench.py``'s baseline bot replays them: send with
 the same text and keyboard, edit the pressed message, answer the button press.
 
 A ``/reload`` from the control chat (``CONTROL_CHAT``) reads the plan file again (the

@@ -2,10 +2,9 @@
 """End to end over loopback sockets: ``kotowari run`` against a bare python-telegram-bot bot,
 and the head-of-line scenario. Run by hand, never in the tests; figures go to BENCHMARKS.md.
 
-A fake Bot API on 127.0.0.1 (``scripts/killtest.py``'s: stdlib ``http.server``, replies with
-``TCP_NODELAY`` set, ``getUpdates`` with Telegram's offset semantics, every call recorded with
-a ``time.monotonic()`` stamp) serves each bot on a port of its own. Simulated users go through
-whole cases (``bot/bench.py``'s 15-update case) in a closed loop: a user sends their next
+The shared fake Bot API on 127.0.0.1 (``fakes.server``: stdlib ``http.server``, replies with
+``TCP_NODELAY`` set, ``getUpdates`` with Telegram's offset semantics, every call recorded) serves each bot on a port of its own. Simulated users go through
+whole cases (``benchmarks/bench.py``'s 15-update case) in a closed loop: a user sends their next
 update as soon as the fake has recorded the last Bot API call the previous one makes
 (counted from a calibration walk, below). **Latency** of an update is the time from its
 enqueueing at the fake to its last Bot API call; **updates/s** is the round's updates over the
@@ -56,11 +55,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "scripts"))
 
-from killtest import BOT_USER, ApiServer, FakeTelegram, token_for  # noqa: E402
-
-from bot.bench import script  # noqa: E402  (the 15-update case of `kotowari bench`)
+from benchmarks.bench import script  # noqa: E402  (the 15-update case of benchmarks.bench)
+from fakes import bot_api  # noqa: E402
+from fakes.bot_api import BOT_USER, FakeTelegram, token_for  # noqa: E402
+from fakes.server import BotApiServer  # noqa: E402
+from fakes.users import Person  # noqa: E402
 
 CONTROL_CHAT = 1  # scripts/bare_bot.py's
 FIRST_UID = 500_000_001
@@ -85,12 +85,12 @@ A_SETUP = [
 A_LOOP = [
     ("text", "/stats"),
     ("text", "/case 1"),
-    ("tap", "g.letter.1"),
-    ("tap", "g.lk.1-b"),
+    ("tap", "letter.1"),
+    ("tap", "letter_kind.1-b"),
     ("text", "山田太郎"),
     ("text", "東京都千代田区千代田1-1"),
     ("tap", "skip"),
-    ("tap", "g.keep.no"),
+    ("tap", "keep_sender.no"),
 ]
 Call = tuple[str, dict[str, Any]]
 
@@ -123,31 +123,30 @@ class Walker:
 
 
 class BenchApi(FakeTelegram):
-    """The kill test's fake, plus: each call is given to the user it answers, whose next
-    update goes out (from the server thread that recorded the call) once the current one has
-    made all its calls."""
+    """The shared fake, plus: each call is given to the user it answers, whose next update
+    goes out (from the server thread that recorded the call) once the current one has made
+    all its calls."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(clock=lambda: int(time.time()))
         self.lock = threading.Lock()
         self.walkers: dict[int, Walker] = {}
+        self.people: dict[int, Person] = {}
         self.query_owner: dict[str, int] = {}
         self.keyboards: dict[int, tuple[int, str, list[str]]] = {}
-        self.stop = False
-        self.message_seq = iter(range(1, 10**9))
+        self.last_round = False  # loopers stop at the end of their loop
         self.finished = threading.Event()
         self.errors: list[str] = []
+        self.on_call = self._answered
 
     # -- the bot's side ---------------------------------------------------------------------
-    def handle(self, run: int, method: str, params: dict[str, Any]) -> tuple[int, Any]:
-        status, payload = super().handle(run, method, params)
-        if method != "getUpdates":
+    def _answered(self, call: bot_api.Call) -> None:
+        if call.method != "getUpdates":
             at = time.monotonic()
-            if status == 200:
-                self._observe(method, params, payload["result"], at)
+            if call.status == 200:
+                self._observe(call.method, call.params, call.result, at)
             else:
-                self.errors.append(f"{method} answered {status}")
-        return status, payload
+                self.errors.append(f"{call.method} answered {call.status}")
 
     def _observe(self, method: str, params: dict[str, Any], result: Any, at: float) -> None:
         if method == "answerCallbackQuery":
@@ -189,7 +188,7 @@ class BenchApi(FakeTelegram):
         walker.got = []
         walker.index += 1
         if walker.index >= len(walker.steps):
-            if walker.repeat_from is None or self.stop:
+            if walker.repeat_from is None or self.last_round:
                 walker.done = True
                 if all(w.done for w in self.walkers.values() if w.repeat_from is None):
                     self.finished.set()
@@ -199,25 +198,18 @@ class BenchApi(FakeTelegram):
         self.send_step(walker)
 
     # -- the users' side --------------------------------------------------------------------
+    def person(self, uid: int) -> Person:
+        if uid not in self.people:
+            self.people[uid] = Person(uid, "User", "ja", updates=None, clock=self.clock)
+        return self.people[uid]
+
     def send_step(self, walker: Walker) -> None:
         kind, value = walker.steps[walker.index]
         uid = walker.uid
-        person = {"id": uid, "is_bot": False, "first_name": "User", "language_code": "ja"}
-        chat = {"id": uid, "type": "private", "first_name": "User"}
+        person = self.person(uid)
         if kind == "text":
-            message: dict[str, Any] = {
-                "message_id": next(self.message_seq),
-                "date": int(time.time()),
-                "chat": chat,
-                "from": person,
-                "text": value,
-            }
-            if value.startswith("/"):
-                command = len(value.split()[0])
-                message["entities"] = [{"type": "bot_command", "offset": 0, "length": command}]
-            update: dict[str, Any] = {"message": message}
             walker.sent_at = time.monotonic()
-            walker.update_id = self.enqueue(update)
+            walker.update_id = self.enqueue(person.text(value))
             return
         message_id, text, buttons = self.keyboards[uid]
         data = next(
@@ -239,23 +231,15 @@ class BenchApi(FakeTelegram):
             return
         walker.waiting_for_button = False
         walker.got = []
-        query_id = f"q{uid}-{next(self.message_seq)}"
-        self.query_owner[query_id] = uid
-        update = {
-            "callback_query": {
-                "id": query_id,
-                "from": person,
-                "chat_instance": str(uid),
-                "data": data,
-                "message": {
-                    "message_id": message_id,
-                    "date": int(time.time()),
-                    "chat": chat,
-                    "from": BOT_USER,
-                    "text": text,
-                },
-            }
+        shown = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": person.chat,
+            "from": BOT_USER,
+            "text": text,
         }
+        update = person.press(shown, data)
+        self.query_owner[update["callback_query"]["id"]] = uid
         walker.sent_at = time.monotonic()
         walker.update_id = self.enqueue(update)
 
@@ -263,7 +247,7 @@ class BenchApi(FakeTelegram):
         """Walk every walker to its end (loopers until the others are done); the seconds
         from the first update to the last call."""
         with self.lock:
-            self.stop = False
+            self.last_round = False
             self.finished.clear()
             self.walkers = {w.uid: w for w in walkers}
             started = time.monotonic()
@@ -292,7 +276,7 @@ class BenchApi(FakeTelegram):
             if now > deadline:
                 raise RuntimeError("the round did not finish in time")
         with self.lock:
-            self.stop = True
+            self.last_round = True
             ended = max(w.last_call for w in walkers if w.repeat_from is None)
             loopers = [w for w in walkers if w.repeat_from is not None]
         for walker in loopers:  # let A's current step end, so the next round starts clean
@@ -306,27 +290,10 @@ class BenchApi(FakeTelegram):
         with self.lock:
             self.walkers = {}
             self.finished.clear()
-        person = {"id": CONTROL_CHAT, "is_bot": False, "first_name": "Control"}
-        chat = {"id": CONTROL_CHAT, "type": "private", "first_name": "Control"}
-        self.enqueue(
-            {
-                "message": {
-                    "message_id": next(self.message_seq),
-                    "date": int(time.time()),
-                    "chat": chat,
-                    "from": person,
-                    "text": "/reload",
-                }
-            }
-        )
+        control = Person(CONTROL_CHAT, "Control", None, updates=None, clock=self.clock)
+        self.enqueue(control.text("/reload"))
         if not self.finished.wait(30):
             raise RuntimeError("the bare bot did not reload its plan")
-
-
-class BenchServer(ApiServer):
-    # 200 users at once make the bot open ~200 connections in the same moment; the default
-    # accept backlog (5) would refuse some (NetworkError in the bot, a retry a second later).
-    request_queue_size = 1024
 
 
 # -- processes ---------------------------------------------------------------------------------
@@ -334,7 +301,7 @@ class BenchServer(ApiServer):
 class Served:
     name: str
     api: BenchApi
-    server: BenchServer
+    server: BotApiServer
     proc: subprocess.Popen[bytes]
     log: Path
 
@@ -346,7 +313,7 @@ def served(
     """A fake Bot API on a free port of 127.0.0.1 and a bot process polling it; stopped
     (SIGTERM, then SIGKILL after 20 s) and the server closed at the end."""
     api = BenchApi()
-    server = BenchServer(api)
+    server = BotApiServer(api)
     thread = threading.Thread(target=server.serve_forever, name=f"fake-{name}", daemon=True)
     thread.start()
     port = server.server_address[1]
@@ -374,7 +341,7 @@ def served(
             time.sleep(0.05)
         yield Served(name, api, server, proc, log)
     finally:
-        api.stopping = True
+        api.stop()
         proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(20)
@@ -625,7 +592,7 @@ def run_with_looper(api: BenchApi, walker: Walker, looper: Walker) -> int:
     with api.lock:
         api.walkers[walker.uid] = walker
         api.finished.clear()
-        api.stop = False
+        api.last_round = False
         api.send_step(walker)
     limit = time.monotonic() + ROUND_TIMEOUT
     while not api.finished.wait(0.05):
@@ -639,7 +606,7 @@ def run_with_looper(api: BenchApi, walker: Walker, looper: Walker) -> int:
         if now > limit:
             raise RuntimeError("the head-of-line round did not finish in time")
     with api.lock:
-        api.stop = True
+        api.last_round = True
     # A finishes its loop first: a letter dialog left half-way would take the next phase's
     # /stats as the sender's name.
     limit = time.monotonic() + 3 * STALL

@@ -1,7 +1,8 @@
 #!/bin/bash
 # Before/after in turns: `git archive` each commit into a tree of its own, then run the same
-# `python -m bot.bench …` in each tree in turn, REPEATS times (a shared machine drifts over
-# minutes: a block of runs per tree would measure the drift).
+# benchmark (`python -m benchmarks.bench …`; `bot.bench` in trees from before it moved) in
+# each tree in turn, REPEATS times (a shared machine drifts over minutes: a block of runs per
+# tree would measure the drift).
 #
 #   scripts/bench_turns.sh REPEATS "COMMIT COMMIT …" bot --users 1000
 set -euo pipefail
@@ -16,6 +17,8 @@ done
 for i in $(seq 1 "$repeats"); do
   for commit in $commits; do
     short=$(git rev-parse --short "$commit")
-    (cd "$root/$short" && "$python" -m bot.bench "$@" 2>&1 | sed "s/^/$short #$i | /")
+    module=benchmarks.bench
+    [ -f "$root/$short/benchmarks/bench.py" ] || module=bot.bench
+    (cd "$root/$short" && "$python" -m "$module" "$@" 2>&1 | sed "s/^/$short #$i | /")
   done
 done

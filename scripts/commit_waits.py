@@ -21,7 +21,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import bench  # noqa: E402
+from benchmarks import bench  # noqa: E402
 
 
 class TimedCommits:

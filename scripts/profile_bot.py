@@ -2,7 +2,7 @@
 
     python scripts/profile_bot.py [--users 300]
 
-1. cProfile around the full bot (``bot.bench.run_full_bot``): own time per update, summed by
+1. cProfile around the full bot (``benchmarks.bench.run_full_bot``): own time per update, summed by
    package (python-telegram-bot, ours, SQLite, transitions, the rest), and our costliest
    functions. cProfile slows Python code more than C code, so read the shares as rough.
 2. Every SQL statement of the core scenario (``Engine.handle`` alone) timed through a proxy
@@ -11,7 +11,7 @@
    ``Engine.handle``, in rendering, and in each Bot API call (which the baseline bot makes
    too), each measured by a clock around that call.
 
-Not a benchmark (profiling distorts absolute times); ``kotowari bench`` measures.
+Not a benchmark (profiling distorts absolute times); ``python -m benchmarks.bench`` measures.
 """
 
 from __future__ import annotations
@@ -32,13 +32,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot import bench, telegram_app  # noqa: E402
+from benchmarks import bench  # noqa: E402
+from bot import telegram_app  # noqa: E402
 from flows import store  # noqa: E402
 from flows.engine import Engine  # noqa: E402
 
 
 def package(filename: str, function: str) -> str:
-    if "/bot/bench.py" in filename or "/bot/fake_api.py" in filename:
+    if "/benchmarks/" in filename or "/fakes/" in filename:
         return "harness"
     # Before "ours": a virtual environment may live inside the project (.venv).
     if "site-packages" not in filename and filename.startswith(str(ROOT)):

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot import bench
+from benchmarks import bench
+from bot import cli
 
 USERS = 3
 UPDATES = USERS * len(bench.script(1))
@@ -56,7 +57,7 @@ def test_bot_scenario_prints_the_ratio_and_its_command(
 ) -> None:
     assert bench.main(["bot", "--users", "2", "--workdir", str(tmp_path)]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "command: kotowari bench bot --users 2 --workdir " + str(tmp_path)
+    assert out[0] == "command: python -m benchmarks.bench bot --users 2 --workdir " + str(tmp_path)
     ratio = next(line for line in out if line.startswith("ratio: "))
     assert float(ratio.removeprefix("ratio: ")) > 0
     assert any(line.strip().startswith("floor ratio: ") for line in out)
@@ -72,3 +73,9 @@ def test_growth_compares_the_sizes(tmp_path: Path) -> None:
     with closing(sqlite3.connect(bench.growth_db(tmp_path, 50))) as conn:
         users = conn.execute("select count(*) from users").fetchone()[0]
     assert users == 50 + 2 + 2
+
+
+def test_kotowari_bench_says_where_the_benchmarks_are(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["bench", "--users", "300"]) == 2
+    err = capsys.readouterr().err
+    assert "python -m benchmarks.bench --users 300" in err

@@ -18,9 +18,9 @@ from telegram.ext import AIORateLimiter
 from bot import file_worker, telegram_app
 from bot.config import Settings, SettingsError
 from bot.telegram_app import FileMaker, build_application, run_bot
+from fakes.request import FakeBotApi
 from flows import fonts, letters, stats
 from flows.port import Attachment
-from tests.telegram_fakes import FakeBotApi
 
 TOKEN = "123456:TESTTOKENTESTTOKENTESTTOKENTESTTOKEN"
 LETTER = letters.Letter(

@@ -52,6 +52,8 @@ from hypothesis.stateful import (
 from sqlite_utils import Database
 
 from bot.telegram_render import CALL_BUTTON_TEXTS, encode_callback
+from fakes.request import FakeBotApi
+from fakes.users import Person
 from flows import letters, stats
 from flows.engine import Engine
 from flows.machine import STATES, TEXT_STATES
@@ -59,7 +61,6 @@ from flows.port import Inbound, Response
 from flows.store import BROKERS, CASES, EVENTS, REMINDERS, USERS, Store, open_database
 from flows.texts import CATALOGS, Texts
 from tests.conftest import FakeClock
-from tests.telegram_fakes import FakeBotApi, Person
 from tests.test_telegram import running
 
 USER_IDS = (101, 202, 303)

@@ -20,12 +20,14 @@ import bot.cli
 from bot import webhook
 from bot.config import Settings
 from bot.telegram_app import build_application, serve_webhook
+from fakes.bot_api import TOKEN
+from fakes.request import FakeBotApi
+from fakes.users import Person
 from flows.engine import Engine
 from flows.port import Response
 from flows.store import Store, backup, open_database, restore
 from flows.texts import JA
 from tests.conftest import FakeClock
-from tests.telegram_fakes import TOKEN, FakeBotApi, Person
 from tests.transcript import EngineChat, Press
 
 

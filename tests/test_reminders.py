@@ -406,7 +406,7 @@ def test_a_reminder_is_still_due_only_while_waiting_and_due(engine, clock) -> No
 def test_the_dispatchers_query_reads_due_reminders_in_order_without_sorting(tmp_path) -> None:
     """At 100k due, sorting every due row for each batch held the event loop ~180 ms: the
     query must be served in due order by m014's index (no temp B-tree in the plan)."""
-    from bot.bench import seed
+    from benchmarks.bench import seed
     from flows.store import due_reminders_sql, open_database
 
     path = tmp_path / "due.db"

@@ -1,6 +1,6 @@
 """Continuous replication: the real ``kotowari run --replicate`` under Litestream, killed.
 
-The bot runs against the kill test's fake Bot API on 127.0.0.1 (``scripts/killtest.py``)
+The bot runs against the shared fake Bot API on 127.0.0.1 (``fakes.server``)
 and replicates to a ``file://`` replica in a temporary folder. Cases are completed and
 acknowledged, the replication interval passes, more cases are acknowledged, and the whole
 process group (Litestream and the bot) is SIGKILLed. Restoring the replica to a new path
@@ -9,7 +9,6 @@ must give back every case acknowledged more than the replication interval before
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import signal
@@ -17,18 +16,18 @@ import sqlite3
 import stat
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
 from bot import replication
 from bot.config import Settings
+from fakes.bot_api import FakeTelegram, token_for
+from fakes.server import serving
 from flows import store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,18 +37,6 @@ TIMEOUT = 30.0  # seconds for any one wait below; the test takes ~6 s
 # loaded machine. The promise tested: what was acknowledged 2 s + a margin before the kill.
 REPLICATION_SECONDS = 2.0
 MARGIN = 1.5
-
-
-def load_killtest() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("killtest", ROOT / "scripts" / "killtest.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["killtest"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-killtest = load_killtest()
 
 
 def until(condition: Callable[[], bool], proc: subprocess.Popen[bytes], what: str) -> None:
@@ -77,18 +64,9 @@ def message(user_id: int, text: str) -> dict[str, Any]:
 
 @pytest.fixture
 def fake_telegram() -> Iterator[tuple[Any, int]]:
-    api = killtest.FakeTelegram()
-    server = killtest.ApiServer(api)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield api, int(server.server_address[1])
-    finally:
-        with api.cond:
-            api.stopping = True
-            api.cond.notify_all()
-        server.shutdown()
-        server.server_close()
+    api = FakeTelegram(clock=lambda: int(time.time()))
+    with serving(api) as server:
+        yield api, server.port
 
 
 def cases_of(path: Path) -> set[int]:
@@ -112,7 +90,7 @@ def test_cases_acknowledged_before_the_interval_survive_a_kill_via_the_replica(
         if not k.startswith(("TELEGRAM_", "WEBHOOK_", "KOTOWARI_", "LITESTREAM_"))
     }
     env |= {
-        "TELEGRAM_BOT_TOKEN": killtest.token_for(1),
+        "TELEGRAM_BOT_TOKEN": token_for(1),
         "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
         "REMINDER_PERIOD_SECONDS": "1",
         "PYTHONUNBUFFERED": "1",
@@ -194,7 +172,7 @@ def test_sigterm_reaches_litestream_and_the_bot_and_both_stop_cleanly(
     db, replica = tmp_path / "data" / "kotowari.db", tmp_path / "replica"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "KOTOWARI_"))}
     env |= {
-        "TELEGRAM_BOT_TOKEN": killtest.token_for(1),
+        "TELEGRAM_BOT_TOKEN": token_for(1),
         "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
     }
     proc = subprocess.Popen(
@@ -247,7 +225,7 @@ def test_the_child_command_drops_replicate_and_the_repeated_check() -> None:
 
 
 async def test_under_litestream_the_bot_leaves_checkpoints_to_it(db_path: Path, clock) -> None:
-    from tests.telegram_fakes import TOKEN
+    from fakes.bot_api import TOKEN
     from tests.test_telegram import running
 
     settings = Settings(db_path=db_path, telegram_token=TOKEN, replicating=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import statistics
 
-from bot.bench import script
+from benchmarks.bench import script
 from flows.engine import Engine
 from flows.port import Inbound
 

@@ -19,6 +19,8 @@ import bot.cli
 from bot import telegram_app
 from bot.config import Settings
 from bot.logs import LIBRARY_LEVELS
+from fakes.bot_api import TOKEN
+from fakes.request import build_on_a_fake_api
 from flows.engine import Engine
 from flows.port import Inbound
 from flows.store import (
@@ -32,7 +34,6 @@ from flows.store import (
 )
 from flows.store import checkpoint as store_checkpoint
 from tests.conftest import Conversation, FakeClock
-from tests.telegram_fakes import TOKEN, build_on_a_fake_api
 from tests.test_review import files_hold, record
 from tests.test_telegram import Chat, running
 from tests.transcript import EngineChat, TelegramChat

@@ -1,5 +1,5 @@
 """The Telegram channel, offline: updates in through ``Application.process_update``, every
-Bot API call recorded by ``tests.telegram_fakes.FakeBotApi``.
+Bot API call recorded by ``fakes.request.FakeBotApi``.
 
 Expected messages are built from the catalog (first line of a text, button labels), so the
 transcripts read like the chat and survive copy edits.
@@ -38,22 +38,13 @@ from bot.telegram_render import (
     inline_keyboard,
     render_html,
 )
+from fakes.bot_api import TOKEN, button_data, button_rows, describe, markup_of, parse_html, plain
+from fakes.request import FakeBotApi, build_on_a_fake_api
+from fakes.users import Person
 from flows import letters, stats
 from flows.port import Inbound, Option, Reply
 from flows.texts import CATALOGS, Texts
 from tests.conftest import FakeClock
-from tests.telegram_fakes import (
-    TOKEN,
-    FakeBotApi,
-    Person,
-    build_on_a_fake_api,
-    button_data,
-    button_rows,
-    describe,
-    markup_of,
-    parse_html,
-    plain,
-)
 
 EN = Texts("en")
 JA = Texts("ja")

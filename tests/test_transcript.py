@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from fakes.users import Person
 from flows.engine import Engine
 from flows.texts import JA
 from tests.conftest import FakeClock
-from tests.telegram_fakes import Person
 from tests.test_telegram import running
 from tests.transcript import (
     Contact,

@@ -1,7 +1,7 @@
 """Getting updates from Telegram as production does it: long polling into the durable inbox,
 updates that cannot be read, another poller on the token (409), bursts of slow updates.
 
-Everything runs against ``tests.telegram_fakes.FakeBotApi`` (no network); the poller's waits
+Everything runs against ``fakes.request.FakeBotApi`` (no network); the poller's waits
 go through an injected sleep on a fake clock (no real time passes).
 """
 
@@ -30,18 +30,14 @@ from bot.inbox import Inbox
 from bot.logs import LIBRARY_LEVELS, quiet_libraries
 from bot.polling import Poller
 from bot.telegram_app import KotowariApp, build_application
+from fakes.bot_api import CONFLICT, TOKEN, describe
+from fakes.request import FakeBotApi, build_on_a_fake_api
+from fakes.users import OLD_POLL, POISON_QUESTION, Person
 from flows.store import Store, open_database
 from tests.conftest import FakeClock
-from tests.telegram_fakes import TOKEN, FakeBotApi, Person, build_on_a_fake_api, describe
 from tests.test_reliability import HOOK_SECRET, SECRET, webhook_bot
-from tests.test_replication import killtest
 from tests.test_store import database_before
 from tests.test_telegram import EN, FULL_CASE, JA, NAV, Chat, chose, no_limits, running, sends
-
-# The kill test's: a poll as a Bot API server older than 10.0 sends it (no members_only),
-# which python-telegram-bot 22.8 cannot read (TypeError); Telegram's 409 description.
-OLD_POLL = killtest.OLD_POLL
-CONFLICT = killtest.CONFLICT
 
 
 def test_the_old_poll_is_unreadable_only_for_its_missing_members_only() -> None:
@@ -320,7 +316,7 @@ async def test_an_unreadable_update_is_set_aside_without_content_and_the_rest_go
     ]
     assert (
         "山田太郎" not in caplog.text
-        and killtest.POISON_QUESTION not in caplog.text
+        and POISON_QUESTION not in caplog.text
         and "Kenji" not in caplog.text
     )
     assert "update 61 set aside" in caplog.text
@@ -429,7 +425,7 @@ async def test_the_webhook_sets_an_unreadable_update_aside_and_accepts_it(
         (90, "message", "TypeError")
     ]
     assert state_of(db_path, person.id) == "refusing"
-    assert "山田太郎" not in caplog.text and killtest.POISON_QUESTION not in caplog.text
+    assert "山田太郎" not in caplog.text and POISON_QUESTION not in caplog.text
     assert "update 90 set aside" in caplog.text
 
 

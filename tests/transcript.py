@@ -28,7 +28,7 @@ Backends, one per channel:
   ``kotowari shell`` for a list of steps.
 - ``TelegramChat``: the Telegram adapter on a fake Bot API (async: ``await chat.say(…)``).
   Press sends the inline button's callback data. Answers are the Bot API calls made, one
-  line each (``tests.telegram_fakes.describe``).
+  line each (``fakes.bot_api.describe``).
 """
 
 from __future__ import annotations
@@ -297,7 +297,7 @@ def typed_for_shell(
 # -- Telegram -----------------------------------------------------------------------------
 @dataclass
 class TelegramChat:
-    """One person's private chat with a running bot on ``tests.telegram_fakes.FakeBotApi``.
+    """One person's private chat with a running bot on ``fakes.request.FakeBotApi``.
 
     Built from what ``tests.test_telegram.running`` yields: ``TelegramChat(chat.app,
     chat.api, chat.person)``. Every method is a coroutine; answers are the Bot API calls
@@ -306,8 +306,8 @@ class TelegramChat:
     """
 
     app: Any  # bot.telegram_app.KotowariApp
-    api: Any  # tests.telegram_fakes.FakeBotApi
-    person: Any  # tests.telegram_fakes.Person
+    api: Any  # fakes.request.FakeBotApi
+    person: Any  # fakes.users.Person
     last_text: str = field(default="", init=False)
 
     async def send(self, payload: dict[str, Any]) -> list[str]:
@@ -319,7 +319,7 @@ class TelegramChat:
 
     def made_since(self, start: int) -> list[str]:
         """The Bot API calls since call ``start``, one line each; their text kept."""
-        from tests.telegram_fakes import button_rows, describe, markup_of, plain
+        from fakes.bot_api import button_rows, describe, markup_of, plain
 
         calls = self.api.calls[start:]
         texts = []

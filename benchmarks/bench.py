@@ -1,6 +1,7 @@
-"""``kotowari bench``: measured numbers for BENCHMARKS.md (never run as part of the tests).
+"""``python -m benchmarks.bench``: measured numbers for BENCHMARKS.md (never run as part of
+the tests; run from the source checkout, it is not installed with the bot).
 
-Scenarios (``kotowari bench`` runs the first three; name one to run it alone):
+Scenarios (with no name it runs the first three; name one to run it alone):
 
 - ``bot``: N users (``--users``, default 1,000) go through a whole case each, about 15
   updates (buttons and text), through the real python-telegram-bot ``Application`` with an
@@ -50,8 +51,8 @@ from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, Mess
 from transitions import Machine
 
 from bot.config import Settings
-from bot.fake_api import CountingBotApi
 from bot.telegram_app import build_application, dispatch_reminders
+from fakes.request import FakeBotApi
 from flows.engine import Engine
 from flows.port import Inbound
 from flows.store import (
@@ -66,8 +67,16 @@ from flows.store import (
     utc_now,
 )
 
+ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:BENCHMARKTOKENBENCHMARKTOKENBENCHMARK"
+COMMAND = "python -m benchmarks.bench"
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # Wednesday 12:00 in Tokyo: not quiet hours
+
+
+def counting_api() -> FakeBotApi:
+    """The shared fake Bot API in its lean mode: calls counted, answers the smallest valid
+    ones (what is measured is the bot, not the fake)."""
+    return FakeBotApi(record=False)
 
 
 def _users(ids: range, stamp: str) -> Iterator[dict[str, Any]]:
@@ -122,14 +131,14 @@ def seed(db_path: Path, count: int, due: datetime) -> None:
     db.close()
 
 
-def _application(db_path: Path, api: CountingBotApi, clock_now: datetime | None = None):  # type: ignore[no-untyped-def]
+def _application(db_path: Path, api: FakeBotApi, clock_now: datetime | None = None):  # type: ignore[no-untyped-def]
     """The real bot on the fake Bot API, Telegram's rate limits off; at a fixed moment if
     ``clock_now`` is given, else on the real clock."""
     return build_application(
         Settings(db_path=db_path, telegram_token=TOKEN),
         db_path,
         request=api,
-        get_updates_request=CountingBotApi(),
+        get_updates_request=counting_api(),
         rate_limiter=_no_limits(),
         clock=utc_now if clock_now is None else (lambda: clock_now),
     )
@@ -172,7 +181,7 @@ class LoopWatch:
 
 
 async def _dispatch_all(db_path: Path, batch: int) -> tuple[float, int, int, LoopWatch]:
-    api = CountingBotApi()
+    api = counting_api()
     app = _application(db_path, api, NOW)
     async with app:
         await app.post_init(app)
@@ -182,7 +191,7 @@ async def _dispatch_all(db_path: Path, batch: int) -> tuple[float, int, int, Loo
             sent = await dispatch_reminders(app, batch)
             elapsed = time.perf_counter() - started
         await app.post_shutdown(app)
-    return elapsed, sent, api.calls["sendMessage"], watch
+    return elapsed, sent, api.counts["sendMessage"], watch
 
 
 def select_times(db_path: Path, batch: int, repeats: int = 21) -> list[float]:
@@ -200,7 +209,7 @@ def select_times(db_path: Path, batch: int, repeats: int = 21) -> list[float]:
 
 
 async def _startup(db_path: Path) -> float:
-    app = _application(db_path, CountingBotApi(), NOW)
+    app = _application(db_path, counting_api(), NOW)
     started = time.perf_counter()
     async with app:
         await app.post_init(app)
@@ -275,7 +284,7 @@ def _chat(uid: int) -> dict[str, Any]:
 class Driver:
     """Builds each user's next update from what the bot last sent them (buttons, ids)."""
 
-    def __init__(self, api: CountingBotApi) -> None:
+    def __init__(self, api: FakeBotApi) -> None:
         self.api = api
         self.update_ids = iter(range(1, 10**9))
 
@@ -335,7 +344,7 @@ class FullBot:
 
     def __init__(self, db_path: Path) -> None:
         self.db_path = db_path
-        self.api = CountingBotApi()
+        self.api = counting_api()
         self.app = _application(db_path, self.api)
         self.driver = Driver(self.api)
         self.commit_times: list[tuple[float, float]] = []
@@ -360,7 +369,7 @@ class FullBot:
     async def cases(self, uids: range) -> tuple[list[float], list[dict[str, Any]], list[Calls]]:
         """Each user's whole case; returns latencies, the updates and each one's Bot API calls."""
         log: Calls = []
-        self.api.log = log
+        self.api.on_call = lambda call: log.append((call.method, call.params))
         recorded: list[dict[str, Any]] = []
         calls: list[Calls] = []
 
@@ -376,7 +385,7 @@ class FullBot:
                     calls.append(log[start:])
 
         latencies = await _timed(self.app, payloads())
-        self.api.log = None
+        self.api.on_call = None
         return latencies, recorded, calls
 
 
@@ -413,12 +422,12 @@ class ReplayBot:
 
     def __init__(self, floor_db: Path | None = None, floor: str = "commit") -> None:
         self.plan: dict[int, Calls] = {}
-        self.api = CountingBotApi()
+        self.api = counting_api()
         self.app = (
             Application.builder()
             .token(TOKEN)
             .request(self.api)
-            .get_updates_request(CountingBotApi())
+            .get_updates_request(counting_api())
             .rate_limiter(_no_limits())
             .concurrent_updates(True)
             .build()
@@ -579,9 +588,9 @@ async def compare_bots(
             least.checkpoint()
         result.commits = bot.commit_times
         result.calls = {
-            "full": bot.api.calls,
-            "baseline": baseline.api.calls,
-            "floor": least.api.calls,
+            "full": bot.api.counts,
+            "baseline": baseline.api.counts,
+            "floor": least.api.counts,
         }
     return result
 
@@ -745,7 +754,7 @@ def run_growth(users: int, workdir: Path, sizes: tuple[int, ...] = (1_000, 10_00
             [
                 sys.executable,
                 "-m",
-                "bot.bench",
+                "benchmarks.bench",
                 "_growth",
                 "--prefilled",
                 str(size),
@@ -754,6 +763,7 @@ def run_growth(users: int, workdir: Path, sizes: tuple[int, ...] = (1_000, 10_00
                 "--workdir",
                 str(workdir),
             ],
+            cwd=ROOT,
             capture_output=True,
             text=True,
             check=True,
@@ -813,7 +823,7 @@ def _header(argv: list[str]) -> None:
 
     import telegram
 
-    print(f"command: kotowari bench {' '.join(argv)}".rstrip())
+    print(f"command: {COMMAND} {' '.join(argv)}".rstrip())
     print(
         f"machine: {os.cpu_count()} cores, {platform.machine()}, Python "
         f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
@@ -822,7 +832,7 @@ def _header(argv: list[str]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="kotowari bench")
+    parser = argparse.ArgumentParser(prog=COMMAND)
     parser.add_argument(
         "scenario", nargs="?", choices=["bot", "growth", "core", "reminders", "_growth"]
     )
