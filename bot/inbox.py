@@ -33,7 +33,8 @@ from typing import Any
 
 from telegram import Update
 
-from flows.store import InboxEntry, Store
+from flows.port import ChannelStorage
+from flows.store import InboxEntry
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +147,7 @@ def read_update(data: object, bot: Any) -> Update | Unreadable:
     return update
 
 
-def set_aside(store: Store, unreadable: Unreadable, entry_id: int | None = None) -> None:
+def set_aside(store: ChannelStorage, unreadable: Unreadable, entry_id: int | None = None) -> None:
     """Record an unreadable update as a dead letter (and drop it from the inbox); log it
     without content."""
     total = store.set_aside(unreadable.update_id, unreadable.kind, unreadable.error, entry_id)
@@ -165,13 +166,13 @@ class Inbox:
     def __init__(
         self,
         app: Any,
-        store: Store,
+        store: ChannelStorage,
         describe: Callable[[BaseException], str] = repr,
         max_processing: int = MAX_PROCESSING,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.app = app
-        self.store = store
+        self.storage = store
         self.describe = describe
         self.sleep = sleep
         # Rows handled but not deleted (the database was busy): deleted at the next chance.
@@ -201,14 +202,14 @@ class Inbox:
                 unreadable.append(Unreadable(update_id, kind_of(data), type(error).__name__))
                 continue
             rows.append((update_id, owner_of(data), raw))
-        self.schedule(self.store.inbox_add(rows))
+        self.schedule(self.storage.inbox_add(rows))
         for item in unreadable:
-            set_aside(self.store, item)
+            set_aside(self.storage, item)
         return None if last is None else last + 1
 
     def resume(self) -> int:
         """Queue what an earlier run left in the inbox (before anything new); how many."""
-        entries = self.store.inbox_waiting()
+        entries = self.storage.inbox_waiting()
         if entries:
             log.info("%d stored updates from the last run to process first", len(entries))
         self.schedule(entries)
@@ -248,7 +249,7 @@ class Inbox:
     def _delete(self, entry_ids: Sequence[int]) -> None:
         for entry_id in entry_ids:
             try:
-                self.store.inbox_done(entry_id)
+                self.storage.inbox_done(entry_id)
             except sqlite3.Error as error:
                 # Tried again with the next update; a row left at a crash is handled again
                 # at the next start: marked applied (its step only shown again), or an
@@ -264,12 +265,12 @@ class Inbox:
             self._delete(sorted(self.undeleted))
         async with self.slots:
             try:
-                raw = self.store.inbox_raw(entry.id)
+                raw = self.storage.inbox_raw(entry.id)
                 if raw is None:
                     return True  # gone meanwhile
                 update = read_update(json.loads(raw), self.app.bot)
                 if isinstance(update, Unreadable):
-                    set_aside(self.store, update, entry.id)
+                    set_aside(self.storage, update, entry.id)
                     return True
             except sqlite3.Error as error:
                 log.warning("could not read a stored update (%s)", type(error).__name__)

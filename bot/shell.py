@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from flows.engine import Engine, option_number
+from flows.engine import Engine
+from flows.features.reminders import is_answer as is_reminder_answer
 from flows.port import Attachment, Inbound, Option, Reply, without_lone_surrogates
 from flows.store import DEFAULT_TIME_ZONE
+from flows.typed import option_number
 
 META_HELP = """shell commands:
   !user N   act as user N (each user has their own cases and language)
@@ -34,8 +36,6 @@ META_HELP = """shell commands:
 _DURATION = re.compile(r"^(\d{1,4})\s*([mhd])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
 REMINDER_BATCH = 20
-# Reminder buttons ("r.<id>.<action>"): answering one leaves the others on screen answerable.
-REMINDER_TOKEN = "r."
 # After an erasure, how long the shell keeps trying to empty the write-ahead log.
 SCRUB_SECONDS = 5.0
 SCRUB_PAUSE = 0.25
@@ -102,7 +102,7 @@ class Shell:
         self.echo = echo
         self.options: tuple[Option, ...] = ()
         self.owed_sent: set[int] = set()  # reminders shown whose "sent" is still to be written
-        clock = engine.store.clock
+        clock = engine.clock
         self.clock = clock if isinstance(clock, ShellClock) else None
 
     def print(self, line: str = "") -> None:
@@ -133,14 +133,15 @@ class Shell:
             )
         else:
             inbound = Inbound(self.user_id, text=line, lang_hint=self.lang_hint)
-        pending_before = self.engine.store.scrub_pending
+        pending_before = self.engine.storage.scrub_pending
         response = self.engine.handle(inbound)
         if response.notice:
             self.print(f"({response.notice})")
         self.show(response.replies)
         if (
             inbound.choice
-            and inbound.choice.startswith(REMINDER_TOKEN)
+            # A reminder's button: answering one leaves the others on screen answerable.
+            and is_reminder_answer(inbound.choice)
             and not any(reply.options for reply in response.replies)
         ):
             # A reminder answered with no options of its own ("marked done"): the other
@@ -150,7 +151,7 @@ class Shell:
             self.options = on_screen
         if response.erased:
             self.delete_files()
-        store = self.engine.store
+        store = self.engine.storage
         if store.scrub_pending and not pending_before:
             self.finish_erasure()  # this message erased something
         elif pending_before and store.scrub_wal():
@@ -161,7 +162,7 @@ class Shell:
     def finish_erasure(self) -> None:
         """Erased rows are still in the write-ahead log (another program is reading the
         database): try again, for up to ``SCRUB_SECONDS``, and say how it ended."""
-        store = self.engine.store
+        store = self.engine.storage
         for _ in range(int(SCRUB_SECONDS / SCRUB_PAUSE)):
             self.sleep(SCRUB_PAUSE)
             if store.scrub_wal():
@@ -252,18 +253,16 @@ class Shell:
         return True
 
     def describe_now(self) -> str:
-        user = self.engine.store.user(self.user_id)
-        zone = user["time_zone"] if user else DEFAULT_TIME_ZONE
-        local = self.engine.store.clock().astimezone(ZoneInfo(zone))
+        user = self.engine.user_view(self.user_id)
+        zone = user.time_zone if user else DEFAULT_TIME_ZONE
+        local = self.engine.clock().astimezone(ZoneInfo(zone))
         return f"(now {local:%Y-%m-%d %H:%M} {zone})"
 
     def describe_state(self) -> str:
-        store = self.engine.store
-        user = store.user(self.user_id)
-        case = store.case(user["active_case_id"]) if user and user["active_case_id"] else None
-        if case is None:
+        user = self.engine.user_view(self.user_id)
+        if user is None or user.case_number is None:
             return f"(user {self.user_id}: no case in progress)"
-        return f"(user {self.user_id}: case #{case['number']}, step {case['state']})"
+        return f"(user {self.user_id}: case #{user.case_number}, step {user.case_state})"
 
 
 def decoded_line(line: str) -> str:

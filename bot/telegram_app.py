@@ -87,7 +87,7 @@ from bot.webhook import webhook_server
 from flows import fonts
 from flows.engine import COMMANDS as ENGINE_COMMANDS
 from flows.engine import Engine
-from flows.port import Attachment, Inbound, Reply, Response
+from flows.port import Attachment, ChannelStorage, Inbound, Reply, Response
 from flows.reminders import Delivery
 from flows.store import (
     DatabaseFileGone,
@@ -442,7 +442,9 @@ async def serve_polling(app: KotowariApp, stop: asyncio.Event | None = None) -> 
         if data.engine is None or data.updates_request is None:
             raise RuntimeError("the application was not built by build_application")
         await app.bot.delete_webhook()
-        inbox = Inbox(app, data.engine.store, describe=_describer(app.bot.token), sleep=data.sleep)
+        inbox = Inbox(
+            app, data.engine.storage, describe=_describer(app.bot.token), sleep=data.sleep
+        )
         inbox.resume()
         poller = Poller(
             app,
@@ -492,7 +494,7 @@ async def _post_init(app: KotowariApp) -> None:
 async def _post_shutdown(app: KotowariApp) -> None:
     engine, app.bot_data.engine = app.bot_data.engine, None
     if engine is not None:
-        engine.store.close()
+        engine.storage.close()
 
 
 def menu_commands() -> list[str]:
@@ -537,8 +539,8 @@ def inbound_from_message(
 
 def user_texts(engine: Engine, user: TelegramUser) -> Texts:
     """The catalog in the user's chosen language (Telegram's guess for a new user)."""
-    row = engine.store.user(user.id)
-    return Texts(row["language"] if row else pick_language(user.language_code))
+    row = engine.user_view(user.id)
+    return Texts(row.language if row else pick_language(user.language_code))
 
 
 def chat_replies(response: Response, texts: Texts) -> tuple[Reply, ...]:
@@ -985,11 +987,11 @@ async def reminder_job(context: KotowariContext) -> None:
     if engine is None:
         return
     try:
-        engine.store.check_file()
+        engine.storage.check_file()
     except DatabaseFileGone as error:
         stop_fatally(app, str(error))
         return
-    retry_scrub(engine.store, replicating=context.bot_data.replicating)
+    retry_scrub(engine.storage, replicating=context.bot_data.replicating)
     await dispatch_reminders(app, context.bot_data.reminder_batch)
 
 
@@ -1013,7 +1015,7 @@ async def checkpoint_wal(data: BotData) -> None:
         log.info("checkpoint held back by a reader or writer; trying again next time")
 
 
-def retry_scrub(store: Store, replicating: bool = False) -> None:
+def retry_scrub(store: ChannelStorage, replicating: bool = False) -> None:
     """Try again to empty the write-ahead log of erased rows (``Store.scrub_wal``); each
     try returns at once. Tried every reminder period until it succeeds; an ERROR, once,
     when a reader has held it off for ``SCRUB_PATIENCE`` tries. Under Litestream, which

@@ -127,7 +127,7 @@ class UpdateHandler(tornado.web.RequestHandler):
             if engine is None:
                 raise tornado.web.HTTPError(HTTPStatus.SERVICE_UNAVAILABLE)
             try:
-                set_aside(engine.store, update)
+                set_aside(engine.storage, update)
             except sqlite3.OperationalError as error:  # busy: Telegram sends it again
                 log.warning("webhook: could not set an update aside now (%s)", type(error).__name__)
                 raise tornado.web.HTTPError(HTTPStatus.SERVICE_UNAVAILABLE) from None

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from transitions import Machine
@@ -24,6 +24,7 @@ from flows.moments import call_moment, refusal_moment
 from flows.normalize import format_phone
 from flows.port import Option, Reply
 from flows.reminders import CHOICES
+from flows.store.rows import Case
 from flows.texts import ROMAJI, Texts
 
 CALL_STATES = ("refusing", "pushing", "asking_source", "pressing_source")
@@ -206,25 +207,12 @@ OUTCOME_LETTERS = {
     "no_record": COMPANY_REQUEST,
     "no_source": COMPANY_REQUEST,
 }
-# The short codes of the letters in buttons (``g.lk.<case>-<code>``).
-LETTER_CODES = {"b": "broker_request", "c": "company_request", "r": "resolicitation_report"}
-_CODE_OF = {kind: code for code, kind in LETTER_CODES.items()}
-
-
-def letter_token_arg(number: int, kind: str) -> str:
-    """What a letter button carries after ``g.lk.``: the case number and the kind's code."""
-    return f"{number}-{_CODE_OF[kind]}"
-
-
-def letter_option(texts: Texts, number: int, kind: str) -> Option:
-    """The button that starts writing one letter for a case."""
-    return Option(f"g.lk.{letter_token_arg(number, kind)}", texts(f"opt.letter_{kind}"))
 
 
 class CaseModel:
     """One case while one trigger runs: the row as a dict, plus the replies it produced."""
 
-    def __init__(self, case: dict[str, Any], texts: Texts, now: datetime, tz: ZoneInfo) -> None:
+    def __init__(self, case: Case, texts: Texts, now: datetime, tz: ZoneInfo) -> None:
         self.state: str = case["state"]
         self.case = case
         self.texts = texts
@@ -281,7 +269,7 @@ class CaseModel:
 
     def apply(self, changes: Mapping[str, Any] | None = None, **_: Any) -> None:
         if changes:
-            self.case.update(changes)
+            self.case.update(cast(Case, changes))
             if "call_at" in changes:
                 self._date_refusal_by_call()
         self.case["fixing"] = 0
@@ -392,8 +380,9 @@ def _current_value(model: CaseModel, field: str | None = None) -> str | None:
     if field == "phone":
         return format_phone(case["phone_e164"]) if case.get("phone_e164") else case.get("phone_raw")
     if field == "when":
-        return model.texts.when_iso(case["call_at"], model.tz) if case.get("call_at") else None
-    return case.get(field)
+        return model.texts.when_iso(at, model.tz) if (at := case.get("call_at")) else None
+    value = case.get(field)
+    return None if value is None else str(value)
 
 
 def summary(model: CaseModel) -> str:
@@ -476,10 +465,7 @@ def render_step(model: CaseModel) -> Reply:
         ja_values: dict[str, object] = {}
         for texts, out in ((t, values), (_JA, ja_values)):
             if called:
-                day = datetime.fromisoformat(called).astimezone(model.tz)
-                date = (
-                    f"{day.month}月{day.day}日" if texts.language == "ja" else f"{day.day} {day:%B}"
-                )
+                date = texts.spoken_day(datetime.fromisoformat(called), model.tz)
                 out["when"] = texts("demand_when", date=date)
             else:
                 out["when"] = texts("demand_when_unknown")

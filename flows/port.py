@@ -7,8 +7,12 @@ Channels (the Telegram adapter, the terminal shell) translate their own events i
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from flows.store import InboxEntry
 
 _SENTENCE_END = re.compile(r"(?<=[。？！])|(?<=[.?!])\s+")
 
@@ -150,3 +154,33 @@ class Response:
     # False when nothing could be stored (the database was busy or failing): with a
     # ``receipt``, the channel keeps its copy and tries again, saying nothing to the user.
     stored: bool = True
+
+
+@dataclass(frozen=True)
+class UserView:
+    """What a channel may know of a user between messages (its own words, its prompt)."""
+
+    language: str
+    time_zone: str
+    case_number: int | None = None  # the case in progress, if any
+    case_state: str | None = None
+
+
+class ChannelStorage(Protocol):
+    """What a channel does with the database besides sending messages to the engine: its
+    inbox of fetched updates, the updates it could not read, and upkeep (``Engine.storage``).
+    Everything else goes through ``Engine.handle``."""
+
+    scrub_pending: bool  # an erasure's rows may still be in the write-ahead log
+    scrub_attempts: int
+
+    def inbox_add(self, updates: Sequence[tuple[int, int | None, str]]) -> list[InboxEntry]: ...
+    def inbox_waiting(self) -> list[InboxEntry]: ...
+    def inbox_raw(self, entry_id: int) -> str | None: ...
+    def inbox_done(self, entry_id: int) -> None: ...
+    def set_aside(
+        self, update_id: int | None, kind: str, error: str, entry_id: int | None = None
+    ) -> int: ...
+    def scrub_wal(self) -> bool: ...
+    def check_file(self) -> None: ...
+    def close(self) -> None: ...

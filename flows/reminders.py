@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from flows.port import Option, Reply
+from flows.port import Reply
 from flows.schedule import (
     CALLS_CHECK_DAYS,
     COMPLIANCE_CHECK_DAYS,
@@ -23,6 +22,7 @@ from flows.schedule import (
     tomorrow_morning,
 )
 from flows.standing import addressee_name, caller_name
+from flows.store.rows import DueReminder, Reminder
 from flows.texts import Texts
 
 BROKER_KINDS = ("call_broker", "retry_broker")
@@ -48,7 +48,7 @@ WRITE_LETTER_DAYS = 3
 LETTER_CHECK_DAYS = 21
 
 
-def actions(row: dict[str, Any]) -> tuple[str, ...]:
+def actions(row: Reminder) -> tuple[str, ...]:
     """The buttons a reminder shows, in order."""
     if row["kind"] == "check_compliance" and row.get("via") == "letter":
         return LETTER_CHECK_ACTIONS
@@ -126,15 +126,16 @@ class Delivery:
     reply: Reply
 
 
-def addressee_of(row: dict[str, Any]) -> str:
+def addressee_of(row: Reminder) -> str:
     """Whom a follow-up is about (m012 gave every earlier request's follow-up one; other
     kinds are about the broker)."""
     return str(row.get("addressee") or "broker")
 
 
-def render(row: dict[str, Any], texts: Texts) -> Reply:
-    """A reminder message. ``row`` has the reminder's and its case's columns; its text
-    names the request's addressee and suggests the move that fits how it was made."""
+def render_text(row: DueReminder, texts: Texts) -> str:
+    """A reminder message's text (its buttons: ``flows.features.reminders``). ``row`` has the
+    reminder's and its case's columns; the text names the request's addressee and suggests
+    the move that fits how it was made."""
     who = caller_name(row)
     unknown = texts("cases_unknown")
     addressee = addressee_of(row)
@@ -144,14 +145,10 @@ def render(row: dict[str, Any], texts: Texts) -> Reply:
         key = "reminder.check_compliance.letter.text"
     elif row["kind"] == "write_letter" and addressee == "company":
         key = "reminder.write_letter.company.text"
-    text = texts(
+    return texts(
         key,
         number=row["number"],
         broker=row.get("broker_name") or who or unknown,
         who=who or unknown,
         whom=whom,
     )
-    options = tuple(
-        Option(f"r.{row['id']}.{action}", texts(f"opt.r_{action}")) for action in actions(row)
-    )
-    return Reply(text, options=options)

@@ -1,7 +1,7 @@
 """Looking back: case lists, a case's full timeline, brokers, search and export.
 
-Every function takes the user's own id and only reads that user's rows; the replies carry
-``g.<action>.<arg>`` tokens that the engine checks against the same user again.
+Every function takes the user's own id or row and only reads that user's rows. The commands and
+buttons that show these are the review feature's (``flows.features.review``).
 """
 
 from __future__ import annotations
@@ -9,24 +9,26 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from flows import standing
 from flows.machine import FIELDS, FINISHED_STATES
 from flows.moments import refusal_moment
 from flows.normalize import format_phone
-from flows.port import Attachment, Option, Reply
+from flows.port import Attachment, Reply
 from flows.store import CASES, EVENTS, Store
+from flows.store.rows import Case, Event
 from flows.texts import Texts
 
-PAGE_SIZE = 5
+# A case row, typed (Case) or as exported (a plain dict).
+_Row = TypeVar("_Row", bound=Mapping[str, Any])
 TIMELINE_LIMIT = 200  # events shown in /case; the export has them all
 
 
-def status_text(case: dict[str, Any], texts: Texts, events: Sequence[dict[str, Any]] = ()) -> str:
+def status_text(case: Case, texts: Texts, events: Sequence[Event] = ()) -> str:
     """The case's status as emoji and word, with the re-solicitation mark where it applies:
     once a request was made, its latest answer (``flows.standing``)."""
     state = case["state"]
@@ -45,7 +47,7 @@ def status_text(case: dict[str, Any], texts: Texts, events: Sequence[dict[str, A
     return status
 
 
-def who(case: dict[str, Any], texts: Texts) -> str:
+def who(case: Case, texts: Texts) -> str:
     if case.get("company"):
         return str(case["company"])
     if case.get("phone_e164"):
@@ -53,39 +55,15 @@ def who(case: dict[str, Any], texts: Texts) -> str:
     return str(case.get("phone_raw") or texts("cases_unknown"))
 
 
-def case_line(case: dict[str, Any], texts: Texts, tz: ZoneInfo, store: Store) -> str:
+def case_line(case: Case, texts: Texts, tz: ZoneInfo, store: Store) -> str:
     when = texts.day(datetime.fromisoformat(case.get("call_at") or case["opened_at"]), tz)
     broker = case.get("broker_name") or texts("cases_unknown")
     status = status_text(case, texts, store.events(case["id"]))
     return f"#{case['number']} {when} {who(case, texts)}｜{broker}｜{status}"
 
 
-def _open_buttons(cases: Sequence[dict[str, Any]], texts: Texts) -> list[Option]:
-    return [
-        Option(f"g.case.{c['number']}", texts("opt.open_case", number=c["number"])) for c in cases
-    ]
-
-
-def cases_page(store: Store, user_id: int, page: int, texts: Texts, tz: ZoneInfo) -> Reply:
-    total = store.count_cases(user_id)
-    if total == 0:
-        return Reply(texts("cases_empty"))
-    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
-    page = min(max(page, 0), pages - 1)
-    cases = store.recent_cases(user_id, PAGE_SIZE, offset=page * PAGE_SIZE)
-    first = page * PAGE_SIZE + 1
-    lines = [texts("cases_page", first=first, last=first + len(cases) - 1, total=total)]
-    lines += [case_line(c, texts, tz, store) for c in cases]
-    options = _open_buttons(cases, texts)
-    if page > 0:
-        options.append(Option(f"g.page.{page - 1}", texts("opt.page_prev"), secondary=True))
-    if page < pages - 1:
-        options.append(Option(f"g.page.{page + 1}", texts("opt.page_next"), secondary=True))
-    return Reply("\n".join(lines), options=tuple(options))
-
-
-def _event_line(event: dict[str, Any], texts: Texts, tz: ZoneInfo) -> str | None:
-    detail = json.loads(event["detail"]) if event.get("detail") else {}
+def _event_line(event: Event, texts: Texts, tz: ZoneInfo) -> str | None:
+    detail = json.loads(raw) if (raw := event.get("detail")) else {}
     kind = event["kind"]
     if kind == "step":
         trigger, state_from = event["trigger"], event["state_from"]
@@ -98,7 +76,7 @@ def _event_line(event: dict[str, Any], texts: Texts, tz: ZoneInfo) -> str | None
             )
         if state_from == "new" or not labelled:
             return None  # start_call, a typed time …: the "opened" event or the next says it
-        text = texts.option(event["state_from"], event["trigger"], when="").strip()
+        text = texts.option(str(state_from), str(trigger), when="").strip()
         if event["state_to"] in FINISHED_STATES:
             text += " → " + texts("status." + event["state_to"])
     elif kind == "opened":
@@ -117,8 +95,9 @@ def _event_line(event: dict[str, Any], texts: Texts, tz: ZoneInfo) -> str | None
     return f"{texts.when_iso(event['at'], tz)}  {text}"
 
 
-def case_view(store: Store, case: dict[str, Any], texts: Texts, tz: ZoneInfo) -> Reply:
-    """One case in full: the details, the timeline in local time, reminders, actions."""
+def case_text(store: Store, case: Case, texts: Texts, tz: ZoneInfo) -> str:
+    """One case in full: the details, the timeline in local time, its reminders (its buttons
+    are the review feature's: ``flows.features.review.case_view``)."""
     all_events = store.events(case["id"])
     lines = [
         texts("case.header", number=case["number"], status=status_text(case, texts, all_events)),
@@ -133,7 +112,7 @@ def case_view(store: Store, case: dict[str, Any], texts: Texts, tz: ZoneInfo) ->
         "licence": case.get("licence"),
         "product": case.get("product"),
         "broker": case.get("broker_name"),
-        "when": texts.when_iso(case["call_at"], tz) if case.get("call_at") else None,
+        "when": texts.when_iso(at, tz) if (at := case.get("call_at")) else None,
     }
     for field, value in details.items():
         if value:
@@ -166,7 +145,7 @@ def case_view(store: Store, case: dict[str, Any], texts: Texts, tz: ZoneInfo) ->
             texts(
                 "case.repeat_calls",
                 count=case["repeat_calls"],
-                date=texts.when_iso(case["last_repeat_at"], tz),
+                date=texts.when_iso(case.get("last_repeat_at") or "", tz),
             )
         )
     events = all_events[-TIMELINE_LIMIT:]
@@ -180,24 +159,10 @@ def case_view(store: Store, case: dict[str, Any], texts: Texts, tz: ZoneInfo) ->
         for reminder in waiting:
             when = texts.when(datetime.fromisoformat(reminder["due_at"]), tz)
             lines.append(f"{when} {texts('what.' + reminder['kind'])}")
-    number = case["number"]
-    options = []
-    if case["state"] not in FINISHED_STATES:
-        options.append(Option(f"g.open.{number}", texts("opt.case_continue")))
-    if case.get("company") or case.get("broker_name") or case.get("phone_raw"):
-        options.append(Option(f"g.letter.{number}", texts("opt.case_letter")))
-    if takes_another_call(case):
-        calls = int(case.get("repeat_calls") or 0)
-        options.append(Option(f"g.again.{number}-{calls}", texts("opt.case_again")))
-    if case["state"] in ("following_up", "awaiting_call"):
-        options.append(Option(f"g.close.{number}", texts("opt.case_close")))
-    if case["state"] == "closed":
-        options.append(Option(f"g.reopen.{number}", texts("opt.case_reopen")))
-    options.append(Option(f"g.del.{number}", texts("opt.case_delete"), secondary=True))
-    return Reply("\n".join(lines), options=tuple(options))
+    return "\n".join(lines)
 
 
-def broker_status(cases: Sequence[dict[str, Any]]) -> str:
+def broker_status(cases: Sequence[Case]) -> str:
     """Where the user stands with a broker: the answer in its most recent case."""
     outcomes = [c.get("outcome") for c in cases if c.get("outcome")]
     latest = outcomes[-1] if outcomes else None
@@ -230,17 +195,7 @@ def brokers_reply(store: Store, user_id: int, texts: Texts, tz: ZoneInfo) -> Rep
     return Reply("\n".join(lines))
 
 
-def search_reply(
-    store: Store, user_id: int, text: str, phone_e164: str | None, texts: Texts, tz: ZoneInfo
-) -> Reply:
-    cases = store.search_cases(user_id, text, phone_e164, limit=PAGE_SIZE * 2)
-    if not cases:
-        return Reply(texts("find_none", text=text))
-    lines = [texts("find_header", text=text), *(case_line(c, texts, tz, store) for c in cases)]
-    return Reply("\n".join(lines), options=tuple(_open_buttons(cases, texts)))
-
-
-def takes_another_call(case: dict[str, Any]) -> bool:
+def takes_another_call(case: Case) -> bool:
     """Whether "this company called again" can be recorded on the case: it was refused, and
     not cancelled."""
     return bool(case.get("refused_at")) and case["state"] != "cancelled"
@@ -250,7 +205,7 @@ def takes_another_call(case: dict[str, Any]) -> bool:
 _CALL_FACTS = ("refused_at", "company", "person", "phone_raw", "broker_name")
 
 
-def recorded_calls(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def recorded_calls(cases: Sequence[_Row]) -> list[_Row]:
     """The cases that record a call: all but those cancelled with nothing recorded (a /call
     tapped by mistake is not a sales call)."""
     return [c for c in cases if c["state"] != "cancelled" or any(c.get(k) for k in _CALL_FACTS)]

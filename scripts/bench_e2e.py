@@ -85,12 +85,12 @@ A_SETUP = [
 A_LOOP = [
     ("text", "/stats"),
     ("text", "/case 1"),
-    ("tap", "g.letter.1"),
-    ("tap", "g.lk.1-b"),
+    ("tap", "letter.1"),
+    ("tap", "letter_kind.1-b"),
     ("text", "山田太郎"),
     ("text", "東京都千代田区千代田1-1"),
     ("tap", "skip"),
-    ("tap", "g.keep.no"),
+    ("tap", "keep_sender.no"),
 ]
 Call = tuple[str, dict[str, Any]]
 

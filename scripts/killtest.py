@@ -500,7 +500,7 @@ def _answers_an_update(method: str, params: dict[str, Any]) -> bool:
         return True
     if method != "sendMessage":
         return False
-    return "k1:r." not in str(params.get("reply_markup") or "")
+    return "k1:reminder." not in str(params.get("reply_markup") or "")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -415,7 +415,7 @@ class Checks:
         for call in calls:
             if call.method != "sendMessage":
                 continue
-            found = re.search(r"k1:r\.(\d+)\.", str(call.params.get("reply_markup") or ""))
+            found = re.search(r"k1:reminder\.(\d+)\.", str(call.params.get("reply_markup") or ""))
             if found:
                 self._sends.setdefault(int(found.group(1)), []).append(call.run)
         return self._sends

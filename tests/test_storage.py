@@ -412,7 +412,7 @@ async def test_no_checkpoint_happens_inside_a_steps_commit(db_path: Path, clock)
 async def test_a_log_past_its_bound_is_emptied_by_the_timers_checkpoint(
     db_path: Path, clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("flows.store.WAL_TRUNCATE_BYTES", 0)
+    monkeypatch.setattr("flows.store.files.WAL_TRUNCATE_BYTES", 0)
     async with running(db_path, clock) as chat:
         await chat.say("/call")
         assert wal_size(db_path) > 0

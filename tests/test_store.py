@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
 from sqlite_utils import Database
 
+from flows import dialogs
 from flows.store import (
     BROKERS,
     CASES,
@@ -38,6 +40,7 @@ def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> Non
         "m013_inbox_and_dead_letters",
         "m014_due_reminders_in_due_order",
         "m015_inbox_applied",
+        "m016_typed_dialog_states",
     ]
     columns = {name: set(db[name].columns_dict) for name in TABLES}
     assert {
@@ -217,3 +220,55 @@ def test_an_existing_file_with_loose_permissions_is_tightened(tmp_path: Path) ->
     path.chmod(0o644)
     open_database(path).close()
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+GOLDEN_SCHEMA = Path(__file__).parent / "golden" / "schema.txt"
+
+
+def schema_of(db: Database) -> str:
+    rows = db.execute(
+        "select type, name, tbl_name, sql from sqlite_master where name not like 'sqlite_%' "
+        "and name != '_sqlite_migrations' order by type, name"
+    ).fetchall()
+    return "".join(f"{row!r}\n" for row in rows)
+
+
+def test_the_migrations_build_the_schema_they_always_built(tmp_path: Path) -> None:
+    """Written out once from the migrations as released (and checked against the code before
+    they moved to flows/store/migrations.py): a migration edited by mistake changes it."""
+    db = open_database(tmp_path / "schema.db")
+    assert schema_of(db) == GOLDEN_SCHEMA.read_text(encoding="utf-8")
+    db.close()
+
+
+def test_upgrade_gives_each_dialog_state_its_kind(tmp_path: Path) -> None:
+    path = tmp_path / "m015.db"
+    old = database_before(path, "m016_typed_dialog_states")
+    for user_id in (8, 9, 10, 11):
+        old["users"].insert(
+            {
+                "id": user_id,
+                "language": "ja",
+                "time_zone": "Asia/Tokyo",
+                "created_at": STAMP,
+                "active": 1,
+            }
+        )
+    letter = {"case": 3, "kind": "broker_request", "step": "address", "name": "山田 花子"}
+    states = {7: {"again": 2}, 8: letter, 9: None, 10: "not json", 11: {"what": 1}}
+    for user_id, state in states.items():
+        raw = (
+            state
+            if isinstance(state, str) or state is None
+            else json.dumps(state, ensure_ascii=False)
+        )
+        old.execute("update users set pending = ? where id = ?", [raw, user_id])
+    old.close()
+    db = open_database(path)
+    pending = {r["id"]: r["pending"] for r in db["users"].rows}
+    assert dialogs.load(pending[7]) == dialogs.CalledAgainDialog(2)
+    assert dialogs.load(pending[8]) == dialogs.LetterDialog(
+        3, "broker_request", "address", name="山田 花子"
+    )
+    assert (pending[9], pending[10], pending[11]) == (None, None, None)
+    db.close()

@@ -1,0 +1,1 @@
+"""The texts themselves: one module per catalog (``flows.texts`` looks them up)."""

@@ -1,0 +1,562 @@
+"""Every user-facing string in English, keyed by id (``flows.texts``)."""
+
+from __future__ import annotations
+
+DISCLAIMER_EN = "Note: this is practical guidance, not legal advice."
+
+EN: dict[str, str] = {
+    "start": (
+        "Kotowari helps you refuse pushy sales calls and make the list broker who sold your details stop providing and delete them — one step at a time.\n"
+        "On a call now: /call. After the call: /after.\n"
+        "How it works and caveats: /help."
+    ),
+    "help": (
+        "How to use\n"
+        "/call — during a sales call: short lines to read aloud, step by step\n"
+        "/after — record a call that has ended\n"
+        "/cases — your cases (/case NUMBER for one in full)\n"
+        "/brokers — list brokers you recorded\n"
+        "/find — search your cases (company, phone number …)\n"
+        "/stats — statistics and chart\n"
+        "/cancel — cancel the case in progress\n"
+        "/reminders — scheduled reminders\n"
+        "/settings — quiet hours and time zone\n"
+        "/language — switch language (日本語 / English; or /language ja)\n"
+        "/export — export your data   /forget — delete all of it\n"
+        "/help — this text\n\n"
+        "The steps: 1) refuse firmly 2) ask where they got your details 3) record the list broker 4) call the broker and demand that it stop providing and delete your data.\n"
+        "The lines to read aloud are in Japanese (the caller speaks Japanese), with a reading and the meaning in English.\n"
+        "Every step has Back, Skip and Cancel. You can also type an option's number or name.\n"
+        "\nGood to know\n"
+        "- Buying a list is not illegal in itself. A broker that has filed an opt-out notice may provide lists without your consent.\n"
+        "- A stop request stops future provision only. Copies already sold stay with the buyers, so other companies may still call: handle them one by one.\n"
+        "- When you refuse, it is fine to sound annoyed.\n"
+        "\nWhere to turn\n"
+        "- Consumer hotline 188 (connects you to the nearest consumer centre; Japanese)\n"
+        "- APPI consultation line 03-6457-9849 (weekdays 9:30–17:30; Japanese): how personal data is handled\n"
+        "- A real-estate company that keeps calling after you refused: the authority that licensed it (a governor's licence: that prefecture; a minister's licence: the regional bureau for its head office)\n"
+        "\n" + DISCLAIMER_EN
+    ),
+    "no_case": "No case in progress. On a call now: /call. After the call: /after.",
+    "unknown_command": "There is no {command} command. /help lists them.",
+    "case_paused": "Case #{number} is saved and paused (resume it from /cases).",
+    "step.cancelled.text": "Case #{number} cancelled. Its record is kept (/cases).",
+    "storage_error": "Couldn't save that. Please send it again (your earlier record is intact).",
+    "cancel_nothing": "There is no case to cancel.",
+    "language_prompt": "Choose a language.",
+    "language_set": "Switched to English.",
+    "stale_button": "That button belongs to an earlier step. Please use the latest message.",
+    "bad_button": "That button cannot be used.",
+    "pick_hint": "Tap an option or type its number.",
+    "reminders_more": "Cancel buttons are shown for the soonest {count}.",
+    "reminders_stopped": "This case's scheduled reminders are stopped too ({count}).",
+    "number_not_shown": (
+        "Here is the step of the case in progress again. Numbers mean its options, counted "
+        "from the top (1, 2 …)."
+    ),
+    "attachment_hint": "Please type text here (photos and stickers are not stored).",
+    "attachment_hint_option": (
+        "Tap an option or type its number (photos and stickers are not stored)."
+    ),
+    "empty_text": "An empty message cannot be recorded.",
+    "too_long": "Too long (at most {limit} characters). Please shorten it.",
+    "first_step": "This is the first step.",
+    "cannot_skip": "This step cannot be skipped.",
+    "resumed": "Resuming case #{number}.",
+    "case_not_found": "Case #{number} was not found.",
+    "case_finished": "Case #{number} is finished.",
+    "cases_empty": "No cases yet. On a call now: /call. After the call: /after.",
+    "cases_unknown": "unknown",
+    "status.closed": "✅ done",
+    "status.cancelled": "✖️ cancelled",
+    "status.repeat": "⚠️ called again",
+    "step.refusing.say": "I have no intention of signing anything. Never call me again.",
+    "step.refusing.text": (
+        "Step 1: refuse firmly. Say the Japanese line below; you owe no reason."
+    ),
+    "step.pushing.say": (
+        "Soliciting after I have refused should be prohibited by law. Tell me your company's name and your name. If you are a real-estate company, tell me your broker licence number too."
+    ),
+    "step.pushing.text": "If they keep going, say this, firmly.",
+    "step.pushing.note": (
+        "Basis: for real estate, Building Lots and Buildings Transaction Business Act (宅地建物取引業法) Art. 47-2(3) and its Enforcement Regulations; for other products, the Act on Specified Commercial Transactions (特定商取引法) Art. 17, where the call is telephone solicitation sales. Note their answers; you will record them afterwards."
+    ),
+    "step.pushing_again.say": (
+        "I have nothing more to say. I am recording this and will consult the authorities. Goodbye."
+    ),
+    "step.pushing_again.text": (
+        "You can hang up now. Soliciting after a refusal is itself worth recording."
+    ),
+    "opt.refused": "🙅 I refused",
+    "opt.pushing": "😤 They keep pushing",
+    "opt.ended": "📴 The call ended",
+    "opt.backed_off": "🙆 They backed off",
+    "step.asking_source.say": (
+        "Where did you get my name and number? Tell me the name of the company you got them from."
+    ),
+    "step.asking_source.text": "Step 2: ask where they got your details.",
+    "step.asking_source.note": (
+        "A business that received personal data from a third party must "
+        "confirm and record the provider and how the provider got it (APPI Art. 30)."
+    ),
+    "step.pressing_source.say": (
+        "By law you must have confirmed and recorded where this came from. "
+        "The company name is enough."
+    ),
+    "step.pressing_source.text": "If they won't say, push once.",
+    "step.pressing_source.note": (
+        "One push with the APPI Art. 30 duty. If they still won't say, move on."
+    ),
+    "opt.named": "📝 They named a source",
+    "opt.dodged": "🤐 They refuse or dodge",
+    "opt.pressing_source.dodged": "🤐 Still won't say",
+    "step.after_refusal.text": "Recording a call after it ended. Did you clearly refuse?",
+    "opt.yes_refused": "🙅 Yes, I refused",
+    "opt.not_refused": "🤷 I didn't manage to",
+    "step.after_source.text": "Did they say where they got your details?",
+    "opt.after_source.named": "📝 Yes",
+    "opt.after_source.dodged": "🤐 No, or I didn't ask",
+    "step.recording.intro": "Step 3: record the call. Fill in what you know (you can skip).",
+    "step.recording_broker.text": "The list broker's name (their source)?",
+    "step.recording_company.text": "The name of the company that called?",
+    "step.recording_person.text": "The caller's name?",
+    "step.recording_phone.text": "The number they called from?",
+    "step.recording_product.text": "What were they selling? Tap an option or type it.",
+    "step.recording_licence.text": "Their real-estate licence number? (e.g. 東京都知事(5)第12345号)",
+    "step.recording_when.text": "When did the call come? (e.g. 14:30, 11/28 14:30, yesterday 15:00)",
+    "current_value": "Currently recorded: {value}",
+    "opt.skip": "⏭ Skip",
+    "opt.keep": "⏭ Keep",
+    "opt.back": "↩️ Back",
+    "opt.cancel": "✖️ Cancel",
+    "opt.property": "🏢 Investment property",
+    "opt.other_product": "📦 Something else",
+    "opt.now": "🕒 Just now (this call)",
+    "product.property": "investment property",
+    "product.other": "something else",
+    "phone_unparsed": "“{raw}” is not a phone number I can read. It is recorded as typed.",
+    "phone_from_contact": "Recorded the number from the shared contact.",
+    "bad_when": (
+        "I couldn't read that date and time. Include the time (not in the future), "
+        "e.g. 14:30, 11/28 14:30, yesterday 15:00. If you don't know it, skip."
+    ),
+    "need_identity": ("To save, record at least one of: company, phone number, broker. Use ✏️ Fix."),
+    "repeat_detected": (
+        "⚠️ Called again after a refusal. You refused {who} on {date} (case #{number}). "
+        "Recorded as evidence of re-solicitation."
+    ),
+    "repeat_detected_undated": (
+        "⚠️ Called again after a refusal. You refused {who} before (case #{number}). "
+        "Recorded as evidence of re-solicitation."
+    ),
+    "repeat_cleared": (
+        "After this correction, the call no longer comes after your refusal in case "
+        "#{number}, so it is no longer recorded as re-solicitation."
+    ),
+    "step.confirming.text": "Save this?\n{summary}",
+    "step.choosing_fix.text": "Which field do you want to fix?",
+    "field.broker": "Broker",
+    "field.company": "Company",
+    "field.person": "Caller",
+    "field.phone": "Phone",
+    "field.product": "Product",
+    "field.licence": "Licence",
+    "field.when": "When",
+    "field.refused": "Refusal",
+    "field.empty": "—",
+    "refused_yes": "done ({date})",
+    "refused_yes_undated": "done (time not recorded)",
+    "refused_no": "not recorded",
+    "opt.confirm": "✅ Save",
+    "opt.fix": "✏️ Fix",
+    "opt.fix_broker": "Broker",
+    "opt.fix_company": "Company",
+    "opt.fix_person": "Caller",
+    "opt.fix_phone": "Phone",
+    "opt.fix_product": "Product",
+    "opt.fix_licence": "Licence",
+    "opt.fix_when": "When",
+    "step.demanding.text": (
+        "Step 4: call the list broker “{broker}” and say this in Japanese. Replace the 〔 〕 parts with your own details."
+    ),
+    "step.demanding.say": (
+        "I am calling about my personal data. "
+        "{when}, {company} called me with a sales pitch. "
+        "They say they got my details from you. "
+        "My name is 〔your name〕 and my number is 〔your number〕. "
+        "Stop providing my personal data to third parties. "
+        "Stop using it and delete it. "
+        "And tell me to whom you have provided it."
+    ),
+    "step.demanding.note": (
+        "A business that provides data to third parties under the opt-out rule must stop when the person asks (APPI Art. 27(2)). Stopping use and erasure is a request under Art. 35 and is not guaranteed. You can also ask to see the record of whom they provided it to (Art. 33). The Personal Information Protection Commission publishes opt-out filings: search 「オプトアウト届出書検索」 on its site to check this broker. A stop request stops future provision only: lists already sold stay with the buyers."
+    ),
+    "demand_company_unknown": "a company",
+    "demand_when": "On {date}",
+    "demand_when_unknown": "Recently",
+    "opt.agreed": "🙆 They agreed",
+    "opt.declined": "🙅 They refused",
+    "opt.unreachable": "📵 Unreachable",
+    "opt.later": "⏰ Later",
+    "outcome.agreed": (
+        "Recorded. Note the date and the name of the person you spoke to. "
+        "In about two weeks, check whether the provision stopped and the calls died down."
+    ),
+    "outcome.declined": (
+        "Recorded. A broker that provides data under the opt-out rule must stop when the person asks (APPI Art. 27(2)). The next move is a written request. For questions on data handling: APPI consultation line 03-6457-9849 (weekdays 9:30–17:30, Japanese)."
+    ),
+    "outcome.unreachable": "Recorded. Try again at another time. Resume it from /cases.",
+    "outcome.later": "OK, call them later.",
+    "outcome.no_source": (
+        "Saved. The source is unknown, but if the calling company got your data from a third party, it must have confirmed and recorded where from (APPI Art. 30): you can ask it in writing to disclose that record (Art. 33). Next time they call, ask where they got your details."
+    ),
+    "step.following_up.text": (
+        "Case #{number} is being followed up. Sold data may already have spread, so handle "
+        "calls from other companies one by one."
+    ),
+    "step.awaiting_call.text": "Case #{number}: you have not called the broker “{broker}” yet.",
+    "step.closed.text": "Case #{number} is done.",
+    "opt.resume": "▶ Call the broker",
+    "opt.close": "📁 Mark as done",
+    "opt.reopen": "↩️ Reopen",
+    "opt.start_call": "📞 On a call (/call)",
+    "opt.start_after": "📝 After a call (/after)",
+    "opt.lang_ja": "日本語",
+    "opt.lang_en": "English",
+    "keyboard.call": "📞 I'm on a sales call",
+    "keyboard.options_prompt": "Choose one:",
+    "private_only": "This bot works in private chats only. Please message it directly.",
+    "error_generic": "Something went wrong. Please try again (your record is intact).",
+    "file_failed": "Couldn't make the file “{filename}”. Your record is saved; please make it again in a moment.",
+    "cmd.start": "What this bot does",
+    "cmd.call": "During a sales call",
+    "cmd.after": "Record a call after it ended",
+    "cmd.cases": "Your cases",
+    "cmd.cancel": "Cancel the case in progress",
+    "cmd.help": "How to use, and caveats",
+    "cmd.language": "Switch language",
+    "chosen": "→ {label}",
+    "step.scheduling.text": (
+        "When should I remind you? Tap an option or type a date and time "
+        "(e.g. tomorrow 10:00, 12/1 9:30)."
+    ),
+    "opt.remind_default": "📅 Next business day {when}",
+    "opt.remind_evening": "🌆 This evening {when}",
+    "opt.remind_morning": "🌅 Tomorrow morning {when}",
+    "opt.remind_3days": "🗓 In 3 days {when}",
+    "bad_remind_time": (
+        "I couldn't read that date/time (not in the past, not over a year ahead). "
+        "E.g. tomorrow 10:00, 12/1 9:30"
+    ),
+    "reminder_set": "⏰ I'll remind you {when} ({what}).",
+    "what.call_broker": "call the broker",
+    "what.retry_broker": "call the broker again",
+    "what.check_compliance": "check your request was handled",
+    "what.check_calls": "check the calls stopped",
+    "reminder.call_broker.text": (
+        "⏰ Case #{number}: time to call the list broker “{broker}” and demand that it stop "
+        "providing and delete your data."
+    ),
+    "reminder.retry_broker.text": "⏰ Case #{number}: try calling the list broker “{broker}” again.",
+    "reminder.check_compliance.text": (
+        "⏰ Case #{number}: two weeks since you asked {whom} by phone. Did they do what you asked? If not, ask again in writing."
+    ),
+    "reminder.check_calls.text": (
+        "⏰ Case #{number}: a month has passed. Have the calls from {who} stopped?"
+    ),
+    "opt.r_open": "▶ Open the case",
+    "opt.r_done": "✅ Done",
+    "opt.r_stopped": "✅ They stopped",
+    "opt.r_continued": "📞 They still call",
+    "opt.r_snooze_hour": "⏰ In an hour",
+    "opt.r_snooze_morning": "🌅 Tomorrow morning",
+    "opt.r_cancel": "✖️ Cancel: {when} #{number}",
+    "reminder_done": "Marked as done.",
+    "reminder_snoozed": "⏰ I'll remind you again {when}.",
+    "reminder_cancelled": "Reminder cancelled.",
+    "reminder_closed": "That reminder is already finished.",
+    "again_when": "Case #{number}: when did they call again? (e.g. yesterday 15:00, 11/28 10:30)",
+    "opt.again_now": "🕒 Just now",
+    "again_before_refusal": (
+        "That is before your refusal on {date}. Type when they called after it."
+    ),
+    "again_before_record": (
+        "That is before you recorded this case on {date}. Type when they called after your refusal."
+    ),
+    "again_cancelled": "Not recorded.",
+    "again_bad_when": (
+        "I couldn't read that date and time. E.g. yesterday 15:00, 11/28 10:30. "
+        "To record nothing, send /cancel."
+    ),
+    "repeat_call_recorded": (
+        "⚠️ Recorded as a call after your refusal ({date}). For real estate, you can report it to the authority that licensed the company (a governor's licence: that prefecture; a minister's licence: the regional bureau for its head office); otherwise call the consumer hotline 188."
+    ),
+    "reminders_empty": "No reminders scheduled.",
+    "reminders_header": "Scheduled reminders:",
+    "reminders_line": "{when} case #{number}: {what}",
+    "settings": (
+        "Settings\nTime zone: {tz}\nQuiet hours: {quiet}\n"
+        "Tap to change, or type e.g. /settings tz Europe/London, /settings quiet 22-7."
+    ),
+    "quiet_range": "{start}:00–{end}:00",
+    "quiet_none": "none (notify any time)",
+    "opt.quiet": "🌙 Quiet {range}",
+    "opt.quiet_off": "🔔 Notify any time",
+    "opt.tz": "🌏 {tz}",
+    "settings_saved": "Settings saved.",
+    "bad_tz": "There is no time zone “{tz}” (e.g. Asia/Tokyo, Europe/London).",
+    "bad_quiet": "Type quiet hours like 22-7, as hours from 0 to 23.",
+    "cmd.reminders": "Scheduled reminders",
+    "cmd.settings": "Quiet hours and time zone",
+    "status.in_progress": "📝 in progress",
+    "status.waiting": "⏳ awaiting a written answer",
+    "status.recorded": "📁 recorded",
+    "cases_page": "Your cases (newest first), {first}–{last} of {total}:",
+    "opt.page_prev": "◀ Newer",
+    "opt.page_next": "Older ▶",
+    "opt.open_case": "Open #{number}",
+    "case.header": "Case #{number} | {status}",
+    "case.mode.call": "recorded during the call",
+    "case.mode.after": "recorded after the call",
+    "case.source_unknown": "Source: they would not say",
+    "case.repeat_of": "⚠️ Called again after you refused them in case #{number} on {date}.",
+    "case.repeat_of_undated": "⚠️ Called again after you refused them in case #{number}.",
+    "case.repeat_calls": "⚠️ Calls after your refusal: {count} (last {date})",
+    "case.timeline": "Timeline:",
+    "case.reminders": "Scheduled reminders:",
+    "event.opened": "Opened ({mode})",
+    "event.answer": "Recorded {field}: {value}",
+    "event.repeat_detected": "Re-solicitation detected (case #{number})",
+    "event.repeat_cleared": "Re-solicitation record withdrawn (case #{number})",
+    "event.paused": "Paused",
+    "event.resumed": "Resumed",
+    "event.reminder": "Reminder: {label}",
+    "event.repeat_call": "Call after refusal recorded",
+    "event.letter": "Letter written: {title}",
+    "opt.case_continue": "▶ Continue",
+    "opt.case_letter": "✉️ Write a letter",
+    "opt.case_again": "📞 This company called again",
+    "opt.case_close": "📁 Mark as done",
+    "opt.case_reopen": "↩️ Reopen",
+    "opt.case_delete": "🗑 Delete this case",
+    "case_usage": "Usage: /case NUMBER (e.g. /case 3). /cases shows the numbers.",
+    "case_delete_confirm": (
+        "This deletes case #{number} with its timeline and reminders. It cannot be undone. "
+        "Delete it?"
+    ),
+    "opt.delete_yes": "🗑 Delete",
+    "opt.delete_no": "Keep it",
+    "case_deleted": "Case #{number} deleted.",
+    "not_deleted": "Nothing was deleted.",
+    "case_closed_now": "Case #{number} marked as done.",
+    "case_reopened": "Case #{number} reopened.",
+    "brokers_empty": "No list brokers recorded yet.",
+    "brokers_header": "List brokers you recorded:",
+    "brokers_line": "{name} | cases: {count} | {status} | last: {date}",
+    "broker_status.not_asked": "not asked yet",
+    "broker_status.asked": "to be asked",
+    "broker_status.agreed": "agreed",
+    "broker_status.refused": "refused",
+    "broker_status.no_answer": "no answer",
+    "find_usage": "Usage: /find company, caller, phone number or broker (e.g. /find 090-1234-5678)",
+    "find_none": "No case matches “{text}”.",
+    "find_header": "Cases matching “{text}”:",
+    "stats": (
+        "Statistics\nSales calls: {calls}\n"
+        "Calls again after a refusal: {repeats}\n"
+        "List brokers: {brokers}\n"
+        "Stops/deletions agreed: {agreed}"
+    ),
+    "stats_chart_title": "Sales calls per month",
+    "stats_chart_caption": "Sales calls per month (last 12 months)",
+    "export_done": "All your data, exported (JSON and CSV).",
+    "forget_confirm": (
+        "This deletes all your data (cases, timelines, brokers, reminders, settings). It cannot "
+        "be undone. Use /export first if you want a copy."
+    ),
+    "opt.forget_yes": "🗑 Delete everything",
+    "opt.forget_no": "Keep it",
+    "forgotten": "Everything is deleted. This bot keeps no record about you.",
+    "forgotten_chat_history": (
+        "The messages in this chat stay in Telegram. To remove them, choose "
+        "“Clear history” in the chat's menu."
+    ),
+    "cmd.brokers": "List brokers you recorded",
+    "cmd.find": "Search your cases",
+    "cmd.stats": "Statistics and chart",
+    "cmd.export": "Export your data",
+    "cmd.forget": "Delete all your data",
+    "cmd.case": "A case in full (/case NUMBER)",
+    "letter_choose": "Which letter? (case #{number})",
+    "opt.letter_broker_request": "✉️ Request to the list broker",
+    "opt.letter_company_request": "✉️ Request to the company that called",
+    "opt.letter_resolicitation_report": "📝 Re-solicitation report",
+    "letter_none": "This case has no company, number or broker to write to.",
+    "letter_saved_sender": "Saved sender: {name} ({address})",
+    "opt.sender_saved": "Use this sender",
+    "opt.sender_new": "Enter another name and address",
+    "letter_ask_name": "Your full name, as it should appear on the letter?",
+    "letter_ask_address": "Your postal address (starting with the postcode)?",
+    "letter_ask_phone": "Your phone number? The business uses it to find your record (you can skip).",
+    "letter_ask_keep": "Keep your name and address for the next letter?",
+    "opt.keep_sender_yes": "Keep them",
+    "opt.keep_sender_no": "Don't keep (this letter only)",
+    "letter_done": ("“{title}” is ready (PDF and text). Print it, sign it and send it."),
+    "letter_language": "The letter is in Japanese: it goes to a business in Japan.",
+    "letter_cancelled": "Letter cancelled.",
+    "letter_missing_glyphs": (
+        "⚠️ The PDF font lacks some characters, so the PDF leaves them out: {chars} "
+        "Use the text version, or write them in by hand after printing."
+    ),
+    "letter_expired": "That letter is already finished.",
+    "refused_not": "not refused",
+    "opt.no_record": "🔍 They say they have no record of me",
+    "outcome.no_record": (
+        "Recorded. When a broker says it has no record of you, the caller may have named the wrong source. If the calling company got your data from a third party, it must have confirmed and recorded where from (APPI Art. 30), so you can ask it in writing to disclose that record (Art. 33). And if a broker without an opt-out filing provided your data without consent, that may breach Art. 27(1); you could then ask it to stop providing it (Art. 35(3)) or consult the Personal Information Protection Commission."
+    ),
+    "coach.not_refused": (
+        "Recorded. Next time they call, refuse first (/call gives you the line to read). Without a refusal on record, there is no soliciting-after-refusal to report."
+    ),
+    "what.write_letter": "send a written request",
+    "reminder.check_compliance.letter.text": (
+        "⏰ Case #{number}: three weeks since you wrote to {whom}. Did they answer? If there is no answer two weeks after it arrived, send a reminder or call the APPI consultation line 03-6457-9849."
+    ),
+    "reminder.write_letter.text": (
+        "⏰ Case #{number}: {whom} would not do it on the phone. Send a written request."
+    ),
+    "reminder.write_letter.company.text": (
+        "⏰ Case #{number}: the list broker says it has no record of you. Ask {whom} in writing where it got your details."
+    ),
+    "opt.r_complied": "🙆 They did it",
+    "opt.r_no_reply": "📭 No answer, or not done",
+    "opt.r_letter": "✉️ Write the letter",
+    "reminder_complied": "Recorded that they did it.",
+    "reminder_no_reply.phone": "Recorded. The next move is a written request.",
+    "reminder_no_reply.letter": (
+        "Recorded. You can write again (a reminder letter) or call the APPI consultation line 03-6457-9849 (weekdays 9:30–17:30, Japanese)."
+    ),
+    "status.answer.agreed": "🙆 agreed on the phone",
+    "status.answer.refused": "🙅 refused",
+    "status.answer.no_record": "🔍 says no record",
+    "status.answer.complied": "🙆 done as asked",
+    "status.answer.no_reply": "📭 nothing done",
+    "broker_status.no_record": "says no record",
+    "standing": "Where it stands: {line}",
+    "standing.separator": "; ",
+    "standing.refused": "refused",
+    "standing.not_refused": "not refused",
+    "standing.phone": "asked by phone ({date}) → {answer}",
+    "standing.letter": "wrote ({date}) → {answer}",
+    "standing.unreachable": "could not reach {whom} yet",
+    "standing.calls_after": "calls after the refusal: {count}",
+    "standing.reported": "re-solicitation report made",
+    "standing.nothing": "nothing asked of anyone yet",
+    "answer.waiting": "awaiting an answer",
+    "answer.agreed": "agreed",
+    "answer.refused": "refused",
+    "answer.no_record": "says no record",
+    "answer.complied": "done as asked",
+    "answer.no_reply": "nothing done",
+    "addressee.broker": "the list broker “{name}”",
+    "addressee.company": "the calling company “{name}”",
+    "letter_done_report": ("“{title}” is ready (PDF and text)."),
+    "letter_naiyo": (
+        "To send it by 内容証明郵便 (certified contents), use the attached 内容証明 PDF (26 characters × 20 lines). Print three identical copies (one is sent; the post office and you each keep one), enclose nothing, and send it as 一般書留 with 配達証明 (proof of delivery) from a post office that handles 内容証明 (usually a larger one). Write the recipient's address at the end. Staple several pages and stamp your seal across each join (契印). Japan Post's online e内容証明 takes it too (check its format rules)."
+    ),
+    "letter_disclaimer": DISCLAIMER_EN,
+    "letter_ask_office": (
+        "In which prefecture is the company's head office? With a minister's licence, the report goes to the regional bureau for that prefecture. If you don't know, skip: the addressee is then left blank to fill in."
+    ),
+    "bad_office": (
+        "I couldn't read a prefecture. E.g. Tokyo, Osaka, Hokkaido (or 東京, 大阪府). If you don't know, skip."
+    ),
+    "opt.write_letter": "✉️ Write the request",
+    "note.broker_unknown": (
+        "The list broker's name is not known. Write in the addressee before you send it."
+    ),
+    "note.optout_search": (
+        "The broker's address and how it takes stop requests are in its opt-out filing: search 「オプトアウト届出書検索」 on the Personal Information Protection Commission's website."
+    ),
+    "note.post_first": (
+        "How to send it: for a first request, 特定記録郵便 (records delivery to the mailbox) or ordinary mail is fine."
+    ),
+    "note.post_proof": (
+        "If you may later need to show when it arrived (APPI Art. 39's two weeks run from the day a request reached the business), send it by 内容証明郵便 with 配達証明: 内容証明 proves what you sent and when you posted it, 配達証明 when it was delivered."
+    ),
+    "note.post_keep": (
+        "Keep a copy of what you sent (with 内容証明, your 謄本) and the post office's receipt."
+    ),
+    "note.id_check": (
+        "The broker may ask for proof of identity. A 内容証明 letter cannot enclose anything, so send it separately once asked."
+    ),
+    "note.limits": (
+        "A stop request stops future provision only. Lists already provided stay with the buyers, so other companies may still call: handle them one by one."
+    ),
+    "note.no_reply": (
+        "If there is no answer two weeks after it arrived, send a reminder or call the APPI consultation line 03-6457-9849 (weekdays 9:30–17:30, Japanese)."
+    ),
+    "note.company_unknown": (
+        "Without the company's name and address it cannot be posted. Next time they call, ask for both."
+    ),
+    "note.disclosed_source": (
+        "Once the company discloses its source (the list broker), you can send the broker a request to stop providing and erase your data."
+    ),
+    "note.others_heading": "Others you can ask:",
+    "note.others_188": "- Consumer hotline 188 (connects you to the nearest consumer centre; Japanese)",
+    "note.others_ppc": (
+        "- APPI consultation line 03-6457-9849 (weekdays 9:30–17:30, Japanese): questions on personal data"
+    ),
+    "note.report_sending": (
+        "This report is not sent by 内容証明郵便. Before you hand it in, check on the office's website or at its counter which section takes it and how (counter, post, a form of its own)."
+    ),
+    "note.other_product_hedge": (
+        "If what they sold is not real estate, the call may fall under telephone solicitation sales in the Act on Specified Commercial Transactions (特定商取引法) rather than the real-estate act. That act has exclusions, so ask the consumer centre whether it applies."
+    ),
+    "note.other_product_where": (
+        "Where to: call the consumer hotline 188, which connects you to the nearest consumer centre. This document serves as your record when you talk to them."
+    ),
+    "note.where_governor": (
+        "Where to: the real-estate section of {pref}, whose governor licensed the company."
+    ),
+    "note.where_minister": (
+        "Where to: the company has a minister's licence and its head office is in {office}, so {bureau} (its real-estate section)."
+    ),
+    "note.minister_blank": (
+        "The addressee is blank. A company with a minister's licence is reported to the bureau for the prefecture of its head office. Look the head office up in MLIT's company search (建設業者・宅建業者等企業情報検索システム) and write in the bureau from this table (e.g. 関東地方整備局長 殿)."
+    ),
+    "note.unknown_blank": (
+        "The addressee is blank: without the licence number it is not known where to report. Look the company up by name in MLIT's company search (建設業者・宅建業者等企業情報検索システム) for its licence and head office, and write it in like this:"
+    ),
+    "note.unknown_governor": (
+        "- A governor's licence (e.g. 東京都知事(5)第12345号): that prefecture's governor (e.g. 東京都知事 殿)"
+    ),
+    "note.unknown_minister": (
+        "- A minister's licence: the head of the bureau for the head office's prefecture (e.g. 関東地方整備局長 殿)"
+    ),
+    "note.bureau": "- {bureau}: {prefectures}",
+    "opt.r_answered": "✉️ They answered (refused, no record …)",
+    "reminder_answered": (
+        "Recorded. Read their answer carefully. If they refused or say they have no record of you, you can call the APPI consultation line 03-6457-9849 (weekdays 9:30–17:30, Japanese)."
+    ),
+    "status.answer.answered": "✉️ answered",
+    "answer.answered": "answered",
+    "not_refused_calls": (
+        "So the calls go on. This case has no refusal on record, though, so they cannot be recorded as calls after a refusal. Next time they call, use /call and refuse first."
+    ),
+    "standing.whom": "{whom}: {steps}",
+    "standing.then": ", ",
+    # A typed answer sent twice (its reply was lost): not stored in the next field.
+    "answer_repeated": (
+        "“{value}” is already saved for the previous question. "
+        "If it is the answer to this one too, send it once more."
+    ),
+    "event.answer_repeated": "The same answer arrived again (not stored)",
+    # The replies to a saved step could not be sent (Telegram's side failed).
+    "send_failed_saved": (
+        "A network problem may have kept my reply from reaching you. "
+        "What you sent is saved; here is the current step again."
+    ),
+    "step.refusing.note": (
+        "It is fine to sound annoyed: callers are said to share notes on who is unpleasant to call."
+    ),
+}

@@ -1,0 +1,82 @@
+"""Side dialogs: a question the user is answering outside the case's own steps.
+
+Two exist: writing a letter (who sends it, asked one field at a time) and "the company called
+again: when?". At most one is open per user; it is stored in ``users.pending`` as JSON with
+its kind (``{"dialog": "letter", …}``), so a restarted bot resumes it, and read back as a frozen
+dataclass: a misspelt field is a type error, not a ``None`` read in silence.
+
+The letter dialog is a declared list of questions (``LETTER_QUESTIONS``) rather than a second
+``transitions`` machine: it is a straight line (the head office, only for a report; the sender,
+skipped when one is saved; name, address, phone, keep) with nothing to go back to, so a list
+says all of it, and the case's machine stays the only state machine.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any, ClassVar
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LetterDialog:
+    """Writing letter ``letter`` (a ``flows.letters`` kind) for the user's case ``case``."""
+
+    KIND: ClassVar[str] = "letter"
+    case: int
+    letter: str
+    # The question waiting for typed text ("office", "name", …) or None: waiting for a button.
+    step: str | None = None
+    office: str | None = None
+    name: str | None = None
+    address: str | None = None
+    phone: str | None = None
+
+    def answered(self, step: str, value: str | None, following: str | None) -> LetterDialog:
+        """This dialog with ``step``'s answer recorded, waiting on ``following``."""
+        if step not in ("office", "name", "address", "phone"):
+            raise ValueError(f"not a question of the letter dialog: {step!r}")
+        changes: dict[str, Any] = {step: value, "step": following}
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class CalledAgainDialog:
+    """The case ``case``'s company called again after the refusal: asked when."""
+
+    KIND: ClassVar[str] = "called_again"
+    case: int
+
+
+Dialog = LetterDialog | CalledAgainDialog
+KINDS: dict[str, type[LetterDialog] | type[CalledAgainDialog]] = {
+    kind.KIND: kind for kind in (LetterDialog, CalledAgainDialog)
+}
+# Letter dialog: what each question accepts, and which comes next.
+LETTER_QUESTIONS = ("office", "name", "address", "phone", "keep")
+LETTER_NEXT = {"name": "address", "address": "phone", "phone": "keep"}
+SENDER_LIMITS = {"name": 60, "address": 200, "phone": 40, "office": 40}
+
+
+def dump(dialog: Dialog | None) -> str | None:
+    if dialog is None:
+        return None
+    return json.dumps({"dialog": dialog.KIND, **asdict(dialog)}, ensure_ascii=False)
+
+
+def load(raw: str | None) -> Dialog | None:
+    """The dialog stored in ``users.pending``; None if there is none or it cannot be read
+    (the user is then simply out of the dialog: nothing else depends on it)."""
+    if not raw:
+        return None
+    try:
+        data: dict[str, Any] = json.loads(raw)
+        kind = KINDS[data.pop("dialog")]
+        names = {f.name for f in fields(kind)}
+        return kind(**{k: v for k, v in data.items() if k in names})
+    except (ValueError, KeyError, TypeError):
+        log.warning("an unreadable dialog state was dropped")
+        return None

@@ -1,0 +1,144 @@
+""" "This company called again": when? — a call after the refusal, recorded as evidence.
+
+Asked from a case's page (🔁) or from a monthly check's "they called again"; the answer is a
+time (typed, or "just now") after the refusal. The case counts the calls and keeps the
+latest, and a check a month later is set (data spreads).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flows import moments
+from flows.dialogs import CalledAgainDialog
+from flows.normalize import parse_when
+from flows.port import Reply
+from flows.review import takes_another_call
+from flows.router import DialogRoute, Router
+from flows.stepping import check_calls_again
+from flows.store.rows import Case
+from flows.turn import Turn
+from flows.typed import option_number
+
+router = Router()
+
+# 🔁 on a case's page, with the calls recorded when it was shown ("-N": a second tap finds N+1).
+ASK = router.button("called_again", r"\d{1,9}(-\d{1,9})?", legacy="g.again")
+# "Just now", the answer offered with the question.
+NOW = router.button("called_again_now", r"\d{1,9}-now", legacy="g.agn", in_dialog=True)
+
+
+def option(turn: Turn, case: Case) -> Any:
+    """The case page's button."""
+    calls = int(case.get("repeat_calls") or 0)
+    return ASK.option(f"{case['number']}-{calls}", turn.texts("opt.case_again"))
+
+
+def ask(turn: Turn, case: Case) -> None:
+    """Open the dialog for ``case`` and ask when they called."""
+    turn.set_dialog(CalledAgainDialog(case["number"]))
+    _question(turn, case)
+
+
+def _question(turn: Turn, case: Case) -> None:
+    number = case["number"]
+    now = NOW.option(f"{number}-now", turn.texts("opt.again_now"))
+    turn.replies.append(Reply(turn.texts("again_when", number=number), options=(now,)))
+
+
+def _case(turn: Turn, number: int) -> Case | None:
+    """The case the question is about, if it can still take the call."""
+    case = turn.own_case(number)
+    return case if case and takes_another_call(case) else None
+
+
+@ASK.handles
+def pressed_ask(turn: Turn, arg: str) -> None:
+    number, _, calls = arg.partition("-")
+    case = turn.own_case(int(number))
+    if case is None:
+        turn.notice = turn.texts("case_not_found", number=int(number))
+        return
+    if not takes_another_call(case) or (calls and calls != str(case.get("repeat_calls") or 0)):
+        turn.notice = turn.texts("stale_button")
+        return
+    turn.chosen = turn.texts("opt.case_again")
+    ask(turn, case)
+
+
+@NOW.handles
+def pressed_now(turn: Turn, arg: str) -> None:
+    number = int(arg.partition("-")[0])
+    dialog = turn.dialog
+    if not isinstance(dialog, CalledAgainDialog) or dialog.case != number:
+        turn.notice = turn.texts("stale_button")  # the question was answered or dropped
+        return
+    case = _case(turn, number)
+    turn.set_dialog(None)
+    if case is None:
+        turn.notice = turn.texts("case_not_found", number=number)
+        return
+    turn.chosen = turn.texts("opt.again_now")
+    _record(turn, case, turn.now())
+
+
+def _typed(turn: Turn, dialog: CalledAgainDialog, raw: str) -> bool:
+    """The time typed in answer to "when did they call again?"."""
+    t = turn.texts
+    case = _case(turn, dialog.case)
+    if case is None:
+        turn.set_dialog(None)
+        turn.say("case_not_found", number=dialog.case)
+        return True
+    now = turn.now()
+    number = option_number(raw)
+    moment = now if number == 1 else None if number else parse_when(raw, now, turn.tz)
+    # Without its own time, the refusal came before the case was recorded: a call before that
+    # moment may have been the refused call itself, so it is not taken either.
+    refused_at = case.get("refused_at")
+    assert refused_at is not None  # takes_another_call: it was refused
+    refused = datetime.fromisoformat(refused_at)
+    known = moments.refusal_moment(case) is not None
+    if moment is None:
+        turn.say("again_bad_when")
+    elif moment <= refused:
+        key = "again_before_refusal" if known else "again_before_record"
+        turn.say(key, date=t.when(refused, turn.tz))
+    else:
+        turn.set_dialog(None)
+        _record(turn, case, moment)
+        return True
+    _question(turn, case)
+    return True
+
+
+def _ask_again(turn: Turn, dialog: CalledAgainDialog) -> bool:
+    case = _case(turn, dialog.case)
+    if case is not None:
+        _question(turn, case)  # still waiting for its answer
+    return case is not None
+
+
+router.dialog(
+    CalledAgainDialog,
+    DialogRoute(
+        on_text=_typed,
+        cancelled="again_cancelled",
+        ask_again=_ask_again,
+        ends_on_attachment=True,
+    ),
+)
+
+
+def _record(turn: Turn, case: Case, at: datetime) -> None:
+    """The company called again after the refusal, at ``at``: evidence of re-solicitation."""
+    before = case.copy()
+    case["repeat_calls"] = int(case.get("repeat_calls") or 0) + 1
+    latest = case.get("last_repeat_at")
+    if not latest or datetime.fromisoformat(latest) < at:
+        case["last_repeat_at"] = at.isoformat()
+    turn.store.save_case(before, case)
+    turn.store.add_event(case, "repeat_call", detail={"at": at.isoformat()})
+    turn.say("repeat_call_recorded", date=turn.texts.when(at, turn.tz))
+    check_calls_again(turn, case)

@@ -1,0 +1,304 @@
+"""A call, step by step: starting a case, its step buttons, and what is typed at a step."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+from flows import machine
+from flows.machine import TEXT_STATES
+from flows.normalize import (
+    clean_text,
+    looks_like_property,
+    normalize_name,
+    parse_future,
+    parse_phone,
+    parse_when,
+)
+from flows.port import Option, Reply
+from flows.router import STEP_TOKEN, Router
+from flows.stepping import fire
+from flows.store.rows import Case, User
+from flows.texts import Texts
+from flows.turn import Turn
+from flows.typed import ALIASES, fold, match_option, option_number, trigger_of
+
+router = Router()
+
+# Longest text accepted per field; anything longer is refused with a clear message.
+FIELD_LIMITS = {
+    "broker": 100,
+    "company": 100,
+    "person": 60,
+    "phone": 40,
+    "product": 200,
+    "licence": 60,
+    "when": 40,
+}
+# A second press of a start button within this long of the case it started is a double tap.
+DOUBLE_TAP = timedelta(minutes=2)
+# A typed answer sent again within this long, identical to the one just saved, is taken for a
+# re-send (its reply was lost), not for the next step's answer.
+REPEAT_WINDOW = timedelta(minutes=2)
+
+# "On a call" / "after a call", with the number of the user's latest case when shown.
+START = router.button("start", r"(call|after)(-\d{1,9})?", legacy="g.start")
+
+
+def start_options(texts: Texts, user: User) -> tuple[Option, ...]:
+    """The two ways into a case (a second tap of the same button starts nothing: see
+    ``seen_changed``)."""
+    cases = int(user.get("last_case_number") or 0)
+    return (
+        START.option(f"call-{cases}", texts("opt.start_call")),
+        START.option(f"after-{cases}", texts("opt.start_after")),
+    )
+
+
+def seen_changed(arg: str, now: object) -> bool:
+    """Whether a button's "-N" suffix (a count when it was shown) no longer matches, i.e.
+    what it does has been done since. Buttons from before the suffix have none: allowed."""
+    _, dash, seen = arg.partition("-")
+    return bool(dash) and seen != str(now or 0)
+
+
+def no_case(turn: Turn) -> None:
+    turn.replies.append(Reply(turn.texts("no_case"), options=start_options(turn.texts, turn.user)))
+
+
+# -- commands -------------------------------------------------------------------------
+@router.command("start")
+def start(turn: Turn, args: str) -> None:
+    """/start: the greeting and the two ways into a case."""
+    turn.replies.append(Reply(turn.texts("start"), options=start_options(turn.texts, turn.user)))
+
+
+@router.command("help")
+def help_(turn: Turn, args: str) -> None:
+    """/help: what the bot does, its commands, and that this is not legal advice."""
+    turn.say("help")
+
+
+@router.command("call")
+def call(turn: Turn, args: str) -> None:
+    """/call: on a call now — the line to say, one step at a time."""
+    start_case(turn, "call")
+
+
+@router.command("after")
+def after(turn: Turn, args: str) -> None:
+    """/after: a call that has ended — record it."""
+    start_case(turn, "after")
+
+
+@router.command("cancel")
+def cancel(turn: Turn, args: str) -> None:
+    """/cancel: drop the case in progress (what it recorded stays in /cases)."""
+    case = turn.active_case()
+    if case is None or "cancel" not in machine.triggers_at(case["state"]):
+        turn.say("cancel_nothing")
+        return
+    fire(turn, case, "cancel")
+
+
+def start_case(turn: Turn, mode: str) -> None:
+    current = turn.active_case()
+    if (
+        current is not None
+        and current["state"] in machine.ACTIVE_STATES
+        and current["state"] not in ("awaiting_call", "following_up")
+    ):
+        turn.say("case_paused", number=current["number"])
+        turn.store.add_event(current, "paused")
+    case = turn.store.new_case(turn.user_id, mode)
+    turn.set_active(case["id"])
+    fire(turn, case, "start_call" if mode == "call" else "start_after")
+
+
+# -- buttons ----------------------------------------------------------------------------
+@START.handles
+def pressed_start(turn: Turn, arg: str) -> None:
+    mode = arg.partition("-")[0]
+    turn.chosen = turn.texts(f"opt.start_{mode}")
+    if seen_changed(arg, turn.user.get("last_case_number")):
+        # A case was started since this button was shown. If it is an untouched case of this
+        # kind, started moments ago, the press is a double tap: show that case, start no
+        # other (an old untouched case is left for a new one).
+        current = turn.active_case()
+        if (
+            current is not None
+            and current["mode"] == mode
+            and current["seq"] == 1
+            and turn.now() - datetime.fromisoformat(current["opened_at"]) < DOUBLE_TAP
+        ):
+            turn.show(current)
+            return
+    start_case(turn, mode)
+
+
+@router.steps
+def pressed_step(turn: Turn, token: str) -> None:
+    """A step button of a case (``3.5.refused``): only the active case's current step."""
+    match = STEP_TOKEN.match(token)
+    assert match is not None  # the router only sends step tokens here
+    number, seq, trigger = int(match.group(1)), int(match.group(2)), match.group(3)
+    case = turn.active_case()
+    if case is None or case["number"] != number or case["seq"] != seq:
+        turn.notice = turn.texts("stale_button" if turn.own_case(number) else "bad_button")
+        return
+    option = machine.option_for(turn.model(case), trigger)
+    if option is None:
+        turn.notice = turn.texts("bad_button")
+        return
+    turn.chosen = option.label
+    fire(turn, case, trigger)
+
+
+# -- what is sent at a step -------------------------------------------------------------
+@router.messages
+def at_step(turn: Turn, text: str) -> None:
+    """Text, a contact or an attachment that is neither a command nor a dialog's answer."""
+    inbound = turn.inbound
+    case = turn.active_case()
+    if case is None:
+        no_case(turn)
+        return
+    if inbound.text is not None and _hidden_number(turn, case, inbound.text):
+        turn.say("number_not_shown")
+        turn.show(case)  # now shown: its numbers work from the next message
+        return
+    if inbound.contact_phone is not None and case["state"] == "recording_phone":
+        _answer(turn, case, inbound.contact_phone, from_contact=True)
+    elif inbound.text is not None and case["state"] in TEXT_STATES:
+        _answer(turn, case, inbound.text)
+    elif inbound.text is not None and case["state"] == "scheduling":
+        _schedule_typed(turn, case, inbound.text)
+    elif inbound.text is not None:
+        _typed_choice(turn, case, inbound.text)
+    else:
+        turn.say("attachment_hint" if case["state"] in TEXT_STATES else "attachment_hint_option")
+        turn.show(case)
+
+
+def _hidden_number(turn: Turn, case: Case, text: str) -> bool:
+    """Whether ``text`` is an option number while this case's step is not the last thing
+    shown (after /cases, /help or a reminder, "1" must not press a hidden button). In a step
+    that asks for text, only 1–9 are option numbers; longer ones are answers."""
+    number = option_number(text)
+    if number is None or turn.user.get("shown_step") == f"{case['number']}.{case['seq']}":
+        return False
+    return number < 10 or case["state"] not in TEXT_STATES
+
+
+def _options(turn: Turn, case: Case) -> tuple[Option, ...]:
+    model = machine.CaseModel(case.copy(), turn.texts, turn.now(), turn.tz)
+    return machine.options_for(model)
+
+
+def _typed_choice(turn: Turn, case: Case, text: str) -> None:
+    trigger = match_option(case["state"], _options(turn, case), text)
+    if trigger is None:
+        typed = fold(text)
+        hint = (
+            "first_step"
+            if typed in ALIASES["back"]
+            else "cannot_skip"
+            if typed in ALIASES["skip"]
+            else "pick_hint"
+        )
+        turn.say(hint)
+        turn.show(case)
+        return
+    fire(turn, case, trigger)
+
+
+def _schedule_typed(turn: Turn, case: Case, text: str) -> None:
+    trigger = match_option(case["state"], _options(turn, case), text)
+    if trigger is not None:
+        fire(turn, case, trigger)
+        return
+    moment = parse_future(text, turn.now(), turn.tz)
+    if moment is None:
+        turn.say("bad_remind_time")
+        turn.show(case)
+        return
+    fire(turn, case, "answer", remind_at=moment)
+
+
+def _repeated_answer(turn: Turn, case: Case, text: str) -> bool:
+    """Whether ``text`` is the answer just saved for the step before, sent again because its
+    reply was lost or late (a network error): then it is not stored in this field (a broker's
+    name as the company); the user is told, and may send it once more if it is meant for this
+    step too (the repeat is recorded, so a second one is stored)."""
+    last = turn.store.last_event(case["id"])
+    if last is None or (last["kind"], last["trigger"]) != ("step", "answer"):
+        return False
+    earlier = json.loads(last["detail"] or "{}")
+    if last["state_to"] != case["state"] or earlier.get("value") != text:
+        return False
+    if turn.now() - datetime.fromisoformat(last["at"]) > REPEAT_WINDOW:
+        return False
+    turn.store.add_event(case, "answer_repeated", detail={"field": earlier.get("field")})
+    turn.say("answer_repeated", value=text)
+    turn.show(case)
+    return True
+
+
+def _answer(turn: Turn, case: Case, raw: str, from_contact: bool = False) -> None:
+    t = turn.texts
+    field_name = case["state"].removeprefix("recording_")
+    text = clean_text(raw)
+    available = machine.triggers_at(case["state"])
+    folded = fold(text)
+    number = None if from_contact else option_number(text)
+    if number is not None and number < 10:
+        # The option's number, as every channel shows it (no field answer is "1"–"9").
+        options = _options(turn, case)
+        if 1 <= number <= len(options):
+            fire(turn, case, trigger_of(options[number - 1]))
+            return
+    for trigger in ("back", "skip", "cancel", "now"):
+        if trigger in available and folded in ALIASES[trigger]:
+            fire(turn, case, trigger)
+            return
+    if _repeated_answer(turn, case, text):
+        return
+    problem: str | None = None
+    if not text:
+        problem = t("empty_text")
+    elif len(text) > FIELD_LIMITS[field_name]:
+        problem = t("too_long", limit=FIELD_LIMITS[field_name])
+    if problem:
+        turn.replies.append(Reply(problem))
+        turn.show(case)
+        return
+    changes: dict[str, Any] = {}
+    notes: list[Reply] = []
+    if field_name == "broker":
+        changes = {"broker_name": text}
+    elif field_name == "company":
+        changes = {"company": text, "company_norm": normalize_name(text) or None}
+    elif field_name == "phone":
+        phone = parse_phone(text)
+        changes = {"phone_raw": phone.raw, "phone_e164": phone.e164}
+        if from_contact:
+            notes.append(Reply(t("phone_from_contact")))
+        if not phone.valid:
+            notes.append(Reply(t("phone_unparsed", raw=phone.raw)))
+    elif field_name == "product":
+        kind = "property" if looks_like_property(text) else "other"
+        changes = {"product": text, "product_kind": kind}
+    elif field_name == "when":
+        moment = parse_when(text, turn.now(), turn.tz)
+        if moment is None:
+            turn.say("bad_when")
+            turn.show(case)
+            return
+        changes = {"call_at": moment.isoformat()}
+    else:
+        changes = {field_name: text}
+    turn.replies.extend(notes)
+    # The step's event carries the answer as typed: one row per message.
+    answer = {"field": field_name, "value": text}
+    fire(turn, case, "answer", changes=changes, answer=answer)

@@ -1,0 +1,307 @@
+"""Writing a letter: which one a case has the facts for, who sends it, then the files.
+
+The dialog (``flows.dialogs.LetterDialog``): [the head office's prefecture, for a report] →
+the saved sender, or name → address → phone (may be skipped) → keep them for next time? →
+the letter as PDF and text (and the 内容証明 form for a request), recorded on the case, with a
+reminder to check that the request was honoured.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from flows import letters, reminders
+from flows.dialogs import LETTER_NEXT, SENDER_LIMITS, LetterDialog
+from flows.normalize import clean_text, format_phone, parse_phone
+from flows.port import Attachment, Option, Reply
+from flows.router import DialogRoute, Router
+from flows.schedule import in_days
+from flows.store.rows import Case
+from flows.texts import Texts
+from flows.turn import Turn
+from flows.typed import ALIASES, fold, yes_or_no
+
+router = Router()
+
+BUILDERS = {
+    letters.BROKER_REQUEST: letters.broker_request,
+    letters.COMPANY_REQUEST: letters.company_request,
+}
+# The short codes of the letters in buttons (``letter_kind.<case>-<code>``).
+CODES = {
+    "b": letters.BROKER_REQUEST,
+    "c": letters.COMPANY_REQUEST,
+    "r": letters.RESOLICITATION_REPORT,
+}
+_CODE_OF = {kind: code for code, kind in CODES.items()}
+
+# ✉️ on a case's page: choose the letter.
+CHOOSE = router.button("letter", r"\d{1,9}", legacy="g.letter")
+# One letter of one case: begins the dialog.
+KIND = router.button("letter_kind", r"\d{1,9}-[bcr]", legacy="g.lk", in_dialog=True)
+SENDER = router.button("sender", r"saved|new", legacy="g.snd", in_dialog=True)
+NO_PHONE = router.button("sender_no_phone", r"skip", legacy="g.lph", in_dialog=True)
+KEEP = router.button("keep_sender", r"yes|no", legacy="g.keep", in_dialog=True)
+NO_OFFICE = router.button("head_office_unknown", r"skip", legacy="g.off", in_dialog=True)
+
+
+def kind_option(texts: Texts, number: int, kind: str) -> Option:
+    """The button that starts writing one letter for a case."""
+    return KIND.option(f"{number}-{_CODE_OF[kind]}", texts(f"opt.letter_{kind}"))
+
+
+def kinds_for(case: Case) -> list[str]:
+    """The letters a case has the facts for."""
+    kinds = []
+    caller = case.get("company") or case.get("phone_raw")
+    if case.get("broker_name"):
+        kinds.append(letters.BROKER_REQUEST)
+    if caller:
+        kinds.append(letters.COMPANY_REQUEST)
+    # A report of calls after a refusal needs such a call on record: this case's call came
+    # after an earlier refusal, or calls after this case's refusal were recorded.
+    repeated = case.get("repeat_of") or (case.get("refused_at") and case.get("repeat_calls"))
+    if caller and repeated:
+        kinds.append(letters.RESOLICITATION_REPORT)
+    return kinds
+
+
+@CHOOSE.handles
+def choose(turn: Turn, arg: str) -> None:
+    t = turn.texts
+    case = turn.own_case(int(arg))
+    if case is None:
+        turn.notice = t("case_not_found", number=int(arg))
+        return
+    turn.chosen = t("opt.case_letter")
+    kinds = kinds_for(case)
+    if not kinds:
+        turn.say("letter_none")
+        return
+    options = tuple(kind_option(t, case["number"], kind) for kind in kinds)
+    turn.replies.append(Reply(t("letter_choose", number=case["number"]), options=options))
+
+
+@KIND.handles
+def pressed_kind(turn: Turn, arg: str) -> None:
+    number, _, code = arg.partition("-")
+    case = turn.own_case(int(number))
+    if case is None:
+        turn.notice = turn.texts("case_not_found", number=number)
+        return
+    begin(turn, case, CODES[code])
+
+
+def begin(turn: Turn, case: Case, kind: str) -> None:
+    """Start writing letter ``kind`` for ``case`` (from its button, a step, a reminder)."""
+    if kind not in kinds_for(case):
+        turn.notice = turn.texts("bad_button")
+        return
+    turn.chosen = turn.texts(f"opt.letter_{kind}")
+    dialog = LetterDialog(case["number"], kind)
+    if kind == letters.RESOLICITATION_REPORT and letters.needs_head_office(case):
+        # The addressee depends on the head office's prefecture: ask it first.
+        _ask(turn, LetterDialog(case["number"], kind, step="office"))
+        return
+    _sender(turn, dialog)
+
+
+def _waiting(turn: Turn, step: str | None) -> LetterDialog | None:
+    """The letter dialog, if it is waiting for this button's answer; else says it expired."""
+    dialog = turn.dialog
+    if not isinstance(dialog, LetterDialog) or dialog.step != step:
+        turn.notice = turn.texts("letter_expired")
+        return None
+    return dialog
+
+
+@NO_OFFICE.handles
+def office_unknown(turn: Turn, arg: str) -> None:
+    dialog = _waiting(turn, "office")
+    if dialog is not None:
+        turn.chosen = turn.texts("opt.skip")
+        _sender(turn, dialog.answered("office", None, None))
+
+
+@SENDER.handles
+def pressed_sender(turn: Turn, arg: str) -> None:
+    dialog = _waiting(turn, None)
+    if dialog is None:
+        return
+    user = turn.user
+    if arg == "saved":
+        turn.chosen = turn.texts("opt.sender_saved")
+        name, address = user.get("sender_name"), user.get("sender_address")
+        if not (name and address):  # erased meanwhile (/forget from another device)
+            turn.notice = turn.texts("letter_expired")
+            return
+        _write(turn, dialog, name, address, user.get("sender_phone"))
+    else:
+        turn.chosen = turn.texts("opt.sender_new")
+        _ask(turn, LetterDialog(dialog.case, dialog.letter, "name", dialog.office))
+
+
+@NO_PHONE.handles
+def no_phone(turn: Turn, arg: str) -> None:
+    dialog = _waiting(turn, "phone")
+    if dialog is not None:
+        turn.chosen = turn.texts("opt.skip")
+        _ask(turn, dialog.answered("phone", None, "keep"))
+
+
+@KEEP.handles
+def keep_sender(turn: Turn, arg: str) -> None:
+    dialog = _waiting(turn, "keep")
+    if dialog is None:
+        return
+    turn.chosen = turn.texts(f"opt.keep_sender_{arg}")
+    if arg == "yes":
+        turn.store.update_user(
+            turn.user_id,
+            sender_name=dialog.name,
+            sender_address=dialog.address,
+            sender_phone=dialog.phone,
+        )
+    assert dialog.name is not None and dialog.address is not None
+    _write(turn, dialog, dialog.name, dialog.address, dialog.phone)
+
+
+def _sender(turn: Turn, dialog: LetterDialog) -> None:
+    """Who sends the letter: the saved sender if there is one, else ask the name."""
+    t = turn.texts
+    user = turn.user
+    if not (user.get("sender_name") and user.get("sender_address")):
+        _ask(turn, LetterDialog(dialog.case, dialog.letter, "name", dialog.office))
+        return
+    turn.set_dialog(dialog)
+    turn.replies.append(
+        Reply(
+            t("letter_saved_sender", name=user["sender_name"], address=user["sender_address"]),
+            options=(
+                SENDER.option("saved", t("opt.sender_saved")),
+                SENDER.option("new", t("opt.sender_new")),
+            ),
+        )
+    )
+
+
+def _ask(turn: Turn, dialog: LetterDialog) -> None:
+    t = turn.texts
+    turn.set_dialog(dialog)
+    step = dialog.step
+    options: tuple[Option, ...] = ()
+    if step == "phone":
+        options = (NO_PHONE.option("skip", t("opt.skip"), secondary=True),)
+    elif step == "office":
+        options = (NO_OFFICE.option("skip", t("opt.skip"), secondary=True),)
+    elif step == "keep":
+        options = (
+            KEEP.option("yes", t("opt.keep_sender_yes")),
+            KEEP.option("no", t("opt.keep_sender_no")),
+        )
+    turn.replies.append(Reply(t(f"letter_ask_{step}"), options=options))
+
+
+def _typed(turn: Turn, dialog: LetterDialog, raw: str) -> bool:
+    """The typed answer to the question the dialog waits on (none while it waits for the
+    saved-sender button: the text then goes to the case's step)."""
+    if dialog.step is None:
+        return False
+    _answer(turn, dialog, dialog.step, clean_text(raw))
+    return True
+
+
+def _answer(turn: Turn, dialog: LetterDialog, step: str, text: str) -> None:
+    t = turn.texts
+    if step == "keep":
+        choice = yes_or_no(text)
+        if choice is None:
+            turn.say("pick_hint")
+            _ask(turn, dialog)
+            return
+        keep_sender(turn, choice)
+        return
+    if step in ("phone", "office") and fold(text) in ALIASES["skip"]:
+        (no_phone if step == "phone" else office_unknown)(turn, "skip")
+        return
+    if step == "office":
+        office = letters.prefecture(text[: SENDER_LIMITS["office"]])
+        if office is None:
+            turn.say("bad_office")
+            _ask(turn, dialog)
+            return
+        _sender(turn, dialog.answered("office", office, None))
+        return
+    if not text or len(text) > SENDER_LIMITS[step]:
+        problem = t("empty_text") if not text else t("too_long", limit=SENDER_LIMITS[step])
+        turn.replies.append(Reply(problem))
+        _ask(turn, dialog)
+        return
+    if step == "phone":
+        phone = parse_phone(text)
+        text = format_phone(phone.e164) if phone.e164 else phone.raw
+    _ask(turn, dialog.answered(step, text, LETTER_NEXT[step]))
+
+
+router.dialog(LetterDialog, DialogRoute(on_text=_typed, cancelled="letter_cancelled"))
+
+
+def _write(turn: Turn, dialog: LetterDialog, name: str, address: str, phone: str | None) -> None:
+    """Build the letter from the case, attach it as PDF and text, record it."""
+    t = turn.texts
+    turn.set_dialog(None)
+    case = turn.own_case(dialog.case)
+    if case is None:
+        turn.say("case_not_found", number=dialog.case)
+        return
+    now = turn.now()
+    kind = dialog.letter
+    sender = letters.Sender(name, address, phone)
+    events = turn.store.events(case["id"])
+    today = now.astimezone(turn.tz).date()
+    if kind == letters.RESOLICITATION_REPORT:
+        earlier = turn.own_case(repeat_of) if (repeat_of := case.get("repeat_of")) else None
+        letter = letters.resolicitation_report(
+            case, events, sender, today, turn.tz, dialog.office, earlier
+        )
+    else:
+        letter = BUILDERS[kind](case, events, sender, today, turn.tz)
+    stem = f"kotowari-case{case['number']}-{kind.replace('_', '-')}"
+    business = kind in letters.BUSINESS_LETTERS
+    files = [
+        # Typeset when the channel sends it (off its event loop), from the letter above.
+        Attachment(f"{stem}.pdf", partial(letters.to_pdf, letter), caption=letter.title),
+        Attachment(f"{stem}.txt", letter.body.encode("utf-8")),
+    ]
+    if business:
+        files.append(
+            Attachment(
+                f"{stem}-naiyo-shomei.pdf",
+                partial(letters.naiyo_pdf, letter),
+                caption=letters.naiyo_title(letter),
+            )
+        )
+    turn.store.add_event(case, "letter", detail={"kind": kind, "title": letter.title})
+    lines = [t("letter_done" if business else "letter_done_report", title=letter.title)]
+    if t("letter_language"):
+        lines.append(t("letter_language"))
+    missing = letters.missing_in_pdf(letter)
+    if missing:
+        lines.append(t("letter_missing_glyphs", chars=" ".join(missing)))
+    lines += ["", *letter.notes_in(t)]
+    if business:
+        lines += ["", t("letter_naiyo")]
+    # The product's word to its user, never a line of the letter that is sent.
+    lines += ["", t("letter_disclaimer")]
+    turn.replies.append(Reply("\n".join(lines).strip(), attachments=tuple(files)))
+    if not business:
+        return
+    before = case.copy()
+    case["letter_at"] = now.isoformat()
+    turn.store.save_case(before, case)
+    # The written request settles the earlier follow-ups of a request to the same addressee
+    # ("write to them", an earlier letter's check): one check, naming them.
+    addressee = letters.ADDRESSEE_OF[kind]
+    turn.store.close_reminders(case["id"], "done", reminders.REQUEST_KINDS, addressee)
+    due = in_days(now, reminders.LETTER_CHECK_DAYS, turn.tz)
+    turn.remind(case, "check_compliance", due, addressee, "letter")

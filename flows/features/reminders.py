@@ -1,0 +1,218 @@
+"""Reminders: their buttons, /reminders, and what the channels' dispatchers call.
+
+A reminder is set by a step (``flows.stepping``) or a letter; a dispatcher asks for the due
+ones (``due_batch``), sends them, and marks each sent or failed. Its buttons answer it: done,
+what came of the request, snooze, open the case, write the letter, "they called again".
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flows import letters, reminders, review
+from flows.features import called_again
+from flows.features import letters as letter_feature
+from flows.port import Option, Reply
+from flows.reminders import Delivery
+from flows.router import Router
+from flows.schedule import QuietHours, tomorrow_morning
+from flows.stepping import check_calls_again, open_case
+from flows.store import DUE_STATUSES, Store
+from flows.store.rows import Case, DueReminder, Reminder
+from flows.texts import Texts
+from flows.turn import Turn
+
+log = logging.getLogger(__name__)
+router = Router()
+# What a reminder's button does, given the reminder and its case.
+_Action = Callable[[Turn, Reminder, Case], None]
+
+# /reminders: cancel buttons for the soonest this many (a message's keyboard has limits).
+MAX_REMINDER_BUTTONS = 20
+# One reminder's answer: "<reminder id>.<action>" (``flows.reminders.actions``).
+ANSWER = router.button("reminder", r"\d{1,12}\.[a-z_]{1,16}", legacy="r")
+
+
+def render(row: DueReminder, texts: Texts) -> Reply:
+    """A reminder message, with its buttons."""
+    options = tuple(
+        ANSWER.option(f"{row['id']}.{action}", texts(f"opt.r_{action}"))
+        for action in reminders.actions(row)
+    )
+    return Reply(reminders.render_text(row, texts), options=options)
+
+
+def is_answer(token: str | None) -> bool:
+    """Whether a token answers a reminder (the shell keeps such buttons answerable)."""
+    pressed = router.press(token or "")
+    return pressed is not None and pressed.button is ANSWER
+
+
+@router.command("reminders")
+def list_reminders(turn: Turn, args: str) -> None:
+    """/reminders: what is coming, with a button to cancel each."""
+    t = turn.texts
+    rows = turn.store.waiting_reminders(turn.user_id)
+    if not rows:
+        turn.say("reminders_empty")
+        return
+    lines = [t("reminders_header")]
+    options: list[Option] = []
+    for row in rows:
+        case = turn.store.case(row["case_id"]) or {}
+        when = t.when(datetime.fromisoformat(row["due_at"]), turn.tz)
+        what = t(f"what.{row['kind']}")
+        lines.append(t("reminders_line", when=when, number=case.get("number"), what=what))
+        if len(options) < MAX_REMINDER_BUTTONS:
+            label = t("opt.r_cancel", when=when, number=case.get("number"))
+            options.append(ANSWER.option(f"{row['id']}.cancel", label))
+    if len(rows) > MAX_REMINDER_BUTTONS:
+        lines.append(t("reminders_more", count=MAX_REMINDER_BUTTONS))
+    turn.replies.append(Reply("\n".join(lines), options=tuple(options)))
+
+
+@ANSWER.handles
+def answered(turn: Turn, arg: str) -> None:
+    t = turn.texts
+    reminder_id, _, action = arg.partition(".")
+    row = turn.store.reminder(int(reminder_id))
+    if row is None or row["user_id"] != turn.user_id:
+        turn.notice = t("bad_button")
+        return
+    shown = reminders.actions(row)
+    allowed = (*shown, *reminders.LEGACY_ACTIONS.get(row["kind"], ()), "cancel")
+    if action not in allowed or (action == "cancel") != (row["status"] in DUE_STATUSES):
+        turn.notice = t("reminder_closed") if action in allowed else t("bad_button")
+        return
+    if row["status"] not in ("sent", *DUE_STATUSES):
+        turn.notice = t("reminder_closed")
+        return
+    case = turn.store.case(row["case_id"])
+    assert case is not None  # a reminder's case is deleted with it
+    label_key = "opt.r_cancel" if action == "cancel" else f"opt.r_{action}"
+    turn.chosen = t(
+        label_key,
+        when=t.when(datetime.fromisoformat(row["due_at"]), turn.tz),
+        number=case["number"],
+    )
+    addressee = reminders.addressee_of(row)
+    detail = {"kind": row["kind"], "addressee": addressee}
+    turn.store.add_event(case, "reminder", trigger=action, detail=detail)
+    _ACTIONS[action](turn, row, case)
+
+
+def _close(status: str, said: str | None = None) -> _Action:
+    def close(turn: Turn, row: Reminder, case: Case) -> None:
+        turn.store.update_reminder(row["id"], status=status)
+        if said:
+            turn.say(said)
+
+    return close
+
+
+def _no_reply(turn: Turn, row: Reminder, case: Case) -> None:
+    turn.store.update_reminder(row["id"], status="done")
+    via = "letter" if row.get("via") == "letter" else "phone"
+    kind = letters.REQUEST_TO[reminders.addressee_of(row)]
+    option = letter_feature.kind_option(turn.texts, case["number"], kind)
+    turn.replies.append(Reply(turn.texts(f"reminder_no_reply.{via}"), options=(option,)))
+
+
+def _letter(turn: Turn, row: Reminder, case: Case) -> None:
+    turn.store.update_reminder(row["id"], status="done")
+    letter_feature.begin(turn, case, letters.REQUEST_TO[reminders.addressee_of(row)])
+
+
+def _continued(turn: Turn, row: Reminder, case: Case) -> None:
+    turn.store.update_reminder(row["id"], status="done")
+    if review.takes_another_call(case):
+        # As from the case's own button: when was the last one? (evidence)
+        called_again.ask(turn, case)
+    else:
+        # No refusal on record: not a call after a refusal (no evidence to state); coach
+        # the refusal, and keep checking a month at a time.
+        turn.say("not_refused_calls")
+        check_calls_again(turn, case)
+
+
+def _snooze(turn: Turn, row: Reminder, case: Case, hour: bool) -> None:
+    now = turn.now()
+    due = now + reminders.SNOOZE_HOUR if hour else tomorrow_morning(now, turn.tz)
+    due = QuietHours.parse(turn.user.get("quiet_hours")).defer(due, turn.tz)
+    turn.store.update_reminder(row["id"], status="snoozed", due_at=due.isoformat())
+    turn.say("reminder_snoozed", when=turn.texts.when(due, turn.tz))
+
+
+_ACTIONS: dict[str, _Action] = {
+    "done": _close("done", "reminder_done"),
+    "stopped": _close("done", "reminder_done"),
+    "complied": _close("done", "reminder_complied"),
+    "answered": _close("done", "reminder_answered"),
+    "cancel": _close("cancelled", "reminder_cancelled"),
+    "no_reply": _no_reply,
+    "letter": _letter,
+    "continued": _continued,
+    "snooze_hour": lambda turn, row, case: _snooze(turn, row, case, hour=True),
+    "snooze_morning": lambda turn, row, case: _snooze(turn, row, case, hour=False),
+    "open": lambda turn, row, case: open_case(turn, case),
+}
+
+
+# -- for the channels' dispatchers ----------------------------------------------------------
+def due_batch(store: Store, limit: int, user_id: int | None = None) -> tuple[list[Delivery], int]:
+    """Due reminders rendered for sending (ones in their user's quiet hours wait), and how
+    many due rows the batch took (those moved past quiet hours included: a full batch means
+    more may be due)."""
+    out: list[Delivery] = []
+    with store.transaction():
+        now = store.clock()
+        rows = store.due_reminders(now, limit, user_id)
+        for row in rows:
+            tz = ZoneInfo(row["time_zone"])
+            deferred = QuietHours.parse(row["quiet_hours"]).defer(now, tz)
+            if deferred != now:
+                store.update_reminder(row["id"], due_at=deferred.isoformat())
+                continue
+            texts = Texts(row["language"])
+            out.append(Delivery(row["id"], row["user_id"], texts.language, render(row, texts)))
+    return out, len(rows)
+
+
+def sent(store: Store, reminder_id: int) -> None:
+    with store.transaction():
+        row = store.reminder(reminder_id)
+        if row is None or row["status"] not in DUE_STATUSES:
+            return  # cancelled or deleted while it was being sent: it stays so
+        store.update_reminder(
+            reminder_id,
+            status="sent",
+            sent_at=store.clock().isoformat(),
+            attempts=row["attempts"] + 1,
+        )
+        # The reminder is now the last thing shown: a typed number is not for the step.
+        store.update_user(row["user_id"], shown_step=None)
+
+
+def failed(store: Store, reminder_id: int, error: str) -> None:
+    """A send failed for a passing reason: try again later, waiting longer each time."""
+    with store.transaction():
+        row = store.reminder(reminder_id)
+        attempts = (row or {}).get("attempts", 0) + 1
+        due = store.clock() + reminders.backoff(attempts)
+        store.update_reminder(
+            reminder_id, attempts=attempts, last_error=error[:200], due_at=due.isoformat()
+        )
+
+
+def unreachable(store: Store, user_id: int) -> None:
+    """The user blocked the bot: stop sending until they write again."""
+    try:
+        with store.transaction():
+            if store.user(user_id) is not None:
+                store.update_user(user_id, active=0)
+    except sqlite3.Error:
+        log.exception("could not mark a user inactive")

@@ -1,0 +1,245 @@
+"""Looking back: the lists and pages of the user's own cases, and what their buttons do.
+
+Every lookup is by the user's own id (``Turn.own_case``): a case number from another user's
+button finds nothing.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import partial
+
+from flows import machine, review, stats
+from flows.features import called_again, letters
+from flows.features.case_flow import FIELD_LIMITS
+from flows.machine import FINISHED_STATES
+from flows.normalize import clean_text, parse_phone
+from flows.port import Attachment, Option, Reply
+from flows.router import Router
+from flows.stepping import fire, open_case
+from flows.store.rows import Case
+from flows.turn import Turn
+
+router = Router()
+
+PAGE_SIZE = 5
+PAGE = router.button("cases_page", r"\d{1,9}", legacy="g.page")
+CASE = router.button("case", r"\d{1,9}", legacy="g.case")
+CONTINUE = router.button("case_continue", r"\d{1,9}", legacy="g.open")
+CLOSE = router.button("case_close", r"\d{1,9}", legacy="g.close")
+REOPEN = router.button("case_reopen", r"\d{1,9}", legacy="g.reopen")
+DELETE = router.button("case_delete", r"\d{1,9}", legacy="g.del")
+DELETE_YES = router.button("case_delete_yes", r"\d{1,9}", legacy="g.delyes")
+DELETE_NO = router.button("case_delete_no", r"\d{1,9}", legacy="g.delno")
+
+
+def _open_buttons(turn: Turn, cases: list[Case]) -> list[Option]:
+    return [
+        CASE.option(c["number"], turn.texts("opt.open_case", number=c["number"])) for c in cases
+    ]
+
+
+def cases_page(turn: Turn, page: int) -> Reply:
+    t, store = turn.texts, turn.store
+    total = store.count_cases(turn.user_id)
+    if total == 0:
+        return Reply(t("cases_empty"))
+    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+    page = min(max(page, 0), pages - 1)
+    cases = store.recent_cases(turn.user_id, PAGE_SIZE, offset=page * PAGE_SIZE)
+    first = page * PAGE_SIZE + 1
+    lines = [t("cases_page", first=first, last=first + len(cases) - 1, total=total)]
+    lines += [review.case_line(c, t, turn.tz, store) for c in cases]
+    options = _open_buttons(turn, cases)
+    if page > 0:
+        options.append(PAGE.option(page - 1, t("opt.page_prev"), secondary=True))
+    if page < pages - 1:
+        options.append(PAGE.option(page + 1, t("opt.page_next"), secondary=True))
+    return Reply("\n".join(lines), options=tuple(options))
+
+
+def case_view(turn: Turn, case: Case) -> Reply:
+    """One case in full, with what can be done with it."""
+    t = turn.texts
+    number = case["number"]
+    options = []
+    if case["state"] not in FINISHED_STATES:
+        options.append(CONTINUE.option(number, t("opt.case_continue")))
+    if case.get("company") or case.get("broker_name") or case.get("phone_raw"):
+        options.append(letters.CHOOSE.option(number, t("opt.case_letter")))
+    if review.takes_another_call(case):
+        options.append(called_again.option(turn, case))
+    if case["state"] in ("following_up", "awaiting_call"):
+        options.append(CLOSE.option(number, t("opt.case_close")))
+    if case["state"] == "closed":
+        options.append(REOPEN.option(number, t("opt.case_reopen")))
+    options.append(DELETE.option(number, t("opt.case_delete"), secondary=True))
+    text = review.case_text(turn.store, case, t, turn.tz)
+    return Reply(text, options=tuple(options))
+
+
+# -- commands -----------------------------------------------------------------------------
+@router.command("cases")
+def cases(turn: Turn, args: str) -> None:
+    """/cases: the latest cases, five at a time."""
+    turn.replies.append(cases_page(turn, 0))
+
+
+@router.command("case")
+def case(turn: Turn, args: str) -> None:
+    """/case N: one case in full — details, timeline, reminders, letters."""
+    number = unicodedata.normalize("NFKC", args.strip().lstrip("#＃").strip())
+    if not number.isdecimal() or len(number) > 9:
+        turn.say("case_usage")
+        return
+    found = turn.own_case(int(number))
+    if found is None:
+        turn.say("case_not_found", number=int(number))
+        return
+    turn.replies.append(case_view(turn, found))
+
+
+@router.command("brokers")
+def brokers(turn: Turn, args: str) -> None:
+    """/brokers: the list brokers named so far, and where each stands."""
+    turn.replies.append(review.brokers_reply(turn.store, turn.user_id, turn.texts, turn.tz))
+
+
+@router.command("find")
+def find(turn: Turn, args: str) -> None:
+    """/find text: cases by company, person, broker or number."""
+    t = turn.texts
+    text = clean_text(args)[: FIELD_LIMITS["company"]]
+    if not text:
+        turn.say("find_usage")
+        return
+    found = turn.store.search_cases(turn.user_id, text, parse_phone(text).e164, limit=PAGE_SIZE * 2)
+    if not found:
+        turn.say("find_none", text=text)
+        return
+    lines = [
+        t("find_header", text=text),
+        *(review.case_line(c, t, turn.tz, turn.store) for c in found),
+    ]
+    turn.replies.append(Reply("\n".join(lines), options=tuple(_open_buttons(turn, found))))
+
+
+@router.command("stats")
+def stats_(turn: Turn, args: str) -> None:
+    """/stats: the calls, refusals and requests so far, with a chart by month."""
+    t = turn.texts
+    rows = turn.store.user_rows(turn.user_id)
+    numbers = review.counts(rows)
+    attachments: tuple[Attachment, ...] = ()
+    if numbers["calls"]:
+        monthly = stats.monthly_counts(
+            review.recorded_calls(rows["cases"]),
+            turn.tz,
+            today=turn.now().astimezone(turn.tz).date(),
+            events=rows["events"],
+        )
+        # Drawn when the channel sends it (off its event loop), from the counts above.
+        png = partial(stats.chart_png, monthly, t("stats_chart_title"))
+        attachments = (Attachment("calls.png", png, "photo", t("stats_chart_caption")),)
+    turn.replies.append(Reply(t("stats", **numbers), attachments=attachments))
+
+
+@router.command("export")
+def export(turn: Turn, args: str) -> None:
+    """/export: everything stored about the user, as JSON and CSV files."""
+    files = review.export_files(turn.store, turn.user_id, turn.now(), turn.tz)
+    turn.replies.append(Reply(turn.texts("export_done"), attachments=files))
+
+
+# -- buttons ------------------------------------------------------------------------------
+@PAGE.handles
+def page(turn: Turn, arg: str) -> None:
+    turn.replies.append(cases_page(turn, int(arg)))
+
+
+def _case_of(turn: Turn, arg: str) -> Case | None:
+    found = turn.own_case(int(arg))
+    if found is None:
+        turn.notice = turn.texts("case_not_found", number=int(arg))
+    return found
+
+
+@CASE.handles
+def pressed_case(turn: Turn, arg: str) -> None:
+    if (found := _case_of(turn, arg)) is not None:
+        turn.chosen = turn.texts("opt.open_case", number=found["number"])
+        turn.replies.append(case_view(turn, found))
+
+
+@CONTINUE.handles
+def pressed_continue(turn: Turn, arg: str) -> None:
+    if (found := _case_of(turn, arg)) is None:
+        return
+    if found["state"] in FINISHED_STATES:
+        turn.notice = turn.texts("stale_button")  # finished meanwhile
+        return
+    turn.chosen = turn.texts("opt.case_continue")
+    turn.store.add_event(found, "resumed")
+    turn.say("resumed", number=found["number"])
+    open_case(turn, found)
+
+
+def _close_or_reopen(turn: Turn, arg: str, action: str) -> None:
+    if (found := _case_of(turn, arg)) is None:
+        return
+    if action not in machine.triggers_at(found["state"]):
+        turn.notice = turn.texts("stale_button")
+        return
+    turn.chosen = turn.texts(f"opt.case_{action}")
+    shown = len(turn.replies)
+    fire(turn, found, action)
+    if found["id"] != turn.user.get("active_case_id"):
+        # Not the case in progress: say what happened; its step buttons would only be
+        # refused, since buttons work for the active case.
+        key = "case_closed_now" if action == "close" else "case_reopened"
+        turn.replies[shown:] = [Reply(turn.texts(key, number=found["number"]))]
+
+
+@CLOSE.handles
+def pressed_close(turn: Turn, arg: str) -> None:
+    _close_or_reopen(turn, arg, "close")
+
+
+@REOPEN.handles
+def pressed_reopen(turn: Turn, arg: str) -> None:
+    _close_or_reopen(turn, arg, "reopen")
+
+
+@DELETE.handles
+def pressed_delete(turn: Turn, arg: str) -> None:
+    if (found := _case_of(turn, arg)) is None:
+        return
+    t, number = turn.texts, found["number"]
+    turn.chosen = t("opt.case_delete")
+    turn.replies.append(
+        Reply(
+            t("case_delete_confirm", number=number),
+            options=(
+                DELETE_YES.option(number, t("opt.delete_yes")),
+                DELETE_NO.option(number, t("opt.delete_no")),
+            ),
+        )
+    )
+
+
+@DELETE_YES.handles
+def pressed_delete_yes(turn: Turn, arg: str) -> None:
+    if (found := _case_of(turn, arg)) is None:
+        return
+    turn.chosen = turn.texts("opt.delete_yes")
+    turn.store.delete_case(found)
+    if turn.user.get("active_case_id") == found["id"]:
+        turn.user["active_case_id"] = None
+    turn.say("case_deleted", number=found["number"])
+
+
+@DELETE_NO.handles
+def pressed_delete_no(turn: Turn, arg: str) -> None:
+    if _case_of(turn, arg) is not None:
+        turn.chosen = turn.texts("opt.delete_no")
+        turn.say("not_deleted")

@@ -1,0 +1,164 @@
+"""Moving a case one step: fire a trigger on the machine, then store what it changed.
+
+Every feature that moves a case (a step's button, a typed answer, closing from /case, a
+reminder's "open") comes through ``fire``: the case row, its step event, the reminders the
+step sets or settles and the repeat-caller check are written here, in the message's
+transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from flows import machine, reminders, standing
+from flows.features import letters as letter_feature
+from flows.machine import FINISHED_STATES, CaseModel
+from flows.moments import refusal_moment
+from flows.normalize import format_phone
+from flows.port import Reply
+from flows.reminders import CHOICES
+from flows.schedule import CALLS_CHECK_DAYS, QuietHours, in_days
+from flows.store.rows import Case
+from flows.turn import Turn
+
+
+def fire(turn: Turn, case: Case, trigger: str, **kwargs: Any) -> None:
+    before = case.copy()
+    model = turn.model(case)
+    letter = model.letter_due() if trigger == "write_letter" else None
+    if letter is not None:
+        # The step's own button for the letter its answer calls for: the letter dialog.
+        letter_feature.begin(turn, case, letter)
+        return
+    case["seq"] = before["seq"] + 1
+    moved = machine.fire(model, trigger, **kwargs)
+    if not moved:
+        # A condition held the step back (e.g. "save" with nothing to identify the caller).
+        cast(dict[str, Any], case).clear()
+        case.update(before)
+        if trigger == "confirm":
+            turn.say("need_identity")
+        turn.show(case)
+        return
+    case["state"] = model.state
+    _detect_repeat(turn, before, case, model)
+    turn.store.save_case(before, case)
+    turn.store.add_event(
+        case,
+        "step",
+        trigger=trigger,
+        state_from=before["state"],
+        state_to=model.state,
+        detail=kwargs.get("answer"),
+    )
+    _follow_up(turn, case, trigger, before["state"], model, kwargs.get("remind_at"))
+    outcome = case.get("outcome")
+    if outcome and outcome != before.get("outcome"):
+        for hook in turn.outcome_hooks:
+            model.replies.extend(hook(turn.store, case, outcome, turn.now()))
+    if model.state == "cancelled":
+        turn.set_active(None)
+    turn.replies.extend(model.replies)
+
+
+def open_case(turn: Turn, case: Case) -> None:
+    """Make ``case`` the one in progress and show where it stands."""
+    turn.set_active(case["id"])
+    if case["state"] == "awaiting_call":
+        fire(turn, case, "resume")
+    elif case["state"] in FINISHED_STATES and case["state"] == "cancelled":
+        turn.say("case_finished", number=case["number"])
+    else:
+        turn.show(case)
+
+
+def check_calls_again(turn: Turn, case: Case) -> None:
+    """Data spreads: keep checking, a month at a time (from today, whenever the call was)."""
+    turn.remind(case, "check_calls", in_days(turn.now(), CALLS_CHECK_DAYS, turn.tz))
+
+
+def _follow_up(
+    turn: Turn,
+    case: Case,
+    trigger: str,
+    state_from: str,
+    model: CaseModel,
+    remind_at: datetime | None,
+) -> None:
+    """Create the reminders this step asks for, in the step's transaction."""
+    store = turn.store
+    if case["state"] in FINISHED_STATES:
+        status = "cancelled" if case["state"] == "cancelled" else "done"
+        stopped = store.close_reminders(case["id"], status)
+        if stopped:
+            note = Reply(turn.texts("reminders_stopped", count=stopped))
+            model.replies.insert(max(len(model.replies) - 1, 0), note)
+        return
+    now = turn.now()
+    if state_from == "scheduling" and trigger in CHOICES:
+        remind_at = CHOICES[trigger](now, turn.tz)
+    caller = bool(case.get("company") or case.get("phone_raw"))
+    plan = reminders.planned(trigger, state_from, now, turn.tz, remind_at, caller)
+    answered = state_from == "demanding" and trigger in standing.PHONE_ANSWERS
+    if not plan and not answered:
+        return  # "back", or "later" before its time is chosen: nothing is settled
+    # A new answer from the broker settles any earlier "call the broker" reminder, and
+    # the follow-ups of an earlier phone request to it.
+    store.close_reminders(case["id"], "done", reminders.BROKER_KINDS)
+    if answered:
+        store.close_reminders(case["id"], "done", reminders.REQUEST_KINDS, "broker")
+    quiet = QuietHours.parse(turn.user.get("quiet_hours"))
+    notes = []
+    for item in plan:
+        due = quiet.defer(item.due, turn.tz)
+        store.add_reminder(case, item.kind, due, item.addressee, item.via)
+        notes.append(
+            Reply(
+                turn.texts(
+                    "reminder_set",
+                    when=turn.texts.when(due, turn.tz),
+                    what=turn.texts(f"what.{item.kind}"),
+                )
+            )
+        )
+    model.replies[-1:-1] = notes
+
+
+def _detect_repeat(turn: Turn, before: Case, case: Case, model: CaseModel) -> None:
+    """Flag a case whose company or number the user had already refused before this call
+    (in another case); unflag it when a correction (name, number, time) undoes that."""
+    if all(case.get(k) == before.get(k) for k in ("company_norm", "phone_e164", "call_at")):
+        return
+    earlier = turn.store.earlier_refusal(case)
+    flagged = case.get("repeat_of")
+    if earlier is None:
+        if flagged:
+            case["repeat_of"] = case["repeat_refused_at"] = None
+            model.replies.insert(
+                max(len(model.replies) - 1, 0),
+                Reply(turn.texts("repeat_cleared", number=flagged)),
+            )
+            turn.store.add_event(case, "repeat_cleared", detail={"earlier_case": flagged})
+        return
+    if flagged == earlier["number"]:
+        return
+    # Its time, if known: an earlier case recorded after the call without a time has none.
+    refused = refusal_moment(earlier)
+    case["repeat_of"] = earlier["number"]
+    case["repeat_refused_at"] = refused
+    who = earlier["company"] or (
+        format_phone(earlier["phone_e164"]) if earlier["phone_e164"] else earlier["phone_raw"]
+    )
+    t = turn.texts
+    if refused:
+        date = t.when_iso(refused, turn.tz)
+        text = t("repeat_detected", who=who, date=date, number=earlier["number"])
+    else:
+        text = t("repeat_detected_undated", who=who, number=earlier["number"])
+    model.replies.insert(max(len(model.replies) - 1, 0), Reply(text))
+    turn.store.add_event(
+        case,
+        "repeat_detected",
+        detail={"earlier_case": earlier["number"], "refused_at": refused},
+    )

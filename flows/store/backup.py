@@ -1,0 +1,140 @@
+"""Backups and restores: a consistent copy of a live database, and putting one back without
+ever giving again a number a button already carries."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from flows.store.base import utc_now
+from flows.store.files import _create_private, exclusive, open_database
+from flows.store.schema import (
+    CASES,
+    DEFAULT_TIME_ZONE,
+    TABLES,
+    USERS,
+)
+
+log = logging.getLogger(__name__)
+
+
+def backup(source: str | Path, target: str | Path) -> int:
+    """A consistent copy of a live database (SQLite's online backup), owner-only.
+
+    Safe while the bot runs: the copy is a snapshot of one moment. Returns the number of
+    cases in the copy. Refuses to overwrite an existing file.
+    """
+    target = Path(target).expanduser()
+    if target.exists():
+        raise FileExistsError(f"{target} already exists")
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    with (
+        closing(sqlite3.connect(Path(source).expanduser())) as src,
+        closing(sqlite3.connect(target)) as dst,
+    ):
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
+        return int(dst.execute(f"select count(*) from {CASES}").fetchone()[0])
+
+
+def restore(source: str | Path, target: str | Path) -> int:
+    """Replace the database at ``target`` with the backup at ``source``.
+
+    Refused (``DatabaseInUse``) while a bot or shell has the database open. The backup is
+    checked first (integrity, schema); the current database is kept beside it as
+    ``<name>.before-restore`` unless that exists. Numbers that buttons carry are never given
+    again: each user's highest case number and the id sequences (reminders) are carried
+    forward from the replaced database, so a button sent after the backup cannot act on a
+    new case or reminder that got its number. Returns the number of cases restored.
+    """
+    source, target = Path(source).expanduser(), Path(target).expanduser()
+    check_backup(source)
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with exclusive(target):
+        return restore_unlocked(source, target)
+
+
+def restore_unlocked(source: Path, target: Path) -> int:
+    """``restore``'s work, for a caller that holds ``exclusive(target)``."""
+    marks = _high_water_marks(target) if target.exists() else None
+    if target.exists():
+        kept = target.with_name(target.name + ".before-restore")
+        if not kept.exists():
+            backup(target, kept)
+    _create_private(target)
+    with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
+        src.backup(dst)
+    db = open_database(target)  # applies any newer migrations, re-enables WAL
+    try:
+        if marks is not None:
+            _carry_forward(db, marks)
+        return int(db.execute(f"select count(*) from {CASES}").fetchone()[0])
+    finally:
+        db.close()
+
+
+def check_backup(source: Path) -> None:
+    """Raise ``ValueError`` unless ``source`` is an intact Kotowari database."""
+    with closing(sqlite3.connect(f"file:{source}?mode=ro", uri=True)) as check:
+        if check.execute("PRAGMA integrity_check").fetchone()[0] != "ok":
+            raise ValueError(f"{source} is damaged (integrity check failed)")
+        tables = {row[0] for row in check.execute("select name from sqlite_master")}
+        if not set(TABLES) <= tables:
+            raise ValueError(f"{source} is not a Kotowari database")
+
+
+HighWater = tuple[dict[int, tuple[int, str]], dict[str, int]]
+
+
+def _high_water_marks(path: Path) -> HighWater | None:
+    """Per user (highest case number, language) and each AUTOINCREMENT sequence."""
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            users = {
+                int(uid): (int(last or 0), str(language))
+                for uid, last, language in conn.execute(
+                    f"select id, last_case_number, language from {USERS}"
+                )
+            }
+            sequences = {
+                str(name): int(seq)
+                for name, seq in conn.execute("select name, seq from sqlite_sequence")
+            }
+    except sqlite3.Error as error:  # too old or too damaged to read: nothing to carry
+        log.warning("could not read the replaced database's numbers (%s)", type(error).__name__)
+        return None
+    return users, sequences
+
+
+def _carry_forward(db: Database, marks: HighWater) -> None:
+    users, sequences = marks
+    now = utc_now().isoformat()
+    with db.atomic():
+        for user_id, (last, language) in users.items():
+            row = db.execute(
+                f"select last_case_number from {USERS} where id = ?", [user_id]
+            ).fetchone()
+            if row is None:
+                # Not in the backup (they started after it): a bare row keeps their numbers;
+                # nothing else about them is known any more.
+                db.execute(
+                    f"insert into {USERS} (id, language, time_zone, created_at, active, "
+                    "last_case_number) values (?, ?, ?, ?, 1, ?)",
+                    [user_id, language, DEFAULT_TIME_ZONE, now, last],
+                )
+            elif int(row[0] or 0) < last:
+                db.execute(f"update {USERS} set last_case_number = ? where id = ?", [last, user_id])
+        for name, seq in sequences.items():
+            current = db.execute("select seq from sqlite_sequence where name = ?", [name])
+            found = current.fetchone()
+            if found is None:
+                db.execute("insert into sqlite_sequence (name, seq) values (?, ?)", [name, seq])
+            elif int(found[0]) < seq:
+                db.execute("update sqlite_sequence set seq = ? where name = ?", [seq, name])

@@ -1,0 +1,309 @@
+"""Users, cases, brokers and events."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, cast
+
+from flows.normalize import normalize_name
+from flows.store.base import StoreBase
+from flows.store.rows import Case, Event, User
+from flows.store.schema import (
+    BROKERS,
+    CASES,
+    DEFAULT_TIME_ZONE,
+    EVENTS,
+    REMINDERS,
+    USERS,
+)
+
+_CASE_FOLLOWS = "case_columns_follow"  # user_with_case: where the case's columns begin
+
+
+def _like_escaped(text: str) -> str:
+    """``text`` as a LIKE pattern matching itself (with ``escape '\\'``): % and _ literal."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class CaseRows(StoreBase):
+    """The user's row and their cases, with each case's events and the brokers named."""
+
+    def user(self, user_id: int) -> User | None:
+        self._flush_users()
+        return cast("User | None", self._one(f"select * from {USERS} where id = ?", [user_id]))
+
+    def user_with_case(self, user_id: int) -> User | None:
+        """The user's row, in one statement with their active case, which the next
+        ``case()`` call for it returns without reading it again (if nothing changed)."""
+        self._flush_users()
+        # The marker column splits the row: counted here, not at start-up, so a column a
+        # newer version's migration adds meanwhile cannot shift the case's values.
+        cursor = self.conn.execute(
+            f"select u.*, null as {_CASE_FOLLOWS}, c.* from {USERS} u "
+            f"left join {CASES} c on c.id = u.active_case_id where u.id = ?",
+            [user_id],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        names = [d[0] for d in cursor.description]
+        split = names.index(_CASE_FOLLOWS)
+        user = cast(User, dict(zip(names[:split], row[:split], strict=True)))
+        case_id = user["active_case_id"]
+        # Only inside a transaction (which forgets it at its end): outside one, another
+        # connection could change the case before it is used.
+        found = case_id is not None and row[split + 1 + names[split + 1 :].index("id")] is not None
+        if case_id is not None and found and self.conn.in_transaction:
+            case = cast(Case, dict(zip(names[split + 1 :], row[split + 1 :], strict=True)))
+            self._prefetched = (case_id, self.conn.total_changes, case)
+        return user
+
+    def create_user(self, user_id: int, language: str) -> User:
+        row: User = {
+            "id": user_id,
+            "language": language,
+            "time_zone": DEFAULT_TIME_ZONE,
+            "created_at": self.clock().isoformat(),
+            "active_case_id": None,
+            "active": 1,
+        }
+        self._insert(USERS, dict(row))
+        return self.user(user_id) or row
+
+    def case(self, case_id: int) -> Case | None:
+        prefetched, self._prefetched = self._prefetched, None
+        if prefetched is not None:
+            known_id, changes, row = prefetched
+            if known_id == case_id and changes == self.conn.total_changes:
+                return row
+        return cast("Case | None", self._one(f"select * from {CASES} where id = ?", [case_id]))
+
+    def case_by_number(self, user_id: int, number: int) -> Case | None:
+        return cast(
+            "Case | None",
+            self._one(f"select * from {CASES} where user_id = ? and number = ?", [user_id, number]),
+        )
+
+    def new_case(self, user_id: int, mode: str) -> Case:
+        # Plain UPDATE then SELECT (not RETURNING: that needs SQLite 3.35, newer than some
+        # systems' Python has); both run inside the message's transaction.
+        self._flush_users()
+        self.conn.execute(
+            f"update {USERS} set last_case_number = last_case_number + 1 where id = ?", [user_id]
+        )
+        row = self.conn.execute(
+            f"select last_case_number from {USERS} where id = ?", [user_id]
+        ).fetchone()
+        now = self.clock().isoformat()
+        case: Case = {
+            "user_id": user_id,
+            "number": row[0],
+            "state": "new",
+            "mode": mode,
+            "seq": 0,
+            "opened_at": now,
+            "updated_at": now,
+            "push_count": 0,
+            "source_unknown": 0,
+            "fixing": 0,
+        }
+        case["id"] = self._insert(CASES, dict(case))
+        self.add_event(case, "opened", detail={"mode": mode})
+        return self.case(case["id"]) or case
+
+    def save_case(self, before: Case, after: Case) -> None:
+        """Write the columns that changed; keep the broker table in step."""
+        if after.get("broker_name") != before.get("broker_name"):
+            after["broker_id"] = self._broker_for(after["user_id"], after.get("broker_name"))
+        changed = {k: v for k, v in after.items() if before.get(k) != v and k != "id"}
+        if not changed:
+            return
+        now = self.clock().isoformat()
+        changed["updated_at"] = now
+        self._update(CASES, after["id"], changed)
+        after["updated_at"] = now
+        if "broker_id" in changed:
+            for broker_id in (before.get("broker_id"), after.get("broker_id")):
+                if broker_id is not None:
+                    self._recount_broker(broker_id)
+
+    def _broker_for(self, user_id: int, name: str | None) -> int | None:
+        if not name:
+            return None
+        norm = normalize_name(name) or name
+        now = self.clock().isoformat()
+        row = self._one(
+            f"select id from {BROKERS} where user_id = ? and name_norm = ?", [user_id, norm]
+        )
+        if row is not None:
+            self._update(BROKERS, row["id"], {"last_named_at": now})
+            return int(row["id"])
+        return self._insert(
+            BROKERS,
+            {
+                "user_id": user_id,
+                "name": name,
+                "name_norm": norm,
+                "case_count": 0,
+                "first_named_at": now,
+                "last_named_at": now,
+            },
+        )
+
+    def _recount_broker(self, broker_id: int) -> None:
+        self.conn.execute(
+            f"update {BROKERS} set case_count = "
+            f"(select count(*) from {CASES} where broker_id = ?) where id = ?",
+            [broker_id, broker_id],
+        )
+
+    def earlier_refusal(self, case: Case) -> Case | None:
+        """The user's first refusal of the same company or number *before this call*, in
+        another case (a cancelled case counts: the refusal was still made)."""
+        company, phone = case.get("company_norm"), case.get("phone_e164")
+        if not company and not phone:
+            return None
+        # The call's time; until the user says when (after a call), it was before now.
+        called = case.get("call_at") or case["opened_at"]
+        return cast(
+            "Case | None",
+            self._one(
+                f"""select number, refused_at, company, phone_raw, phone_e164, mode, call_at,
+            opened_at from {CASES}
+            where user_id = ? and id != ? and refused_at is not null and refused_at < ?
+              and ((company_norm = ? and company_norm != '') or phone_e164 = ?)
+            order by refused_at limit 1""",
+                [case["user_id"], case["id"], called, company or None, phone or None],
+            ),
+        )
+
+    def recent_cases(self, user_id: int, limit: int, offset: int = 0) -> list[Case]:
+        return cast(
+            "list[Case]",
+            self._all(
+                f"select * from {CASES} where user_id = ? order by number desc limit ? offset ?",
+                [user_id, limit, offset],
+            ),
+        )
+
+    def count_cases(self, user_id: int) -> int:
+        row = self.db.execute(f"select count(*) from {CASES} where user_id = ?", [user_id])
+        return int(row.fetchone()[0])
+
+    def search_cases(
+        self, user_id: int, text: str, phone_e164: str | None, limit: int
+    ) -> list[Case]:
+        """Cases whose company, caller, broker or number match what the user typed."""
+        escaped = _like_escaped(text)
+        like = " like :pattern escape '\\'"
+        where = (
+            f"user_id = :user and (company{like} or person{like} or broker_name{like} "
+            f"or phone_raw{like} or company_norm like :norm escape '\\' or phone_e164 = :phone)"
+        )
+        return cast(
+            "list[Case]",
+            self._all(
+                f"select * from {CASES} where {where} order by number desc limit :limit",
+                {
+                    "user": user_id,
+                    "pattern": f"%{escaped}%",
+                    "norm": f"%{_like_escaped(normalize_name(text)) or escaped}%",
+                    "phone": phone_e164,
+                    "limit": limit,
+                },
+            ),
+        )
+
+    def brokers(self, user_id: int) -> list[dict[str, Any]]:
+        return self._all(
+            f"select * from {BROKERS} where user_id = ? order by last_named_at desc", [user_id]
+        )
+
+    def broker_cases(self, broker_id: int) -> list[Case]:
+        return cast(
+            "list[Case]",
+            self._all(f"select * from {CASES} where broker_id = ? order by number", [broker_id]),
+        )
+
+    def delete_case(self, case: Case) -> None:
+        """Remove a case with its events and reminders (the user asked; confirmed)."""
+        self._erased = True
+        self._flush_users()
+        for table in (EVENTS, REMINDERS):
+            self.db.execute(f"delete from {table} where case_id = ?", [case["id"]])
+        self.db.execute(
+            f"update {USERS} set active_case_id = null where active_case_id = ?", [case["id"]]
+        )
+        self.db.execute(f"delete from {CASES} where id = ?", [case["id"]])
+        broker_id = case.get("broker_id")
+        if broker_id is not None:
+            self._recount_broker(broker_id)
+
+    def user_rows(self, user_id: int) -> dict[str, list[dict[str, Any]]]:
+        """Everything stored about one user, table by table (for export)."""
+        self._flush_users()
+        rows = {USERS: self._all(f"select * from {USERS} where id = ?", [user_id])}
+        for table in (CASES, BROKERS, REMINDERS):
+            rows[table] = self._all(
+                f"select * from {table} where user_id = ? order by id", [user_id]
+            )
+        rows[EVENTS] = self._all(
+            f"select * from {EVENTS} where case_id in (select id from {CASES} where user_id = ?) "
+            "order by id",
+            [user_id],
+        )
+        return rows
+
+    def forget_user(self, user_id: int) -> None:
+        """Delete every row that belongs to the user, in every table."""
+        self._erased = True
+        self._flush_users()
+        self.db.execute(f"update {USERS} set active_case_id = null where id = ?", [user_id])
+        self.db.execute(
+            f"delete from {EVENTS} where case_id in (select id from {CASES} where user_id = ?)",
+            [user_id],
+        )
+        # Not the inbox: its rows are messages the user sent after this one (processed in
+        # order, so none from before is left); they start afresh.
+        for table in (REMINDERS, CASES, BROKERS):
+            self.db.execute(f"delete from {table} where user_id = ?", [user_id])
+        self.db.execute(f"delete from {USERS} where id = ?", [user_id])
+
+    def add_event(
+        self,
+        case: Case,
+        kind: str,
+        *,
+        trigger: str | None = None,
+        state_from: str | None = None,
+        state_to: str | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        self._insert(
+            EVENTS,
+            {
+                "user_id": case["user_id"],
+                "case_id": case["id"],
+                "at": self.clock().isoformat(),
+                "kind": kind,
+                "trigger": trigger,
+                "state_from": state_from,
+                "state_to": state_to,
+                "detail": json.dumps(detail, ensure_ascii=False) if detail else None,
+            },
+        )
+
+    def events(self, case_id: int) -> list[Event]:
+        return cast(
+            "list[Event]",
+            self._all(f"select * from {EVENTS} where case_id = ? order by id", [case_id]),
+        )
+
+    def last_event(self, case_id: int) -> Event | None:
+        """The case's latest event (engine: a typed answer sent twice)."""
+        return cast(
+            "Event | None",
+            self._one(
+                f"select * from {EVENTS} where case_id = ? order by id desc limit 1", [case_id]
+            ),
+        )

@@ -1,0 +1,189 @@
+"""Reminders, and the channel's inbox of updates and its dead letters."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, NamedTuple, cast
+
+from flows.store.base import StoreBase
+from flows.store.rows import Case, DueReminder, Reminder
+from flows.store.schema import (
+    DEAD_LETTERS,
+    DUE,
+    INBOX,
+    REMINDERS,
+    USERS,
+    due_reminders_sql,
+)
+
+
+class InboxEntry(NamedTuple):
+    """An update waiting in the inbox (its JSON stays in the database until it is needed)."""
+
+    id: int
+    update_id: int
+    user_id: int | None
+
+
+class QueueRows(StoreBase):
+    """Reminders (set by steps, sent by the dispatcher) and the inbox (updates stored before
+    they are processed; dead letters: those that could not be read)."""
+
+    def add_reminder(
+        self,
+        case: Case,
+        kind: str,
+        due_at: datetime,
+        addressee: str | None = None,
+        via: str | None = None,
+    ) -> int:
+        """A reminder for the case; ``addressee`` ("broker" or "company") and ``via`` ("phone"
+        or "letter") say which request it follows up, where it follows one."""
+        now = self.clock().isoformat()
+        return self._insert(
+            REMINDERS,
+            {
+                "user_id": case["user_id"],
+                "case_id": case["id"],
+                "kind": kind,
+                "due_at": due_at.isoformat(),
+                "status": "pending",
+                "attempts": 0,
+                "created_at": now,
+                "updated_at": now,
+                "addressee": addressee,
+                "via": via,
+            },
+        )
+
+    def reminder(self, reminder_id: int) -> Reminder | None:
+        return cast(
+            "Reminder | None", self._one(f"select * from {REMINDERS} where id = ?", [reminder_id])
+        )
+
+    def reminder_waiting(self, reminder_id: int, now: datetime) -> bool:
+        """Whether the reminder is still due by ``now`` (not cancelled, done, snoozed to later
+        or deleted since it was found due) for a user who has not blocked the bot."""
+        self._flush_users()
+        row = self.conn.execute(
+            f"select 1 from {REMINDERS} r join {USERS} u on u.id = r.user_id "
+            f"where r.id = ? and {DUE}",
+            [reminder_id, now.isoformat()],
+        ).fetchone()
+        return row is not None
+
+    def update_reminder(self, reminder_id: int, **values: Any) -> None:
+        values["updated_at"] = self.clock().isoformat()
+        self._update(REMINDERS, reminder_id, values)
+
+    def close_reminders(
+        self,
+        case_id: int,
+        status: str,
+        kinds: tuple[str, ...] | None = None,
+        addressee: str | None = None,
+    ) -> int:
+        """End a case's open reminders (waiting or sent) as ``done`` or ``cancelled``, of
+        these kinds and about this addressee if given; how many there were."""
+        sql = (
+            f"update {REMINDERS} set status = ?, updated_at = ? "
+            "where case_id = ? and status in ('pending', 'snoozed', 'sent')"
+        )
+        params: list[Any] = [status, self.clock().isoformat(), case_id]
+        if kinds:
+            sql += f" and kind in ({', '.join('?' for _ in kinds)})"
+            params += list(kinds)
+        if addressee:
+            # Rows from before m012 have no addressee: a broker's, where the case has one.
+            sql += " and coalesce(addressee, 'broker') = ?"
+            params.append(addressee)
+        return int(self.conn.execute(sql, params).rowcount)
+
+    def due_reminders(
+        self, now: datetime, limit: int, user_id: int | None = None
+    ) -> list[DueReminder]:
+        """Waiting reminders due by ``now`` for users who have not blocked the bot, with what
+        it takes to render them (the user's language and zone, the case's names)."""
+        self._flush_users()
+        params: list[Any] = [now.isoformat()]
+        if user_id is not None:
+            params.append(user_id)
+        params.append(limit)
+        cursor = self.conn.execute(due_reminders_sql(user_id is not None), params)
+        names = [d[0] for d in cursor.description]
+        return [cast(DueReminder, dict(zip(names, row, strict=True))) for row in cursor]
+
+    def waiting_reminders(self, user_id: int) -> list[Reminder]:
+        return cast(
+            "list[Reminder]",
+            self._all(
+                f"select * from {REMINDERS} where user_id = ? and status in ('pending', 'snoozed') "
+                "order by due_at",
+                [user_id],
+            ),
+        )
+
+    def inbox_add(self, updates: Sequence[tuple[int, int | None, str]]) -> list[InboxEntry]:
+        """Store received updates ``(update_id, user_id, raw JSON)`` in one transaction; the
+        entries added (an update already waiting is not added twice)."""
+        now = self.clock().isoformat()
+        added: list[InboxEntry] = []
+        with self.transaction():
+            for update_id, user_id, raw in updates:
+                cursor = self.conn.execute(
+                    f"insert or ignore into {INBOX} (update_id, user_id, received_at, raw) "
+                    "values (?, ?, ?, ?)",
+                    [update_id, user_id, now, raw],
+                )
+                if cursor.rowcount:
+                    added.append(InboxEntry(int(cursor.lastrowid or 0), update_id, user_id))
+        return added
+
+    def inbox_waiting(self) -> list[InboxEntry]:
+        """Every update stored and not yet processed, in the order received."""
+        rows = self.conn.execute(f"select id, update_id, user_id from {INBOX} order by id")
+        return [InboxEntry(*row) for row in rows.fetchall()]
+
+    def inbox_raw(self, entry_id: int) -> str | None:
+        """An update's JSON, or None once it is gone (processed, or erased by /forget)."""
+        row = self.conn.execute(f"select raw from {INBOX} where id = ?", [entry_id]).fetchone()
+        return None if row is None else str(row[0])
+
+    def inbox_mark_applied(self, entry_id: int) -> None:
+        """In the step's transaction: this stored update's step is applied."""
+        self.conn.execute(
+            f"update {INBOX} set applied_at = ? where id = ?", [self.clock().isoformat(), entry_id]
+        )
+
+    def inbox_applied(self, entry_id: int) -> bool:
+        row = self.conn.execute(
+            f"select applied_at is not null from {INBOX} where id = ?", [entry_id]
+        ).fetchone()
+        return bool(row and row[0])
+
+    def inbox_done(self, entry_id: int) -> None:
+        with self.transaction():
+            self.conn.execute(f"delete from {INBOX} where id = ?", [entry_id])
+
+    def set_aside(
+        self, update_id: int | None, kind: str, error: str, entry_id: int | None = None
+    ) -> int:
+        """Record an update that cannot be read, once (a webhook may deliver it twice at
+        once), and drop it from the inbox; how many are set aside in all."""
+        with self.transaction():
+            known = (
+                update_id is not None
+                and self.conn.execute(
+                    f"select 1 from {DEAD_LETTERS} where update_id = ?", [update_id]
+                ).fetchone()
+            )
+            if not known:
+                row = {"update_id": update_id, "kind": kind, "error": error}
+                self._insert(DEAD_LETTERS, {**row, "at": self.clock().isoformat()})
+            if entry_id is not None:
+                self.conn.execute(f"delete from {INBOX} where id = ?", [entry_id])
+        return int(self.conn.execute(f"select count(*) from {DEAD_LETTERS}").fetchone()[0])
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        return list(self.db.table(DEAD_LETTERS).rows_where(order_by="id"))

@@ -1,0 +1,36 @@
+"""Table names and the few statements more than one part of the store shares: the only
+place the code names a table (migrations write theirs out: ``flows.store.migrations``)."""
+
+from __future__ import annotations
+
+USERS = "users"
+CASES = "cases"
+EVENTS = "events"
+BROKERS = "brokers"
+REMINDERS = "reminders"
+TABLES = (USERS, CASES, EVENTS, BROKERS, REMINDERS)
+# The Telegram channel's own tables (m013): updates received and not yet processed, and those
+# set aside because they could not be read. Not in TABLES: a backup made before m013 is still
+# a Kotowari database.
+INBOX = "inbox"
+DEAD_LETTERS = "dead_letters"
+# A reminder waiting to be sent; "sent" ones wait for the user's answer.
+DUE_STATUSES = ("pending", "snoozed")
+# A reminder r to send now (due by the parameter) to its user u, who has not blocked the bot.
+# Its status test is word for word the WHERE of the partial index m014 creates, which
+# SQLite uses only then.
+DUE = f"r.status in ({', '.join(repr(s) for s in DUE_STATUSES)}) and r.due_at <= ? and u.active = 1"
+DEFAULT_TIME_ZONE = "Asia/Tokyo"
+
+
+def due_reminders_sql(one_user: bool = False) -> str:
+    """``Store.due_reminders``' query (parameters: now, the user if ``one_user``, the limit).
+
+    Without a user it is the dispatcher's: served in due order by m014's index, so a batch
+    reads its rows and stops (tests check the plan: no sort)."""
+    return (
+        "select r.*, u.language, u.time_zone, u.quiet_hours, c.number, c.broker_name, "
+        f"c.company, c.phone_raw, c.phone_e164 from {REMINDERS} r "
+        f"join {USERS} u on u.id = r.user_id join {CASES} c on c.id = r.case_id "
+        f"where {DUE}{' and r.user_id = ?' if one_user else ''} order by r.due_at limit ?"
+    )

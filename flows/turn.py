@@ -1,0 +1,101 @@
+"""One message while its transaction is open: what every feature's handler works with."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from flows import dialogs
+from flows.dialogs import Dialog
+from flows.machine import FINISHED_STATES, CaseModel, render_step
+from flows.port import Inbound, Reply
+from flows.schedule import QuietHours
+from flows.store import Store
+from flows.store.rows import Case, User
+from flows.texts import Texts
+
+
+class OutcomeHook(Protocol):
+    """Called in the step's transaction when step 4 records an outcome (for reminders)."""
+
+    def __call__(
+        self, store: Store, case: Case, outcome: str, now: datetime
+    ) -> Sequence[Reply]: ...
+
+
+@dataclass
+class Turn:
+    inbound: Inbound
+    store: Store
+    clock: Callable[[], datetime]
+    user: User
+    texts: Texts
+    tz: ZoneInfo
+    outcome_hooks: tuple[OutcomeHook, ...] = ()
+    replies: list[Reply] = field(default_factory=list)
+    chosen: str | None = None  # the label of the button pressed, to mark it in the chat
+    notice: str | None = None  # a short answer to a button that did nothing (stale, forged)
+    language_changed: bool = False
+    erased: bool = False
+    dialog_set: bool = False  # this message began or moved a dialog
+
+    @property
+    def user_id(self) -> int:
+        return int(self.user["id"])
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def say(self, key: str, **values: Any) -> None:
+        """Reply with one catalog text."""
+        self.replies.append(Reply(self.texts(key, **values)))
+
+    def remind(self, case: Case, kind: str, due: datetime, *extra: str | None) -> None:
+        """Set one reminder (moved out of the user's quiet hours) and say when it comes;
+        ``extra``: its addressee and how the request was made (``Store.add_reminder``)."""
+        due = QuietHours.parse(self.user.get("quiet_hours")).defer(due, self.tz)
+        self.store.add_reminder(case, kind, due, *extra)
+        self.say(
+            "reminder_set", when=self.texts.when(due, self.tz), what=self.texts(f"what.{kind}")
+        )
+
+    # -- the dialog in progress ---------------------------------------------------------
+    @property
+    def dialog(self) -> Dialog | None:
+        return dialogs.load(self.user.get("pending"))
+
+    def set_dialog(self, dialog: Dialog | None) -> None:
+        raw = dialogs.dump(dialog)
+        self.store.update_user(self.user_id, pending=raw)
+        self.user["pending"] = raw
+        self.dialog_set = dialog is not None
+
+    # -- the case in progress -----------------------------------------------------------
+    def active_case(self) -> Case | None:
+        case_id = self.user.get("active_case_id")
+        if case_id is None:
+            return None
+        case = self.store.case(case_id)
+        if case is None or (case["state"] in FINISHED_STATES and case["state"] != "closed"):
+            return None
+        return case
+
+    def set_active(self, case_id: int | None) -> None:
+        self.store.update_user(self.user_id, active_case_id=case_id)
+        self.user["active_case_id"] = case_id
+
+    def own_case(self, number: int) -> Case | None:
+        """The user's case by its number (never another user's)."""
+        return self.store.case_by_number(self.user_id, number)
+
+    def model(self, case: Case) -> CaseModel:
+        return CaseModel(case, self.texts, self.now(), self.tz)
+
+    def show(self, case: Case) -> None:
+        """The case's current step, again (after a hint, a refused button …)."""
+        model = self.model(case)
+        model.came_from = case["state"]
+        self.replies.append(render_step(model))

@@ -1,0 +1,99 @@
+"""What typed text means where a button was expected: an option's number, its label in any
+language (or a telling part of it), a yes or a no, or a word such as 「戻る」 or "skip"."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from flows.machine import YES_NO
+from flows.port import Option
+from flows.texts import CATALOGS, Texts
+
+# What typed words mean wherever that trigger is on offer (any language, any step).
+ALIASES: dict[str, tuple[str, ...]] = {
+    "back": ("back", "戻る", "もどる", "戻"),
+    "skip": (
+        "skip",
+        "スキップ",
+        "とばす",
+        "飛ばす",
+        "keep",
+        "このまま",
+        "なし",
+        "不明",
+        "わからない",
+    ),
+    "cancel": ("cancel", "キャンセル", "中止", "やめる"),
+    "now": ("now", "just now", "いま", "今", "さっき", "さきほど"),
+}
+YES = ("yes", "y", "ok", "はい", "うん", "ええ", "そう", "済み")
+NO = ("no", "n", "いいえ", "いや", "ううん", "まだ")
+
+
+def trigger_of(option: Option) -> str:
+    """The trigger a case's step button fires (the last part of ``3.5.refused``)."""
+    return option.token.rsplit(".", 1)[1]
+
+
+def match_option(state: str, options: Sequence[Option], text: str) -> str | None:
+    """The trigger the typed text means: the option's number, its label in any language,
+    a part of one label only, or a clear yes/no."""
+    typed = fold(text)
+    if not typed:
+        return None
+    triggers = [trigger_of(o) for o in options]
+    number = option_number(text)
+    if number is not None:
+        return triggers[number - 1] if 1 <= number <= len(options) else None
+    folded: dict[str, set[str]] = {}
+    for option, trigger in zip(options, triggers, strict=True):
+        # The label as shown, and in every language without its time ("次の営業日").
+        labels = [option.label] + [Texts(lang).option(state, trigger, when="") for lang in CATALOGS]
+        if trigger == "skip":
+            labels += [Texts(lang).option(state, "keep") for lang in CATALOGS]
+        folded[trigger] = {fold(label) for label in labels}
+        if typed in folded[trigger] or typed in ALIASES.get(trigger, ()):
+            return trigger
+    yes_no = YES_NO.get(state)
+    if yes_no:
+        if typed in YES and yes_no[0] in triggers:
+            return yes_no[0]
+        if typed in NO and yes_no[1] in triggers:
+            return yes_no[1]
+    if typed in YES or typed in NO:
+        return None  # a yes or no that means no one option here
+    # Part of exactly one option's label: 「切れた」, 「保存」, "ended" (whole words).
+    partly = [t for t, labels in folded.items() if any(_part_of(typed, x) for x in labels)]
+    return partly[0] if len(partly) == 1 else None
+
+
+def yes_or_no(text: str) -> str | None:
+    typed = fold(text)
+    return "yes" if typed in YES else "no" if typed in NO else None
+
+
+def option_number(text: str) -> int | None:
+    """The option number typed ("2", "２", "②", "2)"), or None; not a sign or a sum ("-5")."""
+    plain = unicodedata.normalize("NFKC", text).strip().rstrip(").")
+    if plain.isdecimal() and len(plain) <= 3:
+        return int(plain)
+    return None
+
+
+def _part_of(typed: str, label: str) -> bool:
+    """Whether folded ``typed`` is a telling part of folded ``label``: two characters or more
+    of Japanese, or whole words of a language written with spaces."""
+    if len(typed) < 2 or typed == label:
+        return False
+    if typed.isascii():
+        return re.search(rf"(?<!\w){re.escape(typed)}(?!\w)", label) is not None
+    return typed in label
+
+
+def fold(text: str) -> str:
+    """Compare typed text with labels: width-folded, case-folded, emoji and marks dropped."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    kept = "".join(ch for ch in text if unicodedata.category(ch)[0] in "LN" or ch in " /()（）・")
+    return " ".join(kept.split())
