@@ -28,6 +28,7 @@ from flows.port import Inbound, Reply, Response
 from flows.texts import DISCLAIMER_EN, DISCLAIMER_JA, EN, JA, Texts
 from tests.conftest import Conversation, FakeClock
 from tests.test_letters import full_case as letters_case
+from tests.transcript import EngineChat, Press, Step
 
 TZ = ZoneInfo("Asia/Tokyo")
 TODAY = date(2026, 11, 28)
@@ -37,38 +38,46 @@ SENDER = letters.Sender("山田 花子", "〒150-0000 東京都渋谷区神南9�
 # time is "now" (the case was opened during the call).
 CALL_TO_STEP_4 = (
     "/call",
-    "1",  # 🙅 断った: the refusal line, 「…今後、二度と電話しないでください。」, was read
-    "1",  # 📝 入手先を言った
+    Press("🙅 断った"),  # the refusal line, 「…今後、二度と電話しないでください。」, was read
+    Press("📝 入手先を言った"),
     "日本名簿センター株式会社",
     "株式会社グランレジデンス東都",
     "佐々木",
     "03-5555-0123",
-    "1",  # 🏢 投資用マンション・不動産
+    Press("🏢 投資用マンション・不動産"),
     "skip",
-    "1",  # 🕒 いま
-    "1",  # ✅ 保存する
+    Press("🕒 いま（この電話）"),
+    Press("✅ 保存する"),
 )
 # /after, "yes, I refused", the same details, a typed time.
 AFTER_TO_STEP_4 = (
     "/after",
-    "1",  # 🙅 はい、断った: only that they refused
-    "1",
+    Press("🙅 はい、断った"),  # only that they refused
+    Press("📝 言った"),
     "日本名簿センター株式会社",
     "株式会社グランレジデンス東都",
     "skip",
     "03-5555-0123",
-    "1",
+    Press("🏢 投資用マンション・不動産"),
     "skip",
     "11/27 13:00",
-    "1",
+    Press("✅ 保存する"),
 )
+# At step 4, the broker's answer on the phone.
+AGREED = Press("🙆 応じた")
 
 
-def walk(engine: Engine, lines: Sequence[str], user_id: int = 1) -> Response:
-    response = Response()
-    for line in lines:
-        response = engine.handle(Inbound(user_id, text=line))
-    return response
+def in_english(steps: Sequence[Step]) -> tuple[Step, ...]:
+    """The same steps for a user who reads English: each option by its English label."""
+    key_of = {label: key for key, label in JA.items() if key.startswith("opt.")}
+    return tuple(Press(EN[key_of[s.label]]) if isinstance(s, Press) else s for s in steps)
+
+
+def walk(engine: Engine, steps: Sequence[Step], user_id: int = 1) -> Response:
+    """The steps through the transcript helper; the last answer."""
+    answer = EngineChat(engine, user_id).walk(*steps)
+    assert isinstance(answer, Response)
+    return answer
 
 
 def text_of(response: Response) -> str:
@@ -89,13 +98,8 @@ def text_of(response: Response) -> str:
 
 
 def press(engine: Engine, response: Response, label: str, user_id: int = 1) -> Response:
-    for reply in response.replies:
-        for option in reply.options:
-            if option.label == label:
-                return engine.handle(Inbound(user_id, choice=option.token))
-    raise AssertionError(
-        f"no option {label!r} in {[o.label for r in response.replies for o in r.options]}"
-    )
+    """The option with this label on ``response`` (a button left on an earlier answer)."""
+    return EngineChat(engine, user_id).press(label, on=response)
 
 
 def make_letter(engine: Engine, number: int, label: str, catalog: dict[str, str] = JA) -> Reply:
@@ -166,7 +170,7 @@ LETTER_KINDS = {
 
 # -- 1. the disclaimer belongs to the user, not to the letter -------------------------------
 def test_1_no_disclaimer_inside_a_letter_it_comes_with_the_delivery(engine: Engine) -> None:
-    walk(engine, (*CALL_TO_STEP_4, "1"))
+    walk(engine, (*CALL_TO_STEP_4, AGREED))
     reply = make_letter(engine, 1, JA["opt.letter_broker_request"])
     assert DISCLAIMER_JA not in letter_text(reply)
     pdf = PdfReader(io.BytesIO(attachment(reply, "request.pdf")))
@@ -180,7 +184,7 @@ def test_1_no_disclaimer_inside_a_letter_it_comes_with_the_delivery(engine: Engi
 
 # -- 2. what each postal service proves ----------------------------------------------------
 def test_2_postal_advice_names_what_each_service_proves(engine: Engine) -> None:
-    walk(engine, (*CALL_TO_STEP_4, "1"))
+    walk(engine, (*CALL_TO_STEP_4, AGREED))
     reply = make_letter(engine, 1, JA["opt.letter_broker_request"])
     advice = reply.text
     assert "届いた日が分かる" not in advice  # neither 特定記録 nor 内容証明 alone shows that
@@ -205,18 +209,18 @@ def test_3_the_company_letter_asks_art_35_for_use_and_erasure_only() -> None:
 
 # -- 4. a letter states only what the user recorded -----------------------------------------
 def test_4_never_call_again_is_stated_only_when_it_was_said(engine: Engine, clock) -> None:
-    walk(engine, (*AFTER_TO_STEP_4, "1"))
+    walk(engine, (*AFTER_TO_STEP_4, AGREED))
     after = letter_text(make_letter(engine, 1, JA["opt.letter_company_request"]))
     assert "今後電話をしないよう求めました" not in after
     assert "勧誘をはっきりお断りしました。" in after
-    walk(engine, (*CALL_TO_STEP_4, "1"))
+    walk(engine, (*CALL_TO_STEP_4, AGREED))
     during = letter_text(make_letter(engine, 2, JA["opt.letter_company_request"]))
     assert "勧誘をはっきりお断りし、今後電話をしないよう求めました。" in during
 
 
 # -- 5. reminders name the addressee and fit where the case stands --------------------------
 def test_5_a_letters_check_names_its_addressee_and_the_next_move(engine: Engine, clock) -> None:
-    walk(engine, (*CALL_TO_STEP_4, "1"))  # the broker agreed on the phone
+    walk(engine, (*CALL_TO_STEP_4, AGREED))  # the broker agreed on the phone
     make_letter(engine, 1, JA["opt.letter_company_request"])
     make_letter(engine, 1, JA["opt.letter_broker_request"])
     texts = due_reminder_texts(engine, clock, 22)
@@ -240,7 +244,7 @@ def test_5_a_broker_that_refused_on_the_phone_is_not_asked_did_they_do_it(engine
 
 
 def test_5_a_second_letter_to_the_same_addressee_replaces_the_first_check(engine, clock) -> None:
-    walk(engine, (*CALL_TO_STEP_4, "1"))
+    walk(engine, (*CALL_TO_STEP_4, AGREED))
     make_letter(engine, 1, JA["opt.letter_broker_request"])
     make_letter(engine, 1, JA["opt.letter_broker_request"])
     texts = [t for t in due_reminder_texts(engine, clock, 22) if "書面を作ってから" in t]
@@ -265,7 +269,18 @@ def test_6_no_record_is_its_own_outcome_with_its_own_advice(engine: Engine, cloc
 
 # -- 7. source unknown: the company letter is exactly for this ------------------------------
 def test_7_source_unknown_offers_the_company_letter(engine: Engine) -> None:
-    lines = ("/call", "1", "2", "2", "株式会社グランレジデンス東都", "skip", "skip", "2", "1", "1")
+    lines = (
+        "/call",
+        Press("🙅 断った"),
+        Press("🤐 答えない・はぐらかす"),
+        Press("🤐 やはり答えない"),
+        "株式会社グランレジデンス東都",
+        "skip",
+        "skip",
+        Press("📦 その他"),
+        Press("🕒 いま（この電話）"),
+        Press("✅ 保存する"),
+    )
     said = walk(engine, lines)
     advice = text_of(said)
     assert "業者への依頼はできません" not in advice
@@ -283,7 +298,7 @@ def test_8_step_4_cites_art_33_for_the_disclosure(engine: Engine) -> None:
 
 # -- 9. the report is addressed to an office that exists ------------------------------------
 def test_9_a_minister_licence_report_goes_to_the_bureau_of_the_head_office(engine, clock) -> None:
-    walk(engine, (*CALL_TO_STEP_4, "1"))
+    walk(engine, (*CALL_TO_STEP_4, AGREED))
     engine.store.db.execute("update cases set licence = '国土交通大臣(3)第1234号'")
     view = engine.handle(Inbound(1, text="/case 1"))
     press(engine, press(engine, view, JA["opt.case_again"]), JA["opt.again_now"])
@@ -352,7 +367,7 @@ def test_12_letters_use_one_calendar(engine: Engine) -> None:
 
 def test_12_screens_write_moments_one_way(engine: Engine, talk) -> None:
     chat: Conversation = talk()
-    shown = "".join(chat.say(line) for line in (*CALL_TO_STEP_4, "1", "/cases", "/case 1"))
+    shown = "".join(chat.act(step) for step in (*CALL_TO_STEP_4, AGREED, "/cases", "/case 1"))
     # Ways of writing a moment other than 「2026年11月27日(金) 14:00」 (spoken lines aside).
     for other in (r"\d{4}-\d\d-\d\d \d\d:\d\d", r"\b\d\d-\d\d \d\d:\d\d", r"\d{1,2}/\d{1,2}\("):
         assert not re.search(other, shown), (other, shown)
@@ -361,7 +376,7 @@ def test_12_screens_write_moments_one_way(engine: Engine, talk) -> None:
 
 
 def test_12_exports_write_local_time_with_its_offset(engine: Engine) -> None:
-    walk(engine, (*CALL_TO_STEP_4, "1"))
+    walk(engine, (*CALL_TO_STEP_4, AGREED))
     files = engine.handle(Inbound(1, text="/export")).replies[0].attachments
     document = json.loads(files[0].data)
     assert document["cases"][0]["opened_at"] == "2026-11-27T14:00:00+09:00"
@@ -412,12 +427,15 @@ def test_15_not_refused_is_said_and_coached(engine: Engine) -> None:
 
 # -- 16. in English, what to say is still Japanese -----------------------------------------
 def test_16_english_users_see_the_japanese_line_with_a_reading_and_a_gloss(engine) -> None:
-    step = engine.handle(Inbound(1, text="/call", lang_hint="en")).replies[-1]
+    chat = EngineChat(engine, 1, lang="en")
+    step = chat.say("/call").replies[-1]
     assert step.say == JA["step.refusing.say"]
     assert step.gloss == EN["step.refusing.say"]
     assert step.reading and step.reading.startswith("Keiyaku suru tsumori wa arimasen")
     assert "Refused, or say they have no record" not in "".join(EN.values())
-    step4 = walk(engine, CALL_TO_STEP_4[1:]).replies[-1]
+    answer = chat.walk(*in_english(CALL_TO_STEP_4[1:]))
+    assert isinstance(answer, Response)
+    step4 = answer.replies[-1]
     assert (
         step4.say is not None
         and "その会社は、私の情報を御社から入手したと言っています。" in step4.say
@@ -519,22 +537,20 @@ def test_the_letter_an_answer_calls_for_is_the_steps_own_first_option(engine, ta
     """In the shell as on Telegram: the number typed after "they refused" starts the letter,
     it does not close the case (the button is the step's, numbered with it)."""
     chat: Conversation = talk()
-    for line in CALL_TO_STEP_4:
-        chat.say(line)
+    chat.walk(*CALL_TO_STEP_4)
     shown = chat.say(JA["opt.declined"])
     assert f"  1) {JA['opt.letter_broker_request']}\n  2) {JA['opt.close']}" in shown
     assert JA["letter_ask_name"] in chat.say("1")
     assert engine.store.case_by_number(1, 1)["state"] == "following_up"
     agreed: Conversation = talk(user_id=2)
-    for line in (*CALL_TO_STEP_4, "1"):
-        shown = agreed.say(line)
+    shown = agreed.walk(*CALL_TO_STEP_4, AGREED)
     assert JA["opt.letter_broker_request"] not in shown  # they agreed: no letter is due
 
 
 def test_the_senders_notes_come_in_the_users_language(engine: Engine) -> None:
     """The letter is Japanese (it goes to a Japanese business); the advice around it is the
     user's."""
-    walk(engine, (*CALL_TO_STEP_4, "1"))
+    walk(engine, (*CALL_TO_STEP_4, AGREED))
     engine.handle(Inbound(1, text="/language en"))
     reply = make_letter(engine, 1, EN["opt.letter_broker_request"], EN)
     assert "配達証明 when it was delivered" in reply.text
@@ -563,9 +579,9 @@ def test_the_company_letter_states_a_no_record_answer_and_repeats_only_a_real_re
 def test_a_repeat_cases_report_states_what_was_said_in_the_earlier_case(engine, clock) -> None:
     """The refusal a repeat case came after is the earlier case's: "never call again" only if
     it was said there (an /after case only records that the user refused)."""
-    walk(engine, (*AFTER_TO_STEP_4, "1"))  # case 1: refused, recorded afterwards
+    walk(engine, (*AFTER_TO_STEP_4, AGREED))  # case 1: refused, recorded afterwards
     clock.advance(days=2)
-    walk(engine, (*CALL_TO_STEP_4, "1"))  # case 2: the same company again, refused on /call
+    walk(engine, (*CALL_TO_STEP_4, AGREED))  # case 2: the same company again, refused on /call
     assert engine.store.case_by_number(1, 2)["repeat_of"] == 1
     reply = make_letter(engine, 2, JA["opt.letter_resolicitation_report"])
     body = letter_text(reply)
@@ -595,8 +611,14 @@ def test_going_back_from_step_4_keeps_the_reminders(engine: Engine) -> None:
 def test_they_still_call_without_a_refusal_on_record_is_not_a_call_after_refusal(
     engine: Engine, clock
 ) -> None:
-    lines = ("/after", "2", "1", "日本名簿センター株式会社", "株式会社グランレジデンス東都")
-    walk(engine, (*lines, "skip", "skip", "skip", "skip", "1"))
+    lines = (
+        "/after",
+        Press("🤷 断れなかった"),
+        Press("📝 言った"),
+        "日本名簿センター株式会社",
+        "株式会社グランレジデンス東都",
+    )
+    walk(engine, (*lines, "skip", "skip", "skip", "skip", Press("✅ 保存する")))
     engine.handle(Inbound(1, text=JA["opt.agreed"]))
     [check] = [d for d in deliver(engine, clock, 31) if "止まりましたか" in d.reply.text]
     [still] = [o for o in check.reply.options if o.label == JA["opt.r_continued"]]
@@ -609,7 +631,7 @@ def test_they_still_call_without_a_refusal_on_record_is_not_a_call_after_refusal
 
 
 def test_a_letters_check_asks_whether_an_answer_came(engine: Engine, clock) -> None:
-    walk(engine, (*CALL_TO_STEP_4, "1"))
+    walk(engine, (*CALL_TO_STEP_4, AGREED))
     make_letter(engine, 1, JA["opt.letter_broker_request"])
     [check] = [d for d in deliver(engine, clock, 22) if "書面を作ってから" in d.reply.text]
     labels = [o.label for o in check.reply.options]

@@ -22,7 +22,6 @@ from typing import Any
 
 import pytest
 from sqlite_utils import Database
-from telegram import Update
 from telegram.ext import AIORateLimiter
 from telegram.ext import _aioratelimiter as aioratelimiter
 
@@ -30,7 +29,7 @@ import bot.cli
 from bot import telegram_app
 from bot.config import Settings
 from bot.logs import LIBRARY_LEVELS, quiet_libraries
-from bot.telegram_app import MENU_ORDER, KotowariApp, build_application, menu_commands, run_bot
+from bot.telegram_app import MENU_ORDER, build_application, menu_commands, run_bot
 from bot.telegram_render import (
     MAX_TEXT,
     decode_callback,
@@ -45,6 +44,7 @@ from flows import letters, stats
 from flows.port import Inbound, Option, Reply
 from flows.texts import CATALOGS, Texts
 from tests.conftest import FakeClock
+from tests.transcript import TelegramChat
 
 EN = Texts("en")
 JA = Texts("ja")
@@ -113,30 +113,15 @@ async def no_wait(seconds: float) -> None:
 
 
 @dataclass
-class Chat:
-    """One person's private chat with a running bot."""
-
-    app: KotowariApp
-    api: FakeBotApi
-    person: Person
-
-    async def send(self, payload: dict[str, Any]) -> list[str]:
-        """Process one update; what the bot did, one line per Bot API call."""
-        start = len(self.api.calls)
-        await self.app.process_update(Update.de_json(payload, self.app.bot))
-        return [describe(call) for call in self.api.calls[start:]]
-
-    async def say(self, text: str) -> list[str]:
-        return await self.send(self.person.text(text))
+class Chat(TelegramChat):
+    """One person's private chat with a running bot: the transcript helper's Telegram side
+    (``tests.transcript.TelegramChat``), plus taps by trigger name and exact call lists."""
 
     async def tap(self, trigger_or_label: str, message: dict[str, Any] | None = None) -> list[str]:
-        text = self.label(trigger_or_label)
-        message = message or self.api.latest_with_button(text)
-        data = button_data(message, text)
-        assert data is not None, f"no button {text!r} on message {message['message_id']}"
-        return await self.send(self.person.press(message, data))
+        return await self.press(self.label(trigger_or_label), on=message)
 
     async def press_data(self, data: str, message: dict[str, Any] | None = None) -> list[str]:
+        """Send callback data as given (forged, stale, from an older version)."""
         message = message or list(self.api.messages.values())[-1]
         return await self.send(self.person.press(message, data))
 
@@ -145,8 +130,9 @@ class Chat:
         key = f"opt.{trigger_or_label}"
         return texts(key) if texts.has(key) else trigger_or_label
 
-    async def run(self, steps: Sequence[tuple[str, list[str]]]) -> None:
-        """Each step: ``"/text"``/``"text"`` typed, or ``"@trigger"`` tapped; the bot's calls."""
+    async def run(self, steps: Sequence[tuple[str, list[str]]]) -> None:  # type: ignore[override]
+        """Each step: ``"/text"``/``"text"`` typed, or ``"@trigger"`` tapped; the exact Bot
+        API calls it made (``TelegramChat.run`` matches fragments instead)."""
         for action, expected in steps:
             if action.startswith("@"):
                 got = await self.tap(action[1:])
