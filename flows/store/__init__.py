@@ -31,7 +31,6 @@ from flows.store.files import (
     open_database,
     quick_check,
 )
-from flows.store.migrations import migrations
 from flows.store.queues import InboxEntry, QueueRows
 from flows.store.schema import (
     BROKERS,
@@ -77,7 +76,6 @@ __all__ = [
     "exclusive",
     "in_use",
     "lock_path",
-    "migrations",
     "open_database",
     "quick_check",
     "restore",
