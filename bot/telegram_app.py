@@ -104,7 +104,23 @@ log = logging.getLogger(__name__)
 
 # The command menu starts in this order; any other engine command follows once the catalog
 # has a description for it (key cmd.<name>).
-MENU_ORDER = ("start", "call", "after", "cases", "cancel", "help", "language")
+MENU_ORDER = (
+    "start",
+    "call",
+    "after",
+    "cases",
+    "cancel",
+    "help",
+    "language",
+    "case",
+    "brokers",
+    "find",
+    "stats",
+    "reminders",
+    "settings",
+    "export",
+    "forget",
+)
 ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY)
 # Retries after a 429 "Too Many Requests" (AIORateLimiter waits retry_after each time).
 MAX_RETRIES = 3
