@@ -12,7 +12,7 @@ from flows.port import Inbound, Reply
 from flows.store import CASES, EVENTS
 from flows.texts import EN, JA
 from tests.conftest import Conversation, FakeClock
-from tests.transcript import EngineChat, Press
+from tests.transcript import TO_STEP_4, EngineChat, Press
 
 REFUSE_JA = JA["step.refusing.say"]
 ASK_JA = JA["step.asking_source.say"]
@@ -612,21 +612,6 @@ def test_an_option_number_as_people_type_it(engine: Engine, typed: str) -> None:
     engine.handle(Inbound(1, text="/call"))
     engine.handle(Inbound(1, text=typed))
     assert case_row(engine)["state"] == "pushing"
-
-
-# /after → refused → source named → broker, company → skip the rest → save: step 4.
-TO_STEP_4 = (
-    "/after",
-    Press("🙅 はい、断った"),
-    Press("📝 言った"),
-    "リスト社",
-    "みらい不動産",
-    "skip",
-    "skip",
-    "skip",
-    "skip",
-    Press("✅ 保存する"),
-)
 
 
 @pytest.mark.parametrize("typed", ["はい", "yes", "いいえ"])

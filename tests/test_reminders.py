@@ -12,28 +12,13 @@ from flows.schedule import QuietHours, is_business_day, next_business_day
 from flows.store import REMINDERS
 from flows.texts import JA
 from tests.conftest import FakeClock
-from tests.transcript import EngineChat, Press
+from tests.transcript import TO_STEP_4, EngineChat, Press
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
 def tokyo(*args: int) -> datetime:
     return datetime(*args, tzinfo=TOKYO).astimezone(UTC)
-
-
-# /after → refused → named broker → company → skip the rest → save: step 4.
-TO_STEP_4 = (
-    "/after",
-    Press("🙅 はい、断った"),
-    Press("📝 言った"),
-    "リスト社",
-    "みらい不動産",
-    "skip",
-    "skip",
-    "skip",
-    "skip",
-    Press("✅ 保存する"),
-)
 
 
 def to_demanding(engine: Engine, user_id: int = 1, number: int = 1) -> EngineChat:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from tests.transcript import EngineChat, Press, Step, typed_for_shell
+from tests.transcript import TO_STEP_4, EngineChat, Press, Step, typed_for_shell
 
 NOW = "2026-11-27T14:00+09:00"
 # The user's side of transcripts/after_case_ja.txt; presses are typed as the shown numbers.
@@ -30,19 +30,6 @@ STEPS: list[Step] = [
     Press("🙆 応じた"),
     "!state",
     "/cases",
-]
-# /after → refused → source named → broker, company → skip the rest → save: step 4.
-TO_STEP_4: list[Step] = [
-    "/after",
-    Press("🙅 はい、断った"),
-    Press("📝 言った"),
-    "リスト社",
-    "みらい不動産",
-    "skip",
-    "skip",
-    "skip",
-    "skip",
-    Press("✅ 保存する"),
 ]
 
 TRANSCRIPT = (Path(__file__).parent / "transcripts" / "after_case_ja.txt").read_text("utf-8")

@@ -79,6 +79,21 @@ class Wait:
 
 
 Step = str | Press | Contact | Photo | Wait
+
+# The quickest walk to step 4 (/after → refused → source named → broker, company → skip the
+# rest → save), shared by the engine, reminder and shell tests.
+TO_STEP_4: tuple[Step, ...] = (
+    "/after",
+    Press("🙅 はい、断った"),
+    Press("📝 言った"),
+    "リスト社",
+    "みらい不動産",
+    "skip",
+    "skip",
+    "skip",
+    "skip",
+    Press("✅ 保存する"),
+)
 # A transcript: each step, and the fragments its answer must contain.
 Script = Sequence[tuple[Step, Sequence[str]]]
 
