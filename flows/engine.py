@@ -205,7 +205,7 @@ def _route(turn: Turn) -> None:
         match = _COMMAND.match(text.strip())
         if match:
             name = match.group(1).lower()
-            if dialog is not None and route is not None:
+            if route is not None:
                 turn.set_dialog(None)
                 if name == "cancel":
                     turn.say(route.cancelled)
@@ -216,9 +216,9 @@ def _route(turn: Turn) -> None:
                 return
             command.handler(turn, (match.group(2) or "").strip())
             return
-        if dialog is not None and route is not None and route.on_text(turn, dialog, text):
+        if route is not None and route.on_text(turn, dialog, text):
             return
-    elif dialog is not None and route is not None and route.ends_on_attachment:
+    elif route is not None and route.ends_on_attachment:
         turn.set_dialog(None)
     assert ROUTER.message_handler is not None
     ROUTER.message_handler(turn, text or "")

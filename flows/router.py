@@ -81,7 +81,8 @@ class Command:
     @property
     def summary(self) -> str:
         """The handler's docstring's first line (the table of commands reads as a list)."""
-        return (self.handler.__doc__ or "").strip().splitlines()[0] if self.handler.__doc__ else ""
+        doc = (self.handler.__doc__ or "").strip()
+        return doc.splitlines()[0] if doc else ""
 
 
 @dataclass(frozen=True)
@@ -185,11 +186,11 @@ class Router:
             return None
         name, arg = match.groups()
         button = self.buttons.get(name)
-        if button is None:
-            # An earlier name: "g.<action>.<arg>" or "r.<arg>".
-            old, _, rest = arg.partition(".") if name == "g" else ("", "", arg)
-            button = self._legacy.get(f"g.{old}" if name == "g" else name)
-            arg = rest
+        if button is None and name == "g":  # an earlier name: "g.<action>.<arg>"
+            action, _, arg = arg.partition(".")
+            button = self._legacy.get(f"g.{action}")
+        elif button is None:  # an earlier name: "r.<arg>"
+            button = self._legacy.get(name)
         if button is None or button.handler is None or not button.arg.fullmatch(arg):
             return None
         return Pressed(button, arg)

@@ -18,7 +18,7 @@ from flows.moments import refusal_moment
 from flows.normalize import format_phone
 from flows.port import Reply
 from flows.reminders import CHOICES
-from flows.schedule import CALLS_CHECK_DAYS, QuietHours, in_days
+from flows.schedule import CALLS_CHECK_DAYS, in_days
 from flows.store.rows import Case
 from flows.turn import Turn
 
@@ -108,20 +108,7 @@ def _follow_up(
     store.close_reminders(case["id"], "done", reminders.BROKER_KINDS)
     if answered:
         store.close_reminders(case["id"], "done", reminders.REQUEST_KINDS, "broker")
-    quiet = QuietHours.parse(turn.user.get("quiet_hours"))
-    notes = []
-    for item in plan:
-        due = quiet.defer(item.due, turn.tz)
-        store.add_reminder(case, item.kind, due, item.addressee, item.via)
-        notes.append(
-            Reply(
-                turn.texts(
-                    "reminder_set",
-                    when=turn.texts.when(due, turn.tz),
-                    what=turn.texts(f"what.{item.kind}"),
-                )
-            )
-        )
+    notes = [turn.reminder_note(case, i.kind, i.due, i.addressee, i.via) for i in plan]
     model.replies[-1:-1] = notes
 
 

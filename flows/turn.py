@@ -54,13 +54,16 @@ class Turn:
         self.replies.append(Reply(self.texts(key, **values)))
 
     def remind(self, case: Case, kind: str, due: datetime, *extra: str | None) -> None:
-        """Set one reminder (moved out of the user's quiet hours) and say when it comes;
-        ``extra``: its addressee and how the request was made (``Store.add_reminder``)."""
+        """Set one reminder and say when it comes (``reminder_note``)."""
+        self.replies.append(self.reminder_note(case, kind, due, *extra))
+
+    def reminder_note(self, case: Case, kind: str, due: datetime, *extra: str | None) -> Reply:
+        """Set one reminder (moved out of the user's quiet hours); the line saying when it
+        comes. ``extra``: its addressee and how the request was made (``Store.add_reminder``)."""
         due = QuietHours.parse(self.user.get("quiet_hours")).defer(due, self.tz)
         self.store.add_reminder(case, kind, due, *extra)
-        self.say(
-            "reminder_set", when=self.texts.when(due, self.tz), what=self.texts(f"what.{kind}")
-        )
+        what = self.texts(f"what.{kind}")
+        return Reply(self.texts("reminder_set", when=self.texts.when(due, self.tz), what=what))
 
     # -- the dialog in progress ---------------------------------------------------------
     @property
@@ -90,6 +93,14 @@ class Turn:
     def own_case(self, number: int) -> Case | None:
         """The user's case by its number (never another user's)."""
         return self.store.case_by_number(self.user_id, number)
+
+    def pressed_case(self, number: int) -> Case | None:
+        """The user's case a button names; if there is none (deleted since), the button's
+        short answer says so."""
+        case = self.own_case(number)
+        if case is None:
+            self.notice = self.texts("case_not_found", number=number)
+        return case
 
     def model(self, case: Case) -> CaseModel:
         return CaseModel(case, self.texts, self.now(), self.tz)

@@ -56,9 +56,8 @@ def _case(turn: Turn, number: int) -> Case | None:
 @ASK.handles
 def pressed_ask(turn: Turn, arg: str) -> None:
     number, _, calls = arg.partition("-")
-    case = turn.own_case(int(number))
+    case = turn.pressed_case(int(number))
     if case is None:
-        turn.notice = turn.texts("case_not_found", number=int(number))
         return
     if not takes_another_call(case) or (calls and calls != str(case.get("repeat_calls") or 0)):
         turn.notice = turn.texts("stale_button")

@@ -192,8 +192,7 @@ def _hidden_number(turn: Turn, case: Case, text: str) -> bool:
 
 
 def _options(turn: Turn, case: Case) -> tuple[Option, ...]:
-    model = machine.CaseModel(case.copy(), turn.texts, turn.now(), turn.tz)
-    return machine.options_for(model)
+    return machine.options_for(turn.model(case.copy()))
 
 
 def _typed_choice(turn: Turn, case: Case, text: str) -> None:

@@ -69,9 +69,8 @@ def kinds_for(case: Case) -> list[str]:
 @CHOOSE.handles
 def choose(turn: Turn, arg: str) -> None:
     t = turn.texts
-    case = turn.own_case(int(arg))
+    case = turn.pressed_case(int(arg))
     if case is None:
-        turn.notice = t("case_not_found", number=int(arg))
         return
     turn.chosen = t("opt.case_letter")
     kinds = kinds_for(case)
@@ -85,9 +84,8 @@ def choose(turn: Turn, arg: str) -> None:
 @KIND.handles
 def pressed_kind(turn: Turn, arg: str) -> None:
     number, _, code = arg.partition("-")
-    case = turn.own_case(int(number))
+    case = turn.pressed_case(int(number))
     if case is None:
-        turn.notice = turn.texts("case_not_found", number=number)
         return
     begin(turn, case, CODES[code])
 

@@ -157,23 +157,16 @@ def page(turn: Turn, arg: str) -> None:
     turn.replies.append(cases_page(turn, int(arg)))
 
 
-def _case_of(turn: Turn, arg: str) -> Case | None:
-    found = turn.own_case(int(arg))
-    if found is None:
-        turn.notice = turn.texts("case_not_found", number=int(arg))
-    return found
-
-
 @CASE.handles
 def pressed_case(turn: Turn, arg: str) -> None:
-    if (found := _case_of(turn, arg)) is not None:
+    if (found := turn.pressed_case(int(arg))) is not None:
         turn.chosen = turn.texts("opt.open_case", number=found["number"])
         turn.replies.append(case_view(turn, found))
 
 
 @CONTINUE.handles
 def pressed_continue(turn: Turn, arg: str) -> None:
-    if (found := _case_of(turn, arg)) is None:
+    if (found := turn.pressed_case(int(arg))) is None:
         return
     if found["state"] in FINISHED_STATES:
         turn.notice = turn.texts("stale_button")  # finished meanwhile
@@ -185,7 +178,7 @@ def pressed_continue(turn: Turn, arg: str) -> None:
 
 
 def _close_or_reopen(turn: Turn, arg: str, action: str) -> None:
-    if (found := _case_of(turn, arg)) is None:
+    if (found := turn.pressed_case(int(arg))) is None:
         return
     if action not in machine.triggers_at(found["state"]):
         turn.notice = turn.texts("stale_button")
@@ -212,7 +205,7 @@ def pressed_reopen(turn: Turn, arg: str) -> None:
 
 @DELETE.handles
 def pressed_delete(turn: Turn, arg: str) -> None:
-    if (found := _case_of(turn, arg)) is None:
+    if (found := turn.pressed_case(int(arg))) is None:
         return
     t, number = turn.texts, found["number"]
     turn.chosen = t("opt.case_delete")
@@ -229,7 +222,7 @@ def pressed_delete(turn: Turn, arg: str) -> None:
 
 @DELETE_YES.handles
 def pressed_delete_yes(turn: Turn, arg: str) -> None:
-    if (found := _case_of(turn, arg)) is None:
+    if (found := turn.pressed_case(int(arg))) is None:
         return
     turn.chosen = turn.texts("opt.delete_yes")
     turn.store.delete_case(found)
@@ -240,6 +233,6 @@ def pressed_delete_yes(turn: Turn, arg: str) -> None:
 
 @DELETE_NO.handles
 def pressed_delete_no(turn: Turn, arg: str) -> None:
-    if _case_of(turn, arg) is not None:
+    if turn.pressed_case(int(arg)) is not None:
         turn.chosen = turn.texts("opt.delete_no")
         turn.say("not_deleted")
