@@ -1,7 +1,7 @@
 """Side dialogs: a question the user is answering outside the case's own steps.
 
-Two exist: writing a letter (who sends it, asked one field at a time) and "the company called
-again: when?". At most one is open per user; it is stored in ``users.pending`` as JSON with
+Three exist: writing a letter (who sends it, asked one field at a time), "the company called
+again: when?" and "/who: which number or company?". At most one is open per user; it is stored in ``users.pending`` as JSON with
 its kind (``{"dialog": "letter", …}``), so a restarted bot resumes it, and read back as a frozen
 dataclass: a misspelt field is a type error, not a ``None`` read in silence.
 
@@ -51,9 +51,16 @@ class CalledAgainDialog:
     case: int
 
 
-Dialog = LetterDialog | CalledAgainDialog
-KINDS: dict[str, type[LetterDialog] | type[CalledAgainDialog]] = {
-    kind.KIND: kind for kind in (LetterDialog, CalledAgainDialog)
+@dataclass(frozen=True)
+class LookupDialog:
+    """/who without an argument: waiting for the number or the company name to look up."""
+
+    KIND: ClassVar[str] = "lookup"
+
+
+Dialog = LetterDialog | CalledAgainDialog | LookupDialog
+KINDS: dict[str, type[LetterDialog] | type[CalledAgainDialog] | type[LookupDialog]] = {
+    kind.KIND: kind for kind in (LetterDialog, CalledAgainDialog, LookupDialog)
 }
 # Letter dialog: what each question accepts, and which comes next.
 LETTER_QUESTIONS = ("office", "name", "address", "phone", "keep")

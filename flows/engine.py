@@ -16,7 +16,15 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flows.features import called_again, case_flow, letters, reminders, review, settings
+from flows.features import (
+    called_again,
+    case_flow,
+    letters,
+    lookup,
+    reminders,
+    review,
+    settings,
+)
 from flows.port import ChannelStorage, Inbound, Reply, Response, UserView
 from flows.reminders import Delivery
 from flows.router import STEP_TOKEN, Router
@@ -29,6 +37,7 @@ log = logging.getLogger(__name__)
 ROUTER = Router()
 ROUTER.include(
     case_flow.router,
+    lookup.router,
     review.router,
     called_again.router,
     letters.router,

@@ -5,9 +5,8 @@ from it at import. Per update the engine loads a case row, wraps it in a fresh `
 adds it to ``MACHINE`` at the stored state, fires one trigger and removes it again.
 
 Callbacks are pure: conditions are ``is_*``/``has_*``; ``before`` callbacks change the case
-dict in memory; ``show`` (run after every state change) appends the step's ``Reply``.
-The engine persists the result. Step content is data too (catalog keys per state), so one
-``show`` serves every state instead of nineteen near-identical ``on_enter_<state>`` methods.
+dict in memory (and may add a reply, e.g. the outcome's). The engine persists the result;
+what the step then shows is ``flows.steps``.
 """
 
 from __future__ import annotations
@@ -20,12 +19,9 @@ from zoneinfo import ZoneInfo
 from transitions import Machine
 
 from flows.letters import BROKER_REQUEST, COMPANY_REQUEST
-from flows.moments import call_moment, refusal_moment
-from flows.normalize import format_phone
-from flows.port import Option, Reply
-from flows.reminders import CHOICES
+from flows.port import Reply
 from flows.store.rows import Case
-from flows.texts import ROMAJI, Texts
+from flows.texts import Texts
 
 CALL_STATES = ("refusing", "pushing", "asking_source", "pressing_source")
 AFTER_STATES = ("after_refusal", "after_source")
@@ -115,6 +111,9 @@ TRANSITIONS: list[dict[str, Any]] = [
     _t("backed_off", "pushing", "asking_source"),
     _t("skip", ["refusing", "pushing"], "asking_source"),
     _t("back", "pushing", "refusing"),
+    # "🔎 Check the number": the step again, asking for the number (``features.lookup``).
+    _t("check_number", "refusing", "refusing"),
+    _t("check_number", "pushing", "pushing"),
     # Step 2 — ask where they got my details.
     _t("named", ["asking_source", "pressing_source"], "recording_broker"),
     _t("dodged", "asking_source", "pressing_source"),
@@ -175,8 +174,8 @@ TRANSITIONS: list[dict[str, Any]] = [
 # The buttons each state offers, in order; navigation (back / skip / cancel) comes last and
 # is shown only where the machine has that transition.
 STEP_OPTIONS: dict[str, tuple[str, ...]] = {
-    "refusing": ("refused", "pushing", "ended"),
-    "pushing": ("backed_off", "pushing", "ended"),
+    "refusing": ("refused", "pushing", "ended", "check_number"),
+    "pushing": ("backed_off", "pushing", "ended", "check_number"),
     "asking_source": ("named", "dodged", "ended"),
     "pressing_source": ("named", "dodged", "ended"),
     "after_refusal": ("yes_refused", "not_refused"),
@@ -318,171 +317,8 @@ class CaseModel:
     def mark_reopened(self, *_: Any, **__: Any) -> None:
         self.case["closed_at"] = None
 
-    # -- replies --------------------------------------------------------------------
+    # The trigger being fired (what a step's message may depend on: ``flows.steps``).
     came_trigger: str | None = None
-
-    def show(self, *_: Any, **__: Any) -> None:
-        """Append the current step's message (also used to show a step again)."""
-        self.replies.append(render_step(self))
-
-
-def _option(model: CaseModel, trigger: str, secondary: bool = False) -> Option:
-    case = model.case
-    label_trigger = trigger
-    if trigger == "skip" and model.state in TEXT_STATES and _current_value(model):
-        label_trigger = "keep"
-    values = {}
-    if trigger in CHOICES:
-        due = CHOICES[trigger](model.at, model.tz)
-        values["when"] = model.texts.when(due, model.tz) if due else ""
-    letter = model.letter_due() if trigger == "write_letter" else None
-    label = (
-        model.texts(f"opt.letter_{letter}")
-        if letter
-        else model.texts.option(model.state, label_trigger, **values)
-    )
-    return Option(f"{case['number']}.{case['seq']}.{trigger}", label, secondary)
-
-
-def offered(model: CaseModel) -> tuple[list[str], list[str]]:
-    """The triggers shown as buttons at the model's step: main ones, then navigation."""
-    available = triggers_at(model.state)
-    main = [t for t in STEP_OPTIONS.get(model.state, ()) if t in available]
-    if model.state == "scheduling" and CHOICES["remind_evening"](model.at, model.tz) is None:
-        main.remove("remind_evening")  # it is already past 19:00
-    if model.state == "choosing_fix" and not model.is_property():
-        main.remove("fix_licence")
-    if "write_letter" in main and model.letter_due() is None:
-        main.remove("write_letter")
-    return main, [t for t in NAVIGATION if t in available]
-
-
-def option_for(model: CaseModel, trigger: str) -> Option | None:
-    """The button for one trigger, if the step shows it."""
-    main, nav = offered(model)
-    if trigger not in main and trigger not in nav:
-        return None
-    return _option(model, trigger, secondary=trigger in nav)
-
-
-def options_for(model: CaseModel) -> tuple[Option, ...]:
-    main, nav = offered(model)
-    return tuple(_option(model, t) for t in main) + tuple(
-        _option(model, t, secondary=True) for t in nav
-    )
-
-
-def _current_value(model: CaseModel, field: str | None = None) -> str | None:
-    field = field or model.state.removeprefix("recording_")
-    case = model.case
-    if field == "broker":
-        return case.get("broker_name")
-    if field == "phone":
-        return format_phone(case["phone_e164"]) if case.get("phone_e164") else case.get("phone_raw")
-    if field == "when":
-        return model.texts.when_iso(at, model.tz) if (at := case.get("call_at")) else None
-    value = case.get(field)
-    return None if value is None else str(value)
-
-
-def summary(model: CaseModel) -> str:
-    t = model.texts
-    lines = []
-    for field in FIELDS:
-        if field == "licence" and not model.is_property():
-            continue
-        lines.append(f"{t(f'field.{field}')}: {_current_value(model, field) or t('field.empty')}")
-    refused = refusal_moment(model.case)
-    if model.case.get("not_refused"):
-        refusal = t("refused_not")
-    elif not model.case.get("refused_at"):
-        refusal = t("refused_no")
-    elif refused is None:
-        # Recorded afterwards with no time given: the refusal's time is not known either.
-        refusal = t("refused_yes_undated")
-    else:
-        refusal = t("refused_yes", date=t.when_iso(refused, model.tz))
-    lines.append(f"{t('field.refused')}: {refusal}")
-    return "\n".join(lines)
-
-
-_JA = Texts("ja")
-
-
-def _say_reply(
-    text: str,
-    texts: Texts,
-    key: str,
-    options: tuple[Option, ...],
-    note: str | None = None,
-    values: Mapping[str, object] | None = None,
-    ja_values: Mapping[str, object] | None = None,
-) -> Reply:
-    """A step with a line to read aloud: in Japanese, the caller's language, whatever the
-    user's; for a user of another language with its meaning (``gloss``) and, for a fixed
-    line, a reading (romaji)."""
-    say = _JA(key, **(ja_values if ja_values is not None else values or {}))
-    if texts.language == "ja":
-        return Reply(text, say, note, options=options)
-    gloss = texts(key, **(values or {}))
-    return Reply(text, say, note, options=options, reading=ROMAJI.get(key), gloss=gloss)
-
-
-def render_step(model: CaseModel) -> Reply:
-    t = model.texts
-    state = model.state
-    case = model.case
-    options = options_for(model)
-    if state == "pushing" and int(case.get("push_count") or 0) >= 2:
-        return _say_reply(t("step.pushing_again.text"), t, "step.pushing_again.say", options)
-    if state in CALL_STATES:
-        note = f"step.{state}.note"
-        return _say_reply(
-            t(f"step.{state}.text"),
-            t,
-            f"step.{state}.say",
-            options,
-            t(note) if t.has(note) else None,
-        )
-    if state in TEXT_STATES:
-        lines = []
-        if (
-            model.came_from not in TEXT_STATES
-            and not model.is_fixing()
-            and (model.came_from not in ("confirming", "choosing_fix"))
-        ):
-            lines.append(t("step.recording.intro"))
-        lines.append(t(f"step.{state}.text"))
-        value = _current_value(model)
-        if value:
-            lines.append(t("current_value", value=value))
-        return Reply("\n".join(lines), options=options)
-    if state == "confirming":
-        return Reply(t("step.confirming.text", summary=summary(model)), options=options)
-    if state == "demanding":
-        called = call_moment(case)
-        values: dict[str, object] = {}
-        ja_values: dict[str, object] = {}
-        for texts, out in ((t, values), (_JA, ja_values)):
-            if called:
-                date = texts.spoken_day(datetime.fromisoformat(called), model.tz)
-                out["when"] = texts("demand_when", date=date)
-            else:
-                out["when"] = texts("demand_when_unknown")
-            out["company"] = case.get("company") or texts("demand_company_unknown")
-        return _say_reply(
-            t("step.demanding.text", broker=case.get("broker_name") or ""),
-            t,
-            "step.demanding.say",
-            options,
-            t("step.demanding.note"),
-            values,
-            ja_values,
-        )
-    return Reply(
-        t(f"step.{state}.text", number=case["number"], broker=case.get("broker_name") or ""),
-        options=options,
-    )
 
 
 MACHINE = Machine(
@@ -493,7 +329,6 @@ MACHINE = Machine(
     auto_transitions=False,
     send_event=False,
     prepare_event="remember_source",
-    after_state_change="show",
 )
 
 

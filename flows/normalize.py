@@ -114,6 +114,29 @@ def parse_phone(raw: str, region: str = "JP") -> Phone:
     return Phone(text, phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))
 
 
+# A message that is a phone number and nothing else: digits and the marks people write
+# between them (full-width forms are folded first; 「ー」 is how an IME may type a dash).
+_NUMBER_SHAPE = re.compile(r"\+?[0-9 ()\-.]+")
+_DASHES = str.maketrans(dict.fromkeys("ー‐‑‒–—―−", "-"))
+# Fewer digits than this is not a caller's number (an option's number, a short code).
+_MIN_DIGITS = 9
+
+
+def phone_number_in(raw: str) -> Phone | None:
+    """The phone number a message is, if it is one ("090-1234-5678", "+81 90 1234 5678",
+    "０９０１２３４５６７８", "(03)5555-0123", "tel:0355550123"); else None. A contact's
+    number from Telegram may lack its "+" ("819012345678"): tried with one."""
+    text = unicodedata.normalize("NFKC", clean_text(raw)).translate(_DASHES).strip()
+    text = re.sub(r"^tel:\s*", "", text, flags=re.IGNORECASE)
+    digits = sum(ch.isdigit() for ch in text)
+    if not _NUMBER_SHAPE.fullmatch(text) or digits < _MIN_DIGITS or digits > 17:
+        return None
+    phone = parse_phone(text)
+    if not phone.valid and not text.startswith(("+", "0")):
+        phone = parse_phone("+" + text)
+    return Phone(clean_text(raw), phone.e164) if phone.valid else None
+
+
 @lru_cache(maxsize=4096)
 def format_phone(e164: str) -> str:
     """A stored E.164 number in the form people in Japan read (090-1234-5678)."""

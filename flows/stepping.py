@@ -8,7 +8,7 @@ transaction.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 from flows import machine, reminders, standing
@@ -19,8 +19,12 @@ from flows.normalize import format_phone
 from flows.port import Reply
 from flows.reminders import CHOICES
 from flows.schedule import CALLS_CHECK_DAYS, in_days
+from flows.steps import render_step
 from flows.store.rows import Case
 from flows.turn import Turn
+
+# A second press of a start button within this long of the case it started is a double tap.
+DOUBLE_TAP = timedelta(minutes=2)
 
 
 def fire(turn: Turn, case: Case, trigger: str, **kwargs: Any) -> None:
@@ -33,7 +37,9 @@ def fire(turn: Turn, case: Case, trigger: str, **kwargs: Any) -> None:
         return
     case["seq"] = before["seq"] + 1
     moved = machine.fire(model, trigger, **kwargs)
-    if not moved:
+    if moved:
+        model.replies.append(render_step(model))
+    else:
         # A condition held the step back (e.g. "save" with nothing to identify the caller).
         cast(dict[str, Any], case).clear()
         case.update(before)
@@ -60,6 +66,52 @@ def fire(turn: Turn, case: Case, trigger: str, **kwargs: Any) -> None:
     if model.state == "cancelled":
         turn.set_active(None)
     turn.replies.extend(model.replies)
+
+
+def start_case(turn: Turn, mode: str, fill: Case | None = None) -> Case:
+    """Open a new case (``"call"`` or ``"after"``), pausing the one in progress, and show its
+    first step; ``fill``: what is already known of the caller (a looked-up number)."""
+    current = turn.active_case()
+    if (
+        current is not None
+        and current["state"] in machine.ACTIVE_STATES
+        and current["state"] not in ("awaiting_call", "following_up")
+    ):
+        turn.say("case_paused", number=current["number"])
+        turn.store.add_event(current, "paused")
+    case = turn.store.new_case(turn.user_id, mode)
+    if fill:
+        before = case.copy()
+        case.update(fill)
+        turn.store.save_case(before, case)
+    turn.set_active(case["id"])
+    fire(turn, case, "start_call" if mode == "call" else "start_after")
+    return case
+
+
+def seen_changed(arg: str, now: object) -> bool:
+    """Whether a button's "-N" suffix (a count when it was shown) no longer matches, i.e.
+    what it does has been done since. Buttons from before the suffix have none: allowed."""
+    _, dash, seen = arg.rpartition("-")
+    return bool(dash) and seen != str(now or 0)
+
+
+def double_tap(turn: Turn, mode: str, arg: str) -> bool:
+    """Whether a start button (its "-N" suffix in ``arg``) was pressed again just after it
+    started a case: then that case is shown again and no other is started (an old untouched
+    case is left for a new one)."""
+    if not seen_changed(arg, turn.user.get("last_case_number")):
+        return False
+    current = turn.active_case()
+    if (
+        current is not None
+        and current["mode"] == mode
+        and current["seq"] == 1
+        and turn.now() - datetime.fromisoformat(current["opened_at"]) < DOUBLE_TAP
+    ):
+        turn.show(current)
+        return True
+    return False
 
 
 def open_case(turn: Turn, case: Case) -> None:

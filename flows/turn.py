@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 
 from flows import dialogs
 from flows.dialogs import Dialog
-from flows.machine import FINISHED_STATES, CaseModel, render_step
+from flows.machine import FINISHED_STATES, CaseModel
 from flows.port import Inbound, Reply
 from flows.schedule import QuietHours
+from flows.steps import render_step
 from flows.store import Store
 from flows.store.rows import Case, User
 from flows.texts import Texts

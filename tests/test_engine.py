@@ -522,7 +522,9 @@ def test_odd_unicode_is_stored_as_typed_without_controls(engine: Engine, talk) -
     assert case_row(engine)["broker_name"] == "👨‍👩‍👧 Ｄａｔａ بيانات"
 
 
-def test_a_contact_is_accepted_at_the_phone_step_only(engine: Engine) -> None:
+def test_a_contact_is_the_answer_at_the_phone_step_only(engine: Engine) -> None:
+    """At the phone step a contact is the number; at another step that asks for text it is
+    no answer; where a button is expected it is looked up (``features.lookup``)."""
     chat = EngineChat(engine)
     chat.walk("/after", Press("🤷 断れなかった"), Press("🤐 言わなかった・聞けなかった"))
     chat.walk("skip", "skip")
@@ -532,9 +534,11 @@ def test_a_contact_is_accepted_at_the_phone_step_only(engine: Engine) -> None:
     response = chat.contact("+819098765432")
     assert response.replies[0].text == JA["attachment_hint"]
     chat.walk(Press("🏢 投資用マンション・不動産"), "skip", "skip")
+    before = case_row(engine)
     response = chat.contact("+819098765432")
-    assert response.replies[0].text == JA["attachment_hint_option"]
-    assert case_row(engine)["state"] == "confirming"
+    [answer] = response.replies
+    assert answer.text.startswith("📒") and "ケース #1" in answer.text
+    assert case_row(engine) == before, "a lookup changes no case"
 
 
 def test_outcome_hooks_run_in_the_step_transaction(engine: Engine) -> None:

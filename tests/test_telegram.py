@@ -195,7 +195,19 @@ def rows(db_path: Path, table: str) -> list[dict[str, Any]]:
 # The whole case of the issue: /call → refused → named → broker, company typed → person
 # skipped → phone typed → property tapped → licence typed → now → save → agreed.
 FULL_CASE = [
-    ("/call", [sends("step.refusing.text", "refused", "pushing", "ended", ("skip", "cancel"))]),
+    (
+        "/call",
+        [
+            sends(
+                "step.refusing.text",
+                "refused",
+                "pushing",
+                "ended",
+                "check_number",
+                ("skip", "cancel"),
+            )
+        ],
+    ),
     (
         "@refused",
         pressed("refused", [sends("step.asking_source.text", "named", "dodged", "ended", NAV)]),
@@ -306,7 +318,15 @@ async def test_start_shows_the_persistent_call_button(db_path: Path, clock: Fake
         ]
         # One tap on the persistent button starts /call.
         assert await chat.say("📞 営業電話を受けている") == [
-            sends("step.refusing.text", "refused", "pushing", "ended", ("skip", "cancel"), texts=JA)
+            sends(
+                "step.refusing.text",
+                "refused",
+                "pushing",
+                "ended",
+                "check_number",
+                ("skip", "cancel"),
+                texts=JA,
+            )
         ]
         assert chat.case()["state"] == "refusing"
         # The inline options, split off onto their own message, work too.
@@ -316,7 +336,11 @@ async def test_start_shows_the_persistent_call_button(db_path: Path, clock: Fake
 
 async def test_the_call_button_works_in_either_language(chat: Chat) -> None:
     said = await chat.say(JA("keyboard.call"))
-    assert said == [sends("step.refusing.text", "refused", "pushing", "ended", ("skip", "cancel"))]
+    assert said == [
+        sends(
+            "step.refusing.text", "refused", "pushing", "ended", "check_number", ("skip", "cancel")
+        )
+    ]
     assert chat.case()["mode"] == "call"
 
 
@@ -602,7 +626,9 @@ async def test_one_users_updates_stay_in_order(chat: Chat) -> None:
     said = [describe(call) for call in chat.api.calls[start:]]
     assert said == [
         sends("case_paused", number=1),
-        sends("step.refusing.text", "refused", "pushing", "ended", ("skip", "cancel")),
+        sends(
+            "step.refusing.text", "refused", "pushing", "ended", "check_number", ("skip", "cancel")
+        ),
         sends("help"),
     ]
 
@@ -617,7 +643,9 @@ async def test_different_users_are_served_in_parallel(chat: Chat) -> None:
         await asyncio.sleep(0)
     second = await chat.send(other.text("/call"))  # not held up behind the first user
     assert second == [
-        sends("step.refusing.text", "refused", "pushing", "ended", ("skip", "cancel"))
+        sends(
+            "step.refusing.text", "refused", "pushing", "ended", "check_number", ("skip", "cancel")
+        )
     ]
     assert not first.done()
     gate.set()

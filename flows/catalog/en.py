@@ -559,4 +559,64 @@ EN: dict[str, str] = {
     "step.refusing.note": (
         "It is fine to sound annoyed: callers are said to share notes on who is unpleasant to call."
     ),
+    # --- who is calling? (/who; a number pasted or shared) -------------------------------
+    "cmd.who": "Look up a number or a company",
+    "who_prompt": "Send the phone number or the company name to look up (pasting is fine).",
+    "who_empty": "Give a company name or a phone number, e.g. /who 03-1234-5678",
+    "who_cancelled": "Lookup cancelled.",
+    "who.refused": "🚫 You refused this caller before: {who} ({date}, case #{number})",
+    "who.refused_undated": "🚫 You refused this caller before: {who} (case #{number})",
+    "who.company": "Company: {value}",
+    "who.person": "Caller: {value}",
+    "who.phone": "Number: {value}",
+    "who.broker": "List broker: {value}",
+    "who.calls_after": "Calls after the refusal: {count} (latest {date})",
+    "who.calls_after_undated": "Calls after the refusal: {count}",
+    "who.no_calls_after": "No call after the refusal is recorded yet.",
+    "who.seen": "📒 On record (case #{number}, {date}), but no refusal is recorded.",
+    "who.seen_hint": (
+        "If they are calling now, refuse firmly. The case can start with the number filled in."
+    ),
+    "who.unknown_number": (
+        "❔ {phone} is not in your records. If this is a first call, refuse firmly as usual."
+    ),
+    "who.unknown_name": "❔ “{name}” is not in your records.",
+    "who.not_them": "All right. Nothing in your records was changed.",
+    "who.step_seen": (
+        "📒 This number is on record in case #{number} (no refusal recorded). "
+        "The number is now on this case."
+    ),
+    "who.step_unknown": "❔ This number is not in your records. The number is now on this case.",
+    "opt.who_now": "📞 They are calling now",
+    "opt.who_earlier": "🕒 They called earlier",
+    "opt.who_not": "🙅 Not them",
+    "opt.who_call": "📞 On a call (number filled in)",
+    "opt.who_after": "📝 After a call (number filled in)",
+    "opt.check_number": "🔎 Check the number",
+    "step.check_number.text": "🔎 Send the number that is calling (paste it, or share the contact).",
+    "step.refusing_again.text": (
+        "🚫 You refused this caller before ({date}, case #{number}). "
+        "This is a call after your refusal. Say this:"
+    ),
+    "step.refusing_again.text_undated": (
+        "🚫 You refused this caller before (case #{number}). "
+        "This is a call after your refusal. Say this:"
+    ),
+    "say.refused_before": (
+        "I clearly refused on {date}. Soliciting after a refusal is prohibited by {law}. "
+        "Never call me again."
+    ),
+    "say.refused_before_undated": (
+        "I have already clearly refused. Soliciting after a refusal is prohibited by {law}. "
+        "Never call me again."
+    ),
+    "law.property": "the Building Lots and Buildings Transaction Business Act",
+    "law.sales": "the Act on Specified Commercial Transactions",
+    "law.any": "law",
+    "law.note": (
+        "Basis: for real estate, Building Lots and Buildings Transaction Business Act "
+        "(宅地建物取引業法) Art. 47-2(3) and its Enforcement Regulations; for other products, the "
+        "Act on Specified Commercial Transactions (特定商取引法) Art. 17, where the call is "
+        "telephone solicitation sales."
+    ),
 }

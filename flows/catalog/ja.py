@@ -584,4 +584,62 @@ JA: dict[str, str] = {
         "迷惑だという気持ちは、はっきり出してかまいません"
         "（「かけにくい相手」だと思われると、電話が減ると言われます）。"
     ),
+    # --- who is calling? (/who; a number pasted or shared) -------------------------------
+    "cmd.who": "番号・会社名で相手を調べる",
+    "who_prompt": "調べたい電話番号か会社名を送ってください（貼り付けで大丈夫です）。",
+    "who_empty": "会社名か電話番号を入れてください。例: /who 03-1234-5678",
+    "who_cancelled": "調べるのをやめました。",
+    "who.refused": "🚫 以前お断りした相手です: {who}（{date}、ケース #{number}）",
+    "who.refused_undated": "🚫 以前お断りした相手です: {who}（ケース #{number}）",
+    "who.company": "会社: {value}",
+    "who.person": "担当者: {value}",
+    "who.phone": "電話番号: {value}",
+    "who.broker": "名簿業者: {value}",
+    "who.calls_after": "お断りした後の電話: {count}回（最後 {date}）",
+    "who.calls_after_undated": "お断りした後の電話: {count}回",
+    "who.no_calls_after": "お断りした後の電話は、まだ記録されていません。",
+    "who.seen": "📒 記録があります（ケース #{number}、{date}）。断った記録はありません。",
+    "who.seen_hint": "いま電話中なら、はっきり断りましょう。番号を入れた状態で始められます。",
+    "who.unknown_number": (
+        "❔ {phone} は、あなたの記録にありません。"
+        "初めての相手なら、いつもどおりはっきり断りましょう。"
+    ),
+    "who.unknown_name": "❔ 「{name}」は、あなたの記録にありません。",
+    "who.not_them": "わかりました。記録は何も変えていません。",
+    "who.step_seen": (
+        "📒 この番号はケース #{number} に記録があります（断った記録はありません）。"
+        "番号はこのケースに記録しました。"
+    ),
+    "who.step_unknown": "❔ この番号は記録にありません。番号はこのケースに記録しました。",
+    "opt.who_now": "📞 いま掛かってきている",
+    "opt.who_earlier": "🕒 前に掛かってきた",
+    "opt.who_not": "🙅 別の相手だった",
+    "opt.who_call": "📞 電話中（番号入力済み）",
+    "opt.who_after": "📝 電話のあと（番号入力済み）",
+    "opt.check_number": "🔎 番号を調べる",
+    "step.check_number.text": (
+        "🔎 かかってきている番号を送ってください（貼り付け・連絡先の共有でも大丈夫です）。"
+    ),
+    "step.refusing_again.text": (
+        "🚫 以前お断りした相手です（{date}、ケース #{number}）。"
+        "今回は、断った後の電話です。こう言います。"
+    ),
+    "step.refusing_again.text_undated": (
+        "🚫 以前お断りした相手です（ケース #{number}）。今回は、断った後の電話です。こう言います。"
+    ),
+    "say.refused_before": (
+        "{date}に、はっきりお断りしています。お断りした後の勧誘は、{law}で禁じられています。"
+        "今後、二度と電話しないでください。"
+    ),
+    "say.refused_before_undated": (
+        "以前、はっきりお断りしています。お断りした後の勧誘は、{law}で禁じられています。"
+        "今後、二度と電話しないでください。"
+    ),
+    "law.property": "宅地建物取引業法",
+    "law.sales": "特定商取引法",
+    "law.any": "法律",
+    "law.note": (
+        "根拠: 不動産の勧誘は宅地建物取引業法47条の2第3項と同法施行規則、"
+        "その他の商品は特定商取引法17条（電話勧誘販売に当たる場合）。"
+    ),
 }

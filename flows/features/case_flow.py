@@ -6,7 +6,8 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from flows import machine
+from flows import machine, steps
+from flows.features import lookup
 from flows.machine import TEXT_STATES
 from flows.normalize import (
     clean_text,
@@ -15,10 +16,11 @@ from flows.normalize import (
     parse_future,
     parse_phone,
     parse_when,
+    phone_number_in,
 )
 from flows.port import Option, Reply
 from flows.router import STEP_TOKEN, Router
-from flows.stepping import fire
+from flows.stepping import double_tap, fire, start_case
 from flows.store.rows import Case, User
 from flows.texts import Texts
 from flows.turn import Turn
@@ -36,8 +38,6 @@ FIELD_LIMITS = {
     "licence": 60,
     "when": 40,
 }
-# A second press of a start button within this long of the case it started is a double tap.
-DOUBLE_TAP = timedelta(minutes=2)
 # A typed answer sent again within this long, identical to the one just saved, is taken for a
 # re-send (its reply was lost), not for the next step's answer.
 REPEAT_WINDOW = timedelta(minutes=2)
@@ -48,19 +48,12 @@ START = router.button("start", r"(call|after)(-\d{1,9})?", legacy="g.start")
 
 def start_options(texts: Texts, user: User) -> tuple[Option, ...]:
     """The two ways into a case (a second tap of the same button starts nothing: see
-    ``seen_changed``)."""
+    ``stepping.double_tap``)."""
     cases = int(user.get("last_case_number") or 0)
     return (
         START.option(f"call-{cases}", texts("opt.start_call")),
         START.option(f"after-{cases}", texts("opt.start_after")),
     )
-
-
-def seen_changed(arg: str, now: object) -> bool:
-    """Whether a button's "-N" suffix (a count when it was shown) no longer matches, i.e.
-    what it does has been done since. Buttons from before the suffix have none: allowed."""
-    _, dash, seen = arg.partition("-")
-    return bool(dash) and seen != str(now or 0)
 
 
 def no_case(turn: Turn) -> None:
@@ -102,39 +95,13 @@ def cancel(turn: Turn, args: str) -> None:
     fire(turn, case, "cancel")
 
 
-def start_case(turn: Turn, mode: str) -> None:
-    current = turn.active_case()
-    if (
-        current is not None
-        and current["state"] in machine.ACTIVE_STATES
-        and current["state"] not in ("awaiting_call", "following_up")
-    ):
-        turn.say("case_paused", number=current["number"])
-        turn.store.add_event(current, "paused")
-    case = turn.store.new_case(turn.user_id, mode)
-    turn.set_active(case["id"])
-    fire(turn, case, "start_call" if mode == "call" else "start_after")
-
-
 # -- buttons ----------------------------------------------------------------------------
 @START.handles
 def pressed_start(turn: Turn, arg: str) -> None:
     mode = arg.partition("-")[0]
     turn.chosen = turn.texts(f"opt.start_{mode}")
-    if seen_changed(arg, turn.user.get("last_case_number")):
-        # A case was started since this button was shown. If it is an untouched case of this
-        # kind, started moments ago, the press is a double tap: show that case, start no
-        # other (an old untouched case is left for a new one).
-        current = turn.active_case()
-        if (
-            current is not None
-            and current["mode"] == mode
-            and current["seq"] == 1
-            and turn.now() - datetime.fromisoformat(current["opened_at"]) < DOUBLE_TAP
-        ):
-            turn.show(current)
-            return
-    start_case(turn, mode)
+    if not double_tap(turn, mode, arg):
+        start_case(turn, mode)
 
 
 @router.steps
@@ -147,7 +114,7 @@ def pressed_step(turn: Turn, token: str) -> None:
     if case is None or case["number"] != number or case["seq"] != seq:
         turn.notice = turn.texts("stale_button" if turn.own_case(number) else "bad_button")
         return
-    option = machine.option_for(turn.model(case), trigger)
+    option = steps.option_for(turn.model(case), trigger)
     if option is None:
         turn.notice = turn.texts("bad_button")
         return
@@ -162,7 +129,8 @@ def at_step(turn: Turn, text: str) -> None:
     inbound = turn.inbound
     case = turn.active_case()
     if case is None:
-        no_case(turn)
+        if not lookup.number_sent(turn, None):  # a phone number: who is it?
+            no_case(turn)
         return
     if inbound.text is not None and _hidden_number(turn, case, inbound.text):
         turn.say("number_not_shown")
@@ -171,7 +139,9 @@ def at_step(turn: Turn, text: str) -> None:
     if inbound.contact_phone is not None and case["state"] == "recording_phone":
         _answer(turn, case, inbound.contact_phone, from_contact=True)
     elif inbound.text is not None and case["state"] in TEXT_STATES:
-        _answer(turn, case, inbound.text)
+        _answer(turn, case, inbound.text)  # a number typed here is this step's answer
+    elif case["state"] not in TEXT_STATES and lookup.number_sent(turn, case):
+        return
     elif inbound.text is not None and case["state"] == "scheduling":
         _schedule_typed(turn, case, inbound.text)
     elif inbound.text is not None:
@@ -192,7 +162,7 @@ def _hidden_number(turn: Turn, case: Case, text: str) -> bool:
 
 
 def _options(turn: Turn, case: Case) -> tuple[Option, ...]:
-    return machine.options_for(turn.model(case.copy()))
+    return steps.options_for(turn.model(case.copy()))
 
 
 def _typed_choice(turn: Turn, case: Case, text: str) -> None:
@@ -279,7 +249,8 @@ def _answer(turn: Turn, case: Case, raw: str, from_contact: bool = False) -> Non
     elif field_name == "company":
         changes = {"company": text, "company_norm": normalize_name(text) or None}
     elif field_name == "phone":
-        phone = parse_phone(text)
+        # A contact's number may come without its "+" (Telegram): read as a caller's number.
+        phone = (phone_number_in(text) if from_contact else None) or parse_phone(text)
         changes = {"phone_raw": phone.raw, "phone_e164": phone.e164}
         if from_contact:
             notes.append(Reply(t("phone_from_contact")))

@@ -25,6 +25,14 @@ def _like_escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+_SAME = "(phone_e164 = :phone or (company_norm = :company and company_norm != ''))"
+_RELATED = f"""select * from {CASES} where user_id = :user and ({_SAME}
+    or (company_norm != '' and company_norm in (select company_norm from {CASES}
+        where user_id = :user and {_SAME}))
+    or phone_e164 in (select phone_e164 from {CASES} where user_id = :user and {_SAME}))
+    order by number"""
+
+
 class CaseRows(StoreBase):
     """The user's row and their cases, with each case's events and the brokers named."""
 
@@ -176,6 +184,15 @@ class CaseRows(StoreBase):
                 [case["user_id"], case["id"], called, company or None, phone or None],
             ),
         )
+
+    def related_cases(self, user_id: int, phone: str | None, company: str | None) -> list[Case]:
+        """The user's cases with this number (E.164) or company (``normalize_name``), and the
+        cases sharing a company or a number with those (one step further: a number last heard
+        from 株式会社X finds X's refusal made to another number), in the order they were opened."""
+        if not phone and not company:
+            return []
+        params = {"user": user_id, "phone": phone or None, "company": company or None}
+        return cast("list[Case]", self._all(_RELATED, params))
 
     def recent_cases(self, user_id: int, limit: int, offset: int = 0) -> list[Case]:
         return cast(

@@ -1,0 +1,223 @@
+"""What a case's step shows: its message, the line to read aloud, and its buttons.
+
+``flows.machine`` says which step a case is at and which triggers it offers; this module
+turns a ``CaseModel`` at a step into the ``Reply`` the user sees. Step content is data
+(catalog keys per state), so one ``render_step`` serves every state instead of nineteen
+near-identical ``on_enter_<state>`` methods. ``flows.stepping`` renders the step after each
+trigger that moved a case; ``Turn.show`` renders it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flows.machine import (
+    CALL_STATES,
+    FIELDS,
+    NAVIGATION,
+    STEP_OPTIONS,
+    TEXT_STATES,
+    CaseModel,
+    triggers_at,
+)
+from flows.moments import call_moment, refusal_moment
+from flows.normalize import format_phone
+from flows.port import Option, Reply
+from flows.reminders import CHOICES
+from flows.texts import ROMAJI, Texts
+
+
+def _option(model: CaseModel, trigger: str, secondary: bool = False) -> Option:
+    case = model.case
+    label_trigger = trigger
+    if trigger == "skip" and model.state in TEXT_STATES and _current_value(model):
+        label_trigger = "keep"
+    values = {}
+    if trigger in CHOICES:
+        due = CHOICES[trigger](model.at, model.tz)
+        values["when"] = model.texts.when(due, model.tz) if due else ""
+    letter = model.letter_due() if trigger == "write_letter" else None
+    label = (
+        model.texts(f"opt.letter_{letter}")
+        if letter
+        else model.texts.option(model.state, label_trigger, **values)
+    )
+    return Option(f"{case['number']}.{case['seq']}.{trigger}", label, secondary)
+
+
+def offered(model: CaseModel) -> tuple[list[str], list[str]]:
+    """The triggers shown as buttons at the model's step: main ones, then navigation."""
+    available = triggers_at(model.state)
+    main = [t for t in STEP_OPTIONS.get(model.state, ()) if t in available]
+    if model.state == "scheduling" and CHOICES["remind_evening"](model.at, model.tz) is None:
+        main.remove("remind_evening")  # it is already past 19:00
+    if model.state == "choosing_fix" and not model.is_property():
+        main.remove("fix_licence")
+    if "write_letter" in main and model.letter_due() is None:
+        main.remove("write_letter")
+    if "check_number" in main and (model.case.get("phone_e164") or model.case.get("repeat_of")):
+        main.remove("check_number")  # checked already, or known to be a refused caller
+    return main, [t for t in NAVIGATION if t in available]
+
+
+def option_for(model: CaseModel, trigger: str) -> Option | None:
+    """The button for one trigger, if the step shows it."""
+    main, nav = offered(model)
+    if trigger not in main and trigger not in nav:
+        return None
+    return _option(model, trigger, secondary=trigger in nav)
+
+
+def options_for(model: CaseModel) -> tuple[Option, ...]:
+    main, nav = offered(model)
+    return tuple(_option(model, t) for t in main) + tuple(
+        _option(model, t, secondary=True) for t in nav
+    )
+
+
+def _current_value(model: CaseModel, field: str | None = None) -> str | None:
+    field = field or model.state.removeprefix("recording_")
+    case = model.case
+    if field == "broker":
+        return case.get("broker_name")
+    if field == "phone":
+        return format_phone(case["phone_e164"]) if case.get("phone_e164") else case.get("phone_raw")
+    if field == "when":
+        return model.texts.when_iso(at, model.tz) if (at := case.get("call_at")) else None
+    value = case.get(field)
+    return None if value is None else str(value)
+
+
+def summary(model: CaseModel) -> str:
+    t = model.texts
+    lines = []
+    for field in FIELDS:
+        if field == "licence" and not model.is_property():
+            continue
+        lines.append(f"{t(f'field.{field}')}: {_current_value(model, field) or t('field.empty')}")
+    refused = refusal_moment(model.case)
+    if model.case.get("not_refused"):
+        refusal = t("refused_not")
+    elif not model.case.get("refused_at"):
+        refusal = t("refused_no")
+    elif refused is None:
+        # Recorded afterwards with no time given: the refusal's time is not known either.
+        refusal = t("refused_yes_undated")
+    else:
+        refusal = t("refused_yes", date=t.when_iso(refused, model.tz))
+    lines.append(f"{t('field.refused')}: {refusal}")
+    return "\n".join(lines)
+
+
+_JA = Texts("ja")
+
+
+def say_reply(
+    text: str,
+    texts: Texts,
+    key: str,
+    options: tuple[Option, ...],
+    note: str | None = None,
+    values: Mapping[str, object] | None = None,
+    ja_values: Mapping[str, object] | None = None,
+) -> Reply:
+    """A step with a line to read aloud: in Japanese, the caller's language, whatever the
+    user's; for a user of another language with its meaning (``gloss``) and, for a fixed
+    line, a reading (romaji)."""
+    say = _JA(key, **(ja_values if ja_values is not None else values or {}))
+    if texts.language == "ja":
+        return Reply(text, say, note, options=options)
+    gloss = texts(key, **(values or {}))
+    return Reply(text, say, note, options=options, reading=ROMAJI.get(key), gloss=gloss)
+
+
+def law_of(product_kind: object) -> str:
+    """The catalog key of the law against soliciting after a refusal: 宅地建物取引業法 for
+    property, 特定商取引法 for other sales; both forbid it, so "the law" when not known."""
+    return {"property": "law.property", "other": "law.sales"}.get(str(product_kind), "law.any")
+
+
+def firmer_line(
+    texts: Texts, refused_at: str | None, product_kind: object, tz: ZoneInfo
+) -> tuple[str, dict[str, object], dict[str, object]]:
+    """The line for a caller refused before: its key, and its values in the user's language
+    and in Japanese (the line itself is said in Japanese)."""
+    values: list[dict[str, object]] = [{}, {}]
+    for texts_, out in zip((texts, _JA), values, strict=True):
+        out["law"] = texts_(law_of(product_kind))
+        if refused_at:
+            out["date"] = texts_.spoken_day(datetime.fromisoformat(refused_at), tz)
+    key = "say.refused_before" if refused_at else "say.refused_before_undated"
+    return key, values[0], values[1]
+
+
+def refusing_again(model: CaseModel, options: tuple[Option, ...]) -> Reply:
+    """Step 1 of a call from a caller the user refused before (linked: ``repeat_of``)."""
+    t, case = model.texts, model.case
+    refused = case.get("repeat_refused_at")
+    if refused:
+        text = t(
+            "step.refusing_again.text", number=case["repeat_of"], date=t.when_iso(refused, model.tz)
+        )
+    else:
+        text = t("step.refusing_again.text_undated", number=case["repeat_of"])
+    key, values, ja_values = firmer_line(t, refused, case.get("product_kind"), model.tz)
+    return say_reply(text, t, key, options, t("law.note"), values, ja_values)
+
+
+def render_step(model: CaseModel) -> Reply:
+    t = model.texts
+    state = model.state
+    case = model.case
+    options = options_for(model)
+    if state == "pushing" and int(case.get("push_count") or 0) >= 2:
+        return say_reply(t("step.pushing_again.text"), t, "step.pushing_again.say", options)
+    if state == "refusing" and case.get("repeat_of"):
+        return refusing_again(model, options)
+    if state in CALL_STATES:
+        note = f"step.{state}.note"
+        text = t(f"step.{state}.text")
+        if model.came_trigger == "check_number":
+            text += "\n" + t("step.check_number.text")
+        return say_reply(text, t, f"step.{state}.say", options, t(note) if t.has(note) else None)
+    if state in TEXT_STATES:
+        lines = []
+        if (
+            model.came_from not in TEXT_STATES
+            and not model.is_fixing()
+            and (model.came_from not in ("confirming", "choosing_fix"))
+        ):
+            lines.append(t("step.recording.intro"))
+        lines.append(t(f"step.{state}.text"))
+        value = _current_value(model)
+        if value:
+            lines.append(t("current_value", value=value))
+        return Reply("\n".join(lines), options=options)
+    if state == "confirming":
+        return Reply(t("step.confirming.text", summary=summary(model)), options=options)
+    if state == "demanding":
+        called = call_moment(case)
+        values: dict[str, object] = {}
+        ja_values: dict[str, object] = {}
+        for texts, out in ((t, values), (_JA, ja_values)):
+            if called:
+                date = texts.spoken_day(datetime.fromisoformat(called), model.tz)
+                out["when"] = texts("demand_when", date=date)
+            else:
+                out["when"] = texts("demand_when_unknown")
+            out["company"] = case.get("company") or texts("demand_company_unknown")
+        return say_reply(
+            t("step.demanding.text", broker=case.get("broker_name") or ""),
+            t,
+            "step.demanding.say",
+            options,
+            t("step.demanding.note"),
+            values,
+            ja_values,
+        )
+    return Reply(
+        t(f"step.{state}.text", number=case["number"], broker=case.get("broker_name") or ""),
+        options=options,
+    )
