@@ -108,6 +108,7 @@ MENU_ORDER = (
     "start",
     "call",
     "after",
+    "who",
     "cases",
     "cancel",
     "help",

@@ -203,6 +203,12 @@ COMMANDS = (
     "/brokers",
     "/find リスト",
     "/find 090-1234-5678",
+    "/who",
+    "/who 090-1234-5678",
+    "/who ０３（５５５５）０１２３",
+    "/who 株式会社みらい不動産",
+    "/who （株）みらい不動産",
+    "/who 株式会社",
     "/find %",
     "/find",
     "/stats",
@@ -288,6 +294,17 @@ FORGED = (
     "reminder.1.continued",
     "reminder.999999999999.open",
     "reminder.1.nosuch",
+    "who_now.1-0",
+    "who_now.1-p81355550123-0",
+    "who_now.999-0",
+    "who_earlier.1",
+    "who_not.1",
+    "who_start.call-0",
+    "who_start.after-p819012345678-0",
+    "who_start.call-c1-0",
+    "who_start.call-c999-0",
+    "who_start.call-p123456-0",
+    "1.1.check_number",
     "nosuchbutton.1",
     "",
     "..",
@@ -310,6 +327,44 @@ ANSWERS = {
     for field, answers in FIELD_ANSWERS.items()
 }
 CONTACT_PHONES = ("+81 90 1234 5678", "09012345678", "+1 555 0100", "", "電話", "+" + "9" * 30)
+# A caller's number in every format people paste or type (``normalize.phone_number_in``).
+NUMBERS = (
+    "090-1234-5678",
+    "+81 90 1234 5678",
+    "０９０１２３４５６７８",
+    "０３－５５５５－０１２３",
+    "(03)5555-0123",
+    "03 5555 0123",
+    "tel:0355550123",
+    "81355550123",
+    "090ー1234ー5678",
+    "0120-123-456",
+    "+44 20 7946 0000",
+    "+1 555 0100",
+)
+# What a number sent at a step may change: that step's field (and what a step moves).
+_STEPPED = {"seq", "state", "updated_at", "fixing", "repeat_of", "repeat_refused_at"}
+FIELD_COLUMNS = {
+    "recording_broker": {"broker_name", "broker_id"},
+    "recording_company": {"company", "company_norm"},
+    "recording_person": {"person"},
+    "recording_phone": {"phone_raw", "phone_e164"},
+    "recording_product": {"product", "product_kind"},
+    "recording_licence": {"licence"},
+    "recording_when": {"call_at", "refused_at"},
+}
+# At step 1 of a call a number is this call's number; a refused caller's is linked.
+STEP_ONE_COLUMNS = {
+    "phone_raw",
+    "phone_e164",
+    "repeat_of",
+    "repeat_refused_at",
+    "company",
+    "company_norm",
+    "product_kind",
+    "updated_at",
+}
+TEXT_COLUMNS = ("company", "person", "broker_name", "product", "licence")
 CLOCK_STEPS = (
     timedelta(minutes=1),
     timedelta(hours=1),
@@ -507,6 +562,45 @@ class EngineStories(RuleBasedStateMachine):
         """A command (with odd arguments), any text, a photo, a shared contact."""
         self.act(Inbound(user, **inbound))
 
+    @rule(
+        user=st.sampled_from(USER_IDS),
+        number=st.sampled_from(NUMBERS),
+        as_contact=st.booleans(),
+    )
+    def send_a_number(self, user: int, number: str, as_contact: bool) -> None:
+        """A caller's number, typed, pasted or shared as a contact, at whatever step: it is
+        that step's answer where a step asks for text, else it is looked up; it never lands
+        in another field."""
+        active = self._active_case(user)
+        state = active["state"] if active else None
+        before = self._cases(user)
+        if as_contact:
+            self.act(Inbound(user, contact_phone=number))
+        else:
+            self.act(Inbound(user, text=number))
+        after = self._cases(user)
+        assert set(after) == set(before), f"{number!r} created or removed a case"
+        for case_id, row in after.items():
+            changed = {k for k, v in row.items() if before[case_id].get(k) != v}
+            allowed: set[str] = set()
+            if active is not None and case_id == active["id"] and state is not None:
+                if state in FIELD_COLUMNS and (not as_contact or state == "recording_phone"):
+                    allowed = FIELD_COLUMNS[state] | _STEPPED
+                elif state in ("refusing", "pushing"):
+                    allowed = STEP_ONE_COLUMNS
+            assert changed <= allowed, f"{number!r} at {state} changed {changed - allowed}"
+            for column in TEXT_COLUMNS:
+                if row.get(column) == number and before[case_id].get(column) != number:
+                    assert column in allowed, f"{number!r} landed in {column} at {state}"
+            if "company" in changed and state in ("refusing", "pushing"):
+                known = {c.get("company") for i, c in before.items() if i != case_id}
+                assert row["company"] in known, "step 1 filled in a company not on record"
+
+    def _cases(self, user: int) -> dict[int, dict[str, Any]]:
+        return {
+            row["id"]: row for row in self.engine.store.db[CASES].rows_where("user_id = ?", [user])
+        }
+
     @precondition(lambda self: any(self.latest.values()))
     @rule(data=st.data())
     def press_latest(self, data: st.DataObject) -> None:
@@ -666,7 +760,10 @@ EDITS = ("editMessageText", "editMessageReplyMarkup")
 
 def telegram_text() -> st.SearchStrategy[str]:
     """What Telegram delivers: stripped, not empty, at most 4096 characters."""
-    return typed_text(max_long=4096).map(lambda text: text.strip()[:4096] or "?")
+    return st.one_of(
+        typed_text(max_long=4096).map(lambda text: text.strip()[:4096] or "?"),
+        st.sampled_from(NUMBERS),
+    )
 
 
 def forged_data() -> st.SearchStrategy[str]:

@@ -14,6 +14,7 @@ EN: dict[str, str] = {
         "How to use\n"
         "/call — during a sales call: short lines to read aloud, step by step\n"
         "/after — record a call that has ended\n"
+        "/who — who is calling? a number or company in your records (or just paste the number)\n"
         "/cases — your cases (/case NUMBER for one in full)\n"
         "/brokers — list brokers you recorded\n"
         "/find — search your cases (company, phone number …)\n"

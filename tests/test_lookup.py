@@ -1,0 +1,373 @@
+"""Who is calling? A number pasted, typed or shared, or /who with a name: the user's own
+history with that caller, in one message, the line to say first (``flows.features.lookup``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from fakes.users import Person
+from flows.engine import Engine
+from flows.port import Reply, Response
+from flows.steps import firmer_line
+from flows.store.rows import Case
+from flows.texts import EN, JA, Texts
+from tests.conftest import START, FakeClock
+from tests.test_telegram import running
+from tests.transcript import Contact, EngineChat, Press, ShellChat, Step, TelegramChat, text_of
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+LANGS = [pytest.param("ja", id="ja"), pytest.param("en", id="en")]
+CATALOG = {"ja": JA, "en": EN}
+
+
+def refused_call(
+    t: dict[str, str], company: str = "株式会社みらい不動産", phone: str = "03-5555-0123"
+) -> tuple[Step, ...]:
+    """A call refused on the phone, its caller recorded, the broker agreeing to stop."""
+    return (
+        "/call",
+        Press(t["opt.refused"]),
+        Press(t["opt.named"]),
+        "リスト社",
+        company,
+        "佐々木",
+        phone,
+        Press(t["opt.property"]),
+        "skip",
+        Press(t["opt.now"]),
+        Press(t["opt.confirm"]),
+        Press(t["opt.agreed"]),
+    )
+
+
+def not_refused_call(t: dict[str, str], phone: str = "03-5555-0123") -> tuple[Step, ...]:
+    """A call recorded afterwards: not refused, the source not given, company and number."""
+    return (
+        "/after",
+        Press(t["opt.not_refused"]),
+        Press(t["opt.after_source.dodged"]),
+        "みらい不動産",
+        "skip",
+        phone,
+        "skip",
+        "skip",
+        Press(t["opt.confirm"]),
+    )
+
+
+def case(engine: Engine, number: int, user_id: int = 1) -> Case:
+    found = engine.store.case_by_number(user_id, number)
+    assert found is not None
+    return found
+
+
+def rows(engine: Engine, user_id: int = 1) -> dict[str, list[dict[str, Any]]]:
+    """What the user has stored, bookkeeping of the user row aside."""
+    db = engine.store.db
+    return {
+        table: list(db[table].rows_where("user_id = ?", [user_id], order_by="id"))
+        for table in ("cases", "events", "reminders", "brokers")
+    }
+
+
+def only(response: Response) -> Reply:
+    assert response.notice is None, response.notice
+    [reply] = response.replies
+    return reply
+
+
+def say_line(lang: str, refused_iso: str | None, kind: str = "property") -> tuple[str, str]:
+    """The firmer line (in Japanese) and its meaning in the user's language."""
+    texts = Texts(lang)
+    key, values, ja_values = firmer_line(texts, refused_iso, kind, TOKYO)
+    return JA[key].format(**ja_values), texts(key, **values)
+
+
+# -- a refused company calls again ------------------------------------------------------
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_refused_caller_from_the_same_number(engine: Engine, clock: FakeClock, lang: str) -> None:
+    t = CATALOG[lang]
+    texts = Texts(lang)
+    chat = EngineChat(engine, lang=lang)
+    chat.walk(*refused_call(t))
+    refused_at = case(engine, 1)["refused_at"]
+    clock.advance(days=3)
+
+    answer = only(chat.say("+81 3-5555-0123"))
+    when = texts.when(START, TOKYO)
+    assert answer.text == t["who.refused"].format(who="株式会社みらい不動産", date=when, number=1)
+    say, gloss = say_line(lang, refused_at)
+    assert answer.say == say and "11月27日" in say and "宅地建物取引業法" in say
+    assert (answer.gloss is None) == (lang == "ja") and (lang == "ja" or answer.gloss == gloss)
+    assert answer.note is not None
+    for fact in ("佐々木", "リスト社", "03-5555-0123", t["who.no_calls_after"]):
+        assert fact in answer.note
+    labels = [o.label for o in answer.options]
+    assert labels == [t["opt.who_now"], t["opt.who_earlier"], t["opt.who_not"]]
+
+    # They are calling now: a /call case linked to the refusal, its caller filled in.
+    step = only(chat.press(t["opt.who_now"]))
+    assert step.text == t["step.refusing_again.text"].format(date=when, number=1)
+    assert step.say == say
+    assert t["opt.check_number"] not in [o.label for o in step.options]
+    again = case(engine, 2)
+    assert (again["repeat_of"], again["repeat_refused_at"]) == (1, refused_at)
+    assert (again["company"], again["phone_e164"]) == ("株式会社みらい不動産", "+81355550123")
+    assert again["product_kind"] == "property"
+
+    chat.walk(
+        Press(t["opt.refused"]), Press(t["opt.dodged"]), Press(t["opt.pressing_source.dodged"])
+    )
+    # Company and number kept; no caller's name, product or licence: when, and save.
+    chat.walk(*["skip"] * 5, Press(t["opt.now"]), Press(t["opt.confirm"]))
+    assert case(engine, 2)["repeat_of"] == 1, "confirming the same caller keeps the link"
+
+    # Looked up again: one call after the refusal, and the report the evidence allows.
+    answer = only(chat.say("0355550123"))
+    later = texts.when(clock.now, TOKYO)
+    assert t["who.calls_after"].format(count=1, date=later) in (answer.note or "")
+    report = chat.press(t["opt.letter_resolicitation_report"])
+    letter = _write_letter(chat, report, t)
+    assert "令和8年11月27日 14時00分" in letter, "the refusal"
+    assert "令和8年11月30日 14時00分" in letter, "the call after it"
+
+
+def _write_letter(chat: EngineChat, asked: Response, t: dict[str, str]) -> str:
+    """The letter dialog to its end (a new sender, no phone, not kept): the letter's text."""
+    if t["letter_ask_office"] in text_of(asked):
+        asked = chat.say("skip")
+    if t["opt.sender_new"] in [o.label for r in asked.replies for o in r.options]:
+        chat.press(t["opt.sender_new"], on=asked)
+    for line in ("山田 花子", "東京都渋谷区神南9-9-9", "skip"):
+        chat.say(line)
+    done = chat.say("no")
+    [text] = [a for r in done.replies for a in r.attachments if a.filename.endswith(".txt")]
+    return text.data.decode("utf-8")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_same_company_from_another_number_found_by_name(
+    engine: Engine, clock: FakeClock, lang: str
+) -> None:
+    t = CATALOG[lang]
+    chat = EngineChat(engine, lang=lang)
+    chat.walk(*refused_call(t, company="株式会社ミライ"))
+    clock.advance(days=1)
+    unknown = only(chat.say("０９０－９９９９－８８８８"))
+    assert unknown.text == t["who.unknown_number"].format(phone="090-9999-8888")
+    known = only(chat.say("/who （株）ミライ"))
+    assert known.text.startswith("🚫") and "株式会社ミライ" in known.text
+    assert known.say is not None and "11月27日" in known.say
+    # The number this call came from is carried into the case: the firmer line, linked.
+    calling = chat.press(t["opt.who_now"])
+    assert "11月27日" in text_of(calling)
+    again = case(engine, 2)
+    assert (again["repeat_of"], again["company"], again["phone_e164"]) == (
+        1,
+        "株式会社ミライ",
+        None,
+    )
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_number_recorded_but_never_refused(engine: Engine, clock: FakeClock, lang: str) -> None:
+    t = CATALOG[lang]
+    chat = EngineChat(engine, lang=lang)
+    chat.walk(*not_refused_call(t))
+    clock.advance(hours=5)
+    before = rows(engine)
+    seen = only(chat.say("03 5555 0123"))
+    assert seen.text.startswith("📒") and "#1" in seen.text and seen.say is None
+    assert "みらい不動産" in (seen.note or "")
+    assert rows(engine) == before, "a lookup stores nothing"
+    assert [o.label for o in seen.options] == [t["opt.who_call"], t["opt.who_after"]]
+    first = chat.press(t["opt.who_call"])
+    assert JA["step.refusing.say"] in text_of(first)
+    started = case(engine, 2)
+    assert (started["mode"], started["phone_e164"], started["repeat_of"]) == (
+        "call",
+        "+81355550123",
+        None,
+    )
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_an_unknown_number_is_carried_into_the_new_case(engine: Engine, lang: str) -> None:
+    t = CATALOG[lang]
+    chat = EngineChat(engine, lang=lang)
+    unknown = only(chat.say("(03)5555-0123"))
+    assert unknown.text == t["who.unknown_number"].format(phone="03-5555-0123")
+    assert engine.store.count_cases(1) == 0
+    chat.press(t["opt.who_after"])
+    chat.walk(Press(t["opt.yes_refused"]), Press(t["opt.after_source.dodged"]), "みらい", "skip")
+    at_phone = text_of(chat.last)
+    assert t["current_value"].format(value="03-5555-0123") in at_phone
+    assert case(engine, 1)["phone_e164"] == "+81355550123"
+
+
+def test_a_number_typed_at_a_text_step_is_that_steps_answer(engine: Engine) -> None:
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA))
+    chat.walk("/call", Press("🙅 断った"), Press("📝 入手先を言った"))
+    answer = text_of(chat.say("03-5555-0123"))
+    assert "🚫" not in answer and "電話をかけてきた会社の名前は？" in answer
+    assert case(engine, 2)["broker_name"] == "03-5555-0123"
+    chat.say("みらい不動産")
+    chat.say("skip")
+    chat.say("０３－５５５５－０１２３")
+    assert case(engine, 2)["phone_e164"] == "+81355550123"
+
+
+def test_another_users_caller_is_unknown(engine: Engine) -> None:
+    EngineChat(engine, user_id=1).walk(*refused_call(JA))
+    other = EngineChat(engine, user_id=2)
+    for typed in ("03-5555-0123", "/who 株式会社みらい不動産", "/who みらい不動産"):
+        answer = only(other.say(typed))
+        assert answer.text.startswith("❔"), typed
+        shown = text_of(answer)
+        assert "佐々木" not in shown and "リスト社" not in shown and "#1" not in shown
+    assert engine.store.count_cases(2) == 0
+
+
+def test_who_without_a_name_asks_and_then_looks_up(engine: Engine) -> None:
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA))
+    assert only(chat.say("/who")).text == JA["who_prompt"]
+    answer = only(chat.say("ミライ不動産"))  # katakana for みらい, no legal form
+    assert answer.text.startswith("🚫")
+    assert only(chat.say("/who 株式会社")).text == JA["who_empty"]
+    assert only(chat.say("/who " + "あ" * 101)).text == JA["too_long"].format(limit=100)
+    assert only(chat.say("/who")).text == JA["who_prompt"]
+    assert only(chat.say("/cancel")).text == JA["who_cancelled"]
+
+
+def test_they_called_earlier_records_a_call_after_the_refusal(
+    engine: Engine, clock: FakeClock
+) -> None:
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA))
+    clock.advance(days=3)
+    chat.say("03-5555-0123")
+    asked = chat.press(JA["opt.who_earlier"])
+    assert JA["again_when"].format(number=1) in text_of(asked)
+    chat.say("昨日 15:00")
+    assert case(engine, 1)["repeat_calls"] == 1
+    answer = only(chat.say("03-5555-0123"))
+    assert "お断りした後の電話: 1回（最後 2026年11月29日(日) 15:00）" in (answer.note or "")
+    assert JA["opt.letter_resolicitation_report"] in [o.label for o in answer.options]
+
+
+def test_not_them_changes_nothing(engine: Engine) -> None:
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA))
+    chat.say("03-5555-0123")
+    before = rows(engine)
+    answer = only(chat.press(JA["opt.who_not"]))
+    assert answer.text == JA["who.not_them"]
+    assert [o.label for o in answer.options] == [JA["opt.start_call"], JA["opt.start_after"]]
+    assert rows(engine) == before
+
+
+def test_calling_now_pressed_twice_starts_one_case(engine: Engine) -> None:
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA))
+    shown = chat.say("03-5555-0123")
+    chat.press(JA["opt.who_now"], on=shown)
+    chat.press(JA["opt.who_now"], on=shown)
+    assert engine.store.count_cases(1) == 2
+
+
+def test_forged_and_stale_lookup_buttons(engine: Engine) -> None:
+    chat = EngineChat(engine)
+    chat.walk(*not_refused_call(JA))
+    for token, notice in (
+        ("who_now.999-0", JA["case_not_found"].format(number=999)),
+        ("who_now.1-0", JA["stale_button"]),  # case 1 was never refused
+        ("who_earlier.1", JA["stale_button"]),
+        ("who_now.1-x", JA["bad_button"]),
+        ("who_start.call-p81355550123", JA["bad_button"]),  # no case count
+    ):
+        before = rows(engine)
+        response = chat.send(choice=token)
+        assert (response.notice, response.replies) == (notice, ()), token
+        assert rows(engine) == before, token
+
+
+# -- step 1 of a call ---------------------------------------------------------------------
+@pytest.mark.parametrize("lang", LANGS)
+def test_checking_the_number_at_step_one_switches_to_the_firmer_line(
+    engine: Engine, clock: FakeClock, lang: str
+) -> None:
+    t = CATALOG[lang]
+    chat = EngineChat(engine, lang=lang)
+    chat.walk(*refused_call(t))
+    refused_at = case(engine, 1)["refused_at"]
+    clock.advance(days=2)
+    chat.say("/call")
+    asked = only(chat.press(t["opt.check_number"]))
+    assert t["step.check_number.text"] in asked.text
+    step = only(chat.say("03-5555-0123"))
+    assert step.text == t["step.refusing_again.text"].format(
+        date=Texts(lang).when(START, TOKYO), number=1
+    )
+    assert step.say == say_line(lang, refused_at)[0]
+    linked = case(engine, 2)
+    assert (linked["repeat_of"], linked["phone_e164"], linked["company"]) == (
+        1,
+        "+81355550123",
+        "株式会社みらい不動産",
+    )
+    assert [e["kind"] for e in engine.store.events(linked["id"])][-1] == "repeat_detected"
+
+
+def test_an_unknown_number_at_step_one_is_kept_on_the_case(engine: Engine) -> None:
+    chat = EngineChat(engine)
+    chat.say("/call")
+    step = only(chat.say("090-1234-5678"))
+    assert step.text.startswith(JA["who.step_unknown"])
+    assert step.say == JA["step.refusing.say"]
+    assert JA["opt.check_number"] not in [o.label for o in step.options]
+    assert case(engine, 1)["phone_e164"] == "+819012345678"
+
+
+def test_in_the_shell_the_paste_answers_with_one_message_line_first(engine: Engine) -> None:
+    chat = ShellChat(engine)
+    chat.walk(*refused_call(JA))
+    printed = chat.say("+81 3 5555 0123").splitlines()
+    assert printed[0].startswith("🚫 ")
+    assert printed[1].startswith("  🗣 ") and "11月27日に" in printed[1]
+    assert printed[-3:] == [
+        "  1) 📞 いま掛かってきている",
+        "  2) 🕒 前に掛かってきた",
+        "  3) 🙅 別の相手だった",
+    ]
+
+
+# -- a shared contact -----------------------------------------------------------------------
+def test_a_contact_shared_is_looked_up(engine: Engine) -> None:
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA))
+    answer = only(chat.contact("81355550123"))  # as Telegram may send it: no "+"
+    assert answer.text.startswith("🚫")
+    chat.say("/call")
+    step = only(chat.contact("+81 3 5555 0123"))
+    assert step.text.startswith("🚫") and case(engine, 2)["repeat_of"] == 1
+
+
+async def test_a_contact_shared_on_telegram_is_looked_up(db_path: Path, clock: FakeClock) -> None:
+    async with running(db_path, clock, person=Person(language_code="ja")) as running_chat:
+        chat = TelegramChat(running_chat.app, running_chat.api, running_chat.person)
+        await chat.walk(*refused_call(JA))
+        clock.advance(days=1)
+        await chat.run(
+            [
+                (Contact("+81355550123"), ["🚫 以前お断りした相手です", "宅地建物取引業法"]),
+                (Press(JA["opt.who_now"]), [JA["step.refusing_again.text"].split("（")[0]]),
+            ]
+        )
+        linked = running_chat.engine.store.case_by_number(running_chat.person.id, 2)
+        assert linked is not None and linked["repeat_of"] == 1
