@@ -209,22 +209,38 @@ def test_an_unknown_number_is_carried_into_the_new_case(engine: Engine, lang: st
     assert case(engine, 1)["phone_e164"] == "+81355550123"
 
 
-def test_a_number_typed_at_a_text_step_is_that_steps_answer(engine: Engine) -> None:
-    chat = EngineChat(engine)
-    chat.walk(*refused_call(JA))
-    chat.walk("/call", Press("🙅 断った"), Press("📝 入手先を言った"))
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_number_typed_at_a_text_step_is_that_steps_answer(
+    engine: Engine, clock: FakeClock, lang: str
+) -> None:
+    t = CATALOG[lang]
+    chat = EngineChat(engine, lang=lang)
+    chat.walk(*refused_call(t))
+    clock.advance(hours=2)
+    chat.walk("/call", Press(t["opt.refused"]), Press(t["opt.named"]))
     answer = text_of(chat.say("03-5555-0123"))
-    assert "🚫" not in answer and "電話をかけてきた会社の名前は？" in answer
+    assert "🚫" not in answer and t["step.recording_company.text"] in answer
     assert case(engine, 2)["broker_name"] == "03-5555-0123"
     chat.say("みらい不動産")
     chat.say("skip")
     chat.say("０３－５５５５－０１２３")
     assert case(engine, 2)["phone_e164"] == "+81355550123"
+    assert case(engine, 2)["repeat_of"] == 1, "recorded at step 3, the repeat is noticed there"
 
 
-def test_another_users_caller_is_unknown(engine: Engine) -> None:
+def test_the_call_being_recorded_is_not_its_own_history(engine: Engine) -> None:
+    chat = EngineChat(engine)
+    summary = chat.walk(*refused_call(JA)[:-2])  # at the summary, not yet saved
+    answer = only(chat.say("03-5555-0123"))
+    assert answer.text.startswith("❔"), "the refusal in this very case is not 'before'"
+    chat.press(JA["opt.confirm"], on=summary)
+    assert only(chat.say("03-5555-0123")).text.startswith("🚫")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_another_users_caller_is_unknown(engine: Engine, lang: str) -> None:
     EngineChat(engine, user_id=1).walk(*refused_call(JA))
-    other = EngineChat(engine, user_id=2)
+    other = EngineChat(engine, user_id=2, lang=lang)
     for typed in ("03-5555-0123", "/who 株式会社みらい不動産", "/who みらい不動産"):
         answer = only(other.say(typed))
         assert answer.text.startswith("❔"), typed
@@ -279,6 +295,8 @@ def test_calling_now_pressed_twice_starts_one_case(engine: Engine) -> None:
     chat.press(JA["opt.who_now"], on=shown)
     chat.press(JA["opt.who_now"], on=shown)
     assert engine.store.count_cases(1) == 2
+    chat.say("/cancel")  # pressed by mistake: the dropped case is no call after the refusal
+    assert JA["who.no_calls_after"] in (only(chat.say("03-5555-0123")).note or "")
 
 
 def test_forged_and_stale_lookup_buttons(engine: Engine) -> None:
@@ -348,9 +366,10 @@ def test_in_the_shell_the_paste_answers_with_one_message_line_first(engine: Engi
 
 
 # -- a shared contact -----------------------------------------------------------------------
-def test_a_contact_shared_is_looked_up(engine: Engine) -> None:
-    chat = EngineChat(engine)
-    chat.walk(*refused_call(JA))
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_contact_shared_is_looked_up(engine: Engine, lang: str) -> None:
+    chat = EngineChat(engine, lang=lang)
+    chat.walk(*refused_call(CATALOG[lang]))
     answer = only(chat.contact("81355550123"))  # as Telegram may send it: no "+"
     assert answer.text.startswith("🚫")
     chat.say("/call")
@@ -358,15 +377,21 @@ def test_a_contact_shared_is_looked_up(engine: Engine) -> None:
     assert step.text.startswith("🚫") and case(engine, 2)["repeat_of"] == 1
 
 
-async def test_a_contact_shared_on_telegram_is_looked_up(db_path: Path, clock: FakeClock) -> None:
-    async with running(db_path, clock, person=Person(language_code="ja")) as running_chat:
+@pytest.mark.parametrize("lang", LANGS)
+async def test_a_contact_shared_on_telegram_is_looked_up(
+    db_path: Path, clock: FakeClock, lang: str
+) -> None:
+    t = CATALOG[lang]
+    async with running(db_path, clock, person=Person(language_code=lang)) as running_chat:
         chat = TelegramChat(running_chat.app, running_chat.api, running_chat.person)
-        await chat.walk(*refused_call(JA))
+        await chat.walk(*refused_call(t))
         clock.advance(days=1)
+        headline = t["who.refused"].split(":")[0]
+        firmer = t["step.refusing_again.text"].split("（")[0].split(" (")[0]
         await chat.run(
             [
-                (Contact("+81355550123"), ["🚫 以前お断りした相手です", "宅地建物取引業法"]),
-                (Press(JA["opt.who_now"]), [JA["step.refusing_again.text"].split("（")[0]]),
+                (Contact("+81355550123"), [headline, "宅地建物取引業法", t["opt.who_now"]]),
+                (Press(t["opt.who_now"]), [firmer, "11月27日に、はっきりお断りしています。"]),
             ]
         )
         linked = running_chat.engine.store.case_by_number(running_chat.person.id, 2)

@@ -80,7 +80,12 @@ def history(turn: Turn, phone: str | None, company_norm: str | None, leave: int 
     ]
     refused = [c for c in cases if c.get("refused_at")]
     first = min(refused, key=lambda c: datetime.fromisoformat(str(c["refused_at"])), default=None)
-    later = tuple(c for c in cases if first is not None and c.get("repeat_of") == first["number"])
+    # A call after it dropped by the user (cancelled) is not counted: it may be a slip.
+    later = tuple(
+        c
+        for c in cases
+        if first is not None and c.get("repeat_of") == first["number"] and c["state"] != "cancelled"
+    )
     return History(first, later, cases[-1] if cases else None)
 
 
@@ -98,7 +103,7 @@ def who(turn: Turn, args: str) -> None:
 def _look_up(turn: Turn, typed: str) -> None:
     phone = phone_number_in(typed)
     if phone is not None:
-        answer(turn, phone, None)
+        answer(turn, phone, None, _this_call(turn.active_case()))
         return
     name = clean_text(typed)
     if len(name) > NAME_LIMIT:
@@ -106,7 +111,12 @@ def _look_up(turn: Turn, typed: str) -> None:
     elif not normalize_name(name):
         turn.say("who_empty")
     else:
-        answer(turn, None, name)
+        answer(turn, None, name, _this_call(turn.active_case()))
+
+
+def _this_call(case: Case | None) -> int | None:
+    """The id of the case still being recorded, if any: that call, not the caller's history."""
+    return case["id"] if case is not None and not case.get("confirmed_at") else None
 
 
 def _typed(turn: Turn, dialog: LookupDialog, text: str) -> bool:
@@ -139,14 +149,16 @@ def number_sent(turn: Turn, case: Case | None) -> bool:
     if case is not None and case["state"] in STEP_ONE:
         check_at_call(turn, case, phone)
     else:
-        answer(turn, phone, None)
+        answer(turn, phone, None, _this_call(case))
     return True
 
 
 # -- the answer -------------------------------------------------------------------------
-def answer(turn: Turn, phone: Phone | None, name: str | None) -> None:
-    """The one message about a caller: refused before, seen, or unknown."""
-    found = history(turn, phone.e164 if phone else None, normalize_name(name or "") or None, None)
+def answer(turn: Turn, phone: Phone | None, name: str | None, leave: int | None = None) -> None:
+    """The one message about a caller: refused before, seen, or unknown (case id ``leave``
+    left out)."""
+    company = normalize_name(name or "") or None
+    found = history(turn, phone.e164 if phone else None, company, leave)
     if found.refusal is not None:
         turn.replies.append(_refused(turn, found, phone))
     elif found.latest is not None:
