@@ -10,9 +10,11 @@ trigger that moved a case; ``Turn.show`` renders it again.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flows.catalog.romaji import day_reading
 from flows.machine import (
     CALL_STATES,
     FIELDS,
@@ -122,15 +124,20 @@ def say_reply(
     note: str | None = None,
     values: Mapping[str, object] | None = None,
     ja_values: Mapping[str, object] | None = None,
+    reading_values: Mapping[str, object] | None = None,
 ) -> Reply:
     """A step with a line to read aloud: in Japanese, the caller's language, whatever the
-    user's; for a user of another language with its meaning (``gloss``) and, for a fixed
-    line, a reading (romaji)."""
+    user's; for a user of another language with its meaning (``gloss``) and, where the line
+    has one, a reading (romaji; ``reading_values`` fill in its placeholders)."""
     say = _JA(key, **(ja_values if ja_values is not None else values or {}))
     if texts.language == "ja":
         return Reply(text, say, note, options=options)
     gloss = texts(key, **(values or {}))
-    return Reply(text, say, note, options=options, reading=ROMAJI.get(key), gloss=gloss)
+    reading = ROMAJI.get(key)
+    if reading is not None and reading_values is not None:
+        reading = reading.format(**reading_values)
+        reading = reading[:1].upper() + reading[1:]  # a sentence may begin with a value
+    return Reply(text, say, note, options=options, reading=reading, gloss=gloss)
 
 
 def law_of(product_kind: object) -> str:
@@ -139,18 +146,37 @@ def law_of(product_kind: object) -> str:
     return {"property": "law.property", "other": "law.sales"}.get(str(product_kind), "law.any")
 
 
-def firmer_line(
-    texts: Texts, refused_at: str | None, product_kind: object, tz: ZoneInfo
-) -> tuple[str, dict[str, object], dict[str, object]]:
-    """The line for a caller refused before: its key, and its values in the user's language
-    and in Japanese (the line itself is said in Japanese)."""
-    values: list[dict[str, object]] = [{}, {}]
-    for texts_, out in zip((texts, _JA), values, strict=True):
-        out["law"] = texts_(law_of(product_kind))
-        if refused_at:
-            out["date"] = texts_.spoken_day(datetime.fromisoformat(refused_at), tz)
+@dataclass(frozen=True)
+class Line:
+    """A line to read aloud with values: its key, and its values in the user's language, in
+    Japanese (the line itself is said in Japanese) and in its reading."""
+
+    key: str
+    values: dict[str, object]
+    ja_values: dict[str, object]
+    reading_values: dict[str, object]
+
+    def reply(self, text: str, texts: Texts, options: tuple[Option, ...], note: str) -> Reply:
+        return say_reply(
+            text, texts, self.key, options, note, self.values, self.ja_values, self.reading_values
+        )
+
+
+def firmer_line(texts: Texts, refused_at: str | None, product_kind: object, tz: ZoneInfo) -> Line:
+    """The line for a caller refused before: that the user refused (on that day, if known),
+    and that soliciting after a refusal is against the law that applies."""
+    law = law_of(product_kind)
+    values = {"law": texts(law)}
+    ja_values: dict[str, object] = {"law": _JA(law)}
+    reading_values: dict[str, object] = {"law": ROMAJI[law]}
+    if refused_at:
+        day = datetime.fromisoformat(refused_at)
+        values["date"] = texts.spoken_day(day, tz)
+        ja_values["date"] = _JA.spoken_day(day, tz)
+        local = day.astimezone(tz)
+        reading_values["date"] = day_reading(local.month, local.day)
     key = "say.refused_before" if refused_at else "say.refused_before_undated"
-    return key, values[0], values[1]
+    return Line(key, dict(values), ja_values, reading_values)
 
 
 def refusing_again(model: CaseModel, options: tuple[Option, ...]) -> Reply:
@@ -163,8 +189,8 @@ def refusing_again(model: CaseModel, options: tuple[Option, ...]) -> Reply:
         )
     else:
         text = t("step.refusing_again.text_undated", number=case["repeat_of"])
-    key, values, ja_values = firmer_line(t, refused, case.get("product_kind"), model.tz)
-    return say_reply(text, t, key, options, t("law.note"), values, ja_values)
+    line = firmer_line(t, refused, case.get("product_kind"), model.tz)
+    return line.reply(text, t, options, t("law.note"))
 
 
 def render_step(model: CaseModel) -> Reply:

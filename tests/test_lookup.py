@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from fakes.users import Person
+from flows.catalog.romaji import day_reading
 from flows.engine import Engine
 from flows.port import Reply, Response
 from flows.steps import firmer_line
@@ -82,9 +83,8 @@ def only(response: Response) -> Reply:
 
 def say_line(lang: str, refused_iso: str | None, kind: str = "property") -> tuple[str, str]:
     """The firmer line (in Japanese) and its meaning in the user's language."""
-    texts = Texts(lang)
-    key, values, ja_values = firmer_line(texts, refused_iso, kind, TOKYO)
-    return JA[key].format(**ja_values), texts(key, **values)
+    line = firmer_line(Texts(lang), refused_iso, kind, TOKYO)
+    return JA[line.key].format(**line.ja_values), CATALOG[lang][line.key].format(**line.values)
 
 
 # -- a refused company calls again ------------------------------------------------------
@@ -103,6 +103,10 @@ def test_a_refused_caller_from_the_same_number(engine: Engine, clock: FakeClock,
     say, gloss = say_line(lang, refused_at)
     assert answer.say == say and "11月27日" in say and "宅地建物取引業法" in say
     assert (answer.gloss is None) == (lang == "ja") and (lang == "ja" or answer.gloss == gloss)
+    if lang == "en":  # how to say it, for a user who does not read Japanese
+        assert answer.reading is not None
+        assert answer.reading.startswith("Jūichi-gatsu nijūshichi-nichi ni, hakkiri")
+        assert "Takuchi Tatemono Torihiki Gyō-hō de kinjirarete imasu" in answer.reading
     assert answer.note is not None
     for fact in ("佐々木", "リスト社", "03-5555-0123", t["who.no_calls_after"]):
         assert fact in answer.note
@@ -396,3 +400,20 @@ async def test_a_contact_shared_on_telegram_is_looked_up(
         )
         linked = running_chat.engine.store.case_by_number(running_chat.person.id, 2)
         assert linked is not None and linked["repeat_of"] == 1
+
+
+@pytest.mark.parametrize(
+    ("month", "day", "said"),
+    [
+        (1, 1, "ichi-gatsu tsuitachi"),
+        (4, 4, "shi-gatsu yokka"),
+        (9, 14, "ku-gatsu jūyokka"),
+        (11, 20, "jūichi-gatsu hatsuka"),
+        (12, 24, "jūni-gatsu nijūyokka"),
+        (7, 17, "shichi-gatsu jūshichi-nichi"),
+        (3, 31, "san-gatsu sanjūichi-nichi"),
+        (10, 19, "jū-gatsu jūku-nichi"),
+    ],
+)
+def test_a_day_is_read_as_it_is_said(month: int, day: int, said: str) -> None:
+    assert day_reading(month, day) == said

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 # Lines to read aloud are said in Japanese whatever the user's language (the caller speaks
 # Japanese); an English user sees the Japanese, this reading of it, and the catalog's English
-# as its meaning. Only fixed lines have a reading: step 4's line carries the case's names.
+# as its meaning. Step 4's line carries the case's names, so it has none; the line for a caller
+# refused before carries only a date and a law's name, which are read here too.
 ROMAJI: dict[str, str] = {
     "step.refusing.say": "Keiyaku suru tsumori wa arimasen. Kongo, nido to denwa shinaide kudasai.",
     "step.pushing.say": (
@@ -24,4 +25,60 @@ ROMAJI: dict[str, str] = {
         "Onsha wa hōritsu-jō, nyūshu-saki o kakunin shite kiroku shite iru hazu desu. "
         "Kaisha-mei dake de kekkō desu."
     ),
+    "say.refused_before": (
+        "{date} ni, hakkiri o-kotowari shite imasu. "
+        "O-kotowari shita ato no kan'yū wa, {law} de kinjirarete imasu. "
+        "Kongo, nido to denwa shinaide kudasai."
+    ),
+    "say.refused_before_undated": (
+        "Izen, hakkiri o-kotowari shite imasu. "
+        "O-kotowari shita ato no kan'yū wa, {law} de kinjirarete imasu. "
+        "Kongo, nido to denwa shinaide kudasai."
+    ),
+    # The values of those lines.
+    "law.property": "Takuchi Tatemono Torihiki Gyō-hō",
+    "law.sales": "Tokutei Shō-torihiki-hō",
+    "law.any": "hōritsu",
 }
+# A day as said on the phone (11月20日: jūichi-gatsu hatsuka): months, and the days whose
+# reading is not "<number>-nichi".
+MONTHS = (
+    "ichi-gatsu",
+    "ni-gatsu",
+    "san-gatsu",
+    "shi-gatsu",
+    "go-gatsu",
+    "roku-gatsu",
+    "shichi-gatsu",
+    "hachi-gatsu",
+    "ku-gatsu",
+    "jū-gatsu",
+    "jūichi-gatsu",
+    "jūni-gatsu",
+)
+_UNITS = ("", "ichi", "ni", "san", "yon", "go", "roku", "shichi", "hachi", "ku")
+DAYS = {
+    1: "tsuitachi",
+    2: "futsuka",
+    3: "mikka",
+    4: "yokka",
+    5: "itsuka",
+    6: "muika",
+    7: "nanoka",
+    8: "yōka",
+    9: "kokonoka",
+    10: "tōka",
+    14: "jūyokka",
+    20: "hatsuka",
+    24: "nijūyokka",
+}
+
+
+def day_reading(month: int, day: int) -> str:
+    """「11月20日」 as said: "jūichi-gatsu hatsuka"."""
+    if day in DAYS:
+        spoken = DAYS[day]
+    else:
+        tens = ("", "jū", "nijū", "sanjū")[day // 10]
+        spoken = f"{tens}{_UNITS[day % 10]}-nichi"
+    return f"{MONTHS[month - 1]} {spoken}"

@@ -29,7 +29,7 @@ from flows.port import Option, Reply
 from flows.review import takes_another_call
 from flows.router import DialogRoute, Router
 from flows.stepping import double_tap, start_case
-from flows.steps import firmer_line, say_reply
+from flows.steps import firmer_line
 from flows.store.rows import Case
 from flows.turn import Turn
 
@@ -205,7 +205,7 @@ def _refused(turn: Turn, found: History, phone: Phone | None) -> Reply:
     else:
         lines.append(t("who.no_calls_after"))
     lines.append(t("law.note"))
-    key, values, ja_values = firmer_line(t, refused, case.get("product_kind"), tz)
+    line = firmer_line(t, refused, case.get("product_kind"), tz)
     cases = turn.user.get("last_case_number") or 0
     carried = f"-p{phone.e164.lstrip('+')}" if phone and phone.e164 else ""
     options = [NOW.option(f"{number}{carried}-{cases}", t("opt.who_now"))]
@@ -215,7 +215,7 @@ def _refused(turn: Turn, found: History, phone: Phone | None) -> Reply:
     if report is not None:
         options.append(letter_feature.kind_option(t, report["number"], RESOLICITATION_REPORT))
     options.append(NOT_THEM.option(number, t("opt.who_not"), secondary=True))
-    return say_reply(text, t, key, tuple(options), "\n".join(lines), values, ja_values)
+    return line.reply(text, t, tuple(options), "\n".join(lines))
 
 
 def _report_case(found: History) -> Case | None:
