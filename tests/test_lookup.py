@@ -153,6 +153,28 @@ def _write_letter(chat: EngineChat, asked: Response, t: dict[str, str]) -> str:
     return text.data.decode("utf-8")
 
 
+def test_the_report_lists_every_call_after_the_refusal(engine: Engine, clock: FakeClock) -> None:
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA))  # refused on 11/27 at 14:00
+    clock.advance(days=1)
+    chat.say("03-5555-0123")
+    chat.press(JA["opt.who_earlier"])
+    chat.say("昨日 15:00")  # a call after the refusal, recorded on its case
+    for _ in range(2):  # two more calls, each recorded as a case of its own
+        clock.advance(days=2)
+        chat.say("03-5555-0123")
+        chat.press(JA["opt.who_now"])
+        chat.walk(Press(JA["opt.refused"]), Press(JA["opt.dodged"]))
+        chat.walk(Press(JA["opt.pressing_source.dodged"]), *["skip"] * 5, Press(JA["opt.now"]))
+        chat.press(JA["opt.confirm"])
+    answer = only(chat.say("03-5555-0123"))
+    assert "お断りした後の電話: 3回（最後 2026年12月2日(水) 14:00）" in (answer.note or "")
+    letter = _write_letter(chat, chat.press(JA["opt.letter_resolicitation_report"]), JA)
+    history = letter[letter.index("令和8年11月27日 14時00分") :]
+    calls = ("令和8年11月27日 15時00分", "令和8年11月30日 14時00分", "令和8年12月2日 14時00分")
+    assert [history.index(c) for c in calls] == sorted(history.index(c) for c in calls)
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_same_company_from_another_number_found_by_name(
     engine: Engine, clock: FakeClock, lang: str

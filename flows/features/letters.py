@@ -8,15 +8,17 @@ reminder to check that the request was honoured.
 
 from __future__ import annotations
 
+import json
 from functools import partial
 
 from flows import letters, reminders
 from flows.dialogs import LETTER_NEXT, SENDER_LIMITS, LetterDialog
+from flows.moments import call_moment
 from flows.normalize import clean_text, format_phone, parse_phone
 from flows.port import Attachment, Option, Reply
 from flows.router import DialogRoute, Router
 from flows.schedule import in_days
-from flows.store.rows import Case
+from flows.store.rows import Case, Event
 from flows.texts import Texts
 from flows.turn import Turn
 from flows.typed import ALIASES, fold, yes_or_no
@@ -244,6 +246,27 @@ def _answer(turn: Turn, dialog: LetterDialog, step: str, text: str) -> None:
 router.dialog(LetterDialog, DialogRoute(on_text=_typed, cancelled="letter_cancelled"))
 
 
+def _calls_recorded_elsewhere(turn: Turn, case: Case, earlier: Case | None) -> list[Event]:
+    """For a report: the other calls after the same refusal, as ``repeat_call`` events —
+    those recorded on the refused case, and the calls recorded as cases of their own linked
+    to it (a report lists every call after the refusal, whichever case it starts from)."""
+    refused = earlier if case.get("repeat_of") else case
+    if refused is None:
+        return []
+    store = turn.store
+    found: list[Event] = []
+    if refused["id"] != case["id"]:
+        found += [e for e in store.events(refused["id"]) if e["kind"] == "repeat_call"]
+    for other in store.calls_after(turn.user_id, refused["number"]):
+        if other["id"] == case["id"] or other["state"] == "cancelled":
+            continue
+        at = call_moment(other)
+        if at:
+            found.append({"kind": "repeat_call", "detail": json.dumps({"at": at})})
+        found += [e for e in store.events(other["id"]) if e["kind"] == "repeat_call"]
+    return found
+
+
 def _write(turn: Turn, dialog: LetterDialog, name: str, address: str, phone: str | None) -> None:
     """Build the letter from the case, attach it as PDF and text, record it."""
     t = turn.texts
@@ -259,6 +282,7 @@ def _write(turn: Turn, dialog: LetterDialog, name: str, address: str, phone: str
     today = now.astimezone(turn.tz).date()
     if kind == letters.RESOLICITATION_REPORT:
         earlier = turn.own_case(repeat_of) if (repeat_of := case.get("repeat_of")) else None
+        events = [*events, *_calls_recorded_elsewhere(turn, case, earlier)]
         letter = letters.resolicitation_report(
             case, events, sender, today, turn.tz, dialog.office, earlier
         )

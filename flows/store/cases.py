@@ -194,6 +194,11 @@ class CaseRows(StoreBase):
         params = {"user": user_id, "phone": phone or None, "company": company or None}
         return cast("list[Case]", self._all(_RELATED, params))
 
+    def calls_after(self, user_id: int, number: int) -> list[Case]:
+        """The cases recorded as calls after case ``number``'s refusal (``repeat_of``)."""
+        sql = f"select * from {CASES} where user_id = ? and repeat_of = ? order by number"
+        return cast("list[Case]", self._all(sql, [user_id, number]))
+
     def recent_cases(self, user_id: int, limit: int, offset: int = 0) -> list[Case]:
         return cast(
             "list[Case]",
