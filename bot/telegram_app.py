@@ -90,6 +90,7 @@ from flows.engine import Engine
 from flows.port import Attachment, ChannelStorage, Inbound, Reply, Response
 from flows.reminders import Delivery
 from flows.store import (
+    TELEGRAM,
     DatabaseFileGone,
     DatabaseInUse,
     Store,
@@ -1074,7 +1075,7 @@ async def dispatch_reminders(app: KotowariApp, batch: int) -> int:
     sent = 0
     while True:
         try:
-            deliveries, taken = engine.due_batch(batch)
+            deliveries, taken = engine.due_batch(batch, channel=TELEGRAM)
         except sqlite3.Error as error:
             log.warning("could not look for due reminders (%s)", type(error).__name__)
             return sent

@@ -174,8 +174,11 @@ class Engine:
         """Due reminders rendered for sending; ones in their user's quiet hours wait."""
         return reminders.due_batch(self.store, limit, user_id)[0]
 
-    def due_batch(self, limit: int, user_id: int | None = None) -> tuple[list[Delivery], int]:
-        return reminders.due_batch(self.store, limit, user_id)
+    def due_batch(
+        self, limit: int, user_id: int | None = None, channel: str | None = None
+    ) -> tuple[list[Delivery], int]:
+        """A dispatcher's batch: due reminders of ``channel``'s users (all, if None)."""
+        return reminders.due_batch(self.store, limit, user_id, channel)
 
     def still_due(self, reminder_id: int) -> bool:
         """Whether a delivery should still go out: checked under the user's lock, since the

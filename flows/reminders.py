@@ -124,6 +124,8 @@ class Delivery:
     user_id: int
     language: str
     reply: Reply
+    # The user's id on their channel (a LINE user id), where it is not ``user_id``.
+    address: str | None = None
 
 
 def addressee_of(row: Reminder) -> str:

@@ -398,7 +398,25 @@ def test_the_dispatchers_query_reads_due_reminders_in_order_without_sorting(tmp_
     seed(path, 300, datetime(2026, 11, 25, tzinfo=UTC))
     db = open_database(path)
     db.execute("analyze")  # the plan must hold with statistics too, not only without them
-    plan = [row[3] for row in db.execute(f"explain query plan {due_reminders_sql()}", ["x", 100])]
+    for sql, params in (
+        (due_reminders_sql(), ["x", 100]),
+        (due_reminders_sql(one_channel=True), ["x", "telegram", 100]),  # one channel's
+    ):
+        plan = [row[3] for row in db.execute(f"explain query plan {sql}", params)]
+        assert not any("TEMP B-TREE" in step for step in plan), plan
+        assert any("idx_reminders_waiting_due_at" in step for step in plan), plan
     db.close()
-    assert not any("TEMP B-TREE" in step for step in plan), plan
-    assert any("idx_reminders_waiting_due_at" in step for step in plan), plan
+
+
+def test_each_channels_dispatcher_sends_its_own_users_reminders(engine, clock) -> None:
+    from flows.store import LINE, TELEGRAM
+
+    line_user = engine.storage.account_user(LINE, "U" + "4" * 32, "ja")
+    for user_id in (1, line_user):
+        EngineChat(engine, user_id).walk(*TO_STEP_4, Press("📵 つながらない"))
+    clock.advance(days=4)
+    telegram, _ = engine.due_batch(10, channel=TELEGRAM)
+    line, _ = engine.due_batch(10, channel=LINE)
+    assert [(d.user_id, d.address) for d in telegram] == [(1, "1")]
+    assert [(d.user_id, d.address) for d in line] == [(line_user, "U" + "4" * 32)]
+    assert len(engine.due_deliveries(10)) == 2, "without a channel: everyone's (the shell)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import stat
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -13,9 +14,13 @@ from flows.store import (
     BROKERS,
     CASES,
     EVENTS,
+    LINE,
+    OWN_IDS_FROM,
     REMINDERS,
     TABLES,
+    TELEGRAM,
     USERS,
+    Store,
     open_database,
 )
 from flows.store.migrations import migrations
@@ -41,6 +46,7 @@ def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> Non
         "m014_due_reminders_in_due_order",
         "m015_inbox_applied",
         "m016_typed_dialog_states",
+        "m017_users_per_channel",
     ]
     columns = {name: set(db[name].columns_dict) for name in TABLES}
     assert {
@@ -58,6 +64,8 @@ def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> Non
         "last_update_id",
         "recent_update_ids",
         "last_case_number",
+        "channel",
+        "external_id",
         "shown_step",
     } == columns[USERS]
     assert {
@@ -287,3 +295,39 @@ def test_the_migrations_depend_on_nothing_of_the_code_that_may_change() -> None:
             assert not (node.module or "").startswith("flows"), node.module
         if isinstance(node, ast.Import):
             assert not any(alias.name.startswith("flows") for alias in node.names)
+
+
+def test_upgrade_makes_every_user_a_telegram_account_and_keeps_their_cases(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "m016.db"
+    old = database_before(path, "m017_users_per_channel")
+    old[CASES].insert(
+        {"user_id": 7, "number": 1, "state": "closed", "mode": "call", "seq": 3}
+        | {"opened_at": STAMP, "updated_at": STAMP}
+    )
+    old.close()
+    db = open_database(path)
+    user = db[USERS].get(7)
+    assert (user["channel"], user["external_id"]) == ("telegram", "7")
+    assert [c["number"] for c in db[CASES].rows_where("user_id = 7")] == [1]
+    db.close()
+
+
+def test_an_account_on_another_channel_gets_an_id_no_telegram_user_has(
+    tmp_path: Path,
+) -> None:
+    db = open_database(tmp_path / "k.db")
+    store = Store(db, lambda: datetime(2026, 12, 2, tzinfo=UTC))
+    with store.transaction():
+        store.create_user(2**52 - 1, "ja")  # the largest Telegram id
+    first = store.account_user(LINE, "U" + "a" * 32, "en")
+    second = store.account_user(LINE, "U" + "b" * 32, "ja")
+    assert (first, second) == (OWN_IDS_FROM, OWN_IDS_FROM + 1)
+    assert store.account_user(LINE, "U" + "a" * 32, "ja") == first, "found, not made again"
+    row = store.user(first)
+    assert row is not None
+    assert (row["channel"], row["external_id"], row["language"]) == (LINE, "U" + "a" * 32, "en")
+    telegram = store.user(2**52 - 1)
+    assert telegram is not None and telegram["channel"] == TELEGRAM
+    db.close()

@@ -163,14 +163,16 @@ _ACTIONS: dict[str, _Action] = {
 
 
 # -- for the channels' dispatchers ----------------------------------------------------------
-def due_batch(store: Store, limit: int, user_id: int | None = None) -> tuple[list[Delivery], int]:
+def due_batch(
+    store: Store, limit: int, user_id: int | None = None, channel: str | None = None
+) -> tuple[list[Delivery], int]:
     """Due reminders rendered for sending (ones in their user's quiet hours wait), and how
     many due rows the batch took (those moved past quiet hours included: a full batch means
-    more may be due)."""
+    more may be due). ``channel``: only its users' (each channel's dispatcher sends its own)."""
     out: list[Delivery] = []
     with store.transaction():
         now = store.clock()
-        rows = store.due_reminders(now, limit, user_id)
+        rows = store.due_reminders(now, limit, user_id, channel)
         for row in rows:
             tz = ZoneInfo(row["time_zone"])
             deferred = QuietHours.parse(row["quiet_hours"]).defer(now, tz)
@@ -178,7 +180,10 @@ def due_batch(store: Store, limit: int, user_id: int | None = None) -> tuple[lis
                 store.update_reminder(row["id"], due_at=deferred.isoformat())
                 continue
             texts = Texts(row["language"])
-            out.append(Delivery(row["id"], row["user_id"], texts.language, render(row, texts)))
+            reply = render(row, texts)
+            out.append(
+                Delivery(row["id"], row["user_id"], texts.language, reply, row.get("external_id"))
+            )
     return out, len(rows)
 
 

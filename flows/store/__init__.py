@@ -40,14 +40,18 @@ from flows.store.schema import (
     DUE_STATUSES,
     EVENTS,
     INBOX,
+    LINE,
+    OWN_IDS_FROM,
     REMINDERS,
     TABLES,
+    TELEGRAM,
     USERS,
     due_reminders_sql,
 )
+from flows.store.users import UserRows
 
 
-class Store(CaseRows, QueueRows):
+class Store(UserRows, CaseRows, QueueRows):
     """Typed access to the tables for one database connection (``flows.store.base``)."""
 
 
@@ -60,8 +64,11 @@ __all__ = [
     "DUE_STATUSES",
     "EVENTS",
     "INBOX",
+    "LINE",
+    "OWN_IDS_FROM",
     "REMINDERS",
     "TABLES",
+    "TELEGRAM",
     "USERS",
     "Checkpoint",
     "DatabaseFileGone",

@@ -1,4 +1,4 @@
-"""Users, cases, brokers and events."""
+"""Cases, brokers and events (and erasing a user's: ``forget_user``)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,14 @@ from typing import Any, cast
 
 from flows.normalize import normalize_name
 from flows.store.base import StoreBase
-from flows.store.rows import Case, Event, User
+from flows.store.rows import Case, Event
 from flows.store.schema import (
     BROKERS,
     CASES,
-    DEFAULT_TIME_ZONE,
     EVENTS,
     REMINDERS,
     USERS,
 )
-
-_CASE_FOLLOWS = "case_columns_follow"  # user_with_case: where the case's columns begin
 
 
 def _like_escaped(text: str) -> str:
@@ -34,49 +31,7 @@ _RELATED = f"""select * from {CASES} where user_id = :user and ({_SAME}
 
 
 class CaseRows(StoreBase):
-    """The user's row and their cases, with each case's events and the brokers named."""
-
-    def user(self, user_id: int) -> User | None:
-        self._flush_users()
-        return cast("User | None", self._one(f"select * from {USERS} where id = ?", [user_id]))
-
-    def user_with_case(self, user_id: int) -> User | None:
-        """The user's row, in one statement with their active case, which the next
-        ``case()`` call for it returns without reading it again (if nothing changed)."""
-        self._flush_users()
-        # The marker column splits the row: counted here, not at start-up, so a column a
-        # newer version's migration adds meanwhile cannot shift the case's values.
-        cursor = self.conn.execute(
-            f"select u.*, null as {_CASE_FOLLOWS}, c.* from {USERS} u "
-            f"left join {CASES} c on c.id = u.active_case_id where u.id = ?",
-            [user_id],
-        )
-        row = cursor.fetchone()
-        if row is None:
-            return None
-        names = [d[0] for d in cursor.description]
-        split = names.index(_CASE_FOLLOWS)
-        user = cast(User, dict(zip(names[:split], row[:split], strict=True)))
-        case_id = user["active_case_id"]
-        # Only inside a transaction (which forgets it at its end): outside one, another
-        # connection could change the case before it is used.
-        found = case_id is not None and row[split + 1 + names[split + 1 :].index("id")] is not None
-        if case_id is not None and found and self.conn.in_transaction:
-            case = cast(Case, dict(zip(names[split + 1 :], row[split + 1 :], strict=True)))
-            self._prefetched = (case_id, self.conn.total_changes, case)
-        return user
-
-    def create_user(self, user_id: int, language: str) -> User:
-        row: User = {
-            "id": user_id,
-            "language": language,
-            "time_zone": DEFAULT_TIME_ZONE,
-            "created_at": self.clock().isoformat(),
-            "active_case_id": None,
-            "active": 1,
-        }
-        self._insert(USERS, dict(row))
-        return self.user(user_id) or row
+    """The user's cases, with each case's events and the brokers named."""
 
     def case(self, case_id: int) -> Case | None:
         prefetched, self._prefetched = self._prefetched, None

@@ -338,3 +338,18 @@ def m016_typed_dialog_states(db: Database) -> None:
                 new[name] = old.get(name)
         value = json.dumps(new, ensure_ascii=False) if new else None
         db.execute("update users set pending = ? where id = ?", [value, row["id"]])
+
+
+@migrations()
+def m017_users_per_channel(db: Database) -> None:
+    """A user is an account on one channel: (channel, external id), with the product's own
+    id. Every user so far came from Telegram (or the shell, which acts as one), and keeps its
+    id, its Telegram user id; a channel whose ids are not numbers (LINE) gets ids above every
+    Telegram id (``flows.store.schema.OWN_IDS_FROM``)."""
+    db.table("users").add_column("channel", str, not_null_default="telegram")
+    db.table("users").add_column("external_id", str)
+    db.execute("update users set external_id = cast(id as text) where external_id is null")
+    db.execute(
+        "create unique index if not exists idx_users_channel_external_id "
+        "on users (channel, external_id)"
+    )

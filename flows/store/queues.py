@@ -101,16 +101,20 @@ class QueueRows(StoreBase):
         return int(self.conn.execute(sql, params).rowcount)
 
     def due_reminders(
-        self, now: datetime, limit: int, user_id: int | None = None
+        self, now: datetime, limit: int, user_id: int | None = None, channel: str | None = None
     ) -> list[DueReminder]:
-        """Waiting reminders due by ``now`` for users who have not blocked the bot, with what
-        it takes to render them (the user's language and zone, the case's names)."""
+        """Waiting reminders due by ``now`` for users who have not blocked the bot (of one
+        channel's, if given), with what it takes to render and send them (the user's language,
+        zone and account, the case's names)."""
         self._flush_users()
         params: list[Any] = [now.isoformat()]
         if user_id is not None:
             params.append(user_id)
+        if channel is not None:
+            params.append(channel)
         params.append(limit)
-        cursor = self.conn.execute(due_reminders_sql(user_id is not None), params)
+        sql = due_reminders_sql(user_id is not None, channel is not None)
+        cursor = self.conn.execute(sql, params)
         names = [d[0] for d in cursor.description]
         return [cast(DueReminder, dict(zip(names, row, strict=True))) for row in cursor]
 

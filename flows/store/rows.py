@@ -24,6 +24,8 @@ class User(TypedDict, total=False):
     recent_update_ids: str | None
     last_case_number: int
     shown_step: str | None
+    channel: str  # the account's channel (m017): "telegram" or "line"
+    external_id: str | None  # the account's id on that channel
 
 
 class Case(TypedDict, total=False):
@@ -96,6 +98,8 @@ class DueReminder(Reminder, total=False):
     language: str
     time_zone: str
     quiet_hours: str
+    channel: str
+    external_id: str | None
     number: int
     broker_name: str | None
     company: str | None

@@ -21,16 +21,24 @@ DUE_STATUSES = ("pending", "snoozed")
 # SQLite uses only then.
 DUE = f"r.status in ({', '.join(repr(s) for s in DUE_STATUSES)}) and r.due_at <= ? and u.active = 1"
 DEFAULT_TIME_ZONE = "Asia/Tokyo"
+# The channels a user's account may be on (m017): a Telegram user's id is their Telegram
+# user id (below 2**52); a LINE user's, one the product allocates from here.
+TELEGRAM = "telegram"
+LINE = "line"
+OWN_IDS_FROM = 2**53
 
 
-def due_reminders_sql(one_user: bool = False) -> str:
-    """``Store.due_reminders``' query (parameters: now, the user if ``one_user``, the limit).
+def due_reminders_sql(one_user: bool = False, one_channel: bool = False) -> str:
+    """``Store.due_reminders``' query (parameters: now, the user if ``one_user``, the channel
+    if ``one_channel``, the limit).
 
-    Without a user it is the dispatcher's: served in due order by m014's index, so a batch
-    reads its rows and stops (tests check the plan: no sort)."""
+    Without a user it is a dispatcher's (one per channel): served in due order by m014's
+    index, so a batch reads its rows and stops (tests check the plan: no sort)."""
+    where = DUE + (" and r.user_id = ?" if one_user else "")
+    where += " and u.channel = ?" if one_channel else ""
     return (
-        "select r.*, u.language, u.time_zone, u.quiet_hours, c.number, c.broker_name, "
-        f"c.company, c.phone_raw, c.phone_e164 from {REMINDERS} r "
-        f"join {USERS} u on u.id = r.user_id join {CASES} c on c.id = r.case_id "
-        f"where {DUE}{' and r.user_id = ?' if one_user else ''} order by r.due_at limit ?"
+        "select r.*, u.language, u.time_zone, u.quiet_hours, u.channel, u.external_id, "
+        "c.number, c.broker_name, c.company, c.phone_raw, c.phone_e164 "
+        f"from {REMINDERS} r join {USERS} u on u.id = r.user_id "
+        f"join {CASES} c on c.id = r.case_id where {where} order by r.due_at limit ?"
     )
