@@ -122,19 +122,30 @@ _DASHES = str.maketrans(dict.fromkeys("ー‐‑‒–—―−", "-"))
 _MIN_DIGITS = 9
 
 
-def phone_number_in(raw: str) -> Phone | None:
-    """The phone number a message is, if it is one ("090-1234-5678", "+81 90 1234 5678",
-    "０９０１２３４５６７８", "(03)5555-0123", "tel:0355550123"); else None. A contact's
-    number from Telegram may lack its "+" ("819012345678"): tried with one."""
+def phone_number_in(raw: str, contact: bool = False) -> Phone | None:
+    """The phone number a message is, if it is one and nothing else ("090-1234-5678",
+    "+81 90 1234 5678", "０９０１２３４５６７８", "(03)5555-0123", "tel:0355550123"); else None.
+
+    Typed, a number begins with "+" or with Japan's "0" (anything else — "2026-12-05 10",
+    "123456789" — is not taken for one), and must be a valid number, not only a possible
+    one. A contact's number may lack its "+" (Telegram: "819012345678"): read with one."""
     text = unicodedata.normalize("NFKC", clean_text(raw)).translate(_DASHES).strip()
     text = re.sub(r"^tel:\s*", "", text, flags=re.IGNORECASE)
     digits = sum(ch.isdigit() for ch in text)
-    if not _NUMBER_SHAPE.fullmatch(text) or digits < _MIN_DIGITS or digits > 17:
+    if not _NUMBER_SHAPE.fullmatch(text) or not _MIN_DIGITS <= digits <= 17:
         return None
-    phone = parse_phone(text)
-    if not phone.valid and not text.startswith(("+", "0")):
-        phone = parse_phone("+" + text)
-    return Phone(clean_text(raw), phone.e164) if phone.valid else None
+    if not text.lstrip("(").startswith(("+", "0")):
+        if not contact:
+            return None
+        text = "+" + text
+    try:
+        number = phonenumbers.parse(text, "JP")
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_valid_number(number):
+        return None
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return Phone(clean_text(raw), e164)
 
 
 @lru_cache(maxsize=4096)

@@ -140,21 +140,20 @@ def say_reply(
     return Reply(text, say, note, options=options, reading=reading, gloss=gloss)
 
 
-def law_of(product_kind: object) -> str:
-    """The catalog key of the law against soliciting after a refusal: 宅地建物取引業法 for
-    property, 特定商取引法 for other sales; both forbid it, so "the law" when not known."""
-    return {"property": "law.property", "other": "law.sales"}.get(str(product_kind), "law.any")
+_LAWS = {"property": "law.property", "other": "law.sales"}
 
 
 @dataclass(frozen=True)
 class Line:
-    """A line to read aloud with values: its key, and its values in the user's language, in
-    Japanese (the line itself is said in Japanese) and in its reading."""
+    """A line to read aloud with values: its key, its values in the user's language, in
+    Japanese (the line itself is said in Japanese) and in its reading; and the note on the
+    law it cites."""
 
     key: str
     values: dict[str, object]
     ja_values: dict[str, object]
     reading_values: dict[str, object]
+    note: str  # a catalog key
 
     def reply(self, text: str, texts: Texts, options: tuple[Option, ...], note: str) -> Reply:
         return say_reply(
@@ -164,19 +163,21 @@ class Line:
 
 def firmer_line(texts: Texts, refused_at: str | None, product_kind: object, tz: ZoneInfo) -> Line:
     """The line for a caller refused before: that the user refused (on that day, if known),
-    and that soliciting after a refusal is against the law that applies."""
-    law = law_of(product_kind)
-    values = {"law": texts(law)}
-    ja_values: dict[str, object] = {"law": _JA(law)}
-    reading_values: dict[str, object] = {"law": ROMAJI[law]}
+    and that soliciting after a refusal is against the law: 宅地建物取引業法 for property,
+    特定商取引法 for other sales; both forbid it, so without the product "it should be"."""
+    law = _LAWS.get(str(product_kind))
+    values: dict[str, object] = {"law": texts(law)} if law else {}
+    ja_values: dict[str, object] = {"law": _JA(law)} if law else {}
+    reading_values: dict[str, object] = {"law": ROMAJI[law]} if law else {}
     if refused_at:
         day = datetime.fromisoformat(refused_at)
         values["date"] = texts.spoken_day(day, tz)
         ja_values["date"] = _JA.spoken_day(day, tz)
         local = day.astimezone(tz)
         reading_values["date"] = day_reading(local.month, local.day)
-    key = "say.refused_before" if refused_at else "say.refused_before_undated"
-    return Line(key, dict(values), ja_values, reading_values)
+    key = "say.refused_before" + ("" if refused_at else "_undated") + ("" if law else "_unsure")
+    note = f"law.note.{(law or 'law.any').removeprefix('law.')}"
+    return Line(key, values, ja_values, reading_values, note)
 
 
 def refusing_again(model: CaseModel, options: tuple[Option, ...]) -> Reply:
@@ -190,7 +191,7 @@ def refusing_again(model: CaseModel, options: tuple[Option, ...]) -> Reply:
     else:
         text = t("step.refusing_again.text_undated", number=case["repeat_of"])
     line = firmer_line(t, refused, case.get("product_kind"), model.tz)
-    return line.reply(text, t, options, t("law.note"))
+    return line.reply(text, t, options, t(line.note))
 
 
 def render_step(model: CaseModel) -> Reply:

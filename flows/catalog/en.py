@@ -578,6 +578,9 @@ EN: dict[str, str] = {
     "who.seen_hint": (
         "If they are calling now, refuse firmly. The case can start with the number filled in."
     ),
+    "who.seen_hint_company": (
+        "If they are calling now, refuse firmly. The case can start with the company filled in."
+    ),
     "who.unknown_number": (
         "❔ {phone} is not in your records. If this is a first call, refuse firmly as usual."
     ),
@@ -613,8 +616,28 @@ EN: dict[str, str] = {
     ),
     "law.property": "the Building Lots and Buildings Transaction Business Act",
     "law.sales": "the Act on Specified Commercial Transactions",
-    "law.any": "law",
-    "law.note": (
+    "opt.who_call_company": "📞 On a call (company filled in)",
+    "opt.who_after_company": "📝 After a call (company filled in)",
+    "who.step_refused": "🚫 You refused this caller before ({date}, case #{number}).",
+    "who.step_refused_undated": "🚫 You refused this caller before (case #{number}).",
+    "who.step_unknown_name": "❔ “{name}” is not in your records. The company is now on this case.",
+    "say.refused_before_unsure": (
+        "I clearly refused on {date}. Soliciting after a refusal should be prohibited by law. "
+        "Never call me again."
+    ),
+    "say.refused_before_undated_unsure": (
+        "I have already clearly refused. Soliciting after a refusal should be prohibited by law. "
+        "Never call me again."
+    ),
+    "law.note.property": (
+        "Basis: Building Lots and Buildings Transaction Business Act (宅地建物取引業法) Art. 47-2(3) "
+        "and its Enforcement Regulations (no soliciting after a refusal)."
+    ),
+    "law.note.sales": (
+        "Basis: Act on Specified Commercial Transactions (特定商取引法) Art. 17, where the call is "
+        "telephone solicitation sales (no soliciting after a refusal)."
+    ),
+    "law.note.any": (
         "Basis: for real estate, Building Lots and Buildings Transaction Business Act "
         "(宅地建物取引業法) Art. 47-2(3) and its Enforcement Regulations; for other products, the "
         "Act on Specified Commercial Transactions (特定商取引法) Art. 17, where the call is "

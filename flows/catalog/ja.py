@@ -600,7 +600,8 @@ JA: dict[str, str] = {
     "who.calls_after_undated": "お断りした後の電話: {count}回",
     "who.no_calls_after": "お断りした後の電話は、まだ記録されていません。",
     "who.seen": "📒 記録があります（ケース #{number}、{date}）。断った記録はありません。",
-    "who.seen_hint": "いま電話中なら、はっきり断りましょう。番号を入れた状態で始められます。",
+    "who.seen_hint": "いま電話中なら、はっきり断りましょう。番号入力済みで始められます。",
+    "who.seen_hint_company": "いま電話中なら、はっきり断りましょう。会社名入力済みで始められます。",
     "who.unknown_number": (
         "❔ {phone} は、あなたの記録にありません。"
         "初めての相手なら、いつもどおりはっきり断りましょう。"
@@ -612,8 +613,8 @@ JA: dict[str, str] = {
         "番号はこのケースに記録しました。"
     ),
     "who.step_unknown": "❔ この番号は記録にありません。番号はこのケースに記録しました。",
-    "opt.who_now": "📞 いま掛かってきている",
-    "opt.who_earlier": "🕒 前に掛かってきた",
+    "opt.who_now": "📞 いまかかってきている",
+    "opt.who_earlier": "🕒 前にかかってきた",
     "opt.who_not": "🙅 別の相手だった",
     "opt.who_call": "📞 電話中（番号入力済み）",
     "opt.who_after": "📝 電話のあと（番号入力済み）",
@@ -638,8 +639,25 @@ JA: dict[str, str] = {
     ),
     "law.property": "宅地建物取引業法",
     "law.sales": "特定商取引法",
-    "law.any": "法律",
-    "law.note": (
+    "opt.who_call_company": "📞 電話中（会社名入力済み）",
+    "opt.who_after_company": "📝 電話のあと（会社名入力済み）",
+    "who.step_refused": "🚫 以前お断りした相手です（{date}、ケース #{number}）。",
+    "who.step_refused_undated": "🚫 以前お断りした相手です（ケース #{number}）。",
+    "who.step_unknown_name": "❔ 「{name}」は記録にありません。会社名はこのケースに記録しました。",
+    # The product is not known: neither law is established, so the line says "should".
+    "say.refused_before_unsure": (
+        "{date}に、はっきりお断りしています。"
+        "お断りした後の勧誘は、法律で禁じられているはずです。"
+        "今後、二度と電話しないでください。"
+    ),
+    "say.refused_before_undated_unsure": (
+        "以前、はっきりお断りしています。"
+        "お断りした後の勧誘は、法律で禁じられているはずです。"
+        "今後、二度と電話しないでください。"
+    ),
+    "law.note.property": "根拠: 宅地建物取引業法47条の2第3項と同法施行規則（断った相手への勧誘の禁止）。",
+    "law.note.sales": "根拠: 特定商取引法17条（電話勧誘販売に当たる場合、断った相手への勧誘の禁止）。",
+    "law.note.any": (
         "根拠: 不動産の勧誘は宅地建物取引業法47条の2第3項と同法施行規則、"
         "その他の商品は特定商取引法17条（電話勧誘販売に当たる場合）。"
     ),

@@ -35,10 +35,19 @@ ROMAJI: dict[str, str] = {
         "O-kotowari shita ato no kan'yū wa, {law} de kinjirarete imasu. "
         "Kongo, nido to denwa shinaide kudasai."
     ),
+    "say.refused_before_unsure": (
+        "{date} ni, hakkiri o-kotowari shite imasu. "
+        "O-kotowari shita ato no kan'yū wa, hōritsu de kinjirarete iru hazu desu. "
+        "Kongo, nido to denwa shinaide kudasai."
+    ),
+    "say.refused_before_undated_unsure": (
+        "Izen, hakkiri o-kotowari shite imasu. "
+        "O-kotowari shita ato no kan'yū wa, hōritsu de kinjirarete iru hazu desu. "
+        "Kongo, nido to denwa shinaide kudasai."
+    ),
     # The values of those lines.
     "law.property": "Takuchi Tatemono Torihiki Gyō-hō",
     "law.sales": "Tokutei Shō-torihiki-hō",
-    "law.any": "hōritsu",
 }
 # A day as said on the phone (11月20日: jūichi-gatsu hatsuka): months, and the days whose
 # reading is not "<number>-nichi".

@@ -140,10 +140,10 @@ def at_step(turn: Turn, text: str) -> None:
         _answer(turn, case, inbound.contact_phone, from_contact=True)
     elif inbound.text is not None and case["state"] in TEXT_STATES:
         _answer(turn, case, inbound.text)  # a number typed here is this step's answer
-    elif case["state"] not in TEXT_STATES and lookup.number_sent(turn, case):
-        return
     elif inbound.text is not None and case["state"] == "scheduling":
-        _schedule_typed(turn, case, inbound.text)
+        _schedule_typed(turn, case, inbound.text)  # a time, else a number is looked up
+    elif case["state"] not in TEXT_STATES and lookup.number_sent(turn, case):
+        return  # a phone number where a button is expected: who is it?
     elif inbound.text is not None:
         _typed_choice(turn, case, inbound.text)
     else:
@@ -188,6 +188,8 @@ def _schedule_typed(turn: Turn, case: Case, text: str) -> None:
         fire(turn, case, trigger)
         return
     moment = parse_future(text, turn.now(), turn.tz)
+    if moment is None and lookup.number_sent(turn, case):
+        return
     if moment is None:
         turn.say("bad_remind_time")
         turn.show(case)
@@ -250,7 +252,7 @@ def _answer(turn: Turn, case: Case, raw: str, from_contact: bool = False) -> Non
         changes = {"company": text, "company_norm": normalize_name(text) or None}
     elif field_name == "phone":
         # A contact's number may come without its "+" (Telegram): read as a caller's number.
-        phone = (phone_number_in(text) if from_contact else None) or parse_phone(text)
+        phone = (phone_number_in(text, contact=True) if from_contact else None) or parse_phone(text)
         changes = {"phone_raw": phone.raw, "phone_e164": phone.e164}
         if from_contact:
             notes.append(Reply(t("phone_from_contact")))

@@ -9,11 +9,13 @@ reminder to check that the request was honoured.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from functools import partial
 
 from flows import letters, reminders
+from flows.callers import history
 from flows.dialogs import LETTER_NEXT, SENDER_LIMITS, LetterDialog
-from flows.moments import call_moment
+from flows.moments import call_moment, refusal_moment, repeat_call_at
 from flows.normalize import clean_text, format_phone, parse_phone
 from flows.port import Attachment, Option, Reply
 from flows.router import DialogRoute, Router
@@ -247,24 +249,31 @@ router.dialog(LetterDialog, DialogRoute(on_text=_typed, cancelled="letter_cancel
 
 
 def _calls_recorded_elsewhere(turn: Turn, case: Case, earlier: Case | None) -> list[Event]:
-    """For a report: the other calls after the same refusal, as ``repeat_call`` events —
-    those recorded on the refused case, and the calls recorded as cases of their own linked
-    to it (a report lists every call after the refusal, whichever case it starts from)."""
+    """For a report: the other calls after the refusal it reports, as ``repeat_call`` events:
+    those recorded on a refused case of the same caller, and the calls recorded as cases of
+    their own (``flows.callers``: the lookup counts the same calls)."""
     refused = earlier if case.get("repeat_of") else case
     if refused is None:
         return []
+    since = case.get("repeat_refused_at") if case.get("repeat_of") else refusal_moment(case)
     store = turn.store
     found: list[Event] = []
-    if refused["id"] != case["id"]:
-        found += [e for e in store.events(refused["id"]) if e["kind"] == "repeat_call"]
-    for other in store.calls_after(turn.user_id, refused["number"]):
-        if other["id"] == case["id"] or other["state"] == "cancelled":
+    caller = history(store, turn.user_id, refused.get("phone_e164"), refused.get("company_norm"))
+    for other in caller.cases:
+        if other["id"] == case["id"]:
             continue
-        at = call_moment(other)
-        if at:
+        if other in caller.later and (at := call_moment(other)):
             found.append({"kind": "repeat_call", "detail": json.dumps({"at": at})})
-        found += [e for e in store.events(other["id"]) if e["kind"] == "repeat_call"]
-    return found
+        if other.get("refused_at"):
+            found += [e for e in store.events(other["id"]) if e["kind"] == "repeat_call"]
+    if since is None:
+        return found
+    after = datetime.fromisoformat(since)
+    return [e for e in found if _after(repeat_call_at(e), after)]
+
+
+def _after(at: object, moment: datetime) -> bool:
+    return bool(at) and datetime.fromisoformat(str(at)) > moment
 
 
 def _write(turn: Turn, dialog: LetterDialog, name: str, address: str, phone: str | None) -> None:

@@ -3,90 +3,82 @@ up in the user's own cases, answered in one message with the line to say first.
 
 Three answers: a caller **refused before** (when, what was recorded, how many calls came
 after, the firmer line; buttons: it is them calling now, they called earlier, the report, not
-them); a caller **seen** but never refused (what is known; start a case with the number); an
-**unknown** one (start a case with the number). At step ① of a call, "🔎 check the number"
-(or the number sent there) looks up the caller of *this* call and switches the step to the
-firmer line when it is a refused one.
+them); a caller **seen** but never refused (what is known; start a case with it); an
+**unknown** one (start a case with the number). During a call (its first two steps), a number
+or a name sent is this call's caller: it is checked against the user's cases, kept on the
+case, and a refused caller's case is linked to that refusal, step ① switching to the firmer
+line (step ①'s "🔎 check the number" asks for it).
 
 Nothing looked up is stored. Only what the user then does writes it: a case started from an
-answer's button (the button carries the number), or the number checked at step ① (it is that
-call's number, kept on its case).
+answer's button (the button carries the number), or the caller checked during a call.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from flows import steps
+from flows.callers import History, history
 from flows.dialogs import LookupDialog
 from flows.features import called_again
 from flows.features import letters as letter_feature
 from flows.letters import RESOLICITATION_REPORT
+from flows.machine import CALL_STATES
 from flows.moments import call_moment, refusal_moment
 from flows.normalize import Phone, clean_text, format_phone, normalize_name, phone_number_in
 from flows.port import Option, Reply
 from flows.review import takes_another_call
 from flows.router import DialogRoute, Router
 from flows.stepping import double_tap, start_case
-from flows.steps import firmer_line
 from flows.store.rows import Case
 from flows.turn import Turn
 
 router = Router()
 
-# "They are calling now": a /call case linked to the refused case N ("N[-p<digits>]-<cases>":
-# the number looked up, if any; the user's case count when shown, against double taps).
+# "They are calling now": a /call case linked to the refused case N ("N[-p…]-<cases>").
 NOW = router.button("who_now", r"\d{1,9}(-p\d{6,15})?-\d{1,9}")
 # "They called earlier": when? (the called-again dialog of case N).
 EARLIER = router.button("who_earlier", r"\d{1,9}")
 NOT_THEM = router.button("who_not", r"\d{1,9}")
-# Start a case with what was looked up: "<mode>[-p<digits>|-c<case>]-<cases>".
+# Start a case with what was looked up: "<mode>[-p…|-c…]-<cases>".
 START = router.button("who_start", r"(call|after)(-p\d{6,15}|-c\d{1,9})?-\d{1,9}")
-# Step ① of a call, where a number sent is this call's number.
-STEP_ONE = ("refusing", "pushing")
 NAME_LIMIT = 100
+# A /call case opened this recently and still at its first two steps is the call going on.
+CALL_GOES_ON = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
-class History:
-    """What the user's own cases say of one caller."""
+class Carried:
+    """What a lookup's button carries into a case: the number looked up (E.164), or the case
+    whose company it copies; written into the token as ``-p<digits>`` / ``-c<number>``."""
 
-    refusal: Case | None  # the first refusal of this caller
-    later: tuple[Case, ...]  # cases recorded as calls after it (linked: ``repeat_of``)
-    latest: Case | None  # the latest case about this caller, refused or not
+    phone: str | None = None
+    company_of: int | None = None
 
-    @property
-    def calls_after(self) -> int:
-        """Calls after the refusal: recorded on its case (🔁) and as cases of their own."""
-        if self.refusal is None:
-            return 0
-        own = int(self.refusal.get("repeat_calls") or 0)
-        return own + sum(1 + int(c.get("repeat_calls") or 0) for c in self.later)
+    def arg(self, head: object, cases: object) -> str:
+        """The button's argument: ``<head>[-p…|-c…]-<the user's case count when shown>``."""
+        middle = f"-p{self.phone.lstrip('+')}" if self.phone else ""
+        middle = f"-c{self.company_of}" if self.company_of is not None else middle
+        return f"{head}{middle}-{cases or 0}"
 
-    @property
-    def last_call(self) -> str | None:
-        moments = [self.refusal.get("last_repeat_at")] if self.refusal else []
-        for case in self.later:
-            moments += [call_moment(case), case.get("last_repeat_at")]
-        known = [datetime.fromisoformat(m) for m in moments if m]
-        return max(known).isoformat() if known else None
+    @staticmethod
+    def parse(arg: str) -> tuple[str, Carried]:
+        """The head and what is carried (the count is ``stepping.double_tap``'s)."""
+        head, *middle, _ = arg.split("-")
+        if not middle:
+            return head, Carried()
+        kind, value = middle[0][0], middle[0][1:]
+        if kind == "c":
+            return head, Carried(company_of=int(value))
+        phone = phone_number_in("+" + value)
+        return head, Carried(phone=phone.e164 if phone else None)
 
 
-def history(turn: Turn, phone: str | None, company_norm: str | None, leave: int | None) -> History:
-    """The caller's history in the user's cases (case id ``leave`` left out: the call itself)."""
-    cases = [
-        c for c in turn.store.related_cases(turn.user_id, phone, company_norm) if c["id"] != leave
-    ]
-    refused = [c for c in cases if c.get("refused_at")]
-    first = min(refused, key=lambda c: datetime.fromisoformat(str(c["refused_at"])), default=None)
-    # A call after it dropped by the user (cancelled) is not counted: it may be a slip.
-    later = tuple(
-        c
-        for c in cases
-        if first is not None and c.get("repeat_of") == first["number"] and c["state"] != "cancelled"
-    )
-    return History(first, later, cases[-1] if cases else None)
+def _history(turn: Turn, phone: Phone | None, name: str | None, leave: int | None) -> History:
+    company = normalize_name(name) if name else None
+    return history(turn.store, turn.user_id, phone.e164 if phone else None, company or None, leave)
 
 
 # -- where a lookup comes from ----------------------------------------------------------
@@ -102,21 +94,19 @@ def who(turn: Turn, args: str) -> None:
 
 def _look_up(turn: Turn, typed: str) -> None:
     phone = phone_number_in(typed)
-    if phone is not None:
-        answer(turn, phone, None, _this_call(turn.active_case()))
-        return
-    name = clean_text(typed)
-    if len(name) > NAME_LIMIT:
+    name = None if phone else clean_text(typed)
+    if name is not None and len(name) > NAME_LIMIT:
         turn.say("too_long", limit=NAME_LIMIT)
-    elif not normalize_name(name):
+        return
+    if name is not None and not normalize_name(name):
         turn.say("who_empty")
+        return
+    case = turn.active_case()
+    call = call_going_on(turn, case)
+    if call is not None:
+        check_at_call(turn, call, phone, name)
     else:
-        answer(turn, None, name, _this_call(turn.active_case()))
-
-
-def _this_call(case: Case | None) -> int | None:
-    """The id of the case still being recorded, if any: that call, not the caller's history."""
-    return case["id"] if case is not None and not case.get("confirmed_at") else None
+        answer(turn, phone, name, _this_call(case))
 
 
 def _typed(turn: Turn, dialog: LookupDialog, text: str) -> bool:
@@ -139,26 +129,42 @@ router.dialog(
 
 
 def number_sent(turn: Turn, case: Case | None) -> bool:
-    """A phone number typed, pasted or shared where no step waits for text: look it up, and
-    return True; False if the message is not a phone number (``case_flow`` answers it)."""
+    """A phone number typed, pasted or shared where no step waits for text: looked up (or
+    checked, during a call), returning True; False if the message is not a phone number."""
     inbound = turn.inbound
-    raw = inbound.contact_phone if inbound.contact_phone is not None else inbound.text
-    phone = phone_number_in(raw) if raw is not None else None
+    if inbound.contact_phone is not None:
+        phone = phone_number_in(inbound.contact_phone, contact=True)
+    else:
+        phone = phone_number_in(inbound.text) if inbound.text is not None else None
     if phone is None:
         return False
-    if case is not None and case["state"] in STEP_ONE:
-        check_at_call(turn, case, phone)
+    call = call_going_on(turn, case)
+    if call is not None:
+        check_at_call(turn, call, phone, None)
     else:
         answer(turn, phone, None, _this_call(case))
     return True
+
+
+def call_going_on(turn: Turn, case: Case | None) -> Case | None:
+    """The case of the call going on: a /call case at its first two steps, just opened."""
+    if case is None or case["state"] not in CALL_STATES:
+        return None
+    if turn.now() - datetime.fromisoformat(case["opened_at"]) > CALL_GOES_ON:
+        return None
+    return case
+
+
+def _this_call(case: Case | None) -> int | None:
+    """The id of the case still being recorded, if any: that call, not the caller's history."""
+    return case["id"] if case is not None and not case.get("confirmed_at") else None
 
 
 # -- the answer -------------------------------------------------------------------------
 def answer(turn: Turn, phone: Phone | None, name: str | None, leave: int | None = None) -> None:
     """The one message about a caller: refused before, seen, or unknown (case id ``leave``
     left out)."""
-    company = normalize_name(name or "") or None
-    found = history(turn, phone.e164 if phone else None, company, leave)
+    found = _history(turn, phone, name, leave)
     if found.refusal is not None:
         turn.replies.append(_refused(turn, found, phone))
     elif found.latest is not None:
@@ -204,11 +210,11 @@ def _refused(turn: Turn, found: History, phone: Phone | None) -> Reply:
         lines.append(t("who.calls_after_undated", count=found.calls_after))
     else:
         lines.append(t("who.no_calls_after"))
-    lines.append(t("law.note"))
-    line = firmer_line(t, refused, case.get("product_kind"), tz)
-    cases = turn.user.get("last_case_number") or 0
-    carried = f"-p{phone.e164.lstrip('+')}" if phone and phone.e164 else ""
-    options = [NOW.option(f"{number}{carried}-{cases}", t("opt.who_now"))]
+    line = steps.firmer_line(t, refused, case.get("product_kind"), tz)
+    lines.append(t(line.note))
+    cases = turn.user.get("last_case_number")
+    carried = Carried(phone=phone.e164 if phone else None)
+    options = [NOW.option(carried.arg(number, cases), t("opt.who_now"))]
     if takes_another_call(case):
         options.append(EARLIER.option(number, t("opt.who_earlier")))
     report = _report_case(found)
@@ -227,14 +233,15 @@ def _report_case(found: History) -> Case | None:
     return None
 
 
-def _start_options(turn: Turn, carried: str) -> tuple[Option, ...]:
-    """/call and /after, carrying the number (``-p…``) or a case's company (``-c…``)."""
+def _start_options(turn: Turn, carried: Carried) -> tuple[Option, ...]:
+    """/call and /after, with what the answer carries into the case (if anything)."""
     t = turn.texts
-    cases = turn.user.get("last_case_number") or 0
-    labels = ("opt.who_call", "opt.who_after") if carried else ("opt.start_call", "opt.start_after")
+    cases = turn.user.get("last_case_number")
+    suffix = "_company" if carried.company_of is not None else ""
+    filled = carried.phone is not None or carried.company_of is not None
     return tuple(
-        START.option(f"{mode}{carried}-{cases}", t(label))
-        for mode, label in zip(("call", "after"), labels, strict=True)
+        START.option(carried.arg(mode, cases), t(f"opt.who_{mode}{suffix}" if filled else start))
+        for mode, start in (("call", "opt.start_call"), ("after", "opt.start_after"))
     )
 
 
@@ -242,8 +249,10 @@ def _seen(turn: Turn, case: Case, phone: Phone | None) -> Reply:
     t = turn.texts
     called = call_moment(case) or case["opened_at"]
     text = t("who.seen", number=case["number"], date=t.when_iso(called, turn.tz))
-    carried = f"-p{phone.e164.lstrip('+')}" if phone and phone.e164 else f"-c{case['number']}"
-    note = "\n".join([*_facts(turn, case), t("who.seen_hint")])
+    by_number = phone is not None
+    carried = Carried(phone=phone.e164) if phone else Carried(company_of=case["number"])
+    hint = t("who.seen_hint" if by_number else "who.seen_hint_company")
+    note = "\n".join([*_facts(turn, case), hint])
     return Reply(text, note=note, options=_start_options(turn, carried))
 
 
@@ -251,32 +260,60 @@ def _unknown(turn: Turn, phone: Phone | None, name: str | None) -> Reply:
     t = turn.texts
     if phone is not None and phone.e164:
         text = t("who.unknown_number", phone=format_phone(phone.e164))
-        return Reply(text, options=_start_options(turn, f"-p{phone.e164.lstrip('+')}"))
-    return Reply(t("who.unknown_name", name=name or ""), options=_start_options(turn, ""))
+        return Reply(text, options=_start_options(turn, Carried(phone=phone.e164)))
+    return Reply(t("who.unknown_name", name=name or ""), options=_start_options(turn, Carried()))
 
 
-# -- step ① of a call -------------------------------------------------------------------
-def check_at_call(turn: Turn, case: Case, phone: Phone) -> None:
-    """This call's number, sent at step ①: kept on the case; if the user refused this caller
-    before, the case is linked to that refusal and step ① shows the firmer line."""
-    assert phone.e164 is not None
-    found = history(turn, phone.e164, None, case["id"])
-    before = case.copy()
-    case["phone_raw"], case["phone_e164"] = format_phone(phone.e164), phone.e164
-    refused = found.refusal
-    if refused is not None:
-        _link(case, refused)
-    turn.store.save_case(before, case)
-    if refused is not None:
-        _linked_event(turn, case, refused)
-        turn.show(case)  # step ① with the firmer line
+# -- during a call ----------------------------------------------------------------------
+def check_at_call(turn: Turn, case: Case, phone: Phone | None, name: str | None) -> None:
+    """This call's caller (a number, or a company's name), sent during the call: kept on the
+    case; if the user refused this caller before, the case is linked to that refusal and the
+    step shows the firmer line. A second, different number is only looked up."""
+    if phone is not None and case.get("phone_e164") not in (None, phone.e164):
+        answer(turn, phone, None, case["id"])
         return
-    turn.show(case)
-    seen = found.latest
-    key = "who.step_seen" if seen is not None else "who.step_unknown"
-    prefix = turn.texts(key, number=seen["number"] if seen else "")
-    step = turn.replies[-1]
-    turn.replies[-1] = dataclasses.replace(step, text=f"{prefix}\n{step.text}")
+    found = _history(turn, phone, name, case["id"])
+    before = case.copy()
+    refused = found.refusal
+    linked = refused is not None and not case.get("repeat_of")
+    if refused is not None and linked:
+        _link(case, refused)  # the company as recorded then (株式会社ミライ for （株）ミライ)
+    if phone is not None:
+        case["phone_raw"], case["phone_e164"] = format_phone(str(phone.e164)), phone.e164
+    elif name is not None and not case.get("company"):
+        case["company"], case["company_norm"] = name, normalize_name(name)
+    turn.store.save_case(before, case)
+    if refused is not None and linked:
+        _linked_event(turn, case, refused)
+    _show_checked(turn, case, found, phone, name)
+
+
+def _show_checked(
+    turn: Turn, case: Case, found: History, phone: Phone | None, name: str | None
+) -> None:
+    """The call's step again, with what the check found: at step ① of a refused caller, the
+    firmer line itself; else a line about the caller above the step."""
+    t = turn.texts
+    model = turn.model(case)
+    model.came_from = case["state"]
+    if case.get("repeat_of") and case["state"] in ("refusing", "pushing"):
+        turn.replies.append(steps.refusing_again(model, steps.options_for(model)))
+        return
+    step = steps.render_step(model)
+    if case.get("repeat_of"):
+        refused = case.get("repeat_refused_at")
+        number = case["repeat_of"]
+        if refused:
+            prefix = t("who.step_refused", number=number, date=t.when_iso(refused, turn.tz))
+        else:
+            prefix = t("who.step_refused_undated", number=number)
+    elif found.latest is not None:
+        prefix = t("who.step_seen", number=found.latest["number"])
+    elif phone is not None:
+        prefix = t("who.step_unknown")
+    else:
+        prefix = t("who.step_unknown_name", name=name or "")
+    turn.replies.append(dataclasses.replace(step, text=f"{prefix}\n{step.text}"))
 
 
 def _link(case: Case, refused: Case) -> None:
@@ -298,19 +335,31 @@ def _linked_event(turn: Turn, case: Case, refused: Case) -> None:
 # -- the answer's buttons ---------------------------------------------------------------
 @NOW.handles
 def calling_now(turn: Turn, arg: str) -> None:
-    number, *carried, _ = arg.split("-")
-    refused = turn.pressed_case(int(number))
+    head, carried = Carried.parse(arg)
+    refused = turn.pressed_case(int(head))
     if refused is None:
         return
     if not refused.get("refused_at"):
         turn.notice = turn.texts("stale_button")
         return
     turn.chosen = turn.texts("opt.who_now")
+    call = call_going_on(turn, turn.active_case())
+    if call is not None and carried.phone in (None, call.get("phone_e164")):
+        # The call is already being recorded (a press after /call, or a second press).
+        before = call.copy()
+        if carried.phone and not call.get("phone_e164"):
+            call["phone_raw"], call["phone_e164"] = format_phone(carried.phone), carried.phone
+        linked = not call.get("repeat_of")
+        if linked:
+            _link(call, refused)
+        turn.store.save_case(before, call)
+        if linked:
+            _linked_event(turn, call, refused)
+        _show_checked(turn, call, History(()), None, None)
+        return
     if double_tap(turn, "call", arg):
         return
-    fill: Case = {}
-    if carried:
-        fill.update(_phone_fill(carried[0]))
+    fill: Case = _phone_fill(carried)
     _link(fill, refused)
     case = start_case(turn, "call", fill)
     _linked_event(turn, case, refused)
@@ -331,28 +380,32 @@ def called_earlier(turn: Turn, arg: str) -> None:
 @NOT_THEM.handles
 def not_them(turn: Turn, arg: str) -> None:
     turn.chosen = turn.texts("opt.who_not")
-    turn.replies.append(Reply(turn.texts("who.not_them"), options=_start_options(turn, "")))
+    turn.replies.append(Reply(turn.texts("who.not_them"), options=_start_options(turn, Carried())))
 
 
 @START.handles
 def start_with(turn: Turn, arg: str) -> None:
-    mode, *carried, _ = arg.split("-")
-    turn.chosen = turn.texts(f"opt.who_{mode}" if carried else f"opt.start_{mode}")
+    mode, carried = Carried.parse(arg)
+    filled = carried.phone is not None or carried.company_of is not None
+    suffix = "_company" if carried.company_of is not None else ""
+    turn.chosen = turn.texts(f"opt.who_{mode}{suffix}" if filled else f"opt.start_{mode}")
+    call = call_going_on(turn, turn.active_case()) if mode == "call" else None
+    if call is not None and carried.phone is not None:
+        # The number of the call being recorded: checked on it, not a second case.
+        check_at_call(turn, call, Phone(format_phone(carried.phone), carried.phone), None)
+        return
     if double_tap(turn, mode, arg):
         return
-    fill: Case = {}
-    if carried and carried[0].startswith("p"):
-        fill = _phone_fill(carried[0])
-    elif carried:
-        known = turn.own_case(int(carried[0][1:]))
+    fill = _phone_fill(carried)
+    if carried.company_of is not None:
+        known = turn.own_case(carried.company_of)
         if known is not None and known.get("company"):
             fill = {"company": known["company"], "company_norm": known.get("company_norm")}
     start_case(turn, mode, fill)
 
 
-def _phone_fill(carried: str) -> Case:
-    """The case's number from a button's ``p<digits>`` (E.164 without its "+")."""
-    phone = phone_number_in("+" + carried[1:])
-    if phone is None or phone.e164 is None:
+def _phone_fill(carried: Carried) -> Case:
+    """The case's number, from what a button carries."""
+    if carried.phone is None:
         return {}
-    return {"phone_raw": format_phone(phone.e164), "phone_e164": phone.e164}
+    return {"phone_raw": format_phone(carried.phone), "phone_e164": carried.phone}

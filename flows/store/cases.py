@@ -22,11 +22,12 @@ def _like_escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-_SAME = "(phone_e164 = :phone or (company_norm = :company and company_norm != ''))"
-_RELATED = f"""select * from {CASES} where user_id = :user and ({_SAME}
-    or (company_norm != '' and company_norm in (select company_norm from {CASES}
-        where user_id = :user and {_SAME}))
-    or phone_e164 in (select phone_e164 from {CASES} where user_id = :user and {_SAME}))
+# A caller's cases: the same number, the same company, or the company of a case with the same
+# number (a number last heard from 株式会社X finds X's refusal made from another number).
+# Not further: one number shared by two companies (a call centre) must not make them one.
+_RELATED = f"""select * from {CASES} where user_id = :user and (phone_e164 = :phone
+    or (company_norm != '' and (company_norm = :company or company_norm in (
+        select company_norm from {CASES} where user_id = :user and phone_e164 = :phone))))
     order by number"""
 
 
@@ -141,9 +142,8 @@ class CaseRows(StoreBase):
         )
 
     def related_cases(self, user_id: int, phone: str | None, company: str | None) -> list[Case]:
-        """The user's cases with this number (E.164) or company (``normalize_name``), and the
-        cases sharing a company or a number with those (one step further: a number last heard
-        from 株式会社X finds X's refusal made to another number), in the order they were opened."""
+        """The user's cases of one caller: with this number (E.164) or company
+        (``normalize_name``), or the company of a case with this number; in number order."""
         if not phone and not company:
             return []
         params = {"user": user_id, "phone": phone or None, "company": company or None}
