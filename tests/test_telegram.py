@@ -192,21 +192,25 @@ def rows(db_path: Path, table: str) -> list[dict[str, Any]]:
         db.close()
 
 
+def step_one(texts: Texts = EN) -> str:
+    """Step 1 of a call as sent: its text and its buttons."""
+    return sends(
+        "step.refusing.text",
+        "refused",
+        "pushing",
+        "ended",
+        "check_number",
+        ("skip", "cancel"),
+        texts=texts,
+    )
+
+
 # The whole case of the issue: /call → refused → named → broker, company typed → person
 # skipped → phone typed → property tapped → licence typed → now → save → agreed.
 FULL_CASE = [
     (
         "/call",
-        [
-            sends(
-                "step.refusing.text",
-                "refused",
-                "pushing",
-                "ended",
-                "check_number",
-                ("skip", "cancel"),
-            )
-        ],
+        [step_one()],
     ),
     (
         "@refused",
@@ -317,17 +321,7 @@ async def test_start_shows_the_persistent_call_button(db_path: Path, clock: Fake
             sends("keyboard.options_prompt", "start_call", "start_after", texts=JA),
         ]
         # One tap on the persistent button starts /call.
-        assert await chat.say("📞 営業電話を受けている") == [
-            sends(
-                "step.refusing.text",
-                "refused",
-                "pushing",
-                "ended",
-                "check_number",
-                ("skip", "cancel"),
-                texts=JA,
-            )
-        ]
+        assert await chat.say("📞 営業電話を受けている") == [step_one(JA)]
         assert chat.case()["state"] == "refusing"
         # The inline options, split off onto their own message, work too.
         said = await chat.tap("start_after")
@@ -336,11 +330,7 @@ async def test_start_shows_the_persistent_call_button(db_path: Path, clock: Fake
 
 async def test_the_call_button_works_in_either_language(chat: Chat) -> None:
     said = await chat.say(JA("keyboard.call"))
-    assert said == [
-        sends(
-            "step.refusing.text", "refused", "pushing", "ended", "check_number", ("skip", "cancel")
-        )
-    ]
+    assert said == [step_one()]
     assert chat.case()["mode"] == "call"
 
 
@@ -626,9 +616,7 @@ async def test_one_users_updates_stay_in_order(chat: Chat) -> None:
     said = [describe(call) for call in chat.api.calls[start:]]
     assert said == [
         sends("case_paused", number=1),
-        sends(
-            "step.refusing.text", "refused", "pushing", "ended", "check_number", ("skip", "cancel")
-        ),
+        step_one(),
         sends("help"),
     ]
 
@@ -642,11 +630,7 @@ async def test_different_users_are_served_in_parallel(chat: Chat) -> None:
     for _ in range(50):
         await asyncio.sleep(0)
     second = await chat.send(other.text("/call"))  # not held up behind the first user
-    assert second == [
-        sends(
-            "step.refusing.text", "refused", "pushing", "ended", "check_number", ("skip", "cancel")
-        )
-    ]
+    assert second == [step_one()]
     assert not first.done()
     gate.set()
     await first
