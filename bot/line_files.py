@@ -25,8 +25,11 @@ disk), and the chat gets a link ``{base_url}/files/{token}/{name}``:
   or expired one. Requests are logged without their path (token and file name) or address:
   "file link served" / "file link not served".
 
-Mount with ``routes(links)`` on the adapter's tornado ``Application``; ``base_url`` is the
-public HTTPS root that the reverse proxy maps to that application's ``/``.
+Mount with ``routes(links)`` on the adapter's tornado ``Application``. ``base_url`` is the
+public HTTPS address of that application, with the path the reverse proxy passes on
+unchanged: with ``https://bot.example.jp/line`` the links are ``…/line/files/…`` and the
+routes are mounted at ``/line/files/``. ``attachment_link`` is the adapter's ``file_link``
+hook (an engine ``Attachment`` whose bytes are made).
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import tornado.web
+
+from flows.port import Attachment
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +132,7 @@ class FileLinks:
         if ttl <= timedelta(0) or max_bytes <= 0:
             raise ValueError("ttl and max_bytes must be positive")
         self.base_url = base_url.rstrip("/")
+        self.path_prefix = parts.path.rstrip("/")
         self.clock = clock
         self.ttl = ttl
         self.max_bytes = max_bytes
@@ -159,6 +165,14 @@ class FileLinks:
             self._held[_digest(token)] = held
             self._bytes += len(data)
         return f"{self.base_url}/files/{token}/{name}"
+
+    def attachment_link(self, user_id: int, attachment: Attachment) -> str:
+        """``issue`` for an engine attachment whose bytes are made (``attachment.ready``: a
+        PDF is never typeset here, on the event loop); its type from its name."""
+        if not attachment.ready:
+            raise ValueError("the attachment's bytes are not made yet")
+        content_type = guess_content_type(attachment.filename)
+        return self.issue(user_id, attachment.filename, attachment.data, content_type)
 
     def fetch(self, token: str, name: str) -> Served | None:
         """The file behind a link, or None for an unknown, forged or expired one (an expired
@@ -256,7 +270,8 @@ class NotFoundHandler(_Quiet):
 
 def routes(links: FileLinks) -> list[tuple[str, type[tornado.web.RequestHandler], dict[str, Any]]]:
     """The file links' routes, to add to the adapter's tornado ``Application``."""
+    files = re.escape(links.path_prefix) + "/files"
     return [
-        (rf"/files/({_TOKEN})/({_NAME})", FileLinkHandler, {"links": links}),
-        (r"/files(?:/.*)?", NotFoundHandler, {}),
+        (rf"{files}/({_TOKEN})/({_NAME})", FileLinkHandler, {"links": links}),
+        (rf"{files}(?:/.*)?", NotFoundHandler, {}),
     ]

@@ -27,6 +27,7 @@ from bot.line_files import (
     routes,
     safe_name,
 )
+from flows.port import Attachment
 from tests.conftest import FakeClock
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40
@@ -50,12 +51,12 @@ class Site:
 
 
 @asynccontextmanager
-async def serving(clock: FakeClock) -> AsyncIterator[Site]:
+async def serving(clock: FakeClock, path: str = "") -> AsyncIterator[Site]:
     """The file routes on a tornado Application (its default access log kept) on a free
     loopback port, and an HTTP client for it."""
     [sock] = tornado.netutil.bind_sockets(0, "127.0.0.1", family=socket.AF_INET)
     origin = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    links = FileLinks(origin, clock)
+    links = FileLinks(origin + path, clock)
     server = HTTPServer(tornado.web.Application(routes(links)))
     server.add_sockets([sock])
     client = AsyncHTTPClient(force_instance=True)
@@ -290,3 +291,32 @@ def test_bad_settings_and_content_types_are_refused(clock: FakeClock) -> None:
     for bad in ("text/html\r\nSet-Cookie: x=1", "", "image", "text/html; boundary=x"):
         with pytest.raises(ValueError):
             links.issue(1, "a.html", b"x", bad)
+
+
+async def test_links_under_the_proxys_path_are_served_there(clock: FakeClock) -> None:
+    async with serving(clock, path="/line/") as site:
+        url = site.links.issue(7, "calls.png", PNG, "image/png")
+        assert url.startswith(site.origin + "/line/files/")
+        served = await site.get(url)
+        elsewhere = await site.path(urlsplit(url).path.removeprefix("/line"))
+        listing = await site.path("/line/files/")
+    assert served.code == 200 and served.body == PNG
+    assert elsewhere.code == 404 and listing.code == 404
+
+
+async def test_an_engine_attachment_gets_a_link_of_its_type(clock: FakeClock) -> None:
+    made = Attachment("kotowari-case3-stop.pdf", lambda: PDF)
+    assert made.data == PDF  # made off the event loop, as the adapter does
+    async with serving(clock) as site:
+        letter = site.links.attachment_link(7, made)
+        chart = site.links.attachment_link(7, Attachment("calls.png", PNG, "photo"))
+        text = site.links.attachment_link(7, Attachment("letter.txt", "手紙".encode()))
+        responses = [await site.get(url) for url in (letter, chart, text)]
+    assert [r.headers["Content-Type"] for r in responses] == [
+        "application/pdf",
+        "image/png",
+        "text/plain; charset=utf-8",
+    ]
+    assert responses[0].body == PDF and responses[2].body.decode() == "手紙"
+    with pytest.raises(ValueError, match="not made"):
+        site.links.attachment_link(7, Attachment("late.pdf", lambda: PDF))
