@@ -1,0 +1,593 @@
+"""The LINE channel, offline: signed webhook requests into ``kotowari line``'s handler (a real
+tornado server on 127.0.0.1), every Messaging API call answered and recorded by
+``fakes.line_platform.FakeLine``. No network, no sleeps: time is the FakeClock's.
+
+Expected messages come from the catalog, so the transcripts read like the chat.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, Configuration
+from tornado.httpclient import AsyncHTTPClient
+
+import bot.cli
+from bot import line_app, line_render
+from bot.line_app import LineBot, line_webhook_server, update_id_of, valid_signature
+from bot.line_render import (
+    MAX_LABEL,
+    decode_postback,
+    encode_postback,
+    pack,
+    short_label,
+    shown_length,
+)
+from fakes.line_platform import (
+    SECRET,
+    TOKEN,
+    Call,
+    FakeLine,
+    LineUser,
+    redelivered,
+    serving,
+    signature,
+    webhook,
+)
+from flows.engine import Engine
+from flows.port import Attachment, Option
+from flows.texts import CATALOGS, EN, JA, Texts
+from tests.conftest import FakeClock
+from tests.test_transcript import STORY, assert_told
+from tests.transcript import Press, Script, Step, Wait, fragments_in, pick
+
+PATH = "/line/webhook"
+FIRST_LINE_USER_ID = 2**53  # flows.store: ids of channels without numeric ids start here
+
+# The same case as tests.test_transcript.STORY, by a user whose LINE is in English.
+STORY_EN: Script = [
+    ("/call", [EN["opt.refused"]]),
+    (Press(EN["opt.refused"]), [EN["opt.named"]]),
+    (Press(EN["opt.named"]), [EN["step.recording_broker.text"].splitlines()[0]]),
+    ("名簿の森", [EN["step.recording_company.text"].splitlines()[0]]),
+    ("みらい不動産", []),
+    ("skip", []),
+    ("090-1234-5678", [EN["opt.property"]]),
+    (Press(EN["opt.property"]), []),
+    ("skip", []),
+    (Press(EN["opt.now"]), []),
+    (Press(EN["opt.confirm"]), []),
+    (Press(EN["opt.agreed"]), [EN["outcome.agreed"].splitlines()[0]]),
+    (Wait(days=15), ["#1", EN["opt.r_complied"]]),
+    (Press(EN["opt.r_complied"]), []),
+]
+
+
+# The story up to the broker's agreement: a check is due in two weeks.
+TO_AGREED: tuple[Step, ...] = tuple(step for step, _ in STORY[:12])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def line() -> Iterator[FakeLine]:
+    with serving(FakeLine()) as fake:
+        yield fake
+
+
+def message_texts(call_body: dict[str, Any]) -> list[str]:
+    """A reply's or push's texts, image addresses and quick-reply buttons, one line each."""
+    lines: list[str] = []
+    for message in call_body.get("messages", []):
+        if message.get("type") == "text":
+            lines.append(message["text"])
+        elif message.get("type") == "image":
+            lines.append(f"[image {message['originalContentUrl']}]")
+        for item in (message.get("quickReply") or {}).get("items", []):
+            action = item["action"]
+            lines.append(f"[{action['label']}] {action.get('displayText', '')}")
+    return lines
+
+
+def check_limits(call_body: dict[str, Any]) -> None:
+    """What LINE would refuse: over 5 messages, 13 buttons, 20-character labels, 300-character
+    postback data, 5000-character texts."""
+    messages = call_body.get("messages", [])
+    assert 1 <= len(messages) <= 5, len(messages)
+    for index, message in enumerate(messages):
+        if message.get("type") == "text":
+            assert 0 < len(message["text"]) <= 5000
+        items = (message.get("quickReply") or {}).get("items", [])
+        assert len(items) <= 13
+        assert not items or index == len(messages) - 1, "quick reply on the last message only"
+        for item in items:
+            action = item["action"]
+            assert action["type"] == "postback"
+            assert shown_length(action["label"]) <= MAX_LABEL, action["label"]
+            assert len(action["data"]) <= 300
+            assert decode_postback(action["data"]) is not None
+
+
+@dataclass
+class Running:
+    """The bot's webhook on a free port, its engine and the fake platform."""
+
+    bot: LineBot
+    line: FakeLine
+    clock: FakeClock
+    http: AsyncHTTPClient
+    url: str
+
+    @property
+    def engine(self) -> Engine:
+        return self.bot.engine
+
+    async def post(
+        self, events: Sequence[dict[str, Any]], headers: dict[str, str] | None = None
+    ) -> int:
+        body, signed = webhook(events)
+        response = await self.http.fetch(
+            self.url,
+            method="POST",
+            body=body,
+            headers=signed if headers is None else headers,
+            raise_error=False,
+        )
+        return int(response.code)
+
+    def users(self) -> int:
+        return int(self.engine.store.db.execute("select count(*) from users").fetchone()[0])
+
+
+@asynccontextmanager
+async def running(
+    line: FakeLine,
+    make_engine: Callable[[], Engine],
+    clock: FakeClock,
+    file_link: line_app.FileLink | None = None,
+) -> AsyncIterator[Running]:
+    client = AsyncApiClient(Configuration(host=line.base_url, access_token=TOKEN))
+    http = AsyncHTTPClient(force_instance=True)
+    extra = {} if file_link is None else {"file_link": file_link}
+    bot = LineBot(make_engine(), AsyncMessagingApi(client), **extra)
+    port = free_port()
+    try:
+        async with line_webhook_server(
+            bot, secret=SECRET, listen="127.0.0.1", port=port, path=PATH
+        ):
+            yield Running(bot, line, clock, http, f"http://127.0.0.1:{port}{PATH}")
+    finally:
+        http.close()
+        await client.close()
+
+
+@dataclass
+class LineChat:
+    """One person's chat with the bot: steps as in ``tests.transcript`` (typed text,
+    ``Press(label)`` by the full label, ``Wait``); answers are what was replied or pushed."""
+
+    run_: Running
+    person: LineUser
+    seen: int = 0
+    last: list[str] = field(default_factory=list)
+
+    def delivered(self) -> list[Call]:
+        """The replies and pushes LINE accepted, in order."""
+        paths = ("/v2/bot/message/reply", "/v2/bot/message/push")
+        return [c for c in self.run_.line.calls if c.path in paths and c.status < 300]
+
+    def _new_calls(self) -> list[dict[str, Any]]:
+        calls = self.delivered()
+        new, self.seen = calls[self.seen :], len(calls)
+        for call in new:
+            check_limits(call.body)
+        return [call.body for call in new]
+
+    async def send(self, event: dict[str, Any]) -> list[str]:
+        assert await self.run_.post([event]) == 200
+        self.last = [line for body in self._new_calls() for line in message_texts(body)]
+        return self.last
+
+    async def say(self, text: str) -> list[str]:
+        return await self.send(self.person.text(text))
+
+    def buttons(self) -> list[Option]:
+        """The quick-reply buttons under the newest message sent (full labels)."""
+        for call in reversed(self.delivered()):
+            items = (call.body["messages"][-1].get("quickReply") or {}).get("items", [])
+            return [Option(item["action"]["data"], item["action"]["displayText"]) for item in items]
+        return []
+
+    async def press(self, label: str) -> list[str]:
+        option = pick(self.buttons(), label, " under the newest message")
+        return await self.send(self.person.postback(option.token))
+
+    async def wait(self, **delta: float) -> list[str]:
+        self.run_.clock.advance(**delta)
+        await self.run_.bot.dispatch_reminders(25)
+        self.last = [line for body in self._new_calls() for line in message_texts(body)]
+        return self.last
+
+    async def act(self, step: Step) -> list[str]:
+        if isinstance(step, str):
+            return await self.say(step)
+        if isinstance(step, Press):
+            return await self.press(step.label)
+        if isinstance(step, Wait):
+            return await self.wait(days=step.days, hours=step.hours, minutes=step.minutes)
+        raise TypeError(f"not a LINE step: {step!r}")
+
+    async def walk(self, *steps: Step) -> list[str]:
+        for step in steps:
+            await self.act(step)
+        return self.last
+
+    async def run(self, script: Script) -> None:
+        for step, expected in script:
+            await self.act(step)
+            text = "\n".join(self.last)
+            fragments_in(f"{text}\n{text.replace(chr(10), '')}", expected, step)
+
+
+async def follow(run: Running, user: str, language: str = "ja") -> LineChat:
+    run.line.languages[user] = language
+    chat = LineChat(run, LineUser(run.line, user))
+    await chat.send(chat.person.follow())
+    return chat
+
+
+def line_user_id(run: Running, external: str) -> int:
+    row = run.engine.store.db.execute(
+        "select id from users where channel = 'line' and external_id = ?", [external]
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+# -- whole cases --------------------------------------------------------------------------
+async def test_the_story_on_line_in_japanese(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Uja")
+        assert chat.last[0] == JA["start"]
+        assert f"[{JA['opt.start_call']}] {JA['opt.start_call']}" in chat.last
+        await chat.run(STORY)
+        user_id = line_user_id(run, "Uja")
+        assert user_id == FIRST_LINE_USER_ID
+        assert_told(run.engine, user_id)
+        assert [call.body["to"] for call in line.pushes] == ["Uja"], "the check was pushed"
+        events = 1 + sum(not isinstance(step, Wait) for step, _ in STORY)  # the follow too
+        assert len(line.replies) == events, "one reply per event"
+
+
+async def test_the_story_on_line_in_english(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Uen", language="en")
+        assert chat.last[0] == EN["start"]
+        await chat.run(STORY_EN)
+        user_id = line_user_id(run, "Uen")
+        assert_told(run.engine, user_id)
+        # Long labels were shortened on the buttons; the chat shows the full one.
+        shown = [label for body in (c.body for c in line.replies) for label in message_texts(body)]
+        assert f"[{EN['line.opt.property']}] {EN['opt.property']}" in shown
+
+
+async def test_follow_greets_and_unfollow_stops_the_reminders(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Ufollow")
+        await chat.walk(*TO_AGREED)  # the broker agreed: a check in two weeks
+        user_id = line_user_id(run, "Ufollow")
+        assert await run.post([chat.person.unfollow()]) == 200
+        assert run.engine.user_view(user_id) is not None
+        row = run.engine.store.user(user_id)
+        assert row is not None and row["active"] == 0
+        assert await chat.wait(days=15) == []
+        assert line.pushes == [], "nothing is pushed to a user who unfollowed"
+        # Back again: the greeting, and the reminder goes out on the next round.
+        await chat.send(chat.person.follow())
+        assert chat.last[0] == JA["start"]
+        assert any("#1" in text for text in await chat.wait(minutes=1))
+
+
+# -- security ----------------------------------------------------------------------------
+async def test_a_request_without_a_valid_signature_is_refused_and_nothing_stored(
+    line: FakeLine,
+    make_engine: Callable[[], Engine],
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with running(line, make_engine, clock) as run:
+        person = LineUser(line, "Uforger")
+        events = [person.follow(), person.text("秘密の電話番号 090-0000-0000")]
+        body, headers = webhook(events)
+        forged = {**headers, "X-Line-Signature": signature(body, "another secret")}
+        assert await run.post(events, forged) == 401
+        unsigned = {"Content-Type": "application/json"}
+        assert await run.post(events, unsigned) == 400
+        tampered = {**headers, "X-Line-Signature": headers["X-Line-Signature"][:-4] + "AAA="}
+        assert await run.post(events, tampered) == 401
+        assert run.users() == 0
+        assert line.calls == [], "no reply, no profile looked up"
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "wrong signature" in logged and "without a signature" in logged
+    assert "秘密" not in logged and "Uforger" not in logged
+
+
+def test_the_signature_is_checked_on_the_raw_bytes() -> None:
+    body = '{"events": [], "x": "é"}'.encode()
+    assert valid_signature(SECRET, body, signature(body))
+    assert not valid_signature(SECRET, body + b" ", signature(body))
+    assert not valid_signature(SECRET, body, "not base64 ☃")
+
+
+# -- buttons -----------------------------------------------------------------------------
+async def test_a_stale_and_a_forged_postback_change_nothing(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Ubuttons")
+        await chat.say("/call")
+        refused = pick(chat.buttons(), "🙅 断った")
+        await chat.press("🙅 断った")
+        user_id = line_user_id(run, "Ubuttons")
+        state = run.engine.user_view(user_id)
+        # The same button again (it was under an older message): the engine's notice.
+        assert await chat.send(chat.person.postback(refused.token)) == [JA["stale_button"]]
+        # Data this bot never made: refused before the engine.
+        for data in ("k2:1.1.refused", "k1:../../etc", "k1:" + "x" * 400, ""):
+            assert await chat.send(chat.person.postback(data)) == [JA["bad_button"]]
+        assert run.engine.user_view(user_id) == state
+
+
+def test_postback_data_is_versioned_and_bounded() -> None:
+    assert encode_postback("1.2.refused") == "k1:1.2.refused"
+    assert decode_postback("k1:1.2.refused") == "1.2.refused"
+    for bad in ("1.2.refused", "k1:", "k1:a b", "k0:1.2.refused", None, 7, "k1:" + "a" * 62):
+        assert decode_postback(bad) is None
+    with pytest.raises(ValueError):
+        encode_postback("has space")
+
+
+def test_every_option_label_fits_a_quick_reply_button() -> None:
+    """Every option's label in both catalogs, with a long date filled in, fits 20
+    characters; a short label keeps the date, written short."""
+    moment = {"ja": "2026年11月30日(月) 09:00", "en": "Mon 30 Nov 2026 09:00"}
+    values = {"when": "", "number": "12", "tz": "America/Los_Angeles", "range": "22時〜7時"}
+    for language, catalog in CATALOGS.items():
+        for key, template in catalog.items():
+            if not key.startswith("opt."):
+                continue
+            label = template.format(**{**values, "when": moment[language]})
+            short = short_label(label, language)
+            assert shown_length(short) <= MAX_LABEL, (key, short)
+            if f"line.{key}" not in catalog:
+                assert short == label or short.endswith("…"), (key, short)
+    assert short_label(JA["opt.remind_default"].format(when=moment["ja"]), "ja") == (
+        "📅 次の営業日 11/30 09:00"
+    )
+    assert short_label(EN["opt.r_cancel"].format(when=moment["en"], number=3), "en") == (
+        "✖️ #3 30 Nov 09:00"
+    )
+
+
+def test_at_most_five_messages_go_in_one_request() -> None:
+    bubbles = [line_render.Bubble(f"part {i}") for i in range(9)]
+    packed = pack(bubbles)
+    assert len(packed) == 5
+    assert "\n\n".join(b.text for b in packed).split("\n\n") == [b.text for b in bubbles]
+    long = [line_render.Bubble("x" * 4000) for _ in range(7)]
+    packed = pack(long)
+    assert len(packed) == 5 and packed[-1].text.endswith("…")
+
+
+# -- other chats and messages ------------------------------------------------------------
+async def test_a_group_gets_one_private_only_reply_and_nothing_is_stored(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        person = LineUser(line, "Ugroupie")
+        assert await run.post([person.in_group("/call"), person.in_group("/start")]) == 200
+        assert await run.post([person.in_group("hello")]) == 200
+        assert [message_texts(c.body) for c in line.replies] == [[JA["private_only"]]]
+        assert run.users() == 0
+
+
+async def test_a_sticker_or_an_image_gets_the_hint(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Usticker")
+        await chat.walk("/after", Press("🙅 はい、断った"), Press("📝 言った"))
+        assert (await chat.send(chat.person.sticker()))[0] == JA["attachment_hint"]
+        assert (await chat.send(chat.person.image()))[0] == JA["attachment_hint"]
+
+
+async def test_a_redelivered_event_is_applied_once(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Uredo")
+        await chat.walk("/after", Press("🙅 はい、断った"), Press("📝 言った"))
+        event = chat.person.text("リスト社")
+        await chat.send(event)
+        asked_company = chat.last[0]
+        # LINE sends it again (with a new reply token, as a redelivery).
+        again = {**redelivered([event])[0], "replyToken": line.reply_token("Uredo")}
+        await chat.send(again)
+        assert chat.last[0] == asked_company, "the current question, again"
+        user_id = line_user_id(run, "Uredo")
+        case = run.engine.store.case_by_number(user_id, 1)
+        assert case is not None
+        assert (case["broker_name"], case["company"]) == ("リスト社", None)
+        assert update_id_of(event["webhookEventId"]) < 2**56
+
+
+async def test_events_of_one_request_are_applied_in_order_per_user(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        a, b = await follow(run, "Ua"), await follow(run, "Ub")
+        for chat in (a, b):
+            await chat.walk("/after", Press("🙅 はい、断った"), Press("📝 言った"))
+        events = [
+            a.person.text("リスト社A"),
+            b.person.text("リスト社B"),
+            a.person.text("会社A"),
+            b.person.text("会社B"),
+        ]
+        assert await run.post(events) == 200
+        for who, chat in (("A", a), ("B", b)):
+            case = run.engine.store.case_by_number(line_user_id(run, chat.person.user_id), 1)
+            assert case is not None
+            assert (case["broker_name"], case["company"]) == (f"リスト社{who}", f"会社{who}")
+
+
+async def test_a_step_that_cannot_be_stored_is_answered_503(
+    line: FakeLine,
+    make_engine: Callable[[], Engine],
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Ubusy")
+        replies = len(line.replies)
+
+        def busy(*args: Any, **kwargs: Any) -> int:
+            raise sqlite3.OperationalError("database is locked")
+
+        monkeypatch.setattr(run.engine.storage, "account_user", busy)
+        assert await run.post([chat.person.text("/call")]) == 503
+        assert len(line.replies) == replies, "nothing said: LINE sends it again"
+
+
+# -- reminders and the push quota ----------------------------------------------------------
+async def test_a_reminder_is_pushed_until_the_quota_is_used_up(
+    line: FakeLine,
+    make_engine: Callable[[], Engine],
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    line.limit, line.used = 2, 1
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Uquota")
+        await chat.walk(*TO_AGREED)  # agreed: a check in 14 days, calls checked later
+        pushed = await chat.wait(days=15)
+        assert any("#1" in text for text in pushed)
+        assert [call.body["to"] for call in line.pushes] == ["Uquota"]
+        assert run.bot.quota.exhausted, "2 of 2 used"
+        quota_reads = [c.path for c in line.calls if "quota" in c.path]
+        assert "/v2/bot/message/quota" in quota_reads
+        assert "/v2/bot/message/quota/consumption" in quota_reads
+        # The next reminder is due; the quota is used up: nothing is pushed, it stays due.
+        await chat.press("🙆 対応された")
+        assert await chat.wait(days=60) == []
+        tried = [c for c in line.calls if c.path == "/v2/bot/message/push"]
+        assert len(tried) == 1, "not even tried: the bot knew the quota was used up"
+        user_id = line_user_id(run, "Uquota")
+        due = run.engine.store.waiting_reminders(user_id)
+        assert [r["status"] for r in due] == ["pending"]
+        # At the user's next message they are told.
+        await chat.say("/help")
+        assert chat.last[0] == JA["line.quota_held"]
+        await chat.say("/help")
+        assert JA["line.quota_held"] not in chat.last, "told once"
+        # Next month: pushed.
+        line.used = 0
+        assert any("#1" in text for text in await chat.wait(minutes=1))
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "LINE push quota: 1 of 2 messages used this month" in logged
+    assert "Uquota" not in logged
+
+
+async def test_a_push_refused_with_429_leaves_the_reminder_due(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "U429")
+        await chat.walk(*TO_AGREED)
+        line.limit = 0  # used up, but the bot read "no limit" before: LINE says 429
+        run.bot.quota = line_app.PushQuota(None, 0, known=True)
+        run.bot.read_quota = _stale_quota(run.bot)  # type: ignore[method-assign]
+        assert await chat.wait(days=15) == []
+        user_id = line_user_id(run, "U429")
+        waiting = run.engine.store.waiting_reminders(user_id)
+        assert [r["status"] for r in waiting] == ["pending", "pending"]
+        assert user_id in run.bot.held
+
+
+def _stale_quota(bot: LineBot) -> Callable[[], Any]:
+    async def read() -> line_app.PushQuota:
+        return bot.quota
+
+    return read
+
+
+# -- files ---------------------------------------------------------------------------------
+async def test_a_chart_is_made_with_the_loading_indicator_and_linked(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    linked: list[tuple[int, str, int]] = []
+
+    def file_link(user_id: int, attachment: Attachment) -> str | None:
+        assert attachment.ready, "made before the hook is called"
+        linked.append((user_id, attachment.filename, len(attachment.data)))
+        return f"https://files.example/{attachment.filename}"
+
+    async with running(line, make_engine, clock, file_link=file_link) as run:
+        chat = await follow(run, "Ustats")
+        await chat.walk(*TO_AGREED)
+        answer = await chat.say("/stats")
+        assert "[image https://files.example/calls.png]" in answer
+        assert [c.body for c in line.loadings] == [{"chatId": "Ustats", "loadingSeconds": 20}]
+        assert linked[0][:2] == (line_user_id(run, "Ustats"), "calls.png") and linked[0][2] > 0
+
+
+async def test_without_a_link_the_file_is_announced(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Unolink")
+        await chat.walk(*TO_AGREED)
+        answer = await chat.say("/export")
+        coming = [t for t in answer if JA["line.file_coming"].split("{")[0] in t]
+        assert coming and "kotowari-" in coming[0]
+
+
+# -- start-up ------------------------------------------------------------------------------
+def test_kotowari_line_without_credentials_says_where_to_get_them(
+    capsys: pytest.CaptureFixture[str], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    code = bot.cli.main(
+        ["--env-file", str(tmp_path / "none.env"), "line", "--db", str(tmp_path / "k.db")]
+    )
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "LINE Developers console" in err and "Messaging API channel" in err
+    assert "kotowari shell" in err
+    assert not (tmp_path / "k.db").exists()
+
+
+def test_texts_for_line_exist_in_both_languages() -> None:
+    for key in ("line.quota_held", "line.file_coming", "line.file_link"):
+        assert Texts("ja").has(key) and Texts("en").has(key)
