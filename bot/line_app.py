@@ -45,6 +45,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import signal
 import sqlite3
 import sys
@@ -223,7 +224,13 @@ class LineBot:
             event = read_event(raw)
             if event is not None:
                 by_chat.setdefault(chat_of(event), []).append(event)
-        done = await asyncio.gather(*(self._chat(chat, events) for chat, events in by_chat.items()))
+        done = await asyncio.gather(
+            *(self._chat(chat, events) for chat, events in by_chat.items()),
+            return_exceptions=True,
+        )
+        for result in done:  # every chat had its turn; now the first failure, if any
+            if isinstance(result, BaseException):
+                raise result
         return all(done)
 
     async def _chat(self, chat: str, events: Sequence[Event]) -> bool:
@@ -231,8 +238,22 @@ class LineBot:
             for event in events:
                 # A step not stored stops the chat's later events too: LINE sends them all
                 # again, and they must be applied in order.
-                if not await self.on_event(event):
+                try:
+                    if not await self.on_event(event):
+                        return False
+                except sqlite3.Error as error:  # e.g. busy past the timeout: sent again
+                    log.warning("LINE: an event not stored now (%s)", type(error).__name__)
                     return False
+                except DatabaseFileGone:
+                    raise
+                except Exception as error:  # a bug: logged without data, the user told
+                    log.error("LINE: an event not handled: %s", describe_error(error, _no_redact))
+                    await self.reply(
+                        getattr(event, "reply_token", None),
+                        None,
+                        None,
+                        [Reply(Texts(pick_language(None))("error_generic"))],
+                    )
         return True
 
     async def on_event(self, event: Event) -> bool:
@@ -492,6 +513,7 @@ class LineBot:
                 self.engine.reminder_failed(delivery.reminder_id, _error_name(error))
                 return 0
             self.quota.used += 1  # one push to one user is one message of the quota
+            self.held.discard(delivery.user_id)
             try:
                 self.engine.reminder_sent(delivery.reminder_id)
             except sqlite3.Error as error:
@@ -516,7 +538,7 @@ def read_event(raw: object) -> Event | None:
         return Event.from_dict(raw)
     except (ValueError, TypeError, KeyError):
         kind = raw.get("type")
-        log.info("LINE: an event not handled (%s)", kind if isinstance(kind, str) else "?")
+        log.info("LINE: an event not handled (%s)", kind[:40] if isinstance(kind, str) else "?")
         return None
 
 
@@ -641,7 +663,11 @@ async def line_webhook_server(
     """Serve the webhook on ``listen:port`` for the block; on leaving, events being handled
     get ``DRAIN_SECONDS`` to finish (the rest are answered 503, and sent again)."""
     in_flight = InFlight()
-    route = (path, LineWebhookHandler, {"bot": bot, "secret": secret, "in_flight": in_flight})
+    route = (
+        re.escape(path),
+        LineWebhookHandler,
+        {"bot": bot, "secret": secret, "in_flight": in_flight},
+    )
     server = HTTPServer(
         tornado.web.Application([route], log_function=_log_request),
         max_body_size=MAX_BODY_BYTES,

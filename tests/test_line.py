@@ -7,6 +7,7 @@ Expected messages come from the catalog, so the transcripts read like the chat.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import socket
 import sqlite3
@@ -591,3 +592,73 @@ def test_kotowari_line_without_credentials_says_where_to_get_them(
 def test_texts_for_line_exist_in_both_languages() -> None:
     for key in ("line.quota_held", "line.file_coming", "line.file_link"):
         assert Texts("ja").has(key) and Texts("en").has(key)
+
+
+async def test_a_letter_is_sent_as_text_into_the_chat(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Uletter")
+        await chat.walk(*TO_AGREED)
+        await chat.walk("/case 1", Press(JA["opt.case_letter"]))
+        await chat.press(JA["opt.letter_broker_request"])
+        if any(JA["opt.sender_new"] in line for line in chat.last):
+            await chat.press(JA["opt.sender_new"])
+        answer = await chat.walk("山田 花子", "東京都渋谷区神南9-9-9", "skip", "no")
+        letter = [text for text in answer if "山田 花子" in text and "名簿の森" in text]
+        assert letter, "the letter's text is in the chat"
+        assert any("kotowari-case1-" in text and ".pdf" in text for text in answer)
+        assert line.loadings[-1].body["chatId"] == "Uletter", "shown while the PDF was made"
+
+
+async def test_an_event_that_fails_is_logged_without_data_and_the_user_told(
+    line: FakeLine,
+    make_engine: Callable[[], Engine],
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Ubug")
+
+        def broken(inbound: Any) -> Any:
+            raise RuntimeError(f"a bug that quotes {inbound.text}")
+
+        monkeypatch.setattr(run.engine, "handle", broken)
+        assert await chat.say("私の秘密") == [JA["error_generic"]]
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "RuntimeError" in logged and "私の秘密" not in logged
+
+
+async def test_serve_line_answers_until_stopped(
+    line: FakeLine, db_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.config import Settings
+
+    port = free_port()
+    settings = Settings(
+        db_path=db_path,
+        line_channel_secret=SECRET,
+        line_access_token=TOKEN,
+        line_port=port,
+        line_api_base_url=line.base_url,
+    )
+    stop = asyncio.Event()
+    serving_task = asyncio.create_task(line_app.serve_line(settings, db_path, stop))
+    await asyncio.sleep(0)  # its first turn: the database opened, the webhook listening
+    person = LineUser(line, "Userve")
+    line.languages["Userve"] = "en"
+    body, headers = webhook([person.follow()])
+    http = AsyncHTTPClient(force_instance=True)
+    try:
+        answer = await http.fetch(
+            f"http://127.0.0.1:{port}{PATH}", method="POST", body=body, headers=headers
+        )
+    finally:
+        http.close()
+    assert answer.code == 200
+    assert message_texts(line.replies[0].body)[0] == EN["start"]
+    stop.set()
+    done = await serving_task
+    assert done.fatal is None
+    assert "/v2/bot/message/quota" in [call.path for call in line.calls]
