@@ -100,7 +100,7 @@ from bot.line_render import (
     to_messages,
 )
 from bot.logs import RedactingFilter
-from bot.telegram_app import describe_error, file_bytes, retry_scrub
+from bot.telegram_app import FILES, describe_error, file_bytes, retry_scrub
 from bot.webhook import BODY_SECONDS, HEADER_SECONDS, MAX_BODY_BYTES, InFlight
 from flows.engine import Engine
 from flows.port import Attachment, Inbound, Reply, Response
@@ -744,6 +744,8 @@ def run_line(settings: Settings, db_path: Path) -> int:
         print(NO_CREDENTIALS_MESSAGE, file=sys.stderr)
         return 2
     redact = RedactingFilter([settings.line_access_token, settings.line_channel_secret]).redact
+    if settings.file_maker == "process":
+        FILES.start_process()  # letters and charts made off the bot's process (its GIL)
     try:
         with in_use(db_path):  # kotowari restore refuses while this runs
             log.info("starting (LINE webhook on %s:%d)", settings.line_listen, settings.line_port)
@@ -754,4 +756,6 @@ def run_line(settings: Settings, db_path: Path) -> int:
     except OSError as error:
         print(f"kotowari: could not start the LINE webhook: {redact(str(error))}", file=sys.stderr)
         return 1
+    finally:
+        FILES.stop_process()
     return 1 if bot.fatal else 0

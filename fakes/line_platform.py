@@ -152,15 +152,16 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, line: FakeLine) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, line: FakeLine, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
         self.line = line
 
 
 @contextmanager
-def serving(line: FakeLine) -> Iterator[FakeLine]:
-    """``line`` served on a free port of 127.0.0.1 for the block (``line.base_url``)."""
-    server = _Server(line)
+def serving(line: FakeLine, port: int = 0) -> Iterator[FakeLine]:
+    """``line`` served on 127.0.0.1 for the block (``line.base_url``): on ``port``, or on a
+    free one."""
+    server = _Server(line, port)
     line.base_url = f"http://127.0.0.1:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, name="fake-line", daemon=True)
     thread.start()

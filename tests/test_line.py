@@ -578,6 +578,8 @@ def test_kotowari_line_without_credentials_says_where_to_get_them(
 ) -> None:
     for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN"):
         monkeypatch.delenv(name, raising=False)
+    # Not the process's logging: later tests' handlers and library levels stay as they are.
+    monkeypatch.setattr(bot.cli, "configure_logging", lambda *args, **kwargs: None)
     code = bot.cli.main(
         ["--env-file", str(tmp_path / "none.env"), "line", "--db", str(tmp_path / "k.db")]
     )
