@@ -664,3 +664,24 @@ async def test_serve_line_answers_until_stopped(
     done = await serving_task
     assert done.fatal is None
     assert "/v2/bot/message/quota" in [call.path for call in line.calls]
+
+
+async def test_the_consoles_verify_request_and_bad_bodies(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        assert await run.post([]) == 200, "the console's Verify: signed, no events"
+
+        async def send(body: bytes, content_type: str = "application/json") -> int:
+            headers = {"Content-Type": content_type, "X-Line-Signature": signature(body)}
+            answer = await run.http.fetch(
+                run.url, method="POST", body=body, headers=headers, raise_error=False
+            )
+            return int(answer.code)
+
+        assert await send(b"not json") == 400
+        assert await send(b'{"events": {}}') == 400
+        assert await send(b'{"events": []}', "text/plain") == 415
+        assert await send(b'{"events": [], "pad": "' + b"x" * 300_000 + b'"}') == 413
+        assert await send(b'{"events": [{"type": "beacon-from-the-future"}]}') == 200
+        assert run.users() == 0 and line.replies == []
