@@ -200,8 +200,10 @@ class LineBot:
         default_factory=weakref.WeakValueDictionary
     )
     warned_chats: set[str] = field(default_factory=set)
-    # Users with a reminder held back by the used-up quota: told at their next message.
+    # Users with a reminder held back by the used-up quota: told at their next message,
+    # once (``told``) until one gets through.
     held: set[int] = field(default_factory=set)
+    told: set[int] = field(default_factory=set)
     quota: PushQuota = field(default_factory=PushQuota)
     # Reminders pushed whose "sent" could not be written yet (the database busy).
     owed_sent: set[int] = field(default_factory=set)
@@ -344,8 +346,8 @@ class LineBot:
             replies = [Reply(response.notice)]
         if response.erased:
             replies.append(Reply(texts("line.forgotten_chat_history")))
-        if user_id in self.held and replies:
-            self.held.discard(user_id)
+        if user_id in self.held and user_id not in self.told and replies:
+            self.told.add(user_id)
             replies.insert(0, Reply(texts("line.quota_held")))
         await self.reply(reply_token, line_user, user_id, replies, texts)
 
@@ -453,6 +455,15 @@ class LineBot:
         """
         self._write_owed_marks()
         await self.read_quota()
+        held: set[int] = set()
+        try:
+            return await self._dispatch(batch, held)
+        finally:
+            # Who has a reminder waiting now: one answered or cancelled meanwhile is not.
+            self.held = held
+            self.told &= held
+
+    async def _dispatch(self, batch: int, held: set[int]) -> int:
         pushed = 0
         while True:
             try:
@@ -465,10 +476,10 @@ class LineBot:
                 if self.quota.exhausted or delivery.reminder_id in self.owed_sent:
                     stuck = True
                     if self.quota.exhausted:
-                        self.held.add(delivery.user_id)
+                        held.add(delivery.user_id)
                     continue
                 try:
-                    pushed += await self._push(delivery)
+                    pushed += await self._push(delivery, held)
                 except sqlite3.Error as error:
                     log.warning("reminder not pushed: storage error (%s)", type(error).__name__)
                     stuck = True
@@ -481,7 +492,7 @@ class LineBot:
             if stuck or taken < batch:
                 return pushed
 
-    async def _push(self, delivery: Delivery) -> int:
+    async def _push(self, delivery: Delivery, held: set[int]) -> int:
         """Push one reminder; 1 if LINE accepted it."""
         address = delivery.address
         if not address:
@@ -502,7 +513,7 @@ class LineBot:
                     # The monthly limit (or the rate limit): it stays due, nothing counted.
                     if self.quota.limit is not None:
                         self.quota.used = max(self.quota.used, self.quota.limit)
-                    self.held.add(delivery.user_id)
+                    held.add(delivery.user_id)
                     log.warning("LINE refused a push (429); reminders wait")
                     return 0
                 log.warning("reminder not pushed (HTTP %s); will retry", error.status)
@@ -513,7 +524,6 @@ class LineBot:
                 self.engine.reminder_failed(delivery.reminder_id, _error_name(error))
                 return 0
             self.quota.used += 1  # one push to one user is one message of the quota
-            self.held.discard(delivery.user_id)
             try:
                 self.engine.reminder_sent(delivery.reminder_id)
             except sqlite3.Error as error:

@@ -530,6 +530,7 @@ async def test_a_reminder_is_pushed_until_the_quota_is_used_up(
         # At the user's next message they are told.
         await chat.say("/help")
         assert chat.last[0] == JA["line.quota_held"]
+        assert await chat.wait(minutes=1) == [], "still used up"
         await chat.say("/help")
         assert JA["line.quota_held"] not in chat.last, "told once"
         # Next month: pushed.
