@@ -1,4 +1,5 @@
-"""``kotowari`` — the command line: ``shell``, ``run`` (the Telegram bot), ``diagram``."""
+"""``kotowari`` — the command line: ``shell``, ``run`` (the Telegram bot), ``line`` (the LINE
+bot), ``diagram``."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.config import SettingsError, load_settings
+from bot.config import Settings, SettingsError, load_settings
 from bot.logs import configure_logging
 
 if TYPE_CHECKING:
@@ -48,6 +49,12 @@ def _parser() -> argparse.ArgumentParser:
         help="run under Litestream, replicating the database continuously to URL (a folder "
         "path, file:///…, or s3://bucket/path); default: $KOTOWARI_REPLICA_URL",
     )
+    line = sub.add_parser(
+        "line",
+        help="serve the LINE webhook (needs LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN)",
+    )
+    line.add_argument("--db", help="SQLite file (default: $KOTOWARI_DB or the data folder)")
+    _start_up_options(line)
     backup = sub.add_parser("backup", help="a consistent copy of the live database")
     backup.add_argument("path", help="where to write the copy (must not exist yet)")
     backup.add_argument("--db", help="the database (default: $KOTOWARI_DB or the data folder)")
@@ -145,6 +152,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if (code := prepare_database(db_path, args.create, args.skip_check)) is not None:
             return code
         return _shell(db_path, args.user, args.lang, args.now)
+    if args.command == "line":
+        return _line(settings, db_path, args.create, args.skip_check)
     configure_logging(settings.log_level, secrets=[settings.telegram_token])
     from bot.telegram_app import run_bot
 
@@ -158,6 +167,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if (code := prepare_database(db_path, args.create, args.skip_check)) is not None:
         return code
     return run_bot(settings, db_path)
+
+
+def _line(settings: Settings, db_path: Path, create: bool, skip_check: bool) -> int:
+    """``kotowari line``: the LINE webhook, on the same database as the Telegram bot."""
+    configure_logging(
+        settings.log_level, secrets=[settings.line_access_token, settings.line_channel_secret]
+    )
+    from bot.line_app import run_line
+
+    if not settings.line_channel_secret or not settings.line_access_token:
+        return run_line(settings, db_path)  # says how to get them
+    if (code := prepare_database(db_path, create, skip_check)) is not None:
+        return code
+    return run_line(settings, db_path)
 
 
 def prepare_database(db_path: Path, create: bool, skip_check: bool) -> int | None:

@@ -14,6 +14,9 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
+# The LINE Messaging API's root (``kotowari line``; tests point it at fakes.line_platform).
+DEFAULT_LINE_API_BASE_URL = "https://api.line.me"
+DEFAULT_LINE_PATH = "/line/webhook"
 
 
 def default_db_path(env: Mapping[str, str]) -> Path:
@@ -34,6 +37,16 @@ def _positive(text: str, name: str, kind: type[int] | type[float]) -> float:
     if value <= 0:
         raise SettingsError(f"{name} must be greater than 0, not {text}")
     return value
+
+
+def _port(text: str, name: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number, not {text!r}") from None
+    if not 0 < port < 65536:
+        raise SettingsError(f"{name} must be between 1 and 65535, not {port}")
+    return port
 
 
 def _caps(text: str | None) -> bool:
@@ -75,6 +88,15 @@ class Settings:
     # Where letters and charts are made: "process" (a worker process, the default) or
     # "thread" (a thread of the bot, sharing its GIL; KOTOWARI_FILE_MAKER=thread).
     file_maker: str = "process"
+    # The LINE channel (``kotowari line``): the Messaging API channel's secret (signs every
+    # webhook request) and long-lived access token, where its webhook listens (behind the
+    # reverse proxy), and the API root.
+    line_channel_secret: str | None = None
+    line_access_token: str | None = None
+    line_listen: str = "127.0.0.1"
+    line_port: int = 8444
+    line_path: str = DEFAULT_LINE_PATH
+    line_api_base_url: str = DEFAULT_LINE_API_BASE_URL
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -110,6 +132,12 @@ class Settings:
             replicating=get("KOTOWARI_REPLICATING") == "1",
             rate_limit_caps=_caps(get("KOTOWARI_RATE_LIMIT_CAPS")),
             file_maker=_file_maker(get("KOTOWARI_FILE_MAKER")),
+            line_channel_secret=get("LINE_CHANNEL_SECRET"),
+            line_access_token=get("LINE_CHANNEL_ACCESS_TOKEN"),
+            line_listen=get("LINE_LISTEN") or "127.0.0.1",
+            line_port=_port(get("LINE_PORT") or "8444", "LINE_PORT"),
+            line_path="/" + (get("LINE_WEBHOOK_PATH") or DEFAULT_LINE_PATH).strip("/"),
+            line_api_base_url=(get("LINE_API_BASE_URL") or DEFAULT_LINE_API_BASE_URL).rstrip("/"),
         )
 
 

@@ -644,3 +644,47 @@ EN: dict[str, str] = {
         "telephone solicitation sales."
     ),
 }
+
+# --- LINE ---
+# The LINE channel's own lines (bot/line_app.py) and the quick-reply buttons' short labels
+# (LINE shows at most 20 characters): ``line.opt.X`` stands for ``opt.X`` where that is longer;
+# the full label still goes into the chat as what the user chose (displayText).
+EN.update(
+    {
+        "line.forgotten_chat_history": (
+            "The messages in this chat stay in LINE. To remove them, choose “Delete chat "
+            "history” in the chat's settings."
+        ),
+        "line.file_coming": "📄 A download link for {filename} is on its way.",
+        "line.file_link": "📎 {name}\n{url}",
+        "line.quota_held": (
+            "⏰ A reminder could not be sent: this LINE account's monthly message allowance "
+            "is used up. /reminders shows what is due."
+        ),
+        "line.opt.remind_default": "📅 {when}",
+        "line.opt.remind_evening": "🌆 {when}",
+        "line.opt.remind_morning": "🌅 {when}",
+        "line.opt.remind_3days": "🗓 {when}",
+        "line.opt.r_cancel": "✖️ #{number} {when}",
+        "line.opt.named": "📝 Named a source",
+        "line.opt.dodged": "🤐 Refused/dodged",
+        "line.opt.not_refused": "🤷 Didn't manage",
+        "line.opt.after_source.dodged": "🤐 No / didn't ask",
+        "line.opt.property": "🏢 Property",
+        "line.opt.now": "🕒 Just now",
+        "line.opt.start_after": "📝 After a call",
+        "line.opt.case_again": "📞 Called again",
+        "line.opt.letter_broker_request": "✉️ To the list broker",
+        "line.opt.letter_company_request": "✉️ To the caller",
+        "line.opt.letter_resolicitation_report": "📝 Re-solicitation",
+        "line.opt.sender_new": "Another sender",
+        "line.opt.keep_sender_no": "Don't keep",
+        "line.opt.no_record": "🔍 No record of me",
+        "line.opt.r_no_reply": "📭 No answer yet",
+        "line.opt.r_answered": "✉️ They answered",
+        "line.opt.who_now": "📞 Calling now",
+        "line.opt.who_earlier": "🕒 Called earlier",
+        "line.opt.who_call": "📞 On a call",
+        "line.opt.who_after": "📝 After a call",
+    }
+)

@@ -662,3 +662,47 @@ JA: dict[str, str] = {
         "その他の商品は特定商取引法17条（電話勧誘販売に当たる場合）。"
     ),
 }
+
+# --- LINE ---
+# The LINE channel's own lines (bot/line_app.py) and the quick-reply buttons' short labels
+# (LINE shows at most 20 characters): ``line.opt.X`` stands for ``opt.X`` where that is longer;
+# the full label still goes into the chat as what the user chose (displayText).
+JA.update(
+    {
+        "line.forgotten_chat_history": (
+            "このトークの履歴はLINEに残ります。消すには、トーク画面のメニューから"
+            "「トーク履歴を削除」を選んでください。"
+        ),
+        "line.file_coming": "📄 {filename} のダウンロード用リンクは準備中です。",
+        "line.file_link": "📎 {name}\n{url}",
+        "line.quota_held": (
+            "⏰ 今月のLINEの送信上限に達したため、リマインダーをお届けできませんでした。"
+            "/reminders で予定を確認できます。"
+        ),
+        "line.opt.remind_default": "📅 次の営業日 {when}",
+        "line.opt.remind_evening": "🌆 今夜 {when}",
+        "line.opt.remind_morning": "🌅 明日の朝 {when}",
+        "line.opt.remind_3days": "🗓 3日後 {when}",
+        "line.opt.r_cancel": "✖️ #{number} {when}",
+        "line.opt.named": "📝 入手先を言った",
+        "line.opt.dodged": "🤐 はぐらかされた",
+        "line.opt.not_refused": "🤷 断れなかった",
+        "line.opt.after_source.dodged": "🤐 聞けなかった",
+        "line.opt.property": "🏢 不動産",
+        "line.opt.now": "🕒 いま（この電話）",
+        "line.opt.start_after": "📝 電話のあと",
+        "line.opt.case_again": "📞 また電話があった",
+        "line.opt.letter_broker_request": "✉️ 名簿業者への請求書",
+        "line.opt.letter_company_request": "✉️ 会社への請求書",
+        "line.opt.letter_resolicitation_report": "📝 再勧誘の申告書",
+        "line.opt.sender_new": "別の氏名・住所",
+        "line.opt.keep_sender_no": "保存しない",
+        "line.opt.no_record": "🔍 記録がないと言われた",
+        "line.opt.r_no_reply": "📭 返事がない",
+        "line.opt.r_answered": "✉️ 回答が来た",
+        "line.opt.who_now": "📞 いま掛かっている",
+        "line.opt.who_earlier": "🕒 前に掛かってきた",
+        "line.opt.who_call": "📞 電話中",
+        "line.opt.who_after": "📝 電話のあと",
+    }
+)

@@ -1,0 +1,953 @@
+"""The LINE channel, offline: signed webhook requests into ``kotowari line``'s handler (a real
+tornado server on 127.0.0.1), every Messaging API call answered and recorded by
+``fakes.line_platform.FakeLine``. No network, no sleeps: time is the FakeClock's.
+
+Expected messages come from the catalog, so the transcripts read like the chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import shutil
+import socket
+import sqlite3
+import tempfile
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
+from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, Configuration
+from tornado.httpclient import AsyncHTTPClient
+
+import bot.cli
+from bot import line_app, line_render
+from bot.line_app import LineBot, line_webhook_server, update_id_of, valid_signature
+from bot.line_render import (
+    MAX_LABEL,
+    decode_postback,
+    encode_postback,
+    pack,
+    short_label,
+    shown_length,
+)
+from fakes.line_platform import (
+    SECRET,
+    TOKEN,
+    Call,
+    FakeLine,
+    LineUser,
+    redelivered,
+    serving,
+    signature,
+    webhook,
+)
+from flows import letters, stats
+from flows.engine import Engine
+from flows.machine import TEXT_STATES
+from flows.port import Attachment, Option
+from flows.store import Store, open_database
+from flows.texts import CATALOGS, EN, JA, Texts
+from tests.conftest import FakeClock
+from tests.test_properties import (
+    CLOCK_STEPS,
+    COMMANDS,
+    FIELD_ANSWERS,
+    FORGED,
+    GENERIC_ERRORS,
+    STORIES,
+    ErrorLog,
+    memoized,
+    rows_by_owner,
+    typed_text,
+)
+from tests.test_transcript import STORY, assert_told
+from tests.transcript import Press, Script, Step, Wait, fragments_in, pick
+
+PATH = "/line/webhook"
+FIRST_LINE_USER_ID = 2**53  # flows.store: ids of channels without numeric ids start here
+
+# The same case as tests.test_transcript.STORY, by a user whose LINE is in English.
+STORY_EN: Script = [
+    ("/call", [EN["opt.refused"]]),
+    (Press(EN["opt.refused"]), [EN["opt.named"]]),
+    (Press(EN["opt.named"]), [EN["step.recording_broker.text"].splitlines()[0]]),
+    ("名簿の森", [EN["step.recording_company.text"].splitlines()[0]]),
+    ("みらい不動産", []),
+    ("skip", []),
+    ("090-1234-5678", [EN["opt.property"]]),
+    (Press(EN["opt.property"]), []),
+    ("skip", []),
+    (Press(EN["opt.now"]), []),
+    (Press(EN["opt.confirm"]), []),
+    (Press(EN["opt.agreed"]), [EN["outcome.agreed"].splitlines()[0]]),
+    (Wait(days=15), ["#1", EN["opt.r_complied"]]),
+    (Press(EN["opt.r_complied"]), []),
+]
+
+
+# The story up to the broker's agreement: a check is due in two weeks.
+TO_AGREED: tuple[Step, ...] = tuple(step for step, _ in STORY[:12])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def line() -> Iterator[FakeLine]:
+    with serving(FakeLine()) as fake:
+        yield fake
+
+
+def message_texts(call_body: dict[str, Any]) -> list[str]:
+    """A reply's or push's texts, image addresses and quick-reply buttons, one line each."""
+    lines: list[str] = []
+    for message in call_body.get("messages", []):
+        if message.get("type") == "text":
+            lines.append(message["text"])
+        elif message.get("type") == "image":
+            lines.append(f"[image {message['originalContentUrl']}]")
+        for item in (message.get("quickReply") or {}).get("items", []):
+            action = item["action"]
+            lines.append(f"[{action['label']}] {action.get('displayText', '')}")
+    return lines
+
+
+def check_limits(call_body: dict[str, Any]) -> None:
+    """What LINE would refuse: over 5 messages, 13 buttons, 20-character labels, 300-character
+    postback data, 5000-character texts."""
+    messages = call_body.get("messages", [])
+    assert 1 <= len(messages) <= 5, len(messages)
+    for index, message in enumerate(messages):
+        if message.get("type") == "text":
+            assert 0 < len(message["text"]) <= 5000
+        items = (message.get("quickReply") or {}).get("items", [])
+        assert len(items) <= 13
+        assert not items or index == len(messages) - 1, "quick reply on the last message only"
+        for item in items:
+            action = item["action"]
+            assert action["type"] == "postback"
+            assert shown_length(action["label"]) <= MAX_LABEL, action["label"]
+            assert len(action["data"]) <= 300
+            assert decode_postback(action["data"]) is not None
+
+
+@dataclass
+class Running:
+    """The bot's webhook on a free port, its engine and the fake platform."""
+
+    bot: LineBot
+    line: FakeLine
+    clock: FakeClock
+    http: AsyncHTTPClient
+    url: str
+
+    @property
+    def engine(self) -> Engine:
+        return self.bot.engine
+
+    async def post(
+        self, events: Sequence[dict[str, Any]], headers: dict[str, str] | None = None
+    ) -> int:
+        body, signed = webhook(events)
+        response = await self.http.fetch(
+            self.url,
+            method="POST",
+            body=body,
+            headers=signed if headers is None else headers,
+            raise_error=False,
+        )
+        return int(response.code)
+
+    def users(self) -> int:
+        return int(self.engine.store.db.execute("select count(*) from users").fetchone()[0])
+
+
+@asynccontextmanager
+async def running(
+    line: FakeLine,
+    make_engine: Callable[[], Engine],
+    clock: FakeClock,
+    file_link: line_app.FileLink | None = None,
+) -> AsyncIterator[Running]:
+    client = AsyncApiClient(Configuration(host=line.base_url, access_token=TOKEN))
+    http = AsyncHTTPClient(force_instance=True)
+    extra = {} if file_link is None else {"file_link": file_link}
+    bot = LineBot(make_engine(), AsyncMessagingApi(client), **extra)
+    port = free_port()
+    try:
+        async with line_webhook_server(
+            bot, secret=SECRET, listen="127.0.0.1", port=port, path=PATH
+        ):
+            yield Running(bot, line, clock, http, f"http://127.0.0.1:{port}{PATH}")
+    finally:
+        http.close()
+        await client.close()
+
+
+@dataclass
+class LineChat:
+    """One person's chat with the bot: steps as in ``tests.transcript`` (typed text,
+    ``Press(label)`` by the full label, ``Wait``); answers are what was replied or pushed."""
+
+    run_: Running
+    person: LineUser
+    seen: int = 0
+    last: list[str] = field(default_factory=list)
+
+    def delivered(self) -> list[Call]:
+        """The replies and pushes LINE accepted, in order."""
+        paths = ("/v2/bot/message/reply", "/v2/bot/message/push")
+        return [c for c in self.run_.line.calls if c.path in paths and c.status < 300]
+
+    def _new_calls(self) -> list[dict[str, Any]]:
+        calls = self.delivered()
+        new, self.seen = calls[self.seen :], len(calls)
+        for call in new:
+            check_limits(call.body)
+        return [call.body for call in new]
+
+    async def send(self, event: dict[str, Any]) -> list[str]:
+        assert await self.run_.post([event]) == 200
+        self.last = [line for body in self._new_calls() for line in message_texts(body)]
+        return self.last
+
+    async def say(self, text: str) -> list[str]:
+        return await self.send(self.person.text(text))
+
+    def buttons(self) -> list[Option]:
+        """The quick-reply buttons under the newest message sent (full labels)."""
+        for call in reversed(self.delivered()):
+            items = (call.body["messages"][-1].get("quickReply") or {}).get("items", [])
+            return [Option(item["action"]["data"], item["action"]["displayText"]) for item in items]
+        return []
+
+    async def press(self, label: str) -> list[str]:
+        option = pick(self.buttons(), label, " under the newest message")
+        return await self.send(self.person.postback(option.token))
+
+    async def wait(self, **delta: float) -> list[str]:
+        self.run_.clock.advance(**delta)
+        await self.run_.bot.dispatch_reminders(25)
+        self.last = [line for body in self._new_calls() for line in message_texts(body)]
+        return self.last
+
+    async def act(self, step: Step) -> list[str]:
+        if isinstance(step, str):
+            return await self.say(step)
+        if isinstance(step, Press):
+            return await self.press(step.label)
+        if isinstance(step, Wait):
+            return await self.wait(days=step.days, hours=step.hours, minutes=step.minutes)
+        raise TypeError(f"not a LINE step: {step!r}")
+
+    async def walk(self, *steps: Step) -> list[str]:
+        for step in steps:
+            await self.act(step)
+        return self.last
+
+    async def run(self, script: Script) -> None:
+        for step, expected in script:
+            await self.act(step)
+            text = "\n".join(self.last)
+            fragments_in(f"{text}\n{text.replace(chr(10), '')}", expected, step)
+
+
+async def follow(run: Running, user: str, language: str = "ja") -> LineChat:
+    run.line.languages[user] = language
+    chat = LineChat(run, LineUser(run.line, user))
+    await chat.send(chat.person.follow())
+    return chat
+
+
+def line_user_id(run: Running, external: str) -> int:
+    row = run.engine.store.db.execute(
+        "select id from users where channel = 'line' and external_id = ?", [external]
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+# -- whole cases --------------------------------------------------------------------------
+async def test_the_story_on_line_in_japanese(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Uja")
+        assert chat.last[0] == JA["start"]
+        assert f"[{JA['opt.start_call']}] {JA['opt.start_call']}" in chat.last
+        await chat.run(STORY)
+        user_id = line_user_id(run, "Uja")
+        assert user_id == FIRST_LINE_USER_ID
+        assert_told(run.engine, user_id)
+        assert [call.body["to"] for call in line.pushes] == ["Uja"], "the check was pushed"
+        events = 1 + sum(not isinstance(step, Wait) for step, _ in STORY)  # the follow too
+        assert len(line.replies) == events, "one reply per event"
+
+
+async def test_the_story_on_line_in_english(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Uen", language="en")
+        assert chat.last[0] == EN["start"]
+        await chat.run(STORY_EN)
+        user_id = line_user_id(run, "Uen")
+        assert_told(run.engine, user_id)
+        # Long labels were shortened on the buttons; the chat shows the full one.
+        shown = [label for body in (c.body for c in line.replies) for label in message_texts(body)]
+        assert f"[{EN['line.opt.property']}] {EN['opt.property']}" in shown
+
+
+async def test_follow_greets_and_unfollow_stops_the_reminders(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Ufollow")
+        await chat.walk(*TO_AGREED)  # the broker agreed: a check in two weeks
+        user_id = line_user_id(run, "Ufollow")
+        assert await run.post([chat.person.unfollow()]) == 200
+        assert run.engine.user_view(user_id) is not None
+        row = run.engine.store.user(user_id)
+        assert row is not None and row["active"] == 0
+        assert await chat.wait(days=15) == []
+        assert line.pushes == [], "nothing is pushed to a user who unfollowed"
+        # Back again: the greeting, and the reminder goes out on the next round.
+        await chat.send(chat.person.follow())
+        assert chat.last[0] == JA["start"]
+        assert any("#1" in text for text in await chat.wait(minutes=1))
+
+
+# -- security ----------------------------------------------------------------------------
+async def test_a_request_without_a_valid_signature_is_refused_and_nothing_stored(
+    line: FakeLine,
+    make_engine: Callable[[], Engine],
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with running(line, make_engine, clock) as run:
+        person = LineUser(line, "Uforger")
+        events = [person.follow(), person.text("秘密の電話番号 090-0000-0000")]
+        body, headers = webhook(events)
+        forged = {**headers, "X-Line-Signature": signature(body, "another secret")}
+        assert await run.post(events, forged) == 401
+        unsigned = {"Content-Type": "application/json"}
+        assert await run.post(events, unsigned) == 400
+        tampered = {**headers, "X-Line-Signature": headers["X-Line-Signature"][:-4] + "AAA="}
+        assert await run.post(events, tampered) == 401
+        assert run.users() == 0
+        assert line.calls == [], "no reply, no profile looked up"
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "wrong signature" in logged and "without a signature" in logged
+    assert "秘密" not in logged and "Uforger" not in logged
+
+
+def test_the_signature_is_checked_on_the_raw_bytes() -> None:
+    body = '{"events": [], "x": "é"}'.encode()
+    assert valid_signature(SECRET, body, signature(body))
+    assert not valid_signature(SECRET, body + b" ", signature(body))
+    assert not valid_signature(SECRET, body, "not base64 ☃")
+
+
+# -- buttons -----------------------------------------------------------------------------
+async def test_a_stale_and_a_forged_postback_change_nothing(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Ubuttons")
+        await chat.say("/call")
+        refused = pick(chat.buttons(), "🙅 断った")
+        await chat.press("🙅 断った")
+        user_id = line_user_id(run, "Ubuttons")
+        state = run.engine.user_view(user_id)
+        # The same button again (it was under an older message): the engine's notice.
+        assert await chat.send(chat.person.postback(refused.token)) == [JA["stale_button"]]
+        # Data this bot never made: refused before the engine.
+        for data in ("k2:1.1.refused", "k1:../../etc", "k1:" + "x" * 400, ""):
+            assert await chat.send(chat.person.postback(data)) == [JA["bad_button"]]
+        assert run.engine.user_view(user_id) == state
+
+
+def test_postback_data_is_versioned_and_bounded() -> None:
+    assert encode_postback("1.2.refused") == "k1:1.2.refused"
+    assert decode_postback("k1:1.2.refused") == "1.2.refused"
+    for bad in ("1.2.refused", "k1:", "k1:a b", "k0:1.2.refused", None, 7, "k1:" + "a" * 62):
+        assert decode_postback(bad) is None
+    with pytest.raises(ValueError):
+        encode_postback("has space")
+
+
+def test_every_option_label_fits_a_quick_reply_button() -> None:
+    """Every option's label in both catalogs, with a long date filled in, fits 20
+    characters; a short label keeps the date, written short."""
+    moment = {"ja": "2026年11月30日(月) 09:00", "en": "Mon 30 Nov 2026 09:00"}
+    values = {"when": "", "number": "12", "tz": "America/Los_Angeles", "range": "22時〜7時"}
+    for language, catalog in CATALOGS.items():
+        for key, template in catalog.items():
+            if not key.startswith("opt."):
+                continue
+            label = template.format(**{**values, "when": moment[language]})
+            short = short_label(label, language)
+            assert shown_length(short) <= MAX_LABEL, (key, short)
+            if f"line.{key}" not in catalog:
+                assert short == label or short.endswith("…"), (key, short)
+    assert short_label(JA["opt.remind_default"].format(when=moment["ja"]), "ja") == (
+        "📅 次の営業日 11/30 09:00"
+    )
+    assert short_label(EN["opt.r_cancel"].format(when=moment["en"], number=3), "en") == (
+        "✖️ #3 30 Nov 09:00"
+    )
+
+
+def test_at_most_five_messages_go_in_one_request() -> None:
+    bubbles = [line_render.Bubble(f"part {i}") for i in range(9)]
+    packed = pack(bubbles)
+    assert len(packed) == 5
+    assert "\n\n".join(b.text for b in packed).split("\n\n") == [b.text for b in bubbles]
+    long = [line_render.Bubble("x" * 4000) for _ in range(7)]
+    packed = pack(long)
+    assert len(packed) == 5 and packed[-1].text.endswith("…")
+
+
+# -- other chats and messages ------------------------------------------------------------
+async def test_a_group_gets_one_private_only_reply_and_nothing_is_stored(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        person = LineUser(line, "Ugroupie")
+        assert await run.post([person.in_group("/call"), person.in_group("/start")]) == 200
+        assert await run.post([person.in_group("hello")]) == 200
+        assert [message_texts(c.body) for c in line.replies] == [[JA["private_only"]]]
+        assert run.users() == 0
+
+
+async def test_a_sticker_or_an_image_gets_the_hint(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Usticker")
+        await chat.walk("/after", Press("🙅 はい、断った"), Press("📝 言った"))
+        assert (await chat.send(chat.person.sticker()))[0] == JA["attachment_hint"]
+        assert (await chat.send(chat.person.image()))[0] == JA["attachment_hint"]
+
+
+async def test_a_redelivered_event_is_applied_once(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Uredo")
+        await chat.walk("/after", Press("🙅 はい、断った"), Press("📝 言った"))
+        event = chat.person.text("リスト社")
+        await chat.send(event)
+        asked_company = chat.last[0]
+        # LINE sends it again (with a new reply token, as a redelivery).
+        again = {**redelivered([event])[0], "replyToken": line.reply_token("Uredo")}
+        await chat.send(again)
+        assert chat.last[0] == asked_company, "the current question, again"
+        user_id = line_user_id(run, "Uredo")
+        case = run.engine.store.case_by_number(user_id, 1)
+        assert case is not None
+        assert (case["broker_name"], case["company"]) == ("リスト社", None)
+        assert update_id_of(event["webhookEventId"]) < 2**56
+
+
+async def test_events_of_one_request_are_applied_in_order_per_user(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        a, b = await follow(run, "Ua"), await follow(run, "Ub")
+        for chat in (a, b):
+            await chat.walk("/after", Press("🙅 はい、断った"), Press("📝 言った"))
+        events = [
+            a.person.text("リスト社A"),
+            b.person.text("リスト社B"),
+            a.person.text("会社A"),
+            b.person.text("会社B"),
+        ]
+        assert await run.post(events) == 200
+        for who, chat in (("A", a), ("B", b)):
+            case = run.engine.store.case_by_number(line_user_id(run, chat.person.user_id), 1)
+            assert case is not None
+            assert (case["broker_name"], case["company"]) == (f"リスト社{who}", f"会社{who}")
+
+
+async def test_a_step_that_cannot_be_stored_is_answered_503(
+    line: FakeLine,
+    make_engine: Callable[[], Engine],
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Ubusy")
+        replies = len(line.replies)
+
+        def busy(*args: Any, **kwargs: Any) -> int:
+            raise sqlite3.OperationalError("database is locked")
+
+        monkeypatch.setattr(run.engine.storage, "account_user", busy)
+        assert await run.post([chat.person.text("/call")]) == 503
+        assert len(line.replies) == replies, "nothing said: LINE sends it again"
+
+
+# -- reminders and the push quota ----------------------------------------------------------
+async def test_a_reminder_is_pushed_until_the_quota_is_used_up(
+    line: FakeLine,
+    make_engine: Callable[[], Engine],
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    line.limit, line.used = 2, 1
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Uquota")
+        await chat.walk(*TO_AGREED)  # agreed: a check in 14 days, calls checked later
+        pushed = await chat.wait(days=15)
+        assert any("#1" in text for text in pushed)
+        assert [call.body["to"] for call in line.pushes] == ["Uquota"]
+        assert run.bot.quota.exhausted, "2 of 2 used"
+        quota_reads = [c.path for c in line.calls if "quota" in c.path]
+        assert "/v2/bot/message/quota" in quota_reads
+        assert "/v2/bot/message/quota/consumption" in quota_reads
+        # The next reminder is due; the quota is used up: nothing is pushed, it stays due.
+        await chat.press("🙆 対応された")
+        assert await chat.wait(days=60) == []
+        tried = [c for c in line.calls if c.path == "/v2/bot/message/push"]
+        assert len(tried) == 1, "not even tried: the bot knew the quota was used up"
+        user_id = line_user_id(run, "Uquota")
+        due = run.engine.store.waiting_reminders(user_id)
+        assert [r["status"] for r in due] == ["pending"]
+        # At the user's next message they are told.
+        await chat.say("/help")
+        assert chat.last[0] == JA["line.quota_held"]
+        assert await chat.wait(minutes=1) == [], "still used up"
+        await chat.say("/help")
+        assert JA["line.quota_held"] not in chat.last, "told once"
+        # Next month: pushed.
+        line.used = 0
+        assert any("#1" in text for text in await chat.wait(minutes=1))
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "LINE push quota: 1 of 2 messages used this month" in logged
+    assert "Uquota" not in logged
+
+
+async def test_a_push_refused_with_429_leaves_the_reminder_due(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "U429")
+        await chat.walk(*TO_AGREED)
+        line.limit = 0  # used up, but the bot read "no limit" before: LINE says 429
+        run.bot.quota = line_app.PushQuota(None, 0, known=True)
+        run.bot.read_quota = _stale_quota(run.bot)  # type: ignore[method-assign]
+        assert await chat.wait(days=15) == []
+        user_id = line_user_id(run, "U429")
+        waiting = run.engine.store.waiting_reminders(user_id)
+        assert [r["status"] for r in waiting] == ["pending", "pending"]
+        assert user_id in run.bot.held
+
+
+def _stale_quota(bot: LineBot) -> Callable[[], Any]:
+    async def read() -> line_app.PushQuota:
+        return bot.quota
+
+    return read
+
+
+# -- files ---------------------------------------------------------------------------------
+async def test_a_chart_is_made_with_the_loading_indicator_and_linked(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    linked: list[tuple[int, str, int]] = []
+
+    def file_link(user_id: int, attachment: Attachment) -> str | None:
+        assert attachment.ready, "made before the hook is called"
+        linked.append((user_id, attachment.filename, len(attachment.data)))
+        return f"https://files.example/{attachment.filename}"
+
+    async with running(line, make_engine, clock, file_link=file_link) as run:
+        chat = await follow(run, "Ustats")
+        await chat.walk(*TO_AGREED)
+        answer = await chat.say("/stats")
+        assert "[image https://files.example/calls.png]" in answer
+        assert [c.body for c in line.loadings] == [{"chatId": "Ustats", "loadingSeconds": 20}]
+        assert linked[0][:2] == (line_user_id(run, "Ustats"), "calls.png") and linked[0][2] > 0
+
+
+async def test_without_a_link_the_file_is_announced(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Unolink")
+        await chat.walk(*TO_AGREED)
+        answer = await chat.say("/export")
+        coming = [t for t in answer if JA["line.file_coming"].split("{")[0] in t]
+        assert coming and "kotowari-" in coming[0]
+
+
+# -- start-up ------------------------------------------------------------------------------
+def test_kotowari_line_without_credentials_says_where_to_get_them(
+    capsys: pytest.CaptureFixture[str], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    # Not the process's logging: later tests' handlers and library levels stay as they are.
+    monkeypatch.setattr(bot.cli, "configure_logging", lambda *args, **kwargs: None)
+    code = bot.cli.main(
+        ["--env-file", str(tmp_path / "none.env"), "line", "--db", str(tmp_path / "k.db")]
+    )
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "LINE Developers console" in err and "Messaging API channel" in err
+    assert "kotowari shell" in err
+    assert not (tmp_path / "k.db").exists()
+
+
+def test_texts_for_line_exist_in_both_languages() -> None:
+    for key in ("line.quota_held", "line.file_coming", "line.file_link"):
+        assert Texts("ja").has(key) and Texts("en").has(key)
+
+
+async def test_a_letter_is_sent_as_text_into_the_chat(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Uletter")
+        await chat.walk(*TO_AGREED)
+        await chat.walk("/case 1", Press(JA["opt.case_letter"]))
+        await chat.press(JA["opt.letter_broker_request"])
+        if any(JA["opt.sender_new"] in line for line in chat.last):
+            await chat.press(JA["opt.sender_new"])
+        answer = await chat.walk("山田 花子", "東京都渋谷区神南9-9-9", "skip", "no")
+        letter = [text for text in answer if "山田 花子" in text and "名簿の森" in text]
+        assert letter, "the letter's text is in the chat"
+        assert any("kotowari-case1-" in text and ".pdf" in text for text in answer)
+        assert line.loadings[-1].body["chatId"] == "Uletter", "shown while the PDF was made"
+
+
+async def test_an_event_that_fails_is_logged_without_data_and_the_user_told(
+    line: FakeLine,
+    make_engine: Callable[[], Engine],
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Ubug")
+
+        def broken(inbound: Any) -> Any:
+            raise RuntimeError(f"a bug that quotes {inbound.text}")
+
+        monkeypatch.setattr(run.engine, "handle", broken)
+        assert await chat.say("私の秘密") == [JA["error_generic"]]
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "RuntimeError" in logged and "私の秘密" not in logged
+
+
+async def test_serve_line_answers_until_stopped(
+    line: FakeLine, db_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.config import Settings
+
+    port = free_port()
+    settings = Settings(
+        db_path=db_path,
+        line_channel_secret=SECRET,
+        line_access_token=TOKEN,
+        line_port=port,
+        line_api_base_url=line.base_url,
+    )
+    stop = asyncio.Event()
+    serving_task = asyncio.create_task(line_app.serve_line(settings, db_path, stop))
+    await asyncio.sleep(0)  # its first turn: the database opened, the webhook listening
+    person = LineUser(line, "Userve")
+    line.languages["Userve"] = "en"
+    body, headers = webhook([person.follow()])
+    http = AsyncHTTPClient(force_instance=True)
+    try:
+        answer = await http.fetch(
+            f"http://127.0.0.1:{port}{PATH}", method="POST", body=body, headers=headers
+        )
+    finally:
+        http.close()
+    assert answer.code == 200
+    assert message_texts(line.replies[0].body)[0] == EN["start"]
+    stop.set()
+    done = await serving_task
+    assert done.fatal is None
+    assert "/v2/bot/message/quota" in [call.path for call in line.calls]
+
+
+async def test_the_consoles_verify_request_and_bad_bodies(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        assert await run.post([]) == 200, "the console's Verify: signed, no events"
+
+        async def send(body: bytes, content_type: str = "application/json") -> int:
+            headers = {"Content-Type": content_type, "X-Line-Signature": signature(body)}
+            answer = await run.http.fetch(
+                run.url, method="POST", body=body, headers=headers, raise_error=False
+            )
+            return int(answer.code)
+
+        assert await send(b"not json") == 400
+        assert await send(b'{"events": {}}') == 400
+        assert await send(b'{"events": []}', "text/plain") == 415
+        assert await send(b'{"events": [], "pad": "' + b"x" * 300_000 + b'"}') == 413
+        assert await send(b'{"events": [{"type": "beacon-from-the-future"}]}') == 200
+        assert run.users() == 0 and line.replies == []
+
+
+# -- random stories ------------------------------------------------------------------------
+# Hypothesis' stateful testing, as tests.test_properties does for the engine and Telegram:
+# three LINE users (and a group) writing to one running webhook. After every request: it was
+# answered 200; nothing was logged at ERROR nor answered with the generic error; every reply
+# and push was one LINE accepts (5 messages, 13 buttons, 20-character labels, 300-character
+# data; a reply token used once); every event but an unfollow got exactly one reply; an
+# event delivered again changed nothing; a group changed nothing and was answered once.
+LINE_PEOPLE = (("Uhana", "en"), ("Uhanako", "ja"), ("Uken", None))
+LINE_GROUPS = ("Cneighbours", "Cfamily")
+LINE_SETTINGS = settings(STORIES, max_examples=25)
+# What LINE delivers as a text message: not empty, at most 5000 characters.
+LINE_TEXT = typed_text(max_long=5000).map(lambda text: text.strip()[:5000] or "?")
+LINE_FORGED = st.one_of(
+    st.sampled_from(FORGED).map(lambda token: "k1:" + token),
+    st.sampled_from(("k2:1.1.refused", "k1:", "k1:" + "9" * 61, "1.1.refused", "")),
+    st.text(max_size=300),
+)
+
+
+class LineStories(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.dir = Path(tempfile.mkdtemp(prefix="kotowari-prop-line-"))
+        self.clock = FakeClock()
+        self.errors = ErrorLog()
+        self._log = self.errors.installed()
+        self._log.__enter__()
+        self._serving = serving(FakeLine())
+        self.line = self._serving.__enter__()
+        self.dbs: list[Any] = []
+        self.people = {name: LineUser(self.line, name) for name, _ in LINE_PEOPLE}
+        for name, language in LINE_PEOPLE:
+            if language:
+                self.line.languages[name] = language
+        # Every quick-reply button shown to each person, and the events to deliver again.
+        self.buttons: dict[str, list[str]] = {name: [] for name in self.people}
+        self.processed: dict[str, list[dict[str, Any]]] = {name: [] for name in self.people}
+        self.runner = asyncio.Runner()
+        self._running = running(self.line, self._engine, self.clock)
+        try:
+            self.run = self.runner.run(self._running.__aenter__())
+        except BaseException:
+            self._close()
+            raise
+
+    def _engine(self) -> Engine:
+        db = open_database(self.dir / "kotowari.db")
+        self.dbs.append(db)
+        return Engine(Store(db, self.clock))
+
+    def _close(self) -> None:
+        self.runner.close()
+        for db in self.dbs:
+            db.close()
+        self._serving.__exit__(None, None, None)
+        self._log.__exit__(None, None, None)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def teardown(self) -> None:
+        try:
+            self.runner.run(self._running.__aexit__(None, None, None))
+        finally:
+            self._close()
+
+    # -- one request ----------------------------------------------------------------------
+    def deliver(self, events: list[dict[str, Any]]) -> list[Call]:
+        start = len(self.line.calls)
+        assert self.runner.run(self.run.post(events)) == 200
+        calls = self.line.calls[start:]
+        assert not self.errors.records, f"logged at ERROR:\n{self.errors.describe()}"
+        for call in calls:
+            if call.path in ("/v2/bot/message/reply", "/v2/bot/message/push"):
+                assert call.status < 300, f"LINE refused {call.path}: {call.status}"
+                check_limits(call.body)
+                for text in message_texts(call.body):
+                    assert text not in GENERIC_ERRORS, "an event failed"
+                self._remember_buttons(call)
+        return calls
+
+    def _remember_buttons(self, call: Call) -> None:
+        token = call.body.get("replyToken")
+        owner = call.body.get("to") or next(
+            (e["source"].get("userId") for e in self._last_events if e.get("replyToken") == token),
+            None,
+        )
+        if owner not in self.buttons:
+            return
+        items = (call.body["messages"][-1].get("quickReply") or {}).get("items", [])
+        for item in items:
+            if item["action"]["data"] not in self.buttons[owner]:
+                self.buttons[owner].append(item["action"]["data"])
+
+    def private(self, name: str, event: dict[str, Any]) -> None:
+        self._last_events = [event]
+        calls = self.deliver([event])
+        replies = [c for c in calls if c.body.get("replyToken") == event.get("replyToken")]
+        assert len(replies) == 1, f"{len(replies)} replies to a {event['type']} event"
+        self.remember(name, event)
+
+    def remember(self, name: str, event: dict[str, Any]) -> None:
+        if self._view(name) is None:
+            self.processed[name] = []  # forgotten: older events are not delivered again
+        else:
+            self.processed[name].append(event)
+
+    def last_buttons(self, name: str) -> list[str]:
+        for call in reversed(self.line.calls):
+            if call.path not in ("/v2/bot/message/reply", "/v2/bot/message/push"):
+                continue
+            if call.status >= 300 or call.body.get("to", name) != name:
+                continue
+            if "replyToken" in call.body and call.body["replyToken"] not in self._tokens[name]:
+                continue
+            items = (call.body["messages"][-1].get("quickReply") or {}).get("items", [])
+            return [item["action"]["data"] for item in items]
+        return []
+
+    # -- rules ------------------------------------------------------------------------------
+    @rule(name=st.sampled_from([p[0] for p in LINE_PEOPLE]), text=LINE_TEXT)
+    def writes(self, name: str, text: str) -> None:
+        self.private(name, self._tracked(name, self.people[name].text(text)))
+
+    @rule(name=st.sampled_from([p[0] for p in LINE_PEOPLE]), command=st.sampled_from(COMMANDS))
+    def commands(self, name: str, command: str) -> None:
+        self.private(name, self._tracked(name, self.people[name].text(command)))
+
+    @rule(name=st.sampled_from([p[0] for p in LINE_PEOPLE]), data=st.data())
+    def follows_the_flow(self, name: str, data: st.DataObject) -> None:
+        """A few steps as a cooperative person takes them: answer what is asked, else press
+        a button under the newest message (rarely back / cancel)."""
+        person = self.people[name]
+        for _ in range(data.draw(st.integers(1, 12), label="steps")):
+            view = self._view(name)
+            if view is not None and view.case_state in TEXT_STATES:
+                answers = FIELD_ANSWERS[view.case_state.removeprefix("recording_")]
+                text = data.draw(st.sampled_from(answers), label="answer")
+                self.private(name, self._tracked(name, person.text(text)))
+                continue
+            buttons = self.last_buttons(name)
+            if not buttons:
+                command = data.draw(st.sampled_from(("/call", "/after", "/start")), label="start")
+                self.private(name, self._tracked(name, person.text(command)))
+                continue
+            rare = (".cancel", ".back", ".close", ".reopen", "forget.yes")
+            usual = [b for b in buttons if not b.endswith(rare)] or buttons
+            if data.draw(st.integers(0, 15), label="go back?") == 0:
+                usual = buttons
+            pressed = data.draw(st.sampled_from(usual), label="button")
+            self.private(name, self._tracked(name, person.postback(pressed)))
+
+    @precondition(lambda self: any(self.buttons.values()))
+    @rule(data=st.data())
+    def presses_earlier(self, data: st.DataObject) -> None:
+        name = data.draw(st.sampled_from([n for n, shown in self.buttons.items() if shown]))
+        pressed = data.draw(st.sampled_from(self.buttons[name]), label="earlier button")
+        self.private(name, self._tracked(name, self.people[name].postback(pressed)))
+
+    @rule(name=st.sampled_from([p[0] for p in LINE_PEOPLE]), forged=LINE_FORGED, data=st.data())
+    def presses_forged(self, name: str, forged: str, data: st.DataObject) -> None:
+        others = [b for n, shown in self.buttons.items() if n != name for b in shown]
+        if others and data.draw(st.booleans(), label="someone else's?"):
+            forged = data.draw(st.sampled_from(others))
+        self.private(name, self._tracked(name, self.people[name].postback(forged)))
+
+    @rule(name=st.sampled_from([p[0] for p in LINE_PEOPLE]), sticker=st.booleans())
+    def sends_a_sticker_or_a_picture(self, name: str, sticker: bool) -> None:
+        person = self.people[name]
+        self.private(name, self._tracked(name, person.sticker() if sticker else person.image()))
+
+    @rule(name=st.sampled_from([p[0] for p in LINE_PEOPLE]))
+    def blocks_and_comes_back(self, name: str) -> None:
+        person = self.people[name]
+        self._last_events = []
+        self.deliver([person.unfollow()])
+        self.private(name, self._tracked(name, person.follow()))
+
+    @precondition(lambda self: any(self.processed.values()))
+    @rule(data=st.data())
+    def gets_an_event_again(self, data: st.DataObject) -> None:
+        """LINE delivers an event again (the bot stopped before answering): nothing changes
+        in the database, and it gets a reply."""
+        name = data.draw(st.sampled_from([n for n, sent in self.processed.items() if sent]))
+        event = data.draw(st.sampled_from(self.processed[name][-20:]))
+        again = {**redelivered([event])[0], "replyToken": self.line.reply_token(name)}
+        before = rows_by_owner(self.run.engine.store.db)
+        self._last_events = [self._tracked(name, again)]
+        calls = self.deliver([again])
+        assert rows_by_owner(self.run.engine.store.db) == before, "an event applied twice"
+        assert [c.body.get("replyToken") for c in calls if "replyToken" in c.body] == [
+            again["replyToken"]
+        ]
+
+    @rule(
+        name=st.sampled_from([p[0] for p in LINE_PEOPLE]),
+        group=st.sampled_from(LINE_GROUPS),
+        text=st.one_of(st.sampled_from(COMMANDS), LINE_TEXT),
+    )
+    def writes_in_a_group(self, name: str, group: str, text: str) -> None:
+        before = rows_by_owner(self.run.engine.store.db)
+        self._last_events = []
+        self.deliver([self.people[name].in_group(text, group)])
+        assert rows_by_owner(self.run.engine.store.db) == before, "a group changed the database"
+        assert len(self.run.bot.warned_chats) <= len(LINE_GROUPS)
+
+    @rule(step=st.sampled_from(CLOCK_STEPS))
+    def time_passes(self, step: timedelta) -> None:
+        self.clock.now += step
+        start = len(self.line.calls)
+        self.runner.run(self.run.bot.dispatch_reminders(25))
+        assert not self.errors.records, f"logged at ERROR:\n{self.errors.describe()}"
+        for call in self.line.calls[start:]:
+            assert call.status < 300, f"LINE refused {call.path}: {call.status}"
+            if call.path == "/v2/bot/message/push":
+                check_limits(call.body)
+                self._remember_buttons(call)
+
+    # -- helpers ----------------------------------------------------------------------------
+    _last_events: list[dict[str, Any]] = []  # noqa: RUF012  (set per request)
+
+    @property
+    def _tokens(self) -> dict[str, set[str]]:
+        if not hasattr(self, "_token_sets"):
+            self._token_sets: dict[str, set[str]] = {name: set() for name in self.people}
+        return self._token_sets
+
+    def _tracked(self, name: str, event: dict[str, Any]) -> dict[str, Any]:
+        if "replyToken" in event:
+            self._tokens[name].add(event["replyToken"])
+        return event
+
+    def _view(self, name: str) -> Any:
+        row = self.run.engine.store.db.execute(
+            "select id from users where channel = 'line' and external_id = ?", [name]
+        ).fetchone()
+        return None if row is None else self.run.engine.user_view(int(row[0]))
+
+
+def test_line_stories_keep_every_invariant(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stats, "chart_png", memoized(stats.chart_png))
+    monkeypatch.setattr(letters, "to_pdf", memoized(letters.to_pdf))
+    run_state_machine_as_test(LineStories, settings=LINE_SETTINGS)
