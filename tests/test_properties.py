@@ -56,7 +56,7 @@ from fakes.request import FakeBotApi
 from fakes.users import Person
 from flows import letters, stats
 from flows.engine import Engine
-from flows.machine import STATES, TEXT_STATES
+from flows.machine import CALL_STATES, STATES, TEXT_STATES
 from flows.port import Inbound, Response
 from flows.store import BROKERS, CASES, EVENTS, REMINDERS, USERS, Store, open_database
 from flows.texts import CATALOGS, Texts
@@ -353,7 +353,7 @@ FIELD_COLUMNS = {
     "recording_licence": {"licence"},
     "recording_when": {"call_at", "refused_at"},
 }
-# At step 1 of a call a number is this call's number; a refused caller's is linked.
+# During a call (steps 1 and 2) a number is this call's number; a refused caller's is linked.
 STEP_ONE_COLUMNS = {
     "phone_raw",
     "phone_e164",
@@ -586,13 +586,13 @@ class EngineStories(RuleBasedStateMachine):
             if active is not None and case_id == active["id"] and state is not None:
                 if state in FIELD_COLUMNS and (not as_contact or state == "recording_phone"):
                     allowed = FIELD_COLUMNS[state] | _STEPPED
-                elif state in ("refusing", "pushing"):
-                    allowed = STEP_ONE_COLUMNS
+                elif state in CALL_STATES:
+                    allowed = STEP_ONE_COLUMNS  # the call's caller, checked (features.lookup)
             assert changed <= allowed, f"{number!r} at {state} changed {changed - allowed}"
             for column in TEXT_COLUMNS:
                 if row.get(column) == number and before[case_id].get(column) != number:
                     assert column in allowed, f"{number!r} landed in {column} at {state}"
-            if "company" in changed and state in ("refusing", "pushing"):
+            if "company" in changed and state in CALL_STATES:
                 known = {c.get("company") for i, c in before.items() if i != case_id}
                 assert row["company"] in known, "step 1 filled in a company not on record"
 
