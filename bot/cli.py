@@ -53,6 +53,13 @@ def _parser() -> argparse.ArgumentParser:
         "line",
         help="serve the LINE webhook (needs LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN)",
     )
+    line.add_argument(
+        "action",
+        nargs="?",
+        choices=["setup"],
+        help="setup: create the rich menus (Japanese and English) through the Messaging API "
+        "and make the Japanese one the default; run it once, and again after an upgrade",
+    )
     line.add_argument("--db", help="SQLite file (default: $KOTOWARI_DB or the data folder)")
     _start_up_options(line)
     backup = sub.add_parser("backup", help="a consistent copy of the live database")
@@ -152,6 +159,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if (code := prepare_database(db_path, args.create, args.skip_check)) is not None:
             return code
         return _shell(db_path, args.user, args.lang, args.now)
+    if args.command == "line" and args.action == "setup":
+        configure_logging(settings.log_level, secrets=[settings.line_access_token])
+        from bot.line_menu import setup_command
+
+        return setup_command(settings.line_access_token, settings.line_api_base_url)
     if args.command == "line":
         return _line(settings, db_path, args.create, args.skip_check)
     configure_logging(settings.log_level, secrets=[settings.telegram_token])

@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
 
@@ -47,6 +48,21 @@ def _port(text: str, name: str) -> int:
     if not 0 < port < 65536:
         raise SettingsError(f"{name} must be between 1 and 65535, not {port}")
     return port
+
+
+def _public_url(text: str | None) -> str | None:
+    """LINE_PUBLIC_URL: where LINE fetches the files; LINE takes HTTPS addresses only."""
+    url = (text or "").strip().rstrip("/")
+    if not url:
+        return None
+    parts = urlsplit(url)
+    loopback = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if not parts.hostname or not (parts.scheme == "https" or loopback) or parts.query:
+        raise SettingsError(
+            f"LINE_PUBLIC_URL must be an https:// address (e.g. https://bot.example.jp/line), "
+            f"not {url!r}"
+        )
+    return url
 
 
 def _caps(text: str | None) -> bool:
@@ -97,6 +113,9 @@ class Settings:
     line_port: int = 8444
     line_path: str = DEFAULT_LINE_PATH
     line_api_base_url: str = DEFAULT_LINE_API_BASE_URL
+    # The public HTTPS root the reverse proxy forwards to this bot (e.g.
+    # https://bot.example.jp/line): letters and charts are served under it at expiring links.
+    line_public_url: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -138,6 +157,7 @@ class Settings:
             line_port=_port(get("LINE_PORT") or "8444", "LINE_PORT"),
             line_path="/" + (get("LINE_WEBHOOK_PATH") or DEFAULT_LINE_PATH).strip("/"),
             line_api_base_url=(get("LINE_API_BASE_URL") or DEFAULT_LINE_API_BASE_URL).rstrip("/"),
+            line_public_url=_public_url(get("LINE_PUBLIC_URL")),
         )
 
 

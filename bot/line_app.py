@@ -88,7 +88,10 @@ from linebot.v3.webhooks import (
 )
 from tornado.httpserver import HTTPServer
 
+from bot import line_files
 from bot.config import Settings
+from bot.line_files import FileLinks
+from bot.line_menu import link_user_menu
 from bot.line_render import (
     CALL_TEXTS,
     Bubble,
@@ -105,7 +108,15 @@ from bot.webhook import BODY_SECONDS, HEADER_SECONDS, MAX_BODY_BYTES, InFlight
 from flows.engine import Engine
 from flows.port import Attachment, Inbound, Reply, Response
 from flows.reminders import Delivery
-from flows.store import LINE, DatabaseFileGone, DatabaseInUse, Store, in_use, open_database
+from flows.store import (
+    LINE,
+    DatabaseFileGone,
+    DatabaseInUse,
+    Store,
+    in_use,
+    open_database,
+    utc_now,
+)
 from flows.texts import Texts, pick_language
 
 log = logging.getLogger(__name__)
@@ -194,8 +205,10 @@ class LineBot:
 
     engine: Engine
     api: AsyncMessagingApi
-    # Where a made file can be fetched (the ``file_link`` hook; tests give their own).
+    # Where a made file can be fetched (the ``file_link`` hook; tests give their own), and
+    # the links held for users (``bot.line_files``; None without LINE_PUBLIC_URL).
     file_link: FileLink = file_link
+    links: FileLinks | None = None
     locks: weakref.WeakValueDictionary[str, asyncio.Lock] = field(
         default_factory=weakref.WeakValueDictionary
     )
@@ -270,7 +283,10 @@ class LineBot:
             return True
         line_user = source.user_id
         if isinstance(event, UnfollowEvent):
-            self.engine.user_unreachable(self._user_id(line_user, None))
+            user_id = self._user_id(line_user, None)
+            self.engine.user_unreachable(user_id)
+            if self.links is not None:
+                self.links.forget_user(user_id)
             log.info("a LINE user unfollowed; marked inactive")
             return True
         reply_token = getattr(event, "reply_token", None)
@@ -300,7 +316,19 @@ class LineBot:
         if not response.stored:
             return False
         await self.answer(reply_token, line_user, user_id, response)
+        if response.erased and self.links is not None:
+            self.links.forget_user(user_id)
+        if response.language_changed or (isinstance(event, FollowEvent) and response.language):
+            await self._menu_for(line_user, response.language or "ja")
         return True
+
+    async def _menu_for(self, line_user: str, language: str) -> None:
+        """The rich menu in the user's language (``kotowari line setup`` made them)."""
+        try:
+            await link_user_menu(self.api, line_user, language)
+        except (ApiException, aiohttp.ClientError, TimeoutError) as error:
+            # No menus set up yet (or LINE refused): the default one, or none, stays.
+            log.info("LINE: the rich menu was not linked (%s)", _error_name(error))
 
     def _user_id(self, line_user: str, hint: str | None) -> int:
         return self.engine.storage.account_user(LINE, line_user, pick_language(hint))
@@ -670,16 +698,18 @@ def _log_request(handler: tornado.web.RequestHandler) -> None:
 async def line_webhook_server(
     bot: LineBot, *, secret: str, listen: str, port: int, path: str
 ) -> AsyncIterator[HTTPServer]:
-    """Serve the webhook on ``listen:port`` for the block; on leaving, events being handled
-    get ``DRAIN_SECONDS`` to finish (the rest are answered 503, and sent again)."""
+    """Serve the webhook on ``listen:port`` for the block, and the file links if the bot
+    has them (``bot.line_files``); on leaving, events being handled get ``DRAIN_SECONDS``
+    to finish (the rest are answered 503, and sent again)."""
     in_flight = InFlight()
     route = (
         re.escape(path),
         LineWebhookHandler,
         {"bot": bot, "secret": secret, "in_flight": in_flight},
     )
+    files = line_files.routes(bot.links) if bot.links is not None else []
     server = HTTPServer(
-        tornado.web.Application([route], log_function=_log_request),
+        tornado.web.Application([route, *files], log_function=_log_request),
         max_body_size=MAX_BODY_BYTES,
         idle_connection_timeout=HEADER_SECONDS,
         body_timeout=BODY_SECONDS,
@@ -724,6 +754,12 @@ async def serve_line(
     engine = Engine(Store(open_database(db_path)))
     client, api = messaging_api(settings)
     bot = LineBot(engine, api, stop=stop)
+    if settings.line_public_url:
+        # Letters and charts at expiring links under the public address (the proxy's).
+        bot.links = FileLinks(settings.line_public_url, utc_now)
+        bot.file_link = bot.links.attachment_link
+    else:
+        log.info("no LINE_PUBLIC_URL: letters go into the chat as text, without their files")
     try:
         async with line_webhook_server(
             bot,
@@ -739,6 +775,8 @@ async def serve_line(
                     stop_fatally(bot, str(error))
                     break
                 retry_scrub(engine.storage, replicating=settings.replicating)
+                if bot.links is not None:
+                    bot.links.purge()
                 await bot.dispatch_reminders(settings.reminder_batch)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), settings.reminder_period)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import shutil
 import socket
 import sqlite3
@@ -30,6 +31,7 @@ from tornado.httpclient import AsyncHTTPClient
 import bot.cli
 from bot import line_app, line_render
 from bot.line_app import LineBot, line_webhook_server, update_id_of, valid_signature
+from bot.line_files import FileLinks
 from bot.line_render import (
     MAX_LABEL,
     decode_postback,
@@ -179,12 +181,18 @@ async def running(
     make_engine: Callable[[], Engine],
     clock: FakeClock,
     file_link: line_app.FileLink | None = None,
+    links: bool = False,
 ) -> AsyncIterator[Running]:
+    """``links``: letters and charts served at expiring links under the webhook's server
+    (``bot.line_files``, at http://127.0.0.1:<port>/line, as behind the proxy)."""
     client = AsyncApiClient(Configuration(host=line.base_url, access_token=TOKEN))
     http = AsyncHTTPClient(force_instance=True)
     extra = {} if file_link is None else {"file_link": file_link}
     bot = LineBot(make_engine(), AsyncMessagingApi(client), **extra)
     port = free_port()
+    if links:
+        bot.links = FileLinks(f"http://127.0.0.1:{port}/line", clock)
+        bot.file_link = bot.links.attachment_link
     try:
         async with line_webhook_server(
             bot, secret=SECRET, listen="127.0.0.1", port=port, path=PATH
@@ -595,6 +603,43 @@ async def test_without_a_link_the_file_is_announced(
         assert coming and "kotowari-" in coming[0]
 
 
+async def test_a_letter_link_works_until_it_expires_and_only_as_issued(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock, links=True) as run:
+        chat = await follow(run, "Ufiles")
+        await chat.walk(*TO_AGREED)
+        await chat.walk("/case 1", Press(JA["opt.case_letter"]))
+        await chat.press(JA["opt.letter_broker_request"])
+        if any(JA["opt.sender_new"] in line for line in chat.last):
+            await chat.press(JA["opt.sender_new"])
+        answer = "\n".join(await chat.walk("山田 花子", "東京都渋谷区神南9-9-9", "skip", "no"))
+        urls = re.findall(r"http://127\.0\.0\.1:\d+/line/files/\S+", answer)
+        assert len(urls) == 2, answer  # the letter and its 内容証明 form (the text is in the chat)
+
+        async def get(url: str) -> Any:
+            return await run.http.fetch(url, raise_error=False)
+
+        pdf = await get(urls[0])
+        assert pdf.code == 200 and pdf.body.startswith(b"%PDF")
+        assert pdf.headers["Cache-Control"] == "no-store, private"
+        # Another address made from it (the other file's name, a changed token): nothing.
+        token, name = urls[0].rsplit("/", 2)[-2:]
+        other = urls[1].rsplit("/", 1)[-1]
+        assert (await get(urls[0].replace(name, other))).code == 404
+        assert (await get(urls[0].replace(token, token[:-1] + "A"))).code == 404
+        clock.advance(minutes=11)
+        assert (await get(urls[0])).code == 404, "expired"
+        # Another user's links are theirs; an unfollow drops the user's own.
+        await chat.walk("/stats")
+        [chart] = re.findall(
+            r"http://127\.0\.0\.1:\d+/line/files/\S+?(?=\]|$)", "\n".join(chat.last)
+        )
+        assert (await get(chart)).code == 200
+        await chat.send(chat.person.unfollow())
+        assert (await get(chart)).code == 404, "forgotten with the user"
+
+
 # -- start-up ------------------------------------------------------------------------------
 def test_kotowari_line_without_credentials_says_where_to_get_them(
     capsys: pytest.CaptureFixture[str], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
@@ -612,6 +657,26 @@ def test_kotowari_line_without_credentials_says_where_to_get_them(
     assert "LINE Developers console" in err and "Messaging API channel" in err
     assert "kotowari shell" in err
     assert not (tmp_path / "k.db").exists()
+
+
+def test_kotowari_line_setup_without_a_token_says_where_to_get_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LINE_CHANNEL_ACCESS_TOKEN", raising=False)
+    monkeypatch.setattr(bot.cli, "configure_logging", lambda *args, **kwargs: None)
+    code = bot.cli.main(["--env-file", str(tmp_path / "none.env"), "line", "setup"])
+    assert code == 2
+    assert "LINE_CHANNEL_ACCESS_TOKEN" in capsys.readouterr().err
+
+
+def test_a_public_url_that_is_not_https_is_refused() -> None:
+    from bot.config import Settings, SettingsError
+
+    for bad in ("http://bot.example.jp/line", "ftp://x", "https://x/?a=1", "not a url"):
+        with pytest.raises(SettingsError, match="LINE_PUBLIC_URL"):
+            Settings.from_env({"LINE_PUBLIC_URL": bad})
+    ok = Settings.from_env({"LINE_PUBLIC_URL": "https://bot.example.jp/line/"})
+    assert ok.line_public_url == "https://bot.example.jp/line"
 
 
 def test_texts_for_line_exist_in_both_languages() -> None:
