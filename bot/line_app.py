@@ -283,10 +283,11 @@ class LineBot:
             return True
         line_user = source.user_id
         if isinstance(event, UnfollowEvent):
-            user_id = self._user_id(line_user, None)
-            self.engine.user_unreachable(user_id)
-            if self.links is not None:
-                self.links.forget_user(user_id)
+            known = self.engine.storage.find_account(LINE, line_user)
+            if known is not None:  # a user never seen is not stored just to be marked
+                self.engine.user_unreachable(known)
+                if self.links is not None:
+                    self.links.forget_user(known)
             log.info("a LINE user unfollowed; marked inactive")
             return True
         reply_token = getattr(event, "reply_token", None)
@@ -297,13 +298,15 @@ class LineBot:
             user_id = self._user_id(line_user, hint)
             inbound = Inbound(user_id, text="/start", lang_hint=hint, update_id=update_id)
         elif isinstance(event, PostbackEvent):
-            user_id = self._user_id(line_user, None)
             token = decode_postback(event.postback.data)
             if token is None:
-                # Not made by this bot (or an older format): the engine never sees it.
-                texts = self._texts(user_id)
-                await self.reply(reply_token, line_user, user_id, [Reply(texts("bad_button"))])
+                # Not made by this bot (or an older format): the engine never sees it, and
+                # a user never seen is not stored for it.
+                known = self.engine.storage.find_account(LINE, line_user)
+                texts = self._texts(known) if known is not None else Texts(pick_language(None))
+                await self.reply(reply_token, line_user, known, [Reply(texts("bad_button"))])
                 return True
+            user_id = self._user_id(line_user, None)
             inbound = Inbound(user_id, choice=token, update_id=update_id)
         elif isinstance(event, MessageEvent):
             user_id = self._user_id(line_user, None)

@@ -361,6 +361,18 @@ async def test_a_request_without_a_valid_signature_is_refused_and_nothing_stored
     assert "秘密" not in logged and "Uforger" not in logged
 
 
+async def test_a_stranger_unfollowing_or_pressing_a_forged_button_is_not_stored(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        stranger = LineUser(line, "U" + "5" * 32)
+        assert await run.post([stranger.unfollow()]) == 200
+        assert await run.post([stranger.postback("not ours")]) == 200
+        assert run.users() == 0
+        bodies = [c.body for c in line.calls if c.path == "/v2/bot/message/reply"]
+        assert [message_texts(b) for b in bodies][-1] == [JA["bad_button"]]
+
+
 def test_the_signature_is_checked_on_the_raw_bytes() -> None:
     body = '{"events": [], "x": "é"}'.encode()
     assert valid_signature(SECRET, body, signature(body))

@@ -61,16 +61,24 @@ class UserRows(StoreBase):
         self._insert(USERS, dict(row))
         return self.user(user_id) or row
 
+    def find_account(self, channel: str, external_id: str) -> int | None:
+        """The user id of an account on a channel, if it has one (nothing is created)."""
+        found = self.conn.execute(
+            f"select id from {USERS} where channel = ? and external_id = ?", [channel, external_id]
+        ).fetchone()
+        return None if found is None else int(found[0])
+
     def account_user(self, channel: str, external_id: str, language: str) -> int:
         """The user id of an account on a channel whose ids are not the product's (LINE):
-        found, or allocated above every Telegram id and created (in ``language``)."""
+        found (one read, no write lock), or allocated above every Telegram id and created
+        (in ``language``)."""
+        known = self.find_account(channel, external_id)
+        if known is not None:
+            return known
         with self.transaction():
-            found = self.conn.execute(
-                f"select id from {USERS} where channel = ? and external_id = ?",
-                [channel, external_id],
-            ).fetchone()
-            if found is not None:
-                return int(found[0])
+            known = self.find_account(channel, external_id)  # made meanwhile by another writer
+            if known is not None:
+                return known
             top = self.conn.execute(
                 f"select max(id) from {USERS} where id >= ?", [OWN_IDS_FROM]
             ).fetchone()[0]
