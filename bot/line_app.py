@@ -321,7 +321,10 @@ class LineBot:
         await self.answer(reply_token, line_user, user_id, response)
         if response.erased and self.links is not None:
             self.links.forget_user(user_id)
-        if response.language_changed or (isinstance(event, FollowEvent) and response.language):
+        # The menu in the user's language: the default (Japanese) needs no link, so a new
+        # Japanese-speaking friend costs no call.
+        new_friend = isinstance(event, FollowEvent) and response.language not in (None, "ja")
+        if response.language_changed or new_friend:
             await self._menu_for(line_user, response.language or "ja")
         return True
 
