@@ -7,6 +7,8 @@
   once it is used up; ``POST /v2/bot/chat/loading/start``: 202.
 - ``GET /v2/bot/message/quota`` and ``/quota/consumption``: ``limit`` (None: no limit) and
   ``used``, both settable; ``GET /v2/bot/profile/<user id>``: a user's ``language``.
+- ``GET /v2/bot/richmenu/alias/<alias>`` (from ``menu_aliases``), and linking a rich menu to
+  a user or unlinking it (``user_menus``).
 - Every call needs ``Authorization: Bearer <TOKEN>`` (else 401).
 
 ``serving(line)`` runs it in a thread for a ``with`` block (``line.base_url`` is the bot's
@@ -55,6 +57,9 @@ class FakeLine:
     used: int = 0
     languages: dict[str, str] = field(default_factory=dict)  # user id → profile language
     calls: list[Call] = field(default_factory=list)
+    # Rich menus (``kotowari line setup`` makes them): alias → menu id; user → menu linked.
+    menu_aliases: dict[str, str] = field(default_factory=dict)
+    user_menus: dict[str, str] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)  # reply token → user id, until used
     base_url: str = ""
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -92,6 +97,19 @@ class FakeLine:
             return 200, {"type": "limited", "value": self.limit}
         if method == "GET" and path == "/v2/bot/message/quota/consumption":
             return 200, {"totalUsage": self.used}
+        if method == "GET" and path.startswith("/v2/bot/richmenu/alias/"):
+            alias = path.removeprefix("/v2/bot/richmenu/alias/")
+            if alias not in self.menu_aliases:
+                return 404, {"message": "Not found"}
+            return 200, {"richMenuAliasId": alias, "richMenuId": self.menu_aliases[alias]}
+        if path.startswith("/v2/bot/user/") and "/richmenu" in path:
+            user_id, _, menu = path.removeprefix("/v2/bot/user/").partition("/richmenu")
+            if method == "POST" and menu.startswith("/"):
+                self.user_menus[user_id] = menu.removeprefix("/")
+                return 200, {}
+            if method == "DELETE" and not menu:
+                self.user_menus.pop(user_id, None)
+                return 200, {}
         if method == "GET" and path.startswith("/v2/bot/profile/"):
             user_id = path.removeprefix("/v2/bot/profile/")
             if user_id not in self.languages:
@@ -144,6 +162,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = _serve
     do_POST = _serve
+    do_DELETE = _serve
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         return

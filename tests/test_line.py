@@ -361,6 +361,19 @@ async def test_a_request_without_a_valid_signature_is_refused_and_nothing_stored
     assert "秘密" not in logged and "Uforger" not in logged
 
 
+async def test_the_rich_menu_follows_the_users_language(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    line.menu_aliases.update({"kotowari-ja": "rm-ja", "kotowari-en": "rm-en"})
+    async with running(line, make_engine, clock) as run:
+        english = await follow(run, "Uenglish", language="en")
+        assert line.user_menus == {"Uenglish": "rm-en"}, "linked at follow"
+        await follow(run, "Ujapanese")
+        assert "Ujapanese" not in line.user_menus, "the default: no call"
+        await english.say("/language ja")
+        assert line.user_menus == {}, "unlinked: the default again"
+
+
 async def test_a_stranger_unfollowing_or_pressing_a_forged_button_is_not_stored(
     line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
 ) -> None:
