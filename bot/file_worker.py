@@ -3,7 +3,7 @@
 Typesetting a letter or drawing a chart takes up to ~0.5 s of Python. Made in a thread of
 the bot's process, it held the GIL in turns with the event loop, and every other user's
 plain step waited behind it (head-of-line blocking). ``kotowari run`` makes them in a
-worker process instead (``bot.telegram_app.FileMaker``); this module is all that process
+worker process instead (``bot.files.FileMaker``); this module is all that process
 imports besides ``flows.letters``, ``flows.stats`` and ``flows.fonts`` (not python-telegram-bot).
 """
 

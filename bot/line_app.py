@@ -90,6 +90,7 @@ from tornado.httpserver import HTTPServer
 
 from bot import line_files
 from bot.config import Settings
+from bot.files import FILES, file_bytes
 from bot.line_files import FileLinks
 from bot.line_menu import link_user_menu
 from bot.line_render import (
@@ -102,9 +103,9 @@ from bot.line_render import (
     split_text,
     to_messages,
 )
-from bot.logs import RedactingFilter
-from bot.telegram_app import FILES, describe_error, file_bytes, retry_scrub
-from bot.webhook import BODY_SECONDS, HEADER_SECONDS, MAX_BODY_BYTES, InFlight
+from bot.logs import RedactingFilter, describe_error
+from bot.serving import BODY_SECONDS, HEADER_SECONDS, MAX_BODY_BYTES, InFlight
+from bot.upkeep import retry_scrub
 from flows.engine import Engine
 from flows.port import Attachment, Inbound, Reply, Response
 from flows.reminders import Delivery

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+import traceback
+from collections.abc import Callable, Iterable
 
 # A Telegram token looks like 123456789:AAH... ; mask any such string even if unknown to us.
 _TOKEN_SHAPE = re.compile(r"\d{5,}:[A-Za-z0-9_-]{30,}")
@@ -95,3 +96,21 @@ def quiet_libraries() -> None:
         logger = logging.getLogger(name)
         if not any(isinstance(f, WithholdContent) for f in logger.filters):
             logger.addFilter(WithholdContent(prefix))
+
+
+def describe_error(
+    error: BaseException, redact: Callable[[str], str], safe: tuple[type[BaseException], ...] = ()
+) -> str:
+    """The exception's type and stack, without its message unless it is of a ``safe`` type
+    (a channel's API errors: their messages quote no user).
+
+    Messages of other exceptions can quote what the user typed; frames and types cannot.
+    """
+    head = f"{type(error).__module__}.{type(error).__qualname__}"
+    if safe and isinstance(error, safe):
+        head += f": {redact(str(getattr(error, 'message', error)))}"
+    lines = [head, *traceback.format_tb(error.__traceback__)]
+    cause = error.__cause__ or error.__context__
+    if cause is not None:
+        lines.append(f"caused by {type(cause).__module__}.{type(cause).__qualname__}")
+    return "\n".join(line.rstrip("\n") for line in lines)

@@ -24,19 +24,13 @@ import contextlib
 import gc
 import html
 import logging
-import multiprocessing
-import pickle
 import re
 import signal
 import sqlite3
 import sys
 import threading
-import traceback
 import weakref
-from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -71,8 +65,9 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest
 
-from bot import file_worker
+from bot import logs
 from bot.config import Settings
+from bot.files import FILES, file_bytes
 from bot.inbox import Inbox, current_receipt
 from bot.logs import RedactingFilter
 from bot.polling import CONFLICT_GIVE_UP, Poller
@@ -83,11 +78,12 @@ from bot.telegram_render import (
     decode_callback,
     outgoing_messages,
 )
+from bot.upkeep import retry_scrub
 from bot.webhook import webhook_server
 from flows import fonts
 from flows.engine import COMMANDS as ENGINE_COMMANDS
 from flows.engine import Engine
-from flows.port import Attachment, ChannelStorage, Inbound, Reply, Response
+from flows.port import Inbound, Reply, Response
 from flows.reminders import Delivery
 from flows.store import (
     TELEGRAM,
@@ -132,9 +128,6 @@ MAX_RETRIES = 3
 SEND_ATTEMPTS = 3
 SEND_BACKOFF = 1.0
 MAX_RETRY_AFTER = 60.0
-# Worker processes that make letters and charts (see FileMaker): one keeps the other core
-# of a small machine for the event loop.
-FILE_PROCESSES = 1
 # Group chats remembered as already told "private only"; forgotten past this many.
 MAX_WARNED_CHATS = 10_000
 # Message kinds the engine hears about as an attachment (the caption is not used).
@@ -161,9 +154,6 @@ ATTACHMENT_KINDS = (
 _URL_LOGGERS = ("telegram", "telegram.Bot", "telegram.ext.ExtBot", "httpx", "httpcore")
 _START = re.compile(r"^/start(?:@\w+)?(?:\s|$)", re.IGNORECASE)
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
-# Erasure retries (one per reminder period) before a reader holding them off is an ERROR:
-# about an hour at the default period.
-SCRUB_PATIENCE = 120
 # Telegram's 400 for a chat that no longer exists (a deleted account).
 _CHAT_NOT_FOUND = "chat not found"
 
@@ -718,135 +708,6 @@ async def deliver(
         log.warning("could not say that the step was saved (%s)", type(error).__name__)
 
 
-class FileMaker:
-    """Where letters (PDF) and charts (PNG) are made: never on the event loop.
-
-    ``kotowari run`` starts a worker process (``start_process``): the engine's file
-    functions are ``functools.partial`` objects over plain values, so they travel there
-    pickled and run without holding this process's GIL; other users' steps go on at full
-    speed meanwhile. Without the process (not started, as in the tests, or it could not
-    start or died), and for a function that cannot be pickled, a file is made in a worker
-    thread, one at a time (matplotlib's cached font objects must not be used by two
-    threads): off the event loop too, but sharing the GIL with it. ``made`` counts where.
-    """
-
-    def __init__(self) -> None:
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kotowari-files")
-        self._process: ProcessPoolExecutor | None = None
-        self.made: Counter[str] = Counter()  # "process" / "thread": files made there
-        self.restarts = 0  # worker processes started again after one stopped
-
-    @property
-    def has_process(self) -> bool:
-        return self._process is not None
-
-    def start_process(self) -> bool:
-        """Start the worker process and warm it (fpdf, matplotlib, the font) in the
-        background; False (and a warning) if it cannot start: files are made in a thread."""
-        if self._process is not None:
-            return True
-        try:
-            pool = ProcessPoolExecutor(
-                max_workers=FILE_PROCESSES,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=file_worker.init,
-            )
-            pool.submit(file_worker.warm)  # not awaited: start-up does not wait for it
-        except (OSError, RuntimeError, ValueError) as error:
-            log.warning(
-                "could not start the process that makes letters and charts (%s); they are "
-                "made in a thread instead",
-                type(error).__name__,
-            )
-            return False
-        self._process = pool
-        return True
-
-    def stop_process(self) -> None:
-        pool, self._process = self._process, None
-        if pool is not None:
-            _kill_workers(pool)  # a hung worker must not keep the bot from stopping
-            pool.shutdown(wait=False, cancel_futures=True)
-
-    def _restart(self, pool: ProcessPoolExecutor) -> None:
-        """The worker stopped (killed, out of memory?) or hangs: it is replaced, a few times;
-        after that, files are made in the thread."""
-        if self._process is pool:
-            self._process = None
-        _kill_workers(pool)
-        pool.shutdown(wait=False, cancel_futures=True)
-        if self.restarts < FILE_PROCESS_RESTARTS:
-            self.restarts += 1
-            self.start_process()
-
-    async def make(self, attachment: Attachment) -> bytes:
-        """The attachment's bytes, made in the worker process if possible, else in a thread."""
-        if attachment.ready:
-            return attachment.data
-        loop = asyncio.get_running_loop()
-        pool, content = self._process, attachment.content
-        if pool is not None and _picklable(content):
-            try:
-                data = await asyncio.wait_for(
-                    loop.run_in_executor(pool, content),  # type: ignore[arg-type]
-                    FILE_TIMEOUT,
-                )
-            except (BrokenProcessPool, RuntimeError, TimeoutError) as error:
-                # The worker stopped (killed: out of memory?), hangs, or is shutting down.
-                # This file is not made again in the bot's own process (it may be what broke
-                # the worker): the user is told it failed (file_failed) and can ask again.
-                log.warning(
-                    "the process that makes letters and charts failed (%s); starting it again",
-                    type(error).__name__,
-                )
-                self._restart(pool)
-                raise FileNotMade from error
-            self.made["process"] += 1
-            return data
-        data = await loop.run_in_executor(self._thread, lambda: attachment.data)
-        self.made["thread"] += 1
-        return data
-
-
-class FileNotMade(RuntimeError):
-    """A file the worker process could not make (it stopped or hung)."""
-
-
-# How long a letter or chart may take in the worker before it counts as hung (it takes
-# ~0.5 s), and how often a stopped or hung worker is started again.
-FILE_TIMEOUT = 60.0
-FILE_PROCESS_RESTARTS = 5
-
-
-def _kill_workers(pool: ProcessPoolExecutor) -> None:
-    """SIGKILL the pool's worker processes (a hung one never reads its shutdown message)."""
-    for process in list(getattr(pool, "_processes", {}).values()):
-        with contextlib.suppress(ProcessLookupError, OSError, AttributeError):
-            process.kill()
-
-
-def _picklable(content: object) -> bool:
-    """Whether ``content`` can go to another process (a partial over a module-level
-    function and plain values; not a lambda or a function replaced in a test)."""
-    if not isinstance(content, partial):
-        return False
-    try:
-        pickle.dumps(content)
-    except (pickle.PicklingError, AttributeError, TypeError):
-        return False
-    return True
-
-
-FILES = FileMaker()
-
-
-async def file_bytes(attachment: Attachment) -> bytes:
-    """An attachment's bytes; one still to be made (a PDF letter, a chart: up to ~0.5 s of
-    work) is made off the event loop (``FileMaker``), so that other users' updates are not
-    held up."""
-    return await FILES.make(attachment)
-
-
 def options_prompt(texts: Texts) -> str:
     """The text above inline options split off from the /start message."""
     return texts("keyboard.options_prompt")
@@ -1033,29 +894,6 @@ async def checkpoint_wal(data: BotData) -> None:
         log.info("checkpoint held back by a reader or writer; trying again next time")
 
 
-def retry_scrub(store: ChannelStorage, replicating: bool = False) -> None:
-    """Try again to empty the write-ahead log of erased rows (``Store.scrub_wal``); each
-    try returns at once. Tried every reminder period until it succeeds; an ERROR, once,
-    when a reader has held it off for ``SCRUB_PATIENCE`` tries. Under Litestream, which
-    keeps a read transaction open, it never could: the log is Litestream's to checkpoint
-    (and the erased rows leave the replica with its retention, SECURITY.md)."""
-    if not store.scrub_pending:
-        return
-    if replicating:
-        store.scrub_pending = False
-        log.info("erasure: the write-ahead log is emptied by Litestream's next checkpoint")
-        return
-    if store.scrub_wal():
-        return
-    if store.scrub_attempts == SCRUB_PATIENCE:
-        log.error(
-            "erased rows are still in the write-ahead log after %d tries: a connection "
-            "has been reading the database all along (an sqlite3 session, a backup tool?); "
-            "end it, and the next try empties the log",
-            store.scrub_attempts,
-        )
-
-
 async def dispatch_reminders(app: KotowariApp, batch: int) -> int:
     """Send every due reminder, a batch at a time; returns how many were sent.
 
@@ -1154,18 +992,8 @@ def _write_owed_marks(engine: Engine, owed: set[int]) -> None:
 
 # -- errors -------------------------------------------------------------------------
 def describe_error(error: BaseException, redact: Callable[[str], str]) -> str:
-    """The exception's type and stack, without its message unless it comes from Telegram.
-
-    Messages of other exceptions can quote what the user typed; frames and types cannot.
-    """
-    head = f"{type(error).__module__}.{type(error).__qualname__}"
-    if isinstance(error, TelegramError):
-        head += f": {redact(error.message)}"
-    lines = [head, *traceback.format_tb(error.__traceback__)]
-    cause = error.__cause__ or error.__context__
-    if cause is not None:
-        lines.append(f"caused by {type(cause).__module__}.{type(cause).__qualname__}")
-    return "\n".join(line.rstrip("\n") for line in lines)
+    """``bot.logs.describe_error``, with Telegram's own messages kept (they quote no user)."""
+    return logs.describe_error(error, redact, safe=(TelegramError,))
 
 
 async def on_error(update: object, context: KotowariContext) -> None:

@@ -23,7 +23,7 @@ import json
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from http import HTTPStatus
 from typing import Any
@@ -32,44 +32,11 @@ import tornado.web
 from tornado.httpserver import HTTPServer
 
 from bot.inbox import RECEIPT, Receipt, Unreadable, read_update, set_aside
+from bot.serving import BODY_SECONDS, DRAIN_SECONDS, HEADER_SECONDS, MAX_BODY_BYTES, InFlight
 
 log = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-# Telegram's updates are a few KB (a message is at most 4096 characters); larger bodies are
-# refused (413 when the request says its length, else the connection is closed).
-MAX_BODY_BYTES = 256 * 1024
-# On shutdown, how long updates being processed get to finish (then Telegram resends them).
-DRAIN_SECONDS = 10.0
-# A connection gets this long to send a request's headers (and, kept alive, the next one's);
-# and this long for a body once the headers are in. Telegram sends a few KB at once.
-HEADER_SECONDS = 30.0
-BODY_SECONDS = 10.0
-
-
-class InFlight:
-    """The updates being processed, and whether the server is shutting down."""
-
-    def __init__(self) -> None:
-        self.tasks: set[asyncio.Task[Any]] = set()
-        self.closing = False
-
-    def start(self, work: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(work)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
-        return task
-
-    async def drain(self, seconds: float) -> None:
-        """Refuse new updates; give those being processed ``seconds``, then cancel them (at
-        an ``await``: never inside a step's transaction, which has none)."""
-        self.closing = True
-        if not self.tasks:
-            return
-        _, late = await asyncio.wait(set(self.tasks), timeout=seconds)
-        for task in late:
-            task.cancel()
-        await asyncio.gather(*late, return_exceptions=True)
 
 
 @tornado.web.stream_request_body

@@ -74,3 +74,14 @@ def test_no_module_of_the_core_is_over_500_lines_nor_a_class_over_300() -> None:
             if isinstance(node, ast.ClassDef):
                 length = (node.end_lineno or node.lineno) - node.lineno + 1
                 assert length <= 300, f"{path.name}: class {node.name} has {length} lines"
+
+
+def test_the_line_channel_loads_no_telegram_library() -> None:
+    """``kotowari line`` runs without python-telegram-bot: what both channels use (files made
+    off the loop, upkeep, error descriptions) lives in modules of their own."""
+    code = (
+        "import sys, bot.line_app, bot.line_files, bot.line_menu; "
+        "print(sorted(m for m in sys.modules if m == 'telegram' or m.startswith('telegram.')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout

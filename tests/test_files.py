@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 from telegram.ext import AIORateLimiter
 
-from bot import file_worker, telegram_app
+from bot import file_worker, files, telegram_app
 from bot.config import Settings, SettingsError
-from bot.telegram_app import FileMaker, build_application, run_bot
+from bot.files import FileMaker, FileNotMade
+from bot.telegram_app import build_application, run_bot
 from fakes.request import FakeBotApi
 from flows import fonts, letters, stats
 from flows.port import Attachment
@@ -95,7 +96,7 @@ async def test_a_dead_worker_process_is_replaced_and_its_file_is_not_made_in_the
     assert maker.start_process()
     worker: Any = await maker.make(Attachment("pid", partial(os.getpid)))  # type: ignore[arg-type]
     os.kill(worker, signal.SIGKILL)
-    with pytest.raises(telegram_app.FileNotMade):
+    with pytest.raises(FileNotMade):
         await maker.make(Attachment("letter.pdf", partial(letters.to_pdf, LETTER)))
     assert maker.has_process and maker.restarts == 1
     pdf = await maker.make(Attachment("letter.pdf", partial(letters.to_pdf, LETTER)))
@@ -106,11 +107,11 @@ async def test_a_dead_worker_process_is_replaced_and_its_file_is_not_made_in_the
 async def test_a_worker_that_stops_too_often_leaves_the_files_to_the_thread(
     maker: FileMaker, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(telegram_app, "FILE_PROCESS_RESTARTS", 0)
+    monkeypatch.setattr(files, "FILE_PROCESS_RESTARTS", 0)
     assert maker.start_process()
     worker: Any = await maker.make(Attachment("pid", partial(os.getpid)))  # type: ignore[arg-type]
     os.kill(worker, signal.SIGKILL)
-    with pytest.raises(telegram_app.FileNotMade):
+    with pytest.raises(FileNotMade):
         await maker.make(Attachment("letter.pdf", partial(letters.to_pdf, LETTER)))
     assert not maker.has_process
     pdf = await maker.make(Attachment("letter.pdf", partial(letters.to_pdf, LETTER)))
@@ -139,7 +140,7 @@ def test_kotowari_run_starts_the_file_process_and_stops_it(
     seen: list[bool] = []
 
     async def polling(app: Any) -> None:
-        seen.append(telegram_app.FILES.has_process)
+        seen.append(files.FILES.has_process)
 
     monkeypatch.setattr(telegram_app, "serve_polling", polling)
     real_build = telegram_app.build_application
@@ -151,7 +152,7 @@ def test_kotowari_run_starts_the_file_process_and_stops_it(
     settings = Settings(db_path=tmp_path / "k.db", telegram_token=TOKEN, file_maker=file_maker)
     assert run_bot(settings, settings.db_path) == 0
     assert seen == [started]
-    assert not telegram_app.FILES.has_process
+    assert not files.FILES.has_process
 
 
 def test_the_benchmark_settings() -> None:

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 import bot.cli
-from bot import telegram_app
+from bot import telegram_app, upkeep
 from bot.config import Settings
 from bot.logs import LIBRARY_LEVELS
 from fakes.bot_api import TOKEN
@@ -87,10 +87,10 @@ def test_erasure_reaches_the_wal_once_a_reader_lets_go(
     chat.say("/forget")
     chat.press("🗑 すべて削除する")
     assert files_hold(db_path, PERSONAL[0]), "the reader holds the log: still there"
-    telegram_app.retry_scrub(engine.store)  # the bot's periodic job, while it still reads
+    upkeep.retry_scrub(engine.store)  # the bot's periodic job, while it still reads
     assert engine.store.scrub_pending
     reader.execute("commit")  # the reader lets go later
-    telegram_app.retry_scrub(engine.store)
+    upkeep.retry_scrub(engine.store)
     for text in PERSONAL:
         assert files_hold(db_path, text) == [], text
     assert not engine.store.scrub_pending

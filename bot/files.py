@@ -1,0 +1,155 @@
+"""Letters (PDF) and charts (PNG) made off the event loop, for every channel.
+
+A file that takes long to make comes from the engine as a function (``flows.port.Attachment``);
+a channel asks ``file_bytes`` for its bytes when it sends it. See ``FileMaker``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import pickle
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from functools import partial
+
+from bot import file_worker
+from flows.port import Attachment
+
+log = logging.getLogger(__name__)
+
+# Worker processes that make letters and charts: one keeps the other core of a small machine
+# for the event loop.
+FILE_PROCESSES = 1
+
+
+class FileMaker:
+    """Where letters (PDF) and charts (PNG) are made: never on the event loop.
+
+    ``kotowari run`` starts a worker process (``start_process``): the engine's file
+    functions are ``functools.partial`` objects over plain values, so they travel there
+    pickled and run without holding this process's GIL; other users' steps go on at full
+    speed meanwhile. Without the process (not started, as in the tests, or it could not
+    start or died), and for a function that cannot be pickled, a file is made in a worker
+    thread, one at a time (matplotlib's cached font objects must not be used by two
+    threads): off the event loop too, but sharing the GIL with it. ``made`` counts where.
+    """
+
+    def __init__(self) -> None:
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kotowari-files")
+        self._process: ProcessPoolExecutor | None = None
+        self.made: Counter[str] = Counter()  # "process" / "thread": files made there
+        self.restarts = 0  # worker processes started again after one stopped
+
+    @property
+    def has_process(self) -> bool:
+        return self._process is not None
+
+    def start_process(self) -> bool:
+        """Start the worker process and warm it (fpdf, matplotlib, the font) in the
+        background; False (and a warning) if it cannot start: files are made in a thread."""
+        if self._process is not None:
+            return True
+        try:
+            pool = ProcessPoolExecutor(
+                max_workers=FILE_PROCESSES,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=file_worker.init,
+            )
+            pool.submit(file_worker.warm)  # not awaited: start-up does not wait for it
+        except (OSError, RuntimeError, ValueError) as error:
+            log.warning(
+                "could not start the process that makes letters and charts (%s); they are "
+                "made in a thread instead",
+                type(error).__name__,
+            )
+            return False
+        self._process = pool
+        return True
+
+    def stop_process(self) -> None:
+        pool, self._process = self._process, None
+        if pool is not None:
+            _kill_workers(pool)  # a hung worker must not keep the bot from stopping
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _restart(self, pool: ProcessPoolExecutor) -> None:
+        """The worker stopped (killed, out of memory?) or hangs: it is replaced, a few times;
+        after that, files are made in the thread."""
+        if self._process is pool:
+            self._process = None
+        _kill_workers(pool)
+        pool.shutdown(wait=False, cancel_futures=True)
+        if self.restarts < FILE_PROCESS_RESTARTS:
+            self.restarts += 1
+            self.start_process()
+
+    async def make(self, attachment: Attachment) -> bytes:
+        """The attachment's bytes, made in the worker process if possible, else in a thread."""
+        if attachment.ready:
+            return attachment.data
+        loop = asyncio.get_running_loop()
+        pool, content = self._process, attachment.content
+        if pool is not None and _picklable(content):
+            try:
+                data = await asyncio.wait_for(
+                    loop.run_in_executor(pool, content),  # type: ignore[arg-type]
+                    FILE_TIMEOUT,
+                )
+            except (BrokenProcessPool, RuntimeError, TimeoutError) as error:
+                # The worker stopped (killed: out of memory?), hangs, or is shutting down.
+                # This file is not made again in the bot's own process (it may be what broke
+                # the worker): the user is told it failed (file_failed) and can ask again.
+                log.warning(
+                    "the process that makes letters and charts failed (%s); starting it again",
+                    type(error).__name__,
+                )
+                self._restart(pool)
+                raise FileNotMade from error
+            self.made["process"] += 1
+            return data
+        data = await loop.run_in_executor(self._thread, lambda: attachment.data)
+        self.made["thread"] += 1
+        return data
+
+
+class FileNotMade(RuntimeError):
+    """A file the worker process could not make (it stopped or hung)."""
+
+
+# How long a letter or chart may take in the worker before it counts as hung (it takes
+# ~0.5 s), and how often a stopped or hung worker is started again.
+FILE_TIMEOUT = 60.0
+FILE_PROCESS_RESTARTS = 5
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    """SIGKILL the pool's worker processes (a hung one never reads its shutdown message)."""
+    for process in list(getattr(pool, "_processes", {}).values()):
+        with contextlib.suppress(ProcessLookupError, OSError, AttributeError):
+            process.kill()
+
+
+def _picklable(content: object) -> bool:
+    """Whether ``content`` can go to another process (a partial over a module-level
+    function and plain values; not a lambda or a function replaced in a test)."""
+    if not isinstance(content, partial):
+        return False
+    try:
+        pickle.dumps(content)
+    except (pickle.PicklingError, AttributeError, TypeError):
+        return False
+    return True
+
+
+FILES = FileMaker()
+
+
+async def file_bytes(attachment: Attachment) -> bytes:
+    """An attachment's bytes; one still to be made (a PDF letter, a chart: up to ~0.5 s of
+    work) is made off the event loop (``FileMaker``), so that other users' updates are not
+    held up."""
+    return await FILES.make(attachment)
