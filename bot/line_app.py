@@ -49,6 +49,7 @@ import re
 import signal
 import sqlite3
 import sys
+import uuid
 import weakref
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -157,11 +158,17 @@ FileLink = Callable[[int, Attachment], str | None]
 
 
 def file_link(user_id: int, attachment: Attachment) -> str | None:
-    """Where the user can fetch this file: an unguessable, expiring, single-user HTTPS link.
-
-    Not built yet (``bot.line_files``, the linefiles branch, plugs in here): None, and the
-    user is told that the link is on its way; a letter's text is in the chat meanwhile."""
+    """The hook without LINE_PUBLIC_URL: no link (the user is told the file is not sent; a
+    letter's text is in the chat). With it, ``serve_line`` uses ``bot.line_files``: an
+    unguessable link, expiring, sent only in the user's own chat."""
     return None
+
+
+def retry_key(delivery: Delivery) -> str:
+    """The push's ``X-Line-Retry-Key``: the same for every try of one reminder at one due
+    time (LINE delivers a key's message once, and answers 409 to a repeat within a day)."""
+    name = f"kotowari-reminder-{delivery.reminder_id}-{delivery.due_at}"
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
 
 
 def signature_of(secret: str, body: bytes) -> str:
@@ -286,7 +293,8 @@ class LineBot:
         if isinstance(event, UnfollowEvent):
             known = self.engine.storage.find_account(LINE, line_user)
             if known is not None:  # a user never seen is not stored just to be marked
-                self.engine.user_unreachable(known)
+                if not self.engine.mark_unreachable(known):
+                    return False  # not stored (busy): 503, LINE sends it again
                 if self.links is not None:
                     self.links.forget_user(known)
             log.info("a LINE user unfollowed; marked inactive")
@@ -514,10 +522,16 @@ class LineBot:
                         held.add(delivery.user_id)
                     continue
                 try:
-                    pushed += await self._push(delivery, held)
+                    result = await self._push(delivery, held)
                 except sqlite3.Error as error:
                     log.warning("reminder not pushed: storage error (%s)", type(error).__name__)
                     stuck = True
+                    continue
+                if result < 0:  # LINE said 429: no more pushes this round
+                    stuck = True
+                    held.update(d.user_id for d in deliveries)
+                    break
+                pushed += result
                 await asyncio.sleep(0)  # users' events get their turn between two pushes
             if self.quota.exhausted and deliveries:
                 log.warning(
@@ -528,7 +542,9 @@ class LineBot:
                 return pushed
 
     async def _push(self, delivery: Delivery, held: set[int]) -> int:
-        """Push one reminder; 1 if LINE accepted it."""
+        """Push one reminder; 1 if LINE accepted it, 0 if not, -1 if LINE refused with 429
+        (the monthly limit or the rate limit: nothing more is pushed this round, or a full
+        batch due would be taken and refused again and again)."""
         address = delivery.address
         if not address:
             return 0
@@ -541,16 +557,23 @@ class LineBot:
             try:
                 await self.api.push_message(
                     PushMessageRequest(to=address, messages=messages),
+                    x_line_retry_key=retry_key(delivery),
                     _request_timeout=API_TIMEOUT,
                 )
             except ApiException as error:
+                if error.status == HTTPStatus.CONFLICT:
+                    # Accepted before under this retry key (a timeout, or a crash before it was
+                    # marked sent): LINE does not deliver it twice; now it is marked.
+                    log.info("LINE already had this push (409); marked sent")
+                    self.engine.reminder_sent(delivery.reminder_id)
+                    return 0
                 if error.status == HTTPStatus.TOO_MANY_REQUESTS:
                     # The monthly limit (or the rate limit): it stays due, nothing counted.
                     if self.quota.limit is not None:
                         self.quota.used = max(self.quota.used, self.quota.limit)
                     held.add(delivery.user_id)
                     log.warning("LINE refused a push (429); reminders wait")
-                    return 0
+                    return -1
                 log.warning("reminder not pushed (HTTP %s); will retry", error.status)
                 self.engine.reminder_failed(delivery.reminder_id, f"HTTP {error.status}")
                 return 0

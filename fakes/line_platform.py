@@ -59,6 +59,8 @@ class FakeLine:
     calls: list[Call] = field(default_factory=list)
     # Rich menus (``kotowari line setup`` makes them): alias → menu id; user → menu linked.
     menu_aliases: dict[str, str] = field(default_factory=dict)
+    # Pushes' X-Line-Retry-Key values accepted: a repeat gets 409 and is not delivered again.
+    accepted_keys: set[str] = field(default_factory=set)
     user_menus: dict[str, str] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)  # reply token → user id, until used
     base_url: str = ""
@@ -70,14 +72,18 @@ class FakeLine:
             self.tokens[token] = user_id
         return token
 
-    def handle(self, method: str, path: str, auth: str, body: dict[str, Any]) -> tuple[int, Any]:
+    def handle(
+        self, method: str, path: str, auth: str, body: dict[str, Any], retry_key: str = ""
+    ) -> tuple[int, Any]:
         with self.lock:
             call = Call(method, path, body)
             self.calls.append(call)
-            call.status, answer = self._answer(method, path, auth, body)
+            call.status, answer = self._answer(method, path, auth, body, retry_key)
             return call.status, answer
 
-    def _answer(self, method: str, path: str, auth: str, body: dict[str, Any]) -> tuple[int, Any]:
+    def _answer(
+        self, method: str, path: str, auth: str, body: dict[str, Any], retry_key: str = ""
+    ) -> tuple[int, Any]:
         if auth != f"Bearer {TOKEN}":
             return 401, {"message": "Authentication failed"}
         if method == "POST" and path == "/v2/bot/message/reply":
@@ -85,9 +91,14 @@ class FakeLine:
                 return 400, {"message": "Invalid reply token"}
             return 200, {"sentMessages": self._sent(body)}
         if method == "POST" and path == "/v2/bot/message/push":
+            key = retry_key
+            if key and key in self.accepted_keys:
+                return 409, {"message": "The retry key is already accepted"}
             if self.limit is not None and self.used >= self.limit:
                 return 429, {"message": "You have reached your monthly limit."}
             self.used += 1
+            if key:
+                self.accepted_keys.add(key)
             return 200, {"sentMessages": self._sent(body)}
         if method == "POST" and path == "/v2/bot/chat/loading/start":
             return 202, {}
@@ -151,7 +162,11 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.loads(raw) if raw else {}
         path = self.path.split("?", 1)[0]
         status, answer = self.server.line.handle(
-            self.command, path, self.headers.get("Authorization", ""), body
+            self.command,
+            path,
+            self.headers.get("Authorization", ""),
+            body,
+            self.headers.get("X-Line-Retry-Key", ""),
         )
         data = json.dumps(answer).encode()
         self.send_response(status)

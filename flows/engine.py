@@ -92,6 +92,9 @@ class Engine:
                 ):
                     self._show_where(turn)  # changes nothing stored, not even shown_step
                 else:
+                    if not turn.user["active"]:  # they write again: reminders resume
+                        self.store.update_user(turn.user_id, active=1)
+                        turn.user["active"] = 1
                     _route(turn)
                     self._remember_shown(turn)
                     if receipt is not None:
@@ -121,8 +124,6 @@ class Engine:
         user = self.store.user_with_case(inbound.user_id)
         if user is None:
             user = self.store.create_user(inbound.user_id, pick_language(inbound.lang_hint))
-        elif not user["active"]:
-            self.store.update_user(user["id"], active=1)
         texts, tz = Texts(user["language"]), ZoneInfo(user["time_zone"])
         return Turn(inbound, self.store, self.clock, user, texts, tz, self.outcome_hooks)
 
@@ -193,6 +194,10 @@ class Engine:
 
     def user_unreachable(self, user_id: int) -> None:
         reminders.unreachable(self.store, user_id)
+
+    def mark_unreachable(self, user_id: int) -> bool:
+        """``user_unreachable``, saying whether it was stored (False: the database busy)."""
+        return reminders.unreachable(self.store, user_id)
 
 
 def _route(turn: Turn) -> None:

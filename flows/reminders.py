@@ -126,6 +126,8 @@ class Delivery:
     reply: Reply
     # The user's id on their channel (a LINE user id), where it is not ``user_id``.
     address: str | None = None
+    # When it fell due (ISO): one reminder at one due time is one message (a retry key).
+    due_at: str | None = None
 
 
 def addressee_of(row: Reminder) -> str:

@@ -590,6 +590,50 @@ async def test_a_push_refused_with_429_leaves_the_reminder_due(
         assert user_id in run.bot.held
 
 
+async def test_a_429_with_no_known_limit_ends_the_round_instead_of_spinning(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        for name in ("Uspin1", "Uspin2", "Uspin3"):
+            await (await follow(run, name)).walk(*TO_AGREED)
+        line.limit = 0  # LINE says 429; the bot knows of no limit
+        run.bot.quota = line_app.PushQuota(None, 0, known=True)
+        run.bot.read_quota = _stale_quota(run.bot)  # type: ignore[method-assign]
+        clock.advance(days=15)
+        before = len(line.calls)
+        assert await run.bot.dispatch_reminders(2) == 0  # a full batch of 2 due, refused
+        pushes = [c for c in line.calls[before:] if c.path == "/v2/bot/message/push"]
+        assert len(pushes) == 1, "one refusal ends the round"
+        assert len(run.bot.held) == 2, "the batch's users are told at their next message"
+
+
+async def test_a_push_is_sent_with_one_retry_key_and_a_repeat_is_marked_sent(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Ukey")
+        await chat.walk(*TO_AGREED)
+        clock.advance(days=15)
+        [delivery, *_] = run.engine.due_deliveries(10, user_id=line_user_id(run, "Ukey"))
+        assert line_app.retry_key(delivery) == line_app.retry_key(delivery)
+        line.accepted_keys.add(line_app.retry_key(delivery))  # LINE had it already
+        await run.bot.dispatch_reminders(25)
+        assert run.engine.store.reminder(delivery.reminder_id)["status"] == "sent"
+        assert [c.status for c in line.calls if c.path == "/v2/bot/message/push"][0] == 409
+
+
+async def test_an_unfollow_that_cannot_be_stored_is_answered_503(
+    line: FakeLine,
+    make_engine: Callable[[], Engine],
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Ubusyunfollow")
+        monkeypatch.setattr(run.engine, "mark_unreachable", lambda user_id: False)
+        assert await run.post([chat.person.unfollow()]) == 503
+
+
 def _stale_quota(bot: LineBot) -> Callable[[], Any]:
     async def read() -> line_app.PushQuota:
         return bot.quota

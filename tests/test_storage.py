@@ -24,6 +24,7 @@ from fakes.request import build_on_a_fake_api
 from flows.engine import Engine
 from flows.port import Inbound
 from flows.store import (
+    LINE,
     DatabaseFileGone,
     DatabaseMissing,
     Store,
@@ -294,6 +295,31 @@ def test_after_a_restore_no_case_number_or_reminder_id_is_given_again(
     )
     record(engine, "新人の二件目", user_id=5)
     assert [c["number"] for c in store.recent_cases(5, 10)] == [2]
+    store.close()
+
+
+def test_after_a_restore_a_line_user_keeps_their_account_and_no_id_is_given_twice(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    live, copy = tmp_path / "live.db", tmp_path / "copy.db"
+    store = Store(open_database(live), clock)
+    backup(live, copy)
+    engine = Engine(store)
+    first = store.account_user(LINE, "U" + "1" * 32, "ja")  # started after the backup
+    record(engine, "線の不動産", user_id=first)
+    gone = store.account_user(LINE, "U" + "2" * 32, "ja")
+    with store.transaction():
+        store.forget_user(gone)  # erased: their id is not given again
+    store.close()
+
+    assert bot.cli.main([*NO_ENV, "restore", str(copy), "--db", str(live)]) == 0
+    store = Store(open_database(live), clock)
+    assert store.account_user(LINE, "U" + "1" * 32, "ja") == first, "the same LINE user"
+    assert [c["number"] for c in store.recent_cases(first, 10)] == []
+    record(Engine(store), "線の二件目", user_id=first)
+    assert [c["number"] for c in store.recent_cases(first, 10)] == [2], "numbers carried on"
+    newcomer = store.account_user(LINE, "U" + "3" * 32, "ja")
+    assert newcomer not in (first, gone), "an id drawn before the restore is never drawn again"
     store.close()
 
 

@@ -655,7 +655,7 @@ EN.update(
             "The messages in this chat stay in LINE. To remove them, choose “Delete chat "
             "history” in the chat's settings."
         ),
-        "line.file_coming": "📄 A download link for {filename} is on its way.",
+        "line.file_coming": "📄 {filename} cannot be sent on LINE right now.",
         "line.file_link": "📎 {name}\n{url}",
         "line.quota_held": (
             "⏰ A reminder could not be sent: this LINE account's monthly message allowance "

@@ -673,7 +673,7 @@ JA.update(
             "このトークの履歴はLINEに残ります。消すには、トーク画面のメニューから"
             "「トーク履歴を削除」を選んでください。"
         ),
-        "line.file_coming": "📄 {filename} のダウンロード用リンクは準備中です。",
+        "line.file_coming": "📄 {filename} は、いまLINEではお送りできません。",
         "line.file_link": "📎 {name}\n{url}",
         "line.quota_held": (
             "⏰ 今月のLINEの送信上限に達したため、リマインダーをお届けできませんでした。"

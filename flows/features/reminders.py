@@ -182,7 +182,14 @@ def due_batch(
             texts = Texts(row["language"])
             reply = render(row, texts)
             out.append(
-                Delivery(row["id"], row["user_id"], texts.language, reply, row.get("external_id"))
+                Delivery(
+                    row["id"],
+                    row["user_id"],
+                    texts.language,
+                    reply,
+                    row.get("external_id"),
+                    row.get("due_at"),
+                )
             )
     return out, len(rows)
 
@@ -213,11 +220,15 @@ def failed(store: Store, reminder_id: int, error: str) -> None:
         )
 
 
-def unreachable(store: Store, user_id: int) -> None:
-    """The user blocked the bot: stop sending until they write again."""
+def unreachable(store: Store, user_id: int) -> bool:
+    """The user blocked the bot: stop sending until they write again. False if it could not
+    be stored now (the database busy): a dispatcher just tries again at its next send, a
+    webhook answers so that the channel sends the event again."""
     try:
         with store.transaction():
             if store.user(user_id) is not None:
                 store.update_user(user_id, active=0)
-    except sqlite3.Error:
-        log.exception("could not mark a user inactive")
+    except sqlite3.Error as error:
+        log.warning("could not mark a user inactive (%s)", type(error).__name__)
+        return False
+    return True

@@ -17,6 +17,7 @@ from flows.store.schema import (
     CASES,
     DEFAULT_TIME_ZONE,
     TABLES,
+    TELEGRAM,
     USERS,
 )
 
@@ -90,17 +91,24 @@ def check_backup(source: Path) -> None:
             raise ValueError(f"{source} is not a Kotowari database")
 
 
-HighWater = tuple[dict[int, tuple[int, str]], dict[str, int]]
+# Per user: the highest case number, the language, the account's channel and id on it.
+HighWater = tuple[dict[int, tuple[int, str, str, str | None]], dict[str, int]]
 
 
 def _high_water_marks(path: Path) -> HighWater | None:
-    """Per user (highest case number, language) and each AUTOINCREMENT sequence."""
+    """Per user (highest case number, language, account) and each AUTOINCREMENT sequence."""
     try:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
+            columns = {row[1] for row in conn.execute(f"pragma table_info({USERS})")}
+            account = (
+                "channel, external_id"
+                if "channel" in columns
+                else f"'{TELEGRAM}', cast(id as text)"  # before m017: all Telegram's
+            )
             users = {
-                int(uid): (int(last or 0), str(language))
-                for uid, last, language in conn.execute(
-                    f"select id, last_case_number, language from {USERS}"
+                int(uid): (int(last or 0), str(language), str(channel), external)
+                for uid, last, language, channel, external in conn.execute(
+                    f"select id, last_case_number, language, {account} from {USERS}"
                 )
             }
             sequences = {
@@ -117,17 +125,18 @@ def _carry_forward(db: Database, marks: HighWater) -> None:
     users, sequences = marks
     now = utc_now().isoformat()
     with db.atomic():
-        for user_id, (last, language) in users.items():
+        for user_id, (last, language, channel, external) in users.items():
             row = db.execute(
                 f"select last_case_number from {USERS} where id = ?", [user_id]
             ).fetchone()
             if row is None:
-                # Not in the backup (they started after it): a bare row keeps their numbers;
-                # nothing else about them is known any more.
+                # Not in the backup (they started after it): a bare row keeps their numbers
+                # and their account (a LINE user writing again is the same user); nothing
+                # else about them is known any more.
                 db.execute(
                     f"insert into {USERS} (id, language, time_zone, created_at, active, "
-                    "last_case_number) values (?, ?, ?, ?, 1, ?)",
-                    [user_id, language, DEFAULT_TIME_ZONE, now, last],
+                    "last_case_number, channel, external_id) values (?, ?, ?, ?, 1, ?, ?, ?)",
+                    [user_id, language, DEFAULT_TIME_ZONE, now, last, channel, external],
                 )
             elif int(row[0] or 0) < last:
                 db.execute(f"update {USERS} set last_case_number = ? where id = ?", [last, user_id])

@@ -353,3 +353,7 @@ def m017_users_per_channel(db: Database) -> None:
         "create unique index if not exists idx_users_channel_external_id "
         "on users (channel, external_id)"
     )
+    # The product's own ids, each used once: a row is inserted to draw one and deleted at
+    # once; AUTOINCREMENT's sqlite_sequence keeps the last one, so an id freed by an erasure
+    # is never given to someone else (and a restore carries it forward, as reminders' ids).
+    db.execute("create table if not exists own_ids (id integer primary key autoincrement)")

@@ -26,6 +26,7 @@ DEFAULT_TIME_ZONE = "Asia/Tokyo"
 TELEGRAM = "telegram"
 LINE = "line"
 OWN_IDS_FROM = 2**53
+OWN_IDS = "own_ids"  # draws those ids (m017)
 
 
 def due_reminders_sql(one_user: bool = False, one_channel: bool = False) -> str:

@@ -6,7 +6,7 @@ from typing import cast
 
 from flows.store.base import StoreBase
 from flows.store.rows import Case, User
-from flows.store.schema import CASES, DEFAULT_TIME_ZONE, OWN_IDS_FROM, TELEGRAM, USERS
+from flows.store.schema import CASES, DEFAULT_TIME_ZONE, OWN_IDS, OWN_IDS_FROM, TELEGRAM, USERS
 
 _CASE_FOLLOWS = "case_columns_follow"  # user_with_case: where the case's columns begin
 
@@ -70,8 +70,8 @@ class UserRows(StoreBase):
 
     def account_user(self, channel: str, external_id: str, language: str) -> int:
         """The user id of an account on a channel whose ids are not the product's (LINE):
-        found (one read, no write lock), or allocated above every Telegram id and created
-        (in ``language``)."""
+        found (one read, no write lock), or created (in ``language``) with an id above every
+        Telegram id, never given before (``own_ids``: not even to a user since erased)."""
         known = self.find_account(channel, external_id)
         if known is not None:
             return known
@@ -79,9 +79,8 @@ class UserRows(StoreBase):
             known = self.find_account(channel, external_id)  # made meanwhile by another writer
             if known is not None:
                 return known
-            top = self.conn.execute(
-                f"select max(id) from {USERS} where id >= ?", [OWN_IDS_FROM]
-            ).fetchone()[0]
-            user_id = OWN_IDS_FROM if top is None else int(top) + 1
+            drawn = self.conn.execute(f"insert into {OWN_IDS} default values").lastrowid
+            self.conn.execute(f"delete from {OWN_IDS} where id = ?", [drawn])
+            user_id = OWN_IDS_FROM + int(drawn or 0) - 1
             self.create_user(user_id, language, channel, external_id)
             return user_id
