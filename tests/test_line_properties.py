@@ -199,7 +199,7 @@ class LineStories(RuleBasedStateMachine):
         user's rows changed."""
         before = rows_by_owner(self.sqlite)
         was = self.user_id(line_id)
-        held = was in self.run.bot.held
+        owed = self.owed_notice(was)
         calls = self.post([event])
         after = rows_by_owner(self.sqlite)
         me = self.user_id(line_id)
@@ -219,15 +219,21 @@ class LineStories(RuleBasedStateMachine):
             self.unfollowed.discard(line_id)  # back to where they can be reached
             self.note_buttons(line_id, replies[0].body)
             first = replies[0].body["messages"][0].get("text", "")
-            if held and me not in self.run.bot.held:
+            if owed and not self.owed_notice(me):
                 assert first in QUOTA_HELD, "told nothing of the reminder held back"
             elif first in QUOTA_HELD:
-                assert held, "told of a reminder held back that was not"
+                assert owed, "told of a reminder held back that was not (or again)"
         if me is None:
             self.processed[line_id] = []  # erased: older events are not delivered again
         else:
             self.processed[line_id].append(event)
         return calls
+
+    def owed_notice(self, user_id: int | None) -> bool:
+        """Whether the user has a reminder held back by the quota and was not told yet
+        (``LineBot.held``, less ``LineBot.told`` where the adapter has it)."""
+        bot = self.run.bot
+        return user_id in bot.held and user_id not in getattr(bot, "told", ())
 
     def note_buttons(self, line_id: str, body: dict[str, Any]) -> None:
         items = (body["messages"][-1].get("quickReply") or {}).get("items", [])
