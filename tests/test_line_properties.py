@@ -280,7 +280,7 @@ class LineStories(RuleBasedStateMachine):
     def records_an_agreement(self, line_id: str, quiet: bool, leaves: bool) -> None:
         """A whole case typed (numbers for the options) up to the broker's agreement: two
         reminders to come (most random walks never get that far); then perhaps the person
-        unfollows (blocks) the bot."""
+        unfollows (blocks) the bot before the first is due."""
         user_id = self.user_id(line_id)
         user = (self.run.engine.store.user(user_id) if user_id else None) or {}
         if user.get("active_case_id") is not None:
@@ -288,8 +288,9 @@ class LineStories(RuleBasedStateMachine):
         lines = AGREED if quiet else AGREED[1:]
         for text in lines:
             self.private(line_id, self.people[line_id].text(text.format(n=len(line_id))))
-        if leaves:
+        if leaves:  # and the reminder comes due: nothing may be pushed to them
             self.private(line_id, self.people[line_id].unfollow())
+            self._pass(timedelta(days=15), None)
 
     @precondition(lambda self: any(self.shown.values()))
     @rule(data=st.data())
@@ -388,6 +389,9 @@ class LineStories(RuleBasedStateMachine):
     def time_passes(self, step: timedelta, quota: str | None) -> None:
         """The clock moves on and the dispatcher pushes what is due; now and then the
         month's push quota is (or stops being) used up."""
+        self._pass(step, quota)
+
+    def _pass(self, step: timedelta, quota: str | None) -> None:
         if quota == "left":
             self.line.limit = self.line.used + 3
         elif quota == "used up":
