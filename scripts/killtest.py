@@ -18,6 +18,12 @@ Terms, precisely:
   POSTs each update to it (several chats at once, each chat's updates one at a time and in
   order), again and again until the bot answers 200; an update is acknowledged when it was
   answered 200.
+  With ``--channel line`` the bot is ``kotowari line`` and a fake LINE platform
+  (``scripts/killtest_line.py``, over ``fakes.line_platform``) POSTs signed webhook requests
+  of several events (several users' events in one request, each user's in order, on four
+  connections at once), sending a request's events again (``isRedelivery``, the same
+  ``webhookEventId``) until one carrying them is answered 200; an event is acknowledged when
+  it was answered 200. Users are LINE accounts (``account_user``); reminders are pushes.
 - **applied**: each step of a walk fires exactly one transition, so the sum of ``seq`` over
   the user's walk cases is the number of the user's steps in the database. An oracle — the
   same engine in-process on its own database, fed the same walks — gives the expected rows
@@ -40,7 +46,8 @@ Checks, after every kill (the bot dead, the database quiet) and after the final 
 5. *Flows resume*: at the end every update is acknowledged, every walk is finished with the
    oracle's rows and reminders, every seeded reminder was sent, the inbox is empty, the bot
    exited 0 on SIGTERM, and no run logged at ERROR or CRITICAL.
-6. *Unreadable updates and 409s*: now and then a user's step is preceded by an update
+6. *Unreadable updates and 409s* (on LINE: events of a kind the SDK does not know, which
+   are skipped): now and then a user's step is preceded by an update
    python-telegram-bot cannot read (a poll without ``members_only``, as a Bot API server
    before 10.0 sends it); each is set aside as a dead letter (and only those are), none
    stops the bot or the user's walk, and its content never appears in a log. In polling
@@ -63,8 +70,12 @@ is answered 200 while others are in the bot (python-telegram-bot's own webhook s
 answered before processing: this found it losing updates); and *mid-batch*, a reply
 this run sends after fetching a batch (the rest of the batch is in flight).
 
-Usage: ``python scripts/killtest.py [--mode polling|webhook] [--kills 20] [--users 30]
-[--seed N] [--keep] [-v]``;
+On LINE, *after-ack* is the moment a request is answered 200 while other requests are in
+the bot, and *mid-batch* a reply sent while a request's events are being handled (the rest
+of the request's events, and other requests, still in the bot).
+
+Usage: ``python scripts/killtest.py [--channel telegram|line] [--mode polling|webhook]
+[--kills 20] [--users 30] [--seed N] [--keep] [-v]``;
 ``--project DIR`` runs another source tree's bot (e.g. an older commit unpacked with
 ``git archive``). Exit status 0 when every check passes, 1 with a report otherwise; the work
 folder (database, one log per run, ``trace.jsonl`` of every call) is kept on failure.
@@ -86,7 +97,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from contextlib import closing
+from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +107,8 @@ for _path in (ROOT, ROOT / "scripts"):  # fakes/, and the checks beside this fil
         sys.path.insert(0, str(_path))
 
 from killtest_checks import Checks, Oracle, Sent, Step, User, seed, walk_for  # noqa: E402
+from killtest_line import LinePlatform, LineWebhookSender  # noqa: E402
+from killtest_line import serving as line_serving  # noqa: E402
 
 from fakes.bot_api import (  # noqa: E402
     CONFLICT,
@@ -104,6 +117,8 @@ from fakes.bot_api import (  # noqa: E402
     chat_of,
     token_for,
 )
+from fakes.line_platform import SECRET as LINE_SECRET  # noqa: E402
+from fakes.line_platform import LineUser  # noqa: E402
 from fakes.server import BotApiServer, WebhookSender, free_port  # noqa: E402
 from fakes.users import OLD_POLL  # noqa: E402
 
@@ -112,6 +127,9 @@ FIRST_USER_ID = 810_000_001
 KILL_MODES = ("random", "after-ack", "mid-batch")
 WEBHOOK_SECRET = "killtest_secret"
 WEBHOOK_CONNECTIONS = 4  # updates of different chats delivered at once, as Telegram does
+LINE_PATH = "/line/webhook"
+# A LINE event of a kind the SDK does not know (LINE adds kinds): skipped, never in the way.
+UNKNOWN_EVENT = {"type": "x-killtest-unknown", "mode": "active", "timestamp": 0}
 RESEND_WHILE_PROCESSING = 0.1  # webhook mode: an update POSTed again while still in the bot
 POISON_RATE = 0.08  # before a user's step, how often an unreadable update comes first
 CONFLICT_BURST = 2  # 409s in a row on getUpdates (an old instance polling during a deploy)
@@ -165,10 +183,20 @@ class Driver:
         self.rng = random.Random(args.seed)
         self.workdir = workdir
         self.db_path = workdir / "kotowari.db"
-        self.api = FakeTelegram(clock=lambda: int(time.time()))
-        self.server = BotApiServer(self.api)
-        self.hook_port = free_port() if args.mode == "webhook" else 0
-        self.webhook = WebhookSender(self.api, self.hook_port, RESEND_WHILE_PROCESSING, args.seed)
+        self.line = args.mode == "line"
+        self.api: FakeTelegram | LinePlatform
+        self.webhook: WebhookSender | LineWebhookSender
+        self.hook_port = free_port() if args.mode in ("webhook", "line") else 0
+        if self.line:
+            self.api = LinePlatform()
+            self.webhook = LineWebhookSender(self.api, self.hook_port, LINE_PATH, args.seed)
+        else:
+            self.api = FakeTelegram(clock=lambda: int(time.time()))
+            self.server = BotApiServer(self.api)
+            self.webhook = WebhookSender(
+                self.api, self.hook_port, RESEND_WHILE_PROCESSING, args.seed
+            )
+        self.fakes = ExitStack()
         self.runs: list[dict[str, Any]] = []
         self.proc: subprocess.Popen[bytes] | None = None
         self.run = 0
@@ -178,9 +206,16 @@ class Driver:
         self.api.on_call = self._on_call
         self.webhook.on_answered = self._on_answered
         ids = [FIRST_USER_ID + i for i in range(args.users)]
+        line_ids = [f"U{user_id:032x}" for user_id in ids] if self.line else []
+        if self.line:  # their accounts first: the product's ids for them
+            ids = seed(self.db_path, [], line_ids)
+            people = zip(ids, line_ids, strict=True)
+            self.line_people = {i: LineUser(self.api, line) for i, line in people}
+            self.api.accounts = dict(zip(line_ids, ids, strict=True))
         self.users = [User(user_id, i, seeded=i % 2 == 0) for i, user_id in enumerate(ids)]
         seeded = [user.id for user in self.users if user.seeded]
-        self.oracle = Oracle(workdir, seeded)
+        self.oracle = Oracle(workdir, seeded, line_ids)
+        assert not self.line or self.oracle.accounts == ids, "the oracle's ids differ"
         seed(self.db_path, seeded)
         self.writer = ExternalWriter(self.db_path, self.rng)
         self.checks = Checks(self.api, self.users, self.oracle, args.mode, workdir, self.db_path)
@@ -191,14 +226,30 @@ class Driver:
         self.checks.run = self.run
         env = {
             **os.environ,
-            "TELEGRAM_BOT_TOKEN": token_for(self.run),
-            "TELEGRAM_API_BASE_URL": self.server.base_url,
             "KOTOWARI_DB": str(self.db_path),
             "REMINDER_PERIOD_SECONDS": "1",
             "KOTOWARI_LOG_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
         }
         env.pop("WEBHOOK_URL", None)
+        command = "run"
+        if isinstance(self.api, LinePlatform):
+            command = "line"
+            env |= {
+                "LINE_CHANNEL_SECRET": LINE_SECRET,
+                "LINE_CHANNEL_ACCESS_TOKEN": token_for(self.run),
+                "LINE_API_BASE_URL": self.api.base_url,
+                "LINE_LISTEN": "127.0.0.1",
+                "LINE_PORT": str(self.hook_port),
+                "LINE_WEBHOOK_PATH": LINE_PATH,
+            }
+            with self.api.cond:
+                self.api.run = self.run  # the webhook's requests go to this process now
+        else:
+            env |= {
+                "TELEGRAM_BOT_TOKEN": token_for(self.run),
+                "TELEGRAM_API_BASE_URL": self.server.base_url,
+            }
         if self.args.mode == "webhook":
             env |= {
                 "WEBHOOK_URL": "https://kotowari.test/hook",
@@ -208,7 +259,7 @@ class Driver:
             }
         log = (self.workdir / f"run-{self.run:02d}.log").open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", "run"],
+            [sys.executable, "-m", "bot.cli", "--env-file", "/dev/null", command],
             cwd=self.args.project,
             env=env,
             stdout=log,
@@ -264,13 +315,18 @@ class Driver:
         """The next step, and the typed ones after it (a fast typist does not wait); now and
         then an update the bot cannot read comes first."""
         if self.rng.random() < POISON_RATE:
-            self.checks.poison_ids.add(self.api.enqueue(user.person.message(poll=OLD_POLL)))
+            if isinstance(self.api, LinePlatform):
+                unknown = {**UNKNOWN_EVENT, "source": {"type": "user", "userId": "?"}}
+                self.enqueue(user, unknown | {"webhookEventId": f"unknown-{self.rng.random()}"})
+                self.checks.notes["events of a kind the SDK does not know"] += 1
+            else:
+                self.checks.poison_ids.add(self.api.enqueue(user.person.message(poll=OLD_POLL)))
         first = True
         while user.next_step < len(user.steps):
             number, at, step = user.step(user.next_step)
             if step.kind == "press" and not first:
                 break
-            update_id = self.api.enqueue(self.payload(user, step, number, at))
+            update_id = self.enqueue(user, self.payload(user, step, number, at))
             sent = Sent(update_id, user.next_step)
             user.outstanding.append(sent)
             user.sent.append(sent)
@@ -280,11 +336,24 @@ class Driver:
                 break
         user.waiting_since = time.monotonic()
 
+    def enqueue(self, user: User, payload: dict[str, Any]) -> int:
+        """Hold an update (a LINE event) for the bot; its number."""
+        if isinstance(self.api, LinePlatform):
+            return self.api.enqueue(self.line_people[user.id].user_id, payload)
+        return self.api.enqueue(payload)
+
     def payload(self, user: User, step: Step, number: int, at: int) -> dict[str, Any]:
-        """An update (without its id) for one step of the user's walk."""
+        """An update (without its id), or a LINE event, for one step of the user's walk."""
+        data = f"k1:{number}.{at}.{step.value}"  # Telegram's callback data, LINE's postback's
+        if self.line:
+            person = self.line_people[user.id]
+            if step.kind == "text":
+                return person.text(step.value)
+            if self.api.latest_message(user.id, data) is None:
+                self.checks.notes["presses without the message (reply lost)"] += 1
+            return person.postback(data)
         if step.kind == "text":
             return user.person.text(step.value)
-        data = f"k1:{number}.{at}.{step.value}"
         holder = self.api.latest_message(user.id, data)
         if holder is None:
             # The reply with this button was lost to a kill (the step itself was saved): the
@@ -342,8 +411,11 @@ class Driver:
     # -- checks ---------------------------------------------------------------------------
 
     def run_all(self) -> int:
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        if self.args.mode == "webhook":
+        if isinstance(self.api, LinePlatform):
+            self.fakes.enter_context(line_serving(self.api))
+        else:
+            threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        if self.args.mode in ("webhook", "line"):
             self.webhook.start(WEBHOOK_CONNECTIONS)
         started = time.monotonic()
         try:
@@ -355,8 +427,11 @@ class Driver:
                 self.proc.kill()
                 self.proc.wait()
             self.api.stop()
-            self.server.shutdown()
-            self.server.server_close()
+            if self.line:
+                self.fakes.close()
+            else:
+                self.server.shutdown()
+                self.server.server_close()
             self.oracle.close()
             self.writer.stop()
         self.checks.scan_logs()
@@ -453,25 +528,46 @@ class Driver:
             f"seed {self.args.seed}, "
             f"{seconds:.1f} s"
         )
-        print(
-            f"  updates sent {len(self.api.updates)}, acknowledged up to offset "
-            f"{self.api.confirmed}; {walks} walks, users finished {finished}/{len(self.users)}; "
-            f"seeded reminders {len(self.checks.seeded_reminders)}"
-        )
-        if self.args.mode == "webhook":
+        if isinstance(self.webhook, LineWebhookSender):
+            hook = self.webhook
+            print(
+                f"  events sent {len(self.api.updates)}, answered 200 {self.api.confirmed}; "
+                f"{walks} walks, users finished {finished}/{len(self.users)}; "
+                f"seeded reminders {len(self.checks.seeded_reminders)}"
+            )
+            sizes = ", ".join(f"{n}×{count}" for n, count in sorted(hook.sizes.items()))
+            names = {-1: "refused", 0: "cut off"}
+            answers = ", ".join(
+                f"{names.get(code, code)}×{n}" for code, n in sorted(hook.answers.items())
+            )
+            print(
+                f"  webhook requests {hook.requests} (events per request: {sizes}); "
+                f"events redelivered {hook.redeliveries}; answers {answers}"
+            )
+        else:
+            print(
+                f"  updates sent {len(self.api.updates)}, acknowledged up to offset "
+                f"{self.api.confirmed}; {walks} walks, users finished "
+                f"{finished}/{len(self.users)}; "
+                f"seeded reminders {len(self.checks.seeded_reminders)}"
+            )
+        if self.args.mode == "webhook" and isinstance(self.webhook, WebhookSender):
             print(
                 f"  updates POSTed twice at once (a resend while in the bot): {len(self.webhook.doubled)}"
             )
-        conflicts = sum(
-            1 for c in self.api.calls_since(0) if c.method == "getUpdates" and c.status == 409
-        )
-        with self.checks.db() as db:
-            has = db.execute("select 1 from sqlite_master where name = 'dead_letters'").fetchone()
-            aside = db.execute("select count(*) from dead_letters").fetchone()[0] if has else 0
-        print(
-            f"  unreadable updates sent {len(self.checks.poison_ids)}, dead letters {aside}; "
-            f"409 Conflict answers to getUpdates {conflicts}"
-        )
+        if not self.line:
+            conflicts = sum(
+                1 for c in self.api.calls_since(0) if c.method == "getUpdates" and c.status == 409
+            )
+            with self.checks.db() as db:
+                has = db.execute(
+                    "select 1 from sqlite_master where name = 'dead_letters'"
+                ).fetchone()
+                aside = db.execute("select count(*) from dead_letters").fetchone()[0] if has else 0
+            print(
+                f"  unreadable updates sent {len(self.checks.poison_ids)}, dead letters {aside}; "
+                f"409 Conflict answers to getUpdates {conflicts}"
+            )
         print(
             f"  write locks held by another connection: {self.writer.locks} "
             f"({self.writer.long_locks} past the bot's busy timeout)"
@@ -498,7 +594,7 @@ def _answers_an_update(method: str, params: dict[str, Any]) -> bool:
     """A request made while handling an update (not a reminder, not start-up)."""
     if method in ("answerCallbackQuery", "editMessageText", "editMessageReplyMarkup"):
         return True
-    if method != "sendMessage":
+    if method != "sendMessage" or params.get("line") == "push":
         return False
     return "k1:reminder." not in str(params.get("reply_markup") or "")
 
@@ -515,6 +611,13 @@ def main(argv: list[str] | None = None) -> int:
         help="how the bot gets its updates (webhook: the fake Telegram POSTs each one to the "
         "bot until it answers 200)",
     )
+    parser.add_argument(
+        "--channel",
+        choices=["telegram", "line"],
+        default="telegram",
+        help="which adapter is killed: `kotowari run` (Telegram, --mode says how it gets its "
+        "updates) or `kotowari line` (LINE: signed webhook requests of several events)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument("--verbose", "-v", action="store_true", help="list every run")
     parser.add_argument(
@@ -525,6 +628,8 @@ def main(argv: list[str] | None = None) -> int:
         "(default: this checkout; e.g. an older commit unpacked with git archive)",
     )
     args = parser.parse_args(argv)
+    if args.channel == "line":
+        args.mode = "line"  # LINE has webhooks only
     if args.seed is None:
         args.seed = random.randrange(1_000_000)
     if args.users < 1 or args.kills < 0:

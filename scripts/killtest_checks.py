@@ -17,15 +17,18 @@ import re
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fakes.bot_api import FakeTelegram
 from fakes.users import POISON_QUESTION, Person
+
+if TYPE_CHECKING:
+    from killtest_line import LinePlatform
 
 # The columns a walk fills in; times differ between the bot and the oracle and are left out.
 COMPARED = (
@@ -108,16 +111,19 @@ SEED_LINES = (
 )
 
 
-def seed(db_path: Path, user_ids: list[int]) -> None:
-    """Give users an old case whose two reminders are overdue (made 40 days ago)."""
+def seed(db_path: Path, user_ids: list[int], line_users: Sequence[str] = ()) -> list[int]:
+    """Give users an old case whose two reminders are overdue (made 40 days ago). LINE users
+    (``line_users``, LINE user ids) are given their accounts first, in order: their ids in
+    the product are returned (the same in every database seeded alike)."""
     from flows.engine import Engine
     from flows.port import Inbound
-    from flows.store import Store, open_database
+    from flows.store import LINE, Store, open_database
 
     past = datetime.now(UTC) - timedelta(days=40)
     db = open_database(db_path)
     try:
         engine = Engine(Store(db, lambda: past))
+        accounts = [engine.storage.account_user(LINE, line_user, "ja") for line_user in line_users]
         for user_id in user_ids:
             for line in SEED_LINES:
                 engine.handle(Inbound(user_id, text=line.format(n=user_id % 10_000)))
@@ -125,6 +131,7 @@ def seed(db_path: Path, user_ids: list[int]) -> None:
             assert case is not None and case["state"] == "following_up", case
     finally:
         db.close()
+    return accounts
 
 
 def case_projection(row: dict[str, Any]) -> dict[str, Any]:
@@ -138,12 +145,12 @@ class Oracle:
     each walk can be run here when a user starts it, whatever the interleaving in the bot.
     """
 
-    def __init__(self, workdir: Path, seeded: list[int]) -> None:
+    def __init__(self, workdir: Path, seeded: list[int], line_users: Sequence[str] = ()) -> None:
         from flows.engine import Engine
         from flows.store import Store, open_database
 
         path = workdir / "oracle.db"
-        seed(path, seeded)
+        self.accounts = seed(path, seeded, line_users)  # the LINE users' ids
         self.db = open_database(path)
         self.engine = Engine(Store(self.db))
 
@@ -263,7 +270,7 @@ class Checks:
 
     def __init__(
         self,
-        api: FakeTelegram,
+        api: FakeTelegram | LinePlatform,
         users: list[User],
         oracle: Oracle,
         mode: str,
@@ -466,7 +473,8 @@ class Checks:
             )
         total = len(self.api.updates)
         if not self.api.all_acknowledged():
-            self.problem(f"UNACKNOWLEDGED: offset {self.api.confirmed} at the end, {total} sent")
+            left = len(self.api.held())
+            self.problem(f"UNACKNOWLEDGED: {left} of {total} sent at the end")
 
     def write_trace(self) -> None:
         """Every Bot API call and acknowledgement, one JSON object a line (for a post-mortem)."""

@@ -1,10 +1,11 @@
-"""The kill test's CI short form, polling and webhook: 5 users, 3 SIGKILLs, then a clean
-final run (5–12 s each).
+"""The kill test's CI short form, Telegram (polling and webhook) and LINE: 5 users, 3
+SIGKILLs, then a clean final run (5–12 s each).
 
-``scripts/killtest.py`` runs the real bot (``python -m bot.cli run``) against a fake Bot API
-on 127.0.0.1 and kills it at random and adversarial moments; see its docstring for what is
-checked. The long form (``python scripts/killtest.py``: 30 users, 20 kills, about a minute)
-is for a release or a change to polling, the webhook, storage or reminders.
+``scripts/killtest.py`` runs the real bot (``python -m bot.cli run``, or ``line`` with
+``--channel line``) against a fake Bot API (or a fake LINE platform) on 127.0.0.1 and kills it
+at random and adversarial moments; see its docstring for what is checked. The long form
+(``python scripts/killtest.py``: 30 users, 20 kills, about a minute; ``--channel line`` for
+LINE) is for a release or a change to polling, the webhooks, storage or reminders.
 """
 
 from __future__ import annotations
@@ -23,12 +24,20 @@ SHORT_FORM = ["--kills", "3", "--users", "5"]
 TIMEOUT = 120  # seconds; it normally takes 5–12
 
 
-@pytest.mark.parametrize("mode", ["polling", "webhook"])
-def test_kill_test_short_form_loses_nothing(mode: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "WEBHOOK_"))}
+@pytest.mark.parametrize(
+    ("mode", "how"),
+    [
+        ("polling", ["--mode", "polling"]),
+        ("webhook", ["--mode", "webhook"]),
+        ("line", ["--channel", "line"]),
+    ],
+)
+def test_kill_test_short_form_loses_nothing(mode: str, how: list[str]) -> None:
+    channels = ("TELEGRAM_", "WEBHOOK_", "LINE_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(channels)}
     # Its own process group: on a timeout the bot it started goes down with it.
     script = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "killtest.py"), "--mode", mode, *SHORT_FORM],
+        [sys.executable, str(ROOT / "scripts" / "killtest.py"), *how, *SHORT_FORM],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
