@@ -57,8 +57,10 @@ class FakeLine:
     used: int = 0
     languages: dict[str, str] = field(default_factory=dict)  # user id → profile language
     calls: list[Call] = field(default_factory=list)
-    # Rich menus (``kotowari line setup`` makes them): alias → menu id; user → menu linked.
-    menu_aliases: dict[str, str] = field(default_factory=dict)
+    # Rich menus (as ``kotowari line setup`` made them): alias → menu id; user → menu linked.
+    menu_aliases: dict[str, str] = field(
+        default_factory=lambda: {"kotowari-ja": "richmenu-ja", "kotowari-en": "richmenu-en"}
+    )
     # Pushes' X-Line-Retry-Key values accepted: a repeat gets 409 and is not delivered again.
     accepted_keys: set[str] = field(default_factory=set)
     user_menus: dict[str, str] = field(default_factory=dict)

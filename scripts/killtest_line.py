@@ -69,11 +69,14 @@ class LinePlatform(FakeLine):
     on_confirm: Callable[[int, set[int]], None] | None = None  # never: no getUpdates
 
     # -- the Messaging API ----------------------------------------------------------------
-    def handle(self, method: str, path: str, auth: str, body: dict[str, Any]) -> tuple[int, Any]:
+    def handle(
+        self, method: str, path: str, auth: str, body: dict[str, Any], retry_key: str = ""
+    ) -> tuple[int, Any]:
         run = run_of(auth.removeprefix("Bearer "))
         with self.lock:
             to = self.tokens.get(str(body.get("replyToken"))) if path == REPLY else body.get("to")
-        status, answer = super().handle(method, path, f"Bearer {TOKEN}" if run else auth, body)
+        bearer = f"Bearer {TOKEN}" if run else auth
+        status, answer = super().handle(method, path, bearer, body, retry_key)
         if status >= 300 or path not in (REPLY, PUSH) or not isinstance(to, str):
             return status, answer
         data = [

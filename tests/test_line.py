@@ -10,21 +10,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import shutil
 import socket
 import sqlite3
-import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import settings
-from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, Configuration
 from tornado.httpclient import AsyncHTTPClient
 
@@ -51,25 +44,10 @@ from fakes.line_platform import (
     signature,
     webhook,
 )
-from flows import letters, stats
 from flows.engine import Engine
-from flows.machine import TEXT_STATES
 from flows.port import Attachment, Option
-from flows.store import Store, open_database
 from flows.texts import CATALOGS, EN, JA, Texts
 from tests.conftest import FakeClock
-from tests.test_properties import (
-    CLOCK_STEPS,
-    COMMANDS,
-    FIELD_ANSWERS,
-    FORGED,
-    GENERIC_ERRORS,
-    STORIES,
-    ErrorLog,
-    memoized,
-    rows_by_owner,
-    typed_text,
-)
 from tests.test_transcript import STORY, assert_told
 from tests.transcript import Press, Script, Step, Wait, fragments_in, pick
 
@@ -619,7 +597,7 @@ async def test_a_push_is_sent_with_one_retry_key_and_a_repeat_is_marked_sent(
         line.accepted_keys.add(line_app.retry_key(delivery))  # LINE had it already
         await run.bot.dispatch_reminders(25)
         assert run.engine.store.reminder(delivery.reminder_id)["status"] == "sent"
-        assert [c.status for c in line.calls if c.path == "/v2/bot/message/push"][0] == 409
+        assert next(c.status for c in line.calls if c.path == "/v2/bot/message/push") == 409
 
 
 async def test_an_unfollow_that_cannot_be_stored_is_answered_503(
@@ -842,246 +820,3 @@ async def test_the_consoles_verify_request_and_bad_bodies(
         assert await send(b'{"events": [], "pad": "' + b"x" * 300_000 + b'"}') == 413
         assert await send(b'{"events": [{"type": "beacon-from-the-future"}]}') == 200
         assert run.users() == 0 and line.replies == []
-
-
-# -- random stories ------------------------------------------------------------------------
-# Hypothesis' stateful testing, as tests.test_properties does for the engine and Telegram:
-# three LINE users (and a group) writing to one running webhook. After every request: it was
-# answered 200; nothing was logged at ERROR nor answered with the generic error; every reply
-# and push was one LINE accepts (5 messages, 13 buttons, 20-character labels, 300-character
-# data; a reply token used once); every event but an unfollow got exactly one reply; an
-# event delivered again changed nothing; a group changed nothing and was answered once.
-LINE_PEOPLE = (("Uhana", "en"), ("Uhanako", "ja"), ("Uken", None))
-LINE_GROUPS = ("Cneighbours", "Cfamily")
-LINE_SETTINGS = settings(STORIES, max_examples=25)
-# What LINE delivers as a text message: not empty, at most 5000 characters.
-LINE_TEXT = typed_text(max_long=5000).map(lambda text: text.strip()[:5000] or "?")
-LINE_FORGED = st.one_of(
-    st.sampled_from(FORGED).map(lambda token: "k1:" + token),
-    st.sampled_from(("k2:1.1.refused", "k1:", "k1:" + "9" * 61, "1.1.refused", "")),
-    st.text(max_size=300),
-)
-
-
-class LineStories(RuleBasedStateMachine):
-    def __init__(self) -> None:
-        super().__init__()
-        self.dir = Path(tempfile.mkdtemp(prefix="kotowari-prop-line-"))
-        self.clock = FakeClock()
-        self.errors = ErrorLog()
-        self._log = self.errors.installed()
-        self._log.__enter__()
-        self._serving = serving(FakeLine())
-        self.line = self._serving.__enter__()
-        self.dbs: list[Any] = []
-        self.people = {name: LineUser(self.line, name) for name, _ in LINE_PEOPLE}
-        for name, language in LINE_PEOPLE:
-            if language:
-                self.line.languages[name] = language
-        # Every quick-reply button shown to each person, and the events to deliver again.
-        self.buttons: dict[str, list[str]] = {name: [] for name in self.people}
-        self.processed: dict[str, list[dict[str, Any]]] = {name: [] for name in self.people}
-        self.runner = asyncio.Runner()
-        self._running = running(self.line, self._engine, self.clock)
-        try:
-            self.run = self.runner.run(self._running.__aenter__())
-        except BaseException:
-            self._close()
-            raise
-
-    def _engine(self) -> Engine:
-        db = open_database(self.dir / "kotowari.db")
-        self.dbs.append(db)
-        return Engine(Store(db, self.clock))
-
-    def _close(self) -> None:
-        self.runner.close()
-        for db in self.dbs:
-            db.close()
-        self._serving.__exit__(None, None, None)
-        self._log.__exit__(None, None, None)
-        shutil.rmtree(self.dir, ignore_errors=True)
-
-    def teardown(self) -> None:
-        try:
-            self.runner.run(self._running.__aexit__(None, None, None))
-        finally:
-            self._close()
-
-    # -- one request ----------------------------------------------------------------------
-    def deliver(self, events: list[dict[str, Any]]) -> list[Call]:
-        start = len(self.line.calls)
-        assert self.runner.run(self.run.post(events)) == 200
-        calls = self.line.calls[start:]
-        assert not self.errors.records, f"logged at ERROR:\n{self.errors.describe()}"
-        for call in calls:
-            if call.path in ("/v2/bot/message/reply", "/v2/bot/message/push"):
-                assert call.status < 300, f"LINE refused {call.path}: {call.status}"
-                check_limits(call.body)
-                for text in message_texts(call.body):
-                    assert text not in GENERIC_ERRORS, "an event failed"
-                self._remember_buttons(call)
-        return calls
-
-    def _remember_buttons(self, call: Call) -> None:
-        token = call.body.get("replyToken")
-        owner = call.body.get("to") or next(
-            (e["source"].get("userId") for e in self._last_events if e.get("replyToken") == token),
-            None,
-        )
-        if owner not in self.buttons:
-            return
-        items = (call.body["messages"][-1].get("quickReply") or {}).get("items", [])
-        for item in items:
-            if item["action"]["data"] not in self.buttons[owner]:
-                self.buttons[owner].append(item["action"]["data"])
-
-    def private(self, name: str, event: dict[str, Any]) -> None:
-        self._last_events = [event]
-        calls = self.deliver([event])
-        replies = [c for c in calls if c.body.get("replyToken") == event.get("replyToken")]
-        assert len(replies) == 1, f"{len(replies)} replies to a {event['type']} event"
-        self.remember(name, event)
-
-    def remember(self, name: str, event: dict[str, Any]) -> None:
-        if self._view(name) is None:
-            self.processed[name] = []  # forgotten: older events are not delivered again
-        else:
-            self.processed[name].append(event)
-
-    def last_buttons(self, name: str) -> list[str]:
-        for call in reversed(self.line.calls):
-            if call.path not in ("/v2/bot/message/reply", "/v2/bot/message/push"):
-                continue
-            if call.status >= 300 or call.body.get("to", name) != name:
-                continue
-            if "replyToken" in call.body and call.body["replyToken"] not in self._tokens[name]:
-                continue
-            items = (call.body["messages"][-1].get("quickReply") or {}).get("items", [])
-            return [item["action"]["data"] for item in items]
-        return []
-
-    # -- rules ------------------------------------------------------------------------------
-    @rule(name=st.sampled_from([p[0] for p in LINE_PEOPLE]), text=LINE_TEXT)
-    def writes(self, name: str, text: str) -> None:
-        self.private(name, self._tracked(name, self.people[name].text(text)))
-
-    @rule(name=st.sampled_from([p[0] for p in LINE_PEOPLE]), command=st.sampled_from(COMMANDS))
-    def commands(self, name: str, command: str) -> None:
-        self.private(name, self._tracked(name, self.people[name].text(command)))
-
-    @rule(name=st.sampled_from([p[0] for p in LINE_PEOPLE]), data=st.data())
-    def follows_the_flow(self, name: str, data: st.DataObject) -> None:
-        """A few steps as a cooperative person takes them: answer what is asked, else press
-        a button under the newest message (rarely back / cancel)."""
-        person = self.people[name]
-        for _ in range(data.draw(st.integers(1, 12), label="steps")):
-            view = self._view(name)
-            if view is not None and view.case_state in TEXT_STATES:
-                answers = FIELD_ANSWERS[view.case_state.removeprefix("recording_")]
-                text = data.draw(st.sampled_from(answers), label="answer")
-                self.private(name, self._tracked(name, person.text(text)))
-                continue
-            buttons = self.last_buttons(name)
-            if not buttons:
-                command = data.draw(st.sampled_from(("/call", "/after", "/start")), label="start")
-                self.private(name, self._tracked(name, person.text(command)))
-                continue
-            rare = (".cancel", ".back", ".close", ".reopen", "forget.yes")
-            usual = [b for b in buttons if not b.endswith(rare)] or buttons
-            if data.draw(st.integers(0, 15), label="go back?") == 0:
-                usual = buttons
-            pressed = data.draw(st.sampled_from(usual), label="button")
-            self.private(name, self._tracked(name, person.postback(pressed)))
-
-    @precondition(lambda self: any(self.buttons.values()))
-    @rule(data=st.data())
-    def presses_earlier(self, data: st.DataObject) -> None:
-        name = data.draw(st.sampled_from([n for n, shown in self.buttons.items() if shown]))
-        pressed = data.draw(st.sampled_from(self.buttons[name]), label="earlier button")
-        self.private(name, self._tracked(name, self.people[name].postback(pressed)))
-
-    @rule(name=st.sampled_from([p[0] for p in LINE_PEOPLE]), forged=LINE_FORGED, data=st.data())
-    def presses_forged(self, name: str, forged: str, data: st.DataObject) -> None:
-        others = [b for n, shown in self.buttons.items() if n != name for b in shown]
-        if others and data.draw(st.booleans(), label="someone else's?"):
-            forged = data.draw(st.sampled_from(others))
-        self.private(name, self._tracked(name, self.people[name].postback(forged)))
-
-    @rule(name=st.sampled_from([p[0] for p in LINE_PEOPLE]), sticker=st.booleans())
-    def sends_a_sticker_or_a_picture(self, name: str, sticker: bool) -> None:
-        person = self.people[name]
-        self.private(name, self._tracked(name, person.sticker() if sticker else person.image()))
-
-    @rule(name=st.sampled_from([p[0] for p in LINE_PEOPLE]))
-    def blocks_and_comes_back(self, name: str) -> None:
-        person = self.people[name]
-        self._last_events = []
-        self.deliver([person.unfollow()])
-        self.private(name, self._tracked(name, person.follow()))
-
-    @precondition(lambda self: any(self.processed.values()))
-    @rule(data=st.data())
-    def gets_an_event_again(self, data: st.DataObject) -> None:
-        """LINE delivers an event again (the bot stopped before answering): nothing changes
-        in the database, and it gets a reply."""
-        name = data.draw(st.sampled_from([n for n, sent in self.processed.items() if sent]))
-        event = data.draw(st.sampled_from(self.processed[name][-20:]))
-        again = {**redelivered([event])[0], "replyToken": self.line.reply_token(name)}
-        before = rows_by_owner(self.run.engine.store.db)
-        self._last_events = [self._tracked(name, again)]
-        calls = self.deliver([again])
-        assert rows_by_owner(self.run.engine.store.db) == before, "an event applied twice"
-        assert [c.body.get("replyToken") for c in calls if "replyToken" in c.body] == [
-            again["replyToken"]
-        ]
-
-    @rule(
-        name=st.sampled_from([p[0] for p in LINE_PEOPLE]),
-        group=st.sampled_from(LINE_GROUPS),
-        text=st.one_of(st.sampled_from(COMMANDS), LINE_TEXT),
-    )
-    def writes_in_a_group(self, name: str, group: str, text: str) -> None:
-        before = rows_by_owner(self.run.engine.store.db)
-        self._last_events = []
-        self.deliver([self.people[name].in_group(text, group)])
-        assert rows_by_owner(self.run.engine.store.db) == before, "a group changed the database"
-        assert len(self.run.bot.warned_chats) <= len(LINE_GROUPS)
-
-    @rule(step=st.sampled_from(CLOCK_STEPS))
-    def time_passes(self, step: timedelta) -> None:
-        self.clock.now += step
-        start = len(self.line.calls)
-        self.runner.run(self.run.bot.dispatch_reminders(25))
-        assert not self.errors.records, f"logged at ERROR:\n{self.errors.describe()}"
-        for call in self.line.calls[start:]:
-            assert call.status < 300, f"LINE refused {call.path}: {call.status}"
-            if call.path == "/v2/bot/message/push":
-                check_limits(call.body)
-                self._remember_buttons(call)
-
-    # -- helpers ----------------------------------------------------------------------------
-    _last_events: list[dict[str, Any]] = []  # noqa: RUF012  (set per request)
-
-    @property
-    def _tokens(self) -> dict[str, set[str]]:
-        if not hasattr(self, "_token_sets"):
-            self._token_sets: dict[str, set[str]] = {name: set() for name in self.people}
-        return self._token_sets
-
-    def _tracked(self, name: str, event: dict[str, Any]) -> dict[str, Any]:
-        if "replyToken" in event:
-            self._tokens[name].add(event["replyToken"])
-        return event
-
-    def _view(self, name: str) -> Any:
-        row = self.run.engine.store.db.execute(
-            "select id from users where channel = 'line' and external_id = ?", [name]
-        ).fetchone()
-        return None if row is None else self.run.engine.user_view(int(row[0]))
-
-
-def test_line_stories_keep_every_invariant(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(stats, "chart_png", memoized(stats.chart_png))
-    monkeypatch.setattr(letters, "to_pdf", memoized(letters.to_pdf))
-    run_state_machine_as_test(LineStories, settings=LINE_SETTINGS)

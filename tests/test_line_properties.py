@@ -103,8 +103,8 @@ def line_text() -> st.SearchStrategy[str]:
 
 
 def without_active(rows: Owners, db: Database) -> Owners:
-    """Rows with the users' ``active`` flag blanked: an event delivered again still sets it
-    (the regression tests at the end, xfail until fixed); everything else must not change."""
+    """Rows with the users' ``active`` flag blanked: an unfollow delivered again still sets
+    it (the xfail regression test at the end); everything else must not change."""
     names = [d[0] for d in db.execute(f"select * from {USERS} limit 0").description]
     index = names.index("active")
     out: Owners = {}
@@ -420,7 +420,7 @@ def test_line_stories_keep_every_invariant(monkeypatch: pytest.MonkeyPatch) -> N
     run_state_machine_as_test(LineStories, settings=LINE_SETTINGS)
 
 
-# -- what the stories found, kept as small regression tests (xfail until fixed) ------------
+# -- what the stories found, kept as small regression tests (the second: xfail until fixed) -
 @pytest.fixture(name="line")
 def fake_line() -> Iterator[FakeLine]:
     with serving(FakeLine()) as fake:
@@ -433,10 +433,6 @@ def _active(run: Running, line_id: str) -> int:
     return int(row["active"])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Engine._begin sets users.active = 1 before _seen_before recognises the repeat",
-)
 async def test_a_message_delivered_again_does_not_bring_back_a_user_who_unfollowed(
     line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
 ) -> None:
