@@ -276,10 +276,10 @@ def test_many_reminders_list_all_with_buttons_for_the_soonest(engine, clock) -> 
         clock.advance(hours=1)
     listing = EngineChat(engine).say("/reminders").replies[0]
     assert len(listing.text.splitlines()) == 1 + 24 + 1  # header, every reminder, the note
-    assert listing.text.splitlines()[-1] == JA["reminders_more"].format(count=20)
-    assert len(listing.options) == 20
+    assert listing.text.splitlines()[-1] == JA["reminders_more"].format(count=13)
+    assert len(listing.options) == 13, "as many as LINE's quick reply shows"
     due = [r["id"] for r in sorted(reminders(engine), key=lambda r: r["due_at"])]
-    assert [int(o.token.split(".")[1]) for o in listing.options] == due[:20]
+    assert [int(o.token.split(".")[1]) for o in listing.options] == due[:13]
 
 
 def test_closing_or_cancelling_a_case_ends_its_reminders(engine, clock) -> None:

@@ -31,8 +31,9 @@ router = Router()
 # What a reminder's button does, given the reminder and its case.
 _Action = Callable[[Turn, Reminder, Case], None]
 
-# /reminders: cancel buttons for the soonest this many (a message's keyboard has limits).
-MAX_REMINDER_BUTTONS = 20
+# /reminders: cancel buttons for the soonest this many; 13 is the most LINE's quick reply
+# shows (Telegram's keyboard takes more), and a list this long is read, not tapped through.
+MAX_REMINDER_BUTTONS = 13
 # One reminder's answer: "<reminder id>.<action>" (``flows.reminders.actions``).
 ANSWER = router.button("reminder", r"\d{1,12}\.[a-z_]{1,16}", legacy="r")
 
