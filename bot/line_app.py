@@ -293,7 +293,7 @@ class LineBot:
         if isinstance(event, UnfollowEvent):
             known = self.engine.storage.find_account(LINE, line_user)
             if known is not None:  # a user never seen is not stored just to be marked
-                if not self.engine.mark_unreachable(known):
+                if not self.engine.mark_unreachable(known, update_id_of(event.webhook_event_id)):
                     return False  # not stored (busy): 503, LINE sends it again
                 if self.links is not None:
                     self.links.forget_user(known)

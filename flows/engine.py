@@ -29,6 +29,7 @@ from flows.port import ChannelStorage, Inbound, Reply, Response, UserView
 from flows.reminders import Delivery
 from flows.router import STEP_TOKEN, Router
 from flows.store import Store
+from flows.store.rows import User
 from flows.texts import Texts, pick_language
 from flows.turn import OutcomeHook, Turn
 
@@ -135,12 +136,11 @@ class Engine:
             return False
         # Not "ids up to the last one": Telegram restarts its numbering at random after a
         # quiet week. A re-delivery comes right after a crash, among the latest ids.
-        recent = [int(i) for i in (turn.user.get("recent_update_ids") or "").split(",") if i]
+        recent = _recent_ids(turn.user)
         if update_id in recent:
             log.info("update already applied; showing the current step again")
             return True
-        recent = [*recent, update_id][-RECENT_UPDATES:]
-        self.store.update_user(turn.user_id, recent_update_ids=",".join(map(str, recent)))
+        self.store.update_user(turn.user_id, recent_update_ids=_remember(recent, update_id))
         return False
 
     def _remember_shown(self, turn: Turn) -> None:
@@ -195,9 +195,35 @@ class Engine:
     def user_unreachable(self, user_id: int) -> None:
         reminders.unreachable(self.store, user_id)
 
-    def mark_unreachable(self, user_id: int) -> bool:
-        """``user_unreachable``, saying whether it was stored (False: the database busy)."""
-        return reminders.unreachable(self.store, user_id)
+    def mark_unreachable(self, user_id: int, update_id: int | None = None) -> bool:
+        """The user blocked the bot (a channel's event ``update_id``, recognised if it comes
+        again: a late copy must not stop a user who came back). False if it could not be
+        stored now (the database busy)."""
+        try:
+            with self.store.transaction():
+                user = self.store.user(user_id)
+                if user is None:
+                    return True
+                recent = _recent_ids(user)
+                if update_id is not None and update_id in recent:
+                    return True  # applied already
+                changes: dict[str, object] = {"active": 0}
+                if update_id is not None:
+                    changes["recent_update_ids"] = _remember(recent, update_id)
+                self.store.update_user(user_id, **changes)
+        except sqlite3.Error as error:
+            log.warning("could not mark a user inactive (%s)", type(error).__name__)
+            return False
+        return True
+
+
+def _recent_ids(user: User) -> list[int]:
+    """The user's latest update ids, as recorded (``RECENT_UPDATES`` of them)."""
+    return [int(i) for i in (user.get("recent_update_ids") or "").split(",") if i]
+
+
+def _remember(recent: list[int], update_id: int) -> str:
+    return ",".join(map(str, [*recent, update_id][-RECENT_UPDATES:]))
 
 
 def _route(turn: Turn) -> None:

@@ -57,7 +57,7 @@ from flows import letters, stats
 from flows.engine import Engine
 from flows.machine import TEXT_STATES
 from flows.port import Attachment
-from flows.store import LINE, USERS, Store, open_database
+from flows.store import LINE, Store, open_database
 from flows.texts import CATALOGS
 from scripts.killtest_checks import SEED_LINES as AGREED
 from tests.conftest import FakeClock
@@ -100,18 +100,6 @@ Owners = dict[int, dict[str, list[tuple[Any, ...]]]]
 def line_text() -> st.SearchStrategy[str]:
     """What people type, as LINE delivers it (not empty), or a caller's number."""
     return st.one_of(typed_text().map(lambda text: text or "?"), st.sampled_from(NUMBERS))
-
-
-def without_active(rows: Owners, db: Database) -> Owners:
-    """Rows with the users' ``active`` flag blanked: an unfollow delivered again still sets
-    it (the xfail regression test at the end); everything else must not change."""
-    names = [d[0] for d in db.execute(f"select * from {USERS} limit 0").description]
-    index = names.index("active")
-    out: Owners = {}
-    for owner, tables in rows.items():
-        users = [(*row[:index], None, *row[index + 1 :]) for row in tables.get(USERS, [])]
-        out[owner] = {**tables, USERS: users} if USERS in tables else tables
-    return out
 
 
 def file_link(user_id: int, attachment: Attachment) -> str:
@@ -330,9 +318,9 @@ class LineStories(RuleBasedStateMachine):
         again = redelivered([event])[0]
         if "replyToken" in event:
             again["replyToken"] = self.line.reply_token(line_id)
-        before = without_active(rows_by_owner(self.sqlite), self.sqlite)
+        before = rows_by_owner(self.sqlite)
         calls = self.post([again])
-        after = without_active(rows_by_owner(self.sqlite), self.sqlite)
+        after = rows_by_owner(self.sqlite)
         assert after == before, f"{event['webhookEventId']} applied twice"
         replies = [c for c in calls if c.path == REPLY]
         assert len(replies) == (0 if event["type"] == "unfollow" else 1), calls
@@ -420,7 +408,7 @@ def test_line_stories_keep_every_invariant(monkeypatch: pytest.MonkeyPatch) -> N
     run_state_machine_as_test(LineStories, settings=LINE_SETTINGS)
 
 
-# -- what the stories found, kept as small regression tests (the second: xfail until fixed) -
+# -- what the stories found, kept as small regression tests --------------------------------
 @pytest.fixture(name="line")
 def fake_line() -> Iterator[FakeLine]:
     with serving(FakeLine()) as fake:
@@ -446,9 +434,6 @@ async def test_a_message_delivered_again_does_not_bring_back_a_user_who_unfollow
         assert _active(run, "Ugone") == 0, "a repeat made a user who left reachable again"
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bot.line_app: an unfollow is not recognised by its webhookEventId"
-)
 async def test_an_unfollow_delivered_again_does_not_stop_a_user_who_came_back(
     line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
 ) -> None:
