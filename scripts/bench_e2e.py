@@ -18,7 +18,9 @@ same user ids, the calls the full bot made for each update (same texts and keybo
 other repeat the bare bot goes first, replaying the previous round's plan. A
 calibration walk first (one user, waiting for the chat to fall quiet) gives the calls per
 step and warms both processes. Prints each repeat, then min/median/max of the ratio and of
-each bot's p50 and p99, and ``e2e ratio: X.XX`` (the median).
+each bot's p50 and p99, and ``e2e ratio: X.XX`` (the median). Under each repeat, what each
+bot did as the fake saw it: ``getUpdates`` calls per update and their mean batch, the other
+calls, and the connections it opened and held open at once.
 
 ``hol``: head of line, full bot only. User B walks plain cases; in the *busy* phases user A
 meanwhile asks, in a loop, for ``/stats`` (a chart) and a letter (``/case 1`` → ✉️ → the
@@ -297,11 +299,71 @@ class BenchApi(FakeTelegram):
 
 
 # -- processes ---------------------------------------------------------------------------------
+class CountingServer(BotApiServer):
+    """The fake's server, counting the bot's connections: accepted in all, open now, and the
+    most open at once since ``mark()`` (httpcore scans every pooled connection per request)."""
+
+    def __init__(self, api: FakeTelegram) -> None:
+        super().__init__(api)
+        self.counting = threading.Lock()
+        self.accepted = 0
+        self.open = 0
+        self.most_open = 0
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.counting:
+            self.accepted += 1
+            self.open += 1
+            self.most_open = max(self.most_open, self.open)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self.counting:
+            self.open -= 1
+        super().shutdown_request(request)
+
+    def mark(self) -> tuple[int, int]:
+        """Start a round: (connections accepted so far, calls recorded so far)."""
+        with self.counting:
+            self.most_open = self.open
+            return self.accepted, len(self.api.calls_since(0))
+
+
+@dataclass
+class Traffic:
+    """What one bot did in one round, from the fake's side."""
+
+    polls: int  # getUpdates calls
+    fetched: int  # updates they returned
+    calls: int  # other Bot API calls
+    accepted: int  # new connections
+    most_open: int  # connections open at once, at most
+
+    def line(self, updates: int) -> str:
+        return (
+            f"{self.polls / updates:.2f} getUpdates per update (mean batch "
+            f"{self.fetched / max(1, self.polls):.2f}), {self.calls / updates:.2f} other calls, "
+            f"{self.accepted} connections opened, at most {self.most_open} open"
+        )
+
+
+def traffic(server: CountingServer, mark: tuple[int, int]) -> Traffic:
+    calls = server.api.calls_since(mark[1])
+    polls = [c for c in calls if c.method == "getUpdates"]
+    return Traffic(
+        polls=len(polls),
+        fetched=sum(len(c.result or ()) for c in polls),
+        calls=len(calls) - len(polls),
+        accepted=server.accepted - mark[0],
+        most_open=server.most_open,
+    )
+
+
 @dataclass
 class Served:
     name: str
     api: BenchApi
-    server: BotApiServer
+    server: CountingServer
     proc: subprocess.Popen[bytes]
     log: Path
 
@@ -313,7 +375,7 @@ def served(
     """A fake Bot API on a free port of 127.0.0.1 and a bot process polling it; stopped
     (SIGTERM, then SIGKILL after 20 s) and the server closed at the end."""
     api = BenchApi()
-    server = BotApiServer(api)
+    server = CountingServer(api)
     thread = threading.Thread(target=server.serve_forever, name=f"fake-{name}", daemon=True)
     thread.start()
     port = server.server_address[1]
@@ -446,10 +508,15 @@ def run_e2e(users: int, repeat: int, workdir: Path, profile: Path | None = None)
         base = FIRST_UID + 1
         previous: list[Walker] = []
 
+        traffics: dict[str, list[Traffic]] = {"kotowari": [], "bare": []}
+
         def timed(served_bot: Served, walkers: list[Walker]) -> tuple[float, float]:
             cpu0 = cpu_seconds(served_bot.proc.pid)
+            mark = served_bot.server.mark()
             elapsed = served_bot.api.run(walkers)
-            return elapsed, cpu_seconds(served_bot.proc.pid) - cpu0
+            cpu = cpu_seconds(served_bot.proc.pid) - cpu0
+            traffics[served_bot.name].append(traffic(served_bot.server, mark))
+            return elapsed, cpu
 
         for r in range(repeat):
             uids = range(base + r * users, base + (r + 1) * users)
@@ -484,6 +551,8 @@ def run_e2e(users: int, repeat: int, workdir: Path, profile: Path | None = None)
                 f"ratio {ratios[-1]:.2f}; CPU per update {cpus[-1][0] * 1e3:.2f} / "
                 f"{cpus[-1][1] * 1e3:.2f} ms" + (f" ({bad} steps off script)" if bad else "")
             )
+            for name in ("kotowari", "bare"):
+                print(f"    {name:<8}: {traffics[name][-1].line(n)}")
         errors = full.api.errors + bare.api.errors
     ms = "{:.2f} ms"
     print(
