@@ -476,12 +476,54 @@ def profiled(command: list[str], profile: Path | None, name: str) -> list[str]:
     return [command[0], "-m", "cProfile", "-o", str(profile / f"{name}.prof"), *command[1:]]
 
 
-def run_e2e(users: int, repeat: int, workdir: Path, profile: Path | None = None) -> None:
+def probed(command: list[str], probe: Path | None, name: str) -> list[str]:
+    """``command`` under ``scripts/cpu_probe.py`` (``--cpu-probe DIR``: DIR/NAME.json)."""
+    if probe is None:
+        return command
+    return [
+        command[0],
+        str(ROOT / "scripts" / "cpu_probe.py"),
+        str(probe / f"{name}.json"),
+        *command[1:],
+    ]
+
+
+def print_probe(probe: Path, updates: dict[str, int]) -> None:
+    """What ``scripts/cpu_probe.py`` measured in each bot, per update it was given."""
+    print(
+        "CPU probe (thread CPU time inside each function, whole run: calibration and control "
+        "messages included; per update given to that bot):"
+    )
+    for name in ("kotowari", "bare"):
+        data = json.loads((probe / f"{name}.json").read_text(encoding="utf-8"))
+        n = max(1, updates[name])
+        sizes = data["pool_sizes"]
+        passes = sum(count for _, count in sizes)
+        mean = sum(size * count for size, count in sizes) / max(1, passes)
+        print(
+            f"  {name}: {n} updates; the process's CPU {data['process_cpu'] / n * 1e6:,.0f} µs per "
+            f"update; {passes / n:.1f} pool passes per update, {mean:.1f} connections in the pool "
+            "at a pass (mean)"
+        )
+        for label, (calls, seconds) in sorted(data["timers"].items(), key=lambda kv: -kv[1][1]):
+            print(
+                f"    {label:<40} {seconds / n * 1e6:7.1f} µs per update "
+                f"({calls / n:.2f} calls, {seconds / max(1, calls) * 1e6:.1f} µs each)"
+            )
+
+
+def run_e2e(
+    users: int,
+    repeat: int,
+    workdir: Path,
+    profile: Path | None = None,
+    probe: Path | None = None,
+) -> None:
     plan_path = workdir / "plan.json"
     plan_path.write_text("{}", encoding="utf-8")
     bare_cmd = [sys.executable, str(ROOT / "scripts" / "bare_bot.py"), str(plan_path)]
-    full_cmd = profiled(kotowari_command(), profile, "kotowari")
-    bare_cmd = profiled(bare_cmd, profile, "bare")
+    full_cmd = probed(profiled(kotowari_command(), profile, "kotowari"), probe, "kotowari")
+    bare_cmd = probed(profiled(bare_cmd, profile, "bare"), probe, "bare")
     with (
         served("kotowari", 1, full_cmd, kotowari_env(workdir / "e2e.db"), workdir) as full,
         served("bare", 2, bare_cmd, {}, workdir) as bare,
@@ -554,6 +596,14 @@ def run_e2e(users: int, repeat: int, workdir: Path, profile: Path | None = None)
             for name in ("kotowari", "bare"):
                 print(f"    {name:<8}: {traffics[name][-1].line(n)}")
         errors = full.api.errors + bare.api.errors
+        given = {
+            b.name: sum(
+                len(c.result or ()) for c in b.api.calls_since(0) if c.method == "getUpdates"
+            )
+            for b in (full, bare)
+        }
+    if probe is not None:
+        print_probe(probe, given)  # written when the bots stopped, at the end of the block
     ms = "{:.2f} ms"
     print(
         f"e2e: {users} users at once, {users * len(steps)} updates per round, {repeat} rounds each"
@@ -700,6 +750,11 @@ def main(argv: list[str]) -> int:
         type=Path,
         help="e2e: both bots under cProfile, into DIR/kotowari.prof and DIR/bare.prof",
     )
+    parser.add_argument(
+        "--cpu-probe",
+        type=Path,
+        help="e2e: both bots under scripts/cpu_probe.py, into DIR/kotowari.json and DIR/bare.json",
+    )
     args = parser.parse_args(argv)
     if (
         not 1 <= args.users <= 5000
@@ -713,7 +768,9 @@ def main(argv: list[str]) -> int:
         if args.scenario == "e2e":
             if args.profile:
                 args.profile.mkdir(parents=True, exist_ok=True)
-            run_e2e(args.users, args.repeat, workdir, args.profile)
+            if args.cpu_probe:
+                args.cpu_probe.mkdir(parents=True, exist_ok=True)
+            run_e2e(args.users, args.repeat, workdir, args.profile, args.cpu_probe)
         else:
             run_hol(args.steps, args.repeat, workdir)
     except RuntimeError as error:
