@@ -63,7 +63,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.request import BaseRequest, HTTPXRequest
+from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
 from bot import logs
 from bot.config import Settings
@@ -128,6 +128,10 @@ MAX_RETRIES = 3
 SEND_ATTEMPTS = 3
 SEND_BACKOFF = 1.0
 MAX_RETRY_AFTER = 60.0
+# Bot API requests in flight at once (getUpdates has a request object of its own). See
+# BoundedRequest: 16 is ~160 requests/s at 100 ms round trips, five times Telegram's 30
+# messages/s, and keeps httpcore's pool small.
+MAX_REQUESTS_IN_FLIGHT = 16
 # Group chats remembered as already told "private only"; forgotten past this many.
 MAX_WARNED_CHATS = 10_000
 # Message kinds the engine hears about as an attachment (the caption is not used).
@@ -241,8 +245,9 @@ def build_application(
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
-    if request is not None:
-        builder = builder.request(request)
+    # python-telegram-bot's own request, as its builder makes it, with the requests in
+    # flight bounded.
+    builder = builder.request(request or BoundedRequest(connection_pool_size=256))
     # Built here (as the builder would) so that the poller can call getUpdates through it.
     updates_request = get_updates_request or HTTPXRequest(connection_pool_size=1)
     builder = builder.get_updates_request(updates_request)
@@ -261,6 +266,51 @@ def build_application(
     app.add_handler(CallbackQueryHandler(on_callback))
     app.add_error_handler(on_error)
     return app
+
+
+class BoundedRequest(HTTPXRequest):
+    """python-telegram-bot's ``HTTPXRequest`` with at most ``in_flight`` requests at once;
+    the others wait their turn on a semaphore before entering httpx.
+
+    httpcore's connection pool does work for every pooled connection on each request and on
+    each response (a readability poll of each idle socket, and a count of the whole pool for
+    each idle connection: quadratic), and keeps as many connections as were ever in flight
+    at once. Unbounded (the builder's 256), a bot that is busy on its CPU resumes each
+    response later, so more requests are in flight, so more connections, so each request
+    costs more: at 200 users over loopback, 114–204 connections and 11–13 ms of CPU per
+    update, against ≤ 17 connections and 5 ms with 16 (BENCHMARKS.md, 2026-12-02 evening).
+    Waiting here is cheap and has no timeout; waiting in httpx's pool instead would rescan
+    its queue on every change and fail after its pool timeout (1 s).
+    """
+
+    def __init__(self, in_flight: int = MAX_REQUESTS_IN_FLIGHT, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.in_flight = in_flight
+        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        loop = asyncio.get_running_loop()
+        if self._slots is None or self._slots[0] is not loop:
+            self._slots = (loop, asyncio.Semaphore(self.in_flight))
+        async with self._slots[1]:
+            return await super().do_request(
+                url,
+                method,
+                request_data,
+                read_timeout=read_timeout,
+                write_timeout=write_timeout,
+                connect_timeout=connect_timeout,
+                pool_timeout=pool_timeout,
+            )
 
 
 def _rate_limiter(settings: Settings) -> AIORateLimiter:

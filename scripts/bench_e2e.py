@@ -18,7 +18,9 @@ same user ids, the calls the full bot made for each update (same texts and keybo
 other repeat the bare bot goes first, replaying the previous round's plan. A
 calibration walk first (one user, waiting for the chat to fall quiet) gives the calls per
 step and warms both processes. Prints each repeat, then min/median/max of the ratio and of
-each bot's p50 and p99, and ``e2e ratio: X.XX`` (the median).
+each bot's p50 and p99, and ``e2e ratio: X.XX`` (the median). Under each repeat, what each
+bot did as the fake saw it: ``getUpdates`` calls per update and their mean batch, the other
+calls, and the connections it opened and held open at once.
 
 ``hol``: head of line, full bot only. User B walks plain cases; in the *busy* phases user A
 meanwhile asks, in a loop, for ``/stats`` (a chart) and a letter (``/case 1`` → ✉️ → the
@@ -297,11 +299,71 @@ class BenchApi(FakeTelegram):
 
 
 # -- processes ---------------------------------------------------------------------------------
+class CountingServer(BotApiServer):
+    """The fake's server, counting the bot's connections: accepted in all, open now, and the
+    most open at once since ``mark()`` (httpcore scans every pooled connection per request)."""
+
+    def __init__(self, api: FakeTelegram) -> None:
+        super().__init__(api)
+        self.counting = threading.Lock()
+        self.accepted = 0
+        self.open = 0
+        self.most_open = 0
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.counting:
+            self.accepted += 1
+            self.open += 1
+            self.most_open = max(self.most_open, self.open)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self.counting:
+            self.open -= 1
+        super().shutdown_request(request)
+
+    def mark(self) -> tuple[int, int]:
+        """Start a round: (connections accepted so far, calls recorded so far)."""
+        with self.counting:
+            self.most_open = self.open
+            return self.accepted, len(self.api.calls_since(0))
+
+
+@dataclass
+class Traffic:
+    """What one bot did in one round, from the fake's side."""
+
+    polls: int  # getUpdates calls
+    fetched: int  # updates they returned
+    calls: int  # other Bot API calls
+    accepted: int  # new connections
+    most_open: int  # connections open at once, at most
+
+    def line(self, updates: int) -> str:
+        return (
+            f"{self.polls / updates:.2f} getUpdates per update (mean batch "
+            f"{self.fetched / max(1, self.polls):.2f}), {self.calls / updates:.2f} other calls, "
+            f"{self.accepted} connections opened, at most {self.most_open} open"
+        )
+
+
+def traffic(server: CountingServer, mark: tuple[int, int]) -> Traffic:
+    calls = server.api.calls_since(mark[1])
+    polls = [c for c in calls if c.method == "getUpdates"]
+    return Traffic(
+        polls=len(polls),
+        fetched=sum(len(c.result or ()) for c in polls),
+        calls=len(calls) - len(polls),
+        accepted=server.accepted - mark[0],
+        most_open=server.most_open,
+    )
+
+
 @dataclass
 class Served:
     name: str
     api: BenchApi
-    server: BotApiServer
+    server: CountingServer
     proc: subprocess.Popen[bytes]
     log: Path
 
@@ -313,7 +375,7 @@ def served(
     """A fake Bot API on a free port of 127.0.0.1 and a bot process polling it; stopped
     (SIGTERM, then SIGKILL after 20 s) and the server closed at the end."""
     api = BenchApi()
-    server = BotApiServer(api)
+    server = CountingServer(api)
     thread = threading.Thread(target=server.serve_forever, name=f"fake-{name}", daemon=True)
     thread.start()
     port = server.server_address[1]
@@ -414,12 +476,54 @@ def profiled(command: list[str], profile: Path | None, name: str) -> list[str]:
     return [command[0], "-m", "cProfile", "-o", str(profile / f"{name}.prof"), *command[1:]]
 
 
-def run_e2e(users: int, repeat: int, workdir: Path, profile: Path | None = None) -> None:
+def probed(command: list[str], probe: Path | None, name: str) -> list[str]:
+    """``command`` under ``scripts/cpu_probe.py`` (``--cpu-probe DIR``: DIR/NAME.json)."""
+    if probe is None:
+        return command
+    return [
+        command[0],
+        str(ROOT / "scripts" / "cpu_probe.py"),
+        str(probe / f"{name}.json"),
+        *command[1:],
+    ]
+
+
+def print_probe(probe: Path, updates: dict[str, int]) -> None:
+    """What ``scripts/cpu_probe.py`` measured in each bot, per update it was given."""
+    print(
+        "CPU probe (thread CPU time inside each function, whole run: calibration and control "
+        "messages included; per update given to that bot):"
+    )
+    for name in ("kotowari", "bare"):
+        data = json.loads((probe / f"{name}.json").read_text(encoding="utf-8"))
+        n = max(1, updates[name])
+        sizes = data["pool_sizes"]
+        passes = sum(count for _, count in sizes)
+        mean = sum(size * count for size, count in sizes) / max(1, passes)
+        print(
+            f"  {name}: {n} updates; the process's CPU {data['process_cpu'] / n * 1e6:,.0f} µs per "
+            f"update; {passes / n:.1f} pool passes per update, {mean:.1f} connections in the pool "
+            "at a pass (mean)"
+        )
+        for label, (calls, seconds) in sorted(data["timers"].items(), key=lambda kv: -kv[1][1]):
+            print(
+                f"    {label:<40} {seconds / n * 1e6:7.1f} µs per update "
+                f"({calls / n:.2f} calls, {seconds / max(1, calls) * 1e6:.1f} µs each)"
+            )
+
+
+def run_e2e(
+    users: int,
+    repeat: int,
+    workdir: Path,
+    profile: Path | None = None,
+    probe: Path | None = None,
+) -> None:
     plan_path = workdir / "plan.json"
     plan_path.write_text("{}", encoding="utf-8")
     bare_cmd = [sys.executable, str(ROOT / "scripts" / "bare_bot.py"), str(plan_path)]
-    full_cmd = profiled(kotowari_command(), profile, "kotowari")
-    bare_cmd = profiled(bare_cmd, profile, "bare")
+    full_cmd = probed(profiled(kotowari_command(), profile, "kotowari"), probe, "kotowari")
+    bare_cmd = probed(profiled(bare_cmd, profile, "bare"), probe, "bare")
     with (
         served("kotowari", 1, full_cmd, kotowari_env(workdir / "e2e.db"), workdir) as full,
         served("bare", 2, bare_cmd, {}, workdir) as bare,
@@ -446,10 +550,15 @@ def run_e2e(users: int, repeat: int, workdir: Path, profile: Path | None = None)
         base = FIRST_UID + 1
         previous: list[Walker] = []
 
+        traffics: dict[str, list[Traffic]] = {"kotowari": [], "bare": []}
+
         def timed(served_bot: Served, walkers: list[Walker]) -> tuple[float, float]:
             cpu0 = cpu_seconds(served_bot.proc.pid)
+            mark = served_bot.server.mark()
             elapsed = served_bot.api.run(walkers)
-            return elapsed, cpu_seconds(served_bot.proc.pid) - cpu0
+            cpu = cpu_seconds(served_bot.proc.pid) - cpu0
+            traffics[served_bot.name].append(traffic(served_bot.server, mark))
+            return elapsed, cpu
 
         for r in range(repeat):
             uids = range(base + r * users, base + (r + 1) * users)
@@ -484,7 +593,17 @@ def run_e2e(users: int, repeat: int, workdir: Path, profile: Path | None = None)
                 f"ratio {ratios[-1]:.2f}; CPU per update {cpus[-1][0] * 1e3:.2f} / "
                 f"{cpus[-1][1] * 1e3:.2f} ms" + (f" ({bad} steps off script)" if bad else "")
             )
+            for name in ("kotowari", "bare"):
+                print(f"    {name:<8}: {traffics[name][-1].line(n)}")
         errors = full.api.errors + bare.api.errors
+        given = {
+            b.name: sum(
+                len(c.result or ()) for c in b.api.calls_since(0) if c.method == "getUpdates"
+            )
+            for b in (full, bare)
+        }
+    if probe is not None:
+        print_probe(probe, given)  # written when the bots stopped, at the end of the block
     ms = "{:.2f} ms"
     print(
         f"e2e: {users} users at once, {users * len(steps)} updates per round, {repeat} rounds each"
@@ -631,6 +750,11 @@ def main(argv: list[str]) -> int:
         type=Path,
         help="e2e: both bots under cProfile, into DIR/kotowari.prof and DIR/bare.prof",
     )
+    parser.add_argument(
+        "--cpu-probe",
+        type=Path,
+        help="e2e: both bots under scripts/cpu_probe.py, into DIR/kotowari.json and DIR/bare.json",
+    )
     args = parser.parse_args(argv)
     if (
         not 1 <= args.users <= 5000
@@ -644,7 +768,9 @@ def main(argv: list[str]) -> int:
         if args.scenario == "e2e":
             if args.profile:
                 args.profile.mkdir(parents=True, exist_ok=True)
-            run_e2e(args.users, args.repeat, workdir, args.profile)
+            if args.cpu_probe:
+                args.cpu_probe.mkdir(parents=True, exist_ok=True)
+            run_e2e(args.users, args.repeat, workdir, args.profile, args.cpu_probe)
         else:
             run_hol(args.steps, args.repeat, workdir)
     except RuntimeError as error:

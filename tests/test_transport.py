@@ -836,3 +836,40 @@ async def test_a_garbled_getupdates_answer_is_retried_not_the_end(
     assert state_of(db_path, person.id) == "refusing"
     assert time.slept == [1]
     assert "a getUpdates answer could not be read" in caplog.text
+
+
+async def test_bot_api_requests_in_flight_are_bounded_and_the_rest_wait_their_turn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """BoundedRequest lets ``in_flight`` requests into httpx at once; the others go in, in
+    order, as each one ends (httpcore's pool costs more per request the more connections it
+    holds, and holds as many as were ever in flight)."""
+    inside: list[str] = []
+    most = 0
+    release = asyncio.Event()
+
+    async def fake_httpx(self: Any, url: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        nonlocal most
+        inside.append(url)
+        most = max(most, len(inside))
+        await release.wait()
+        inside.remove(url)
+        return 200, url.encode()
+
+    monkeypatch.setattr(telegram_app.HTTPXRequest, "do_request", fake_httpx)
+    request = telegram_app.BoundedRequest(in_flight=2)
+    calls = [asyncio.ensure_future(request.do_request(f"u{n}", "POST")) for n in range(5)]
+    for _ in range(10):
+        await asyncio.sleep(0)
+    assert inside == ["u0", "u1"]
+    release.set()
+    assert await asyncio.gather(*calls) == [(200, f"u{n}".encode()) for n in range(5)]
+    assert most == 2
+    await request.shutdown()
+
+
+def test_the_bot_api_requests_are_bounded_and_getupdates_has_its_own(db_path: Path) -> None:
+    app = build_application(Settings(db_path=db_path, telegram_token=TOKEN), db_path)
+    assert isinstance(app.bot.request, telegram_app.BoundedRequest)
+    assert app.bot.request.in_flight == telegram_app.MAX_REQUESTS_IN_FLIGHT
+    assert not isinstance(app.bot_data.updates_request, telegram_app.BoundedRequest)
