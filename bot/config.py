@@ -50,18 +50,16 @@ def _port(text: str, name: str) -> int:
     return port
 
 
-def _public_url(text: str | None) -> str | None:
-    """LINE_PUBLIC_URL: where LINE fetches the files; LINE takes HTTPS addresses only."""
+def _https_url(text: str | None, name: str, example: str) -> str | None:
+    """An address the bot sends to or is fetched at: https://, or http:// on loopback (a fake
+    platform in tests); LINE's access token and users' files never go over plain HTTP."""
     url = (text or "").strip().rstrip("/")
     if not url:
         return None
     parts = urlsplit(url)
     loopback = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
     if not parts.hostname or not (parts.scheme == "https" or loopback) or parts.query:
-        raise SettingsError(
-            f"LINE_PUBLIC_URL must be an https:// address (e.g. https://bot.example.jp/line), "
-            f"not {url!r}"
-        )
+        raise SettingsError(f"{name} must be an https:// address (e.g. {example}), not {url!r}")
     return url
 
 
@@ -156,8 +154,13 @@ class Settings:
             line_listen=get("LINE_LISTEN") or "127.0.0.1",
             line_port=_port(get("LINE_PORT") or "8444", "LINE_PORT"),
             line_path="/" + (get("LINE_WEBHOOK_PATH") or DEFAULT_LINE_PATH).strip("/"),
-            line_api_base_url=(get("LINE_API_BASE_URL") or DEFAULT_LINE_API_BASE_URL).rstrip("/"),
-            line_public_url=_public_url(get("LINE_PUBLIC_URL")),
+            line_api_base_url=_https_url(
+                get("LINE_API_BASE_URL"), "LINE_API_BASE_URL", DEFAULT_LINE_API_BASE_URL
+            )
+            or DEFAULT_LINE_API_BASE_URL,
+            line_public_url=_https_url(
+                get("LINE_PUBLIC_URL"), "LINE_PUBLIC_URL", "https://bot.example.jp/line"
+            ),
         )
 
 

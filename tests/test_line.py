@@ -724,6 +724,12 @@ def test_a_public_url_that_is_not_https_is_refused() -> None:
             Settings.from_env({"LINE_PUBLIC_URL": bad})
     ok = Settings.from_env({"LINE_PUBLIC_URL": "https://bot.example.jp/line/"})
     assert ok.line_public_url == "https://bot.example.jp/line"
+    # The access token goes to the API root: never over plain HTTP but to a local fake.
+    with pytest.raises(SettingsError, match="LINE_API_BASE_URL"):
+        Settings.from_env({"LINE_API_BASE_URL": "http://api.example.com"})
+    local = Settings.from_env({"LINE_API_BASE_URL": "http://127.0.0.1:9900/"})
+    assert local.line_api_base_url == "http://127.0.0.1:9900"
+    assert Settings.from_env({}).line_api_base_url == "https://api.line.me"
 
 
 def test_texts_for_line_exist_in_both_languages() -> None:
