@@ -193,7 +193,9 @@ class Engine:
         reminders.failed(self.store, reminder_id, error)
 
     def user_unreachable(self, user_id: int) -> None:
-        reminders.unreachable(self.store, user_id)
+        """The user blocked the bot: stop sending until they write again (a dispatcher tries
+        again at its next send if this cannot be stored now)."""
+        self.mark_unreachable(user_id)
 
     def mark_unreachable(self, user_id: int, update_id: int | None = None) -> bool:
         """The user blocked the bot (a channel's event ``update_id``, recognised if it comes

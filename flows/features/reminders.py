@@ -8,7 +8,6 @@ what came of the request, snooze, open the case, write the letter, "they called 
 from __future__ import annotations
 
 import logging
-import sqlite3
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -219,17 +218,3 @@ def failed(store: Store, reminder_id: int, error: str) -> None:
         store.update_reminder(
             reminder_id, attempts=attempts, last_error=error[:200], due_at=due.isoformat()
         )
-
-
-def unreachable(store: Store, user_id: int) -> bool:
-    """The user blocked the bot: stop sending until they write again. False if it could not
-    be stored now (the database busy): a dispatcher just tries again at its next send, a
-    webhook answers so that the channel sends the event again."""
-    try:
-        with store.transaction():
-            if store.user(user_id) is not None:
-                store.update_user(user_id, active=0)
-    except sqlite3.Error as error:
-        log.warning("could not mark a user inactive (%s)", type(error).__name__)
-        return False
-    return True
