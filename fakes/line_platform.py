@@ -27,6 +27,7 @@ import hmac
 import itertools
 import json
 import secrets
+import sys
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -187,6 +188,11 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # the bot stopped (killed) while waiting for its answer: nothing wrong
+        super().handle_error(request, client_address)
 
     def __init__(self, line: FakeLine, port: int = 0) -> None:
         super().__init__(("127.0.0.1", port), _Handler)

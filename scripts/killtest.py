@@ -108,7 +108,6 @@ for _path in (ROOT, ROOT / "scripts"):  # fakes/, and the checks beside this fil
 
 from killtest_checks import Checks, Oracle, Sent, Step, User, seed, walk_for  # noqa: E402
 from killtest_line import LinePlatform, LineWebhookSender  # noqa: E402
-from killtest_line import serving as line_serving  # noqa: E402
 
 from fakes.bot_api import (  # noqa: E402
     CONFLICT,
@@ -119,6 +118,7 @@ from fakes.bot_api import (  # noqa: E402
 )
 from fakes.line_platform import SECRET as LINE_SECRET  # noqa: E402
 from fakes.line_platform import LineUser  # noqa: E402
+from fakes.line_platform import serving as line_serving  # noqa: E402
 from fakes.server import BotApiServer, WebhookSender, free_port  # noqa: E402
 from fakes.users import OLD_POLL  # noqa: E402
 

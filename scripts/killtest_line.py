@@ -26,14 +26,12 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
 from typing import Any
 
 from fakes.bot_api import Call, run_of
-from fakes.line_platform import SECRET, TOKEN, FakeLine, _Handler, signature
+from fakes.line_platform import SECRET, TOKEN, FakeLine, signature
 
 REPLY = "/v2/bot/message/reply"
 PUSH = "/v2/bot/message/push"
@@ -162,35 +160,6 @@ class LinePlatform(FakeLine):
         with self.cond:
             self.stopping = True
             self.cond.notify_all()
-
-
-class _QuietServer(ThreadingHTTPServer):
-    """``fakes.line_platform``'s server, quiet when the bot is killed while it waits for an
-    answer (the fake's handler does not expect that: a broken pipe, nothing wrong)."""
-
-    daemon_threads = True
-
-    def __init__(self, line: FakeLine) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.line = line
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        return
-
-
-@contextmanager
-def serving(platform: LinePlatform) -> Iterator[LinePlatform]:
-    """``platform`` served on a free port of 127.0.0.1 for the block (``platform.base_url``)."""
-    server = _QuietServer(platform)
-    platform.base_url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, name="fake-line", daemon=True)
-    thread.start()
-    try:
-        yield platform
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 class LineWebhookSender:
