@@ -105,7 +105,7 @@ from bot.line_render import (
     to_messages,
 )
 from bot.logs import RedactingFilter, describe_error
-from bot.serving import BODY_SECONDS, HEADER_SECONDS, MAX_BODY_BYTES, InFlight
+from bot.serving import BODY_SECONDS, HEADER_SECONDS, MAX_BODY_BYTES, InFlight, refuse_unless_json
 from bot.upkeep import retry_scrub
 from flows.engine import Engine
 from flows.port import Attachment, Inbound, Reply, Response
@@ -664,12 +664,7 @@ class LineWebhookHandler(tornado.web.RequestHandler):
         if not self.request.headers.get(SIGNATURE_HEADER):
             log.warning("LINE webhook: a request without a signature; refused")
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST)
-        content_type = self.request.headers.get("Content-Type", "").split(";")[0].strip()
-        if content_type != "application/json":
-            raise tornado.web.HTTPError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
-        length = self.request.headers.get("Content-Length", "0")
-        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
-            raise tornado.web.HTTPError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        refuse_unless_json(self.request.headers)
 
     def data_received(self, chunk: bytes) -> None:
         self.body += chunk

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Coroutine
+from http import HTTPStatus
 from typing import Any
+
+import tornado.httputil
+import tornado.web
 
 # A channel's updates are a few KB (a Telegram message is at most 4096 characters); larger
 # bodies are refused (413 when the request says its length, else the connection is closed).
@@ -41,3 +45,14 @@ class InFlight:
         for task in late:
             task.cancel()
         await asyncio.gather(*late, return_exceptions=True)
+
+
+def refuse_unless_json(headers: tornado.httputil.HTTPHeaders) -> None:
+    """Before a body is read: 415 unless it says it is JSON, 413 if it says it is too long
+    (a body without a length is capped by the server's ``max_body_size``)."""
+    content_type = headers.get("Content-Type", "").split(";")[0].strip()
+    if content_type != "application/json":
+        raise tornado.web.HTTPError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
+    length = headers.get("Content-Length", "0")
+    if not length.isdigit() or int(length) > MAX_BODY_BYTES:
+        raise tornado.web.HTTPError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)

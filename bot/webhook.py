@@ -32,7 +32,14 @@ import tornado.web
 from tornado.httpserver import HTTPServer
 
 from bot.inbox import RECEIPT, Receipt, Unreadable, read_update, set_aside
-from bot.serving import BODY_SECONDS, DRAIN_SECONDS, HEADER_SECONDS, MAX_BODY_BYTES, InFlight
+from bot.serving import (
+    BODY_SECONDS,
+    DRAIN_SECONDS,
+    HEADER_SECONDS,
+    MAX_BODY_BYTES,
+    InFlight,
+    refuse_unless_json,
+)
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +73,7 @@ class UpdateHandler(tornado.web.RequestHandler):
         given = self.request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, self.secret):
             raise tornado.web.HTTPError(HTTPStatus.FORBIDDEN)
-        content_type = self.request.headers.get("Content-Type", "").split(";")[0].strip()
-        if content_type != "application/json":
-            raise tornado.web.HTTPError(HTTPStatus.UNSUPPORTED_MEDIA_TYPE)
-        length = self.request.headers.get("Content-Length", "0")
-        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
-            raise tornado.web.HTTPError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+        refuse_unless_json(self.request.headers)
 
     def data_received(self, chunk: bytes) -> None:
         # A body without Content-Length (chunked) is capped by the server's max_body_size.
