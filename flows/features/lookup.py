@@ -273,19 +273,26 @@ def check_at_call(turn: Turn, case: Case, phone: Phone | None, name: str | None)
         answer(turn, phone, None, case["id"])
         return
     found = _history(turn, phone, name, case["id"])
+    _keep(turn, case, found.refusal, phone.e164 if phone else None, name)
+    _show_checked(turn, case, found, phone, name)
+
+
+def _keep(
+    turn: Turn, case: Case, refused: Case | None, phone: str | None, name: str | None = None
+) -> None:
+    """Store what is now known of the call's caller on its case: its number (else the name it
+    gave, if the case has none), and the refusal it comes after, if not linked already."""
     before = case.copy()
-    refused = found.refusal
     linked = refused is not None and not case.get("repeat_of")
     if refused is not None and linked:
         _link(case, refused)  # the company as recorded then (株式会社ミライ for （株）ミライ)
     if phone is not None:
-        case["phone_raw"], case["phone_e164"] = format_phone(str(phone.e164)), phone.e164
+        case["phone_raw"], case["phone_e164"] = format_phone(phone), phone
     elif name is not None and not case.get("company"):
         case["company"], case["company_norm"] = name, normalize_name(name)
     turn.store.save_case(before, case)
     if refused is not None and linked:
         _linked_event(turn, case, refused)
-    _show_checked(turn, case, found, phone, name)
 
 
 def _show_checked(
@@ -346,15 +353,7 @@ def calling_now(turn: Turn, arg: str) -> None:
     call = call_going_on(turn, turn.active_case())
     if call is not None and carried.phone in (None, call.get("phone_e164")):
         # The call is already being recorded (a press after /call, or a second press).
-        before = call.copy()
-        if carried.phone and not call.get("phone_e164"):
-            call["phone_raw"], call["phone_e164"] = format_phone(carried.phone), carried.phone
-        linked = not call.get("repeat_of")
-        if linked:
-            _link(call, refused)
-        turn.store.save_case(before, call)
-        if linked:
-            _linked_event(turn, call, refused)
+        _keep(turn, call, refused, carried.phone)
         _show_checked(turn, call, History(()), None, None)
         return
     if double_tap(turn, "call", arg):
