@@ -105,7 +105,7 @@ from bot.line_render import (
     to_messages,
 )
 from bot.logs import RedactingFilter, describe_error
-from bot.serving import BODY_SECONDS, HEADER_SECONDS, MAX_BODY_BYTES, InFlight, refuse_unless_json
+from bot.serving import InFlight, refuse_unless_json, webhook_server
 from bot.upkeep import retry_scrub
 from flows.engine import Engine
 from flows.port import Attachment, Inbound, Reply, Response
@@ -140,9 +140,6 @@ ATTACHMENT_KINDS: tuple[tuple[type[Any], str], ...] = (
     (LocationMessageContent, "location"),
     (FileMessageContent, "document"),
 )
-# The rest of a webhook request's shutdown (like bot.webhook's): events being handled get this
-# long to finish, then LINE gets 503 and sends them again.
-DRAIN_SECONDS = 10.0
 
 NO_CREDENTIALS_MESSAGE = (
     "kotowari: no LINE channel secret or access token. In the LINE Developers console "
@@ -733,19 +730,9 @@ async def line_webhook_server(
         {"bot": bot, "secret": secret, "in_flight": in_flight},
     )
     files = line_files.routes(bot.links) if bot.links is not None else []
-    server = HTTPServer(
-        tornado.web.Application([route, *files], log_function=_log_request),
-        max_body_size=MAX_BODY_BYTES,
-        idle_connection_timeout=HEADER_SECONDS,
-        body_timeout=BODY_SECONDS,
-    )
-    server.listen(port, address=listen)
-    try:
+    app = tornado.web.Application([route, *files], log_function=_log_request)
+    async with webhook_server(app, listen=listen, port=port, in_flight=in_flight) as server:
         yield server
-    finally:
-        server.stop()
-        await in_flight.drain(DRAIN_SECONDS)
-        await server.close_all_connections()
 
 
 def stop_fatally(bot: LineBot, reason: str) -> None:

@@ -4,12 +4,14 @@ flight, waited for at shutdown (``bot.webhook`` for Telegram, ``bot.line_app`` f
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
 from http import HTTPStatus
 from typing import Any
 
 import tornado.httputil
 import tornado.web
+from tornado.httpserver import HTTPServer
 
 # A channel's updates are a few KB (a Telegram message is at most 4096 characters); larger
 # bodies are refused (413 when the request says its length, else the connection is closed).
@@ -56,3 +58,26 @@ def refuse_unless_json(headers: tornado.httputil.HTTPHeaders) -> None:
     length = headers.get("Content-Length", "0")
     if not length.isdigit() or int(length) > MAX_BODY_BYTES:
         raise tornado.web.HTTPError(HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+
+
+@asynccontextmanager
+async def webhook_server(
+    app: tornado.web.Application, *, listen: str, port: int, in_flight: InFlight
+) -> AsyncIterator[HTTPServer]:
+    """Serve ``app`` on ``listen:port`` for the block: bodies capped, slow connections
+    closed. On leaving, no new connection; the requests being handled get ``DRAIN_SECONDS``
+    to finish (then they are cancelled: the channel sends them again), and every connection
+    is closed."""
+    server = HTTPServer(
+        app,
+        max_body_size=MAX_BODY_BYTES,
+        idle_connection_timeout=HEADER_SECONDS,
+        body_timeout=BODY_SECONDS,
+    )
+    server.listen(port, address=listen)
+    try:
+        yield server
+    finally:
+        server.stop()  # no new connections; open ones get 503 from now on
+        await in_flight.drain(DRAIN_SECONDS)
+        await server.close_all_connections()

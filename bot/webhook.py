@@ -31,12 +31,9 @@ from typing import Any
 import tornado.web
 from tornado.httpserver import HTTPServer
 
+from bot import serving
 from bot.inbox import RECEIPT, Receipt, Unreadable, read_update, set_aside
 from bot.serving import (
-    BODY_SECONDS,
-    DRAIN_SECONDS,
-    HEADER_SECONDS,
-    MAX_BODY_BYTES,
     InFlight,
     refuse_unless_json,
 )
@@ -156,19 +153,9 @@ async def webhook_server(
     in_flight = InFlight()
     handler_args = {"app": app, "secret": secret, "describe": describe, "in_flight": in_flight}
     routes = [(f"/{re.escape(path.strip('/'))}", UpdateHandler, handler_args)]
-    server = HTTPServer(
-        tornado.web.Application(routes, log_function=_log_request),
-        max_body_size=MAX_BODY_BYTES,
-        idle_connection_timeout=HEADER_SECONDS,
-        body_timeout=BODY_SECONDS,
-    )
-    server.listen(port, address=listen)
-    try:
+    app = tornado.web.Application(routes, log_function=_log_request)
+    async with serving.webhook_server(app, listen=listen, port=port, in_flight=in_flight) as server:
         yield server
-    finally:
-        server.stop()  # no new connections; open ones get 503 from now on
-        await in_flight.drain(DRAIN_SECONDS)
-        await server.close_all_connections()
 
 
 def _log_request(handler: tornado.web.RequestHandler) -> None:

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 import bot.cli
-from bot import webhook
+from bot import serving
 from bot.config import Settings
 from bot.telegram_app import build_application, serve_webhook
 from fakes.bot_api import TOKEN
@@ -324,9 +324,9 @@ async def test_the_webhook_answers_from_the_headers_before_reading_a_body(
     guess = {**json_type, "X-Telegram-Bot-Api-Secret-Token": "guess"}
     async with webhook_bot(tmp_path, clock, api) as hook:
         without = await status_before_the_body(hook.url, json_type, 100_000)
-        wrong = await status_before_the_body(hook.url, guess, webhook.MAX_BODY_BYTES)
+        wrong = await status_before_the_body(hook.url, guess, serving.MAX_BODY_BYTES)
         too_long = await status_before_the_body(
-            hook.url, {**json_type, **SECRET}, webhook.MAX_BODY_BYTES + 1
+            hook.url, {**json_type, **SECRET}, serving.MAX_BODY_BYTES + 1
         )
     assert (without, wrong, too_long) == (403, 403, 413)
     assert not api.of("sendMessage")
@@ -378,7 +378,7 @@ async def test_on_shutdown_updates_in_flight_finish_and_new_ones_are_refused(
 async def test_an_update_still_running_when_the_drain_ends_is_cancelled(
     tmp_path: Path, clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(webhook, "DRAIN_SECONDS", 0.0)
+    monkeypatch.setattr(serving, "DRAIN_SECONDS", 0.0)
     api = FakeBotApi()
     person = Person()
     gate = api.hold("sendMessage", person.id)

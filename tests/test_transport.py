@@ -24,7 +24,7 @@ from telegram.error import Conflict
 from telegram.ext import _aioratelimiter as aioratelimiter
 
 from bot import inbox as inbox_module
-from bot import telegram_app, webhook
+from bot import serving, telegram_app
 from bot.config import Settings
 from bot.inbox import Inbox
 from bot.logs import LIBRARY_LEVELS, quiet_libraries
@@ -459,8 +459,8 @@ async def test_the_webhook_closes_connections_that_send_too_slowly(
     tmp_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Slow headers and a slow body each held a connection open for ever."""
-    monkeypatch.setattr(webhook, "HEADER_SECONDS", 0.05)
-    monkeypatch.setattr(webhook, "BODY_SECONDS", 0.05)
+    monkeypatch.setattr(serving, "HEADER_SECONDS", 0.05)
+    monkeypatch.setattr(serving, "BODY_SECONDS", 0.05)
     api = FakeBotApi()
     async with webhook_bot(tmp_path, clock, api) as hook:
         path = httpx.URL(hook.url).path
