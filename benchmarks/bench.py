@@ -9,9 +9,12 @@ Scenarios (with no name it runs the first three; name one to run it alone):
   to a baseline bot on the same harness that makes the same Bot API calls per update but has
   no engine and no store, and to a *floor* bot: the baseline plus the framework work a
   durable step needs (one SQLite transaction of a step's statements, one ``transitions``
-  event) and no coaching logic, which shows how much of the gap is the stack's. The bots
-  take turns, 20 users at a time. Prints updates/s for each, the ratios, per-update latency
-  percentiles, RSS and the full bot's commit times. Between turns (untimed) the full and
+  event) and no coaching logic, which shows how much of the gap is the stack's; and to an
+  *adapter* bot: the real bot (python-telegram-bot, the Telegram adapter, the store's
+  transactions) whose engine does only the floor's statements and returns the full bot's
+  recorded replies, which splits the rest of the gap into the adapter's and the engine's
+  parts. The bots take turns, 20 users at a time. Prints updates/s for each, the ratios,
+  per-update latency percentiles, RSS and the full bot's commit times. Between turns (untimed) the full and
   floor bots' databases are checkpointed, as the bot's reminder timer does; neither
   connection checkpoints inside a commit.
 - ``growth``: the same per-update measurement on databases pre-filled for 1k, 10k and 100k
@@ -54,7 +57,7 @@ from bot.config import Settings
 from bot.telegram_app import build_application, dispatch_reminders
 from fakes.request import FakeBotApi
 from flows.engine import Engine
-from flows.port import Inbound
+from flows.port import Inbound, Response
 from flows.store import (
     BROKERS,
     CASES,
@@ -355,7 +358,11 @@ class FullBot:
         engine = self.app.bot_data.engine
         assert engine is not None
         engine.store.commit_times = self.commit_times
+        self.app.bot_data.engine = self.engine(engine)
         return self
+
+    def engine(self, engine: Engine) -> Engine:
+        return engine
 
     def checkpoint(self) -> None:
         """What the bot's timer does every reminder period (the bench runs no JobQueue):
@@ -389,6 +396,63 @@ class FullBot:
         return latencies, recorded, calls
 
 
+class RecordingEngine(Engine):
+    """The engine, keeping each response by update id (for ``AdapterBot``)."""
+
+    def __init__(self, engine: Engine, responses: dict[int | None, Response]) -> None:
+        super().__init__(engine.store, engine.outcome_hooks)
+        self.responses = responses
+
+    def handle(self, inbound: Inbound) -> Response:
+        response = super().handle(inbound)
+        self.responses[inbound.update_id] = response
+        return response
+
+
+class RecordingBot(FullBot):
+    """The full bot, keeping its engine's responses for ``AdapterBot``."""
+
+    def __init__(self, db_path: Path) -> None:
+        super().__init__(db_path)
+        self.responses: dict[int | None, Response] = {}
+
+    def engine(self, engine: Engine) -> Engine:
+        return RecordingEngine(engine, self.responses)
+
+
+class FloorEngine(Engine):
+    """No coaching logic: the floor bot's statements in one of the store's transactions,
+    then the response the full bot's engine gave to the same update."""
+
+    def __init__(self, engine: Engine, responses: dict[int | None, Response]) -> None:
+        super().__init__(engine.store, engine.outcome_hooks)
+        self.responses = responses
+        self.store.conn.row_factory = sqlite3.Row
+
+    def handle(self, inbound: Inbound) -> Response:
+        with self.store.transaction():
+            floor_statements(self.store.conn, inbound.user_id, inbound.update_id or 0)
+        return self.responses[inbound.update_id]
+
+
+class AdapterBot(FullBot):
+    """The real bot (python-telegram-bot, the Telegram adapter, the store's transactions)
+    with ``FloorEngine`` for its engine: the full bot's replies, rendered and sent as the full
+    bot sends them, after the floor bot's database work. What is left of the full bot when
+    the engine's own work is taken out, so that the gap splits into the adapter's and the
+    engine's parts."""
+
+    def __init__(self, db_path: Path, responses: dict[int | None, Response]) -> None:
+        super().__init__(db_path)
+        self.responses = responses
+
+    def engine(self, engine: Engine) -> Engine:
+        return FloorEngine(engine, self.responses)
+
+    async def replay(self, recorded: list[dict[str, Any]]) -> list[float]:
+        return await _timed(self.app, iter(recorded))
+
+
 async def run_full_bot(
     db_path: Path, users: int, first_uid: int = 1
 ) -> tuple[list[float], list[dict[str, Any]], list[Calls]]:
@@ -407,6 +471,39 @@ FLOORS = {
     "memory": "no database: only the transitions event",
 }
 GROUP_COMMIT = 100
+
+
+def floor_statements(conn: sqlite3.Connection, user_id: int, update_id: int) -> None:
+    """A durable step's statements with no coaching logic, in the open transaction: read
+    the user and their case (creating them on the user's first update, as the bot's first
+    ``/call`` does), record the update id, update the case, insert an event."""
+    now = datetime.now(UTC).isoformat()
+    user = conn.execute(f"select * from {USERS} where id = ?", [user_id]).fetchone()
+    if user is None:
+        conn.execute(
+            f"insert into {USERS} (id, language, created_at, active_case_id) "
+            "values (?, 'ja', ?, ?)",
+            [user_id, now, user_id],
+        )
+        conn.execute(
+            f"insert into {CASES} (id, user_id, number, state, mode, opened_at, updated_at) "
+            "values (?, ?, 1, 'refusing', 'call', ?, ?)",
+            [user_id, user_id, now, now],
+        )
+        user = conn.execute(f"select * from {USERS} where id = ?", [user_id]).fetchone()
+    case = conn.execute(f"select * from {CASES} where id = ?", [user["active_case_id"]])
+    case_id = case.fetchone()["id"]
+    recent = [*(user["recent_update_ids"] or "").split(",")[-63:], str(update_id)]
+    conn.execute(
+        f"update {USERS} set recent_update_ids = ? where id = ?",
+        [",".join(filter(None, recent)), user_id],
+    )
+    conn.execute(f"update {CASES} set seq = seq + 1, updated_at = ? where id = ?", [now, case_id])
+    conn.execute(
+        f"insert into {EVENTS} (user_id, case_id, at, kind, trigger, state_from, state_to) "
+        "values (?, ?, ?, 'step', 'step', 'a', 'b')",
+        [user_id, case_id, now],
+    )
 
 
 class ReplayBot:
@@ -485,35 +582,7 @@ class ReplayBot:
             return
         if not conn.in_transaction:
             conn.execute("BEGIN")
-        now = datetime.now(UTC).isoformat()
-        user = conn.execute(f"select * from {USERS} where id = ?", [user_id]).fetchone()
-        if user is None:
-            conn.execute(
-                f"insert into {USERS} (id, language, created_at, active_case_id) "
-                "values (?, 'ja', ?, ?)",
-                [user_id, now, user_id],
-            )
-            conn.execute(
-                f"insert into {CASES} (id, user_id, number, state, mode, opened_at, updated_at) "
-                "values (?, ?, 1, 'refusing', 'call', ?, ?)",
-                [user_id, user_id, now, now],
-            )
-            user = conn.execute(f"select * from {USERS} where id = ?", [user_id]).fetchone()
-        case = conn.execute(f"select * from {CASES} where id = ?", [user["active_case_id"]])
-        case_id = case.fetchone()["id"]
-        recent = [*(user["recent_update_ids"] or "").split(",")[-63:], str(update_id)]
-        conn.execute(
-            f"update {USERS} set recent_update_ids = ? where id = ?",
-            [",".join(filter(None, recent)), user_id],
-        )
-        conn.execute(
-            f"update {CASES} set seq = seq + 1, updated_at = ? where id = ?", [now, case_id]
-        )
-        conn.execute(
-            f"insert into {EVENTS} (user_id, case_id, at, kind, trigger, state_from, state_to) "
-            "values (?, ?, ?, 'step', 'step', 'a', 'b')",
-            [user_id, case_id, now],
-        )
+        floor_statements(conn, user_id, update_id)
         self.steps += 1
         if self.floor == "commit" or self.steps % GROUP_COMMIT == 0:
             conn.execute("COMMIT")
@@ -554,6 +623,7 @@ class Comparison:
     full: list[float] = field(default_factory=list)
     base: list[float] = field(default_factory=list)
     floor: list[float] = field(default_factory=list)
+    adapter: list[float] = field(default_factory=list)  # AdapterBot: the engine's work taken out
     calls: dict[str, Counter[str]] = field(default_factory=dict)
     update_calls: int = 0  # the full bot's Bot API calls while handling the updates
     # The full bot's COMMITs: seconds of wall clock and of CPU time.
@@ -564,17 +634,20 @@ class Comparison:
 async def compare_bots(
     db_path: Path, users: int, floor: str = "commit", chunk: int = 20
 ) -> Comparison:
-    """The full bot, the baseline and the floor bot, taking turns a few users at a time.
+    """The full bot, the baseline, the floor bot and the adapter bot, taking turns a few
+    users at a time.
 
     Taking turns puts the three under the same conditions: on a shared machine the speed
     drifts over seconds, and a bot measured after another would take the drift as its own.
     """
     result = Comparison()
     floor_db = db_path.with_name(db_path.stem + "-floor.db")
+    bot = RecordingBot(db_path)
     async with (
-        FullBot(db_path) as bot,
+        bot,
         ReplayBot() as baseline,
         ReplayBot(floor_db, floor) as least,
+        AdapterBot(db_path.with_name(db_path.stem + "-adapter.db"), bot.responses) as adapter,
     ):
         for first in range(1, users + 1, chunk):
             uids = range(first, min(first + chunk, users + 1))
@@ -586,11 +659,15 @@ async def compare_bots(
             result.base += await baseline.cases(recorded, calls)
             result.floor += await least.cases(recorded, calls)
             least.checkpoint()
+            result.adapter += await adapter.replay(recorded)
+            adapter.checkpoint()
+            bot.responses.clear()
         result.commits = bot.commit_times
         result.calls = {
             "full": bot.api.counts,
             "baseline": baseline.api.counts,
             "floor": least.api.counts,
+            "adapter": adapter.api.counts,
         }
     return result
 
@@ -619,7 +696,9 @@ def peak_rss_mb() -> float:
 
 def run_bot_scenario(users: int, workdir: Path, floor: str = "commit") -> list[str]:
     run = asyncio.run(compare_bots(workdir / "bot.db", users, floor))
-    full_rate, base_rate, floor_rate = (len(x) / sum(x) for x in (run.full, run.base, run.floor))
+    full_rate, base_rate, floor_rate, adapter_rate = (
+        len(x) / sum(x) for x in (run.full, run.base, run.floor, run.adapter)
+    )
     return [
         f"bot: {users} users, {len(run.full)} updates ({run.update_calls / len(run.full):.1f} Bot API "
         "calls per update); the bots take turns, 20 users at a time",
@@ -629,6 +708,9 @@ def run_bot_scenario(users: int, workdir: Path, floor: str = "commit") -> list[s
         f"  floor bot:    {floor_rate:,.0f} updates/s; {percentiles(run.floor)}",
         f"  floor ratio: {floor_rate / base_rate:.2f} (floor: the baseline plus a step's framework "
         f"work with no coaching logic; --floor {floor}: {FLOORS[floor]})",
+        f"  adapter bot:  {adapter_rate:,.0f} updates/s; {percentiles(run.adapter)}",
+        f"  adapter ratio: {adapter_rate / base_rate:.2f} (adapter: the full bot with the "
+        "engine's work replaced by the floor's statements and the full bot's recorded replies)",
         f"  RSS during the full bot {run.full_rss:.0f} MB; peak {peak_rss_mb():.0f} MB",
         commit_line(run.commits),
     ]

@@ -1,5 +1,5 @@
 """The benchmark harness measures what it says: the same updates and the same Bot API calls
-for the three bots, and the floor bot's database work really done. No timings are checked
+for the four bots, and the floor and adapter bots' database work really done. No timings are checked
 here (they prove nothing on a shared CI machine); BENCHMARKS.md has the measured runs."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def floor_events(db_path: Path) -> int:
     return int(row[0])
 
 
-async def test_the_three_bots_get_the_same_updates_and_make_the_same_calls(
+async def test_the_four_bots_get_the_same_updates_and_make_the_same_calls(
     tmp_path: Path,
 ) -> None:
     run = await bench.compare_bots(tmp_path / "bot.db", USERS, chunk=2)
@@ -34,13 +34,17 @@ async def test_the_three_bots_get_the_same_updates_and_make_the_same_calls(
     assert full["sendMessage"] >= UPDATES  # every update is answered
     taps = sum(1 for i in range(1, USERS + 1) for kind, _ in bench.script(i) if kind == "tap")
     assert full["answerCallbackQuery"] == full["editMessageText"] == taps
-    for name in ("baseline", "floor"):
+    for name in ("baseline", "floor", "adapter"):
         replayed = {m: n for m, n in run.calls[name].items() if m in PER_UPDATE}
         assert replayed == full, name
     assert run.update_calls == sum(full.values())
     # Every update of the floor bot did a step's database work, committed, in its own file.
     assert floor_events(tmp_path / "bot-floor.db") == UPDATES
     assert floor_events(tmp_path / "bot.db") == 0
+    # The adapter bot did the floor's database work too, in its own file, and the full
+    # bot's replies went out through it (the same calls, above).
+    assert len(run.adapter) == UPDATES
+    assert floor_events(tmp_path / "bot-adapter.db") == UPDATES
 
 
 @pytest.mark.parametrize(("floor", "events"), [("group", UPDATES), ("memory", 0)])
