@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ParseMode
@@ -352,7 +352,7 @@ class FullBot:
         self.driver = Driver(self.api)
         self.commit_times: list[tuple[float, float]] = []
 
-    async def __aenter__(self) -> FullBot:
+    async def __aenter__(self) -> Self:
         await self.app.initialize()
         await self.app.post_init(self.app)
         engine = self.app.bot_data.engine
