@@ -10,6 +10,10 @@
 3. Where one update's wall-clock time goes in the full bot, with no profiler: the time in
    ``Engine.handle``, in rendering, and in each Bot API call (which the baseline bot makes
    too), each measured by a clock around that call.
+4. The same inside ``Engine.handle`` (the core scenario): each part of a step by a clock
+   around it (inclusive: a part's callees are in its time), and what is left for the
+   transaction (BEGIN, the buffered user row, COMMIT). This is the ceiling of each lever:
+   memoising step replies saves at most what rendering costs.
 
 Not a benchmark (profiling distorts absolute times); ``python -m benchmarks.bench`` measures.
 """
@@ -136,6 +140,7 @@ class Stopwatch:
         self.seconds: defaultdict[str, float] = defaultdict(float)
         self.count: Counter[str] = Counter()
         self._undo: list[tuple[Any, str, Any]] = []
+        self.labels: list[tuple[Any, str, str]] = []  # in the order wrapped
 
     def _add(self, label: str, started: float) -> None:
         self.seconds[label] += time.perf_counter() - started
@@ -164,6 +169,7 @@ class Stopwatch:
                     self._add(label, started)
 
         self._undo.append((owner, name, real))
+        self.labels.append((owner, name, label))
         setattr(owner, name, timed)
 
     def restore(self) -> None:
@@ -203,6 +209,51 @@ def wall_clock_breakdown(users: int) -> None:
     print(f"  {'the rest (dispatch, adapter, locks)':36} {rest / updates * 1e6:7.1f} µs/update")
 
 
+def engine_breakdown(users: int) -> None:
+    from flows import engine, machine, stepping
+
+    watch = Stopwatch()
+    watch.wrap(Engine, "handle", "Engine.handle, in all")
+    watch.wrap(Engine, "_begin", "  the user and the case read (_begin)")
+    watch.wrap(Engine, "_seen_before", "  the update id checked and recorded")
+    watch.wrap(engine, "_route", "  routing and the step (_route)")
+    watch.wrap(machine, "fire", "    the transitions event")
+    watch.wrap(stepping, "render_step", "    rendering the step")
+    watch.wrap(store.Store, "save_case", "    writing the case")
+    watch.wrap(store.Store, "add_event", "    writing the step's event")
+    watch.wrap(stepping, "_follow_up", "    reminders set or settled")
+    watch.wrap(stepping, "_detect_repeat", "    the repeat-caller check")
+    watch.wrap(Engine, "_remember_shown", "  the step shown, noted")
+    # The parts directly inside Engine.handle; the rest of it is its transaction.
+    top_level = [
+        "  the user and the case read (_begin)",
+        "  the update id checked and recorded",
+        "  routing and the step (_route)",
+        "  the step shown, noted",
+    ]
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            bench.run_core(50, Path(tmp))  # imports, caches
+        watch.seconds.clear()
+        watch.count.clear()
+        with tempfile.TemporaryDirectory() as tmp:
+            bench.run_core(users, Path(tmp))
+    finally:
+        watch.restore()
+    steps = watch.count["Engine.handle, in all"]
+    print(f"core, {users} users, {steps} steps: inside Engine.handle, wall clock, no profiler")
+    for label in [label for _, _, label in watch.labels]:
+        seconds = watch.seconds[label]
+        print(
+            f"  {label:44} {seconds / steps * 1e6:6.1f} µs/step  "
+            f"{watch.count[label] / steps:4.2f} calls/step"
+        )
+    inner = sum(seconds for label, seconds in watch.seconds.items() if label in top_level)
+    rest = watch.seconds["Engine.handle, in all"] - inner
+    label = "  the transaction (BEGIN, user row, COMMIT)"
+    print(f"  {label:44} {rest / steps * 1e6:6.1f} µs/step")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=300)
@@ -210,6 +261,7 @@ def main() -> None:
     profile_full_bot(args.users)
     time_core_sql(args.users)
     wall_clock_breakdown(args.users)
+    engine_breakdown(args.users)
 
 
 if __name__ == "__main__":
