@@ -6,10 +6,20 @@ of slow updates (150 users asking for a /stats chart) held back everyone else's:
 /call waited half a minute to be fetched. Now each fetched batch is written to SQLite (the
 ``inbox`` table, in the owner-only database) in one transaction, and the next ``getUpdates``
 confirms it: fetching never waits for processing. Processing takes the stored updates per
-user, in the order received (different users in parallel), and deletes each one when done.
-Whatever a crash leaves in the inbox is processed first at the next start. An update that was
-processed but not yet deleted when the process died is processed again and recognised by the
-engine (``Inbound.update_id``): nothing is lost, nothing applied twice.
+user, in the order received (different users in parallel). Whatever a crash leaves in the
+inbox is processed first at the next start. An update that was processed but not yet deleted
+when the process died is processed again and recognised by the engine as applied (its step
+marked in the step's own transaction, ``inbox_mark_applied``/``inbox_applied``, and
+``Inbound.update_id``): its step is only shown again; nothing is lost, nothing applied twice.
+
+A handled update's row is not deleted in a transaction of its own (a COMMIT per update, the
+inbox's largest cost): the store keeps its id and the next write transaction (the next step,
+the next batch stored) deletes it just before its COMMIT (``Store.inbox_done_later``). When
+the process goes idle (the last user's lane emptied), on ``settle`` and at the end of
+``drain``, one transaction deletes what still waits. So a crash may leave a few more handled
+rows than before, which is harmless by the argument above; an update that stores nothing (a
+group chat's message, a button of a message the bot no longer knows) is handled once more at
+the next start: the group is told once more that the bot works in private chats.
 
 An update python-telegram-bot cannot read (a newer or older Bot API than it knows: e.g. a
 poll without ``members_only`` from a server before Bot API 10.0) used to make ``get_updates``
@@ -56,7 +66,8 @@ class Receipt:
     """The inbox row of the update being processed, for the handler that gives it to the
     engine (``Inbound.receipt``: the row is marked applied in the step's own transaction),
     and what came of it: ``stored`` True (applied), False (nothing could be stored: try
-    again), None (no engine step took it). The row is deleted once the handler is done."""
+    again), None (no engine step took it). Once the handler is done the row is deleted by the
+    next write transaction (``Store.inbox_done_later``)."""
 
     entry_id: int | None  # None: not stored, the channel (a webhook) gets it again instead
     stored: bool | None = None
@@ -175,8 +186,6 @@ class Inbox:
         self.storage = store
         self.describe = describe
         self.sleep = sleep
-        # Rows handled but not deleted (the database was busy): deleted at the next chance.
-        self.undeleted: set[int] = set()
         self.lanes: dict[int | None, deque[InboxEntry]] = {}
         self.workers: dict[int | None, asyncio.Task[None]] = {}
         self.slots = asyncio.Semaphore(max_processing)
@@ -245,24 +254,22 @@ class Inbox:
             # Nothing awaited since the lane was found empty: none can have been added.
             self.workers.pop(owner, None)
             self.lanes.pop(owner, None)
+            if not self.workers:
+                self.flush()  # idle: no step is coming to delete the handled rows
 
-    def _delete(self, entry_ids: Sequence[int]) -> None:
-        for entry_id in entry_ids:
-            try:
-                self.storage.inbox_done(entry_id)
-            except sqlite3.Error as error:
-                # Tried again with the next update; a row left at a crash is handled again
-                # at the next start: marked applied (its step only shown again), or an
-                # update that stores nothing (a group chat, a foreign button).
-                log.warning("could not delete a handled update (%s)", type(error).__name__)
-                self.undeleted.add(entry_id)
-            else:
-                self.undeleted.discard(entry_id)
+    def flush(self) -> None:
+        """Delete the handled rows still waiting (one transaction); if the database will not
+        have it, they wait for the next write transaction."""
+        try:
+            self.storage.inbox_flush_done()
+        except sqlite3.Error as error:
+            # Deleted by a later transaction; a row left at a crash is handled again at the
+            # next start: marked applied (its step only shown again), or an update that
+            # stores nothing (a group chat, a foreign button).
+            log.warning("could not delete handled updates (%s)", type(error).__name__)
 
     async def _process(self, entry: InboxEntry) -> bool:
         """Process one stored update; False when it must be tried again (nothing stored)."""
-        if self.undeleted:
-            self._delete(sorted(self.undeleted))
         async with self.slots:
             try:
                 raw = self.storage.inbox_raw(entry.id)
@@ -288,25 +295,25 @@ class Inbox:
             if receipt.stored is False:
                 log.warning("a stored update could not be applied (the database is busy)")
                 return False
-            self._delete([entry.id])
+            # Not in its step's transaction, which is over: see ``Store.inbox_done_later``.
+            self.storage.inbox_done_later(entry.id)
             return True
 
     async def settle(self) -> None:
         """Wait until every queued update is processed."""
         while self.workers:
             await asyncio.wait(list(self.workers.values()))
-        if self.undeleted:
-            self._delete(sorted(self.undeleted))
+        self.flush()
 
     async def drain(self, seconds: float | None = None) -> None:
         """Start nothing new; give the updates being processed ``seconds`` (DRAIN_SECONDS),
-        then cancel them (at an ``await``: never inside a step's transaction). What is left
-        stays stored, for the next start."""
+        then cancel them (at an ``await``: never inside a step's transaction); then delete the
+        handled rows still waiting. What is left stays stored, for the next start."""
         seconds = DRAIN_SECONDS if seconds is None else seconds
         self.closing = True
-        if not self.workers:
-            return
-        _, late = await asyncio.wait(list(self.workers.values()), timeout=seconds)
-        for task in late:
-            task.cancel()
-        await asyncio.gather(*late, return_exceptions=True)
+        if self.workers:
+            _, late = await asyncio.wait(list(self.workers.values()), timeout=seconds)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        self.flush()

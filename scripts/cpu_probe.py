@@ -11,9 +11,9 @@ Python code is not slowed down the way cProfile slows it). Timed in both bots: h
 connection-pool pass (``AsyncConnectionPool._assign_requests_to_connections``, run when a
 request enters the pool and when its response is closed; it scans every pooled connection),
 with the number of connections in the pool at each pass. In ``kotowari run`` also: the inbox
-(storing a batch, reading an update back, deleting it), ``Engine.handle`` with its SQL, and
-rendering. Written at exit (both bots stop normally on SIGTERM), with the process's whole CPU
-time.
+(storing a batch, reading an update back, deleting handled ones when idle: otherwise the next
+step's transaction deletes them), ``Engine.handle`` with its SQL, and rendering. Written at
+exit (both bots stop normally on SIGTERM), with the process's whole CPU time.
 """
 
 from __future__ import annotations
@@ -73,7 +73,9 @@ def probe_kotowari() -> None:
     timed(bot.inbox.Inbox, "receive", "inbox: store a fetched batch")
     timed(flows.store.Store, "inbox_raw", "inbox: read an update back")
     timed(bot.inbox, "read_update", "inbox: Update.de_json")
-    timed(flows.store.Store, "inbox_done", "inbox: delete a processed update")
+    # A handled row is deleted by the next write transaction (inside its timing, below); the
+    # flush is the transaction of its own when the bot goes idle.
+    timed(flows.store.Store, "inbox_flush_done", "inbox: delete handled updates (idle)")
     timed(flows.engine.Engine, "handle", "engine: Engine.handle (with its SQL)")
     timed(bot.telegram_app, "outgoing_messages", "adapter: rendering replies")
     timed(bot.telegram_app, "chosen_text", "adapter: marking the pressed message")

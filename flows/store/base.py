@@ -16,10 +16,14 @@ from sqlite_utils import Database
 from flows.store.files import DatabaseFileGone, file_id
 from flows.store.rows import Case
 from flows.store.schema import (
+    INBOX,
     USERS,
 )
 
 log = logging.getLogger(__name__)
+# Ids in one ``delete … where id in (…)``: far below SQLite's limit on parameters (32766;
+# 999 before 3.32). Normally a handful wait; many only after writes failed for a while.
+_DELETE_AT_ONCE = 500
 
 
 def utc_now() -> datetime:
@@ -53,6 +57,9 @@ class StoreBase:
         # The active case read with its user (user_with_case): handed out once by case(),
         # while no row has changed since (sqlite3's total_changes); then read again.
         self._prefetched: tuple[int, int, Case] | None = None
+        # Inbox rows whose updates are handled: deleted by the next write transaction, just
+        # before its COMMIT (``inbox_done_later``), rather than each in a COMMIT of its own.
+        self._inbox_done_waiting: set[int] = set()
         self.busy_timeout_ms = int(self.conn.execute("PRAGMA busy_timeout").fetchone()[0])
         main = [row[2] for row in self.conn.execute("PRAGMA database_list") if row[1] == "main"]
         self.path = Path(main[0]) if main and main[0] else None
@@ -99,6 +106,10 @@ class StoreBase:
         ``BEGIN IMMEDIATE``: the write lock is taken first, waiting up to the busy timeout
         for another writer (a shell, a backup). A deferred ``BEGIN`` reads first, and SQLite
         cannot wait when such a transaction then upgrades to a write: it failed at once.
+
+        The outer transaction (not a savepoint) also deletes the handled inbox rows waiting
+        (``inbox_done_later``), just before its COMMIT; they stop waiting only once it has
+        committed (after a rollback the next transaction deletes them).
         """
         erased_before = self._erased  # an outer transaction's erasure survives a failed inner one
         if self.conn.in_transaction:
@@ -114,9 +125,11 @@ class StoreBase:
             return
         self.check_file()
         self.conn.execute("BEGIN IMMEDIATE")
+        deleted: tuple[int, ...] = ()
         try:
             yield
             self._flush_users()
+            deleted = self._delete_inbox_done()
             if self.commit_times is None:
                 self.conn.execute("COMMIT")
             else:
@@ -131,6 +144,8 @@ class StoreBase:
             raise
         finally:
             self._prefetched = None
+        # Only once committed: after a rollback they wait for the next transaction.
+        self._inbox_done_waiting.difference_update(deleted)
         if self._erased:
             self._erased = False
             self.scrub_pending = True
@@ -140,6 +155,19 @@ class StoreBase:
                     "erased rows are still in the write-ahead log (another connection is "
                     "reading); trying again until it is emptied"
                 )
+
+    def _delete_inbox_done(self) -> tuple[int, ...]:
+        """In the outer transaction, before its COMMIT: delete the handled inbox rows
+        waiting (one statement per ``_DELETE_AT_ONCE``); the ids deleted. A row already gone
+        (erased, set aside) costs nothing."""
+        if not self._inbox_done_waiting:
+            return ()
+        ids = tuple(self._inbox_done_waiting)
+        for start in range(0, len(ids), _DELETE_AT_ONCE):
+            chunk = ids[start : start + _DELETE_AT_ONCE]
+            marks = ", ".join("?" for _ in chunk)
+            self.conn.execute(f"delete from {INBOX} where id in ({marks})", chunk)
+        return ids
 
     def scrub_wal(self) -> bool:
         """After an erasure: the write-ahead log still holds the pages as they were before

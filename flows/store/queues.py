@@ -166,9 +166,30 @@ class QueueRows(StoreBase):
         ).fetchone()
         return bool(row and row[0])
 
-    def inbox_done(self, entry_id: int) -> None:
-        with self.transaction():
-            self.conn.execute(f"delete from {INBOX} where id = ?", [entry_id])
+    def inbox_done_later(self, entry_id: int) -> None:
+        """This stored update is handled (its step applied or shown, its replies out): its
+        row is deleted by the next write transaction, just before that one's COMMIT (no
+        COMMIT of its own), or by ``inbox_flush_done`` when the channel goes idle.
+
+        Not inside the update's own step transaction: the row is what shows the step again
+        if the replies never left (a crash before them); deleted with the step, it could not.
+        Until it is deleted a crash leaves it, marked applied: processed again at the next
+        start, its step only shown again.
+        """
+        self._inbox_done_waiting.add(entry_id)
+
+    def inbox_flush_done(self) -> None:
+        """Delete the handled rows still waiting, in one transaction (none if none wait).
+
+        Raises ``sqlite3.Error`` when it cannot: then they go on waiting."""
+        if self._inbox_done_waiting:
+            with self.transaction():
+                pass  # the transaction deletes them before its COMMIT
+
+    @property
+    def inbox_done_waiting(self) -> int:
+        """How many handled rows wait to be deleted."""
+        return len(self._inbox_done_waiting)
 
     def set_aside(
         self, update_id: int | None, kind: str, error: str, entry_id: int | None = None
