@@ -34,12 +34,17 @@ def due_reminders_sql(one_user: bool = False, one_channel: bool = False) -> str:
     if ``one_channel``, the limit).
 
     Without a user it is a dispatcher's (one per channel): served in due order by m014's
-    index, so a batch reads its rows and stops (tests check the plan: no sort)."""
+    index, so a batch reads its rows and stops (tests check the plan: no sort).
+
+    ``cross join``: SQLite then keeps the reminders as the outer loop. With a plain join and
+    no statistics (a database never analysed), the channel's condition made it start from
+    the users index instead (every user of the channel, then a temp B-tree to sort their due
+    reminders): ~180 ms on the event loop per batch at 100k due."""
     where = DUE + (" and r.user_id = ?" if one_user else "")
     where += " and u.channel = ?" if one_channel else ""
     return (
         "select r.*, u.language, u.time_zone, u.quiet_hours, u.channel, u.external_id, "
         "c.number, c.broker_name, c.company, c.phone_raw, c.phone_e164 "
-        f"from {REMINDERS} r join {USERS} u on u.id = r.user_id "
+        f"from {REMINDERS} r cross join {USERS} u on u.id = r.user_id "
         f"join {CASES} c on c.id = r.case_id where {where} order by r.due_at limit ?"
     )
