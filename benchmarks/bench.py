@@ -77,10 +77,11 @@ COMMAND = "python -m benchmarks.bench"
 NOW = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # Wednesday 12:00 in Tokyo: not quiet hours
 
 
-def counting_api() -> FakeBotApi:
+def counting_api(remember_chats: bool = True) -> FakeBotApi:
     """The shared fake Bot API in its lean mode: calls counted, answers the smallest valid
-    ones (what is measured is the bot, not the fake)."""
-    return FakeBotApi(record=False)
+    ones (what is measured is the bot, not the fake); ``remember_chats`` False where no
+    button is pressed (the reminder round: see ``FakeBotApi``)."""
+    return FakeBotApi(record=False, remember_chats=remember_chats)
 
 
 def _users(ids: range, stamp: str) -> Iterator[dict[str, Any]]:
@@ -185,7 +186,7 @@ class LoopWatch:
 
 
 async def _dispatch_all(db_path: Path, batch: int) -> tuple[float, int, int, LoopWatch]:
-    api = counting_api()
+    api = counting_api(remember_chats=False)  # the round presses no button
     app = _application(db_path, api, NOW)
     async with app:
         await app.post_init(app)

@@ -24,15 +24,17 @@ from fakes.bot_api import FakeTelegram
 class FakeBotApi(FakeTelegram, BaseRequest):
     """Telegram's side (``FakeTelegram``) as a python-telegram-bot request object.
 
-    ``record=False`` (the benchmarks): calls counted, not kept; see ``fakes.bot_api``."""
+    ``record=False`` (the benchmarks): calls counted, not kept; ``remember_chats=False``: no
+    chat's last message or buttons either; see ``fakes.bot_api``."""
 
     def __init__(
         self,
         messages: dict[tuple[int, int], dict[str, Any]] | None = None,
         *,
         record: bool = True,
+        remember_chats: bool = True,
     ) -> None:
-        super().__init__(messages, record=record)
+        super().__init__(messages, record=record, remember_chats=remember_chats)
         self.holds: dict[tuple[str, int], asyncio.Event] = {}  # see hold()
         self.time_outs: dict[str, int] = {}  # see time_out()
         self.connect_time_outs: dict[str, int] = {}  # see connect_time_out()
