@@ -44,7 +44,7 @@ from typing import Any
 from telegram import Update
 
 from flows.port import ChannelStorage
-from flows.store import InboxEntry
+from flows.store import DatabaseFileGone, InboxEntry
 
 log = logging.getLogger(__name__)
 
@@ -262,6 +262,10 @@ class Inbox:
         have it, they wait for the next write transaction."""
         try:
             self.storage.inbox_flush_done()
+        except DatabaseFileGone:
+            # The reminder job finds it too and stops the bot; not raised from a worker's
+            # ``finally`` or from ``drain`` on the way out.
+            log.warning("could not delete handled updates: the database file is gone")
         except sqlite3.Error as error:
             # Deleted by a later transaction; a row left at a crash is handled again at the
             # next start: marked applied (its step only shown again), or an update that

@@ -19,12 +19,13 @@ from pathlib import Path
 import pytest
 
 from bot import inbox as inbox_module
+from bot import telegram_app
 from bot.inbox import Inbox
 from bot.telegram_app import KotowariApp
 from fakes.request import FakeBotApi
 from fakes.users import Person
 from flows.engine import Engine
-from flows.store import Store
+from flows.store import DatabaseFileGone, Store
 from tests.conftest import FakeClock
 from tests.test_telegram import EN
 from tests.test_transport import (
@@ -351,3 +352,50 @@ async def test_an_erasure_deletes_the_rows_waiting_and_is_scrubbed(
         gate.set()
         await run.inbox.settle()
         assert rows(run.store) == []
+
+
+async def test_the_reminder_job_deletes_rows_a_busy_inbox_keeps_waiting(
+    db_path: Path, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While one user's lane stays busy (a reply held; an update whose step keeps failing
+    does the same) the inbox never goes idle: the periodic job deletes the others' rows,
+    which hold their messages' text, whether or not it has reminders to send."""
+
+    async def nothing_due(app: object, batch: int) -> int:
+        return 0  # no write of the dispatcher's to carry the delete
+
+    monkeypatch.setattr(telegram_app, "dispatch_reminders", nothing_due)
+    async with running_inbox(db_path, clock) as run:
+        other_gate = await busy_with_a_held_user(run)
+        person = Person()
+        run.inbox.receive([numbered(40, person.text("/call 090-1234-5678"))])
+        await until(lambda: person.id not in run.inbox.workers, "the other user's step")
+        assert rows(run.store) == [1, 40] and run.inbox.workers, "waiting: the inbox is busy"
+        await telegram_app.reminder_job(telegram_app.KotowariContext(run.app))
+        assert rows(run.store) == [1] and run.store.inbox_done_waiting == 0
+        other_gate.set()
+        await run.inbox.settle()
+        assert rows(run.store) == []
+
+
+async def test_a_flush_that_finds_the_database_file_gone_does_not_raise(
+    db_path: Path,
+    clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``DatabaseFileGone`` is the reminder job's to act on (it stops the bot); the flush in a
+    worker's ``finally`` or at the end of ``drain`` only warns."""
+    caplog.set_level(logging.WARNING, logger=inbox_module.__name__)
+    async with running_inbox(db_path, clock) as run:
+
+        def gone() -> None:
+            raise DatabaseFileGone("the database file was deleted while open")
+
+        run.store.inbox_done_later(stored_entry(run.store, 50))
+        monkeypatch.setattr(run.store, "inbox_flush_done", gone)
+        await run.inbox.drain(0)
+        assert [r.getMessage() for r in caplog.records if r.name == inbox_module.__name__] == [
+            "could not delete handled updates: the database file is gone"
+        ]
+        assert run.store.inbox_done_waiting == 1
