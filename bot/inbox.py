@@ -171,6 +171,25 @@ def set_aside(store: ChannelStorage, unreadable: Unreadable, entry_id: int | Non
     )
 
 
+def flush_handled(store: ChannelStorage) -> None:
+    """Delete the handled rows still waiting, in one transaction (none if none wait): when
+    the inbox goes idle, settles or drains, and on the reminder job's timer (while one
+    user's update keeps failing the inbox never goes idle, and the others' rows, their
+    messages' text, would wait for some other write). If the database will not have it,
+    they wait for the next write transaction."""
+    try:
+        store.inbox_flush_done()
+    except DatabaseFileGone:
+        # The reminder job finds it too and stops the bot; not raised from a worker's
+        # ``finally`` or from ``drain`` on the way out.
+        log.warning("could not delete handled updates: the database file is gone")
+    except sqlite3.Error as error:
+        # Deleted by a later transaction; a row left at a crash is handled again at the
+        # next start: marked applied (its step only shown again), or an update that
+        # stores nothing (a group chat, a foreign button).
+        log.warning("could not delete handled updates (%s)", type(error).__name__)
+
+
 class Inbox:
     """The stored updates of this process: queued per user, processed in order."""
 
@@ -255,22 +274,7 @@ class Inbox:
             self.workers.pop(owner, None)
             self.lanes.pop(owner, None)
             if not self.workers:
-                self.flush()  # idle: no step is coming to delete the handled rows
-
-    def flush(self) -> None:
-        """Delete the handled rows still waiting (one transaction); if the database will not
-        have it, they wait for the next write transaction."""
-        try:
-            self.storage.inbox_flush_done()
-        except DatabaseFileGone:
-            # The reminder job finds it too and stops the bot; not raised from a worker's
-            # ``finally`` or from ``drain`` on the way out.
-            log.warning("could not delete handled updates: the database file is gone")
-        except sqlite3.Error as error:
-            # Deleted by a later transaction; a row left at a crash is handled again at the
-            # next start: marked applied (its step only shown again), or an update that
-            # stores nothing (a group chat, a foreign button).
-            log.warning("could not delete handled updates (%s)", type(error).__name__)
+                flush_handled(self.storage)  # idle: no step is coming to delete them
 
     async def _process(self, entry: InboxEntry) -> bool:
         """Process one stored update; False when it must be tried again (nothing stored)."""
@@ -307,7 +311,7 @@ class Inbox:
         """Wait until every queued update is processed."""
         while self.workers:
             await asyncio.wait(list(self.workers.values()))
-        self.flush()
+        flush_handled(self.storage)
 
     async def drain(self, seconds: float | None = None) -> None:
         """Start nothing new; give the updates being processed ``seconds`` (DRAIN_SECONDS),
@@ -320,4 +324,4 @@ class Inbox:
             for task in late:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
-        self.flush()
+        flush_handled(self.storage)

@@ -68,7 +68,7 @@ from telegram.request import BaseRequest, HTTPXRequest, RequestData
 from bot import logs
 from bot.config import Settings
 from bot.files import FILES, file_bytes
-from bot.inbox import Inbox, current_receipt
+from bot.inbox import Inbox, current_receipt, flush_handled
 from bot.logs import RedactingFilter
 from bot.polling import CONFLICT_GIVE_UP, Poller
 from bot.telegram_render import (
@@ -83,7 +83,7 @@ from bot.webhook import webhook_server
 from flows import fonts
 from flows.engine import COMMANDS as ENGINE_COMMANDS
 from flows.engine import Engine
-from flows.port import ChannelStorage, Inbound, Reply, Response
+from flows.port import Inbound, Reply, Response
 from flows.reminders import Delivery
 from flows.store import (
     TELEGRAM,
@@ -923,19 +923,6 @@ async def reminder_job(context: KotowariContext) -> None:
     retry_scrub(engine.storage, replicating=context.bot_data.replicating)
     flush_handled(engine.storage)
     await dispatch_reminders(app, context.bot_data.reminder_batch)
-
-
-def flush_handled(storage: ChannelStorage) -> None:
-    """Delete the handled inbox rows still waiting. The inbox deletes them with the next
-    write or when it goes idle; while one user's update keeps failing (the database refusing
-    that step) the inbox never goes idle, and the others' rows (their messages' text) would
-    wait for some other write. Free when none wait."""
-    if not storage.inbox_done_waiting:
-        return
-    try:
-        storage.inbox_flush_done()
-    except sqlite3.Error as error:
-        log.warning("could not delete handled updates (%s)", type(error).__name__)
 
 
 async def checkpoint_job(context: KotowariContext) -> None:
