@@ -128,10 +128,11 @@ MAX_RETRIES = 3
 SEND_ATTEMPTS = 3
 SEND_BACKOFF = 1.0
 MAX_RETRY_AFTER = 60.0
-# Bot API requests in flight at once (getUpdates has a request object of its own). See
-# BoundedRequest: 16 is ~160 requests/s at 100 ms round trips, five times Telegram's 30
-# messages/s, and keeps httpcore's pool small.
-MAX_REQUESTS_IN_FLIGHT = 16
+# Bot API requests in flight at once, each with a connection of its own (getUpdates has a
+# request object of its own). See BoundedRequest: 32 is ~128 requests/s at the ~250 ms round
+# trip from Japan to Telegram's servers, ~1.8 times the ~70 requests/s that steps make at
+# Telegram's 30 messages/s.
+MAX_REQUESTS_IN_FLIGHT = 32
 # Group chats remembered as already told "private only"; forgotten past this many.
 MAX_WARNED_CHATS = 10_000
 # Message kinds the engine hears about as an attachment (the caption is not used).
@@ -245,9 +246,9 @@ def build_application(
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
     )
-    # python-telegram-bot's own request, as its builder makes it, with the requests in
-    # flight bounded.
-    builder = builder.request(request or BoundedRequest(connection_pool_size=256))
+    # python-telegram-bot's own request, with the requests in flight bounded and a
+    # connection pool per request in flight (see BoundedRequest).
+    builder = builder.request(request or BoundedRequest())
     # Built here (as the builder would) so that the poller can call getUpdates through it.
     updates_request = get_updates_request or HTTPXRequest(connection_pool_size=1)
     builder = builder.get_updates_request(updates_request)
@@ -268,25 +269,46 @@ def build_application(
     return app
 
 
-class BoundedRequest(HTTPXRequest):
-    """python-telegram-bot's ``HTTPXRequest`` with at most ``in_flight`` requests at once;
-    the others wait their turn on a semaphore before entering httpx.
+class BoundedRequest(BaseRequest):
+    """python-telegram-bot's request with at most ``in_flight`` Bot API requests at once,
+    each in a slot of its own: an ``HTTPXRequest`` whose pool holds one connection.
 
-    httpcore's connection pool does work for every pooled connection on each request and on
-    each response (a readability poll of each idle socket, and a count of the whole pool for
-    each idle connection: quadratic), and keeps as many connections as were ever in flight
-    at once. Unbounded (the builder's 256), a bot that is busy on its CPU resumes each
-    response later, so more requests are in flight, so more connections, so each request
-    costs more: at 200 users over loopback, 114–204 connections and 11–13 ms of CPU per
-    update, against ≤ 17 connections and 5 ms with 16 (BENCHMARKS.md, 2026-12-02 evening).
-    Waiting here is cheap and has no timeout; waiting in httpx's pool instead would rescan
-    its queue on every change and fail after its pool timeout (1 s).
+    httpcore's connection pool does work for every connection it holds on each request and
+    on each response (a readability poll of each idle socket, and a count of the whole pool
+    for each idle connection: quadratic). One pool of 16 connections cost 4.4–4.8 ms of CPU
+    per update over loopback at 20 users against 2.3–2.6 ms with a pool per slot; one
+    unbounded pool (the builder's 256) cost 9–13 ms at 200 users (BENCHMARKS.md, 2026-12-02
+    evening and 2026-12-03 morning). A request takes the lowest free slot, so a quiet bot
+    keeps reusing the first slot's connection; when every slot is busy the next request
+    waits on a semaphore (cheap, no timeout), in order. The slots share one TLS context:
+    loading the certificates costs ~20 ms per context.
     """
 
     def __init__(self, in_flight: int = MAX_REQUESTS_IN_FLIGHT, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        if in_flight < 1:
+            raise ValueError("in_flight must be at least 1")
+        httpx_kwargs = dict(kwargs.pop("httpx_kwargs", None) or {})
+        httpx_kwargs.setdefault("verify", httpx.create_ssl_context())
+        kwargs.pop("connection_pool_size", None)
         self.in_flight = in_flight
-        self._slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+        self.slots = [
+            HTTPXRequest(connection_pool_size=1, httpx_kwargs=httpx_kwargs, **kwargs)
+            for _ in range(in_flight)
+        ]
+        self._busy = [False] * in_flight
+        self._waiting: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self.slots[0].read_timeout
+
+    async def initialize(self) -> None:
+        for slot in self.slots:
+            await slot.initialize()
+
+    async def shutdown(self) -> None:
+        for slot in self.slots:
+            await slot.shutdown()
 
     async def do_request(
         self,
@@ -299,18 +321,25 @@ class BoundedRequest(HTTPXRequest):
         pool_timeout: Any = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
         loop = asyncio.get_running_loop()
-        if self._slots is None or self._slots[0] is not loop:
-            self._slots = (loop, asyncio.Semaphore(self.in_flight))
-        async with self._slots[1]:
-            return await super().do_request(
-                url,
-                method,
-                request_data,
-                read_timeout=read_timeout,
-                write_timeout=write_timeout,
-                connect_timeout=connect_timeout,
-                pool_timeout=pool_timeout,
-            )
+        if self._waiting is None or self._waiting[0] is not loop:
+            # A new event loop (tests run several): nothing of the old one is in flight.
+            self._waiting = (loop, asyncio.Semaphore(self.in_flight))
+            self._busy = [False] * self.in_flight
+        async with self._waiting[1]:
+            index = self._busy.index(False)
+            self._busy[index] = True
+            try:
+                return await self.slots[index].do_request(
+                    url,
+                    method,
+                    request_data,
+                    read_timeout=read_timeout,
+                    write_timeout=write_timeout,
+                    connect_timeout=connect_timeout,
+                    pool_timeout=pool_timeout,
+                )
+            finally:
+                self._busy[index] = False
 
 
 def _rate_limiter(settings: Settings) -> AIORateLimiter:

@@ -11,6 +11,7 @@ import asyncio
 import json
 import logging
 import sqlite3
+import ssl
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ from typing import Any
 import httpx
 import pytest
 from telegram import Poll
-from telegram.error import Conflict
+from telegram.error import Conflict, NetworkError
 from telegram.ext import _aioratelimiter as aioratelimiter
 
 from bot import inbox as inbox_module
@@ -841,34 +842,110 @@ async def test_a_garbled_getupdates_answer_is_retried_not_the_end(
     assert "a getUpdates answer could not be read" in caplog.text
 
 
+class SlotRecorder:
+    """Stands in for httpx behind each of BoundedRequest's slots: records which slot each
+    request went to and holds it until released."""
+
+    def __init__(self, request: telegram_app.BoundedRequest) -> None:
+        self.request = request
+        self.inside: list[tuple[str, int]] = []
+        self.most = 0
+        self.release = asyncio.Event()
+        self.failing: set[str] = set()
+
+    def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        async def do_request(slot: Any, url: str, method: str, *args: Any, **kwargs: Any) -> Any:
+            return await self.answer(slot, url)
+
+        monkeypatch.setattr(telegram_app.HTTPXRequest, "do_request", do_request)
+
+    async def answer(self, slot: Any, url: str) -> tuple[int, bytes]:
+        entry = (url, self.request.slots.index(slot))
+        self.inside.append(entry)
+        self.most = max(self.most, len(self.inside))
+        try:
+            await self.release.wait()
+            if url in self.failing:
+                raise NetworkError("the connection broke")
+            return 200, url.encode()
+        finally:
+            self.inside.remove(entry)
+
+
+async def settle_loop() -> None:
+    for _ in range(10):
+        await asyncio.sleep(0)
+
+
 async def test_bot_api_requests_in_flight_are_bounded_and_the_rest_wait_their_turn(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """BoundedRequest lets ``in_flight`` requests into httpx at once; the others go in, in
-    order, as each one ends (httpcore's pool costs more per request the more connections it
-    holds, and holds as many as were ever in flight)."""
-    inside: list[str] = []
-    most = 0
-    release = asyncio.Event()
-
-    async def fake_httpx(self: Any, url: str, method: str, *args: Any, **kwargs: Any) -> Any:
-        nonlocal most
-        inside.append(url)
-        most = max(most, len(inside))
-        await release.wait()
-        inside.remove(url)
-        return 200, url.encode()
-
-    monkeypatch.setattr(telegram_app.HTTPXRequest, "do_request", fake_httpx)
+    """BoundedRequest lets ``in_flight`` requests into httpx at once, each in a slot of its
+    own; the others go in, in order, as each one ends (httpcore's pool costs more per request
+    the more connections it holds)."""
     request = telegram_app.BoundedRequest(in_flight=2)
+    httpx_side = SlotRecorder(request)
+    httpx_side.install(monkeypatch)
     calls = [asyncio.ensure_future(request.do_request(f"u{n}", "POST")) for n in range(5)]
-    for _ in range(10):
-        await asyncio.sleep(0)
-    assert inside == ["u0", "u1"]
-    release.set()
+    await settle_loop()
+    assert httpx_side.inside == [("u0", 0), ("u1", 1)]
+    httpx_side.release.set()
     assert await asyncio.gather(*calls) == [(200, f"u{n}".encode()) for n in range(5)]
-    assert most == 2
+    assert httpx_side.most == 2
     await request.shutdown()
+
+
+async def test_a_request_takes_the_lowest_free_slot_so_a_quiet_bot_reuses_one_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    request = telegram_app.BoundedRequest(in_flight=3)
+    httpx_side = SlotRecorder(request)
+    httpx_side.install(monkeypatch)
+    httpx_side.release.set()
+    for n in range(3):  # one at a time: always the first slot
+        assert await request.do_request(f"alone{n}", "POST") == (200, f"alone{n}".encode())
+    httpx_side.release.clear()
+    first = asyncio.ensure_future(request.do_request("first", "POST"))
+    second = asyncio.ensure_future(request.do_request("second", "POST"))
+    await settle_loop()
+    assert httpx_side.inside == [("first", 0), ("second", 1)]
+    first.cancel()  # a cancelled request gives its slot back
+    await settle_loop()
+    assert first.cancelled()
+    third = asyncio.ensure_future(request.do_request("third", "POST"))
+    await settle_loop()
+    assert httpx_side.inside == [("second", 1), ("third", 0)]
+    httpx_side.release.set()
+    assert await asyncio.gather(second, third) == [(200, b"second"), (200, b"third")]
+    await request.shutdown()
+
+
+async def test_a_failed_request_gives_its_slot_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    request = telegram_app.BoundedRequest(in_flight=1)
+    httpx_side = SlotRecorder(request)
+    httpx_side.install(monkeypatch)
+    httpx_side.failing.add("broken")
+    httpx_side.release.set()
+    with pytest.raises(NetworkError):
+        await request.do_request("broken", "POST")
+    assert await request.do_request("next", "POST") == (200, b"next")
+    await request.shutdown()
+
+
+async def test_each_slot_pools_one_connection_and_they_share_one_tls_context() -> None:
+    request = telegram_app.BoundedRequest(in_flight=3, read_timeout=7.0)
+    pools = [slot._client._transport._pool for slot in request.slots]  # type: ignore[attr-defined]
+    assert [pool._max_connections for pool in pools] == [1, 1, 1]
+    assert len({id(pool._ssl_context) for pool in pools}) == 1
+    assert pools[0]._ssl_context.verify_mode == ssl.CERT_REQUIRED
+    assert request.read_timeout == 7.0
+    await request.shutdown()
+    assert all(slot._client.is_closed for slot in request.slots)  # type: ignore[attr-defined]
+    await request.initialize()
+    assert not any(slot._client.is_closed for slot in request.slots)  # type: ignore[attr-defined]
+    await request.shutdown()
+    with pytest.raises(ValueError, match="at least 1"):
+        telegram_app.BoundedRequest(in_flight=0)
 
 
 def test_the_bot_api_requests_are_bounded_and_getupdates_has_its_own(db_path: Path) -> None:
