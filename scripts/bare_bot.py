@@ -13,7 +13,10 @@ A ``/reload`` from the control chat (``CONTROL_CHAT``) reads the plan file again
 benchmark writes it after each round of the full bot) and answers ``reloaded``.
 
 Settings from the environment, as ``kotowari run`` reads them: ``TELEGRAM_BOT_TOKEN``,
-``TELEGRAM_API_BASE_URL``. Usage: ``python scripts/bare_bot.py PLAN.json``; stops on SIGTERM.
+``TELEGRAM_API_BASE_URL``. Usage: ``python scripts/bare_bot.py PLAN.json [--bounded]``; stops
+on SIGTERM. ``--bounded`` gives it ``kotowari run``'s own Bot API request
+(``bot.telegram_app.BoundedRequest``: a connection pool per request in flight) instead of
+the builder's one pool of 256, to tell the transport's part from the rest.
 """
 
 from __future__ import annotations
@@ -88,19 +91,26 @@ class Replayer:
 
 
 def main(argv: list[str]) -> int:
+    bounded = "--bounded" in argv
+    argv = [arg for arg in argv if arg != "--bounded"]
     if len(argv) != 1:
-        print("usage: bare_bot.py PLAN.json", file=sys.stderr)
+        print("usage: bare_bot.py PLAN.json [--bounded]", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.WARNING)
     replayer = Replayer(Path(argv[0]))
-    app = (
+    builder = (
         Application.builder()
         .token(os.environ["TELEGRAM_BOT_TOKEN"])
         .base_url(os.environ["TELEGRAM_API_BASE_URL"])
         .concurrent_updates(True)
         .rate_limiter(AIORateLimiter(overall_max_rate=0, group_max_rate=0, max_retries=3))
-        .build()
     )
+    if bounded:
+        sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+        from bot.telegram_app import BoundedRequest
+
+        builder = builder.request(BoundedRequest())
+    app = builder.build()
     app.add_handler(TypeHandler(Update, replayer.handle))
     app.run_polling(allowed_updates=[Update.MESSAGE, Update.CALLBACK_QUERY], close_loop=False)
     return 0
