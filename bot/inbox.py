@@ -304,7 +304,7 @@ class Inbox:
                 log.warning("a stored update could not be applied (the database is busy)")
                 return False
             # Not in its step's transaction, which is over: see ``Store.inbox_done_later``.
-            self.storage.inbox_done_later(entry.id)
+            self.storage.inbox_done_later(entry)
             return True
 
     async def settle(self) -> None:

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, closing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from bot.telegram_app import KotowariApp
 from fakes.request import FakeBotApi
 from fakes.users import Person
 from flows.engine import Engine
-from flows.store import DatabaseFileGone, Store
+from flows.store import DatabaseFileGone, InboxEntry, Store
 from tests.conftest import FakeClock
 from tests.test_telegram import EN
 from tests.test_transport import (
@@ -68,9 +68,9 @@ def rows(store: Store) -> list[int]:
     return [r[0] for r in store.conn.execute("select update_id from inbox order by id")]
 
 
-def stored_entry(store: Store, update_id: int) -> int:
+def stored_entry(store: Store, update_id: int) -> InboxEntry:
     [entry] = store.inbox_add([(update_id, 1001, f'{{"update_id": {update_id}}}')])
-    return entry.id
+    return entry
 
 
 async def busy_with_a_held_user(run: Running) -> asyncio.Event:
@@ -141,7 +141,7 @@ def test_a_transaction_rolled_back_keeps_the_ids_waiting(engine: Engine) -> None
     first, second = stored_entry(store, 10), stored_entry(store, 11)
     store.inbox_done_later(first)
     with pytest.raises(RuntimeError), store.transaction():
-        store.conn.execute("update inbox set applied_at = 'x' where id = ?", [second])
+        store.conn.execute("update inbox set applied_at = 'x' where id = ?", [second.id])
         raise RuntimeError("the step failed")
     assert rows(store) == [10, 11] and store.inbox_done_waiting == 1
     # The delete itself failing (here a trigger; in life a full disk) rolls back too.
@@ -149,10 +149,10 @@ def test_a_transaction_rolled_back_keeps_the_ids_waiting(engine: Engine) -> None
         "create temp trigger no_delete before delete on inbox begin select raise(abort, 'no'); end"
     )
     with pytest.raises(sqlite3.IntegrityError), store.transaction():
-        store.conn.execute("update inbox set applied_at = 'y' where id = ?", [second])
-    assert store.conn.execute("select applied_at from inbox where id = ?", [second]).fetchone() == (
-        None,
-    )
+        store.conn.execute("update inbox set applied_at = 'y' where id = ?", [second.id])
+    assert store.conn.execute(
+        "select applied_at from inbox where id = ?", [second.id]
+    ).fetchone() == (None,)
     assert rows(store) == [10, 11] and store.inbox_done_waiting == 1
     store.conn.execute("drop trigger no_delete")
     # The COMMIT failing after the delete ran (a deferred constraint; in life a full disk):
@@ -167,7 +167,7 @@ def test_a_transaction_rolled_back_keeps_the_ids_waiting(engine: Engine) -> None
     assert not store.conn.in_transaction
     assert rows(store) == [10, 11] and store.inbox_done_waiting == 1
     with store.transaction():  # a later one (any write) deletes it
-        store.conn.execute("update inbox set applied_at = 'z' where id = ?", [second])
+        store.conn.execute("update inbox set applied_at = 'z' where id = ?", [second.id])
     assert rows(store) == [11] and store.inbox_done_waiting == 0
 
 
@@ -250,7 +250,7 @@ async def test_rows_left_by_a_crash_are_recognised_as_applied_at_the_next_start(
     group_message = numbered(42, person.text("hello", chat=GROUP))
     with monkeypatch.context() as crash:
         # Dies before any delete: nothing handled leaves the inbox.
-        crash.setattr(Store, "inbox_done_later", lambda self, entry_id: None)
+        crash.setattr(Store, "inbox_done_later", lambda self, entry: None)
         async with running_inbox(db_path, clock) as run:
             run.inbox.receive(
                 [numbered(40, person.text("/call")), numbered(41, person.text("1")), group_message]
@@ -281,7 +281,7 @@ def test_a_savepoint_deletes_nothing_its_outer_transaction_does(engine: Engine) 
     store.inbox_done_later(entry)
     with store.transaction():
         with store.transaction():  # a savepoint
-            store.conn.execute("update inbox set applied_at = 'x' where id = ?", [entry])
+            store.conn.execute("update inbox set applied_at = 'x' where id = ?", [entry.id])
         assert rows(store) == [50], "not at the savepoint's release"
         with pytest.raises(RuntimeError), store.transaction():
             raise RuntimeError("a failed savepoint")
@@ -319,11 +319,29 @@ def test_deleting_a_row_already_gone_is_harmless(engine: Engine) -> None:
     store = engine.store
     entry = stored_entry(store, 70)
     store.inbox_done_later(entry)
-    store.set_aside(70, "message", "TypeError", entry)  # deletes it, and the hook once more
+    store.set_aside(70, "message", "TypeError", entry.id)  # deletes it, and the hook once more
     assert rows(store) == [] and store.inbox_done_waiting == 0
     store.inbox_done_later(entry)  # handled twice: nothing to delete
     store.inbox_flush_done()
     assert store.inbox_done_waiting == 0
+
+
+def test_a_row_id_reused_by_a_newer_update_is_not_deleted_with_the_old_one(
+    engine: Engine, db_path: Path
+) -> None:
+    """Another connection (an operator's sqlite3 session) deletes a row waiting; the next
+    update stored gets its row id (SQLite reuses the largest rowid once it is gone). The
+    transaction that stores it also deletes the rows waiting: not the new one."""
+    store = engine.store
+    old = stored_entry(store, 90)
+    store.inbox_done_later(old)
+    with closing(sqlite3.connect(db_path)) as shell:
+        shell.execute("delete from inbox where id = ?", [old.id])
+        shell.commit()
+    new = stored_entry(store, 91)
+    assert new.id == old.id, "the row id is reused"
+    assert rows(store) == [91] and store.inbox_done_waiting == 0
+    assert store.inbox_raw(new.id) == '{"update_id": 91}'
 
 
 async def test_an_erasure_deletes_the_rows_waiting_and_is_scrubbed(

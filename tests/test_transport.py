@@ -704,7 +704,7 @@ def test_an_older_database_gets_the_inbox_and_keeps_its_data(tmp_path: Path) -> 
         store = Store(db)
         [entry] = store.inbox_add([(5, 7, '{"update_id": 5}')])
         assert store.inbox_waiting() == [entry] and store.inbox_raw(entry.id) == '{"update_id": 5}'
-        store.inbox_done_later(entry.id)
+        store.inbox_done_later(entry)
         store.inbox_flush_done()
         assert store.inbox_waiting() == [] and store.inbox_done_waiting == 0
     finally:

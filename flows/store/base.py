@@ -21,9 +21,6 @@ from flows.store.schema import (
 )
 
 log = logging.getLogger(__name__)
-# Ids in one ``delete … where id in (…)``: far below SQLite's limit on parameters (32766;
-# 999 before 3.32). Normally a handful wait; many only after writes failed for a while.
-_DELETE_AT_ONCE = 500
 
 
 def utc_now() -> datetime:
@@ -59,7 +56,8 @@ class StoreBase:
         self._prefetched: tuple[int, int, Case] | None = None
         # Inbox rows whose updates are handled: deleted by the next write transaction, just
         # before its COMMIT (``inbox_done_later``), rather than each in a COMMIT of its own.
-        self._inbox_done_waiting: set[int] = set()
+        # Kept as (row id, update id) pairs (see ``inbox_done_later``).
+        self._inbox_done_waiting: set[tuple[int, int]] = set()
         self.busy_timeout_ms = int(self.conn.execute("PRAGMA busy_timeout").fetchone()[0])
         main = [row[2] for row in self.conn.execute("PRAGMA database_list") if row[1] == "main"]
         self.path = Path(main[0]) if main and main[0] else None
@@ -125,7 +123,7 @@ class StoreBase:
             return
         self.check_file()
         self.conn.execute("BEGIN IMMEDIATE")
-        deleted: tuple[int, ...] = ()
+        deleted: tuple[tuple[int, int], ...] = ()
         try:
             yield
             self._flush_users()
@@ -156,18 +154,15 @@ class StoreBase:
                     "reading); trying again until it is emptied"
                 )
 
-    def _delete_inbox_done(self) -> tuple[int, ...]:
+    def _delete_inbox_done(self) -> tuple[tuple[int, int], ...]:
         """In the outer transaction, before its COMMIT: delete the handled inbox rows
-        waiting (one statement per ``_DELETE_AT_ONCE``); the ids deleted. A row already gone
-        (erased, set aside) costs nothing."""
+        waiting, each by its row id and update id; the pairs deleted. A row already gone
+        (erased, set aside), or its id reused by a newer update, costs nothing."""
         if not self._inbox_done_waiting:
             return ()
-        ids = tuple(self._inbox_done_waiting)
-        for start in range(0, len(ids), _DELETE_AT_ONCE):
-            chunk = ids[start : start + _DELETE_AT_ONCE]
-            marks = ", ".join("?" for _ in chunk)
-            self.conn.execute(f"delete from {INBOX} where id in ({marks})", chunk)
-        return ids
+        pairs = tuple(self._inbox_done_waiting)
+        self.conn.executemany(f"delete from {INBOX} where id = ? and update_id = ?", pairs)
+        return pairs
 
     def scrub_wal(self) -> bool:
         """After an erasure: the write-ahead log still holds the pages as they were before

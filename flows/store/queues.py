@@ -166,7 +166,7 @@ class QueueRows(StoreBase):
         ).fetchone()
         return bool(row and row[0])
 
-    def inbox_done_later(self, entry_id: int) -> None:
+    def inbox_done_later(self, entry: InboxEntry) -> None:
         """This stored update is handled (its step applied or shown, its replies out): its
         row is deleted by the next write transaction, just before that one's COMMIT (no
         COMMIT of its own), or by ``inbox_flush_done`` when the channel goes idle.
@@ -175,8 +175,12 @@ class QueueRows(StoreBase):
         if the replies never left (a crash before them); deleted with the step, it could not.
         Until it is deleted a crash leaves it, marked applied: processed again at the next
         start, its step only shown again.
+
+        Kept as (row id, update id): row ids are reused once the newest row is gone, and
+        another connection (an operator's sqlite3 session) may delete this one first; a
+        new update stored under the same id must not go with it.
         """
-        self._inbox_done_waiting.add(entry_id)
+        self._inbox_done_waiting.add((entry.id, entry.update_id))
 
     def inbox_flush_done(self) -> None:
         """Delete the handled rows still waiting, in one transaction (none if none wait).
