@@ -275,13 +275,13 @@ class BoundedRequest(BaseRequest):
 
     httpcore's connection pool does work for every connection it holds on each request and
     on each response (a readability poll of each idle socket, and a count of the whole pool
-    for each idle connection: quadratic). One pool of 16 connections cost 4.4–4.8 ms of CPU
-    per update over loopback at 20 users against 2.3–2.6 ms with a pool per slot; one
-    unbounded pool (the builder's 256) cost 9–13 ms at 200 users (BENCHMARKS.md, 2026-12-02
-    evening and 2026-12-03 morning). A request takes the lowest free slot, so a quiet bot
-    keeps reusing the first slot's connection; when every slot is busy the next request
-    waits on a semaphore (cheap, no timeout), in order. The slots share one TLS context:
-    loading the certificates costs ~20 ms per context.
+    for each idle connection: quadratic). Over loopback at 20 users, one pool of 16
+    connections cost 4.7–5.1 ms of CPU per update against 2.5–2.8 ms with a pool per slot;
+    one unbounded pool (the builder's 256) cost 9–13 ms at 200 users (BENCHMARKS.md,
+    2026-12-02 evening and 2026-12-03 morning). A request takes the lowest free slot, so a
+    quiet bot keeps reusing the first slot's connection; when every slot is busy the next
+    request waits on a semaphore (cheap, no timeout), in order. The slots share one TLS
+    context: loading the certificates costs ~20 ms per context.
     """
 
     def __init__(self, in_flight: int = MAX_REQUESTS_IN_FLIGHT, **kwargs: Any) -> None:
