@@ -289,7 +289,6 @@ class BoundedRequest(BaseRequest):
             raise ValueError("in_flight must be at least 1")
         httpx_kwargs = dict(kwargs.pop("httpx_kwargs", None) or {})
         httpx_kwargs.setdefault("verify", httpx.create_ssl_context())
-        kwargs.pop("connection_pool_size", None)
         self.in_flight = in_flight
         self.slots = [
             HTTPXRequest(connection_pool_size=1, httpx_kwargs=httpx_kwargs, **kwargs)
