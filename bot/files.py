@@ -11,7 +11,9 @@ import contextlib
 import logging
 import multiprocessing
 import pickle
+import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from functools import partial
@@ -25,6 +27,13 @@ log = logging.getLogger(__name__)
 # for the event loop.
 FILE_PROCESSES = 1
 
+# After the worker made a file, the next one starts only when the worker has rested this many
+# times as long as the file took (at most FILE_REST_MAX seconds): a user making letter after
+# letter gets about half a core, not all the machine, and other users' taps stay quick
+# (BENCHMARKS.md, "head of line"). 0 makes files back to back.
+FILE_PACE = 1.0
+FILE_REST_MAX = 2.0
+
 
 class FileMaker:
     """Where letters (PDF) and charts (PNG) are made: never on the event loop.
@@ -36,13 +45,26 @@ class FileMaker:
     start or died), and for a function that cannot be pickled, a file is made in a worker
     thread, one at a time (matplotlib's cached font objects must not be used by two
     threads): off the event loop too, but sharing the GIL with it. ``made`` counts where.
+
+    The worker process makes one file at a time, paced (``FILE_PACE``): the files asked for
+    meanwhile wait their turn, and ``FILE_TIMEOUT`` counts from a file's start, not from
+    when it was asked for. ``clock`` and ``sleep`` are the pacing's (a test's own).
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        *,
+        pace: float = FILE_PACE,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kotowari-files")
         self._process: ProcessPoolExecutor | None = None
         self.made: Counter[str] = Counter()  # "process" / "thread": files made there
         self.restarts = 0  # worker processes started again after one stopped
+        self._pace, self._clock, self._sleep = pace, clock, sleep
+        self._turn: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+        self._rest_until = 0.0  # (clock) when the worker may start the next file
 
     @property
     def has_process(self) -> bool:
@@ -92,27 +114,48 @@ class FileMaker:
         if attachment.ready:
             return attachment.data
         loop = asyncio.get_running_loop()
-        pool, content = self._process, attachment.content
-        if pool is not None and _picklable(content):
-            try:
-                data = await asyncio.wait_for(
-                    loop.run_in_executor(pool, content),  # type: ignore[arg-type]
-                    FILE_TIMEOUT,
-                )
-            except (BrokenProcessPool, RuntimeError, TimeoutError) as error:
-                # The worker stopped (killed: out of memory?), hangs, or is shutting down.
-                # This file is not made again in the bot's own process (it may be what broke
-                # the worker): the user is told it failed (file_failed) and can ask again.
-                log.warning(
-                    "the process that makes letters and charts failed (%s); starting it again",
-                    type(error).__name__,
-                )
-                self._restart(pool)
-                raise FileNotMade from error
-            self.made["process"] += 1
-            return data
+        content = attachment.content
+        if self._process is not None and _picklable(content):
+            async with self._turn_in(loop):
+                rest = self._rest_until - self._clock()
+                if rest > 0:
+                    await self._sleep(rest)
+                pool = self._process  # it may have been replaced while this file waited
+                if pool is not None:
+                    data = await self._make_in(pool, loop, content)
+                    self.made["process"] += 1
+                    return data
         data = await loop.run_in_executor(self._thread, lambda: attachment.data)
         self.made["thread"] += 1
+        return data
+
+    def _turn_in(self, loop: asyncio.AbstractEventLoop) -> asyncio.Lock:
+        """The worker's turn: one file at a time (a lock belongs to one event loop)."""
+        if self._turn is None or self._turn[0] is not loop:
+            self._turn = (loop, asyncio.Lock())
+        return self._turn[1]
+
+    async def _make_in(
+        self, pool: ProcessPoolExecutor, loop: asyncio.AbstractEventLoop, content: object
+    ) -> bytes:
+        started = self._clock()
+        try:
+            data: bytes = await asyncio.wait_for(
+                loop.run_in_executor(pool, content),  # type: ignore[arg-type]
+                FILE_TIMEOUT,
+            )
+        except (BrokenProcessPool, RuntimeError, TimeoutError) as error:
+            # The worker stopped (killed: out of memory?), hangs, or is shutting down. This
+            # file is not made again in the bot's own process (it may be what broke the
+            # worker): the user is told it failed (file_failed) and can ask again.
+            log.warning(
+                "the process that makes letters and charts failed (%s); starting it again",
+                type(error).__name__,
+            )
+            self._restart(pool)
+            raise FileNotMade from error
+        ended = self._clock()
+        self._rest_until = ended + min((ended - started) * self._pace, FILE_REST_MAX)
         return data
 
 

@@ -4,6 +4,7 @@ the head-of-line benchmark, ``scripts/bench_e2e.py hol``, measures what it buys)
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import threading
@@ -36,7 +37,7 @@ LETTER = letters.Letter(
 
 @pytest.fixture
 def maker() -> Iterator[FileMaker]:
-    made = FileMaker()
+    made = FileMaker(pace=0.0)  # files back to back: no pacing's rests in these tests
     yield made
     made.stop_process()
 
@@ -51,6 +52,35 @@ async def test_letters_and_charts_are_made_in_the_worker_process(maker: FileMake
     worker: Any = await maker.make(Attachment("pid", partial(os.getpid)))  # type: ignore[arg-type]
     assert isinstance(worker, int) and worker != os.getpid()
     assert maker.made == {"process": 3}
+
+
+async def test_the_worker_makes_one_file_at_a_time_and_rests_as_long_as_it_took() -> None:
+    """Two letters asked for at once: the second starts when the first is done and the worker
+    has rested as long as it took; a rest is at most FILE_REST_MAX; a file asked for after the
+    rest is over starts at once. (The clock is scripted: the rest check, a file's start and
+    its end read it, in that order.)"""
+    reads = iter([0.0, 0.0, 0.5, 0.5, 1.0, 1.25, 9.0, 9.0, 19.0, 19.0, 21.0, 21.1])
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    paced = FileMaker(clock=lambda: next(reads), sleep=sleep)
+    try:
+        assert paced.start_process()
+        pid: Any = partial(os.getpid)
+        made: tuple[Any, ...] = await asyncio.gather(
+            paced.make(Attachment("a", pid)), paced.make(Attachment("b", pid))
+        )
+        assert made[0] == made[1] != os.getpid()
+        assert slept == [0.5]  # the second waited for the first, then for its rest
+        await paced.make(Attachment("c", pid))  # at 9.0: rested (until 1.5); takes 10 s
+        assert slept == [0.5]
+        await paced.make(Attachment("d", pid))  # after c's 10 s, a rest of 2 s, not 10
+        assert slept == [0.5, files.FILE_REST_MAX]
+        assert paced.made == {"process": 4} and next(reads, None) is None
+    finally:
+        paced.stop_process()
 
 
 async def test_without_the_process_a_file_is_made_in_a_thread_not_the_loops(
@@ -102,6 +132,21 @@ async def test_a_dead_worker_process_is_replaced_and_its_file_is_not_made_in_the
     pdf = await maker.make(Attachment("letter.pdf", partial(letters.to_pdf, LETTER)))
     assert pdf.startswith(b"%PDF")
     assert maker.made == {"process": 2}
+
+
+async def test_a_file_waiting_its_turn_goes_to_the_new_worker(maker: FileMaker) -> None:
+    """The worker dies making one file while another waits its turn: the first fails, the
+    second is made by the worker started in its place."""
+    assert maker.start_process()
+    worker: Any = await maker.make(Attachment("pid", partial(os.getpid)))  # type: ignore[arg-type]
+    os.kill(worker, signal.SIGKILL)
+    pid: Any = partial(os.getpid)
+    first, second = await asyncio.gather(
+        maker.make(Attachment("a", pid)), maker.make(Attachment("b", pid)), return_exceptions=True
+    )
+    assert isinstance(first, FileNotMade)
+    assert isinstance(second, int) and second not in (worker, os.getpid())
+    assert maker.restarts == 1 and maker.made == {"process": 2}
 
 
 async def test_a_worker_that_stops_too_often_leaves_the_files_to_the_thread(
