@@ -934,6 +934,8 @@ async def mark_chosen(context: KotowariContext, message: object, label: str, tex
 # Seconds between the bot's checkpoints of the write-ahead log (at most; the reminder period
 # if it is shorter).
 CHECKPOINT_PERIOD = 30.0
+# Reminders a dispatcher round sends between two checkpoints it makes itself (~11 MB of log).
+CHECKPOINT_EVERY_SENT = 1000
 
 
 async def reminder_job(context: KotowariContext) -> None:
@@ -989,7 +991,7 @@ async def dispatch_reminders(app: KotowariApp, batch: int) -> int:
         return 0
     _write_owed_marks(engine, data.owed_sent)
     this_round = _Round(busy=bool(data.owed_sent))  # still owed: the database is still busy
-    sent = 0
+    sent = checkpointed = 0
     while True:
         try:
             deliveries, taken = engine.due_batch(batch, channel=TELEGRAM)
@@ -1014,6 +1016,14 @@ async def dispatch_reminders(app: KotowariApp, batch: int) -> int:
             await asyncio.sleep(0)
         if stuck or taken < batch:  # reminders moved past quiet hours count as taken
             return sent
+        if sent - checkpointed >= CHECKPOINT_EVERY_SENT:
+            # Each mark adds ~11 KB to the write-ahead log: a round at 100k due grew it past
+            # a gigabyte between two of the timer's checkpoints, and emptying a log that big
+            # held every writer, the event loop's too, for 0.1-0.3 s (BENCHMARKS.md). The
+            # round waits for this one (in its thread): meanwhile nothing of the round is
+            # written, so it copies the whole log, and the next write starts it over.
+            await checkpoint_wal(data)
+            checkpointed = sent
 
 
 @dataclass

@@ -10,12 +10,14 @@ import shutil
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import bot.cli
+from benchmarks import bench
 from bot import telegram_app, upkeep
 from bot.config import Settings
 from bot.logs import LIBRARY_LEVELS
@@ -444,6 +446,53 @@ async def test_a_log_past_its_bound_is_emptied_by_the_timers_checkpoint(
         assert wal_size(db_path) > 0
         await telegram_app.checkpoint_job(job_context(chat))
         assert wal_size(db_path) == 0, "TRUNCATE once past the bound"
+
+
+async def reminder_round(
+    db_path: Path, clock: FakeClock, due: int, settings: Settings | None = None
+) -> tuple[int, list[int], int]:
+    """``due`` reminders sent in batches of 5: how many went out, the log's size after each
+    of the round's checkpoints, and at the round's end (before the bot stops)."""
+    bench.seed(db_path, due, clock.now - timedelta(minutes=1))
+    sizes: list[int] = []
+    real = telegram_app.checkpoint_wal
+
+    async def checkpoint_noted(data: Any) -> None:
+        await real(data)
+        sizes.append(wal_size(db_path))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(telegram_app, "checkpoint_wal", checkpoint_noted)
+        async with running(db_path, clock, settings=settings) as chat:
+            sent = await telegram_app.dispatch_reminders(chat.app, 5)
+            return sent, sizes, wal_size(db_path)
+
+
+async def test_a_long_reminder_round_checkpoints_and_its_log_stays_small(
+    tmp_path: Path, clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each "sent" mark adds to the log: a round at 100k due grew it past a gigabyte before
+    the timer's next checkpoint, and emptying it then held the event loop for 0.1-0.3 s. The
+    round checkpoints every CHECKPOINT_EVERY_SENT reminders, waiting for it, so each copies
+    the whole log and the next mark writes it from its start again: it does not grow."""
+    monkeypatch.setattr(telegram_app, "CHECKPOINT_EVERY_SENT", 10)
+    sent, sizes, end = await reminder_round(tmp_path / "a.db", clock, 60)
+    assert sent == 60 and len(sizes) == 6  # after 10, 20 … 60 sent
+    assert len(set(sizes)) == 1 and end == sizes[0], "the log no longer than after the first 10"
+    monkeypatch.setattr(telegram_app, "CHECKPOINT_EVERY_SENT", 10**9)
+    sent, none, grown = await reminder_round(tmp_path / "b.db", clock, 60)
+    assert sent == 60 and none == []
+    assert grown > 3 * end, "without them the log grows with the round"
+
+
+async def test_under_litestream_a_reminder_round_makes_no_checkpoint(
+    db_path: Path, clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(telegram_app, "CHECKPOINT_EVERY_SENT", 10)
+    settings = Settings(db_path=db_path, telegram_token=TOKEN, replicating=True)
+    sent, sizes, end = await reminder_round(db_path, clock, 30, settings)
+    assert sent == 30 and len(sizes) == 3  # asked for, and checkpoint_wal made none:
+    assert sizes[0] < sizes[1] < sizes[2] == end, "the log grows: Litestream's to checkpoint"
 
 
 async def test_under_litestream_the_timer_makes_no_checkpoint(db_path: Path, clock) -> None:
