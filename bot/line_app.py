@@ -51,9 +51,10 @@ import sqlite3
 import sys
 import uuid
 import weakref
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from http import HTTPStatus
 from pathlib import Path
 from typing import Any
@@ -89,7 +90,7 @@ from linebot.v3.webhooks import (
 )
 from tornado.httpserver import HTTPServer
 
-from bot import line_files
+from bot import line_files, upkeep
 from bot.config import Settings
 from bot.files import FILES, file_bytes
 from bot.line_files import FileLinks
@@ -106,7 +107,7 @@ from bot.line_render import (
 )
 from bot.logs import RedactingFilter, describe_error
 from bot.serving import InFlight, refuse_unless_json, webhook_server
-from bot.upkeep import retry_scrub
+from bot.upkeep import checkpoint_wal, retry_scrub
 from flows.engine import Engine
 from flows.port import Attachment, Inbound, Reply, Response
 from flows.reminders import Delivery
@@ -228,6 +229,9 @@ class LineBot:
     # Why the bot stopped itself (its database file gone): requests are refused with 503.
     fatal: str | None = None
     stop: asyncio.Event | None = None
+    # The write-ahead log's checkpoint (``bot.upkeep.checkpoint_wal``), made by the loop and
+    # every CHECKPOINT_EVERY_SENT pushes of a round; None: SQLite's automatic ones.
+    checkpoint: Callable[[], Awaitable[None]] | None = None
 
     def lock_for(self, chat: str) -> asyncio.Lock:
         lock = self.locks.get(chat)
@@ -504,7 +508,7 @@ class LineBot:
             self.told &= held
 
     async def _dispatch(self, batch: int, held: set[int]) -> int:
-        pushed = 0
+        pushed = checkpointed = 0
         while True:
             try:
                 deliveries, taken = self.engine.due_batch(batch, channel=LINE)
@@ -537,6 +541,12 @@ class LineBot:
                 )
             if stuck or taken < batch:
                 return pushed
+            if (
+                self.checkpoint is not None
+                and pushed - checkpointed >= upkeep.CHECKPOINT_EVERY_SENT
+            ):
+                await self.checkpoint()  # the log kept small (bot.upkeep.checkpoint_wal)
+                checkpointed = pushed
 
     async def _push(self, delivery: Delivery, held: set[int]) -> int:
         """Push one reminder; 1 if LINE accepted it, 0 if not, -1 if LINE refused with 429
@@ -763,9 +773,12 @@ async def serve_line(
     for signum in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(signum, stop.set)
-    engine = Engine(Store(open_database(db_path)))
+    # Never a checkpoint inside a user's commit (SQLite's automatic one made that user wait
+    # 20-30 ms): this loop makes them, or Litestream does (bot.replication).
+    engine = Engine(Store(open_database(db_path, autocheckpoint=False)))
     client, api = messaging_api(settings)
     bot = LineBot(engine, api, stop=stop)
+    bot.checkpoint = partial(checkpoint_wal, db_path, settings.replicating)
     if settings.line_public_url:
         # Letters and charts at expiring links under the public address (the proxy's).
         bot.links = FileLinks(settings.line_public_url, utc_now)
@@ -790,6 +803,7 @@ async def serve_line(
                 if bot.links is not None:
                     bot.links.purge()
                 await bot.dispatch_reminders(settings.reminder_batch)
+                await bot.checkpoint()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), settings.reminder_period)
     finally:

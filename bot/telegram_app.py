@@ -65,7 +65,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest, HTTPXRequest, RequestData
 
-from bot import logs
+from bot import logs, upkeep
 from bot.config import Settings
 from bot.files import FILES, file_bytes
 from bot.inbox import Inbox, current_receipt, flush_handled
@@ -90,7 +90,6 @@ from flows.store import (
     DatabaseFileGone,
     DatabaseInUse,
     Store,
-    checkpoint,
     in_use,
     open_database,
     utc_now,
@@ -934,8 +933,6 @@ async def mark_chosen(context: KotowariContext, message: object, label: str, tex
 # Seconds between the bot's checkpoints of the write-ahead log (at most; the reminder period
 # if it is shorter).
 CHECKPOINT_PERIOD = 30.0
-# Reminders a dispatcher round sends between two checkpoints it makes itself (~11 MB of log).
-CHECKPOINT_EVERY_SENT = 1000
 
 
 async def reminder_job(context: KotowariContext) -> None:
@@ -961,18 +958,10 @@ async def checkpoint_job(context: KotowariContext) -> None:
 
 
 async def checkpoint_wal(data: BotData) -> None:
-    """The bot's checkpoint, on the reminder job's timer and off the event loop's thread
-    (``flows.store.checkpoint``); none under Litestream, which makes its own and must not
-    find the log truncated under it."""
-    if data.replicating or data.db_path is None:
-        return
-    try:
-        done = await asyncio.to_thread(checkpoint, data.db_path)
-    except sqlite3.Error as error:
-        log.warning("checkpoint failed (%s); trying again next time", type(error).__name__)
-        return
-    if done.busy:
-        log.info("checkpoint held back by a reader or writer; trying again next time")
+    """The bot's checkpoint (``bot.upkeep.checkpoint_wal``), on the reminder job's timer and
+    every ``CHECKPOINT_EVERY_SENT`` reminders of a round; none under Litestream."""
+    if data.db_path is not None:
+        await upkeep.checkpoint_wal(data.db_path, data.replicating)
 
 
 async def dispatch_reminders(app: KotowariApp, batch: int) -> int:
@@ -1016,13 +1005,8 @@ async def dispatch_reminders(app: KotowariApp, batch: int) -> int:
             await asyncio.sleep(0)
         if stuck or taken < batch:  # reminders moved past quiet hours count as taken
             return sent
-        if sent - checkpointed >= CHECKPOINT_EVERY_SENT:
-            # Each mark adds ~11 KB to the write-ahead log: a round at 100k due grew it past
-            # a gigabyte between two of the timer's checkpoints, and emptying a log that big
-            # held every writer, the event loop's too, for 0.1-0.3 s (BENCHMARKS.md). The
-            # round waits for this one (in its thread): meanwhile nothing of the round is
-            # written, so it copies the whole log, and the next write starts it over.
-            await checkpoint_wal(data)
+        if sent - checkpointed >= upkeep.CHECKPOINT_EVERY_SENT:
+            await checkpoint_wal(data)  # the log kept small (bot.upkeep.checkpoint_wal)
             checkpointed = sent
 
 

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import sqlite3
+from pathlib import Path
 
 from flows.port import ChannelStorage
+from flows.store import checkpoint
 
 log = logging.getLogger(__name__)
 
 # Erasure retries (one per reminder period) before a reader holding them off is an ERROR:
 # about an hour at the default period.
 SCRUB_PATIENCE = 120
+
+# Reminders a dispatcher round sends between two checkpoints it makes itself: each "sent"
+# mark adds ~11 KB to the write-ahead log, so ~11 MB.
+CHECKPOINT_EVERY_SENT = 1000
 
 
 def retry_scrub(store: ChannelStorage, replicating: bool = False) -> None:
@@ -34,3 +42,26 @@ def retry_scrub(store: ChannelStorage, replicating: bool = False) -> None:
             "end it, and the next try empties the log",
             store.scrub_attempts,
         )
+
+
+async def checkpoint_wal(db_path: Path, replicating: bool = False) -> None:
+    """The bot's checkpoint of the write-ahead log, off the event loop's thread
+    (``flows.store.checkpoint``: it never waits for a reader or writer); none under
+    Litestream, which makes its own and must not find the log truncated under it.
+
+    Each channel's loop makes one every reminder period (at most 30 s apart), and a long
+    reminder round one every ``CHECKPOINT_EVERY_SENT`` reminders, waiting for it: at 100k
+    due, a round grew the log past a gigabyte between two of the timer's checkpoints, and
+    emptying a log that big held every writer, the event loop's too, for 0.1-0.3 s
+    (BENCHMARKS.md). While the round waits nothing of it is written, so the checkpoint
+    copies the whole log and the next mark writes it from its start again.
+    """
+    if replicating:
+        return
+    try:
+        done = await asyncio.to_thread(checkpoint, db_path)
+    except sqlite3.Error as error:
+        log.warning("checkpoint failed (%s); trying again next time", type(error).__name__)
+        return
+    if done.busy:
+        log.info("checkpoint held back by a reader or writer; trying again next time")

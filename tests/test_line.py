@@ -22,7 +22,7 @@ from linebot.v3.messaging import AsyncApiClient, AsyncMessagingApi, Configuratio
 from tornado.httpclient import AsyncHTTPClient
 
 import bot.cli
-from bot import line_app, line_render
+from bot import line_app, line_render, upkeep
 from bot.line_app import LineBot, line_webhook_server, update_id_of, valid_signature
 from bot.line_files import FileLinks
 from bot.line_render import (
@@ -550,6 +550,75 @@ async def test_a_reminder_is_pushed_until_the_quota_is_used_up(
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "LINE push quota: 1 of 2 messages used this month" in logged
     assert "Uquota" not in logged
+
+
+async def test_a_long_push_round_checkpoints_every_so_many_pushes(
+    line: FakeLine,
+    make_engine: Callable[[], Engine],
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As on Telegram (tests/test_storage.py): the round waits for a checkpoint every
+    CHECKPOINT_EVERY_SENT pushes, so that its "sent" marks do not grow the log for ever."""
+    monkeypatch.setattr(upkeep, "CHECKPOINT_EVERY_SENT", 2)
+    async with running(line, make_engine, clock) as run:
+        made: list[int] = []
+
+        async def checkpoint() -> None:
+            made.append(len(line.pushes))
+
+        run.bot.checkpoint = checkpoint
+        for user in ("Ua", "Ub", "Uc", "Ud", "Ue"):
+            await (await follow(run, user)).walk(*TO_AGREED)
+        clock.advance(days=15)
+        assert await run.bot.dispatch_reminders(1) == 5
+    assert made == [2, 4], "after 2 and 4 pushes; the round ended after the 5th"
+
+
+async def test_serve_line_makes_the_checkpoints_not_the_users_commits(
+    line: FakeLine, db_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite's automatic checkpoint would run inside the commit of the user's step that
+    crosses 1,000 pages (20-30 ms); and under Litestream, an application's checkpoint makes
+    it start a new snapshot."""
+    from bot.config import Settings
+
+    opened: list[sqlite3.Connection] = []
+    made: list[tuple[Any, bool]] = []
+    real_open = line_app.open_database
+
+    def open_noted(path: Any, **kwargs: Any) -> Any:
+        opened.append(real_open(path, **kwargs))
+        return opened[-1]
+
+    turned = asyncio.Event()
+
+    async def checkpoint_noted(path: Any, replicating: bool = False) -> None:
+        made.append((path, replicating))
+        turned.set()
+
+    monkeypatch.setattr(line_app, "open_database", open_noted)
+    monkeypatch.setattr(line_app, "checkpoint_wal", checkpoint_noted)
+    for replicating in (False, True):
+        settings = Settings(
+            db_path=db_path,
+            line_channel_secret=SECRET,
+            line_access_token=TOKEN,
+            line_port=free_port(),
+            line_api_base_url=line.base_url,
+            replicating=replicating,
+        )
+        stop = asyncio.Event()
+        turned.clear()
+        serving = asyncio.create_task(line_app.serve_line(settings, db_path, stop))
+        await asyncio.wait_for(turned.wait(), 30)  # the loop's first turn
+        assert opened[-1].execute("pragma wal_autocheckpoint").fetchone()[0] == 0
+        stop.set()
+        assert (await serving).fatal is None
+    assert made == [
+        (db_path, False),
+        (db_path, True),
+    ]  # upkeep.checkpoint_wal: none under Litestream
 
 
 async def test_a_push_refused_with_429_leaves_the_reminder_due(

@@ -475,11 +475,11 @@ async def test_a_long_reminder_round_checkpoints_and_its_log_stays_small(
     the timer's next checkpoint, and emptying it then held the event loop for 0.1-0.3 s. The
     round checkpoints every CHECKPOINT_EVERY_SENT reminders, waiting for it, so each copies
     the whole log and the next mark writes it from its start again: it does not grow."""
-    monkeypatch.setattr(telegram_app, "CHECKPOINT_EVERY_SENT", 10)
+    monkeypatch.setattr(upkeep, "CHECKPOINT_EVERY_SENT", 10)
     sent, sizes, end = await reminder_round(tmp_path / "a.db", clock, 60)
     assert sent == 60 and len(sizes) == 6  # after 10, 20 … 60 sent
     assert len(set(sizes)) == 1 and end == sizes[0], "the log no longer than after the first 10"
-    monkeypatch.setattr(telegram_app, "CHECKPOINT_EVERY_SENT", 10**9)
+    monkeypatch.setattr(upkeep, "CHECKPOINT_EVERY_SENT", 10**9)
     sent, none, grown = await reminder_round(tmp_path / "b.db", clock, 60)
     assert sent == 60 and none == []
     assert grown > 3 * end, "without them the log grows with the round"
@@ -488,7 +488,7 @@ async def test_a_long_reminder_round_checkpoints_and_its_log_stays_small(
 async def test_under_litestream_a_reminder_round_makes_no_checkpoint(
     db_path: Path, clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(telegram_app, "CHECKPOINT_EVERY_SENT", 10)
+    monkeypatch.setattr(upkeep, "CHECKPOINT_EVERY_SENT", 10)
     settings = Settings(db_path=db_path, telegram_token=TOKEN, replicating=True)
     sent, sizes, end = await reminder_round(db_path, clock, 30, settings)
     assert sent == 30 and len(sizes) == 3  # asked for, and checkpoint_wal made none:
