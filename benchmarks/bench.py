@@ -54,7 +54,12 @@ from telegram.ext import AIORateLimiter, Application, CallbackQueryHandler, Mess
 from transitions import Machine
 
 from bot.config import Settings
-from bot.telegram_app import build_application, dispatch_reminders
+from bot.telegram_app import (
+    CHECKPOINT_PERIOD,
+    build_application,
+    checkpoint_wal,
+    dispatch_reminders,
+)
 from fakes.request import FakeBotApi
 from flows.engine import Engine
 from flows.port import Inbound, Response
@@ -149,6 +154,9 @@ def _application(db_path: Path, api: FakeBotApi, clock_now: datetime | None = No
     )
 
 
+LOG_LOOK_TURNS = 1000  # the watcher's turns between two looks at the log's size
+
+
 class LoopWatch:
     """The longest the event loop was held by others: a task that yields at once and
     notes the gaps between its turns (each gap is a stretch of someone else's work).
@@ -157,11 +165,13 @@ class LoopWatch:
     time, which leaves out the moments the shared machine gave the core to another
     process (on this VM those alone make gaps of several milliseconds)."""
 
-    def __init__(self) -> None:
+    def __init__(self, log: Path | None = None) -> None:
         self.longest = 0.0
         self.longest_cpu = 0.0
         self._last = self._last_cpu = 0.0
         self._task: asyncio.Task[None] | None = None
+        # The write-ahead log's largest size seen (a look every LOG_LOOK_TURNS turns).
+        self._log, self.log_peak, self._turns = log, 0, 0
 
     async def _watch(self) -> None:
         while True:
@@ -172,7 +182,11 @@ class LoopWatch:
         now, cpu = time.perf_counter(), time.thread_time()
         self.longest = max(self.longest, now - self._last)
         self.longest_cpu = max(self.longest_cpu, cpu - self._last_cpu)
-        self._last, self._last_cpu = now, cpu
+        self._turns += 1
+        if self._log is not None and self._turns % LOG_LOOK_TURNS == 0:
+            with contextlib.suppress(FileNotFoundError):
+                self.log_peak = max(self.log_peak, self._log.stat().st_size)
+        self._last, self._last_cpu = time.perf_counter(), time.thread_time()
 
     def __enter__(self) -> LoopWatch:
         self._last, self._last_cpu = time.perf_counter(), time.thread_time()
@@ -186,15 +200,25 @@ class LoopWatch:
 
 
 async def _dispatch_all(db_path: Path, batch: int) -> tuple[float, int, int, LoopWatch]:
+    """One round over every due reminder, with the checkpoint job's timer beside it as
+    ``kotowari run`` has it (``checkpoint_wal`` every ``CHECKPOINT_PERIOD`` seconds)."""
     api = counting_api(remember_chats=False)  # the round presses no button
     app = _application(db_path, api, NOW)
+
+    async def checkpoints() -> None:
+        while True:
+            await asyncio.sleep(CHECKPOINT_PERIOD)
+            await checkpoint_wal(app.bot_data)
+
     async with app:
         await app.post_init(app)
-        with LoopWatch() as watch:
+        timer = asyncio.get_running_loop().create_task(checkpoints())
+        with LoopWatch(db_path.with_name(db_path.name + "-wal")) as watch:
             await asyncio.sleep(0)  # the watcher's first turn
             started = time.perf_counter()
             sent = await dispatch_reminders(app, batch)
             elapsed = time.perf_counter() - started
+        timer.cancel()
         await app.post_shutdown(app)
     return elapsed, sent, api.counts["sendMessage"], watch
 
@@ -245,7 +269,8 @@ def run_reminders(count: int, batch: int, workdir: Path) -> list[str]:
     )
     lines.append(
         f"  the event loop held at most {held.longest * 1000:.1f} ms at a time "
-        f"({held.longest_cpu * 1000:.1f} ms of this thread's CPU time)"
+        f"({held.longest_cpu * 1000:.1f} ms of this thread's CPU time); the write-ahead "
+        f"log at most {held.log_peak / 2**20:,.0f} MiB"
     )
     for stored in (1_000, 10_000, 100_000):
         path = workdir / f"startup-{stored}.db"
