@@ -186,7 +186,7 @@ class LoopWatch:
         if self._log is not None and self._turns % LOG_LOOK_TURNS == 0:
             with contextlib.suppress(FileNotFoundError):
                 self.log_peak = max(self.log_peak, self._log.stat().st_size)
-        self._last, self._last_cpu = time.perf_counter(), time.thread_time()
+        self._last, self._last_cpu = now, cpu
 
     def __enter__(self) -> LoopWatch:
         self._last, self._last_cpu = time.perf_counter(), time.thread_time()

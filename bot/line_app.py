@@ -230,7 +230,8 @@ class LineBot:
     fatal: str | None = None
     stop: asyncio.Event | None = None
     # The write-ahead log's checkpoint (``bot.upkeep.checkpoint_wal``), made by the loop and
-    # every CHECKPOINT_EVERY_SENT pushes of a round; None: SQLite's automatic ones.
+    # every CHECKPOINT_EVERY_SENT pushes of a round (``serve_line`` sets it); None: a round
+    # makes none.
     checkpoint: Callable[[], Awaitable[None]] | None = None
 
     def lock_for(self, chat: str) -> asyncio.Lock:
