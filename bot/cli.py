@@ -295,7 +295,7 @@ def _run_shell(
             files_dir=db_path.parent / "files",
         )
         if interactive:
-            shell.print(f"Kotowari shell — /help, !help, !quit.  (database: {db_path})")
+            shell.print(f"Kotowari shell — /help, !help, /quit.  (database: {db_path})")
             return shell.run(interactive_lines())
         return shell.run(sys.stdin)
     finally:

@@ -12,6 +12,7 @@ import re
 import sqlite3
 import sys
 import time
+import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,8 +31,12 @@ META_HELP = """shell commands:
   !advance 3d   move the shell's clock forward (m, h or d) and show reminders now due
   !now      show the shell's clock
   !help     this text
-  !quit     leave (end of input does the same)"""
+  !quit     leave (/quit, /exit and the end of input do the same)"""
 
+
+# Typed to leave the shell, besides !quit: not sent to the coach (it knows no such command).
+# Compared after NFKC, so a Japanese keyboard's full-width ／ｑｕｉｔ counts too.
+QUIT_COMMANDS = frozenset({"/quit", "/exit"})
 
 _DURATION = re.compile(r"^(\d{1,4})\s*([mhd])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
@@ -123,6 +128,8 @@ class Shell:
         stripped = line.strip()
         if stripped.startswith("!"):
             return self.meta(stripped)
+        if unicodedata.normalize("NFKC", stripped).casefold() in QUIT_COMMANDS:
+            return False  # what a terminal user types first; the bot has no such command
         if not stripped:
             return True
         number = option_number(stripped)

@@ -95,6 +95,18 @@ def test_the_default_database_lives_in_the_data_folder(tmp_path: Path) -> None:
     assert (tmp_path / "data" / "kotowari" / "kotowari.db").exists()
 
 
+def test_quit_and_exit_leave_the_shell_and_are_not_sent_to_the_coach(tmp_path: Path) -> None:
+    for word in ("/quit", "/EXIT", "／ｑｕｉｔ"):
+        result = run_shell(tmp_path, ["/call", word, "/help"], "--db", str(tmp_path / "q.db"))
+        assert result.returncode == 0, result.stderr
+        assert "というコマンドはありません" not in result.stdout, f"{word} went to the coach"
+        assert "使い方" not in result.stdout, f"input after {word} is not read"
+    # Text that only contains the word is still an answer to the coach.
+    result = run_shell(tmp_path, ["/call", "/quitter", "!state"], "--db", str(tmp_path / "q.db"))
+    assert "/quitter というコマンドはありません" in result.stdout
+    assert "(user 1: case #" in result.stdout
+
+
 def test_switching_users_in_the_shell_keeps_them_apart(tmp_path: Path) -> None:
     lines = ["/call", "!user 2", "/cases", "!state", "!user 1", "!state", "!help"]
     result = run_shell(tmp_path, lines, "--db", str(tmp_path / "x.db"), "--lang", "en")
