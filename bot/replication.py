@@ -10,9 +10,11 @@ Checkpoints: Litestream keeps a read transaction open on the database and checkp
 write-ahead log itself (PASSIVE once it holds ``MIN_CHECKPOINT_PAGES`` pages or when
 ``CHECKPOINT_INTERVAL`` passed since a change). Under it the bot turns its own automatic
 checkpoints off (``PRAGMA wal_autocheckpoint=0``, Litestream's advice: an application's
-checkpoint racing Litestream's lock switch makes it start a new snapshot). The one checkpoint
-the bot still asks for is the TRUNCATE after an erasure (``Store.scrub_wal``), retried until
-it gets through between Litestream's reads.
+checkpoint racing Litestream's lock switch makes it start a new snapshot), and its checkpoint
+job makes none (``bot.upkeep.checkpoint_wal``). After an erasure the store tries one TRUNCATE
+as the erasure commits (``Store.scrub_wal``; it does not wait, and Litestream's open read
+makes it fail); it is not retried (``bot.upkeep.retry_scrub``): the erased rows leave the log
+at Litestream's next truncating checkpoint (SECURITY.md).
 
 Retention: snapshots are taken daily and, with the changes since, kept ``RETENTION``
 (7 days); older ones, and the change sets before the oldest snapshot kept, are deleted by
