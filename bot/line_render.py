@@ -42,7 +42,7 @@ MAX_POSTBACK = 300  # LINE's limit for postback data (characters)
 MAX_QUICK_REPLIES = 13
 MAX_LABEL = 20
 MAX_DISPLAY_TEXT = 300
-MAX_TEXT = 5000  # characters in one text message
+MAX_TEXT = 5000  # characters in one text message (counted as UTF-16 code units here)
 MAX_MESSAGES = 5  # message objects in one reply or push request
 # What the "I'm on a sales call" button sends on Telegram, in every language: typed (or sent
 # by a rich menu's message action) it means /call here too.
@@ -141,13 +141,22 @@ def short_label(label: str, language: str) -> str:
     return _cut(label, MAX_LABEL)
 
 
+def _within(text: str, limit: int) -> int:
+    """How many characters of ``text`` fit in ``limit`` UTF-16 code units (``shown_length``)."""
+    if len(text) <= limit // 2 or shown_length(text) <= limit:
+        return len(text)
+    units = 0
+    for index, char in enumerate(text):
+        units += 2 if ord(char) > 0xFFFF else 1
+        if units > limit:
+            return index
+    return len(text)
+
+
 def _cut(text: str, limit: int) -> str:
     if shown_length(text) <= limit:
         return text
-    cut = text
-    while cut and shown_length(cut) > limit - 1:
-        cut = cut[:-1]
-    return cut.rstrip() + "…"
+    return text[: _within(text, limit - 1)].rstrip() + "…"
 
 
 def quick_reply(options: Sequence[Option], language: str) -> QuickReply | None:
@@ -187,12 +196,13 @@ def plain_text(reply: Reply) -> str:
 
 
 def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """``text`` in pieces of at most ``limit`` characters, cut between lines where it can."""
+    """``text`` in pieces of at most ``limit`` characters as LINE may count them (UTF-16
+    code units, ``shown_length``: an emoji counts 2), cut between lines where it can."""
     pieces: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit + 1)
+    while (end := _within(text, limit)) < len(text):
+        cut = text.rfind("\n", 0, end + 1)
         if cut <= 0:
-            cut = limit
+            cut = end
         pieces.append(text[:cut].rstrip("\n"))
         text = text[cut:].lstrip("\n")
     if text:
@@ -214,14 +224,14 @@ def pack(bubbles: Sequence[Bubble], limit: int = MAX_MESSAGES) -> list[Bubble]:
     out = list(bubbles)
     while len(out) > limit:
         best: int | None = None
+        best_size = 0
         for index in range(len(out) - 1):
             a, b = out[index], out[index + 1]
-            if a.image_url or b.image_url or len(a.text) + len(b.text) + 2 > MAX_TEXT:
+            size = shown_length(a.text) + shown_length(b.text)
+            if a.image_url or b.image_url or size + 2 > MAX_TEXT:
                 continue
-            if best is None or len(a.text) + len(b.text) < len(out[best].text) + len(
-                out[best + 1].text
-            ):
-                best = index
+            if best is None or size < best_size:
+                best, best_size = index, size
         if best is None:
             break
         merged = Bubble(f"{out[best].text}\n\n{out[best + 1].text}")

@@ -27,6 +27,7 @@ from bot.line_app import LineBot, line_webhook_server, update_id_of, valid_signa
 from bot.line_files import FileLinks
 from bot.line_render import (
     MAX_LABEL,
+    MAX_TEXT,
     decode_postback,
     encode_postback,
     pack,
@@ -429,6 +430,28 @@ def test_at_most_five_messages_go_in_one_request() -> None:
     long = [line_render.Bubble("x" * 4000) for _ in range(7)]
     packed = pack(long)
     assert len(packed) == 5 and packed[-1].text.endswith("…")
+
+
+def test_text_is_split_and_merged_by_utf16_units_as_line_may_count_them() -> None:
+    """5,000 "characters" read cautiously: an emoji outside the BMP counts 2. A reply of
+    3,000 emoji (6,000 units) goes in two messages, none over MAX_TEXT units, nothing lost."""
+    text = "😀" * 3000
+    pieces = line_render.split_text(text)
+    assert [shown_length(p) for p in pieces] == [MAX_TEXT, 6000 - MAX_TEXT]
+    assert "".join(pieces) == text
+    # Cut between lines where it can, counting units: the second line would pass the limit.
+    lines = "😀" * 2000 + "\n" + "あ" * 1500
+    assert line_render.split_text(lines) == ["😀" * 2000, "あ" * 1500]
+    assert line_render.split_text("あ" * MAX_TEXT) == ["あ" * MAX_TEXT]
+    # Two texts whose characters fit one message but whose units do not stay apart.
+    pair = [line_render.Bubble("😀" * 2000), line_render.Bubble("😀" * 1000)]
+    packed = pack([*pair, *(line_render.Bubble(f"part {i}") for i in range(4))])
+    assert len(packed) == 5
+    assert all(shown_length(b.text) <= MAX_TEXT for b in packed)
+    assert packed[0].text == "😀" * 2000
+    cut = pack([line_render.Bubble("😀" * 2400) for _ in range(6)])
+    assert len(cut) == 5 and all(shown_length(b.text) <= MAX_TEXT for b in cut)
+    assert cut[-1].text.endswith("…")
 
 
 # -- other chats and messages ------------------------------------------------------------
