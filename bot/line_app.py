@@ -105,7 +105,7 @@ from bot.line_render import (
     split_text,
     to_messages,
 )
-from bot.logs import RedactingFilter, describe_error
+from bot.logs import RedactingFilter, Throttled, describe_error
 from bot.serving import InFlight, refuse_unless_json, webhook_server
 from bot.upkeep import checkpoint_wal, retry_scrub
 from flows.engine import Engine
@@ -662,15 +662,18 @@ class LineWebhookHandler(tornado.web.RequestHandler):
     is parsed.
     """
 
-    def initialize(self, bot: LineBot, secret: str, in_flight: InFlight) -> None:
+    def initialize(
+        self, bot: LineBot, secret: str, in_flight: InFlight, refused: Throttled
+    ) -> None:
         self.bot = bot
         self.secret = secret
         self.in_flight = in_flight
+        self.refused = refused
         self.body = bytearray()
 
     def prepare(self) -> None:
         if not self.request.headers.get(SIGNATURE_HEADER):
-            log.warning("LINE webhook: a request without a signature; refused")
+            self.refused.warning("LINE webhook: a request without a signature; refused")
             raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST)
         refuse_unless_json(self.request.headers)
 
@@ -680,7 +683,7 @@ class LineWebhookHandler(tornado.web.RequestHandler):
     async def post(self) -> None:
         body = bytes(self.body)
         if not valid_signature(self.secret, body, self.request.headers.get(SIGNATURE_HEADER, "")):
-            log.warning("LINE webhook: a request with a wrong signature; refused")
+            self.refused.warning("LINE webhook: a request with a wrong signature; refused")
             raise tornado.web.HTTPError(HTTPStatus.UNAUTHORIZED)
         try:
             payload = json.loads(body)
@@ -718,13 +721,14 @@ class LineWebhookHandler(tornado.web.RequestHandler):
             log.error("LINE webhook: %s", describe_error(value, _no_redact))
 
 
-def _log_request(handler: tornado.web.RequestHandler) -> None:
-    """The access log without the caller's address or the path."""
+def _log_request(refused: Throttled, handler: tornado.web.RequestHandler) -> None:
+    """The access log without the caller's address or the path; refused requests (anyone's:
+    no signature, a guessed file link) at most once a minute each (``Throttled``)."""
     status = handler.get_status()
     if status >= 500:
         log.warning("LINE webhook: answered %d (LINE sends the events again)", status)
     elif status >= 400:
-        log.info("LINE webhook: answered %d", status)
+        refused.info(f"LINE webhook: answered {status}")
 
 
 @asynccontextmanager
@@ -735,13 +739,14 @@ async def line_webhook_server(
     has them (``bot.line_files``); on leaving, events being handled get ``DRAIN_SECONDS``
     to finish (the rest are answered 503, and sent again)."""
     in_flight = InFlight()
+    refused = Throttled(log)
     route = (
         re.escape(path),
         LineWebhookHandler,
-        {"bot": bot, "secret": secret, "in_flight": in_flight},
+        {"bot": bot, "secret": secret, "in_flight": in_flight, "refused": refused},
     )
     files = line_files.routes(bot.links) if bot.links is not None else []
-    app = tornado.web.Application([route, *files], log_function=_log_request)
+    app = tornado.web.Application([route, *files], log_function=partial(_log_request, refused))
     async with webhook_server(app, listen=listen, port=port, in_flight=in_flight) as server:
         yield server
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 import traceback
 from collections.abc import Callable, Iterable
 
@@ -114,3 +115,43 @@ def describe_error(
     if cause is not None:
         lines.append(f"caused by {type(cause).__module__}.{type(cause).__qualname__}")
     return "\n".join(line.rstrip("\n") for line in lines)
+
+
+# A line that anyone on the internet can cause (a webhook request without the secret or the
+# signature, a guessed file link) is written at most once per this many seconds, per kind.
+REFUSED_LOG_PERIOD = 60.0
+
+
+class Throttled:
+    """Log lines a stranger's requests cause, held to one per ``period`` seconds for each
+    message: the first is written at once, the ones after it in the period are counted, and
+    the next line written says how many there were. A scanner hammering the webhook cannot
+    fill the disk or bury the bot's own lines; a single refused request is still seen."""
+
+    def __init__(
+        self,
+        logger: logging.Logger,
+        period: float = REFUSED_LOG_PERIOD,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._logger, self._period, self._clock = logger, period, clock
+        self._kinds: dict[tuple[int, str], tuple[float, int]] = {}  # -> (quiet until, held)
+
+    def log(self, level: int, message: str) -> None:
+        """Write ``message`` (already formatted, with no personal data) unless held back."""
+        now = self._clock()
+        quiet_until, held = self._kinds.get((level, message), (float("-inf"), 0))
+        if now < quiet_until:
+            self._kinds[(level, message)] = (quiet_until, held + 1)
+            return
+        if held:
+            self._logger.log(level, "%s (and %d more since the last such line)", message, held)
+        else:
+            self._logger.log(level, "%s", message)
+        self._kinds[(level, message)] = (now + self._period, 0)
+
+    def warning(self, message: str) -> None:
+        self.log(logging.WARNING, message)
+
+    def info(self, message: str) -> None:
+        self.log(logging.INFO, message)

@@ -25,6 +25,7 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from functools import partial
 from http import HTTPStatus
 from typing import Any
 
@@ -33,6 +34,7 @@ from tornado.httpserver import HTTPServer
 
 from bot import serving
 from bot.inbox import RECEIPT, Receipt, Unreadable, read_update, set_aside
+from bot.logs import Throttled
 from bot.serving import (
     InFlight,
     refuse_unless_json,
@@ -153,18 +155,20 @@ async def webhook_server(
     in_flight = InFlight()
     handler_args = {"app": app, "secret": secret, "describe": describe, "in_flight": in_flight}
     routes = [(f"/{re.escape(path.strip('/'))}", UpdateHandler, handler_args)]
-    app = tornado.web.Application(routes, log_function=_log_request)
+    refused = Throttled(log)  # 4xx: anyone can send them
+    app = tornado.web.Application(routes, log_function=partial(_log_request, refused))
     async with serving.webhook_server(app, listen=listen, port=port, in_flight=in_flight) as server:
         yield server
 
 
-def _log_request(handler: tornado.web.RequestHandler) -> None:
+def _log_request(refused: Throttled, handler: tornado.web.RequestHandler) -> None:
     """Tornado's access log, without the request's address or path: a 503 (not now, sent
-    again) is expected under load and says so at WARNING; other server errors at ERROR."""
+    again) is expected under load and says so at WARNING; other server errors at ERROR; a
+    refused request (403 without the secret, 400, 413) at most once a minute (``Throttled``)."""
     status = handler.get_status()
     if status == HTTPStatus.SERVICE_UNAVAILABLE:
         log.warning("webhook: answered 503 (Telegram sends the update again)")
     elif status >= 500:
         log.error("webhook: answered %d", status)
     elif status >= 400:
-        log.warning("webhook: answered %d", status)
+        refused.warning(f"webhook: answered {status}")

@@ -335,8 +335,12 @@ async def test_a_request_without_a_valid_signature_is_refused_and_nothing_stored
         assert await run.post(events, tampered) == 401
         assert run.users() == 0
         assert line.calls == [], "no reply, no profile looked up"
+        for _ in range(20):  # anyone can send these: a flood writes a line a minute
+            assert await run.post(events, unsigned) == 400
+            assert await run.post(events, forged) == 401
     logged = "\n".join(record.getMessage() for record in caplog.records)
-    assert "wrong signature" in logged and "without a signature" in logged
+    assert logged.count("wrong signature") == 1 and logged.count("without a signature") == 1
+    assert logged.count("answered 400") == 1 and logged.count("answered 401") == 1
     assert "秘密" not in logged and "Uforger" not in logged
 
 

@@ -19,6 +19,7 @@ import pytest
 import bot.cli
 from bot import serving
 from bot.config import Settings
+from bot.logs import Throttled
 from bot.telegram_app import build_application, serve_webhook
 from fakes.bot_api import TOKEN
 from fakes.request import FakeBotApi
@@ -298,6 +299,45 @@ async def test_webhook_rejects_requests_without_the_secret(tmp_path: Path, clock
     assert (no_secret.status_code, wrong.status_code, right.status_code) == (403, 403, 200)
     sends = [c for c in api.calls if c.method == "sendMessage"]
     assert len(sends) == 1, "only the request with the secret was processed"
+
+
+async def test_a_flood_of_requests_without_the_secret_is_one_log_line(
+    tmp_path: Path, clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Anyone can POST to the webhook: 50 refused requests write one line, not 50."""
+    caplog.set_level(logging.INFO)
+    api = FakeBotApi()
+    payload = Person().text("/call")
+    async with webhook_bot(tmp_path, clock, api) as hook, httpx.AsyncClient() as client:
+        for _ in range(50):
+            assert (await client.post(hook.url, json=payload)).status_code == 403
+        assert (await client.post(hook.url, json=payload, headers=SECRET)).status_code == 200
+    refused = [r for r in caplog.records if r.getMessage().startswith("webhook: answered 403")]
+    assert len(refused) == 1 and refused[0].levelno == logging.WARNING
+
+
+def test_throttled_lines_say_how_many_were_held_back(caplog: pytest.LogCaptureFixture) -> None:
+    now = [100.0]
+    throttled = Throttled(logging.getLogger("kotowari.test"), period=60.0, clock=lambda: now[0])
+    caplog.set_level(logging.INFO, logger="kotowari.test")
+    for _ in range(5):
+        throttled.warning("refused")
+    throttled.info("refused")  # another level is another kind
+    throttled.warning("other")
+    now[0] += 59.9
+    throttled.warning("refused")
+    now[0] += 0.1  # the period is over
+    throttled.warning("refused")
+    throttled.warning("refused")
+    now[0] += 60.0
+    throttled.warning("refused")
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+        (logging.WARNING, "refused"),
+        (logging.INFO, "refused"),
+        (logging.WARNING, "other"),
+        (logging.WARNING, "refused (and 5 more since the last such line)"),
+        (logging.WARNING, "refused (and 1 more since the last such line)"),
+    ]
 
 
 async def status_before_the_body(url: str, headers: dict[str, str], length: int) -> int:
