@@ -90,7 +90,7 @@ from linebot.v3.webhooks import (
 )
 from tornado.httpserver import HTTPServer
 
-from bot import line_files, upkeep
+from bot import line_files
 from bot.config import Settings
 from bot.files import FILES, file_bytes
 from bot.line_files import FileLinks
@@ -106,6 +106,7 @@ from bot.line_render import (
     to_messages,
 )
 from bot.logs import RedactingFilter, Throttled, describe_error
+from bot.rounds import ReminderRound, Sent
 from bot.serving import InFlight, refuse_unless_json, webhook_server
 from bot.upkeep import checkpoint_wal, retry_scrub
 from flows.engine import Engine
@@ -493,72 +494,50 @@ class LineBot:
     async def dispatch_reminders(self, batch: int) -> int:
         """Push every due reminder of LINE users, a batch at a time; how many were pushed.
 
-        Like the Telegram dispatcher: marked sent after LINE accepted it (a crash between
-        sends it once more, never zero times); a failure that may pass is retried later.
-        Once the month's quota is used up nothing is pushed: the reminders stay due, and
-        their users are told at their next message (``held``).
+        The round is Telegram's (``bot.rounds.ReminderRound``: marked sent after LINE
+        accepted it, marks the database cannot take now kept for a later round). Once the
+        month's quota is used up nothing is pushed: the reminders stay due, and their users
+        are told at their next message (``held``).
         """
-        self._write_owed_marks()
         await self.read_quota()
         held: set[int] = set()
+        this_round = ReminderRound(self.engine, LINE, self.owed_sent, self.checkpoint)
+        warned = False
+
+        async def push(delivery: Delivery) -> Sent:
+            nonlocal warned
+            if self.quota.exhausted:
+                held.add(delivery.user_id)
+                if not warned:
+                    warned = True
+                    log.warning(
+                        "LINE push quota used up (%s): reminders wait for next month or a "
+                        "larger plan",
+                        self.quota.describe(),
+                    )
+                return Sent.HELD
+            outcome = await self._push(delivery, held, this_round)
+            if outcome is Sent.STOP:  # LINE said 429: no more pushes this round
+                held.update(d.user_id for d in this_round.batch)
+            return outcome
+
         try:
-            return await self._dispatch(batch, held)
+            return await this_round.run(batch, push)
         finally:
             # Who has a reminder waiting now: one answered or cancelled meanwhile is not.
             self.held = held
             self.told &= held
 
-    async def _dispatch(self, batch: int, held: set[int]) -> int:
-        pushed = checkpointed = 0
-        while True:
-            try:
-                deliveries, taken = self.engine.due_batch(batch, channel=LINE)
-            except sqlite3.Error as error:
-                log.warning("could not look for due reminders (%s)", type(error).__name__)
-                return pushed
-            stuck = False
-            for delivery in deliveries:
-                if self.quota.exhausted or delivery.reminder_id in self.owed_sent:
-                    stuck = True
-                    if self.quota.exhausted:
-                        held.add(delivery.user_id)
-                    continue
-                try:
-                    result = await self._push(delivery, held)
-                except sqlite3.Error as error:
-                    log.warning("reminder not pushed: storage error (%s)", type(error).__name__)
-                    stuck = True
-                    continue
-                if result < 0:  # LINE said 429: no more pushes this round
-                    stuck = True
-                    held.update(d.user_id for d in deliveries)
-                    break
-                pushed += result
-                await asyncio.sleep(0)  # users' events get their turn between two pushes
-            if self.quota.exhausted and deliveries:
-                log.warning(
-                    "LINE push quota used up (%s): reminders wait for next month or a larger plan",
-                    self.quota.describe(),
-                )
-            if stuck or taken < batch:
-                return pushed
-            if (
-                self.checkpoint is not None
-                and pushed - checkpointed >= upkeep.CHECKPOINT_EVERY_SENT
-            ):
-                await self.checkpoint()  # the log kept small (bot.upkeep.checkpoint_wal)
-                checkpointed = pushed
-
-    async def _push(self, delivery: Delivery, held: set[int]) -> int:
-        """Push one reminder; 1 if LINE accepted it, 0 if not, -1 if LINE refused with 429
-        (the monthly limit or the rate limit: nothing more is pushed this round, or a full
-        batch due would be taken and refused again and again)."""
+    async def _push(self, delivery: Delivery, held: set[int], this_round: ReminderRound) -> Sent:
+        """Push one reminder. LINE's 429 (the monthly limit or the rate limit) stops the
+        round (``Sent.STOP``): else a full batch due would be taken and refused again and
+        again."""
         address = delivery.address
         if not address:
-            return 0
+            return Sent.NO
         async with self.lock_for(address):
             if not self.engine.still_due(delivery.reminder_id):
-                return 0
+                return Sent.NO
             texts = Texts(delivery.language)
             bubbles = await self.bubbles([delivery.reply], address, delivery.user_id, texts)
             messages = to_messages(pack(bubbles), delivery.reply.options, texts.language)
@@ -573,37 +552,24 @@ class LineBot:
                     # Accepted before under this retry key (a timeout, or a crash before it was
                     # marked sent): LINE does not deliver it twice; now it is marked.
                     log.info("LINE already had this push (409); marked sent")
-                    self.engine.reminder_sent(delivery.reminder_id)
-                    return 0
+                    this_round.mark_sent(delivery.reminder_id)
+                    return Sent.NO
                 if error.status == HTTPStatus.TOO_MANY_REQUESTS:
                     # The monthly limit (or the rate limit): it stays due, nothing counted.
                     if self.quota.limit is not None:
                         self.quota.used = max(self.quota.used, self.quota.limit)
                     held.add(delivery.user_id)
                     log.warning("LINE refused a push (429); reminders wait")
-                    return -1
+                    return Sent.STOP
                 log.warning("reminder not pushed (HTTP %s); will retry", error.status)
                 self.engine.reminder_failed(delivery.reminder_id, f"HTTP {error.status}")
-                return 0
+                return Sent.NO
             except (aiohttp.ClientError, TimeoutError) as error:
                 log.warning("reminder not pushed (%s); will retry", _error_name(error))
                 self.engine.reminder_failed(delivery.reminder_id, _error_name(error))
-                return 0
+                return Sent.NO
             self.quota.used += 1  # one push to one user is one message of the quota
-            try:
-                self.engine.reminder_sent(delivery.reminder_id)
-            except sqlite3.Error as error:
-                log.warning("a pushed reminder is not marked sent yet (%s)", type(error).__name__)
-                self.owed_sent.add(delivery.reminder_id)
-            return 1
-
-    def _write_owed_marks(self) -> None:
-        for reminder_id in sorted(self.owed_sent):
-            try:
-                self.engine.reminder_sent(reminder_id)
-            except sqlite3.Error:
-                return
-            self.owed_sent.discard(reminder_id)
+            return Sent.YES  # marked by the round before anything else runs on the loop
 
 
 def read_event(raw: object) -> Event | None:

@@ -71,6 +71,7 @@ from bot.files import FILES, file_bytes
 from bot.inbox import Inbox, current_receipt, flush_handled
 from bot.logs import RedactingFilter
 from bot.polling import CONFLICT_GIVE_UP, Poller
+from bot.rounds import ReminderRound, Sent
 from bot.telegram_render import (
     CALL_BUTTON_TEXTS,
     call_keyboard,
@@ -965,102 +966,47 @@ async def checkpoint_wal(data: BotData) -> None:
 
 
 async def dispatch_reminders(app: KotowariApp, batch: int) -> int:
-    """Send every due reminder, a batch at a time; returns how many were sent.
-
-    A reminder is marked sent after Telegram accepted it: a crash in between sends it once
-    more after the restart (at most one duplicate), never zero times. A "sent" that cannot
-    be written (another process holds the database past the busy timeout) is kept in
-    memory, the reminder is not sent again, and the mark is written on a later round. A
-    failure that may pass is retried later with backoff; a user who blocked the bot gets
-    nothing more until they write again. One reminder's failure never stops the others.
+    """Send every due reminder, a batch at a time (``bot.rounds.ReminderRound``: marked sent
+    once Telegram accepted it, marks the database cannot take now kept for a later round);
+    returns how many were sent. A failure that may pass is retried later with backoff; a
+    user who blocked the bot gets nothing more until they write again.
     """
     data = app.bot_data
     engine = data.engine
     if engine is None:
         return 0
-    _write_owed_marks(engine, data.owed_sent)
-    this_round = _Round(busy=bool(data.owed_sent))  # still owed: the database is still busy
-    sent = checkpointed = 0
-    while True:
-        try:
-            deliveries, taken = engine.due_batch(batch, channel=TELEGRAM)
-        except sqlite3.Error as error:
-            log.warning("could not look for due reminders (%s)", type(error).__name__)
-            return sent
-        # Still due after this batch (sent but not marked, or a storage error): the next
-        # batch would find them again, so they wait for the next round.
-        stuck = False
-        for delivery in deliveries:
-            if delivery.reminder_id in data.owed_sent:
-                stuck = True
-                continue
-            try:
-                sent += await _deliver(app, engine, delivery, this_round)
-            except sqlite3.Error as error:
-                log.warning("reminder not sent: storage error (%s)", type(error).__name__)
-                stuck = True
-            # Users' updates get their turn between two reminders even when sending does
-            # not suspend (a send retried from a queue, a fast local API): a round at
-            # 100k due must not hold the event loop for seconds.
-            await asyncio.sleep(0)
-        if stuck or taken < batch:  # reminders moved past quiet hours count as taken
-            return sent
-        if sent - checkpointed >= upkeep.CHECKPOINT_EVERY_SENT:
-            await checkpoint_wal(data)  # the log kept small (bot.upkeep.checkpoint_wal)
-            checkpointed = sent
+
+    async def checkpoint() -> None:
+        await checkpoint_wal(data)
+
+    this_round = ReminderRound(engine, TELEGRAM, data.owed_sent, checkpoint)
+    return await this_round.run(batch, partial(_deliver, app, engine))
 
 
-@dataclass
-class _Round:
-    """One dispatcher round. Once a "sent" mark waited out the busy timeout, the round's
-    other marks are kept in memory at once: each would wait as long, on the event loop."""
-
-    busy: bool = False
-
-
-async def _deliver(app: KotowariApp, engine: Engine, delivery: Delivery, this_round: _Round) -> int:
-    """Send one reminder; 1 if it went out. ``sqlite3.Error`` before sending: not sent."""
+async def _deliver(app: KotowariApp, engine: Engine, delivery: Delivery) -> Sent:
+    """Send one reminder. ``sqlite3.Error`` before sending: not sent."""
     async with app.bot_data.lock_for(delivery.user_id):
         # The batch was found before this lock: since then the user may have cancelled
         # this reminder, erased their data or blocked the bot.
         if not engine.still_due(delivery.reminder_id):
-            return 0
+            return Sent.NO
         try:
             await send_replies(
                 app.bot, delivery.user_id, [delivery.reply], Texts(delivery.language)
             )
         except Forbidden:
             engine.user_unreachable(delivery.user_id)
-            return 0
+            return Sent.NO
         except TelegramError as error:
             if isinstance(error, BadRequest) and _CHAT_NOT_FOUND in error.message.lower():
                 # The account is gone: like a block, nothing more until they write.
                 engine.user_unreachable(delivery.user_id)
-                return 0
+                return Sent.NO
             # NetworkError, TimedOut, RetryAfter past the limiter's retries …
             log.warning("reminder not sent (%s); will retry", type(error).__name__)
             engine.reminder_failed(delivery.reminder_id, type(error).__name__)
-            return 0
-        if this_round.busy:
-            app.bot_data.owed_sent.add(delivery.reminder_id)
-            return 1
-        try:
-            engine.reminder_sent(delivery.reminder_id)
-        except sqlite3.Error as error:
-            log.warning("a sent reminder could not be marked sent yet (%s)", type(error).__name__)
-            app.bot_data.owed_sent.add(delivery.reminder_id)
-            this_round.busy = True
-        return 1
-
-
-def _write_owed_marks(engine: Engine, owed: set[int]) -> None:
-    """Write the "sent" marks that could not be written when their reminders went out."""
-    for reminder_id in sorted(owed):
-        try:
-            engine.reminder_sent(reminder_id)
-        except sqlite3.Error:
-            return  # still busy: next round
-        owed.discard(reminder_id)
+            return Sent.NO
+        return Sent.YES  # marked by the round before anything else runs on the loop
 
 
 # -- errors -------------------------------------------------------------------------

@@ -602,6 +602,44 @@ async def test_a_long_push_round_checkpoints_every_so_many_pushes(
     assert made == [2, 4], "after 2 and 4 pushes; the round ended after the 5th"
 
 
+async def test_after_one_busy_sent_mark_the_rounds_others_wait_in_memory(
+    line: FakeLine,
+    make_engine: Callable[[], Engine],
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As on Telegram (the same round, ``bot.rounds``): once a "sent" mark waited out the
+    busy timeout (another process holds the database), the round's other marks are kept in
+    memory at once, not each waiting as long on the event loop; none is pushed again, and a
+    later round writes them."""
+    async with running(line, make_engine, clock) as run:
+        for user in ("Ubusy1", "Ubusy2", "Ubusy3"):
+            await (await follow(run, user)).walk(*TO_AGREED)
+        clock.advance(days=15)
+        mark = run.engine.reminder_sent
+        failures = iter([sqlite3.OperationalError("database is locked")])
+        tries: list[int] = []
+
+        def busy_once(reminder_id: int) -> None:
+            tries.append(reminder_id)
+            if (error := next(failures, None)) is not None:
+                raise error
+            mark(reminder_id)
+
+        monkeypatch.setattr(run.engine, "reminder_sent", busy_once)
+        assert await run.bot.dispatch_reminders(25) == 3, "the other reminders still went out"
+        assert len(tries) == 1, "after one busy mark, the round's others wait in memory"
+        assert len(run.bot.owed_sent) == 3
+        pushed = len(line.pushes)
+        for _ in range(2):
+            clock.advance(hours=1)
+            assert await run.bot.dispatch_reminders(25) == 0
+        assert len(line.pushes) == pushed, "not pushed again"
+        assert run.bot.owed_sent == set()
+        statuses = [r["status"] for r in run.engine.store.db["reminders"].rows]
+        assert statuses.count("sent") == 3, "written by the next round"
+
+
 async def test_serve_line_makes_the_checkpoints_not_the_users_commits(
     line: FakeLine, db_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
