@@ -135,6 +135,7 @@ def seed(db_path: Path, count: int, due: datetime) -> None:
                     "status": "pending",
                     "attempts": 0,
                     "created_at": stamp,
+                    "route": TELEGRAM,  # active Telegram users' (m018)
                 }
                 for i in ids
             )

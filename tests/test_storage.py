@@ -478,7 +478,9 @@ async def test_a_long_reminder_round_checkpoints_and_its_log_stays_small(
     monkeypatch.setattr(upkeep, "CHECKPOINT_EVERY_SENT", 10)
     sent, sizes, end = await reminder_round(tmp_path / "a.db", clock, 60)
     assert sent == 60 and len(sizes) == 6  # after 10, 20 … 60 sent
-    assert len(set(sizes)) == 1 and end == sizes[0], "the log no longer than after the first 10"
+    # Ten marks write about the same pages each time (a page or two more where they cross
+    # a page of the index): the log stays at what the first ten made it, give or take.
+    assert max(sizes) <= 1.25 * sizes[0] and end <= 1.25 * sizes[0], sizes
     monkeypatch.setattr(upkeep, "CHECKPOINT_EVERY_SENT", 10**9)
     sent, none, grown = await reminder_round(tmp_path / "b.db", clock, 60)
     assert sent == 60 and none == []

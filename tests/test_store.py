@@ -47,6 +47,7 @@ def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> Non
         "m015_inbox_applied",
         "m016_typed_dialog_states",
         "m017_users_per_channel",
+        "m018_reminders_routed_per_channel",
     ]
     columns = {name: set(db[name].columns_dict) for name in TABLES}
     assert {
@@ -159,9 +160,10 @@ def test_upgrade_to_reminder_ids_never_reused_keeps_rows_and_indexes(tmp_path: P
     old.close()
     db = open_database(path)
     assert [(r["id"], r["status"]) for r in db[REMINDERS].rows] == [(3, "pending"), (5, "pending")]
-    # (status, due_at), rebuilt by m009, became m014's index of waiting reminders by due_at.
+    # (status, due_at), rebuilt by m009, became m014's index of waiting reminders by due_at,
+    # then m018's by channel and due_at.
     assert {tuple(i.columns) for i in db[REMINDERS].indexes} == {
-        ("due_at",),
+        ("route", "due_at"),
         ("case_id",),
         ("user_id", "status"),
     }
@@ -330,4 +332,56 @@ def test_an_account_on_another_channel_gets_an_id_no_telegram_user_has(
     assert (row["channel"], row["external_id"], row["language"]) == (LINE, "U" + "a" * 32, "en")
     telegram = store.user(2**52 - 1)
     assert telegram is not None and telegram["channel"] == TELEGRAM
+    db.close()
+
+
+def test_upgrade_routes_each_waiting_reminder_to_its_users_channel(tmp_path: Path) -> None:
+    """m018: reminders carry the channel they go out on, none while the user blocked the
+    bot; the upgrade fills it in for the rows already there."""
+    path = tmp_path / "m017.db"
+    old = database_before(path, "m018_reminders_routed_per_channel")
+    user = {"language": "ja", "time_zone": "Asia/Tokyo", "created_at": STAMP}
+    old[USERS].insert({**user, "id": OWN_IDS_FROM, "channel": LINE, "external_id": "U1"})
+    old[USERS].insert({**user, "id": 9, "active": 0, "external_id": "9"})
+    for case_id, user_id in ((1, 7), (2, OWN_IDS_FROM), (3, 9)):
+        old[CASES].insert(
+            {"id": case_id, "user_id": user_id, "number": 1, "state": "calling"}
+            | {"mode": "call", "seq": 1, "opened_at": STAMP, "updated_at": STAMP}
+        )
+        old[REMINDERS].insert(
+            {"user_id": user_id, "case_id": case_id, "kind": "check", "due_at": STAMP}
+            | {"status": "pending", "attempts": 0, "created_at": STAMP}
+        )
+    old.close()
+    db = open_database(path)
+    routes = {r["user_id"]: r["route"] for r in db[REMINDERS].rows}
+    assert routes == {7: TELEGRAM, OWN_IDS_FROM: LINE, 9: None}
+    db.close()
+
+
+def test_a_reminders_route_follows_its_user_whoever_writes(tmp_path: Path) -> None:
+    """The triggers: a new reminder takes its user's channel; blocking the bot takes every
+    reminder of the user off the dispatchers' index range, and coming back puts them on."""
+    db = open_database(tmp_path / "k.db")
+    store = Store(db, lambda: datetime(2026, 12, 2, tzinfo=UTC))
+    line_user = store.account_user(LINE, "U" + "c" * 32, "ja")
+    with store.transaction():
+        case = store.new_case(line_user, "call")
+    due = datetime(2026, 12, 3, tzinfo=UTC)
+    first = store.add_reminder(case, "check", due)
+
+    def route(reminder_id: int) -> str | None:
+        return db[REMINDERS].get(reminder_id)["route"]
+
+    assert route(first) == LINE
+    with store.transaction():
+        store.update_user(line_user, active=0)  # buffered, written at the commit
+    assert route(first) is None
+    second = store.add_reminder(case, "check", due)
+    assert route(second) is None, "set while blocked: not routed either"
+    assert store.due_reminders(due, 10, channel=LINE) == []
+    db.execute("update users set active = 1 where id = ?", [line_user])  # an operator's SQL
+    assert (route(first), route(second)) == (LINE, LINE)
+    assert [r["id"] for r in store.due_reminders(due, 10, channel=LINE)] == [first, second]
+    assert store.due_reminders(due, 10, channel=TELEGRAM) == []
     db.close()

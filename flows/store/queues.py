@@ -41,21 +41,28 @@ class QueueRows(StoreBase):
         """A reminder for the case; ``addressee`` ("broker" or "company") and ``via`` ("phone"
         or "letter") say which request it follows up, where it follows one."""
         now = self.clock().isoformat()
-        return self._insert(
-            REMINDERS,
-            {
-                "user_id": case["user_id"],
-                "case_id": case["id"],
-                "kind": kind,
-                "due_at": due_at.isoformat(),
-                "status": "pending",
-                "attempts": 0,
-                "created_at": now,
-                "updated_at": now,
-                "addressee": addressee,
-                "via": via,
-            },
+        row = {
+            "user_id": case["user_id"],
+            "case_id": case["id"],
+            "kind": kind,
+            "due_at": due_at.isoformat(),
+            "status": "pending",
+            "attempts": 0,
+            "created_at": now,
+            "updated_at": now,
+            "addressee": addressee,
+            "via": via,
+        }
+        # The channel it goes out on, none while the user has blocked the bot (m018; its
+        # triggers set it for rows written without it, and follow the user's changes).
+        columns = ", ".join(f'"{name}"' for name in row)
+        marks = ", ".join("?" for _ in row)
+        cursor = self.conn.execute(
+            f"insert into {REMINDERS} ({columns}, route) values ({marks}, "
+            f"(select case when active = 1 then channel end from {USERS} where id = ?))",
+            [*row.values(), case["user_id"]],
         )
+        return int(cursor.lastrowid or 0)
 
     def reminder(self, reminder_id: int) -> Reminder | None:
         return cast(
