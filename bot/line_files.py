@@ -51,6 +51,7 @@ from urllib.parse import quote, urlsplit
 
 import tornado.web
 
+from bot.logs import Throttled
 from flows.port import Attachment
 
 log = logging.getLogger(__name__)
@@ -139,6 +140,7 @@ class FileLinks:
         self._held: OrderedDict[bytes, _Held] = OrderedDict()  # oldest first
         self._bytes = 0
         self._lock = threading.Lock()
+        self.not_served = Throttled(log)  # anyone can guess at links: a line a minute
 
     @property
     def held_bytes(self) -> int:
@@ -251,7 +253,7 @@ class FileLinkHandler(_Quiet):
     def get(self, token: str, name: str) -> None:
         served = self.links.fetch(token, name)
         if served is None:
-            log.info("file link not served (unknown or expired)")
+            self.links.not_served.info("file link not served (unknown or expired)")
             raise tornado.web.HTTPError(HTTPStatus.NOT_FOUND)
         self.set_header("Content-Type", served.content_type)
         self.set_header(

@@ -69,7 +69,7 @@ def decode_postback(data: object) -> str | None:
 def shown_length(text: str) -> int:
     """A label's length as LINE may count it: UTF-16 code units (an emoji counts 2), the
     cautious reading of "20 characters"."""
-    return len(text.encode("utf-16-le")) // 2
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 # -- short labels -----------------------------------------------------------------------
@@ -202,7 +202,7 @@ def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
     while (end := _within(text, limit)) < len(text):
         cut = text.rfind("\n", 0, end + 1)
         if cut <= 0:
-            cut = end
+            cut = max(end, 1)  # a character wider than the limit still goes, alone
         pieces.append(text[:cut].rstrip("\n"))
         text = text[cut:].lstrip("\n")
     if text:

@@ -45,8 +45,10 @@ class ReminderRound:
     the event loop. One reminder's failure never stops the others.
 
     ``checkpoint`` (``bot.upkeep.checkpoint_wal``) is awaited every
-    ``upkeep.CHECKPOINT_EVERY_SENT`` reminders: while the round waits nothing of it is
-    written, and the log stays small (BENCHMARKS.md, "the write-ahead log of a long round").
+    ``upkeep.CHECKPOINT_EVERY_SENT`` reminders tried (sent or not: a failure is written too,
+    and LINE's loop has no other checkpoint during a round): while the round waits nothing
+    of it is written, and the log stays small (BENCHMARKS.md, "the write-ahead log of a long
+    round").
     """
 
     engine: Engine
@@ -61,7 +63,7 @@ class ReminderRound:
         """Send what is due with ``send``; how many went out this round."""
         self._write_owed_marks()
         self.busy = bool(self.owed)  # still owed: the database is still busy
-        checkpointed = 0
+        tried = checkpointed = 0
         while True:
             try:
                 self.batch, taken = self.engine.due_batch(size, channel=self.channel)
@@ -86,6 +88,7 @@ class ReminderRound:
                 if outcome is Sent.HELD:
                     stuck = True
                     continue
+                tried += 1
                 if outcome is Sent.YES:
                     self.sent += 1
                     self.mark_sent(delivery.reminder_id)
@@ -96,10 +99,10 @@ class ReminderRound:
             if stuck or taken < size:  # reminders moved past quiet hours count as taken
                 return self.sent
             if self.checkpoint is not None and (
-                self.sent - checkpointed >= upkeep.CHECKPOINT_EVERY_SENT
+                tried - checkpointed >= upkeep.CHECKPOINT_EVERY_SENT
             ):
                 await self.checkpoint()
-                checkpointed = self.sent
+                checkpointed = tried
 
     def mark_sent(self, reminder_id: int) -> None:
         """Write that the reminder went out, or keep it owed if the database is busy."""

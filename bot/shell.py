@@ -34,9 +34,8 @@ META_HELP = """shell commands:
   !quit     leave (/quit, /exit and the end of input do the same)"""
 
 
-# Typed to leave the shell, besides !quit: not sent to the coach (it knows no such command).
-# Compared after NFKC, so a Japanese keyboard's full-width ／ｑｕｉｔ counts too.
-QUIT_COMMANDS = frozenset({"/quit", "/exit"})
+# Typed to leave the shell (after NFKC): not sent to the coach, which knows no such command.
+QUIT_COMMANDS = frozenset({"/quit", "/exit", "!quit"})
 
 _DURATION = re.compile(r"^(\d{1,4})\s*([mhd])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
@@ -126,10 +125,12 @@ class Shell:
     def feed(self, line: str) -> bool:
         """Handle one input line; False means the user asked to quit."""
         stripped = line.strip()
-        if stripped.startswith("!"):
-            return self.meta(stripped)
+        # Compared after NFKC: a Japanese keyboard's full-width ／ｑｕｉｔ or ！ｑｕｉｔ leaves
+        # too (other shell commands' arguments are not folded: !user ② is not user 2).
         if unicodedata.normalize("NFKC", stripped).casefold() in QUIT_COMMANDS:
             return False  # what a terminal user types first; the bot has no such command
+        if stripped.startswith("!"):
+            return self.meta(stripped)
         if not stripped:
             return True
         number = option_number(stripped)

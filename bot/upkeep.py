@@ -16,8 +16,8 @@ log = logging.getLogger(__name__)
 # about an hour at the default period.
 SCRUB_PATIENCE = 120
 
-# Reminders a dispatcher round sends between two checkpoints it makes itself: each "sent"
-# mark adds ~11 KB to the write-ahead log, so ~11 MB.
+# Reminders a dispatcher round tries between two checkpoints it makes itself: each "sent"
+# mark adds ~11 KB to the write-ahead log, so ~11 MB (a failure is written too).
 CHECKPOINT_EVERY_SENT = 1000
 
 
@@ -60,7 +60,7 @@ async def checkpoint_wal(db_path: Path, replicating: bool = False) -> None:
         return
     try:
         done = await asyncio.to_thread(checkpoint, db_path)
-    except sqlite3.Error as error:
+    except (sqlite3.Error, OSError) as error:  # OSError: the log's file gone meanwhile
         log.warning("checkpoint failed (%s); trying again next time", type(error).__name__)
         return
     if done.busy:

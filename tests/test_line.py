@@ -447,12 +447,17 @@ def test_text_is_split_and_merged_by_utf16_units_as_line_may_count_them() -> Non
     lines = "😀" * 2000 + "\n" + "あ" * 1500
     assert line_render.split_text(lines) == ["😀" * 2000, "あ" * 1500]
     assert line_render.split_text("あ" * MAX_TEXT) == ["あ" * MAX_TEXT]
-    # Two texts whose characters fit one message but whose units do not stay apart.
-    pair = [line_render.Bubble("😀" * 2000), line_render.Bubble("😀" * 1000)]
-    packed = pack([*pair, *(line_render.Bubble(f"part {i}") for i in range(4))])
+    # Two texts whose characters fit one message but whose units do not stay apart; the
+    # other pairs are longer in characters, so counting characters would merge this one.
+    pair = [line_render.Bubble("😀" * 1300), line_render.Bubble("😀" * 1300)]  # 5,200 units
+    rest = [line_render.Bubble("あ" * 1400) for _ in range(4)]
+    packed = pack([*pair, *rest])
     assert len(packed) == 5
     assert all(shown_length(b.text) <= MAX_TEXT for b in packed)
-    assert packed[0].text == "😀" * 2000
+    assert packed[0].text == "😀" * 1300, "the emoji pair is not merged"
+    # A limit narrower than one character still makes progress; a lone surrogate is counted.
+    assert line_render.split_text("😀😀", 1) == ["😀", "😀"]
+    assert shown_length("a\ud800b") == 3
     cut = pack([line_render.Bubble("😀" * 2400) for _ in range(6)])
     assert len(cut) == 5 and all(shown_length(b.text) <= MAX_TEXT for b in cut)
     assert cut[-1].text.endswith("…")

@@ -96,7 +96,7 @@ def test_the_default_database_lives_in_the_data_folder(tmp_path: Path) -> None:
 
 
 def test_quit_and_exit_leave_the_shell_and_are_not_sent_to_the_coach(tmp_path: Path) -> None:
-    for word in ("/quit", "/EXIT", "／ｑｕｉｔ"):
+    for word in ("/quit", "/EXIT", "／ｑｕｉｔ", "！ｑｕｉｔ"):
         result = run_shell(tmp_path, ["/call", word, "/help"], "--db", str(tmp_path / "q.db"))
         assert result.returncode == 0, result.stderr
         assert "というコマンドはありません" not in result.stdout, f"{word} went to the coach"
