@@ -48,6 +48,7 @@ def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> Non
         "m016_typed_dialog_states",
         "m017_users_per_channel",
         "m018_reminders_routed_per_channel",
+        "m019_reminders_routed_whoever_inserts",
     ]
     columns = {name: set(db[name].columns_dict) for name in TABLES}
     assert {
@@ -382,6 +383,16 @@ def test_a_reminders_route_follows_its_user_whoever_writes(tmp_path: Path) -> No
     assert store.due_reminders(due, 10, channel=LINE) == []
     db.execute("update users set active = 1 where id = ?", [line_user])  # an operator's SQL
     assert (route(first), route(second)) == (LINE, LINE)
-    assert [r["id"] for r in store.due_reminders(due, 10, channel=LINE)] == [first, second]
+    # A reminder inserted without a route (older code, an operator): it takes the user's.
+    third = (
+        db[REMINDERS]
+        .insert(
+            {"user_id": line_user, "case_id": case["id"], "kind": "check"}
+            | {"due_at": due.isoformat(), "status": "pending", "attempts": 0, "created_at": STAMP}
+        )
+        .last_pk
+    )
+    assert route(third) == LINE
+    assert [r["id"] for r in store.due_reminders(due, 10, channel=LINE)] == [first, second, third]
     assert store.due_reminders(due, 10, channel=TELEGRAM) == []
     db.close()

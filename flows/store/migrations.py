@@ -368,9 +368,9 @@ def m018_reminders_routed_per_channel(db: Database) -> None:
     held every waiting reminder, so a batch read past all those of the other channel and
     of blocked users (who keep theirs until they write again) before finding its own:
     ~20 ms a batch on the event loop with 100k of them ahead (BENCHMARKS.md). A reminder
-    gets its route in its INSERT (``Store.add_reminder``: no statement more; a trigger on
-    insert would run for every reminder); a trigger keeps the user's reminders following
-    them, whoever writes, when they block the bot or come back."""
+    gets its route in its INSERT (``Store.add_reminder``; m019 covers other writers); a
+    trigger keeps the user's reminders following them, whoever writes, when they block the
+    bot or come back."""
     db.table("reminders").add_column("route", str)
     db.execute(
         "update reminders set route = (select case when u.active = 1 then u.channel end "
@@ -386,4 +386,21 @@ def m018_reminders_routed_per_channel(db: Database) -> None:
     db.execute(
         "create index if not exists idx_reminders_route_due_at on reminders (route, due_at) "
         "where status in ('pending', 'snoozed')"
+    )
+
+
+@migrations()
+def m019_reminders_routed_whoever_inserts(db: Database) -> None:
+    """A reminder inserted without a route (by a process still running code from before
+    m018, or an operator's SQL) was never sent: it takes its user's now. Entered for every
+    reminder inserted (``Store.add_reminder`` sets the route itself, so then it does nothing),
+    and rows inserted so between m018 and this are given theirs."""
+    db.execute(
+        "create trigger if not exists reminders_route_on_insert after insert on reminders "
+        "when new.route is null begin update reminders set route = (select case when "
+        "active = 1 then channel end from users where id = new.user_id) where id = new.id; end"
+    )
+    db.execute(
+        "update reminders set route = (select case when u.active = 1 then u.channel end "
+        "from users u where u.id = reminders.user_id) where route is null"
     )

@@ -53,8 +53,8 @@ class QueueRows(StoreBase):
             "addressee": addressee,
             "via": via,
         }
-        # The channel it goes out on, none while the user has blocked the bot (m018; its
-        # triggers set it for rows written without it, and follow the user's changes).
+        # The channel it goes out on, none while the user has blocked the bot (m018; m019's
+        # trigger sets it for rows inserted without it, m018's follows the user's changes).
         columns = ", ".join(f'"{name}"' for name in row)
         marks = ", ".join("?" for _ in row)
         cursor = self.conn.execute(
