@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -426,3 +426,24 @@ def test_each_channels_dispatcher_sends_its_own_users_reminders(engine, clock) -
     assert [(d.user_id, d.address) for d in telegram] == [(1, "1")]
     assert [(d.user_id, d.address) for d in line] == [(line_user, "U" + "4" * 32)]
     assert len(engine.due_deliveries(10)) == 2, "without a channel: everyone's (the shell)"
+
+
+def test_a_sent_mark_written_late_leaves_a_snooze_made_meanwhile(engine, clock) -> None:
+    """The mark of a reminder that went out is kept in memory while the database is busy
+    (``bot.rounds``); if the user snoozed it meanwhile, the late mark must not undo that."""
+    from flows.store import TELEGRAM
+
+    EngineChat(engine, 1).walk(*TO_STEP_4, Press("📵 つながらない"))
+    clock.advance(days=4)
+    [delivery], _ = engine.due_batch(10, channel=TELEGRAM)
+    later = clock.now + timedelta(days=1)
+    engine.store.update_reminder(delivery.reminder_id, status="snoozed", due_at=later.isoformat())
+    engine.reminder_sent(delivery.reminder_id)  # the late mark
+    row = engine.store.reminder(delivery.reminder_id)
+    assert row is not None and (row["status"], row["due_at"]) == ("snoozed", later.isoformat())
+    clock.advance(days=1)  # due again: sent, and now marked
+    [again], _ = engine.due_batch(10, channel=TELEGRAM)
+    assert again.reminder_id == delivery.reminder_id
+    engine.reminder_sent(again.reminder_id)
+    row = engine.store.reminder(again.reminder_id)
+    assert row is not None and row["status"] == "sent"

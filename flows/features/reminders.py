@@ -195,10 +195,16 @@ def due_batch(
 
 
 def sent(store: Store, reminder_id: int) -> None:
+    """Mark a reminder that went out. A mark written late (kept in memory while the database
+    was busy) finds what the user did meanwhile, and leaves it: cancelled, deleted, or
+    snoozed to later (a reminder goes out only once due, so a due time still ahead means
+    it was moved after it went out)."""
     with store.transaction():
         row = store.reminder(reminder_id)
         if row is None or row["status"] not in DUE_STATUSES:
             return  # cancelled or deleted while it was being sent: it stays so
+        if datetime.fromisoformat(row["due_at"]) > store.clock():
+            return  # snoozed to later since it went out: it comes again then
         store.update_reminder(
             reminder_id,
             status="sent",
