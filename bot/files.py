@@ -7,6 +7,7 @@ a channel asks ``file_bytes`` for its bytes when it sends it. See ``FileMaker``.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
 import multiprocessing
@@ -48,7 +49,9 @@ class FileMaker:
 
     The worker process makes one file at a time, paced (``FILE_PACE``): the files asked for
     meanwhile wait their turn, and ``FILE_TIMEOUT`` counts from a file's start, not from
-    when it was asked for. ``clock`` and ``sleep`` are the pacing's (a test's own).
+    when it was asked for. A file whose asker gave up while it was being made (cancelled)
+    is still the worker's: the next one waits for it, or replaces the worker if it runs past
+    its own timeout. ``clock`` and ``sleep`` are the pacing's (a test's own).
     """
 
     def __init__(
@@ -65,6 +68,9 @@ class FileMaker:
         self._pace, self._clock, self._sleep = pace, clock, sleep
         self._turn: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         self._rest_until = 0.0  # (clock) when the worker may start the next file
+        # A file whose asker gave up (cancelled) while the worker was making it, and when it
+        # started: the worker goes on with it, and the next file waits for it.
+        self._abandoned: tuple[concurrent.futures.Future[bytes], float] | None = None
 
     @property
     def has_process(self) -> bool:
@@ -117,6 +123,7 @@ class FileMaker:
         content = attachment.content
         if self._process is not None and _picklable(content):
             async with self._turn_in(loop):
+                await self._after_abandoned()
                 rest = self._rest_until - self._clock()
                 if rest > 0:
                     await self._sleep(rest)
@@ -135,15 +142,45 @@ class FileMaker:
             self._turn = (loop, asyncio.Lock())
         return self._turn[1]
 
+    async def _after_abandoned(self) -> None:
+        """Wait for the file the worker is still making for an asker who gave up (at most
+        until that file's own timeout: past it the worker is hung and is replaced), then
+        for its rest: the next file's timeout counts from its own start."""
+        if self._abandoned is None:
+            return
+        future, started = self._abandoned
+        if not future.done():
+            left = max(FILE_TIMEOUT - (self._clock() - started), 0.0)
+            try:
+                await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(future)), left)
+            except TimeoutError:
+                if self._process is not None:
+                    log.warning(
+                        "the process that makes letters and charts hangs; starting it again"
+                    )
+                    self._restart(self._process)
+            except asyncio.CancelledError:
+                raise  # this file's asker gave up too: the next one waits in its place
+            except Exception:  # the abandoned file's failure is nobody's now
+                pass
+        self._abandoned = None
+        ended = self._clock()
+        self._rest_until = max(
+            self._rest_until, ended + min((ended - started) * self._pace, FILE_REST_MAX)
+        )
+
     async def _make_in(
         self, pool: ProcessPoolExecutor, loop: asyncio.AbstractEventLoop, content: object
     ) -> bytes:
         started = self._clock()
+        future: concurrent.futures.Future[bytes] | None = None
         try:
-            data: bytes = await asyncio.wait_for(
-                loop.run_in_executor(pool, content),  # type: ignore[arg-type]
-                FILE_TIMEOUT,
-            )
+            future = pool.submit(content)  # type: ignore[arg-type]
+            data: bytes = await asyncio.wait_for(asyncio.wrap_future(future), FILE_TIMEOUT)
+        except asyncio.CancelledError:
+            if future is not None and not future.done():
+                self._abandoned = (future, started)  # the worker goes on: the next file waits
+            raise
         except (BrokenProcessPool, RuntimeError, TimeoutError) as error:
             # The worker stopped (killed: out of memory?), hangs, or is shutting down. This
             # file is not made again in the bot's own process (it may be what broke the

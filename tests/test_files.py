@@ -5,6 +5,7 @@ the head-of-line benchmark, ``scripts/bench_e2e.py hol``, measures what it buys)
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import signal
 import threading
@@ -147,6 +148,72 @@ async def test_a_file_waiting_its_turn_goes_to_the_new_worker(maker: FileMaker) 
     assert isinstance(first, FileNotMade)
     assert isinstance(second, int) and second not in (worker, os.getpid())
     assert maker.restarts == 1 and maker.made == {"process": 2}
+
+
+class HeldPool(concurrent.futures.Executor):
+    """A worker process that makes each file only when the test says (``finish``)."""
+
+    def __init__(self) -> None:
+        self.files: list[concurrent.futures.Future[Any]] = []
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        future.set_running_or_notify_cancel()  # the worker has it: it cannot be taken back
+        self.files.append(future)
+        return future
+
+
+async def turns(count: int = 20) -> None:
+    for _ in range(count):
+        await asyncio.sleep(0)
+
+
+async def test_a_file_given_up_while_being_made_keeps_the_next_one_waiting() -> None:
+    """The asker of a file gives up (cancelled: a drain, a restart) while the worker makes it;
+    the worker goes on with it, so the next file waits for it: sent to the worker meanwhile,
+    it would queue there with its timeout running and could time out, costing a restart."""
+    maker = FileMaker(pace=0.0)
+    pool = HeldPool()
+    maker._process = pool  # type: ignore[assignment]
+    pid: Any = partial(os.getpid)
+    first = asyncio.create_task(maker.make(Attachment("a", pid)))
+    await turns()
+    assert len(pool.files) == 1
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    second = asyncio.create_task(maker.make(Attachment("b", pid)))
+    await turns()
+    assert len(pool.files) == 1, "not sent while the worker still makes the first"
+    pool.files[0].set_result(b"given up")
+    await turns()
+    assert len(pool.files) == 2
+    pool.files[1].set_result(b"b")
+    assert await second == b"b"
+    assert maker.restarts == 0 and maker.made == {"process": 1}
+    maker._process = None
+
+
+async def test_a_file_given_up_that_hangs_the_worker_gets_it_replaced() -> None:
+    """The file given up runs past its own timeout: the worker hangs on it, and is replaced
+    before the next file is sent (the clock jumps past FILE_TIMEOUT meanwhile)."""
+    now = [0.0]
+    maker = FileMaker(pace=0.0, clock=lambda: now[0])
+    pool = HeldPool()
+    maker._process = pool  # type: ignore[assignment]
+    pid: Any = partial(os.getpid)
+    first = asyncio.create_task(maker.make(Attachment("a", pid)))
+    await turns()
+    first.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    now[0] = files.FILE_TIMEOUT + 1
+    try:
+        made: Any = await maker.make(Attachment("b", pid))
+        assert maker.restarts == 1 and len(pool.files) == 1, "the next file went to a new worker"
+        assert isinstance(made, int) and made != os.getpid()
+    finally:
+        maker.stop_process()
 
 
 async def test_a_worker_that_stops_too_often_leaves_the_files_to_the_thread(
