@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -67,3 +68,20 @@ def talk(engine: Engine) -> Callable[..., Conversation]:
         return Conversation(engine, user_id, lang)
 
     return make
+
+
+def busy_once(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The engine's first "sent" mark fails as if another process held the database past
+    the busy timeout; later ones are written. Returns the ids of every mark tried."""
+    mark = engine.reminder_sent
+    failures = iter([sqlite3.OperationalError("database is locked")])
+    tries: list[int] = []
+
+    def marked(reminder_id: int) -> None:
+        tries.append(reminder_id)
+        if (error := next(failures, None)) is not None:
+            raise error
+        mark(reminder_id)
+
+    monkeypatch.setattr(engine, "reminder_sent", marked)
+    return tries

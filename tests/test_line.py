@@ -48,7 +48,7 @@ from fakes.line_platform import (
 from flows.engine import Engine
 from flows.port import Attachment, Option
 from flows.texts import CATALOGS, EN, JA, Texts
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, busy_once
 from tests.test_transcript import STORY, assert_told
 from tests.transcript import Press, Script, Step, Wait, fragments_in, pick
 
@@ -621,17 +621,7 @@ async def test_after_one_busy_sent_mark_the_rounds_others_wait_in_memory(
         for user in ("Ubusy1", "Ubusy2", "Ubusy3"):
             await (await follow(run, user)).walk(*TO_AGREED)
         clock.advance(days=15)
-        mark = run.engine.reminder_sent
-        failures = iter([sqlite3.OperationalError("database is locked")])
-        tries: list[int] = []
-
-        def busy_once(reminder_id: int) -> None:
-            tries.append(reminder_id)
-            if (error := next(failures, None)) is not None:
-                raise error
-            mark(reminder_id)
-
-        monkeypatch.setattr(run.engine, "reminder_sent", busy_once)
+        tries = busy_once(run.engine, monkeypatch)
         assert await run.bot.dispatch_reminders(25) == 3, "the other reminders still went out"
         assert len(tries) == 1, "after one busy mark, the round's others wait in memory"
         assert len(run.bot.owed_sent) == 3

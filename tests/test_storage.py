@@ -36,7 +36,7 @@ from flows.store import (
     open_database,
 )
 from flows.store import checkpoint as store_checkpoint
-from tests.conftest import Conversation, FakeClock
+from tests.conftest import Conversation, FakeClock, busy_once
 from tests.test_review import files_hold, record
 from tests.test_telegram import Chat, running
 from tests.transcript import EngineChat, TelegramChat
@@ -131,15 +131,7 @@ def test_the_shell_shows_a_reminder_once_when_its_sent_mark_is_busy(
     talk = Conversation(engine)
     record(engine, "会社", broker="名簿社")  # they agreed: a check in 14 days
     clock.advance(days=15)
-    mark = engine.reminder_sent
-    failures = iter([sqlite3.OperationalError("database is locked")])
-
-    def busy_once(reminder_id: int) -> None:
-        if (error := next(failures, None)) is not None:
-            raise error
-        mark(reminder_id)
-
-    monkeypatch.setattr(engine, "reminder_sent", busy_once)
+    busy_once(engine, monkeypatch)
     assert talk.say("/help").count("🔔") == 1
     assert "🔔" not in talk.say("/help"), "shown once; its mark written now"
     statuses = [r["status"] for r in engine.store.db["reminders"].rows]

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import sqlite3
 import string
 import threading
 from collections import defaultdict
@@ -43,7 +42,7 @@ from fakes.users import Person
 from flows import letters, stats
 from flows.port import Inbound, Option, Reply
 from flows.texts import CATALOGS, Texts
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, busy_once
 from tests.transcript import TelegramChat
 
 EN = Texts("en")
@@ -938,18 +937,7 @@ async def test_a_sent_mark_that_cannot_be_written_neither_resends_nor_stops_the_
         await chat.tap("declined")
         clock.advance(minutes=5)
     clock.advance(days=15)
-    mark = chat.engine.reminder_sent
-    failures = iter([sqlite3.OperationalError("database is locked")])
-    tries: list[int] = []
-
-    def busy_once(reminder_id: int) -> None:
-        tries.append(reminder_id)
-        error = next(failures, None)
-        if error is not None:
-            raise error
-        mark(reminder_id)
-
-    monkeypatch.setattr(chat.engine, "reminder_sent", busy_once)
+    tries = busy_once(chat.engine, monkeypatch)
     got = await dispatch(chat)
     assert len(got) == 3, "the other reminders still went out"
     assert len(tries) == 1, "after one busy mark, the round's others wait in memory"
