@@ -61,7 +61,7 @@ class ReminderRound:
 
     async def run(self, size: int, send: Callable[[Delivery], Awaitable[Sent]]) -> int:
         """Send what is due with ``send``; how many went out this round."""
-        self._write_owed_marks()
+        write_owed_marks(self.engine, self.owed)
         self.busy = bool(self.owed)  # still owed: the database is still busy
         tried = checkpointed = 0
         while True:
@@ -116,11 +116,14 @@ class ReminderRound:
             self.owed.add(reminder_id)
             self.busy = True
 
-    def _write_owed_marks(self) -> None:
-        """The "sent" marks that could not be written when their reminders went out."""
-        for reminder_id in sorted(self.owed):
-            try:
-                self.engine.reminder_sent(reminder_id)
-            except sqlite3.Error:
-                return  # still busy: next round
-            self.owed.discard(reminder_id)
+
+def write_owed_marks(engine: Engine, owed: set[int]) -> bool:
+    """Write the "sent" marks that could not be written when their reminders went out;
+    False if the database is still busy (the rest wait for the next try)."""
+    for reminder_id in sorted(owed):
+        try:
+            engine.reminder_sent(reminder_id)
+        except sqlite3.Error:
+            return False
+        owed.discard(reminder_id)
+    return True

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from bot.rounds import write_owed_marks
 from flows.engine import Engine
 from flows.features.reminders import is_answer as is_reminder_answer
 from flows.port import Attachment, Inbound, Option, Reply, without_lone_surrogates
@@ -218,9 +219,8 @@ class Shell:
         shown: tuple[Option, ...] = ()
         engine = self.engine
         try:
-            for reminder_id in sorted(self.owed_sent):
-                engine.reminder_sent(reminder_id)
-                self.owed_sent.discard(reminder_id)
+            if not write_owed_marks(engine, self.owed_sent):
+                return  # the database is busy (the bot writing): shown after the next line
             deliveries = engine.due_deliveries(REMINDER_BATCH, user_id=self.user_id)
         except sqlite3.Error:
             return  # the database is busy (the bot writing): shown after the next line

@@ -975,11 +975,7 @@ async def dispatch_reminders(app: KotowariApp, batch: int) -> int:
     engine = data.engine
     if engine is None:
         return 0
-
-    async def checkpoint() -> None:
-        await checkpoint_wal(data)
-
-    this_round = ReminderRound(engine, TELEGRAM, data.owed_sent, checkpoint)
+    this_round = ReminderRound(engine, TELEGRAM, data.owed_sent, partial(checkpoint_wal, data))
     return await this_round.run(batch, partial(_deliver, app, engine))
 
 

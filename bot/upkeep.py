@@ -53,8 +53,9 @@ async def checkpoint_wal(db_path: Path, replicating: bool = False) -> None:
     LINE's loop one every reminder period, and a long reminder round one every
     ``CHECKPOINT_EVERY_SENT`` reminders, waiting for it: at 100k due, a round grew the log
     past a gigabyte between two of the timer's checkpoints, and emptying a log that big held
-    every writer, the event loop's too, for 0.1-0.3 s (BENCHMARKS.md). While the round waits nothing of it is written, so the checkpoint
-    copies the whole log and the next mark writes it from its start again.
+    every writer, the event loop's too, for 0.1-0.3 s (BENCHMARKS.md). While the round
+    waits nothing of it is written, so the checkpoint copies the whole log and the next
+    mark writes it from its start again.
     """
     if replicating:
         return
