@@ -518,7 +518,9 @@ class LineBot:
                 return Sent.HELD
             outcome = await self._push(delivery, held, this_round)
             if outcome is Sent.STOP:  # LINE said 429: no more pushes this round
-                held.update(d.user_id for d in this_round.batch)
+                # The batch's reminders from this one on wait; those before it went out.
+                batch = list(this_round.batch)
+                held.update(d.user_id for d in batch[batch.index(delivery) :])
             return outcome
 
         try:

@@ -714,6 +714,27 @@ async def test_a_429_with_no_known_limit_ends_the_round_instead_of_spinning(
         assert len(run.bot.held) == 2, "the batch's users are told at their next message"
 
 
+async def test_after_a_429_only_users_whose_reminder_waits_are_told_it_is_held(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    """A user pushed earlier in the batch got the reminder: no "held back" notice for them."""
+    async with running(line, make_engine, clock) as run:
+        names = ("Uheld1", "Uheld2", "Uheld3")
+        for name in names:
+            await (await follow(run, name)).walk(*TO_AGREED)
+        run.bot.quota = line_app.PushQuota(None, 0, known=True)
+        run.bot.read_quota = _stale_quota(run.bot)  # type: ignore[method-assign]
+        line.limit, line.used = 1, 0  # one push accepted, then 429
+        clock.advance(days=15)
+        before = len(line.calls)
+        assert await run.bot.dispatch_reminders(10) == 1
+        pushes = [c for c in line.calls[before:] if c.path == "/v2/bot/message/push"]
+        assert [c.status for c in pushes] == [200, 429]
+        pushed_to = {line_user_id(run, c.body["to"]) for c in pushes[:1]}
+        users = {line_user_id(run, name) for name in names}
+        assert run.bot.held == users - pushed_to and len(run.bot.held) == 2
+
+
 async def test_a_push_is_sent_with_one_retry_key_and_a_repeat_is_marked_sent(
     line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
 ) -> None:
