@@ -715,8 +715,13 @@ async def line_webhook_server(
     )
     files = line_files.routes(bot.links) if bot.links is not None else []
     app = tornado.web.Application([route, *files], log_function=partial(_log_request, refused))
-    async with webhook_server(app, listen=listen, port=port, in_flight=in_flight) as server:
-        yield server
+    try:
+        async with webhook_server(app, listen=listen, port=port, in_flight=in_flight) as server:
+            yield server
+    finally:
+        refused.flush()
+        if bot.links is not None:
+            bot.links.not_served.flush()
 
 
 def stop_fatally(bot: LineBot, reason: str) -> None:

@@ -125,8 +125,9 @@ REFUSED_LOG_PERIOD = 60.0
 class Throttled:
     """Log lines a stranger's requests cause, held to one per ``period`` seconds for each
     message: the first is written at once, the ones after it in the period are counted, and
-    the next line written says how many there were. A scanner hammering the webhook cannot
-    fill the disk or bury the bot's own lines; a single refused request is still seen."""
+    the next line written says how many there were (or ``flush``, when the server stops). A
+    scanner hammering the webhook cannot fill the disk or bury the bot's own lines; a single
+    refused request is still seen."""
 
     def __init__(
         self,
@@ -149,6 +150,13 @@ class Throttled:
         else:
             self._logger.log(level, "%s", message)
         self._kinds[(level, message)] = (now + self._period, 0)
+
+    def flush(self) -> None:
+        """Write the counts held back so far (a server stopping): none leaves unsaid."""
+        for (level, message), (_, held) in self._kinds.items():
+            if held:
+                self._logger.log(level, "%s (and %d more since the last such line)", message, held)
+        self._kinds.clear()
 
     def warning(self, message: str) -> None:
         self.log(logging.WARNING, message)

@@ -157,8 +157,13 @@ async def webhook_server(
     routes = [(f"/{re.escape(path.strip('/'))}", UpdateHandler, handler_args)]
     refused = Throttled(log)  # 4xx: anyone can send them
     app = tornado.web.Application(routes, log_function=partial(_log_request, refused))
-    async with serving.webhook_server(app, listen=listen, port=port, in_flight=in_flight) as server:
-        yield server
+    try:
+        async with serving.webhook_server(
+            app, listen=listen, port=port, in_flight=in_flight
+        ) as server:
+            yield server
+    finally:
+        refused.flush()
 
 
 def _log_request(refused: Throttled, handler: tornado.web.RequestHandler) -> None:

@@ -304,16 +304,28 @@ async def test_webhook_rejects_requests_without_the_secret(tmp_path: Path, clock
 async def test_a_flood_of_requests_without_the_secret_is_one_log_line(
     tmp_path: Path, clock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Anyone can POST to the webhook: 50 refused requests write one line, not 50."""
+    """Anyone can POST to the webhook: 50 refused requests write one line at once, not 50,
+    and the count of the rest when the server stops."""
     caplog.set_level(logging.INFO)
     api = FakeBotApi()
     payload = Person().text("/call")
+
+    def refused() -> list[str]:
+        return [
+            r.getMessage()
+            for r in caplog.records
+            if r.getMessage().startswith("webhook: answered 403") and r.levelno == logging.WARNING
+        ]
+
     async with webhook_bot(tmp_path, clock, api) as hook, httpx.AsyncClient() as client:
         for _ in range(50):
             assert (await client.post(hook.url, json=payload)).status_code == 403
         assert (await client.post(hook.url, json=payload, headers=SECRET)).status_code == 200
-    refused = [r for r in caplog.records if r.getMessage().startswith("webhook: answered 403")]
-    assert len(refused) == 1 and refused[0].levelno == logging.WARNING
+        assert refused() == ["webhook: answered 403"]
+    assert refused() == [
+        "webhook: answered 403",
+        "webhook: answered 403 (and 49 more since the last such line)",
+    ]
 
 
 def test_throttled_lines_say_how_many_were_held_back(caplog: pytest.LogCaptureFixture) -> None:
@@ -337,6 +349,14 @@ def test_throttled_lines_say_how_many_were_held_back(caplog: pytest.LogCaptureFi
         (logging.WARNING, "other"),
         (logging.WARNING, "refused (and 5 more since the last such line)"),
         (logging.WARNING, "refused (and 1 more since the last such line)"),
+    ]
+    caplog.clear()
+    throttled.warning("refused")
+    throttled.warning("refused")
+    throttled.flush()  # the server stops: what was held is written
+    throttled.flush()
+    assert [r.getMessage() for r in caplog.records] == [
+        "refused (and 2 more since the last such line)"
     ]
 
 
