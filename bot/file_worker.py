@@ -16,7 +16,7 @@ import signal
 import sys
 
 _PR_SET_PDEATHSIG = 1  # linux/prctl.h
-FILE_NICENESS = 10  # added to the worker's nice value: lower CPU priority than the bot
+FILE_NICENESS = 19  # added to the worker's nice value: the lowest CPU priority (BENCHMARKS.md)
 _SECRETS = (
     "TELEGRAM_BOT_TOKEN",
     "WEBHOOK_SECRET",

@@ -55,6 +55,15 @@ async def test_letters_and_charts_are_made_in_the_worker_process(maker: FileMake
     assert maker.made == {"process": 3}
 
 
+@pytest.mark.skipif(not hasattr(os, "nice"), reason="no process priorities here")
+async def test_the_worker_runs_at_the_lowest_cpu_priority(maker: FileMaker) -> None:
+    """Typesetting yields the cores to the bot and to everything else on the machine: other
+    users' steps wait less behind letters (BENCHMARKS.md, "the file worker at nice 19")."""
+    assert maker.start_process()
+    niceness: Any = await maker.make(Attachment("nice", partial(os.nice, 0)))  # type: ignore[arg-type]
+    assert niceness == 19  # the lowest: raising it further is clamped
+
+
 async def test_the_worker_makes_one_file_at_a_time_and_rests_as_long_as_it_took() -> None:
     """Two letters asked for at once: the second starts when the first is done and the worker
     has rested as long as it took; a rest is at most FILE_REST_MAX; a file asked for after the
