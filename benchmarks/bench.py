@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import os
 import platform
@@ -173,6 +174,11 @@ class LoopWatch:
         self._task: asyncio.Task[None] | None = None
         # The write-ahead log's largest size seen (a look every LOG_LOOK_TURNS turns).
         self._log, self.log_peak, self._turns = log, 0, 0
+        # Garbage collections meanwhile, per generation, and the longest (ms, generation):
+        # a collection runs inside whoever's stretch allocated last.
+        self.collections = [0, 0, 0]
+        self.longest_collection = (0.0, 0)
+        self._collecting = 0.0
 
     async def _watch(self) -> None:
         while True:
@@ -189,13 +195,31 @@ class LoopWatch:
                 self.log_peak = max(self.log_peak, self._log.stat().st_size)
         self._last, self._last_cpu = now, cpu
 
+    def _collected(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._collecting = time.perf_counter()
+            return
+        took, generation = (time.perf_counter() - self._collecting) * 1000, info["generation"]
+        self.collections[generation] += 1
+        self.longest_collection = max(self.longest_collection, (took, generation))
+
+    def describe_collections(self) -> str:
+        took, generation = self.longest_collection
+        young, middle, old = self.collections
+        return (
+            f"garbage collections meanwhile: {young} / {middle} / {old} (generation 0 / 1 / 2), "
+            f"the longest {took:.2f} ms (generation {generation})"
+        )
+
     def __enter__(self) -> LoopWatch:
         self._last, self._last_cpu = time.perf_counter(), time.thread_time()
         self._task = asyncio.get_running_loop().create_task(self._watch())
+        gc.callbacks.append(self._collected)
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._turn()  # the stretch since the watcher's last turn counts too
+        gc.callbacks.remove(self._collected)
         if self._task is not None:
             self._task.cancel()
 
@@ -273,6 +297,7 @@ def run_reminders(count: int, batch: int, workdir: Path) -> list[str]:
         f"({held.longest_cpu * 1000:.1f} ms of this thread's CPU time); the write-ahead "
         f"log at most {held.log_peak / 2**20:,.0f} MiB"
     )
+    lines.append(f"  {held.describe_collections()}")
     for stored in (1_000, 10_000, 100_000):
         path = workdir / f"startup-{stored}.db"
         seed(path, stored, NOW + timedelta(days=30))

@@ -4,6 +4,7 @@ here (they prove nothing on a shared CI machine); BENCHMARKS.md has the measured
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 from contextlib import closing
 from pathlib import Path
@@ -97,3 +98,18 @@ def test_the_reminder_rounds_fake_keeps_nothing_per_chat() -> None:
     assert pressing.buttons == {7: ("k1:reminder.1.done",)} and 7 in pressing.last_message
     assert round_api.buttons == {} and round_api.last_message == {}
     assert round_api.counts["sendMessage"] == 1
+
+
+async def test_the_loop_watch_counts_the_garbage_collections_in_its_stretches() -> None:
+    """A collection runs inside whoever allocated last: the reminder round says how many
+    ran and the longest, so a long stretch can be told apart from one."""
+    before = len(gc.callbacks)
+    with bench.LoopWatch() as watch:
+        gc.collect(2)
+        gc.collect(0)
+    assert watch.collections[2] == 1 and watch.collections[0] >= 1
+    assert watch.longest_collection[0] > 0
+    assert "generation 0 / 1 / 2" in watch.describe_collections()
+    assert len(gc.callbacks) == before, "the watch leaves the collector as it found it"
+    gc.collect(2)
+    assert watch.collections[2] == 1
