@@ -338,9 +338,15 @@ async def test_a_request_without_a_valid_signature_is_refused_and_nothing_stored
         for _ in range(20):  # anyone can send these: a flood writes a line a minute
             assert await run.post(events, unsigned) == 400
             assert await run.post(events, forged) == 401
+        logged = "\n".join(record.getMessage() for record in caplog.records)
+        assert logged.count("wrong signature") == 1 and logged.count("without a signature") == 1
+        assert logged.count("answered 400") == 1 and logged.count("answered 401") == 1
+    # The server stopped: the counts held back are written, one line each.
     logged = "\n".join(record.getMessage() for record in caplog.records)
-    assert logged.count("wrong signature") == 1 and logged.count("without a signature") == 1
-    assert logged.count("answered 400") == 1 and logged.count("answered 401") == 1
+    assert logged.count("wrong signature; refused (and 21 more since") == 1
+    assert logged.count("without a signature; refused (and 20 more since") == 1
+    assert logged.count("answered 400 (and 20 more") == 1
+    assert logged.count("answered 401 (and 21 more") == 1
     assert "秘密" not in logged and "Uforger" not in logged
 
 
