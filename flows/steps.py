@@ -180,6 +180,18 @@ def firmer_line(texts: Texts, refused_at: str | None, product_kind: object, tz: 
     return Line(key, values, ja_values, reading_values, note)
 
 
+def demand_reading(company: str | None, called: str | None, tz: ZoneInfo) -> dict[str, object]:
+    """The values of step 4's reading: the call's day as said (or "senjitsu", the other day)
+    and the company as recorded (or "aru kaisha", a company)."""
+    if called:
+        local = datetime.fromisoformat(called).astimezone(tz)
+        day = day_reading(local.month, local.day)
+        when = ROMAJI["demand_when"].format(date=day[:1].upper() + day[1:])
+    else:
+        when = ROMAJI["demand_when_unknown"]
+    return {"when": when, "company": company or ROMAJI["demand_company_unknown"]}
+
+
 def refusing_again(model: CaseModel, options: tuple[Option, ...]) -> Reply:
     """Step 1 of a call from a caller the user refused before (linked: ``repeat_of``)."""
     t, case = model.texts, model.case
@@ -243,6 +255,7 @@ def render_step(model: CaseModel) -> Reply:
             t("step.demanding.note"),
             values,
             ja_values,
+            demand_reading(case.get("company"), called, model.tz),
         )
     return Reply(
         t(f"step.{state}.text", number=case["number"], broker=case.get("broker_name") or ""),

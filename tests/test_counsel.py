@@ -441,6 +441,12 @@ def test_16_english_users_see_the_japanese_line_with_a_reading_and_a_gloss(engin
         and "その会社は、私の情報を御社から入手したと言っています。" in step4.say
     )
     assert step4.gloss is not None and "They say they got my details from you." in step4.gloss
+    # Step 4 is read aloud to the broker too: its reading, with the call's day and company.
+    assert step4.reading is not None and step4.reading.startswith(
+        "Watashi no kojin jōhō no ken de o-denwa shimashita. "
+    )
+    assert "onsha kara nyūshu shita to itte imasu" in step4.reading
+    assert "{" not in step4.reading and "〔your name〕" in step4.reading
 
 
 # -- 17. where to turn, and the honest limits -----------------------------------------------
@@ -716,3 +722,17 @@ def test_reminders_from_before_the_change_are_given_what_they_follow(tmp_path) -
     view = text_of(engine.handle(Inbound(7, text="/case 2")))
     assert "対応された" not in view
     db.close()
+
+
+def test_step_4s_reading_says_the_day_as_spoken_or_the_other_day() -> None:
+    from zoneinfo import ZoneInfo
+
+    from flows.steps import demand_reading
+
+    tokyo = ZoneInfo("Asia/Tokyo")
+    # 20 Nov 23:30 UTC is 21 Nov in Tokyo: the day the user had the call.
+    assert demand_reading("株式会社テスト", "2026-11-20T23:30:00+00:00", tokyo) == {
+        "when": "Jūichi-gatsu nijūichi-nichi ni",
+        "company": "株式会社テスト",
+    }
+    assert demand_reading(None, None, tokyo) == {"when": "Senjitsu", "company": "aru kaisha"}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 # Lines to read aloud are said in Japanese whatever the user's language (the caller speaks
 # Japanese); an English user sees the Japanese, this reading of it, and the catalog's English
-# as its meaning. Step 4's line carries the case's names, so it has none; the line for a caller
-# refused before carries only a date and a law's name, which are read here too.
+# as its meaning. Lines with values are read with them: a date and a law's name are read here
+# too; a company's name is shown as the user recorded it (its reading is not known).
 ROMAJI: dict[str, str] = {
     "step.refusing.say": "Keiyaku suru tsumori wa arimasen. Kongo, nido to denwa shinaide kudasai.",
     "step.pushing.say": (
@@ -45,7 +45,19 @@ ROMAJI: dict[str, str] = {
         "O-kotowari shita ato no kan'yū wa, hōritsu de kinjirarete iru hazu desu. "
         "Kongo, nido to denwa shinaide kudasai."
     ),
+    "step.demanding.say": (
+        "Watashi no kojin jōhō no ken de o-denwa shimashita. "
+        "{when}, {company} kara kan'yū no denwa ga arimashita. "
+        "Sono kaisha wa, watashi no jōhō o onsha kara nyūshu shita to itte imasu. "
+        "Watashi no shimei wa 〔your name〕, denwa bangō wa 〔your number〕 desu. "
+        "Watashi no kojin dēta no daisansha e no teikyō o, teishi shite kudasai. "
+        "Riyō o teishi shi, shōkyo shite kudasai. "
+        "Kore made ni, doko e teikyō shita ka mo oshiete kudasai."
+    ),
     # The values of those lines.
+    "demand_when": "{date} ni",
+    "demand_when_unknown": "Senjitsu",
+    "demand_company_unknown": "aru kaisha",
     "law.property": "Takuchi Tatemono Torihiki Gyō-hō",
     "law.sales": "Tokutei Shō-torihiki-hō",
 }
