@@ -135,9 +135,19 @@ def say_reply(
     gloss = texts(key, **(values or {}))
     reading = ROMAJI.get(key)
     if reading is not None and reading_values is not None:
-        reading = reading.format(**reading_values)
-        reading = reading[:1].upper() + reading[1:]  # a sentence may begin with a value
+        reading = capitalized(reading.format(**reading_values))  # it may begin with a value
     return Reply(text, say, note, options=options, reading=reading, gloss=gloss)
+
+
+def capitalized(reading: str) -> str:
+    """A reading as a sentence begins: its first letter upper-case, the rest as it is."""
+    return reading[:1].upper() + reading[1:]
+
+
+def day_said(moment: str, tz: ZoneInfo) -> str:
+    """The reading of a stored moment's day where the user is ("jūichi-gatsu hatsuka")."""
+    local = datetime.fromisoformat(moment).astimezone(tz)
+    return day_reading(local.month, local.day)
 
 
 _LAWS = {"property": "law.property", "other": "law.sales"}
@@ -173,8 +183,7 @@ def firmer_line(texts: Texts, refused_at: str | None, product_kind: object, tz: 
         day = datetime.fromisoformat(refused_at)
         values["date"] = texts.spoken_day(day, tz)
         ja_values["date"] = _JA.spoken_day(day, tz)
-        local = day.astimezone(tz)
-        reading_values["date"] = day_reading(local.month, local.day)
+        reading_values["date"] = day_said(refused_at, tz)
     key = "say.refused_before" + ("" if refused_at else "_undated") + ("" if law else "_unsure")
     note = f"law.note.{(law or 'law.any').removeprefix('law.')}"
     return Line(key, values, ja_values, reading_values, note)
@@ -184,9 +193,7 @@ def demand_reading(company: str | None, called: str | None, tz: ZoneInfo) -> dic
     """The values of step 4's reading: the call's day as said (or "senjitsu", the other day)
     and the company as recorded (or "aru kaisha", a company)."""
     if called:
-        local = datetime.fromisoformat(called).astimezone(tz)
-        day = day_reading(local.month, local.day)
-        when = ROMAJI["demand_when"].format(date=day[:1].upper() + day[1:])
+        when = ROMAJI["demand_when"].format(date=capitalized(day_said(called, tz)))
     else:
         when = ROMAJI["demand_when_unknown"]
     return {"when": when, "company": company or ROMAJI["demand_company_unknown"]}
