@@ -4,7 +4,8 @@ Typesetting a letter or drawing a chart takes up to ~0.5 s of Python. Made in a 
 the bot's process, it held the GIL in turns with the event loop, and every other user's
 plain step waited behind it (head-of-line blocking). ``kotowari run`` makes them in a
 worker process instead (``bot.files.FileMaker``); this module is all that process
-imports besides ``flows.letters``, ``flows.stats`` and ``flows.fonts`` (not python-telegram-bot).
+imports besides ``flows.letters``, ``flows.stats``, ``flows.fonts`` and ``flows.export`` (not
+python-telegram-bot).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import pickle
 import signal
 import sys
 
@@ -44,6 +46,14 @@ def init() -> None:
             libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         except (OSError, AttributeError):
             pass  # then it ends when it finds its pipe closed
+
+
+def make(payload: bytes) -> bytes:
+    """Make one file: ``payload`` is its function, pickled once by the bot
+    (``bot.files._pickled``), so the bot does not pickle it a second time to send it."""
+    content = pickle.loads(payload)  # the bot's own, over its pipe (as the pool's calls are)
+    data: bytes = content()
+    return data
 
 
 def warm() -> int:

@@ -1,4 +1,5 @@
-"""Letters (PDF) and charts (PNG) made off the event loop, for every channel.
+"""Letters (PDF), charts (PNG) and exports (JSON, CSV) made off the event loop, for every
+channel.
 
 A file that takes long to make comes from the engine as a function (``flows.port.Attachment``);
 a channel asks ``file_bytes`` for its bytes when it sends it. See ``FileMaker``.
@@ -37,7 +38,7 @@ FILE_REST_MAX = 2.0
 
 
 class FileMaker:
-    """Where letters (PDF) and charts (PNG) are made: never on the event loop.
+    """Where letters (PDF), charts (PNG) and exports are made: never on the event loop.
 
     ``kotowari run`` starts a worker process (``start_process``): the engine's file
     functions are ``functools.partial`` objects over plain values, so they travel there
@@ -121,7 +122,8 @@ class FileMaker:
             return attachment.data
         loop = asyncio.get_running_loop()
         content = attachment.content
-        if self._process is not None and _picklable(content):
+        payload = _pickled(content) if self._process is not None else None
+        if payload is not None:
             async with self._turn_in(loop):
                 await self._after_abandoned()
                 rest = self._rest_until - self._clock()
@@ -129,7 +131,7 @@ class FileMaker:
                     await self._sleep(rest)
                 pool = self._process  # it may have been replaced while this file waited
                 if pool is not None:
-                    data = await self._make_in(pool, loop, content)
+                    data = await self._make_in(pool, loop, payload)
                     self.made["process"] += 1
                     return data
         data = await loop.run_in_executor(self._thread, lambda: attachment.data)
@@ -170,12 +172,12 @@ class FileMaker:
         )
 
     async def _make_in(
-        self, pool: ProcessPoolExecutor, loop: asyncio.AbstractEventLoop, content: object
+        self, pool: ProcessPoolExecutor, loop: asyncio.AbstractEventLoop, payload: bytes
     ) -> bytes:
         started = self._clock()
         future: concurrent.futures.Future[bytes] | None = None
         try:
-            future = pool.submit(content)  # type: ignore[arg-type]
+            future = pool.submit(file_worker.make, payload)
             data: bytes = await asyncio.wait_for(asyncio.wrap_future(future), FILE_TIMEOUT)
         except asyncio.CancelledError:
             if future is not None and not future.done():
@@ -213,16 +215,17 @@ def _kill_workers(pool: ProcessPoolExecutor) -> None:
             process.kill()
 
 
-def _picklable(content: object) -> bool:
-    """Whether ``content`` can go to another process (a partial over a module-level
-    function and plain values; not a lambda or a function replaced in a test)."""
+def _pickled(content: object) -> bytes | None:
+    """``content`` as it goes to another process, or None if it cannot (only a partial over
+    a module-level function and plain values can; not a lambda or a function replaced in a
+    test). Pickled once, here: the export of a user with thousands of cases is megabytes of
+    rows, and pickling them is the event loop's time."""
     if not isinstance(content, partial):
-        return False
+        return None
     try:
-        pickle.dumps(content)
+        return pickle.dumps(content, protocol=pickle.HIGHEST_PROTOCOL)
     except (pickle.PicklingError, AttributeError, TypeError):
-        return False
-    return True
+        return None
 
 
 FILES = FileMaker()

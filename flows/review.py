@@ -6,15 +6,14 @@ buttons that show these are the review feature's (``flows.features.review``).
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from flows import standing
+from flows import export, standing
 from flows.machine import FIELDS, FINISHED_STATES
 from flows.moments import refusal_moment
 from flows.normalize import format_phone
@@ -223,70 +222,17 @@ def counts(rows: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
     }
 
 
-def _local_moment(value: Any, tz: ZoneInfo) -> Any:
-    """A stored moment (aware ISO, UTC) in the user's zone with its offset; anything else as
-    it is."""
-    if not isinstance(value, str) or len(value) < 19 or value[10:11] != "T":
-        return value
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    if moment.tzinfo is None:
-        return value
-    return moment.astimezone(tz).isoformat()
-
-
-def _localised(row: dict[str, Any], tz: ZoneInfo) -> dict[str, Any]:
-    out = {}
-    for key, value in row.items():
-        if isinstance(value, dict):
-            value = {k: _local_moment(v, tz) for k, v in value.items()}
-        out[key] = _local_moment(value, tz)
-    return out
-
-
 def export_files(store: Store, user_id: int, now: datetime, tz: ZoneInfo) -> tuple[Attachment, ...]:
-    """All of the user's rows: one JSON file with every table, CSV files for cases and events.
-    Moments are written in the user's time zone, with its offset (2026-11-20T15:00:00+09:00)."""
-    rows = store.user_rows(user_id)
-    for event in rows[EVENTS]:
-        event["detail"] = json.loads(event["detail"]) if event.get("detail") else None
-    rows = {
-        table: [_localised(row, tz) for row in table_rows] for table, table_rows in rows.items()
-    }
-    document = {"exported_at": now.astimezone(tz).isoformat(), **rows}
+    """All of the user's rows, read now, in the step's transaction: one JSON file with every
+    table, CSV files for cases and events, written when the channel sends them, off its
+    event loop (``flows.export``)."""
+    tables = store.user_tables(user_id)
     stamp = now.strftime("%Y%m%d")
-    files = [
-        Attachment(
-            f"kotowari-{stamp}.json",
-            json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8"),
-        )
-    ]
-    for table in (CASES, EVENTS):
-        files.append(Attachment(f"kotowari-{stamp}-{table}.csv", _csv(rows[table])))
-    return tuple(files)
-
-
-# A cell starting with one of these is a formula to Excel and LibreOffice ("+81 90-…" typed
-# as a phone number, or "=HYPERLINK(…)" typed as a company name by a prankster).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: Any) -> Any:
-    if isinstance(value, dict):
-        value = json.dumps(value, ensure_ascii=False)
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value  # shown as text; the JSON export keeps the value as typed
-    return value
-
-
-def _csv(rows: list[dict[str, Any]]) -> bytes:
-    out = io.StringIO()
-    if rows:
-        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: _cell(v) for k, v in row.items()})
-    # With a BOM so that Excel, common in Japan, opens it as UTF-8.
-    return out.getvalue().encode("utf-8-sig")
+    json_file = partial(export.export_json, tables, now.astimezone(tz).isoformat(), tz)
+    return (
+        Attachment(f"kotowari-{stamp}.json", json_file),
+        *(
+            Attachment(f"kotowari-{stamp}-{name}.csv", partial(export.export_csv, tables[name], tz))
+            for name in (CASES, EVENTS)
+        ),
+    )

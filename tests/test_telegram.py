@@ -1023,14 +1023,23 @@ async def test_a_chart_being_drawn_does_not_hold_up_other_users(
     await chat.send(other.text("/call"))
     first = asyncio.ensure_future(chat.say("/stats"))
     assert await asyncio.to_thread(drawing.wait, 10)
-    # Meanwhile another user's step, and their export (files made in the step) go out.
-    second = await chat.send(other.text("/cancel"))
-    assert second and all(line.startswith("send: ") for line in second)
-    exported = await chat.send(other.text("/export"))
-    assert [line.split(":")[0] for line in exported] == ["send", *["document"] * 3]
-    assert not first.done()
+    # Meanwhile another user's steps go out; their export's files wait for the chart (one
+    # file at a time, whoever asked: bot.files).
+    for step in ("/cancel", "/cases"):
+        second = await chat.send(other.text(step))
+        assert second and all(line.startswith("send: ") for line in second)
+    sent = len(chat.api.of("sendMessage"))
+    exported = asyncio.ensure_future(chat.send(other.text("/export")))
+    for _ in range(1000):  # until the export's step answered ("export_done"), no timer
+        if len(chat.api.of("sendMessage")) > sent:
+            break
+        await asyncio.sleep(0)
+    assert chat.api.of("sendMessage")[-1]["chat_id"] == other.id
+    assert not first.done() and not exported.done() and not chat.api.of("sendDocument")
     finish.set()
     await first
+    await exported
+    assert [int(d["chat_id"]) for d in chat.api.of("sendDocument")] == [other.id] * 3
     (photo,) = chat.api.of("sendPhoto")
     assert int(photo["chat_id"]) == chat.person.id
     assert photo["_content"].startswith(b"\x89PNG")

@@ -14,7 +14,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from flows.store.files import DatabaseFileGone, file_id
-from flows.store.rows import Case
+from flows.store.rows import Case, Table
 from flows.store.schema import (
     INBOX,
     USERS,
@@ -203,6 +203,13 @@ class StoreBase:
         cursor = self.conn.execute(sql, params)
         names = [d[0] for d in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def _table(self, sql: str, params: Sequence[Any] = ()) -> Table:
+        """A query's column names and its rows as tuples."""
+        cursor = self.conn.cursor()
+        cursor.row_factory = None
+        cursor.execute(sql, params)
+        return tuple(d[0] for d in cursor.description), cursor.fetchall()
 
     def _flush_users(self) -> None:
         if not self._user_writes:

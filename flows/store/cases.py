@@ -7,7 +7,7 @@ from typing import Any, cast
 
 from flows.normalize import normalize_name
 from flows.store.base import StoreBase
-from flows.store.rows import Case, Event
+from flows.store.rows import Case, Event, Table
 from flows.store.schema import (
     BROKERS,
     CASES,
@@ -217,19 +217,28 @@ class CaseRows(StoreBase):
             self._recount_broker(broker_id)
 
     def user_rows(self, user_id: int) -> dict[str, list[dict[str, Any]]]:
-        """Everything stored about one user, table by table (for export)."""
+        """Everything stored about one user, table by table, a dict per row."""
+        return {
+            table: [dict(zip(names, row, strict=True)) for row in rows]
+            for table, (names, rows) in self.user_tables(user_id).items()
+        }
+
+    def user_tables(self, user_id: int) -> dict[str, Table]:
+        """Everything stored about one user, table by table: its column names and its rows
+        as tuples (for export: half the time of dicts to read, and to pass to the process
+        that writes the files)."""
         self._flush_users()
-        rows = {USERS: self._all(f"select * from {USERS} where id = ?", [user_id])}
+        tables = {USERS: self._table(f"select * from {USERS} where id = ?", [user_id])}
         for table in (CASES, BROKERS, REMINDERS):
-            rows[table] = self._all(
+            tables[table] = self._table(
                 f"select * from {table} where user_id = ? order by id", [user_id]
             )
-        rows[EVENTS] = self._all(
+        tables[EVENTS] = self._table(
             f"select * from {EVENTS} where case_id in (select id from {CASES} where user_id = ?) "
             "order by id",
             [user_id],
         )
-        return rows
+        return tables
 
     def forget_user(self, user_id: int) -> None:
         """Delete every row that belongs to the user, in every table."""

@@ -5,7 +5,10 @@ NOT NULL (``flows.store.migrations``)."""
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import Any, TypedDict
+
+# A table's rows as read for export: its column names, and each row as a tuple of values.
+Table = tuple[tuple[str, ...], list[tuple[Any, ...]]]
 
 
 class User(TypedDict, total=False):
