@@ -179,8 +179,9 @@ def brokers_reply(store: Store, user_id: int, texts: Texts, tz: ZoneInfo) -> Rep
     if not brokers:
         return Reply(texts("brokers_empty"))
     lines = [texts("brokers_header")]
+    by_broker = store.cases_by_broker(user_id)
     for broker in brokers:
-        cases = store.broker_cases(broker["id"])
+        cases = by_broker.get(broker["id"], [])
         last = max((c["updated_at"] for c in cases), default=broker["last_named_at"])
         lines.append(
             texts(
@@ -210,15 +211,15 @@ def recorded_calls(cases: Sequence[_Row]) -> list[_Row]:
     return [c for c in cases if c["state"] != "cancelled" or any(c.get(k) for k in _CALL_FACTS)]
 
 
-def counts(rows: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
-    """The /stats figures from a user's rows (``Store.user_rows``)."""
-    cases = recorded_calls(rows[CASES])
+def counts(cases: Sequence[Case], brokers: int) -> dict[str, int]:
+    """The /stats figures from a user's cases and the number of brokers they named."""
+    calls = recorded_calls(cases)
+    repeat_calls = sum(int(c.get("repeat_calls") or 0) for c in calls)
     return {
-        "calls": len(cases) + sum(int(c.get("repeat_calls") or 0) for c in cases),
-        "repeats": sum(1 for c in cases if c.get("repeat_of"))
-        + sum(int(c.get("repeat_calls") or 0) for c in cases),
-        "brokers": len(rows["brokers"]),
-        "agreed": sum(1 for c in cases if c.get("outcome") == "agreed"),
+        "calls": len(calls) + repeat_calls,
+        "repeats": sum(1 for c in calls if c.get("repeat_of")) + repeat_calls,
+        "brokers": brokers,
+        "agreed": sum(1 for c in calls if c.get("outcome") == "agreed"),
     }
 
 

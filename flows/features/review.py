@@ -128,15 +128,15 @@ def find(turn: Turn, args: str) -> None:
 def stats_(turn: Turn, args: str) -> None:
     """/stats: the calls, refusals and requests so far, with a chart by month."""
     t = turn.texts
-    rows = turn.store.user_rows(turn.user_id)
-    numbers = review.counts(rows)
+    cases, brokers, repeat_calls = turn.store.stats_rows(turn.user_id)
+    numbers = review.counts(cases, brokers)
     attachments: tuple[Attachment, ...] = ()
     if numbers["calls"]:
         monthly = stats.monthly_counts(
-            review.recorded_calls(rows["cases"]),
+            review.recorded_calls(cases),
             turn.tz,
             today=turn.now().astimezone(turn.tz).date(),
-            events=rows["events"],
+            events=repeat_calls,
         )
         # Drawn when the channel sends it (off its event loop), from the counts above.
         png = partial(stats.chart_png, monthly, t("stats_chart_title"))

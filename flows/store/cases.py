@@ -196,11 +196,16 @@ class CaseRows(StoreBase):
             f"select * from {BROKERS} where user_id = ? order by last_named_at desc", [user_id]
         )
 
-    def broker_cases(self, broker_id: int) -> list[Case]:
-        return cast(
-            "list[Case]",
-            self._all(f"select * from {CASES} where broker_id = ? order by number", [broker_id]),
-        )
+    def cases_by_broker(self, user_id: int) -> dict[int, list[Case]]:
+        """The user's cases that name a broker, by broker id, each broker's in case order
+        (one query for /brokers, whatever the number of brokers)."""
+        by_broker: dict[int, list[Case]] = {}
+        for case in self._all(
+            f"select * from {CASES} where user_id = ? and broker_id is not null order by number",
+            [user_id],
+        ):
+            by_broker.setdefault(case["broker_id"], []).append(cast("Case", case))
+        return by_broker
 
     def delete_case(self, case: Case) -> None:
         """Remove a case with its events and reminders (the user asked; confirmed)."""
@@ -216,12 +221,20 @@ class CaseRows(StoreBase):
         if broker_id is not None:
             self._recount_broker(broker_id)
 
-    def user_rows(self, user_id: int) -> dict[str, list[dict[str, Any]]]:
-        """Everything stored about one user, table by table, a dict per row."""
-        return {
-            table: [dict(zip(names, row, strict=True)) for row in rows]
-            for table, (names, rows) in self.user_tables(user_id).items()
-        }
+    def stats_rows(self, user_id: int) -> tuple[list[Case], int, list[Event]]:
+        """What /stats counts: the user's cases, how many brokers they named, and their
+        ``repeat_call`` events (not the rest of a long history's events)."""
+        self._flush_users()
+        cases = self._all(f"select * from {CASES} where user_id = ? order by id", [user_id])
+        (brokers,) = self.conn.execute(
+            f"select count(*) from {BROKERS} where user_id = ?", [user_id]
+        ).fetchone()
+        events = self._all(
+            f"select * from {EVENTS} where kind = 'repeat_call' and case_id in "
+            f"(select id from {CASES} where user_id = ?) order by id",
+            [user_id],
+        )
+        return cast("list[Case]", cases), int(brokers), cast("list[Event]", events)
 
     def user_tables(self, user_id: int) -> dict[str, Table]:
         """Everything stored about one user, table by table: its column names and its rows
