@@ -31,7 +31,9 @@ letter dialog → PDF); in the *idle* phases A does nothing. Idle and busy alter
 (``--repeat`` pairs) on two bot processes that also take turns: ``process`` (letters and
 charts made in a worker process, as ``kotowari run`` does) and ``thread``
 (``KOTOWARI_FILE_MAKER=thread``: made in a thread of the bot, as before). Prints B's p99
-idle and busy and their ratio for each.
+idle and busy and their ratio for each. With ``--a-history N``, A has N cases before the
+run and loops over ``/export``, ``/stats`` and ``/brokers`` instead (the look-backs that
+read a long history).
 
 Usage: ``.venv/bin/python scripts/bench_e2e.py [e2e|hol] [--users 20|200] [--repeat N]``.
 """
@@ -66,6 +68,8 @@ from fakes import bot_api  # noqa: E402
 from fakes.bot_api import BOT_USER, FakeTelegram, token_for  # noqa: E402
 from fakes.server import BotApiServer  # noqa: E402
 from fakes.users import Person  # noqa: E402
+from flows.engine import Engine  # noqa: E402
+from flows.store import Store, open_database  # noqa: E402
 
 CONTROL_CHAT = 1  # scripts/bare_bot.py's
 FIRST_UID = 500_000_001
@@ -97,6 +101,8 @@ A_LOOP = [
     ("tap", "skip"),
     ("tap", "keep_sender.no"),
 ]
+# With --a-history N: A has N cases already, and loops over the look-backs instead.
+A_HISTORY_LOOP = [("text", "/export"), ("text", "/stats"), ("text", "/brokers")]
 Call = tuple[str, dict[str, Any]]
 
 
@@ -632,10 +638,14 @@ def run_e2e(
 
 
 # -- head of line ------------------------------------------------------------------------------
-def run_hol(steps_b: int, repeat: int, workdir: Path) -> None:
+def run_hol(steps_b: int, repeat: int, workdir: Path, a_history: int = 0) -> None:
     cases = max(1, steps_b // len(script(0)))
     results: dict[str, list[tuple[float, float]]] = {"process": [], "thread": []}
     letters: dict[str, int] = {"process": 0, "thread": 0}
+    a_loop = A_HISTORY_LOOP if a_history else A_LOOP
+    if a_history:
+        for name in ("hol-p.db", "hol-t.db"):
+            history(workdir / name, FIRST_UID, a_history)
     with (
         served(
             "hol-process", 3, kotowari_command(), kotowari_env(workdir / "hol-p.db"), workdir
@@ -654,7 +664,7 @@ def run_hol(steps_b: int, repeat: int, workdir: Path) -> None:
         a_uid, b_first = FIRST_UID, FIRST_UID + 1
         for bot in bots.values():
             # Quiet for longer: the first chart and letter of a process take a while.
-            setup = Walker(a_uid, A_SETUP + A_LOOP, None, quiet=3.0)
+            setup = Walker(a_uid, A_SETUP + a_loop, None, quiet=3.0)
             bot.api.run([setup])  # A's case, and one round of A's loop (warms the files)
             expected_a = [[m for m, _ in made] for made in setup.calls[len(A_SETUP) :]]
             calib = Walker(b_first, script(b_first), None)
@@ -663,7 +673,7 @@ def run_hol(steps_b: int, repeat: int, workdir: Path) -> None:
         print(
             "calibration: A's loop makes "
             + ", ".join(
-                f"{step[1]} → {'+'.join(e)}" for step, e in zip(A_LOOP, expected_a, strict=True)
+                f"{step[1]} → {'+'.join(e)}" for step, e in zip(a_loop, expected_a, strict=True)
             )
         )
         next_b = b_first + 1
@@ -672,7 +682,7 @@ def run_hol(steps_b: int, repeat: int, workdir: Path) -> None:
                 idle = Walker(next_b, b_walk(next_b, cases), expected_b * cases)
                 bot.api.run([idle])
                 busy = Walker(next_b + 1, b_walk(next_b + 1, cases), expected_b * cases)
-                a = Walker(a_uid, list(A_LOOP), expected_a, repeat_from=0)
+                a = Walker(a_uid, list(a_loop), expected_a, repeat_from=0)
                 # A starts first and is busy for the whole of B's walk.
                 with bot.api.lock:
                     bot.api.walkers = {a_uid: a}
@@ -692,8 +702,13 @@ def run_hol(steps_b: int, repeat: int, workdir: Path) -> None:
                     f"ratio {p_busy / p_idle:.2f}; A made {a_loop_calls} files meanwhile"
                 )
     ms = "{:.2f} ms"
+    doing = (
+        f"{a_history} cases before, then {', '.join(v for _, v in a_loop)}"
+        if a_history
+        else "/stats and a letter"
+    )
     print(
-        f"hol: B walks {cases} cases ({cases * len(script(0))} updates) per phase; A: /stats and a letter, in a loop"
+        f"hol: B walks {cases} cases ({cases * len(script(0))} updates) per phase; A: {doing}, in a loop"
     )
     for name, rows in results.items():
         maker = "a worker process" if name == "process" else "a thread of the bot"
@@ -703,6 +718,17 @@ def run_hol(steps_b: int, repeat: int, workdir: Path) -> None:
         print(f"    busy/idle:     {spread([b / i for i, b in rows])}")
     ratios = [b / i for i, b in results["process"]]
     print(f"hol ratio: {statistics.median(ratios):.2f}")
+
+
+def history(db_path: Path, uid: int, cases: int) -> None:
+    """User A's earlier cases, stored before the bot starts (``scripts/heavy_user.py``)."""
+    from heavy_user import build  # this script's folder is on sys.path
+
+    store = Store(open_database(db_path))
+    try:
+        build(Engine(store), cases, uid, first_update=None)  # the fake numbers the updates
+    finally:
+        store.close()
 
 
 def b_walk(uid: int, cases: int) -> list[tuple[str, str]]:
@@ -749,6 +775,12 @@ def main(argv: list[str]) -> int:
     )
     parser.add_argument("--steps", type=int, default=600, help="hol: B's updates per phase")
     parser.add_argument(
+        "--a-history",
+        type=int,
+        default=0,
+        help="hol: user A has this many cases already and loops over /export, /stats, /brokers",
+    )
+    parser.add_argument(
         "--keep", action="store_true", help="keep the work folder (logs, databases)"
     )
     parser.add_argument(
@@ -787,7 +819,7 @@ def main(argv: list[str]) -> int:
                 args.users, args.repeat, workdir, args.profile, args.cpu_probe, args.bare_request
             )
         else:
-            run_hol(args.steps, args.repeat, workdir)
+            run_hol(args.steps, args.repeat, workdir, args.a_history)
     except RuntimeError as error:
         print(f"bench_e2e: {error}; logs in {workdir}", file=sys.stderr)
         return 1

@@ -15,6 +15,7 @@ each command. Runs on any tree of this project (for before/after in one sitting)
 from __future__ import annotations
 
 import argparse
+import itertools
 import pickle
 import statistics
 import sys
@@ -34,22 +35,23 @@ COMMANDS = ("/export", "/stats", "/brokers", "/cases", "/find 株式会社")
 USER = 7
 
 
-def build(engine: Engine, cases: int) -> int:
-    """The user's cases; the next update id."""
-    update_id = 1
+def build(engine: Engine, cases: int, user: int = USER, first_update: int | None = 1) -> int:
+    """The user's cases; the next update id. With ``first_update`` None the updates have
+    no id (none is remembered that a later update could be mistaken for)."""
+    update_ids = itertools.count(first_update or 0)
     for k in range(cases):
         options: dict[str, str] = {}
         for action, value in script(k)[:13]:  # the whole case, not /cases and /help
+            update_id = next(update_ids) if first_update is not None else None
             inbound = (
-                Inbound(USER, text=value, lang_hint="ja", update_id=update_id)
+                Inbound(user, text=value, lang_hint="ja", update_id=update_id)
                 if action == "text"
-                else Inbound(USER, choice=options[value], lang_hint="ja", update_id=update_id)
+                else Inbound(user, choice=options[value], lang_hint="ja", update_id=update_id)
             )
-            update_id += 1
             shown = [o for r in engine.handle(inbound).replies for o in r.options]
             if shown:
                 options = {o.token.rsplit(".", 1)[-1]: o.token for o in shown}
-    return update_id
+    return next(update_ids)
 
 
 def main() -> None:
