@@ -686,6 +686,7 @@ def run_hol(steps_b: int, repeat: int, workdir: Path, a_history: int = 0) -> Non
                 # A starts first and is busy for the whole of B's walk.
                 with bot.api.lock:
                     bot.api.walkers = {a_uid: a}
+                    bot.api.last_round = False  # the idle phase ended with its last round
                     bot.api.send_step(a)
                 time.sleep(0.3)
                 a_loop_calls = run_with_looper(bot.api, busy, a)
