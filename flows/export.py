@@ -1,11 +1,16 @@
-"""The files of ``/export``, written from rows already read: one JSON file with every table,
-and CSV files for cases and events.
+"""The files of ``/export``: one JSON file with every table, and CSV files for cases and
+events.
 
-The rows are read in the step's transaction (``Store.user_tables``); the files are written
-later, by the channel, off its event loop (``bot.files``), like letters: for a user with a
-few thousand cases they are ~0.7 s of Python, during which no other user's step would be
-answered. This module imports only the standard library, for the process that writes them.
-Moments are written in the user's time zone, with its offset (2026-11-20T15:00:00+09:00).
+For a user with a few thousand cases, reading the rows and writing the files are ~0.8 s of
+Python, during which no other user's step would be answered. So the step reads nothing: it
+names where the rows are (``Stored``: the database file and one query per table), and the
+files are read and written later, by the channel, off its event loop (``bot.files``), like
+letters, in the worker process, over a read-only connection of its own. The channels hold the
+user's lock until the files are sent: no later step of theirs (an erasure, a new case) comes
+between. A database in memory has no file to open: its rows are read in the step
+(``Store.user_export``). This module imports only the standard library, for the process that
+writes the files. Moments are written in the user's time zone, with its offset
+(2026-11-20T15:00:00+09:00).
 """
 
 from __future__ import annotations
@@ -13,7 +18,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import sqlite3
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -25,17 +35,67 @@ if TYPE_CHECKING:
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def export_json(tables: dict[str, Table], exported_at: str, tz: ZoneInfo) -> bytes:
+class StoreChanged(Exception):
+    """The database file is no longer the one the step named (deleted, or replaced by a
+    restore): nothing is read from another file."""
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A user's tables, to be read when the files are written: the database file, which file
+    it was (device and inode: ``flows.store.files.file_id``), and each table's query."""
+
+    path: str
+    file_id: tuple[int, int]
+    queries: tuple[tuple[str, str, tuple[Any, ...]], ...]  # (table, SQL, parameters)
+
+    def read(self, names: tuple[str, ...] | None = None) -> dict[str, Table]:
+        """The tables (all, or ``names``), read in one transaction over a read-only
+        connection of its own."""
+        wanted = [q for q in self.queries if names is None or q[0] in names]
+        uri = Path(self.path).as_uri() + "?mode=ro"
+        self._check()  # mode=ro creates no file, but opens whatever is at the path now
+        conn = sqlite3.connect(uri, uri=True, timeout=5.0, isolation_level=None)
+        try:
+            conn.execute("begin")
+            tables = {}
+            for table, sql, params in wanted:
+                cursor = conn.execute(sql, params)
+                tables[table] = (tuple(d[0] for d in cursor.description), cursor.fetchall())
+            conn.execute("commit")
+            self._check()  # not replaced while it was opened
+            return tables
+        finally:
+            conn.close()
+
+    def _check(self) -> None:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            raise StoreChanged("the database file is gone") from None
+        if (st.st_dev, st.st_ino) != self.file_id:
+            raise StoreChanged("the database file was replaced")
+
+
+# Rows already read (a database in memory), or where to read them.
+Tables = Mapping[str, "Table"] | Stored
+
+
+def _tables(tables: Tables, names: tuple[str, ...] | None = None) -> Mapping[str, Table]:
+    return tables.read(names) if isinstance(tables, Stored) else tables
+
+
+def export_json(tables: Tables, exported_at: str, tz: ZoneInfo) -> bytes:
     """Every table, as one JSON document."""
     document: dict[str, Any] = {"exported_at": exported_at}
-    for name, table in tables.items():
+    for name, table in _tables(tables).items():
         document[name] = rows_of(table, tz)
     return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
 
 
-def export_csv(table: Table, tz: ZoneInfo) -> bytes:
+def export_csv(tables: Tables, name: str, tz: ZoneInfo) -> bytes:
     """One table as CSV, with a BOM so that Excel, common in Japan, opens it as UTF-8."""
-    rows = rows_of(table, tz)
+    rows = rows_of(_tables(tables, (name,))[name], tz)
     out = io.StringIO()
     if rows:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]))

@@ -33,8 +33,10 @@ class Attachment:
 
     ``content`` is the file's bytes, or a function that makes them. The engine gives a
     function for files that take long to make (a PDF letter, a chart, up to ~0.5 s): it
-    works only on values read in the step's transaction, so a channel may call it later,
-    off its event loop, and get the same file. ``data`` makes the file once.
+    works only on values read in the step's transaction (or, for /export, reads the user's
+    rows itself, over a connection of its own: ``flows.export``), so a channel may call it
+    later, off its event loop, and get the same file, as long as it holds the user's lock
+    until the file is sent. ``data`` makes the file once.
     ``kind`` is ``"photo"`` (an image to show) or ``"document"`` (a file to keep).
     """
 

@@ -224,16 +224,16 @@ def counts(cases: Sequence[Case], brokers: int) -> dict[str, int]:
 
 
 def export_files(store: Store, user_id: int, now: datetime, tz: ZoneInfo) -> tuple[Attachment, ...]:
-    """All of the user's rows, read now, in the step's transaction: one JSON file with every
-    table, CSV files for cases and events, written when the channel sends them, off its
-    event loop (``flows.export``)."""
-    tables = store.user_tables(user_id)
+    """All of the user's rows: one JSON file with every table, CSV files for cases and
+    events, read and written when the channel sends them, off its event loop
+    (``flows.export``)."""
+    tables = store.user_export(user_id)
     stamp = now.strftime("%Y%m%d")
     json_file = partial(export.export_json, tables, now.astimezone(tz).isoformat(), tz)
     return (
         Attachment(f"kotowari-{stamp}.json", json_file),
         *(
-            Attachment(f"kotowari-{stamp}-{name}.csv", partial(export.export_csv, tables[name], tz))
+            Attachment(f"kotowari-{stamp}-{name}.csv", partial(export.export_csv, tables, name, tz))
             for name in (CASES, EVENTS)
         ),
     )

@@ -26,6 +26,7 @@ from fakes.request import FakeBotApi
 from flows import export, fonts, letters, stats
 from flows.engine import Engine
 from flows.port import Attachment, Inbound
+from flows.store import Store, open_database
 from tests.conftest import ShellChat
 
 TOKEN = "123456:TESTTOKENTESTTOKENTESTTOKENTESTTOKEN"
@@ -125,28 +126,82 @@ async def test_what_cannot_be_pickled_is_made_in_the_thread(maker: FileMaker) ->
     assert all(thread is not threading.main_thread() for thread in seen)
 
 
-async def test_an_export_is_read_in_its_step_and_written_in_the_worker_process(
+async def test_an_export_is_read_and_written_in_the_worker_process(
     maker: FileMaker, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """/export of a user with thousands of cases is ~0.7 s of JSON and CSV: the step reads
-    the rows (in its transaction) and writes no file; the worker writes them, the same bytes
-    as written here."""
+    """/export of a user with thousands of cases is ~0.8 s of reading rows and writing JSON
+    and CSV: the step reads none of the user's rows and writes no file (it names the file
+    and the queries); the worker reads and writes them, the same bytes as here."""
     chat = ShellChat(engine, 1)
     for step in ("/call", "1", "1", "名簿センター", "株式会社テスト不動産"):
         chat.act(step)
     written: list[str] = []
     for name in ("export_json", "export_csv"):
         monkeypatch.setattr(export, name, partial(_recording, getattr(export, name), written))
+    read: list[tuple[str, ...] | None] = []
+    monkeypatch.setattr(export.Stored, "read", _recording_reads(export.Stored.read, read))
     files = engine.handle(Inbound(1, text="/export")).replies[0].attachments
     assert [f.filename.rsplit(".", 1)[-1] for f in files] == ["json", "csv", "csv"]
-    assert written == [] and not any(f.ready for f in files)
+    assert written == [] and read == [] and not any(f.ready for f in files)
     monkeypatch.undo()  # pickle finds a function by its name: the real one again
     assert maker.start_process()
     made = [await maker.make(f) for f in files]
     assert maker.made == {"process": 3} and written == []  # written there, not here
-    assert made == [f.data for f in files]  # the same files, written here this time
+    assert made == [f.data for f in files]  # the same files, read and written here this time
     assert written == ["export_json", "export_csv", "export_csv"]
     assert json.loads(made[0])["cases"][0]["company"] == "株式会社テスト不動産"
+
+
+def _recording_reads(read: Any, calls: list[Any]) -> Any:
+    def recorded(self: export.Stored, names: tuple[str, ...] | None = None) -> Any:
+        calls.append(names)
+        return read(self, names)
+
+    return recorded
+
+
+def test_the_worker_reads_what_the_step_would_have_read(engine: Engine) -> None:
+    """The rows read later, over a read-only connection of the worker's own, are the rows of
+    the step's own connection (another user's are not among them)."""
+    for user in (1, 2):
+        chat = ShellChat(engine, user)
+        for step in ("/call", "1", "1", f"名簿{user}", f"株式会社{user}", "/note 話した"):
+            chat.act(step)
+    stored = engine.store.user_export(1)
+    assert isinstance(stored, export.Stored)
+    here = {t: engine.store._table(sql, params) for t, sql, params in stored.queries}
+    assert stored.read() == here
+    assert [len(rows) for _, rows in here.values()] == [1, 1, 1, 0, len(here["events"][1])]
+    assert {row[here["cases"][0].index("company")] for row in here["cases"][1]} == {"株式会社1"}
+    assert list(stored.read(("events",))) == ["events"]
+
+
+def test_an_export_is_not_read_from_a_database_file_put_in_its_place(
+    engine: Engine, db_path: Path
+) -> None:
+    """Restored from a backup (another file at the same path) between the step and the
+    writing: the file is not made from it; the channel says the file failed."""
+    ShellChat(engine, 1).act("/call")
+    files = engine.handle(Inbound(1, text="/export")).replies[0].attachments
+    moved = db_path.with_name("moved.db")
+    os.link(db_path, moved)
+    os.unlink(db_path)
+    with pytest.raises(export.StoreChanged, match="gone"):
+        _ = files[0].data
+    moved.with_name("other.db").write_bytes(moved.read_bytes())
+    os.replace(moved.with_name("other.db"), db_path)
+    with pytest.raises(export.StoreChanged, match="replaced"):
+        _ = files[1].data
+
+
+def test_a_database_in_memory_is_read_in_the_step() -> None:
+    """No file for another connection to open: the rows go with the files."""
+    store = Store(open_database(":memory:", create=True))
+    engine = Engine(store)
+    ShellChat(engine, 1).act("/call")
+    assert isinstance(store.user_export(1), dict)
+    files = engine.handle(Inbound(1, text="/export")).replies[0].attachments
+    assert json.loads(files[0].data)["users"][0]["id"] == 1
 
 
 def _recording(write: Any, written: list[str], *args: Any) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, cast
 
+from flows.export import Stored
 from flows.normalize import normalize_name
 from flows.store.base import StoreBase
 from flows.store.rows import Case, Event, Table
@@ -236,22 +237,28 @@ class CaseRows(StoreBase):
         )
         return cast("list[Case]", cases), int(brokers), cast("list[Event]", events)
 
-    def user_tables(self, user_id: int) -> dict[str, Table]:
-        """Everything stored about one user, table by table: its column names and its rows
-        as tuples (for export: half the time of dicts to read, and to pass to the process
-        that writes the files)."""
+    def user_export(self, user_id: int) -> Stored | dict[str, Table]:
+        """Everything stored about one user, table by table, for /export: where to read it
+        when the files are written, off the event loop (``flows.export``), or for a database
+        in memory (no file another connection could open) its rows read now, as column names
+        and tuples. The user's row is written first, for the reader to see it."""
         self._flush_users()
-        tables = {USERS: self._table(f"select * from {USERS} where id = ?", [user_id])}
-        for table in (CASES, BROKERS, REMINDERS):
-            tables[table] = self._table(
-                f"select * from {table} where user_id = ? order by id", [user_id]
-            )
-        tables[EVENTS] = self._table(
-            f"select * from {EVENTS} where case_id in (select id from {CASES} where user_id = ?) "
-            "order by id",
-            [user_id],
+        queries = (
+            (USERS, f"select * from {USERS} where id = ?", (user_id,)),
+            *(
+                (table, f"select * from {table} where user_id = ? order by id", (user_id,))
+                for table in (CASES, BROKERS, REMINDERS)
+            ),
+            (
+                EVENTS,
+                f"select * from {EVENTS} where case_id in "
+                f"(select id from {CASES} where user_id = ?) order by id",
+                (user_id,),
+            ),
         )
-        return tables
+        if self.path is None or self._file_id is None:
+            return {table: self._table(sql, params) for table, sql, params in queries}
+        return Stored(str(self.path), self._file_id, queries)
 
     def forget_user(self, user_id: int) -> None:
         """Delete every row that belongs to the user, in every table."""
