@@ -51,21 +51,44 @@ def parse_body(content_type: str, body: bytes) -> dict[str, Any]:
     if kind == "application/json":
         return dict(json.loads(body))
     if kind == "multipart/form-data":
-        head = f"Content-Type: {content_type}\r\n\r\n".encode()
-        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
-        params: dict[str, Any] = {}
-        for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            payload = part.get_payload(decode=True)
-            if not isinstance(payload, bytes):
-                payload = b""
-            if part.get_filename():
-                params[str(name)] = payload
-                params["_filename"], params["_content"] = part.get_filename(), payload
-            else:
-                params[str(name)] = payload.decode("utf-8")
-        return params
+        return _multipart(content_type, body)
     return dict(urllib.parse.parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+
+
+_HEADERS = email.parser.HeaderParser(policy=email.policy.compat32)
+
+
+def _multipart(content_type: str, body: bytes) -> dict[str, Any]:
+    """multipart/form-data (RFC 7578): the body split on its boundary with bytes operations,
+    each part's headers read by the ``email`` package. Parsing the whole body with ``email``
+    took ~70 ms for a 1.8 MB export, holding the GIL that the server's other threads (and a
+    benchmark's clocks in the same process) were waiting for."""
+    boundary = _HEADERS.parsestr(f"Content-Type: {content_type}\r\n\r\n").get_boundary()
+    if not boundary:
+        raise ValueError("a multipart body without a boundary")
+    params: dict[str, Any] = {}
+    # "--boundary", then each part: CRLF, its headers, a blank line, its bytes, and
+    # "CRLF--boundary" (the CRLF belongs to the delimiter); "--" after the last one closes.
+    delimiter = b"\r\n--" + boundary.encode()
+    at = body.find(delimiter[2:])
+    if at < 0:
+        raise ValueError("a multipart body without its boundary")
+    at += len(delimiter) - 2
+    while not body.startswith(b"--", at):
+        head_end = body.find(b"\r\n\r\n", at)
+        end = body.find(delimiter, head_end)
+        if head_end < 0 or end < 0:
+            raise ValueError("a multipart body cut short")
+        part = _HEADERS.parsestr(body[at:head_end].decode("utf-8").strip() + "\r\n\r\n")
+        payload = body[head_end + 4 : end]  # the only copy of a file's bytes
+        name = str(part.get_param("name", header="content-disposition"))
+        if part.get_filename():
+            params[name] = payload
+            params["_filename"], params["_content"] = part.get_filename(), payload
+        else:
+            params[name] = payload.decode("utf-8")
+        at = end + len(delimiter)
+    return params
 
 
 class BotApiServer(ThreadingHTTPServer):
