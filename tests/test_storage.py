@@ -34,6 +34,7 @@ from flows.store import (
     in_use,
     lock_path,
     open_database,
+    quick_check,
 )
 from flows.store import checkpoint as store_checkpoint
 from tests.conftest import Conversation, FakeClock, busy_once
@@ -371,6 +372,26 @@ def test_a_damaged_database_stops_the_start_up_with_what_to_do(
     assert bot.cli.main([*NO_ENV, "restore", str(good), "--db", str(path)]) == 0
     assert bot.cli.main([*NO_ENV, "shell", "--db", str(path)]) == 0
     assert path.with_name("k.db.before-restore").exists(), "the damaged file is kept"
+
+
+@pytest.mark.parametrize("folder", ["a?b", "h#x", "p%41x", "空白 と 名前"])
+def test_the_start_up_check_reads_the_file_whatever_its_folder_is_called(
+    tmp_path: Path, clock: FakeClock, folder: str
+) -> None:
+    # The check opens the file by a URI (read-only): "?", "#" and "%" in a folder's name
+    # must not make it open another file (or a new, empty one) and find nothing wrong.
+    (tmp_path / folder).mkdir()
+    path = damaged_database(tmp_path / folder, clock)
+
+    def files() -> set[str]:  # a reader of a WAL database may leave its -wal and -shm
+        return {
+            str(p.relative_to(tmp_path)).removesuffix("-wal").removesuffix("-shm")
+            for p in tmp_path.rglob("*")
+        }
+
+    before = files()
+    assert quick_check(path, log_time=False) != []
+    assert files() == before
 
 
 @pytest.mark.usefixtures("no_input")

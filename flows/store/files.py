@@ -203,7 +203,7 @@ def quick_check(path: str | Path, *, log_time: bool = True) -> list[str]:
     work): a damaged page is found at start-up, not by the first write that reaches it.
     """
     started = time.monotonic()
-    uri = f"file:{Path(path).expanduser()}?mode=ro"
+    uri = f"{Path(path).expanduser().resolve().as_uri()}?mode=ro"
     with closing(sqlite3.connect(uri, uri=True)) as conn:
         try:
             rows = [str(row[0]) for row in conn.execute("PRAGMA quick_check(20)")]
