@@ -24,6 +24,7 @@ from flows.engine import Engine
 from flows.features.reminders import is_answer as is_reminder_answer
 from flows.port import Attachment, Inbound, Option, Reply, without_lone_surrogates
 from flows.store import DEFAULT_TIME_ZONE
+from flows.texts import DEFAULT_LANGUAGE, Texts
 from flows.typed import option_number
 
 META_HELP = """shell commands:
@@ -199,7 +200,12 @@ class Shell:
             for out_line in render(reply, first=len(after) + 1):
                 self.print(out_line)
             for attachment in reply.attachments:
-                self.print(f"  📎 {self.save(attachment)}")
+                try:
+                    self.print(f"  📎 {self.save(attachment)}")
+                except Exception:  # a file not made (or not written) must not end the shell
+                    view = self.engine.user_view(self.user_id)
+                    texts = Texts(view.language if view else DEFAULT_LANGUAGE)
+                    self.print(f"  📎 {texts('file_failed', filename=attachment.filename)}")
             if reply.options:
                 self.options = (*after, *reply.options)
         if replies and not replies[-1].options:
@@ -207,11 +213,12 @@ class Shell:
 
     def save(self, attachment: Attachment) -> Path:
         """Write a letter, export or chart to the files folder, owner-only; its path."""
+        data = attachment.data  # made first: a file that fails leaves none behind
         self.files_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = self.files_dir / f"user{self.user_id}-{attachment.filename}"
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as file:
-            file.write(attachment.data)
+            file.write(data)
         return path
 
     def deliver_reminders(self) -> None:

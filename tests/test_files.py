@@ -194,6 +194,29 @@ def test_an_export_is_not_read_from_a_database_file_put_in_its_place(
         _ = files[1].data
 
 
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_shell_says_an_export_failed_and_goes_on(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    """The shell writes the files itself: one that cannot be read (the database put away
+    meanwhile) is a line saying so in the user's language, no empty file, and the session
+    goes on."""
+    chat = ShellChat(engine, 1, lang=lang, files_dir=tmp_path / "files")
+    chat.say("/call")
+
+    def failing(self: export.Stored, names: tuple[str, ...] | None = None) -> Any:
+        raise export.StoreChanged("the database file is gone")
+
+    monkeypatch.setattr(export.Stored, "read", failing)
+    said = chat.say("/export")
+    monkeypatch.undo()
+    failed = {"ja": "を作れませんでした", "en": "Couldn't make the file"}[lang]
+    assert said.count(failed) == 3, said
+    assert not (tmp_path / "files").exists() or list((tmp_path / "files").iterdir()) == []
+    assert "📎" in chat.say("/export")  # the next one is made
+    assert len(list((tmp_path / "files").iterdir())) == 3
+
+
 def test_a_database_in_memory_is_read_in_the_step() -> None:
     """No file for another connection to open: the rows go with the files."""
     store = Store(open_database(":memory:", create=True))
