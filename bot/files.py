@@ -72,6 +72,11 @@ class FileMaker:
         # A file whose asker gave up (cancelled) while the worker was making it, and when it
         # started: the worker goes on with it, and the next file waits for it.
         self._abandoned: tuple[concurrent.futures.Future[bytes], float] | None = None
+        # The channel's, run on the loop after each file made here (made or failed): an
+        # export reads the database over a connection of the worker's own, and an erasure
+        # meanwhile could not empty the write-ahead log; it is tried again once the read
+        # has ended (``bot.upkeep.retry_scrub``), not a reminder period later.
+        self.after_each: Callable[[], object] | None = None
 
     @property
     def has_process(self) -> bool:
@@ -120,6 +125,13 @@ class FileMaker:
         """The attachment's bytes, made in the worker process if possible, else in a thread."""
         if attachment.ready:
             return attachment.data
+        try:
+            return await self._make(attachment)
+        finally:
+            if self.after_each is not None:
+                self.after_each()
+
+    async def _make(self, attachment: Attachment) -> bytes:
         loop = asyncio.get_running_loop()
         content = attachment.content
         payload = _pickled(content) if self._process is not None else None

@@ -765,6 +765,7 @@ async def serve_line(
     else:
         log.info("no LINE_PUBLIC_URL: letters go into the chat as text, without their files")
     try:
+        FILES.after_each = partial(retry_scrub, engine.storage, replicating=settings.replicating)
         async with line_webhook_server(
             bot,
             secret=settings.line_channel_secret or "",
@@ -786,6 +787,7 @@ async def serve_line(
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), settings.reminder_period)
     finally:
+        FILES.after_each = None
         await client.close()
         engine.storage.close()
     return bot

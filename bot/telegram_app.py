@@ -555,6 +555,7 @@ async def _post_init(app: KotowariApp) -> None:
     autocheckpoint = app.job_queue is None and not data.replicating
     db = open_database(data.db_path, autocheckpoint=autocheckpoint)
     data.engine = Engine(Store(db, clock=data.clock))
+    FILES.after_each = partial(retry_scrub, data.engine.storage, replicating=data.replicating)
     await register_commands(app.bot)
     if app.job_queue is not None:
         # Reminders live in SQLite; this loop only finds the due ones, so nothing is lost
@@ -579,6 +580,7 @@ async def _post_init(app: KotowariApp) -> None:
 
 async def _post_shutdown(app: KotowariApp) -> None:
     engine, app.bot_data.engine = app.bot_data.engine, None
+    FILES.after_each = None
     if engine is not None:
         engine.storage.close()
 

@@ -111,6 +111,21 @@ async def test_without_the_process_a_file_is_made_in_a_thread_not_the_loops(
     assert maker.made == {"thread": 1}
 
 
+def _failing() -> bytes:
+    raise RuntimeError("no file")
+
+
+async def test_the_channels_hook_runs_after_each_file_made_or_failed(maker: FileMaker) -> None:
+    after: list[bool] = []
+    maker.after_each = lambda: after.append(True)
+    assert await maker.make(Attachment("a.txt", content=b"ready")) == b"ready"
+    assert after == [], "nothing was made: nothing read the database"
+    assert await maker.make(Attachment("b.txt", partial(bytes, 3))) == bytes(3)
+    with pytest.raises(RuntimeError, match="no file"):
+        await maker.make(Attachment("c.txt", partial(_failing)))
+    assert after == [True, True]
+
+
 async def test_what_cannot_be_pickled_is_made_in_the_thread(maker: FileMaker) -> None:
     """A lambda, or a function replaced in a test: no process can call it."""
     assert maker.start_process()

@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from tornado.httpclient import AsyncHTTPClient
 
 import bot.cli
 from bot import line_app, line_render, upkeep
+from bot.files import FILES
 from bot.line_app import LineBot, line_webhook_server, update_id_of, valid_signature
 from bot.line_files import FileLinks
 from bot.line_render import (
@@ -34,6 +36,7 @@ from bot.line_render import (
     short_label,
     shown_length,
 )
+from bot.upkeep import retry_scrub
 from fakes.line_platform import (
     SECRET,
     TOKEN,
@@ -958,9 +961,12 @@ async def test_serve_line_answers_until_stopped(
         http.close()
     assert answer.code == 200
     assert message_texts(line.replies[0].body)[0] == EN["start"]
+    hook = FILES.after_each  # after each file made: an erasure's scrub tried again
     stop.set()
     done = await serving_task
     assert done.fatal is None
+    assert isinstance(hook, partial) and hook.func is retry_scrub
+    assert hook.args == (done.engine.storage,) and FILES.after_each is None
     assert "/v2/bot/message/quota" in [call.path for call in line.calls]
 
 

@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.logs import LIBRARY_LEVELS
 from fakes.bot_api import TOKEN
 from fakes.request import build_on_a_fake_api
+from fakes.users import Person
 from flows.engine import Engine
 from flows.port import Inbound
 from flows.store import (
@@ -101,6 +102,30 @@ def test_erasure_reaches_the_wal_once_a_reader_lets_go(
     assert "erasure reached the database files" in caplog.text
     for text in PERSONAL:
         assert text not in caplog.text
+
+
+async def test_an_erasure_held_off_by_a_read_is_tried_again_after_the_next_file(
+    db_path: Path, clock: FakeClock, reader: sqlite3.Connection
+) -> None:
+    """The file worker reads an export over a connection of its own: another user's erasure
+    meanwhile cannot empty the write-ahead log. It is tried again as soon as a file has been
+    made (the read has ended by then), not a reminder period later."""
+    async with running(db_path, clock) as chat:
+        engine = chat.app.bot_data.engine
+        record(engine, PERSONAL[0], phone=PERSONAL[3], broker=PERSONAL[1], user_id=chat.person.id)
+        other = TelegramChat(chat.app, chat.api, Person(id=2002, language_code="ja"))
+        await other.say("/call")
+        start_reading(reader)  # the worker, reading the other user's export
+        erasing = TelegramChat(chat.app, chat.api, chat.person)  # Japanese, as recorded
+        await erasing.say("/forget")
+        await erasing.press("🗑 すべて削除する")
+        assert engine.storage.scrub_pending and files_hold(db_path, PERSONAL[0])
+        reader.execute("commit")  # that read ends
+        await other.say("/export")
+        assert chat.api.of("sendDocument"), "the export was sent"
+        assert not engine.storage.scrub_pending
+        for text in PERSONAL:
+            assert files_hold(db_path, text) == [], text
 
 
 def test_the_shell_keeps_trying_to_finish_an_erasure(
