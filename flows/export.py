@@ -5,11 +5,11 @@ For a user with a few thousand cases, reading the rows and writing the files are
 Python, during which no other user's step would be answered. So the step reads nothing: it
 names where the rows are (``Stored``: the database file and one query per table), and the
 files are read and written later, by the channel, off its event loop (``bot.files``), like
-letters, in the worker process, over a read-only connection of its own. The channels hold the
-user's lock until the files are sent: no later step of theirs (an erasure, a new case) comes
-between. A database in memory has no file to open: its rows are read in the step
-(``Store.user_export``). This module imports only the standard library, for the process that
-writes the files. Moments are written in the user's time zone, with its offset
+letters, in the worker process, over a read-only connection of its own, once for the three
+files (``snapshot``: they show the same moment). The channels hold the user's lock until the
+files are sent: no later step of theirs (an erasure, a new case) comes between. A database
+in memory has no file to open: its rows are read in the step (``Store.user_export``). This
+module imports only the standard library, for the process that writes the files. Moments are written in the user's time zone, with its offset
 (2026-11-20T15:00:00+09:00).
 """
 
@@ -19,9 +19,11 @@ import csv
 import io
 import json
 import os
+import secrets
 import sqlite3
+import threading
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,11 +45,18 @@ class StoreChanged(Exception):
 @dataclass(frozen=True)
 class Stored:
     """A user's tables, to be read when the files are written: the database file, which file
-    it was (device and inode: ``flows.store.files.file_id``), and each table's query."""
+    it was (device and inode: ``flows.store.files.file_id``), and each table's query.
+
+    ``for_files(n)``: one export's ``n`` files, read once for all of them (``snapshot``)."""
 
     path: str
     file_id: tuple[int, int]
     queries: tuple[tuple[str, str, tuple[Any, ...]], ...]  # (table, SQL, parameters)
+    export_id: str = ""  # tells one export from the next (the same user's, the same queries)
+    files: int = 1  # how many files are made from one reading
+
+    def for_files(self, files: int) -> Stored:
+        return replace(self, export_id=secrets.token_hex(8), files=files)
 
     def read(self, names: tuple[str, ...] | None = None) -> dict[str, Table]:
         """The tables (all, or ``names``), read in one transaction over a read-only
@@ -81,8 +90,30 @@ class Stored:
 Tables = Mapping[str, "Table"] | Stored
 
 
-def _tables(tables: Tables, names: tuple[str, ...] | None = None) -> Mapping[str, Table]:
-    return tables.read(names) if isinstance(tables, Stored) else tables
+def _tables(tables: Tables) -> Mapping[str, Table]:
+    return snapshot(tables) if isinstance(tables, Stored) else tables
+
+
+# The last export's rows while files of it are still to be written from them: one export's
+# JSON and CSV files show the same moment (each file is made on its own, in turn).
+_held: tuple[Stored, dict[str, Table], int] | None = None
+_held_lock = threading.Lock()
+
+
+def snapshot(stored: Stored) -> dict[str, Table]:
+    """The export's tables, read (``Stored.read``) by the first of its files to ask; kept
+    for the others (``files``), dropped when the last has them or another export asks. A
+    process that makes files one at a time (the worker, the bot's file thread) reads each
+    export once."""
+    global _held
+    with _held_lock:
+        if _held is not None and _held[0] == stored:
+            _, tables, left = _held
+        else:
+            _held = None  # another export's rows are not kept for it
+            tables, left = stored.read(), stored.files
+        _held = (stored, tables, left - 1) if left > 1 else None
+        return tables
 
 
 def export_json(tables: Tables, exported_at: str, tz: ZoneInfo) -> bytes:
@@ -95,7 +126,7 @@ def export_json(tables: Tables, exported_at: str, tz: ZoneInfo) -> bytes:
 
 def export_csv(tables: Tables, name: str, tz: ZoneInfo) -> bytes:
     """One table as CSV, with a BOM so that Excel, common in Japan, opens it as UTF-8."""
-    rows = rows_of(_tables(tables, (name,))[name], tz)
+    rows = rows_of(_tables(tables)[name], tz)
     out = io.StringIO()
     if rows:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]))

@@ -225,9 +225,11 @@ def counts(cases: Sequence[Case], brokers: int) -> dict[str, int]:
 
 def export_files(store: Store, user_id: int, now: datetime, tz: ZoneInfo) -> tuple[Attachment, ...]:
     """All of the user's rows: one JSON file with every table, CSV files for cases and
-    events, read and written when the channel sends them, off its event loop
-    (``flows.export``)."""
+    events, read (once, for the three) and written when the channel sends them, off its
+    event loop (``flows.export``)."""
     tables = store.user_export(user_id)
+    if isinstance(tables, export.Stored):
+        tables = tables.for_files(1 + len((CASES, EVENTS)))  # read once for the three
     stamp = now.strftime("%Y%m%d")
     json_file = partial(export.export_json, tables, now.astimezone(tz).isoformat(), tz)
     return (

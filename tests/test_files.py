@@ -191,6 +191,29 @@ def test_the_worker_reads_what_the_step_would_have_read(engine: Engine) -> None:
     assert list(stored.read(("events",))) == ["events"]
 
 
+def test_one_exports_files_are_read_once_and_show_the_same_moment(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each file is made on its own, seconds apart (the worker is paced): a case stored
+    meanwhile (another program on the database, e.g. a shell) is in none of this export's
+    files, and is in the next export's."""
+    ShellChat(engine, 1).act("/call")
+    read: list[tuple[str, ...] | None] = []
+    monkeypatch.setattr(export.Stored, "read", _recording_reads(export.Stored.read, read))
+    files = engine.handle(Inbound(1, text="/export")).replies[0].attachments
+    document = json.loads(files[0].data)
+    Engine(engine.store).handle(Inbound(1, text="/call"))  # case 2, between the files
+    cases_csv, events_csv = (f.data.decode("utf-8-sig") for f in files[1:])
+    assert [c["number"] for c in document["cases"]] == [1]
+    assert cases_csv.count("\n") == 2, "the header and case 1"
+    assert events_csv.count("\n") == 1 + len(document["events"])
+    assert read == [None], "one read for the three files"
+
+    again = engine.handle(Inbound(1, text="/export")).replies[0].attachments
+    assert [c["number"] for c in json.loads(again[0].data)["cases"]] == [1, 2]
+    assert len(read) == 2
+
+
 def test_an_export_is_not_read_from_a_database_file_put_in_its_place(
     engine: Engine, db_path: Path
 ) -> None:
