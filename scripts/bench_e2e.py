@@ -689,8 +689,8 @@ def run_hol(steps_b: int, repeat: int, workdir: Path, a_history: int = 0) -> Non
                     bot.api.last_round = False  # the idle phase ended with its last round
                     bot.api.send_step(a)
                 time.sleep(0.3)
-                a_loop_calls = run_with_looper(bot.api, busy, a)
-                letters[name] += a_loop_calls
+                looped = run_with_looper(bot.api, busy, a)
+                letters[name] += looped.files
                 next_b += 2
                 if bot.api.errors or busy.done is False or busy.mismatches or idle.mismatches:
                     raise RuntimeError(f"{name}: off script: {bot.api.errors[:3]}")
@@ -700,7 +700,9 @@ def run_hol(steps_b: int, repeat: int, workdir: Path, a_history: int = 0) -> Non
                     f"  repeat {r + 1} {name:>7}: B p99 idle {p_idle * 1e3:.2f} ms, busy "
                     f"{p_busy * 1e3:.2f} ms (p50 {cut(idle.latencies, 50) * 1e3:.2f} / "
                     f"{cut(busy.latencies, 50) * 1e3:.2f} ms, max {max(busy.latencies) * 1e3:.1f} ms); "
-                    f"ratio {p_busy / p_idle:.2f}; A made {a_loop_calls} files meanwhile"
+                    f"ratio {p_busy / p_idle:.2f}; A made {looped.files} files meanwhile, "
+                    f"quiet {looped.quiet:.1f} s at most"
+                    + (f" ({looped.stuck})" if looped.stuck else "")
                 )
     ms = "{:.2f} ms"
     doing = (
@@ -738,8 +740,21 @@ def b_walk(uid: int, cases: int) -> list[tuple[str, str]]:
     return [step for k in range(cases) for step in script(uid % 100_000 * 100 + k)]
 
 
-def run_with_looper(api: BenchApi, walker: Walker, looper: Walker) -> int:
-    """B's walk while A (already started) loops; how many files A received meanwhile."""
+@dataclass
+class Looped:
+    """What user A did during B's walk: the files it got, and its longest silence."""
+
+    files: int
+    quiet: float  # seconds: A's longest wait for a call while B walked
+    stuck: str  # where A was waiting at the start of that silence, if it was over A_QUIET
+
+
+A_QUIET = 2.0  # seconds: A, busy by design, waited longer than this for a call: say where
+
+
+def run_with_looper(api: BenchApi, walker: Walker, looper: Walker) -> Looped:
+    """B's walk while A (already started) loops; the files A received meanwhile, and how
+    long A was quiet at most (a repeat where A waited for most of B's walk measured B alone)."""
     before = sum(1 for c in api.calls_since(0) if c.method in ("sendDocument", "sendPhoto"))
     with api.lock:
         api.walkers[walker.uid] = walker
@@ -747,9 +762,20 @@ def run_with_looper(api: BenchApi, walker: Walker, looper: Walker) -> int:
         api.last_round = False
         api.send_step(walker)
     limit = time.monotonic() + ROUND_TIMEOUT
+    quiet, stuck = 0.0, ""
     while not api.finished.wait(0.05):
         now = time.monotonic()
         with api.lock:
+            waited = now - max(looper.sent_at, looper.last_call)
+            if waited > quiet and not looper.done:
+                quiet = waited
+                if waited > A_QUIET and not stuck:
+                    got = "+".join(m for m, _ in looper.got) or "nothing"
+                    stuck = (
+                        f"A at step {looper.index} {looper.steps[looper.index]}, wanting "
+                        f"{'+'.join(looper.want() or [])}, got {got}; its update "
+                        f"{looper.update_id} served {api.served.get(looper.update_id)}"
+                    )
             if looper.got and now - looper.last_call >= STALL:
                 looper.mismatches += 1
                 api._complete(looper)  # fewer calls than calibrated: go on after a pause
@@ -764,7 +790,8 @@ def run_with_looper(api: BenchApi, walker: Walker, looper: Walker) -> int:
     limit = time.monotonic() + 3 * STALL
     while not looper.done and time.monotonic() < limit:
         time.sleep(0.02)
-    return sum(1 for c in api.calls_since(0) if c.method in ("sendDocument", "sendPhoto")) - before
+    files = sum(1 for c in api.calls_since(0) if c.method in ("sendDocument", "sendPhoto"))
+    return Looped(files - before, quiet, stuck)
 
 
 def main(argv: list[str]) -> int:
