@@ -38,8 +38,9 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class StoreChanged(Exception):
-    """The database file is no longer the one the step named (deleted, or replaced by a
-    restore): nothing is read from another file."""
+    """The database file is no longer the one the step named (deleted, or another file moved
+    into its place by hand): nothing is read from another file. (``kotowari restore`` writes
+    in place, but refuses while the bot, and so its file worker, runs.)"""
 
 
 @dataclass(frozen=True)
