@@ -22,6 +22,7 @@ import os
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -48,16 +49,16 @@ class Stored:
     """A user's tables, to be read when the files are written: the database file, which file
     it was (device and inode: ``flows.store.files.file_id``), and each table's query.
 
-    ``for_files(n)``: one export's ``n`` files, read once for all of them (``snapshot``)."""
+    ``for_files(parts)``: one export's files, read once for all of them (``snapshot``)."""
 
     path: str
     file_id: tuple[int, int]
     queries: tuple[tuple[str, str, tuple[Any, ...]], ...]  # (table, SQL, parameters)
     export_id: str = ""  # tells one export from the next (the same user's, the same queries)
-    files: int = 1  # how many files are made from one reading
+    parts: tuple[str, ...] = ()  # the files made from one reading ("json" or a table's name)
 
-    def for_files(self, files: int) -> Stored:
-        return replace(self, export_id=secrets.token_hex(8), files=files)
+    def for_files(self, parts: tuple[str, ...]) -> Stored:
+        return replace(self, export_id=secrets.token_hex(8), parts=parts)
 
     def read(self, names: tuple[str, ...] | None = None) -> dict[str, Table]:
         """The tables (all, or ``names``), read in one transaction over a read-only
@@ -91,43 +92,68 @@ class Stored:
 Tables = Mapping[str, "Table"] | Stored
 
 
-def _tables(tables: Tables) -> Mapping[str, Table]:
-    return snapshot(tables) if isinstance(tables, Stored) else tables
+def _tables(tables: Tables, part: str) -> Mapping[str, Table]:
+    if not isinstance(tables, Stored):
+        return tables
+    return snapshot(tables, part) if tables.parts else tables.read()
 
 
-# The last export's rows while files of it are still to be written from them: one export's
-# JSON and CSV files show the same moment (each file is made on its own, in turn).
-_held: tuple[Stored, dict[str, Table], int] | None = None
+# Exports whose files are still to be written from one reading, by ``export_id``: their
+# tables, the files still to come, and until when they are kept (``HOLD_SECONDS``: a file
+# never asked for, its send having failed, does not keep a user's rows for long).
+HOLD_SECONDS = 120.0
+_held: dict[str, tuple[Stored, dict[str, Table], frozenset[str], float]] = {}
 _held_lock = threading.Lock()
+_clock = time.monotonic  # a test's own
 
 
-def snapshot(stored: Stored) -> dict[str, Table]:
-    """The export's tables, read (``Stored.read``) by the first of its files to ask; kept
-    for the others (``files``), dropped when the last has them or another export asks. A
-    process that makes files one at a time (the worker, the bot's file thread) reads each
-    export once."""
-    global _held
+def expire_held() -> None:
+    """Drop the exports held past their time (run by a timer, and before each reading)."""
+    now = _clock()
     with _held_lock:
-        if _held is not None and _held[0] == stored:
-            _, tables, left = _held
+        for key in [k for k, (*_, until) in _held.items() if until <= now]:
+            del _held[key]
+
+
+def _schedule(delay: float) -> threading.Timer:
+    timer = threading.Timer(delay, expire_held)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def snapshot(stored: Stored, part: str) -> dict[str, Table]:
+    """The export's tables, read (``Stored.read``) by the first of its files (``parts``) to
+    ask, kept for the others: each export is read once, whatever other exports are made
+    between its files. An export's rows are dropped when its last file has them, or
+    ``HOLD_SECONDS`` after the reading (then a file still to come reads again)."""
+    expire_held()
+    with _held_lock:
+        held = _held.pop(stored.export_id, None)
+        if held is not None and held[0] == stored:
+            _, tables, waiting, until = held
+            waiting -= {part}
         else:
-            _held = None  # another export's rows are not kept for it
-            tables, left = stored.read(), stored.files
-        _held = (stored, tables, left - 1) if left > 1 else None
+            tables, waiting = stored.read(), frozenset(stored.parts) - {part}
+            until = _clock() + HOLD_SECONDS
+            if waiting:
+                _schedule(HOLD_SECONDS + 0.1)  # not kept for long, even if no file follows
+        if waiting:
+            _held[stored.export_id] = (stored, tables, waiting, until)
         return tables
 
 
 def export_json(tables: Tables, exported_at: str, tz: ZoneInfo) -> bytes:
     """Every table, as one JSON document."""
     document: dict[str, Any] = {"exported_at": exported_at}
-    for name, table in _tables(tables).items():
+    for name, table in _tables(tables, "json").items():
         document[name] = rows_of(table, tz)
     return json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
 
 
 def export_csv(tables: Tables, name: str, tz: ZoneInfo) -> bytes:
     """One table as CSV, with a BOM so that Excel, common in Japan, opens it as UTF-8."""
-    rows = rows_of(_tables(tables)[name], tz)
+    rows = rows_of(_tables(tables, name)[name], tz)
     out = io.StringIO()
     if rows:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]))

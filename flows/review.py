@@ -229,7 +229,7 @@ def export_files(store: Store, user_id: int, now: datetime, tz: ZoneInfo) -> tup
     event loop (``flows.export``)."""
     tables = store.user_export(user_id)
     if isinstance(tables, export.Stored):
-        tables = tables.for_files(1 + len((CASES, EVENTS)))  # read once for the three
+        tables = tables.for_files(("json", CASES, EVENTS))  # read once for the three
     stamp = now.strftime("%Y%m%d")
     json_file = partial(export.export_json, tables, now.astimezone(tz).isoformat(), tz)
     return (

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.files import FILES
+from flows import export
 from flows.engine import Engine
 from flows.store import Store, open_database
 from tests.transcript import ShellChat
@@ -26,6 +28,17 @@ class FakeClock:
 
     def advance(self, **delta: float) -> None:
         self.now += timedelta(**delta)
+
+
+@pytest.fixture(autouse=True)
+def no_state_between_tests(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
+    """What a process keeps between files: no test's left for the next. The exports held
+    for their other files start no timers here; the list says which delays were asked."""
+    scheduled: list[float] = []
+    monkeypatch.setattr(export, "_schedule", scheduled.append)
+    yield scheduled
+    export._held.clear()
+    FILES.after_each = None  # a channel's hook, left by a test that did not stop its bot
 
 
 @pytest.fixture

@@ -214,6 +214,59 @@ def test_one_exports_files_are_read_once_and_show_the_same_moment(
     assert len(read) == 2
 
 
+def test_two_exports_made_in_turn_are_each_read_once(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two users export at once: the worker makes their files in turn (A's JSON, B's JSON,
+    A's CSV …). Each export is still read once, and A's files show one moment."""
+    for user in (1, 2):
+        ShellChat(engine, user).act("/call")
+    read: list[tuple[str, ...] | None] = []
+    monkeypatch.setattr(export.Stored, "read", _recording_reads(export.Stored.read, read))
+    a, b = (engine.handle(Inbound(u, text="/export")).replies[0].attachments for u in (1, 2))
+    a_json, b_json = json.loads(a[0].data), json.loads(b[0].data)
+    Engine(engine.store).handle(Inbound(1, text="/call"))  # A's case 2, between the files
+    a_cases, b_cases, a_events, b_events = (
+        f.data.decode("utf-8-sig") for f in (*a[1:2], *b[1:2], *a[2:], *b[2:])
+    )
+    assert [c["number"] for c in a_json["cases"]] == [1] == [c["number"] for c in b_json["cases"]]
+    assert a_cases.count("\n") == 2 == b_cases.count("\n"), "the header and case 1"
+    assert a_events.count("\n") == 1 + len(a_json["events"])
+    assert b_events.count("\n") == 1 + len(b_json["events"])
+    assert len(read) == 2
+    assert export._held == {}, "nothing kept once the last files have their rows"
+
+
+def test_an_export_whose_other_files_never_come_is_not_kept(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, no_state_between_tests: list[float]
+) -> None:
+    """Its send failed after the JSON (the user blocked the bot): the rows are dropped
+    ``HOLD_SECONDS`` after the reading, by a timer, even if no other file is made."""
+    now = [1000.0]
+    monkeypatch.setattr(export, "_clock", lambda: now[0])
+    ShellChat(engine, 1).act("/call")
+    files = engine.handle(Inbound(1, text="/export")).replies[0].attachments
+    _ = files[0].data
+    assert len(export._held) == 1
+    assert no_state_between_tests == [export.HOLD_SECONDS + 0.1], "a timer to drop them"
+    now[0] += export.HOLD_SECONDS - 1
+    export.expire_held()
+    assert len(export._held) == 1, "not yet"
+    now[0] += 1
+    export.expire_held()  # what the timer runs
+    assert export._held == {}
+    assert b"\n" in files[1].data, "a file asked for after all reads the rows again"
+    assert len(export._held) == 1 and len(no_state_between_tests) == 2
+
+
+def test_the_timer_drops_what_is_held_past_its_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.undo()  # the real timer (conftest replaces it)
+    stale = export.Stored("k.db", (0, 0), (), export_id="x", parts=("json", "cases"))
+    export._held["x"] = (stale, {}, frozenset({"cases"}), export._clock() - 1)
+    export._schedule(0.0).join()
+    assert export._held == {}
+
+
 def test_an_export_is_not_read_from_a_database_file_put_in_its_place(
     engine: Engine, db_path: Path
 ) -> None:
