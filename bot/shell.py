@@ -200,25 +200,44 @@ class Shell:
             for out_line in render(reply, first=len(after) + 1):
                 self.print(out_line)
             for attachment in reply.attachments:
-                try:
-                    self.print(f"  📎 {self.save(attachment)}")
-                except Exception:  # a file not made (or not written) must not end the shell
-                    view = self.engine.user_view(self.user_id)
-                    texts = Texts(view.language if view else DEFAULT_LANGUAGE)
-                    self.print(f"  📎 {texts('file_failed', filename=attachment.filename)}")
+                self.print(f"  📎 {self.saved(attachment)}")
             if reply.options:
                 self.options = (*after, *reply.options)
         if replies and not replies[-1].options:
             self.options = ()
 
-    def save(self, attachment: Attachment) -> Path:
-        """Write a letter, export or chart to the files folder, owner-only; its path."""
-        data = attachment.data  # made first: a file that fails leaves none behind
+    def saved(self, attachment: Attachment) -> str:
+        """Where a letter, export or chart was written; or why it was not (the session goes
+        on): not made (the channels' notice, in the user's language), or not written."""
+        try:
+            data = attachment.data
+        except Exception as error:  # a bug in one file, or the database gone meanwhile
+            try:
+                view = self.engine.user_view(self.user_id)
+            except sqlite3.Error:
+                view = None
+            texts = Texts(view.language if view else DEFAULT_LANGUAGE)
+            return f"{texts('file_failed', filename=attachment.filename)} ({type(error).__name__})"
+        try:
+            return str(self.save(attachment.filename, data))
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            return f"({attachment.filename}: could not be written in {self.files_dir}: {reason})"
+
+    def save(self, filename: str, data: bytes) -> Path:
+        """Write a file to the files folder, owner-only; its path. Written beside it first,
+        then moved into place: a write that fails (a full disk) leaves the earlier file."""
         self.files_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path = self.files_dir / f"user{self.user_id}-{attachment.filename}"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as file:
-            file.write(data)
+        path = self.files_dir / f"user{self.user_id}-{filename}"
+        part = path.with_name(path.name + ".part")
+        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(data)
+            os.replace(part, path)
+        except BaseException:
+            part.unlink(missing_ok=True)
+            raise
         return path
 
     def deliver_reminders(self) -> None:

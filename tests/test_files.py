@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import io
 import json
 import os
 import signal
@@ -306,6 +307,35 @@ def test_the_shell_says_an_export_failed_and_goes_on(
     assert not (tmp_path / "files").exists() or list((tmp_path / "files").iterdir()) == []
     assert "📎" in chat.say("/export")  # the next one is made
     assert len(list((tmp_path / "files").iterdir())) == 3
+
+
+def test_the_shell_says_where_a_file_could_not_be_written(engine: Engine, tmp_path: Path) -> None:
+    blocked = tmp_path / "files"
+    blocked.write_text("not a folder")  # the files folder cannot be made
+    chat = ShellChat(engine, 1, files_dir=blocked)
+    chat.say("/call")
+    said = chat.say("/export")
+    assert said.count(f"could not be written in {blocked}") == 3, said
+    assert "を作れませんでした" not in said, "made, not written: not the same notice"
+    assert "/call" in chat.say("/help"), "the session goes on"
+
+
+def test_a_file_that_cannot_be_written_leaves_the_earlier_one(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    chat = ShellChat(engine, 1, files_dir=tmp_path / "files")
+    path = chat.shell.save("a.txt", b"before")
+
+    class Full(io.BytesIO):
+        def write(self, data: Any) -> int:
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fdopen", lambda fd, mode: (os.close(fd), Full())[1])
+    with pytest.raises(OSError):
+        chat.shell.save("a.txt", b"after, longer")
+    monkeypatch.undo()
+    assert path.read_bytes() == b"before"
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name], "no part left"
 
 
 def test_a_database_in_memory_is_read_in_the_step() -> None:
