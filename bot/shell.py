@@ -11,6 +11,7 @@ import os
 import re
 import sqlite3
 import sys
+import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -229,14 +230,17 @@ class Shell:
         then moved into place: a write that fails (a full disk) leaves the earlier file."""
         self.files_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         path = self.files_dir / f"user{self.user_id}-{filename}"
-        part = path.with_name(path.name + ".part")
-        fd = os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        # A name of its own (0600, never an existing file or link): two shells writing the
+        # same file do not mix their bytes; /forget's user{id}-* finds a part left behind.
+        fd, part = tempfile.mkstemp(dir=self.files_dir, prefix=f"{path.name}.", suffix=".part")
         try:
             with os.fdopen(fd, "wb") as file:
                 file.write(data)
+                file.flush()
+                os.fsync(file.fileno())  # on disk before it replaces the earlier file
             os.replace(part, path)
         except BaseException:
-            part.unlink(missing_ok=True)
+            Path(part).unlink(missing_ok=True)
             raise
         return path
 

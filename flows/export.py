@@ -107,12 +107,28 @@ _held_lock = threading.Lock()
 _clock = time.monotonic  # a test's own
 
 
+_timer: threading.Timer | None = None  # one for all the exports held
+
+
 def expire_held() -> None:
-    """Drop the exports held past their time (run by a timer, and before each reading)."""
+    """Drop the exports held past their time (run by the timer, and before each reading);
+    the timer's own run sets it again for the next export still held."""
+    global _timer
     now = _clock()
     with _held_lock:
         for key in [k for k, (*_, until) in _held.items() if until <= now]:
             del _held[key]
+        if _timer is not None and _timer is threading.current_thread():
+            _timer = None
+            if _held:
+                _arm(min(until for *_, until in _held.values()) - now + 0.1)
+
+
+def _arm(delay: float) -> None:
+    """The timer, unless it is set already (holding ``_held_lock``)."""
+    global _timer
+    if _timer is None or not _timer.is_alive():
+        _timer = _schedule(delay)
 
 
 def _schedule(delay: float) -> threading.Timer:
@@ -137,7 +153,7 @@ def snapshot(stored: Stored, part: str) -> dict[str, Table]:
             tables, waiting = stored.read(), frozenset(stored.parts) - {part}
             until = _clock() + HOLD_SECONDS
             if waiting:
-                _schedule(HOLD_SECONDS + 0.1)  # not kept for long, even if no file follows
+                _arm(HOLD_SECONDS + 0.1)  # not kept for long, even if no file follows
         if waiting:
             _held[stored.export_id] = (stored, tables, waiting, until)
         return tables

@@ -31,12 +31,14 @@ class FakeClock:
 
 
 @pytest.fixture(autouse=True)
-def no_state_between_tests(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[float]]:
+def no_state_between_tests() -> Iterator[list[float]]:
     """What a process keeps between files: no test's left for the next. The exports held
-    for their other files start no timers here; the list says which delays were asked."""
+    for their other files start no timers here; the list says which delays were asked.
+    (A patch of its own: a test's ``monkeypatch.undo()`` leaves it in place.)"""
     scheduled: list[float] = []
-    monkeypatch.setattr(export, "_schedule", scheduled.append)
-    yield scheduled
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(export, "_schedule", scheduled.append)
+        yield scheduled
     export._held.clear()
     FILES.after_each = None  # a channel's hook, left by a test that did not stop its bot
 

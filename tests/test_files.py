@@ -31,6 +31,7 @@ from flows.store import Store, open_database
 from tests.conftest import ShellChat
 
 TOKEN = "123456:TESTTOKENTESTTOKENTESTTOKENTESTTOKEN"
+REAL_SCHEDULE = export._schedule  # at import, before conftest's fixture replaces it
 LETTER = letters.Letter(
     kind="broker_request",
     title="個人情報の第三者提供の停止等の請求書",
@@ -261,11 +262,36 @@ def test_an_export_whose_other_files_never_come_is_not_kept(
 
 
 def test_the_timer_drops_what_is_held_past_its_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.undo()  # the real timer (conftest replaces it)
+    monkeypatch.setattr(export, "_schedule", REAL_SCHEDULE)  # conftest replaces it
     stale = export.Stored("k.db", (0, 0), (), export_id="x", parts=("json", "cases"))
     export._held["x"] = (stale, {}, frozenset({"cases"}), export._clock() - 1)
-    export._schedule(0.0).join()
+    timer = export._schedule(0.0)
+    assert timer is not None
+    timer.join()
     assert export._held == {}
+
+
+def test_one_timer_for_every_export_held(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The timer drops what is past its time, then waits for the next export still held."""
+    monkeypatch.setattr(export, "_schedule", REAL_SCHEDULE)
+    now = [1000.0]
+    monkeypatch.setattr(export, "_clock", lambda: now[0])
+    monkeypatch.setattr(export, "_timer", None)
+    for key, until in (("old", 999.0), ("new", 1100.0)):
+        stored = export.Stored("k.db", (0, 0), (), export_id=key, parts=("json", "cases"))
+        export._held[key] = (stored, {}, frozenset({"cases"}), until)
+    with export._held_lock:
+        export._arm(0.0)
+        first = export._timer
+        export._arm(0.0)  # set already: not a second one
+        assert export._timer is first
+    assert first is not None
+    first.join()
+    assert list(export._held) == ["new"]
+    again = export._timer
+    assert again is not None and again is not first and again.is_alive()
+    assert again.interval == pytest.approx(100.1)
+    again.cancel()
 
 
 def test_an_export_is_not_read_from_a_database_file_put_in_its_place(
@@ -336,6 +362,19 @@ def test_a_file_that_cannot_be_written_leaves_the_earlier_one(
     monkeypatch.undo()
     assert path.read_bytes() == b"before"
     assert sorted(p.name for p in path.parent.iterdir()) == [path.name], "no part left"
+
+
+def test_the_shell_writes_no_file_but_its_own(engine: Engine, tmp_path: Path) -> None:
+    """A part of the same name left behind (a link, another shell's, world-readable) is
+    neither written through nor used: each write has a new 0600 file of its own."""
+    files = tmp_path / "files"
+    files.mkdir(mode=0o700)
+    outside = tmp_path / "outside.txt"
+    outside.write_bytes(b"untouched")
+    (files / "user1-a.txt.part").symlink_to(outside)
+    path = ShellChat(engine, 1, files_dir=files).shell.save("a.txt", b"rows")
+    assert path.read_bytes() == b"rows" and path.stat().st_mode & 0o777 == 0o600
+    assert outside.read_bytes() == b"untouched" and not path.is_symlink()
 
 
 def test_a_database_in_memory_is_read_in_the_step() -> None:
