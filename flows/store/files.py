@@ -196,6 +196,11 @@ def exclusive(path: Path) -> Iterator[None]:
         yield
 
 
+def _uri(path: str | Path, mode: str) -> str:
+    """The file's SQLite URI, escaped (a '?', '#' or '%' in a folder's name is the folder's)."""
+    return f"{Path(path).expanduser().resolve().as_uri()}?mode={mode}"
+
+
 def quick_check(path: str | Path, *, log_time: bool = True) -> list[str]:
     """SQLite's ``PRAGMA quick_check`` of the file: the problems found (none: ``[]``).
 
@@ -203,8 +208,7 @@ def quick_check(path: str | Path, *, log_time: bool = True) -> list[str]:
     work): a damaged page is found at start-up, not by the first write that reaches it.
     """
     started = time.monotonic()
-    uri = f"{Path(path).expanduser().resolve().as_uri()}?mode=ro"
-    with closing(sqlite3.connect(uri, uri=True)) as conn:
+    with closing(sqlite3.connect(_uri(path, "ro"), uri=True)) as conn:
         try:
             rows = [str(row[0]) for row in conn.execute("PRAGMA quick_check(20)")]
         except sqlite3.DatabaseError as error:  # not even the schema can be read
@@ -243,8 +247,7 @@ def checkpoint(path: Path, truncate_above: int | None = None) -> Checkpoint:
     """
     bound = WAL_TRUNCATE_BYTES if truncate_above is None else truncate_above
     # mode=rw: a database deleted meanwhile is not created anew here (the bot finds it gone).
-    uri = f"{Path(path).resolve().as_uri()}?mode=rw"
-    with closing(sqlite3.connect(uri, uri=True, isolation_level=None)) as conn:
+    with closing(sqlite3.connect(_uri(path, "rw"), uri=True, isolation_level=None)) as conn:
         conn.execute("PRAGMA busy_timeout=0")
         # Frames the bot commits meanwhile are not copied, and the log is reused from its
         # start only once all are: a second or third pass has only those few to copy.
