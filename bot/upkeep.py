@@ -12,8 +12,9 @@ from flows.store import checkpoint
 
 log = logging.getLogger(__name__)
 
-# Erasure retries (one per reminder period) before a reader holding them off is an ERROR:
-# about an hour at the default period.
+# Erasure retries (one per reminder period, and one after each file made) before a reader
+# holding them off is an ERROR: about an hour at the default period, sooner while files are
+# being made.
 SCRUB_PATIENCE = 120
 
 # Reminders a dispatcher round tries between two checkpoints it makes itself: each "sent"

@@ -9,8 +9,8 @@ letters, in the worker process, over a read-only connection of its own, once for
 files (``snapshot``: they show the same moment). The channels hold the user's lock until the
 files are sent: no later step of theirs (an erasure, a new case) comes between. A database
 in memory has no file to open: its rows are read in the step (``Store.user_export``). This
-module imports only the standard library, for the process that writes the files. Moments are written in the user's time zone, with its offset
-(2026-11-20T15:00:00+09:00).
+module imports only the standard library, for the process that writes the files. Moments
+are written in the user's time zone, with its offset (2026-11-20T15:00:00+09:00).
 """
 
 from __future__ import annotations
@@ -105,8 +105,6 @@ HOLD_SECONDS = 120.0
 _held: dict[str, tuple[Stored, dict[str, Table], frozenset[str], float]] = {}
 _held_lock = threading.Lock()
 _clock = time.monotonic  # a test's own
-
-
 _timer: threading.Timer | None = None  # one for all the exports held
 
 
