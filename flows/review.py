@@ -230,8 +230,9 @@ def export_files(store: Store, user_id: int, now: datetime, tz: ZoneInfo) -> tup
     tables = store.user_export(user_id)
     if isinstance(tables, export.Stored):
         tables = tables.for_files(("json", CASES, EVENTS))  # read once for the three
-    stamp = now.strftime("%Y%m%d")
-    json_file = partial(export.export_json, tables, now.astimezone(tz).isoformat(), tz)
+    local = now.astimezone(tz)  # the date on the files is the user's, as on their cases
+    stamp = local.strftime("%Y%m%d")
+    json_file = partial(export.export_json, tables, local.isoformat(), tz)
     return (
         Attachment(f"kotowari-{stamp}.json", json_file),
         *(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -266,6 +267,21 @@ def test_stats_with_a_chart(engine: Engine, clock) -> None:
     [chart] = reply.attachments
     assert (chart.kind, chart.filename) == ("photo", "calls.png")
     assert chart.data.startswith(b"\x89PNG\r\n\x1a\n")
+
+
+def test_export_files_are_named_by_the_users_date_not_utcs(engine: Engine, clock) -> None:
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産")
+    clock.now = datetime(2026, 12, 4, 19, 50, tzinfo=UTC)  # 04:50 on 12-05 in Tokyo
+    names = [a.filename for a in chat.say("/export").replies[0].attachments]
+    assert names == [
+        "kotowari-20261205.json",
+        "kotowari-20261205-cases.csv",
+        "kotowari-20261205-events.csv",
+    ]
+    chat.say("/settings tz Europe/London")  # 19:50 on 12-04 there
+    names = [a.filename for a in chat.say("/export").replies[0].attachments]
+    assert names[0] == "kotowari-20261204.json"
 
 
 def test_export_then_forget_then_export_is_empty(engine: Engine, clock) -> None:
