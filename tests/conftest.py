@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.files import FILES
+from bot.logs import RedactingFilter
 from flows import export
 from flows.engine import Engine
 from flows.store import Store, open_database
@@ -34,11 +36,19 @@ class FakeClock:
 def no_state_between_tests() -> Iterator[list[float]]:
     """What a process keeps between files: no test's left for the next. The exports held
     for their other files start no timers here; the list says which delays were asked.
-    (A patch of its own: a test's ``monkeypatch.undo()`` leaves it in place.)"""
+    (A patch of its own: a test's ``monkeypatch.undo()`` leaves it in place.) A test that
+    runs ``cli.main`` configures logging: its handler (writing to that test's captured
+    stderr) is taken off the root logger afterwards, and the root's level put back."""
     scheduled: list[float] = []
+    root = logging.getLogger()
+    level = root.level
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(export, "_schedule", scheduled.append)
         yield scheduled
+    for handler in list(root.handlers):
+        if any(isinstance(f, RedactingFilter) for f in handler.filters):
+            root.removeHandler(handler)
+    root.setLevel(level)
     export._held.clear()
     FILES.after_each = None  # a channel's hook, left by a test that did not stop its bot
 
