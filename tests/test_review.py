@@ -169,7 +169,7 @@ def test_record_another_call_close_reopen_and_delete(engine: Engine, clock) -> N
     assert engine.store.case_by_number(1, 1) is None
     for table in ("events", "reminders"):
         assert engine.store.db[table].count == 0
-    assert engine.store.db["brokers"].get(1)["case_count"] == 0
+    assert engine.store.db["brokers"].count == 0  # no case names it any more
     stale = chat.press("🗑 削除する", on=asked)
     assert stale.notice == JA["case_not_found"].format(number=1)
 
@@ -330,6 +330,29 @@ def files_hold(db_path: Path, text: str) -> list[str]:
     needle = text.encode()
     paths = [db_path, Path(f"{db_path}-wal")]
     return [p.name for p in paths if p.exists() and needle in p.read_bytes()]
+
+
+def test_a_broker_no_case_names_any_more_is_not_kept(engine: Engine, db_path) -> None:
+    chat = EngineChat(engine)
+    record(engine, "消す不動産", broker="消える名簿社")
+    record(engine, "残る不動産", broker="残る名簿社")
+    record(engine, "他人の会社", broker="消える名簿社", user_id=2)
+    chat.say("/case 1")
+    asked = chat.press("🗑 このケースを削除")
+    chat.press("🗑 削除する", on=asked)
+    assert "消える名簿社" not in text_of(chat.say("/brokers"))
+    data = json.loads(chat.say("/export").replies[0].attachments[0].data)
+    assert [b["name"] for b in data["brokers"]] == ["残る名簿社"]
+    assert "名簿業者: 1社" in text_of(chat.say("/stats"))
+    # The other user's broker of the same name is theirs, and stays.
+    assert [b["name"] for b in engine.store.brokers(2)] == ["消える名簿社"]
+
+    # A broker corrected before the case is saved: only the corrected name is kept.
+    chat.walk("/after", Press("🙅 はい、断った"), Press("📝 言った"), "山田太郎", "みらい不動産")
+    chat.walk("skip", "skip", "skip", "skip")
+    chat.walk(Press("✏️ 修正する"), Press("名簿業者"), "名簿の森", Press("✅ 保存する"))
+    assert engine.store.case_by_number(1, 3)["broker_name"] == "名簿の森"
+    assert sorted(b["name"] for b in engine.store.brokers(1)) == ["名簿の森", "残る名簿社"]
 
 
 def test_erased_data_is_gone_from_the_files_not_only_the_tables(engine, db_path) -> None:

@@ -116,11 +116,15 @@ class CaseRows(StoreBase):
         )
 
     def _recount_broker(self, broker_id: int) -> None:
+        """Count the broker's cases again; a broker no case names any more (its case deleted,
+        or the name corrected) is deleted: a wrong entry, perhaps a person's name typed in
+        the wrong field, is not kept for /brokers, /stats and the export."""
         self.conn.execute(
             f"update {BROKERS} set case_count = "
             f"(select count(*) from {CASES} where broker_id = ?) where id = ?",
             [broker_id, broker_id],
         )
+        self.conn.execute(f"delete from {BROKERS} where id = ? and case_count = 0", [broker_id])
 
     def earlier_refusal(self, case: Case) -> Case | None:
         """The user's first refusal of the same company or number *before this call*, in
