@@ -754,7 +754,8 @@ async def serve_line(
             loop.add_signal_handler(signum, stop.set)
     # Never a checkpoint inside a user's commit (SQLite's automatic one made that user wait
     # 20-30 ms): this loop makes them, or Litestream does (bot.replication).
-    engine = Engine(Store(open_database(db_path, autocheckpoint=False)))
+    database = open_database(db_path, autocheckpoint=False, shrink_wal=not settings.replicating)
+    engine = Engine(Store(database))
     client, api = messaging_api(settings)
     bot = LineBot(engine, api, stop=stop)
     bot.checkpoint = partial(checkpoint_wal, db_path, settings.replicating)

@@ -553,7 +553,7 @@ async def _post_init(app: KotowariApp) -> None:
     # or Litestream does under it. (No JobQueue, which the installed extras always bring:
     # SQLite's automatic ones, rather than a log that grows for ever.)
     autocheckpoint = app.job_queue is None and not data.replicating
-    db = open_database(data.db_path, autocheckpoint=autocheckpoint)
+    db = open_database(data.db_path, autocheckpoint=autocheckpoint, shrink_wal=not data.replicating)
     data.engine = Engine(Store(db, clock=data.clock))
     FILES.after_each = partial(retry_scrub, data.engine.storage, replicating=data.replicating)
     await register_commands(app.bot)

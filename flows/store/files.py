@@ -120,6 +120,7 @@ def open_database(
     *,
     create: bool = False,
     autocheckpoint: bool = True,
+    shrink_wal: bool = True,
 ) -> Database:
     """Open (creating owner-only if needed) and migrate the database at ``path``.
 
@@ -130,6 +131,13 @@ def open_database(
     ``.lock`` marker or a -wal/-shm file remains) ``DatabaseMissing`` is raised instead,
     unless ``create``: after a deleted file, starting empty would lose every case quietly.
     ``autocheckpoint=False`` leaves checkpoints to another process (Litestream).
+
+    ``shrink_wal``: once a checkpoint has copied the whole write-ahead log, SQLite writes
+    it again from its start but keeps the file's length, and the frames past what it
+    rewrites stay there: a deleted inbox row (a message's text) or a corrected name could
+    stay in the file for good. ``journal_size_limit=0`` has the next commit cut the file
+    to its own frames. Not under Litestream (``shrink_wal=False``), which must not find the
+    log shorter than it has read (it would start a new snapshot).
     """
     if str(path) == ":memory:":
         conn = sqlite3.connect(":memory:", isolation_level=None)
@@ -154,6 +162,8 @@ def open_database(
     conn.execute("PRAGMA synchronous=NORMAL")
     if not autocheckpoint:
         conn.execute("PRAGMA wal_autocheckpoint=0")
+    if shrink_wal:
+        conn.execute("PRAGMA journal_size_limit=0")
     if str(path) != ":memory:":
         _record_identity(Path(path))
     return db
