@@ -23,8 +23,10 @@ the next start: the group is told once more that the bot works in private chats.
 
 An update python-telegram-bot cannot read (a newer or older Bot API than it knows: e.g. a
 poll without ``members_only`` from a server before Bot API 10.0) used to make ``get_updates``
-raise, for the whole batch, on every restart. Updates are read one at a time here: one that
-cannot be read is *set aside* (a dead-letter row with its update id, its kind and the error's
+raise, for the whole batch, on every restart. Updates are read one at a time here, and only
+what the bot reads of them (``minimized``: that poll is now read, as "a poll", of which nothing
+is kept). One that still cannot be read (a field the bot reads, changed by another Bot API
+version) is *set aside* (a dead-letter row with its update id, its kind and the error's
 class, never its content), counted in the log without content, and the others go on.
 """
 
@@ -90,27 +92,127 @@ class Unreadable:
     error: str  # the exception's class
 
 
-# Names the bot never uses; a stored update keeps none of them (a person's and a shared
-# contact's names, usernames, a group's title, a contact card). The ids, types, language
-# and a shared contact's number (step 3 records it) stay.
-_NAMES = ("last_name", "username", "title", "vcard", "bio", "description")
+# What a stored update keeps: only what the bot reads (``bot.telegram_app``), field by
+# field; everything else (names, usernames, titles, captions, forwarded-from names and ids,
+# an author's signature, a contact card, replied-to and quoted messages) is dropped. A
+# person's ``first_name`` is required by the Bot API's User and Contact: kept, empty.
+_USER_KEEPS = ("id", "is_bot", "language_code")
+_CHAT_KEEPS = ("id", "type")
+_ENTITY_KEEPS = ("type", "offset", "length", "url", "language", "custom_emoji_id")
+_CALLBACK_KEEPS = ("id", "from", "message", "chat_instance", "data")
+_MESSAGE_KEEPS = ("message_id", "date", "chat", "from", "text", "entities", "contact")
 # A message in a group is only answered "write to me privately": its content is not kept.
 _GROUP_MESSAGE_KEEPS = ("message_id", "date", "chat", "from")
+# A message that is a photo, a sticker, a shared place …: the engine hears only its kind
+# (``telegram_app.ATTACHMENT_KINDS``, the order in which they are looked for), so it is
+# stored as the smallest value the Bot API's type accepts, not the file, the place or
+# the poll's question.
+_ZERO_FILE = {"file_id": "", "file_unique_id": ""}
+_PRIVATE_CHAT = {"id": 0, "type": "private"}
+ATTACHMENT_STUBS: dict[str, Any] = {
+    "photo": [{**_ZERO_FILE, "width": 0, "height": 0}],
+    "sticker": {
+        **_ZERO_FILE,
+        "width": 0,
+        "height": 0,
+        "is_animated": False,
+        "is_video": False,
+        "type": "regular",
+    },
+    "animation": {**_ZERO_FILE, "width": 0, "height": 0, "duration": 0},  # before "document":
+    "video": {**_ZERO_FILE, "width": 0, "height": 0, "duration": 0},  # a GIF sets both
+    "video_note": {**_ZERO_FILE, "length": 0, "duration": 0},
+    "voice": {**_ZERO_FILE, "duration": 0},
+    "audio": {**_ZERO_FILE, "duration": 0},
+    "document": dict(_ZERO_FILE),
+    "venue": {"location": {"latitude": 0.0, "longitude": 0.0}, "title": "", "address": ""},
+    "location": {"latitude": 0.0, "longitude": 0.0},  # after "venue": a venue sets both
+    "poll": {
+        "id": "",
+        "question": "",
+        "options": [],
+        "total_voter_count": 0,
+        "is_closed": False,
+        "is_anonymous": True,
+        "type": "regular",
+        "allows_multiple_answers": False,
+        "allows_revoting": False,  # required since Bot API 9.6
+        "members_only": False,  # required since Bot API 10.0
+    },
+    "dice": {"emoji": "🎲", "value": 1},
+    "game": {"title": "", "description": "", "photo": []},
+    "story": {"chat": _PRIVATE_CHAT, "id": 0},
+    "paid_media": {"star_count": 0, "paid_media": []},
+    "invoice": {
+        "title": "",
+        "description": "",
+        "start_parameter": "",
+        "currency": "",
+        "total_amount": 0,
+    },
+    "checklist": {"title": "", "tasks": []},
+}
+# An update of a kind the bot does not ask for (``ALLOWED_UPDATES``) keeps no names either.
+_NAMES = ("last_name", "username", "title", "vcard", "bio", "description")
+
+
+def _kept(data: object, keys: Sequence[str]) -> dict[str, Any]:
+    return {key: data[key] for key in keys if key in data} if isinstance(data, dict) else {}
+
+
+def _user(data: object) -> dict[str, Any]:
+    return {**_kept(data, _USER_KEEPS), "first_name": ""}
+
+
+def _message(data: object) -> dict[str, Any]:
+    """A message (the user's, or the bot's own under a pressed button) as it is stored."""
+    out = _kept(data, _MESSAGE_KEEPS)
+    if "chat" in out:
+        out["chat"] = _kept(out["chat"], _CHAT_KEEPS)
+    if "from" in out:
+        out["from"] = _user(out["from"])
+    if out.get("chat", {}).get("type") != "private":
+        return _kept(out, _GROUP_MESSAGE_KEEPS)
+    if isinstance(out.get("entities"), list):
+        out["entities"] = [_kept(entity, _ENTITY_KEEPS) for entity in out["entities"]]
+    if "contact" in out:  # step 3 records the number; the card's name and user id go
+        out["contact"] = {**_kept(out["contact"], ("phone_number",)), "first_name": ""}
+    for kind, stub in ATTACHMENT_STUBS.items():
+        if isinstance(data, dict) and data.get(kind):
+            out[kind] = stub
+    return out
+
+
+def _names_dropped(data: Any) -> Any:
+    if isinstance(data, list):
+        return [_names_dropped(item) for item in data]
+    if not isinstance(data, dict):
+        return data
+    out = {key: _names_dropped(value) for key, value in data.items() if key not in _NAMES}
+    if "first_name" in out:
+        out["first_name"] = ""  # required by the Bot API's User: kept, empty
+    return out
 
 
 def minimized(data: Any) -> Any:
-    """An update as it is stored: without what the bot never uses (names, titles, contact
-    cards, and the content of a message outside a private chat)."""
-    if isinstance(data, list):
-        return [minimized(item) for item in data]
+    """An update as it is stored: only what the bot reads of a message or a pressed
+    button (the content of a message outside a private chat not even that); an update of
+    another kind (not asked for) without names."""
     if not isinstance(data, dict):
         return data
-    out = {key: minimized(value) for key, value in data.items() if key not in _NAMES}
-    if "first_name" in out:
-        out["first_name"] = ""  # required by the Bot API's User and Contact: kept, empty
-    chat = out.get("chat")
-    if "message_id" in out and isinstance(chat, dict) and chat.get("type") != "private":
-        out = {key: out[key] for key in _GROUP_MESSAGE_KEEPS if key in out}
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if key == "message":
+            out[key] = _message(value)
+        elif key == "callback_query":
+            query = _kept(value, _CALLBACK_KEEPS)
+            if "from" in query:
+                query["from"] = _user(query["from"])
+            if "message" in query:
+                query["message"] = _message(query["message"])
+            out[key] = query
+        else:
+            out[key] = _names_dropped(value)
     return out
 
 
@@ -145,12 +247,16 @@ def owner_of(data: object) -> int | None:
 
 
 def read_update(data: object, bot: Any) -> Update | Unreadable:
-    """The update in ``data`` (decoded JSON), or what can be said about it if it is not one."""
+    """The update in ``data`` (decoded JSON), or what can be said about it if it is not one.
+
+    It is read as the inbox stores it (``minimized``), in webhook mode too: a field the bot
+    does not read (a poll's, from a Bot API of another version) cannot make it unreadable.
+    """
     update_id, kind = update_id_of(data), kind_of(data)
     if update_id is None:
         return Unreadable(None, kind, "NoUpdateId")
     try:
-        update = Update.de_json(data, bot)  # type: ignore[arg-type]
+        update = Update.de_json(minimized(data), bot)
     except Exception as error:  # TypeError for an unknown field set, RecursionError …
         return Unreadable(update_id, kind, type(error).__name__)
     if update is None:

@@ -68,7 +68,7 @@ from telegram.request import BaseRequest, HTTPXRequest, RequestData
 from bot import logs, upkeep
 from bot.config import Settings
 from bot.files import FILES, file_bytes
-from bot.inbox import Inbox, current_receipt, flush_handled
+from bot.inbox import ATTACHMENT_STUBS, Inbox, current_receipt, flush_handled
 from bot.logs import RedactingFilter
 from bot.polling import CONFLICT_GIVE_UP, Poller
 from bot.rounds import ReminderRound, Sent
@@ -135,26 +135,10 @@ MAX_RETRY_AFTER = 60.0
 MAX_REQUESTS_IN_FLIGHT = 32
 # Group chats remembered as already told "private only"; forgotten past this many.
 MAX_WARNED_CHATS = 10_000
-# Message kinds the engine hears about as an attachment (the caption is not used).
-ATTACHMENT_KINDS = (
-    "photo",
-    "sticker",
-    "animation",  # before "document": a GIF message sets both
-    "video",
-    "video_note",
-    "voice",
-    "audio",
-    "document",
-    "venue",  # before "location": a venue sets both
-    "location",
-    "poll",
-    "dice",
-    "game",
-    "story",
-    "paid_media",
-    "invoice",
-    "checklist",
-)
+# Message kinds the engine hears about as an attachment (the caption is not used), in the
+# order they are looked for: "animation" before "document" (a GIF message sets both),
+# "venue" before "location". The inbox stores each as a stub (bot.inbox).
+ATTACHMENT_KINDS = tuple(ATTACHMENT_STUBS)
 # Loggers whose records can contain the bot token (in a URL).
 _URL_LOGGERS = ("telegram", "telegram.Bot", "telegram.ext.ExtBot", "httpx", "httpcore")
 _START = re.compile(r"^/start(?:@\w+)?(?:\s|$)", re.IGNORECASE)

@@ -90,8 +90,10 @@ class Person:
         return self._update("edited_message", body)
 
     def unreadable(self) -> dict[str, Any]:
-        """A message python-telegram-bot cannot read (``OLD_POLL``)."""
-        return self.message(poll=OLD_POLL)
+        """A message python-telegram-bot cannot read even as the bot reads it (only the
+        fields it uses, ``bot.inbox.minimized``): its chat has no type. (``OLD_POLL`` alone,
+        a field the bot does not read, no longer makes a message unreadable.)"""
+        return self.message(chat={"id": self.id}, poll=OLD_POLL)
 
     def press(self, message: dict[str, Any], data: str) -> dict[str, Any]:
         query = {

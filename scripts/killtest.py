@@ -120,7 +120,6 @@ from fakes.line_platform import SECRET as LINE_SECRET  # noqa: E402
 from fakes.line_platform import LineUser  # noqa: E402
 from fakes.line_platform import serving as line_serving  # noqa: E402
 from fakes.server import BotApiServer, WebhookSender, free_port  # noqa: E402
-from fakes.users import OLD_POLL  # noqa: E402
 
 STALL_SECONDS = 6.0  # final run: a waiting user with everything acknowledged is looked at
 FIRST_USER_ID = 810_000_001
@@ -320,7 +319,7 @@ class Driver:
                 self.enqueue(user, unknown | {"webhookEventId": f"unknown-{self.rng.random()}"})
                 self.checks.notes["events of a kind the SDK does not know"] += 1
             else:
-                self.checks.poison_ids.add(self.api.enqueue(user.person.message(poll=OLD_POLL)))
+                self.checks.poison_ids.add(self.api.enqueue(user.person.unreadable()))
         first = True
         while user.next_step < len(user.steps):
             number, at, step = user.step(user.next_step)
