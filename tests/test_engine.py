@@ -696,9 +696,33 @@ def test_a_number_is_not_taken_as_a_typed_answer_after_a_list(engine: Engine) ->
     chat.walk(*TO_STEP_4[:4])  # the broker given: the company asked
     chat.say("/help")
     response = chat.say("2")  # typed
-    assert response.replies[0].text == JA["number_not_shown"]
+    assert response.replies[0].text == JA["number_not_shown_text"]
     row = case_row(engine)
     assert (row["state"], row["company"]) == ("recording_company", None)
+    chat.say("2")  # the question on the screen again: now "2" is its answer
+    assert case_row(engine)["company"] == "2"
+
+
+@pytest.mark.parametrize(
+    ("typed", "call_at"),
+    [("4", "2026-11-26T19:00:00+00:00"), ("9", "2026-11-27T00:00:00+00:00")],
+)
+def test_a_number_typed_where_text_is_asked_is_the_answer_never_an_option(
+    engine: Engine, typed: str, call_at: str
+) -> None:
+    """Telegram's and LINE's buttons show no numbers: at the call's time (now / back / skip
+    / cancel), a typed "4" cancelled the case and "2" went back. It is the hour."""
+    chat = EngineChat(engine)
+    chat.walk(*TO_STEP_4[:8])  # to the call's time
+    assert case_row(engine)["state"] == "recording_when"
+    chat.say(typed)
+    row = case_row(engine)
+    assert (row["state"], row["call_at"]) == ("confirming", call_at)
+    chat.walk(*TO_STEP_4[:6])  # another case; at the phone step "3" is typed
+    assert case_row(engine, 2)["state"] == "recording_phone"
+    chat.say("3")
+    row = case_row(engine, 2)
+    assert (row["state"], row["phone_raw"]) == ("recording_product", "3")
 
 
 def test_switching_language_mid_case_shows_the_step_its_typed_numbers_work(engine: Engine) -> None:

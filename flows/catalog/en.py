@@ -55,6 +55,10 @@ EN: dict[str, str] = {
         "Here is the step of the case in progress again. Numbers mean its options, counted "
         "from the top (1, 2 …)."
     ),
+    "number_not_shown_text": (
+        "Here is the step of the case in progress again. What you type now is recorded as "
+        "its answer."
+    ),
     "attachment_hint": "Please type text here (photos and stickers are not stored).",
     "attachment_hint_option": (
         "Tap an option or type its number (photos and stickers are not stored)."

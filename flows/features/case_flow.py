@@ -24,7 +24,7 @@ from flows.stepping import double_tap, fire, start_case
 from flows.store.rows import Case, User
 from flows.texts import Texts
 from flows.turn import Turn
-from flows.typed import ALIASES, fold, match_option, option_number, trigger_of
+from flows.typed import ALIASES, fold, match_option, option_number
 
 router = Router()
 
@@ -133,7 +133,7 @@ def at_step(turn: Turn, text: str) -> None:
             no_case(turn)
         return
     if inbound.text is not None and _hidden_number(turn, case, inbound.text):
-        turn.say("number_not_shown")
+        turn.say("number_not_shown_text" if case["state"] in TEXT_STATES else "number_not_shown")
         turn.show(case)  # now shown: its numbers work from the next message
         return
     if inbound.contact_phone is not None and case["state"] == "recording_phone":
@@ -152,9 +152,10 @@ def at_step(turn: Turn, text: str) -> None:
 
 
 def _hidden_number(turn: Turn, case: Case, text: str) -> bool:
-    """Whether ``text`` is an option number while this case's step is not the last thing
-    shown (after /cases, /help or a reminder, "1" must not press a hidden button). In a step
-    that asks for text, only 1–9 are option numbers; longer ones are answers."""
+    """Whether ``text`` is a number typed while this case's step is not the last thing
+    shown (after /cases, /help or a reminder, "1" must not press a hidden button, nor be
+    stored as the answer to a question not on the screen). In a step that asks for text,
+    only 1–9 are taken so (then the answer; longer ones are answers at once)."""
     number = option_number(text)
     if number is None or turn.user.get("shown_step") == f"{case['number']}.{case['seq']}":
         return False
@@ -222,13 +223,9 @@ def _answer(turn: Turn, case: Case, raw: str, from_contact: bool = False) -> Non
     text = clean_text(raw)
     available = machine.triggers_at(case["state"])
     folded = fold(text)
-    number = None if from_contact else option_number(text)
-    if number is not None and number < 10:
-        # The option's number, as every channel shows it (no field answer is "1"–"9").
-        options = _options(turn, case)
-        if 1 <= number <= len(options):
-            fire(turn, case, trigger_of(options[number - 1]))
-            return
+    # A typed number here is the step's answer ("9" at the call's time is 09:00), never an
+    # option: Telegram's and LINE's buttons show no numbers (a typed "4" cancelled the case),
+    # and the shell sends the number of an option on its screen as that option.
     for trigger in ("back", "skip", "cancel", "now"):
         if trigger in available and folded in ALIASES[trigger]:
             fire(turn, case, trigger)
