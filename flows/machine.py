@@ -110,7 +110,7 @@ TRANSITIONS: list[dict[str, Any]] = [
     _t("pushing", ["refusing", "pushing"], "pushing", before=["mark_refused", "count_push"]),
     _t("backed_off", "pushing", "asking_source"),
     _t("skip", ["refusing", "pushing"], "asking_source"),
-    _t("back", "pushing", "refusing"),
+    _t("back", "pushing", "refusing", before="unmark_refused"),
     # "🔎 Check the number": the step again, asking for the number (``features.lookup``).
     _t("check_number", "refusing", "refusing"),
     _t("check_number", "pushing", "pushing"),
@@ -121,7 +121,7 @@ TRANSITIONS: list[dict[str, Any]] = [
     _t("skip", "asking_source", "recording_broker"),
     _t("skip", "pressing_source", "recording_company", before="mark_source_unknown"),
     _t("back", "asking_source", "pushing", conditions="has_pushed"),
-    _t("back", "asking_source", "refusing"),
+    _t("back", "asking_source", "refusing", before="unmark_refused"),
     _t("back", "pressing_source", "asking_source"),
     _t("ended", list(CALL_STATES), "recording_broker", before="mark_ended"),
     # After the call: what happened, then record.
@@ -131,7 +131,7 @@ TRANSITIONS: list[dict[str, Any]] = [
     _t("named", "after_source", "recording_broker"),
     _t("dodged", "after_source", "recording_company", before="mark_source_unknown"),
     _t("skip", "after_source", "recording_broker"),
-    _t("back", "after_source", "after_refusal"),
+    _t("back", "after_source", "after_refusal", before="unmark_refused"),
     # Step 3 — record, then confirm.
     *_field_transitions(),
     _t("back", "confirming", "recording_when"),
@@ -256,6 +256,13 @@ class CaseModel:
         if not self.case.get("refused_at"):
             # After the call the refusal happened at the call's time, not now.
             self.case["refused_at"] = self.case.get("call_at") or self.at.isoformat()
+
+    def unmark_refused(self, *_: Any, **__: Any) -> None:
+        """Back to "did you refuse?": what the answer recorded is undone (a letter must not
+        state a refusal the user took back)."""
+        self.case["refused_at"] = None
+        self.case["not_refused"] = 0
+        self.case["push_count"] = 0
 
     def count_push(self, *_: Any, **__: Any) -> None:
         self.case["push_count"] = int(self.case.get("push_count") or 0) + 1

@@ -792,3 +792,26 @@ def test_a_part_that_fits_several_options_or_none_picks_nothing(engine: Engine, 
     response = chat.say(typed)
     assert response.replies[0].text in (JA["pick_hint"], JA["number_not_shown"])
     assert case_row(engine)["state"] == "after_refusal"
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        ("/call", Press("🙅 断った"), Press("↩️ 戻る")),
+        ("/call", Press("😤 まだ食い下がる"), Press("😤 まだ食い下がる"), Press("↩️ 戻る")),
+        ("/after", Press("🙅 はい、断った"), Press("↩️ 戻る")),
+    ],
+)
+def test_going_back_to_did_you_refuse_takes_the_refusal_back(engine: Engine, steps) -> None:
+    """The refusal was kept after ↩️ back and a skip: the summary said お断り: 済み, and the
+    company's letter stated a refusal the user had taken back."""
+    chat = EngineChat(engine)
+    chat.walk(*steps)
+    row = case_row(engine)
+    assert row["state"] in ("refusing", "after_refusal")
+    assert (row["refused_at"], row["push_count"]) == (None, 0)
+    chat.walk("skip", Press("📝 言った") if steps[0] == "/after" else "skip")
+    assert case_row(engine)["refused_at"] is None
+    # A new case refused: recorded as before.
+    chat.walk(*steps[:2])
+    assert case_row(engine, 2)["refused_at"] is not None
