@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
+import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -50,6 +51,8 @@ COMMANDS = tuple(ROUTER.commands)
 # How many of a user's latest update ids are remembered to recognise a re-delivery.
 RECENT_UPDATES = 64
 _COMMAND = re.compile(r"^/([A-Za-z_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
+_SLASHES = ("/", "／")
+_SHOWN_COMMAND = 40  # characters of a would-be command quoted back
 
 __all__ = ["COMMANDS", "Engine", "OutcomeHook"]
 
@@ -247,7 +250,16 @@ def _route(turn: Turn) -> None:
         return
     text = inbound.text
     if text is not None:
-        match = _COMMAND.match(text.strip())
+        match = None
+        if text.lstrip()[:1] in _SLASHES:
+            # Read after NFKC: a Japanese keyboard's ／ｃａｎｃｅｌ is /cancel. What starts
+            # with a slash is never a field's answer ("/case1", "/キャンセル" as a name).
+            folded = unicodedata.normalize("NFKC", text.strip())
+            match = _COMMAND.match(folded)
+            if match is None:
+                shown = folded.split(maxsplit=1)[0][:_SHOWN_COMMAND]
+                turn.say("unknown_command", command=shown)
+                return
         if match:
             name = match.group(1).lower()
             if route is not None:

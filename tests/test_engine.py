@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import unicodedata
 
 import pytest
 
@@ -815,3 +816,27 @@ def test_going_back_to_did_you_refuse_takes_the_refusal_back(engine: Engine, ste
     # A new case refused: recorded as before.
     chat.walk(*steps[:2])
     assert case_row(engine, 2)["refused_at"] is not None
+
+
+@pytest.mark.parametrize(
+    "typed", ["／cancel", "／ｃａｎｃｅｌ", "/cancel!", "/case1", "/ cancel", "/キャンセル"]
+)
+def test_what_starts_with_a_slash_is_a_command_never_a_fields_answer(
+    engine: Engine, typed: str
+) -> None:
+    """A Japanese keyboard's full-width slash, a typo: stored as the broker's name before (and
+    printed on a letter as 「／cancel 御中」)."""
+    chat = EngineChat(engine)
+    chat.walk(*TO_STEP_4[:3])  # the broker's name asked
+    answer = chat.say(typed)
+    row = case_row(engine)
+    if unicodedata.normalize("NFKC", typed) in ("/cancel",):
+        assert row["state"] == "cancelled", "read as /cancel"
+        return
+    assert answer.replies[0].text.endswith("/help で一覧を見られます。")
+    assert (row["state"], row["broker_name"]) == ("recording_broker", None)
+
+
+def test_a_commands_full_width_arguments_are_read_too(engine: Engine) -> None:
+    EngineChat(engine).say("／ｓｅｔｔｉｎｇｓ ｑｕｉｅｔ ２２-７")
+    assert engine.store.user(1)["quiet_hours"] == "22-7"
