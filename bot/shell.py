@@ -111,6 +111,9 @@ class Shell:
         self.owed_sent: set[int] = set()  # reminders shown whose "sent" is still to be written
         clock = engine.clock
         self.clock = clock if isinstance(clock, ShellClock) else None
+        # A new session's screen shows no step: a "1" typed now must not press the option
+        # the last session showed.
+        engine.step_hidden(user_id)
 
     def print(self, line: str = "") -> None:
         self.out.write(line + "\n")
@@ -273,6 +276,7 @@ class Shell:
         if name == "user" and valid_user_id(arg.strip()):
             self.user_id = int(arg)
             self.options = ()
+            self.engine.step_hidden(self.user_id)
             self.print(f"(user {self.user_id})")
         elif name == "user":
             self.print(f"(!user needs a number from 1 to {MAX_USER_ID})")

@@ -195,6 +195,19 @@ class Engine:
     def reminder_failed(self, reminder_id: int, error: str) -> None:
         reminders.failed(self.store, reminder_id, error)
 
+    def step_hidden(self, user_id: int) -> None:
+        """The channel's screen no longer shows the user's step (a new shell session on the
+        same database, or the shell switched to this user): a typed number is not taken for
+        one of its options until it is shown again. Nothing is stored for a user never
+        seen; a busy database leaves it as it was (logged)."""
+        try:
+            with self.store.transaction():
+                user = self.store.user(user_id)
+                if user is not None and user.get("shown_step") is not None:
+                    self.store.update_user(user_id, shown_step=None)
+        except sqlite3.Error as error:
+            log.warning("could not note the step as not shown (%s)", type(error).__name__)
+
     def user_unreachable(self, user_id: int) -> None:
         """The user blocked the bot: stop sending until they write again (a dispatcher tries
         again at its next send if this cannot be stored now)."""

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from flows.texts import JA
 from tests.transcript import TO_STEP_4, EngineChat, Press, Step, typed_for_shell
 
 NOW = "2026-11-27T14:00+09:00"
@@ -272,3 +273,21 @@ def test_a_lone_surrogate_from_any_channel_is_never_stored(engine) -> None:
     EngineChat(engine).walk(*TO_STEP_4[:3], "名簿\ud800社")
     case = engine.store.case_by_number(1, 1)
     assert case["broker_name"] == "名簿\ufffd社"
+
+
+def test_a_new_session_on_the_same_database_presses_no_option_it_did_not_show(
+    tmp_path: Path,
+) -> None:
+    """The last session showed step ①; this one's screen shows nothing: "1" shows the step
+    again (then "1" is its first option), rather than record a refusal unseen."""
+    db = str(tmp_path / "r.db")
+    first = run_shell(tmp_path, ["/call"], "--db", db, "--now", "2026-11-20T14:30+09:00")
+    assert first.returncode == 0, first.stderr
+    again = run_shell(tmp_path, ["1"], "--db", db, "--now", "2026-11-20T14:31+09:00")
+    assert again.returncode == 0, again.stderr
+    assert JA["number_not_shown"] in again.stdout
+    rows = list(Database(db)["cases"].rows)
+    assert [(r["state"], r["refused_at"]) for r in rows] == [("refusing", None)]
+    last = run_shell(tmp_path, ["1", "1"], "--db", db, "--now", "2026-11-20T14:32+09:00")
+    assert last.returncode == 0, last.stderr
+    assert next(Database(db)["cases"].rows)["state"] == "asking_source"
