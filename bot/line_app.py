@@ -331,8 +331,8 @@ class LineBot:
         if not response.stored:
             return False
         await self.answer(reply_token, line_user, user_id, response)
-        if response.erased and self.links is not None:
-            self.links.forget_user(user_id)
+        if (response.erased or response.deleted_case) and self.links is not None:
+            self.links.forget_user(user_id)  # a deleted case's letters: all links go
         # The menu in the user's language: the default (Japanese) needs no link, so a new
         # Japanese-speaking friend costs no call.
         new_friend = isinstance(event, FollowEvent) and response.language not in (None, "ja")

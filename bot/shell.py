@@ -42,6 +42,8 @@ QUIT_COMMANDS = frozenset({"/quit", "/exit", "!quit"})
 
 _DURATION = re.compile(r"^(\d{1,4})\s*([mhd])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+# An export's file name after "user{id}-kotowari-" (flows.review.export_files).
+_EXPORT_NAME = re.compile(r"\d{8}(?:-[a-z]+)?\.(?:json|csv)")
 REMINDER_BATCH = 20
 # After an erasure, how long the shell keeps trying to empty the write-ahead log.
 SCRUB_SECONDS = 5.0
@@ -165,6 +167,8 @@ class Shell:
             self.options = on_screen
         if response.erased:
             self.delete_files()
+        elif response.deleted_case is not None:
+            self.delete_case_files(response.deleted_case)
         store = self.engine.storage
         if store.scrub_pending and not pending_before:
             self.finish_erasure()  # this message erased something
@@ -195,6 +199,25 @@ class Shell:
         if files:
             noun = "file" if len(files) == 1 else "files"
             self.print(f"(deleted {len(files)} {noun} of user {self.user_id} in {self.files_dir})")
+
+    def delete_case_files(self, number: int) -> None:
+        """The user deleted a case: its letters go, and the exports made before (they hold
+        it); a chart holds only counts, and stays."""
+        prefix = f"user{self.user_id}-kotowari-"
+        files = sorted(
+            path
+            for path in self.files_dir.glob(f"{prefix}*")
+            if path.name.startswith(f"{prefix}case{number}-")
+            or _EXPORT_NAME.fullmatch(path.name.removeprefix(prefix))
+        )
+        for path in files:
+            path.unlink(missing_ok=True)
+        if files:
+            noun = "file" if len(files) == 1 else "files"
+            self.print(
+                f"(deleted {len(files)} {noun} of case #{number} in {self.files_dir}: its "
+                "letters, and the exports that held it)"
+            )
 
     def show(self, replies: Iterable[Reply], after: tuple[Option, ...] = ()) -> None:
         """Print replies; numbers then mean the last options shown. ``after``: options still

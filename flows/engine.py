@@ -121,6 +121,7 @@ class Engine:
             turn.texts.language,
             language_changed=turn.language_changed,
             erased=turn.erased,
+            deleted_case=turn.deleted_case,
         )
 
     # -- setup ------------------------------------------------------------------------

@@ -153,6 +153,9 @@ class Response:
     # This message erased everything stored about the user: channels delete what they keep
     # themselves (the shell's files) or say what they cannot (Telegram's chat history).
     erased: bool = False
+    # This message deleted one of the user's cases (its number): channels delete what they
+    # keep of it (the shell's letters of it and exports that hold it; LINE's file links).
+    deleted_case: int | None = None
     # False when nothing could be stored (the database was busy or failing): with a
     # ``receipt``, the channel keeps its copy and tries again, saying nothing to the user.
     stored: bool = True

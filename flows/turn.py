@@ -41,6 +41,7 @@ class Turn:
     notice: str | None = None  # a short answer to a button that did nothing (stale, forged)
     language_changed: bool = False
     erased: bool = False
+    deleted_case: int | None = None  # the number of a case this message deleted
     dialog_set: bool = False  # this message began or moved a dialog
 
     @property

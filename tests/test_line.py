@@ -850,6 +850,23 @@ async def test_a_letter_link_works_until_it_expires_and_only_as_issued(
         assert (await get(chart)).code == 404, "forgotten with the user"
 
 
+async def test_a_deleted_cases_letter_links_go_with_it(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    async with running(line, make_engine, clock, links=True) as run:
+        chat = await follow(run, "Udelete")
+        await chat.walk(*TO_AGREED)
+        await chat.walk("/case 1", Press(JA["opt.case_letter"]))
+        await chat.press(JA["opt.letter_broker_request"])
+        if any(JA["opt.sender_new"] in line for line in chat.last):
+            await chat.press(JA["opt.sender_new"])
+        answer = "\n".join(await chat.walk("山田 花子", "東京都渋谷区神南9-9-9", "skip", "no"))
+        [url, _] = re.findall(r"http://127\.0\.0\.1:\d+/line/files/\S+", answer)
+        assert (await run.http.fetch(url, raise_error=False)).code == 200
+        await chat.walk("/case 1", Press(JA["opt.case_delete"]), Press(JA["opt.delete_yes"]))
+        assert (await run.http.fetch(url, raise_error=False)).code == 404, "gone with its case"
+
+
 # -- start-up ------------------------------------------------------------------------------
 def test_kotowari_line_without_credentials_says_where_to_get_them(
     capsys: pytest.CaptureFixture[str], tmp_path: Any, monkeypatch: pytest.MonkeyPatch

@@ -11,8 +11,10 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from flows.engine import Engine
 from flows.texts import JA
-from tests.transcript import TO_STEP_4, EngineChat, Press, Step, typed_for_shell
+from tests.test_review import record
+from tests.transcript import TO_STEP_4, EngineChat, Press, ShellChat, Step, typed_for_shell
 
 NOW = "2026-11-27T14:00+09:00"
 # The user's side of transcripts/after_case_ja.txt; presses are typed as the shown numbers.
@@ -291,3 +293,27 @@ def test_a_new_session_on_the_same_database_presses_no_option_it_did_not_show(
     last = run_shell(tmp_path, ["1", "1"], "--db", db, "--now", "2026-11-20T14:32+09:00")
     assert last.returncode == 0, last.stderr
     assert next(Database(db)["cases"].rows)["state"] == "asking_source"
+
+
+def test_deleting_a_case_deletes_its_letters_and_the_exports_that_hold_it(
+    engine: Engine, tmp_path: Path
+) -> None:
+    files = tmp_path / "files"
+    record(engine, "消す不動産", broker="名簿の森")
+    record(engine, "残る不動産", broker="別の名簿屋")
+    shell = ShellChat(engine, files_dir=files)
+    shell.say("/export")
+    for number in (1, 2):
+        shell.walk(f"/case {number}", Press("✉️ 書面を作る"), Press("✉️ 名簿業者への請求書"))
+        shell.walk("山田 花子", "東京都渋谷区1-1", "skip", Press("保存しない（この書面だけ）"))
+    assert any(p.name.startswith("user1-kotowari-case1-") for p in files.iterdir())
+    other = ShellChat(engine, user_id=2, files_dir=files)
+    record(engine, "他人の会社", user_id=2)
+    other.say("/export")
+    said = shell.walk("/case 1", Press("🗑 このケースを削除"), Press("🗑 削除する"))
+    assert "of case #1" in said
+    left = sorted(p.name for p in files.iterdir())
+    assert not [name for name in left if name.startswith("user1-kotowari-case1-")]
+    assert not [name for name in left if "消す不動産".encode() in (files / name).read_bytes()]
+    assert any(name.startswith("user1-kotowari-case2-") for name in left)  # the other case's
+    assert any(name.startswith("user2-kotowari-2") for name in left)  # another user's export

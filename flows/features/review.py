@@ -226,6 +226,7 @@ def pressed_delete_yes(turn: Turn, arg: str) -> None:
         return
     turn.chosen = turn.texts("opt.delete_yes")
     turn.store.delete_case(found)
+    turn.deleted_case = found["number"]
     if turn.user.get("active_case_id") == found["id"]:
         turn.user["active_case_id"] = None
     turn.say("case_deleted", number=found["number"])
