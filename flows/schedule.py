@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -72,8 +74,22 @@ class QuietHours:
             return cls()
         return cls(start, end)
 
+    @classmethod
+    def read(cls, typed: str) -> QuietHours | None:
+        """As a person types them: ``21-8``, ``21-08``, ``21:00-8:00``, ``21時〜8時``
+        (full-width digits read as ASCII); None for anything else (never the default)."""
+        match = _TYPED_QUIET.fullmatch(unicodedata.normalize("NFKC", typed).strip())
+        if match is None:
+            return None
+        start, end = int(match.group(1)), int(match.group(2))
+        return cls(start, end) if start < 24 and end < 24 else None
+
     def __str__(self) -> str:
         return f"{self.start}-{self.end}"
+
+
+_HOUR = r"(\d{1,2})(?::00)?\s*時?"
+_TYPED_QUIET = re.compile(rf"{_HOUR}\s*[-~〜ー―‐]\s*{_HOUR}")
 
 
 def at_local(day: date, clock_time: time, tz: ZoneInfo) -> datetime:

@@ -334,6 +334,29 @@ def test_settings_time_zone_and_quiet_hours(engine) -> None:
     assert (user["time_zone"], user["quiet_hours"]) == ("Europe/London", "0-0")
 
 
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("21-08", "21-8"),
+        ("２１－８", "21-8"),
+        ("21:00-8:00", "21-8"),
+        ("22時〜7時", "22-7"),
+        ("0 ~ 6", "0-6"),
+    ],
+)
+def test_quiet_hours_as_people_type_them(engine: Engine, typed: str, stored: str) -> None:
+    chat = EngineChat(engine)
+    chat.say(f"/settings quiet {typed}")
+    assert engine.store.user(1)["quiet_hours"] == stored
+
+
+@pytest.mark.parametrize("typed", ["25-3", "21", "21-8-9", "夜", "21:30-8"])
+def test_quiet_hours_that_cannot_be_read_change_nothing(engine: Engine, typed: str) -> None:
+    chat = EngineChat(engine)
+    assert chat.say(f"/settings quiet {typed}").replies[0].text == JA["bad_quiet"]
+    assert engine.store.user(1)["quiet_hours"] == "21-8"
+
+
 def test_quiet_hours_arithmetic() -> None:
     quiet = QuietHours(21, 8)
     assert quiet.defer(tokyo(2026, 1, 1, 21, 0), TOKYO) == tokyo(2026, 1, 2, 8, 0)

@@ -81,12 +81,13 @@ def settings(turn: Turn, args: str) -> None:
         _save(turn, time_zone=value)
         return
     if name == "quiet" and value:
-        typed = value.replace("〜", "-").replace("~", "-")
-        quiet = QuietHours.parse(typed)
-        if str(quiet) != typed and value not in ("off", "なし"):
+        if value in ("off", "なし"):
+            _save(turn, quiet_hours="0-0")
+            return
+        if (quiet := QuietHours.read(value)) is None:
             turn.say("bad_quiet")
             return
-        _save(turn, quiet_hours="0-0" if value in ("off", "なし") else str(quiet))
+        _save(turn, quiet_hours=str(quiet))
         return
     quiet = QuietHours.parse(turn.user.get("quiet_hours"))
     shown = (
