@@ -30,6 +30,7 @@ from flows.letters import (
     wrap,
     wrap_words,
 )
+from flows.letters.naiyo import NAIYO_COLUMNS, _grid_wrap
 from flows.letters.pdf import NO_LINE_START
 from flows.moments import wareki
 from flows.texts import DISCLAIMER_JA, Texts
@@ -589,3 +590,15 @@ def test_the_letters_wording_is_in_the_catalog_not_in_code() -> None:
 if __name__ == "__main__":
     GOLDEN.parent.mkdir(exist_ok=True)
     GOLDEN.write_text(every_wording(), encoding="utf-8")
+
+
+@pytest.mark.parametrize("hang", [0, 3, 7, 13])
+@pytest.mark.parametrize(
+    "text",
+    ["あ" * 25 + "。" * 30, "（" * 60 + "あ", "い" * 24 + "「" * 22 + "う" * 10, "え」。" * 20],
+)
+def test_no_grid_line_is_wider_than_the_post_offices_grid(text: str, hang: int) -> None:
+    """A run of 「。」 or 「「」 moved down whole made a continuation line 27 cells wide."""
+    lines = _grid_wrap(text, hang=hang)
+    assert all(len(line) <= NAIYO_COLUMNS for line in lines), [len(line) for line in lines]
+    assert "".join(line[hang:] if n else line for n, line in enumerate(lines)) == text

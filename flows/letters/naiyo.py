@@ -29,6 +29,12 @@ def full_width(text: str) -> str:
     )
 
 
+def _movable(current: str, carry: str, hang: int, width: int) -> bool:
+    """Whether one more character of a full line may move down: the line keeps one, and
+    the next line (its hang, what moved, the character that follows) still fits."""
+    return len(current.strip("　")) > 1 and hang + len(carry) + 2 <= width
+
+
 def _grid_wrap(text: str, width: int = NAIYO_COLUMNS, hang: int = 0) -> list[str]:
     """``text`` (already full-width) in lines of at most ``width`` characters; continuation
     lines start with ``hang`` blank cells."""
@@ -38,10 +44,11 @@ def _grid_wrap(text: str, width: int = NAIYO_COLUMNS, hang: int = 0) -> list[str
         if len(current) >= width:
             carry = ""
             # Never start a line with 「。」「」」…, never end one with 「「」「（」…: move
-            # characters down, the line stays shorter.
-            while (carry or ch)[0] in NO_LINE_START and len(current.strip("　")) > 1:
+            # characters down, the line stays shorter; as long as what moves still fits
+            # the next line with the character after it (a run of 「。」 stays put).
+            while (carry or ch)[0] in NO_LINE_START and _movable(current, carry, hang, width):
                 carry, current = current[-1] + carry, current[:-1]
-            while current and current[-1] in NO_LINE_END and len(current.strip("　")) > 1:
+            while current and current[-1] in NO_LINE_END and _movable(current, carry, hang, width):
                 carry, current = current[-1] + carry, current[:-1]
             lines.append(current.rstrip("　"))
             current = "　" * hang + carry
