@@ -628,3 +628,24 @@ def test_a_photo_drops_the_when_question_and_a_redelivery_asks_it_again(engine) 
     repeated = chat.say("/help", update_id=77)  # delivered again
     assert [r.text for r in repeated.replies] == [JA["again_when"].format(number=1)]
     assert again.replies[0].text.startswith("使い方")
+
+
+def test_an_old_delete_confirmation_does_not_delete_a_case_made_after_forget(
+    engine: Engine, clock: FakeClock
+) -> None:
+    chat = EngineChat(engine)
+    record(engine, "消した会社")
+    chat.say("/case 1")
+    asked = chat.press("🗑 このケースを削除")  # the confirmation left unanswered in the chat
+    chat.say("/forget")
+    chat.press("🗑 すべて削除する")
+    clock.advance(minutes=5)
+    record(engine, "新しい会社")  # a fresh case, numbered #1 again (its id too)
+    assert chat.press("🗑 削除する", on=asked).notice == JA["stale_button"]
+    assert engine.store.case_by_number(1, 1)["company"] == "新しい会社"
+    # An older button without the case's mark: refused too; the user asks again.
+    old = engine.handle(Inbound(1, choice="case_delete_yes.1"))
+    assert old.notice is not None and engine.store.count_cases(1) == 1
+    chat.say("/case 1")
+    asked = chat.press("🗑 このケースを削除")
+    assert text_of(chat.press("🗑 削除する", on=asked)) == "ケース #1 を削除しました。"

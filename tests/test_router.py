@@ -37,7 +37,7 @@ def test_every_command_says_what_it_does() -> None:
         ("g.letter.3", "letter.3"),
         ("g.page.2", "cases_page.2"),
         ("g.case.12", "case.12"),
-        ("g.delyes.4", "case_delete_yes.4"),
+        ("g.delyes.4-0a1b2c", "case_delete_yes.4-0a1b2c"),
         ("g.lang.en", "language.en"),
         ("g.tz.1", "time_zone.1"),
         ("g.quiet.22-7", "quiet_hours.22-7"),
@@ -67,6 +67,9 @@ def test_buttons_sent_under_earlier_names_are_still_answered(earlier: str, today
         "case.1234567890",
         "LETTER.1",
         "letter.1.2",
+        # A delete confirmation without its case's mark (before it had one): asked again.
+        "case_delete_yes.4",
+        "g.delyes.4",
     ],
 )
 def test_a_token_no_button_accepts_is_refused(token: str) -> None:

@@ -6,6 +6,7 @@ button finds nothing.
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from functools import partial
 
@@ -29,7 +30,10 @@ CONTINUE = router.button("case_continue", r"\d{1,9}", legacy="g.open")
 CLOSE = router.button("case_close", r"\d{1,9}", legacy="g.close")
 REOPEN = router.button("case_reopen", r"\d{1,9}", legacy="g.reopen")
 DELETE = router.button("case_delete", r"\d{1,9}", legacy="g.del")
-DELETE_YES = router.button("case_delete_yes", r"\d{1,9}", legacy="g.delyes")
+# The confirmation names the case it was asked for, not only its number: after /forget the
+# numbers start at #1 again, and an old confirmation left in the chat must not delete the new
+# #1 (an older button without the mark is refused: the user taps 🗑 again).
+DELETE_YES = router.button("case_delete_yes", r"\d{1,9}-[0-9a-f]{6}", legacy="g.delyes")
 DELETE_NO = router.button("case_delete_no", r"\d{1,9}", legacy="g.delno")
 
 
@@ -213,16 +217,25 @@ def pressed_delete(turn: Turn, arg: str) -> None:
         Reply(
             t("case_delete_confirm", number=number),
             options=(
-                DELETE_YES.option(number, t("opt.delete_yes")),
+                DELETE_YES.option(f"{number}-{_case_mark(found)}", t("opt.delete_yes")),
                 DELETE_NO.option(number, t("opt.delete_no")),
             ),
         )
     )
 
 
+def _case_mark(case: Case) -> str:
+    """Six hex digits that tell this case from another that takes its number later."""
+    return hashlib.sha256(f"{case['id']}:{case['opened_at']}".encode()).hexdigest()[:6]
+
+
 @DELETE_YES.handles
 def pressed_delete_yes(turn: Turn, arg: str) -> None:
-    if (found := turn.pressed_case(int(arg))) is None:
+    number, mark = arg.split("-")
+    if (found := turn.pressed_case(int(number))) is None:
+        return
+    if _case_mark(found) != mark:  # asked for a case that is gone; this one is another
+        turn.notice = turn.texts("stale_button")
         return
     turn.chosen = turn.texts("opt.delete_yes")
     turn.store.delete_case(found)
