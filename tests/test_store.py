@@ -49,6 +49,7 @@ def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> Non
         "m017_users_per_channel",
         "m018_reminders_routed_per_channel",
         "m019_reminders_routed_whoever_inserts",
+        "m020_no_broker_without_a_case",
     ]
     columns = {name: set(db[name].columns_dict) for name in TABLES}
     assert {
@@ -395,4 +396,29 @@ def test_a_reminders_route_follows_its_user_whoever_writes(tmp_path: Path) -> No
     assert route(third) == LINE
     assert [r["id"] for r in store.due_reminders(due, 10, channel=LINE)] == [first, second, third]
     assert store.due_reminders(due, 10, channel=TELEGRAM) == []
+    db.close()
+
+
+def test_upgrade_deletes_brokers_an_earlier_version_left_at_no_case(tmp_path: Path) -> None:
+    path = tmp_path / "m019.db"
+    old = database_before(path, "m020_no_broker_without_a_case")
+    broker = {"user_id": 7, "case_count": 0, "first_named_at": STAMP, "last_named_at": STAMP}
+    old[BROKERS].insert({**broker, "id": 1, "name": "間違えた名前", "name_norm": "間違えた名前"})
+    old[BROKERS].insert({**broker, "id": 2, "name": "名簿の森", "name_norm": "名簿の森"})
+    old[CASES].insert(
+        {
+            "id": 1,
+            "user_id": 7,
+            "number": 1,
+            "state": "demanding",
+            "mode": "after",
+            "opened_at": STAMP,
+            "updated_at": STAMP,
+            "broker_id": 2,
+            "broker_name": "名簿の森",
+        }
+    )
+    old.close()
+    db = open_database(path)
+    assert [b["name"] for b in db[BROKERS].rows] == ["名簿の森"]
     db.close()

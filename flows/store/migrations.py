@@ -404,3 +404,14 @@ def m019_reminders_routed_whoever_inserts(db: Database) -> None:
         "update reminders set route = (select case when u.active = 1 then u.channel end "
         "from users u where u.id = reminders.user_id) where route is null"
     )
+
+
+@migrations()
+def m020_no_broker_without_a_case(db: Database) -> None:
+    """A broker no case names any more (its case deleted, or the name corrected) is deleted
+    since ``Store._recount_broker`` does so; the ones an earlier version left at 0 cases
+    go here (zeroed in the file, ``secure_delete``)."""
+    db.execute(
+        "delete from brokers where id not in "
+        "(select broker_id from cases where broker_id is not null)"
+    )
