@@ -98,7 +98,10 @@ class Unreadable:
 # person's ``first_name`` is required by the Bot API's User and Contact: kept, empty.
 _USER_KEEPS = ("id", "is_bot", "language_code")
 _CHAT_KEEPS = ("id", "type")
-_ENTITY_KEEPS = ("type", "offset", "length", "url", "language", "custom_emoji_id")
+_ENTITY_KEEPS = (
+    *("type", "offset", "length", "url", "language", "custom_emoji_id"),
+    *("unix_time", "date_time_format"),  # a date_time entity's (text_html writes them)
+)
 _CALLBACK_KEEPS = ("id", "from", "message", "chat_instance", "data")
 _MESSAGE_KEEPS = ("message_id", "date", "chat", "from", "text", "entities", "contact")
 # A message in a group is only answered "write to me privately": its content is not kept.

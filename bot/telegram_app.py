@@ -29,6 +29,7 @@ import signal
 import sqlite3
 import sys
 import threading
+import unicodedata
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -795,7 +796,7 @@ async def on_private_message(update: Update, context: KotowariContext) -> None:
             response,
             texts,
             persistent_keyboard=response.language_changed
-            or bool(inbound.text and _START.match(inbound.text)),
+            or bool(inbound.text and _START.match(unicodedata.normalize("NFKC", inbound.text))),
             show_again=_show_again(engine, inbound),
         )
 

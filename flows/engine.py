@@ -202,10 +202,11 @@ class Engine:
         one of its options until it is shown again. Nothing is stored for a user never
         seen; a busy database leaves it as it was (logged)."""
         try:
+            user = self.store.user(user_id)  # read first: no write lock when nothing is shown
+            if user is None or user.get("shown_step") is None:
+                return
             with self.store.transaction():
-                user = self.store.user(user_id)
-                if user is not None and user.get("shown_step") is not None:
-                    self.store.update_user(user_id, shown_step=None)
+                self.store.update_user(user_id, shown_step=None)
         except sqlite3.Error as error:
             log.warning("could not note the step as not shown (%s)", type(error).__name__)
 
@@ -266,13 +267,14 @@ def _route(turn: Turn) -> None:
     if text is not None:
         match = None
         if text.lstrip()[:1] in _SLASHES:
-            # Read after NFKC: a Japanese keyboard's ／ｃａｎｃｅｌ is /cancel. What starts
-            # with a slash is never a field's answer ("/case1", "/キャンセル" as a name).
-            folded = unicodedata.normalize("NFKC", text.strip())
-            match = _COMMAND.match(folded)
-            if match is None:
-                shown = folded.split(maxsplit=1)[0][:_SHOWN_COMMAND]
-                turn.say("unknown_command", command=shown)
+            # The command's name read after NFKC: a Japanese keyboard's ／ｃａｎｃｅｌ is
+            # /cancel; its arguments as typed (/find ﾒｲﾎﾞ finds what was stored so). What
+            # starts with a slash is never a field's answer ("/case1", "/キャンセル").
+            head, *rest = re.split(r"\s+", text.strip(), maxsplit=1)
+            folded = unicodedata.normalize("NFKC", head)
+            match = _COMMAND.match(" ".join((folded, *rest)))
+            if match is None or " " in folded:
+                turn.say("unknown_command", command=folded[:_SHOWN_COMMAND])
                 return
         if match:
             name = match.group(1).lower()

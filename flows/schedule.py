@@ -89,7 +89,7 @@ class QuietHours:
 
 
 _HOUR = r"(\d{1,2})(?::00)?\s*時?"
-_TYPED_QUIET = re.compile(rf"{_HOUR}\s*[-~〜ー―‐]\s*{_HOUR}")
+_TYPED_QUIET = re.compile(rf"{_HOUR}\s*[-~〜ー―‐–—−]\s*{_HOUR}")
 
 
 def at_local(day: date, clock_time: time, tz: ZoneInfo) -> datetime:

@@ -342,6 +342,7 @@ def test_settings_time_zone_and_quiet_hours(engine) -> None:
         ("21:00-8:00", "21-8"),
         ("22時〜7時", "22-7"),
         ("0 ~ 6", "0-6"),
+        ("２１−８", "21-8"),  # the minus sign a Mac types
     ],
 )
 def test_quiet_hours_as_people_type_them(engine: Engine, typed: str, stored: str) -> None:

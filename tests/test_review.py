@@ -649,3 +649,10 @@ def test_an_old_delete_confirmation_does_not_delete_a_case_made_after_forget(
     chat.say("/case 1")
     asked = chat.press("🗑 このケースを削除")
     assert text_of(chat.press("🗑 削除する", on=asked)) == "ケース #1 を削除しました。"
+
+
+def test_find_reads_its_words_as_typed(engine: Engine) -> None:
+    """Only the command's name is read after NFKC: a broker stored in half-width kana is
+    found by the same half-width words."""
+    record(engine, "会社", broker="ﾒｲﾎﾞﾉﾓﾘ")
+    assert "#1" in text_of(EngineChat(engine).say("／find ﾒｲﾎﾞ"))

@@ -327,6 +327,14 @@ async def test_start_shows_the_persistent_call_button(db_path: Path, clock: Fake
         assert said[:2] == ["answer", chose("start_after", JA)]
 
 
+async def test_a_full_width_start_shows_the_persistent_call_button(
+    db_path: Path, clock: FakeClock
+) -> None:
+    async with running(db_path, clock, person=Person(language_code="ja")) as chat:
+        said = await chat.say("／ｓｔａｒｔ")  # a Japanese keyboard's
+        assert said[0] == f"send: {first_line(JA, 'start')} ⌨[📞 営業電話を受けている]"
+
+
 async def test_the_call_button_works_in_either_language(chat: Chat) -> None:
     said = await chat.say(JA("keyboard.call"))
     assert said == [step_one()]

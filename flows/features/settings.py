@@ -72,7 +72,8 @@ def set_language(turn: Turn, chosen: str) -> None:
 def settings(turn: Turn, args: str) -> None:
     """/settings [tz Zone | quiet 21-8]: time zone and quiet hours."""
     t = turn.texts
-    name, _, value = args.partition(" ")
+    # Keywords and zone names are ASCII: ｔｚ, ｑｕｉｅｔ and full-width digits read so too.
+    name, _, value = unicodedata.normalize("NFKC", args).partition(" ")
     value = clean_text(value)
     if name == "tz" and value:
         if value not in _TIME_ZONE_NAMES:
