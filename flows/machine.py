@@ -87,8 +87,14 @@ def _field_transitions() -> list[dict[str, Any]]:
     result.append(_t("now", "recording_when", "confirming", before="pick_now"))
     # Going back one field (the broker field goes back to the step that led to step 3).
     result += [
-        _t("back", "recording_broker", "after_source", conditions="is_after"),
-        _t("back", "recording_broker", "asking_source"),
+        _t(
+            "back",
+            "recording_broker",
+            "after_source",
+            conditions="is_after",
+            before="unmark_source_named",
+        ),
+        _t("back", "recording_broker", "asking_source", before="unmark_source_named"),
         _t("back", "recording_company", "recording_broker"),
         _t("back", "recording_person", "recording_company"),
         _t("back", "recording_phone", "recording_person"),
@@ -115,7 +121,12 @@ TRANSITIONS: list[dict[str, Any]] = [
     _t("check_number", "refusing", "refusing"),
     _t("check_number", "pushing", "pushing"),
     # Step 2 — ask where they got my details.
-    _t("named", ["asking_source", "pressing_source"], "recording_broker"),
+    _t(
+        "named",
+        ["asking_source", "pressing_source"],
+        "recording_broker",
+        before="mark_source_named",
+    ),
     _t("dodged", "asking_source", "pressing_source"),
     _t("dodged", "pressing_source", "recording_company", before="mark_source_unknown"),
     _t("skip", "asking_source", "recording_broker"),
@@ -128,7 +139,7 @@ TRANSITIONS: list[dict[str, Any]] = [
     _t("yes_refused", "after_refusal", "after_source", before="mark_refused"),
     _t("not_refused", "after_refusal", "after_source", before="mark_not_refused"),
     _t("skip", "after_refusal", "after_source"),
-    _t("named", "after_source", "recording_broker"),
+    _t("named", "after_source", "recording_broker", before="mark_source_named"),
     _t("dodged", "after_source", "recording_company", before="mark_source_unknown"),
     _t("skip", "after_source", "recording_broker"),
     _t("back", "after_source", "after_refusal", before="unmark_refused"),
@@ -266,6 +277,14 @@ class CaseModel:
 
     def count_push(self, *_: Any, **__: Any) -> None:
         self.case["push_count"] = int(self.case.get("push_count") or 0) + 1
+
+    def mark_source_named(self, *_: Any, **__: Any) -> None:
+        """The caller named where they got the details: the broker typed next is the one
+        they named (a letter says so only then)."""
+        self.case["source_named"] = 1
+
+    def unmark_source_named(self, *_: Any, **__: Any) -> None:
+        self.case["source_named"] = 0
 
     def mark_source_unknown(self, *_: Any, **__: Any) -> None:
         self.case["source_unknown"] = 1

@@ -174,7 +174,8 @@ class Line:
 def firmer_line(texts: Texts, refused_at: str | None, product_kind: object, tz: ZoneInfo) -> Line:
     """The line for a caller refused before: that the user refused (on that day, if known),
     and that soliciting after a refusal is against the law: 宅地建物取引業法 for property,
-    特定商取引法 for other sales; both forbid it, so without the product "it should be"."""
+    特定商取引法 for other sales ("should be": its exclusions are not known here); without the
+    product, "the law should forbid it"."""
     law = _LAWS.get(str(product_kind))
     values: dict[str, object] = {"law": texts(law)} if law else {}
     ja_values: dict[str, object] = {"law": _JA(law)} if law else {}
@@ -184,19 +185,24 @@ def firmer_line(texts: Texts, refused_at: str | None, product_kind: object, tz: 
         values["date"] = texts.spoken_day(day, tz)
         ja_values["date"] = _JA.spoken_day(day, tz)
         reading_values["date"] = day_said(refused_at, tz)
-    key = "say.refused_before" + ("" if refused_at else "_undated") + ("" if law else "_unsure")
+    # 特定商取引法 applies to a 電話勧誘販売 not excluded (legal-ja.md): "it should be".
+    hedge = "_unsure" if not law else "_hedged" if law == "law.sales" else ""
+    key = "say.refused_before" + ("" if refused_at else "_undated") + hedge
     note = f"law.note.{(law or 'law.any').removeprefix('law.')}"
     return Line(key, values, ja_values, reading_values, note)
 
 
-def demand_reading(company: str | None, called: str | None, tz: ZoneInfo) -> dict[str, object]:
-    """The values of step 4's reading: the call's day as said (or "senjitsu", the other day)
-    and the company as recorded (or "aru kaisha", a company)."""
+def demand_reading(
+    company: str | None, called: str | None, tz: ZoneInfo, source: str = "demand_source.named"
+) -> dict[str, object]:
+    """The values of step 4's reading: the call's day as said (or "senjitsu", the other day),
+    the company as recorded (or "aru kaisha", a company), and how the source is put."""
     if called:
         when = ROMAJI["demand_when"].format(date=capitalized(day_said(called, tz)))
     else:
         when = ROMAJI["demand_when_unknown"]
-    return {"when": when, "company": company or ROMAJI["demand_company_unknown"]}
+    company = company or ROMAJI["demand_company_unknown"]
+    return {"when": when, "company": company, "source": ROMAJI[source]}
 
 
 def refusing_again(model: CaseModel, options: tuple[Option, ...]) -> Reply:
@@ -245,9 +251,12 @@ def render_step(model: CaseModel) -> Reply:
         return Reply(t("step.confirming.text", summary=summary(model)), options=options)
     if state == "demanding":
         called = call_moment(case)
+        # "They say they got it from you" only if the caller named the source.
+        source = "demand_source.named" if case.get("source_named") else "demand_source.believed"
         values: dict[str, object] = {}
         ja_values: dict[str, object] = {}
         for texts, out in ((t, values), (_JA, ja_values)):
+            out["source"] = texts(source)
             if called:
                 date = texts.spoken_day(datetime.fromisoformat(called), model.tz)
                 out["when"] = texts("demand_when", date=date)
@@ -262,7 +271,7 @@ def render_step(model: CaseModel) -> Reply:
             t("step.demanding.note"),
             values,
             ja_values,
-            demand_reading(case.get("company"), called, model.tz),
+            demand_reading(case.get("company"), called, model.tz, source),
         )
     return Reply(
         t(f"step.{state}.text", number=case["number"], broker=case.get("broker_name") or ""),

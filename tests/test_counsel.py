@@ -731,8 +731,53 @@ def test_step_4s_reading_says_the_day_as_spoken_or_the_other_day() -> None:
 
     tokyo = ZoneInfo("Asia/Tokyo")
     # 20 Nov 23:30 UTC is 21 Nov in Tokyo: the day the user had the call.
+    named = "Sono kaisha wa, watashi no jōhō o onsha kara nyūshu shita to itte imasu."
     assert demand_reading("株式会社テスト", "2026-11-20T23:30:00+00:00", tokyo) == {
         "when": "Jūichi-gatsu nijūichi-nichi ni",
         "company": "株式会社テスト",
+        "source": named,
     }
-    assert demand_reading(None, None, tokyo) == {"when": "Senjitsu", "company": "aru kaisha"}
+    assert demand_reading(None, None, tokyo, "demand_source.believed") == {
+        "when": "Senjitsu",
+        "company": "aru kaisha",
+        "source": "Watashi no jōhō wa, onsha kara teikyō sareta mono to kangaete imasu.",
+    }
+
+
+def test_a_broker_the_caller_never_named_is_not_said_to_be_named(engine: Engine) -> None:
+    """A broker typed after 📴 the call ended (or a skip at step 2) is the user's own view:
+    step 4's line and the letters said "the caller named you" all the same."""
+    ended = (
+        "/call",
+        Press("🙅 断った"),
+        Press("📴 電話が切れた"),
+        "日本名簿センター株式会社",
+        "株式会社グランレジデンス東都",
+        "skip",
+        "skip",
+        "skip",
+        Press("🕒 いま（この電話）"),
+        Press("✅ 保存する"),
+    )
+    step_4 = text_of(walk(engine, ended))
+    assert JA["demand_source.believed"] in step_4
+    assert JA["demand_source.named"] not in step_4
+    broker = letter_text(make_letter(engine, 1, JA["opt.letter_broker_request"]))
+    assert "貴社が私の個人データを保有し、第三者に提供しているものと考えています" in broker
+    assert "名前を挙げました" not in broker
+    company = letter_text(make_letter(engine, 1, JA["opt.letter_company_request"]))
+    assert "名前を挙げました" not in company and "電話で挙げた" not in company
+    assert "「日本名簿センター株式会社」から取得したのであれば" in company
+    # Named at step 2: said so.
+    named = text_of(walk(engine, CALL_TO_STEP_4))
+    assert JA["demand_source.named"] in named
+    broker = letter_text(make_letter(engine, 2, JA["opt.letter_broker_request"]))
+    assert "先方は私の連絡先の入手先として貴社の名前を挙げました" in broker
+
+
+def test_named_then_back_then_skip_is_not_named(engine: Engine) -> None:
+    chat = EngineChat(engine)
+    chat.walk("/call", Press("🙅 断った"), Press("📝 入手先を言った"), Press("↩️ 戻る"))
+    chat.walk(Press("⏭ スキップ"), "日本名簿センター株式会社")
+    row = engine.store.case_by_number(1, 1)
+    assert (row["broker_name"], row["source_named"]) == ("日本名簿センター株式会社", 0)

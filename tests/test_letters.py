@@ -53,6 +53,7 @@ def full_case(**changes: Any) -> dict[str, Any]:
         "product": "投資用マンション・不動産",
         "product_kind": "property",
         "broker_name": "日本名簿センター株式会社",
+        "source_named": 1,  # the caller named it
         # 14:30 in Tokyo
         "call_at": "2026-11-20T05:30:00+00:00",
         "refused_at": "2026-11-20T05:30:00+00:00",
@@ -488,6 +489,10 @@ _AFTER = {**ONLY_PHONE, "mode": "after", "refused_at": "2026-11-27T01:00:00+00:0
 _NO_PHONE = Sender("山田 花子", "東京都渋谷区")
 VARIANTS: dict[str, Any] = {
     "broker/full": lambda: broker_request(full_case(), EVENTS, SENDER, TODAY, TZ),
+    # The broker typed after the call ended or a skip: the caller never named it.
+    "broker/not-named": lambda: broker_request(
+        full_case(source_named=0), EVENTS, SENDER, TODAY, TZ
+    ),
     "broker/only-phone": lambda: broker_request(ONLY_PHONE, [], SENDER, TODAY, TZ),
     "broker/empty": lambda: broker_request({"number": 1}, [], _NO_PHONE, TODAY, TZ),
     "company/full": lambda: company_request(full_case(), EVENTS, SENDER, TODAY, TZ),
@@ -502,6 +507,9 @@ VARIANTS: dict[str, Any] = {
         full_case(**_REPEAT, refused_at=None), [], SENDER, TODAY, TZ
     ),
     "company/other-product": lambda: company_request(full_case(**_OTHER), [], SENDER, TODAY, TZ),
+    "company/not-named": lambda: company_request(
+        full_case(source_named=0), EVENTS, SENDER, TODAY, TZ
+    ),
     "company/only-phone": lambda: company_request(ONLY_PHONE, [], SENDER, TODAY, TZ),
     "company/after": lambda: company_request(_AFTER, [], SENDER, TODAY, TZ),
     "company/empty": lambda: company_request({"number": 1}, [], _NO_PHONE, TODAY, TZ),
@@ -587,11 +595,6 @@ def test_the_letters_wording_is_in_the_catalog_not_in_code() -> None:
                 raise AssertionError(f"{path.name}:{node.lineno}: {node.value!r}")
 
 
-if __name__ == "__main__":
-    GOLDEN.parent.mkdir(exist_ok=True)
-    GOLDEN.write_text(every_wording(), encoding="utf-8")
-
-
 @pytest.mark.parametrize("hang", [0, 3, 7, 13])
 @pytest.mark.parametrize(
     "text",
@@ -602,3 +605,8 @@ def test_no_grid_line_is_wider_than_the_post_offices_grid(text: str, hang: int) 
     lines = _grid_wrap(text, hang=hang)
     assert all(len(line) <= NAIYO_COLUMNS for line in lines), [len(line) for line in lines]
     assert "".join(line[hang:] if n else line for n, line in enumerate(lines)) == text
+
+
+if __name__ == "__main__":
+    GOLDEN.parent.mkdir(exist_ok=True)
+    GOLDEN.write_text(every_wording(), encoding="utf-8")

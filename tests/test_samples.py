@@ -24,6 +24,7 @@ CASE = {
     "product": "投資用マンション・不動産",
     "product_kind": "property",
     "broker_name": "日本名簿センター株式会社",
+    "source_named": 1,  # the caller named it
     "call_at": "2026-11-20T05:30:00+00:00",
     "refused_at": "2026-11-20T05:30:00+00:00",
     "opened_at": "2026-11-20T05:30:00+00:00",

@@ -50,6 +50,7 @@ def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> Non
         "m018_reminders_routed_per_channel",
         "m019_reminders_routed_whoever_inserts",
         "m020_no_broker_without_a_case",
+        "m021_source_named",
     ]
     columns = {name: set(db[name].columns_dict) for name in TABLES}
     assert {
@@ -421,4 +422,19 @@ def test_upgrade_deletes_brokers_an_earlier_version_left_at_no_case(tmp_path: Pa
     old.close()
     db = open_database(path)
     assert [b["name"] for b in db[BROKERS].rows] == ["名簿の森"]
+    db.close()
+
+
+def test_upgrade_marks_a_source_named_where_the_timeline_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "m020.db"
+    old = database_before(path, "m021_source_named")
+    case = {"user_id": 7, "state": "demanding", "mode": "call", "opened_at": STAMP}
+    for number in (1, 2):
+        old[CASES].insert({**case, "id": number, "number": number, "updated_at": STAMP})
+    event = {"user_id": 7, "at": STAMP, "kind": "step", "state_to": "recording_broker"}
+    old["events"].insert({**event, "case_id": 1, "trigger": "named"})
+    old["events"].insert({**event, "case_id": 2, "trigger": "ended"})
+    old.close()
+    db = open_database(path)
+    assert [(c["id"], c["source_named"]) for c in db[CASES].rows] == [(1, 1), (2, 0)]
     db.close()

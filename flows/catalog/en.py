@@ -87,7 +87,8 @@ EN: dict[str, str] = {
         "Basis: for real estate, Building Lots and Buildings Transaction Business Act (宅地建物取引業法) Art. 47-2(3) and its Enforcement Regulations; for other products, the Act on Specified Commercial Transactions (特定商取引法) Art. 17, where the call is telephone solicitation sales. Note their answers; you will record them afterwards."
     ),
     "step.pushing_again.say": (
-        "I have nothing more to say. I am recording this and will consult the authorities. Goodbye."
+        "I have nothing more to say. I will keep a record of this and consult the relevant "
+        "authorities. Goodbye."
     ),
     "step.pushing_again.text": (
         "You can hang up now. Soliciting after a refusal is itself worth recording."
@@ -105,7 +106,7 @@ EN: dict[str, str] = {
         "confirm and record the provider and how the provider got it (APPI Art. 30)."
     ),
     "step.pressing_source.say": (
-        "By law you must have confirmed and recorded where this came from. "
+        "By law, your company should have confirmed and recorded the source. "
         "The company name is enough."
     ),
     "step.pressing_source.text": "If they won't say, push once.",
@@ -187,7 +188,7 @@ EN: dict[str, str] = {
     "step.demanding.say": (
         "I am calling about my personal data. "
         "{when}, {company} called me with a sales pitch. "
-        "They say they got my details from you. "
+        "{source} "
         "My name is 〔your name〕 and my number is 〔your number〕. "
         "Stop providing my personal data to third parties. "
         "Stop using it and delete it. "
@@ -197,6 +198,8 @@ EN: dict[str, str] = {
         "A business that provides data to third parties under the opt-out rule must stop when the person asks (APPI Art. 27(2)). Stopping use and erasure is a request under Art. 35 and is not guaranteed. You can also ask to see the record of whom they provided it to (Art. 33). The Personal Information Protection Commission publishes opt-out filings: search 「オプトアウト届出書検索」 on its site to check this broker. A stop request stops future provision only: lists already sold stay with the buyers."
     ),
     "demand_company_unknown": "a company",
+    "demand_source.named": "They say they got my details from you.",
+    "demand_source.believed": "I believe my details were provided by you.",
     "demand_when": "On {date}",
     "demand_when_unknown": "Recently",
     "opt.agreed": "🙆 They agreed",
@@ -625,6 +628,14 @@ EN: dict[str, str] = {
     "who.step_refused": "🚫 You refused this caller before ({date}, case #{number}).",
     "who.step_refused_undated": "🚫 You refused this caller before (case #{number}).",
     "who.step_unknown_name": "❔ “{name}” is not in your records. The company is now on this case.",
+    "say.refused_before_hedged": (
+        "I clearly refused on {date}. Soliciting after a refusal should be prohibited by "
+        "{law}. Never call me again."
+    ),
+    "say.refused_before_undated_hedged": (
+        "I have already clearly refused. Soliciting after a refusal should be prohibited by "
+        "{law}. Never call me again."
+    ),
     "say.refused_before_unsure": (
         "I clearly refused on {date}. Soliciting after a refusal should be prohibited by law. "
         "Never call me again."

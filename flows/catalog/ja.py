@@ -191,7 +191,7 @@ JA: dict[str, str] = {
     "step.demanding.say": (
         "私の個人情報の件でお電話しました。"
         "{when}、{company}から勧誘の電話がありました。"
-        "その会社は、私の情報を御社から入手したと言っています。"
+        "{source}"
         "私の氏名は〔あなたの氏名〕、電話番号は〔あなたの番号〕です。"
         "私の個人データの第三者への提供を、停止してください。"
         "利用を停止し、消去してください。"
@@ -206,6 +206,8 @@ JA: dict[str, str] = {
         "すでに売られた名簿は、買った会社に残ります。"
     ),
     "demand_company_unknown": "ある会社",
+    "demand_source.named": "その会社は、私の情報を御社から入手したと言っています。",
+    "demand_source.believed": "私の情報は、御社から提供されたものと考えています。",
     "demand_when": "{date}に",
     "demand_when_unknown": "先日",
     "opt.agreed": "🙆 応じた",
@@ -649,6 +651,14 @@ JA: dict[str, str] = {
     "who.step_refused_undated": "🚫 以前お断りした相手です（ケース #{number}）。",
     "who.step_unknown_name": "❔ 「{name}」は記録にありません。会社名はこのケースに記録しました。",
     # The product is not known: neither law is established, so the line says "should".
+    "say.refused_before_hedged": (
+        "{date}に、はっきりお断りしています。お断りした後の勧誘は、{law}で禁じられているはずです。"
+        "今後、二度と電話しないでください。"
+    ),
+    "say.refused_before_undated_hedged": (
+        "以前、はっきりお断りしています。お断りした後の勧誘は、{law}で禁じられているはずです。"
+        "今後、二度と電話しないでください。"
+    ),
     "say.refused_before_unsure": (
         "{date}に、はっきりお断りしています。"
         "お断りした後の勧誘は、法律で禁じられているはずです。"

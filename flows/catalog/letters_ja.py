@@ -45,6 +45,9 @@ LETTER_JA: dict[str, str] = {
     "letter.broker.to_unknown": "個人データ取扱担当者様",
     "letter.broker.intro": "私は、貴社が保有する私の個人データについて、{appi}に基づき、下記のとおり請求します。",
     "letter.broker.named": "その際、先方は私の連絡先の入手先として貴社の名前を挙げました。",
+    "letter.broker.believed": (
+        "私は、貴社が私の個人データを保有し、第三者に提供しているものと考えています。"
+    ),
     "letter.broker.not_named": (
         "その際、私の連絡先の入手先は明らかにされませんでした。"
         "貴社が私の個人データを保有している場合は、下記のとおり対応してください。"
@@ -102,6 +105,7 @@ LETTER_JA: dict[str, str] = {
         "ください。"
     ),
     "letter.company.source.named": "貴社が電話で挙げた「{broker}」から取得したのであれば、その記録を示してください。",
+    "letter.company.source.recorded": "「{broker}」から取得したのであれば、その記録を示してください。",
     "letter.company.stop_use.text": (
         "　私は望まない勧誘電話を受けており、貴社による私の個人情報の取扱いにより私の権利又は"
         "正当な利益が害されるおそれがあります。私の個人情報の利用を停止し、消去してください。"
@@ -146,6 +150,7 @@ LETTER_JA: dict[str, str] = {
     "letter.report.call": "　{n}. {when}",
     "letter.report.untimed": "　このほか、日時を記録していない電話が{count}回あります。",
     "letter.report.no_calls": "・お断りした後の勧誘の電話：日時の記録なし",
+    "letter.report.untimed_only": "・お断りした後の勧誘の電話：{count}回（日時の記録なし）",
     "letter.report.refused_again": "・お断りした後の電話でも、改めてお断りしています。",
     "letter.report.property_law": (
         "宅地建物取引業法第47条の2第3項および同法施行規則は、宅地建物取引業者が、"

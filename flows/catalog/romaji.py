@@ -35,6 +35,16 @@ ROMAJI: dict[str, str] = {
         "O-kotowari shita ato no kan'yū wa, {law} de kinjirarete imasu. "
         "Kongo, nido to denwa shinaide kudasai."
     ),
+    "say.refused_before_hedged": (
+        "{date} ni, hakkiri o-kotowari shite imasu. "
+        "O-kotowari shita ato no kan'yū wa, {law} de kinjirarete iru hazu desu. "
+        "Kongo, nido to denwa shinaide kudasai."
+    ),
+    "say.refused_before_undated_hedged": (
+        "Izen, hakkiri o-kotowari shite imasu. "
+        "O-kotowari shita ato no kan'yū wa, {law} de kinjirarete iru hazu desu. "
+        "Kongo, nido to denwa shinaide kudasai."
+    ),
     "say.refused_before_unsure": (
         "{date} ni, hakkiri o-kotowari shite imasu. "
         "O-kotowari shita ato no kan'yū wa, hōritsu de kinjirarete iru hazu desu. "
@@ -48,7 +58,7 @@ ROMAJI: dict[str, str] = {
     "step.demanding.say": (
         "Watashi no kojin jōhō no ken de o-denwa shimashita. "
         "{when}, {company} kara kan'yū no denwa ga arimashita. "
-        "Sono kaisha wa, watashi no jōhō o onsha kara nyūshu shita to itte imasu. "
+        "{source} "
         "Watashi no shimei wa 〔your name〕, denwa bangō wa 〔your number〕 desu. "
         "Watashi no kojin dēta no daisansha e no teikyō o, teishi shite kudasai. "
         "Riyō o teishi shi, shōkyo shite kudasai. "
@@ -58,6 +68,8 @@ ROMAJI: dict[str, str] = {
     "demand_when": "{date} ni",
     "demand_when_unknown": "Senjitsu",
     "demand_company_unknown": "aru kaisha",
+    "demand_source.named": "Sono kaisha wa, watashi no jōhō o onsha kara nyūshu shita to itte imasu.",
+    "demand_source.believed": "Watashi no jōhō wa, onsha kara teikyō sareta mono to kangaete imasu.",
     "law.property": "Takuchi Tatemono Torihiki Gyō-hō",
     "law.sales": "Tokutei Shō-torihiki-hō",
 }

@@ -128,6 +128,8 @@ def resolicitation_report(
         history += [_say("letter.report.call", n=n, when=when) for n, when in enumerate(calls, 1)]
         if recorded > len(calls):
             history.append(_say("letter.report.untimed", count=recorded - len(calls)))
+    elif recorded:  # calls counted, none with its time: the count, not "no record"
+        history.append(_say("letter.report.untimed_only", count=recorded))
     else:
         history.append(_say("letter.report.no_calls"))
     if case.get("repeat_of") and case.get("refused_at"):

@@ -63,10 +63,13 @@ def broker_request(
     """To the list broker: stop providing my data (27(2)), stop use and erase it (35),
     disclose to whom it was provided (33, records under 29); reply within two weeks."""
     broker = _text(case.get("broker_name"))
-    facts = [
-        _called(case, _call_time(case, tz)),
-        _say("letter.broker.named" if broker else "letter.broker.not_named"),
-    ]
+    if not broker:
+        source = "letter.broker.not_named"
+    elif case.get("source_named"):
+        source = "letter.broker.named"
+    else:  # recorded, but not named by the caller (a skip, the call ended): the user's view
+        source = "letter.broker.believed"
+    facts = [_called(case, _call_time(case, tz)), _say(source)]
     content = [
         *_opening("letter.broker.intro", facts),
         _say("letter.broker.stop_provision"),
@@ -120,7 +123,7 @@ def company_request(
     when = _call_time(case, tz)
     earlier = local_datetime(case.get("repeat_refused_at"), tz)
     facts = [_called(case, when, you=True)]
-    if broker:
+    if broker and case.get("source_named"):
         facts.append(_say("letter.company.named", broker=broker))
     refusal = _refusal_fact(case, tz, when)
     if refusal:
@@ -137,7 +140,8 @@ def company_request(
 
     source = _say("letter.company.source.text")
     if broker:
-        source += _say("letter.company.source.named", broker=broker)
+        named = "named" if case.get("source_named") else "recorded"
+        source += _say(f"letter.company.source.{named}", broker=broker)
     # "Again" only where a refusal is on record (this call's, or an earlier one's).
     again = _say("letter.company.again") if case.get("refused_at") or case.get("repeat_of") else ""
     if _is_property(case):

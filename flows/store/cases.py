@@ -70,6 +70,7 @@ class CaseRows(StoreBase):
             "updated_at": now,
             "push_count": 0,
             "source_unknown": 0,
+            "source_named": 0,
             "fixing": 0,
         }
         case["id"] = self._insert(CASES, dict(case))

@@ -415,3 +415,15 @@ def m020_no_broker_without_a_case(db: Database) -> None:
         "delete from brokers where id not in "
         "(select broker_id from cases where broker_id is not null)"
     )
+
+
+@migrations()
+def m021_source_named(db: Database) -> None:
+    """Whether the caller named the source (``named`` at step 2, or after the call): a broker
+    recorded after a skip or a call that ended was not named by them, and a letter must not
+    say it was. Cases from before: named where a ``named`` step is in their timeline."""
+    db.table("cases").add_column("source_named", int, not_null_default=0)
+    db.execute(
+        "update cases set source_named = 1 where exists (select 1 from events e where "
+        "e.case_id = cases.id and e.kind = 'step' and e.trigger = 'named')"
+    )

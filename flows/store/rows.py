@@ -45,6 +45,7 @@ class Case(TypedDict, total=False):
     refused_at: str | None
     push_count: int | None
     source_unknown: int | None
+    source_named: int | None
     broker_id: int | None
     broker_name: str | None
     company: str | None
