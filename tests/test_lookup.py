@@ -555,3 +555,18 @@ def test_who_asks_then_they_called_earlier_in_either_language(
     chat.press(t["opt.who_earlier"])
     chat.say("昨日 15:00" if lang == "ja" else "yesterday 15:00")
     assert case(engine, 1)["repeat_calls"] == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "said"),
+    [
+        ("property", "宅地建物取引業法で禁じられています。"),
+        ("other", "特定商取引法で禁じられているはずです。"),  # its exclusions unknown here
+        (None, "法律で禁じられているはずです。"),
+    ],
+)
+def test_the_firmer_line_hedges_what_legal_ja_leaves_open(kind: str | None, said: str) -> None:
+    for refused in ("2026-11-27T05:00:00+00:00", None):
+        say, gloss = say_line("en", refused, kind)  # type: ignore[arg-type]
+        assert said in say
+        assert ("should" in gloss) == (kind != "property")
