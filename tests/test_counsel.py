@@ -418,7 +418,7 @@ def test_15_not_refused_is_said_and_coached(engine: Engine) -> None:
     coached = engine.handle(Inbound(1, text="/after"))
     coached = engine.handle(Inbound(1, text=JA["opt.not_refused"]))
     assert JA["coach.not_refused"] in text_of(coached)
-    assert "「断った後の再勧誘」として申告できません" in JA["coach.not_refused"]
+    assert "「再勧誘」として申告できません" in JA["coach.not_refused"]
     lines = ("2", "株式会社グランレジデンス東都", "skip", "skip", "skip", "skip", "skip")
     summary = text_of(walk(engine, lines))
     assert "お断り: 断っていない" in summary

@@ -203,7 +203,7 @@ def test_after_the_call(engine: Engine, talk, clock: FakeClock) -> None:
                 Press("📅 次の営業日"),
                 [
                     "⏰ 2026年11月30日(月) 10:00 にお知らせします（名簿業者に電話する）。",
-                    "1) ▶ 業者に電話する",
+                    "1) ▶ 名簿業者に電話する",
                 ],
             ),
         ]

@@ -266,7 +266,7 @@ def test_only_a_phone_number_known(make: Any) -> None:
 
 def test_only_a_phone_number_known_details() -> None:
     broker = broker_request(ONLY_PHONE, [], SENDER, TODAY, TZ)
-    assert broker.recipient == "個人データ取扱担当者様"
+    assert broker.recipient == "個人情報ご担当者様"
     assert (
         "令和8年11月27日 8時45分頃、電話番号 090-9876-5432 の発信者から、私に勧誘の電話"
         in broker.body

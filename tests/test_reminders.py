@@ -123,7 +123,7 @@ def test_declined_schedules_a_letter_and_unreachable_a_retry(engine, clock) -> N
     clock.now = tokyo(2026, 11, 27, 18, 0)  # a Friday evening
     chat = to_demanding(engine)
     chat.press("📵 つながらない")
-    chat.say("▶ 業者に電話する")  # back to step 4 on the same case
+    chat.say("▶ 名簿業者に電話する")  # back to step 4 on the same case
     chat.press("🙅 断られた")  # now they refused
     rows = reminders(engine)
     # A refusal on the phone is not asked "did they do it?" in two weeks: the next move is
@@ -290,7 +290,7 @@ def test_closing_or_cancelling_a_case_ends_its_reminders(engine, clock) -> None:
     assert JA["reminders_stopped"].format(count=2) in [r.text for r in closed.replies]
     chat.walk("/after", Press("🙅 はい、断った"), Press("📝 言った"), "B社", "C社")
     chat.walk("skip", "skip", "skip", "skip", Press("✅ 保存する"))
-    chat.walk(Press("📵 つながらない"), Press("▶ 業者に電話する"))
+    chat.walk(Press("📵 つながらない"), Press("▶ 名簿業者に電話する"))
     chat.say("/cancel")
     assert reminders(engine)[-1]["status"] == "cancelled"
 

@@ -260,7 +260,7 @@ def test_stats_with_a_chart(engine: Engine, clock) -> None:
     assert reply.text.splitlines() == [
         "統計",
         "営業電話: 2件",
-        "断った後の再勧誘: 1件",
+        "再勧誘: 1件",
         "名簿業者: 1社",
         "提供停止・消去に応じた: 1件",
     ]

@@ -150,7 +150,7 @@ def test_later_then_advance_the_clock_to_the_reminder_then_done(tmp_path: Path) 
         "> 1\n"
         "⏰ 2026年11月24日(火) 10:00 にお知らせします（名簿業者に電話する）。\n"
         "ケース #1: 名簿業者「リスト社」への電話がまだです。\n"
-        "  1) ▶ 業者に電話する\n"
+        "  1) ▶ 名簿業者に電話する\n"
         "  2) 📁 完了にする\n"
         "  3) ✖️ 中止\n"
         "> !advance 3d\n"

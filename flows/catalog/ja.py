@@ -239,7 +239,7 @@ JA: dict[str, str] = {
     ),
     "step.awaiting_call.text": "ケース #{number}: 名簿業者「{broker}」への電話がまだです。",
     "step.closed.text": "ケース #{number} は完了しています。",
-    "opt.resume": "▶ 業者に電話する",
+    "opt.resume": "▶ 名簿業者に電話する",
     "opt.close": "📁 完了にする",
     "opt.reopen": "↩️ 再開する",
     "opt.start_call": "📞 電話中（/call）",
@@ -389,7 +389,7 @@ JA: dict[str, str] = {
     "find_none": "「{text}」に当てはまるケースはありません。",
     "find_header": "「{text}」の検索結果:",
     "stats": (
-        "統計\n営業電話: {calls}件\n断った後の再勧誘: {repeats}件\n"
+        "統計\n営業電話: {calls}件\n再勧誘: {repeats}件\n"
         "名簿業者: {brokers}社\n提供停止・消去に応じた: {agreed}件"
     ),
     "stats_chart_title": "月ごとの営業電話",
@@ -447,7 +447,7 @@ JA: dict[str, str] = {
     "coach.not_refused": (
         "記録しました。"
         "次に電話が来たら、まずはっきり断りましょう（/call で、読み上げる一言を出せます）。"
-        "断った記録がないと、「断った後の再勧誘」として申告できません。"
+        "断った記録がないと、「再勧誘」として申告できません。"
     ),
     "what.write_letter": "書面で請求する",
     "reminder.check_compliance.letter.text": (
@@ -571,7 +571,7 @@ JA: dict[str, str] = {
     "answer.answered": "回答あり",
     "not_refused_calls": (
         "電話が続いているのですね。"
-        "ただ、このケースには断った記録がないため、「断った後の再勧誘」としては記録できません。"
+        "ただ、このケースには断った記録がないため、「再勧誘」としては記録できません。"
         "次に電話が来たら /call で、まずはっきり断りましょう。"
     ),
     "standing.whom": "{whom}: {steps}",

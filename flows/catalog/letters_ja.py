@@ -42,7 +42,7 @@ LETTER_JA: dict[str, str] = {
     "letter.identity": "貴社の記録と照合できるよう、私の情報を記します。",
     # --- to the list broker --------------------------------------------------------
     "letter.broker.title": "個人データの第三者提供停止等請求書",
-    "letter.broker.to_unknown": "個人データ取扱担当者様",
+    "letter.broker.to_unknown": "個人情報ご担当者様",
     "letter.broker.intro": "私は、貴社が保有する私の個人データについて、{appi}に基づき、下記のとおり請求します。",
     "letter.broker.named": "その際、先方は私の連絡先の入手先として貴社の名前を挙げました。",
     "letter.broker.believed": (
@@ -77,7 +77,7 @@ LETTER_JA: dict[str, str] = {
         "{deadline}"
     ),
     "letter.broker.identity": (
-        "{identity}貴社の記録では、住所や勤務先がこれと異なる形で登録されている可能性があります。"
+        "{identity}貴社の記録では、住所などがこれと異なる形で登録されている可能性があります。"
         "{only_for_this}"
     ),
     # --- to the company that called ------------------------------------------------
@@ -157,7 +157,9 @@ LETTER_JA: dict[str, str] = {
         "契約を締結しない旨の意思（勧誘を引き続き受けることを希望しない旨の意思を含みます）"
         "を表示した相手方に勧誘を続けることを禁じています。"
     ),
-    "letter.report.property_ask": "事実を確認のうえ、当該業者に対し適切な指導・監督を行ってくださるようお願いします。",
+    "letter.report.property_ask": (
+        "事実関係をご確認のうえ、当該業者に対し適切な指導等を行っていただきますよう、お願いいたします。"
+    ),
     "letter.report.property_intro": (
         "下記の宅地建物取引業者から、私が勧誘をお断りした後も勧誘の電話が続いています。"
         "{law}本件はこれに当たると考えますので、申告します。"
@@ -166,7 +168,7 @@ LETTER_JA: dict[str, str] = {
         "電話勧誘販売に当たる場合、特定商取引法第17条は、契約を締結しない旨の意思を表示した"
         "相手方に勧誘を続けることを禁じています。"
     ),
-    "letter.report.sales_ask": "本件がこれに当たるかどうかを含め、ご相談したく、助言と対応をお願いします。",
+    "letter.report.sales_ask": "本件がこれに当たるかどうかも含めてご相談したく、助言と対応をお願いいたします。",
     "letter.report.sales_intro": "下記の事業者から、私が勧誘をお断りした後も勧誘の電話が続いています。{law}",
     "letter.report.heading.business": "【事業者】",
     "letter.report.heading.reporter": "【申告者の連絡先】",
