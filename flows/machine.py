@@ -282,9 +282,12 @@ class CaseModel:
         """The caller named where they got the details: the broker typed next is the one
         they named (a letter says so only then)."""
         self.case["source_named"] = 1
+        self.case["source_unknown"] = 0
 
     def unmark_source_named(self, *_: Any, **__: Any) -> None:
+        """Back to "did they say where?": its earlier answer, either way, is undone."""
         self.case["source_named"] = 0
+        self.case["source_unknown"] = 0
 
     def mark_source_unknown(self, *_: Any, **__: Any) -> None:
         self.case["source_unknown"] = 1
@@ -335,7 +338,10 @@ class CaseModel:
         self.case["outcome"] = outcome
         if trigger == "later":  # "later" goes on to ask when; that step says the rest
             return
-        self.replies.append(Reply(self.texts(f"outcome.{outcome}")))
+        key = f"outcome.{outcome}"
+        if outcome == "no_record" and not self.case.get("source_named"):
+            key += ".recorded"  # the user typed the broker: the caller did not name it
+        self.replies.append(Reply(self.texts(key)))
 
     def mark_closed(self, *_: Any, **__: Any) -> None:
         self.case["closed_at"] = self.at.isoformat()

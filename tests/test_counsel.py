@@ -781,3 +781,24 @@ def test_named_then_back_then_skip_is_not_named(engine: Engine) -> None:
     chat.walk(Press("⏭ スキップ"), "日本名簿センター株式会社")
     row = engine.store.case_by_number(1, 1)
     assert (row["broker_name"], row["source_named"]) == ("日本名簿センター株式会社", 0)
+
+
+def test_no_record_advice_does_not_say_the_caller_named_a_source(engine: Engine) -> None:
+    ended = (
+        "/call",
+        Press("🙅 断った"),
+        Press("📴 電話が切れた"),
+        "日本名簿センター株式会社",
+        "株式会社グランレジデンス東都",
+        "skip",
+        "skip",
+        "skip",
+        Press("🕒 いま（この電話）"),
+        Press("✅ 保存する"),
+    )
+    chat = EngineChat(engine)
+    chat.walk(*ended)
+    said = text_of(chat.press("🔍 記録がないと言われた"))
+    assert JA["outcome.no_record.recorded"] in said and "違う名前で伝えた" not in said
+    chat.walk(*CALL_TO_STEP_4)  # named at step 2
+    assert JA["outcome.no_record"] in text_of(chat.press("🔍 記録がないと言われた"))

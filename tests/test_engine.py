@@ -842,3 +842,13 @@ def test_what_starts_with_a_slash_is_a_command_never_a_fields_answer(
 def test_a_commands_full_width_arguments_are_read_too(engine: Engine) -> None:
     EngineChat(engine).say("／ｓｅｔｔｉｎｇｓ ｑｕｉｅｔ ２２-７")
     assert engine.store.user(1)["quiet_hours"] == "22-7"
+
+
+def test_a_source_named_after_going_back_is_not_also_unknown(engine: Engine) -> None:
+    """Dodged twice (source unknown), back twice, then named: the case said both."""
+    chat = EngineChat(engine)
+    chat.walk("/call", Press("🙅 断った"), Press("🤐 答えない・はぐらかす"))
+    chat.walk(Press("🤐 やはり答えない"), Press("↩️ 戻る"), Press("↩️ 戻る"))
+    chat.walk(Press("📝 入手先を言った"), "日本名簿センター株式会社")
+    row = case_row(engine)
+    assert (row["source_named"], row["source_unknown"]) == (1, 0)

@@ -534,6 +534,9 @@ VARIANTS: dict[str, Any] = {
     "report/other-product": lambda: resolicitation_report(
         full_case(**_OTHER), EVENTS, SENDER, TODAY, TZ
     ),
+    "report/not-named": lambda: resolicitation_report(
+        full_case(source_named=0), EVENTS, SENDER, TODAY, TZ
+    ),
     "report/only-phone": lambda: resolicitation_report(ONLY_PHONE, [], SENDER, TODAY, TZ),
     "report/after": lambda: resolicitation_report(
         {**_AFTER, "repeat_calls": 1}, [], SENDER, TODAY, TZ

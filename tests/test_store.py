@@ -7,6 +7,7 @@ import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlite_utils import Database
 
 from flows import dialogs
@@ -425,16 +426,65 @@ def test_upgrade_deletes_brokers_an_earlier_version_left_at_no_case(tmp_path: Pa
     db.close()
 
 
-def test_upgrade_marks_a_source_named_where_the_timeline_says_so(tmp_path: Path) -> None:
+def source_named_after_upgrade(tmp_path: Path, timeline: list[tuple[str, str, str]]) -> int:
+    """A case made before m021 with this timeline of steps: its source_named once upgraded."""
     path = tmp_path / "m020.db"
     old = database_before(path, "m021_source_named")
-    case = {"user_id": 7, "state": "demanding", "mode": "call", "opened_at": STAMP}
-    for number in (1, 2):
-        old[CASES].insert({**case, "id": number, "number": number, "updated_at": STAMP})
-    event = {"user_id": 7, "at": STAMP, "kind": "step", "state_to": "recording_broker"}
-    old["events"].insert({**event, "case_id": 1, "trigger": "named"})
-    old["events"].insert({**event, "case_id": 2, "trigger": "ended"})
+    old[CASES].insert(
+        {
+            "id": 1,
+            "number": 1,
+            "user_id": 7,
+            "state": "confirming",
+            "mode": "call",
+            "opened_at": STAMP,
+            "updated_at": STAMP,
+            "broker_name": "日本名簿センター株式会社",
+        }
+    )
+    for n, (trigger, state_from, state_to) in enumerate(timeline):
+        step = {"trigger": trigger, "state_from": state_from, "state_to": state_to}
+        old["events"].insert(
+            {"case_id": 1, "user_id": 7, "at": STAMP, "kind": "step", **step, "id": n + 1}
+        )
     old.close()
     db = open_database(path)
-    assert [(c["id"], c["source_named"]) for c in db[CASES].rows] == [(1, 1), (2, 0)]
+    value = int(db[CASES].get(1)["source_named"])
     db.close()
+    return value
+
+
+NAMED = ("named", "asking_source", "recording_broker")
+BACK_TO_STEP_2 = ("back", "recording_broker", "asking_source")
+
+
+@pytest.mark.parametrize(
+    ("timeline", "named"),
+    [
+        ([NAMED, ("answer", "recording_broker", "recording_company")], 1),
+        ([("skip", "asking_source", "recording_broker")], 0),
+        ([NAMED, BACK_TO_STEP_2, ("skip", "asking_source", "recording_broker")], 0),
+        (
+            [
+                ("named", "after_source", "recording_broker"),
+                ("back", "recording_broker", "after_source"),
+                ("dodged", "after_source", "recording_company"),
+            ],
+            0,
+        ),
+        # A back while fixing goes to the summary, not to the question: still named.
+        (
+            [
+                NAMED,
+                ("fix_broker", "choosing_fix", "recording_broker"),
+                ("back", "recording_broker", "confirming"),
+            ],
+            1,
+        ),
+        ([NAMED, BACK_TO_STEP_2, NAMED], 1),
+    ],
+)
+def test_upgrade_marks_a_source_named_as_its_timeline_last_said(
+    tmp_path: Path, timeline: list[tuple[str, str, str]], named: int
+) -> None:
+    assert source_named_after_upgrade(tmp_path, timeline) == named

@@ -419,6 +419,9 @@ EN: dict[str, str] = {
     "letter_expired": "That letter is already finished.",
     "refused_not": "not refused",
     "opt.no_record": "🔍 They say they have no record of me",
+    "outcome.no_record.recorded": (
+        "Recorded. When a broker says it has no record of you, the broker you recorded may not be the real source. If the calling company got your data from a third party, it must have confirmed and recorded where from (APPI Art. 30), so you can ask it in writing to disclose that record (Art. 33). And if a broker without an opt-out filing provided your data without consent, that may breach Art. 27(1); you could then ask it to stop providing it (Art. 35(3)) or consult the Personal Information Protection Commission."
+    ),
     "outcome.no_record": (
         "Recorded. When a broker says it has no record of you, the caller may have named the wrong source. If the calling company got your data from a third party, it must have confirmed and recorded where from (APPI Art. 30), so you can ask it in writing to disclose that record (Art. 33). And if a broker without an opt-out filing provided your data without consent, that may breach Art. 27(1); you could then ask it to stop providing it (Art. 35(3)) or consult the Personal Information Protection Commission."
     ),

@@ -143,6 +143,7 @@ LETTER_JA: dict[str, str] = {
     "letter.report.phone": "・使用された電話番号：{value}",
     "letter.report.product": "・勧誘の内容：{value}",
     "letter.report.broker": "・連絡先の入手先として挙げた名簿業者：{value}",
+    "letter.report.broker_recorded": "・申告者が入手先と考える名簿業者：{value}",
     "letter.report.said": "お断りした",
     "letter.report.said.never_again": "お断りし、今後電話をしないよう求めた",
     "letter.report.refused_at": "・勧誘を{said}日時：{when}",

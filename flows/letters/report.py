@@ -116,7 +116,8 @@ def resolicitation_report(
         *item("person", person or unknown),
         *item("phone", phone or unknown),
         *item("product", product),
-        *item("broker", broker),
+        # "The broker it named" only if the caller named it; else the user's own view.
+        *item("broker" if case.get("source_named") else "broker_recorded", broker),
     ]
     refused_in = (earlier_case or {}) if case.get("repeat_of") else case
     said = _say(

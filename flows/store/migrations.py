@@ -421,9 +421,12 @@ def m020_no_broker_without_a_case(db: Database) -> None:
 def m021_source_named(db: Database) -> None:
     """Whether the caller named the source (``named`` at step 2, or after the call): a broker
     recorded after a skip or a call that ended was not named by them, and a letter must not
-    say it was. Cases from before: named where a ``named`` step is in their timeline."""
+    say it was. Cases from before: named where the latest of their ``named`` steps and their
+    steps back from the broker's field to the question is a ``named`` one."""
     db.table("cases").add_column("source_named", int, not_null_default=0)
     db.execute(
-        "update cases set source_named = 1 where exists (select 1 from events e where "
-        "e.case_id = cases.id and e.kind = 'step' and e.trigger = 'named')"
+        "update cases set source_named = coalesce((select e.trigger = 'named' from events e "
+        "where e.case_id = cases.id and e.kind = 'step' and (e.trigger = 'named' or "
+        "(e.trigger = 'back' and e.state_from = 'recording_broker' "
+        "and e.state_to in ('asking_source', 'after_source'))) order by e.id desc limit 1), 0)"
     )
