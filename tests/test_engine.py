@@ -109,7 +109,7 @@ def test_they_keep_pushing_twice(engine: Engine, talk) -> None:
                 "まだ食い下がる",
                 [JA["step.pushing.say"], "特定商取引法17条", "宅地建物取引業法47条の2第3項"],
             ),
-            (Press("😤 まだ食い下がる"), [JA["step.pushing_again.say"], "もう切って構いません"]),
+            (Press("😤 まだ食い下がる"), [JA["step.pushing_again.say"], "もう切ってかまいません"]),
             ("引き下がった", [ASK_JA]),
         ]
     )

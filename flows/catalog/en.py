@@ -91,7 +91,7 @@ EN: dict[str, str] = {
         "authorities. Goodbye."
     ),
     "step.pushing_again.text": (
-        "You can hang up now. Soliciting after a refusal is itself worth recording."
+        "You can hang up now. Note that they kept soliciting after you refused."
     ),
     "opt.refused": "🙅 I refused",
     "opt.pushing": "😤 They keep pushing",
