@@ -158,7 +158,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         configure_logging("WARNING")
         if (code := prepare_database(db_path, args.create, args.skip_check)) is not None:
             return code
-        return _shell(db_path, args.user, args.lang, args.now)
+        # Litestream replicates this database: the shell must not cut the log under it either.
+        replicated = bool(settings.replica_url or settings.replicating)
+        return _shell(db_path, args.user, args.lang, args.now, replicated)
     if args.command == "line" and args.action == "setup":
         configure_logging(settings.log_level, secrets=[settings.line_access_token])
         from bot.line_menu import setup_command
@@ -260,14 +262,20 @@ def _backup_or_restore(command: str, db_path: Path, path: Path) -> int:
     return 0
 
 
-def _shell(db_path: Path, user_id: int, lang: str | None, now: datetime | None) -> int:
+def _shell(
+    db_path: Path,
+    user_id: int,
+    lang: str | None,
+    now: datetime | None,
+    replicated: bool = False,
+) -> int:
     from bot.shell import utf8_terminal
     from flows.store import DatabaseFileGone, DatabaseInUse, in_use, open_database
 
     utf8_terminal()
     try:
         with in_use(db_path):
-            db = open_database(db_path)
+            db = open_database(db_path, shrink_wal=not replicated)
             return _run_shell(db, db_path, user_id, lang, now)
     except DatabaseInUse as error:
         log.error("%s", error)

@@ -584,3 +584,30 @@ def test_the_checkpoint_waits_for_no_reader(db_path: Path, reader: sqlite3.Conne
     reader.execute("commit")
     assert store_checkpoint(db_path, truncate_above=0).truncated
     store.close()
+
+
+@pytest.mark.usefixtures("no_input")
+@pytest.mark.parametrize(("replica", "limit"), [(None, 0), ("file:///srv/replica", -1)])
+def test_the_shell_cuts_the_log_only_where_litestream_does_not_replicate(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, replica: str | None, limit: int
+) -> None:
+    """Litestream must not find the log shorter than it has read: a shell on a replicated
+    database (KOTOWARI_REPLICA_URL in its .env) leaves journal_size_limit alone."""
+    from flows import store as store_module
+
+    opened: list[int] = []
+
+    original = store_module.open_database
+
+    def noted(path: Any, *args: Any, **kwargs: Any) -> Any:
+        db = original(path, *args, **kwargs)
+        opened.append(db.execute("pragma journal_size_limit").fetchone()[0])
+        return db
+
+    monkeypatch.setattr(store_module, "open_database", noted)
+    if replica:
+        monkeypatch.setenv("KOTOWARI_REPLICA_URL", replica)
+    else:
+        monkeypatch.delenv("KOTOWARI_REPLICA_URL", raising=False)
+    assert bot.cli.main([*NO_ENV, "shell", "--db", str(tmp_path / "k.db")]) == 0
+    assert opened[-1] == limit
