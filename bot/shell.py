@@ -24,6 +24,7 @@ from bot.rounds import write_owed_marks
 from flows.engine import Engine
 from flows.features.reminders import is_answer as is_reminder_answer
 from flows.port import Attachment, Inbound, Option, Reply, without_lone_surrogates
+from flows.review import EXPORT_FILE
 from flows.store import DEFAULT_TIME_ZONE
 from flows.texts import DEFAULT_LANGUAGE, Texts
 from flows.typed import option_number
@@ -42,8 +43,6 @@ QUIT_COMMANDS = frozenset({"/quit", "/exit", "!quit"})
 
 _DURATION = re.compile(r"^(\d{1,4})\s*([mhd])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days"}
-# An export's file name after "user{id}-kotowari-" (flows.review.export_files).
-_EXPORT_NAME = re.compile(r"\d{8}(?:-[a-z]+)?\.(?:json|csv)")
 REMINDER_BATCH = 20
 # After an erasure, how long the shell keeps trying to empty the write-ahead log.
 SCRUB_SECONDS = 5.0
@@ -193,31 +192,30 @@ class Shell:
 
     def delete_files(self) -> None:
         """The user erased their data: their letters, exports and charts go too."""
-        files = sorted(self.files_dir.glob(f"user{self.user_id}-*"))
-        for path in files:
-            path.unlink(missing_ok=True)
-        if files:
-            noun = "file" if len(files) == 1 else "files"
-            self.print(f"(deleted {len(files)} {noun} of user {self.user_id} in {self.files_dir})")
+        self._delete(self.files_dir.glob(f"user{self.user_id}-*"), f"of user {self.user_id}")
 
     def delete_case_files(self, number: int) -> None:
         """The user deleted a case: its letters go, and the exports made before (they hold
         it); a chart holds only counts, and stays."""
-        prefix = f"user{self.user_id}-kotowari-"
-        files = sorted(
-            path
-            for path in self.files_dir.glob(f"{prefix}*")
-            if path.name.startswith(f"{prefix}case{number}-")
-            or _EXPORT_NAME.fullmatch(path.name.removeprefix(prefix))
+        prefix = f"user{self.user_id}-"
+        self._delete(
+            (
+                path
+                for path in self.files_dir.glob(f"{prefix}*")
+                if path.name.startswith(f"{prefix}kotowari-case{number}-")
+                or EXPORT_FILE.fullmatch(path.name.removeprefix(prefix))
+            ),
+            f"of case #{number}",
+            ": its letters, and the exports that held it",
         )
+
+    def _delete(self, paths: Iterable[Path], whose: str, what: str = "") -> None:
+        files = sorted(paths)
         for path in files:
             path.unlink(missing_ok=True)
         if files:
             noun = "file" if len(files) == 1 else "files"
-            self.print(
-                f"(deleted {len(files)} {noun} of case #{number} in {self.files_dir}: its "
-                "letters, and the exports that held it)"
-            )
+            self.print(f"(deleted {len(files)} {noun} {whose} in {self.files_dir}{what})")
 
     def show(self, replies: Iterable[Reply], after: tuple[Option, ...] = ()) -> None:
         """Print replies; numbers then mean the last options shown. ``after``: options still

@@ -7,6 +7,7 @@ buttons that show these are the review feature's (``flows.features.review``).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import partial
@@ -221,6 +222,10 @@ def counts(cases: Sequence[Case], brokers: int) -> dict[str, int]:
         "brokers": brokers,
         "agreed": sum(1 for c in calls if c.get("outcome") == "agreed"),
     }
+
+
+# The names export_files gives its files (the shell finds an earlier export by it).
+EXPORT_FILE = re.compile(r"kotowari-\d{8}(?:-[a-z]+)?\.(?:json|csv)")
 
 
 def export_files(store: Store, user_id: int, now: datetime, tz: ZoneInfo) -> tuple[Attachment, ...]:
