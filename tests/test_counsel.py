@@ -63,6 +63,19 @@ AFTER_TO_STEP_4 = (
     "11/27 13:00",
     Press("✅ 保存する"),
 )
+# The call ended at step 1; the broker typed afterwards: the caller never named it.
+ENDED_TO_STEP_4 = (
+    "/call",
+    Press("🙅 断った"),
+    Press("📴 電話が切れた"),
+    "日本名簿センター株式会社",
+    "株式会社グランレジデンス東都",
+    "skip",
+    "skip",
+    "skip",
+    Press("🕒 いま（この電話）"),
+    Press("✅ 保存する"),
+)
 # At step 4, the broker's answer on the phone.
 AGREED = Press("🙆 応じた")
 
@@ -747,19 +760,7 @@ def test_step_4s_reading_says_the_day_as_spoken_or_the_other_day() -> None:
 def test_a_broker_the_caller_never_named_is_not_said_to_be_named(engine: Engine) -> None:
     """A broker typed after 📴 the call ended (or a skip at step 2) is the user's own view:
     step 4's line and the letters said "the caller named you" all the same."""
-    ended = (
-        "/call",
-        Press("🙅 断った"),
-        Press("📴 電話が切れた"),
-        "日本名簿センター株式会社",
-        "株式会社グランレジデンス東都",
-        "skip",
-        "skip",
-        "skip",
-        Press("🕒 いま（この電話）"),
-        Press("✅ 保存する"),
-    )
-    step_4 = text_of(walk(engine, ended))
+    step_4 = text_of(walk(engine, ENDED_TO_STEP_4))
     assert JA["demand_source.believed"] in step_4
     assert JA["demand_source.named"] not in step_4
     broker = letter_text(make_letter(engine, 1, JA["opt.letter_broker_request"]))
@@ -784,20 +785,8 @@ def test_named_then_back_then_skip_is_not_named(engine: Engine) -> None:
 
 
 def test_no_record_advice_does_not_say_the_caller_named_a_source(engine: Engine) -> None:
-    ended = (
-        "/call",
-        Press("🙅 断った"),
-        Press("📴 電話が切れた"),
-        "日本名簿センター株式会社",
-        "株式会社グランレジデンス東都",
-        "skip",
-        "skip",
-        "skip",
-        Press("🕒 いま（この電話）"),
-        Press("✅ 保存する"),
-    )
     chat = EngineChat(engine)
-    chat.walk(*ended)
+    chat.walk(*ENDED_TO_STEP_4)
     said = text_of(chat.press("🔍 記録がないと言われた"))
     assert JA["outcome.no_record.recorded"] in said and "違う名前で伝えた" not in said
     chat.walk(*CALL_TO_STEP_4)  # named at step 2

@@ -812,19 +812,25 @@ async def test_without_a_link_the_file_is_announced(
         assert coming and "kotowari-" in coming[0]
 
 
+async def broker_letter_links(chat: LineChat) -> list[str]:
+    """A case to step 4 agreed, then its broker letter with a new sender: the links the
+    chat got (the letter and its 内容証明 form; the text is in the chat)."""
+    await chat.walk(*TO_AGREED)
+    await chat.walk("/case 1", Press(JA["opt.case_letter"]))
+    await chat.press(JA["opt.letter_broker_request"])
+    if any(JA["opt.sender_new"] in line for line in chat.last):
+        await chat.press(JA["opt.sender_new"])
+    answer = "\n".join(await chat.walk("山田 花子", "東京都渋谷区神南9-9-9", "skip", "no"))
+    return re.findall(r"http://127\.0\.0\.1:\d+/line/files/\S+", answer)
+
+
 async def test_a_letter_link_works_until_it_expires_and_only_as_issued(
     line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
 ) -> None:
     async with running(line, make_engine, clock, links=True) as run:
         chat = await follow(run, "Ufiles")
-        await chat.walk(*TO_AGREED)
-        await chat.walk("/case 1", Press(JA["opt.case_letter"]))
-        await chat.press(JA["opt.letter_broker_request"])
-        if any(JA["opt.sender_new"] in line for line in chat.last):
-            await chat.press(JA["opt.sender_new"])
-        answer = "\n".join(await chat.walk("山田 花子", "東京都渋谷区神南9-9-9", "skip", "no"))
-        urls = re.findall(r"http://127\.0\.0\.1:\d+/line/files/\S+", answer)
-        assert len(urls) == 2, answer  # the letter and its 内容証明 form (the text is in the chat)
+        urls = await broker_letter_links(chat)
+        assert len(urls) == 2, urls  # the letter and its 内容証明 form (the text is in the chat)
 
         async def get(url: str) -> Any:
             return await run.http.fetch(url, raise_error=False)
@@ -855,13 +861,7 @@ async def test_a_deleted_cases_letter_links_go_with_it(
 ) -> None:
     async with running(line, make_engine, clock, links=True) as run:
         chat = await follow(run, "Udelete")
-        await chat.walk(*TO_AGREED)
-        await chat.walk("/case 1", Press(JA["opt.case_letter"]))
-        await chat.press(JA["opt.letter_broker_request"])
-        if any(JA["opt.sender_new"] in line for line in chat.last):
-            await chat.press(JA["opt.sender_new"])
-        answer = "\n".join(await chat.walk("山田 花子", "東京都渋谷区神南9-9-9", "skip", "no"))
-        [url, _] = re.findall(r"http://127\.0\.0\.1:\d+/line/files/\S+", answer)
+        [url, _] = await broker_letter_links(chat)
         assert (await run.http.fetch(url, raise_error=False)).code == 200
         await chat.walk("/case 1", Press(JA["opt.case_delete"]), Press(JA["opt.delete_yes"]))
         assert (await run.http.fetch(url, raise_error=False)).code == 404, "gone with its case"

@@ -124,6 +124,12 @@ def database_before(path: Path, migration: str) -> Database:
     return old
 
 
+def old_case(**columns: object) -> dict[str, object]:
+    """Case #1 of user 7 as older code stored it, with ``columns`` changed or added."""
+    case = {"id": 1, "user_id": 7, "number": 1, "state": "demanding", "mode": "after"}
+    return {**case, "opened_at": STAMP, "updated_at": STAMP, **columns}
+
+
 def test_upgrade_from_the_first_migration_keeps_data(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     old = database_before(path, "m002_wal_journal")
@@ -139,17 +145,7 @@ def test_upgrade_from_the_first_migration_keeps_data(tmp_path: Path) -> None:
 def test_upgrade_to_reminder_ids_never_reused_keeps_rows_and_indexes(tmp_path: Path) -> None:
     path = tmp_path / "m008.db"
     old = database_before(path, "m009_reminder_ids_never_reused")
-    old[CASES].insert(
-        {
-            "id": 1,
-            "user_id": 7,
-            "number": 1,
-            "state": "demanding",
-            "mode": "after",
-            "opened_at": STAMP,
-            "updated_at": STAMP,
-        }
-    )
+    old[CASES].insert(old_case())
     for reminder_id in (3, 5):
         old[REMINDERS].insert(
             {
@@ -407,19 +403,7 @@ def test_upgrade_deletes_brokers_an_earlier_version_left_at_no_case(tmp_path: Pa
     broker = {"user_id": 7, "case_count": 0, "first_named_at": STAMP, "last_named_at": STAMP}
     old[BROKERS].insert({**broker, "id": 1, "name": "間違えた名前", "name_norm": "間違えた名前"})
     old[BROKERS].insert({**broker, "id": 2, "name": "名簿の森", "name_norm": "名簿の森"})
-    old[CASES].insert(
-        {
-            "id": 1,
-            "user_id": 7,
-            "number": 1,
-            "state": "demanding",
-            "mode": "after",
-            "opened_at": STAMP,
-            "updated_at": STAMP,
-            "broker_id": 2,
-            "broker_name": "名簿の森",
-        }
-    )
+    old[CASES].insert(old_case(broker_id=2, broker_name="名簿の森"))
     old.close()
     db = open_database(path)
     assert [b["name"] for b in db[BROKERS].rows] == ["名簿の森"]
@@ -431,16 +415,7 @@ def source_named_after_upgrade(tmp_path: Path, timeline: list[tuple[str, str, st
     path = tmp_path / "m020.db"
     old = database_before(path, "m021_source_named")
     old[CASES].insert(
-        {
-            "id": 1,
-            "number": 1,
-            "user_id": 7,
-            "state": "confirming",
-            "mode": "call",
-            "opened_at": STAMP,
-            "updated_at": STAMP,
-            "broker_name": "日本名簿センター株式会社",
-        }
+        old_case(state="confirming", mode="call", broker_name="日本名簿センター株式会社")
     )
     for n, (trigger, state_from, state_to) in enumerate(timeline):
         step = {"trigger": trigger, "state_from": state_from, "state_to": state_to}
