@@ -29,7 +29,6 @@ import signal
 import sqlite3
 import sys
 import threading
-import unicodedata
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -84,7 +83,7 @@ from bot.upkeep import retry_scrub
 from bot.webhook import webhook_server
 from flows import fonts
 from flows.engine import COMMANDS as ENGINE_COMMANDS
-from flows.engine import Engine
+from flows.engine import Engine, typed_command
 from flows.port import Inbound, Reply, Response
 from flows.reminders import Delivery
 from flows.store import (
@@ -142,7 +141,6 @@ MAX_WARNED_CHATS = 10_000
 ATTACHMENT_KINDS = tuple(ATTACHMENT_STUBS)
 # Loggers whose records can contain the bot token (in a URL).
 _URL_LOGGERS = ("telegram", "telegram.Bot", "telegram.ext.ExtBot", "httpx", "httpcore")
-_START = re.compile(r"^/start(?:@\w+)?(?:\s|$)", re.IGNORECASE)
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # Telegram's 400 for a chat that no longer exists (a deleted account).
 _CHAT_NOT_FOUND = "chat not found"
@@ -778,6 +776,12 @@ def options_prompt(texts: Texts) -> str:
     return texts("keyboard.options_prompt")
 
 
+def _is_start(text: str | None) -> bool:
+    """Whether the text is /start (with or without a payload), as the engine reads it."""
+    typed = typed_command(text) if text is not None else None
+    return isinstance(typed, tuple) and typed[0] == "start"
+
+
 async def on_private_message(update: Update, context: KotowariContext) -> None:
     """A message in a private chat: one Inbound to the engine, its replies back."""
     message, user = update.message, update.effective_user
@@ -795,8 +799,7 @@ async def on_private_message(update: Update, context: KotowariContext) -> None:
             message.chat_id,
             response,
             texts,
-            persistent_keyboard=response.language_changed
-            or bool(inbound.text and _START.match(unicodedata.normalize("NFKC", inbound.text))),
+            persistent_keyboard=response.language_changed or _is_start(inbound.text),
             show_again=_show_again(engine, inbound),
         )
 

@@ -246,6 +246,23 @@ def _remember(recent: list[int], update_id: int) -> str:
     return ",".join(map(str, [*recent, update_id][-RECENT_UPDATES:]))
 
 
+def typed_command(text: str) -> tuple[str, str] | str | None:
+    """A typed command: its name (lower case) and arguments; None for text that is no
+    command; the first word, read, for what starts with a slash but is no command's form.
+
+    The name is read after NFKC (a Japanese keyboard's ／ｃａｎｃｅｌ is /cancel); its
+    arguments as typed (/find ﾒｲﾎﾞ finds what was stored so). What starts with a slash is
+    never a field's answer ("/case1", "/キャンセル")."""
+    if text.lstrip()[:1] not in _SLASHES:
+        return None
+    head, *rest = re.split(r"\s+", text.strip(), maxsplit=1)
+    folded = unicodedata.normalize("NFKC", head)
+    match = _COMMAND.match(" ".join((folded, *rest)))
+    if match is None or " " in folded:
+        return folded
+    return match.group(1).lower(), (match.group(2) or "").strip()
+
+
 def _route(turn: Turn) -> None:
     inbound = turn.inbound
     dialog = turn.dialog
@@ -265,19 +282,12 @@ def _route(turn: Turn) -> None:
         return
     text = inbound.text
     if text is not None:
-        match = None
-        if text.lstrip()[:1] in _SLASHES:
-            # The command's name read after NFKC: a Japanese keyboard's ／ｃａｎｃｅｌ is
-            # /cancel; its arguments as typed (/find ﾒｲﾎﾞ finds what was stored so). What
-            # starts with a slash is never a field's answer ("/case1", "/キャンセル").
-            head, *rest = re.split(r"\s+", text.strip(), maxsplit=1)
-            folded = unicodedata.normalize("NFKC", head)
-            match = _COMMAND.match(" ".join((folded, *rest)))
-            if match is None or " " in folded:
-                turn.say("unknown_command", command=folded[:_SHOWN_COMMAND])
-                return
-        if match:
-            name = match.group(1).lower()
+        typed = typed_command(text)
+        if isinstance(typed, str):  # a slash, but no command's form
+            turn.say("unknown_command", command=typed[:_SHOWN_COMMAND])
+            return
+        if typed is not None:
+            name, args = typed
             if route is not None:
                 turn.set_dialog(None)
                 if name == "cancel":
@@ -287,7 +297,7 @@ def _route(turn: Turn) -> None:
             if command is None:
                 turn.say("unknown_command", command=f"/{name}")
                 return
-            command.handler(turn, (match.group(2) or "").strip())
+            command.handler(turn, args)
             return
         if route is not None and route.on_text(turn, dialog, text):
             return
