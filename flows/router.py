@@ -19,13 +19,16 @@ place. The engine includes every feature's router in one table (``Router.include
 a command or a token up in it; there is no chain of ``if``s to extend.
 
 Tokens are ``<name>.<arg>``: a readable name, and an argument its button's pattern accepts
-(``letter_kind.3-b``). The step buttons of a case (``3.5.refused``: case, step, trigger) are
-the one exception, routed to the handler registered with ``Router.steps``. Buttons already
-sent under an earlier name (``g.lk.3-b``) stay answerable: each button lists its old prefix.
+(``letter_kind.3m1a2b3c-b``: a case is named by ``CASE_REF``, its number and its mark, so that
+a button left in the chat never acts on a later case given that number). The step buttons of
+a case (``3.5.refused``: case, step, trigger) are the one exception, routed to the handler
+registered with ``Router.steps``. Buttons already sent under an earlier name (``g.lk.3-b``)
+stay answerable: each button lists its old prefix.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,6 +37,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from flows.port import Option
 
 if TYPE_CHECKING:
+    from flows.store.rows import Case
     from flows.turn import Turn
 
 Handler = Callable[["Turn", str], None]
@@ -41,7 +45,12 @@ _T = TypeVar("_T")
 _K = TypeVar("_K")
 _NAME = re.compile(r"[a-z][a-z_]{0,23}")
 # A token as a channel may carry it (Telegram: 64 bytes of callback data in all).
-_TOKEN = re.compile(r"([a-z][a-z_]{0,23})\.([A-Za-z0-9._-]{1,40})")
+TOKEN_BYTES = 64
+_TOKEN = re.compile(r"([a-z][a-z_]{0,23})\.([A-Za-z0-9._-]{1,62})")
+# A case in a button's argument: its number and a mark that tells it from a later case given
+# the same number (/forget starts the numbers at #1 again), "3m1a2b3c". A button sent before
+# the mark carries the number alone, and is still answered by it.
+CASE_REF = r"\d{1,9}(?:m[0-9a-f]{6})?"
 STEP_TOKEN = re.compile(r"^(\d{1,9})\.(\d{1,9})\.([a-z0-9_]{1,32})$")
 
 
@@ -67,10 +76,30 @@ class Button:
         text = str(arg)
         if not self.arg.fullmatch(text):
             raise ValueError(f"not an argument of button {self.name!r}: {text!r}")
-        return f"{self.name}.{text}"
+        token = f"{self.name}.{text}"
+        if len(token) > TOKEN_BYTES:  # ASCII: characters are bytes
+            raise ValueError(f"button {self.name!r}: token over {TOKEN_BYTES} bytes: {token!r}")
+        return token
 
     def option(self, arg: object, label: str, secondary: bool = False) -> Option:
         return Option(self.token(arg), label, secondary)
+
+
+def case_mark(case: Case) -> str:
+    """Six hex digits of the case's row id and opening moment: another case that is given
+    its number later (after /forget) has another mark."""
+    return hashlib.sha256(f"{case['id']}:{case['opened_at']}".encode()).hexdigest()[:6]
+
+
+def case_ref(case: Case) -> str:
+    """The case as a button names it (``CASE_REF``)."""
+    return f"{case['number']}m{case_mark(case)}"
+
+
+def read_case_ref(ref: str) -> tuple[int, str | None]:
+    """A ``CASE_REF``'s number and mark (None: a button from before marks)."""
+    number, _, mark = ref.partition("m")
+    return int(number), mark or None
 
 
 @dataclass(frozen=True)
@@ -181,7 +210,7 @@ class Router:
     # -- lookup -----------------------------------------------------------------------
     def press(self, token: str) -> Pressed | None:
         """The button a token belongs to, or None (forged, malformed, from no feature)."""
-        match = _TOKEN.fullmatch(token)
+        match = _TOKEN.fullmatch(token) if len(token) <= TOKEN_BYTES else None
         if match is None:
             return None
         name, arg = match.groups()

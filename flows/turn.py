@@ -12,6 +12,7 @@ from flows import dialogs
 from flows.dialogs import Dialog
 from flows.machine import FINISHED_STATES, CaseModel
 from flows.port import Inbound, Reply
+from flows.router import case_mark, read_case_ref
 from flows.schedule import QuietHours
 from flows.steps import render_step
 from flows.store import Store
@@ -96,12 +97,17 @@ class Turn:
         """The user's case by its number (never another user's)."""
         return self.store.case_by_number(self.user_id, number)
 
-    def pressed_case(self, number: int) -> Case | None:
-        """The user's case a button names; if there is none (deleted since), the button's
-        short answer says so."""
+    def pressed_case(self, ref: str) -> Case | None:
+        """The user's case a button names (``router.CASE_REF``); if there is none (deleted
+        since), or its number now belongs to a later case (after /forget), the button's short
+        answer says so."""
+        number, mark = read_case_ref(ref)
         case = self.own_case(number)
         if case is None:
             self.notice = self.texts("case_not_found", number=number)
+        elif mark is not None and mark != case_mark(case):
+            self.notice = self.texts("case_replaced", number=number)
+            return None
         return case
 
     def model(self, case: Case) -> CaseModel:

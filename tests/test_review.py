@@ -630,25 +630,63 @@ def test_a_photo_drops_the_when_question_and_a_redelivery_asks_it_again(engine) 
     assert again.replies[0].text.startswith("使い方")
 
 
-def test_an_old_delete_confirmation_does_not_delete_a_case_made_after_forget(
+def rows_of(engine: Engine) -> dict[str, list[dict]]:
+    return {table: list(engine.store.db[table].rows) for table in ("cases", "events", "reminders")}
+
+
+def test_a_button_from_before_forget_does_not_act_on_the_new_case_of_its_number(
     engine: Engine, clock: FakeClock
 ) -> None:
+    """After /forget the numbers start at #1 again: every button of the old #1 left in the
+    chat (its page, its letters, "called again", a lookup's answer) is refused, and the new
+    #1 is left as it was."""
     chat = EngineChat(engine)
-    record(engine, "消した会社")
-    chat.say("/case 1")
-    asked = chat.press("🗑 このケースを削除")  # the confirmation left unanswered in the chat
+    record(engine, "みらい不動産", phone="03-1234-5678", broker="名簿の森")
+    view = chat.say("/case 1")
+    letters = chat.press("✉️ 書面を作る", on=view)
+    asked = chat.press("📞 この会社からまた電話があった", on=view)
+    looked_up = chat.say("/who 03-1234-5678")
+    old = [o for shown in (view, letters, looked_up) for r in shown.replies for o in r.options]
+    assert {o.token.partition(".")[0] for o in old} >= {
+        "case_continue", "letter", "called_again", "case_close", "case_delete",
+        "letter_kind", "who_now", "who_earlier",
+    }  # fmt: skip
+    old = [o for o in old if not o.token.startswith("who_not.")]  # names no case: always fine
     chat.say("/forget")
     chat.press("🗑 すべて削除する")
     clock.advance(minutes=5)
-    record(engine, "新しい会社")  # a fresh case, numbered #1 again (its id too)
-    assert chat.press("🗑 削除する", on=asked).notice == JA["stale_button"]
-    assert engine.store.case_by_number(1, 1)["company"] == "新しい会社"
-    # An older button without the case's mark: refused too; the user asks again.
-    old = engine.handle(Inbound(1, choice="case_delete_yes.1"))
-    assert old.notice is not None and engine.store.count_cases(1) == 1
-    chat.say("/case 1")
-    asked = chat.press("🗑 このケースを削除")
-    assert text_of(chat.press("🗑 削除する", on=asked)) == "ケース #1 を削除しました。"
+    record(engine, "みらい不動産", phone="03-1234-5678", broker="名簿の森")  # #1 again
+    before = rows_of(engine)
+    for option in old:
+        pressed = engine.handle(Inbound(1, choice=option.token))
+        assert pressed.notice == JA["case_replaced"].format(number=1), option
+        assert not pressed.replies, option
+    assert rows_of(engine) == before
+    # The old "just now" while the new #1 asks when they called: refused, still asked.
+    chat.press("📞 この会社からまた電話があった", on=chat.say("/case 1"))
+    pending = engine.store.user(1)["pending"]
+    assert chat.press("🕒 たった今", on=asked).notice == JA["case_replaced"].format(number=1)
+    assert engine.store.user(1)["pending"] == pending
+    assert engine.store.case_by_number(1, 1)["repeat_calls"] == 0
+    # A button from before marks (the number alone) still means the case of that number, but
+    # a delete confirmation is only taken with the mark: the user asks again.
+    assert engine.handle(Inbound(1, choice="case_delete_yes.1")).notice is not None
+    assert engine.store.count_cases(1) == 1
+    assert "#1" in text_of(engine.handle(Inbound(1, choice="case.1")))
+    confirm = chat.press("🗑 このケースを削除", on=chat.say("/case 1"))
+    assert text_of(chat.press("🗑 削除する", on=confirm)) == "ケース #1 を削除しました。"
+
+
+def test_a_delete_confirmation_of_the_earlier_spelling_is_still_taken(engine: Engine) -> None:
+    """Sent before marks were in every case button: "<number>-<mark>"."""
+    record(engine, "会社")
+    chat = EngineChat(engine)
+    confirm = chat.press("🗑 このケースを削除", on=chat.say("/case 1"))
+    token = next(o.token for o in confirm.replies[0].options if o.label == "🗑 削除する")
+    earlier = token.replace("case_delete_yes.1m", "case_delete_yes.1-")
+    assert earlier != token
+    engine.handle(Inbound(1, choice=earlier))
+    assert engine.store.count_cases(1) == 0
 
 
 def test_find_reads_its_words_as_typed(engine: Engine) -> None:

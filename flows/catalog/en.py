@@ -69,6 +69,7 @@ EN: dict[str, str] = {
     "cannot_skip": "This step cannot be skipped.",
     "resumed": "Resuming case #{number}.",
     "case_not_found": "Case #{number} was not found.",
+    "case_replaced": "That button was for a case that is gone; #{number} is now another case.",
     "case_finished": "Case #{number} is finished.",
     "cases_empty": "No cases yet. On a call now: /call. After the call: /after.",
     "cases_unknown": "unknown",

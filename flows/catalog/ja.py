@@ -65,6 +65,7 @@ JA: dict[str, str] = {
     "cannot_skip": "このステップはスキップできません。",
     "resumed": "ケース #{number} を再開します。",
     "case_not_found": "ケース #{number} は見つかりません。",
+    "case_replaced": "このボタンのケースはもうありません。今の #{number} は別のケースです。",
     "case_finished": "ケース #{number} は完了しています。",
     # --- /cases ------------------------------------------------------------------
     "cases_empty": "まだケースはありません。電話中なら /call、電話のあとなら /after。",

@@ -15,7 +15,7 @@ from flows.dialogs import CalledAgainDialog
 from flows.normalize import parse_when
 from flows.port import Reply
 from flows.review import takes_another_call
-from flows.router import DialogRoute, Router
+from flows.router import CASE_REF, DialogRoute, Router, case_mark, case_ref, read_case_ref
 from flows.stepping import check_calls_again
 from flows.store.rows import Case
 from flows.turn import Turn
@@ -24,15 +24,15 @@ from flows.typed import option_number
 router = Router()
 
 # 🔁 on a case's page, with the calls recorded when it was shown ("-N": a second tap finds N+1).
-ASK = router.button("called_again", r"\d{1,9}(-\d{1,9})?", legacy="g.again")
+ASK = router.button("called_again", rf"{CASE_REF}(-\d{{1,9}})?", legacy="g.again")
 # "Just now", the answer offered with the question.
-NOW = router.button("called_again_now", r"\d{1,9}-now", legacy="g.agn", in_dialog=True)
+NOW = router.button("called_again_now", rf"{CASE_REF}-now", legacy="g.agn", in_dialog=True)
 
 
 def option(turn: Turn, case: Case) -> Any:
     """The case page's button."""
     calls = int(case.get("repeat_calls") or 0)
-    return ASK.option(f"{case['number']}-{calls}", turn.texts("opt.case_again"))
+    return ASK.option(f"{case_ref(case)}-{calls}", turn.texts("opt.case_again"))
 
 
 def ask(turn: Turn, case: Case) -> None:
@@ -42,9 +42,8 @@ def ask(turn: Turn, case: Case) -> None:
 
 
 def _question(turn: Turn, case: Case) -> None:
-    number = case["number"]
-    now = NOW.option(f"{number}-now", turn.texts("opt.again_now"))
-    turn.replies.append(Reply(turn.texts("again_when", number=number), options=(now,)))
+    now = NOW.option(f"{case_ref(case)}-now", turn.texts("opt.again_now"))
+    turn.replies.append(Reply(turn.texts("again_when", number=case["number"]), options=(now,)))
 
 
 def _case(turn: Turn, number: int) -> Case | None:
@@ -56,7 +55,7 @@ def _case(turn: Turn, number: int) -> Case | None:
 @ASK.handles
 def pressed_ask(turn: Turn, arg: str) -> None:
     number, _, calls = arg.partition("-")
-    case = turn.pressed_case(int(number))
+    case = turn.pressed_case(number)
     if case is None:
         return
     if not takes_another_call(case) or (calls and calls != str(case.get("repeat_calls") or 0)):
@@ -68,12 +67,15 @@ def pressed_ask(turn: Turn, arg: str) -> None:
 
 @NOW.handles
 def pressed_now(turn: Turn, arg: str) -> None:
-    number = int(arg.partition("-")[0])
+    number, mark = read_case_ref(arg.partition("-")[0])
     dialog = turn.dialog
     if not isinstance(dialog, CalledAgainDialog) or dialog.case != number:
         turn.notice = turn.texts("stale_button")  # the question was answered or dropped
         return
     case = _case(turn, number)
+    if case is not None and mark is not None and mark != case_mark(case):
+        turn.notice = turn.texts("case_replaced", number=number)  # asked before /forget
+        return
     turn.set_dialog(None)
     if case is None:
         turn.notice = turn.texts("case_not_found", number=number)

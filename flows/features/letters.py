@@ -18,7 +18,7 @@ from flows.dialogs import LETTER_NEXT, SENDER_LIMITS, LetterDialog
 from flows.moments import call_moment, refusal_moment, repeat_call_at
 from flows.normalize import clean_text, format_phone, parse_phone
 from flows.port import Attachment, Option, Reply
-from flows.router import DialogRoute, Router
+from flows.router import CASE_REF, DialogRoute, Router, case_ref
 from flows.schedule import in_days
 from flows.store.rows import Case, Event
 from flows.texts import Texts
@@ -40,18 +40,18 @@ CODES = {
 _CODE_OF = {kind: code for code, kind in CODES.items()}
 
 # ✉️ on a case's page: choose the letter.
-CHOOSE = router.button("letter", r"\d{1,9}", legacy="g.letter")
+CHOOSE = router.button("letter", CASE_REF, legacy="g.letter")
 # One letter of one case: begins the dialog.
-KIND = router.button("letter_kind", r"\d{1,9}-[bcr]", legacy="g.lk", in_dialog=True)
+KIND = router.button("letter_kind", rf"{CASE_REF}-[bcr]", legacy="g.lk", in_dialog=True)
 SENDER = router.button("sender", r"saved|new", legacy="g.snd", in_dialog=True)
 NO_PHONE = router.button("sender_no_phone", r"skip", legacy="g.lph", in_dialog=True)
 KEEP = router.button("keep_sender", r"yes|no", legacy="g.keep", in_dialog=True)
 NO_OFFICE = router.button("head_office_unknown", r"skip", legacy="g.off", in_dialog=True)
 
 
-def kind_option(texts: Texts, number: int, kind: str) -> Option:
+def kind_option(texts: Texts, case: Case, kind: str) -> Option:
     """The button that starts writing one letter for a case."""
-    return KIND.option(f"{number}-{_CODE_OF[kind]}", texts(f"opt.letter_{kind}"))
+    return KIND.option(f"{case_ref(case)}-{_CODE_OF[kind]}", texts(f"opt.letter_{kind}"))
 
 
 def kinds_for(case: Case) -> list[str]:
@@ -73,7 +73,7 @@ def kinds_for(case: Case) -> list[str]:
 @CHOOSE.handles
 def choose(turn: Turn, arg: str) -> None:
     t = turn.texts
-    case = turn.pressed_case(int(arg))
+    case = turn.pressed_case(arg)
     if case is None:
         return
     turn.chosen = t("opt.case_letter")
@@ -81,14 +81,14 @@ def choose(turn: Turn, arg: str) -> None:
     if not kinds:
         turn.say("letter_none")
         return
-    options = tuple(kind_option(t, case["number"], kind) for kind in kinds)
+    options = tuple(kind_option(t, case, kind) for kind in kinds)
     turn.replies.append(Reply(t("letter_choose", number=case["number"]), options=options))
 
 
 @KIND.handles
 def pressed_kind(turn: Turn, arg: str) -> None:
     number, _, code = arg.partition("-")
-    case = turn.pressed_case(int(number))
+    case = turn.pressed_case(number)
     if case is None:
         return
     begin(turn, case, CODES[code])

@@ -30,7 +30,7 @@ from flows.moments import call_moment, refusal_moment
 from flows.normalize import Phone, clean_text, format_phone, normalize_name, phone_number_in
 from flows.port import Option, Reply
 from flows.review import takes_another_call
-from flows.router import DialogRoute, Router
+from flows.router import CASE_REF, DialogRoute, Router, case_mark, case_ref, read_case_ref
 from flows.stepping import double_tap, start_case
 from flows.store.rows import Case
 from flows.turn import Turn
@@ -38,12 +38,12 @@ from flows.turn import Turn
 router = Router()
 
 # "They are calling now": a /call case linked to the refused case N ("N[-p…]-<cases>").
-NOW = router.button("who_now", r"\d{1,9}(-p\d{6,15})?-\d{1,9}")
+NOW = router.button("who_now", rf"{CASE_REF}(-p\d{{6,15}})?-\d{{1,9}}")
 # "They called earlier": when? (the called-again dialog of case N).
-EARLIER = router.button("who_earlier", r"\d{1,9}")
-NOT_THEM = router.button("who_not", r"\d{1,9}")
+EARLIER = router.button("who_earlier", CASE_REF)
+NOT_THEM = router.button("who_not", CASE_REF)
 # Start a case with what was looked up: "<mode>[-p…|-c…]-<cases>".
-START = router.button("who_start", r"(call|after)(-p\d{6,15}|-c\d{1,9})?-\d{1,9}")
+START = router.button("who_start", rf"(call|after)(-p\d{{6,15}}|-c{CASE_REF})?-\d{{1,9}}")
 NAME_LIMIT = 100
 # A /call case opened this recently and still at its first two steps is the call going on.
 CALL_GOES_ON = timedelta(hours=1)
@@ -52,10 +52,10 @@ CALL_GOES_ON = timedelta(hours=1)
 @dataclass(frozen=True)
 class Carried:
     """What a lookup's button carries into a case: the number looked up (E.164), or the case
-    whose company it copies; written into the token as ``-p<digits>`` / ``-c<number>``."""
+    whose company it copies; written into the token as ``-p<digits>`` / ``-c<CASE_REF>``."""
 
     phone: str | None = None
-    company_of: int | None = None
+    company_of: str | None = None
 
     def arg(self, head: object, cases: object) -> str:
         """The button's argument: ``<head>[-p…|-c…]-<the user's case count when shown>``."""
@@ -71,7 +71,7 @@ class Carried:
             return head, Carried()
         kind, value = middle[0][0], middle[0][1:]
         if kind == "c":
-            return head, Carried(company_of=int(value))
+            return head, Carried(company_of=value)
         phone = phone_number_in("+" + value)
         return head, Carried(phone=phone.e164 if phone else None)
 
@@ -214,13 +214,14 @@ def _refused(turn: Turn, found: History, phone: Phone | None) -> Reply:
     lines.append(t(line.note))
     cases = turn.user.get("last_case_number")
     carried = Carried(phone=phone.e164 if phone else None)
-    options = [NOW.option(carried.arg(number, cases), t("opt.who_now"))]
+    ref = case_ref(case)
+    options = [NOW.option(carried.arg(ref, cases), t("opt.who_now"))]
     if takes_another_call(case):
-        options.append(EARLIER.option(number, t("opt.who_earlier")))
+        options.append(EARLIER.option(ref, t("opt.who_earlier")))
     report = _report_case(found)
     if report is not None:
-        options.append(letter_feature.kind_option(t, report["number"], RESOLICITATION_REPORT))
-    options.append(NOT_THEM.option(number, t("opt.who_not"), secondary=True))
+        options.append(letter_feature.kind_option(t, report, RESOLICITATION_REPORT))
+    options.append(NOT_THEM.option(ref, t("opt.who_not"), secondary=True))
     return line.reply(text, t, tuple(options), "\n".join(lines))
 
 
@@ -250,7 +251,7 @@ def _seen(turn: Turn, case: Case, phone: Phone | None) -> Reply:
     called = call_moment(case) or case["opened_at"]
     text = t("who.seen", number=case["number"], date=t.when_iso(called, turn.tz))
     by_number = phone is not None
-    carried = Carried(phone=phone.e164) if phone else Carried(company_of=case["number"])
+    carried = Carried(phone=phone.e164) if phone else Carried(company_of=case_ref(case))
     hint = t("who.seen_hint" if by_number else "who.seen_hint_company")
     note = "\n".join([*_facts(turn, case), hint])
     return Reply(text, note=note, options=_start_options(turn, carried))
@@ -343,7 +344,7 @@ def _linked_event(turn: Turn, case: Case, refused: Case) -> None:
 @NOW.handles
 def calling_now(turn: Turn, arg: str) -> None:
     head, carried = Carried.parse(arg)
-    refused = turn.pressed_case(int(head))
+    refused = turn.pressed_case(head)
     if refused is None:
         return
     if not refused.get("refused_at"):
@@ -366,7 +367,7 @@ def calling_now(turn: Turn, arg: str) -> None:
 
 @EARLIER.handles
 def called_earlier(turn: Turn, arg: str) -> None:
-    case = turn.pressed_case(int(arg))
+    case = turn.pressed_case(arg)
     if case is None:
         return
     if not takes_another_call(case):
@@ -397,7 +398,10 @@ def start_with(turn: Turn, arg: str) -> None:
         return
     fill = _phone_fill(carried)
     if carried.company_of is not None:
-        known = turn.own_case(carried.company_of)
+        number, mark = read_case_ref(carried.company_of)
+        known = turn.own_case(number)
+        if known is not None and mark not in (None, case_mark(known)):
+            known = None  # a later case with the number (after /forget): not that company
         if known is not None and known.get("company"):
             fill = {"company": known["company"], "company_norm": known.get("company_norm")}
     start_case(turn, mode, fill)

@@ -118,7 +118,7 @@ def _no_reply(turn: Turn, row: Reminder, case: Case) -> None:
     turn.store.update_reminder(row["id"], status="done")
     via = "letter" if row.get("via") == "letter" else "phone"
     kind = letters.REQUEST_TO[reminders.addressee_of(row)]
-    option = letter_feature.kind_option(turn.texts, case["number"], kind)
+    option = letter_feature.kind_option(turn.texts, case, kind)
     turn.replies.append(Reply(turn.texts(f"reminder_no_reply.{via}"), options=(option,)))
 
 

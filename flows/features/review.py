@@ -6,7 +6,6 @@ button finds nothing.
 
 from __future__ import annotations
 
-import hashlib
 import unicodedata
 from functools import partial
 
@@ -16,7 +15,7 @@ from flows.features.case_flow import FIELD_LIMITS
 from flows.machine import FINISHED_STATES
 from flows.normalize import clean_text, parse_phone
 from flows.port import Attachment, Option, Reply
-from flows.router import Router
+from flows.router import CASE_REF, Router, case_ref
 from flows.stepping import fire, open_case
 from flows.store.rows import Case
 from flows.turn import Turn
@@ -25,21 +24,20 @@ router = Router()
 
 PAGE_SIZE = 5
 PAGE = router.button("cases_page", r"\d{1,9}", legacy="g.page")
-CASE = router.button("case", r"\d{1,9}", legacy="g.case")
-CONTINUE = router.button("case_continue", r"\d{1,9}", legacy="g.open")
-CLOSE = router.button("case_close", r"\d{1,9}", legacy="g.close")
-REOPEN = router.button("case_reopen", r"\d{1,9}", legacy="g.reopen")
-DELETE = router.button("case_delete", r"\d{1,9}", legacy="g.del")
-# The confirmation names the case it was asked for, not only its number: after /forget the
-# numbers start at #1 again, and an old confirmation left in the chat must not delete the new
-# #1 (an older button without the mark is refused: the user taps 🗑 again).
-DELETE_YES = router.button("case_delete_yes", r"\d{1,9}-[0-9a-f]{6}", legacy="g.delyes")
-DELETE_NO = router.button("case_delete_no", r"\d{1,9}", legacy="g.delno")
+CASE = router.button("case", CASE_REF, legacy="g.case")
+CONTINUE = router.button("case_continue", CASE_REF, legacy="g.open")
+CLOSE = router.button("case_close", CASE_REF, legacy="g.close")
+REOPEN = router.button("case_reopen", CASE_REF, legacy="g.reopen")
+DELETE = router.button("case_delete", CASE_REF, legacy="g.del")
+# The confirmation must carry the case's mark (CASE_REF; "3-1a2b3c" is its earlier spelling):
+# an older one without it is refused, the user taps 🗑 again.
+DELETE_YES = router.button("case_delete_yes", r"\d{1,9}[m-][0-9a-f]{6}", legacy="g.delyes")
+DELETE_NO = router.button("case_delete_no", CASE_REF, legacy="g.delno")
 
 
 def _open_buttons(turn: Turn, cases: list[Case]) -> list[Option]:
     return [
-        CASE.option(c["number"], turn.texts("opt.open_case", number=c["number"])) for c in cases
+        CASE.option(case_ref(c), turn.texts("opt.open_case", number=c["number"])) for c in cases
     ]
 
 
@@ -65,19 +63,19 @@ def cases_page(turn: Turn, page: int) -> Reply:
 def case_view(turn: Turn, case: Case) -> Reply:
     """One case in full, with what can be done with it."""
     t = turn.texts
-    number = case["number"]
+    ref = case_ref(case)
     options = []
     if case["state"] not in FINISHED_STATES:
-        options.append(CONTINUE.option(number, t("opt.case_continue")))
+        options.append(CONTINUE.option(ref, t("opt.case_continue")))
     if case.get("company") or case.get("broker_name") or case.get("phone_raw"):
-        options.append(letters.CHOOSE.option(number, t("opt.case_letter")))
+        options.append(letters.CHOOSE.option(ref, t("opt.case_letter")))
     if review.takes_another_call(case):
         options.append(called_again.option(turn, case))
     if case["state"] in ("following_up", "awaiting_call"):
-        options.append(CLOSE.option(number, t("opt.case_close")))
+        options.append(CLOSE.option(ref, t("opt.case_close")))
     if case["state"] == "closed":
-        options.append(REOPEN.option(number, t("opt.case_reopen")))
-    options.append(DELETE.option(number, t("opt.case_delete"), secondary=True))
+        options.append(REOPEN.option(ref, t("opt.case_reopen")))
+    options.append(DELETE.option(ref, t("opt.case_delete"), secondary=True))
     text = review.case_text(turn.store, case, t, turn.tz)
     return Reply(text, options=tuple(options))
 
@@ -163,14 +161,14 @@ def page(turn: Turn, arg: str) -> None:
 
 @CASE.handles
 def pressed_case(turn: Turn, arg: str) -> None:
-    if (found := turn.pressed_case(int(arg))) is not None:
+    if (found := turn.pressed_case(arg)) is not None:
         turn.chosen = turn.texts("opt.open_case", number=found["number"])
         turn.replies.append(case_view(turn, found))
 
 
 @CONTINUE.handles
 def pressed_continue(turn: Turn, arg: str) -> None:
-    if (found := turn.pressed_case(int(arg))) is None:
+    if (found := turn.pressed_case(arg)) is None:
         return
     if found["state"] in FINISHED_STATES:
         turn.notice = turn.texts("stale_button")  # finished meanwhile
@@ -182,7 +180,7 @@ def pressed_continue(turn: Turn, arg: str) -> None:
 
 
 def _close_or_reopen(turn: Turn, arg: str, action: str) -> None:
-    if (found := turn.pressed_case(int(arg))) is None:
+    if (found := turn.pressed_case(arg)) is None:
         return
     if action not in machine.triggers_at(found["state"]):
         turn.notice = turn.texts("stale_button")
@@ -209,33 +207,24 @@ def pressed_reopen(turn: Turn, arg: str) -> None:
 
 @DELETE.handles
 def pressed_delete(turn: Turn, arg: str) -> None:
-    if (found := turn.pressed_case(int(arg))) is None:
+    if (found := turn.pressed_case(arg)) is None:
         return
-    t, number = turn.texts, found["number"]
+    t, ref = turn.texts, case_ref(found)
     turn.chosen = t("opt.case_delete")
     turn.replies.append(
         Reply(
-            t("case_delete_confirm", number=number),
+            t("case_delete_confirm", number=found["number"]),
             options=(
-                DELETE_YES.option(f"{number}-{_case_mark(found)}", t("opt.delete_yes")),
-                DELETE_NO.option(number, t("opt.delete_no")),
+                DELETE_YES.option(ref, t("opt.delete_yes")),
+                DELETE_NO.option(ref, t("opt.delete_no")),
             ),
         )
     )
 
 
-def _case_mark(case: Case) -> str:
-    """Six hex digits that tell this case from another that takes its number later."""
-    return hashlib.sha256(f"{case['id']}:{case['opened_at']}".encode()).hexdigest()[:6]
-
-
 @DELETE_YES.handles
 def pressed_delete_yes(turn: Turn, arg: str) -> None:
-    number, mark = arg.split("-")
-    if (found := turn.pressed_case(int(number))) is None:
-        return
-    if _case_mark(found) != mark:  # asked for a case that is gone; this one is another
-        turn.notice = turn.texts("stale_button")
+    if (found := turn.pressed_case(arg.replace("-", "m"))) is None:
         return
     turn.chosen = turn.texts("opt.delete_yes")
     turn.store.delete_case(found)
@@ -247,6 +236,6 @@ def pressed_delete_yes(turn: Turn, arg: str) -> None:
 
 @DELETE_NO.handles
 def pressed_delete_no(turn: Turn, arg: str) -> None:
-    if turn.pressed_case(int(arg)) is not None:
+    if turn.pressed_case(arg) is not None:
         turn.chosen = turn.texts("opt.delete_no")
         turn.say("not_deleted")
