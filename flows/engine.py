@@ -32,7 +32,7 @@ from flows.router import STEP_TOKEN, Router
 from flows.store import Store
 from flows.store.rows import User
 from flows.texts import Texts, pick_language
-from flows.turn import OutcomeHook, Turn
+from flows.turn import OTHER_BUTTONS, OutcomeHook, Turn
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,7 @@ class Engine:
         if not turn.replies or turn.erased:  # only a notice; or no user row any more
             return
         options = turn.replies[-1].options
-        shown = None
+        shown = OTHER_BUTTONS if options else None
         if options and STEP_TOKEN.match(options[0].token):
             shown = options[0].token.rsplit(".", 1)[0]
         if shown != turn.user.get("shown_step"):

@@ -28,6 +28,11 @@ class OutcomeHook(Protocol):
     ) -> Sequence[Reply]: ...
 
 
+# ``users.shown_step`` when the last thing shown has buttons that are not a step's (a
+# confirmation, a case's page, a reminder): typed words then are not a step's answer.
+OTHER_BUTTONS = "-"
+
+
 @dataclass
 class Turn:
     inbound: Inbound

@@ -10,6 +10,7 @@ import pytest
 
 from flows.engine import Engine
 from flows.port import Inbound, Reply
+from flows.router import STEP_TOKEN
 from flows.store import CASES, EVENTS
 from flows.texts import EN, JA
 from tests.conftest import Conversation, FakeClock
@@ -704,6 +705,41 @@ def test_a_number_is_not_taken_as_a_typed_answer_after_a_list(engine: Engine) ->
     assert (row["state"], row["company"]) == ("recording_company", None)
     chat.say("2")  # the question on the screen again: now "2" is its answer
     assert case_row(engine)["company"] == "2"
+
+
+@pytest.mark.parametrize(
+    ("shown", "label"),
+    [("/forget", "すべて削除する"), ("/case 1", "このケースを削除")],
+)
+def test_yes_typed_to_a_confirmation_is_not_the_hidden_steps_answer(
+    engine: Engine, shown: str, label: str
+) -> None:
+    """ "はい" typed to "delete everything?" pressed 「🙅 はい、断った」 of the case in progress;
+    at a step that asks for text it was stored as the company. Neither, now: the user is told to
+    answer with the buttons, and the step is shown again."""
+    chat = EngineChat(engine)
+    chat.say("/call")  # step 1: refuse, with a "はい…" option
+    asked = chat.say(shown)
+    if shown == "/case 1":
+        asked = chat.press(f"🗑 {label}", on=asked)
+    response = chat.say("はい")
+    assert response.replies[0].text == JA["buttons_answer_step"]
+    assert STEP_TOKEN.match(response.replies[-1].options[0].token)  # the step, shown again
+    assert case_row(engine)["state"] == "refusing" and case_row(engine)["refused_at"] is None
+    chat.walk(Press("🙅 断った"), Press("📴 電話が切れた"), "skip")  # at the company
+    chat.say(shown) if shown == "/forget" else chat.press(f"🗑 {label}", on=chat.say(shown))
+    assert chat.say("はい").replies[0].text == JA["buttons_answer_step"]
+    assert (case_row(engine)["state"], case_row(engine)["company"]) == ("recording_company", None)
+    assert engine.store.count_cases(1) == 1
+    chat.say("みらい不動産")  # the question on the screen again: now it is the answer
+    assert case_row(engine)["company"] == "みらい不動産"
+
+
+def test_yes_typed_to_a_confirmation_with_no_case_is_told_to_use_the_buttons(engine) -> None:
+    chat = EngineChat(engine)
+    chat.say("/forget")
+    assert [r.text for r in chat.say("はい").replies] == [JA["buttons_answer"]]
+    assert "削除" in chat.press("🗑 すべて削除する", on=chat.say("/forget")).replies[0].text
 
 
 @pytest.mark.parametrize(

@@ -55,6 +55,14 @@ EN: dict[str, str] = {
         "Here is the step of the case in progress again. Numbers mean its options, counted "
         "from the top (1, 2 …)."
     ),
+    "buttons_answer": (
+        "Please answer a message that has buttons by tapping one of them. Nothing you typed "
+        "was recorded."
+    ),
+    "buttons_answer_step": (
+        "Please answer a message that has buttons by tapping one of them. Nothing you typed "
+        "was recorded. Here is the step of the case in progress again."
+    ),
     "number_not_shown_text": (
         "Here is the step of the case in progress again. What you type now is recorded as "
         "its answer."

@@ -23,7 +23,7 @@ from flows.router import STEP_TOKEN, Router
 from flows.stepping import double_tap, fire, start_case
 from flows.store.rows import Case, User
 from flows.texts import Texts
-from flows.turn import Turn
+from flows.turn import OTHER_BUTTONS, Turn
 from flows.typed import ALIASES, fold, match_option, option_number
 
 router = Router()
@@ -128,13 +128,26 @@ def at_step(turn: Turn, text: str) -> None:
     """Text, a contact or an attachment that is neither a command nor a dialog's answer."""
     inbound = turn.inbound
     case = turn.active_case()
+    other_buttons = inbound.text is not None and turn.user.get("shown_step") == OTHER_BUTTONS
     if case is None:
-        if not lookup.number_sent(turn, None):  # a phone number: who is it?
+        if lookup.number_sent(turn, None):  # a phone number: who is it?
+            return
+        if other_buttons:  # "yes" to a confirmation: said how to answer it
+            turn.say("buttons_answer")
+        else:
             no_case(turn)
         return
     if inbound.text is not None and _hidden_number(turn, case, inbound.text):
         turn.say("number_not_shown_text" if case["state"] in TEXT_STATES else "number_not_shown")
         turn.show(case)  # now shown: its numbers work from the next message
+        return
+    if other_buttons:
+        # Typed while a confirmation, a case's page or a reminder is the last thing shown:
+        # most likely its answer ("yes"), so neither stored nor taken for the hidden step's.
+        if case["state"] not in TEXT_STATES and lookup.number_sent(turn, case):
+            return  # a phone number: who is it? (as at the step)
+        turn.say("buttons_answer_step")
+        turn.show(case)
         return
     if inbound.contact_phone is not None and case["state"] == "recording_phone":
         _answer(turn, case, inbound.contact_phone, from_contact=True)

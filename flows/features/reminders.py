@@ -23,7 +23,7 @@ from flows.stepping import check_calls_again, open_case
 from flows.store import DUE_STATUSES, Store
 from flows.store.rows import Case, DueReminder, Reminder
 from flows.texts import Texts
-from flows.turn import Turn
+from flows.turn import OTHER_BUTTONS, Turn
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -211,8 +211,9 @@ def sent(store: Store, reminder_id: int) -> None:
             sent_at=store.clock().isoformat(),
             attempts=row["attempts"] + 1,
         )
-        # The reminder is now the last thing shown: a typed number is not for the step.
-        store.update_user(row["user_id"], shown_step=None)
+        # The reminder and its buttons are now the last thing shown: what is typed next is
+        # not for the step.
+        store.update_user(row["user_id"], shown_step=OTHER_BUTTONS)
 
 
 def failed(store: Store, reminder_id: int, error: str) -> None:
