@@ -502,6 +502,16 @@ class FakeTelegram:
                     return message
         return None
 
+    def shown_button(self, chat_id: int, data: re.Pattern[str]) -> str | None:
+        """The callback data matching ``data`` on the chat's newest message that shows one."""
+        with self.cond:
+            for (chat, _), message in reversed(self.messages.items()):
+                if chat == chat_id:
+                    for shown in inline_buttons(message):
+                        if data.fullmatch(shown):
+                            return shown
+        return None
+
     def latest_with_button(self, label: str) -> dict[str, Any]:
         """The newest message that still shows a button with this label."""
         with self.cond:

@@ -32,6 +32,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from flows.port import Option
@@ -44,14 +45,16 @@ Handler = Callable[["Turn", str], None]
 _T = TypeVar("_T")
 _K = TypeVar("_K")
 _NAME = re.compile(r"[a-z][a-z_]{0,23}")
-# A token as a channel may carry it (Telegram: 64 bytes of callback data in all).
-TOKEN_BYTES = 64
+# A token as a channel may carry it: Telegram's callback data, 64 bytes in all, is "k1:" and
+# the token (bot.telegram_render; LINE's postbacks are the same).
+TOKEN_BYTES = 61
 _TOKEN = re.compile(r"([a-z][a-z_]{0,23})\.([A-Za-z0-9._-]{1,62})")
 # A case in a button's argument: its number and a mark that tells it from a later case given
 # the same number (/forget starts the numbers at #1 again), "3m1a2b3c". A button sent before
 # the mark carries the number alone, and is still answered by it.
 CASE_REF = r"\d{1,9}(?:m[0-9a-f]{6})?"
-STEP_TOKEN = re.compile(r"^(\d{1,9})\.(\d{1,9})\.([a-z0-9_]{1,32})$")
+# A case's step button: ``<CASE_REF>.<seq>.<trigger>`` (number, mark, seq, trigger).
+STEP_TOKEN = re.compile(r"^(\d{1,9})(?:m([0-9a-f]{6}))?\.(\d{1,9})\.([a-z0-9_]{1,32})$")
 
 
 @dataclass
@@ -88,12 +91,22 @@ class Button:
 def case_mark(case: Case) -> str:
     """Six hex digits of the case's row id and opening moment: another case that is given
     its number later (after /forget) has another mark."""
-    return hashlib.sha256(f"{case['id']}:{case['opened_at']}".encode()).hexdigest()[:6]
+    return _mark(case["id"], case["opened_at"])
+
+
+@lru_cache(maxsize=1024)  # a step's buttons each carry it
+def _mark(case_id: int, opened_at: str) -> str:
+    return hashlib.sha256(f"{case_id}:{opened_at}".encode()).hexdigest()[:6]
 
 
 def case_ref(case: Case) -> str:
     """The case as a button names it (``CASE_REF``)."""
     return f"{case['number']}m{case_mark(case)}"
+
+
+def step_shown(case: Case) -> str:
+    """The case's current step as its buttons name it (``users.shown_step``)."""
+    return f"{case_ref(case)}.{case['seq']}"
 
 
 def read_case_ref(ref: str) -> tuple[int, str | None]:

@@ -28,6 +28,7 @@ from flows.moments import call_moment, refusal_moment
 from flows.normalize import format_phone
 from flows.port import Option, Reply
 from flows.reminders import CHOICES
+from flows.router import step_shown
 from flows.texts import ROMAJI, Texts
 
 
@@ -46,7 +47,7 @@ def _option(model: CaseModel, trigger: str, secondary: bool = False) -> Option:
         if letter
         else model.texts.option(model.state, label_trigger, **values)
     )
-    return Option(f"{case['number']}.{case['seq']}.{trigger}", label, secondary)
+    return Option(f"{step_shown(case)}.{trigger}", label, secondary)
 
 
 def offered(model: CaseModel) -> tuple[list[str], list[str]]:

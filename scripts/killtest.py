@@ -89,6 +89,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import signal
 import sqlite3
 import subprocess
@@ -343,7 +344,10 @@ class Driver:
 
     def payload(self, user: User, step: Step, number: int, at: int) -> dict[str, Any]:
         """An update (without its id), or a LINE event, for one step of the user's walk."""
-        data = f"k1:{number}.{at}.{step.value}"  # Telegram's callback data, LINE's postback's
+        # The button's data as the bot sent it (with the case's mark); if the reply with it
+        # was lost, the data without the mark, which the bot still answers.
+        shown = re.compile(rf"k1:{number}(m[0-9a-f]{{6}})?\.{at}\.{re.escape(step.value)}")
+        data = self.api.shown_button(user.id, shown) or f"k1:{number}.{at}.{step.value}"
         if self.line:
             person = self.line_people[user.id]
             if step.kind == "text":
@@ -375,12 +379,12 @@ class Driver:
             return
         last = user.outstanding[-1].step
         number, at, _ = user.step(last)
-        prefix = f"k1:{number}.{at + 1}."
+        shown = re.compile(rf"k1:{number}(m[0-9a-f]{{6}})?\.{at + 1}\.")  # the next step's
         for call in calls:
             if (
                 call.method == "sendMessage"
                 and int(call.params.get("chat_id", 0)) == user.id
-                and prefix in str(call.params.get("reply_markup") or "")
+                and shown.search(str(call.params.get("reply_markup") or ""))
             ):
                 user.done_steps = last + 1
                 user.outstanding.clear()

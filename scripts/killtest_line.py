@@ -21,6 +21,7 @@ from __future__ import annotations
 import http.client
 import json
 import random
+import re
 import threading
 import time
 import urllib.error
@@ -146,6 +147,11 @@ class LinePlatform(FakeLine):
     def calls_since(self, seq: int) -> list[Call]:
         with self.cond:
             return self.record[seq:]
+
+    def shown_button(self, chat_id: int, data: re.Pattern[str]) -> str | None:
+        """Postback data matching ``data`` that the bot showed the user (any of them)."""
+        with self.cond:
+            return next((d for d in self.shown.get(chat_id, set()) if data.fullmatch(d)), None)
 
     def latest_message(self, chat_id: int, button: str | None = None) -> dict[str, Any] | None:
         """Whether the bot ever showed the user this button (LINE has no message to press it

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import unicodedata
 
@@ -489,12 +490,14 @@ def test_buttons_stale_forged_and_from_another_user(engine: Engine) -> None:
     chat = EngineChat(engine)
     first = chat.say("/call")
     refused = first.replies[-1].options[0]
-    assert refused.token == "1.1.refused"
+    assert re.fullmatch(r"1m[0-9a-f]{6}\.1\.refused", refused.token)
     accepted = chat.press("🙅 断った")
     assert accepted.chosen == "🙅 断った"
     stale = chat.press("🙅 断った", on=first)  # the same button, pressed again
     assert (stale.replies, stale.notice) == ((), JA["stale_button"])
-    for forged in ("1.2.fix_licence", "7.1.refused", "g.lang.xx", "g.resume.99", "x", "1.2.drop"):
+    forgeries = ("1.2.fix_licence", "7.1.refused", "g.lang.xx", "g.resume.99", "x", "1.2.drop")
+    forgeries += (refused.token.replace(".1.", ".2."), "1m000000.2.drop", "1mabc.2.dropped")
+    for forged in forgeries:
         response = engine.handle(Inbound(1, choice=forged))
         assert response.replies == () and response.notice, forged
     assert case_row(engine)["state"] == "asking_source"

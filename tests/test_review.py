@@ -677,6 +677,23 @@ def test_a_button_from_before_forget_does_not_act_on_the_new_case_of_its_number(
     assert text_of(chat.press("🗑 削除する", on=confirm)) == "ケース #1 を削除しました。"
 
 
+def test_a_step_button_from_before_forget_is_refused_at_the_same_step(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """The new #1 at the step the old #1 was left at: same number, same step, same trigger."""
+    chat = EngineChat(engine)
+    old = chat.say("/call")
+    chat.say("/forget")
+    chat.press("🗑 すべて削除する")
+    clock.advance(minutes=5)
+    chat.say("/call")
+    pressed = chat.press("🙅 断った", on=old)
+    assert pressed.notice == JA["case_replaced"].format(number=1) and not pressed.replies
+    assert engine.store.case_by_number(1, 1)["state"] == "refusing"
+    assert chat.press("🙅 断った").notice is None  # the new step's own button
+    assert engine.store.case_by_number(1, 1)["state"] == "asking_source"
+
+
 def test_a_delete_confirmation_of_the_earlier_spelling_is_still_taken(engine: Engine) -> None:
     """Sent before marks were in every case button: "<number>-<mark>"."""
     record(engine, "会社")

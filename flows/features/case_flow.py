@@ -19,7 +19,7 @@ from flows.normalize import (
     phone_number_in,
 )
 from flows.port import Option, Reply
-from flows.router import STEP_TOKEN, Router
+from flows.router import STEP_TOKEN, Router, case_mark, step_shown
 from flows.stepping import double_tap, fire, start_case
 from flows.store.rows import Case, User
 from flows.texts import Texts
@@ -109,8 +109,11 @@ def pressed_step(turn: Turn, token: str) -> None:
     """A step button of a case (``3.5.refused``): only the active case's current step."""
     match = STEP_TOKEN.match(token)
     assert match is not None  # the router only sends step tokens here
-    number, seq, trigger = int(match.group(1)), int(match.group(2)), match.group(3)
+    number, mark, seq, trigger = int(match[1]), match[2], int(match[3]), match[4]
     case = turn.active_case()
+    if case is not None and case["number"] == number and mark not in (None, case_mark(case)):
+        turn.notice = turn.texts("case_replaced", number=number)  # a button from before /forget
+        return
     if case is None or case["number"] != number or case["seq"] != seq:
         turn.notice = turn.texts("stale_button" if turn.own_case(number) else "bad_button")
         return
@@ -170,7 +173,9 @@ def _hidden_number(turn: Turn, case: Case, text: str) -> bool:
     stored as the answer to a question not on the screen). In a step that asks for text,
     only 1–9 are taken so (then the answer; longer ones are answers at once)."""
     number = option_number(text)
-    if number is None or turn.user.get("shown_step") == f"{case['number']}.{case['seq']}":
+    # "<number>.<seq>": noted before step buttons carried the case's mark.
+    shown = turn.user.get("shown_step")
+    if number is None or shown in (step_shown(case), f"{case['number']}.{case['seq']}"):
         return False
     return number < 10 or case["state"] not in TEXT_STATES
 
