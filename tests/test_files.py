@@ -14,6 +14,7 @@ import threading
 from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -518,6 +519,23 @@ def test_the_worker_keeps_none_of_the_bots_secrets(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(file_worker.sys, "platform", "other")
     file_worker.init()
     assert "TELEGRAM_BOT_TOKEN" not in os.environ and "AWS_SECRET_ACCESS_KEY" not in os.environ
+
+
+@pytest.mark.parametrize(("parent", "exits"), [("alive", False), ("dead", True), (None, False)])
+def test_a_worker_whose_bot_died_while_it_started_ends(
+    monkeypatch: pytest.MonkeyPatch, parent: str | None, exits: bool
+) -> None:
+    """Reparented (to init) before it asked for the death signal: it would never get one."""
+    pid = {"alive": os.getppid(), "dead": os.getppid() + 1, None: None}[parent]
+    monkeypatch.setattr(
+        file_worker.multiprocessing,
+        "parent_process",
+        lambda: None if pid is None else SimpleNamespace(pid=pid),
+    )
+    ended: list[int] = []
+    monkeypatch.setattr(file_worker.os, "_exit", ended.append)
+    file_worker.exit_if_orphaned()
+    assert ended == ([0] if exits else [])
 
 
 def test_the_worker_warms_the_files_and_reports_its_process() -> None:
