@@ -471,6 +471,50 @@ def test_a_kept_sender_is_offered_next_time_and_cancel_stops_a_letter(engine) ->
     assert engine.store.case_by_number(1, 1)["state"] == "following_up", "the case is untouched"
 
 
+def test_the_senders_questions_take_only_what_can_go_on_a_letter(engine) -> None:
+    """ "戻る" was stored as the name and "中止" as the address; an address typed for the phone
+    went into the letter as 「電話 東京都…」. Now: back, cancel, and each answer checked."""
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産", broker="名簿の森")
+    asked = start_letter(chat, "✉️ 名簿業者への請求書")
+    assert [o.label for o in asked.replies[-1].options] == ["✖️ 中止"]
+    assert text_of(chat.say("戻る")).startswith(JA["letter_first_question"])
+    assert text_of(chat.say("1")).startswith(JA["bad_sender_name"])
+    chat.say("山田 花子")
+    for bad in ("123", "中央区1-2-3", "山田"):
+        assert text_of(chat.say(bad)).startswith(JA["bad_sender_address"]), bad
+    assert "氏名" in text_of(chat.say("戻る"))  # back to the name: asked again
+    chat.say("山田 花子")
+    chat.say("〒150-0001 渋谷区神宮前1-2-3")  # a postcode is enough
+    assert text_of(chat.say("東京都渋谷区神南9-9-9")).startswith(JA["bad_sender_phone"])
+    chat.say("０９０－１２３４－５６７８")
+    dialog = json.loads(engine.store.user(1)["pending"])
+    assert (dialog["name"], dialog["address"], dialog["phone"]) == (
+        "山田 花子",
+        "〒150-0001 渋谷区神宮前1-2-3",
+        "090-1234-5678",
+    )
+    assert text_of(chat.say("中止")) == JA["letter_cancelled"]
+    assert engine.store.user(1)["pending"] is None and engine.store.user(1)["sender_name"] is None
+    # The way out as a button, and English addresses by their prefecture.
+    start_letter(chat, "✉️ 名簿業者への請求書")
+    chat.say("Hanako Yamada")
+    assert "電話番号" in text_of(chat.say("1-2-3 Jingumae, Shibuya-ku, Tokyo"))
+    assert text_of(chat.press("✖️ 中止")) == JA["letter_cancelled"]
+
+
+def test_a_letters_question_is_asked_again_when_its_answer_comes_again(engine) -> None:
+    """A crash after the name was stored: the name, delivered again, changes nothing and the
+    next question (the address) is asked again, not the case's step."""
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産", broker="名簿の森")
+    start_letter(chat, "✉️ 名簿業者への請求書")
+    chat.say("山田 花子", update_id=500)
+    again = chat.say("山田 花子", update_id=500)
+    assert text_of(again) == JA["letter_ask_address"]
+    assert json.loads(engine.store.user(1)["pending"])["name"] == "山田 花子"
+
+
 def test_a_refused_button_does_not_end_a_letter_dialog(engine) -> None:
     chat = EngineChat(engine)
     first = chat.say("/after")  # recorded as record() does; this first question kept

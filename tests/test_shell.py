@@ -224,23 +224,25 @@ def test_reminders_arriving_together_are_all_answerable(tmp_path: Path) -> None:
     db.close()
 
 
-def test_a_number_typed_for_a_letters_question_is_its_answer(tmp_path: Path) -> None:
+def test_a_number_typed_for_a_letters_question_does_not_press_the_menu(tmp_path: Path) -> None:
     """After a menu button, its numbers are gone (as Telegram removes the pressed keyboard):
-    "1" typed for the name is the name, it does not press the menu's first letter again."""
+    "2" typed for the name does not press the menu's second letter; the name question's one
+    option is its way out, and "2" is no name: asked again."""
     steps = [*TO_STEP_4, Press("🙆 応じた"), "/case 1", Press("✉️ 書面を作る")]
     steps += [Press("✉️ 電話してきた会社への請求書")]
-    lines = [*typed(steps), "1", "!state"]  # "1" typed for the name
+    lines = [*typed(steps), "2", "!state"]  # "2" typed for the name
     result = run_shell(tmp_path, lines, "--db", str(tmp_path / "n.db"))
     assert result.returncode == 0, result.stderr
-    tail = result.stdout[result.stdout.rindex("> 1\n") :]
-    assert "あなたの住所を入力してください" in tail
+    tail = result.stdout[result.stdout.rindex("> 2\n") :]
+    assert JA["bad_sender_name"] in tail and "1) ✖️ 中止" in tail
     db = Database(tmp_path / "n.db")
     [user] = list(db["users"].rows)
     pending = json.loads(user["pending"])
-    assert (pending["dialog"], pending["letter"], pending["name"]) == (
+    assert (pending["dialog"], pending["letter"], pending["step"], pending["name"]) == (
         "letter",
         "company_request",
-        "1",
+        "name",
+        None,
     )
     db.close()
 

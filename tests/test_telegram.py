@@ -1069,7 +1069,7 @@ async def test_a_file_that_cannot_be_made_is_reported_and_the_rest_goes_out(
     await chat.press_data("k1:g.letter.1")
     await chat.press_data("k1:g.lk.1-b")
     await chat.say("Taro Yamada")
-    await chat.say("1-1 Chiyoda")
+    await chat.say("100-0001 Tokyo, Chiyoda-ku, Chiyoda 1-1")
     await chat.tap("skip")
     got = await chat.tap("Don't keep (this letter only)")
     stem = "kotowari-case1-broker-request"

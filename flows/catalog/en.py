@@ -416,6 +416,13 @@ EN: dict[str, str] = {
     "letter_ask_address": "Your postal address (starting with the postcode)?",
     "letter_ask_phone": "Your phone number? The business uses it to find your record (you can skip).",
     "letter_ask_keep": "Keep your name and address for the next letter?",
+    "letter_first_question": "This is the first question. To stop, tap “✖️ Cancel”.",
+    "bad_sender_name": "Please type your name (it appears on the letter as its sender).",
+    "bad_sender_address": (
+        "Please start with the postcode or the prefecture (e.g. 150-0001 Tokyo, Shibuya-ku, "
+        "Jingumae 1-2-3). It appears on the letter as the sender's address."
+    ),
+    "bad_sender_phone": "I couldn't read a phone number. Type its digits, or skip.",
     "opt.keep_sender_yes": "Keep them",
     "opt.keep_sender_no": "Don't keep (this letter only)",
     "letter_done": ("“{title}” is ready (PDF and text). Print it, sign it and send it."),

@@ -9,6 +9,7 @@ reminder to check that the request was honoured.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from functools import partial
 
@@ -47,6 +48,10 @@ SENDER = router.button("sender", r"saved|new", legacy="g.snd", in_dialog=True)
 NO_PHONE = router.button("sender_no_phone", r"skip", legacy="g.lph", in_dialog=True)
 KEEP = router.button("keep_sender", r"yes|no", legacy="g.keep", in_dialog=True)
 NO_OFFICE = router.button("head_office_unknown", r"skip", legacy="g.off", in_dialog=True)
+# The way out of the sender's questions (typed: /cancel, 中止, cancel; back: 戻る).
+CANCEL = router.button("letter_cancel", r"stop", in_dialog=True)
+# The question before each of the sender's (the first ones have none).
+_PREVIOUS = {"address": "name", "phone": "address", "keep": "phone"}
 
 
 def kind_option(texts: Texts, case: Case, kind: str) -> Option:
@@ -191,11 +196,12 @@ def _ask(turn: Turn, dialog: LetterDialog) -> None:
     t = turn.texts
     turn.set_dialog(dialog)
     step = dialog.step
-    options: tuple[Option, ...] = ()
+    cancel = CANCEL.option("stop", t("opt.cancel"), secondary=True)
+    options: tuple[Option, ...] = (cancel,)
     if step == "phone":
-        options = (NO_PHONE.option("skip", t("opt.skip"), secondary=True),)
+        options = (NO_PHONE.option("skip", t("opt.skip"), secondary=True), cancel)
     elif step == "office":
-        options = (NO_OFFICE.option("skip", t("opt.skip"), secondary=True),)
+        options = (NO_OFFICE.option("skip", t("opt.skip"), secondary=True), cancel)
     elif step == "keep":
         options = (
             KEEP.option("yes", t("opt.keep_sender_yes")),
@@ -213,8 +219,45 @@ def _typed(turn: Turn, dialog: LetterDialog, raw: str) -> bool:
     return True
 
 
+@CANCEL.handles
+def pressed_cancel(turn: Turn, arg: str) -> None:
+    if isinstance(turn.dialog, LetterDialog):
+        turn.chosen = turn.texts("opt.cancel")
+        _cancel(turn)
+    else:
+        turn.notice = turn.texts("letter_expired")
+
+
+def _cancel(turn: Turn) -> None:
+    turn.set_dialog(None)
+    turn.say("letter_cancelled")
+
+
+def _ask_again(turn: Turn, dialog: LetterDialog) -> bool:
+    """A message delivered again (after a crash): the question it answered, asked again."""
+    if turn.own_case(dialog.case) is None:
+        return False
+    if dialog.step is None:
+        _sender(turn, dialog)
+    else:
+        _ask(turn, dialog)
+    return True
+
+
 def _answer(turn: Turn, dialog: LetterDialog, step: str, text: str) -> None:
     t = turn.texts
+    typed = fold(text)
+    if typed in ALIASES["cancel"]:
+        _cancel(turn)  # "中止" is not a name
+        return
+    if typed in ALIASES["back"]:
+        previous = _PREVIOUS.get(step)
+        if previous is None:
+            turn.say("letter_first_question")
+            _ask(turn, dialog)
+        else:
+            _ask(turn, replace(dialog, step=previous))
+        return
     if step == "keep":
         choice = yes_or_no(text)
         if choice is None:
@@ -239,13 +282,33 @@ def _answer(turn: Turn, dialog: LetterDialog, step: str, text: str) -> None:
         turn.replies.append(Reply(problem))
         _ask(turn, dialog)
         return
+    unfit = _sender_problem(step, text)
+    if unfit is not None:
+        turn.say(unfit)
+        _ask(turn, dialog)
+        return
     if step == "phone":
-        phone = parse_phone(text)
-        text = format_phone(phone.e164) if phone.e164 else phone.raw
+        e164 = parse_phone(text).e164
+        assert e164 is not None  # _sender_problem
+        text = format_phone(e164)
     _ask(turn, dialog.answered(step, text, LETTER_NEXT[step]))
 
 
-router.dialog(LetterDialog, DialogRoute(on_text=_typed, cancelled="letter_cancelled"))
+def _sender_problem(step: str, text: str) -> str | None:
+    """Why ``text`` cannot be the sender's name, address or phone on a letter (a text key)."""
+    if step == "name" and not any(ch.isalpha() for ch in text):
+        return "bad_sender_name"  # "1": a number meant for a button, not a name
+    if step == "address" and not letters.looks_like_address(text):
+        return "bad_sender_address"
+    if step == "phone" and parse_phone(text).e164 is None:
+        return "bad_sender_phone"  # an address typed here went into the letter as the phone
+    return None
+
+
+router.dialog(
+    LetterDialog,
+    DialogRoute(on_text=_typed, cancelled="letter_cancelled", ask_again=_ask_again),
+)
 
 
 def _calls_recorded_elsewhere(turn: Turn, case: Case, earlier: Case | None) -> list[Event]:

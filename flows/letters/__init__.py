@@ -42,6 +42,7 @@ from flows.letters.offices import (
     BUREAUS,
     PREFECTURES,
     licensing_authority,
+    looks_like_address,
     needs_head_office,
     prefecture,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "company_request",
     "later_calls",
     "licensing_authority",
+    "looks_like_address",
     "missing_in_pdf",
     "naiyo_grid_origin",
     "naiyo_lines",

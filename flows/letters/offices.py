@@ -100,6 +100,22 @@ _ROMAJI = [
 _ROMAJI_OF = dict(zip(_ROMAJI, PREFECTURES, strict=True))
 
 
+_POSTCODE = re.compile(r"\d{3}-?\d{4}")
+
+
+def looks_like_address(text: str) -> bool:
+    """Whether ``text`` can be a postal address in Japan: it has a postcode (〒123-4567) or
+    names a prefecture (東京都…, 渋谷区 alone is not enough to post a letter to)."""
+    typed = unicodedata.normalize("NFKC", text).replace("ー", "-").replace("−", "-")
+    if _POSTCODE.search(typed):
+        return True
+    if any((name if name == "北海道" else name[:-1]) in typed for name in PREFECTURES):
+        return True
+    words = re.findall(r"[a-z]+", unicodedata.normalize("NFKD", typed).casefold())
+    latin = {w.replace("ou", "o").replace("oo", "o").replace("uu", "u") for w in words}
+    return any(romaji in latin for romaji in _ROMAJI_OF)
+
+
 def prefecture(text: str | None) -> str | None:
     """A prefecture's full name from how a person types it: 「東京」「東京都」「大阪府」
     「北海道」「神奈川」, "Tokyo", "Ōsaka-fu"; None when it names none (or more than one)."""
