@@ -169,7 +169,7 @@ def test_company_request_names_the_refusal_date_and_an_earlier_refusal() -> None
     )
     body = company_request(case, [], SENDER, TODAY, TZ).body
     assert "私は令和8年11月20日 15時00分頃、勧誘をはっきりお断りし" in body
-    assert "令和8年10月2日 9時15分頃にも同様の勧誘があり" in body
+    assert "令和8年10月2日 9時15分頃にも貴社から勧誘の電話があり" in body
 
 
 def test_company_request_other_product_cites_the_specified_commercial_transactions_act() -> None:
@@ -304,7 +304,7 @@ def test_a_refusal_recorded_afterwards_without_a_time_states_no_time() -> None:
     assert "・勧誘をお断りした日時：不明" in report
     assert "10時00分" not in report
     repeat = {**ONLY_PHONE, "repeat_of": 1, "repeat_refused_at": None}
-    assert "また、以前にも同様の勧誘があり" in company_request(repeat, [], SENDER, TODAY, TZ).body
+    assert "また、以前にも貴社から勧誘の電話があり" in company_request(repeat, [], SENDER, TODAY, TZ).body
 
 
 def test_a_sender_without_phone_and_a_case_with_nothing() -> None:

@@ -63,7 +63,7 @@ LETTER_JA: dict[str, str] = {
         "　私は望まない勧誘電話を受けており、私の個人データの取扱いにより私の権利又は正当な利益が"
         "害されるおそれがあります。私の個人データの利用を停止し、消去してください。"
         "ただし、私の個人データが再び提供されることのないよう、本請求を受けたことの記録に"
-        "必要な範囲の情報に限り、保存してください。"
+        "必要な範囲の情報に限っては、保存されても差し支えありません。"
     ),
     "letter.broker.disclose": "3. 提供先の開示（個人情報保護法第33条）",
     "letter.broker.disclose.text": (
@@ -89,7 +89,7 @@ LETTER_JA: dict[str, str] = {
         "請求するとともに、下記3のとおり求めます。"
     ),
     "letter.company.named": "その際、貴社は私の連絡先の入手先として「{broker}」の名前を挙げました。",
-    "letter.company.earlier": "また、{at}にも同様の勧誘があり、その際{also}お断りしています。",
+    "letter.company.earlier": "また、{at}にも貴社から勧誘の電話があり、その際{also}お断りしています。",
     "letter.company.earlier.at": "{when}頃",
     "letter.company.earlier.before": "以前",
     # "also refused then" only if this call was refused
@@ -109,8 +109,8 @@ LETTER_JA: dict[str, str] = {
     "letter.company.stop_use.text": (
         "　私は望まない勧誘電話を受けており、貴社による私の個人情報の取扱いにより私の権利又は"
         "正当な利益が害されるおそれがあります。私の個人情報の利用を停止し、消去してください。"
-        "ただし、再び勧誘することのないよう、本請求を受けたことの記録に必要な範囲の情報に限り、"
-        "保存してください。"
+        "ただし、再び勧誘することのないよう、本請求を受けたことの記録に必要な範囲の情報に限っては、"
+        "保存されても差し支えありません。"
     ),
     "letter.company.stop_soliciting": "3. 勧誘の中止",
     "letter.company.stop_soliciting.text": "　今後、電話、訪問、郵便その他の方法で、私に一切の勧誘をしないでください。",
@@ -162,7 +162,7 @@ LETTER_JA: dict[str, str] = {
         "事実関係をご確認のうえ、当該業者に対し適切な指導等を行っていただきますよう、お願いいたします。"
     ),
     "letter.report.property_intro": (
-        "下記の宅地建物取引業者から、私が勧誘をお断りした後も勧誘の電話が続いています。"
+        "下記の宅地建物取引業者から、私が勧誘をお断りした後にも、勧誘の電話がありました。"
         "{law}本件はこれに当たると考えますので、申告します。"
     ),
     "letter.report.sales_law": (
@@ -170,7 +170,7 @@ LETTER_JA: dict[str, str] = {
         "相手方に勧誘を続けることを禁じています。"
     ),
     "letter.report.sales_ask": "本件がこれに当たるかどうかも含めてご相談したく、助言と対応をお願いいたします。",
-    "letter.report.sales_intro": "下記の事業者から、私が勧誘をお断りした後も勧誘の電話が続いています。{law}",
+    "letter.report.sales_intro": "下記の事業者から、私が勧誘をお断りした後にも、勧誘の電話がありました。{law}",
     "letter.report.heading.business": "【事業者】",
     "letter.report.heading.reporter": "【申告者の連絡先】",
     # --- the 内容証明 layout -----------------------------------------------------------
