@@ -9,6 +9,7 @@ transaction.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from types import EllipsisType
 from typing import Any, cast
 
 from flows import machine, reminders, standing
@@ -68,10 +69,14 @@ def fire(turn: Turn, case: Case, trigger: str, **kwargs: Any) -> None:
     turn.replies.extend(model.replies)
 
 
-def start_case(turn: Turn, mode: str, fill: Case | None = None) -> Case:
-    """Open a new case (``"call"`` or ``"after"``), pausing the one in progress, and show its
-    first step; ``fill``: what is already known of the caller (a looked-up number)."""
-    current = turn.active_case()
+def start_case(
+    turn: Turn, mode: str, fill: Case | None = None, current: Case | EllipsisType | None = ...
+) -> Case:
+    """Open a new case (``"call"`` or ``"after"``), pausing the one in progress (``current``,
+    if the caller has read it), and show its first step; ``fill``: what is already known of
+    the caller (a looked-up number)."""
+    if current is ...:
+        current = turn.active_case()
     if (
         current is not None
         and current["state"] in machine.ACTIVE_STATES
@@ -103,15 +108,22 @@ def double_tap(turn: Turn, mode: str, arg: str) -> bool:
     if not seen_changed(arg, turn.user.get("last_case_number")):
         return False
     current = turn.active_case()
-    if (
+    if just_opened(turn, current, mode):
+        assert current is not None
+        turn.show(current)
+        return True
+    return False
+
+
+def just_opened(turn: Turn, current: Case | None, mode: str) -> bool:
+    """Whether the case in progress was opened in ``mode`` moments ago and is still at its
+    first step: a second /call is the same call, not another empty case."""
+    return bool(
         current is not None
         and current["mode"] == mode
         and current["seq"] == 1
         and turn.now() - datetime.fromisoformat(current["opened_at"]) < DOUBLE_TAP
-    ):
-        turn.show(current)
-        return True
-    return False
+    )
 
 
 def open_case(turn: Turn, case: Case) -> None:

@@ -402,7 +402,10 @@ def test_12_exports_write_local_time_with_its_offset(engine: Engine) -> None:
 def test_13_the_broker_letter_limits_the_use_of_what_it_gives() -> None:
     letter = LETTER_KINDS["broker"]()
     assert "この情報は、本請求への対応のためにのみ使用してください。" in letter.body
-    assert "本請求を受けたことの記録に必要な範囲の情報に限り、保存してください" in letter.body
+    assert (
+        "本請求を受けたことの記録に必要な範囲の情報に限っては、保存されても差し支えありません"
+        in letter.body
+    )
     assert any("本人確認書類を求められることがあります" in note for note in letter.notes)
 
 

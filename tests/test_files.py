@@ -205,7 +205,7 @@ def test_one_exports_files_are_read_once_and_show_the_same_moment(
     monkeypatch.setattr(export.Stored, "read", _recording_reads(export.Stored.read, read))
     files = engine.handle(Inbound(1, text="/export")).replies[0].attachments
     document = json.loads(files[0].data)
-    Engine(engine.store).handle(Inbound(1, text="/call"))  # case 2, between the files
+    Engine(engine.store).handle(Inbound(1, text="/after"))  # case 2, between the files
     cases_csv, events_csv = (f.data.decode("utf-8-sig") for f in files[1:])
     assert [c["number"] for c in document["cases"]] == [1]
     assert cases_csv.count("\n") == 2, "the header and case 1"

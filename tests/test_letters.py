@@ -304,7 +304,10 @@ def test_a_refusal_recorded_afterwards_without_a_time_states_no_time() -> None:
     assert "・勧誘をお断りした日時：不明" in report
     assert "10時00分" not in report
     repeat = {**ONLY_PHONE, "repeat_of": 1, "repeat_refused_at": None}
-    assert "また、以前にも貴社から勧誘の電話があり" in company_request(repeat, [], SENDER, TODAY, TZ).body
+    assert (
+        "また、以前にも貴社から勧誘の電話があり"
+        in company_request(repeat, [], SENDER, TODAY, TZ).body
+    )
 
 
 def test_a_sender_without_phone_and_a_case_with_nothing() -> None:

@@ -579,7 +579,7 @@ def test_a_file_given_as_a_function_is_made_once_when_first_asked() -> None:
     assert Attachment("export.json", b"{}").ready
 
 
-def test_a_double_tap_starts_one_case_and_records_one_call(engine: Engine) -> None:
+def test_a_double_tap_starts_one_case_and_records_one_call(engine: Engine, clock) -> None:
     chat = EngineChat(engine)
     shown = chat.say("/start")
     first = chat.press("📞 電話中（/call）", on=shown)
@@ -589,7 +589,10 @@ def test_a_double_tap_starts_one_case_and_records_one_call(engine: Engine) -> No
     # A start button of the other kind still starts one.
     chat.press("📝 電話のあと（/after）", on=shown)
     assert engine.store.count_cases(1) == 2
-
+    # A typed /after moments later is the same case too; later, another one.
+    assert text_of(chat.say("/after")).startswith(JA["case_just_opened"].format(number=2))
+    assert engine.store.count_cases(1) == 2
+    clock.advance(minutes=3)
     record(engine, "みらい不動産")
     view = chat.say("/case 3")
     asked = chat.press("📞 この会社からまた電話があった", on=view)

@@ -463,6 +463,7 @@ async def test_no_checkpoint_happens_inside_a_steps_commit(db_path: Path, clock)
         assert chat.engine.store.conn.execute("pragma wal_autocheckpoint").fetchone()[0] == 0
         sizes = []
         for _ in range(150):
+            clock.advance(minutes=3)  # each /call a new case (not the one just opened)
             for text in ("/call", "/help", "/cases"):
                 await chat.say(text)
                 sizes.append(wal_size(db_path))

@@ -618,12 +618,12 @@ async def test_a_rebuilt_application_resumes_at_the_same_step(
 async def test_one_users_updates_stay_in_order(chat: Chat) -> None:
     await chat.say("/call")
     start = len(chat.api.calls)
-    # A second /call pauses the first case (two messages); /help sent right after it must not
-    # land between them.
+    # A second /call shows the case just opened again (two messages); /help sent right after
+    # it must not land between them.
     await asyncio.gather(chat.say("/call"), chat.say("/help"))
     said = [describe(call) for call in chat.api.calls[start:]]
     assert said == [
-        sends("case_paused", number=1),
+        sends("case_just_opened", number=1),
         step_one(),
         sends("help"),
     ]

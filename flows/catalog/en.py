@@ -63,6 +63,7 @@ EN: dict[str, str] = {
         "Please answer a message that has buttons by tapping one of them. Nothing you typed "
         "was recorded. Here is the step of the case in progress again."
     ),
+    "case_just_opened": "Case #{number} has just been started: carry on with it.",
     "number_not_shown_text": (
         "Here is the step of the case in progress again. What you type now is recorded as "
         "its answer."

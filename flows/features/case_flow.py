@@ -20,7 +20,7 @@ from flows.normalize import (
 )
 from flows.port import Option, Reply
 from flows.router import STEP_TOKEN, Router, case_mark, step_shown
-from flows.stepping import double_tap, fire, start_case
+from flows.stepping import double_tap, fire, just_opened, start_case
 from flows.store.rows import Case, User
 from flows.texts import Texts
 from flows.turn import OTHER_BUTTONS, Turn
@@ -56,6 +56,16 @@ def start_options(texts: Texts, user: User) -> tuple[Option, ...]:
     )
 
 
+def _start_typed(turn: Turn, mode: str) -> None:
+    """/call or /after typed: a new case, unless one was opened so just now."""
+    current = turn.active_case()
+    if current is None or not just_opened(turn, current, mode):
+        start_case(turn, mode, current=current)
+        return
+    turn.say("case_just_opened", number=current["number"])
+    turn.show(current)
+
+
 def no_case(turn: Turn) -> None:
     turn.replies.append(Reply(turn.texts("no_case"), options=start_options(turn.texts, turn.user)))
 
@@ -76,13 +86,13 @@ def help_(turn: Turn, args: str) -> None:
 @router.command("call")
 def call(turn: Turn, args: str) -> None:
     """/call: on a call now — the line to say, one step at a time."""
-    start_case(turn, "call")
+    _start_typed(turn, "call")
 
 
 @router.command("after")
 def after(turn: Turn, args: str) -> None:
     """/after: a call that has ended — record it."""
-    start_case(turn, "after")
+    _start_typed(turn, "after")
 
 
 @router.command("cancel")
