@@ -106,7 +106,7 @@ from bot.line_render import (
     to_messages,
 )
 from bot.logs import RedactingFilter, Throttled, describe_error
-from bot.rounds import ReminderRound, Sent
+from bot.rounds import ReminderRound, Sent, settle_owed_marks
 from bot.serving import InFlight, refuse_unless_json, webhook_server
 from bot.upkeep import checkpoint_wal, retry_scrub
 from flows.engine import Engine
@@ -790,6 +790,7 @@ async def serve_line(
     finally:
         FILES.after_each = None
         await client.close()
+        settle_owed_marks(engine, bot.owed_sent)
         engine.storage.close()
     return bot
 

@@ -117,6 +117,17 @@ class ReminderRound:
             self.busy = True
 
 
+def settle_owed_marks(engine: Engine, owed: set[int]) -> None:
+    """At shutdown: the marks still owed are written (held only in memory, they were lost,
+    and the next start sent those reminders again); any the database still refuses are
+    logged, by count."""
+    if owed and not write_owed_marks(engine, owed):
+        log.warning(
+            "%d reminder(s) went out but could not be marked sent; they may go out again",
+            len(owed),
+        )
+
+
 def write_owed_marks(engine: Engine, owed: set[int]) -> bool:
     """Write the "sent" marks that could not be written when their reminders went out;
     False if the database is still busy (the rest wait for the next try)."""

@@ -71,7 +71,7 @@ from bot.files import FILES, file_bytes
 from bot.inbox import ATTACHMENT_STUBS, Inbox, current_receipt, flush_handled
 from bot.logs import RedactingFilter
 from bot.polling import CONFLICT_GIVE_UP, Poller
-from bot.rounds import ReminderRound, Sent
+from bot.rounds import ReminderRound, Sent, settle_owed_marks
 from bot.telegram_render import (
     CALL_BUTTON_TEXTS,
     call_keyboard,
@@ -565,6 +565,7 @@ async def _post_shutdown(app: KotowariApp) -> None:
     engine, app.bot_data.engine = app.bot_data.engine, None
     FILES.after_each = None
     if engine is not None:
+        settle_owed_marks(engine, app.bot_data.owed_sent)
         engine.storage.close()
 
 

@@ -3,10 +3,12 @@ channel's ``send`` says, and what the round does with it."""
 
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 
 from bot import upkeep
-from bot.rounds import ReminderRound, Sent
+from bot.rounds import ReminderRound, Sent, settle_owed_marks
 from flows.engine import Engine
 from flows.reminders import Delivery
 from flows.store import TELEGRAM
@@ -66,3 +68,27 @@ async def test_held_ends_the_round_after_its_batch_and_stop_at_once(
     assert await ReminderRound(engine, TELEGRAM, owed).run(5, answering(Sent.YES)) == 5
     assert len(seen) == 5 and owed == set()
     assert engine.due_batch(5, channel=TELEGRAM)[0] == [], "each marked sent"
+
+
+@pytest.mark.parametrize("busy", [False, True])
+def test_marks_still_owed_at_shutdown_are_written_or_counted_in_the_log(
+    engine: Engine, clock: FakeClock, monkeypatch: pytest.MonkeyPatch, caplog, busy: bool
+) -> None:
+    """Held only in memory, they went with the process, and the next start sent those
+    reminders again."""
+    five_due(engine, clock)
+    ids = {row["id"] for row in engine.store.db["reminders"].rows_where("status = 'pending'")}
+    owed = set(ids)
+    if busy:
+
+        def locked(reminder_id: int) -> None:
+            raise sqlite3.OperationalError("database is locked")
+
+        monkeypatch.setattr(engine, "reminder_sent", locked)
+    settle_owed_marks(engine, owed)
+    statuses = {engine.store.reminder(i)["status"] for i in ids}
+    if busy:
+        assert owed == ids and statuses == {"pending"}
+        assert f"{len(ids)} reminder(s) went out but could not be marked sent" in caplog.text
+    else:
+        assert owed == set() and statuses == {"sent"}

@@ -956,6 +956,24 @@ async def test_a_sent_mark_that_cannot_be_written_neither_resends_nor_stops_the_
     assert [r["status"] for r in reminder_rows(chat)] == ["sent"] * 3, "written later"
 
 
+async def test_marks_owed_at_a_restart_are_written_so_nothing_goes_out_twice(
+    db_path, clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database busy when the reminder's "sent" was to be written: the mark waits in
+    memory; a normal shutdown writes it (it went with the process, and the next start sent
+    the reminder again)."""
+    async with running(db_path, clock) as first:
+        await to_broker_step(first)
+        await first.tap("declined")
+        clock.advance(days=15)
+        busy_once(first.engine, monkeypatch)
+        assert len(await dispatch(first)) == 1
+        assert first.app.bot_data.owed_sent, "the mark waits in memory"
+    async with running(db_path, clock) as second:
+        assert await dispatch(second) == [], "not sent again after the restart"
+        assert [r["status"] for r in reminder_rows(second)] == ["sent"]
+
+
 async def test_a_deleted_account_gets_no_more_reminders(chat: Chat, clock) -> None:
     await to_broker_step(chat)
     await chat.tap("agreed")
