@@ -173,7 +173,7 @@ class Shell:
             self.finish_erasure()  # this message erased something
         elif pending_before and store.scrub_wal():
             self.print("(erasure complete in the database files)")
-        self.deliver_reminders()
+        self.deliver_reminders(after_reply=True)
         return True
 
     def finish_erasure(self) -> None:
@@ -268,9 +268,12 @@ class Shell:
             raise
         return path
 
-    def deliver_reminders(self) -> None:
-        """Show this user's due reminders, as the bot would push them into the chat."""
-        shown: tuple[Option, ...] = ()
+    def deliver_reminders(self, after_reply: bool = False) -> None:
+        """Show this user's due reminders, as the bot would push them into the chat.
+        ``after_reply``: printed right under a reply, whose options keep their numbers (the
+        reminders' are numbered on from them): a reminder printed under /case 1's menu took
+        the "3" the user typed for the menu, as Telegram's buttons stay on their messages."""
+        shown: tuple[Option, ...] = self.options if after_reply else ()
         engine = self.engine
         try:
             if not write_owed_marks(engine, self.owed_sent):

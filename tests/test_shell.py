@@ -224,6 +224,28 @@ def test_reminders_arriving_together_are_all_answerable(tmp_path: Path) -> None:
     db.close()
 
 
+def test_a_reminder_printed_under_a_menu_leaves_the_menus_numbers(tmp_path: Path) -> None:
+    """Due when /case 1 is typed, the reminder is printed under the case's menu: its "3"
+    recorded the broker's answer to the reminder, not the menu's 📞 the user read."""
+    now, later = "2026-11-20T15:00+09:00", "2026-12-05T15:00+09:00"
+    db = str(tmp_path / "m.db")
+    first = run_shell(
+        tmp_path, typed([*TO_STEP_4, Press("🙆 応じた")], now), "--db", db, "--now", now
+    )
+    assert first.returncode == 0, first.stderr
+    second = run_shell(tmp_path, ["/case 1", "3"], "--db", db, "--now", later)
+    assert second.returncode == 0, second.stderr
+    menu, _, reminder = second.stdout.partition("> 3")[0].partition("🔔")
+    assert "  3) 📞 この会社からまた電話があった" in menu
+    assert "  1) " not in reminder and "  6) " in reminder, "numbered on from the menu"
+    assert JA["again_when"].format(number=1) in second.stdout.rpartition("> 3")[2]
+    rows = Database(db)
+    assert {r["status"] for r in rows["reminders"].rows_where("kind = 'check_compliance'")} == {
+        "sent"
+    }
+    rows.close()
+
+
 def test_a_number_typed_for_a_letters_question_does_not_press_the_menu(tmp_path: Path) -> None:
     """After a menu button, its numbers are gone (as Telegram removes the pressed keyboard):
     "2" typed for the name does not press the menu's second letter; the name question's one
