@@ -396,16 +396,17 @@ def test_a_number_typed_after_a_reminder_is_not_for_the_hidden_step(engine, cloc
     assert [r["status"] for r in reminders(engine)] == ["sent", "pending"]
 
 
-def test_words_typed_after_a_reminder_are_not_for_the_hidden_step(engine, clock) -> None:
-    """The reminder's buttons are the last thing shown: a typed answer is for them."""
+def test_an_answer_typed_after_a_reminder_for_another_case_is_stored(engine, clock) -> None:
+    """A reminder comes unasked: the company typed next answers the question the user was
+    at (the kill test found it refused as if typed to a confirmation)."""
     clock.now = tokyo(2026, 11, 20, 15, 0)
     chat = to_demanding(engine)
     chat.press("🙆 応じた")
     clock.now = tokyo(2026, 12, 4, 10, 0)
-    assert len(chat.deliver()) == 1
-    assert chat.say("完了にする").replies[0].text == JA["buttons_answer_step"]
-    assert engine.store.case_by_number(1, 1)["state"] == "following_up"
-    assert [r["status"] for r in reminders(engine)] == ["sent", "pending"]
+    chat.walk(*TO_STEP_4[:4])  # case 2: the broker given, the company asked
+    assert len(chat.deliver()) == 1  # case 1's two-week check
+    chat.say("みらい不動産")
+    assert engine.store.case_by_number(1, 2)["company"] == "みらい不動産"
 
 
 def test_a_reminder_is_still_due_only_while_waiting_and_due(engine, clock) -> None:

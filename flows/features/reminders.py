@@ -23,7 +23,7 @@ from flows.stepping import check_calls_again, open_case
 from flows.store import DUE_STATUSES, Store
 from flows.store.rows import Case, DueReminder, Reminder
 from flows.texts import Texts
-from flows.turn import OTHER_BUTTONS, Turn
+from flows.turn import Turn
 
 log = logging.getLogger(__name__)
 router = Router()
@@ -211,9 +211,10 @@ def sent(store: Store, reminder_id: int) -> None:
             sent_at=store.clock().isoformat(),
             attempts=row["attempts"] + 1,
         )
-        # The reminder and its buttons are now the last thing shown: what is typed next is
-        # not for the step.
-        store.update_user(row["user_id"], shown_step=OTHER_BUTTONS)
+        # The reminder is now the last thing shown: a typed number is not for the step. Typed
+        # words still are (unlike after a confirmation the user asked for): a reminder comes
+        # unasked, and what the user goes on typing answers the question they were at.
+        store.update_user(row["user_id"], shown_step=None)
 
 
 def failed(store: Store, reminder_id: int, error: str) -> None:
