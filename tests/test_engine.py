@@ -431,10 +431,17 @@ def test_language_named_in_the_command(engine: Engine, typed, language, reply) -
 def test_an_unknown_language_shows_the_choice_and_changes_nothing(engine: Engine) -> None:
     engine.handle(Inbound(1, text="/help"))
     response = engine.handle(Inbound(1, text="/language klingon"))
-    assert response.replies[0].text == JA["language_prompt"]
+    assert response.replies[0].text == JA["language_unknown"]  # said, not just the choice
     assert [o.label for o in response.replies[0].options] == ["日本語", "English"]
     assert response.language_changed is False
     assert engine.store.user(1)["language"] == "ja"
+    assert engine.handle(Inbound(1, text="/language")).replies[0].text == JA["language_prompt"]
+
+
+def test_the_greeting_points_to_the_other_language(engine: Engine) -> None:
+    assert "/language en" in engine.handle(Inbound(1, text="/start")).replies[0].text
+    engine.handle(Inbound(1, text="/language en"))
+    assert "/language ja" in engine.handle(Inbound(1, text="/start")).replies[0].text
 
 
 def test_fix_a_field_from_the_summary(engine: Engine, talk) -> None:

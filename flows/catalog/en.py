@@ -8,7 +8,8 @@ EN: dict[str, str] = {
     "start": (
         "Kotowari helps you refuse pushy sales calls and make the list broker who sold your details stop providing and delete them — one step at a time.\n"
         "On a call now: /call. After the call: /after.\n"
-        "How it works and caveats: /help."
+        "How it works and caveats: /help.\n"
+        "日本語: /language ja"
     ),
     "help": (
         "How to use\n"
@@ -45,6 +46,7 @@ EN: dict[str, str] = {
     "storage_error": "Couldn't save that. Please send it again (your earlier record is intact).",
     "cancel_nothing": "There is no case to cancel.",
     "language_prompt": "Choose a language.",
+    "language_unknown": "That language is not available. Choose Japanese or English.",
     "language_set": "Switched to English.",
     "stale_button": "That button belongs to an earlier step. Please use the latest message.",
     "bad_button": "That button cannot be used.",

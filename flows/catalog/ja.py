@@ -9,6 +9,7 @@ JA: dict[str, str] = {
     "start": (
         "断り（Kotowari）は、しつこい営業電話を断り、あなたの情報を売った名簿業者に提供の停止と消去を求めるまでを、一歩ずつ手伝います。"
         "\n電話中なら /call、電話のあとなら /after。\n使い方と注意は /help で。"
+        "\nEnglish: /language en"
     ),
     "help": (
         "使い方\n/call — 営業電話の最中に。読み上げる一言を順に出します\n"
@@ -43,6 +44,7 @@ JA: dict[str, str] = {
     "storage_error": "保存できませんでした。もう一度送ってください（これまでの記録はそのままです）。",
     "cancel_nothing": "中止するケースはありません。",
     "language_prompt": "言語を選んでください。",
+    "language_unknown": "その言語には対応していません。日本語か英語を選んでください。",
     "language_set": "日本語に切り替えました。",
     "stale_button": "このボタンは古いステップのものです。最新のメッセージを使ってください。",
     "bad_button": "このボタンは使えません。",

@@ -49,7 +49,8 @@ def language(turn: Turn, args: str) -> None:
         return
     t = turn.texts
     options = tuple(LANGUAGE.option(lang, t(f"opt.lang_{lang}")) for lang in CATALOGS)
-    turn.replies.append(Reply(t("language_prompt"), options=options))
+    prompt = "language_unknown" if args.strip() else "language_prompt"  # "/language fr"
+    turn.replies.append(Reply(t(prompt), options=options))
 
 
 @LANGUAGE.handles
