@@ -330,7 +330,9 @@ class LineBot:
         response = self.engine.handle(replace(inbound, retried=True))
         if not response.stored:
             return False
-        await self.answer(reply_token, line_user, user_id, response)
+        await self.answer(
+            reply_token, line_user, user_id, response, event_id=event.webhook_event_id
+        )
         if (response.erased or response.deleted_case) and self.links is not None:
             self.links.forget_user(user_id)  # a deleted case's letters: all links go
         # The menu in the user's language: the default (Japanese) needs no link, so a new
@@ -382,7 +384,12 @@ class LineBot:
 
     # -- answers ------------------------------------------------------------------------
     async def answer(
-        self, reply_token: str | None, line_user: str, user_id: int, response: Response
+        self,
+        reply_token: str | None,
+        line_user: str,
+        user_id: int,
+        response: Response,
+        event_id: str | None = None,
     ) -> None:
         """The engine's replies through the reply token (or its notice for a button it
         refused), with what the adapter owes the user: a reminder held back."""
@@ -395,7 +402,7 @@ class LineBot:
         if user_id in self.held and user_id not in self.told and replies:
             self.told.add(user_id)
             replies.insert(0, Reply(texts("line.quota_held")))
-        await self.reply(reply_token, line_user, user_id, replies, texts)
+        await self.reply(reply_token, line_user, user_id, replies, texts, event_id=event_id)
 
     async def reply(
         self,
@@ -404,8 +411,12 @@ class LineBot:
         user_id: int | None,
         replies: Sequence[Reply],
         texts: Texts | None = None,
+        event_id: str | None = None,
     ) -> None:
-        """Send ``replies`` with the reply token (once; at most 5 messages)."""
+        """Send ``replies`` with the reply token (once; at most 5 messages). A token LINE
+        refuses (400: expired, as in an event redelivered after a busy database) is replaced
+        by a push of the same messages to the user, under a retry key of the event
+        (``event_id``), so that a step stored is never left unanswered."""
         if not reply_token or not replies:
             return
         texts = texts or Texts(pick_language(None))
@@ -418,9 +429,32 @@ class LineBot:
                 ReplyMessageRequest(reply_token=reply_token, messages=messages),
                 _request_timeout=API_TIMEOUT,
             )
-        except (ApiException, aiohttp.ClientError, TimeoutError) as error:
-            # The step is stored; the user sees its answer the next time they write.
+        except ApiException as error:
+            if error.status == HTTPStatus.BAD_REQUEST and line_user and event_id:
+                await self._push_instead(line_user, event_id, messages)
+            else:  # the step is stored; the user sees its answer the next time they write
+                log.warning("LINE: a reply was not sent (%s)", _error_name(error))
+        except (aiohttp.ClientError, TimeoutError) as error:
             log.warning("LINE: a reply was not sent (%s)", _error_name(error))
+
+    async def _push_instead(self, line_user: str, event_id: str, messages: list[Any]) -> None:
+        """The reply token refused: the answer pushed (one message of the month's quota)."""
+        if self.quota.exhausted:
+            log.warning("LINE: a reply token was refused and the push quota is used up")
+            return
+        key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"kotowari-reply-{event_id}"))
+        try:
+            await self.api.push_message(
+                PushMessageRequest(to=line_user, messages=messages),
+                x_line_retry_key=key,
+                _request_timeout=API_TIMEOUT,
+            )
+        except (ApiException, aiohttp.ClientError, TimeoutError) as error:
+            if not (isinstance(error, ApiException) and error.status == HTTPStatus.CONFLICT):
+                log.warning("LINE: a reply was not sent, nor pushed (%s)", _error_name(error))
+            return
+        self.quota.used += 1
+        log.info("LINE: a reply token was refused; the answer was pushed")
 
     async def bubbles(
         self,

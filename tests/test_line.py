@@ -285,6 +285,25 @@ async def test_the_story_on_line_in_japanese(
         assert len(line.replies) == events, "one reply per event"
 
 
+async def test_an_answer_whose_reply_token_was_refused_is_pushed_once(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    """A redelivered event (the first try found the database busy) whose reply token has
+    expired: its step was stored and the user saw nothing; typed again, the answer went into
+    the next field. Now the answer is pushed, once however often LINE sends the event."""
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Ulate")
+        await chat.say("/call")
+        event = chat.person.text("/help")
+        line.tokens.pop(event["replyToken"])  # expired
+        before = len(line.pushes)
+        assert await chat.send(event) == [JA["help"]]
+        assert await run.post([event]) == 200  # delivered again: applied once, pushed once
+        pushes = line.pushes[before:]
+        assert [c.body["to"] for c in pushes] == ["Ulate"] and len(pushes) == 1
+        assert run.bot.quota.used == 1
+
+
 async def test_the_story_on_line_in_english(
     line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
 ) -> None:
