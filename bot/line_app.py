@@ -318,10 +318,10 @@ class LineBot:
                 texts = self._texts(known) if known is not None else Texts(pick_language(None))
                 await self.reply(reply_token, line_user, known, [Reply(texts("bad_button"))])
                 return True
-            user_id = self._user_id(line_user, None)
+            user_id = await self._account(line_user)
             inbound = Inbound(user_id, choice=token, update_id=update_id)
         elif isinstance(event, MessageEvent):
-            user_id = self._user_id(line_user, None)
+            user_id = await self._account(line_user)
             inbound = inbound_from_message(event, user_id, update_id)
         else:
             return True
@@ -352,6 +352,14 @@ class LineBot:
 
     def _user_id(self, line_user: str, hint: str | None) -> int:
         return self.engine.storage.account_user(LINE, line_user, pick_language(hint))
+
+    async def _account(self, line_user: str) -> int:
+        """The user writing; one not stored (a friend since before the bot kept accounts, or
+        after /forget) starts in their LINE language, as at a follow, not in Japanese."""
+        known = self.engine.storage.find_account(LINE, line_user)
+        if known is not None:
+            return known
+        return self._user_id(line_user, await self._profile_language(line_user))
 
     def _texts(self, user_id: int) -> Texts:
         view = self.engine.user_view(user_id)

@@ -304,6 +304,19 @@ async def test_an_answer_whose_reply_token_was_refused_is_pushed_once(
         assert run.bot.quota.used == 1
 
 
+async def test_after_forget_an_english_user_is_answered_in_english(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    """/forget erases the account's row; the next message made a new one in Japanese (the
+    profile's language was read only at a follow) while the English menu stayed linked."""
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Uforget", language="en")
+        await chat.say("/forget")
+        await chat.press(EN["opt.forget_yes"])
+        assert await chat.say("/help") == [EN["help"]]
+        assert run.engine.store.user(line_user_id(run, "Uforget"))["language"] == "en"
+
+
 async def test_the_story_on_line_in_english(
     line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
 ) -> None:
@@ -566,6 +579,7 @@ async def test_a_step_that_cannot_be_stored_is_answered_503(
         def busy(*args: Any, **kwargs: Any) -> int:
             raise sqlite3.OperationalError("database is locked")
 
+        monkeypatch.setattr(run.engine.storage, "find_account", busy)
         monkeypatch.setattr(run.engine.storage, "account_user", busy)
         assert await run.post([chat.person.text("/call")]) == 503
         assert len(line.replies) == replies, "nothing said: LINE sends it again"
