@@ -569,4 +569,4 @@ def test_the_firmer_line_hedges_what_legal_ja_leaves_open(kind: str | None, said
     for refused in ("2026-11-27T05:00:00+00:00", None):
         say, gloss = say_line("en", refused, kind)  # type: ignore[arg-type]
         assert said in say
-        assert ("should" in gloss) == (kind != "property")
+        assert ("I believe" in gloss) == (kind != "property")

@@ -87,12 +87,12 @@ EN: dict[str, str] = {
     "status.closed": "✅ done",
     "status.cancelled": "✖️ cancelled",
     "status.repeat": "⚠️ called again",
-    "step.refusing.say": "I have no intention of signing anything. Never call me again.",
+    "step.refusing.say": "I have no intention of entering into any contract. Never call me again.",
     "step.refusing.text": (
         "Step 1: refuse firmly. Say the Japanese line below; you owe no reason."
     ),
     "step.pushing.say": (
-        "Soliciting after I have refused should be prohibited by law. Tell me your company's name and your name. If you are a real-estate company, tell me your broker licence number too."
+        "Soliciting after I have refused is, I believe, prohibited by law. Tell me your company's name and your name. If you are a real-estate company, tell me your broker licence number too."
     ),
     "step.pushing.text": "If they keep going, say this, firmly.",
     "step.pushing.note": (
@@ -651,19 +651,19 @@ EN: dict[str, str] = {
     "who.step_refused_undated": "🚫 You refused this caller before (case #{number}).",
     "who.step_unknown_name": "❔ “{name}” is not in your records. The company is now on this case.",
     "say.refused_before_hedged": (
-        "I clearly refused on {date}. Soliciting after a refusal should be prohibited by "
+        "I clearly refused on {date}. Soliciting after a refusal is, I believe, prohibited by "
         "{law}. Never call me again."
     ),
     "say.refused_before_undated_hedged": (
-        "I have already clearly refused. Soliciting after a refusal should be prohibited by "
+        "I have already clearly refused. Soliciting after a refusal is, I believe, prohibited by "
         "{law}. Never call me again."
     ),
     "say.refused_before_unsure": (
-        "I clearly refused on {date}. Soliciting after a refusal should be prohibited by law. "
+        "I clearly refused on {date}. Soliciting after a refusal is, I believe, prohibited by law. "
         "Never call me again."
     ),
     "say.refused_before_undated_unsure": (
-        "I have already clearly refused. Soliciting after a refusal should be prohibited by law. "
+        "I have already clearly refused. Soliciting after a refusal is, I believe, prohibited by law. "
         "Never call me again."
     ),
     "law.note.property": (
