@@ -745,27 +745,6 @@ def test_yes_typed_to_a_confirmation_is_not_the_hidden_steps_answer(
     assert case_row(engine)["company"] == "みらい不動産"
 
 
-def test_a_broker_typed_at_the_source_question_is_the_broker_they_named(engine) -> None:
-    """Mid-call, step ② asks whether they said where they got the details; typing the name
-    at once is the answer (it was refused: press 📝, then type it again)."""
-    chat = EngineChat(engine)
-    chat.walk("/call", Press("🙅 断った"))
-    for word in ("123", "はい"):  # not a name: the step's hint, nothing stored
-        chat.say(word)
-        assert (case_row(engine)["state"], case_row(engine)["broker_name"]) == (
-            "asking_source",
-            None,
-        ), word
-    said = chat.say("リスト社")
-    row = case_row(engine)
-    assert (row["broker_name"], row["source_named"], row["state"]) == (
-        "リスト社",
-        1,
-        "recording_company",
-    )
-    assert "名簿業者（入手先）の名前は？" not in "\n".join(r.text for r in said.replies)
-
-
 def test_yes_typed_to_a_confirmation_with_no_case_is_told_to_use_the_buttons(engine) -> None:
     chat = EngineChat(engine)
     chat.say("/forget")

@@ -24,7 +24,7 @@ from flows.stepping import double_tap, fire, just_opened, start_case
 from flows.store.rows import Case, User
 from flows.texts import Texts
 from flows.turn import OTHER_BUTTONS, Turn
-from flows.typed import ALIASES, NO, YES, fold, match_option, option_number
+from flows.typed import ALIASES, fold, match_option, option_number
 
 router = Router()
 
@@ -196,8 +196,6 @@ def _options(turn: Turn, case: Case) -> tuple[Option, ...]:
 
 def _typed_choice(turn: Turn, case: Case, text: str) -> None:
     trigger = match_option(case["state"], _options(turn, case), text)
-    if trigger is None and _source_typed(turn, case, text):
-        return
     if trigger is None:
         typed = fold(text)
         hint = (
@@ -211,26 +209,6 @@ def _typed_choice(turn: Turn, case: Case, text: str) -> None:
         turn.show(case)
         return
     fire(turn, case, trigger)
-
-
-def _source_typed(turn: Turn, case: Case, text: str) -> bool:
-    """At "did they say where they got your details?", a name typed instead of 📝 is the
-    broker they named: on a call, not "press 📝, then type it again". Not a word that
-    answers a step ("はい", "skip", "戻る") nor a number."""
-    if "named" not in machine.triggers_at(case["state"]):
-        return False
-    typed = fold(text)
-    if not any(ch.isalpha() for ch in text) or typed in YES or typed in NO:
-        return False
-    if any(typed in words for words in ALIASES.values()):
-        return False
-    shown = len(turn.replies)
-    fire(turn, case, "named")
-    if case["state"] != "recording_broker":
-        return True  # held back: fire said why
-    del turn.replies[shown:]  # the broker's question, answered at once
-    _answer(turn, case, text)
-    return True
 
 
 def _schedule_typed(turn: Turn, case: Case, text: str) -> None:
