@@ -741,6 +741,15 @@ def test_a_step_button_from_before_forget_is_refused_at_the_same_step(
     assert engine.store.case_by_number(1, 1)["state"] == "asking_source"
 
 
+def test_call_typed_after_a_lookups_case_is_another_call(engine: Engine) -> None:
+    """The looked-up caller hung up and another calls: /call is a new case, not #1 again."""
+    chat = EngineChat(engine)
+    chat.press("📞 電話中（番号入力済み）", on=chat.say("0312345678"))
+    chat.say("/call")
+    assert engine.store.count_cases(1) == 2
+    assert engine.store.case_by_number(1, 2)["phone_e164"] is None
+
+
 def test_a_delete_confirmation_of_the_earlier_spelling_is_still_taken(engine: Engine) -> None:
     """Sent before marks were in every case button: "<number>-<mark>"."""
     record(engine, "会社")

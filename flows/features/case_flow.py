@@ -59,7 +59,12 @@ def start_options(texts: Texts, user: User) -> tuple[Option, ...]:
 def _start_typed(turn: Turn, mode: str) -> None:
     """/call or /after typed: a new case, unless one was opened so just now."""
     current = turn.active_case()
-    if current is None or not just_opened(turn, current, mode):
+    # A case with a number or company already in it (a lookup's button) is that call: a
+    # /call typed then is another one.
+    filled = current is not None and any(
+        current.get(key) for key in ("phone_e164", "company", "repeat_of")
+    )
+    if current is None or filled or not just_opened(turn, current, mode):
         start_case(turn, mode, current=current)
         return
     turn.say("case_just_opened", number=current["number"])
