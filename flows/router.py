@@ -52,9 +52,10 @@ _TOKEN = re.compile(r"([a-z][a-z_]{0,23})\.([A-Za-z0-9._-]{1,62})")
 # A case in a button's argument: its number and a mark that tells it from a later case given
 # the same number (/forget starts the numbers at #1 again), "3m1a2b3c". A button sent before
 # the mark carries the number alone, and is still answered by it.
-CASE_REF = r"\d{1,9}(?:m[0-9a-f]{6})?"
+CASE_MARK = r"[0-9a-f]{6}"
+CASE_REF = rf"\d{{1,9}}(?:m{CASE_MARK})?"
 # A case's step button: ``<CASE_REF>.<seq>.<trigger>`` (number, mark, seq, trigger).
-STEP_TOKEN = re.compile(r"^(\d{1,9})(?:m([0-9a-f]{6}))?\.(\d{1,9})\.([a-z0-9_]{1,32})$")
+STEP_TOKEN = re.compile(rf"^(\d{{1,9}})(?:m({CASE_MARK}))?\.(\d{{1,9}})\.([a-z0-9_]{{1,32}})$")
 
 
 @dataclass
@@ -97,6 +98,12 @@ def case_mark(case: Case) -> str:
 @lru_cache(maxsize=1024)  # a step's buttons each carry it
 def _mark(case_id: int, opened_at: str) -> str:
     return hashlib.sha256(f"{case_id}:{opened_at}".encode()).hexdigest()[:6]
+
+
+def mark_fits(case: Case, mark: str | None) -> bool:
+    """Whether a button's mark names ``case``: it is the case's, or the button has none (sent
+    before marks, answered by its number)."""
+    return mark is None or mark == case_mark(case)
 
 
 def case_ref(case: Case) -> str:

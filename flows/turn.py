@@ -12,7 +12,7 @@ from flows import dialogs
 from flows.dialogs import Dialog
 from flows.machine import FINISHED_STATES, CaseModel
 from flows.port import Inbound, Reply
-from flows.router import case_mark, read_case_ref
+from flows.router import mark_fits, read_case_ref
 from flows.schedule import QuietHours
 from flows.steps import render_step
 from flows.store import Store
@@ -110,7 +110,7 @@ class Turn:
         case = self.own_case(number)
         if case is None:
             self.notice = self.texts("case_not_found", number=number)
-        elif mark is not None and mark != case_mark(case):
+        elif not mark_fits(case, mark):
             self.notice = self.texts("case_replaced", number=number)
             return None
         return case

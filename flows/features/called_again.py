@@ -15,7 +15,7 @@ from flows.dialogs import CalledAgainDialog
 from flows.normalize import parse_when
 from flows.port import Reply
 from flows.review import takes_another_call
-from flows.router import CASE_REF, DialogRoute, Router, case_mark, case_ref, read_case_ref
+from flows.router import CASE_REF, DialogRoute, Router, case_ref, mark_fits, read_case_ref
 from flows.stepping import check_calls_again
 from flows.store.rows import Case
 from flows.turn import Turn
@@ -73,7 +73,7 @@ def pressed_now(turn: Turn, arg: str) -> None:
         turn.notice = turn.texts("stale_button")  # the question was answered or dropped
         return
     case = _case(turn, number)
-    if case is not None and mark is not None and mark != case_mark(case):
+    if case is not None and not mark_fits(case, mark):
         turn.notice = turn.texts("case_replaced", number=number)  # asked before /forget
         return
     turn.set_dialog(None)

@@ -19,7 +19,7 @@ from flows.normalize import (
     phone_number_in,
 )
 from flows.port import Option, Reply
-from flows.router import STEP_TOKEN, Router, case_mark, step_shown
+from flows.router import STEP_TOKEN, Router, mark_fits, step_shown
 from flows.stepping import double_tap, fire, just_opened, start_case
 from flows.store.rows import Case, User
 from flows.texts import Texts
@@ -126,7 +126,7 @@ def pressed_step(turn: Turn, token: str) -> None:
     assert match is not None  # the router only sends step tokens here
     number, mark, seq, trigger = int(match[1]), match[2], int(match[3]), match[4]
     case = turn.active_case()
-    if case is not None and case["number"] == number and mark not in (None, case_mark(case)):
+    if case is not None and case["number"] == number and not mark_fits(case, mark):
         turn.notice = turn.texts("case_replaced", number=number)  # a button from before /forget
         return
     if case is None or case["number"] != number or case["seq"] != seq:

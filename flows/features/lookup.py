@@ -30,7 +30,7 @@ from flows.moments import call_moment, refusal_moment
 from flows.normalize import Phone, clean_text, format_phone, normalize_name, phone_number_in
 from flows.port import Option, Reply
 from flows.review import takes_another_call
-from flows.router import CASE_REF, DialogRoute, Router, case_mark, case_ref, read_case_ref
+from flows.router import CASE_REF, DialogRoute, Router, case_ref, mark_fits, read_case_ref
 from flows.stepping import double_tap, start_case
 from flows.store.rows import Case
 from flows.turn import Turn
@@ -400,7 +400,7 @@ def start_with(turn: Turn, arg: str) -> None:
     if carried.company_of is not None:
         number, mark = read_case_ref(carried.company_of)
         known = turn.own_case(number)
-        if known is not None and mark not in (None, case_mark(known)):
+        if known is not None and not mark_fits(known, mark):
             known = None  # a later case with the number (after /forget): not that company
         if known is not None and known.get("company"):
             fill = {"company": known["company"], "company_norm": known.get("company_norm")}

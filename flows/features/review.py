@@ -15,7 +15,7 @@ from flows.features.case_flow import FIELD_LIMITS
 from flows.machine import FINISHED_STATES
 from flows.normalize import clean_text, parse_phone
 from flows.port import Attachment, Option, Reply
-from flows.router import CASE_REF, Router, case_ref
+from flows.router import CASE_MARK, CASE_REF, Router, case_ref
 from flows.stepping import fire, open_case
 from flows.store.rows import Case
 from flows.turn import Turn
@@ -31,7 +31,7 @@ REOPEN = router.button("case_reopen", CASE_REF, legacy="g.reopen")
 DELETE = router.button("case_delete", CASE_REF, legacy="g.del")
 # The confirmation must carry the case's mark (CASE_REF; "3-1a2b3c" is its earlier spelling):
 # an older one without it is refused, the user taps 🗑 again.
-DELETE_YES = router.button("case_delete_yes", r"\d{1,9}[m-][0-9a-f]{6}", legacy="g.delyes")
+DELETE_YES = router.button("case_delete_yes", rf"\d{{1,9}}[m-]{CASE_MARK}", legacy="g.delyes")
 DELETE_NO = router.button("case_delete_no", CASE_REF, legacy="g.delno")
 
 
