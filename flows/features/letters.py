@@ -282,27 +282,23 @@ def _answer(turn: Turn, dialog: LetterDialog, step: str, text: str) -> None:
         turn.replies.append(Reply(problem))
         _ask(turn, dialog)
         return
-    unfit = _sender_problem(step, text)
-    if unfit is not None:
-        turn.say(unfit)
+    value = _as_sender(step, text)
+    if value is None:
+        turn.say(f"bad_sender_{step}")
         _ask(turn, dialog)
         return
-    if step == "phone":
-        e164 = parse_phone(text).e164
-        assert e164 is not None  # _sender_problem
-        text = format_phone(e164)
-    _ask(turn, dialog.answered(step, text, LETTER_NEXT[step]))
+    _ask(turn, dialog.answered(step, value, LETTER_NEXT[step]))
 
 
-def _sender_problem(step: str, text: str) -> str | None:
-    """Why ``text`` cannot be the sender's name, address or phone on a letter (a text key)."""
-    if step == "name" and not any(ch.isalpha() for ch in text):
-        return "bad_sender_name"  # "1": a number meant for a button, not a name
-    if step == "address" and not letters.looks_like_address(text):
-        return "bad_sender_address"
-    if step == "phone" and parse_phone(text).e164 is None:
-        return "bad_sender_phone"  # an address typed here went into the letter as the phone
-    return None
+def _as_sender(step: str, text: str) -> str | None:
+    """``text`` as the letter gives the sender's name, address or phone; None if it cannot be
+    one ("1" as a name, "123" as an address, an address typed for the phone)."""
+    if step == "name":
+        return text if any(ch.isalpha() for ch in text) else None
+    if step == "address":
+        return text if letters.looks_like_address(text) else None
+    e164 = parse_phone(text).e164
+    return format_phone(e164) if e164 else None
 
 
 router.dialog(
