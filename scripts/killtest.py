@@ -121,6 +121,7 @@ from fakes.line_platform import SECRET as LINE_SECRET  # noqa: E402
 from fakes.line_platform import LineUser  # noqa: E402
 from fakes.line_platform import serving as line_serving  # noqa: E402
 from fakes.server import BotApiServer, WebhookSender, free_port  # noqa: E402
+from flows.router import CASE_MARK  # noqa: E402
 
 STALL_SECONDS = 6.0  # final run: a waiting user with everything acknowledged is looked at
 FIRST_USER_ID = 810_000_001
@@ -139,6 +140,12 @@ LOCK_GAP = (0.1, 0.8)  # seconds between its locks
 # be stored are tried again, never applied twice, never answered "send it again".
 LONG_LOCK = 5.6
 LONG_LOCK_RATE = 0.1
+
+
+def step_data(number: int, seq: int) -> str:
+    """The start of a step button's callback data as the bot sends it: the case, with its
+    mark (flows.router.CASE_MARK) or without (a button the bot would have sent), the step."""
+    return rf"k1:{number}(m{CASE_MARK})?\.{seq}\."
 
 
 class ExternalWriter:
@@ -346,7 +353,7 @@ class Driver:
         """An update (without its id), or a LINE event, for one step of the user's walk."""
         # The button's data as the bot sent it (with the case's mark); if the reply with it
         # was lost, the data without the mark, which the bot still answers.
-        shown = re.compile(rf"k1:{number}(m[0-9a-f]{{6}})?\.{at}\.{re.escape(step.value)}")
+        shown = re.compile(step_data(number, at) + re.escape(step.value))
         data = self.api.shown_button(user.id, shown) or f"k1:{number}.{at}.{step.value}"
         if self.line:
             person = self.line_people[user.id]
@@ -379,7 +386,7 @@ class Driver:
             return
         last = user.outstanding[-1].step
         number, at, _ = user.step(last)
-        shown = re.compile(rf"k1:{number}(m[0-9a-f]{{6}})?\.{at + 1}\.")  # the next step's
+        shown = re.compile(step_data(number, at + 1))  # the next step's buttons
         for call in calls:
             if (
                 call.method == "sendMessage"

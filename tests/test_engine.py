@@ -724,20 +724,24 @@ def test_a_number_is_not_taken_as_a_typed_answer_after_a_list(engine: Engine) ->
 def test_yes_typed_to_a_confirmation_is_not_the_hidden_steps_answer(
     engine: Engine, shown: str, label: str
 ) -> None:
-    """ "はい" typed to "delete everything?" pressed 「🙅 はい、断った」 of the case in progress;
+    """「はい」 typed to "delete everything?" pressed 「🙅 はい、断った」 of the case in progress;
     at a step that asks for text it was stored as the company. Neither, now: the user is told to
     answer with the buttons, and the step is shown again."""
     chat = EngineChat(engine)
+
+    def confirmation() -> None:
+        asked = chat.say(shown)
+        if shown == "/case 1":
+            chat.press(f"🗑 {label}", on=asked)
+
     chat.say("/call")  # step 1: refuse, with a "はい…" option
-    asked = chat.say(shown)
-    if shown == "/case 1":
-        asked = chat.press(f"🗑 {label}", on=asked)
+    confirmation()
     response = chat.say("はい")
     assert response.replies[0].text == JA["buttons_answer_step"]
     assert STEP_TOKEN.match(response.replies[-1].options[0].token)  # the step, shown again
     assert case_row(engine)["state"] == "refusing" and case_row(engine)["refused_at"] is None
     chat.walk(Press("🙅 断った"), Press("📴 電話が切れた"), "skip")  # at the company
-    chat.say(shown) if shown == "/forget" else chat.press(f"🗑 {label}", on=chat.say(shown))
+    confirmation()
     assert chat.say("はい").replies[0].text == JA["buttons_answer_step"]
     assert (case_row(engine)["state"], case_row(engine)["company"]) == ("recording_company", None)
     assert engine.store.count_cases(1) == 1
