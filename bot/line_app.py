@@ -133,6 +133,9 @@ LOADING_SECONDS = 20
 API_TIMEOUT = 10.0
 # Group and room chats remembered as already told "private only"; forgotten past this many.
 MAX_WARNED_CHATS = 10_000
+# Events whose answer reached the user, remembered (by webhook event id) so that one sent
+# again after a 503 is not pushed a second answer; the oldest forgotten past this many.
+MAX_ANSWERED_EVENTS = 4_096
 # What kind of message the engine hears about (the Telegram names it already knows).
 ATTACHMENT_KINDS: tuple[tuple[type[Any], str], ...] = (
     (StickerMessageContent, "sticker"),
@@ -220,6 +223,8 @@ class LineBot:
         default_factory=weakref.WeakValueDictionary
     )
     warned_chats: set[str] = field(default_factory=set)
+    # Event ids answered (by reply or push), oldest first: ``MAX_ANSWERED_EVENTS``.
+    answered: dict[str, None] = field(default_factory=dict)
     # Users with a reminder held back by the used-up quota: told at their next message,
     # once (``told``) until one gets through.
     held: set[int] = field(default_factory=set)
@@ -293,6 +298,11 @@ class LineBot:
         if not isinstance(source, UserSource) or not source.user_id:
             return True
         line_user = source.user_id
+        if event.webhook_event_id in self.answered:
+            # Sent again because another event of its request was not stored (503): its
+            # answer reached the user (it is stored: answers come after), so nothing again.
+            log.info("LINE: an event answered before came again; not answered twice")
+            return True
         if isinstance(event, UnfollowEvent):
             known = self.engine.storage.find_account(LINE, line_user)
             if known is not None:  # a user never seen is not stored just to be marked
@@ -316,7 +326,13 @@ class LineBot:
                 # a user never seen is not stored for it.
                 known = self.engine.storage.find_account(LINE, line_user)
                 texts = self._texts(known) if known is not None else Texts(pick_language(None))
-                await self.reply(reply_token, line_user, known, [Reply(texts("bad_button"))])
+                await self.reply(
+                    reply_token,
+                    line_user,
+                    known,
+                    [Reply(texts("bad_button"))],
+                    event_id=event.webhook_event_id,
+                )
                 return True
             user_id = await self._account(line_user)
             inbound = Inbound(user_id, choice=token, update_id=update_id)
@@ -438,18 +454,28 @@ class LineBot:
                 _request_timeout=API_TIMEOUT,
             )
         except ApiException as error:
-            if error.status == HTTPStatus.BAD_REQUEST and line_user and event_id:
-                await self._push_instead(line_user, event_id, messages)
-            else:  # the step is stored; the user sees its answer the next time they write
+            if error.status != HTTPStatus.BAD_REQUEST or not (line_user and event_id):
+                # The step is stored; the user sees its answer the next time they write.
                 log.warning("LINE: a reply was not sent (%s)", _error_name(error))
+            elif await self._push_instead(line_user, event_id, messages):
+                self._answered(event_id)
         except (aiohttp.ClientError, TimeoutError) as error:
             log.warning("LINE: a reply was not sent (%s)", _error_name(error))
+        else:
+            if event_id:
+                self._answered(event_id)
 
-    async def _push_instead(self, line_user: str, event_id: str, messages: list[Any]) -> None:
-        """The reply token refused: the answer pushed (one message of the month's quota)."""
+    def _answered(self, event_id: str) -> None:
+        self.answered[event_id] = None
+        if len(self.answered) > MAX_ANSWERED_EVENTS:
+            del self.answered[next(iter(self.answered))]
+
+    async def _push_instead(self, line_user: str, event_id: str, messages: list[Any]) -> bool:
+        """The reply token refused: the answer pushed (one message of the month's quota).
+        Whether it reached the user (a 409: pushed before under the event's key)."""
         if self.quota.exhausted:
             log.warning("LINE: a reply token was refused and the push quota is used up")
-            return
+            return False
         key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"kotowari-reply-{event_id}"))
         try:
             await self.api.push_message(
@@ -458,11 +484,13 @@ class LineBot:
                 _request_timeout=API_TIMEOUT,
             )
         except (ApiException, aiohttp.ClientError, TimeoutError) as error:
-            if not (isinstance(error, ApiException) and error.status == HTTPStatus.CONFLICT):
-                log.warning("LINE: a reply was not sent, nor pushed (%s)", _error_name(error))
-            return
+            if isinstance(error, ApiException) and error.status == HTTPStatus.CONFLICT:
+                return True
+            log.warning("LINE: a reply was not sent, nor pushed (%s)", _error_name(error))
+            return False
         self.quota.used += 1
         log.info("LINE: a reply token was refused; the answer was pushed")
+        return True
 
     async def bubbles(
         self,

@@ -49,7 +49,7 @@ from fakes.line_platform import (
     webhook,
 )
 from flows.engine import Engine
-from flows.port import Attachment, Option
+from flows.port import Attachment, Inbound, Option, Response
 from flows.texts import CATALOGS, EN, JA, Texts
 from tests.conftest import FakeClock, busy_once
 from tests.test_transcript import STORY, assert_told
@@ -304,6 +304,54 @@ async def test_an_answer_whose_reply_token_was_refused_is_pushed_once(
         assert run.bot.quota.used == 1
 
 
+async def test_an_event_answered_before_a_busy_one_is_not_pushed_when_sent_again(
+    line: FakeLine,
+    make_engine: Callable[[], Engine],
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two events of one chat in a request; the second finds the database busy (503) and
+    LINE sends both again. The first was answered with its reply token: sent again, its
+    used token is refused, and its answer must not be pushed to the user a second time."""
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Utwo")
+        await chat.say("/call")
+        first, second = chat.person.text("/help"), chat.person.text("/cases")
+        handle, calls = run.engine.handle, []
+
+        def busy_second(inbound: Any) -> Any:
+            calls.append(inbound)
+            if len(calls) == 2:
+                return Response(stored=False)  # as when the lock outlived the busy timeout
+            return handle(inbound)
+
+        monkeypatch.setattr(run.engine, "handle", busy_second)
+        assert await run.post([first, second]) == 503
+        assert message_texts(line.replies[-1].body) == [JA["help"]], "the first, answered"
+        monkeypatch.setattr(run.engine, "handle", handle)
+        pushes = len(line.pushes)
+        assert await run.post(redelivered([first, second])) == 200
+        assert len(line.pushes) == pushes, "the answer already given is not pushed again"
+        assert run.bot.quota.used == 0
+        assert any("#1" in text for text in message_texts(line.replies[-1].body)), "/cases"
+
+
+async def test_an_answer_lost_in_a_restart_is_pushed_when_the_event_comes_again(
+    line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
+) -> None:
+    """The bot stopped after storing a step and before answering it; LINE sends the event
+    again, and its reply token is refused: the new process pushes the answer."""
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Urestart")
+        event = chat.person.text("/call")
+        line.tokens.pop(event["replyToken"])  # the first process never used it, LINE expired it
+        update_id = update_id_of(event["webhookEventId"])
+        run.engine.handle(Inbound(line_user_id(run, "Urestart"), text="/call", update_id=update_id))
+        assert await run.post(redelivered([event])) == 200
+        assert [c.body["to"] for c in line.pushes] == ["Urestart"]
+        assert run.bot.quota.used == 1
+
+
 async def test_after_forget_an_english_user_is_answered_in_english(
     line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
 ) -> None:
@@ -535,7 +583,12 @@ async def test_a_redelivered_event_is_applied_once(
         event = chat.person.text("リスト社")
         await chat.send(event)
         asked_company = chat.last[0]
-        # LINE sends it again (with a new reply token, as a redelivery).
+        # LINE sends it again (with a new reply token, as a redelivery): its answer reached
+        # the user, so nothing is said twice.
+        again = {**redelivered([event])[0], "replyToken": line.reply_token("Uredo")}
+        assert await chat.send(again) == []
+        # A new process does not know whether it was answered: the current question.
+        run.bot.answered.clear()
         again = {**redelivered([event])[0], "replyToken": line.reply_token("Uredo")}
         await chat.send(again)
         assert chat.last[0] == asked_company, "the current question, again"
