@@ -115,9 +115,10 @@ def parse_phone(raw: str, region: str = "JP") -> Phone:
 
 
 # A message that is a phone number and nothing else: digits and the marks people write
-# between them (full-width forms are folded first; 「ー」 is how an IME may type a dash).
+# between them (full-width forms are folded first; 「ー」 is how an IME may type a dash,
+# ``DASHES`` folds them all to "-").
 _NUMBER_SHAPE = re.compile(r"\+?[0-9 ()\-.]+")
-_DASHES = str.maketrans(dict.fromkeys("ー‐‑‒–—―−", "-"))
+DASHES = str.maketrans(dict.fromkeys("ー‐‑‒–—―−", "-"))
 # Fewer digits than this is not a caller's number (an option's number, a short code).
 _MIN_DIGITS = 9
 
@@ -129,7 +130,7 @@ def phone_number_in(raw: str, contact: bool = False) -> Phone | None:
     Typed, a number begins with "+" or with Japan's "0" (anything else — "2026-12-05 10",
     "123456789" — is not taken for one), and must be a valid number, not only a possible
     one. A contact's number may lack its "+" (Telegram: "819012345678"): read with one."""
-    text = unicodedata.normalize("NFKC", clean_text(raw)).translate(_DASHES).strip()
+    text = unicodedata.normalize("NFKC", clean_text(raw)).translate(DASHES).strip()
     text = re.sub(r"^tel:\s*", "", text, flags=re.IGNORECASE)
     digits = sum(ch.isdigit() for ch in text)
     if not _NUMBER_SHAPE.fullmatch(text) or not _MIN_DIGITS <= digits <= 17:

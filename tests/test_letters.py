@@ -24,6 +24,7 @@ from flows.letters import (
     company_request,
     later_calls,
     licensing_authority,
+    looks_like_address,
     naiyo_pages,
     resolicitation_report,
     to_pdf,
@@ -578,9 +579,10 @@ KANA = re.compile(r"[\u3041-\u3096\u30a1-\u30fa]")  # kana letters, not 「・�
 
 def test_the_letters_wording_is_in_the_catalog_not_in_code() -> None:
     """A reviewer of wording finds every sentence in flows/texts.py (LETTER_JA): no string in
-    flows/letters/ has kana, docstrings and the line-breaking rules' character sets aside."""
+    flows/letters/ has kana, docstrings, the line-breaking rules' character sets and place
+    names (the one designated city written in kana) aside."""
     package = Path(__file__).resolve().parent.parent / "flows" / "letters"
-    allowed = {"".join(sorted(NO_LINE_START))}
+    allowed = {"".join(sorted(NO_LINE_START)), "".join(sorted("さいたま市"))}
     for path in sorted(package.glob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         docstrings = {
@@ -616,3 +618,48 @@ def test_no_grid_line_is_wider_than_the_post_offices_grid(text: str, hang: int) 
 if __name__ == "__main__":
     GOLDEN.parent.mkdir(exist_ok=True)
     GOLDEN.write_text(every_wording(), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "〒150-0001 東京都渋谷区神宮前1-2-3",
+        "〒1500001 渋谷区神宮前1-2-3",
+        "150-0001 渋谷区神宮前1-2-3",
+        "〒100‐0001 千代田区千代田1-1",  # U+2010, as some keyboards type the hyphen
+        "１５０－０００１ 渋谷区神宮前１－２－３",
+        "東京都渋谷区神宮前1-2-3",
+        "北海道札幌市中央区北1条西2丁目",
+        "横浜市中区日本大通1",  # a designated city, without its prefecture
+        "札幌市中央区北1条西2丁目",
+        "さいたま市浦和区高砂3-15-1",
+        "大阪市北区梅田1-1-1",
+        "山口市滝町1-1",  # the prefecture's name first, then its city
+        "1-2-3 Jingumae, Shibuya-ku, Tokyo 150-0001",
+        "1-2-3 Jingumae, Shibuya-ku, Tōkyō",
+        "2-1 Minami-cho, Chiba-shi, Chiba",
+    ],
+)
+def test_an_address_is_taken_as_one(typed: str) -> None:
+    assert looks_like_address(typed)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "090-1234-5678",  # a phone number typed for the address
+        "03-1234-5678",
+        "0312345678",
+        "+81 90 1234 5678",
+        "山口",  # a surname that is also a prefecture's
+        "石川 花子",
+        "Chiba",
+        "Hanako Chiba",
+        "Tokyo",
+        "中央区1-2-3",
+        "123",
+        "2026-1205",
+    ],
+)
+def test_what_cannot_be_posted_to_is_not_an_address(typed: str) -> None:
+    assert not looks_like_address(typed)

@@ -422,8 +422,8 @@ EN: dict[str, str] = {
     "letter_first_question": "This is the first question. To stop, tap “✖️ Cancel”.",
     "bad_sender_name": "Please type your name (it appears on the letter as its sender).",
     "bad_sender_address": (
-        "Please start with the postcode or the prefecture (e.g. 150-0001 Tokyo, Shibuya-ku, "
-        "Jingumae 1-2-3). It appears on the letter as the sender's address."
+        "Please give the postcode or the prefecture, and the block number (e.g. 150-0001 "
+        "Tokyo, Shibuya-ku, Jingumae 1-2-3). It appears on the letter as the sender's address."
     ),
     "bad_sender_phone": "I couldn't read a phone number. Type its digits, or skip.",
     "opt.keep_sender_yes": "Keep them",

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flows.letters.parts import _is_property, _text
+from flows.normalize import DASHES
 
 # The bureau that takes reports about a 国土交通大臣 licensee, by the prefecture of its head
 # office (shared/domain/legal-ja.md, "who takes a report about a real-estate company").
@@ -100,20 +101,44 @@ _ROMAJI = [
 _ROMAJI_OF = dict(zip(_ROMAJI, PREFECTURES, strict=True))
 
 
-_POSTCODE = re.compile(r"\d{3}-?\d{4}")
+# A postcode: after 〒 (hyphen or not), or on its own as 123-4567 (not inside a longer run
+# of digits and hyphens: 090-1234-5678 is a phone number).
+_POSTCODE = re.compile(r"〒\s*\d{3}-?\d{4}(?!\d)|(?<![\d-])\d{3}-\d{4}(?![\d-])")
+# The 20 designated cities (政令指定都市): an address may start with one, without its
+# prefecture (横浜市中区…).
+DESIGNATED_CITIES = (
+    "札幌市", "仙台市", "さいたま市", "千葉市", "横浜市", "川崎市", "相模原市", "新潟市",
+    "静岡市", "浜松市", "名古屋市", "京都市", "大阪市", "堺市", "神戸市", "岡山市",
+    "広島市", "北九州市", "福岡市", "熊本市",
+)  # fmt: skip
+# A block number: digits, or kanji numerals before 丁目 or 番 (三丁目, 十二番地).
+_NUMBER = re.compile(r"\d|[一二三四五六七八九十]+(?:丁目|番)")
 
 
 def looks_like_address(text: str) -> bool:
-    """Whether ``text`` can be a postal address in Japan: it has a postcode (〒123-4567) or
-    names a prefecture (東京都…, 渋谷区 alone is not enough to post a letter to)."""
-    typed = unicodedata.normalize("NFKC", text).replace("ー", "-").replace("−", "-")
+    """Whether ``text`` can be a postal address in Japan: it has a postcode (〒123-4567),
+    names a prefecture (東京都…) or a designated city (横浜市…), or starts with a
+    prefecture's name and its municipality with a number (山口市滝町1-1); in Latin letters,
+    a prefecture and a number. 渋谷区 alone is not enough to post a letter to, nor a
+    surname that is a prefecture's (山口, Chiba), nor a phone number."""
+    typed = unicodedata.normalize("NFKC", text).translate(DASHES)
     if _POSTCODE.search(typed):
         return True
-    if any((name if name == "北海道" else name[:-1]) in typed for name in PREFECTURES):
+    if any(name in typed for name in (*PREFECTURES, *DESIGNATED_CITIES)):
         return True
-    words = re.findall(r"[a-z]+", unicodedata.normalize("NFKD", typed).casefold())
+    numbered = _NUMBER.search(typed) is not None
+    start = typed.lstrip()
+    for name in PREFECTURES:
+        short = name if name == "北海道" else name[:-1]
+        if numbered and re.match(rf"{short}\S*[市区町村郡]", start):
+            return True
+    # Latin letters: marks dropped (Tōkyō), long vowels folded (Toukyou, Oosaka).
+    bare = "".join(
+        ch for ch in unicodedata.normalize("NFKD", typed) if not unicodedata.combining(ch)
+    )
+    words = re.findall(r"[a-z]+", bare.casefold())
     latin = {w.replace("ou", "o").replace("oo", "o").replace("uu", "u") for w in words}
-    return any(romaji in latin for romaji in _ROMAJI_OF)
+    return numbered and any(romaji in latin for romaji in _ROMAJI_OF)
 
 
 def prefecture(text: str | None) -> str | None:
