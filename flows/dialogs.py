@@ -7,7 +7,7 @@ dataclass: a misspelt field is a type error, not a ``None`` read in silence.
 
 The letter dialog is a declared list of questions (``LETTER_QUESTIONS``) rather than a second
 ``transitions`` machine: it is a straight line (the head office, only for a report; the sender,
-skipped when one is saved; name, address, phone, keep) with nothing to go back to, so a list
+skipped when one is saved; name, address, phone, keep) that 戻る walks back along, so a list
 says all of it, and the case's machine stays the only state machine.
 """
 

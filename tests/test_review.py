@@ -503,6 +503,31 @@ def test_the_senders_questions_take_only_what_can_go_on_a_letter(engine) -> None
     assert text_of(chat.press("✖️ 中止")) == JA["letter_cancelled"]
 
 
+def test_back_at_the_name_goes_to_the_question_before_it(engine) -> None:
+    """戻る at the name said "this is the first question" even when the saved sender's
+    choice or, for a report, the head office's prefecture came before it."""
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産", broker="名簿の森")
+    engine.store.db.execute("update cases set licence = '国土交通大臣(3)第1234号'")
+    call_again(chat)
+    asked = start_letter(chat, "📝 再勧誘の申告書")
+    assert text_of(asked) == JA["letter_ask_office"]
+    assert text_of(chat.say("戻る")).startswith(JA["letter_first_question"])
+    assert text_of(chat.say("大阪")) == JA["letter_ask_name"]
+    assert text_of(chat.say("戻る")) == JA["letter_ask_office"]
+    chat.say("福岡")
+    give_sender(chat, "山田 花子")
+    report = chat.say("はい")  # kept
+    assert "九州地方整備局長 殿" in report.replies[0].attachments[1].data.decode()
+    # With a saved sender, the name comes after its choice: back shows the choice again.
+    start_letter(chat, "✉️ 名簿業者への請求書")
+    assert text_of(chat.press("別の氏名・住所を入力する")) == JA["letter_ask_name"]
+    offer = chat.say("戻る")
+    assert text_of(offer) == "保存してある差出人: 山田 花子（東京都渋谷区1-1）"
+    done = chat.press("この差出人で作る", on=offer)
+    assert done.replies[0].attachments[0].filename.endswith("broker-request.pdf")
+
+
 def test_a_letters_question_is_asked_again_when_its_answer_comes_again(engine) -> None:
     """A crash after the name was stored: the name, delivered again, changes nothing and the
     next question (the address) is asked again, not the case's step."""

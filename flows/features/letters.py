@@ -251,12 +251,7 @@ def _answer(turn: Turn, dialog: LetterDialog, step: str, text: str) -> None:
         _cancel(turn)  # "中止" is not a name
         return
     if typed in ALIASES["back"]:
-        previous = _PREVIOUS.get(step)
-        if previous is None:
-            turn.say("letter_first_question")
-            _ask(turn, dialog)
-        else:
-            _ask(turn, replace(dialog, step=previous))
+        _back(turn, dialog, step)
         return
     if step == "keep":
         choice = yes_or_no(text)
@@ -288,6 +283,31 @@ def _answer(turn: Turn, dialog: LetterDialog, step: str, text: str) -> None:
         _ask(turn, dialog)
         return
     _ask(turn, dialog.answered(step, value, LETTER_NEXT[step]))
+
+
+def _back(turn: Turn, dialog: LetterDialog, step: str) -> None:
+    """戻る: the question before ``step``. Before the name come the saved sender's choice
+    (when one is saved) and, for a report, the head office's prefecture (when it was asked);
+    before the first question there is none, and it is asked again."""
+    previous = _PREVIOUS.get(step)
+    if previous is not None:
+        _ask(turn, replace(dialog, step=previous))
+        return
+    user = turn.user
+    if step == "name" and user.get("sender_name") and user.get("sender_address"):
+        _sender(turn, replace(dialog, step=None))
+        return
+    case = turn.own_case(dialog.case)
+    asked_office = (
+        dialog.letter == letters.RESOLICITATION_REPORT
+        and case is not None
+        and letters.needs_head_office(case)
+    )
+    if step == "name" and asked_office:
+        _ask(turn, replace(dialog, step="office"))
+        return
+    turn.say("letter_first_question")
+    _ask(turn, dialog)
 
 
 def _as_sender(step: str, text: str) -> str | None:
