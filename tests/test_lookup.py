@@ -509,6 +509,17 @@ def test_seen_by_name_carries_the_company_and_says_so(engine: Engine) -> None:
     assert (started["company"], started["phone_e164"]) == ("みらい不動産", None)
 
 
+def test_a_company_deleted_since_its_answer_is_not_carried_and_says_so(engine: Engine) -> None:
+    chat = EngineChat(engine)
+    chat.walk(*not_refused_call(JA))
+    seen = only(chat.say("/who みらい不動産"))
+    engine.store.delete_case(case(engine, 1))
+    started = chat.press(JA["opt.who_call_company"], on=seen)
+    assert started.replies[0].text == JA["who.company_gone"].format(number=1)
+    assert JA["step.refusing.text"] in text_of(started), "the call's first step all the same"
+    assert case(engine, 2)["company"] is None
+
+
 def test_one_number_shared_by_two_companies_keeps_them_apart(
     engine: Engine, clock: FakeClock
 ) -> None:

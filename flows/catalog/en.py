@@ -607,6 +607,9 @@ EN: dict[str, str] = {
     "who.seen_hint": (
         "If they are calling now, refuse firmly. The case can start with the number filled in."
     ),
+    "who.company_gone": (
+        "Case #{number}'s company is no longer on record, so the new case starts with it blank."
+    ),
     "who.seen_hint_company": (
         "If they are calling now, refuse firmly. The case can start with the company filled in."
     ),

@@ -404,6 +404,8 @@ def start_with(turn: Turn, arg: str) -> None:
             known = None  # a later case with the number (after /forget): not that company
         if known is not None and known.get("company"):
             fill = {"company": known["company"], "company_norm": known.get("company_norm")}
+        else:  # deleted, replaced or its company erased since the answer was shown
+            turn.say("who.company_gone", number=number)
     start_case(turn, mode, fill)
 
 
