@@ -749,6 +749,26 @@ def test_yes_typed_to_a_confirmation_is_not_the_hidden_steps_answer(
     assert case_row(engine)["company"] == "みらい不動産"
 
 
+def test_a_broker_typed_at_the_source_question_is_told_where_it_goes(engine) -> None:
+    """Step ② asks whether they said where they got the details: a name typed there got
+    "tap an option". It is not taken as the broker (「わかりません」 is no broker), but the
+    hint says which button comes first; nothing is stored."""
+    chat = EngineChat(engine)
+    chat.walk("/call", Press("🙅 断った"))
+    said = text_of(chat.say("リスト社"))
+    assert said.startswith(JA["source_typed_hint"].format(option=JA["opt.named"]))
+    assert JA["step.asking_source.text"] in said, "the step shown again"
+    for word in ("123", "はい"):
+        assert text_of(chat.say(word)).startswith(JA["pick_hint"]), word
+    row = case_row(engine)
+    assert (row["state"], row["broker_name"]) == ("asking_source", None)
+    english = EngineChat(engine, user_id=2)
+    english.walk("/language en", "/after", Press("🙅 Yes, I refused"))
+    assert text_of(english.say("List Co.")).startswith(
+        EN["source_typed_hint"].format(option=EN["opt.after_source.named"])
+    )
+
+
 def test_yes_typed_to_a_confirmation_with_no_case_is_told_to_use_the_buttons(engine) -> None:
     chat = EngineChat(engine)
     chat.say("/forget")

@@ -24,7 +24,7 @@ from flows.stepping import double_tap, fire, just_opened, start_case
 from flows.store.rows import Case, User
 from flows.texts import Texts
 from flows.turn import OTHER_BUTTONS, Turn
-from flows.typed import ALIASES, fold, match_option, option_number
+from flows.typed import ALIASES, fold, match_option, option_number, yes_or_no
 
 router = Router()
 
@@ -210,10 +210,21 @@ def _typed_choice(turn: Turn, case: Case, text: str) -> None:
             if typed in ALIASES["skip"]
             else "pick_hint"
         )
-        turn.say(hint)
+        named = steps.option_for(turn.model(case), "named") if hint == "pick_hint" else None
+        if named is not None and _a_name(typed):
+            # Most likely the source itself, typed before its question: said where it goes
+            # (not taken for it: 「わかりません」 is no broker's name).
+            turn.say("source_typed_hint", option=named.label)
+        else:
+            turn.say(hint)
         turn.show(case)
         return
     fire(turn, case, trigger)
+
+
+def _a_name(typed: str) -> bool:
+    """Whether folded typed text could be a name: it has letters, and is not yes or no."""
+    return any(ch.isalpha() for ch in typed) and yes_or_no(typed) is None
 
 
 def _schedule_typed(turn: Turn, case: Case, text: str) -> None:
