@@ -769,6 +769,29 @@ def test_a_broker_typed_at_the_source_question_is_told_where_it_goes(engine) -> 
     )
 
 
+def test_a_phone_number_typed_for_a_name_is_not_stored_as_one(engine) -> None:
+    """A number typed at "the caller's name?" was stored as the person; at the company's or
+    the person's question it is the caller's number (linked to an earlier refusal from it),
+    and the name is asked again."""
+    chat = EngineChat(engine)
+    chat.walk("/after", Press("🙅 はい、断った"), Press("📝 言った"), "名簿の森", "みらい不動産")
+    chat.walk("skip", "03-5555-0123", "skip", "skip", Press("✅ 保存する"))
+    chat.walk("/after", Press("🙅 はい、断った"), Press("📝 言った"), "名簿の森")
+    said = text_of(chat.say("０３－５５５５－０１２３"))  # at the company's name
+    assert said.startswith("🚫 以前お断りした相手です") and "ケース #1" in said.splitlines()[0]
+    assert JA["step.recording_company.text"] in said
+    row = case_row(engine, number=2)
+    assert (row["phone_e164"], row["repeat_of"]) == ("+81355550123", 1)
+    assert row["company"] == "みらい不動産", "the company refused then, offered to keep"
+    assert row["state"] == "recording_company" and row["broker_name"] == "名簿の森"
+    chat.say("skip")  # the company kept
+    said = text_of(chat.say("03-5555-0123"))  # at the person's name: the same number
+    assert JA["step.recording_person.text"] in said
+    assert case_row(engine, number=2)["person"] is None
+    assert chat.say("佐藤").replies[-1].text.startswith(JA["step.recording_phone.text"])
+    assert case_row(engine, number=2)["person"] == "佐藤"
+
+
 def test_yes_typed_to_a_confirmation_with_no_case_is_told_to_use_the_buttons(engine) -> None:
     chat = EngineChat(engine)
     chat.say("/forget")

@@ -57,6 +57,7 @@ from fakes.users import Person
 from flows import letters, stats
 from flows.engine import Engine
 from flows.machine import CALL_STATES, STATES, TEXT_STATES
+from flows.normalize import phone_number_in
 from flows.port import Inbound, Response
 from flows.store import BROKERS, CASES, EVENTS, REMINDERS, USERS, Store, open_database
 from flows.texts import CATALOGS, Texts
@@ -364,6 +365,8 @@ STEP_ONE_COLUMNS = {
     "product_kind",
     "updated_at",
 }
+# Where the caller's company or person is asked, a phone number is the caller's number.
+CALLER_NAME_STATES = {"recording_company", "recording_person"}
 TEXT_COLUMNS = ("company", "person", "broker_name", "product", "licence")
 CLOCK_STEPS = (
     timedelta(minutes=1),
@@ -569,8 +572,8 @@ class EngineStories(RuleBasedStateMachine):
     )
     def send_a_number(self, user: int, number: str, as_contact: bool) -> None:
         """A caller's number, typed, pasted or shared as a contact, at whatever step: it is
-        that step's answer where a step asks for text, else it is looked up; it never lands
-        in another field."""
+        that step's answer where a step asks for text (but the caller's name: there, it is
+        the caller's number), else it is looked up; it never lands in another field."""
         active = self._active_case(user)
         state = active["state"] if active else None
         before = self._cases(user)
@@ -583,8 +586,12 @@ class EngineStories(RuleBasedStateMachine):
         for case_id, row in after.items():
             changed = {k for k, v in row.items() if before[case_id].get(k) != v}
             allowed: set[str] = set()
+            caller_number = state in CALLER_NAME_STATES and not as_contact
+            caller_number = caller_number and phone_number_in(number) is not None
             if active is not None and case_id == active["id"] and state is not None:
-                if state in FIELD_COLUMNS and (not as_contact or state == "recording_phone"):
+                if caller_number:
+                    allowed = STEP_ONE_COLUMNS  # the caller's number, not its name
+                elif state in FIELD_COLUMNS and (not as_contact or state == "recording_phone"):
                     allowed = FIELD_COLUMNS[state] | _STEPPED
                 elif state in CALL_STATES:
                     allowed = STEP_ONE_COLUMNS  # the call's caller, checked (features.lookup)
@@ -592,7 +599,8 @@ class EngineStories(RuleBasedStateMachine):
             for column in TEXT_COLUMNS:
                 if row.get(column) == number and before[case_id].get(column) != number:
                     assert column in allowed, f"{number!r} landed in {column} at {state}"
-            if "company" in changed and state in CALL_STATES:
+                    assert not caller_number, f"{number!r} stored as {column} at {state}"
+            if "company" in changed and (state in CALL_STATES or caller_number):
                 known = {c.get("company") for i, c in before.items() if i != case_id}
                 assert row["company"] in known, "step 1 filled in a company not on record"
 

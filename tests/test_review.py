@@ -174,6 +174,26 @@ def test_record_another_call_close_reopen_and_delete(engine: Engine, clock) -> N
     assert stale.notice == JA["case_not_found"].format(number=1)
 
 
+def test_deleting_a_refusal_later_calls_came_after_says_so(engine: Engine) -> None:
+    """The refused case is what a later call's report quotes ("I said never call again"):
+    its confirmation names the cases that would lose it."""
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産", phone="03-5555-0123")
+    chat.walk("/call", "03-5555-0123")  # the same number again: linked to #1
+    assert engine.store.case_by_number(1, 2)["repeat_of"] == 1
+    chat.say("/case 1")
+    asked = chat.press("🗑 このケースを削除")
+    assert asked.replies[0].text == "\n".join(
+        (
+            JA["case_delete_repeats"].format(numbers="#2"),
+            JA["case_delete_confirm"].format(number=1),
+        )
+    )
+    chat.say("/case 2")
+    plain = chat.press("🗑 このケースを削除")  # nothing came after #2's
+    assert plain.replies[0].text == JA["case_delete_confirm"].format(number=2)
+
+
 def test_case_numbers_are_per_user_and_users_are_isolated(engine: Engine) -> None:
     other = EngineChat(engine, user_id=2)
     record(engine, "Aの会社", broker="Aの業者", user_id=1)

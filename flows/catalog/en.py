@@ -361,6 +361,11 @@ EN: dict[str, str] = {
     "opt.case_reopen": "↩️ Reopen",
     "opt.case_delete": "🗑 Delete this case",
     "case_usage": "Usage: /case NUMBER (e.g. /case 3). /cases shows the numbers.",
+    "case_delete_repeats": (
+        "Calls after the refusal in this case are recorded as case {numbers}. Deleting it "
+        "leaves their letters without what you said when you refused (its time stays)."
+    ),
+    "list_sep": ", ",
     "case_delete_confirm": (
         "This deletes case #{number} with its timeline and reminders. It cannot be undone. "
         "Delete it?"

@@ -380,6 +380,11 @@ JA: dict[str, str] = {
     "opt.case_reopen": "↩️ 再開する",
     "opt.case_delete": "🗑 このケースを削除",
     "case_usage": "使い方: /case 番号（例: /case 3）。番号は /cases で見られます。",
+    "case_delete_repeats": (
+        "このケースで断った後の電話が、ケース {numbers} に記録されています。"
+        "削除すると、その書面には断ったときに伝えた内容が載らなくなります（断った日時は残ります）。"
+    ),
+    "list_sep": "、",
     "case_delete_confirm": (
         "ケース #{number} を、経過とリマインダーごと削除します。元に戻せません。よろしいですか？"
     ),

@@ -27,6 +27,8 @@ from flows.turn import OTHER_BUTTONS, Turn
 from flows.typed import ALIASES, fold, match_option, option_number, yes_or_no
 
 router = Router()
+# The steps that ask for the caller's name (its number is asked at its own step).
+_CALLER_NAME_STATES = frozenset({"recording_company", "recording_person"})
 
 # Longest text accepted per field; anything longer is refused with a clear message.
 FIELD_LIMITS = {
@@ -169,6 +171,8 @@ def at_step(turn: Turn, text: str) -> None:
         return
     if inbound.contact_phone is not None and case["state"] == "recording_phone":
         _answer(turn, case, inbound.contact_phone, from_contact=True)
+    elif inbound.text is not None and _number_for_a_name(turn, case, inbound.text):
+        return
     elif inbound.text is not None and case["state"] in TEXT_STATES:
         _answer(turn, case, inbound.text)  # a number typed here is this step's answer
     elif inbound.text is not None and case["state"] == "scheduling":
@@ -180,6 +184,20 @@ def at_step(turn: Turn, text: str) -> None:
     else:
         turn.say("attachment_hint" if case["state"] in TEXT_STATES else "attachment_hint_option")
         turn.show(case)
+
+
+def _number_for_a_name(turn: Turn, case: Case, text: str) -> bool:
+    """A phone number typed where the caller's company or person is asked is no name (it
+    was stored as one): it is the caller's number, kept on the case as one pasted during a
+    call is, and the name asked again. (At the broker's, a number stays the answer: it may
+    be all the caller said of their source, and the number step ④ calls.)"""
+    if case["state"] not in _CALLER_NAME_STATES:
+        return False
+    phone = phone_number_in(text)
+    if phone is None:
+        return False
+    lookup.check_at_call(turn, case, phone, None)
+    return True
 
 
 def _hidden_number(turn: Turn, case: Case, text: str) -> bool:

@@ -211,9 +211,15 @@ def pressed_delete(turn: Turn, arg: str) -> None:
         return
     t, ref = turn.texts, case_ref(found)
     turn.chosen = t("opt.case_delete")
+    text = t("case_delete_confirm", number=found["number"])
+    later = turn.store.calls_after(turn.user_id, found["number"])
+    if later:
+        # The refusal those calls came after: their letters quote what was said then.
+        numbers = t("list_sep").join(f"#{case['number']}" for case in later)
+        text = f"{t('case_delete_repeats', numbers=numbers)}\n{text}"
     turn.replies.append(
         Reply(
-            t("case_delete_confirm", number=found["number"]),
+            text,
             options=(
                 DELETE_YES.option(ref, t("opt.delete_yes")),
                 DELETE_NO.option(ref, t("opt.delete_no")),
