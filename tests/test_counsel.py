@@ -419,6 +419,19 @@ def test_14_a_broker_that_refused_is_not_shown_as_deletion_requested(engine: Eng
     assert "拒否" in text_of(engine.handle(Inbound(1, text="/brokers")))
 
 
+def test_the_broker_letter_states_what_the_broker_said_on_the_phone(engine, clock) -> None:
+    """Step ④ is the user's call to the broker: the letter that follows says when it was
+    made and what the broker answered (it said only who named the broker)."""
+    walk(engine, CALL_TO_STEP_4)
+    clock.advance(days=2)  # the broker called on Sunday 29 November
+    engine.handle(Inbound(1, text=JA["opt.declined"]))
+    clock.advance(days=1)
+    body = letter_text(make_letter(engine, 1, JA["opt.letter_broker_request"]))
+    said = "令和8年11月29日、私は貴社に電話で、私の個人データの第三者提供の停止と消去を求めましたが"
+    assert said in body
+    assert body.index("その際、先方は") < body.index(said) < body.index("【請求の内容】")
+
+
 def test_14_user_facing_words_are_consistent() -> None:
     user_facing = "\n".join(JA.values())
     for variant in ("入手元", "取得元", "提供元"):

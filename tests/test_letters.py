@@ -73,6 +73,18 @@ def repeat_event(at: str) -> dict[str, Any]:
     return {"at": at, "kind": "repeat_call", "detail": json.dumps({"at": at})}
 
 
+def demand_event(outcome: str) -> dict[str, Any]:
+    """Step ④'s answer, recorded on 2026-11-21 (Tokyo)."""
+    at = "2026-11-21T00:40:00+00:00"
+    return {"at": at, "kind": "step", "trigger": outcome, "state_from": "demanding"}
+
+
+def demanded(outcome: str) -> Any:
+    """The broker's letter after step ④'s call got ``outcome``."""
+    events = [*EVENTS, demand_event(outcome)]
+    return lambda: broker_request(full_case(outcome=outcome), events, SENDER, TODAY, TZ)
+
+
 EVENTS = [
     {"at": "2026-11-20T05:31:00+00:00", "kind": "opened", "detail": '{"mode": "call"}'},
     repeat_event("2026-11-27T10:05:00+00:00"),  # 19:05 in Tokyo
@@ -497,6 +509,8 @@ VARIANTS: dict[str, Any] = {
     "broker/not-named": lambda: broker_request(
         full_case(source_named=0), EVENTS, SENDER, TODAY, TZ
     ),
+    # Step ④'s call to the broker, and what it answered.
+    **{f"broker/demanded-{o}": demanded(o) for o in ("agreed", "declined", "no_record")},
     "broker/only-phone": lambda: broker_request(ONLY_PHONE, [], SENDER, TODAY, TZ),
     "broker/empty": lambda: broker_request({"number": 1}, [], _NO_PHONE, TODAY, TZ),
     "company/full": lambda: company_request(full_case(), EVENTS, SENDER, TODAY, TZ),

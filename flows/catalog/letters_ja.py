@@ -45,6 +45,19 @@ LETTER_JA: dict[str, str] = {
     "letter.broker.to_unknown": "個人情報ご担当者様",
     "letter.broker.intro": "私は、貴社が保有する私の個人データについて、{appi}に基づき、下記のとおり請求します。",
     "letter.broker.named": "その際、先方は私の連絡先の入手先として貴社の名前を挙げました。",
+    # Step ④: the user called the broker and asked it to stop and erase; its answer.
+    "letter.broker.demanded.declined": (
+        "{day}、私は貴社に電話で、私の個人データの第三者提供の停止と消去を求めましたが、"
+        "応じていただけませんでした。"
+    ),
+    "letter.broker.demanded.agreed": (
+        "{day}、私は貴社に電話で、私の個人データの第三者提供の停止と消去を求め、"
+        "応じるとの回答を受けました。本書により、改めて書面で請求します。"
+    ),
+    "letter.broker.demanded.no_record": (
+        "{day}、私は貴社に電話で、私の個人データの第三者提供の停止と消去を求めましたが、"
+        "私の個人データの記録はないとの回答でした。念のため、本書により書面で請求します。"
+    ),
     "letter.broker.believed": (
         "私は、貴社が私の個人データを保有し、第三者に提供しているものと考えています。"
     ),

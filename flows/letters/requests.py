@@ -29,7 +29,10 @@ from flows.letters.parts import (
     _text,
     _when_prefix,
 )
-from flows.moments import local_datetime
+from flows.moments import local_datetime, local_moment, wareki
+
+# What the broker answered when the user called it (step ④): the letter puts it in writing.
+_DEMAND_ANSWERS = ("agreed", "declined", "no_record")
 
 
 def _called(case: Mapping[str, Any], when: str | None, *, you: bool = False) -> str:
@@ -70,6 +73,9 @@ def broker_request(
     else:  # recorded, but not named by the caller (a skip, the call ended): the user's view
         source = "letter.broker.believed"
     facts = [_called(case, _call_time(case, tz)), _say(source)]
+    demanded = _demand_fact(case, events, tz) if broker else None
+    if demanded:
+        facts.append(demanded)
     content = [
         *_opening("letter.broker.intro", facts),
         _say("letter.broker.stop_provision"),
@@ -105,6 +111,27 @@ def broker_request(
         content,
         notes,
     )
+
+
+def _demand_fact(
+    case: Mapping[str, Any], events: Sequence[Mapping[str, Any]], tz: ZoneInfo
+) -> str | None:
+    """The user's call to the broker (step ④) and its answer, as recorded: the day the answer
+    was recorded and what it was; None if none is (or only "unreachable", "later")."""
+    outcome = case.get("outcome")
+    if outcome not in _DEMAND_ANSWERS:
+        return None
+    recorded = [
+        e.get("at")
+        for e in events
+        if e.get("kind") == "step"
+        and e.get("trigger") == outcome
+        and e.get("state_from") == "demanding"
+    ]
+    moment = local_moment(recorded[-1], tz) if recorded else None
+    if moment is None:
+        return None
+    return _say(f"letter.broker.demanded.{outcome}", day=wareki(moment.date()))
 
 
 def company_request(
