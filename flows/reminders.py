@@ -136,10 +136,27 @@ def addressee_of(row: Reminder) -> str:
     return str(row.get("addressee") or "broker")
 
 
-def render_text(row: DueReminder, texts: Texts) -> str:
+def elapsed(since: str, now: datetime, tz: ZoneInfo, texts: Texts) -> str:
+    """How long ago ``since`` was, in the user's calendar days: "2週間" / "2 weeks" on a
+    whole number of weeks under four, "1か月" / "1 month" on a whole number of 30 days,
+    else days ("15日": a reminder snoozed or sent late does not say "two weeks")."""
+    days = max(
+        (now.astimezone(tz).date() - datetime.fromisoformat(since).astimezone(tz).date()).days, 0
+    )
+    if days >= 30 and days % 30 == 0:
+        unit, count = "month", days // 30
+    elif 7 <= days < 28 and days % 7 == 0:
+        unit, count = "week", days // 7
+    else:
+        unit, count = "day", days
+    return texts(f"elapsed.{unit}{'' if count == 1 else 's'}", n=count)
+
+
+def render_text(row: DueReminder, texts: Texts, now: datetime) -> str:
     """A reminder message's text (its buttons: ``flows.features.reminders``). ``row`` has the
-    reminder's and its case's columns; the text names the request's addressee and suggests
-    the move that fits how it was made."""
+    reminder's and its case's columns; the text names the request's addressee, how long ago
+    the reminder was planned (when the request was made), and suggests the move that fits
+    how it was made."""
     who = caller_name(row)
     unknown = texts("cases_unknown")
     addressee = addressee_of(row)
@@ -155,4 +172,5 @@ def render_text(row: DueReminder, texts: Texts) -> str:
         broker=row.get("broker_name") or who or unknown,
         who=who or unknown,
         whom=whom,
+        elapsed=elapsed(row["created_at"], now, ZoneInfo(row["time_zone"]), texts),
     )

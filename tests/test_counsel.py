@@ -242,7 +242,7 @@ def test_5_a_letters_check_names_its_addressee_and_the_next_move(engine: Engine,
     assert len(company) == 1 and len(broker) == 1, texts  # two reminders, each its addressee
     assert company != broker
     for text in company + broker:
-        assert "書面を作ってから3週間" in text and "届いてから2週間" in text
+        assert "書面を作ってから22日" in text and "届いてから2週間" in text  # sent a day late
         assert "書面で改めて求めましょう" not in text  # it was already written
 
 

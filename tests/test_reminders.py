@@ -484,3 +484,41 @@ def test_a_sent_mark_written_late_leaves_a_snooze_made_meanwhile(engine, clock) 
     engine.reminder_sent(again.reminder_id)
     row = engine.store.reminder(again.reminder_id)
     assert row is not None and row["status"] == "sent"
+
+
+@pytest.mark.parametrize(
+    ("days", "ja", "en"),
+    [
+        (0, "0日", "0 days"),
+        (1, "1日", "1 day"),
+        (7, "1週間", "1 week"),
+        (14, "2週間", "2 weeks"),
+        (15, "15日", "15 days"),
+        (21, "3週間", "3 weeks"),
+        (28, "28日", "28 days"),
+        (30, "1か月", "1 month"),
+        (31, "31日", "31 days"),
+        (60, "2か月", "2 months"),
+    ],
+)
+def test_how_long_ago_is_said_in_whole_units_or_days(days: int, ja: str, en: str) -> None:
+    from flows.reminders import elapsed
+    from flows.texts import Texts
+
+    tz = ZoneInfo("Asia/Tokyo")
+    since = datetime(2026, 11, 1, 23, 30, tzinfo=tz)  # late at night: days are the calendar's
+    now = datetime(2026, 11, 2, 0, 10, tzinfo=tz) + timedelta(days=days - 1)
+    assert elapsed(since.isoformat(), now, tz, Texts("ja")) == ja
+    assert elapsed(since.isoformat(), now, tz, Texts("en")) == en
+
+
+def test_a_check_snoozed_past_two_weeks_does_not_say_two_weeks(engine, clock) -> None:
+    chat = EngineChat(engine)
+    chat.walk(*TO_STEP_4, Press("🙆 応じた"))
+    clock.advance(days=14)
+    [shown] = chat.deliver()
+    assert "電話で求めてから2週間です。" in shown.reply.text
+    chat.press("🌅 明日の朝に")
+    clock.advance(days=1)
+    [again] = chat.deliver()
+    assert "電話で求めてから15日です。" in again.reply.text

@@ -996,7 +996,7 @@ async def test_pending_reminders_survive_a_restart_and_go_out_once(db_path, cloc
         got = await dispatch(second, batch=2)  # smaller than what is due: several batches
         assert sorted(got) == sorted(
             [
-                f"send: {EN('reminder.check_compliance.text', number=1, whom=ACME)}"
+                f"send: {EN('reminder.check_compliance.text', number=1, whom=ACME, elapsed='2 weeks')}"
                 f" [🙆 They did it][📭 No answer, or not done][▶ Open the case][⏰ In an hour]"
                 f"[🌅 Tomorrow morning]"
             ]

@@ -274,16 +274,23 @@ EN: dict[str, str] = {
     "what.retry_broker": "call the broker again",
     "what.check_compliance": "check your request was handled",
     "what.check_calls": "check the calls stopped",
+    # How long ago a reminder's request was made (``flows.reminders.elapsed``).
+    "elapsed.day": "{n} day",
+    "elapsed.days": "{n} days",
+    "elapsed.week": "{n} week",
+    "elapsed.weeks": "{n} weeks",
+    "elapsed.month": "{n} month",
+    "elapsed.months": "{n} months",
     "reminder.call_broker.text": (
         "⏰ Case #{number}: time to call the list broker “{broker}” and demand that it stop "
         "providing and delete your data."
     ),
     "reminder.retry_broker.text": "⏰ Case #{number}: try calling the list broker “{broker}” again.",
     "reminder.check_compliance.text": (
-        "⏰ Case #{number}: two weeks since you asked {whom} by phone. Did they do what you asked? If not, ask again in writing."
+        "⏰ Case #{number}: {elapsed} since you asked {whom} by phone. Did they do what you asked? If not, ask again in writing."
     ),
     "reminder.check_calls.text": (
-        "⏰ Case #{number}: a month has passed. Have the calls from {who} stopped?"
+        "⏰ Case #{number}: it has been {elapsed}. Have the calls from {who} stopped?"
     ),
     "opt.r_open": "▶ Open the case",
     "opt.r_done": "✅ Done",
@@ -455,7 +462,7 @@ EN: dict[str, str] = {
     ),
     "what.write_letter": "send a written request",
     "reminder.check_compliance.letter.text": (
-        "⏰ Case #{number}: three weeks since you wrote to {whom}. Did they answer? If there is no answer two weeks after it arrived, send a reminder or call the APPI consultation line 03-6457-9849."
+        "⏰ Case #{number}: {elapsed} since you wrote to {whom}. Did they answer? If there is no answer two weeks after it arrived, send a reminder or call the APPI consultation line 03-6457-9849."
     ),
     "reminder.write_letter.text": (
         "⏰ Case #{number}: {whom} would not do it on the phone. Send a written request."

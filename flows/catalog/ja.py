@@ -288,6 +288,13 @@ JA: dict[str, str] = {
     "what.retry_broker": "名簿業者にもう一度電話する",
     "what.check_compliance": "依頼への対応の確認",
     "what.check_calls": "電話が止まったかの確認",
+    # How long ago a reminder's request was made (``flows.reminders.elapsed``).
+    "elapsed.day": "{n}日",
+    "elapsed.days": "{n}日",
+    "elapsed.week": "{n}週間",
+    "elapsed.weeks": "{n}週間",
+    "elapsed.month": "{n}か月",
+    "elapsed.months": "{n}か月",
     "reminder.call_broker.text": (
         "⏰ ケース #{number}: 名簿業者「{broker}」に電話して、提供の停止と消去を求めましょう。"
     ),
@@ -295,11 +302,11 @@ JA: dict[str, str] = {
         "⏰ ケース #{number}: 名簿業者「{broker}」に、もう一度電話してみましょう。"
     ),
     "reminder.check_compliance.text": (
-        "⏰ ケース #{number}: {whom}に電話で求めてから2週間です。"
+        "⏰ ケース #{number}: {whom}に電話で求めてから{elapsed}です。"
         "求めたとおりに対応されましたか？対応がなければ、書面で改めて求めましょう。"
     ),
     "reminder.check_calls.text": (
-        "⏰ ケース #{number}: 1か月たちました。「{who}」からの電話は止まりましたか？"
+        "⏰ ケース #{number}: {elapsed}たちました。「{who}」からの電話は止まりましたか？"
     ),
     "opt.r_open": "▶ ケースを開く",
     "opt.r_done": "✅ 済んだ",
@@ -482,7 +489,7 @@ JA: dict[str, str] = {
     ),
     "what.write_letter": "書面で請求する",
     "reminder.check_compliance.letter.text": (
-        "⏰ ケース #{number}: {whom}への書面を作ってから3週間です。"
+        "⏰ ケース #{number}: {whom}への書面を作ってから{elapsed}です。"
         "回答はありましたか？"
         "届いてから2週間たっても回答がなければ、督促するか、個人情報保護法相談ダイヤル 03-6457-9849 に相談できます。"
     ),

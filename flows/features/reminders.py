@@ -37,13 +37,13 @@ MAX_REMINDER_BUTTONS = 13
 ANSWER = router.button("reminder", r"\d{1,12}\.[a-z_]{1,16}", legacy="r")
 
 
-def render(row: DueReminder, texts: Texts) -> Reply:
-    """A reminder message, with its buttons."""
+def render(row: DueReminder, texts: Texts, now: datetime) -> Reply:
+    """A reminder message sent at ``now``, with its buttons."""
     options = tuple(
         ANSWER.option(f"{row['id']}.{action}", texts(f"opt.r_{action}"))
         for action in reminders.actions(row)
     )
-    return Reply(reminders.render_text(row, texts), options=options)
+    return Reply(reminders.render_text(row, texts, now), options=options)
 
 
 def is_answer(token: str | None) -> bool:
@@ -180,7 +180,7 @@ def due_batch(
                 store.update_reminder(row["id"], due_at=deferred.isoformat())
                 continue
             texts = Texts(row["language"])
-            reply = render(row, texts)
+            reply = render(row, texts, now)
             out.append(
                 Delivery(
                     row["id"],
