@@ -68,10 +68,15 @@ class Turn:
     def reminder_note(self, case: Case, kind: str, due: datetime, *extra: str | None) -> Reply:
         """Set one reminder (moved out of the user's quiet hours); the line saying when it
         comes. ``extra``: its addressee and how the request was made (``Store.add_reminder``)."""
-        due = QuietHours.parse(self.user.get("quiet_hours")).defer(due, self.tz)
-        self.store.add_reminder(case, kind, due, *extra)
-        what = self.texts(f"what.{kind}")
-        return Reply(self.texts("reminder_set", when=self.texts.when(due, self.tz), what=what))
+        quiet = QuietHours.parse(self.user.get("quiet_hours"))
+        deferred = quiet.defer(due, self.tz)
+        self.store.add_reminder(case, kind, deferred, *extra)
+        t = self.texts
+        values = {"when": t.when(deferred, self.tz), "what": t(f"what.{kind}")}
+        if deferred != due:  # "23:30" typed: said why it comes at 8:00 (the user chose it)
+            quiet_range = t("quiet_range", start=quiet.start, end=quiet.end)
+            return Reply(t("reminder_set_quiet", quiet=quiet_range, **values))
+        return Reply(t("reminder_set", **values))
 
     # -- the dialog in progress ---------------------------------------------------------
     @property

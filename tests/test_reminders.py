@@ -522,3 +522,23 @@ def test_a_check_snoozed_past_two_weeks_does_not_say_two_weeks(engine, clock) ->
     clock.advance(days=1)
     [again] = chat.deliver()
     assert "電話で求めてから15日です。" in again.reply.text
+
+
+def test_a_time_typed_in_quiet_hours_is_moved_and_says_why(engine, clock) -> None:
+    clock.now = tokyo(2026, 12, 4, 10, 0)
+    chat = to_demanding(engine)
+    chat.press("⏰ あとでかける")
+    said = chat.say("23:30").replies[0].text
+    assert said == JA["reminder_set_quiet"].format(
+        when="2026年12月5日(土) 08:00", what=JA["what.call_broker"], quiet="21時〜8時"
+    )
+    assert local_due(reminders(engine)[0]) == "2026-12-05 Sat 08:00"
+    other = to_demanding(engine, user_id=2)
+    other.say("/settings quiet off")
+    other.say("/case 1")
+    other.press("▶ 続ける")
+    other.press("⏰ あとでかける")
+    said = other.say("23:30").replies[0].text  # no quiet hours: when it was asked for
+    assert said == JA["reminder_set"].format(
+        when="2026年12月4日(金) 23:30", what=JA["what.call_broker"]
+    )

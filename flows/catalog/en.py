@@ -270,6 +270,10 @@ EN: dict[str, str] = {
         "E.g. tomorrow 10:00, 12/1 9:30"
     ),
     "reminder_set": "⏰ I'll remind you {when} ({what}).",
+    "reminder_set_quiet": (
+        "⏰ I'll remind you {when} ({what}): you get no notifications {quiet}, so it comes "
+        "after that (/settings changes this)."
+    ),
     "what.call_broker": "call the broker",
     "what.retry_broker": "call the broker again",
     "what.check_compliance": "check your request was handled",

@@ -284,6 +284,9 @@ JA: dict[str, str] = {
         "日時を読み取れませんでした（過去や1年より先は不可）。例: 明日 10:00、12/1 9:30"
     ),
     "reminder_set": "⏰ {when} にお知らせします（{what}）。",
+    "reminder_set_quiet": (
+        "⏰ {when} にお知らせします（{what}）。{quiet}は通知しない設定のため、その後にしました（/settings で変えられます）。"
+    ),
     "what.call_broker": "名簿業者に電話する",
     "what.retry_broker": "名簿業者にもう一度電話する",
     "what.check_compliance": "依頼への対応の確認",
