@@ -53,6 +53,8 @@ RECENT_UPDATES = 64
 _COMMAND = re.compile(r"^/([A-Za-z_]{1,32})(?:@\w+)?(?:\s+(.*))?$", re.DOTALL)
 _SLASHES = ("/", "／")
 _SHOWN_COMMAND = 40  # characters of a would-be command quoted back
+# Commands that leave a side dialog open (its question asked again after them).
+_DIALOG_KEEPING = frozenset({"help"})
 
 __all__ = ["COMMANDS", "Engine", "OutcomeHook"]
 
@@ -288,16 +290,26 @@ def _route(turn: Turn) -> None:
             return
         if typed is not None:
             name, args = typed
+            command = ROUTER.commands.get(name)
+            if route is not None and name in _DIALOG_KEEPING and command is not None:
+                # Help read mid-dialog: the question is asked again, its answers kept.
+                command.handler(turn, args)
+                if route.ask_again is None or not route.ask_again(turn, dialog):
+                    turn.set_dialog(None)
+                return
             if route is not None:
                 turn.set_dialog(None)
                 if name == "cancel":
                     turn.say(route.cancelled)
                     return
-            command = ROUTER.commands.get(name)
             if command is None:
                 turn.say("unknown_command", command=f"/{name}")
                 return
             command.handler(turn, args)
+            if route is not None and not turn.dialog_set:
+                # Another command ends the dialog: said, so that what is typed next is not
+                # taken for the dropped question's answer unawares.
+                turn.replies.insert(0, Reply(turn.texts(route.cancelled)))
             return
         if route is not None and route.on_text(turn, dialog, text):
             return

@@ -548,6 +548,33 @@ def test_back_at_the_name_goes_to_the_question_before_it(engine) -> None:
     assert done.replies[0].attachments[0].filename.endswith("broker-request.pdf")
 
 
+def test_help_and_the_way_out_keep_to_the_letter_and_leave_the_case(engine) -> None:
+    """/help mid-letter ended the dialog in silence, and the address typed next became the
+    caller's name; at the saved sender's offer a typed 中止 cancelled the whole case."""
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産", broker="名簿の森")
+    start_letter(chat, "✉️ 名簿業者への請求書")
+    chat.say("山田 花子")
+    helped = chat.say("/help")
+    assert helped.replies[0].text.startswith("使い方")
+    assert helped.replies[-1].text == JA["letter_ask_address"]
+    chat.say("東京都渋谷区1-1")
+    assert json.loads(engine.store.user(1)["pending"])["address"] == "東京都渋谷区1-1"
+    moved_on = chat.say("/cases")
+    assert moved_on.replies[0].text == JA["letter_cancelled"], "said, not silent"
+    assert engine.store.user(1)["pending"] is None
+    start_letter(chat, "✉️ 名簿業者への請求書")
+    give_sender(chat, "山田 花子")
+    chat.say("はい")  # kept
+    offer = start_letter(chat, "✉️ 名簿業者への請求書")
+    assert [o.label for o in offer.replies[-1].options][-1] == JA["opt.cancel"]
+    back = text_of(chat.say("戻る"))
+    assert back.startswith(JA["letter_first_question"]) and "保存してある差出人" in back
+    assert text_of(chat.say("中止")) == JA["letter_cancelled"]
+    assert engine.store.case_by_number(1, 1)["state"] == "following_up", "the case goes on"
+    assert engine.store.user(1)["pending"] is None
+
+
 def test_a_letters_question_is_asked_again_when_its_answer_comes_again(engine) -> None:
     """A crash after the name was stored: the name, delivered again, changes nothing and the
     next question (the address) is asked again, not the case's step."""
@@ -711,15 +738,20 @@ def test_a_photo_drops_the_when_question_and_a_redelivery_asks_it_again(engine) 
     chat = EngineChat(engine)
     record(engine, "みらい不動産")
     ask_again(chat)
-    again = chat.say("/help", update_id=77)  # drops it too (a command)
+    helped = chat.say("/help")  # read mid-question: the question is asked again
+    assert helped.replies[0].text.startswith("使い方")
+    assert helped.replies[-1].text == JA["again_when"].format(number=1)
+    assert engine.store.user(1)["pending"] is not None
+    again = chat.say("/cases", update_id=77)  # another command drops it, and says so
     assert engine.store.user(1)["pending"] is None
+    assert again.replies[0].text == JA["again_cancelled"]
+    assert again.replies[1].text.startswith("これまでのケース")
     ask_again(chat)
     chat.photo()
     assert engine.store.user(1)["pending"] is None, "a photo is no answer"
     ask_again(chat)
-    repeated = chat.say("/help", update_id=77)  # delivered again
+    repeated = chat.say("/cases", update_id=77)  # delivered again
     assert [r.text for r in repeated.replies] == [JA["again_when"].format(number=1)]
-    assert again.replies[0].text.startswith("使い方")
 
 
 def rows_of(engine: Engine) -> dict[str, list[dict]]:

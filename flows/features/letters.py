@@ -187,6 +187,7 @@ def _sender(turn: Turn, dialog: LetterDialog) -> None:
             options=(
                 SENDER.option("saved", t("opt.sender_saved")),
                 SENDER.option("new", t("opt.sender_new")),
+                CANCEL.option("stop", t("opt.cancel"), secondary=True),
             ),
         )
     )
@@ -214,7 +215,15 @@ def _typed(turn: Turn, dialog: LetterDialog, raw: str) -> bool:
     """The typed answer to the question the dialog waits on (none while it waits for the
     saved-sender button: the text then goes to the case's step)."""
     if dialog.step is None:
-        return False
+        # 中止 and 戻る are the dialog's own here too (中止 went on to cancel the case).
+        typed = fold(clean_text(raw))
+        if typed in ALIASES["cancel"]:
+            _cancel(turn)
+        elif typed in ALIASES["back"]:
+            _back(turn, dialog, None)
+        else:
+            return False
+        return True
     _answer(turn, dialog, dialog.step, clean_text(raw))
     return True
 
@@ -285,11 +294,12 @@ def _answer(turn: Turn, dialog: LetterDialog, step: str, text: str) -> None:
     _ask(turn, dialog.answered(step, value, LETTER_NEXT[step]))
 
 
-def _back(turn: Turn, dialog: LetterDialog, step: str) -> None:
-    """戻る: the question before ``step``. Before the name come the saved sender's choice
-    (when one is saved) and, for a report, the head office's prefecture (when it was asked);
-    before the first question there is none, and it is asked again."""
-    previous = _PREVIOUS.get(step)
+def _back(turn: Turn, dialog: LetterDialog, step: str | None) -> None:
+    """戻る: the question before ``step`` (None: the saved sender's choice). Before the name
+    comes that choice (when a sender is saved); before the choice, or the name, for a report
+    the head office's prefecture (when it was asked); before the first question there is
+    none, and it is asked again."""
+    previous = _PREVIOUS.get(step or "")
     if previous is not None:
         _ask(turn, replace(dialog, step=previous))
         return
@@ -303,11 +313,14 @@ def _back(turn: Turn, dialog: LetterDialog, step: str) -> None:
         and case is not None
         and letters.needs_head_office(case)
     )
-    if step == "name" and asked_office:
+    if step != "office" and asked_office:
         _ask(turn, replace(dialog, step="office"))
         return
     turn.say("letter_first_question")
-    _ask(turn, dialog)
+    if step is None:
+        _sender(turn, dialog)
+    else:
+        _ask(turn, dialog)
 
 
 def _as_sender(step: str, text: str) -> str | None:
