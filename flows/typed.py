@@ -64,7 +64,28 @@ def match_option(state: str, options: Sequence[Option], text: str) -> str | None
             return yes_no[1]
     if typed in YES or typed in NO:
         return None  # a yes or no that means no one option here
-    # Part of exactly one option's label: 「切れた」, 「保存」, "ended" (whole words).
+    return _partly(typed, folded)
+
+
+def match_choice(text: str, keys: dict[str, str]) -> str | None:
+    """Which of a dialog's yes/no choices the typed text means (``keys``: choice → its
+    label's catalog key): a yes or a no, the option's number, its label in any language, or
+    a part of one label only."""
+    choice = yes_or_no(text)
+    if choice in keys:
+        return choice
+    number = option_number(text)
+    if number is not None:
+        return list(keys)[number - 1] if 1 <= number <= len(keys) else None
+    typed = fold(text)
+    folded = {choice: {fold(Texts(lang)(key)) for lang in CATALOGS} for choice, key in keys.items()}
+    exact = [choice for choice, labels in folded.items() if typed in labels]
+    return exact[0] if exact else _partly(typed, folded)
+
+
+def _partly(typed: str, folded: dict[str, set[str]]) -> str | None:
+    """The one choice ``typed`` is a telling part of the label of: 「切れた」, 「保存」,
+    "ended" (whole words); None if it is part of none, or of more than one."""
     partly = [t for t, labels in folded.items() if any(_part_of(typed, x) for x in labels)]
     return partly[0] if len(partly) == 1 else None
 

@@ -523,6 +523,29 @@ def test_the_senders_questions_take_only_what_can_go_on_a_letter(engine) -> None
     assert text_of(chat.press("✖️ 中止")) == JA["letter_cancelled"]
 
 
+def test_a_word_meant_for_a_button_is_not_taken_as_the_sender(engine) -> None:
+    """「スキップ」 or 「はい」 at the name went on the letter as its sender; the keep question
+    refused its own buttons' labels typed ("保存する", "Keep them")."""
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産", broker="名簿の森")
+    start_letter(chat, "✉️ 名簿業者への請求書")
+    for word in ("スキップ", "はい", "なし", "わからない", "No"):
+        assert text_of(chat.say(word)).startswith(JA["bad_sender_name"]), word
+    chat.walk("山田 花子", "東京都渋谷区1-1")
+    assert text_of(chat.say("skip")) == JA["letter_ask_keep"]
+    # Part of both labels is not an answer; the question is asked again.
+    assert text_of(chat.say("保存")).startswith(JA["pick_hint"])
+    done = chat.say("保存する")
+    assert done.replies[0].attachments[0].filename.endswith("broker-request.pdf")
+    assert engine.store.user(1)["sender_name"] == "山田 花子"
+    for typed, kept in (("Don't keep", None), ("2", None), ("Keep them", "山田 太郎")):
+        engine.store.update_user(1, sender_name=None, sender_address=None)
+        start_letter(chat, "✉️ 名簿業者への請求書")
+        chat.walk("山田 太郎", "東京都渋谷区1-1", "skip")
+        assert chat.say(typed).replies[0].attachments, typed
+        assert engine.store.user(1)["sender_name"] == kept, typed
+
+
 def test_back_at_the_name_goes_to_the_question_before_it(engine) -> None:
     """戻る at the name said "this is the first question" even when the saved sender's
     choice or, for a report, the head office's prefecture came before it."""

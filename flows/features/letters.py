@@ -24,7 +24,7 @@ from flows.schedule import in_days
 from flows.store.rows import Case, Event
 from flows.texts import Texts
 from flows.turn import Turn
-from flows.typed import ALIASES, fold, yes_or_no
+from flows.typed import ALIASES, NO, YES, fold, match_choice
 
 router = Router()
 
@@ -253,6 +253,9 @@ def _ask_again(turn: Turn, dialog: LetterDialog) -> bool:
     return True
 
 
+_KEEP_LABELS = {"yes": "opt.keep_sender_yes", "no": "opt.keep_sender_no"}
+
+
 def _answer(turn: Turn, dialog: LetterDialog, step: str, text: str) -> None:
     t = turn.texts
     typed = fold(text)
@@ -263,7 +266,7 @@ def _answer(turn: Turn, dialog: LetterDialog, step: str, text: str) -> None:
         _back(turn, dialog, step)
         return
     if step == "keep":
-        choice = yes_or_no(text)
+        choice = match_choice(text, _KEEP_LABELS)
         if choice is None:
             turn.say("pick_hint")
             _ask(turn, dialog)
@@ -327,6 +330,10 @@ def _as_sender(step: str, text: str) -> str | None:
     """``text`` as the letter gives the sender's name, address or phone; None if it cannot be
     one ("1" as a name, "123" as an address, an address typed for the phone)."""
     if step == "name":
+        # A word typed for the button it is not ("スキップ", "はい") is not a name either.
+        folded = fold(text)
+        if folded in ALIASES["skip"] or folded in YES or folded in NO:
+            return None
         return text if any(ch.isalpha() for ch in text) else None
     if step == "address":
         return text if letters.looks_like_address(text) else None
