@@ -756,7 +756,9 @@ def test_a_broker_typed_at_the_source_question_is_told_where_it_goes(engine) -> 
     chat = EngineChat(engine)
     chat.walk("/call", Press("🙅 断った"))
     said = text_of(chat.say("リスト社"))
-    assert said.startswith(JA["source_typed_hint"].format(option=JA["opt.named"]))
+    hint = JA["source_typed_hint"].format(named=JA["opt.named"], dodged=JA["opt.dodged"])
+    assert said.startswith(hint)
+    assert text_of(chat.say("わかりません")).startswith(hint), "told to press 🤐 too"
     assert JA["step.asking_source.text"] in said, "the step shown again"
     for word in ("123", "はい"):
         assert text_of(chat.say(word)).startswith(JA["pick_hint"]), word
@@ -765,7 +767,9 @@ def test_a_broker_typed_at_the_source_question_is_told_where_it_goes(engine) -> 
     english = EngineChat(engine, user_id=2)
     english.walk("/language en", "/after", Press("🙅 Yes, I refused"))
     assert text_of(english.say("List Co.")).startswith(
-        EN["source_typed_hint"].format(option=EN["opt.after_source.named"])
+        EN["source_typed_hint"].format(
+            named=EN["opt.after_source.named"], dodged=EN["opt.after_source.dodged"]
+        )
     )
 
 

@@ -51,7 +51,10 @@ EN: dict[str, str] = {
     "stale_button": "That button belongs to an earlier step. Please use the latest message.",
     "bad_button": "That button cannot be used.",
     "pick_hint": "Tap an option or type its number.",
-    "source_typed_hint": "To record the source, tap “{option}” first, then type its name.",
+    "source_typed_hint": (
+        "To record the source, tap “{named}” first, then type its name."
+        " If they gave none, tap “{dodged}”."
+    ),
     "reminders_more": "Cancel buttons are shown for the soonest {count}.",
     "reminders_stopped": "This case's scheduled reminders are stopped too ({count}).",
     "number_not_shown": (

@@ -49,7 +49,10 @@ JA: dict[str, str] = {
     "stale_button": "このボタンは古いステップのものです。最新のメッセージを使ってください。",
     "bad_button": "このボタンは使えません。",
     "pick_hint": "ボタンを押すか、番号を入力してください。",
-    "source_typed_hint": "名簿業者の名前は、「{option}」を押してから入力してください。",
+    "source_typed_hint": (
+        "名簿業者の名前は、「{named}」を押してから入力してください。"
+        "言わなかったときは「{dodged}」を押してください。"
+    ),
     "reminders_more": "取り消しボタンは、近いものから{count}件分です。",
     "reminders_stopped": "このケースのリマインダー（{count}件）も止めました。",
     "number_not_shown": (

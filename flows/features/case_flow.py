@@ -228,11 +228,13 @@ def _typed_choice(turn: Turn, case: Case, text: str) -> None:
             if typed in ALIASES["skip"]
             else "pick_hint"
         )
-        named = steps.option_for(turn.model(case), "named") if hint == "pick_hint" else None
-        if named is not None and _a_name(typed):
-            # Most likely the source itself, typed before its question: said where it goes
-            # (not taken for it: 「わかりません」 is no broker's name).
-            turn.say("source_typed_hint", option=named.label)
+        model = turn.model(case)
+        named = steps.option_for(model, "named") if hint == "pick_hint" else None
+        dodged = steps.option_for(model, "dodged")
+        if named is not None and dodged is not None and _a_name(typed):
+            # Most likely the source itself, typed before its question, or 「わかりません」:
+            # said which button each goes to (not taken for a broker's name).
+            turn.say("source_typed_hint", named=named.label, dodged=dodged.label)
         else:
             turn.say(hint)
         turn.show(case)
