@@ -682,6 +682,14 @@ def test_the_head_office_can_be_typed_in_romaji(engine: Engine) -> None:
     assert letters.prefecture("Osaka") == "大阪府" and letters.prefecture("Hokkaido") == "北海道"
     assert letters.prefecture("Tōkyō-to") == "東京都" and letters.prefecture("ワシントン") is None
     assert "Hokkaido" in EN["bad_office"]
+    assert letters.prefecture("Ohsaka") == "大阪府"
+
+
+def test_the_head_office_is_read_from_an_address_from_its_left() -> None:
+    """東京都府中市 holds 東京都 and 京都府: it was taken as naming two, and refused."""
+    assert letters.prefecture("東京都府中市宮西町2-24") == "東京都"
+    assert letters.prefecture("京都府京都市") == "京都府"
+    assert letters.prefecture("東京都と大阪府") is None, "two prefectures: which is unsure"
 
 
 def test_reminders_from_before_the_change_are_given_what_they_follow(tmp_path) -> None:

@@ -652,6 +652,16 @@ if __name__ == "__main__":
         "1-2-3 Jingumae, Shibuya-ku, Tokyo 150-0001",
         "1-2-3 Jingumae, Shibuya-ku, Tōkyō",
         "2-1 Minami-cho, Chiba-shi, Chiba",
+        "東京 渋谷区神宮前1-2-3",  # the prefecture's short name, and a space
+        "1500001 東京都渋谷区神宮前1-2-3",  # the postcode's seven digits first
+        "〒150 0001 渋谷区神宮前1-2-3",
+        "東京都府中市宮西町2-24",
+        "1-1 Minatomirai, Nishi-ku, Yokohama",  # a designated city in Latin letters
+        "1-1 Sakae, Naka-ku, Nagoya-shi",
+        "1-1 Umeda, Kita-ku, Ohsaka",
+        "東京都渋谷区神宮前1-2-3 TEL 03-1234-5678",
+        "東京都千代田区霞が関三丁目1番",
+        "〒060-0001 中央区北1条西2丁目",  # a postcode that begins with 0 is not a phone
     ],
 )
 def test_an_address_is_taken_as_one(typed: str) -> None:
@@ -673,6 +683,18 @@ def test_an_address_is_taken_as_one(typed: str) -> None:
         "中央区1-2-3",
         "123",
         "2026-1205",
+        "045 123-4567",  # phone numbers, as people write them
+        "(045)123-4567",
+        "TEL 045 123-4567",
+        "東京都 03-1234-5678",
+        "千葉市郎 3",  # names that begin with a city's or a prefecture's
+        "石川町子 3",
+        "Chiba 090-1234-5678",
+        "Tokyo 2020",
+        "東京都",  # no block number to deliver to
+        "東京都渋谷区",
+        "〒150-0001",
+        "150-0001 渋谷区",
     ],
 )
 def test_what_cannot_be_posted_to_is_not_an_address(typed: str) -> None:

@@ -436,7 +436,7 @@ EN: dict[str, str] = {
     "opt.sender_saved": "Use this sender",
     "opt.sender_new": "Enter another name and address",
     "letter_ask_name": "Your full name, as it should appear on the letter?",
-    "letter_ask_address": "Your postal address (starting with the postcode)?",
+    "letter_ask_address": "Your postal address, from the postcode or the prefecture to the block number?",
     "letter_ask_phone": "Your phone number? The business uses it to find your record (you can skip).",
     "letter_ask_keep": "Keep your name and address for the next letter?",
     "letter_first_question": "This is the first question. To stop, tap “✖️ Cancel”.",

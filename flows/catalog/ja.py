@@ -452,7 +452,7 @@ JA: dict[str, str] = {
     "opt.sender_saved": "この差出人で作る",
     "opt.sender_new": "別の氏名・住所を入力する",
     "letter_ask_name": "書面に載せる、あなたの氏名を入力してください。",
-    "letter_ask_address": "あなたの住所を入力してください（郵便番号から）。",
+    "letter_ask_address": "あなたの住所を、郵便番号か都道府県から番地まで入力してください。",
     "letter_ask_phone": "あなたの電話番号は？業者が記録を探すのに使います（スキップ可）。",
     "letter_ask_keep": "氏名と住所を、次の書面のために保存しますか？",
     "opt.keep_sender_yes": "保存する",

@@ -101,44 +101,73 @@ _ROMAJI = [
 _ROMAJI_OF = dict(zip(_ROMAJI, PREFECTURES, strict=True))
 
 
-# A postcode: after 〒 (hyphen or not), or on its own as 123-4567 (not inside a longer run
-# of digits and hyphens: 090-1234-5678 is a phone number).
-_POSTCODE = re.compile(r"〒\s*\d{3}-?\d{4}(?!\d)|(?<![\d-])\d{3}-\d{4}(?![\d-])")
+# A postcode: after 〒 (a hyphen, a space or neither), on its own as 123-4567 (not inside a
+# longer run of digits and hyphens: 090-1234-5678 is a phone number), or as seven digits
+# that begin the address (1500001 東京都…).
+_POSTCODE = re.compile(
+    r"〒\s*\d{3}[-\s]?\d{4}(?!\d)|(?<![\d-])\d{3}-\d{4}(?![\d-])|^\s*\d{7}(?=\s)"
+)
+# A phone number inside an address ("TEL 045 123-4567", "(045)123-4567"): not its block.
+_PHONE = re.compile(r"(?<![\d-])\(?0\d{1,4}\)?[-\s]?\d{1,4}[-\s]?\d{3,4}(?![\d-])")
 # The 20 designated cities (政令指定都市): an address may start with one, without its
-# prefecture (横浜市中区…).
+# prefecture (横浜市中区…); each has wards, and its name is followed by one (not 千葉市郎).
 DESIGNATED_CITIES = (
     "札幌市", "仙台市", "さいたま市", "千葉市", "横浜市", "川崎市", "相模原市", "新潟市",
     "静岡市", "浜松市", "名古屋市", "京都市", "大阪市", "堺市", "神戸市", "岡山市",
     "広島市", "北九州市", "福岡市", "熊本市",
 )  # fmt: skip
+_WARD = re.compile(rf"(?:{'|'.join(DESIGNATED_CITIES)})\s*\S{{1,4}}?区")
+# The same cities in Latin letters, where they differ from their prefecture's name.
+_ROMAJI_CITIES = (
+    "sapporo", "sendai", "yokohama", "kawasaki", "sagamihara", "hamamatsu", "nagoya",
+    "sakai", "kobe", "kitakyushu",
+)  # fmt: skip
+# Words that say a Latin address has a municipality or a block: Shibuya-ku, Chiba-shi.
+_ROMAJI_PARTS = {"ku", "shi", "cho", "machi", "gun", "mura", "son", "chome", "ward", "city"}
 # A block number: digits, or kanji numerals before 丁目 or 番 (三丁目, 十二番地).
 _NUMBER = re.compile(r"\d|[一二三四五六七八九十]+(?:丁目|番)")
 
 
 def looks_like_address(text: str) -> bool:
-    """Whether ``text`` can be a postal address in Japan: it has a postcode (〒123-4567),
-    names a prefecture (東京都…) or a designated city (横浜市…), or starts with a
-    prefecture's name and its municipality with a number (山口市滝町1-1); in Latin letters,
-    a prefecture and a number. 渋谷区 alone is not enough to post a letter to, nor a
-    surname that is a prefecture's (山口, Chiba), nor a phone number."""
-    typed = unicodedata.normalize("NFKC", text).translate(DASHES)
-    if _POSTCODE.search(typed):
+    """Whether ``text`` can be a postal address in Japan: a block number, with a postcode
+    (〒123-4567), a prefecture (東京都…), a designated city and its ward (横浜市中区…), or a
+    prefecture's name and its municipality (山口市滝町1-1, 東京 渋谷区…); in Latin letters,
+    a prefecture or a designated city, a municipality or a postcode, and a number. 渋谷区
+    alone is not enough to post a letter to, nor 東京都 without its block, nor a surname that
+    is a prefecture's or a city's (山口, 千葉市郎, Chiba), nor a phone number."""
+    # Neither a phone number's digits nor the postcode's are the block number.
+    typed = _PHONE.sub(_unless_postcode, unicodedata.normalize("NFKC", text).translate(DASHES))
+    postcode = _POSTCODE.search(typed) is not None
+    rest = _POSTCODE.sub(" ", typed)
+    if _NUMBER.search(rest) is None:
+        return False
+    if postcode or any(name in typed for name in PREFECTURES) or _WARD.search(typed):
         return True
-    if any(name in typed for name in (*PREFECTURES, *DESIGNATED_CITIES)):
-        return True
-    numbered = _NUMBER.search(typed) is not None
     start = typed.lstrip()
     for name in PREFECTURES:
         short = name if name == "北海道" else name[:-1]
-        if numbered and re.match(rf"{short}\S*[市区町村郡]", start):
+        if re.match(rf"{short}\s*\S{{0,4}}?[市区郡]\s*\S*?(?:\d|[町村]|丁目)", start):
             return True
-    # Latin letters: marks dropped (Tōkyō), long vowels folded (Toukyou, Oosaka).
-    bare = "".join(
-        ch for ch in unicodedata.normalize("NFKD", typed) if not unicodedata.combining(ch)
-    )
-    words = re.findall(r"[a-z]+", bare.casefold())
-    latin = {w.replace("ou", "o").replace("oo", "o").replace("uu", "u") for w in words}
-    return numbered and any(romaji in latin for romaji in _ROMAJI_OF)
+    words = {_folded_romaji(w) for w in re.findall(r"[a-z]+", _latin(typed))}
+    places = {_folded_romaji(p) for p in (*_ROMAJI_OF, *_ROMAJI_CITIES)}
+    return bool(words & places) and (bool(words & _ROMAJI_PARTS) or "-" in rest)
+
+
+def _unless_postcode(match: re.Match[str]) -> str:
+    """A phone number (ten digits or eleven) blanked out; a postcode (〒060-0001) kept."""
+    digits = sum(ch.isdigit() for ch in match.group())
+    return " " if digits >= 10 else match.group()
+
+
+def _latin(text: str) -> str:
+    """Latin letters with their marks dropped (Tōkyō → tokyo), case-folded."""
+    bare = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in bare if not unicodedata.combining(ch)).casefold()
+
+
+def _folded_romaji(word: str) -> str:
+    """A romanised word with its long vowels folded (Toukyou, Oosaka, Ohsaka → tokyo, osaka)."""
+    return word.replace("ou", "o").replace("oo", "o").replace("oh", "o").replace("uu", "u")
 
 
 def prefecture(text: str | None) -> str | None:
@@ -147,12 +176,7 @@ def prefecture(text: str | None) -> str | None:
     typed = "".join(unicodedata.normalize("NFKC", text or "").split())
     if not typed:
         return None
-    latin = "".join(
-        ch
-        for ch in unicodedata.normalize("NFKD", typed).casefold()
-        if ch.isascii() and ch.isalpha()
-    )
-    latin = latin.replace("ou", "o").replace("oo", "o").replace("uu", "u")
+    latin = _folded_romaji("".join(ch for ch in _latin(typed) if ch.isascii() and ch.isalpha()))
     for suffix in ("prefecture", "ken", "fu", "to"):
         if latin.endswith(suffix) and latin[: -len(suffix)] in _ROMAJI_OF:
             latin = latin[: -len(suffix)]
@@ -165,9 +189,13 @@ def prefecture(text: str | None) -> str | None:
         short = name if name == "北海道" else name[:-1]
         if typed == short:
             return name
-    # An address or a phrase that contains exactly one prefecture's full name.
-    found = [name for name in PREFECTURES if name in typed]
-    return found[0] if len(found) == 1 else None
+    # An address or a phrase that names exactly one prefecture in full, read from the left
+    # (東京都府中市 is in 東京都, not in 京都府).
+    found = {m.group() for m in _PREFECTURE_NAME.finditer(typed)}
+    return found.pop() if len(found) == 1 else None
+
+
+_PREFECTURE_NAME = re.compile("|".join(PREFECTURES))
 
 
 _PREFECTURE_LICENCE = re.compile(r"(北海道|東京都|京都府|大阪府|[\u4e00-\u9fff]{2,3}県)\s*知事")
