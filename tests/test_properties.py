@@ -469,7 +469,7 @@ class EngineStories(RuleBasedStateMachine):
         before = rows_by_owner(self.db)
         response = self.engine.handle(inbound)
         after = rows_by_owner(self.db)
-        if inbound.choice in ("forget.yes", "g.forget.yes") and response.notice is None:
+        if response.erased:
             self.deleted[user] = False
             self.delivered[user] = []
         elif len(after.get(user, {}).get(CASES, [])) < len(before.get(user, {}).get(CASES, [])):
@@ -529,8 +529,10 @@ class EngineStories(RuleBasedStateMachine):
             text = data.draw(ANSWERS[case["state"]], label="answer")
             self.act(Inbound(user, text=text))
         elif self.latest[user] and self.latest_fresh[user]:
-            rare = (".cancel", ".back", ".close", ".reopen", "case_delete.1", "forget.yes")
-            options = [t for t in self.latest[user] if not t.endswith(rare)]
+            rare = (".cancel", ".back", ".close", ".reopen", "case_delete.1")
+            options = [
+                t for t in self.latest[user] if not t.endswith(rare) and "forget.yes" not in t
+            ]
             if not options or data.draw(st.integers(0, 15), label="go back?") == 0:
                 options = self.latest[user]
             token = data.draw(st.sampled_from(options), label="press")
@@ -907,8 +909,8 @@ class TelegramStories(RuleBasedStateMachine):
             message = shown[-1]
             rows = message["reply_markup"]["inline_keyboard"]
             buttons = [b["callback_data"] for row in rows for b in row]
-            rare = (".cancel", ".back", ".close", ".reopen", "forget.yes")
-            usual = [b for b in buttons if not b.endswith(rare)]
+            rare = (".cancel", ".back", ".close", ".reopen")
+            usual = [b for b in buttons if not b.endswith(rare) and "forget.yes" not in b]
             if not usual or data.draw(st.integers(0, 15), label="go back?") == 0:
                 usual = buttons
             self.press(person, message, data.draw(st.sampled_from(usual), label="button"))

@@ -345,6 +345,26 @@ def test_export_then_forget_then_export_is_empty(engine: Engine, clock) -> None:
     assert len(again["users"]) == 1, "writing /export created a fresh, empty user"
 
 
+def test_a_forgotten_erasure_confirmation_erases_nothing(engine: Engine, clock) -> None:
+    """/forget's 「すべて削除する」 left in the chat erased, days later, every case recorded
+    since. It holds for 15 minutes; then it asks again (and so does a button without its
+    minute, from before)."""
+    chat = EngineChat(engine)
+    asked = chat.say("/forget")
+    clock.advance(minutes=16)
+    record(engine, "みらい不動産", broker="名簿の森")
+    late = chat.press("🗑 すべて削除する", on=asked)
+    assert [r.text for r in late.replies] == [JA["forget_expired"], JA["forget_confirm"]]
+    assert (late.erased, late.chosen) == (False, None)
+    assert engine.store.count_cases(1) == 1, "nothing erased"
+    for old in ("forget.yes", "g.forget.yes", "forget.yes-zzzzzz"):
+        assert text_of(engine.handle(Inbound(1, choice=old))).startswith(JA["forget_expired"])
+    assert engine.store.count_cases(1) == 1
+    clock.advance(minutes=14)  # the one asked again is still good
+    assert text_of(chat.press("🗑 すべて削除する", on=late)) == JA["forgotten"]
+    assert engine.store.count_cases(1) == 0
+
+
 def files_hold(db_path: Path, text: str) -> list[str]:
     """Which of the database's files contain ``text`` (UTF-8), byte for byte."""
     needle = text.encode()

@@ -404,6 +404,21 @@ async def test_a_stale_button_changes_nothing(chat: Chat) -> None:
     assert chat.case(1)["state"] == "cancelled"
 
 
+async def test_an_old_erasure_confirmation_asks_again(chat: Chat, clock) -> None:
+    """/forget's button, tapped 16 minutes later: the question again, not an erasure of
+    what was recorded meanwhile."""
+    await chat.say("/forget")
+    clock.advance(minutes=16)
+    await chat.run(FULL_CASE[:3])
+    got = await chat.tap("forget_yes")
+    assert got == [
+        "answer",
+        f"send: {EN('forget_expired')}",
+        sends("forget_confirm", "forget_yes", "forget_no"),
+    ]
+    assert chat.case() is not None, "the case recorded meanwhile is kept"
+
+
 @pytest.mark.parametrize(
     "data",
     [

@@ -416,6 +416,7 @@ EN: dict[str, str] = {
     ),
     "opt.forget_yes": "🗑 Delete everything",
     "opt.forget_no": "Keep it",
+    "forget_expired": "That confirmation is over 15 minutes old. To delete, please confirm again.",
     "forgotten": "Everything is deleted. This bot keeps no record about you.",
     "forgotten_chat_history": (
         "The messages in this chat stay in Telegram. To remove them, choose "

@@ -431,6 +431,7 @@ JA: dict[str, str] = {
     ),
     "opt.forget_yes": "🗑 すべて削除する",
     "opt.forget_no": "やめる",
+    "forget_expired": "この確認は15分以上前のものです。削除するなら、もう一度確かめてください。",
     "forgotten": "すべて削除しました。このボットには、あなたについての記録は残っていません。",
     "forgotten_chat_history": (
         "このチャットのメッセージは Telegram に残っています。"

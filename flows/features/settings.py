@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 import zoneinfo
+from datetime import UTC, datetime, timedelta
 from typing import cast
 from zoneinfo import ZoneInfo
 
@@ -37,7 +38,10 @@ _LANGUAGE_NAMES = {
 LANGUAGE = router.button("language", "|".join(CATALOGS), legacy="g.lang")
 QUIET = router.button("quiet_hours", "|".join(QUIET_PRESETS), legacy="g.quiet")
 TIME_ZONE = router.button("time_zone", rf"[0-{len(TIME_ZONES) - 1}]", legacy="g.tz")
-FORGET = router.button("forget", r"yes|no", legacy="g.forget")
+# The erasure's "yes" carries the minute it was asked (base 36): a confirmation left in the
+# chat for days must not erase what was recorded since.
+FORGET = router.button("forget", r"yes-[0-9a-z]{1,6}|yes|no", legacy="g.forget")
+FORGET_VALID = timedelta(minutes=15)
 
 
 @router.command("language")
@@ -135,17 +139,44 @@ def pressed_time_zone(turn: Turn, arg: str) -> None:
 def forget(turn: Turn, args: str) -> None:
     """/forget: erase everything stored about the user (asks first)."""
     t = turn.texts
-    options = (FORGET.option("yes", t("opt.forget_yes")), FORGET.option("no", t("opt.forget_no")))
+    asked = _base36(int(turn.now().timestamp()) // 60)
+    options = (
+        FORGET.option(f"yes-{asked}", t("opt.forget_yes")),
+        FORGET.option("no", t("opt.forget_no")),
+    )
     turn.replies.append(Reply(t("forget_confirm"), options=options))
 
 
 @FORGET.handles
 def pressed_forget(turn: Turn, arg: str) -> None:
     t = turn.texts
-    turn.chosen = t(f"opt.forget_{arg}")
-    if arg == "no":
+    choice, _, asked = arg.partition("-")
+    turn.chosen = t(f"opt.forget_{choice}")
+    if choice == "no":
         turn.say("not_deleted")
+        return
+    now = turn.now()
+    if not asked or not timedelta(0) <= now - _minute(asked) <= FORGET_VALID:
+        # From before the minute was in the button, or asked too long ago: asked again.
+        turn.chosen = None
+        turn.say("forget_expired")
+        forget(turn, "")
         return
     turn.store.forget_user(turn.user_id)
     turn.erased = True
     turn.say("forgotten")
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, digit = divmod(number, 36)
+        out = digits[digit] + out
+        if not number:
+            return out
+
+
+def _minute(stamp: str) -> datetime:
+    """The minute a stamp from ``_base36`` names (one that cannot be a minute: the epoch)."""
+    return datetime.fromtimestamp(int(stamp, 36) * 60, UTC)
