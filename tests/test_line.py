@@ -572,6 +572,11 @@ async def test_a_sticker_or_an_image_gets_the_hint(
         await chat.walk("/after", Press("🙅 はい、断った"), Press("📝 言った"))
         assert (await chat.send(chat.person.sticker()))[0] == JA["attachment_hint"]
         assert (await chat.send(chat.person.image()))[0] == JA["attachment_hint"]
+        # A kind of message newer than the SDK was dropped unanswered: it gets the hint too.
+        hologram = chat.person._message({"type": "hologram", "spin": 3})
+        assert (await chat.send(hologram))[0] == JA["attachment_hint"]
+        case = run.engine.store.case_by_number(line_user_id(run, "Usticker"), 1)
+        assert (case["state"], case["broker_name"]) == ("recording_broker", None)
 
 
 async def test_a_redelivered_event_is_applied_once(
