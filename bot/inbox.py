@@ -207,6 +207,8 @@ def minimized(data: Any) -> Any:
     for key, value in data.items():
         if key == "message":
             out[key] = _message(value)
+        elif key == "edited_message":  # only answered "edits are not read": no content
+            out[key] = _kept(_message(value), _GROUP_MESSAGE_KEEPS)
         elif key == "callback_query":
             query = _kept(value, _CALLBACK_KEEPS)
             if "from" in query:

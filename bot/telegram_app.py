@@ -8,7 +8,9 @@ works in private chats only.
 - Private chats only. In a group, supergroup or channel the bot never calls the engine
   and stores nothing; it says "private only" once per chat per process (with privacy mode
   on, a bot in a group only sees commands and replies to it anyway). Channel posts and
-  edited messages are not handled (and not even requested from Telegram).
+  edited messages in groups are not handled (and not even requested from Telegram). An
+  edit in a private chat is not read either (the step took the message as first sent):
+  the person is told how to correct the record.
 - Buttons carry ``"k1:" + token`` (see ``bot.telegram_render``). Every callback query is
   answered exactly once: with the engine's notice for a stale or forged button (nothing
   changes), or empty when the choice is accepted; the pressed message is then edited to
@@ -119,7 +121,7 @@ MENU_ORDER = (
     "export",
     "forget",
 )
-ALLOWED_UPDATES = (Update.MESSAGE, Update.CALLBACK_QUERY)
+ALLOWED_UPDATES = (Update.MESSAGE, Update.EDITED_MESSAGE, Update.CALLBACK_QUERY)
 # Retries after a 429 "Too Many Requests" (AIORateLimiter waits retry_after each time).
 MAX_RETRIES = 3
 # The replies to a step already saved: tries per message when Telegram fails for a moment
@@ -247,6 +249,8 @@ def build_application(
     others = filters.UpdateType.MESSAGE & ~filters.ChatType.PRIVATE
     app.add_handler(MessageHandler(private, on_private_message))
     app.add_handler(MessageHandler(others, on_other_chat))
+    edited = filters.UpdateType.EDITED_MESSAGE & filters.ChatType.PRIVATE
+    app.add_handler(MessageHandler(edited, on_edited_message))
     app.add_handler(CallbackQueryHandler(on_callback))
     app.add_error_handler(on_error)
     return app
@@ -803,6 +807,17 @@ async def on_private_message(update: Update, context: KotowariContext) -> None:
             persistent_keyboard=response.language_changed or _is_start(inbound.text),
             show_again=_show_again(engine, inbound),
         )
+
+
+async def on_edited_message(update: Update, context: KotowariContext) -> None:
+    """An edit in a private chat: not read (the message was taken as first sent, perhaps
+    as a step's answer); the person is told how to correct a record. Nothing is stored."""
+    message, user = update.edited_message, update.effective_user
+    if message is None or user is None or user.is_bot:
+        return
+    async with context.bot_data.lock_for(user.id):
+        texts = user_texts(context.engine, user)
+        await send_text(context, message.chat_id, texts("edit_not_read"))
 
 
 def handle(engine: Engine, inbound: Inbound) -> Response:

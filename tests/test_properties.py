@@ -970,7 +970,11 @@ class TelegramStories(RuleBasedStateMachine):
     @rule(pid=st.sampled_from([p[0] for p in PEOPLE]), text=telegram_text())
     def edits_a_message(self, pid: int, text: str) -> None:
         person = self.people[pid]
-        assert self.deliver(person.edited(1, text)) == [], "an edited message caused requests"
+        before = rows_by_owner(self.db)
+        calls = self.deliver(person.edited(1, text))
+        assert [c.method for c in calls] == ["sendMessage"], "an edit: one hint, nothing else"
+        assert calls[0].params["text"] in {Texts(lang)("edit_not_read") for lang in CATALOGS}
+        assert rows_by_owner(self.db) == before, "an edited message changed what is stored"
 
     @rule(
         pid=st.sampled_from([p[0] for p in PEOPLE]),

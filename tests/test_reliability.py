@@ -283,7 +283,7 @@ async def test_the_webhook_is_registered_with_its_secret(tmp_path: Path, clock) 
         (registered,) = api.of("setWebhook")
     assert registered["url"] == "https://bot.example.jp/hook"
     assert registered["secret_token"] == HOOK_SECRET
-    assert registered["allowed_updates"] == ["message", "callback_query"]
+    assert registered["allowed_updates"] == ["message", "edited_message", "callback_query"]
 
 
 async def test_webhook_rejects_requests_without_the_secret(tmp_path: Path, clock) -> None:

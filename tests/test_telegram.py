@@ -496,10 +496,24 @@ async def test_a_shared_contact_at_the_phone_step_is_the_phone(chat: Chat) -> No
 
 
 async def test_an_edited_message_never_reruns_a_step(chat: Chat) -> None:
-    await chat.say("/call")
+    """An edit is not read (the step took the message as sent); it was ignored in silence,
+    and a person who corrected a typo that way believed the record corrected."""
+    await chat.run(FULL_CASE[:3])
+    await chat.say("Acme Lits")
     before = chat.case()
-    assert await chat.send(chat.person.edited(1, "/after")) == []
+    assert await chat.send(chat.person.edited(4, "Acme List")) == [sends("edit_not_read")]
     assert chat.case() == before
+    assert before["broker_name"] == "Acme Lits"
+    japanese = Chat(chat.app, chat.api, Person(id=77, language_code="ja"))
+    await japanese.say("/call")
+    assert await japanese.send(japanese.person.edited(1, "/after")) == [
+        sends("edit_not_read", texts=JA)
+    ]
+    assert japanese.case()["state"] == "refusing"
+    # In a group an edit is not even looked at.
+    group = chat.person.edited(5, "/call")
+    group["edited_message"]["chat"] = {"id": -100123, "type": "supergroup", "title": "営業部"}
+    assert await chat.send(group) == []
 
 
 async def test_a_too_long_answer_is_refused_clearly(chat: Chat) -> None:

@@ -849,6 +849,17 @@ def test_a_stored_message_keeps_only_what_the_bot_reads() -> None:
     assert read.message.text == "この番号からでした"
 
 
+def test_a_stored_edit_keeps_no_content() -> None:
+    """An edit is only answered "edits are not read": its text (the caller's name, typed
+    again) is not stored, and it is read back as an edit from the same person."""
+    person = Person(first_name="山田太郎")
+    raw, read = stored(numbered(3, person.edited(1, "田中次郎 090-1111-2222")))
+    for leaked in ("山田太郎", "田中次郎", "090-1111-2222"):
+        assert leaked not in raw, leaked
+    edit = read.edited_message
+    assert (edit.chat.id, edit.from_user.id, edit.text) == (person.id, person.id, None)
+
+
 def test_every_attachment_kind_is_stored_as_a_stub_read_as_that_kind() -> None:
     """A photo, a shared place, a poll …: the engine hears only the kind ("please type
     it"). Stored as the smallest value the Bot API type accepts: not the place, the file's

@@ -74,6 +74,10 @@ EN: dict[str, str] = {
         "Here is the step of the case in progress again. What you type now is recorded as "
         "its answer."
     ),
+    "edit_not_read": (
+        "Edited messages aren't read (the record keeps what you first sent). While you record "
+        "a case, you can correct it with “✏️ Fix” on the summary at the end."
+    ),
     "attachment_hint": "Please type text here (photos and stickers are not stored).",
     "attachment_hint_option": (
         "Tap an option or type its number (photos and stickers are not stored)."
