@@ -796,6 +796,22 @@ def test_a_phone_number_typed_for_a_name_is_not_stored_as_one(engine) -> None:
     assert case_row(engine, number=2)["person"] == "佐藤"
 
 
+def test_a_second_number_at_a_name_is_not_recorded_and_the_name_is_still_asked(engine) -> None:
+    """A different number typed at the person's name showed /who's answer with new-case
+    buttons, and the name typed next was refused ("press a button")."""
+    chat = EngineChat(engine)
+    chat.walk("/after", Press("🙅 はい、断った"), Press("🤐 言わなかった・聞けなかった"))
+    chat.walk("みらい不動産", "090-1234-5678")  # at the person's name: the caller's number
+    said = chat.say("03-5555-0123")
+    assert [r.text for r in said.replies] == [
+        JA["phone_second"].format(kept="090-1234-5678", typed="03-5555-0123"),
+        JA["step.recording_person.text"],
+    ]
+    assert case_row(engine)["phone_e164"] == "+819012345678"
+    assert chat.say("佐藤").replies[-1].text.startswith(JA["step.recording_phone.text"])
+    assert case_row(engine)["person"] == "佐藤"
+
+
 def test_yes_typed_to_a_confirmation_with_no_case_is_told_to_use_the_buttons(engine) -> None:
     chat = EngineChat(engine)
     chat.say("/forget")

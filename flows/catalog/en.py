@@ -78,6 +78,10 @@ EN: dict[str, str] = {
         "Edited messages aren't read (the record keeps what you first sent). While you record "
         "a case, you can correct it with “✏️ Fix” on the summary at the end."
     ),
+    "phone_second": (
+        "This case already has {kept}; {typed} was not recorded (to change it, use “✏️ Fix” "
+        "on the summary at the end; to look it up, /who {typed})."
+    ),
     "attachment_hint": "Please type text here (photos and stickers are not stored).",
     "attachment_hint_option": (
         "Tap an option or type its number (photos and stickers are not stored)."

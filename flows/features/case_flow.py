@@ -11,6 +11,7 @@ from flows.features import lookup
 from flows.machine import TEXT_STATES
 from flows.normalize import (
     clean_text,
+    format_phone,
     looks_like_property,
     normalize_name,
     parse_future,
@@ -196,6 +197,14 @@ def _number_for_a_name(turn: Turn, case: Case, text: str) -> bool:
     phone = phone_number_in(text)
     if phone is None:
         return False
+    kept = case.get("phone_e164")
+    if kept not in (None, phone.e164):
+        # A second number: the first mistyped, or another the caller gave. The case keeps
+        # the first, and the question stays (the lookup's buttons would take the name next).
+        typed = format_phone(phone.e164)
+        turn.say("phone_second", kept=format_phone(kept), typed=typed)
+        turn.show(case)
+        return True
     lookup.check_at_call(turn, case, phone, None)
     return True
 
