@@ -70,11 +70,15 @@ def fire(turn: Turn, case: Case, trigger: str, **kwargs: Any) -> None:
 
 
 def start_case(
-    turn: Turn, mode: str, fill: Case | None = None, current: Case | EllipsisType | None = ...
+    turn: Turn,
+    mode: str,
+    fill: Case | None = None,
+    current: Case | EllipsisType | None = ...,
+    note: str | None = None,
 ) -> Case:
     """Open a new case (``"call"`` or ``"after"``), pausing the one in progress (``current``,
     if the caller has read it), and show its first step; ``fill``: what is already known of
-    the caller (a looked-up number)."""
+    the caller (a looked-up number); ``note``: a line said just before the step."""
     if current is ...:
         current = turn.active_case()
     if (
@@ -84,6 +88,8 @@ def start_case(
     ):
         turn.say("case_paused", number=current["number"])
         turn.store.add_event(current, "paused")
+    if note is not None:
+        turn.replies.append(Reply(note))
     case = turn.store.new_case(turn.user_id, mode)
     if fill:
         before = case.copy()

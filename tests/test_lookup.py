@@ -515,9 +515,25 @@ def test_a_company_deleted_since_its_answer_is_not_carried_and_says_so(engine: E
     seen = only(chat.say("/who みらい不動産"))
     engine.store.delete_case(case(engine, 1))
     started = chat.press(JA["opt.who_call_company"], on=seen)
-    assert started.replies[0].text == JA["who.company_gone"].format(number=1)
+    assert started.replies[0].text == JA["who.case_gone"].format(number=1)
     assert JA["step.refusing.text"] in text_of(started), "the call's first step all the same"
     assert case(engine, 2)["company"] is None
+
+
+def test_a_company_erased_since_its_answer_is_said_after_the_pause(engine: Engine) -> None:
+    """The note about the company came before "case #N is paused": it is said just above
+    the step it is about; and a case still on record is not said to be gone."""
+    chat = EngineChat(engine)
+    chat.walk(*not_refused_call(JA))
+    seen = only(chat.say("/who みらい不動産"))
+    engine.store.db.execute("update cases set company = null where number = 1")
+    chat.say("/after")  # a case in progress, paused by the next
+    started = chat.press(JA["opt.who_call_company"], on=seen)
+    assert [r.text for r in started.replies][:2] == [
+        JA["case_paused"].format(number=2),
+        JA["who.company_gone"].format(number=1),
+    ]
+    assert case(engine, 3)["company"] is None
 
 
 def test_one_number_shared_by_two_companies_keeps_them_apart(

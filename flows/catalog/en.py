@@ -636,6 +636,10 @@ EN: dict[str, str] = {
     "who.seen_hint": (
         "If they are calling now, refuse firmly. The case can start with the number filled in."
     ),
+    "who.case_gone": (
+        "The case #{number} this answer came from is no longer on record, so the new case "
+        "starts with the company blank."
+    ),
     "who.company_gone": (
         "Case #{number}'s company is no longer on record, so the new case starts with it blank."
     ),

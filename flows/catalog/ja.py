@@ -660,6 +660,9 @@ JA: dict[str, str] = {
     "who.no_calls_after": "お断りした後の電話は、まだ記録されていません。",
     "who.seen": "📒 記録があります（ケース #{number}、{date}）。断った記録はありません。",
     "who.seen_hint": "いま電話中なら、はっきり断りましょう。番号入力済みで始められます。",
+    "who.case_gone": (
+        "この答えを出したときのケース #{number} はもう記録にないため、会社名は空欄のまま始めます。"
+    ),
     "who.company_gone": "ケース #{number} の会社名がもう記録にないため、会社名は空欄のまま始めます。",
     "who.seen_hint_company": "いま電話中なら、はっきり断りましょう。会社名入力済みで始められます。",
     "who.unknown_number": (

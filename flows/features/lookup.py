@@ -397,16 +397,18 @@ def start_with(turn: Turn, arg: str) -> None:
     if double_tap(turn, mode, arg):
         return
     fill = _phone_fill(carried)
+    note = None
     if carried.company_of is not None:
         number, mark = read_case_ref(carried.company_of)
         known = turn.own_case(number)
-        if known is not None and not mark_fits(known, mark):
-            known = None  # a later case with the number (after /forget): not that company
-        if known is not None and known.get("company"):
+        if known is None or not mark_fits(known, mark):
+            # Deleted, or replaced (a later case with the number, after /forget).
+            note = turn.texts("who.case_gone", number=number)
+        elif known.get("company"):
             fill = {"company": known["company"], "company_norm": known.get("company_norm")}
-        else:  # deleted, replaced or its company erased since the answer was shown
-            turn.say("who.company_gone", number=number)
-    start_case(turn, mode, fill)
+        else:  # its company erased since the answer was shown
+            note = turn.texts("who.company_gone", number=number)
+    start_case(turn, mode, fill, note=note)
 
 
 def _phone_fill(carried: Carried) -> Case:
