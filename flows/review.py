@@ -62,6 +62,15 @@ def case_line(case: Case, texts: Texts, tz: ZoneInfo, store: Store) -> str:
     return f"#{case['number']} {when} {who(case, texts)}｜{broker}｜{status}"
 
 
+# What a skip at each step passed over, for the timeline ("⏭ スキップ（会社名）").
+_SKIPPED = {
+    "after_refusal": "field.refused",
+    **dict.fromkeys(("asking_source", "pressing_source", "after_source"), "field.source"),
+    "demanding": "field.demand",
+    **{f"recording_{field}": f"field.{field}" for field in FIELDS},
+}
+
+
 def _event_line(event: Event, texts: Texts, tz: ZoneInfo) -> str | None:
     detail = json.loads(raw) if (raw := event.get("detail")) else {}
     kind = event["kind"]
@@ -77,6 +86,8 @@ def _event_line(event: Event, texts: Texts, tz: ZoneInfo) -> str | None:
         if state_from == "new" or not labelled:
             return None  # start_call, a typed time …: the "opened" event or the next says it
         text = texts.option(str(state_from), str(trigger), when="").strip()
+        if trigger == "skip" and state_from in _SKIPPED:
+            text = texts("event.skipped", label=text, field=texts(_SKIPPED[state_from]))
         if event["state_to"] in FINISHED_STATES:
             text += " → " + texts("status." + event["state_to"])
     elif kind == "opened":

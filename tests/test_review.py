@@ -118,6 +118,22 @@ def test_a_case_in_full_with_its_timeline_in_local_time(engine: Engine, clock) -
     assert "ケース #1｜" in text_of(chat.say("/case ＃１"))
 
 
+def test_the_timeline_says_what_each_skip_passed_over(engine: Engine) -> None:
+    """Three "⏭ スキップ" in a row said nothing of what was left out."""
+    chat = EngineChat(engine)
+    chat.walk("/after", "skip", "skip", "skip", "skip")
+    english = EngineChat(engine, user_id=2)
+    english.walk("/language en", "/after", "skip")
+    timeline = text_of(chat.say("/case 1")).splitlines()
+    assert [line.split("  ", 1)[1] for line in timeline if "スキップ" in line] == [
+        "⏭ スキップ（お断り）",
+        "⏭ スキップ（入手先）",
+        "⏭ スキップ（名簿業者）",
+        "⏭ スキップ（会社名）",
+    ]
+    assert text_of(english.say("/case 1")).endswith("  ⏭ Skip (Refusal)")
+
+
 def test_record_another_call_close_reopen_and_delete(engine: Engine, clock) -> None:
     chat = EngineChat(engine)
     record(engine, "みらい不動産", broker="名簿の森")
