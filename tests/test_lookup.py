@@ -45,13 +45,15 @@ def refused_call(
     )
 
 
-def not_refused_call(t: dict[str, str], phone: str = "03-5555-0123") -> tuple[Step, ...]:
+def not_refused_call(
+    t: dict[str, str], phone: str = "03-5555-0123", company: str = "みらい不動産"
+) -> tuple[Step, ...]:
     """A call recorded afterwards: not refused, the source not given, company and number."""
     return (
         "/after",
         Press(t["opt.not_refused"]),
         Press(t["opt.after_source.dodged"]),
-        "みらい不動産",
+        company,
         "skip",
         phone,
         "skip",
@@ -518,6 +520,29 @@ def test_a_company_deleted_since_its_answer_is_not_carried_and_says_so(engine: E
     assert started.replies[0].text == JA["who.case_gone"].format(number=1)
     assert JA["step.refusing.text"] in text_of(started), "the call's first step all the same"
     assert case(engine, 2)["company"] is None
+
+
+def test_a_name_not_on_record_offers_the_similar_ones(engine: Engine) -> None:
+    """/who みらい said "not in your records" of 株式会社みらい不動産 (/find found it): the
+    person could take a caller refused before for a new one."""
+    chat = EngineChat(engine)
+    chat.walk(*not_refused_call(JA, "03-5555-0001", company="株式会社みらい不動産"))
+    chat.walk(*not_refused_call(JA, "03-5555-0002", company="みらい商事"))
+    chat.walk(*not_refused_call(JA, "03-5555-0003", company="大和不動産"))
+    said = only(chat.say("/who みらい")).text
+    assert said == "\n".join(
+        [
+            JA["who.unknown_name"].format(name="みらい"),
+            JA["who.similar"].format(
+                names="・みらい商事（ケース #2）\n・株式会社みらい不動産（ケース #1）"
+            ),
+        ]
+    )
+    assert "大和" not in said
+    for alone in ("み", "100%", "_"):  # too short to mean one; LIKE's wildcards are letters
+        assert JA["who.similar"].split("（")[0] not in only(chat.say(f"/who {alone}")).text
+    other = EngineChat(engine, user_id=2)
+    assert only(other.say("/who みらい")).text == JA["who.unknown_name"].format(name="みらい")
 
 
 def test_a_company_erased_since_its_answer_is_said_after_the_pause(engine: Engine) -> None:

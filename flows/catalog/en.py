@@ -653,6 +653,10 @@ EN: dict[str, str] = {
         "❔ {phone} is not in your records. If this is a first call, refuse firmly as usual."
     ),
     "who.unknown_name": "❔ “{name}” is not in your records.",
+    "who.similar": (
+        "Similar names are on record (if it is the same company, /who that name):\n{names}"
+    ),
+    "who.similar_one": "• {company} (case #{number})",
     "who.not_them": "All right. Nothing in your records was changed.",
     "who.step_seen": (
         "📒 This number is on record in case #{number} (no refusal recorded). "

@@ -45,6 +45,8 @@ NOT_THEM = router.button("who_not", CASE_REF)
 # Start a case with what was looked up: "<mode>[-p…|-c…]-<cases>".
 START = router.button("who_start", rf"(call|after)(-p\d{{6,15}}|-c{CASE_REF})?-\d{{1,9}}")
 NAME_LIMIT = 100
+# A name not on record: how many similar companies' names are offered instead.
+SIMILAR = 3
 # A /call case opened this recently and still at its first two steps is the call going on.
 CALL_GOES_ON = timedelta(hours=1)
 
@@ -262,7 +264,15 @@ def _unknown(turn: Turn, phone: Phone | None, name: str | None) -> Reply:
     if phone is not None and phone.e164:
         text = t("who.unknown_number", phone=format_phone(phone.e164))
         return Reply(text, options=_start_options(turn, Carried(phone=phone.e164)))
-    return Reply(t("who.unknown_name", name=name or ""), options=_start_options(turn, Carried()))
+    text = t("who.unknown_name", name=name or "")
+    norm = normalize_name(name or "")
+    similar = turn.store.similar_companies(turn.user_id, norm, SIMILAR) if len(norm) > 1 else []
+    if similar:
+        names = "\n".join(
+            t("who.similar_one", company=company, number=number) for company, number in similar
+        )
+        text += "\n" + t("who.similar", names=names)
+    return Reply(text, options=_start_options(turn, Carried()))
 
 
 # -- during a call ----------------------------------------------------------------------

@@ -197,6 +197,16 @@ class CaseRows(StoreBase):
             ),
         )
 
+    def similar_companies(self, user_id: int, norm: str, limit: int) -> list[tuple[str, int]]:
+        """Companies on record whose normalised name contains ``norm`` (みらい in
+        株式会社みらい不動産), each once with its latest case number, the latest first."""
+        rows = self.db.execute(
+            f"select company, max(number) as latest from {CASES} where user_id = ? and "
+            "company_norm like ? escape '\\' group by company_norm order by latest desc limit ?",
+            [user_id, f"%{_like_escaped(norm)}%", limit],
+        )
+        return [(str(company), int(number)) for company, number in rows.fetchall()]
+
     def brokers(self, user_id: int) -> list[dict[str, Any]]:
         return self._all(
             f"select * from {BROKERS} where user_id = ? order by last_named_at desc", [user_id]
