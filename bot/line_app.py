@@ -656,20 +656,27 @@ def read_event(raw: object) -> Event | None:
     if raw.get("type") == "message" and isinstance(message, dict):
         # A kind of message newer than the SDK (or one it cannot read): still a message from
         # a person, who is told to type; the content is not kept.
+        text = message.get("text")
+        content: dict[str, object]
+        if message.get("type") == "text" and isinstance(text, str):
+            # A text with a part the SDK cannot read (a new kind of mention): its text.
+            content = {"type": "text", "id": "0", "text": text, "quoteToken": ""}
+        else:
+            content = {**_PLACEHOLDER, "id": "0"}
         try:
-            event = Event.from_dict({**raw, "message": {**_PLACEHOLDER, "id": "0"}})
+            event = Event.from_dict({**raw, "message": content})
         except (ValueError, TypeError, KeyError):
             event = None
         if isinstance(event, MessageEvent):
             kind = message.get("type")
             log.info("LINE: a message of a kind not read (%s)", _short(kind))
-            return event.copy(update={"message": None})
+            return event if content["type"] == "text" else event.copy(update={"message": None})
     log.info("LINE: an event not handled (%s)", _short(raw.get("type")))
     return None
 
 
 # What stands in for a message's content the SDK cannot read (``read_event``).
-_PLACEHOLDER = {"type": "file", "fileName": "-", "fileSize": 0}
+_PLACEHOLDER: dict[str, object] = {"type": "file", "fileName": "-", "fileSize": 0}
 
 
 def _short(kind: object) -> str:

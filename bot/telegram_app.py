@@ -7,10 +7,11 @@ works in private chats only.
 
 - Private chats only. In a group, supergroup or channel the bot never calls the engine
   and stores nothing; it says "private only" once per chat per process (with privacy mode
-  on, a bot in a group only sees commands and replies to it anyway). Channel posts and
-  edited messages in groups are not handled (and not even requested from Telegram). An
-  edit in a private chat is not read either (the step took the message as first sent):
-  the person is told how to correct the record.
+  on, a bot in a group only sees commands and replies to it anyway). Channel posts are not
+  handled (and not even requested from Telegram); edited messages are requested, but an
+  edit in a group is ignored (the inbox keeps only its chat and sender until then), and
+  one in a private chat is not read (the step took the message as first sent): the person
+  is told how to correct the record.
 - Buttons carry ``"k1:" + token`` (see ``bot.telegram_render``). Every callback query is
   answered exactly once: with the engine's notice for a stale or forged button (nothing
   changes), or empty when the choice is accepted; the pressed message is then edited to

@@ -231,7 +231,9 @@ async def test_a_flush_the_database_refuses_warns_without_content_and_waits(
         assert [r.getMessage() for r in warnings] == [
             "could not delete handled updates (OperationalError)"
         ]
-        logged = " ".join(r.getMessage() for r in caplog.records)  # not the source's line
+        # The messages and any traceback, not the source's file and line ("inbox.py:301").
+        plain = logging.Formatter("%(message)s")
+        logged = "\n".join(plain.format(record) for record in caplog.records)
         for said in ("/call", "090", "山田", str(person.id), "30"):
             assert said not in logged, said
         # The next write (here the next batch stored) deletes it.

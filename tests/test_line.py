@@ -577,6 +577,13 @@ async def test_a_sticker_or_an_image_gets_the_hint(
         assert (await chat.send(hologram))[0] == JA["attachment_hint"]
         case = run.engine.store.case_by_number(line_user_id(run, "Usticker"), 1)
         assert (case["state"], case["broker_name"]) == ("recording_broker", None)
+        # A text with a part the SDK cannot read (a new kind of mention) is still its text.
+        mention = {"mentionees": [{"index": 0, "length": 2, "type": "newkind"}]}
+        await chat.send(
+            chat.person._message({"type": "text", "text": "リスト社", "mention": mention})
+        )
+        case = run.engine.store.case_by_number(line_user_id(run, "Usticker"), 1)
+        assert case["broker_name"] == "リスト社"
 
 
 async def test_a_redelivered_event_is_applied_once(

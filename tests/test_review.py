@@ -376,7 +376,7 @@ def test_a_forgotten_erasure_confirmation_erases_nothing(engine: Engine, clock) 
     for old in ("forget.yes", "g.forget.yes", "forget.yes-zzzzzz"):
         assert text_of(engine.handle(Inbound(1, choice=old))).startswith(JA["forget_expired"])
     assert engine.store.count_cases(1) == 1
-    clock.advance(minutes=14)  # the one asked again is still good
+    clock.advance(minutes=15, seconds=-1)  # the one asked again is still good
     assert text_of(chat.press("🗑 すべて削除する", on=late)) == JA["forgotten"]
     assert engine.store.count_cases(1) == 0
 
@@ -557,6 +557,28 @@ def test_the_senders_questions_take_only_what_can_go_on_a_letter(engine) -> None
     chat.say("Hanako Yamada")
     assert "電話番号" in text_of(chat.say("1-2-3 Jingumae, Shibuya-ku, Tokyo"))
     assert text_of(chat.press("✖️ 中止")) == JA["letter_cancelled"]
+
+
+def test_an_address_without_a_block_number_is_taken_when_sent_again(engine) -> None:
+    """〒606-8501 京都市左京区吉田本町 (a university's address: no number) was refused for
+    good; an unfinished one (東京都千代田区永田町) must still be questioned."""
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産", broker="名簿の森")
+    start_letter(chat, "✉️ 名簿業者への請求書")
+    chat.say("山田 花子")
+    asked = [r.text for r in chat.say("東京都千代田区永田町").replies]
+    assert asked == [JA["sender_address_no_number"], JA["letter_ask_address"]]
+    asked = [r.text for r in chat.say("〒606-8501 京都市左京区吉田本町").replies]
+    assert asked == [JA["sender_address_no_number"], JA["letter_ask_address"]], "another"
+    assert text_of(chat.say("〒606-8501 京都市左京区吉田本町")) == JA["letter_ask_phone"]
+    assert json.loads(engine.store.user(1)["pending"])["address"] == (
+        "〒606-8501 京都市左京区吉田本町"
+    )
+    # What names no place is refused however often it is sent.
+    start_letter(chat, "✉️ 名簿業者への請求書")
+    chat.say("山田 花子")
+    for _ in range(2):
+        assert text_of(chat.say("渋谷区神南")).startswith(JA["bad_sender_address"])
 
 
 def test_a_word_meant_for_a_button_is_not_taken_as_the_sender(engine) -> None:

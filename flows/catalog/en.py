@@ -75,8 +75,8 @@ EN: dict[str, str] = {
         "its answer."
     ),
     "edit_not_read": (
-        "Edited messages aren't read (the record keeps what you first sent). While you record "
-        "a case, you can correct it with “✏️ Fix” on the summary at the end."
+        "Edited messages aren't read (the record keeps what you first sent). To correct it, go "
+        "“back” to the question, or tap “✏️ Fix” on the summary at the end of a case's record."
     ),
     "phone_second": (
         "This case already has {kept}; {typed} was not recorded (to change it, use “✏️ Fix” "
@@ -427,7 +427,7 @@ EN: dict[str, str] = {
     ),
     "opt.forget_yes": "🗑 Delete everything",
     "opt.forget_no": "Keep it",
-    "forget_expired": "That confirmation is over 15 minutes old. To delete, please confirm again.",
+    "forget_expired": "That confirmation is over 15 minutes old. To delete, tap the button below again.",
     "forgotten": "Everything is deleted. This bot keeps no record about you.",
     "forgotten_chat_history": (
         "The messages in this chat stay in Telegram. To remove them, choose "
@@ -448,14 +448,21 @@ EN: dict[str, str] = {
     "opt.sender_saved": "Use this sender",
     "opt.sender_new": "Enter another name and address",
     "letter_ask_name": "Your full name, as it should appear on the letter?",
-    "letter_ask_address": "Your postal address, from the postcode or the prefecture to the block number?",
+    "letter_ask_address": (
+        "Your postal address, from the postcode or the prefecture to the block number, "
+        "building and room?"
+    ),
     "letter_ask_phone": "Your phone number? The business uses it to find your record (you can skip).",
     "letter_ask_keep": "Keep your name and address for the next letter?",
     "letter_first_question": "This is the first question. To stop, tap “✖️ Cancel”.",
     "bad_sender_name": "Please type your name (it appears on the letter as its sender).",
     "bad_sender_address": (
-        "Please give the postcode or the prefecture, and the block number (e.g. 150-0001 "
-        "Tokyo, Shibuya-ku, Jingumae 1-2-3). It appears on the letter as the sender's address."
+        "Please give the postcode or the prefecture, the block number, and any building and "
+        "room (e.g. 150-0001 Tokyo, Shibuya-ku, Jingumae 1-2-3, Jingumae Heights 101). It "
+        "appears on the letter as the sender's address."
+    ),
+    "sender_address_no_number": (
+        "I can't see a block number. If your address has none, send the same address again."
     ),
     "bad_sender_phone": "I couldn't read a phone number. Type its digits, or skip.",
     "opt.keep_sender_yes": "Keep them",

@@ -290,6 +290,14 @@ def _answer(turn: Turn, dialog: LetterDialog, step: str, text: str) -> None:
         _ask(turn, dialog)
         return
     value = _as_sender(step, text)
+    if value is None and step == "address" and letters.lacks_a_block_number(text):
+        if dialog.address == text:
+            value = text  # sent again as it was: an address without a number (吉田本町)
+        else:
+            # Kept as the answer sent once, for the question asked again.
+            turn.say("sender_address_no_number")
+            _ask(turn, replace(dialog, address=text))
+            return
     if value is None:
         turn.say(f"bad_sender_{step}")
         _ask(turn, dialog)

@@ -42,6 +42,7 @@ TIME_ZONE = router.button("time_zone", rf"[0-{len(TIME_ZONES) - 1}]", legacy="g.
 # chat for days must not erase what was recorded since.
 FORGET = router.button("forget", r"yes-[0-9a-z]{1,6}|yes|no", legacy="g.forget")
 FORGET_VALID = timedelta(minutes=15)
+_MINUTE = timedelta(minutes=1)
 
 
 @router.command("language")
@@ -156,7 +157,8 @@ def pressed_forget(turn: Turn, arg: str) -> None:
         turn.say("not_deleted")
         return
     now = turn.now()
-    if not asked or not timedelta(0) <= now - _minute(asked) <= FORGET_VALID:
+    # The minute is rounded down: a button is good for 15 minutes at least, 16 at most.
+    if not asked or not timedelta(0) <= now - _minute(asked) < FORGET_VALID + _MINUTE:
         # From before the minute was in the button, or asked too long ago: asked again.
         turn.chosen = None
         turn.say("forget_expired")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Literal
 
 from flows.letters.parts import _is_property, _text
 from flows.normalize import DASHES
@@ -107,8 +107,11 @@ _ROMAJI_OF = dict(zip(_ROMAJI, PREFECTURES, strict=True))
 _POSTCODE = re.compile(
     r"〒\s*\d{3}[-\s]?\d{4}(?!\d)|(?<![\d-])\d{3}-\d{4}(?![\d-])|^\s*\d{7}(?=\s)"
 )
-# A phone number inside an address ("TEL 045 123-4567", "(045)123-4567"): not its block.
-_PHONE = re.compile(r"(?<![\d-])\(?0\d{1,4}\)?[-\s]?\d{1,4}[-\s]?\d{3,4}(?![\d-])")
+# A phone number inside an address ("TEL 045 123-4567", "(045)123-4567", "03(1234)5678",
+# "+81 90 1234 5678"): not its block.
+_PHONE = re.compile(
+    r"(?:\+81[-\s]?\(?0?|(?<![\d-])\(?0)\d{1,4}[-\s()]{0,2}\d{1,4}[-\s()]{0,2}\d{3,4}(?![\d-])"
+)
 # The 20 designated cities (政令指定都市): an address may start with one, without its
 # prefecture (横浜市中区…); each has wards, and its name is followed by one (not 千葉市郎).
 DESIGNATED_CITIES = (
@@ -122,35 +125,64 @@ _ROMAJI_CITIES = (
     "sapporo", "sendai", "yokohama", "kawasaki", "sagamihara", "hamamatsu", "nagoya",
     "sakai", "kobe", "kitakyushu",
 )  # fmt: skip
-# Words that say a Latin address has a municipality or a block: Shibuya-ku, Chiba-shi.
-_ROMAJI_PARTS = {"ku", "shi", "cho", "machi", "gun", "mura", "son", "chome", "ward", "city"}
-# A block number: digits, or kanji numerals before 丁目 or 番 (三丁目, 十二番地).
-_NUMBER = re.compile(r"\d|[一二三四五六七八九十]+(?:丁目|番)")
+# Words that say a Latin address has a municipality or a block: Shibuya-ku, Chiba-shi,
+# Kitasaku District, Sapporo's Kita 1 Nishi 2 (条 and 丁目 by the points of the compass).
+_ROMAJI_PARTS = {
+    *("ku", "shi", "cho", "machi", "gun", "mura", "son", "chome", "jo", "banchi", "aza"),
+    *("ward", "city", "district", "town", "village", "prefecture", "pref", "ken", "fu"),
+    *("kita", "minami", "higashi", "nishi"),
+}
+# A block number: digits, or kanji numerals before 丁目, 番, 号, の or a dash (三丁目,
+# 十二番地, 一ノ七ノ一, 二-八-一), or ending the address or a part of it (阿古一〇〇).
+_NUMBER = re.compile(r"\d|[〇一二三四五六七八九十百千]+(?:丁目|番|号|[のノ-]|\s|$)")
+# Kyoto's streets say the way from a crossing instead of a number (寺町通御池上ル…町).
+_KYOTO_WAY = re.compile(r"(?:上|下)(?:ル|る)|(?:東|西)入")
+# A municipality that begins the address, then its town and a block (東大阪市荒本北1-1-1):
+# a name that begins with a city's (千葉市郎 3) has no town and block after it.
+_MUNICIPALITY_FIRST = re.compile(r"[^\s\d]{1,6}?[市郡]\s*\S*?(?:\d|[町村]|丁目)")
 
 
 def looks_like_address(text: str) -> bool:
+    return _address(text) == "yes"
+
+
+def lacks_a_block_number(text: str) -> bool:
+    """Whether ``text`` names a place to post to (a postcode, a prefecture, a designated
+    city's ward) but no block number: a few real addresses have none (〒606-8501
+    京都市左京区吉田本町), most that lack one are unfinished (東京都千代田区永田町)."""
+    return _address(text) == "no number"
+
+
+def _address(text: str) -> Literal["yes", "no", "no number"]:
     """Whether ``text`` can be a postal address in Japan: a block number, with a postcode
-    (〒123-4567), a prefecture (東京都…), a designated city and its ward (横浜市中区…), or a
-    prefecture's name and its municipality (山口市滝町1-1, 東京 渋谷区…); in Latin letters,
+    (〒123-4567), a prefecture (東京都…), a designated city and its ward (横浜市中区…), a
+    city and its town (東大阪市荒本北1-1-1), or a prefecture's name and its municipality
+    (山口市滝町1-1, 東京 渋谷区…); a Kyoto street's way (上ル) or a town in place of the
+    number, after a postcode or a prefecture; in Latin letters,
     a prefecture or a designated city, a municipality or a postcode, and a number. 渋谷区
     alone is not enough to post a letter to, nor 東京都 without its block, nor a surname that
     is a prefecture's or a city's (山口, 千葉市郎, Chiba), nor a phone number."""
     # Neither a phone number's digits nor the postcode's are the block number.
     typed = _PHONE.sub(_unless_postcode, unicodedata.normalize("NFKC", text).translate(DASHES))
+    typed = typed.strip()
     postcode = _POSTCODE.search(typed) is not None
-    rest = _POSTCODE.sub(" ", typed)
+    rest = _POSTCODE.sub(" ", typed).strip()
+    placed = postcode or any(name in typed for name in PREFECTURES) or _WARD.search(typed)
     if _NUMBER.search(rest) is None:
-        return False
-    if postcode or any(name in typed for name in PREFECTURES) or _WARD.search(typed):
-        return True
-    start = typed.lstrip()
+        if not placed:
+            return "no"
+        # A Kyoto street says the way from a crossing instead (寺町通御池上ル…町).
+        return "yes" if _KYOTO_WAY.search(rest) else "no number"
+    if placed or _MUNICIPALITY_FIRST.match(typed):
+        return "yes"
     for name in PREFECTURES:
         short = name if name == "北海道" else name[:-1]
-        if re.match(rf"{short}\s*\S{{0,4}}?[市区郡]\s*\S*?(?:\d|[町村]|丁目)", start):
-            return True
+        if re.match(rf"{short}\s*\S{{0,4}}?[市区郡]\s*\S*?(?:\d|[町村]|丁目)", typed):
+            return "yes"
     words = {_folded_romaji(w) for w in re.findall(r"[a-z]+", _latin(typed))}
     places = {_folded_romaji(p) for p in (*_ROMAJI_OF, *_ROMAJI_CITIES)}
-    return bool(words & places) and (bool(words & _ROMAJI_PARTS) or "-" in rest)
+    latin = bool(words & places) and (bool(words & _ROMAJI_PARTS) or "-" in rest)
+    return "yes" if latin else "no"
 
 
 def _unless_postcode(match: re.Match[str]) -> str:
