@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from flows.engine import Engine
+from flows.port import Inbound
 from flows.schedule import QuietHours, is_business_day, next_business_day
 from flows.store import REMINDERS
 from flows.texts import JA
@@ -157,6 +158,32 @@ def test_a_reminder_is_delivered_once_when_due_and_done_closes_it(engine, clock)
     assert reminders(engine)[0]["status"] == "done"
     again = chat.press("⏰ 1時間後に", on=delivery)
     assert again.notice == JA["reminder_closed"] and again.replies == ()
+
+
+def test_an_unanswered_reminder_is_shown_again_from_its_case(engine, clock) -> None:
+    """A reminder whose message scrolled away (or was deleted) could not be answered any
+    more: /case offers it again while it is unanswered, and not once answered."""
+    clock.now = tokyo(2026, 11, 20, 15, 0)
+    chat = to_demanding(engine)
+    chat.walk(Press("⏰ あとでかける"), Press("📅 次の営業日"))
+    view = chat.say("/case 1").replies[0]
+    assert JA["opt.r_again"] not in [o.label for o in view.options], "nothing sent yet"
+    clock.now = tokyo(2026, 11, 24, 10, 0)
+    [delivery] = chat.deliver()
+    chat.say("/cases")
+    view = chat.say("/case 1").replies[0]
+    shown = chat.press(JA["opt.r_again"], on=view)
+    assert shown.chosen == JA["opt.r_again"]
+    assert [(r.text, [o.label for o in r.options]) for r in shown.replies] == [
+        (delivery.reply.text, [o.label for o in delivery.reply.options])
+    ]
+    assert chat.press("✅ 済んだ", on=shown).replies[0].text == JA["reminder_done"]
+    assert reminders(engine)[0]["status"] == "done"
+    assert JA["opt.r_again"] not in [o.label for o in chat.say("/case 1").replies[0].options]
+    assert chat.press(JA["opt.r_again"], on=view).notice == JA["reminder_closed"]
+    other = EngineChat(engine, user_id=2)
+    token = next(o.token for o in view.options if o.label == JA["opt.r_again"])
+    assert other.engine.handle(Inbound(2, choice=token)).notice == JA["bad_button"]
 
 
 def test_open_goes_straight_to_the_broker_script(engine, clock) -> None:

@@ -324,6 +324,7 @@ JA: dict[str, str] = {
     "reminder.check_calls.text": (
         "⏰ ケース #{number}: {elapsed}たちました。「{who}」からの電話は止まりましたか？"
     ),
+    "opt.r_again": "⏰ 未回答のリマインダー",
     "opt.r_open": "▶ ケースを開く",
     "opt.r_done": "✅ 済んだ",
     "opt.r_stopped": "✅ 止まった",

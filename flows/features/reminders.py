@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from flows import letters, reminders, review
@@ -35,6 +36,34 @@ _Action = Callable[[Turn, Reminder, Case], None]
 MAX_REMINDER_BUTTONS = 13
 # One reminder's answer: "<reminder id>.<action>" (``flows.reminders.actions``).
 ANSWER = router.button("reminder", r"\d{1,12}\.[a-z_]{1,16}", legacy="r")
+
+
+# A sent reminder shown again from its case (its message scrolled away, or deleted).
+AGAIN = router.button("reminder_again", r"\d{1,12}")
+
+
+def again_option(turn: Turn, case: Case) -> Option | None:
+    """The case view's button that shows its unanswered reminder again, if it has one."""
+    row = turn.store.unanswered_reminder(case["id"])
+    return None if row is None else AGAIN.option(str(row["id"]), turn.texts("opt.r_again"))
+
+
+@AGAIN.handles
+def show_again(turn: Turn, arg: str) -> None:
+    row = turn.store.reminder(int(arg))
+    if row is None or row["user_id"] != turn.user_id:
+        turn.notice = turn.texts("bad_button")
+        return
+    if row["status"] != "sent":
+        turn.notice = turn.texts("reminder_closed")
+        return
+    case = turn.store.case(row["case_id"])
+    assert case is not None  # a reminder's case is deleted with it
+    names = ("number", "broker_name", "company", "phone_raw", "phone_e164")
+    found = {name: case.get(name) for name in names}
+    due = cast(DueReminder, {**row, **found, "time_zone": turn.tz.key})
+    turn.chosen = turn.texts("opt.r_again")
+    turn.replies.append(render(due, turn.texts, turn.now()))
 
 
 def render(row: DueReminder, texts: Texts, now: datetime) -> Reply:

@@ -11,6 +11,7 @@ from functools import partial
 
 from flows import machine, review, stats
 from flows.features import called_again, letters
+from flows.features import reminders as reminder_feature
 from flows.features.case_flow import FIELD_LIMITS
 from flows.machine import FINISHED_STATES
 from flows.normalize import clean_text, parse_phone
@@ -71,6 +72,9 @@ def case_view(turn: Turn, case: Case) -> Reply:
         options.append(letters.CHOOSE.option(ref, t("opt.case_letter")))
     if review.takes_another_call(case):
         options.append(called_again.option(turn, case))
+    again = reminder_feature.again_option(turn, case)
+    if again is not None:
+        options.append(again)
     if case["state"] in ("following_up", "awaiting_call"):
         options.append(CLOSE.option(ref, t("opt.case_close")))
     if case["state"] == "closed":

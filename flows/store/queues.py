@@ -69,6 +69,17 @@ class QueueRows(StoreBase):
             "Reminder | None", self._one(f"select * from {REMINDERS} where id = ?", [reminder_id])
         )
 
+    def unanswered_reminder(self, case_id: int) -> Reminder | None:
+        """The case's latest reminder that was sent and not answered yet, if any."""
+        return cast(
+            "Reminder | None",
+            self._one(
+                f"select * from {REMINDERS} where case_id = ? and status = 'sent' "
+                "order by due_at desc, id desc limit 1",
+                [case_id],
+            ),
+        )
+
     def reminder_waiting(self, reminder_id: int, now: datetime) -> bool:
         """Whether the reminder is still due by ``now`` (not cancelled, done, snoozed to later
         or deleted since it was found due) for a user who has not blocked the bot."""
