@@ -167,9 +167,12 @@ def file_link(user_id: int, attachment: Attachment) -> str | None:
 
 
 def retry_key(delivery: Delivery) -> str:
-    """The push's ``X-Line-Retry-Key``: the same for every try of one reminder at one due
-    time (LINE delivers a key's message once, and answers 409 to a repeat within a day)."""
-    name = f"kotowari-reminder-{delivery.reminder_id}-{delivery.due_at}"
+    """The push's ``X-Line-Retry-Key``: the same for every try of one reminder until it is
+    sent (LINE delivers a key's message once, and answers 409 to a repeat within a day); a
+    try that failed moves its due time, not its key. Snoozed after a send, it is a new
+    message (its key names that send)."""
+    occurrence = delivery.sent_before or "first"
+    name = f"kotowari-reminder-{delivery.reminder_id}-{occurrence}"
     return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
 
 

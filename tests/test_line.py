@@ -852,12 +852,24 @@ async def test_a_push_is_sent_with_one_retry_key_and_a_repeat_is_marked_sent(
         chat = await follow(run, "Ukey")
         await chat.walk(*TO_AGREED)
         clock.advance(days=15)
-        [delivery, *_] = run.engine.due_deliveries(10, user_id=line_user_id(run, "Ukey"))
-        assert line_app.retry_key(delivery) == line_app.retry_key(delivery)
+        user = line_user_id(run, "Ukey")
+        [delivery, *_] = run.engine.due_deliveries(10, user_id=user)
+        # A try that timed out moves the due time, not the key: LINE may have the push.
+        run.engine.reminder_failed(delivery.reminder_id, "TimeoutError")
+        clock.advance(minutes=1)
+        [retried, *_] = run.engine.due_deliveries(10, user_id=user)
+        assert retried.reminder_id == delivery.reminder_id
+        assert line_app.retry_key(retried) == line_app.retry_key(delivery)
         line.accepted_keys.add(line_app.retry_key(delivery))  # LINE had it already
         await run.bot.dispatch_reminders(25)
         assert run.engine.store.reminder(delivery.reminder_id)["status"] == "sent"
         assert next(c.status for c in line.calls if c.path == "/v2/bot/message/push") == 409
+        # Snoozed after it went out, it is a message of its own: a key of its own.
+        now = clock().isoformat()
+        run.engine.store.update_reminder(delivery.reminder_id, status="snoozed", due_at=now)
+        [snoozed, *_] = run.engine.due_deliveries(10, user_id=user)
+        assert snoozed.reminder_id == delivery.reminder_id
+        assert line_app.retry_key(snoozed) != line_app.retry_key(delivery)
 
 
 async def test_an_unfollow_that_cannot_be_stored_is_answered_503(

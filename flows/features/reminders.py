@@ -217,7 +217,7 @@ def due_batch(
                     texts.language,
                     reply,
                     row.get("external_id"),
-                    row.get("due_at"),
+                    row.get("sent_at"),
                 )
             )
     return out, len(rows)
