@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -252,6 +253,9 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
                 return None  # "3/20 午後": which hour? "午後14時": not a time anyone means
             hour = hour % 12 + (12 if afternoon else 0)
         minute = int(parts["mi"]) if parts["mi"] else 0
+        if (month, dom) == (2, 29) and not parts["y"] and not calendar.isleap(year):
+            # 2/29 typed in a year without one: the year the date can only be in.
+            year += 1 if future else -1
         moment = datetime(year, month, dom, hour, minute, tzinfo=tz)
         if parts["mo"] and not parts["y"]:
             # "12/30" typed in January means last December for a call, and "1/5" typed in

@@ -16,6 +16,10 @@ MORNING = time(9, 0)
 EVENING = time(19, 0)
 COMPLIANCE_CHECK_DAYS = 14  # APPI Art. 39: two weeks after a request reached the business
 CALLS_CHECK_DAYS = 30
+# Business days and a broker's office hours are Japan's, wherever the user is.
+JAPAN = ZoneInfo("Asia/Tokyo")
+# Before this hour "tomorrow morning" is still the coming one.
+SMALL_HOURS_END = 5
 
 
 @lru_cache(maxsize=8)
@@ -97,8 +101,10 @@ def at_local(day: date, clock_time: time, tz: ZoneInfo) -> datetime:
 
 
 def next_business_morning(now: datetime, tz: ZoneInfo) -> datetime:
-    """10:00 on the next business day after today (local)."""
-    return at_local(next_business_day(now.astimezone(tz).date()), BROKER_CALL_HOUR, tz)
+    """10:00 in Japan on the next Japanese business day: when a broker's office answers.
+    (A user in another zone, ``tz``, is reminded at that moment, their quiet hours aside:
+    10:00 in London was 19:00 in Tokyo, Friday in New York already Saturday there.)"""
+    return at_local(next_business_day(now.astimezone(JAPAN).date()), BROKER_CALL_HOUR, JAPAN)
 
 
 def this_evening(now: datetime, tz: ZoneInfo) -> datetime | None:
@@ -108,7 +114,11 @@ def this_evening(now: datetime, tz: ZoneInfo) -> datetime | None:
 
 
 def tomorrow_morning(now: datetime, tz: ZoneInfo) -> datetime:
-    return at_local(now.astimezone(tz).date() + timedelta(days=1), MORNING, tz)
+    """09:00 the next morning (local); in the small hours, this morning's (at 00:30, 09:00
+    that day, not the day after: the night is not over yet)."""
+    local = now.astimezone(tz)
+    days = 0 if local.hour < SMALL_HOURS_END else 1
+    return at_local(local.date() + timedelta(days=days), MORNING, tz)
 
 
 def in_days(now: datetime, days: int, tz: ZoneInfo) -> datetime:

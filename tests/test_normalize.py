@@ -5,7 +5,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from flows.normalize import clean_text, looks_like_property, normalize_name, parse_phone, parse_when
+from flows.normalize import (
+    clean_text,
+    looks_like_property,
+    normalize_name,
+    parse_future,
+    parse_phone,
+    parse_when,
+)
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)  # 15:00 in Tokyo
@@ -76,6 +83,18 @@ def test_a_date_across_new_year() -> None:
     assert moment is not None and moment.isoformat() == "2025-12-30T01:00:00+00:00"
     # Days ahead is a slip to point out, not last year's date.
     assert parse_when("11/29 10:00", NOW, TOKYO) is None
+
+
+def test_february_29_is_read_in_the_year_that_has_one() -> None:
+    """「2/29」 typed in December 2027 for a reminder was refused: the date was built in
+    2027 (no 29th) before the year was moved on to 2028."""
+    december = datetime(2027, 12, 20, 3, 0, tzinfo=UTC)
+    moment = parse_future("2/29", december, TOKYO)
+    assert moment is not None and moment.isoformat() == "2028-02-29T01:00:00+00:00"
+    assert parse_future("2/29", NOW, TOKYO) is None, "2027 has none: no date to guess"
+    march = datetime(2029, 3, 2, 3, 0, tzinfo=UTC)  # a call recorded late: last year's
+    moment = parse_when("2/29 10:00", march, TOKYO)
+    assert moment is not None and moment.isoformat() == "2028-02-29T01:00:00+00:00"
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ import pytest
 
 from flows.engine import Engine
 from flows.port import Inbound
-from flows.schedule import QuietHours, is_business_day, next_business_day
+from flows.schedule import QuietHours, is_business_day, next_business_day, tomorrow_morning
 from flows.store import REMINDERS
 from flows.texts import JA
 from tests.conftest import FakeClock
@@ -133,6 +133,35 @@ def test_declined_schedules_a_letter_and_unreachable_a_retry(engine, clock) -> N
         ("retry_broker", "done", "2026-11-30 Mon 10:00", None, None),
         ("write_letter", "pending", "2026-11-30 Mon 10:00", "broker", "phone"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("zone", "now", "due_in_tokyo"),
+    [
+        # 10:00 in London was 19:00 in Tokyo; 01:00 there is quiet: 08:00, 17:00 in Tokyo.
+        ("Europe/London", datetime(2026, 12, 7, 12, 0, tzinfo=UTC), "2026-12-08 Tue 17:00"),
+        # Thursday 10:00 in New York is Friday in Tokyo: "the next business day" was Friday
+        # 10:00 in New York, Saturday in Tokyo. Now Monday 10:00 in Tokyo (Sunday 20:00).
+        ("America/New_York", datetime(2026, 12, 3, 15, 0, tzinfo=UTC), "2026-12-07 Mon 10:00"),
+    ],
+)
+def test_a_call_to_the_broker_is_set_in_its_office_hours_wherever_the_user_is(
+    engine: Engine, clock: FakeClock, zone: str, now: datetime, due_in_tokyo: str
+) -> None:
+    clock.now = now
+    chat = EngineChat(engine)
+    chat.say(f"/settings tz {zone}")
+    chat.walk(*TO_STEP_4)
+    chat.press("📵 つながらない")
+    [row] = reminders(engine)
+    assert (row["kind"], local_due(row)) == ("retry_broker", due_in_tokyo)
+
+
+def test_tomorrow_morning_in_the_small_hours_is_this_morning() -> None:
+    """「明日の朝に」 pressed at 00:30 set 09:00 the day after, 32 hours away."""
+    assert tomorrow_morning(tokyo(2026, 12, 8, 0, 30), TOKYO) == tokyo(2026, 12, 8, 9, 0)
+    assert tomorrow_morning(tokyo(2026, 12, 8, 5, 0), TOKYO) == tokyo(2026, 12, 9, 9, 0)
+    assert tomorrow_morning(tokyo(2026, 12, 7, 23, 30), TOKYO) == tokyo(2026, 12, 8, 9, 0)
 
 
 def test_a_reminder_is_delivered_once_when_due_and_done_closes_it(engine, clock) -> None:
