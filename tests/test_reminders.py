@@ -185,6 +185,10 @@ def test_a_reminder_is_delivered_once_when_due_and_done_closes_it(engine, clock)
     response = chat.press("✅ 済んだ")
     assert response.chosen == "✅ 済んだ"
     assert reminders(engine)[0]["status"] == "done"
+    # "Done" is the call made: the follow-up waits on the broker's answer, which is asked.
+    assert response.replies[0].text == JA["reminder_called"]
+    assert response.replies[-1].text.startswith("④ 名簿業者「リスト社」に電話して")
+    assert engine.store.case_by_number(1, 1)["state"] == "demanding"
     again = chat.press("⏰ 1時間後に", on=delivery)
     assert again.notice == JA["reminder_closed"] and again.replies == ()
 
@@ -206,7 +210,7 @@ def test_an_unanswered_reminder_is_shown_again_from_its_case(engine, clock) -> N
     assert [(r.text, [o.label for o in r.options]) for r in shown.replies] == [
         (delivery.reply.text, [o.label for o in delivery.reply.options])
     ]
-    assert chat.press("✅ 済んだ", on=shown).replies[0].text == JA["reminder_done"]
+    assert chat.press("✅ 済んだ", on=shown).replies[0].text == JA["reminder_called"]
     assert reminders(engine)[0]["status"] == "done"
     assert JA["opt.r_again"] not in [o.label for o in chat.say("/case 1").replies[0].options]
     assert chat.press(JA["opt.r_again"], on=view).notice == JA["reminder_closed"]
@@ -281,6 +285,18 @@ def test_calls_continued_records_a_repeat_call_and_checks_again(engine, clock) -
     assert "repeat_call" in [e["kind"] for e in engine.store.events(case["id"])]
     assert local_due(reminders(engine)[-1]) == "2027-01-24 Sun 10:00"
     assert "⚠️ 再勧誘あり" in chat.say("/cases").replies[0].text
+
+
+def test_calls_stopped_says_so_not_marked_as_done(engine, clock) -> None:
+    """「✅ 止まった」 answered 「完了にしました。」 though the case was not completed."""
+    clock.now = tokyo(2026, 11, 25, 12, 0)
+    chat = to_demanding(engine)
+    chat.press("🙆 応じた")
+    clock.now = tokyo(2026, 12, 25, 10, 0)
+    check_calls = next(d for d in chat.deliver() if "電話は止まりましたか" in d.reply.text)
+    response = chat.press("✅ 止まった", on=check_calls)
+    assert [r.text for r in response.replies] == [JA["reminder_stopped"]]
+    assert engine.store.case_by_number(1, 1)["state"] == "following_up", "not closed"
 
 
 def test_reminders_list_and_cancel(engine, clock) -> None:

@@ -317,6 +317,11 @@ EN: dict[str, str] = {
     "opt.r_snooze_hour": "⏰ In an hour",
     "opt.r_snooze_morning": "🌅 Tomorrow morning",
     "opt.r_cancel": "✖️ Cancel: {when} #{number}",
+    "reminder_called": "Let's record how the call went: choose the broker's answer.",
+    "reminder_stopped": (
+        "Recorded: the calls stopped. If they call again, record it from the case's "
+        "“📞 This company called again”."
+    ),
     "reminder_done": "Marked as done.",
     "reminder_snoozed": "⏰ I'll remind you again {when}.",
     "reminder_cancelled": "Reminder cancelled.",

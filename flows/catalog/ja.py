@@ -332,6 +332,10 @@ JA: dict[str, str] = {
     "opt.r_snooze_hour": "⏰ 1時間後に",
     "opt.r_snooze_morning": "🌅 明日の朝に",
     "opt.r_cancel": "✖️ 取り消す: {when} #{number}",
+    "reminder_called": "電話の結果を記録しましょう。名簿業者の答えを選んでください。",
+    "reminder_stopped": (
+        "電話が止まったと記録しました。また電話があれば、ケースの「📞 この会社からまた電話があった」から記録できます。"
+    ),
     "reminder_done": "完了にしました。",
     "reminder_snoozed": "⏰ {when} にまたお知らせします。",
     "reminder_cancelled": "リマインダーを取り消しました。",

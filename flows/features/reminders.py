@@ -143,6 +143,17 @@ def _close(status: str, said: str | None = None) -> _Action:
     return close
 
 
+def _done(turn: Turn, row: Reminder, case: Case) -> None:
+    """✅ 済んだ. To "call the broker" it means the call was made: what the broker said is
+    asked (step ④ again), else the follow-up would stop with no answer on record."""
+    turn.store.update_reminder(row["id"], status="done")
+    if row["kind"] in ("call_broker", "retry_broker") and case["state"] == "awaiting_call":
+        turn.say("reminder_called")
+        open_case(turn, case)
+        return
+    turn.say("reminder_done")
+
+
 def _no_reply(turn: Turn, row: Reminder, case: Case) -> None:
     turn.store.update_reminder(row["id"], status="done")
     via = "letter" if row.get("via") == "letter" else "phone"
@@ -177,8 +188,8 @@ def _snooze(turn: Turn, row: Reminder, case: Case, hour: bool) -> None:
 
 
 _ACTIONS: dict[str, _Action] = {
-    "done": _close("done", "reminder_done"),
-    "stopped": _close("done", "reminder_done"),
+    "done": _done,
+    "stopped": _close("done", "reminder_stopped"),
     "complied": _close("done", "reminder_complied"),
     "answered": _close("done", "reminder_answered"),
     "cancel": _close("cancelled", "reminder_cancelled"),
