@@ -134,6 +134,21 @@ def test_the_timeline_says_what_each_skip_passed_over(engine: Engine) -> None:
     assert text_of(english.say("/case 1")).endswith("  ⏭ Skip (Refusal)")
 
 
+@pytest.mark.parametrize("typed", ["たった今", "さっき", "今", "just now", "Now"])
+def test_the_call_again_is_just_now_in_words_too(engine: Engine, clock, typed: str) -> None:
+    """At 「また電話があったのはいつですか？」 the button's own words were refused
+    (「日時を読み取れませんでした」) while 「いま」 worked at step ③."""
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産", broker="名簿の森")
+    clock.advance(days=2)
+    chat.say("/case 1")
+    chat.press("📞 この会社からまた電話があった")
+    said = text_of(chat.say(typed))
+    assert said.startswith("⚠️ 断った後の電話として記録しました"), said
+    case = engine.store.case_by_number(1, 1)
+    assert (case["repeat_calls"], case["last_repeat_at"]) == (1, clock.now.isoformat())
+
+
 def test_record_another_call_close_reopen_and_delete(engine: Engine, clock) -> None:
     chat = EngineChat(engine)
     record(engine, "みらい不動産", broker="名簿の森")

@@ -18,8 +18,9 @@ from flows.review import takes_another_call
 from flows.router import CASE_REF, DialogRoute, Router, case_ref, mark_fits, read_case_ref
 from flows.stepping import check_calls_again
 from flows.store.rows import Case
+from flows.texts import CATALOGS, Texts
 from flows.turn import Turn
-from flows.typed import option_number
+from flows.typed import ALIASES, fold, option_number
 
 router = Router()
 
@@ -94,7 +95,10 @@ def _typed(turn: Turn, dialog: CalledAgainDialog, raw: str) -> bool:
         return True
     now = turn.now()
     number = option_number(raw)
-    moment = now if number == 1 else None if number else parse_when(raw, now, turn.tz)
+    if number == 1 or _means_now(raw):  # its button, by number or in words
+        moment: datetime | None = now
+    else:
+        moment = None if number else parse_when(raw, now, turn.tz)
     # Without its own time, the refusal came before the case was recorded: a call before that
     # moment may have been the refused call itself, so it is not taken either.
     refused_at = case.get("refused_at")
@@ -112,6 +116,13 @@ def _typed(turn: Turn, dialog: CalledAgainDialog, raw: str) -> bool:
         return True
     _question(turn, case)
     return True
+
+
+def _means_now(raw: str) -> bool:
+    """「たった今」「さっき」 "just now": the button's own words, typed (as at step ③)."""
+    typed = fold(raw)
+    labels = {fold(Texts(lang)("opt.again_now")) for lang in CATALOGS}
+    return typed in ALIASES["now"] or typed in labels or typed == "たったいま"
 
 
 def _ask_again(turn: Turn, dialog: CalledAgainDialog) -> bool:
