@@ -475,7 +475,7 @@ def test_a_letter_from_a_case_asks_the_sender_and_keeps_it_only_if_told(engine, 
     assert text_of(chat.say("山田 花子")) == JA["letter_ask_address"]
     assert text_of(chat.say("〒150-0000 東京都渋谷区神南9-9-9")) == JA["letter_ask_phone"]
     keep = chat.say("09087654321")
-    assert keep.replies[0].text == JA["letter_ask_keep"]
+    assert keep.replies[0].text == JA["letter_ask_keep_phone"], "the phone is kept too"
     done = chat.press("保存しない（この書面だけ）", on=keep)
     reply = done.replies[0]
     assert reply.text.startswith(
@@ -594,6 +594,19 @@ def test_an_address_without_a_block_number_is_taken_when_sent_again(engine) -> N
     chat.say("山田 花子")
     for _ in range(2):
         assert text_of(chat.say("渋谷区神南")).startswith(JA["bad_sender_address"])
+
+
+def test_a_kept_phone_is_asked_about_and_shown_before_it_is_used(engine) -> None:
+    """The keep question named the name and address only, yet the phone was kept too, and
+    the next letter printed it though the saved sender's line did not show it."""
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産", broker="名簿の森")
+    start_letter(chat, "✉️ 名簿業者への請求書")
+    asked = chat.walk("山田 花子", "東京都渋谷区1-1", "090-1234-5678")
+    assert text_of(asked) == JA["letter_ask_keep_phone"]
+    chat.say("はい")
+    offer = start_letter(chat, "✉️ 名簿業者への請求書")
+    assert text_of(offer) == "保存してある差出人: 山田 花子（東京都渋谷区1-1、電話 090-1234-5678）"
 
 
 def test_a_word_meant_for_a_button_is_not_taken_as_the_sender(engine) -> None:

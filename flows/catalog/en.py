@@ -450,6 +450,7 @@ EN: dict[str, str] = {
     "opt.letter_company_request": "✉️ Request to the company that called",
     "opt.letter_resolicitation_report": "📝 Re-solicitation report",
     "letter_none": "This case has no company, number or broker to write to.",
+    "letter_saved_sender_phone": "Saved sender: {name} ({address}, phone {phone})",
     "letter_saved_sender": "Saved sender: {name} ({address})",
     "opt.sender_saved": "Use this sender",
     "opt.sender_new": "Enter another name and address",
@@ -459,6 +460,7 @@ EN: dict[str, str] = {
         "building and room?"
     ),
     "letter_ask_phone": "Your phone number? The business uses it to find your record (you can skip).",
+    "letter_ask_keep_phone": "Keep your name, address and phone number for the next letter?",
     "letter_ask_keep": "Keep your name and address for the next letter?",
     "letter_first_question": "This is the first question. To stop, tap “✖️ Cancel”.",
     "bad_sender_name": "Please type your name (it appears on the letter as its sender).",

@@ -465,6 +465,7 @@ JA: dict[str, str] = {
     "opt.letter_company_request": "✉️ 電話してきた会社への請求書",
     "opt.letter_resolicitation_report": "📝 再勧誘の申告書",
     "letter_none": "このケースには、書面に必要な会社名・電話番号・名簿業者の記録がありません。",
+    "letter_saved_sender_phone": "保存してある差出人: {name}（{address}、電話 {phone}）",
     "letter_saved_sender": "保存してある差出人: {name}（{address}）",
     "opt.sender_saved": "この差出人で作る",
     "opt.sender_new": "別の氏名・住所を入力する",
@@ -473,6 +474,7 @@ JA: dict[str, str] = {
         "あなたの住所を、郵便番号か都道府県から、番地・建物名・部屋番号まで入力してください。"
     ),
     "letter_ask_phone": "あなたの電話番号は？業者が記録を探すのに使います（スキップ可）。",
+    "letter_ask_keep_phone": "氏名・住所・電話番号を、次の書面のために保存しますか？",
     "letter_ask_keep": "氏名と住所を、次の書面のために保存しますか？",
     "opt.keep_sender_yes": "保存する",
     "opt.keep_sender_no": "保存しない（この書面だけ）",

@@ -181,9 +181,13 @@ def _sender(turn: Turn, dialog: LetterDialog) -> None:
         _ask(turn, LetterDialog(dialog.case, dialog.letter, "name", dialog.office))
         return
     turn.set_dialog(dialog)
+    saved = {"name": user["sender_name"], "address": user["sender_address"]}
+    phone = user.get("sender_phone")
     turn.replies.append(
         Reply(
-            t("letter_saved_sender", name=user["sender_name"], address=user["sender_address"]),
+            t("letter_saved_sender_phone", **saved, phone=phone)
+            if phone
+            else t("letter_saved_sender", **saved),
             options=(
                 SENDER.option("saved", t("opt.sender_saved")),
                 SENDER.option("new", t("opt.sender_new")),
@@ -208,7 +212,8 @@ def _ask(turn: Turn, dialog: LetterDialog) -> None:
             KEEP.option("yes", t("opt.keep_sender_yes")),
             KEEP.option("no", t("opt.keep_sender_no")),
         )
-    turn.replies.append(Reply(t(f"letter_ask_{step}"), options=options))
+    question = "letter_ask_keep_phone" if step == "keep" and dialog.phone else f"letter_ask_{step}"
+    turn.replies.append(Reply(t(question), options=options))
 
 
 def _typed(turn: Turn, dialog: LetterDialog, raw: str) -> bool:
