@@ -164,6 +164,25 @@ def test_tomorrow_morning_in_the_small_hours_is_this_morning() -> None:
     assert tomorrow_morning(tokyo(2026, 12, 7, 23, 30), TOKYO) == tokyo(2026, 12, 8, 9, 0)
 
 
+def test_a_letter_to_the_broker_settles_the_reminder_to_call_it_again(engine, clock) -> None:
+    """After 📵 unreachable and a letter to the broker, 「もう一度電話してみましょう」 still
+    came the next day, though the case said 書面で請求→回答待ち."""
+    clock.now = tokyo(2026, 12, 7, 10, 0)
+    chat = to_demanding(engine)
+    chat.press("📵 つながらない")
+    chat.say("/case 1")
+    chat.press("✉️ 書面を作る")
+    chat.press("✉️ 名簿業者への請求書")
+    chat.walk("山田 花子", "東京都渋谷区神南9-9-9", "skip", "いいえ")
+    rows = reminders(engine)
+    assert [(r["kind"], r["status"]) for r in rows] == [
+        ("retry_broker", "done"),
+        ("check_compliance", "pending"),
+    ]
+    clock.now = tokyo(2026, 12, 8, 10, 0)
+    assert chat.deliver() == []
+
+
 def test_a_reminder_is_delivered_once_when_due_and_done_closes_it(engine, clock) -> None:
     clock.now = tokyo(2026, 11, 20, 15, 0)
     chat = to_demanding(engine)

@@ -443,8 +443,12 @@ def _write(turn: Turn, dialog: LetterDialog, name: str, address: str, phone: str
     case["letter_at"] = now.isoformat()
     turn.store.save_case(before, case)
     # The written request settles the earlier follow-ups of a request to the same addressee
-    # ("write to them", an earlier letter's check): one check, naming them.
+    # ("write to them", an earlier letter's check; to the broker, "call them (again)"):
+    # one check, naming them.
     addressee = letters.ADDRESSEE_OF[kind]
-    turn.store.close_reminders(case["id"], "done", reminders.REQUEST_KINDS, addressee)
+    settled = reminders.REQUEST_KINDS
+    if addressee == "broker":
+        settled += reminders.BROKER_KINDS
+    turn.store.close_reminders(case["id"], "done", settled, addressee)
     due = in_days(now, reminders.LETTER_CHECK_DAYS, turn.tz)
     turn.remind(case, "check_compliance", due, addressee, "letter")
