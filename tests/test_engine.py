@@ -170,6 +170,24 @@ def test_the_call_ending_at_each_call_step(engine: Engine, talk, clock: FakeCloc
     assert row["ended_at"] == "2026-11-27T05:03:00+00:00"
 
 
+def test_a_step_is_answered_in_the_polite_form_people_type(engine: Engine) -> None:
+    """「断りました」 at step ① got "press a button or type its number" (English "refused"
+    worked): a polite form of a label is that option."""
+    chat = EngineChat(engine)
+    chat.say("/call")
+    for typed, state in (
+        ("断りました。", "asking_source"),
+        ("言いませんでした", "pressing_source"),
+        ("切れました", "recording_broker"),
+    ):
+        chat.say(typed)
+        assert case_row(engine)["state"] == state, typed
+    assert case_row(engine)["refused_at"] is not None
+    chat.walk("/after")
+    chat.say("はい、断りました")
+    assert case_row(engine, number=2)["state"] == "after_source"
+
+
 def test_after_the_call(engine: Engine, talk, clock: FakeClock) -> None:
     clock.advance(hours=2)
     chat = talk()

@@ -446,7 +446,7 @@ def _write(turn: Turn, dialog: LetterDialog, name: str, address: str, phone: str
     # ("write to them", an earlier letter's check; to the broker, "call them (again)"):
     # one check, naming them.
     addressee = letters.ADDRESSEE_OF[kind]
-    settled = reminders.REQUEST_KINDS
+    settled: tuple[str, ...] = reminders.REQUEST_KINDS
     if addressee == "broker":
         settled += reminders.BROKER_KINDS
     turn.store.close_reminders(case["id"], "done", settled, addressee)
