@@ -80,8 +80,11 @@ def _event_line(event: Event, texts: Texts, tz: ZoneInfo) -> str | None:
         if "field" in detail:
             field = detail["field"]
             name = texts(f"field.{field}") if field in FIELDS else field
+            value = detail.get("value", "")
+            if detail.get("at"):  # a time as it was read, not 「昨日」 days later
+                value = texts.when_iso(detail["at"], tz)
             return f"{texts.when_iso(event['at'], tz)}  " + texts(
-                "event.answer", field=name, value=detail.get("value", "")
+                "event.answer", field=name, value=value
             )
         if state_from == "new" or not labelled:
             return None  # start_call, a typed time …: the "opened" event or the next says it

@@ -149,6 +149,16 @@ def test_the_call_again_is_just_now_in_words_too(engine: Engine, clock, typed: s
     assert (case["repeat_calls"], case["last_repeat_at"]) == (1, clock.now.isoformat())
 
 
+def test_the_timeline_gives_a_typed_call_time_as_the_date_it_was_read(engine, clock) -> None:
+    """「記録 日時: 昨日 15:00」 a week later named the wrong day."""
+    chat = EngineChat(engine)
+    chat.walk("/after", "skip", "skip", "skip", "skip", "skip", "skip", "skip", "昨日 15:00")
+    clock.advance(days=7)
+    timeline = text_of(chat.say("/case 1"))
+    assert "記録 日時: 2026年11月26日(木) 15:00" in timeline
+    assert "昨日" not in timeline
+
+
 def test_record_another_call_close_reopen_and_delete(engine: Engine, clock) -> None:
     chat = EngineChat(engine)
     record(engine, "みらい不動産", broker="名簿の森")

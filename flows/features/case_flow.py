@@ -341,6 +341,9 @@ def _answer(turn: Turn, case: Case, raw: str, from_contact: bool = False) -> Non
     else:
         changes = {field_name: text}
     turn.replies.extend(notes)
-    # The step's event carries the answer as typed: one row per message.
+    # The step's event carries the answer as typed: one row per message (a time also as
+    # read then: 「昨日 15:00」 a week later is a date).
     answer = {"field": field_name, "value": text}
+    if "call_at" in changes:
+        answer["at"] = changes["call_at"]
     fire(turn, case, "answer", changes=changes, answer=answer)
