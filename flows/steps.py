@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from flows.catalog.romaji import day_reading
+from flows.catalog.romaji import day_reading, year_reading
 from flows.machine import (
     CALL_STATES,
     FIELDS,
@@ -145,10 +145,14 @@ def capitalized(reading: str) -> str:
     return reading[:1].upper() + reading[1:]
 
 
-def day_said(moment: str, tz: ZoneInfo) -> str:
-    """The reading of a stored moment's day where the user is ("jūichi-gatsu hatsuka")."""
+def day_said(moment: str, tz: ZoneInfo, now: datetime | None = None) -> str:
+    """The reading of a stored moment's day where the user is ("jūichi-gatsu hatsuka"),
+    with its year when that is not ``now``'s (as ``Texts.spoken_day``)."""
     local = datetime.fromisoformat(moment).astimezone(tz)
-    return day_reading(local.month, local.day)
+    day = day_reading(local.month, local.day)
+    if now is not None and now.astimezone(tz).year != local.year:
+        return f"{year_reading(local.year)} {day}"
+    return day
 
 
 _LAWS = {"property": "law.property", "other": "law.sales"}
@@ -172,7 +176,13 @@ class Line:
         )
 
 
-def firmer_line(texts: Texts, refused_at: str | None, product_kind: object, tz: ZoneInfo) -> Line:
+def firmer_line(
+    texts: Texts,
+    refused_at: str | None,
+    product_kind: object,
+    tz: ZoneInfo,
+    now: datetime | None = None,
+) -> Line:
     """The line for a caller refused before: that the user refused (on that day, if known),
     and that soliciting after a refusal is against the law: 宅地建物取引業法 for property,
     特定商取引法 for other sales ("should be": its exclusions are not known here); without the
@@ -183,9 +193,9 @@ def firmer_line(texts: Texts, refused_at: str | None, product_kind: object, tz: 
     reading_values: dict[str, object] = {"law": ROMAJI[law]} if law else {}
     if refused_at:
         day = datetime.fromisoformat(refused_at)
-        values["date"] = texts.spoken_day(day, tz)
-        ja_values["date"] = _JA.spoken_day(day, tz)
-        reading_values["date"] = day_said(refused_at, tz)
+        values["date"] = texts.spoken_day(day, tz, now)
+        ja_values["date"] = _JA.spoken_day(day, tz, now)
+        reading_values["date"] = day_said(refused_at, tz, now)
     # 特定商取引法 applies to a 電話勧誘販売 not excluded (legal-ja.md): "it should be".
     hedge = "_unsure" if not law else "_hedged" if law == "law.sales" else ""
     key = "say.refused_before" + ("" if refused_at else "_undated") + hedge
@@ -216,7 +226,7 @@ def refusing_again(model: CaseModel, options: tuple[Option, ...]) -> Reply:
         )
     else:
         text = t("step.refusing_again.text_undated", number=case["repeat_of"])
-    line = firmer_line(t, refused, case.get("product_kind"), model.tz)
+    line = firmer_line(t, refused, case.get("product_kind"), model.tz, model.at)
     return line.reply(text, t, options, t(line.note))
 
 
@@ -259,7 +269,7 @@ def render_step(model: CaseModel) -> Reply:
         for texts, out in ((t, values), (_JA, ja_values)):
             out["source"] = texts(source)
             if called:
-                date = texts.spoken_day(datetime.fromisoformat(called), model.tz)
+                date = texts.spoken_day(datetime.fromisoformat(called), model.tz, model.at)
                 out["when"] = texts("demand_when", date=date)
             else:
                 out["when"] = texts("demand_when_unknown")

@@ -60,9 +60,14 @@ class Texts:
             return f"{local.year}年{local.month}月{local.day}日({weekday})"
         return f"{local:%a} {local.day} {local:%b %Y}"
 
-    def spoken_day(self, moment: datetime, tz: ZoneInfo) -> str:
-        """A day as said on the phone, without year or weekday: 11月27日 / 27 November."""
+    def spoken_day(self, moment: datetime, tz: ZoneInfo, now: datetime | None = None) -> str:
+        """A day as said on the phone, without weekday: 11月27日 / 27 November; with its year
+        when that is not ``now``'s (a caller told 「12月7日」 in January can deny it)."""
         local = moment.astimezone(tz)
+        if now is not None and now.astimezone(tz).year != local.year:
+            if self.language == "ja":
+                return f"{local.year}年{local.month}月{local.day}日"
+            return f"{local.day} {local:%B} {local.year}"
         return (
             f"{local.month}月{local.day}日" if self.language == "ja" else f"{local.day} {local:%B}"
         )

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from fakes.users import Person
-from flows.catalog.romaji import day_reading
+from flows.catalog.romaji import day_reading, year_reading
 from flows.engine import Engine
 from flows.port import Reply, Response
 from flows.steps import firmer_line
@@ -175,6 +175,41 @@ def test_the_report_lists_every_call_after_the_refusal(engine: Engine, clock: Fa
     history = letter[letter.index("令和8年11月27日 14時00分") :]
     calls = ("令和8年11月27日 15時00分", "令和8年11月30日 14時00分", "令和8年12月2日 14時00分")
     assert [history.index(c) for c in calls] == sorted(history.index(c) for c in calls)
+
+
+def test_a_refusal_in_an_earlier_year_is_read_aloud_with_its_year(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """In January, 「11月27日に、はっきりお断りしています」 let the caller say "not this year"."""
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA))  # refused on 2026-11-27
+    clock.advance(days=10)
+    said = said_of(only(chat.say("03-5555-0123")))
+    assert "11月27日に、はっきり" in said and "2026年11月27日に" not in said, "this year"
+    clock.advance(days=40)  # 2027-01-16
+    said = said_of(only(chat.say("03-5555-0123")))
+    assert "2026年11月27日に、はっきりお断りしています。" in said
+    english = EngineChat(engine, user_id=2, lang="en")
+    english.walk(*refused_call(EN))
+    clock.advance(days=400)
+    said = said_of(only(english.say("03-5555-0123")))
+    assert "on 16 January 2027" in said and "nisen-nijūnana-nen ichi-gatsu" in said.casefold()
+
+
+def said_of(reply: Reply) -> str:
+    """The reply's line to read aloud, its reading and its gloss."""
+    return "\n".join(part or "" for part in (reply.say, reply.reading, reply.gloss))
+
+
+def test_years_are_read_as_said() -> None:
+    assert [year_reading(y) for y in (2000, 2001, 2004, 2019, 2026, 2030)] == [
+        "nisen-nen",
+        "nisen-ichi-nen",
+        "nisen-yo-nen",
+        "nisen-jūkyū-nen",
+        "nisen-nijūroku-nen",
+        "nisen-sanjū-nen",
+    ]
 
 
 @pytest.mark.parametrize("lang", LANGS)

@@ -107,6 +107,19 @@ DAYS = {
 }
 
 
+_TENS = ("", "jū", "nijū", "sanjū", "yonjū", "gojū", "rokujū", "nanajū", "hachijū", "kyūjū")
+_YEAR_UNITS = ("", "ichi", "ni", "san", "yo", "go", "roku", "nana", "hachi", "kyū")
+
+
+def year_reading(year: int) -> str:
+    """「2026年」 as said: "nisen-nijūroku-nen" (this century's years)."""
+    if not 2000 <= year < 2100:
+        raise ValueError(f"no reading for the year {year}")
+    rest = year - 2000
+    spoken = f"{_TENS[rest // 10]}{_YEAR_UNITS[rest % 10]}"
+    return f"nisen-{spoken}-nen" if spoken else "nisen-nen"
+
+
 def day_reading(month: int, day: int) -> str:
     """「11月20日」 as said: "jūichi-gatsu hatsuka"."""
     if day in DAYS:
