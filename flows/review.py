@@ -197,13 +197,27 @@ def brokers_reply(store: Store, user_id: int, texts: Texts, tz: ZoneInfo) -> Rep
     by_broker = store.cases_by_broker(user_id)
     for broker in brokers:
         cases = by_broker.get(broker["id"], [])
-        last = max((c["updated_at"] for c in cases), default=broker["last_named_at"])
+        # The latest request to it, by phone or letter, with its answer (as /cases and
+        # /case say it); else step ④'s plan. "Last": that request, else when it was named.
+        asked = [
+            request
+            for case in cases
+            for request in standing.requests(case, store.events(case["id"]))
+            if request.addressee == standing.BROKER
+        ]
+        latest = max(asked, key=lambda request: request.at, default=None)
+        if latest is not None:
+            status = texts(f"answer.{latest.answer or 'waiting'}")
+            last = latest.at
+        else:
+            status = texts(f"broker_status.{broker_status(cases)}")
+            last = broker["last_named_at"]
         lines.append(
             texts(
                 "brokers_line",
                 name=broker["name"],
                 count=broker["case_count"],
-                status=texts(f"broker_status.{broker_status(cases)}"),
+                status=status,
                 date=texts.day(datetime.fromisoformat(last), tz),
             )
         )

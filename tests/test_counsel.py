@@ -665,6 +665,21 @@ def test_they_still_call_without_a_refusal_on_record_is_not_a_call_after_refusal
     assert [r["kind"] for r in engine.store.waiting_reminders(1)][-1] == "check_calls"
 
 
+def test_brokers_says_the_latest_answer_by_phone_or_letter(engine: Engine, clock) -> None:
+    """/brokers said 「拒否」 (the phone's answer) after the letter that followed was done
+    as asked, and its 「最終」 was the case's last change, not the last request."""
+    walk(engine, (*CALL_TO_STEP_4, Press(JA["opt.declined"])))
+    clock.advance(days=2)
+    make_letter(engine, 1, JA["opt.letter_broker_request"])
+    [check] = [d for d in deliver(engine, clock, 22) if "書面を作ってから" in d.reply.text]
+    [done] = [o for o in check.reply.options if o.label == JA["opt.r_complied"]]
+    engine.handle(Inbound(1, choice=done.token))
+    clock.advance(days=5)
+    engine.store.db.execute("update cases set updated_at = ?", [clock.now.isoformat()])
+    [line] = text_of(engine.handle(Inbound(1, text="/brokers"))).splitlines()[1:]
+    assert line.endswith("｜1件｜対応された｜最終: 2026年11月29日(日)"), line
+
+
 def test_a_letters_check_asks_whether_an_answer_came(engine: Engine, clock) -> None:
     walk(engine, (*CALL_TO_STEP_4, AGREED))
     make_letter(engine, 1, JA["opt.letter_broker_request"])
