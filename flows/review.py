@@ -195,6 +195,7 @@ def brokers_reply(store: Store, user_id: int, texts: Texts, tz: ZoneInfo) -> Rep
         return Reply(texts("brokers_empty"))
     lines = [texts("brokers_header")]
     by_broker = store.cases_by_broker(user_id)
+    events = store.broker_request_events(user_id)
     for broker in brokers:
         cases = by_broker.get(broker["id"], [])
         # The latest request to it, by phone or letter, with its answer (as /cases and
@@ -202,7 +203,7 @@ def brokers_reply(store: Store, user_id: int, texts: Texts, tz: ZoneInfo) -> Rep
         asked = [
             request
             for case in cases
-            for request in standing.requests(case, store.events(case["id"]))
+            for request in standing.requests(case, events.get(case["id"], []))
             if request.addressee == standing.BROKER
         ]
         latest = max(asked, key=lambda request: request.at, default=None)

@@ -223,6 +223,20 @@ class CaseRows(StoreBase):
             by_broker.setdefault(case["broker_id"], []).append(cast("Case", case))
         return by_broker
 
+    def broker_request_events(self, user_id: int) -> dict[int, list[Event]]:
+        """The events that make and answer requests (``flows.standing.requests``) of the
+        user's cases that name a broker, by case id, in order: one query for /brokers."""
+        by_case: dict[int, list[Event]] = {}
+        for event in self._all(
+            f"select e.* from {EVENTS} e join {CASES} c on c.id = e.case_id "
+            "where c.user_id = ? and c.broker_id is not null and (e.kind in "
+            "('letter', 'reminder') or (e.kind = 'step' and e.state_from = 'demanding')) "
+            "order by e.case_id, e.id",
+            [user_id],
+        ):
+            by_case.setdefault(event["case_id"], []).append(cast("Event", event))
+        return by_case
+
     def delete_case(self, case: Case) -> None:
         """Remove a case with its events and reminders (the user asked; confirmed)."""
         self._erased = True
