@@ -31,6 +31,7 @@ from flows.store.files import (
     open_database,
     quick_check,
 )
+from flows.store.lookback import LookbackRows
 from flows.store.queues import InboxEntry, QueueRows
 from flows.store.schema import (
     BROKERS,
@@ -51,7 +52,7 @@ from flows.store.schema import (
 from flows.store.users import UserRows
 
 
-class Store(UserRows, CaseRows, QueueRows):
+class Store(UserRows, CaseRows, LookbackRows, QueueRows):
     """Typed access to the tables for one database connection (``flows.store.base``)."""
 
 

@@ -17,12 +17,6 @@ from flows.store.schema import (
     USERS,
 )
 
-
-def _like_escaped(text: str) -> str:
-    """``text`` as a LIKE pattern matching itself (with ``escape '\\'``): % and _ literal."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 # A caller's cases: the same number, the same company, or the company of a case with the same
 # number (a number last heard from 株式会社X finds X's refusal made from another number).
 # Not further: one number shared by two companies (a call centre) must not make them one.
@@ -160,83 +154,6 @@ class CaseRows(StoreBase):
         sql = f"select * from {CASES} where user_id = ? and repeat_of = ? order by number"
         return cast("list[Case]", self._all(sql, [user_id, number]))
 
-    def recent_cases(self, user_id: int, limit: int, offset: int = 0) -> list[Case]:
-        return cast(
-            "list[Case]",
-            self._all(
-                f"select * from {CASES} where user_id = ? order by number desc limit ? offset ?",
-                [user_id, limit, offset],
-            ),
-        )
-
-    def count_cases(self, user_id: int) -> int:
-        row = self.db.execute(f"select count(*) from {CASES} where user_id = ?", [user_id])
-        return int(row.fetchone()[0])
-
-    def search_cases(
-        self, user_id: int, text: str, phone_e164: str | None, limit: int
-    ) -> list[Case]:
-        """Cases whose company, caller, broker or number match what the user typed."""
-        escaped = _like_escaped(text)
-        like = " like :pattern escape '\\'"
-        where = (
-            f"user_id = :user and (company{like} or person{like} or broker_name{like} "
-            f"or phone_raw{like} or company_norm like :norm escape '\\' or phone_e164 = :phone)"
-        )
-        return cast(
-            "list[Case]",
-            self._all(
-                f"select * from {CASES} where {where} order by number desc limit :limit",
-                {
-                    "user": user_id,
-                    "pattern": f"%{escaped}%",
-                    "norm": f"%{_like_escaped(normalize_name(text)) or escaped}%",
-                    "phone": phone_e164,
-                    "limit": limit,
-                },
-            ),
-        )
-
-    def similar_companies(self, user_id: int, norm: str, limit: int) -> list[tuple[str, int]]:
-        """Companies on record whose normalised name contains ``norm`` (みらい in
-        株式会社みらい不動産), each once with its latest case number, the latest first."""
-        rows = self.db.execute(
-            f"select company, max(number) as latest from {CASES} where user_id = ? and "
-            "company_norm like ? escape '\\' group by company_norm order by latest desc limit ?",
-            [user_id, f"%{_like_escaped(norm)}%", limit],
-        )
-        return [(str(company), int(number)) for company, number in rows.fetchall()]
-
-    def brokers(self, user_id: int) -> list[dict[str, Any]]:
-        return self._all(
-            f"select * from {BROKERS} where user_id = ? order by last_named_at desc", [user_id]
-        )
-
-    def cases_by_broker(self, user_id: int) -> dict[int, list[Case]]:
-        """The user's cases that name a broker, by broker id, each broker's in case order
-        (one query for /brokers, whatever the number of brokers)."""
-        by_broker: dict[int, list[Case]] = {}
-        for case in self._all(
-            f"select * from {CASES} where user_id = ? and broker_id is not null order by number",
-            [user_id],
-        ):
-            by_broker.setdefault(case["broker_id"], []).append(cast("Case", case))
-        return by_broker
-
-    def broker_request_events(self, user_id: int) -> dict[int, list[Event]]:
-        """The events that make and answer requests (``flows.standing.requests``) of the
-        user's cases that name a broker, by case id, in order: one query for /brokers."""
-        by_case: dict[int, list[Event]] = {}
-        for event in self._all(
-            f"select e.* from {EVENTS} e join {CASES} c on c.id = e.case_id "
-            "where c.user_id = ? and c.broker_id is not null and (e.kind in "
-            "('letter', 'reminder') or (e.kind = 'step' and e.state_from = 'demanding')) "
-            "order by e.case_id, e.id",
-            [user_id],
-        ):
-            by_case.setdefault(event["case_id"], []).append(cast("Event", event))
-        return by_case
-
     def delete_case(self, case: Case) -> None:
         """Remove a case with its events and reminders (the user asked; confirmed)."""
         self._erased = True
@@ -250,21 +167,6 @@ class CaseRows(StoreBase):
         broker_id = case.get("broker_id")
         if broker_id is not None:
             self._recount_broker(broker_id)
-
-    def stats_rows(self, user_id: int) -> tuple[list[Case], int, list[Event]]:
-        """What /stats counts: the user's cases, how many brokers they named, and their
-        ``repeat_call`` events (not the rest of a long history's events)."""
-        self._flush_users()
-        cases = self._all(f"select * from {CASES} where user_id = ? order by id", [user_id])
-        (brokers,) = self.conn.execute(
-            f"select count(*) from {BROKERS} where user_id = ?", [user_id]
-        ).fetchone()
-        events = self._all(
-            f"select * from {EVENTS} where kind = 'repeat_call' and case_id in "
-            f"(select id from {CASES} where user_id = ?) order by id",
-            [user_id],
-        )
-        return cast("list[Case]", cases), int(brokers), cast("list[Event]", events)
 
     def user_export(self, user_id: int) -> Stored | dict[str, Table]:
         """Everything stored about one user, table by table, for /export: where to read it
