@@ -212,6 +212,31 @@ def test_years_are_read_as_said() -> None:
     ]
 
 
+def test_a_report_from_a_later_calls_case_has_what_the_refused_case_recorded(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """A call after the refusal, recorded as a case of its own with little typed, gave a
+    report with 免許番号: 不明 and a blank addressee, though the refused case held the
+    licence, and without the broker it named."""
+    chat = EngineChat(engine)
+    steps = list(refused_call(JA))
+    steps[steps.index("skip")] = "東京都知事(3)第45678号"  # the licence, recorded then
+    chat.walk(*steps)
+    clock.advance(days=2)
+    chat.say("03-5555-0123")
+    chat.press(JA["opt.who_now"])  # a new case for this call, linked to the refusal
+    chat.walk(Press(JA["opt.refused"]), Press(JA["opt.dodged"]))
+    chat.walk(Press(JA["opt.pressing_source.dodged"]), *["skip"] * 5, Press(JA["opt.now"]))
+    chat.press(JA["opt.confirm"])
+    assert case(engine, 2)["repeat_of"] == 1 and case(engine, 2)["licence"] is None
+    answer = only(chat.say("03-5555-0123"))
+    letter = _write_letter(chat, chat.press(JA["opt.letter_resolicitation_report"], on=answer), JA)
+    assert "東京都知事 殿" in letter
+    assert "東京都知事(3)第45678号" in letter and "不明" not in letter.split("免許番号")[1][:12]
+    assert "リスト社" in letter, "the broker named on the refused call"
+    assert "令和8年11月27日" in letter, "the refusal, from the refused case"
+
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_the_same_company_from_another_number_found_by_name(
     engine: Engine, clock: FakeClock, lang: str

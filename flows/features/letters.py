@@ -12,6 +12,7 @@ import json
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
+from typing import Any, cast
 
 from flows import letters, reminders
 from flows.callers import history
@@ -106,7 +107,7 @@ def begin(turn: Turn, case: Case, kind: str) -> None:
         return
     turn.chosen = turn.texts(f"opt.letter_{kind}")
     dialog = LetterDialog(case["number"], kind)
-    if kind == letters.RESOLICITATION_REPORT and letters.needs_head_office(case):
+    if kind == letters.RESOLICITATION_REPORT and letters.needs_head_office(_reported(turn, case)):
         # The addressee depends on the head office's prefecture: ask it first.
         _ask(turn, LetterDialog(case["number"], kind, step="office"))
         return
@@ -327,7 +328,7 @@ def _back(turn: Turn, dialog: LetterDialog, step: str | None) -> None:
     asked_office = (
         dialog.letter == letters.RESOLICITATION_REPORT
         and case is not None
-        and letters.needs_head_office(case)
+        and letters.needs_head_office(_reported(turn, case))
     )
     if step != "office" and asked_office:
         _ask(turn, replace(dialog, step="office"))
@@ -358,6 +359,36 @@ router.dialog(
     LetterDialog,
     DialogRoute(on_text=_typed, cancelled="letter_cancelled", ask_again=_ask_again),
 )
+
+
+# What a report says of the business, each with what goes with it (a broker's name with
+# whether the caller named it, a product with its kind).
+_BUSINESS_FACTS = (
+    ("company", "company_norm"),
+    ("licence",),
+    ("person",),
+    ("phone_raw", "phone_e164"),
+    ("product", "product_kind"),
+    ("broker_name", "source_named"),
+)
+
+
+def _reported(turn: Turn, case: Case, earlier: Case | None = None) -> Case:
+    """The case a report is written from: for a call after a refusal recorded as a case of
+    its own, what that case lacks of the business (its licence, the broker it named) from
+    the refused case, which the user recorded of the same company."""
+    repeat_of = case.get("repeat_of")
+    if not repeat_of:
+        return case
+    if earlier is None:
+        earlier = turn.own_case(repeat_of)
+    if earlier is None:
+        return case
+    merged: dict[str, Any] = dict(case)
+    for fields in _BUSINESS_FACTS:
+        if not case.get(fields[0]) and earlier.get(fields[0]):
+            merged.update({field: earlier.get(field) for field in fields})
+    return cast(Case, merged)
 
 
 def _calls_recorded_elsewhere(turn: Turn, case: Case, earlier: Case | None) -> list[Event]:
@@ -405,7 +436,7 @@ def _write(turn: Turn, dialog: LetterDialog, name: str, address: str, phone: str
         earlier = turn.own_case(repeat_of) if (repeat_of := case.get("repeat_of")) else None
         events = [*events, *_calls_recorded_elsewhere(turn, case, earlier)]
         letter = letters.resolicitation_report(
-            case, events, sender, today, turn.tz, dialog.office, earlier
+            _reported(turn, case, earlier), events, sender, today, turn.tz, dialog.office, earlier
         )
     else:
         letter = BUILDERS[kind](case, events, sender, today, turn.tz)
