@@ -605,6 +605,18 @@ def test_a_name_not_on_record_offers_the_similar_ones(engine: Engine) -> None:
     assert only(other.say("/who みらい")).text == JA["who.unknown_name"].format(name="みらい")
 
 
+def test_a_broker_looked_up_by_name_is_said_to_be_one(engine: Engine) -> None:
+    """/who リスト社 (the broker of case #1) said 「あなたの記録にありません」."""
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA))  # the broker: リスト社
+    said = only(chat.say("/who （株）リスト社")).text
+    assert said == JA["who.is_broker"].format(name="リスト社", count=1)
+    english = EngineChat(engine, user_id=2, lang="en")
+    assert only(english.say("/who リスト社")).text == EN["who.unknown_name"].format(
+        name="リスト社"
+    ), "another user's broker is not theirs"
+
+
 def test_a_company_erased_since_its_answer_is_said_after_the_pause(engine: Engine) -> None:
     """The note about the company came before "case #N is paused": it is said just above
     the step it is about; and a case still on record is not said to be gone."""

@@ -672,6 +672,7 @@ EN: dict[str, str] = {
         "Similar names are on record (if it is the same company, /who that name):\n{names}"
     ),
     "who.similar_one": "• {company} (case #{number})",
+    "who.is_broker": "📒 “{name}” is on record as a list broker ({count} cases; see /brokers).",
     "who.not_them": "All right. Nothing in your records was changed.",
     "who.step_seen": (
         "📒 This number is on record in case #{number} (no refusal recorded). "

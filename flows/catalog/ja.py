@@ -688,6 +688,7 @@ JA: dict[str, str] = {
     "who.unknown_name": "❔ 「{name}」は、あなたの記録にありません。",
     "who.similar": "似た名前の会社なら記録があります（同じ相手なら、その名前で /who を）:\n{names}",
     "who.similar_one": "・{company}（ケース #{number}）",
+    "who.is_broker": "📒 「{name}」は、名簿業者として記録があります（{count}件のケース。/brokers で一覧）。",
     "who.not_them": "わかりました。記録は何も変えていません。",
     "who.step_seen": (
         "📒 この番号はケース #{number} に記録があります（断った記録はありません）。"

@@ -266,6 +266,10 @@ def _unknown(turn: Turn, phone: Phone | None, name: str | None) -> Reply:
         return Reply(text, options=_start_options(turn, Carried(phone=phone.e164)))
     text = t("who.unknown_name", name=name or "")
     norm = normalize_name(name or "")
+    broker = turn.store.broker_named(turn.user_id, norm) if norm else None
+    if broker is not None:
+        # Not a caller on record, but the list broker of some: said so (not "unknown").
+        text = t("who.is_broker", name=broker["name"], count=broker["case_count"])
     similar = turn.store.similar_companies(turn.user_id, norm, SIMILAR) if len(norm) > 1 else []
     if similar:
         names = "\n".join(

@@ -65,6 +65,12 @@ class LookbackRows(StoreBase):
         )
         return [(str(company), int(number)) for company, number in rows.fetchall()]
 
+    def broker_named(self, user_id: int, norm: str) -> dict[str, Any] | None:
+        """The user's broker of this normalised name, if they recorded one."""
+        return self._one(
+            f"select * from {BROKERS} where user_id = ? and name_norm = ?", [user_id, norm]
+        )
+
     def brokers(self, user_id: int) -> list[dict[str, Any]]:
         return self._all(
             f"select * from {BROKERS} where user_id = ? order by last_named_at desc", [user_id]
