@@ -81,7 +81,9 @@ def _event_line(event: Event, texts: Texts, tz: ZoneInfo) -> str | None:
             field = detail["field"]
             name = texts(f"field.{field}") if field in FIELDS else field
             value = detail.get("value", "")
-            if detail.get("at"):  # a time as it was read, not 「昨日」 days later
+            if detail.get("cleared"):
+                value = texts("field.cleared")
+            elif detail.get("at"):  # a time as it was read, not 「昨日」 days later
                 value = texts.when_iso(detail["at"], tz)
             return f"{texts.when_iso(event['at'], tz)}  " + texts(
                 "event.answer", field=name, value=value
@@ -91,6 +93,8 @@ def _event_line(event: Event, texts: Texts, tz: ZoneInfo) -> str | None:
         text = texts.option(str(state_from), str(trigger), when="").strip()
         if trigger == "skip" and state_from in _SKIPPED:
             text = texts("event.skipped", label=text, field=texts(_SKIPPED[state_from]))
+        elif str(trigger).startswith("fix_"):  # 「名簿業者」 alone said nothing
+            text = texts("event.fixing", field=text)
         if event["state_to"] in FINISHED_STATES:
             text += " → " + texts("status." + event["state_to"])
     elif kind == "opened":

@@ -159,6 +159,27 @@ def test_the_timeline_gives_a_typed_call_time_as_the_date_it_was_read(engine, cl
     assert "昨日" not in timeline
 
 
+def test_a_field_is_cleared_where_a_value_is_recorded(engine: Engine) -> None:
+    """A company's name typed as the broker could not be removed at ✏️ 修正する: 「なし」
+    kept it, and step ④ and the letters were addressed to it."""
+    chat = EngineChat(engine)
+    chat.walk(
+        "/call", Press("🙅 断った"), Press("📝 入手先を言った"), "株式会社グランレジデンス東都"
+    )
+    chat.walk("skip", "skip", "skip", "skip", Press("🕒 いま（この電話）"))
+    chat.walk(Press("✏️ 修正する"), Press("名簿業者"))
+    summary = text_of(chat.say("なし"))
+    assert "名簿業者: —" in summary
+    row = engine.store.case_by_number(1, 1)
+    assert (row["state"], row["broker_name"], row["broker_id"]) == ("confirming", None, None)
+    assert engine.store.brokers(1) == [], "a broker no case names is not kept"
+    timeline = text_of(chat.say("/case 1"))
+    assert "✏️ 修正: 名簿業者" in timeline and "記録 名簿業者: （消去）" in timeline
+    # Where nothing is recorded, 「なし」 is a skip, as before.
+    chat.walk("/after", Press("🙅 はい、断った"), Press("📝 言った"), "なし")
+    assert engine.store.case_by_number(1, 2)["state"] == "recording_company"
+
+
 def test_record_another_call_close_reopen_and_delete(engine: Engine, clock) -> None:
     chat = EngineChat(engine)
     record(engine, "みらい不動産", broker="名簿の森")

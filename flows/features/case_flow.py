@@ -290,12 +290,31 @@ def _repeated_answer(turn: Turn, case: Case, text: str) -> bool:
     return True
 
 
+# The columns each field of step ③ fills (what clearing it empties).
+_FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "broker": ("broker_name",),
+    "company": ("company", "company_norm"),
+    "person": ("person",),
+    "phone": ("phone_raw", "phone_e164"),
+    "product": ("product", "product_kind"),
+    "licence": ("licence",),
+    "when": ("call_at",),
+}
+
+
 def _answer(turn: Turn, case: Case, raw: str, from_contact: bool = False) -> None:
     t = turn.texts
     field_name = case["state"].removeprefix("recording_")
     text = clean_text(raw)
     available = machine.triggers_at(case["state"])
     folded = fold(text)
+    columns = _FIELD_COLUMNS[field_name]
+    if folded in ALIASES["clear"] and any(case.get(column) for column in columns):
+        # 「消す」 (or 「なし」) where a value is recorded: there is none (a company's name
+        # typed as the broker's); "skip" keeps it.
+        cleared = {"field": field_name, "value": "", "cleared": True}
+        fire(turn, case, "answer", changes=dict.fromkeys(columns), answer=cleared)
+        return
     # A typed number here is the step's answer ("9" at the call's time is 09:00), never an
     # option: Telegram's and LINE's buttons show no numbers (a typed "4" cancelled the case),
     # and the shell sends the number of an option on its screen as that option.
