@@ -143,8 +143,11 @@ def test_the_call_again_is_just_now_in_words_too(engine: Engine, clock, typed: s
     clock.advance(days=2)
     chat.say("/case 1")
     chat.press("📞 この会社からまた電話があった")
-    said = text_of(chat.say(typed))
+    recorded = chat.say(typed)
+    said = text_of(recorded)
     assert said.startswith("⚠️ 断った後の電話として記録しました"), said
+    # The report this allows is offered at once (it was only on /who's answer).
+    assert [o.label for o in recorded.replies[0].options] == ["📝 再勧誘の申告書"]
     case = engine.store.case_by_number(1, 1)
     assert (case["repeat_calls"], case["last_repeat_at"]) == (1, clock.now.isoformat())
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flows import moments
+from flows import letters, moments
 from flows.dialogs import CalledAgainDialog
+from flows.features import letters as letter_feature
 from flows.normalize import parse_when
 from flows.port import Reply
 from flows.review import takes_another_call
@@ -152,5 +153,13 @@ def _record(turn: Turn, case: Case, at: datetime) -> None:
         case["last_repeat_at"] = at.isoformat()
     turn.store.save_case(before, case)
     turn.store.add_event(case, "repeat_call", detail={"at": at.isoformat()})
-    turn.say("repeat_call_recorded", date=turn.texts.when(at, turn.tz))
+    # The report this evidence allows, offered at once (as /who offers it).
+    report = letters.RESOLICITATION_REPORT
+    options = (
+        (letter_feature.kind_option(turn.texts, case, report),)
+        if report in letter_feature.kinds_for(case)
+        else ()
+    )
+    said = turn.texts("repeat_call_recorded", date=turn.texts.when(at, turn.tz))
+    turn.replies.append(Reply(said, options=options))
     check_calls_again(turn, case)
