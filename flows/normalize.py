@@ -205,8 +205,6 @@ _RELATIVE_DAYS = {
 
 
 _YEAR_WRAP = timedelta(days=60)
-# A reminder typed for 1 to 6 o'clock, with neither 午前 nor "am", is for the afternoon.
-_SMALL_HOURS_END = 7
 # "3日前", "3 days ago"; a trailing "頃"; 午前/午後, am/pm; "2時半".
 _DAYS_AGO = re.compile(r"^(\d{1,2})\s*(?:日前|days?\s+ago)\s*")
 _ABOUT = re.compile(r"\s*(?:頃|ごろ|くらい|ぐらい)$")
@@ -254,8 +252,8 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
             if not parts["h"] or hour > 12:
                 return None  # "3/20 午後": which hour? "午後14時": not a time anyone means
             hour = hour % 12 + (12 if afternoon else 0)
-        elif future and parts["h"] and 1 <= hour < _SMALL_HOURS_END:
-            hour += 12  # 「2時」 for a call to make: 14:00 (nobody means 2 in the morning)
+        elif future and parts["h"] and not parts["h"].startswith("0") and 1 <= hour < 7:
+            hour += 12  # 「2時」 for a call to make: 14:00 (「06:00」 is what it says)
         minute = int(parts["mi"]) if parts["mi"] else 0
         if (month, dom) == (2, 29) and not parts["y"] and not calendar.isleap(year):
             # 2/29 typed in a year without one: the year the date can only be in.
@@ -293,7 +291,7 @@ def parse_when(raw: str, now: datetime, tz: ZoneInfo) -> datetime | None:
 def parse_future(raw: str, now: datetime, tz: ZoneInfo) -> datetime | None:
     """Parse a typed reminder time ("明日 10:00", "12/1 9:30", "tomorrow 18:00"): it must be
     later than now and within a year, else None. A date alone means 10:00 that day; an hour
-    from 1 to 6 without 午前 or "am", the afternoon's (「2時」: 14:00)."""
+    from 1 to 6 without 午前, "am" or a leading zero, the afternoon's (「2時」: 14:00)."""
     moment = _parse_moment(raw, now, tz, future=True)
     if moment is None or moment <= now or moment > now + timedelta(days=366):
         return None

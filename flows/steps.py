@@ -150,8 +150,8 @@ def day_said(moment: str, tz: ZoneInfo, now: datetime | None = None) -> str:
     with its year when that is not ``now``'s (as ``Texts.spoken_day``)."""
     local = datetime.fromisoformat(moment).astimezone(tz)
     day = day_reading(local.month, local.day)
-    if now is not None and now.astimezone(tz).year != local.year:
-        return f"{year_reading(local.year)} {day}"
+    if now is not None and now.astimezone(tz).year != local.year and 2000 <= local.year < 2100:
+        return f"{year_reading(local.year)} {day}"  # (a year of another century: the day only)
     return day
 
 
@@ -204,12 +204,16 @@ def firmer_line(
 
 
 def demand_reading(
-    company: str | None, called: str | None, tz: ZoneInfo, source: str = "demand_source.named"
+    company: str | None,
+    called: str | None,
+    tz: ZoneInfo,
+    source: str = "demand_source.named",
+    now: datetime | None = None,
 ) -> dict[str, object]:
     """The values of step 4's reading: the call's day as said (or "senjitsu", the other day),
     the company as recorded (or "aru kaisha", a company), and how the source is put."""
     if called:
-        when = ROMAJI["demand_when"].format(date=capitalized(day_said(called, tz)))
+        when = ROMAJI["demand_when"].format(date=capitalized(day_said(called, tz, now)))
     else:
         when = ROMAJI["demand_when_unknown"]
     company = company or ROMAJI["demand_company_unknown"]
@@ -282,7 +286,7 @@ def render_step(model: CaseModel) -> Reply:
             t("step.demanding.note"),
             values,
             ja_values,
-            demand_reading(case.get("company"), called, model.tz, source),
+            demand_reading(case.get("company"), called, model.tz, source, model.at),
         )
     return Reply(
         t(f"step.{state}.text", number=case["number"], broker=case.get("broker_name") or ""),

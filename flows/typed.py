@@ -27,8 +27,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
     ),
     "cancel": ("cancel", "キャンセル", "中止", "やめる"),
     "now": ("now", "just now", "いま", "今", "さっき", "さきほど"),
-    # Where a field has a value: empty it ("skip" keeps it; 「なし」 there means "none").
-    "clear": ("消す", "けす", "削除", "クリア", "なし", "clear", "delete", "none", "remove"),
+    # Where a field has a value: empty it ("skip" keeps it). At ✏️ fix, 「なし」 too.
+    "clear": ("消す", "けす", "削除", "クリア", "clear", "delete", "remove"),
+    "clear_at_fix": ("なし", "none"),
     # A step's answer in the polite form people type under pressure (the labels are plain).
     "refused": ("断りました", "お断りしました", "断わりました"),
     "yes_refused": ("断りました", "お断りしました", "はい断りました"),

@@ -864,9 +864,11 @@ async def test_a_push_is_sent_with_one_retry_key_and_a_repeat_is_marked_sent(
         await run.bot.dispatch_reminders(25)
         assert run.engine.store.reminder(delivery.reminder_id)["status"] == "sent"
         assert next(c.status for c in line.calls if c.path == "/v2/bot/message/push") == 409
-        # Snoozed after it went out, it is a message of its own: a key of its own.
-        now = clock().isoformat()
-        run.engine.store.update_reminder(delivery.reminder_id, status="snoozed", due_at=now)
+        # Snoozed after it went out, it is a message of its own: a key of its own (the
+        # snooze stamps it, whether or not a "sent" mark was written before).
+        snooze = next(o.token for o in delivery.reply.options if o.token.endswith("snooze_hour"))
+        run.engine.handle(Inbound(user, choice=snooze))
+        clock.advance(hours=1)
         [snoozed, *_] = run.engine.due_deliveries(10, user_id=user)
         assert snoozed.reminder_id == delivery.reminder_id
         assert line_app.retry_key(snoozed) != line_app.retry_key(delivery)

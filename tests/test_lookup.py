@@ -201,6 +201,18 @@ def said_of(reply: Reply) -> str:
     return "\n".join(part or "" for part in (reply.say, reply.reading, reply.gloss))
 
 
+def test_a_refusal_of_last_century_is_looked_up_without_a_reading_of_its_year(
+    engine: Engine,
+) -> None:
+    """A call recorded as 1999-11-28 made /who of its number raise (no reading for 1999)."""
+    english = EngineChat(engine, lang="en")
+    english.walk("/after", Press(EN["opt.yes_refused"]), Press(EN["opt.after_source.dodged"]))
+    english.walk("テスト不動産", "skip", "03-5555-0123", "skip", "1999-11-28 14:30")
+    english.press(EN["opt.confirm"])
+    said = said_of(only(english.say("/who 03-5555-0123")))
+    assert "on 28 November 1999" in said and "jūichi-gatsu nijūhachi-nichi" in said.casefold()
+
+
 def test_years_are_read_as_said() -> None:
     assert [year_reading(y) for y in (2000, 2001, 2004, 2019, 2026, 2030)] == [
         "nisen-nen",
@@ -234,6 +246,7 @@ def test_a_report_from_a_later_calls_case_has_what_the_refused_case_recorded(
     assert "東京都知事 殿" in letter
     assert "東京都知事(3)第45678号" in letter and "不明" not in letter.split("免許番号")[1][:12]
     assert "リスト社" in letter, "the broker named on the refused call"
+    assert "佐々木" not in letter, "the person is the later call's own (not recorded)"
     assert "令和8年11月27日" in letter, "the refusal, from the refused case"
 
 

@@ -88,6 +88,7 @@ def test_this_evening_is_not_offered_after_seven(engine: Engine, clock: FakeCloc
         ("2時", "2026-11-25 Wed 14:00"),  # not 02:00, moved to 08:00 the next day
         ("明日 3:30", "2026-11-26 Thu 15:30"),
         ("明日 午前3時", "2026-11-26 Thu 08:00"),  # said so: in the quiet hours, then 08:00
+        ("明日 06:00", "2026-11-26 Thu 08:00"),  # 24-hour with its zero: as typed (quiet)
     ],  # 7:00 is in the quiet hours: moved to 8:00
 )
 def test_a_typed_reminder_time(engine: Engine, clock: FakeClock, typed, expected) -> None:

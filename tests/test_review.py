@@ -178,9 +178,14 @@ def test_a_field_is_cleared_where_a_value_is_recorded(engine: Engine) -> None:
     assert engine.store.brokers(1) == [], "a broker no case names is not kept"
     timeline = text_of(chat.say("/case 1"))
     assert "✏️ 修正: 名簿業者" in timeline and "記録 名簿業者: （消去）" in timeline
-    # Where nothing is recorded, 「なし」 is a skip, as before.
+    # Where nothing is recorded, 「なし」 is a skip, as before; and outside ✏️ fix it keeps
+    # what the bot filled in (the number sent during the call), as "skip" does.
     chat.walk("/after", Press("🙅 はい、断った"), Press("📝 言った"), "なし")
     assert engine.store.case_by_number(1, 2)["state"] == "recording_company"
+    chat.walk("/call", "03-5555-0123", Press("🙅 断った"), Press("🤐 答えない・はぐらかす"))
+    chat.walk(Press("🤐 やはり答えない"), "なし", "なし", "なし")
+    row = engine.store.case_by_number(1, 3)
+    assert (row["state"], row["phone_e164"]) == ("recording_product", "+81355550123")
 
 
 def test_record_another_call_close_reopen_and_delete(engine: Engine, clock) -> None:

@@ -309,9 +309,13 @@ def _answer(turn: Turn, case: Case, raw: str, from_contact: bool = False) -> Non
     available = machine.triggers_at(case["state"])
     folded = fold(text)
     columns = _FIELD_COLUMNS[field_name]
-    if folded in ALIASES["clear"] and any(case.get(column) for column in columns):
-        # 「消す」 (or 「なし」) where a value is recorded: there is none (a company's name
-        # typed as the broker's); "skip" keeps it.
+    clearing = folded in ALIASES["clear"] or (
+        case.get("fixing") and folded in ALIASES["clear_at_fix"]
+    )
+    if clearing and any(case.get(column) for column in columns):
+        # 「消す」 where a value is recorded (at ✏️ fix, 「なし」 too): there is none (a
+        # company's name typed as the broker's). Elsewhere 「なし」 is a skip, which keeps a
+        # value the bot filled in (the number sent during the call); so is "skip".
         cleared = {"field": field_name, "value": "", "cleared": True}
         fire(turn, case, "answer", changes=dict.fromkeys(columns), answer=cleared)
         return

@@ -362,12 +362,11 @@ router.dialog(
 
 
 # What a report says of the business, each with what goes with it (a broker's name with
-# whether the caller named it, a product with its kind).
+# whether the caller named it, a product with its kind). Not the person or the number: the
+# later call's own (another caller, another line, perhaps).
 _BUSINESS_FACTS = (
     ("company", "company_norm"),
     ("licence",),
-    ("person",),
-    ("phone_raw", "phone_e164"),
     ("product", "product_kind"),
     ("broker_name", "source_named"),
 )

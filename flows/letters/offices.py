@@ -148,8 +148,9 @@ def looks_like_address(text: str) -> bool:
 
 def lacks_a_block_number(text: str) -> bool:
     """Whether ``text`` names a place to post to (a postcode, a prefecture, a designated
-    city's ward) but no block number: a few real addresses have none (〒606-8501
-    京都市左京区吉田本町), most that lack one are unfinished (東京都千代田区永田町)."""
+    city's ward) and its town, but no block number: a few real addresses have none
+    (〒606-8501 京都市左京区吉田本町), most that lack one are unfinished (東京都千代田区永田町).
+    Not 東京都, 〒150-0001 or 横浜市中区 alone: no town to deliver to."""
     return _address(text) == "no number"
 
 
@@ -172,7 +173,12 @@ def _address(text: str) -> Literal["yes", "no", "no number"]:
         if not placed:
             return "no"
         # A Kyoto street says the way from a crossing instead (寺町通御池上ル…町).
-        return "yes" if _KYOTO_WAY.search(rest) else "no number"
+        if _KYOTO_WAY.search(rest):
+            return "yes"
+        # A town after the municipality (吉田本町), else nothing to post to (東京都, 〒…).
+        markers = list(re.finditer(r"[市区郡]", rest))
+        town = rest[markers[-1].end() :].strip() if markers else ""
+        return "no number" if len(town) >= 2 else "no"
     if placed or _MUNICIPALITY_FIRST.match(typed):
         return "yes"
     for name in PREFECTURES:
