@@ -208,7 +208,9 @@ _YEAR_WRAP = timedelta(days=60)
 # "3日前", "3 days ago"; a trailing "頃"; 午前/午後, am/pm; "2時半".
 _DAYS_AGO = re.compile(r"^(\d{1,2})\s*(?:日前|days?\s+ago)\s*")
 _ABOUT = re.compile(r"\s*(?:頃|ごろ|くらい|ぐらい)$")
-_MERIDIEM = re.compile(r"午前|午後|\b[ap]\.?m\.?(?=$|\s)|(?<=\d)[ap]\.?m\.?$")
+_MERIDIEM = re.compile(r"午前|午後|早朝|朝|夕方|夜|\b[ap]\.?m\.?(?=$|\s)|(?<=\d)[ap]\.?m\.?$")
+# What a meridiem word says: the afternoon (or evening) or not (朝6時: 06:00).
+_AFTERNOON = ("午後", "夕方", "夜")
 
 
 def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> datetime | None:
@@ -234,7 +236,7 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
     meridiem = _MERIDIEM.search(text)
     afternoon = False
     if meridiem is not None:
-        afternoon = meridiem.group(0) == "午後" or meridiem.group(0).startswith("p")
+        afternoon = meridiem.group(0) in _AFTERNOON or meridiem.group(0).startswith("p")
         text = (text[: meridiem.start()] + text[meridiem.end() :]).strip()
     match = _DATE_TIME.match(text)
     if not match or not text:

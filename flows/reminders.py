@@ -126,9 +126,9 @@ class Delivery:
     reply: Reply
     # The user's id on their channel (a LINE user id), where it is not ``user_id``.
     address: str | None = None
-    # When the reminder last went out (ISO; a snooze stamps it too), if it did: a snoozed
-    # one is due again. Between two sends it is one message, however often a failed try
-    # moves its due time (a retry key: ``bot.line_app.retry_key``).
+    # When the reminder last went out (ISO), if it did: a snoozed one is due again (only a
+    # sent one can be snoozed: its mark wrote this). Between two sends it is one message,
+    # however often a failed try moves its due time (a retry key: ``bot.line_app.retry_key``).
     sent_before: str | None = None
 
 

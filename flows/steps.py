@@ -150,8 +150,8 @@ def day_said(moment: str, tz: ZoneInfo, now: datetime | None = None) -> str:
     with its year when that is not ``now``'s (as ``Texts.spoken_day``)."""
     local = datetime.fromisoformat(moment).astimezone(tz)
     day = day_reading(local.month, local.day)
-    if now is not None and now.astimezone(tz).year != local.year and 2000 <= local.year < 2100:
-        return f"{year_reading(local.year)} {day}"  # (a year of another century: the day only)
+    if now is not None and now.astimezone(tz).year != local.year and 1900 <= local.year < 2100:
+        return f"{year_reading(local.year)} {day}"  # (before 1900: the day only)
     return day
 
 

@@ -28,7 +28,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "cancel": ("cancel", "キャンセル", "中止", "やめる"),
     "now": ("now", "just now", "いま", "今", "さっき", "さきほど"),
     # Where a field has a value: empty it ("skip" keeps it). At ✏️ fix, 「なし」 too.
-    "clear": ("消す", "けす", "削除", "クリア", "clear", "delete", "remove"),
+    "clear": ("消す", "けす", "消して", "削除", "削除して", "クリア", "clear", "delete", "remove"),
     "clear_at_fix": ("なし", "none"),
     # A step's answer in the polite form people type under pressure (the labels are plain).
     "refused": ("断りました", "お断りしました", "断わりました"),

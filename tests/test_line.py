@@ -864,8 +864,8 @@ async def test_a_push_is_sent_with_one_retry_key_and_a_repeat_is_marked_sent(
         await run.bot.dispatch_reminders(25)
         assert run.engine.store.reminder(delivery.reminder_id)["status"] == "sent"
         assert next(c.status for c in line.calls if c.path == "/v2/bot/message/push") == 409
-        # Snoozed after it went out, it is a message of its own: a key of its own (the
-        # snooze stamps it, whether or not a "sent" mark was written before).
+        # Snoozed after it went out (only a sent one can be), it is a message of its own:
+        # a key of its own.
         snooze = next(o.token for o in delivery.reply.options if o.token.endswith("snooze_hour"))
         run.engine.handle(Inbound(user, choice=snooze))
         clock.advance(hours=1)

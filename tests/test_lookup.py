@@ -210,11 +210,14 @@ def test_a_refusal_of_last_century_is_looked_up_without_a_reading_of_its_year(
     english.walk("テスト不動産", "skip", "03-5555-0123", "skip", "1999-11-28 14:30")
     english.press(EN["opt.confirm"])
     said = said_of(only(english.say("/who 03-5555-0123")))
-    assert "on 28 November 1999" in said and "jūichi-gatsu nijūhachi-nichi" in said.casefold()
+    assert "on 28 November 1999" in said
+    assert "sen-kyūhyaku-kyūjūkyū-nen jūichi-gatsu nijūhachi-nichi" in said.casefold()
 
 
 def test_years_are_read_as_said() -> None:
-    assert [year_reading(y) for y in (2000, 2001, 2004, 2019, 2026, 2030)] == [
+    assert [year_reading(y) for y in (1900, 1999, 2000, 2001, 2004, 2019, 2026, 2030)] == [
+        "sen-kyūhyaku-nen",
+        "sen-kyūhyaku-kyūjūkyū-nen",
         "nisen-nen",
         "nisen-ichi-nen",
         "nisen-yo-nen",

@@ -89,6 +89,8 @@ def test_this_evening_is_not_offered_after_seven(engine: Engine, clock: FakeCloc
         ("明日 3:30", "2026-11-26 Thu 15:30"),
         ("明日 午前3時", "2026-11-26 Thu 08:00"),  # said so: in the quiet hours, then 08:00
         ("明日 06:00", "2026-11-26 Thu 08:00"),  # 24-hour with its zero: as typed (quiet)
+        ("明日 朝6時", "2026-11-26 Thu 08:00"),  # the morning, said: 06:00 (quiet: 08:00)
+        ("夕方5時", "2026-11-25 Wed 17:00"),
     ],  # 7:00 is in the quiet hours: moved to 8:00
 )
 def test_a_typed_reminder_time(engine: Engine, clock: FakeClock, typed, expected) -> None:

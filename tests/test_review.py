@@ -188,6 +188,29 @@ def test_a_field_is_cleared_where_a_value_is_recorded(engine: Engine) -> None:
     assert (row["state"], row["phone_e164"]) == ("recording_product", "+81355550123")
 
 
+def test_a_clear_word_where_nothing_is_shown_is_a_skip_never_a_value(engine: Engine) -> None:
+    """「消す」 at an empty company step was stored as the company (a broker named 「消す」
+    at the broker's); sent twice after a clear, the second became the next field's value."""
+    chat = EngineChat(engine)
+    chat.walk("/after", Press("🙅 はい、断った"), Press("📝 言った"), "消す", "消して")
+    row = engine.store.case_by_number(1, 1)
+    assert (row["state"], row["broker_name"], row["company"]) == ("recording_person", None, None)
+    assert engine.store.brokers(1) == []
+    # The number sent during the call, cleared at its step; 「消す」 sent again is said to
+    # be a repeat, not a skip of the next field.
+    chat.walk("/call", "03-5555-0123", Press("🙅 断った"), Press("🤐 答えない・はぐらかす"))
+    chat.walk(Press("🤐 やはり答えない"), "skip", "skip", "消す")
+    said = text_of(chat.say("消す"))
+    assert said.startswith(JA["answer_repeated"].format(value="消す")), said
+    row = engine.store.case_by_number(1, 2)
+    assert (row["state"], row["phone_e164"], row["product"]) == ("recording_product", None, None)
+    # A kind not shown (borrowed from a refused case with the link) is not "cleared".
+    engine.store.db.execute("update cases set product_kind = 'property' where number = 2")
+    chat.walk("skip", "skip", Press("🕒 いま（この電話）"), Press("✏️ 修正する"))
+    chat.walk(Press("勧誘の内容"), "なし")
+    assert engine.store.case_by_number(1, 2)["product_kind"] == "property"
+
+
 def test_record_another_call_close_reopen_and_delete(engine: Engine, clock) -> None:
     chat = EngineChat(engine)
     record(engine, "みらい不動産", broker="名簿の森")

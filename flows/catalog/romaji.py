@@ -112,12 +112,13 @@ _YEAR_UNITS = ("", "ichi", "ni", "san", "yo", "go", "roku", "nana", "hachi", "ky
 
 
 def year_reading(year: int) -> str:
-    """「2026年」 as said: "nisen-nijūroku-nen" (this century's years)."""
-    if not 2000 <= year < 2100:
+    """「2026年」 as said: "nisen-nijūroku-nen"; 「1999年」 "sen-kyūhyaku-kyūjūkyū-nen"
+    (the years 1900–2099)."""
+    if not 1900 <= year < 2100:
         raise ValueError(f"no reading for the year {year}")
-    rest = year - 2000
+    head, rest = ("nisen", year - 2000) if year >= 2000 else ("sen-kyūhyaku", year - 1900)
     spoken = f"{_TENS[rest // 10]}{_YEAR_UNITS[rest % 10]}"
-    return f"nisen-{spoken}-nen" if spoken else "nisen-nen"
+    return f"{head}-{spoken}-nen" if spoken else f"{head}-nen"
 
 
 def day_reading(month: int, day: int) -> str:

@@ -312,11 +312,18 @@ def _answer(turn: Turn, case: Case, raw: str, from_contact: bool = False) -> Non
     clearing = folded in ALIASES["clear"] or (
         case.get("fixing") and folded in ALIASES["clear_at_fix"]
     )
-    if clearing and any(case.get(column) for column in columns):
-        # 「消す」 where a value is recorded (at ✏️ fix, 「なし」 too): there is none (a
-        # company's name typed as the broker's). Elsewhere 「なし」 is a skip, which keeps a
-        # value the bot filled in (the number sent during the call); so is "skip".
-        cleared = {"field": field_name, "value": "", "cleared": True}
+    if clearing:
+        # 「消す」 where a value is shown (at ✏️ fix, 「なし」 too): there is none (a company's
+        # name typed as the broker's). Elsewhere 「なし」 is a skip, which keeps a value the
+        # bot filled in (the number sent during the call); so is "skip". Where nothing is
+        # shown there is nothing to clear: a skip (「消す」 is no company's name).
+        if _repeated_answer(turn, case, text):
+            return  # 「消す」 sent twice: not a skip of the next field
+        shown = case.get(columns[0]) or (field_name == "phone" and case.get("phone_e164"))
+        if not shown:
+            fire(turn, case, "skip")
+            return
+        cleared = {"field": field_name, "value": text, "cleared": True}
         fire(turn, case, "answer", changes=dict.fromkeys(columns), answer=cleared)
         return
     # A typed number here is the step's answer ("9" at the call's time is 09:00), never an

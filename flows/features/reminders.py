@@ -183,11 +183,7 @@ def _snooze(turn: Turn, row: Reminder, case: Case, hour: bool) -> None:
     now = turn.now()
     due = now + reminders.SNOOZE_HOUR if hour else tomorrow_morning(now, turn.tz)
     due = QuietHours.parse(turn.user.get("quiet_hours")).defer(due, turn.tz)
-    # Answered, it had gone out (whether or not its "sent" mark was written: a push that
-    # timed out, a mark written late): the next push is a message of its own (its retry key).
-    turn.store.update_reminder(
-        row["id"], status="snoozed", due_at=due.isoformat(), sent_at=now.isoformat()
-    )
+    turn.store.update_reminder(row["id"], status="snoozed", due_at=due.isoformat())
     turn.say("reminder_snoozed", when=turn.texts.when(due, turn.tz))
 
 
