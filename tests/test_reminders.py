@@ -218,6 +218,22 @@ def test_a_reminder_is_delivered_once_when_due_and_done_closes_it(engine, clock)
     assert again.notice == JA["reminder_closed"] and again.replies == ()
 
 
+def test_a_reminder_whose_send_timed_out_is_answered_from_its_message(engine, clock) -> None:
+    """A push that timed out may have arrived: its ✅ said 「このリマインダーはもう終わっています」
+    until the retry marked it sent."""
+    clock.now = tokyo(2026, 11, 20, 15, 0)
+    chat = to_demanding(engine)
+    chat.walk(Press("⏰ あとでかける"), Press("📅 次の営業日"))
+    clock.now = tokyo(2026, 11, 24, 10, 0)
+    [delivery] = engine.due_deliveries(10, user_id=1)
+    engine.reminder_failed(delivery.reminder_id, "TimeoutError")
+    response = chat.press("✅ 済んだ", on=delivery)
+    assert response.notice is None and response.replies[0].text == JA["reminder_called"]
+    assert reminders(engine)[0]["status"] == "done"
+    clock.now = tokyo(2026, 11, 24, 10, 5)
+    assert engine.due_deliveries(10, user_id=1) == [], "answered: not sent again"
+
+
 def test_an_unanswered_reminder_is_shown_again_from_its_case(engine, clock) -> None:
     """A reminder whose message scrolled away (or was deleted) could not be answered any
     more: /case offers it again while it is unanswered, and not once answered."""

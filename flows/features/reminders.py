@@ -114,11 +114,12 @@ def answered(turn: Turn, arg: str) -> None:
         return
     shown = reminders.actions(row)
     allowed = (*shown, *reminders.LEGACY_ACTIONS.get(row["kind"], ()), "cancel")
-    if action not in allowed or (action == "cancel") != (row["status"] in DUE_STATUSES):
+    waiting = row["status"] in DUE_STATUSES
+    # A try that failed (a timeout) may still have reached the user: its buttons answer it,
+    # as a sent one's do. Cancel is /reminders' button for one still waiting.
+    answerable = row["status"] == "sent" or (waiting and bool(row.get("last_error")))
+    if action not in allowed or not (waiting if action == "cancel" else answerable):
         turn.notice = t("reminder_closed") if action in allowed else t("bad_button")
-        return
-    if row["status"] not in ("sent", *DUE_STATUSES):
-        turn.notice = t("reminder_closed")
         return
     case = turn.store.case(row["case_id"])
     assert case is not None  # a reminder's case is deleted with it
