@@ -310,7 +310,7 @@ EN: dict[str, str] = {
     "reminder.check_calls.text": (
         "⏰ Case #{number}: it has been {elapsed}. Have the calls from {who} stopped?"
     ),
-    "opt.r_again": "⏰ Unanswered reminder",
+    "opt.r_again": "⏰ Reminder to answer",
     "opt.r_open": "▶ Open the case",
     "opt.r_done": "✅ Done",
     "opt.r_stopped": "✅ They stopped",
