@@ -229,7 +229,7 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
         if not relative and text.startswith(word):
             relative = True
             day = day + timedelta(days=shift)
-            text = text[len(word) :].strip()
+            text = text[len(word) :].strip().removeprefix("の").strip()  # 「明日の10時」
             if not text and future:
                 return datetime(day.year, day.month, day.day, 10, tzinfo=tz).astimezone(UTC)
             break

@@ -91,6 +91,8 @@ def test_this_evening_is_not_offered_after_seven(engine: Engine, clock: FakeCloc
         ("明日 06:00", "2026-11-26 Thu 08:00"),  # 24-hour with its zero: as typed (quiet)
         ("明日 朝6時", "2026-11-26 Thu 08:00"),  # the morning, said: 06:00 (quiet: 08:00)
         ("夕方5時", "2026-11-25 Wed 17:00"),
+        ("明日の10時", "2026-11-26 Thu 10:00"),  # with の, as people say it
+        ("明日の夕方5時", "2026-11-26 Thu 17:00"),
     ],  # 7:00 is in the quiet hours: moved to 8:00
 )
 def test_a_typed_reminder_time(engine: Engine, clock: FakeClock, typed, expected) -> None:
