@@ -202,6 +202,16 @@ _RELATIVE_DAYS = {
     "明後日": 2,
     "あさって": 2,
 }
+# Days said with their half of the day: the day, then the word that says which half.
+_RELATIVE_HALVES = {
+    "今朝": (0, "朝"),
+    "今夜": (0, "夜"),
+    "今晩": (0, "夜"),
+    "昨夜": (-1, "夜"),
+    "昨晩": (-1, "夜"),
+    "明朝": (1, "朝"),
+    "明晩": (1, "夜"),
+}
 
 
 _YEAR_WRAP = timedelta(days=60)
@@ -225,6 +235,13 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
         relative = True
         day = day - timedelta(days=int(ago.group(1)))
         text = text[ago.end() :]
+    for word, (shift, half) in _RELATIVE_HALVES.items():
+        if text.startswith(word) and text[len(word) :].strip():
+            # 「今夜8時」: today, 「夜8時」 (a half alone, 「今夜」, says no hour: not read).
+            relative = True
+            day = day + timedelta(days=shift)
+            text = half + text[len(word) :].strip().removeprefix("の").strip()
+            break
     for word, shift in sorted(_RELATIVE_DAYS.items(), key=lambda item: -len(item[0])):
         if not relative and text.startswith(word):
             relative = True

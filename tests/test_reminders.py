@@ -93,6 +93,8 @@ def test_this_evening_is_not_offered_after_seven(engine: Engine, clock: FakeCloc
         ("夕方5時", "2026-11-25 Wed 17:00"),
         ("明日の10時", "2026-11-26 Thu 10:00"),  # with の, as people say it
         ("明日の夕方5時", "2026-11-26 Thu 17:00"),
+        ("今夜8時", "2026-11-25 Wed 20:00"),  # quiet hours from 21:00
+        ("明朝10時", "2026-11-26 Thu 10:00"),
     ],  # 7:00 is in the quiet hours: moved to 8:00
 )
 def test_a_typed_reminder_time(engine: Engine, clock: FakeClock, typed, expected) -> None:
