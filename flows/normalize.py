@@ -185,33 +185,23 @@ _DATE_TIME = re.compile(
     r"^(?:(?:(?P<y>\d{4})[-/年.])?(?P<mo>\d{1,2})[-/月.](?P<d>\d{1,2})日?)?"
     r"\s*(?:(?P<h>\d{1,2})(?:[:時](?P<mi>\d{1,2})?分?)?)?$"
 )
-# Days relative to today: negative is the past.
-_RELATIVE_DAYS = {
-    "今日": 0,
-    "きょう": 0,
-    "today": 0,
-    "昨日": -1,
-    "きのう": -1,
-    "yesterday": -1,
-    "一昨日": -2,
-    "おととい": -2,
-    "明日": 1,
-    "あした": 1,
-    "あす": 1,
-    "tomorrow": 1,
-    "明後日": 2,
-    "あさって": 2,
-}
-# Days said with their half of the day: the day, then the word that says which half.
-_RELATIVE_HALVES = {
-    "今朝": (0, "朝"),
-    "今夜": (0, "夜"),
-    "今晩": (0, "夜"),
-    "昨夜": (-1, "夜"),
-    "昨晩": (-1, "夜"),
-    "明朝": (1, "朝"),
-    "明晩": (1, "夜"),
-}
+# Days relative to today (negative is the past), some said with their half of the day (the
+# word that says which half stands in their place: 「今夜8時」 is today's 「夜8時」). Longest
+# first, so that 「一昨日」 is not read as 「昨日」.
+_RELATIVE_DAYS: tuple[tuple[str, int, str], ...] = tuple(
+    sorted(
+        (
+            *(("今日", 0, ""), ("きょう", 0, ""), ("today", 0, "")),
+            *(("昨日", -1, ""), ("きのう", -1, ""), ("yesterday", -1, "")),
+            *(("一昨日", -2, ""), ("おととい", -2, "")),
+            *(("明日", 1, ""), ("あした", 1, ""), ("あす", 1, ""), ("tomorrow", 1, "")),
+            *(("明後日", 2, ""), ("あさって", 2, "")),
+            *(("今朝", 0, "朝"), ("今夜", 0, "夜"), ("今晩", 0, "夜")),
+            *(("昨夜", -1, "夜"), ("昨晩", -1, "夜"), ("明朝", 1, "朝"), ("明晩", 1, "夜")),
+        ),
+        key=lambda entry: -len(entry[0]),
+    )
+)
 
 
 _YEAR_WRAP = timedelta(days=60)
@@ -235,18 +225,12 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
         relative = True
         day = day - timedelta(days=int(ago.group(1)))
         text = text[ago.end() :]
-    for word, (shift, half) in _RELATIVE_HALVES.items():
-        if text.startswith(word) and text[len(word) :].strip():
-            # 「今夜8時」: today, 「夜8時」 (a half alone, 「今夜」, says no hour: not read).
-            relative = True
-            day = day + timedelta(days=shift)
-            text = half + text[len(word) :].strip().removeprefix("の").strip()
-            break
-    for word, shift in sorted(_RELATIVE_DAYS.items(), key=lambda item: -len(item[0])):
+    for word, shift, half in _RELATIVE_DAYS:
         if not relative and text.startswith(word):
             relative = True
             day = day + timedelta(days=shift)
-            text = text[len(word) :].strip().removeprefix("の").strip()  # 「明日の10時」
+            # 「明日の10時」; a half alone (「今夜」) is left with no hour: not read.
+            text = half + text[len(word) :].strip().removeprefix("の").strip()
             if not text and future:
                 return datetime(day.year, day.month, day.day, 10, tzinfo=tz).astimezone(UTC)
             break
