@@ -35,7 +35,7 @@ from flows.texts import ROMAJI, Texts
 def _option(model: CaseModel, trigger: str, secondary: bool = False) -> Option:
     case = model.case
     label_trigger = trigger
-    if trigger == "skip" and model.state in TEXT_STATES and _current_value(model):
+    if trigger == "skip" and model.state in TEXT_STATES and current_value(model):
         label_trigger = "keep"
     values = {}
     if trigger in CHOICES:
@@ -80,7 +80,8 @@ def options_for(model: CaseModel) -> tuple[Option, ...]:
     )
 
 
-def _current_value(model: CaseModel, field: str | None = None) -> str | None:
+def current_value(model: CaseModel, field: str | None = None) -> str | None:
+    """A step ③ field's value as the step and the summary show it (None: nothing shown)."""
     field = field or model.state.removeprefix("recording_")
     case = model.case
     if field == "broker":
@@ -99,7 +100,7 @@ def summary(model: CaseModel) -> str:
     for field in FIELDS:
         if field == "licence" and not model.is_property():
             continue
-        lines.append(f"{t(f'field.{field}')}: {_current_value(model, field) or t('field.empty')}")
+        lines.append(f"{t(f'field.{field}')}: {current_value(model, field) or t('field.empty')}")
     refused = refusal_moment(model.case)
     if model.case.get("not_refused"):
         refusal = t("refused_not")
@@ -258,7 +259,7 @@ def render_step(model: CaseModel) -> Reply:
         ):
             lines.append(t("step.recording.intro"))
         lines.append(t(f"step.{state}.text"))
-        value = _current_value(model)
+        value = current_value(model)
         if value:
             lines.append(t("current_value", value=value))
         return Reply("\n".join(lines), options=options)

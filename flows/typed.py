@@ -94,9 +94,14 @@ def match_choice(text: str, keys: dict[str, str]) -> str | None:
     if number is not None:
         return list(keys)[number - 1] if 1 <= number <= len(keys) else None
     typed = fold(text)
-    folded = {choice: {fold(Texts(lang)(key)) for lang in CATALOGS} for choice, key in keys.items()}
+    folded = {choice: folded_labels(key) for choice, key in keys.items()}
     exact = [choice for choice, labels in folded.items() if typed in labels]
     return exact[0] if exact else _partly(typed, folded)
+
+
+def folded_labels(key: str) -> set[str]:
+    """A label's text in every language, folded for comparing with what was typed."""
+    return {fold(Texts(lang)(key)) for lang in CATALOGS}
 
 
 def _partly(typed: str, folded: dict[str, set[str]]) -> str | None:

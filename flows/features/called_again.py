@@ -19,9 +19,8 @@ from flows.review import takes_another_call
 from flows.router import CASE_REF, DialogRoute, Router, case_ref, mark_fits, read_case_ref
 from flows.stepping import check_calls_again
 from flows.store.rows import Case
-from flows.texts import CATALOGS, Texts
 from flows.turn import Turn
-from flows.typed import ALIASES, fold, option_number
+from flows.typed import ALIASES, fold, folded_labels, option_number
 
 router = Router()
 
@@ -122,7 +121,7 @@ def _typed(turn: Turn, dialog: CalledAgainDialog, raw: str) -> bool:
 def _means_now(raw: str) -> bool:
     """「たった今」「さっき」 "just now": the button's own words, typed (as at step ③)."""
     typed = fold(raw)
-    labels = {fold(Texts(lang)("opt.again_now")) for lang in CATALOGS}
+    labels = folded_labels("opt.again_now")
     return typed in ALIASES["now"] or typed in labels or typed == "たったいま"
 
 

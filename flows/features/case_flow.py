@@ -239,7 +239,7 @@ def _typed_choice(turn: Turn, case: Case, text: str) -> None:
         )
         model = turn.model(case)
         named = steps.option_for(model, "named") if hint == "pick_hint" else None
-        dodged = steps.option_for(model, "dodged")
+        dodged = steps.option_for(model, "dodged") if named is not None else None
         if named is not None and dodged is not None and _a_name(typed):
             # Most likely the source itself, typed before its question, or 「わかりません」:
             # said which button each goes to (not taken for a broker's name).
@@ -319,8 +319,7 @@ def _answer(turn: Turn, case: Case, raw: str, from_contact: bool = False) -> Non
         # shown there is nothing to clear: a skip (「消す」 is no company's name).
         if _repeated_answer(turn, case, text):
             return  # 「消す」 sent twice: not a skip of the next field
-        shown = case.get(columns[0]) or (field_name == "phone" and case.get("phone_e164"))
-        if not shown:
+        if steps.current_value(turn.model(case)) is None:
             fire(turn, case, "skip")
             return
         cleared = {"field": field_name, "value": text, "cleared": True}

@@ -25,7 +25,7 @@ from flows.schedule import in_days
 from flows.store.rows import Case, Event
 from flows.texts import Texts
 from flows.turn import Turn
-from flows.typed import ALIASES, NO, YES, fold, match_choice
+from flows.typed import ALIASES, fold, match_choice, yes_or_no
 
 router = Router()
 
@@ -345,8 +345,7 @@ def _as_sender(step: str, text: str) -> str | None:
     one ("1" as a name, "123" as an address, an address typed for the phone)."""
     if step == "name":
         # A word typed for the button it is not ("スキップ", "はい") is not a name either.
-        folded = fold(text)
-        if folded in ALIASES["skip"] or folded in YES or folded in NO:
+        if fold(text) in ALIASES["skip"] or yes_or_no(text) is not None:
             return None
         return text if any(ch.isalpha() for ch in text) else None
     if step == "address":

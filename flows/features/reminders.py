@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import cast
 from zoneinfo import ZoneInfo
 
 from flows import letters, reminders, review
@@ -50,20 +49,15 @@ def again_option(turn: Turn, case: Case) -> Option | None:
 
 @AGAIN.handles
 def show_again(turn: Turn, arg: str) -> None:
-    row = turn.store.reminder(int(arg))
+    row = turn.store.rendered_reminder(int(arg))
     if row is None or row["user_id"] != turn.user_id:
         turn.notice = turn.texts("bad_button")
         return
     if row["status"] != "sent":
         turn.notice = turn.texts("reminder_closed")
         return
-    case = turn.store.case(row["case_id"])
-    assert case is not None  # a reminder's case is deleted with it
-    names = ("number", "broker_name", "company", "phone_raw", "phone_e164")
-    found = {name: case.get(name) for name in names}
-    due = cast(DueReminder, {**row, **found, "time_zone": turn.tz.key})
     turn.chosen = turn.texts("opt.r_again")
-    turn.replies.append(render(due, turn.texts, turn.now()))
+    turn.replies.append(render(row, turn.texts, turn.now()))
 
 
 def render(row: DueReminder, texts: Texts, now: datetime) -> Reply:
@@ -148,7 +142,7 @@ def _done(turn: Turn, row: Reminder, case: Case) -> None:
     """✅ 済んだ. To "call the broker" it means the call was made: what the broker said is
     asked (step ④ again), else the follow-up would stop with no answer on record."""
     turn.store.update_reminder(row["id"], status="done")
-    if row["kind"] in ("call_broker", "retry_broker") and case["state"] == "awaiting_call":
+    if row["kind"] in reminders.BROKER_KINDS and case["state"] == "awaiting_call":
         turn.say("reminder_called")
         open_case(turn, case)
         return

@@ -13,6 +13,7 @@ from flows.store.schema import (
     DUE,
     INBOX,
     REMINDERS,
+    RENDERED_REMINDERS,
     USERS,
     due_reminders_sql,
 )
@@ -67,6 +68,13 @@ class QueueRows(StoreBase):
     def reminder(self, reminder_id: int) -> Reminder | None:
         return cast(
             "Reminder | None", self._one(f"select * from {REMINDERS} where id = ?", [reminder_id])
+        )
+
+    def rendered_reminder(self, reminder_id: int) -> DueReminder | None:
+        """One reminder with what rendering it takes (as ``due_reminders`` reads them)."""
+        self._flush_users()
+        return cast(
+            "DueReminder | None", self._one(f"{RENDERED_REMINDERS} where r.id = ?", [reminder_id])
         )
 
     def unanswered_reminder(self, case_id: int) -> Reminder | None:

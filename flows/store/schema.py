@@ -45,9 +45,13 @@ def due_reminders_sql(one_user: bool = False, one_channel: bool = False) -> str:
     where = DUE + (" and r.user_id = ?" if one_user else "")
     # r.route follows u.channel and u.active (m018's triggers); u's conditions stay as well.
     where += " and r.route = ? and u.channel = r.route" if one_channel else ""
-    return (
-        "select r.*, u.language, u.time_zone, u.quiet_hours, u.channel, u.external_id, "
-        "c.number, c.broker_name, c.company, c.phone_raw, c.phone_e164 "
-        f"from {REMINDERS} r cross join {USERS} u on u.id = r.user_id "
-        f"join {CASES} c on c.id = r.case_id where {where} order by r.due_at limit ?"
-    )
+    return f"{RENDERED_REMINDERS} where {where} order by r.due_at limit ?"
+
+
+# Reminders with what rendering one takes from its user and case (``DueReminder``).
+RENDERED_REMINDERS = (
+    "select r.*, u.language, u.time_zone, u.quiet_hours, u.channel, u.external_id, "
+    "c.number, c.broker_name, c.company, c.phone_raw, c.phone_e164 "
+    f"from {REMINDERS} r cross join {USERS} u on u.id = r.user_id "
+    f"join {CASES} c on c.id = r.case_id"
+)
