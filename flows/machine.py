@@ -27,6 +27,16 @@ CALL_STATES = ("refusing", "pushing", "asking_source", "pressing_source")
 AFTER_STATES = ("after_refusal", "after_source")
 # The fields of step 3, in the order they are asked. "licence" is asked for property only.
 FIELDS = ("broker", "company", "person", "phone", "product", "licence", "when")
+# The case's columns each field fills (and clearing it empties).
+FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "broker": ("broker_name",),
+    "company": ("company", "company_norm"),
+    "person": ("person",),
+    "phone": ("phone_raw", "phone_e164"),
+    "product": ("product", "product_kind"),
+    "licence": ("licence",),
+    "when": ("call_at",),
+}
 RECORDING_STATES = tuple(f"recording_{field}" for field in FIELDS)
 FINISHED_STATES = ("closed", "cancelled")
 

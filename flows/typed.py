@@ -30,6 +30,20 @@ ALIASES: dict[str, tuple[str, ...]] = {
     # Where a field has a value: empty it ("skip" keeps it). At ✏️ fix, 「なし」 too.
     "clear": ("消す", "けす", "消して", "削除", "削除して", "クリア", "clear", "delete", "remove"),
     "clear_at_fix": ("なし", "none"),
+    # A caller's number not shown: recorded as said, at the number's step.
+    "withheld": (
+        "非通知",
+        "番号非通知",
+        "非通知設定",
+        "通知不可能",
+        "表示圏外",
+        "公衆電話",
+        "withheld",
+        "unknown",
+        "private",
+        "private number",
+        "no caller id",
+    ),
     # A step's answer in the polite form people type under pressure (the labels are plain).
     "refused": ("断りました", "お断りしました", "断わりました"),
     "yes_refused": ("断りました", "お断りしました", "はい断りました"),

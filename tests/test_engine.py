@@ -276,10 +276,38 @@ def test_numbers_out_of_range_and_unparseable_phone(engine: Engine, talk) -> Non
     chat.say("/call")
     assert JA["pick_hint"] in chat.say("9")  # typed: no option has that number
     chat.walk(Press("🙅 断った"), Press("📝 入手先を言った"), "skip", "skip", "skip")
-    answer = chat.say("非通知")
-    assert "「非通知」は電話番号として読み取れませんでした" in answer
+    answer = chat.say("03-555")  # digits, not a whole number: kept as typed, and said so
+    assert "「03-555」は電話番号として読み取れませんでした" in answer
     row = case_row(engine)
-    assert (row["phone_raw"], row["phone_e164"]) == ("非通知", None)
+    assert (row["phone_raw"], row["phone_e164"]) == ("03-555", None)
+    assert row["state"] == "recording_product"
+
+
+@pytest.mark.parametrize("typed", ["😀", "佐藤", "Tanaka Estate", "x" * 40])
+def test_text_with_no_digit_at_the_number_step_is_refused(engine: Engine, talk, typed) -> None:
+    """Any text was stored as the caller's number (with "couldn't read it"): one with no
+    digit is no number, so it is refused and the question stays; nothing is stored."""
+    chat = talk()
+    chat.walk("/after", Press("🙅 はい、断った"), Press("🤐 言わなかった・聞けなかった"))
+    chat.walk("skip", "skip")
+    answer = chat.said_whole(typed)
+    assert JA["phone_no_digits"].format(typed=typed) in answer
+    assert JA["step.recording_phone.text"] in answer
+    row = case_row(engine)
+    assert (row["phone_raw"], row["phone_e164"], row["state"]) == (None, None, "recording_phone")
+    chat.say("skip")
+    assert case_row(engine)["state"] == "recording_product", "skip still moves on"
+
+
+@pytest.mark.parametrize("typed", ["非通知", "公衆電話", "Withheld"])
+def test_a_withheld_number_is_recorded_as_said(engine: Engine, talk, typed) -> None:
+    chat = talk()
+    chat.walk("/after", Press("🙅 はい、断った"), Press("🤐 言わなかった・聞けなかった"))
+    chat.walk("skip", "skip")
+    answer = chat.said_whole(typed)
+    assert "読み取れません" not in answer, "not an unreadable number: none was shown"
+    row = case_row(engine)
+    assert (row["phone_raw"], row["phone_e164"]) == (typed, None)
     assert row["state"] == "recording_product"
 
 
@@ -812,6 +840,27 @@ def test_a_phone_number_typed_for_a_name_is_not_stored_as_one(engine) -> None:
     assert case_row(engine, number=2)["person"] is None
     assert chat.say("佐藤").replies[-1].text.startswith(JA["step.recording_phone.text"])
     assert case_row(engine, number=2)["person"] == "佐藤"
+
+
+def test_a_phone_number_typed_for_the_product_is_the_callers_number(engine) -> None:
+    """A number typed at "what did they sell?" (the number's step skipped, or the number
+    given late) was stored as the product (勧誘の内容: 03-5555-0123)."""
+    chat = EngineChat(engine)
+    chat.walk("/after", Press("🙅 はい、断った"), Press("🤐 言わなかった・聞けなかった"))
+    chat.walk("みらい不動産", "skip", "skip")  # the person and the number skipped
+    said = text_of(chat.say("03-5555-0123"))
+    assert JA["step.recording_product.text"] in said, "the product is asked again"
+    row = case_row(engine)
+    assert (row["phone_e164"], row["product"], row["state"]) == (
+        "+81355550123",
+        None,
+        "recording_product",
+    )
+    said = text_of(chat.say("090-1234-5678"))  # a second number: not recorded
+    assert JA["phone_second"].format(kept="03-5555-0123", typed="090-1234-5678") in said
+    assert case_row(engine)["phone_e164"] == "+81355550123"
+    chat.say("投資用マンション")
+    assert case_row(engine)["product"] == "投資用マンション"
 
 
 def test_a_second_number_at_a_name_is_not_recorded_and_the_name_is_still_asked(engine) -> None:

@@ -54,7 +54,7 @@ from sqlite_utils import Database
 from bot.telegram_render import CALL_BUTTON_TEXTS, encode_callback
 from fakes.request import FakeBotApi
 from fakes.users import Person
-from flows import letters, stats
+from flows import letters, machine, stats
 from flows.engine import Engine
 from flows.machine import CALL_STATES, STATES, TEXT_STATES
 from flows.normalize import phone_number_in
@@ -345,15 +345,9 @@ NUMBERS = (
 )
 # What a number sent at a step may change: that step's field (and what a step moves).
 _STEPPED = {"seq", "state", "updated_at", "fixing", "repeat_of", "repeat_refused_at"}
-FIELD_COLUMNS = {
-    "recording_broker": {"broker_name", "broker_id"},
-    "recording_company": {"company", "company_norm"},
-    "recording_person": {"person"},
-    "recording_phone": {"phone_raw", "phone_e164"},
-    "recording_product": {"product", "product_kind"},
-    "recording_licence": {"licence"},
-    "recording_when": {"call_at", "refused_at"},
-}
+FIELD_COLUMNS = {f"recording_{field}": set(cols) for field, cols in machine.FIELD_COLUMNS.items()}
+FIELD_COLUMNS["recording_broker"].add("broker_id")  # the broker's row, linked
+FIELD_COLUMNS["recording_when"].add("refused_at")  # a refusal's time is its call's
 # During a call (steps 1 and 2) a number is this call's number; a refused caller's is linked.
 STEP_ONE_COLUMNS = {
     "phone_raw",
@@ -366,7 +360,7 @@ STEP_ONE_COLUMNS = {
     "updated_at",
 }
 # Where the caller's company or person is asked, a phone number is the caller's number.
-CALLER_NAME_STATES = {"recording_company", "recording_person"}
+CALLER_NAME_STATES = {"recording_company", "recording_person", "recording_product"}
 TEXT_COLUMNS = ("company", "person", "broker_name", "product", "licence")
 CLOCK_STEPS = (
     timedelta(minutes=1),

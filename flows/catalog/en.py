@@ -166,6 +166,10 @@ EN: dict[str, str] = {
     "product.other": "something else",
     "phone_unparsed": "“{raw}” is not a phone number I can read. It is recorded as typed.",
     "phone_from_contact": "Recorded the number from the shared contact.",
+    "phone_no_digits": (
+        "“{typed}” has no digits. Send the number that called you: “withheld” if none was"
+        " shown, or “skip” if you don't know it."
+    ),
     "bad_when": (
         "I couldn't read that date and time. Include the time (not in the future), "
         "e.g. 14:30, 11/28 14:30, yesterday 15:00. If you don't know it, skip."

@@ -28,8 +28,9 @@ from flows.turn import OTHER_BUTTONS, Turn
 from flows.typed import ALIASES, fold, match_option, option_number, yes_or_no
 
 router = Router()
-# The steps that ask for the caller's name (its number is asked at its own step).
-_CALLER_NAME_STATES = frozenset({"recording_company", "recording_person"})
+# The steps where a phone number typed is the caller's, not the answer: its name, and what it
+# sold (its number is asked at its own step).
+_NOT_A_NUMBER_STATES = frozenset({"recording_company", "recording_person", "recording_product"})
 
 # Longest text accepted per field; anything longer is refused with a clear message.
 FIELD_LIMITS = {
@@ -188,11 +189,11 @@ def at_step(turn: Turn, text: str) -> None:
 
 
 def _number_for_a_name(turn: Turn, case: Case, text: str) -> bool:
-    """A phone number typed where the caller's company or person is asked is no name (it
-    was stored as one): it is the caller's number, kept on the case as one pasted during a
-    call is, and the name asked again. (At the broker's, a number stays the answer: it may
-    be all the caller said of their source, and the number step ④ calls.)"""
-    if case["state"] not in _CALLER_NAME_STATES:
+    """A phone number typed where the caller's company, person or product is asked is none
+    of them (it was stored as one): it is the caller's number, kept on the case as one pasted
+    during a call is, and the question asked again. (At the broker's, a number stays the
+    answer: it may be all the caller said of their source, and the number step ④ calls.)"""
+    if case["state"] not in _NOT_A_NUMBER_STATES:
         return False
     phone = phone_number_in(text)
     if phone is None:
@@ -290,25 +291,13 @@ def _repeated_answer(turn: Turn, case: Case, text: str) -> bool:
     return True
 
 
-# The columns each field of step ③ fills (what clearing it empties).
-_FIELD_COLUMNS: dict[str, tuple[str, ...]] = {
-    "broker": ("broker_name",),
-    "company": ("company", "company_norm"),
-    "person": ("person",),
-    "phone": ("phone_raw", "phone_e164"),
-    "product": ("product", "product_kind"),
-    "licence": ("licence",),
-    "when": ("call_at",),
-}
-
-
 def _answer(turn: Turn, case: Case, raw: str, from_contact: bool = False) -> None:
     t = turn.texts
     field_name = case["state"].removeprefix("recording_")
     text = clean_text(raw)
     available = machine.triggers_at(case["state"])
     folded = fold(text)
-    columns = _FIELD_COLUMNS[field_name]
+    columns = machine.FIELD_COLUMNS[field_name]
     clearing = folded in ALIASES["clear"] or (
         case.get("fixing") and folded in ALIASES["clear_at_fix"]
     )
@@ -350,12 +339,18 @@ def _answer(turn: Turn, case: Case, raw: str, from_contact: bool = False) -> Non
     elif field_name == "company":
         changes = {"company": text, "company_norm": normalize_name(text) or None}
     elif field_name == "phone":
+        withheld = folded in ALIASES["withheld"]
+        if not from_contact and not withheld and not any(ch.isdigit() for ch in text):
+            # No digit at all: no number (a name, an emoji), refused; 「非通知」 is kept.
+            turn.say("phone_no_digits", typed=text)
+            turn.show(case)
+            return
         # A contact's number may come without its "+" (Telegram): read as a caller's number.
         phone = (phone_number_in(text, contact=True) if from_contact else None) or parse_phone(text)
         changes = {"phone_raw": phone.raw, "phone_e164": phone.e164}
         if from_contact:
             notes.append(Reply(t("phone_from_contact")))
-        if not phone.valid:
+        if not phone.valid and not withheld:
             notes.append(Reply(t("phone_unparsed", raw=phone.raw)))
     elif field_name == "product":
         kind = "property" if looks_like_property(text) else "other"
