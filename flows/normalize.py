@@ -6,11 +6,13 @@ import calendar
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import phonenumbers
+
+from flows.schedule import EVENING, MORNING
 
 # Legal-form words that people write in many ways (株式会社, (株), ㈱, 有限会社, Co., Ltd. …).
 # They are dropped before comparing names so "㈱ABCリサーチ" and "ABCリサーチ株式会社" match.
@@ -208,9 +210,17 @@ _YEAR_WRAP = timedelta(days=60)
 # "3日前", "3 days ago"; a trailing "頃"; 午前/午後, am/pm; "2時半".
 _DAYS_AGO = re.compile(r"^(\d{1,2})\s*(?:日前|days?\s+ago)\s*")
 _ABOUT = re.compile(r"\s*(?:頃|ごろ|くらい|ぐらい)$")
-_MERIDIEM = re.compile(r"午前|午後|早朝|朝|夕方|夜|\b[ap]\.?m\.?(?=$|\s)|(?<=\d)[ap]\.?m\.?$")
+_MERIDIEM = re.compile(
+    r"午前|午後|早朝|朝|夕方|深夜|夜中|夜|\b[ap]\.?m\.?(?=$|\s)|(?<=\d)[ap]\.?m\.?$"
+)
 # What a meridiem word says: the afternoon (or evening) or not (朝6時: 06:00).
-_AFTERNOON = ("午後", "夕方", "夜")
+_AFTERNOON = ("午後", "夕方", "夜", "深夜", "夜中")
+# The night's words: their 12 and small hours are after midnight (「夜12時」 is 0:00, and
+# 「今夜1時」 is the next day's 01:00).
+_NIGHT = ("夜", "深夜", "夜中")
+_SMALL_HOURS = 6
+# A day said with no hour, for a reminder: 「明日」 10:00, 「明朝」 9:00, 「今夜」 19:00.
+_HOUR_ALONE = {"": time(10, 0), "朝": MORNING, "夜": EVENING}
 
 
 def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> datetime | None:
@@ -231,14 +241,17 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
             day = day + timedelta(days=shift)
             # 「明日の10時」; a half alone (「今夜」) is left with no hour: not read.
             text = half + text[len(word) :].strip().removeprefix("の").strip()
-            if not text and future:
-                return datetime(day.year, day.month, day.day, 10, tzinfo=tz).astimezone(UTC)
+            if text == half and future:
+                alone = datetime.combine(day, _HOUR_ALONE[half], tzinfo=tz)
+                return alone.astimezone(UTC)
             break
     meridiem = _MERIDIEM.search(text)
-    afternoon = False
+    afternoon = night = False
     if meridiem is not None:
         afternoon = meridiem.group(0) in _AFTERNOON or meridiem.group(0).startswith("p")
-        text = (text[: meridiem.start()] + text[meridiem.end() :]).strip()
+        night = meridiem.group(0) in _NIGHT
+        text = text[: meridiem.start()] + text[meridiem.end() :].lstrip().removeprefix("の")
+        text = text.strip()  # 「夜中の3時」
     match = _DATE_TIME.match(text)
     if not match or not text:
         return None
@@ -251,10 +264,12 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
         month = int(parts["mo"]) if parts["mo"] else day.month
         dom = int(parts["d"]) if parts["d"] else day.day
         hour = int(parts["h"]) if parts["h"] else (10 if future else 0)
+        after_midnight = False
         if meridiem:
             if not parts["h"] or hour > 12:
                 return None  # "3/20 午後": which hour? "午後14時": not a time anyone means
-            hour = hour % 12 + (12 if afternoon else 0)
+            after_midnight = night and (hour == 12 or hour < _SMALL_HOURS)
+            hour = hour % 12 + (12 if afternoon and not after_midnight else 0)
         elif future and parts["h"] and not parts["h"].startswith("0") and 1 <= hour < 7:
             hour += 12  # 「2時」 for a call to make: 14:00 (「06:00」 is what it says)
         minute = int(parts["mi"]) if parts["mi"] else 0
@@ -262,6 +277,8 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
             # 2/29 typed in a year without one: the year the date can only be in.
             year += 1 if future else -1
         moment = datetime(year, month, dom, hour, minute, tzinfo=tz)
+        if after_midnight and (relative or parts["d"]):
+            moment += timedelta(days=1)  # 「今夜12時」, 「12/6 夜2時」: the night of that day
         if parts["mo"] and not parts["y"]:
             # "12/30" typed in January means last December for a call, and "1/5" typed in
             # December next January for a reminder; a date only days off the wrong way is

@@ -73,6 +73,12 @@ def test_unreadable_numbers_are_kept_as_typed(typed: str) -> None:
         ("2 days ago 9:05am", "2026-11-26T00:05:00+00:00"),
         ("yesterday 2:30 PM", "2026-11-27T05:30:00+00:00"),
         ("午後12時", "2026-11-28T03:00:00+00:00"),
+        # The night's 12 and small hours are after its midnight (「夜12時」 was noon).
+        ("昨夜12時", "2026-11-27T15:00:00+00:00"),
+        ("昨日の夜12時", "2026-11-27T15:00:00+00:00"),
+        ("11/26 深夜1時", "2026-11-26T16:00:00+00:00"),
+        ("夜中の2時", "2026-11-27T17:00:00+00:00"),
+        ("昨夜11時", "2026-11-27T14:00:00+00:00"),
     ],
 )
 def test_call_times(typed: str, expected_utc: str) -> None:

@@ -95,6 +95,12 @@ def test_this_evening_is_not_offered_after_seven(engine: Engine, clock: FakeCloc
         ("明日の夕方5時", "2026-11-26 Thu 17:00"),
         ("今夜8時", "2026-11-25 Wed 20:00"),  # quiet hours from 21:00
         ("明朝10時", "2026-11-26 Thu 10:00"),
+        ("明朝", "2026-11-26 Thu 09:00"),  # a half alone: the morning buttons' hour
+        ("今夜", "2026-11-25 Wed 19:00"),
+        ("明晩", "2026-11-26 Thu 19:00"),
+        ("今夜11時", "2026-11-26 Thu 08:00"),  # 23:00, in the quiet hours
+        ("夜12時", "2026-11-26 Thu 08:00"),  # midnight (it was noon), then quiet: 08:00
+        ("夜中の3時", "2026-11-26 Thu 08:00"),
     ],  # 7:00 is in the quiet hours: moved to 8:00
 )
 def test_a_typed_reminder_time(engine: Engine, clock: FakeClock, typed, expected) -> None:
