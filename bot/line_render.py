@@ -220,7 +220,8 @@ class Bubble:
 
 def pack(bubbles: Sequence[Bubble], limit: int = MAX_MESSAGES) -> list[Bubble]:
     """At most ``limit`` bubbles: neighbouring texts merged (the shortest pair first, while
-    it fits one message); what still does not fit is cut, and says so."""
+    it fits one message), then images given as their links from the last one (an image is
+    never merged, and was cut: "…"); what still does not fit is cut, and says so."""
     out = list(bubbles)
     while len(out) > limit:
         best: int | None = None
@@ -233,7 +234,11 @@ def pack(bubbles: Sequence[Bubble], limit: int = MAX_MESSAGES) -> list[Bubble]:
             if best is None or size < best_size:
                 best, best_size = index, size
         if best is None:
-            break
+            images = [index for index, bubble in enumerate(out) if bubble.image_url]
+            if not images:
+                break
+            out[images[-1]] = Bubble(out[images[-1]].image_url or "")
+            continue
         merged = Bubble(f"{out[best].text}\n\n{out[best + 1].text}")
         out[best : best + 2] = [merged]
     if len(out) > limit:

@@ -525,6 +525,16 @@ def test_at_most_five_messages_go_in_one_request() -> None:
     assert len(packed) == 5 and packed[-1].text.endswith("…")
 
 
+def test_images_past_five_messages_are_given_as_links() -> None:
+    """Images are never merged: a fifth bubble that was one became "…" and the images after
+    it were lost. Past the limit, the last images become their links, merged as text."""
+    image = [line_render.Bubble(image_url=f"https://x.example/{i}.png") for i in range(6)]
+    packed = pack([line_render.Bubble("a"), *image])
+    assert [b.image_url for b in packed[:4]] == [None, *(b.image_url for b in image[:3])]
+    assert packed[4].text.split("\n\n") == [b.image_url for b in image[3:]]
+    assert len(packed) == 5 and not packed[4].image_url
+
+
 def test_text_is_split_and_merged_by_utf16_units_as_line_may_count_them() -> None:
     """5,000 "characters" read cautiously: an emoji outside the BMP counts 2. A reply of
     3,000 emoji (6,000 units) goes in two messages, none over MAX_TEXT units, nothing lost."""
