@@ -56,7 +56,7 @@ def who(case: Case, texts: Texts) -> str:
 
 
 def case_line(case: Case, texts: Texts, tz: ZoneInfo, store: Store) -> str:
-    when = texts.day(datetime.fromisoformat(case.get("call_at") or case["opened_at"]), tz)
+    when = texts.day(_called(case), tz)
     broker = case.get("broker_name") or texts("cases_unknown")
     status = status_text(case, texts, store.events(case["id"]))
     return f"#{case['number']} {when} {who(case, texts)}｜{broker}｜{status}"
@@ -113,12 +113,21 @@ def _event_line(event: Event, texts: Texts, tz: ZoneInfo) -> str | None:
     return f"{texts.when_iso(event['at'], tz)}  {text}"
 
 
+def _called(case: Case) -> datetime:
+    return datetime.fromisoformat(case.get("call_at") or case["opened_at"])
+
+
 def case_text(store: Store, case: Case, texts: Texts, tz: ZoneInfo) -> str:
     """One case in full: the details, the timeline in local time, its reminders (its buttons
     are the review feature's: ``flows.features.review.case_view``)."""
     all_events = store.events(case["id"])
+    # The calls after this refusal recorded as cases of their own (``repeat_of``).
+    later = store.calls_after(case["user_id"], case["number"]) if case.get("refused_at") else []
+    status = status_text(case, texts, all_events)
+    if later and not case.get("repeat_calls"):
+        status += " " + texts("status.repeat")
     lines = [
-        texts("case.header", number=case["number"], status=status_text(case, texts, all_events)),
+        texts("case.header", number=case["number"], status=status),
         standing.standing_line(case, all_events, texts, tz),
     ]
     details = {
@@ -166,6 +175,12 @@ def case_text(store: Store, case: Case, texts: Texts, tz: ZoneInfo) -> str:
                 date=texts.when_iso(case.get("last_repeat_at") or "", tz),
             )
         )
+    if later:
+        cases = texts("list_sep").join(
+            texts("case.later_case", number=c["number"], date=texts.day(_called(c), tz))
+            for c in later
+        )
+        lines.append(texts("case.later_cases", cases=cases))
     events = all_events[-TIMELINE_LIMIT:]
     lines.append("")
     lines.append(texts("case.timeline"))

@@ -177,6 +177,37 @@ def test_the_report_lists_every_call_after_the_refusal(engine: Engine, clock: Fa
     assert [history.index(c) for c in calls] == sorted(history.index(c) for c in calls)
 
 
+def test_the_refused_case_shows_the_calls_recorded_after_it_and_offers_the_report(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """/case of a refused case said nothing of the later calls recorded as cases of their
+    own, and its letters offered no report (only /who did): the proof was one case away."""
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA))  # refused on 11/27 at 14:00
+    assert JA["opt.letter_resolicitation_report"] not in labels(
+        chat.press(JA["opt.case_letter"], on=chat.say("/case 1"))
+    )
+    clock.advance(days=3)
+    chat.say("03-5555-0123")
+    chat.press(JA["opt.who_now"])  # a new case for this call, linked to the refusal
+    chat.walk(Press(JA["opt.refused"]), Press(JA["opt.dodged"]))
+    chat.walk(Press(JA["opt.pressing_source.dodged"]), *["skip"] * 5, Press(JA["opt.now"]))
+    chat.press(JA["opt.confirm"])
+    page = chat.say("/case 1")
+    text = text_of(page)
+    assert JA["status.repeat"] in text.splitlines()[0]
+    later = JA["case.later_case"].format(number=2, date="2026年11月30日(月)")
+    assert JA["case.later_cases"].format(cases=later) in text
+    menu = chat.press(JA["opt.case_letter"], on=page)
+    letter = _write_letter(chat, chat.press(JA["opt.letter_resolicitation_report"], on=menu), JA)
+    history = letter[letter.index("令和8年11月27日 14時00分") :]
+    assert "令和8年11月30日 14時00分" in history, "the later case's call, listed"
+
+
+def labels(response: Response) -> list[str]:
+    return [o.label for r in response.replies for o in r.options]
+
+
 def test_a_refusal_in_an_earlier_year_is_read_aloud_with_its_year(
     engine: Engine, clock: FakeClock
 ) -> None:

@@ -378,6 +378,8 @@ EN: dict[str, str] = {
     "case.repeat_of": "⚠️ Called again after you refused them in case #{number} on {date}.",
     "case.repeat_of_undated": "⚠️ Called again after you refused them in case #{number}.",
     "case.repeat_calls": "⚠️ Calls after your refusal: {count} (last {date})",
+    "case.later_cases": "⚠️ Calls after your refusal, recorded as cases: {cases}",
+    "case.later_case": "#{number} ({date})",
     "case.timeline": "Timeline:",
     "case.reminders": "Scheduled reminders:",
     "event.fixing": "✏️ Fix: {field}",

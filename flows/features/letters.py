@@ -60,8 +60,9 @@ def kind_option(texts: Texts, case: Case, kind: str) -> Option:
     return KIND.option(f"{case_ref(case)}-{_CODE_OF[kind]}", texts(f"opt.letter_{kind}"))
 
 
-def kinds_for(case: Case) -> list[str]:
-    """The letters a case has the facts for."""
+def kinds_for(case: Case, calls_after: bool = False) -> list[str]:
+    """The letters a case has the facts for; ``calls_after``: calls after its refusal are
+    recorded as cases of their own (``case_kinds`` looks)."""
     kinds = []
     caller = case.get("company") or case.get("phone_raw")
     if case.get("broker_name"):
@@ -70,10 +71,18 @@ def kinds_for(case: Case) -> list[str]:
         kinds.append(letters.COMPANY_REQUEST)
     # A report of calls after a refusal needs such a call on record: this case's call came
     # after an earlier refusal, or calls after this case's refusal were recorded.
-    repeated = case.get("repeat_of") or (case.get("refused_at") and case.get("repeat_calls"))
+    later = case.get("repeat_calls") or calls_after
+    repeated = case.get("repeat_of") or (case.get("refused_at") and later)
     if caller and repeated:
         kinds.append(letters.RESOLICITATION_REPORT)
     return kinds
+
+
+def case_kinds(turn: Turn, case: Case) -> list[str]:
+    """``kinds_for``, with the calls after the case's refusal recorded as cases of their own
+    (a report from the refused case lists them: ``_calls_recorded_elsewhere``)."""
+    look = bool(case.get("refused_at")) and not case.get("repeat_calls")
+    return kinds_for(case, look and bool(turn.store.calls_after(turn.user_id, case["number"])))
 
 
 @CHOOSE.handles
@@ -83,7 +92,7 @@ def choose(turn: Turn, arg: str) -> None:
     if case is None:
         return
     turn.chosen = t("opt.case_letter")
-    kinds = kinds_for(case)
+    kinds = case_kinds(turn, case)
     if not kinds:
         turn.say("letter_none")
         return
@@ -102,7 +111,7 @@ def pressed_kind(turn: Turn, arg: str) -> None:
 
 def begin(turn: Turn, case: Case, kind: str) -> None:
     """Start writing letter ``kind`` for ``case`` (from its button, a step, a reminder)."""
-    if kind not in kinds_for(case):
+    if kind not in case_kinds(turn, case):
         turn.notice = turn.texts("bad_button")
         return
     turn.chosen = turn.texts(f"opt.letter_{kind}")
