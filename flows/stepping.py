@@ -49,7 +49,7 @@ def fire(turn: Turn, case: Case, trigger: str, **kwargs: Any) -> None:
         turn.show(case)
         return
     case["state"] = model.state
-    _detect_repeat(turn, before, case, model)
+    repeat = _detect_repeat(turn, before, case, model)
     turn.store.save_case(before, case)
     turn.store.add_event(
         case,
@@ -59,6 +59,9 @@ def fire(turn: Turn, case: Case, trigger: str, **kwargs: Any) -> None:
         state_to=model.state,
         detail=kwargs.get("answer"),
     )
+    if repeat is not None:  # after the answer that made it, in the timeline
+        kind, detail = repeat
+        turn.store.add_event(case, kind, detail=detail)
     _follow_up(turn, case, trigger, before["state"], model, kwargs.get("remind_at"))
     outcome = case.get("outcome")
     if outcome and outcome != before.get("outcome"):
@@ -182,11 +185,14 @@ def _follow_up(
     model.replies[-1:-1] = notes
 
 
-def _detect_repeat(turn: Turn, before: Case, case: Case, model: CaseModel) -> None:
+def _detect_repeat(
+    turn: Turn, before: Case, case: Case, model: CaseModel
+) -> tuple[str, dict[str, Any]] | None:
     """Flag a case whose company or number the user had already refused before this call
-    (in another case); unflag it when a correction (name, number, time) undoes that."""
+    (in another case); unflag it when a correction (name, number, time) undoes that. The
+    event to record of it (its kind and detail), if any."""
     if all(case.get(k) == before.get(k) for k in ("company_norm", "phone_e164", "call_at")):
-        return
+        return None
     earlier = turn.store.earlier_refusal(case)
     flagged = case.get("repeat_of")
     if earlier is None:
@@ -196,10 +202,10 @@ def _detect_repeat(turn: Turn, before: Case, case: Case, model: CaseModel) -> No
                 max(len(model.replies) - 1, 0),
                 Reply(turn.texts("repeat_cleared", number=flagged)),
             )
-            turn.store.add_event(case, "repeat_cleared", detail={"earlier_case": flagged})
-        return
+            return "repeat_cleared", {"earlier_case": flagged}
+        return None
     if flagged == earlier["number"]:
-        return
+        return None
     # Its time, if known: an earlier case recorded after the call without a time has none.
     refused = refusal_moment(earlier)
     case["repeat_of"] = earlier["number"]
@@ -214,8 +220,4 @@ def _detect_repeat(turn: Turn, before: Case, case: Case, model: CaseModel) -> No
     else:
         text = t("repeat_detected_undated", who=who, number=earlier["number"])
     model.replies.insert(max(len(model.replies) - 1, 0), Reply(text))
-    turn.store.add_event(
-        case,
-        "repeat_detected",
-        detail={"earlier_case": earlier["number"], "refused_at": refused},
-    )
+    return "repeat_detected", {"earlier_case": earlier["number"], "refused_at": refused}

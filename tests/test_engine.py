@@ -711,7 +711,29 @@ def test_a_call_dated_before_the_refusal_is_not_a_repeat(engine: Engine, talk, c
     assert JA["repeat_cleared"].format(number=1) in said
     row = case_row(engine, 2)
     assert (row["repeat_of"], row["repeat_refused_at"]) == (None, None)
-    assert "再勧誘の記録を取り消し（ケース #1）" in chat.say("/case 2")
+    page = chat.say("/case 2")
+    assert "再勧誘の記録を取り消し（ケース #1）" in page
+    # In the timeline after the answer that withdrew it (it came before its cause).
+    lines = page.splitlines()
+    [withdrawn] = [i for i, line in enumerate(lines) if "再勧誘の記録を取り消し" in line]
+    [flagged] = [i for i, line in enumerate(lines) if "再勧誘を検出（ケース #1）" in line]
+    [company] = [i for i, line in enumerate(lines) if "記録 会社名: X不動産" in line]
+    [answered] = [i for i, line in enumerate(lines) if "記録 日時:" in line]
+    assert company < flagged < answered < withdrawn, page
+
+
+def test_a_company_that_marks_a_repeat_sent_twice_is_taken_for_a_re_send(
+    engine: Engine, talk, clock
+) -> None:
+    """The repeat mark is recorded after the answer that set it: the answer is still the
+    case's last, so the same name sent again (its reply lost) is not the next field's."""
+    chat = talk()
+    chat.walk("/call", Press("🙅 断った"), Press("📴 電話が切れた"), "skip", "X不動産")
+    clock.advance(hours=1)
+    chat.walk("/after", Press("🙅 はい、断った"), Press("🤐 言わなかった・聞けなかった"))
+    assert "再勧誘です" in chat.say("X不動産")
+    assert JA["answer_repeated"].format(value="X不動産") in chat.say("X不動産")
+    assert case_row(engine, 2)["person"] is None
 
 
 def test_correcting_the_company_withdraws_the_repeat(engine: Engine, talk, clock) -> None:

@@ -237,10 +237,10 @@ class CaseRows(StoreBase):
         )
 
     def last_event(self, case_id: int) -> Event | None:
-        """The case's latest event (engine: a typed answer sent twice)."""
-        return cast(
-            "Event | None",
-            self._one(
-                f"select * from {EVENTS} where case_id = ? order by id desc limit 1", [case_id]
-            ),
+        """The case's latest event (engine: a typed answer sent twice), but the repeat mark
+        an answer set or cleared, which is recorded after it."""
+        sql = (
+            f"select * from {EVENTS} where case_id = ?"
+            " and kind not in ('repeat_detected', 'repeat_cleared') order by id desc limit 1"
         )
+        return cast("Event | None", self._one(sql, [case_id]))
