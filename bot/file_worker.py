@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import logging
 import multiprocessing
 import os
 import pickle
@@ -33,6 +34,12 @@ def init() -> None:
     and on Linux the worker dies with the bot even when the bot is killed (SIGKILL), instead
     of lingering or printing a traceback when its pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # Its records and warnings would reach the bot's log unfiltered (fpdf names the
+    # characters of a letter's names that the font lacks): the worker logs nothing; what
+    # fails is raised to the bot with the file, which logs its type (``bot.logs``).
+    logging.captureWarnings(True)
+    logging.getLogger().handlers[:] = [logging.NullHandler()]
+    logging.getLogger().setLevel(logging.CRITICAL + 1)
     # It makes files from values it is given: it needs none of the bot's secrets.
     for name in list(os.environ):
         if name in _SECRETS or name.startswith(("AWS_", "LITESTREAM_")):

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import io
 import json
+import logging
 import os
 import signal
 import threading
@@ -60,6 +62,22 @@ async def test_letters_and_charts_are_made_in_the_worker_process(maker: FileMake
     worker: Any = await maker.make(Attachment("pid", partial(os.getpid)))  # type: ignore[arg-type]
     assert isinstance(worker, int) and worker != os.getpid()
     assert maker.made == {"process": 3}
+
+
+async def test_the_worker_process_logs_nothing_of_a_letter(
+    maker: FileMaker, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """fpdf warns of the characters a font lacks, naming them (𠮷 of 𠮷田): in the worker,
+    which has none of the bot's log settings, that went to the bot's log as it was."""
+    assert maker.start_process()
+    named = dataclasses.replace(LETTER, recipient="𠮷田不動産 御中", sender=("髙𠮷 太郎",))
+    assert (await maker.make(Attachment("x.pdf", partial(letters.to_pdf, named)))).startswith(
+        b"%PDF"
+    )
+    shout = partial(logging.getLogger("kotowari.probe").error, "山田太郎 090-1234-5678")
+    await maker.make(Attachment("log", shout))  # type: ignore[arg-type]
+    err = capfd.readouterr().err
+    assert "𠮷" not in err and "山田太郎" not in err, err
 
 
 @pytest.mark.skipif(not hasattr(os, "nice"), reason="no process priorities here")
