@@ -91,11 +91,16 @@ class Engine:
         """Process one message; the whole state change commits or none of it does."""
         try:
             with self.store.transaction():
-                turn = self._begin(inbound)
                 receipt = inbound.receipt
-                if (receipt is not None and self.store.inbox_applied(receipt)) or (
-                    self._seen_before(turn)
-                ):
+                applied = receipt is not None and self.store.inbox_applied(receipt)
+                if applied and self.store.user(inbound.user_id) is None:
+                    # Applied, and the user is gone since: their erasure (most likely this
+                    # very update, stored again after a crash). Nothing is stored for them.
+                    texts = Texts(pick_language(inbound.lang_hint))
+                    said = (Reply(texts("forgotten")),)
+                    return Response(said, language=texts.language, erased=True)
+                turn = self._begin(inbound)
+                if applied or self._seen_before(turn):
                     self._show_where(turn)  # changes nothing stored, not even shown_step
                 else:
                     if not turn.user["active"]:  # they write again: reminders resume

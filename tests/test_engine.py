@@ -15,7 +15,7 @@ from flows.router import STEP_TOKEN
 from flows.store import CASES, EVENTS
 from flows.texts import EN, JA
 from tests.conftest import Conversation, FakeClock
-from tests.transcript import TO_STEP_4, EngineChat, Press, text_of
+from tests.transcript import TO_STEP_4, EngineChat, Press, pick, text_of
 
 REFUSE_JA = JA["step.refusing.say"]
 ASK_JA = JA["step.asking_source.say"]
@@ -1054,3 +1054,24 @@ def test_a_source_named_after_going_back_is_not_also_unknown(engine: Engine) -> 
     chat.walk(Press("📝 入手先を言った"), "日本名簿センター株式会社")
     row = case_row(engine)
     assert (row["source_named"], row["source_unknown"]) == (1, 0)
+
+
+def test_the_erasure_processed_again_after_a_crash_stores_nothing(engine: Engine) -> None:
+    """Polling: the bot died after /forget's step committed, before its inbox row went. At
+    the next start the row (marked applied) is processed again: that made a new user row
+    (Telegram id, language, time) for the person who had just erased everything."""
+    chat = EngineChat(engine)
+    chat.walk("/after", Press("🙅 はい、断った"), Press("🤐 言わなかった・聞けなかった"))
+    chat.say("みらい不動産")
+    asked = chat.say("/forget")
+    token = pick([o for r in asked.replies for o in r.options], "🗑 すべて削除する").token
+    [entry] = engine.store.inbox_add([(500, 1, '{"update_id": 500}')])
+    press = Inbound(1, choice=token, update_id=500, receipt=entry.id)
+    assert engine.handle(press).erased
+    assert engine.store.user(1) is None
+    again = engine.handle(press)  # the same stored row, after a restart
+    assert engine.store.user(1) is None, "nothing stored for them"
+    assert again.erased and [r.text for r in again.replies] == [JA["forgotten"]]
+    # A message they send afterwards starts afresh, as after any /forget.
+    assert JA["no_case"] in text_of(chat.say("こんにちは"))
+    assert engine.store.user(1) is not None
