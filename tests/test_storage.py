@@ -8,6 +8,7 @@ import logging
 import os
 import shutil
 import sqlite3
+import stat
 from collections.abc import Iterator
 from contextlib import closing
 from datetime import timedelta
@@ -340,6 +341,67 @@ def test_after_a_restore_a_line_user_keeps_their_account_and_no_id_is_given_twic
     assert [c["number"] for c in store.recent_cases(first, 10)] == [2], "numbers carried on"
     newcomer = store.account_user(LINE, "U" + "3" * 32, "ja")
     assert newcomer not in (first, gone), "an id drawn before the restore is never drawn again"
+    store.close()
+
+
+def test_a_user_erased_since_the_backup_is_not_brought_back_by_a_restore(
+    tmp_path: Path, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A restore copied back whole a user who had erased everything (/forget) after the
+    backup was taken, and their reminders went out again, with the caller's details."""
+    live, copy = tmp_path / "live.db", tmp_path / "copy.db"
+    store = Store(open_database(live), clock)
+    engine = Engine(store)
+    record(engine, "消えたい不動産", phone="090-1111-2222", broker="名簿の森")  # user 1
+    record(engine, "残る会社", user_id=2, broker="残る名簿")
+    backup(live, copy)
+    chat = EngineChat(engine)
+    chat.press("🗑 すべて削除する", on=chat.say("/forget"))
+    store.close()
+
+    with caplog.at_level(logging.WARNING):
+        assert bot.cli.main([*NO_ENV, "restore", str(copy), "--db", str(live)]) == 0
+    assert "1 user(s) erased since the backup: erased again" in caplog.text
+    store = Store(open_database(live), clock)
+    assert store.user(1) is None and store.count_cases(1) == 0
+    assert store.count_cases(2) == 1, "the other user's case, restored"
+    clock.advance(days=30)
+    assert {d.user_id for d in Engine(store).due_deliveries(100)} == {2}
+    store.close()
+    assert files_hold(live, "消えたい不動産") == [] and files_hold(live, "名簿の森") == []
+
+
+def test_a_restore_that_could_not_read_the_replaced_file_erases_no_one_later(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """After a restore over a file it could not read, users who started after that backup
+    may be missing without having been erased: a later restore of a newer backup must not
+    take them for erased (nor must one of another database's backup)."""
+    live, old, newer = tmp_path / "live.db", tmp_path / "old.db", tmp_path / "newer.db"
+    store = Store(open_database(live), clock)
+    record(Engine(store), "一人目の会社")
+    backup(live, old)
+    record(Engine(store), "二人目の会社", user_id=2)  # started after the old backup
+    backup(live, newer)
+    store.close()
+    live.write_bytes(b"not a database at all, damaged beyond reading")
+    assert bot.cli.main([*NO_ENV, "restore", str(old), "--db", str(live)]) == 0
+    kept = tmp_path / "live.db.before-restore"
+    assert kept.read_bytes().startswith(b"not a database"), "the damaged file, kept as it was"
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert bot.cli.main([*NO_ENV, "restore", str(newer), "--db", str(live)]) == 0
+    store = Store(open_database(live), clock)
+    assert store.count_cases(2) == 1, "user 2 is not taken for erased"
+    store.close()
+    foreign = tmp_path / "foreign.db"
+    other = Store(open_database(foreign, create=True), clock)
+    record(Engine(other), "別の会社", user_id=3)
+    other.close()
+    elsewhere = tmp_path / "elsewhere.db"
+    Store(open_database(elsewhere, create=True), clock).close()  # another database's line
+    assert bot.cli.main([*NO_ENV, "restore", str(foreign), "--db", str(elsewhere)]) == 0
+    store = Store(open_database(elsewhere), clock)
+    assert store.count_cases(3) == 1, "another database's users are not its erased ones"
     store.close()
 
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import sqlite3
+import time
 from contextlib import closing
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlite_utils import Database
 
@@ -16,6 +19,7 @@ from flows.store.files import _create_private, exclusive, open_database
 from flows.store.schema import (
     CASES,
     DEFAULT_TIME_ZONE,
+    LINEAGE,
     TABLES,
     TELEGRAM,
     USERS,
@@ -53,7 +57,9 @@ def restore(source: str | Path, target: str | Path) -> int:
     ``<name>.before-restore`` unless that exists. Numbers that buttons carry are never given
     again: each user's highest case number and the id sequences (reminders) are carried
     forward from the replaced database, so a button sent after the backup cannot act on a
-    new case or reminder that got its number. Returns the number of cases restored.
+    new case or reminder that got its number. A user erased (/forget) since the backup is
+    erased again: one in a backup of the same database and missing from it (``m022``).
+    Returns the number of cases restored.
     """
     source, target = Path(source).expanduser(), Path(target).expanduser()
     check_backup(source)
@@ -66,19 +72,83 @@ def restore_unlocked(source: Path, target: Path) -> int:
     """``restore``'s work, for a caller that holds ``exclusive(target)``."""
     marks = _high_water_marks(target) if target.exists() else None
     if target.exists():
-        kept = target.with_name(target.name + ".before-restore")
-        if not kept.exists():
-            backup(target, kept)
+        _keep_replaced(target, target.with_name(target.name + ".before-restore"), marks)
     _create_private(target)
     with closing(sqlite3.connect(source)) as src, closing(sqlite3.connect(target)) as dst:
         src.backup(dst)
     db = open_database(target)  # applies any newer migrations, re-enables WAL
     try:
-        if marks is not None:
+        restored = _lineage(db)
+        if marks is None:
+            # What the replaced file held is not known: users that started or were erased
+            # since the backup may be missing from it, or back in it.
+            _set_lineage(db, (restored[0] if restored else None, 0))
+        else:
+            if restored is not None and marks.lineage == (restored[0], 1):
+                _erase_again(db, marks)
             _carry_forward(db, marks)
+            _set_lineage(db, marks.lineage or (restored[0] if restored else None, 0))
         return int(db.execute(f"select count(*) from {CASES}").fetchone()[0])
     finally:
         db.close()
+
+
+def _keep_replaced(target: Path, kept: Path, marks: Marks | None) -> None:
+    """Keep the database a restore replaces beside it as ``kept`` (unless one is kept
+    already). One SQLite cannot read (``marks`` None) is kept as it is, with its log, and
+    makes way: SQLite could not write the backup over it."""
+    copied = False
+    if not kept.exists():
+        try:
+            backup(target, kept)
+        except sqlite3.DatabaseError:  # too damaged to read: what a restore is for
+            kept.unlink(missing_ok=True)
+            _create_private(kept)
+            shutil.copyfile(target, kept)
+            copied = True
+    if marks is not None:
+        return
+    for suffix in ("-wal", "-shm"):
+        side = target.with_name(target.name + suffix)
+        if side.exists():
+            # The log goes with the file it belongs to, never beside another one.
+            aside = kept.name + suffix if copied else f"{side.name}.orphaned-{int(time.time())}"
+            side.replace(side.with_name(aside))
+    target.unlink()
+
+
+def _erase_again(db: Database, marks: Marks) -> None:
+    """The users of the backup missing from the replaced database, which held every user of
+    its line not erased: they were erased (/forget) since the backup; so they are again."""
+    erased = [
+        int(row[0])
+        for row in db.execute(f"select id from {USERS}")
+        if int(row[0]) not in marks.users
+    ]
+    if not erased:
+        return
+    from flows.store import Store  # the package's, which imports this module
+
+    store = Store(db)
+    with store.transaction():
+        for user_id in erased:
+            store.forget_user(user_id)  # the log is emptied after the commit
+    log.warning("%d user(s) erased since the backup: erased again", len(erased))
+
+
+def _lineage(db: Database) -> tuple[str, int] | None:
+    row = db.execute(f"select id, complete from {LINEAGE}").fetchone()
+    return (str(row[0]), int(row[1])) if row else None
+
+
+def _set_lineage(db: Database, lineage: tuple[str | None, int]) -> None:
+    """The restored database continues the replaced one's line (its users were carried
+    forward), complete if that one was; else the backup's, incomplete."""
+    line, complete = lineage
+    with db.atomic():
+        db.execute(f"delete from {LINEAGE}")
+        if line is not None:
+            db.execute(f"insert into {LINEAGE} (id, complete) values (?, ?)", [line, complete])
 
 
 def check_backup(source: Path) -> None:
@@ -91,12 +161,18 @@ def check_backup(source: Path) -> None:
             raise ValueError(f"{source} is not a Kotowari database")
 
 
-# Per user: the highest case number, the language, the account's channel and id on it.
-HighWater = tuple[dict[int, tuple[int, str, str, str | None]], dict[str, int]]
+class Marks(NamedTuple):
+    """What a restore carries forward from the database it replaces."""
+
+    # Per user: the highest case number, the language, the account's channel and id on it.
+    users: dict[int, tuple[int, str, str, str | None]]
+    sequences: dict[str, int]  # each AUTOINCREMENT sequence
+    lineage: tuple[str, int] | None  # its line and whether it is complete (None: before m022)
 
 
-def _high_water_marks(path: Path) -> HighWater | None:
-    """Per user (highest case number, language, account) and each AUTOINCREMENT sequence."""
+def _high_water_marks(path: Path) -> Marks | None:
+    """Per user (highest case number, language, account), each AUTOINCREMENT sequence, and
+    the database's line."""
     try:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
             columns = {row[1] for row in conn.execute(f"pragma table_info({USERS})")}
@@ -115,14 +191,20 @@ def _high_water_marks(path: Path) -> HighWater | None:
                 str(name): int(seq)
                 for name, seq in conn.execute("select name, seq from sqlite_sequence")
             }
+            tables = {row[0] for row in conn.execute("select name from sqlite_master")}
+            found = (
+                conn.execute(f"select id, complete from {LINEAGE}").fetchone()
+                if LINEAGE in tables
+                else None
+            )
     except sqlite3.Error as error:  # too old or too damaged to read: nothing to carry
         log.warning("could not read the replaced database's numbers (%s)", type(error).__name__)
         return None
-    return users, sequences
+    return Marks(users, sequences, (str(found[0]), int(found[1])) if found else None)
 
 
-def _carry_forward(db: Database, marks: HighWater) -> None:
-    users, sequences = marks
+def _carry_forward(db: Database, marks: Marks) -> None:
+    users, sequences, _ = marks
     now = utc_now().isoformat()
     with db.atomic():
         for user_id, (last, language, channel, external) in users.items():

@@ -8,6 +8,7 @@ migration does what it did when it was applied, whatever the code's constants be
 from __future__ import annotations
 
 import json
+import secrets
 
 from sqlite_utils import Database, Migrations
 
@@ -430,3 +431,13 @@ def m021_source_named(db: Database) -> None:
         "(e.trigger = 'back' and e.state_from = 'recording_broker' "
         "and e.state_to in ('asking_source', 'after_source'))) order by e.id desc limit 1), 0)"
     )
+
+
+@migrations()
+def m022_lineage(db: Database) -> None:
+    """Which database this is, for a restore (``flows.store.backup``): a random id that its
+    backups keep, and whether it holds every user of that line who was not erased (a
+    restore that could not read the file it replaced loses track). A user in a backup of
+    the same line and missing from a complete database was erased since the backup."""
+    db.table("lineage").create({"id": str, "complete": int}, pk="id", not_null={"complete"})
+    db.table("lineage").insert({"id": secrets.token_hex(16), "complete": 1})

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 USERS = "users"
 CASES = "cases"
+# One row (m022): the database's line (kept by its backups) and whether it is complete.
+LINEAGE = "lineage"
 EVENTS = "events"
 BROKERS = "brokers"
 REMINDERS = "reminders"
