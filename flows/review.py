@@ -83,6 +83,8 @@ def _event_line(event: Event, texts: Texts, tz: ZoneInfo) -> str | None:
             value = detail.get("value", "")
             if detail.get("cleared"):
                 value = texts("field.cleared")
+            elif detail.get("superseded"):
+                value = texts("field.superseded")
             elif detail.get("at"):  # a time as it was read, not 「昨日」 days later
                 value = texts.when_iso(detail["at"], tz)
             return f"{texts.when_iso(event['at'], tz)}  " + texts(

@@ -51,6 +51,12 @@ def fire(turn: Turn, case: Case, trigger: str, **kwargs: Any) -> None:
     case["state"] = model.state
     repeat = _detect_repeat(turn, before, case, model)
     turn.store.save_case(before, case)
+    # A value replaced or cleared: its earlier answers keep no copy of it. (A field with
+    # none has none to replace: no statement for the first answer.)
+    answer = kwargs.get("answer") if trigger == "answer" else None
+    columns = machine.FIELD_COLUMNS[answer["field"]] if answer else ()
+    if answer and any(before.get(column) for column in columns):
+        turn.store.supersede_answers(case["id"], answer["field"])
     turn.store.add_event(
         case,
         "step",

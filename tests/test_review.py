@@ -1015,3 +1015,24 @@ def test_find_reads_its_words_as_typed(engine: Engine) -> None:
     found by the same half-width words."""
     record(engine, "会社", broker="ﾒｲﾎﾞﾉﾓﾘ")
     assert "#1" in text_of(EngineChat(engine).say("／find ﾒｲﾎﾞ"))
+
+
+def test_a_corrected_or_cleared_value_is_not_kept_in_the_timeline_or_export(
+    engine: Engine,
+) -> None:
+    """Every answer was kept word for word in its event: a person's name typed as the
+    broker's and corrected stayed in /case's timeline and the export for good."""
+    chat = EngineChat(engine)
+    chat.walk("/after", Press("🙅 はい、断った"), Press("📝 言った"), "山田太郎", "みらい不動産")
+    chat.walk("佐藤", "skip", "skip", "skip")
+    chat.walk(Press("✏️ 修正する"), Press("名簿業者"), "名簿の森")
+    chat.walk(Press("✏️ 修正する"), Press("担当者"), "消す", Press("✅ 保存する"))
+    case = engine.store.case_by_number(1, 1)
+    assert (case["broker_name"], case["person"]) == ("名簿の森", None)
+    page = text_of(chat.say("/case 1"))
+    assert "山田太郎" not in page and "佐藤" not in page
+    assert "記録 名簿業者: （のちに訂正）" in page and "記録 名簿業者: 名簿の森" in page
+    assert "記録 担当者: （のちに訂正）" in page and "記録 担当者: （消去）" in page
+    data = json.loads(chat.say("/export").replies[0].attachments[0].data)
+    kept = json.dumps(data["events"], ensure_ascii=False)
+    assert "山田太郎" not in kept and "佐藤" not in kept and "名簿の森" in kept

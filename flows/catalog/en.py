@@ -200,6 +200,7 @@ EN: dict[str, str] = {
     "field.source": "Source",
     "field.demand": "Demand to the broker",
     "field.cleared": "(cleared)",
+    "field.superseded": "(corrected later)",
     "field.empty": "—",
     "refused_yes": "done ({date})",
     "refused_yes_undated": "done (time not recorded)",

@@ -200,6 +200,7 @@ JA: dict[str, str] = {
     "field.source": "入手先",
     "field.demand": "名簿業者への請求",
     "field.cleared": "（消去）",
+    "field.superseded": "（のちに訂正）",
     "field.empty": "—",
     "refused_yes": "済み（{date}）",
     "refused_yes_undated": "済み（日時は未記録）",

@@ -230,6 +230,18 @@ class CaseRows(StoreBase):
             },
         )
 
+    def supersede_answers(self, case_id: int, field: str) -> None:
+        """Before a new answer to ``field`` is recorded: the earlier ones keep their field,
+        not their value (a person's name typed as the broker's, corrected, is not kept in
+        the timeline, the export or the file: ``secure_delete`` zeroes the old row)."""
+        self.conn.execute(
+            f"update {EVENTS} set detail = json_object('field', ?, 'superseded', 1)"
+            " where case_id = ? and kind = 'step' and trigger = 'answer'"
+            " and json_extract(detail, '$.field') = ?"
+            " and json_extract(detail, '$.superseded') is null",
+            [field, case_id, field],
+        )
+
     def events(self, case_id: int) -> list[Event]:
         return cast(
             "list[Event]",
