@@ -22,7 +22,9 @@ from zoneinfo import ZoneInfo
 
 from bot.rounds import write_owed_marks
 from flows.engine import Engine
+from flows.features.letters import file_stem
 from flows.features.reminders import is_answer as is_reminder_answer
+from flows.letters import RESOLICITATION_REPORT
 from flows.port import Attachment, Inbound, Option, Reply, without_lone_surrogates
 from flows.review import EXPORT_FILE
 from flows.store import DEFAULT_TIME_ZONE
@@ -167,7 +169,7 @@ class Shell:
         if response.erased:
             self.delete_files()
         elif response.deleted_case is not None:
-            self.delete_case_files(response.deleted_case)
+            self.delete_case_files(response.deleted_case, response.quoted_by)
         store = self.engine.storage
         if store.scrub_pending and not pending_before:
             self.finish_erasure()  # this message erased something
@@ -194,15 +196,17 @@ class Shell:
         """The user erased their data: their letters, exports and charts go too."""
         self._delete(self.files_dir.glob(f"user{self.user_id}-*"), f"of user {self.user_id}")
 
-    def delete_case_files(self, number: int) -> None:
-        """The user deleted a case: its letters go, and the exports made before (they hold
-        it); a chart holds only counts, and stays."""
+    def delete_case_files(self, number: int, quoted_by: Iterable[int] = ()) -> None:
+        """The user deleted a case: its letters go, the reports of later calls (they quote
+        its refusal, licence and broker), and the exports made before (they hold it); a
+        chart holds only counts, and stays."""
         prefix = f"user{self.user_id}-"
+        reports = tuple(prefix + file_stem(n, RESOLICITATION_REPORT) for n in quoted_by)
         self._delete(
             (
                 path
                 for path in self.files_dir.glob(f"{prefix}*")
-                if path.name.startswith(f"{prefix}kotowari-case{number}-")
+                if path.name.startswith((f"{prefix}{file_stem(number, '')}", *reports))
                 or EXPORT_FILE.fullmatch(path.name.removeprefix(prefix))
             ),
             f"of case #{number}",

@@ -129,6 +129,7 @@ class Engine:
             language_changed=turn.language_changed,
             erased=turn.erased,
             deleted_case=turn.deleted_case,
+            quoted_by=turn.quoted_by,
         )
 
     # -- setup ------------------------------------------------------------------------

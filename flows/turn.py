@@ -48,6 +48,7 @@ class Turn:
     language_changed: bool = False
     erased: bool = False
     deleted_case: int | None = None  # the number of a case this message deleted
+    quoted_by: tuple[int, ...] = ()  # … and of the later calls' cases whose reports quote it
     dialog_set: bool = False  # this message began or moved a dialog
 
     @property

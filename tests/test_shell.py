@@ -342,3 +342,35 @@ def test_deleting_a_case_deletes_its_letters_and_the_exports_that_hold_it(
     assert not [name for name in left if "消す不動産".encode() in (files / name).read_bytes()]
     assert any(name.startswith("user1-kotowari-case2-") for name in left)  # the other case's
     assert any(name.startswith("user2-kotowari-2") for name in left)  # another user's export
+
+
+def test_deleting_a_refused_case_deletes_the_reports_of_later_calls_that_quote_it(
+    engine: Engine, tmp_path: Path, clock
+) -> None:
+    """Case #2, a call after #1's refusal, has a report quoting #1 (its refusal, licence,
+    broker): deleting #1 left that report's files in the shell's folder."""
+    from tests.test_lookup import refused_call
+
+    files = tmp_path / "files"
+    EngineChat(engine).walk(*refused_call(JA, company="消したい不動産"))
+    clock.advance(days=2)
+    chat = EngineChat(engine)
+    chat.say("03-5555-0123")
+    chat.press(JA["opt.who_now"])  # the later call: case #2, linked to #1
+    chat.walk(Press(JA["opt.refused"]), Press(JA["opt.dodged"]))
+    chat.walk(Press(JA["opt.pressing_source.dodged"]), *["skip"] * 5, Press(JA["opt.now"]))
+    chat.press(JA["opt.confirm"])
+    shell = ShellChat(engine, files_dir=files)
+    for kind in ("📝 再勧誘の申告書", "✉️ 電話してきた会社への請求書"):
+        asked = shell.walk("/case 2", Press("✉️ 書面を作る"), Press(kind))
+        if JA["letter_ask_office"] in asked:
+            shell.say("skip")
+        shell.walk(
+            "山田 花子", "東京都渋谷区神南9-9-9", "skip", Press("保存しない（この書面だけ）")
+        )
+    made = sorted(p.name for p in files.iterdir())
+    assert any("case2-resolicitation-report" in name for name in made), made
+    shell.walk("/case 1", Press("🗑 このケースを削除"), Press("🗑 削除する"))
+    left = sorted(p.name for p in files.iterdir())
+    assert not [name for name in left if "resolicitation-report" in name], left
+    assert any(name.startswith("user1-kotowari-case2-company-request") for name in left), left

@@ -60,6 +60,11 @@ def kind_option(texts: Texts, case: Case, kind: str) -> Option:
     return KIND.option(f"{case_ref(case)}-{_CODE_OF[kind]}", texts(f"opt.letter_{kind}"))
 
 
+def file_stem(number: int, kind: str) -> str:
+    """How a letter's files are named (a channel that keeps them finds a case's by it)."""
+    return f"kotowari-case{number}-{kind.replace('_', '-')}"
+
+
 def kinds_for(case: Case, calls_after: bool = False) -> list[str]:
     """The letters a case has the facts for; ``calls_after``: calls after its refusal are
     recorded as cases of their own (``case_kinds`` looks)."""
@@ -447,7 +452,7 @@ def _write(turn: Turn, dialog: LetterDialog, name: str, address: str, phone: str
         )
     else:
         letter = BUILDERS[kind](case, events, sender, today, turn.tz)
-    stem = f"kotowari-case{case['number']}-{kind.replace('_', '-')}"
+    stem = file_stem(case["number"], kind)
     business = kind in letters.BUSINESS_LETTERS
     files = [
         # Typeset when the channel sends it (off its event loop), from the letter above.

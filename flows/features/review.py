@@ -237,8 +237,10 @@ def pressed_delete_yes(turn: Turn, arg: str) -> None:
     if (found := turn.pressed_case(arg.replace("-", "m"))) is None:
         return
     turn.chosen = turn.texts("opt.delete_yes")
+    later = turn.store.calls_after(turn.user_id, found["number"])
     turn.store.delete_case(found)
     turn.deleted_case = found["number"]
+    turn.quoted_by = tuple(case["number"] for case in later)
     if turn.user.get("active_case_id") == found["id"]:
         turn.user["active_case_id"] = None
     turn.say("case_deleted", number=found["number"])
