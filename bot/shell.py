@@ -257,6 +257,10 @@ class Shell:
         """Write a file to the files folder, owner-only; its path. Written beside it first,
         then moved into place: a write that fails (a full disk) leaves the earlier file."""
         self.files_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if self.files_dir.stat().st_mode & 0o077:
+            # A folder made before (by hand, or looser): its files are owner-only, and so
+            # are their names (a company's number in a chart's, a case's in a letter's).
+            self.files_dir.chmod(0o700)
         path = self.files_dir / f"user{self.user_id}-{filename}"
         # A name of its own (0600, never an existing file or link): two shells writing the
         # same file do not mix their bytes; /forget's user{id}-* finds a part left behind.

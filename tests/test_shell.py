@@ -180,9 +180,11 @@ def test_exports_and_letters_are_written_owner_only(tmp_path: Path) -> None:
     steps = [*TO_STEP_4, Press("🙆 応じた"), "/export", "/case 1", Press("✉️ 書面を作る")]
     steps += [Press("✉️ 名簿業者への請求書"), "山田 花子", "東京都渋谷区1-1", "skip"]
     steps += [Press("保存しない（この書面だけ）")]
+    files = tmp_path / "files"
+    files.mkdir(mode=0o755)  # made before, looser (by hand): tightened when written to
+    files.chmod(0o755)
     result = run_shell(tmp_path, typed(steps, NOW), "--db", str(tmp_path / "k.db"), "--now", NOW)
     assert result.returncode == 0, result.stderr
-    files = tmp_path / "files"
     written = sorted(p.name for p in files.iterdir())
     assert written == [
         "user1-kotowari-20261127-cases.csv",
