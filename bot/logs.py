@@ -54,7 +54,8 @@ def configure_logging(level: str, secrets: Iterable[str | None] = ()) -> None:
 # held to whatever KOTOWARI_LOG_LEVEL says: httpx prints request URLs (with the token) at
 # INFO; python-telegram-bot logs every Bot API call with its parameters (what the user typed,
 # names, numbers) and every update at DEBUG; fpdf names the characters a font lacks, taken
-# from a letter's names; transitions logs every callback; tornado.access every request.
+# from a letter's names; transitions logs every callback; tornado.access every request; the
+# LINE SDK logs response bodies (profiles, messages) at DEBUG, and urllib3 request URLs.
 LIBRARY_LEVELS = {
     "httpx": logging.WARNING,
     "httpcore": logging.WARNING,
@@ -62,6 +63,8 @@ LIBRARY_LEVELS = {
     "fpdf": logging.ERROR,
     "transitions": logging.WARNING,
     "tornado.access": logging.WARNING,
+    "linebot": logging.INFO,
+    "urllib3": logging.WARNING,
 }
 
 

@@ -36,6 +36,7 @@ from bot.line_render import (
     short_label,
     shown_length,
 )
+from bot.logs import LIBRARY_LEVELS, quiet_libraries
 from bot.upkeep import retry_scrub
 from fakes.line_platform import (
     SECRET,
@@ -399,6 +400,28 @@ async def test_follow_greets_and_unfollow_stops_the_reminders(
 
 
 # -- security ----------------------------------------------------------------------------
+def test_the_line_sdks_response_bodies_are_never_logged_even_at_debug() -> None:
+    """The LINE SDK logs every response body (a profile, what was sent) at DEBUG, held only
+    by its own ``Configuration(debug=False)``; ``bot.logs`` holds it too."""
+    body_logger = logging.getLogger("linebot.v3.messaging.async_rest")
+    names = ("linebot.v3.messaging", "linebot.v3.messaging.async_rest", "urllib3")
+    saved = {name: logging.getLogger(name).level for name in (*LIBRARY_LEVELS, *names)}
+    root = logging.getLogger()
+    root_level = root.level
+    try:
+        quiet_libraries()
+        for name in names[:2]:
+            logging.getLogger(name).setLevel(logging.NOTSET)  # as if the SDK's guard went
+        root.setLevel(logging.DEBUG)  # KOTOWARI_LOG_LEVEL=DEBUG
+        assert not body_logger.isEnabledFor(logging.DEBUG)
+        assert body_logger.isEnabledFor(logging.INFO), "its errors still reach the log"
+        assert not logging.getLogger("urllib3.connectionpool").isEnabledFor(logging.INFO)
+    finally:
+        root.setLevel(root_level)
+        for name, level in saved.items():
+            logging.getLogger(name).setLevel(level)
+
+
 async def test_a_request_without_a_valid_signature_is_refused_and_nothing_stored(
     line: FakeLine,
     make_engine: Callable[[], Engine],
