@@ -7,9 +7,10 @@ reminder belongs to the user who pressed it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flows.port import Reply
@@ -66,6 +67,32 @@ CHOICES: dict[str, Callable[[datetime, ZoneInfo], datetime | None]] = {
     "remind_morning": tomorrow_morning,
     "remind_3days": lambda now, tz: in_days(now, 3, tz),
 }
+# A choice's button carries the moment its label showed, local (``remind_morning_12080900``):
+# pressed after midnight, 「明日の朝」 is the morning it said, not the one after. A moment
+# past, or further than this, is computed again at the press (a button days old).
+_SHOWN = re.compile(r"^(remind_[a-z0-9]+)_(\d{2})(\d{2})(\d{2})(\d{2})$")
+SHOWN_AHEAD = timedelta(days=8)
+
+
+def choice_trigger(trigger: str, due: datetime | None, tz: ZoneInfo) -> str:
+    """The trigger a choice's button carries: with the moment its label shows."""
+    return f"{trigger}_{due.astimezone(tz):%m%d%H%M}" if due is not None else trigger
+
+
+def read_choice(carried: str, now: datetime, tz: ZoneInfo) -> tuple[str, datetime | None]:
+    """A button's trigger and the moment its label showed, if still ahead (else None)."""
+    match = _SHOWN.match(carried)
+    if match is None or match[1] not in CHOICES:
+        return carried, None
+    month, day, hour, minute = (int(part) for part in match.groups()[1:])
+    for year in (now.astimezone(tz).year, now.astimezone(tz).year + 1):
+        try:
+            moment = datetime(year, month, day, hour, minute, tzinfo=tz)
+        except ValueError:  # 2/29 in a year without one, or nonsense
+            continue
+        if now < moment <= now + SHOWN_AHEAD:
+            return match[1], moment.astimezone(UTC)
+    return match[1], None
 
 
 def backoff(attempts: int) -> timedelta:

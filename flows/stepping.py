@@ -175,7 +175,7 @@ def _follow_up(
             model.replies.insert(max(len(model.replies) - 1, 0), note)
         return
     now = turn.now()
-    if state_from == "scheduling" and trigger in CHOICES:
+    if state_from == "scheduling" and trigger in CHOICES and remind_at is None:
         remind_at = CHOICES[trigger](now, turn.tz)
     caller = bool(case.get("company") or case.get("phone_raw"))
     plan = reminders.planned(trigger, state_from, now, turn.tz, remind_at, caller)

@@ -27,7 +27,7 @@ from flows.machine import (
 from flows.moments import call_moment, refusal_moment
 from flows.normalize import format_phone
 from flows.port import Option, Reply
-from flows.reminders import CHOICES
+from flows.reminders import CHOICES, choice_trigger
 from flows.router import step_shown
 from flows.texts import ROMAJI, Texts
 
@@ -38,16 +38,18 @@ def _option(model: CaseModel, trigger: str, secondary: bool = False) -> Option:
     if trigger == "skip" and model.state in TEXT_STATES and current_value(model):
         label_trigger = "keep"
     values = {}
+    carried = trigger
     if trigger in CHOICES:
         due = CHOICES[trigger](model.at, model.tz)
         values["when"] = model.texts.when(due, model.tz) if due else ""
+        carried = choice_trigger(trigger, due, model.tz)
     letter = model.letter_due() if trigger == "write_letter" else None
     label = (
         model.texts(f"opt.letter_{letter}")
         if letter
         else model.texts.option(model.state, label_trigger, **values)
     )
-    return Option(f"{step_shown(case)}.{trigger}", label, secondary)
+    return Option(f"{step_shown(case)}.{carried}", label, secondary)
 
 
 def offered(model: CaseModel) -> tuple[list[str], list[str]]:

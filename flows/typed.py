@@ -62,9 +62,13 @@ YES = ("yes", "y", "ok", "はい", "うん", "ええ", "そう", "済み")
 NO = ("no", "n", "いいえ", "いや", "ううん", "まだ")
 
 
+_CARRIED_MOMENT = re.compile(r"^(remind_[a-z0-9]+)_\d{8}$")
+
+
 def trigger_of(option: Option) -> str:
-    """The trigger a case's step button fires (the last part of ``3.5.refused``)."""
-    return option.token.rsplit(".", 1)[1]
+    """The trigger a case's step button fires (the last part of ``3.5.refused``; a time
+    choice's without the moment it carries: ``reminders.choice_trigger``)."""
+    return _CARRIED_MOMENT.sub(r"\1", option.token.rsplit(".", 1)[1])
 
 
 def match_option(state: str, options: Sequence[Option], text: str) -> str | None:

@@ -665,3 +665,32 @@ def test_a_time_typed_in_quiet_hours_is_moved_and_says_why(engine, clock) -> Non
     assert said == JA["reminder_set"].format(
         when="2026年12月4日(金) 23:30", what=JA["what.call_broker"]
     )
+
+
+def test_a_time_button_pressed_after_midnight_sets_the_time_its_label_said(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """「🌅 明日の朝 12月8日(火) 09:00」 shown at 23:59 and pressed at 00:01 set 12/9 09:00:
+    the time was computed at the press. The button carries the moment its label showed."""
+    clock.now = tokyo(2026, 12, 7, 23, 59)  # Monday
+    chat = to_demanding(engine)
+    asked = chat.say("あとでかける")
+    assert "🌅 明日の朝 2026年12月8日(火) 09:00" in [o.label for o in asked.replies[-1].options]
+    clock.now = tokyo(2026, 12, 8, 0, 1)
+    chat.press("🌅 明日の朝", on=asked)
+    [row] = reminders(engine)
+    assert local_due(row) == "2026-12-08 Tue 09:00"
+
+
+def test_a_time_button_days_old_is_computed_again_when_pressed(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """A moment already past (the step left on screen for days) is not set: the choice is
+    computed from the press, as before buttons carried it."""
+    clock.now = tokyo(2026, 12, 7, 12, 0)
+    chat = to_demanding(engine)
+    asked = chat.say("あとでかける")
+    clock.now = tokyo(2026, 12, 10, 12, 0)  # Thursday
+    chat.press("🌅 明日の朝", on=asked)
+    [row] = reminders(engine)
+    assert local_due(row) == "2026-12-11 Fri 09:00"

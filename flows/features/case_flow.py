@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from flows import machine, steps
+from flows import machine, reminders, steps
 from flows.features import lookup
 from flows.machine import TEXT_STATES
 from flows.normalize import (
@@ -128,7 +128,8 @@ def pressed_step(turn: Turn, token: str) -> None:
     """A step button of a case (``3.5.refused``): only the active case's current step."""
     match = STEP_TOKEN.match(token)
     assert match is not None  # the router only sends step tokens here
-    number, mark, seq, trigger = int(match[1]), match[2], int(match[3]), match[4]
+    number, mark, seq = int(match[1]), match[2], int(match[3])
+    trigger, shown = reminders.read_choice(match[4], turn.now(), turn.tz)
     case = turn.active_case()
     if case is not None and case["number"] == number and not mark_fits(case, mark):
         turn.notice = turn.texts("case_replaced", number=number)  # a button from before /forget
@@ -141,7 +142,10 @@ def pressed_step(turn: Turn, token: str) -> None:
         turn.notice = turn.texts("bad_button")
         return
     turn.chosen = option.label
-    fire(turn, case, trigger)
+    if shown is not None:
+        fire(turn, case, trigger, remind_at=shown)  # the moment its label showed
+    else:
+        fire(turn, case, trigger)
 
 
 # -- what is sent at a step -------------------------------------------------------------
