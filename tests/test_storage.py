@@ -371,38 +371,84 @@ def test_a_user_erased_since_the_backup_is_not_brought_back_by_a_restore(
     assert files_hold(live, "消えたい不動産") == [] and files_hold(live, "名簿の森") == []
 
 
-def test_a_restore_that_could_not_read_the_replaced_file_erases_no_one_later(
+def forget(engine: Engine, user_id: int = 1) -> None:
+    chat = EngineChat(engine, user_id)
+    chat.press("🗑 すべて削除する", on=chat.say("/forget"))
+
+
+def test_a_restore_erases_only_users_who_asked_whatever_file_it_replaces(
     tmp_path: Path, clock: FakeClock
 ) -> None:
-    """After a restore over a file it could not read, users who started after that backup
-    may be missing without having been erased: a later restore of a newer backup must not
-    take them for erased (nor must one of another database's backup)."""
-    live, old, newer = tmp_path / "live.db", tmp_path / "old.db", tmp_path / "newer.db"
+    """A user missing from the replaced file is not taken for erased (a stale copy of the
+    database: its file without its log, an older state) — only an erasure recorded is."""
+    live, stale, newer = tmp_path / "live.db", tmp_path / "stale.db", tmp_path / "newer.db"
     store = Store(open_database(live), clock)
-    record(Engine(store), "一人目の会社")
-    backup(live, old)
-    record(Engine(store), "二人目の会社", user_id=2)  # started after the old backup
+    record(Engine(store), "会社A")
+    store.close()
+    shutil.copy(live, stale)  # the state before user 2 started
+    store = Store(open_database(live), clock)
+    record(Engine(store), "残したい会社", user_id=2)
     backup(live, newer)
     store.close()
+    assert bot.cli.main([*NO_ENV, "restore", str(newer), "--db", str(stale)]) == 0
+    store = Store(open_database(stale), clock)
+    assert store.count_cases(2) == 1, "user 2 never asked to be erased"
+    store.close()
+
+
+def test_a_user_who_erased_and_came_back_does_not_get_the_erased_data_back(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    live, copy = tmp_path / "live.db", tmp_path / "copy.db"
+    store = Store(open_database(live), clock)
+    engine = Engine(store)
+    record(engine, "消えたい不動産", broker="名簿の森")
+    backup(live, copy)
+    clock.advance(minutes=1)
+    forget(engine)
+    clock.advance(minutes=1)
+    EngineChat(engine).say("/start")  # back: a fresh start, the same Telegram id
+    store.close()
+    assert bot.cli.main([*NO_ENV, "restore", str(copy), "--db", str(live)]) == 0
+    store = Store(open_database(live), clock)
+    assert store.count_cases(1) == 0, "the case erased with /forget is not back"
+    assert store.user(1) is not None, "the account they came back with keeps its numbers"
+    store.close()
+
+
+def test_erasures_outlive_a_restore_into_a_missing_or_unreadable_file(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """The disk lost, a backup restored into no file (run --replicate does so on a new
+    machine): a user erased after a later backup is still not brought back by it; and a
+    file SQLite cannot read is kept as it was."""
+    live, first, second = tmp_path / "live.db", tmp_path / "b1.db", tmp_path / "b2.db"
+    store = Store(open_database(live), clock)
+    record(Engine(store), "会社A")
+    backup(live, first)
+    store.close()
+    live.unlink()
+    assert bot.cli.main([*NO_ENV, "restore", str(first), "--db", str(live)]) == 0
+    store = Store(open_database(live), clock)
+    engine = Engine(store)
+    record(engine, "消えたい不動産", user_id=2)
+    backup(live, second)
+    forget(engine, 2)
+    store.close()
+    assert bot.cli.main([*NO_ENV, "restore", str(second), "--db", str(live)]) == 0
+    store = Store(open_database(live), clock)
+    assert store.user(2) is None, "user 2, erased after backup 2, not brought back"
+    store.close()
+    assert bot.cli.main([*NO_ENV, "restore", str(first), "--db", str(live)]) == 0
+    store = Store(open_database(live), clock)
+    assert store.user(2) is None and store.count_cases(1) == 1
+    store.close()
     live.write_bytes(b"not a database at all, damaged beyond reading")
-    assert bot.cli.main([*NO_ENV, "restore", str(old), "--db", str(live)]) == 0
+    (tmp_path / "live.db.before-restore").unlink()
+    assert bot.cli.main([*NO_ENV, "restore", str(first), "--db", str(live)]) == 0
     kept = tmp_path / "live.db.before-restore"
     assert kept.read_bytes().startswith(b"not a database"), "the damaged file, kept as it was"
     assert stat.S_IMODE(kept.stat().st_mode) == 0o600
-    assert bot.cli.main([*NO_ENV, "restore", str(newer), "--db", str(live)]) == 0
-    store = Store(open_database(live), clock)
-    assert store.count_cases(2) == 1, "user 2 is not taken for erased"
-    store.close()
-    foreign = tmp_path / "foreign.db"
-    other = Store(open_database(foreign, create=True), clock)
-    record(Engine(other), "別の会社", user_id=3)
-    other.close()
-    elsewhere = tmp_path / "elsewhere.db"
-    Store(open_database(elsewhere, create=True), clock).close()  # another database's line
-    assert bot.cli.main([*NO_ENV, "restore", str(foreign), "--db", str(elsewhere)]) == 0
-    store = Store(open_database(elsewhere), clock)
-    assert store.count_cases(3) == 1, "another database's users are not its erased ones"
-    store.close()
 
 
 # -- 11: a damaged page stops start-up --------------------------------------------------

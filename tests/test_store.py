@@ -52,7 +52,7 @@ def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> Non
         "m019_reminders_routed_whoever_inserts",
         "m020_no_broker_without_a_case",
         "m021_source_named",
-        "m022_lineage",
+        "m022_erasures",
     ]
     columns = {name: set(db[name].columns_dict) for name in TABLES}
     assert {

@@ -19,10 +19,12 @@ from flows.store.files import _create_private, exclusive, open_database
 from flows.store.schema import (
     CASES,
     DEFAULT_TIME_ZONE,
-    LINEAGE,
+    ERASURES,
+    INBOX,
     TABLES,
     TELEGRAM,
     USERS,
+    erasure_token,
 )
 
 log = logging.getLogger(__name__)
@@ -57,9 +59,9 @@ def restore(source: str | Path, target: str | Path) -> int:
     ``<name>.before-restore`` unless that exists. Numbers that buttons carry are never given
     again: each user's highest case number and the id sequences (reminders) are carried
     forward from the replaced database, so a button sent after the backup cannot act on a
-    new case or reminder that got its number. A user erased (/forget) since the backup is
-    erased again: one in a backup of the same database and missing from it (``m022``).
-    Returns the number of cases restored.
+    new case or reminder that got its number. A user who erased everything (/forget) since
+    the backup is erased again (the replaced database's erasures, ``m022``). Returns the
+    number of cases restored.
     """
     source, target = Path(source).expanduser(), Path(target).expanduser()
     check_backup(source)
@@ -78,16 +80,9 @@ def restore_unlocked(source: Path, target: Path) -> int:
         src.backup(dst)
     db = open_database(target)  # applies any newer migrations, re-enables WAL
     try:
-        restored = _lineage(db)
-        if marks is None:
-            # What the replaced file held is not known: users that started or were erased
-            # since the backup may be missing from it, or back in it.
-            _set_lineage(db, (restored[0] if restored else None, 0))
-        else:
-            if restored is not None and marks.lineage == (restored[0], 1):
-                _erase_again(db, marks)
+        if marks is not None:
+            _erase_again(db, marks.erasures)
             _carry_forward(db, marks)
-            _set_lineage(db, marks.lineage or (restored[0] if restored else None, 0))
         return int(db.execute(f"select count(*) from {CASES}").fetchone()[0])
     finally:
         db.close()
@@ -117,38 +112,25 @@ def _keep_replaced(target: Path, kept: Path, marks: Marks | None) -> None:
     target.unlink()
 
 
-def _erase_again(db: Database, marks: Marks) -> None:
-    """The users of the backup missing from the replaced database, which held every user of
-    its line not erased: they were erased (/forget) since the backup; so they are again."""
-    erased = [
-        int(row[0])
-        for row in db.execute(f"select id from {USERS}")
-        if int(row[0]) not in marks.users
-    ]
-    if not erased:
-        return
-    from flows.store import Store  # the package's, which imports this module
+def _erase_again(db: Database, erasures: set[str]) -> None:
+    """The backup's users who erased everything since it was taken (their erasure is in the
+    replaced database, ``schema.erasure_token``) are erased again, with the messages of
+    theirs the backup held; the replaced database's erasures are kept for the next."""
+    users = db.execute(f"select id, created_at from {USERS}").fetchall()
+    erased = [int(uid) for uid, created in users if erasure_token(uid, str(created)) in erasures]
+    if erased:
+        from flows.store import Store  # the package's, which imports this module
 
-    store = Store(db)
-    with store.transaction():
-        for user_id in erased:
-            store.forget_user(user_id)  # the log is emptied after the commit
-    log.warning("%d user(s) erased since the backup: erased again", len(erased))
-
-
-def _lineage(db: Database) -> tuple[str, int] | None:
-    row = db.execute(f"select id, complete from {LINEAGE}").fetchone()
-    return (str(row[0]), int(row[1])) if row else None
-
-
-def _set_lineage(db: Database, lineage: tuple[str | None, int]) -> None:
-    """The restored database continues the replaced one's line (its users were carried
-    forward), complete if that one was; else the backup's, incomplete."""
-    line, complete = lineage
+        store = Store(db)
+        with store.transaction():  # the write-ahead log is emptied after the commit
+            for user_id in erased:
+                store.forget_user(user_id)
+                db.execute(f"delete from {INBOX} where user_id = ?", [user_id])
+        log.warning("%d user(s) erased since the backup: erased again", len(erased))
     with db.atomic():
-        db.execute(f"delete from {LINEAGE}")
-        if line is not None:
-            db.execute(f"insert into {LINEAGE} (id, complete) values (?, ?)", [line, complete])
+        db.conn.executemany(
+            f"insert or ignore into {ERASURES} (token) values (?)", [(t,) for t in erasures]
+        )
 
 
 def check_backup(source: Path) -> None:
@@ -167,12 +149,12 @@ class Marks(NamedTuple):
     # Per user: the highest case number, the language, the account's channel and id on it.
     users: dict[int, tuple[int, str, str, str | None]]
     sequences: dict[str, int]  # each AUTOINCREMENT sequence
-    lineage: tuple[str, int] | None  # its line and whether it is complete (None: before m022)
+    erasures: set[str]  # its users' erasures (``schema.erasure_token``; none before m022)
 
 
 def _high_water_marks(path: Path) -> Marks | None:
     """Per user (highest case number, language, account), each AUTOINCREMENT sequence, and
-    the database's line."""
+    the erasures."""
     try:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as conn:
             columns = {row[1] for row in conn.execute(f"pragma table_info({USERS})")}
@@ -192,15 +174,15 @@ def _high_water_marks(path: Path) -> Marks | None:
                 for name, seq in conn.execute("select name, seq from sqlite_sequence")
             }
             tables = {row[0] for row in conn.execute("select name from sqlite_master")}
-            found = (
-                conn.execute(f"select id, complete from {LINEAGE}").fetchone()
-                if LINEAGE in tables
-                else None
+            erasures = (
+                {str(row[0]) for row in conn.execute(f"select token from {ERASURES}")}
+                if ERASURES in tables
+                else set()
             )
     except sqlite3.Error as error:  # too old or too damaged to read: nothing to carry
         log.warning("could not read the replaced database's numbers (%s)", type(error).__name__)
         return None
-    return Marks(users, sequences, (str(found[0]), int(found[1])) if found else None)
+    return Marks(users, sequences, erasures)
 
 
 def _carry_forward(db: Database, marks: Marks) -> None:

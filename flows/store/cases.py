@@ -12,9 +12,11 @@ from flows.store.rows import Case, Event, Table
 from flows.store.schema import (
     BROKERS,
     CASES,
+    ERASURES,
     EVENTS,
     REMINDERS,
     USERS,
+    erasure_token,
 )
 
 # A caller's cases: the same number, the same company, or the company of a case with the same
@@ -192,9 +194,16 @@ class CaseRows(StoreBase):
         return Stored(str(self.path), self._file_id, queries)
 
     def forget_user(self, user_id: int) -> None:
-        """Delete every row that belongs to the user, in every table."""
+        """Delete every row that belongs to the user, in every table; what is kept is a
+        token of the erasure (``schema.erasure_token``), for a restore to erase it again."""
         self._erased = True
         self._flush_users()
+        row = self.conn.execute(f"select created_at from {USERS} where id = ?", [user_id])
+        if (found := row.fetchone()) is not None:
+            self.conn.execute(
+                f"insert or ignore into {ERASURES} (token) values (?)",
+                [erasure_token(user_id, str(found[0]))],
+            )
         self.db.execute(f"update {USERS} set active_case_id = null where id = ?", [user_id])
         self.db.execute(
             f"delete from {EVENTS} where case_id in (select id from {CASES} where user_id = ?)",

@@ -8,7 +8,6 @@ migration does what it did when it was applied, whatever the code's constants be
 from __future__ import annotations
 
 import json
-import secrets
 
 from sqlite_utils import Database, Migrations
 
@@ -434,10 +433,8 @@ def m021_source_named(db: Database) -> None:
 
 
 @migrations()
-def m022_lineage(db: Database) -> None:
-    """Which database this is, for a restore (``flows.store.backup``): a random id that its
-    backups keep, and whether it holds every user of that line who was not erased (a
-    restore that could not read the file it replaced loses track). A user in a backup of
-    the same line and missing from a complete database was erased since the backup."""
-    db.table("lineage").create({"id": str, "complete": int}, pk="id", not_null={"complete"})
-    db.table("lineage").insert({"id": secrets.token_hex(16), "complete": 1})
+def m022_erasures(db: Database) -> None:
+    """Who erased everything (/forget), so that a restore of an older backup erases them
+    again (``flows.store.backup``): per erasure, a SHA-256 of the user's id and the moment
+    their row was created, which only the erased row (and its backups) held."""
+    db.table("erasures").create({"token": str}, pk="token")

@@ -3,10 +3,20 @@ place the code names a table (migrations write theirs out: ``flows.store.migrati
 
 from __future__ import annotations
 
+import hashlib
+
 USERS = "users"
 CASES = "cases"
-# One row (m022): the database's line (kept by its backups) and whether it is complete.
-LINEAGE = "lineage"
+# Erasures (m022): a token per user who erased everything (``erasure_token``).
+ERASURES = "erasures"
+
+
+def erasure_token(user_id: int, created_at: str) -> str:
+    """What is kept of an erasure: it names no one without the erased row (its id and the
+    moment it was created, to the microsecond), which a restore's backup has."""
+    return hashlib.sha256(f"{user_id}\n{created_at}".encode()).hexdigest()
+
+
 EVENTS = "events"
 BROKERS = "brokers"
 REMINDERS = "reminders"
