@@ -219,8 +219,9 @@ _AFTERNOON = ("午後", "夕方", "夜", "深夜", "夜中")
 # 「今夜1時」 is the next day's 01:00).
 _NIGHT = ("夜", "深夜", "夜中")
 _SMALL_HOURS = 6
-# A day said with no hour, for a reminder: 「明日」 10:00, 「明朝」 9:00, 「今夜」 19:00.
-_HOUR_ALONE = {"": time(10, 0), "朝": MORNING, "夜": EVENING}
+# A day said with no hour, for a reminder: 「明日」 10:00, 「明朝」 and 「明日の朝」 9:00,
+# 「今夜」 and 「明日の夜」 19:00.
+_HOUR_ALONE = {"": time(10, 0), "朝": MORNING, "夜": EVENING, "晩": EVENING}
 
 
 def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> datetime | None:
@@ -231,18 +232,20 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
     local_now = now.astimezone(tz)
     day = local_now.date()
     relative = False
+    shift = None  # the days a relative word moved (「今夜」: 0)
     if (ago := _DAYS_AGO.match(text)) and not future:
         relative = True
         day = day - timedelta(days=int(ago.group(1)))
         text = text[ago.end() :]
-    for word, shift, half in _RELATIVE_DAYS:
+    for word, days, half in _RELATIVE_DAYS:
         if not relative and text.startswith(word):
             relative = True
-            day = day + timedelta(days=shift)
+            day = day + timedelta(days=days)
+            shift = days
             # 「明日の10時」; a half alone (「今夜」) is left with no hour: not read.
             text = half + text[len(word) :].strip().removeprefix("の").strip()
-            if text == half and future:
-                alone = datetime.combine(day, _HOUR_ALONE[half], tzinfo=tz)
+            if text in _HOUR_ALONE and future:
+                alone = datetime.combine(day, _HOUR_ALONE[text], tzinfo=tz)
                 return alone.astimezone(UTC)
             break
     meridiem = _MERIDIEM.search(text)
@@ -277,8 +280,6 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
             # 2/29 typed in a year without one: the year the date can only be in.
             year += 1 if future else -1
         moment = datetime(year, month, dom, hour, minute, tzinfo=tz)
-        if after_midnight and (relative or parts["d"]):
-            moment += timedelta(days=1)  # 「今夜12時」, 「12/6 夜2時」: the night of that day
         if parts["mo"] and not parts["y"]:
             # "12/30" typed in January means last December for a call, and "1/5" typed in
             # December next January for a reminder; a date only days off the wrong way is
@@ -287,12 +288,24 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
                 moment = moment.replace(year=year - 1)
             elif future and local_now - moment > _YEAR_WRAP:
                 moment = moment.replace(year=year + 1)
+        if after_midnight and (relative or parts["d"]):
+            moment = _night_of(moment, local_now, future, tonight=shift == 0)
         if future and not relative and not parts["mo"] and not parts["d"] and moment <= local_now:
             # A time alone, already past today ("10:00" at 20:30): the next one, tomorrow.
             moment += timedelta(days=1)
         return moment.astimezone(UTC)
     except (ValueError, OverflowError):  # e.g. 2/30, or year 1 shifted out of range
         return None
+
+
+def _night_of(moment: datetime, now: datetime, future: bool, tonight: bool) -> datetime:
+    """A night's 12 or small hour said with its day (「今夜1時」, 「12/6 深夜2時」): that day's
+    night, after its midnight. For a call that would be later than now, the day's own small
+    hours (「今日の深夜2時」 at 10:00); 「今夜2時」 said at 00:30 is this night's."""
+    night = moment + timedelta(days=1)
+    if future:
+        return moment if tonight and now.hour < _SMALL_HOURS and moment > now else night
+    return night if night <= now else moment
 
 
 def parse_when(raw: str, now: datetime, tz: ZoneInfo) -> datetime | None:

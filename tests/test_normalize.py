@@ -152,3 +152,33 @@ def test_property_detection() -> None:
 def test_a_date_in_year_one_is_refused_not_a_crash() -> None:
     assert parse_when("0001-01-01 00:00", NOW, TOKYO) is None
     assert parse_when("1/1 0:00", datetime(1, 1, 1, 0, 0, tzinfo=UTC), TOKYO) is None
+
+
+def test_a_nights_small_hours_around_midnight_and_the_year_end() -> None:
+    """The night's shift to the next day was made before the year-wrap, which then put
+    「12/31 夜1時」 typed on 1/3 a year back; a call's 「今日の深夜2時」 at 10:00 was tomorrow
+    (refused as later than now); 「今夜2時」 said at 00:30 was the next night."""
+    january = datetime(2027, 1, 3, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
+    moment = parse_when("12/31 夜1時", january, TOKYO)
+    assert moment is not None and moment.astimezone(TOKYO).isoformat() == (
+        "2027-01-01T01:00:00+09:00"
+    )
+    morning = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
+    for typed in ("今日の深夜2時", "12/7 深夜2時"):
+        moment = parse_when(typed, morning, TOKYO)
+        assert moment is not None and moment.astimezone(TOKYO).isoformat() == (
+            "2026-12-07T02:00:00+09:00"
+        ), typed
+    small_hours = datetime(2026, 12, 6, 15, 30, tzinfo=UTC)  # 00:30 on 12/7 in Tokyo
+    moment = parse_future("今夜2時", small_hours, TOKYO)
+    assert moment is not None and moment.astimezone(TOKYO).isoformat() == (
+        "2026-12-07T02:00:00+09:00"
+    )
+    evening = datetime(2026, 12, 7, 11, 0, tzinfo=UTC)  # 20:00
+    moment = parse_future("今夜2時", evening, TOKYO)
+    assert moment is not None and moment.astimezone(TOKYO).isoformat() == (
+        "2026-12-08T02:00:00+09:00"
+    )
+    for typed, hour in (("明日の夜", "19:00"), ("明日の朝", "09:00"), ("今日の夜", "19:00")):
+        moment = parse_future(typed, datetime(2026, 12, 7, 3, 0, tzinfo=UTC), TOKYO)
+        assert moment is not None and moment.astimezone(TOKYO).strftime("%H:%M") == hour, typed
