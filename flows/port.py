@@ -156,7 +156,8 @@ class Response:
     # This message deleted one of the user's cases (its number): channels delete what they
     # keep of it (the shell's letters of it and exports that hold it; LINE's file links).
     deleted_case: int | None = None
-    # The cases recorded as calls after the deleted one's refusal: their reports quote it.
+    # The cases whose reports quote the deleted one: the later calls after its refusal, and
+    # the refusal it came after (whose report lists its call).
     quoted_by: tuple[int, ...] = ()
     # False when nothing could be stored (the database was busy or failing): with a
     # ``receipt``, the channel keeps its copy and tries again, saying nothing to the user.

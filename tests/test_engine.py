@@ -881,8 +881,23 @@ def test_a_phone_number_typed_for_the_product_is_the_callers_number(engine) -> N
     said = text_of(chat.say("090-1234-5678"))  # a second number: not recorded
     assert JA["phone_second"].format(kept="03-5555-0123", typed="090-1234-5678") in said
     assert case_row(engine)["phone_e164"] == "+81355550123"
+    said = text_of(chat.say("03-5555-0123"))  # the same number sent again
+    assert JA["phone_same"].format(phone="03-5555-0123") in said
+    assert JA["step.recording_product.text"] in said
     chat.say("投資用マンション")
     assert case_row(engine)["product"] == "投資用マンション"
+
+
+def test_a_number_typed_after_withheld_was_recorded_is_not_put_over_it(engine) -> None:
+    """「非通知」 at the number's step, then a number at the product's: it replaced the
+    recorded 「非通知」 silently (the timeline still said 非通知)."""
+    chat = EngineChat(engine)
+    chat.walk("/after", Press("🙅 はい、断った"), Press("🤐 言わなかった・聞けなかった"))
+    chat.walk("みらい不動産", "skip", "非通知")
+    said = text_of(chat.say("090-1234-5678"))
+    assert JA["phone_second"].format(kept="非通知", typed="090-1234-5678") in said
+    row = case_row(engine)
+    assert (row["phone_raw"], row["phone_e164"], row["product"]) == ("非通知", None, None)
 
 
 def test_a_second_number_at_a_name_is_not_recorded_and_the_name_is_still_asked(engine) -> None:

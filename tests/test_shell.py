@@ -351,9 +351,36 @@ def test_deleting_a_refused_case_deletes_the_reports_of_later_calls_that_quote_i
 ) -> None:
     """Case #2, a call after #1's refusal, has a report quoting #1 (its refusal, licence,
     broker): deleting #1 left that report's files in the shell's folder."""
+    files = tmp_path / "files"
+    shell = refusal_and_a_later_call(engine, clock, files)
+    for kind in ("📝 再勧誘の申告書", "✉️ 電話してきた会社への請求書"):
+        write(shell, 2, kind)
+    made = sorted(p.name for p in files.iterdir())
+    assert any("case2-resolicitation-report" in name for name in made), made
+    shell.walk("/case 1", Press("🗑 このケースを削除"), Press("🗑 削除する"))
+    left = sorted(p.name for p in files.iterdir())
+    assert not [name for name in left if "resolicitation-report" in name], left
+    assert any(name.startswith("user1-kotowari-case2-company-request") for name in left), left
+
+
+def test_deleting_a_later_calls_case_deletes_the_refused_cases_report_listing_it(
+    engine: Engine, tmp_path: Path, clock
+) -> None:
+    files = tmp_path / "files"
+    shell = refusal_and_a_later_call(engine, clock, files)
+    write(shell, 1, "📝 再勧誘の申告書")  # lists case #2's call
+    write(shell, 1, "✉️ 名簿業者への請求書")
+    shell.walk("/case 2", Press("🗑 このケースを削除"), Press("🗑 削除する"))
+    left = sorted(p.name for p in files.iterdir())
+    assert not [name for name in left if "resolicitation-report" in name], left
+    assert any(name.startswith("user1-kotowari-case1-broker-request") for name in left), left
+
+
+def refusal_and_a_later_call(engine: Engine, clock, files: Path) -> ShellChat:
+    """Case #1 refused on the phone; case #2 a call after it (linked); the shell that writes
+    their letters into ``files``."""
     from tests.test_lookup import refused_call
 
-    files = tmp_path / "files"
     EngineChat(engine).walk(*refused_call(JA, company="消したい不動産"))
     clock.advance(days=2)
     chat = EngineChat(engine)
@@ -362,17 +389,11 @@ def test_deleting_a_refused_case_deletes_the_reports_of_later_calls_that_quote_i
     chat.walk(Press(JA["opt.refused"]), Press(JA["opt.dodged"]))
     chat.walk(Press(JA["opt.pressing_source.dodged"]), *["skip"] * 5, Press(JA["opt.now"]))
     chat.press(JA["opt.confirm"])
-    shell = ShellChat(engine, files_dir=files)
-    for kind in ("📝 再勧誘の申告書", "✉️ 電話してきた会社への請求書"):
-        asked = shell.walk("/case 2", Press("✉️ 書面を作る"), Press(kind))
-        if JA["letter_ask_office"] in asked:
-            shell.say("skip")
-        shell.walk(
-            "山田 花子", "東京都渋谷区神南9-9-9", "skip", Press("保存しない（この書面だけ）")
-        )
-    made = sorted(p.name for p in files.iterdir())
-    assert any("case2-resolicitation-report" in name for name in made), made
-    shell.walk("/case 1", Press("🗑 このケースを削除"), Press("🗑 削除する"))
-    left = sorted(p.name for p in files.iterdir())
-    assert not [name for name in left if "resolicitation-report" in name], left
-    assert any(name.startswith("user1-kotowari-case2-company-request") for name in left), left
+    return ShellChat(engine, files_dir=files)
+
+
+def write(shell: ShellChat, number: int, kind: str) -> None:
+    asked = shell.walk(f"/case {number}", Press("✉️ 書面を作る"), Press(kind))
+    if JA["letter_ask_office"] in asked:
+        shell.say("skip")
+    shell.walk("山田 花子", "東京都渋谷区神南9-9-9", "skip", Press("保存しない（この書面だけ）"))

@@ -78,6 +78,7 @@ EN: dict[str, str] = {
         "Edited messages aren't read (the record keeps what you first sent). To correct it, go "
         "“back” to the question, or tap “✏️ Fix” on the summary at the end of a case's record."
     ),
+    "phone_same": "{phone} is already recorded on this case.",
     "phone_second": (
         "This case already has {kept}; {typed} was not recorded (to change it, use “✏️ Fix” "
         "on the summary at the end; to look it up, /who {typed})."

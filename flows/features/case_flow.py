@@ -203,11 +203,17 @@ def _number_for_a_name(turn: Turn, case: Case, text: str) -> bool:
     if phone is None:
         return False
     kept = case.get("phone_e164")
-    if kept not in (None, phone.e164):
-        # A second number: the first mistyped, or another the caller gave. The case keeps
-        # the first, and the question stays (the lookup's buttons would take the name next).
+    if kept == phone.e164:  # sent again (its reply late): nothing new, the question stays
+        turn.say("phone_same", phone=format_phone(kept))
+        turn.show(case)
+        return True
+    if kept is not None or case.get("phone_raw"):
+        # A second number: the first mistyped, or another the caller gave (or one for the
+        # 「非通知」 recorded). The case keeps the first, and the question stays (the lookup's
+        # buttons would take the name next); ✏️ fix changes it.
         typed = format_phone(phone.e164)
-        turn.say("phone_second", kept=format_phone(kept), typed=typed)
+        shown = format_phone(kept) if kept else str(case["phone_raw"])
+        turn.say("phone_second", kept=shown, typed=typed)
         turn.show(case)
         return True
     lookup.check_at_call(turn, case, phone, None)

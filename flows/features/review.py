@@ -240,7 +240,11 @@ def pressed_delete_yes(turn: Turn, arg: str) -> None:
     later = turn.store.calls_after(turn.user_id, found["number"])
     turn.store.delete_case(found)
     turn.deleted_case = found["number"]
-    turn.quoted_by = tuple(case["number"] for case in later)
+    # Their reports quote its refusal; the refused case's report lists its call.
+    quoting = [case["number"] for case in later]
+    if found.get("repeat_of"):
+        quoting.append(int(found["repeat_of"]))
+    turn.quoted_by = tuple(quoting)
     if turn.user.get("active_case_id") == found["id"]:
         turn.user["active_case_id"] = None
     turn.say("case_deleted", number=found["number"])

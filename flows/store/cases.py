@@ -247,7 +247,8 @@ class CaseRows(StoreBase):
             f"update {EVENTS} set detail = json_object('field', ?, 'superseded', 1)"
             " where case_id = ? and kind = 'step' and trigger = 'answer'"
             " and json_extract(detail, '$.field') = ?"
-            " and json_extract(detail, '$.superseded') is null",
+            " and json_extract(detail, '$.superseded') is null"
+            " and json_extract(detail, '$.cleared') is null",
             [field, case_id, field],
         )
 
