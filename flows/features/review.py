@@ -242,8 +242,8 @@ def pressed_delete_yes(turn: Turn, arg: str) -> None:
     turn.deleted_case = found["number"]
     # Their reports quote its refusal; the refused case's report lists its call.
     quoting = [case["number"] for case in later]
-    if found.get("repeat_of"):
-        quoting.append(int(found["repeat_of"]))
+    if (earlier := found.get("repeat_of")) is not None:
+        quoting.append(earlier)
     turn.quoted_by = tuple(quoting)
     if turn.user.get("active_case_id") == found["id"]:
         turn.user["active_case_id"] = None
