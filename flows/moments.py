@@ -80,9 +80,10 @@ def wareki(day: date) -> str:
 
 
 def local_datetime(iso: str | None, tz: ZoneInfo) -> str | None:
-    """「令和8年11月20日 14時30分」 in the user's zone (letters write every date in the era
+    """「令和8年11月20日14時30分」 (「…10時」 on the hour) in the user's zone (letters write every date in the era
     calendar, as their date line does), or None for a missing/unreadable time."""
     moment = local_moment(iso, tz)
     if moment is None:
         return None
-    return f"{wareki(moment.date())} {moment.hour}時{moment.minute:02d}分"
+    minutes = f"{moment.minute}分" if moment.minute else ""
+    return f"{wareki(moment.date())}{moment.hour}時{minutes}"

@@ -225,10 +225,10 @@ def test_4_never_call_again_is_stated_only_when_it_was_said(engine: Engine, cloc
     walk(engine, (*AFTER_TO_STEP_4, AGREED))
     after = letter_text(make_letter(engine, 1, JA["opt.letter_company_request"]))
     assert "今後電話をしないよう求めました" not in after
-    assert "勧誘をはっきりお断りしました。" in after
+    assert "勧誘を明確にお断りしました。" in after
     walk(engine, (*CALL_TO_STEP_4, AGREED))
     during = letter_text(make_letter(engine, 2, JA["opt.letter_company_request"]))
-    assert "勧誘をはっきりお断りし、今後電話をしないよう求めました。" in during
+    assert "勧誘を明確にお断りし、今後電話をしないよう求めました。" in during
 
 
 # -- 5. reminders name the addressee and fit where the case stands --------------------------
@@ -355,7 +355,7 @@ def test_10_other_products_are_hedged() -> None:
     company = letters.company_request(
         full_case(product="健康食品", product_kind="other", licence=None), [], SENDER, TODAY, TZ
     )
-    assert "電話勧誘販売に当たる場合、特定商取引法第17条" in company.body
+    assert "電話勧誘販売に当たる場合、特定商取引に関する法律第17条" in company.body
     assert "電話勧誘販売に当たる場合" in JA["step.pushing.note"]
 
 
@@ -375,7 +375,7 @@ def test_12_letters_use_one_calendar(engine: Engine) -> None:
         letter = make()
         assert not re.search(r"20\d\d年", letter.body), letter.kind
         assert letter.body.startswith("令和8年11月28日")
-    assert "令和8年11月20日 14時30分頃" in LETTER_KINDS["broker"]().body
+    assert "令和8年11月20日14時30分頃" in LETTER_KINDS["broker"]().body
 
 
 def test_12_screens_write_moments_one_way(engine: Engine, talk) -> None:
@@ -403,7 +403,7 @@ def test_13_the_broker_letter_limits_the_use_of_what_it_gives() -> None:
     letter = LETTER_KINDS["broker"]()
     assert "この情報は、本請求への対応のためにのみ使用してください。" in letter.body
     assert (
-        "本請求を受けたことの記録に必要な範囲の情報に限っては、保存されても差し支えありません"
+        "本請求を受けた事実の記録に必要な範囲に限り、保存することは差し支えありません"
         in letter.body
     )
     assert any("本人確認書類を求められることがあります" in note for note in letter.notes)
@@ -603,7 +603,7 @@ def test_the_company_letter_states_a_no_record_answer_and_repeats_only_a_real_re
     answer = "なお、「日本名簿センター株式会社」に問い合わせたところ、私の個人データの記録はない"
     assert answer in said
     # The refusal is told with the call ("その電話で"), before the broker's later answer.
-    assert said.index("私はその電話で勧誘をはっきりお断り") < said.index(answer)
+    assert said.index("私はその電話で勧誘を明確にお断り") < said.index(answer)
     refused = letters.company_request(full_case(), [], SENDER, TODAY, TZ).body
     assert "私は本書により、改めてその意思を表示します。" in refused
     never = letters.company_request(full_case(refused_at=None), [], SENDER, TODAY, TZ).body
@@ -620,7 +620,7 @@ def test_a_repeat_cases_report_states_what_was_said_in_the_earlier_case(engine, 
     assert engine.store.case_by_number(1, 2)["repeat_of"] == 1
     reply = make_letter(engine, 2, JA["opt.letter_resolicitation_report"])
     body = letter_text(reply)
-    assert "・勧誘をお断りした日時：令和8年11月27日 13時00分" in body
+    assert "・勧誘をお断りした日時：令和8年11月27日13時" in body
     assert "今後電話をしないよう求めた" not in body
     assert "・お断りした後の電話でも、改めてお断りしています。" in body
 
@@ -628,7 +628,7 @@ def test_a_repeat_cases_report_states_what_was_said_in_the_earlier_case(engine, 
 def test_a_repeat_not_refused_this_time_does_not_say_refused_then_too() -> None:
     case = full_case(refused_at=None, repeat_of=1, repeat_refused_at="2026-10-02T00:15:00+00:00")
     body = letters.company_request(case, [], SENDER, TODAY, TZ).body
-    assert "その際にお断りしています。" in body and "その際にもお断り" not in body
+    assert "を受けた際に、勧誘をお断りしています。" in body and "際にも、" not in body
     assert "改めてその意思を表示します" in body  # refused before, in the earlier case
 
 
@@ -812,7 +812,7 @@ def test_a_broker_the_caller_never_named_is_not_said_to_be_named(engine: Engine)
     named = text_of(walk(engine, CALL_TO_STEP_4))
     assert JA["demand_source.named"] in named
     broker = letter_text(make_letter(engine, 2, JA["opt.letter_broker_request"]))
-    assert "先方は私の連絡先の入手先として貴社の名前を挙げました" in broker
+    assert "先方は私の連絡先の入手先として貴社の名称を挙げました" in broker
 
 
 def test_named_then_back_then_skip_is_not_named(engine: Engine) -> None:
@@ -830,3 +830,27 @@ def test_no_record_advice_does_not_say_the_caller_named_a_source(engine: Engine)
     assert JA["outcome.no_record.recorded"] in said and "違う名前で伝えた" not in said
     chat.walk(*CALL_TO_STEP_4)  # named at step 2
     assert JA["outcome.no_record"] in text_of(chat.press("🔍 記録がないと言われた"))
+
+
+def test_no_naiyo_shomei_form_for_a_company_known_only_by_its_number(engine: Engine) -> None:
+    """The post office takes 内容証明 only to a named addressee: a form addressed to
+    「電話番号 090-… の発信元事業者 御中」 could not be posted (the note says so)."""
+    walk(
+        engine,
+        (
+            "/after",
+            Press(JA["opt.yes_refused"]),
+            Press(JA["opt.after_source.dodged"]),
+            "skip",
+            "skip",
+            "090-9876-5432",
+            "skip",
+            "skip",
+            Press(JA["opt.confirm"]),
+        ),
+    )
+    reply = make_letter(engine, 1, JA["opt.letter_company_request"])
+    names = [a.filename for a in reply.attachments]
+    assert names and not any(name.endswith("naiyo-shomei.pdf") for name in names), names
+    assert JA["letter_naiyo"] not in (reply.text or "")
+    assert "郵送できません" in (reply.text or "")

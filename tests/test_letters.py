@@ -150,10 +150,10 @@ def test_broker_request() -> None:
     assert letter.kind == BROKER_REQUEST
     assert letter.recipient == "日本名簿センター株式会社 御中"
     assert (
-        "令和8年11月20日 14時30分頃、株式会社グランレジデンス東都（担当者：佐々木 健太、"
+        "令和8年11月20日14時30分頃、株式会社グランレジデンス東都（担当者：佐々木 健太、"
         "電話番号：03-1234-5678）から" in body
     )
-    assert "貴社の名前を挙げました" in body
+    assert "貴社の名称を挙げました" in body
     for article in ("第27条第2項", "第35条", "第33条", "第29条"):
         assert article in body
     assert "本書到達後2週間以内に書面で回答してください。" in body
@@ -166,11 +166,11 @@ def test_company_request() -> None:
     assert letter.kind == COMPANY_REQUEST
     assert letter.recipient == "株式会社グランレジデンス東都 御中"
     assert "貴社（担当者：佐々木 健太、電話番号：03-1234-5678）" in body
-    assert "「日本名簿センター株式会社」の名前を挙げました" in body
+    assert "「日本名簿センター株式会社」の名称を挙げました" in body
     for article in ("第30条", "第33条", "第35条", "宅地建物取引業法第47条の2第3項"):
         assert article in body
     assert "取得した経緯" in body
-    assert "私はその電話で勧誘をはっきりお断りしました。" in body
+    assert "私はその電話で勧誘を明確にお断りしました。" in body
     assert "本書到達後2週間以内に書面で回答してください。" in body
     assert "16条" not in body  # the regulation's article number is unverified
 
@@ -182,14 +182,15 @@ def test_company_request_names_the_refusal_date_and_an_earlier_refusal() -> None
         repeat_refused_at="2026-10-02T00:15:00+00:00",
     )
     body = company_request(case, [], SENDER, TODAY, TZ).body
-    assert "私は令和8年11月20日 15時00分頃、勧誘をはっきりお断りし" in body
-    assert "令和8年10月2日 9時15分頃にも貴社から勧誘の電話があり" in body
+    assert "私はその電話で勧誘を明確にお断りし" in body, "on that call, not dated apart"
+    assert "なお、私は令和8年10月2日9時15分頃に貴社から勧誘の電話を受けた際にも、" in body
+    assert "上記の電話は、それにもかかわらず改めて行われた勧誘です。" in body
 
 
 def test_company_request_other_product_cites_the_specified_commercial_transactions_act() -> None:
     case = full_case(product="健康食品", product_kind="other", licence=None)
     body = company_request(case, [], SENDER, TODAY, TZ).body
-    assert "特定商取引法第17条" in body
+    assert "特定商取引に関する法律第17条" in body
     assert "宅地建物取引業法" not in body
 
 
@@ -205,9 +206,9 @@ def test_report_for_a_governor_licence() -> None:
     assert "・担当者名：佐々木 健太" in body
     assert "・使用された電話番号：03-1234-5678" in body
     assert "・勧誘の内容：投資用マンション・不動産" in body
-    assert "・勧誘をお断りした日時：令和8年11月20日 14時30分" in body
+    assert "・勧誘をお断りした日時：令和8年11月20日14時30分" in body
     # Later calls in order and in Tokyo time, whatever order the events came in.
-    assert "（2回）：\n　1. 令和8年11月25日 10時12分\n　2. 令和8年11月27日 19時05分\n" in body
+    assert "（2回）：\n　1. 令和8年11月25日10時12分頃\n　2. 令和8年11月27日19時5分頃\n" in body
     assert "東京都の宅地建物取引業（不動産業）の担当部署" in notes
     assert "188" in notes
     assert "03-6457-9849（平日9:30〜17:30）" in notes
@@ -242,8 +243,8 @@ def test_report_for_a_repeat_case_lists_its_own_call_after_the_earlier_refusal()
     )
     events = [repeat_event("2026-11-25T01:12:00+00:00")]
     body = resolicitation_report(case, events, SENDER, TODAY, TZ).body
-    assert "・勧誘をお断りした日時：令和8年10月2日 9時15分" in body
-    assert "（2回）：\n　1. 令和8年11月20日 14時30分\n　2. 令和8年11月25日 10時12分\n" in body
+    assert "・勧誘をお断りした日時：令和8年10月2日9時15分" in body
+    assert "（2回）：\n　1. 令和8年11月20日14時30分頃\n　2. 令和8年11月25日10時12分頃\n" in body
 
 
 def test_report_counts_calls_recorded_without_a_time() -> None:
@@ -257,7 +258,7 @@ def test_report_for_another_product_points_to_188_not_the_real_estate_act() -> N
     letter = resolicitation_report(case, EVENTS, SENDER, TODAY, TZ)
     body, notes = letter.body, "\n".join(letter.notes)
     assert letter.recipient == "消費生活センター 御中"
-    assert "特定商取引法第17条" in body
+    assert "特定商取引に関する法律第17条" in body
     assert "宅地建物取引業法" not in body
     assert "免許番号" not in body
     # "Something else" does not establish that 特商法 applies: it has exclusions.
@@ -274,7 +275,7 @@ def test_only_a_phone_number_known(make: Any) -> None:
     assert_clean(letter)
     body = letter.body
     assert "090-9876-5432" in body
-    assert "令和8年11月27日 8時45分" in body or make is resolicitation_report
+    assert "令和8年11月27日8時45分" in body or make is resolicitation_report
     assert "株式会社" not in letter.recipient
 
 
@@ -282,7 +283,7 @@ def test_only_a_phone_number_known_details() -> None:
     broker = broker_request(ONLY_PHONE, [], SENDER, TODAY, TZ)
     assert broker.recipient == "個人情報ご担当者様"
     assert (
-        "令和8年11月27日 8時45分頃、電話番号 090-9876-5432 の発信者から、私に勧誘の電話"
+        "令和8年11月27日8時45分頃、電話番号 090-9876-5432 の発信者から、私に勧誘の電話"
         in broker.body
     )
     assert "入手先は明らかにされませんでした" in broker.body
@@ -312,14 +313,14 @@ def test_a_refusal_recorded_afterwards_without_a_time_states_no_time() -> None:
     """``refused_at`` then only says when it was typed in: never printed as a fact."""
     case = {**ONLY_PHONE, "mode": "after", "refused_at": "2026-11-27T01:00:00+00:00"}
     company = company_request(case, [], SENDER, TODAY, TZ).body
-    assert "私はその電話で勧誘をはっきりお断りしました。" in company
+    assert "私はその電話で勧誘を明確にお断りしました。" in company
     assert "10時00分" not in company
     report = resolicitation_report({**case, "repeat_calls": 1}, [], SENDER, TODAY, TZ).body
     assert "・勧誘をお断りした日時：不明" in report
     assert "10時00分" not in report
     repeat = {**ONLY_PHONE, "repeat_of": 1, "repeat_refused_at": None}
     assert (
-        "また、以前にも貴社から勧誘の電話があり"
+        "なお、私は以前に貴社から勧誘の電話を受けた際に"
         in company_request(repeat, [], SENDER, TODAY, TZ).body
     )
 
@@ -456,7 +457,7 @@ def test_long_report_pdf_spans_pages_with_page_numbers() -> None:
     reader, text = pdf_text(data)
     assert len(reader.pages) == 2
     assert "1/2" in text and "2/2" in text
-    assert "28.令和8年11月28日10時00分" in text
+    assert "28.令和8年11月28日10時頃" in text
 
 
 def test_rows_as_the_store_keeps_them() -> None:
@@ -487,8 +488,8 @@ def test_rows_as_the_store_keeps_them() -> None:
     events = list(store.db.table(EVENTS_TABLE).rows_where("case_id = ?", [case["id"]]))
     letter = resolicitation_report(row, events, SENDER, TODAY, TZ)
     assert_clean(letter)
-    assert "・勧誘をお断りした日時：令和8年11月20日 14時30分" in letter.body
-    assert "（1回）：\n　1. 令和8年11月25日 10時12分\n" in letter.body
+    assert "・勧誘をお断りした日時：令和8年11月20日14時30分" in letter.body
+    assert "（1回）：\n　1. 令和8年11月25日10時12分頃\n" in letter.body
     assert "・免許番号：不明" in letter.body
     store.close()
 

@@ -138,8 +138,8 @@ def test_a_refused_caller_from_the_same_number(engine: Engine, clock: FakeClock,
     assert t["who.calls_after"].format(count=1, date=later) in (answer.note or "")
     report = chat.press(t["opt.letter_resolicitation_report"])
     letter = _write_letter(chat, report, t)
-    assert "令和8年11月27日 14時00分" in letter, "the refusal"
-    assert "令和8年11月30日 14時00分" in letter, "the call after it"
+    assert "令和8年11月27日14時" in letter, "the refusal"
+    assert "令和8年11月30日14時" in letter, "the call after it"
 
 
 def _write_letter(chat: EngineChat, asked: Response, t: dict[str, str]) -> str:
@@ -172,8 +172,8 @@ def test_the_report_lists_every_call_after_the_refusal(engine: Engine, clock: Fa
     answer = only(chat.say("03-5555-0123"))
     assert "お断りした後の電話: 3回（最後 2026年12月2日(水) 14:00）" in (answer.note or "")
     letter = _write_letter(chat, chat.press(JA["opt.letter_resolicitation_report"]), JA)
-    history = letter[letter.index("令和8年11月27日 14時00分") :]
-    calls = ("令和8年11月27日 15時00分", "令和8年11月30日 14時00分", "令和8年12月2日 14時00分")
+    history = letter[letter.index("令和8年11月27日14時") :]
+    calls = ("令和8年11月27日15時", "令和8年11月30日14時", "令和8年12月2日14時")
     assert [history.index(c) for c in calls] == sorted(history.index(c) for c in calls)
 
 
@@ -200,8 +200,8 @@ def test_the_refused_case_shows_the_calls_recorded_after_it_and_offers_the_repor
     assert JA["case.later_cases"].format(cases=later) in text
     menu = chat.press(JA["opt.case_letter"], on=page)
     letter = _write_letter(chat, chat.press(JA["opt.letter_resolicitation_report"], on=menu), JA)
-    history = letter[letter.index("令和8年11月27日 14時00分") :]
-    assert "令和8年11月30日 14時00分" in history, "the later case's call, listed"
+    history = letter[letter.index("令和8年11月27日14時") :]
+    assert "令和8年11月30日14時" in history, "the later case's call, listed"
 
 
 def labels(response: Response) -> list[str]:

@@ -595,7 +595,9 @@ def test_a_kept_sender_is_offered_next_time_and_cancel_stops_a_letter(engine) ->
     offer = start_letter(chat, "📝 再勧誘の申告書")
     assert offer.replies[0].text == "保存してある差出人: 山田 花子（東京都渋谷区1-1）"
     report = chat.press("この差出人で作る", on=offer)
-    assert "特定商取引法第17条" in report.replies[0].attachments[1].data.decode()  # not property
+    assert (
+        "特定商取引に関する法律第17条" in report.replies[0].attachments[1].data.decode()
+    )  # not property
     assert len(report.replies) == 1, "a report schedules no broker check"
     start_letter(chat, "📝 再勧誘の申告書")
     chat.press("別の氏名・住所を入力する")

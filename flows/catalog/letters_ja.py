@@ -29,8 +29,8 @@ LETTER_JA: dict[str, str] = {
     "letter.around": "{when}頃、",
     "letter.called": "{when}{caller}から、私に{pitch}がありました。",
     "letter.refused.on_the_call": "その電話で",
-    "letter.refused": "私は{at}勧誘をはっきりお断りしました。",
-    "letter.refused.never_again": "私は{at}勧誘をはっきりお断りし、今後電話をしないよう求めました。",
+    "letter.refused": "私は{at}勧誘を明確にお断りしました。",
+    "letter.refused.never_again": "私は{at}勧誘を明確にお断りし、今後電話をしないよう求めました。",
     "letter.appi": "個人情報の保護に関する法律（以下「個人情報保護法」といいます。）",
     "letter.reply_deadline": "本書到達後2週間以内に書面で回答してください。",
     "letter.only_for_this": "この情報は、本請求への対応のためにのみ使用してください。",
@@ -44,11 +44,11 @@ LETTER_JA: dict[str, str] = {
     "letter.broker.title": "個人データの第三者提供停止等請求書",
     "letter.broker.to_unknown": "個人情報ご担当者様",
     "letter.broker.intro": "私は、貴社が保有する私の個人データについて、{appi}に基づき、下記のとおり請求します。",
-    "letter.broker.named": "その際、先方は私の連絡先の入手先として貴社の名前を挙げました。",
+    "letter.broker.named": "その際、先方は私の連絡先の入手先として貴社の名称を挙げました。",
     # Step ④: the user called the broker and asked it to stop and erase; its answer.
     "letter.broker.demanded.declined": (
         "{day}、私は貴社に電話で、私の個人データの第三者提供の停止と消去を求めましたが、"
-        "応じていただけませんでした。"
+        "貴社はこれに応じませんでした。"
     ),
     "letter.broker.demanded.agreed": (
         "{day}、私は貴社に電話で、私の個人データの第三者提供の停止と消去を求め、"
@@ -75,8 +75,8 @@ LETTER_JA: dict[str, str] = {
     "letter.broker.stop_use.text": (
         "　私は望まない勧誘電話を受けており、私の個人データの取扱いにより私の権利又は正当な利益が"
         "害されるおそれがあります。私の個人データの利用を停止し、消去してください。"
-        "ただし、私の個人データが再び提供されることのないよう、本請求を受けたことの記録に"
-        "必要な範囲の情報に限っては、保存されても差し支えありません。"
+        "ただし、私の個人データが再び提供されることのないよう、本請求を受けた事実の記録に"
+        "必要な範囲に限り、保存することは差し支えありません。"
     ),
     "letter.broker.disclose": "3. 提供先の開示（個人情報保護法第33条）",
     "letter.broker.disclose.text": (
@@ -101,8 +101,11 @@ LETTER_JA: dict[str, str] = {
         "私は、貴社による私の個人情報の取扱いについて、{appi}に基づき下記1および2のとおり"
         "請求するとともに、下記3のとおり求めます。"
     ),
-    "letter.company.named": "その際、貴社は私の連絡先の入手先として「{broker}」の名前を挙げました。",
-    "letter.company.earlier": "また、{at}にも貴社から勧誘の電話があり、その際{also}お断りしています。",
+    "letter.company.named": "その際、貴社は私の連絡先の入手先として「{broker}」の名称を挙げました。",
+    "letter.company.earlier": (
+        "なお、私は{at}に貴社から勧誘の電話を受けた際{also}、勧誘をお断りしています。"
+        "上記の電話は、それにもかかわらず改めて行われた勧誘です。"
+    ),
     "letter.company.earlier.at": "{when}頃",
     "letter.company.earlier.before": "以前",
     # "also refused then" only if this call was refused
@@ -120,10 +123,10 @@ LETTER_JA: dict[str, str] = {
     "letter.company.source.named": "貴社が電話で挙げた「{broker}」から取得したのであれば、その記録を示してください。",
     "letter.company.source.recorded": "「{broker}」から取得したのであれば、その記録を示してください。",
     "letter.company.stop_use.text": (
-        "　私は望まない勧誘電話を受けており、貴社による私の個人情報の取扱いにより私の権利又は"
-        "正当な利益が害されるおそれがあります。私の個人情報の利用を停止し、消去してください。"
-        "ただし、再び勧誘することのないよう、本請求を受けたことの記録に必要な範囲の情報に限っては、"
-        "保存されても差し支えありません。"
+        "　私は望まない勧誘電話を受けており、貴社による私に関する保有個人データの取扱いにより"
+        "私の権利又は正当な利益が害されるおそれがあります。貴社が保有する私に関する保有個人"
+        "データの利用を停止し、消去してください。ただし、貴社が再び私に勧誘することのない"
+        "よう、本請求を受けた事実の記録に必要な範囲に限り、保存することは差し支えありません。"
     ),
     "letter.company.stop_soliciting": "3. 勧誘の中止",
     "letter.company.stop_soliciting.text": "　今後、電話、訪問、郵便その他の方法で、私に一切の勧誘をしないでください。",
@@ -134,7 +137,7 @@ LETTER_JA: dict[str, str] = {
         "勧誘を続けることを禁じています。私は本書により、{again}その意思を表示します。"
     ),
     "letter.company.sales_law": (
-        "　電話勧誘販売に当たる場合、特定商取引法第17条は、契約を締結しない旨の意思を"
+        "　電話勧誘販売に当たる場合、特定商取引に関する法律第17条は、契約を締結しない旨の意思を"
         "表示した相手方に勧誘を続けることを禁じています。"
         "私は本書により、{again}その意思を表示します。"
     ),
@@ -161,7 +164,7 @@ LETTER_JA: dict[str, str] = {
     "letter.report.said.never_again": "お断りし、今後電話をしないよう求めた",
     "letter.report.refused_at": "・勧誘を{said}日時：{when}",
     "letter.report.calls": "・お断りした後の勧誘の電話（{count}回）：",
-    "letter.report.call": "　{n}. {when}",
+    "letter.report.call": "　{n}. {when}頃",
     "letter.report.untimed": "　このほか、日時を記録していない電話が{count}回あります。",
     "letter.report.no_calls": "・お断りした後の勧誘の電話：日時の記録なし",
     "letter.report.untimed_only": "・お断りした後の勧誘の電話：{count}回（日時の記録なし）",
@@ -179,7 +182,7 @@ LETTER_JA: dict[str, str] = {
         "{law}本件はこれに当たると考えますので、申告します。"
     ),
     "letter.report.sales_law": (
-        "電話勧誘販売に当たる場合、特定商取引法第17条は、契約を締結しない旨の意思を表示した"
+        "電話勧誘販売に当たる場合、特定商取引に関する法律第17条は、契約を締結しない旨の意思を表示した"
         "相手方に勧誘を続けることを禁じています。"
     ),
     "letter.report.sales_ask": "本件がこれに当たるかどうかも含めてご相談したく、助言と対応をお願いいたします。",

@@ -454,12 +454,16 @@ def _write(turn: Turn, dialog: LetterDialog, name: str, address: str, phone: str
         letter = BUILDERS[kind](case, events, sender, today, turn.tz)
     stem = file_stem(case["number"], kind)
     business = kind in letters.BUSINESS_LETTERS
+    # The post office takes 内容証明 only to a named addressee (the same on the letter, its
+    # copies and the envelope): not to "the business calling from 090-…".
+    named = case.get("broker_name") if kind == letters.BROKER_REQUEST else case.get("company")
+    naiyo = business and bool(named)
     files = [
         # Typeset when the channel sends it (off its event loop), from the letter above.
         Attachment(f"{stem}.pdf", partial(letters.to_pdf, letter), caption=letter.title),
         Attachment(f"{stem}.txt", letter.body.encode("utf-8")),
     ]
-    if business:
+    if naiyo:
         files.append(
             Attachment(
                 f"{stem}-naiyo-shomei.pdf",
@@ -475,7 +479,7 @@ def _write(turn: Turn, dialog: LetterDialog, name: str, address: str, phone: str
     if missing:
         lines.append(t("letter_missing_glyphs", chars=" ".join(missing)))
     lines += ["", *letter.notes_in(t)]
-    if business:
+    if naiyo:
         lines += ["", t("letter_naiyo")]
     # The product's word to its user, never a line of the letter that is sent.
     lines += ["", t("letter_disclaimer")]

@@ -11,7 +11,7 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flows.moments import asked_not_to_call, call_moment, local_datetime, refusal_moment, wareki
+from flows.moments import asked_not_to_call, call_moment, local_datetime, wareki
 from flows.normalize import format_phone
 from flows.texts import CATALOGS, JA, LETTER_JA, Texts
 
@@ -184,15 +184,13 @@ def _when_prefix(when: str | None) -> str:
     return _say("letter.around", when=when) if when else ""
 
 
-def _refusal_fact(case: Mapping[str, Any], tz: ZoneInfo, when: str | None) -> str | None:
-    """What the user's refusal was, as recorded: "never call again" only where it was said."""
+def _refusal_fact(case: Mapping[str, Any]) -> str | None:
+    """What the user's refusal was, as recorded: "never call again" only where it was said.
+    It was on that call (the product records no other): not dated apart (a /call case's
+    refusal, tapped minutes after the call's opening time, read as a later event)."""
     if not case.get("refused_at"):
         return None
-    refused = local_datetime(refusal_moment(case), tz)
-    if refused is None or refused == when:
-        at = _say("letter.refused.on_the_call")
-    else:
-        at = _say("letter.around", when=refused)
+    at = _say("letter.refused.on_the_call")
     if asked_not_to_call(case):
         return _say("letter.refused.never_again", at=at)
     return _say("letter.refused", at=at)

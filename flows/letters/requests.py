@@ -152,7 +152,7 @@ def company_request(
     facts = [_called(case, when, you=True)]
     if broker and case.get("source_named"):
         facts.append(_say("letter.company.named", broker=broker))
-    refusal = _refusal_fact(case, tz, when)
+    refusal = _refusal_fact(case)
     if refusal:
         facts.append(refusal)
     if case.get("repeat_of"):
