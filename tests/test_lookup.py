@@ -155,6 +155,16 @@ def _write_letter(chat: EngineChat, asked: Response, t: dict[str, str]) -> str:
     return text.data.decode("utf-8")
 
 
+def a_later_call(chat: EngineChat, phone: str = "03-5555-0123") -> None:
+    """A call from ``phone`` after its refusal, recorded as a case of its own from /who's
+    「いまかかってきている」: refused, the source dodged, saved."""
+    chat.say(phone)
+    chat.press(JA["opt.who_now"])
+    chat.walk(Press(JA["opt.refused"]), Press(JA["opt.dodged"]))
+    chat.walk(Press(JA["opt.pressing_source.dodged"]), *["skip"] * 5, Press(JA["opt.now"]))
+    chat.press(JA["opt.confirm"])
+
+
 def test_the_report_lists_every_call_after_the_refusal(engine: Engine, clock: FakeClock) -> None:
     chat = EngineChat(engine)
     chat.walk(*refused_call(JA))  # refused on 11/27 at 14:00
@@ -164,11 +174,7 @@ def test_the_report_lists_every_call_after_the_refusal(engine: Engine, clock: Fa
     chat.say("昨日 15:00")  # a call after the refusal, recorded on its case
     for _ in range(2):  # two more calls, each recorded as a case of its own
         clock.advance(days=2)
-        chat.say("03-5555-0123")
-        chat.press(JA["opt.who_now"])
-        chat.walk(Press(JA["opt.refused"]), Press(JA["opt.dodged"]))
-        chat.walk(Press(JA["opt.pressing_source.dodged"]), *["skip"] * 5, Press(JA["opt.now"]))
-        chat.press(JA["opt.confirm"])
+        a_later_call(chat)
     answer = only(chat.say("03-5555-0123"))
     assert "お断りした後の電話: 3回（最後 2026年12月2日(水) 14:00）" in (answer.note or "")
     letter = _write_letter(chat, chat.press(JA["opt.letter_resolicitation_report"]), JA)
@@ -188,11 +194,7 @@ def test_the_refused_case_shows_the_calls_recorded_after_it_and_offers_the_repor
         chat.press(JA["opt.case_letter"], on=chat.say("/case 1"))
     )
     clock.advance(days=3)
-    chat.say("03-5555-0123")
-    chat.press(JA["opt.who_now"])  # a new case for this call, linked to the refusal
-    chat.walk(Press(JA["opt.refused"]), Press(JA["opt.dodged"]))
-    chat.walk(Press(JA["opt.pressing_source.dodged"]), *["skip"] * 5, Press(JA["opt.now"]))
-    chat.press(JA["opt.confirm"])
+    a_later_call(chat)  # a new case for this call, linked to the refusal
     page = chat.say("/case 1")
     text = text_of(page)
     assert JA["status.repeat"] in text.splitlines()[0]
@@ -269,11 +271,7 @@ def test_a_report_from_a_later_calls_case_has_what_the_refused_case_recorded(
     steps[steps.index("skip")] = "東京都知事(3)第45678号"  # the licence, recorded then
     chat.walk(*steps)
     clock.advance(days=2)
-    chat.say("03-5555-0123")
-    chat.press(JA["opt.who_now"])  # a new case for this call, linked to the refusal
-    chat.walk(Press(JA["opt.refused"]), Press(JA["opt.dodged"]))
-    chat.walk(Press(JA["opt.pressing_source.dodged"]), *["skip"] * 5, Press(JA["opt.now"]))
-    chat.press(JA["opt.confirm"])
+    a_later_call(chat)  # a new case for this call, linked to the refusal
     assert case(engine, 2)["repeat_of"] == 1 and case(engine, 2)["licence"] is None
     answer = only(chat.say("03-5555-0123"))
     letter = _write_letter(chat, chat.press(JA["opt.letter_resolicitation_report"], on=answer), JA)

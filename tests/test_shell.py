@@ -379,16 +379,11 @@ def test_deleting_a_later_calls_case_deletes_the_refused_cases_report_listing_it
 def refusal_and_a_later_call(engine: Engine, clock, files: Path) -> ShellChat:
     """Case #1 refused on the phone; case #2 a call after it (linked); the shell that writes
     their letters into ``files``."""
-    from tests.test_lookup import refused_call
+    from tests.test_lookup import a_later_call, refused_call
 
     EngineChat(engine).walk(*refused_call(JA, company="消したい不動産"))
     clock.advance(days=2)
-    chat = EngineChat(engine)
-    chat.say("03-5555-0123")
-    chat.press(JA["opt.who_now"])  # the later call: case #2, linked to #1
-    chat.walk(Press(JA["opt.refused"]), Press(JA["opt.dodged"]))
-    chat.walk(Press(JA["opt.pressing_source.dodged"]), *["skip"] * 5, Press(JA["opt.now"]))
-    chat.press(JA["opt.confirm"])
+    a_later_call(EngineChat(engine))  # case #2, linked to #1
     return ShellChat(engine, files_dir=files)
 
 
