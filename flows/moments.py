@@ -80,8 +80,9 @@ def wareki(day: date) -> str:
 
 
 def local_datetime(iso: str | None, tz: ZoneInfo) -> str | None:
-    """「令和8年11月20日14時30分」 (「…10時」 on the hour) in the user's zone (letters write every date in the era
-    calendar, as their date line does), or None for a missing/unreadable time."""
+    """「令和8年11月20日14時30分」 (「…10時」 on the hour) in the user's zone (letters write
+    every date in the era calendar, as their date line does), or None for a missing or
+    unreadable time."""
     moment = local_moment(iso, tz)
     if moment is None:
         return None

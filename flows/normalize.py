@@ -266,7 +266,7 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
         year = int(parts["y"]) if parts["y"] else day.year
         month = int(parts["mo"]) if parts["mo"] else day.month
         dom = int(parts["d"]) if parts["d"] else day.day
-        hour = int(parts["h"]) if parts["h"] else (10 if future else 0)
+        hour = int(parts["h"]) if parts["h"] else (_HOUR_ALONE[""].hour if future else 0)
         after_midnight = False
         if meridiem:
             if not parts["h"] or hour > 12:

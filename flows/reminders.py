@@ -79,13 +79,20 @@ def choice_trigger(trigger: str, due: datetime | None, tz: ZoneInfo) -> str:
     return f"{trigger}_{due.astimezone(tz):%m%d%H%M}" if due is not None else trigger
 
 
+def choice_of(carried: str) -> str:
+    """The trigger a button carries, without the moment a time choice's carries."""
+    match = _SHOWN.match(carried)
+    return match[1] if match is not None else carried
+
+
 def read_choice(carried: str, now: datetime, tz: ZoneInfo) -> tuple[str, datetime | None]:
     """A button's trigger and the moment its label showed, if still ahead (else None)."""
     match = _SHOWN.match(carried)
     if match is None or match[1] not in CHOICES:
         return carried, None
     month, day, hour, minute = (int(part) for part in match.groups()[1:])
-    for year in (now.astimezone(tz).year, now.astimezone(tz).year + 1):
+    this_year = now.astimezone(tz).year
+    for year in (this_year, this_year + 1):
         try:
             moment = datetime(year, month, day, hour, minute, tzinfo=tz)
         except ValueError:  # 2/29 in a year without one, or nonsense

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from flows.machine import YES_NO
 from flows.port import Option
+from flows.reminders import choice_of
 from flows.texts import CATALOGS, Texts
 
 # What typed words mean wherever that trigger is on offer (any language, any step).
@@ -62,13 +63,10 @@ YES = ("yes", "y", "ok", "はい", "うん", "ええ", "そう", "済み")
 NO = ("no", "n", "いいえ", "いや", "ううん", "まだ")
 
 
-_CARRIED_MOMENT = re.compile(r"^(remind_[a-z0-9]+)_\d{8}$")
-
-
 def trigger_of(option: Option) -> str:
     """The trigger a case's step button fires (the last part of ``3.5.refused``; a time
     choice's without the moment it carries: ``reminders.choice_trigger``)."""
-    return _CARRIED_MOMENT.sub(r"\1", option.token.rsplit(".", 1)[1])
+    return choice_of(option.token.rsplit(".", 1)[1])
 
 
 def match_option(state: str, options: Sequence[Option], text: str) -> str | None:

@@ -7,16 +7,6 @@ import hashlib
 
 USERS = "users"
 CASES = "cases"
-# Erasures (m022): a token per user who erased everything (``erasure_token``).
-ERASURES = "erasures"
-
-
-def erasure_token(user_id: int, created_at: str) -> str:
-    """What is kept of an erasure: it names no one without the erased row (its id and the
-    moment it was created, to the microsecond), which a restore's backup has."""
-    return hashlib.sha256(f"{user_id}\n{created_at}".encode()).hexdigest()
-
-
 EVENTS = "events"
 BROKERS = "brokers"
 REMINDERS = "reminders"
@@ -26,6 +16,9 @@ TABLES = (USERS, CASES, EVENTS, BROKERS, REMINDERS)
 # a Kotowari database.
 INBOX = "inbox"
 DEAD_LETTERS = "dead_letters"
+# Erasures (m022): a token per user who erased everything (``erasure_token``). Not in
+# TABLES either: a backup made before m022 is still a Kotowari database.
+ERASURES = "erasures"
 # A reminder waiting to be sent; "sent" ones wait for the user's answer.
 DUE_STATUSES = ("pending", "snoozed")
 # A reminder r to send now (due by the parameter) to its user u, who has not blocked the bot.
@@ -39,6 +32,12 @@ TELEGRAM = "telegram"
 LINE = "line"
 OWN_IDS_FROM = 2**53
 OWN_IDS = "own_ids"  # draws those ids (m017)
+
+
+def erasure_token(user_id: int, created_at: str) -> str:
+    """What is kept of an erasure: it names no one without the erased row (its id and the
+    moment it was created, to the microsecond), which a restore's backup has."""
+    return hashlib.sha256(f"{user_id}\n{created_at}".encode()).hexdigest()
 
 
 def due_reminders_sql(one_user: bool = False, one_channel: bool = False) -> str:
