@@ -22,8 +22,8 @@ from zoneinfo import ZoneInfo
 
 from bot.rounds import write_owed_marks
 from flows.engine import Engine
-from flows.features.letters import file_stem
 from flows.features.reminders import is_answer as is_reminder_answer
+from flows.features.writing import file_stem
 from flows.letters import RESOLICITATION_REPORT
 from flows.port import Attachment, Inbound, Option, Reply, without_lone_surrogates
 from flows.review import EXPORT_FILE

@@ -6,8 +6,9 @@ its kind (``{"dialog": "letter", …}``), so a restarted bot resumes it, and rea
 dataclass: a misspelt field is a type error, not a ``None`` read in silence.
 
 The letter dialog is a declared list of questions (``LETTER_QUESTIONS``) rather than a second
-``transitions`` machine: it is a straight line (the head office, only for a report; the sender,
-skipped when one is saved; name, address, phone, keep) that 戻る walks back along, so a list
+``transitions`` machine: it is a straight line (the head office, only for a report; the
+addressee's address, for a request to a named business; the sender, skipped when one is
+saved; name, address, phone, keep) that 戻る walks back along, so a list
 says all of it, and the case's machine stays the only state machine.
 """
 
@@ -31,6 +32,8 @@ class LetterDialog:
     # The question waiting for typed text ("office", "name", …) or None: waiting for a button.
     step: str | None = None
     office: str | None = None
+    # The addressee's postal address for this letter (None: left to be written in by hand).
+    to_address: str | None = None
     name: str | None = None
     address: str | None = None
     phone: str | None = None
@@ -63,9 +66,9 @@ KINDS: dict[str, type[LetterDialog] | type[CalledAgainDialog] | type[LookupDialo
     kind.KIND: kind for kind in (LetterDialog, CalledAgainDialog, LookupDialog)
 }
 # Letter dialog: what each question accepts, and which comes next.
-LETTER_QUESTIONS = ("office", "name", "address", "phone", "keep")
+LETTER_QUESTIONS = ("office", "recipient", "name", "address", "phone", "keep")
 LETTER_NEXT = {"name": "address", "address": "phone", "phone": "keep"}
-SENDER_LIMITS = {"name": 60, "address": 200, "phone": 40, "office": 40}
+SENDER_LIMITS = {"name": 60, "address": 200, "phone": 40, "office": 40, "recipient": 200}
 
 
 def dump(dialog: Dialog | None) -> str | None:

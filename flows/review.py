@@ -134,6 +134,7 @@ def case_text(store: Store, case: Case, texts: Texts, tz: ZoneInfo) -> str:
     ]
     details = {
         "company": case.get("company"),
+        "company_address": case.get("company_address"),
         "person": case.get("person"),
         "phone": format_phone(case["phone_e164"])
         if case.get("phone_e164")
@@ -141,6 +142,7 @@ def case_text(store: Store, case: Case, texts: Texts, tz: ZoneInfo) -> str:
         "licence": case.get("licence"),
         "product": case.get("product"),
         "broker": case.get("broker_name"),
+        "broker_address": case.get("broker_address"),
         "when": texts.when_iso(at, tz) if (at := case.get("call_at")) else None,
     }
     for field, value in details.items():

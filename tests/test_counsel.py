@@ -122,12 +122,19 @@ def make_letter(engine: Engine, number: int, label: str, catalog: dict[str, str]
     asked = press(engine, menu, label)
     if catalog.get("letter_ask_office", "\0") in text_of(asked):
         asked = engine.handle(Inbound(1, text="skip"))
+    if asking_recipient(asked, catalog):
+        asked = engine.handle(Inbound(1, text="skip"))
     if catalog["opt.sender_new"] in [o.label for r in asked.replies for o in r.options]:
         press(engine, asked, catalog["opt.sender_new"])
     for line in ("山田 花子", "東京都渋谷区神南9-9-9", "skip"):
         engine.handle(Inbound(1, text=line))
     done = engine.handle(Inbound(1, text="no"))
     return done.replies[0]
+
+
+def asking_recipient(response: Any, catalog: dict[str, str] = JA) -> bool:
+    """Whether ``response`` asks the postal address of the letter's addressee."""
+    return catalog["letter_ask_recipient"].split("{name}")[0] in text_of(response)
 
 
 def attachment(reply: Reply, suffix: str) -> bytes:
@@ -162,6 +169,14 @@ REPEAT = [{"kind": "repeat_call", "at": "2026-11-27T10:05:00+00:00"}]
 LETTER_KINDS = {
     "broker": lambda: letters.broker_request(full_case(), [], SENDER, TODAY, TZ),
     "company": lambda: letters.company_request(full_case(), [], SENDER, TODAY, TZ),
+    # A long address: the 内容証明 grid wraps it under itself.
+    "broker_addressed": lambda: letters.broker_request(
+        full_case(broker_address="〒100-0005 東京都千代田区丸の内九丁目九番九号 " + "名簿" * 30),
+        [],
+        SENDER,
+        TODAY,
+        TZ,
+    ),
     "report_governor": lambda: letters.resolicitation_report(
         full_case(), REPEAT, SENDER, TODAY, TZ
     ),
@@ -575,7 +590,7 @@ def test_the_letter_an_answer_calls_for_is_the_steps_own_first_option(engine, ta
     chat.walk(*CALL_TO_STEP_4)
     shown = chat.say(JA["opt.declined"])
     assert f"  1) {JA['opt.letter_broker_request']}\n  2) {JA['opt.close']}" in shown
-    assert JA["letter_ask_name"] in chat.say("1")
+    assert "宛先「日本名簿センター株式会社」の住所を" in chat.say("1")
     assert engine.store.case_by_number(1, 1)["state"] == "following_up"
     agreed: Conversation = talk(user_id=2)
     shown = agreed.walk(*CALL_TO_STEP_4, AGREED)

@@ -26,6 +26,8 @@ from flows.letters import (
     later_calls,
     licensing_authority,
     looks_like_address,
+    naiyo,
+    naiyo_lines,
     naiyo_pages,
     resolicitation_report,
     to_pdf,
@@ -432,6 +434,43 @@ def test_pdf_is_a4_with_extractable_japanese() -> None:
     fonts = reader.pages[0]["/Resources"]["/Font"]
     descendant = next(iter(fonts.values())).get_object()["/DescendantFonts"][0].get_object()
     assert "/FontFile2" in descendant["/FontDescriptor"].get_object()
+
+
+BROKER_AT = "〒100-0005 東京都千代田区丸の内9-9-9 名簿ビル3階"
+COMPANY_AT = "〒160-0023 東京都新宿区西新宿9-9-9 東都タワー12階"
+
+
+@pytest.mark.parametrize(
+    ("make", "address"), [(broker_request, BROKER_AT), (company_request, COMPANY_AT)]
+)
+def test_a_request_prints_its_addressees_address_above_the_name(make: Any, address: str) -> None:
+    """As on an envelope: the address, then 「… 御中」; on the 内容証明 grid the recipient's
+    address row holds it, and no blank row is left to write it in."""
+    case = full_case(broker_address=BROKER_AT, company_address=COMPANY_AT)
+    letter = make(case, EVENTS, SENDER, TODAY, TZ)
+    unaddressed = make(full_case(), EVENTS, SENDER, TODAY, TZ)
+    assert letter.recipient_address == address and unaddressed.recipient_address == ""
+    assert f"\n\n{address}\n{letter.recipient}\n\n" in letter.body
+    assert letter.body.replace(f"{address}\n", "", 1) == unaddressed.body
+    _, closing = naiyo_lines(letter)
+    _, blank = naiyo_lines(unaddressed)
+    at = [line.startswith("受取人") for line in closing].index(True)
+    given = "".join(line.strip("　") for line in closing[at:-1])
+    assert given == naiyo.full_width(f"受取人 住所 {address}")
+    assert "" in blank and "" not in closing, "no row left for a hand-written address"
+    _, text = pdf_text(to_pdf(letter))
+    assert address.replace(" ", "") + letter.recipient.replace(" ", "") in text
+
+
+def test_an_address_of_a_business_not_named_is_not_printed() -> None:
+    """A broker's address kept on a case whose broker is no longer named stays off the
+    broker's letter (addressed to whoever holds the list); likewise the company's."""
+    case = full_case(broker_name=None, company=None, broker_address=BROKER_AT)
+    case["company_address"] = COMPANY_AT
+    for make in (broker_request, company_request):
+        letter = make(case, EVENTS, SENDER, TODAY, TZ)
+        assert letter.recipient_address == ""
+        assert BROKER_AT not in letter.body and COMPANY_AT not in letter.body
 
 
 def test_a_long_company_name_wraps_in_the_pdf_with_its_honorific() -> None:

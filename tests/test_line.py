@@ -965,7 +965,7 @@ async def broker_letter_links(chat: LineChat) -> list[str]:
     await chat.press(JA["opt.letter_broker_request"])
     if any(JA["opt.sender_new"] in line for line in chat.last):
         await chat.press(JA["opt.sender_new"])
-    answer = "\n".join(await chat.walk("山田 花子", "東京都渋谷区神南9-9-9", "skip", "no"))
+    answer = "\n".join(await chat.walk("skip", "山田 花子", "東京都渋谷区神南9-9-9", "skip", "no"))
     return re.findall(r"http://127\.0\.0\.1:\d+/line/files/\S+", answer)
 
 
@@ -1072,7 +1072,7 @@ async def test_a_letter_is_sent_as_text_into_the_chat(
         await chat.press(JA["opt.letter_broker_request"])
         if any(JA["opt.sender_new"] in line for line in chat.last):
             await chat.press(JA["opt.sender_new"])
-        answer = await chat.walk("山田 花子", "東京都渋谷区神南9-9-9", "skip", "no")
+        answer = await chat.walk("skip", "山田 花子", "東京都渋谷区神南9-9-9", "skip", "no")
         letter = [text for text in answer if "山田 花子" in text and "名簿の森" in text]
         assert letter, "the letter's text is in the chat"
         assert any("kotowari-case1-" in text and ".pdf" in text for text in answer)

@@ -1032,9 +1032,9 @@ def test_a_refused_button_keeps_the_letter_dialog(engine: Engine) -> None:
     stale = engine.handle(Inbound(1, choice="1.1.yes_refused"))
     assert stale.notice is not None and not stale.replies
     assert engine.store.user(1)["pending"] == pending
-    # The name typed next is the letter's, not an answer to the case's step.
-    asked = engine.handle(Inbound(1, text="山田 花子"))
-    assert [r.text for r in asked.replies] == [CATALOGS["ja"]["letter_ask_address"]]
+    # The address typed next is the letter's (its addressee's), not an answer to the step.
+    asked = engine.handle(Inbound(1, text="東京都渋谷区神南9-9-9"))
+    assert [r.text for r in asked.replies] == [CATALOGS["ja"]["letter_ask_name"]]
 
 
 def test_the_in_3_days_button_works(engine: Engine) -> None:

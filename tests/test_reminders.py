@@ -189,7 +189,7 @@ def test_a_letter_to_the_broker_settles_the_reminder_to_call_it_again(engine, cl
     chat.say("/case 1")
     chat.press("✉️ 書面を作る")
     chat.press("✉️ 名簿業者への請求書")
-    chat.walk("山田 花子", "東京都渋谷区神南9-9-9", "skip", "いいえ")
+    chat.walk("skip", "山田 花子", "東京都渋谷区神南9-9-9", "skip", "いいえ")
     rows = reminders(engine)
     assert [(r["kind"], r["status"]) for r in rows] == [
         ("retry_broker", "done"),

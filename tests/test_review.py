@@ -532,7 +532,16 @@ def test_a_letter_from_a_case_asks_the_sender_and_keeps_it_only_if_told(engine, 
     menu = chat.press("✉️ 書面を作る")
     assert [o.label for o in menu.replies[0].options][-1] == "📝 再勧誘の申告書"
     asked = chat.press("✉️ 名簿業者への請求書", on=menu)
-    assert text_of(asked) == JA["letter_ask_name"]
+    assert text_of(asked) == "\n".join(
+        (JA["letter_ask_recipient"].format(name="名簿の森"), JA["letter_find_broker"])
+    )
+    assert text_of(chat.say("東京都千代田区丸の内")) == JA["address_no_number"] + "\n" + text_of(
+        asked
+    )
+    assert (
+        text_of(chat.say("〒100-0005 東京都千代田区丸の内9-9-9 森ビル3階"))
+        == (JA["letter_ask_name"])
+    )
     assert text_of(chat.say("あ" * 61)).startswith("長すぎます（60文字まで）")
     assert text_of(chat.say("山田 花子")) == JA["letter_ask_address"]
     assert text_of(chat.say("〒150-0000 東京都渋谷区神南9-9-9")) == JA["letter_ask_phone"]
@@ -550,7 +559,15 @@ def test_a_letter_from_a_case_asks_the_sender_and_keeps_it_only_if_told(engine, 
         "kotowari-case1-broker-request-naiyo-shomei.pdf",
     )
     body = txt.data.decode("utf-8")
-    assert "名簿の森 御中" in body
+    assert "\n〒100-0005 東京都千代田区丸の内9-9-9 森ビル3階\n名簿の森 御中\n" in body
+    grid = "".join(
+        "".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(naiyo.data)).pages
+    )
+    assert "受取人住所〒１００－０００５東京都千代田区丸の内９－９－９森ビル３階" in grid
+    assert JA["letter_naiyo_address"] not in reply.text, "nothing to write in by hand"
+    assert engine.store.case_by_number(1, 1)["broker_address"] == (
+        "〒100-0005 東京都千代田区丸の内9-9-9 森ビル3階"
+    )
     assert "山田 花子" in body and "090-8765-4321" in body
     assert "株式会社みらい不動産" in body and "第27条第2項" in body
     assert JA["step.demanding.say"][:5] not in body
@@ -571,11 +588,15 @@ def test_a_letter_from_a_case_asks_the_sender_and_keeps_it_only_if_told(engine, 
     assert chat.press("保存する", on=keep).notice == JA["letter_expired"]
 
 
-def start_letter(chat: EngineChat, kind: str) -> Response:
-    """Case 1's "write a letter" button, then the letter ``kind`` (its button label)."""
+def start_letter(chat: EngineChat, kind: str, to: str | None = None) -> Response:
+    """Case 1's "write a letter" button, then the letter ``kind`` (its button label); the
+    addressee's postal address, when asked, answered with ``to`` or skipped."""
     chat.say("/case 1")
     menu = chat.press("✉️ 書面を作る")
-    return chat.press(kind, on=menu)
+    asked = chat.press(kind, on=menu)
+    if text_of(asked).startswith("宛先「"):
+        return chat.say(to) if to else chat.press("⏭ スキップ", on=asked)
+    return asked
 
 
 def give_sender(chat: EngineChat, name: str) -> None:
@@ -613,7 +634,11 @@ def test_the_senders_questions_take_only_what_can_go_on_a_letter(engine) -> None
     record(engine, "みらい不動産", broker="名簿の森")
     asked = start_letter(chat, "✉️ 名簿業者への請求書")
     assert [o.label for o in asked.replies[-1].options] == ["✖️ 中止"]
+    back = chat.say("戻る")
+    assert text_of(back).startswith("宛先「名簿の森」の住所を"), "the address was asked first"
+    assert [o.label for o in back.replies[-1].options] == ["⏭ スキップ", "✖️ 中止"]
     assert text_of(chat.say("戻る")).startswith(JA["letter_first_question"])
+    chat.say("スキップ")
     assert text_of(chat.say("1")).startswith(JA["bad_sender_name"])
     chat.say("山田 花子")
     for bad in ("123", "中央区1-2-3", "山田"):
@@ -646,9 +671,9 @@ def test_an_address_without_a_block_number_is_taken_when_sent_again(engine) -> N
     start_letter(chat, "✉️ 名簿業者への請求書")
     chat.say("山田 花子")
     asked = [r.text for r in chat.say("東京都千代田区永田町").replies]
-    assert asked == [JA["sender_address_no_number"], JA["letter_ask_address"]]
+    assert asked == [JA["address_no_number"], JA["letter_ask_address"]]
     asked = [r.text for r in chat.say("〒606-8501 京都市左京区吉田本町").replies]
-    assert asked == [JA["sender_address_no_number"], JA["letter_ask_address"]], "another"
+    assert asked == [JA["address_no_number"], JA["letter_ask_address"]], "another"
     assert text_of(chat.say("〒606-8501 京都市左京区吉田本町")) == JA["letter_ask_phone"]
     assert json.loads(engine.store.user(1)["pending"])["address"] == (
         "〒606-8501 京都市左京区吉田本町"
@@ -742,7 +767,9 @@ def test_help_and_the_way_out_keep_to_the_letter_and_leave_the_case(engine) -> N
     offer = start_letter(chat, "✉️ 名簿業者への請求書")
     assert [o.label for o in offer.replies[-1].options][-1] == JA["opt.cancel"]
     back = text_of(chat.say("戻る"))
-    assert back.startswith(JA["letter_first_question"]) and "保存してある差出人" in back
+    assert back.startswith("宛先「名簿の森」の住所を"), "back to the addressee's address"
+    back = text_of(chat.say("戻る"))
+    assert back.startswith(JA["letter_first_question"]) and "宛先「名簿の森」" in back
     assert text_of(chat.say("中止")) == JA["letter_cancelled"]
     assert engine.store.case_by_number(1, 1)["state"] == "following_up", "the case goes on"
     assert engine.store.user(1)["pending"] is None

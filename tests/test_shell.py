@@ -178,7 +178,7 @@ def test_later_then_advance_the_clock_to_the_reminder_then_done(tmp_path: Path) 
 
 def test_exports_and_letters_are_written_owner_only(tmp_path: Path) -> None:
     steps = [*TO_STEP_4, Press("🙆 応じた"), "/export", "/case 1", Press("✉️ 書面を作る")]
-    steps += [Press("✉️ 名簿業者への請求書"), "山田 花子", "東京都渋谷区1-1", "skip"]
+    steps += [Press("✉️ 名簿業者への請求書"), "skip", "山田 花子", "東京都渋谷区1-1", "skip"]
     steps += [Press("保存しない（この書面だけ）")]
     files = tmp_path / "files"
     files.mkdir(mode=0o755)  # made before, looser (by hand): tightened when written to
@@ -255,7 +255,7 @@ def test_a_number_typed_for_a_letters_question_does_not_press_the_menu(tmp_path:
     option is its way out, and "2" is no name: asked again."""
     steps = [*TO_STEP_4, Press("🙆 応じた"), "/case 1", Press("✉️ 書面を作る")]
     steps += [Press("✉️ 電話してきた会社への請求書")]
-    lines = [*typed(steps), "2", "!state"]  # "2" typed for the name
+    lines = [*typed(steps), "skip", "2", "!state"]  # "2" typed for the name
     result = run_shell(tmp_path, lines, "--db", str(tmp_path / "n.db"))
     assert result.returncode == 0, result.stderr
     tail = result.stdout[result.stdout.rindex("> 2\n") :]
@@ -332,7 +332,9 @@ def test_deleting_a_case_deletes_its_letters_and_the_exports_that_hold_it(
     shell.say("/export")
     for number in (1, 2):
         shell.walk(f"/case {number}", Press("✉️ 書面を作る"), Press("✉️ 名簿業者への請求書"))
-        shell.walk("山田 花子", "東京都渋谷区1-1", "skip", Press("保存しない（この書面だけ）"))
+        shell.walk(
+            "skip", "山田 花子", "東京都渋谷区1-1", "skip", Press("保存しない（この書面だけ）")
+        )
     assert any(p.name.startswith("user1-kotowari-case1-") for p in files.iterdir())
     other = ShellChat(engine, user_id=2, files_dir=files)
     record(engine, "他人の会社", user_id=2)
@@ -391,4 +393,6 @@ def write(shell: ShellChat, number: int, kind: str) -> None:
     asked = shell.walk(f"/case {number}", Press("✉️ 書面を作る"), Press(kind))
     if JA["letter_ask_office"] in asked:
         shell.say("skip")
-    shell.walk("山田 花子", "東京都渋谷区神南9-9-9", "skip", Press("保存しない（この書面だけ）"))
+    shell.walk(
+        "skip", "山田 花子", "東京都渋谷区神南9-9-9", "skip", Press("保存しない（この書面だけ）")
+    )

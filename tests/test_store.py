@@ -53,6 +53,7 @@ def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> Non
         "m020_no_broker_without_a_case",
         "m021_source_named",
         "m022_erasures",
+        "m023_recipient_addresses",
     ]
     columns = {name: set(db[name].columns_dict) for name in TABLES}
     assert {
@@ -92,6 +93,8 @@ def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> Non
         "source_unknown",
         "broker_id",
         "broker_name",
+        "broker_address",
+        "company_address",
         "outcome",
         "repeat_of",
         "repeat_refused_at",

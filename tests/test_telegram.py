@@ -1118,6 +1118,7 @@ async def test_a_file_that_cannot_be_made_is_reported_and_the_rest_goes_out(
     monkeypatch.setattr(letters, "to_pdf", broken)
     await chat.press_data("k1:g.letter.1")
     await chat.press_data("k1:g.lk.1-b")
+    await chat.say("100-0005 Tokyo, Chiyoda-ku, Marunouchi 2-2-2")  # the broker's address
     await chat.say("Taro Yamada")
     await chat.say("100-0001 Tokyo, Chiyoda-ku, Chiyoda 1-1")
     await chat.tap("skip")

@@ -190,7 +190,9 @@ EN: dict[str, str] = {
     ),
     "step.confirming.text": "Save this?\n{summary}",
     "step.choosing_fix.text": "Which field do you want to fix?",
+    "field.broker_address": "Broker's address",
     "field.broker": "Broker",
+    "field.company_address": "Company's address",
     "field.company": "Company",
     "field.person": "Caller's name",
     "field.phone": "Phone",
@@ -479,8 +481,27 @@ EN: dict[str, str] = {
         "room (e.g. 150-0001 Tokyo, Shibuya-ku, Jingumae 1-2-3, Jingumae Heights 101). It "
         "appears on the letter as the sender's address."
     ),
-    "sender_address_no_number": (
-        "I can't see a block number. If your address has none, send the same address again."
+    "address_no_number": (
+        "I can't see a block number. If the address has none, send the same address again."
+    ),
+    "letter_ask_recipient": (
+        "The postal address of “{name}”, from the postcode or the prefecture? It goes above "
+        "the addressee's name (a 内容証明 letter needs it). If you don't know it, skip: a "
+        "space is left to write it in by hand."
+    ),
+    "letter_find_broker": (
+        "A list broker's address is in its opt-out filing: search 「オプトアウト届出書検索」 on "
+        "the Personal Information Protection Commission's website."
+    ),
+    "letter_find_company": (
+        "A company's address is on its website; a real-estate company's is also in MLIT's "
+        "「建設業者・宅建業者等企業情報検索システム」."
+    ),
+    "letter_recipient_known": "The address given before: {address}",
+    "opt.recipient_keep": "Use this address",
+    "bad_recipient_address": (
+        "I couldn't read an address. Give the postcode or the prefecture and the block number "
+        "(e.g. 160-0023 Tokyo, Shinjuku-ku, Nishishinjuku 1-2-3, 5F). If you don't know it, skip."
     ),
     "bad_sender_phone": "I couldn't read a phone number. Type its digits, or skip.",
     "opt.keep_sender_yes": "Keep them",
@@ -548,8 +569,9 @@ EN: dict[str, str] = {
     "addressee.company": "the calling company “{name}”",
     "letter_done_report": ("“{title}” is ready (PDF and text)."),
     "letter_naiyo": (
-        "To send it by 内容証明郵便 (certified contents), use the attached 内容証明 PDF (26 characters × 20 lines). Print three identical copies (one is sent; the post office and you each keep one), enclose nothing, and send it as 一般書留 with 配達証明 (proof of delivery) from a post office that handles 内容証明 (usually a larger one). Write the recipient's address at the end. Staple several pages and stamp your seal across each join (契印). Japan Post's online e内容証明 takes it too (check its format rules)."
+        "To send it by 内容証明郵便 (certified contents), use the attached 内容証明 PDF (26 characters × 20 lines). Print three identical copies (one is sent; the post office and you each keep one), enclose nothing, and send it as 一般書留 with 配達証明 (proof of delivery) from a post office that handles 内容証明 (usually a larger one). Staple several pages and stamp your seal across each join (契印). Japan Post's online e内容証明 takes it too (check its format rules)."
     ),
+    "letter_naiyo_address": "Write the recipient's address in the blank at the end.",
     "letter_disclaimer": DISCLAIMER_EN,
     "letter_ask_office": (
         "In which prefecture is the company's head office? With a minister's licence, the report goes to the regional bureau for that prefecture. If you don't know, skip: the addressee is then left blank to fill in."

@@ -1,38 +1,31 @@
 """Writing a letter: which one a case has the facts for, who sends it, then the files.
 
-The dialog (``flows.dialogs.LetterDialog``): [the head office's prefecture, for a report] →
-the saved sender, or name → address → phone (may be skipped) → keep them for next time? →
+The dialog (``flows.dialogs.LetterDialog``): [the head office's prefecture, for a report] |
+[the addressee's postal address, for a request to a named broker or company] → the saved sender, or name → address → phone (may be skipped) → keep them for next time? →
 the letter as PDF and text (and the 内容証明 form for a request), recorded on the case, with a
 reminder to check that the request was honoured.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
-from datetime import datetime
-from functools import partial
 from typing import Any, cast
 
-from flows import letters, reminders
-from flows.callers import history
+from flows import letters
 from flows.dialogs import LETTER_NEXT, SENDER_LIMITS, LetterDialog
-from flows.moments import call_moment, refusal_moment, repeat_call_at
+from flows.features.reported import reported
+from flows.features.writing import named, write
 from flows.normalize import clean_text, format_phone, parse_phone
-from flows.port import Attachment, Option, Reply
+from flows.port import Option, Reply
 from flows.router import CASE_REF, DialogRoute, Router, case_ref
-from flows.schedule import in_days
-from flows.store.rows import Case, Event
+from flows.store import ADDRESS_OF
+from flows.store.rows import Case
 from flows.texts import Texts
 from flows.turn import Turn
 from flows.typed import ALIASES, fold, match_choice, yes_or_no
 
 router = Router()
 
-BUILDERS = {
-    letters.BROKER_REQUEST: letters.broker_request,
-    letters.COMPANY_REQUEST: letters.company_request,
-}
 # The short codes of the letters in buttons (``letter_kind.<case>-<code>``).
 CODES = {
     "b": letters.BROKER_REQUEST,
@@ -49,6 +42,9 @@ SENDER = router.button("sender", r"saved|new", legacy="g.snd", in_dialog=True)
 NO_PHONE = router.button("sender_no_phone", r"skip", legacy="g.lph", in_dialog=True)
 KEEP = router.button("keep_sender", r"yes|no", legacy="g.keep", in_dialog=True)
 NO_OFFICE = router.button("head_office_unknown", r"skip", legacy="g.off", in_dialog=True)
+# The addressee's address: the one given before, or none (written in by hand).
+RECIPIENT_KEEP = router.button("recipient_known", r"keep", in_dialog=True)
+NO_RECIPIENT = router.button("recipient_unknown", r"skip", in_dialog=True)
 # The way out of the sender's questions (typed: /cancel, 中止, cancel; back: 戻る).
 CANCEL = router.button("letter_cancel", r"stop", in_dialog=True)
 # The question before each of the sender's (the first ones have none).
@@ -58,11 +54,6 @@ _PREVIOUS = {"address": "name", "phone": "address", "keep": "phone"}
 def kind_option(texts: Texts, case: Case, kind: str) -> Option:
     """The button that starts writing one letter for a case."""
     return KIND.option(f"{case_ref(case)}-{_CODE_OF[kind]}", texts(f"opt.letter_{kind}"))
-
-
-def file_stem(number: int, kind: str) -> str:
-    """How a letter's files are named (a channel that keeps them finds a case's by it)."""
-    return f"kotowari-case{number}-{kind.replace('_', '-')}"
 
 
 def kinds_for(case: Case, calls_after: bool = False) -> list[str]:
@@ -85,7 +76,7 @@ def kinds_for(case: Case, calls_after: bool = False) -> list[str]:
 
 def case_kinds(turn: Turn, case: Case) -> list[str]:
     """``kinds_for``, with the calls after the case's refusal recorded as cases of their own
-    (a report from the refused case lists them: ``_calls_recorded_elsewhere``)."""
+    (a report from the refused case lists them: ``flows.features.reported``)."""
     look = bool(case.get("refused_at")) and not case.get("repeat_calls")
     return kinds_for(case, look and bool(turn.store.calls_after(turn.user_id, case["number"])))
 
@@ -120,12 +111,20 @@ def begin(turn: Turn, case: Case, kind: str) -> None:
         turn.notice = turn.texts("bad_button")
         return
     turn.chosen = turn.texts(f"opt.letter_{kind}")
-    dialog = LetterDialog(case["number"], kind)
-    if kind == letters.RESOLICITATION_REPORT and letters.needs_head_office(_reported(turn, case)):
-        # The addressee depends on the head office's prefecture: ask it first.
-        _ask(turn, LetterDialog(case["number"], kind, step="office"))
-        return
-    _sender(turn, dialog)
+    first = _first_question(turn, case, kind)
+    dialog = LetterDialog(case["number"], kind, step=first)
+    if first is None:
+        _sender(turn, dialog)
+    else:
+        _ask(turn, dialog)
+
+
+def _first_question(turn: Turn, case: Case, kind: str) -> str | None:
+    """The question before the sender's: for a report whose addressee depends on it, the
+    head office's prefecture; for a request to a named business, its postal address."""
+    if kind == letters.RESOLICITATION_REPORT and letters.needs_head_office(reported(turn, case)):
+        return "office"
+    return "recipient" if named(case, kind) else None
 
 
 def _waiting(turn: Turn, step: str | None) -> LetterDialog | None:
@@ -145,6 +144,48 @@ def office_unknown(turn: Turn, arg: str) -> None:
         _sender(turn, dialog.answered("office", None, None))
 
 
+def _known_address(turn: Turn, dialog: LetterDialog) -> str | None:
+    """The address given before for the letter's addressee (on its case, or another case of
+    the same broker or company)."""
+    case = turn.own_case(dialog.case)
+    if case is None:
+        return None
+    return turn.store.known_address(case, letters.ADDRESSEE_OF[dialog.letter])
+
+
+@RECIPIENT_KEEP.handles
+def recipient_known(turn: Turn, arg: str) -> None:
+    dialog = _waiting(turn, "recipient")
+    if dialog is None:
+        return
+    known = _known_address(turn, dialog)
+    if known is None:  # deleted meanwhile
+        turn.notice = turn.texts("letter_expired")
+        return
+    turn.chosen = turn.texts("opt.recipient_keep")
+    _recipient_given(turn, dialog, known)
+
+
+@NO_RECIPIENT.handles
+def recipient_unknown(turn: Turn, arg: str) -> None:
+    dialog = _waiting(turn, "recipient")
+    if dialog is not None:
+        turn.chosen = turn.texts("opt.skip")
+        _sender(turn, replace(dialog, step=None, to_address=None))
+
+
+def _recipient_given(turn: Turn, dialog: LetterDialog, address: str) -> None:
+    """The addressee's address for this letter, kept on the case for the next one."""
+    case = turn.own_case(dialog.case)
+    if case is not None:
+        column = ADDRESS_OF[letters.ADDRESSEE_OF[dialog.letter]][0]
+        if case.get(column) != address:
+            before = case.copy()
+            cast("dict[str, Any]", case)[column] = address
+            turn.store.save_case(before, case)
+    _sender(turn, replace(dialog, step=None, to_address=address))
+
+
 @SENDER.handles
 def pressed_sender(turn: Turn, arg: str) -> None:
     dialog = _waiting(turn, None)
@@ -157,10 +198,10 @@ def pressed_sender(turn: Turn, arg: str) -> None:
         if not (name and address):  # erased meanwhile (/forget from another device)
             turn.notice = turn.texts("letter_expired")
             return
-        _write(turn, dialog, name, address, user.get("sender_phone"))
+        write(turn, dialog, name, address, user.get("sender_phone"))
     else:
         turn.chosen = turn.texts("opt.sender_new")
-        _ask(turn, LetterDialog(dialog.case, dialog.letter, "name", dialog.office))
+        _ask(turn, replace(dialog, step="name"))
 
 
 @NO_PHONE.handles
@@ -185,7 +226,7 @@ def keep_sender(turn: Turn, arg: str) -> None:
             sender_phone=dialog.phone,
         )
     assert dialog.name is not None and dialog.address is not None
-    _write(turn, dialog, dialog.name, dialog.address, dialog.phone)
+    write(turn, dialog, dialog.name, dialog.address, dialog.phone)
 
 
 def _sender(turn: Turn, dialog: LetterDialog) -> None:
@@ -193,7 +234,7 @@ def _sender(turn: Turn, dialog: LetterDialog) -> None:
     t = turn.texts
     user = turn.user
     if not (user.get("sender_name") and user.get("sender_address")):
-        _ask(turn, LetterDialog(dialog.case, dialog.letter, "name", dialog.office))
+        _ask(turn, replace(dialog, step="name"))
         return
     turn.set_dialog(dialog)
     saved = {"name": user["sender_name"], "address": user["sender_address"]}
@@ -222,6 +263,9 @@ def _ask(turn: Turn, dialog: LetterDialog) -> None:
         options = (NO_PHONE.option("skip", t("opt.skip"), secondary=True), cancel)
     elif step == "office":
         options = (NO_OFFICE.option("skip", t("opt.skip"), secondary=True), cancel)
+    elif step == "recipient":
+        _ask_recipient(turn, dialog, cancel)
+        return
     elif step == "keep":
         options = (
             KEEP.option("yes", t("opt.keep_sender_yes")),
@@ -229,6 +273,29 @@ def _ask(turn: Turn, dialog: LetterDialog) -> None:
         )
     question = "letter_ask_keep_phone" if step == "keep" and dialog.phone else f"letter_ask_{step}"
     turn.replies.append(Reply(t(question), options=options))
+
+
+def _ask_recipient(turn: Turn, dialog: LetterDialog, cancel: Option) -> None:
+    t = turn.texts
+    case = turn.own_case(dialog.case)
+    if case is None:  # deleted meanwhile
+        turn.set_dialog(None)
+        turn.say("case_not_found", number=dialog.case)
+        return
+    addressee = letters.ADDRESSEE_OF[dialog.letter]
+    lines = [
+        t("letter_ask_recipient", name=named(case, dialog.letter)),
+        t(f"letter_find_{addressee}"),
+    ]
+    options: tuple[Option, ...] = (
+        NO_RECIPIENT.option("skip", t("opt.skip"), secondary=True),
+        cancel,
+    )
+    known = turn.store.known_address(case, addressee)
+    if known:
+        lines.append(t("letter_recipient_known", address=known))
+        options = (RECIPIENT_KEEP.option("keep", t("opt.recipient_keep")), *options)
+    turn.replies.append(Reply("\n".join(lines), options=options))
 
 
 def _typed(turn: Turn, dialog: LetterDialog, raw: str) -> bool:
@@ -273,6 +340,10 @@ def _ask_again(turn: Turn, dialog: LetterDialog) -> bool:
     return True
 
 
+# The questions a typed スキップ answers as their skip button does.
+_SKIPPED = {"phone": no_phone, "office": office_unknown, "recipient": recipient_unknown}
+# The questions asking an address, each with the dialog's field of the answer sent once.
+_ADDRESSES = {"address": "address", "recipient": "to_address"}
 _KEEP_LABELS = {"yes": "opt.keep_sender_yes", "no": "opt.keep_sender_no"}
 
 
@@ -293,8 +364,8 @@ def _answer(turn: Turn, dialog: LetterDialog, step: str, text: str) -> None:
             return
         keep_sender(turn, choice)
         return
-    if step in ("phone", "office") and fold(text) in ALIASES["skip"]:
-        (no_phone if step == "phone" else office_unknown)(turn, "skip")
+    if step in _SKIPPED and typed in ALIASES["skip"]:
+        _SKIPPED[step](turn, "skip")
         return
     if step == "office":
         office = letters.prefecture(text[: SENDER_LIMITS["office"]])
@@ -309,27 +380,32 @@ def _answer(turn: Turn, dialog: LetterDialog, step: str, text: str) -> None:
         turn.replies.append(Reply(problem))
         _ask(turn, dialog)
         return
-    value = _as_sender(step, text)
-    if value is None and step == "address" and letters.lacks_a_block_number(text):
-        if dialog.address == text:
+    value = _as_sender("address" if step == "recipient" else step, text)
+    if value is None and step in _ADDRESSES and letters.lacks_a_block_number(text):
+        field = _ADDRESSES[step]
+        if getattr(dialog, field) == text:
             value = text  # sent again as it was: an address without a number (吉田本町)
         else:
             # Kept as the answer sent once, for the question asked again.
-            turn.say("sender_address_no_number")
-            _ask(turn, replace(dialog, address=text))
+            turn.say("address_no_number")
+            sent_once: dict[str, Any] = {field: text}
+            _ask(turn, replace(dialog, **sent_once))
             return
     if value is None:
-        turn.say(f"bad_sender_{step}")
+        turn.say("bad_recipient_address" if step == "recipient" else f"bad_sender_{step}")
         _ask(turn, dialog)
         return
-    _ask(turn, dialog.answered(step, value, LETTER_NEXT[step]))
+    if step == "recipient":
+        _recipient_given(turn, dialog, value)
+    else:
+        _ask(turn, dialog.answered(step, value, LETTER_NEXT[step]))
 
 
 def _back(turn: Turn, dialog: LetterDialog, step: str | None) -> None:
     """戻る: the question before ``step`` (None: the saved sender's choice). Before the name
-    comes that choice (when a sender is saved); before the choice, or the name, for a report
-    the head office's prefecture (when it was asked); before the first question there is
-    none, and it is asked again."""
+    comes that choice (when a sender is saved); before the choice, or the name, the first
+    question (``_first_question``: the head office, the addressee's address) when there is
+    one; before the first question there is none, and it is asked again."""
     previous = _PREVIOUS.get(step or "")
     if previous is not None:
         _ask(turn, replace(dialog, step=previous))
@@ -339,13 +415,9 @@ def _back(turn: Turn, dialog: LetterDialog, step: str | None) -> None:
         _sender(turn, replace(dialog, step=None))
         return
     case = turn.own_case(dialog.case)
-    asked_office = (
-        dialog.letter == letters.RESOLICITATION_REPORT
-        and case is not None
-        and letters.needs_head_office(_reported(turn, case))
-    )
-    if step != "office" and asked_office:
-        _ask(turn, replace(dialog, step="office"))
+    first = None if case is None else _first_question(turn, case, dialog.letter)
+    if first is not None and step != first:
+        _ask(turn, replace(dialog, step=first))
         return
     turn.say("letter_first_question")
     if step is None:
@@ -372,130 +444,3 @@ router.dialog(
     LetterDialog,
     DialogRoute(on_text=_typed, cancelled="letter_cancelled", ask_again=_ask_again),
 )
-
-
-# What a report says of the business, each with what goes with it (a broker's name with
-# whether the caller named it, a product with its kind). Not the person or the number: the
-# later call's own (another caller, another line, perhaps).
-_BUSINESS_FACTS = (
-    ("company", "company_norm"),
-    ("licence",),
-    ("product", "product_kind"),
-    ("broker_name", "source_named"),
-)
-
-
-def _reported(turn: Turn, case: Case, earlier: Case | None = None) -> Case:
-    """The case a report is written from: for a call after a refusal recorded as a case of
-    its own, what that case lacks of the business (its licence, the broker it named) from
-    the refused case, which the user recorded of the same company."""
-    repeat_of = case.get("repeat_of")
-    if not repeat_of:
-        return case
-    if earlier is None:
-        earlier = turn.own_case(repeat_of)
-    if earlier is None:
-        return case
-    merged: dict[str, Any] = dict(case)
-    for fields in _BUSINESS_FACTS:
-        if not case.get(fields[0]) and earlier.get(fields[0]):
-            merged.update({field: earlier.get(field) for field in fields})
-    return cast(Case, merged)
-
-
-def _calls_recorded_elsewhere(turn: Turn, case: Case, earlier: Case | None) -> list[Event]:
-    """For a report: the other calls after the refusal it reports, as ``repeat_call`` events:
-    those recorded on a refused case of the same caller, and the calls recorded as cases of
-    their own (``flows.callers``: the lookup counts the same calls)."""
-    refused = earlier if case.get("repeat_of") else case
-    if refused is None:
-        return []
-    since = case.get("repeat_refused_at") if case.get("repeat_of") else refusal_moment(case)
-    store = turn.store
-    found: list[Event] = []
-    caller = history(store, turn.user_id, refused.get("phone_e164"), refused.get("company_norm"))
-    for other in caller.cases:
-        if other["id"] == case["id"]:
-            continue
-        if other in caller.later and (at := call_moment(other)):
-            found.append({"kind": "repeat_call", "detail": json.dumps({"at": at})})
-        if other.get("refused_at"):
-            found += [e for e in store.events(other["id"]) if e["kind"] == "repeat_call"]
-    if since is None:
-        return found
-    after = datetime.fromisoformat(since)
-    return [e for e in found if _after(repeat_call_at(e), after)]
-
-
-def _after(at: object, moment: datetime) -> bool:
-    return bool(at) and datetime.fromisoformat(str(at)) > moment
-
-
-def _write(turn: Turn, dialog: LetterDialog, name: str, address: str, phone: str | None) -> None:
-    """Build the letter from the case, attach it as PDF and text, record it."""
-    t = turn.texts
-    turn.set_dialog(None)
-    case = turn.own_case(dialog.case)
-    if case is None:
-        turn.say("case_not_found", number=dialog.case)
-        return
-    now = turn.now()
-    kind = dialog.letter
-    sender = letters.Sender(name, address, phone)
-    events = turn.store.events(case["id"])
-    today = now.astimezone(turn.tz).date()
-    if kind == letters.RESOLICITATION_REPORT:
-        earlier = turn.own_case(repeat_of) if (repeat_of := case.get("repeat_of")) else None
-        events = [*events, *_calls_recorded_elsewhere(turn, case, earlier)]
-        letter = letters.resolicitation_report(
-            _reported(turn, case, earlier), events, sender, today, turn.tz, dialog.office, earlier
-        )
-    else:
-        letter = BUILDERS[kind](case, events, sender, today, turn.tz)
-    stem = file_stem(case["number"], kind)
-    business = kind in letters.BUSINESS_LETTERS
-    # The post office takes 内容証明 only to a named addressee (the same on the letter, its
-    # copies and the envelope): not to "the business calling from 090-…".
-    named = case.get("broker_name") if kind == letters.BROKER_REQUEST else case.get("company")
-    naiyo = business and bool(named)
-    files = [
-        # Typeset when the channel sends it (off its event loop), from the letter above.
-        Attachment(f"{stem}.pdf", partial(letters.to_pdf, letter), caption=letter.title),
-        Attachment(f"{stem}.txt", letter.body.encode("utf-8")),
-    ]
-    if naiyo:
-        files.append(
-            Attachment(
-                f"{stem}-naiyo-shomei.pdf",
-                partial(letters.naiyo_pdf, letter),
-                caption=letters.naiyo_title(letter),
-            )
-        )
-    turn.store.add_event(case, "letter", detail={"kind": kind, "title": letter.title})
-    lines = [t("letter_done" if business else "letter_done_report", title=letter.title)]
-    if t("letter_language"):
-        lines.append(t("letter_language"))
-    missing = letters.missing_in_pdf(letter)
-    if missing:
-        lines.append(t("letter_missing_glyphs", chars=" ".join(missing)))
-    lines += ["", *letter.notes_in(t)]
-    if naiyo:
-        lines += ["", t("letter_naiyo")]
-    # The product's word to its user, never a line of the letter that is sent.
-    lines += ["", t("letter_disclaimer")]
-    turn.replies.append(Reply("\n".join(lines).strip(), attachments=tuple(files)))
-    if not business:
-        return
-    before = case.copy()
-    case["letter_at"] = now.isoformat()
-    turn.store.save_case(before, case)
-    # The written request settles the earlier follow-ups of a request to the same addressee
-    # ("write to them", an earlier letter's check; to the broker, "call them (again)"):
-    # one check, naming them.
-    addressee = letters.ADDRESSEE_OF[kind]
-    settled: tuple[str, ...] = reminders.REQUEST_KINDS
-    if addressee == "broker":
-        settled += reminders.BROKER_KINDS
-    turn.store.close_reminders(case["id"], "done", settled, addressee)
-    due = in_days(now, reminders.LETTER_CHECK_DAYS, turn.tz)
-    turn.remind(case, "check_compliance", due, addressee, "letter")

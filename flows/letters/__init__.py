@@ -2,7 +2,7 @@
 of re-solicitation for the licensing authority.
 
 They go to Japanese businesses and offices, so they are in Japanese only. A letter is plain
-data: the parts (date, recipient, sender block, title, content lines) and ``body``, the whole
+data: the parts (date, recipient and its address, sender block, title, content lines) and ``body``, the whole
 letter as plain text. ``notes`` are for the sender (where to send it, whom else to ask) and are
 not part of the letter; nor is the "not legal advice" disclaimer, which is the product's word
 to its user and would read, inside the letter, as the sender disclaiming their own demand.

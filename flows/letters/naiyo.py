@@ -82,7 +82,7 @@ def _grid_party(role: str, label: str, value: str) -> list[str]:
 def naiyo_lines(letter: Letter) -> tuple[list[str], list[str]]:
     """The letter as the lines of a 内容証明 grid: the title and the content; then, apart
     (they stay together on one page), the date and both parties, which the post office
-    expects at the end (the recipient's address is left for the sender to write in)."""
+    expects at the end (the recipient's address, when it is not known, is left for the sender to write in)."""
     lines: list[str] = []
     title = full_width(letter.title)
     pad = max((NAIYO_COLUMNS - len(title)) // 2, 0)
@@ -97,13 +97,14 @@ def naiyo_lines(letter: Letter) -> tuple[list[str], list[str]]:
             lines.append("　" * (NAIYO_COLUMNS - 3) + ITEMS_CLOSE)
         else:
             lines += _grid_paragraph(text)
-    address = letter.sender_address
+    address, recipient = letter.sender_address, letter.recipient_address
     closing = [
         full_width(letter.date),
         *_grid_party(_say("letter.naiyo.sender"), _say("letter.label.address"), address),
         *_grid_party("", _say("letter.label.name"), letter.sender_name),
-        *_grid_party(_say("letter.naiyo.recipient"), _say("letter.label.address"), ""),
-        "",  # a second row for the recipient's address, written in by hand
+        *_grid_party(_say("letter.naiyo.recipient"), _say("letter.label.address"), recipient),
+        # Not given: the row, and a second one, for the address written in by hand.
+        *([] if recipient else [""]),
         *_grid_party("", _say("letter.label.recipient"), letter.recipient),
     ]
     return lines, closing

@@ -69,6 +69,8 @@ class Letter:
     # For the 内容証明 layout, which puts both parties at the end: their names and addresses.
     sender_name: str = ""
     sender_address: str = ""
+    # The addressee's postal address, where the user gave it ("" : written in by hand).
+    recipient_address: str = ""
 
     def notes_in(self, texts: Texts) -> tuple[str, ...]:
         """The notes for the sender, in the sender's language."""
@@ -84,6 +86,7 @@ class Letter:
         parts = [
             self.date,
             "",
+            *([self.recipient_address] if self.recipient_address else []),
             self.recipient,
             "",
             *self.sender,
@@ -217,8 +220,10 @@ def _letter(
     today: date,
     content: Sequence[str],
     notes: Sequence[Note],
+    recipient_address: Any = None,
 ) -> Letter:
-    """A letter dated ``today`` (in the era calendar) and signed by ``sender``."""
+    """A letter dated ``today`` (in the era calendar) and signed by ``sender``, to
+    ``recipient`` (at ``recipient_address``, a case's field, when it is known)."""
     return Letter(
         kind=kind,
         title=title,
@@ -229,4 +234,5 @@ def _letter(
         note_keys=tuple(notes),
         sender_name=_text(sender.name) or "",
         sender_address=_text(sender.address) or "",
+        recipient_address=_text(recipient_address) or "",
     )

@@ -107,6 +107,9 @@ def to_pdf(letter: Letter) -> bytes:
 
     line(letter.date, align="R")
     pdf.ln(LINE_MM * 0.5)
+    if letter.recipient_address:  # above the name, as on an envelope
+        for piece in wrap_words(letter.recipient_address, full, pdf.get_string_width):
+            line(piece)
     paragraph(letter.recipient, size=FONT_PT * 1.25)  # a long name wraps, 御中 included
     pdf.ln(LINE_MM * 0.5)
     column = full * 0.45

@@ -110,6 +110,7 @@ def broker_request(
         today,
         content,
         notes,
+        case.get("broker_address") if broker else None,
     )
 
 
@@ -209,4 +210,5 @@ def company_request(
         today,
         content,
         notes,
+        case.get("company_address") if company else None,
     )

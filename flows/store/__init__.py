@@ -34,6 +34,7 @@ from flows.store.files import (
 from flows.store.lookback import LookbackRows
 from flows.store.queues import InboxEntry, QueueRows
 from flows.store.schema import (
+    ADDRESS_OF,
     BROKERS,
     CASES,
     DEAD_LETTERS,
@@ -57,6 +58,7 @@ class Store(UserRows, CaseRows, LookbackRows, QueueRows):
 
 
 __all__ = [
+    "ADDRESS_OF",
     "BROKERS",
     "BUSY_TIMEOUT_MS",
     "CASES",

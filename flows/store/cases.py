@@ -10,6 +10,7 @@ from flows.normalize import normalize_name
 from flows.store.base import StoreBase
 from flows.store.rows import Case, Event, Table
 from flows.store.schema import (
+    ADDRESS_OF,
     BROKERS,
     CASES,
     ERASURES,
@@ -77,6 +78,11 @@ class CaseRows(StoreBase):
         """Write the columns that changed; keep the broker table in step."""
         if after.get("broker_name") != before.get("broker_name"):
             after["broker_id"] = self._broker_for(after["user_id"], after.get("broker_name"))
+        fields = cast("dict[str, Any]", after)
+        for column, key in ADDRESS_OF.values():
+            kept = before.get(column) and fields.get(column) == before.get(column)
+            if kept and fields.get(key) != before.get(key):
+                fields[column] = None
         changed = {k: v for k, v in after.items() if before.get(k) != v and k != "id"}
         if not changed:
             return
@@ -150,6 +156,20 @@ class CaseRows(StoreBase):
             return []
         params = {"user": user_id, "phone": phone or None, "company": company or None}
         return cast("list[Case]", self._all(_RELATED, params))
+
+    def known_address(self, case: Case, addressee: str) -> str | None:
+        """The postal address last given for ``case``'s broker or company (``ADDRESS_OF``):
+        the case's own, else that of the user's latest case naming the same one."""
+        column, key = ADDRESS_OF[addressee]
+        own = case.get(column)
+        if own or not case.get(key):
+            return cast("str | None", own)
+        row = self._one(
+            f"select {column} from {CASES} where user_id = ? and {key} = ? "
+            f"and {column} is not null order by updated_at desc limit 1",
+            [case["user_id"], case.get(key)],
+        )
+        return None if row is None else cast(str, row[column])
 
     def calls_after(self, user_id: int, number: int) -> list[Case]:
         """The cases recorded as calls after case ``number``'s refusal (``repeat_of``)."""

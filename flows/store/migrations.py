@@ -438,3 +438,13 @@ def m022_erasures(db: Database) -> None:
     again (``flows.store.backup``): per erasure, a SHA-256 of the user's id and the moment
     their row was created, which only the erased row (and its backups) held."""
     db.table("erasures").create({"token": str}, pk="token")
+
+
+@migrations()
+def m023_recipient_addresses(db: Database) -> None:
+    """The postal addresses of a case's broker and calling company, asked when a request is
+    written to them (a 内容証明 letter names its addressee's address), printed on it and
+    offered again for the next letter."""
+    cases = db.table("cases")
+    cases.add_column("broker_address", str)
+    cases.add_column("company_address", str)

@@ -48,8 +48,10 @@ class Case(TypedDict, total=False):
     source_named: int | None
     broker_id: int | None
     broker_name: str | None
+    broker_address: str | None
     company: str | None
     company_norm: str | None
+    company_address: str | None
     person: str | None
     phone_raw: str | None
     phone_e164: str | None

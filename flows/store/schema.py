@@ -19,6 +19,13 @@ DEAD_LETTERS = "dead_letters"
 # Erasures (m022): a token per user who erased everything (``erasure_token``). Not in
 # TABLES either: a backup made before m022 is still a Kotowari database.
 ERASURES = "erasures"
+# Each addressee of a request: the case's column of its postal address, and the column that
+# says who it is (the broker's row, the company's normalised name). A case naming another
+# broker or company keeps no address of the one before.
+ADDRESS_OF = {
+    "broker": ("broker_address", "broker_id"),
+    "company": ("company_address", "company_norm"),
+}
 # A reminder waiting to be sent; "sent" ones wait for the user's answer.
 DUE_STATUSES = ("pending", "snoozed")
 # A reminder r to send now (due by the parameter) to its user u, who has not blocked the bot.

@@ -1,0 +1,141 @@
+"""The postal address of a request's addressee: asked first, printed above its name, kept on
+the case and offered again (``flows.features.letters``, ``Store.known_address``)."""
+
+from __future__ import annotations
+
+from flows.engine import Engine
+from flows.port import Inbound, Response
+from flows.texts import EN, JA
+from tests.test_review import give_sender, record, start_letter, text_of
+from tests.transcript import EngineChat, Press
+
+MORI = "〒100-0005 東京都千代田区丸の内9-9-9 森ビル3階"
+MIRAI = "〒160-0023 東京都新宿区西新宿9-9-9 みらいタワー12階"
+
+
+def letter_body(done: Response) -> str:
+    [txt] = [a for a in done.replies[0].attachments if a.filename.endswith(".txt")]
+    return txt.data.decode("utf-8")
+
+
+def write(chat: EngineChat, kind: str, to: str | None = None) -> Response:
+    """A whole letter of case 1: the addressee's address ``to`` (or skipped), a new sender."""
+    start_letter(chat, kind, to)
+    give_sender(chat, "山田 花子")
+    return chat.say("いいえ")  # not kept
+
+
+def test_the_address_given_once_is_offered_again_and_skipping_it_leaves_it_kept(
+    engine: Engine,
+) -> None:
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産", broker="名簿の森")
+    first = write(chat, "✉️ 名簿業者への請求書", MORI)
+    assert f"\n{MORI}\n名簿の森 御中\n" in letter_body(first)
+    view = text_of(chat.say("/case 1"))
+    assert f"名簿業者: 名簿の森\n名簿業者の住所: {MORI}" in view
+
+    chat.say("/case 1")
+    menu = chat.press("✉️ 書面を作る")
+    asked = chat.press("✉️ 名簿業者への請求書", on=menu)
+    assert text_of(asked).endswith(JA["letter_recipient_known"].format(address=MORI))
+    labels = [o.label for o in asked.replies[-1].options]
+    assert labels == [JA["opt.recipient_keep"], "⏭ スキップ", "✖️ 中止"]
+    chat.press(JA["opt.recipient_keep"], on=asked)
+    give_sender(chat, "山田 花子")
+    assert f"\n{MORI}\n名簿の森 御中\n" in letter_body(chat.say("いいえ"))
+
+    # Skipped this time: this letter leaves the address to be written in; the case keeps it.
+    skipped = write(chat, "✉️ 名簿業者への請求書")
+    assert MORI not in letter_body(skipped)
+    assert JA["letter_naiyo_address"] in skipped.replies[0].text
+    assert engine.store.case_by_number(1, 1)["broker_address"] == MORI
+
+
+def test_the_company_is_asked_its_own_address_with_where_to_find_it(engine: Engine) -> None:
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産", broker="名簿の森")
+    chat.say("/case 1")
+    menu = chat.press("✉️ 書面を作る")
+    asked = text_of(chat.press("✉️ 電話してきた会社への請求書", on=menu))
+    assert asked == "\n".join(
+        (JA["letter_ask_recipient"].format(name="みらい不動産"), JA["letter_find_company"])
+    )
+    chat.say(MIRAI)
+    give_sender(chat, "山田 花子")
+    body = letter_body(chat.say("いいえ"))
+    assert f"\n{MIRAI}\nみらい不動産 御中\n" in body and MORI not in body
+    case = engine.store.case_by_number(1, 1)
+    assert (case["company_address"], case["broker_address"]) == (MIRAI, None)
+
+
+def test_another_case_of_the_same_broker_offers_its_address(engine: Engine) -> None:
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産", broker="名簿の森")
+    write(chat, "✉️ 名簿業者への請求書", MORI)
+    record(engine, "あおぞら住宅", broker="名簿の森")  # case 2, the same broker
+    record(engine, "あおぞら住宅", broker="別の名簿屋")  # case 3, another one
+    chat.say("/case 2")
+    asked = chat.press(JA["opt.letter_broker_request"], on=chat.press("✉️ 書面を作る"))
+    assert JA["letter_recipient_known"].format(address=MORI) in text_of(asked)
+    chat.press(JA["opt.recipient_keep"], on=asked)
+    assert engine.store.case_by_number(1, 2)["broker_address"] == MORI, "kept on case 2 too"
+    chat.say("/cancel")
+    chat.say("/case 3")
+    asked = chat.press(JA["opt.letter_broker_request"], on=chat.press("✉️ 書面を作る"))
+    assert MORI not in text_of(asked)
+    assert [o.label for o in asked.replies[-1].options] == ["⏭ スキップ", "✖️ 中止"]
+
+
+def test_a_case_naming_another_broker_keeps_no_address_of_the_first(engine: Engine) -> None:
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産", broker="名簿の森")
+    write(chat, "✉️ 名簿業者への請求書", MORI)
+    write(chat, "✉️ 電話してきた会社への請求書", MIRAI)
+    store = engine.store
+    case = store.case_by_number(1, 1)
+    before = dict(case)
+    case["broker_name"] = "名簿の林"
+    store.save_case(before, case)  # type: ignore[arg-type]
+    after = store.case_by_number(1, 1)
+    assert (after["broker_address"], after["company_address"]) == (None, MIRAI)
+    case, before = dict(after), dict(after)
+    case["broker_name"] = "名簿の林 "  # the same name as stored (normalised): the same broker
+    case["broker_address"] = MORI
+    store.save_case(before, case)  # type: ignore[arg-type]
+    before = dict(store.case_by_number(1, 1))
+    case = dict(before, company="株式会社ひかり不動産", company_norm="ひかり不動産")
+    store.save_case(before, case)  # type: ignore[arg-type]
+    after = store.case_by_number(1, 1)
+    assert (after["broker_address"], after["company_address"]) == (MORI, None)
+
+
+def test_what_cannot_be_an_address_is_asked_again(engine: Engine) -> None:
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産", broker="名簿の森")
+    asked = text_of(start_letter(chat, "✉️ 名簿業者への請求書", "はい"))
+    assert asked.startswith(JA["bad_recipient_address"] + "\n宛先「名簿の森」")
+    assert text_of(chat.say("東京都" + "千代田区" * 60)).startswith("長すぎます（200文字まで）")
+    photo = engine.handle(Inbound(1, text=""))
+    assert text_of(photo).startswith(JA["empty_text"]), "a photo is no address"
+    assert "名簿の森" in text_of(chat.say("中央区1-2-3 📮🏢"))  # no prefecture or postcode
+    assert engine.store.case_by_number(1, 1)["broker_address"] is None
+    assert text_of(chat.say("スキップ")) == JA["letter_ask_name"]
+
+
+def test_in_english_the_address_is_asked_and_printed_as_typed(engine: Engine) -> None:
+    chat = EngineChat(engine)
+    chat.say("/language en")
+    chat.walk("/after", Press(EN["opt.yes_refused"]), Press(EN["opt.after_source.named"]))
+    chat.walk("Meibo no Mori", "Mirai Realty", "skip", "skip", "skip", "skip")
+    chat.press(EN["opt.confirm"])
+    chat.press(EN["opt.agreed"])
+    chat.say("/case 1")
+    menu = chat.press(EN["opt.case_letter"])
+    asked = text_of(chat.press(EN["opt.letter_broker_request"], on=menu))
+    assert asked.startswith(EN["letter_ask_recipient"].format(name="Meibo no Mori"))
+    address = "100-0005 Tokyo, Chiyoda-ku, Marunouchi 9-9-9"
+    assert text_of(chat.say(address)) == EN["letter_ask_name"]
+    chat.walk("Hanako Yamada", "150-0001 Tokyo, Shibuya-ku, Jingumae 1-2-3", "skip")
+    done = chat.press(EN["opt.keep_sender_no"])
+    assert f"\n{address}\nMeibo no Mori 御中\n" in letter_body(done)
