@@ -499,6 +499,32 @@ def test_long_report_pdf_spans_pages_with_page_numbers() -> None:
     assert "28.令和8年11月28日10時頃" in text
 
 
+def test_a_heading_never_ends_a_page_of_the_pdf() -> None:
+    """19 calls put 【申告者の連絡先】 at the foot of page 1: it starts page 2 instead."""
+    events = [repeat_event(f"2026-11-{day:02d}T01:00:00+00:00") for day in range(1, 20)]
+    case = full_case(refused_at="2026-10-01T01:00:00+00:00", repeat_calls=len(events))
+    reader = PdfReader(io.BytesIO(to_pdf(resolicitation_report(case, events, SENDER, TODAY, TZ))))
+    first, second = (
+        [line for line in p.extract_text().splitlines() if line.strip()] for p in reader.pages
+    )
+    assert not first[-2].startswith("【"), first[-2]  # the last line is the page number
+    assert second[0].startswith("【申告者の連絡先】")
+
+
+@pytest.mark.parametrize("length", range(60, 85))
+def test_a_heading_never_ends_a_page_of_the_naiyo_grid(length: int) -> None:
+    """A long company name moves 【請求の内容】 to a page's last row: it moves to the next
+    page, and nothing else moves or is lost."""
+    case = full_case(company="株式会社" + "東" * length)
+    for make in (broker_request, company_request):
+        letter = make(case, EVENTS, SENDER, TODAY, TZ)
+        pages = naiyo_pages(letter)
+        assert all(not page[-1].startswith("【") for page in pages)
+        lines, closing = naiyo_lines(letter)
+        laid = [line for page in pages for line in page if line]
+        assert laid == [line for line in (*lines, *closing) if line]
+
+
 def test_rows_as_the_store_keeps_them() -> None:
     from datetime import UTC, datetime
 

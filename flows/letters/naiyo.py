@@ -111,8 +111,9 @@ def naiyo_lines(letter: Letter) -> tuple[list[str], list[str]]:
 
 
 def naiyo_pages(letter: Letter) -> list[list[str]]:
-    """``naiyo_lines`` cut into pages of ``NAIYO_ROWS`` lines: a page never starts blank, and
-    the closing block moves whole to a new page when it does not fit under the content."""
+    """``naiyo_lines`` cut into pages of ``NAIYO_ROWS`` lines: a page never starts blank nor
+    ends with a heading (【…】), and the closing block moves whole to a new page when it does
+    not fit under the content."""
     pages: list[list[str]] = []
 
     def add(line: str) -> None:
@@ -124,6 +125,8 @@ def naiyo_pages(letter: Letter) -> list[list[str]]:
 
     lines, closing = naiyo_lines(letter)
     for line in lines:
+        if line.startswith("【") and pages and len(pages[-1]) == NAIYO_ROWS - 1:
+            pages.append([])  # a heading never ends a page: it goes on with what it heads
         add(line)
     if len(pages[-1]) + 1 + len(closing) > NAIYO_ROWS:
         pages.append([])

@@ -127,6 +127,8 @@ def to_pdf(letter: Letter) -> bytes:
         elif text in (ITEMS_OPEN, ITEMS_CLOSE):
             line(text, align="C" if text == ITEMS_OPEN else "R")
         elif text.startswith("【"):
+            if pdf.get_y() + LINE_MM * 2.5 > pdf.page_break_trigger:
+                pdf.add_page()  # a heading never ends a page: it goes on with what it heads
             pdf.ln(LINE_MM * 0.25)
             with pdf.local_context(text_mode="FILL_STROKE", line_width=0.15):
                 line(text)
