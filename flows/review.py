@@ -28,9 +28,12 @@ _Row = TypeVar("_Row", bound=Mapping[str, Any])
 TIMELINE_LIMIT = 200  # events shown in /case; the export has them all
 
 
-def status_text(case: Case, texts: Texts, events: Sequence[Event] = ()) -> str:
-    """The case's status as emoji and word, with the re-solicitation mark where it applies:
-    once a request was made, its latest answer (``flows.standing``)."""
+def status_text(
+    case: Case, texts: Texts, events: Sequence[Event] = (), called_after: bool = False
+) -> str:
+    """The case's status as emoji and word, with the re-solicitation mark where it applies
+    (``called_after``: calls after its refusal are recorded as cases of their own): once a
+    request was made, its latest answer (``flows.standing``)."""
     state = case["state"]
     answered = standing.status_key(case, events)
     if state in FINISHED_STATES:
@@ -42,7 +45,7 @@ def status_text(case: Case, texts: Texts, events: Sequence[Event] = ()) -> str:
     else:
         key = "status.in_progress"
     status = texts(key)
-    if case.get("repeat_of") or case.get("repeat_calls"):
+    if case.get("repeat_of") or case.get("repeat_calls") or called_after:
         status += " " + texts("status.repeat")
     return status
 
@@ -55,11 +58,27 @@ def who(case: Case, texts: Texts) -> str:
     return str(case.get("phone_raw") or texts("cases_unknown"))
 
 
-def case_line(case: Case, texts: Texts, tz: ZoneInfo, store: Store) -> str:
-    when = texts.day(_called(case), tz)
-    broker = case.get("broker_name") or texts("cases_unknown")
-    status = status_text(case, texts, store.events(case["id"]))
-    return f"#{case['number']} {when} {who(case, texts)}｜{broker}｜{status}"
+def case_lines(
+    cases: Sequence[Case],
+    texts: Texts,
+    tz: ZoneInfo,
+    store: Store,
+    called_after: set[int] | None = None,
+) -> list[str]:
+    """A line for each case of a list (/cases, /find), ⚠️ on a refused case whose later calls
+    are cases of their own (``called_after``: their numbers, when they are known; else looked
+    up for the whole list in one query)."""
+    refused = [c["number"] for c in cases if c.get("refused_at") and not c.get("repeat_calls")]
+    if called_after is None:
+        called_after = store.called_after(cases[0]["user_id"], refused) if refused else set()
+    lines = []
+    for case in cases:
+        when = texts.day(_called(case), tz)
+        broker = case.get("broker_name") or texts("cases_unknown")
+        events = store.events(case["id"])
+        status = status_text(case, texts, events, case["number"] in called_after)
+        lines.append(f"#{case['number']} {when} {who(case, texts)}｜{broker}｜{status}")
+    return lines
 
 
 # What a skip at each step passed over, for the timeline ("⏭ スキップ（会社名）").
@@ -125,9 +144,7 @@ def case_text(store: Store, case: Case, texts: Texts, tz: ZoneInfo) -> str:
     all_events = store.events(case["id"])
     # The calls after this refusal recorded as cases of their own (``repeat_of``).
     later = store.calls_after(case["user_id"], case["number"]) if case.get("refused_at") else []
-    status = status_text(case, texts, all_events)
-    if later and not case.get("repeat_calls"):
-        status += " " + texts("status.repeat")
+    status = status_text(case, texts, all_events, bool(later))
     lines = [
         texts("case.header", number=case["number"], status=status),
         standing.standing_line(case, all_events, texts, tz),

@@ -206,6 +206,26 @@ def test_the_refused_case_shows_the_calls_recorded_after_it_and_offers_the_repor
     assert "令和8年11月30日14時" in history, "the later case's call, listed"
 
 
+def test_the_list_marks_a_refused_case_whose_later_calls_are_cases_of_their_own(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """/cases and /find put ⚠️ on the refused case as /case does, not only on the later one;
+    another user's later call marks nothing of this user's."""
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA))
+    other = EngineChat(engine, user_id=2)
+    other.walk(*refused_call(JA))  # user 2's case #1: refused, never called again
+    clock.advance(days=3)
+    a_later_call(chat)  # user 1's case #2
+    for command in ("/cases", "/find 03-5555-0123"):
+        lines = text_of(chat.say(command)).splitlines()
+        [refused] = [line for line in lines if line.startswith("#1 ") and "｜" in line]
+        [later] = [line for line in lines if line.startswith("#2 ") and "｜" in line]
+        assert refused.endswith(JA["status.repeat"]) and later.endswith(JA["status.repeat"])
+    [untouched] = [line for line in text_of(other.say("/cases")).splitlines() if "｜" in line]
+    assert JA["status.repeat"] not in untouched
+
+
 def labels(response: Response) -> list[str]:
     return [o.label for r in response.replies for o in r.options]
 

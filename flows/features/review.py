@@ -44,7 +44,7 @@ def _open_buttons(turn: Turn, cases: list[Case]) -> list[Option]:
 
 def cases_page(turn: Turn, page: int) -> Reply:
     t, store = turn.texts, turn.store
-    total = store.count_cases(turn.user_id)
+    total, called_after = store.count_cases_called_after(turn.user_id)
     if total == 0:
         return Reply(t("cases_empty"))
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
@@ -52,7 +52,7 @@ def cases_page(turn: Turn, page: int) -> Reply:
     cases = store.recent_cases(turn.user_id, PAGE_SIZE, offset=page * PAGE_SIZE)
     first = page * PAGE_SIZE + 1
     lines = [t("cases_page", first=first, last=first + len(cases) - 1, total=total)]
-    lines += [review.case_line(c, t, turn.tz, store) for c in cases]
+    lines += review.case_lines(cases, t, turn.tz, store, called_after)
     options = _open_buttons(turn, cases)
     if page > 0:
         options.append(PAGE.option(page - 1, t("opt.page_prev"), secondary=True))
@@ -125,7 +125,7 @@ def find(turn: Turn, args: str) -> None:
         return
     lines = [
         t("find_header", text=text),
-        *(review.case_line(c, t, turn.tz, turn.store) for c in found),
+        *review.case_lines(found, t, turn.tz, turn.store),
     ]
     turn.replies.append(Reply("\n".join(lines), options=tuple(_open_buttons(turn, found))))
 

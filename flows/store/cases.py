@@ -171,6 +171,13 @@ class CaseRows(StoreBase):
         )
         return None if row is None else cast(str, row[column])
 
+    def called_after(self, user_id: int, numbers: list[int]) -> set[int]:
+        """Which of the user's cases ``numbers`` have calls after their refusal recorded as
+        cases of their own (``repeat_of``)."""
+        marks = ", ".join("?" * len(numbers))
+        sql = f"select distinct repeat_of from {CASES} where user_id = ? and repeat_of in ({marks})"
+        return {row["repeat_of"] for row in self._all(sql, [user_id, *numbers])}
+
     def calls_after(self, user_id: int, number: int) -> list[Case]:
         """The cases recorded as calls after case ``number``'s refusal (``repeat_of``)."""
         sql = f"select * from {CASES} where user_id = ? and repeat_of = ? order by number"

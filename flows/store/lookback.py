@@ -31,6 +31,14 @@ class LookbackRows(StoreBase):
         row = self.db.execute(f"select count(*) from {CASES} where user_id = ?", [user_id])
         return int(row.fetchone()[0])
 
+    def count_cases_called_after(self, user_id: int) -> tuple[int, set[int]]:
+        """How many cases the user has, and which of them have calls after their refusal
+        recorded as cases of their own (``repeat_of``): what a list of cases shows, read in
+        one query."""
+        sql = f"select count(*), group_concat(distinct repeat_of) from {CASES} where user_id = ?"
+        total, called = self.db.execute(sql, [user_id]).fetchone()
+        return int(total), {int(n) for n in called.split(",")} if called else set()
+
     def search_cases(
         self, user_id: int, text: str, phone_e164: str | None, limit: int
     ) -> list[Case]:
