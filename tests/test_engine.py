@@ -888,6 +888,21 @@ def test_a_phone_number_typed_for_the_product_is_the_callers_number(engine) -> N
     assert case_row(engine)["product"] == "投資用マンション"
 
 
+def test_a_phone_number_typed_for_the_licence_is_the_callers_number(engine) -> None:
+    """「03-5555-0123」 at the licence's question was stored as the licence (免許番号:
+    03-5555-0123, on a report to the prefecture); a real licence number is still taken."""
+    chat = EngineChat(engine)
+    chat.walk("/after", Press("🙅 はい、断った"), Press("🤐 言わなかった・聞けなかった"))
+    chat.walk("みらい不動産", "skip", "skip", Press(JA["opt.property"]))
+    said = text_of(chat.say("03-5555-0123"))
+    assert JA["step.recording_licence.text"] in said, "the licence is asked again"
+    row = case_row(engine)
+    assert (row["phone_e164"], row["licence"]) == ("+81355550123", None)
+    chat.say("東京都知事(2)第012345号")
+    row = case_row(engine)
+    assert (row["licence"], row["state"]) == ("東京都知事(2)第012345号", "recording_when")
+
+
 def test_a_number_typed_after_withheld_was_recorded_is_not_put_over_it(engine) -> None:
     """「非通知」 at the number's step, then a number at the product's: it replaced the
     recorded 「非通知」 silently (the timeline still said 非通知)."""

@@ -30,7 +30,9 @@ from flows.typed import ALIASES, fold, match_option, option_number, yes_or_no
 router = Router()
 # The steps where a phone number typed is the caller's, not the answer: its name, and what it
 # sold (its number is asked at its own step).
-_NOT_A_NUMBER_STATES = frozenset({"recording_company", "recording_person", "recording_product"})
+_NOT_A_NUMBER_STATES = frozenset(
+    {"recording_company", "recording_person", "recording_product", "recording_licence"}
+)
 
 # Longest text accepted per field; anything longer is refused with a clear message.
 FIELD_LIMITS = {
@@ -193,8 +195,8 @@ def at_step(turn: Turn, text: str) -> None:
 
 
 def _number_for_a_name(turn: Turn, case: Case, text: str) -> bool:
-    """A phone number typed where the caller's company, person or product is asked is none
-    of them (it was stored as one): it is the caller's number, kept on the case as one pasted
+    """A phone number typed where the caller's company, person, product or licence is asked
+    is none of them (it was stored as one; a licence number is never a valid phone number): it is the caller's number, kept on the case as one pasted
     during a call is, and the question asked again. (At the broker's, a number stays the
     answer: it may be all the caller said of their source, and the number step ④ calls.)"""
     if case["state"] not in _NOT_A_NUMBER_STATES:
