@@ -49,6 +49,14 @@ WRITE_LETTER_DAYS = 3
 LETTER_CHECK_DAYS = 21
 
 
+def label_key(kind: str, action: str) -> str:
+    """The catalog key of a reminder button's label: a call to the broker is put off to the
+    broker's next business morning, not to "tomorrow" (a Saturday, a holiday)."""
+    if action == "snooze_morning" and kind in BROKER_KINDS:
+        return "opt.r_snooze_office_morning"
+    return f"opt.r_{action}"
+
+
 def actions(row: Reminder) -> tuple[str, ...]:
     """The buttons a reminder shows, in order."""
     if row["kind"] == "check_compliance" and row.get("via") == "letter":

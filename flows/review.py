@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from flows import export, standing
+from flows import export, reminders, standing
 from flows.machine import FIELDS, FINISHED_STATES
 from flows.moments import refusal_moment
 from flows.normalize import format_phone
@@ -123,7 +123,8 @@ def _event_line(event: Event, texts: Texts, tz: ZoneInfo) -> str | None:
     elif kind in ("repeat_detected", "repeat_cleared"):
         text = texts(f"event.{kind}", number=detail.get("earlier_case", "?"))
     elif kind == "reminder":
-        label = texts(f"opt.r_{event['trigger']}", when="", number="").rstrip(": #")
+        key = reminders.label_key(str(detail.get("kind")), str(event["trigger"]))
+        label = texts(key, when="", number="").rstrip(": #")
         text = texts("event.reminder", label=label)
     elif kind == "letter":
         text = texts("event.letter", title=detail.get("title", ""))

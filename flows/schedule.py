@@ -107,6 +107,15 @@ def next_business_morning(now: datetime, tz: ZoneInfo) -> datetime:
     return at_local(next_business_day(now.astimezone(JAPAN).date()), BROKER_CALL_HOUR, JAPAN)
 
 
+def office_morning(now: datetime) -> datetime:
+    """``next_business_morning``, or this morning's in the small hours of a business day
+    (at 00:30 on a Monday, 10:00 that Monday: the night is not over yet)."""
+    local = now.astimezone(JAPAN)
+    if local.hour < SMALL_HOURS_END and is_business_day(local.date()):
+        return at_local(local.date(), BROKER_CALL_HOUR, JAPAN)
+    return next_business_morning(now, JAPAN)
+
+
 def this_evening(now: datetime, tz: ZoneInfo) -> datetime | None:
     """19:00 today, or None once that has passed."""
     due = at_local(now.astimezone(tz).date(), EVENING, tz)

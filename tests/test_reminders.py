@@ -9,7 +9,13 @@ import pytest
 
 from flows.engine import Engine
 from flows.port import Inbound
-from flows.schedule import QuietHours, is_business_day, next_business_day, tomorrow_morning
+from flows.schedule import (
+    QuietHours,
+    is_business_day,
+    next_business_day,
+    office_morning,
+    tomorrow_morning,
+)
 from flows.store import REMINDERS
 from flows.texts import JA
 from tests.conftest import FakeClock
@@ -173,6 +179,17 @@ def test_a_call_to_the_broker_is_set_in_its_office_hours_wherever_the_user_is(
     assert (row["kind"], local_due(row)) == ("retry_broker", due_in_tokyo)
 
 
+def test_the_office_morning_is_a_business_days_and_this_ones_in_its_small_hours() -> None:
+    """Where a call to the broker is put off to: 10:00 in Japan on a business day."""
+    assert office_morning(tokyo(2026, 12, 8, 0, 30)) == tokyo(2026, 12, 8, 10, 0)  # Tue
+    assert office_morning(tokyo(2026, 12, 8, 5, 0)) == tokyo(2026, 12, 9, 10, 0)
+    assert office_morning(tokyo(2026, 12, 11, 18, 0)) == tokyo(2026, 12, 14, 10, 0)  # Fri→Mon
+    assert office_morning(tokyo(2026, 12, 12, 0, 30)) == tokyo(2026, 12, 14, 10, 0)  # a Sat
+    assert office_morning(tokyo(2026, 12, 28, 12, 0)) == tokyo(2027, 1, 4, 10, 0)  # year end
+    london = datetime(2026, 12, 11, 20, 0, tzinfo=ZoneInfo("Europe/London"))  # Sat 05:00 JST
+    assert office_morning(london) == tokyo(2026, 12, 14, 10, 0)
+
+
 def test_tomorrow_morning_in_the_small_hours_is_this_morning() -> None:
     """「明日の朝に」 pressed at 00:30 set 09:00 the day after, 32 hours away."""
     assert tomorrow_morning(tokyo(2026, 12, 8, 0, 30), TOKYO) == tokyo(2026, 12, 8, 9, 0)
@@ -213,7 +230,7 @@ def test_a_reminder_is_delivered_once_when_due_and_done_closes_it(engine, clock)
     assert [o.label for o in delivery.reply.options] == [
         "▶ ケースを開く",
         "⏰ 1時間後に",
-        "🌅 明日の朝に",
+        "🌅 次の営業日の朝に",
         "✅ 済んだ",
     ]
     assert chat.deliver() == [], "sent once"
@@ -294,8 +311,13 @@ def test_snooze_respects_quiet_hours(engine, clock) -> None:
     assert (row["status"], local_due(row)) == ("snoozed", "2026-11-21 Sat 08:00")
     clock.now = tokyo(2026, 11, 21, 8, 0)
     assert len(chat.deliver()) == 1
-    response = chat.press("🌅 明日の朝に")
-    assert local_due(reminders(engine)[0]) == "2026-11-22 Sun 09:00"
+    # A call to the broker: put off to its office's next business morning, not to Sunday
+    # (nor to Monday 11/23, 勤労感謝の日).
+    response = chat.press("🌅 次の営業日の朝に")
+    assert local_due(reminders(engine)[0]) == "2026-11-24 Tue 10:00"
+    assert response.replies[0].text == "⏰ 2026年11月24日(火) 10:00 にまたお知らせします。"
+    timeline = "\n".join(r.text for r in chat.say("/case 1").replies)
+    assert "🌅 次の営業日の朝に" in timeline and "明日の朝に" not in timeline
 
 
 def test_a_reminder_due_in_quiet_hours_waits_for_the_morning(engine, clock) -> None:

@@ -161,7 +161,7 @@ def test_later_then_advance_the_clock_to_the_reminder_then_done(tmp_path: Path) 
         "⏰ ケース #1: 名簿業者「リスト社」に電話して、提供の停止と消去を求めましょう。\n"
         "  1) ▶ ケースを開く\n"
         "  2) ⏰ 1時間後に\n"
-        "  3) 🌅 明日の朝に\n"
+        "  3) 🌅 次の営業日の朝に\n"
         "  4) ✅ 済んだ\n"
         "> 4\n"
         f"{JA['reminder_called']}\n"

@@ -856,7 +856,7 @@ async def dispatch(chat: Chat, batch: int = 100) -> list[str]:
     return [describe(call) for call in chat.api.calls[start:]]
 
 
-REMINDER_BUTTONS = "[▶ Open the case][⏰ In an hour][🌅 Tomorrow morning][✅ Done]"
+REMINDER_BUTTONS = "[▶ Open the case][⏰ In an hour][🌅 Next business morning][✅ Done]"
 ACME = "the list broker “Acme List”"
 
 

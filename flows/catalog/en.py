@@ -325,6 +325,7 @@ EN: dict[str, str] = {
     "opt.r_continued": "📞 They still call",
     "opt.r_snooze_hour": "⏰ In an hour",
     "opt.r_snooze_morning": "🌅 Tomorrow morning",
+    "opt.r_snooze_office_morning": "🌅 Next business morning",
     "opt.r_cancel": "✖️ Cancel: {when} #{number}",
     "reminder_called": "Let's record how the call went: choose the broker's answer.",
     "reminder_stopped": (

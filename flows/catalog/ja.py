@@ -340,6 +340,7 @@ JA: dict[str, str] = {
     "opt.r_continued": "📞 まだかかってくる",
     "opt.r_snooze_hour": "⏰ 1時間後に",
     "opt.r_snooze_morning": "🌅 明日の朝に",
+    "opt.r_snooze_office_morning": "🌅 次の営業日の朝に",
     "opt.r_cancel": "✖️ 取り消す: {when} #{number}",
     "reminder_called": "電話の結果を記録しましょう。名簿業者の答えを選んでください。",
     "reminder_stopped": (

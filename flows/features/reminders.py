@@ -18,7 +18,7 @@ from flows.features import letters as letter_feature
 from flows.port import Option, Reply
 from flows.reminders import Delivery
 from flows.router import Router
-from flows.schedule import QuietHours, tomorrow_morning
+from flows.schedule import QuietHours, office_morning, tomorrow_morning
 from flows.stepping import check_calls_again, open_case
 from flows.store import DUE_STATUSES, Store
 from flows.store.rows import Case, DueReminder, Reminder
@@ -63,7 +63,7 @@ def show_again(turn: Turn, arg: str) -> None:
 def render(row: DueReminder, texts: Texts, now: datetime) -> Reply:
     """A reminder message sent at ``now``, with its buttons."""
     options = tuple(
-        ANSWER.option(f"{row['id']}.{action}", texts(f"opt.r_{action}"))
+        ANSWER.option(f"{row['id']}.{action}", texts(reminders.label_key(row["kind"], action)))
         for action in reminders.actions(row)
     )
     return Reply(reminders.render_text(row, texts, now), options=options)
@@ -117,9 +117,8 @@ def answered(turn: Turn, arg: str) -> None:
         return
     case = turn.store.case(row["case_id"])
     assert case is not None  # a reminder's case is deleted with it
-    label_key = "opt.r_cancel" if action == "cancel" else f"opt.r_{action}"
     turn.chosen = t(
-        label_key,
+        reminders.label_key(row["kind"], action),
         when=t.when(datetime.fromisoformat(row["due_at"]), turn.tz),
         number=case["number"],
     )
@@ -176,7 +175,12 @@ def _continued(turn: Turn, row: Reminder, case: Case) -> None:
 
 def _snooze(turn: Turn, row: Reminder, case: Case, hour: bool) -> None:
     now = turn.now()
-    due = now + reminders.SNOOZE_HOUR if hour else tomorrow_morning(now, turn.tz)
+    if hour:
+        due = now + reminders.SNOOZE_HOUR
+    elif row["kind"] in reminders.BROKER_KINDS:
+        due = office_morning(now)  # when the broker's office answers
+    else:
+        due = tomorrow_morning(now, turn.tz)
     due = QuietHours.parse(turn.user.get("quiet_hours")).defer(due, turn.tz)
     turn.store.update_reminder(row["id"], status="snoozed", due_at=due.isoformat())
     turn.say("reminder_snoozed", when=turn.texts.when(due, turn.tz))
