@@ -83,6 +83,24 @@ def test_this_evening_is_not_offered_after_seven(engine: Engine, clock: FakeCloc
     assert not any("今夜" in o.label for o in asked.replies[-1].options)
 
 
+def test_this_evening_pressed_after_seven_says_so_and_shows_the_rest(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """Shown at 18:50, pressed at 19:10: a bare "invalid button" said nothing of why."""
+    clock.now = tokyo(2026, 11, 25, 18, 50)
+    chat = to_demanding(engine)
+    asked = chat.say("later")
+    clock.now = tokyo(2026, 11, 25, 19, 10)
+    response = chat.press("🌆 今夜", on=asked)
+    assert response.notice is None
+    assert response.replies[0].text == JA["evening_passed"]
+    assert not any("今夜" in o.label for o in response.replies[-1].options)
+    assert reminders(engine) == []
+    assert engine.store.case_by_number(1, 1)["state"] == "scheduling"
+    chat.press("🌅 明日の朝", on=response)
+    assert local_due(reminders(engine)[0]) == "2026-11-26 Thu 09:00"
+
+
 @pytest.mark.parametrize(
     ("typed", "expected"),
     [

@@ -285,6 +285,7 @@ EN: dict[str, str] = {
     ),
     "opt.remind_default": "📅 Next business day {when}",
     "opt.remind_evening": "🌆 This evening {when}",
+    "evening_passed": "7 pm this evening has passed. Please choose another time.",
     "opt.remind_morning": "🌅 Tomorrow morning {when}",
     "opt.remind_3days": "🗓 In 3 days {when}",
     "bad_remind_time": (

@@ -140,6 +140,10 @@ def pressed_step(turn: Turn, token: str) -> None:
         turn.notice = turn.texts("stale_button" if turn.own_case(number) else "bad_button")
         return
     option = steps.option_for(turn.model(case), trigger)
+    if option is None and trigger == "remind_evening" and case["state"] == "scheduling":
+        turn.say("evening_passed")  # shown before 19:00, pressed after: the others shown
+        turn.show(case)
+        return
     if option is None:
         turn.notice = turn.texts("bad_button")
         return
