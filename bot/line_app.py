@@ -110,6 +110,7 @@ from bot.rounds import ReminderRound, Sent, settle_owed_marks
 from bot.serving import InFlight, refuse_unless_json, webhook_server
 from bot.upkeep import checkpoint_wal, retry_scrub
 from flows.engine import Engine
+from flows.features.writing import holds_case
 from flows.port import Attachment, Inbound, Reply, Response
 from flows.reminders import Delivery
 from flows.store import (
@@ -352,8 +353,12 @@ class LineBot:
         await self.answer(
             reply_token, line_user, user_id, response, event_id=event.webhook_event_id
         )
-        if (response.erased or response.deleted_case) and self.links is not None:
-            self.links.forget_user(user_id)  # a deleted case's letters: all links go
+        if self.links is not None and response.erased:
+            self.links.forget_user(user_id)
+        elif self.links is not None and (number := response.deleted_case) is not None:
+            # The deleted case's letters, the reports quoting it, the exports holding it.
+            held = partial(holds_case, number=number, quoted_by=response.quoted_by)
+            self.links.forget_files(user_id, held)
         # The menu in the user's language: the default (Japanese) needs no link, so a new
         # Japanese-speaking friend costs no call.
         new_friend = isinstance(event, FollowEvent) and response.language not in (None, "ja")

@@ -206,6 +206,19 @@ class FileLinks:
                 self._drop(key)
             return len(gone)
 
+    def forget_files(self, user_id: int, which: Callable[[str], bool]) -> int:
+        """Drop the files held for ``user_id`` whose name ``which`` picks (a deleted case's:
+        ``flows.features.writing.holds_case``); how many were dropped."""
+        with self._lock:
+            gone = [
+                key
+                for key, held in self._held.items()
+                if held.user_id == user_id and which(held.filename)
+            ]
+            for key in gone:
+                self._drop(key)
+            return len(gone)
+
     def _purge(self, now: datetime) -> int:
         gone = [key for key, held in self._held.items() if now >= held.expires]
         for key in gone:

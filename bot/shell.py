@@ -23,10 +23,8 @@ from zoneinfo import ZoneInfo
 from bot.rounds import write_owed_marks
 from flows.engine import Engine
 from flows.features.reminders import is_answer as is_reminder_answer
-from flows.features.writing import file_stem
-from flows.letters import RESOLICITATION_REPORT
+from flows.features.writing import holds_case
 from flows.port import Attachment, Inbound, Option, Reply, without_lone_surrogates
-from flows.review import EXPORT_FILE
 from flows.store import DEFAULT_TIME_ZONE
 from flows.texts import DEFAULT_LANGUAGE, Texts
 from flows.typed import option_number
@@ -201,13 +199,11 @@ class Shell:
         its refusal, licence and broker), and the exports made before (they hold it); a
         chart holds only counts, and stays."""
         prefix = f"user{self.user_id}-"
-        reports = tuple(prefix + file_stem(n, RESOLICITATION_REPORT) for n in quoted_by)
         self._delete(
             (
                 path
                 for path in self.files_dir.glob(f"{prefix}*")
-                if path.name.startswith((f"{prefix}{file_stem(number, '')}", *reports))
-                or EXPORT_FILE.fullmatch(path.name.removeprefix(prefix))
+                if holds_case(path.name.removeprefix(prefix), number, quoted_by)
             ),
             f"of case #{number}",
             ": its letters, and the exports that held it",

@@ -957,11 +957,11 @@ async def test_without_a_link_the_file_is_announced(
         assert coming and "kotowari-" in coming[0]
 
 
-async def broker_letter_links(chat: LineChat) -> list[str]:
-    """A case to step 4 agreed, then its broker letter with a new sender: the links the
-    chat got (the letter and its 内容証明 form; the text is in the chat)."""
+async def broker_letter_links(chat: LineChat, number: int = 1) -> list[str]:
+    """A case (``number``) to step 4 agreed, then its broker letter with a new sender: the
+    links the chat got (the letter and its 内容証明 form; the text is in the chat)."""
     await chat.walk(*TO_AGREED)
-    await chat.walk("/case 1", Press(JA["opt.case_letter"]))
+    await chat.walk(f"/case {number}", Press(JA["opt.case_letter"]))
     await chat.press(JA["opt.letter_broker_request"])
     if any(JA["opt.sender_new"] in line for line in chat.last):
         await chat.press(JA["opt.sender_new"])
@@ -1007,9 +1007,15 @@ async def test_a_deleted_cases_letter_links_go_with_it(
     async with running(line, make_engine, clock, links=True) as run:
         chat = await follow(run, "Udelete")
         [url, _] = await broker_letter_links(chat)
+        [other, _] = await broker_letter_links(chat, number=2)
+        other_user = await follow(run, "Uother")
+        [theirs, _] = await broker_letter_links(other_user)
         assert (await run.http.fetch(url, raise_error=False)).code == 200
         await chat.walk("/case 1", Press(JA["opt.case_delete"]), Press(JA["opt.delete_yes"]))
         assert (await run.http.fetch(url, raise_error=False)).code == 404, "gone with its case"
+        # Not the letters of another case, nor another user's of their own case #1.
+        assert (await run.http.fetch(other, raise_error=False)).code == 200
+        assert (await run.http.fetch(theirs, raise_error=False)).code == 200
 
 
 # -- start-up ------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ reminder to check that a request was honoured."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import partial
 from typing import cast
 
@@ -11,6 +12,7 @@ from flows import letters, reminders
 from flows.dialogs import LetterDialog
 from flows.features.reported import calls_recorded_elsewhere, reported
 from flows.port import Attachment, Reply
+from flows.review import EXPORT_FILE
 from flows.schedule import in_days
 from flows.store import ADDRESS_OF
 from flows.store.rows import Case
@@ -25,6 +27,16 @@ BUILDERS = {
 def file_stem(number: int, kind: str) -> str:
     """How a letter's files are named (a channel that keeps them finds a case's by it)."""
     return f"kotowari-case{number}-{kind.replace('_', '-')}"
+
+
+def holds_case(filename: str, number: int, quoted_by: Iterable[int] = ()) -> bool:
+    """Whether a file the user was sent holds case ``number``: its letters, the reports of
+    later calls that quote it (``quoted_by``: their cases), and every export (a chart holds
+    only counts). A channel that keeps files deletes these when the case is deleted."""
+    reports = tuple(file_stem(n, letters.RESOLICITATION_REPORT) for n in quoted_by)
+    return filename.startswith((file_stem(number, ""), *reports)) or bool(
+        EXPORT_FILE.fullmatch(filename)
+    )
 
 
 def named(case: Case, kind: str) -> str | None:
