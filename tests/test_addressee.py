@@ -139,3 +139,17 @@ def test_in_english_the_address_is_asked_and_printed_as_typed(engine: Engine) ->
     chat.walk("Hanako Yamada", "150-0001 Tokyo, Shibuya-ku, Jingumae 1-2-3", "skip")
     done = chat.press(EN["opt.keep_sender_no"])
     assert f"\n{address}\nMeibo no Mori 御中\n" in letter_body(done)
+
+
+def test_the_saved_sender_and_the_given_address_go_on_one_letter(engine: Engine) -> None:
+    """The address is asked before the saved sender's choice, and both reach the letter (the
+    dialog keeps the address while it waits for the sender's button)."""
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産", broker="名簿の森")
+    start_letter(chat, "✉️ 名簿業者への請求書", MORI)
+    give_sender(chat, "山田 花子")
+    chat.say("はい")  # kept
+    offer = start_letter(chat, "✉️ 電話してきた会社への請求書", MIRAI)
+    assert offer.replies[0].text == "保存してある差出人: 山田 花子（東京都渋谷区1-1）"
+    body = letter_body(chat.press("この差出人で作る", on=offer))
+    assert f"\n{MIRAI}\nみらい不動産 御中\n\n東京都渋谷区1-1\n山田 花子\n" in body
