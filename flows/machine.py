@@ -116,11 +116,13 @@ def _field_transitions() -> list[dict[str, Any]]:
     return result
 
 
+# The first step of a case in each mode (``start_call``, ``start_after``).
+FIRST_STATE = {"call": "refusing", "after": "after_refusal"}
 REMIND_CHOICES = ("remind_default", "remind_evening", "remind_morning", "remind_3days")
 
 TRANSITIONS: list[dict[str, Any]] = [
-    _t("start_call", "new", "refusing"),
-    _t("start_after", "new", "after_refusal"),
+    _t("start_call", "new", FIRST_STATE["call"]),
+    _t("start_after", "new", FIRST_STATE["after"]),
     # Step 1 — refuse.
     _t("refused", "refusing", "asking_source", before="mark_refused"),
     _t("pushing", ["refusing", "pushing"], "pushing", before=["mark_refused", "count_push"]),

@@ -1018,13 +1018,33 @@ def test_a_step_button_from_before_forget_is_refused_at_the_same_step(
     assert engine.store.case_by_number(1, 1)["state"] == "asking_source"
 
 
-def test_call_typed_after_a_lookups_case_is_another_call(engine: Engine) -> None:
-    """The looked-up caller hung up and another calls: /call is a new case, not #1 again."""
+def test_call_typed_after_a_lookups_case_asks_whether_it_is_another_call(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """/call typed at once after a lookup opened a case may be that call (typed again under
+    pressure: a second case counted one call twice in a report) or the next one (the
+    looked-up caller hung up): asked, with a button for the next. Later, it is the next."""
     chat = EngineChat(engine)
     chat.press("📞 電話中（番号入力済み）", on=chat.say("0312345678"))
-    chat.say("/call")
+    asked = chat.say("/call")
+    assert asked.replies[0].text == JA["case_just_opened_caller"].format(
+        number=1, who="03-1234-5678"
+    )
+    assert engine.store.count_cases(1) == 1
+    assert "🙅 断った" in [o.label for o in asked.replies[-1].options], "the step, shown again"
+    chat.press(JA["opt.another_call"], on=asked)
     assert engine.store.count_cases(1) == 2
     assert engine.store.case_by_number(1, 2)["phone_e164"] is None
+    assert chat.press(JA["opt.another_call"], on=asked).notice is None  # pressed twice
+    assert engine.store.count_cases(1) == 2, "a double tap starts no third case"
+    # The same, through 🔎 at the first step, then a /call over two minutes later.
+    chat.say("/cancel")
+    chat.say("/call")
+    chat.press("🔎 番号を調べる")
+    chat.say("03-5555-0123")
+    clock.advance(minutes=3)
+    chat.say("/call")
+    assert engine.store.count_cases(1) == 4
 
 
 def test_a_delete_confirmation_of_the_earlier_spelling_is_still_taken(engine: Engine) -> None:

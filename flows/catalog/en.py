@@ -70,6 +70,11 @@ EN: dict[str, str] = {
         "was recorded. Here is the step of the case in progress again."
     ),
     "case_just_opened": "Case #{number} has just been started: carry on with it.",
+    "case_just_opened_caller": (
+        "Case #{number} ({who}) has just been started. If it is the same call, carry on with "
+        "it; if it is another call, tap the button below."
+    ),
+    "opt.another_call": "📞 It's another call",
     "number_not_shown_text": (
         "Here is the step of the case in progress again. What you type now is recorded as "
         "its answer."

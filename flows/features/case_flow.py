@@ -6,7 +6,7 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from flows import machine, reminders, steps
+from flows import machine, reminders, review, steps
 from flows.features import lookup
 from flows.machine import TEXT_STATES
 from flows.normalize import (
@@ -21,7 +21,7 @@ from flows.normalize import (
 )
 from flows.port import Option, Reply
 from flows.router import STEP_TOKEN, Router, mark_fits, step_shown
-from flows.stepping import double_tap, fire, just_opened, start_case
+from flows.stepping import DOUBLE_TAP, double_tap, fire, just_opened, start_case
 from flows.store.rows import Case, User
 from flows.texts import Texts
 from flows.turn import OTHER_BUTTONS, Turn
@@ -63,18 +63,39 @@ def start_options(texts: Texts, user: User) -> tuple[Option, ...]:
 
 
 def _start_typed(turn: Turn, mode: str) -> None:
-    """/call or /after typed: a new case, unless one was opened so just now."""
+    """/call or /after typed: a new case, unless one was opened so just now. One that has a
+    number or company in it already (a lookup's) and is still at its first question may be
+    that call or the next one: asked, with a button for the next."""
     current = turn.active_case()
-    # A case with a number or company already in it (a lookup's button) is that call: a
-    # /call typed then is another one.
     filled = current is not None and any(
         current.get(key) for key in ("phone_e164", "company", "repeat_of")
     )
+    if current is not None and filled and _still_at_first_step(turn, current, mode):
+        t = turn.texts
+        another = START.option(
+            f"{mode}-{turn.user.get('last_case_number') or 0}", t("opt.another_call")
+        )
+        who = review.who(current, t)
+        text = t("case_just_opened_caller", number=current["number"], who=who)
+        turn.replies.append(Reply(text, options=(another,)))
+        turn.show(current)
+        return
     if current is None or filled or not just_opened(turn, current, mode):
         start_case(turn, mode, current=current)
         return
     turn.say("case_just_opened", number=current["number"])
     turn.show(current)
+
+
+def _still_at_first_step(turn: Turn, case: Case, mode: str) -> bool:
+    """Whether ``case`` was opened in ``mode`` moments ago and nothing is answered yet: a
+    lookup (🔎, a pasted number) shows the first step again without moving on."""
+    return (
+        case["mode"] == mode
+        and case["state"] == machine.FIRST_STATE[mode]
+        and not case.get("refused_at")
+        and turn.now() - datetime.fromisoformat(case["opened_at"]) < DOUBLE_TAP
+    )
 
 
 def no_case(turn: Turn) -> None:
