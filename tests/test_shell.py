@@ -396,3 +396,27 @@ def write(shell: ShellChat, number: int, kind: str) -> None:
     shell.walk(
         "skip", "山田 花子", "東京都渋谷区神南9-9-9", "skip", Press("保存しない（この書面だけ）")
     )
+
+
+def test_after_a_restart_a_number_shows_the_letters_question_not_the_cases_step(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """The saved sender's question was on screen when the shell stopped. After the restart
+    a "1" showed case #2's step, and the next "1" recorded 「🙅 断った」 on it, a refusal
+    (and its time) the user never gave."""
+    files = tmp_path / "files"
+    record(engine, "みらい不動産", broker="名簿の森")
+    shell = ShellChat(engine, files_dir=files)
+    shell.walk("/case 1", Press("✉️ 書面を作る"), Press("✉️ 名簿業者への請求書"))
+    shell.walk("skip", "山田 花子", "東京都渋谷区1-1", "skip", Press("保存する"))
+    shell.say("/call")  # case #2, in progress at its first step
+    shell.walk("/case 1", Press("✉️ 書面を作る"), Press("✉️ 名簿業者への請求書"), "skip")
+    restarted = ShellChat(engine, files_dir=files)
+    said = restarted.say("1")
+    assert JA["letter_question_again"] in said and "1) この差出人で作る" in said
+    assert "を作りました" in restarted.say("1")
+    case = engine.store.case_by_number(1, 2)
+    assert (case["state"], case["refused_at"]) == ("refusing", None)
+    # Typed, the button's label is taken too.
+    restarted.walk("/case 1", Press("✉️ 書面を作る"), Press("✉️ 名簿業者への請求書"), "skip")
+    assert "を作りました" in restarted.say("この差出人で作る")

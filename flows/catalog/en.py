@@ -481,6 +481,9 @@ EN: dict[str, str] = {
     "letter_ask_phone": "Your phone number? The business uses it to find your record (you can skip).",
     "letter_ask_keep_phone": "Keep your name, address and phone number for the next letter?",
     "letter_ask_keep": "Keep your name and address for the next letter?",
+    "letter_question_again": (
+        "Here is the letter's question again. The numbers are the options below, from the top."
+    ),
     "letter_first_question": "This is the first question. To stop, tap “✖️ Cancel”.",
     "bad_sender_name": "Please type your name (it appears on the letter as its sender).",
     "bad_sender_address": (

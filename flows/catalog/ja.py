@@ -500,6 +500,9 @@ JA: dict[str, str] = {
     "letter_done": ("「{title}」を作りました（PDF とテキスト）。印刷して署名し、送ってください。"),
     "letter_language": "",
     "letter_cancelled": "書面の作成をやめました。",
+    "letter_question_again": (
+        "作成中の書面の質問をもう一度表示します。番号は、この下の選択肢の順番（上から1、2…）です。"
+    ),
     "letter_first_question": "これが最初の質問です。やめるときは「✖️ 中止」を押してください。",
     "bad_sender_name": "氏名を入力してください（書面の差出人として載ります）。",
     "bad_sender_address": (

@@ -22,7 +22,7 @@ from flows.store import ADDRESS_OF
 from flows.store.rows import Case
 from flows.texts import Texts
 from flows.turn import Turn
-from flows.typed import ALIASES, fold, match_choice, yes_or_no
+from flows.typed import ALIASES, fold, folded_labels, match_choice, option_number, yes_or_no
 
 router = Router()
 
@@ -299,15 +299,23 @@ def _ask_recipient(turn: Turn, dialog: LetterDialog, cancel: Option) -> None:
 
 
 def _typed(turn: Turn, dialog: LetterDialog, raw: str) -> bool:
-    """The typed answer to the question the dialog waits on (none while it waits for the
-    saved-sender button: the text then goes to the case's step)."""
+    """The typed answer to the question the dialog waits on. While it waits for the saved
+    sender's button: a button's label, a number (that question shown again: after a restart
+    the screen shows none, and a "1" pressed the case's step), 中止 or 戻る; other text goes
+    to the case's step."""
     if dialog.step is None:
         # 中止 and 戻る are the dialog's own here too (中止 went on to cancel the case).
         typed = fold(clean_text(raw))
+        labelled = [arg for arg, key in _SENDER_LABELS.items() if typed in folded_labels(key)]
         if typed in ALIASES["cancel"]:
             _cancel(turn)
         elif typed in ALIASES["back"]:
             _back(turn, dialog, None)
+        elif labelled:
+            pressed_sender(turn, labelled[0])
+        elif option_number(raw) is not None:
+            turn.say("letter_question_again")
+            _sender(turn, dialog)
         else:
             return False
         return True
@@ -344,6 +352,7 @@ def _ask_again(turn: Turn, dialog: LetterDialog) -> bool:
 _SKIPPED = {"phone": no_phone, "office": office_unknown, "recipient": recipient_unknown}
 # The questions asking an address, each with the dialog's field of the answer sent once.
 _ADDRESSES = {"address": "address", "recipient": "to_address"}
+_SENDER_LABELS = {"saved": "opt.sender_saved", "new": "opt.sender_new"}
 _KEEP_LABELS = {"yes": "opt.keep_sender_yes", "no": "opt.keep_sender_no"}
 
 
