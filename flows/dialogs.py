@@ -68,7 +68,7 @@ KINDS: dict[str, type[LetterDialog] | type[CalledAgainDialog] | type[LookupDialo
 # Letter dialog: what each question accepts, and which comes next.
 LETTER_QUESTIONS = ("office", "recipient", "name", "address", "phone", "keep")
 LETTER_NEXT = {"name": "address", "address": "phone", "phone": "keep"}
-SENDER_LIMITS = {"name": 60, "address": 200, "phone": 40, "office": 40, "recipient": 200}
+SENDER_LIMITS = {"name": 60, "address": 200, "phone": 40, "office": 40, "recipient": 120}
 
 
 def dump(dialog: Dialog | None) -> str | None:

@@ -147,6 +147,8 @@ class DialogRoute:
     # A photo or a contact is no answer: end the dialog, so that what is typed next goes
     # to the case's step rather than to the dropped question.
     ends_on_attachment: bool = False
+    # Else, with ``ask_again``: a photo or a contact gets "type it" and the question again.
+    asks_again_on_attachment: bool = False
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@ the case and offered again (``flows.features.letters``, ``Store.known_address``)
 
 from __future__ import annotations
 
+from flows import letters
 from flows.engine import Engine
 from flows.port import Inbound, Response
 from flows.texts import EN, JA
@@ -115,9 +116,10 @@ def test_what_cannot_be_an_address_is_asked_again(engine: Engine) -> None:
     record(engine, "みらい不動産", broker="名簿の森")
     asked = text_of(start_letter(chat, "✉️ 名簿業者への請求書", "はい"))
     assert asked.startswith(JA["bad_recipient_address"] + "\n宛先「名簿の森」")
-    assert text_of(chat.say("東京都" + "千代田区" * 60)).startswith("長すぎます（200文字まで）")
-    photo = engine.handle(Inbound(1, text=""))
-    assert text_of(photo).startswith(JA["empty_text"]), "a photo is no address"
+    assert text_of(chat.say("東京都" + "千代田区" * 60)).startswith("長すぎます（120文字まで）")
+    assert text_of(engine.handle(Inbound(1, text=""))).startswith(JA["empty_text"])
+    photo = text_of(engine.handle(Inbound(1, attachment="photo")))
+    assert photo.startswith(JA["attachment_hint"] + "\n宛先「名簿の森」"), "asked again"
     assert "名簿の森" in text_of(chat.say("中央区1-2-3 📮🏢"))  # no prefecture or postcode
     assert engine.store.case_by_number(1, 1)["broker_address"] is None
     assert text_of(chat.say("スキップ")) == JA["letter_ask_name"]
@@ -153,3 +155,55 @@ def test_the_saved_sender_and_the_given_address_go_on_one_letter(engine: Engine)
     assert offer.replies[0].text == "保存してある差出人: 山田 花子（東京都渋谷区1-1）"
     body = letter_body(chat.press("この差出人で作る", on=offer))
     assert f"\n{MIRAI}\nみらい不動産 御中\n\n東京都渋谷区1-1\n山田 花子\n" in body
+
+
+def test_an_address_button_answers_only_its_own_letters_question(engine: Engine) -> None:
+    """「この住所で作る」 left under the broker letter's question, pressed while the company
+    letter's waits, used the company's address unasked (the buttons carried no letter)."""
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産", broker="名簿の森")
+    write(chat, "✉️ 名簿業者への請求書", MORI)
+    write(chat, "✉️ 電話してきた会社への請求書", MIRAI)
+    chat.say("/case 1")
+    broker_asked = chat.press(JA["opt.letter_broker_request"], on=chat.press("✉️ 書面を作る"))
+    chat.say("/case 1")
+    company_asked = chat.press(JA["opt.letter_company_request"], on=chat.press("✉️ 書面を作る"))
+    stale = chat.press(JA["opt.recipient_keep"], on=broker_asked)
+    assert stale.notice == JA["letter_expired"] and not stale.replies
+    assert chat.press("⏭ スキップ", on=broker_asked).notice == JA["letter_expired"]
+    assert engine.store.user(1)["pending"] is not None, "the company letter's question waits"
+    chat.press(JA["opt.recipient_keep"], on=company_asked)
+    give_sender(chat, "山田 花子")
+    assert f"\n{MIRAI}\nみらい不動産 御中\n" in letter_body(chat.say("いいえ"))
+
+
+def test_a_company_of_a_similar_name_is_not_offered_the_others_address(engine: Engine) -> None:
+    """株式会社みらい不動産 and みらい不動産有限会社 are one caller for the repeat check, but
+    a letter to the second must not go to the first's address."""
+    chat = EngineChat(engine)
+    record(engine, "株式会社みらい不動産", broker="名簿の森")
+    write(chat, "✉️ 電話してきた会社への請求書", MIRAI)
+    record(engine, "みらい不動産有限会社", broker="名簿の森")  # case 2
+    chat.say("/case 2")
+    asked = chat.press(JA["opt.letter_company_request"], on=chat.press("✉️ 書面を作る"))
+    assert MIRAI not in text_of(asked)
+    record(engine, "株式会社みらい不動産", broker="名簿の森")  # case 3: the same name
+    chat.say("/cancel")
+    chat.say("/case 3")
+    asked = chat.press(JA["opt.letter_company_request"], on=chat.press("✉️ 書面を作る"))
+    assert JA["letter_recipient_known"].format(address=MIRAI) in text_of(asked)
+
+
+def test_realistic_long_addresses_keep_the_naiyo_closing_on_one_page() -> None:
+    """The closing (date, sender, recipient) stays together with addresses of 80 characters
+    and the longest name a company may have."""
+    from tests.test_letters import EVENTS, TODAY, TZ, full_case
+
+    long = "〒100-0005 東京都千代田区丸の内九丁目九番九号 " + "丸の内" * 18
+    sender = letters.Sender("山田 花子", long[:80], "090-1234-5678")
+    case = full_case(broker_address=long[:80], broker_name="日本名簿センター株式会社")
+    letter = letters.broker_request(case, EVENTS, sender, TODAY, TZ)
+    _, closing = letters.naiyo_lines(letter)
+    pages = letters.naiyo_pages(letter)
+    assert len(closing) <= letters.NAIYO_ROWS
+    assert pages[-1][-len(closing) :] == closing

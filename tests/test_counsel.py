@@ -640,6 +640,18 @@ def test_a_repeat_cases_report_states_what_was_said_in_the_earlier_case(engine, 
     assert "・お断りした後の電話でも、改めてお断りしています。" in body
 
 
+def test_an_english_report_is_said_to_go_to_an_office_not_a_business(engine, clock) -> None:
+    walk(engine, (*AFTER_TO_STEP_4, AGREED))
+    clock.advance(days=2)
+    walk(engine, (*CALL_TO_STEP_4, AGREED))  # case 2: a call after case 1's refusal
+    engine.handle(Inbound(1, text="/language en"))
+    reply = make_letter(engine, 2, EN["opt.letter_resolicitation_report"], EN)
+    assert EN["letter_language_office"] in reply.text
+    assert EN["letter_language"] not in reply.text
+    request = make_letter(engine, 2, EN["opt.letter_company_request"], EN)
+    assert EN["letter_language"] in request.text
+
+
 def test_a_repeat_not_refused_this_time_does_not_say_refused_then_too() -> None:
     case = full_case(refused_at=None, repeat_of=1, repeat_refused_at="2026-10-02T00:15:00+00:00")
     body = letters.company_request(case, [], SENDER, TODAY, TZ).body

@@ -37,7 +37,7 @@ from flows.letters import (
 from flows.letters.naiyo import NAIYO_COLUMNS, _grid_wrap
 from flows.letters.pdf import NO_LINE_START
 from flows.moments import wareki
-from flows.texts import DISCLAIMER_JA, Texts
+from flows.texts import DISCLAIMER_JA, JA, Texts
 
 TZ = ZoneInfo("Asia/Tokyo")
 TODAY = date(2026, 11, 28)
@@ -365,6 +365,19 @@ def test_licensing_authority() -> None:
     assert licensing_authority("北海道知事石狩(1)第1号") == ("governor", "北海道")
     assert licensing_authority("12345") == ("unknown", None)
     assert licensing_authority(None) == ("unknown", None)
+    # Typed in English (the user's language), as the licence screen reads in romaji.
+    assert licensing_authority("MLIT Minister (1) No. 9999") == ("minister", None)
+    assert licensing_authority("Tokyo Governor (5) No. 12345") == ("governor", "東京都")
+    assert licensing_authority("Governor of Ōsaka (2) 1234") == ("governor", "大阪府")
+    assert licensing_authority("Governor (3) No. 1") == ("governor", None)
+
+
+def test_a_report_on_a_licence_that_names_no_office_says_so_not_that_there_is_none() -> None:
+    case = full_case(licence="Land Ministry (1) 9999")  # neither 大臣 nor minister
+    letter = resolicitation_report(case, EVENTS, SENDER, TODAY, TZ)
+    assert "宛名が空欄です。記録した免許番号（Land Ministry (1) 9999）からは" in letter.notes[0]
+    missing = resolicitation_report(full_case(licence=None), EVENTS, SENDER, TODAY, TZ)
+    assert missing.notes[0] == JA["note.unknown_blank"]
 
 
 def test_later_calls_without_events_uses_the_last_repeat() -> None:

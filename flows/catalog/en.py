@@ -495,9 +495,10 @@ EN: dict[str, str] = {
         "I can't see a block number. If the address has none, send the same address again."
     ),
     "letter_ask_recipient": (
-        "The postal address of “{name}”, from the postcode or the prefecture? It goes above "
-        "the addressee's name (a 内容証明 letter needs it). If you don't know it, skip: a "
-        "space is left to write it in by hand."
+        "What is the postal address of “{name}”? Start with the postcode or the prefecture, "
+        "down to the block number and building. It goes above the addressee's name (a 内容証明 "
+        "letter needs it). If you don't know it, skip (the 内容証明 form leaves a space to "
+        "write it in by hand)."
     ),
     "letter_find_broker": (
         "A list broker's address is in its opt-out filing: search 「オプトアウト届出書検索」 on "
@@ -518,6 +519,7 @@ EN: dict[str, str] = {
     "opt.keep_sender_no": "Don't keep (this letter only)",
     "letter_done": ("“{title}” is ready (PDF and text). Print it, sign it and send it."),
     "letter_language": "The letter is in Japanese: it goes to a business in Japan.",
+    "letter_language_office": "The report is in Japanese: it goes to an office in Japan.",
     "letter_cancelled": "Letter cancelled.",
     "letter_missing_glyphs": (
         "⚠️ The PDF font lacks some characters, so the PDF leaves them out: {chars} "
@@ -581,7 +583,10 @@ EN: dict[str, str] = {
     "letter_naiyo": (
         "To send it by 内容証明郵便 (certified contents), use the attached 内容証明 PDF (26 characters × 20 lines). Print three identical copies (one is sent; the post office and you each keep one), enclose nothing, and send it as 一般書留 with 配達証明 (proof of delivery) from a post office that handles 内容証明 (usually a larger one). Staple several pages and stamp your seal across each join (契印). Japan Post's online e内容証明 takes it too (check its format rules)."
     ),
-    "letter_naiyo_address": "Write the recipient's address in the blank at the end.",
+    "letter_naiyo_address": (
+        "Write the recipient's address in the blank at the end of the 内容証明 form, and above "
+        "the addressee's name on the other letter."
+    ),
     "letter_disclaimer": DISCLAIMER_EN,
     "letter_ask_office": (
         "In which prefecture is the company's head office? With a minister's licence, the report goes to the regional bureau for that prefecture. If you don't know, skip: the addressee is then left blank to fill in."
@@ -645,6 +650,9 @@ EN: dict[str, str] = {
     ),
     "note.unknown_blank": (
         "The addressee is blank: without the licence number it is not known where to report. Look the company up by name in MLIT's company search (建設業者・宅建業者等企業情報検索システム) for its licence and head office, and write it in like this:"
+    ),
+    "note.unreadable_blank": (
+        "The addressee is blank: the licence number recorded ({licence}) does not say who issued it (a governor or the minister), so it is not known where to report. Look the company up by name in MLIT's company search (建設業者・宅建業者等企業情報検索システム) for its licence and head office, and write it in like this:"
     ),
     "note.unknown_governor": (
         "- A governor's licence (e.g. 東京都知事(5)第12345号): that prefecture's governor (e.g. 東京都知事 殿)"

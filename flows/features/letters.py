@@ -43,8 +43,10 @@ NO_PHONE = router.button("sender_no_phone", r"skip", legacy="g.lph", in_dialog=T
 KEEP = router.button("keep_sender", r"yes|no", legacy="g.keep", in_dialog=True)
 NO_OFFICE = router.button("head_office_unknown", r"skip", legacy="g.off", in_dialog=True)
 # The addressee's address: the one given before, or none (written in by hand).
-RECIPIENT_KEEP = router.button("recipient_known", r"keep", in_dialog=True)
-NO_RECIPIENT = router.button("recipient_unknown", r"skip", in_dialog=True)
+# Each carries its case and letter (``<case>-<code>``): a button left from another letter's
+# question answers nothing else.
+RECIPIENT_KEEP = router.button("recipient_known", rf"{CASE_REF}-[bc]", in_dialog=True)
+NO_RECIPIENT = router.button("recipient_unknown", rf"{CASE_REF}-[bc]", in_dialog=True)
 # The way out of the sender's questions (typed: /cancel, 中止, cancel; back: 戻る).
 CANCEL = router.button("letter_cancel", r"stop", in_dialog=True)
 # The question before each of the sender's (the first ones have none).
@@ -153,14 +155,29 @@ def _known_address(turn: Turn, dialog: LetterDialog) -> str | None:
     return turn.store.known_address(case, letters.ADDRESSEE_OF[dialog.letter])
 
 
+def _recipient_ref(turn: Turn, dialog: LetterDialog) -> str | None:
+    """What the address question's buttons carry: its case and letter."""
+    case = turn.own_case(dialog.case)
+    return None if case is None else f"{case_ref(case)}-{_CODE_OF[dialog.letter]}"
+
+
+def _waiting_recipient(turn: Turn, arg: str) -> LetterDialog | None:
+    """The letter dialog, if its address question is the one this button was shown with."""
+    dialog = _waiting(turn, "recipient")
+    if dialog is not None and _recipient_ref(turn, dialog) != arg:
+        turn.notice = turn.texts("letter_expired")
+        return None
+    return dialog
+
+
 @RECIPIENT_KEEP.handles
 def recipient_known(turn: Turn, arg: str) -> None:
-    dialog = _waiting(turn, "recipient")
+    dialog = _waiting_recipient(turn, arg)
     if dialog is None:
         return
     known = _known_address(turn, dialog)
-    if known is None:  # deleted meanwhile
-        turn.notice = turn.texts("letter_expired")
+    if known is None:  # no longer known (the case it came from deleted): asked again
+        _ask(turn, dialog)
         return
     turn.chosen = turn.texts("opt.recipient_keep")
     _recipient_given(turn, dialog, known)
@@ -168,6 +185,11 @@ def recipient_known(turn: Turn, arg: str) -> None:
 
 @NO_RECIPIENT.handles
 def recipient_unknown(turn: Turn, arg: str) -> None:
+    if _waiting_recipient(turn, arg) is not None:
+        _recipient_skipped(turn, "skip")
+
+
+def _recipient_skipped(turn: Turn, arg: str) -> None:
     dialog = _waiting(turn, "recipient")
     if dialog is not None:
         turn.chosen = turn.texts("opt.skip")
@@ -287,14 +309,12 @@ def _ask_recipient(turn: Turn, dialog: LetterDialog, cancel: Option) -> None:
         t("letter_ask_recipient", name=named(case, dialog.letter)),
         t(f"letter_find_{addressee}"),
     ]
-    options: tuple[Option, ...] = (
-        NO_RECIPIENT.option("skip", t("opt.skip"), secondary=True),
-        cancel,
-    )
+    ref = f"{case_ref(case)}-{_CODE_OF[dialog.letter]}"
+    options: tuple[Option, ...] = (NO_RECIPIENT.option(ref, t("opt.skip"), secondary=True), cancel)
     known = turn.store.known_address(case, addressee)
     if known:
         lines.append(t("letter_recipient_known", address=known))
-        options = (RECIPIENT_KEEP.option("keep", t("opt.recipient_keep")), *options)
+        options = (RECIPIENT_KEEP.option(ref, t("opt.recipient_keep")), *options)
     turn.replies.append(Reply("\n".join(lines), options=options))
 
 
@@ -349,7 +369,7 @@ def _ask_again(turn: Turn, dialog: LetterDialog) -> bool:
 
 
 # The questions a typed スキップ answers as their skip button does.
-_SKIPPED = {"phone": no_phone, "office": office_unknown, "recipient": recipient_unknown}
+_SKIPPED = {"phone": no_phone, "office": office_unknown, "recipient": _recipient_skipped}
 # The questions asking an address, each with the dialog's field of the answer sent once.
 _ADDRESSES = {"address": "address", "recipient": "to_address"}
 _SENDER_LABELS = {"saved": "opt.sender_saved", "new": "opt.sender_new"}
@@ -451,5 +471,10 @@ def _as_sender(step: str, text: str) -> str | None:
 
 router.dialog(
     LetterDialog,
-    DialogRoute(on_text=_typed, cancelled="letter_cancelled", ask_again=_ask_again),
+    DialogRoute(
+        on_text=_typed,
+        cancelled="letter_cancelled",
+        ask_again=_ask_again,
+        asks_again_on_attachment=True,
+    ),
 )

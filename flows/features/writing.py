@@ -91,8 +91,9 @@ def write(turn: Turn, dialog: LetterDialog, name: str, address: str, phone: str 
         )
     turn.store.add_event(case, "letter", detail={"kind": kind, "title": letter.title})
     lines = [t("letter_done" if business else "letter_done_report", title=letter.title)]
-    if t("letter_language"):
-        lines.append(t("letter_language"))
+    language = "letter_language" if business else "letter_language_office"
+    if t(language):
+        lines.append(t(language))
     missing = letters.missing_in_pdf(letter)
     if missing:
         lines.append(t("letter_missing_glyphs", chars=" ".join(missing)))

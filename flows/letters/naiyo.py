@@ -113,7 +113,8 @@ def naiyo_lines(letter: Letter) -> tuple[list[str], list[str]]:
 def naiyo_pages(letter: Letter) -> list[list[str]]:
     """``naiyo_lines`` cut into pages of ``NAIYO_ROWS`` lines: a page never starts blank nor
     ends with a heading (【…】), and the closing block moves whole to a new page when it does
-    not fit under the content."""
+    not fit under the content (only names and addresses near their limits make it longer
+    than a page, and then it goes on over the next)."""
     pages: list[list[str]] = []
 
     def add(line: str) -> None:

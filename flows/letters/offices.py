@@ -242,11 +242,15 @@ _PREFECTURE_LICENCE = re.compile(r"(北海道|東京都|京都府|大阪府|[\u4
 def licensing_authority(licence: str | None) -> tuple[str, str | None]:
     """("minister" | "governor" | "unknown", prefecture) read from a licence number."""
     text = _text(licence) or ""
-    if "大臣" in text:
+    folded = text.casefold()
+    if "大臣" in text or "minister" in folded or "mlit" in folded:
         return "minister", None
     if "知事" in text:
         match = _PREFECTURE_LICENCE.search(text)
         return "governor", match.group(1) if match else None
+    if "governor" in folded:  # typed in English: "Tokyo Governor (5) No. 12345"
+        named = {found for word in re.findall(r"[^\W\d_]+", text) if (found := prefecture(word))}
+        return "governor", named.pop() if len(named) == 1 else None
     return "unknown", None
 
 

@@ -194,8 +194,11 @@ def _report_notes(case: Mapping[str, Any], office: str | None) -> list[Note]:
     elif kind == "minister":
         where = [_note("note.minister_blank"), *_bureau_table()]
     else:
+        licence = _text(case.get("licence"))
         where = [
-            _note("note.unknown_blank"),
+            _note("note.unreadable_blank", licence=licence)
+            if licence
+            else _note("note.unknown_blank"),
             _note("note.unknown_governor"),
             _note("note.unknown_minister"),
             *_bureau_table(),

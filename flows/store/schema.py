@@ -20,11 +20,12 @@ DEAD_LETTERS = "dead_letters"
 # TABLES either: a backup made before m022 is still a Kotowari database.
 ERASURES = "erasures"
 # Each addressee of a request: the case's column of its postal address, and the column that
-# says who it is (the broker's row, the company's normalised name). A case naming another
-# broker or company keeps no address of the one before.
+# says who it is (the broker's row; the company's name as recorded, not its normalised one:
+# 株式会社みらい不動産 and みらい不動産有限会社 are one caller but two addressees). A case
+# naming another broker or company keeps no address of the one before.
 ADDRESS_OF = {
     "broker": ("broker_address", "broker_id"),
-    "company": ("company_address", "company_norm"),
+    "company": ("company_address", "company"),
 }
 # A reminder waiting to be sent; "sent" ones wait for the user's answer.
 DUE_STATUSES = ("pending", "snoozed")
