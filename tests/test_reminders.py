@@ -397,7 +397,7 @@ def test_reminders_list_and_cancel(engine, clock) -> None:
     listing = chat.say("/reminders")
     assert listing.replies[0].text.splitlines() == [
         "予定しているリマインダー:",
-        "2026年12月9日(水) 10:00 ケース #1: 依頼への対応の確認",
+        "2026年12月9日(水) 10:00 ケース #1: 依頼への対応の確認（名簿業者「リスト社」）",
         "2026年12月25日(金) 10:00 ケース #1: 電話が止まったかの確認",
     ]
     cancel = listing.replies[0].options[0]

@@ -360,6 +360,7 @@ EN: dict[str, str] = {
     ),
     "reminders_empty": "No reminders scheduled.",
     "reminders_header": "Scheduled reminders:",
+    "reminders_what_whom": "{what} ({whom})",
     "reminders_line": "{when} case #{number}: {what}",
     "settings": (
         "Settings\nTime zone: {tz}\nQuiet hours: {quiet}\n"

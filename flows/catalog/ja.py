@@ -377,6 +377,7 @@ JA: dict[str, str] = {
     "reminders_empty": "予定しているリマインダーはありません。",
     "reminders_header": "予定しているリマインダー:",
     "reminders_line": "{when} ケース #{number}: {what}",
+    "reminders_what_whom": "{what}（{whom}）",
     "settings": (
         "設定\nタイムゾーン: {tz}\n通知しない時間: {quiet}\n"
         "ボタンで変えるか、/settings tz Europe/London、/settings quiet 22-7 のように入力してください。"

@@ -19,6 +19,7 @@ from flows.port import Option, Reply
 from flows.reminders import Delivery
 from flows.router import Router
 from flows.schedule import QuietHours, office_morning, tomorrow_morning
+from flows.standing import addressee_name
 from flows.stepping import check_calls_again, open_case
 from flows.store import DUE_STATUSES, Store
 from flows.store.rows import Case, DueReminder, Reminder
@@ -89,6 +90,9 @@ def list_reminders(turn: Turn, args: str) -> None:
         case = turn.store.case(row["case_id"]) or {}
         when = t.when(datetime.fromisoformat(row["due_at"]), turn.tz)
         what = t(f"what.{row['kind']}")
+        if row["kind"] in reminders.REQUEST_KINDS:  # two checks of one case: to whom
+            whom = addressee_name(case, reminders.addressee_of(row), t)
+            what = t("reminders_what_whom", what=what, whom=whom)
         lines.append(t("reminders_line", when=when, number=case.get("number"), what=what))
         if len(options) < MAX_REMINDER_BUTTONS:
             label = t("opt.r_cancel", when=when, number=case.get("number"))
