@@ -720,6 +720,35 @@ def test_a_letters_check_asks_whether_an_answer_came(engine: Engine, clock) -> N
     assert "電話で依頼（2026年11月27日(金)）→ 応じた、" in view  # the earlier request stays
 
 
+def test_a_letter_after_an_unanswered_one_says_so_and_keeps_the_first(engine, clock) -> None:
+    """The 督促 offered after 「対応がない・返事がない」 was the first letter again, dated
+    anew, written over its file (the copy of what was sent was gone)."""
+    walk(engine, (*CALL_TO_STEP_4, AGREED))
+    first = make_letter(engine, 1, JA["opt.letter_broker_request"])  # 2026-11-27
+    assert "付の書面で" not in letter_text(first)
+    [check] = [d for d in deliver(engine, clock, 22) if "書面を作ってから" in d.reply.text]
+    [no_reply] = [o for o in check.reply.options if o.label == JA["opt.r_no_reply"]]
+    engine.handle(Inbound(1, choice=no_reply.token))
+    second = make_letter(engine, 1, JA["opt.letter_broker_request"])
+    body = letter_text(second)
+    assert (
+        "私は、令和8年11月27日付の書面で、貴社に同じ内容を請求しましたが、現在まで、"
+        "貴社による回答または対応を確認できていません。本書により、改めて請求します。"
+    ) in body
+    assert body.startswith("令和8年12月19日\n")
+    names = [a.filename for a in second.attachments]
+    assert names == [
+        "kotowari-case1-broker-request-2.pdf",
+        "kotowari-case1-broker-request-2.txt",
+        "kotowari-case1-broker-request-2-naiyo-shomei.pdf",
+    ]
+    # Not for the other addressee; the 督促 made again still says it.
+    assert "付の書面で" not in letter_text(make_letter(engine, 1, JA["opt.letter_company_request"]))
+    again = make_letter(engine, 1, JA["opt.letter_broker_request"])
+    assert "令和8年11月27日付の書面で" in letter_text(again)
+    assert again.attachments[0].filename == "kotowari-case1-broker-request-3.pdf"
+
+
 def test_the_head_office_can_be_typed_in_romaji(engine: Engine) -> None:
     assert letters.prefecture("Osaka") == "大阪府" and letters.prefecture("Hokkaido") == "北海道"
     assert letters.prefecture("Tōkyō-to") == "東京都" and letters.prefecture("ワシントン") is None

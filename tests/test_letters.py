@@ -583,6 +583,21 @@ _OTHER = {"product": "健康食品", "product_kind": "other", "licence": None}
 _MINISTER = {"licence": "国土交通大臣(3)第1234号"}
 _AFTER = {**ONLY_PHONE, "mode": "after", "refused_at": "2026-11-27T01:00:00+00:00"}
 _NO_PHONE = Sender("山田 花子", "東京都渋谷区")
+# The broker's letter made on 11/22 (Tokyo), its check answered "no answer" on 12/14.
+UNANSWERED = [
+    {
+        "at": "2026-11-22T01:00:00+00:00",
+        "kind": "letter",
+        "detail": json.dumps({"kind": "broker_request", "title": "…"}),
+    },
+    {
+        "at": "2026-12-14T01:00:00+00:00",
+        "kind": "reminder",
+        "trigger": "no_reply",
+        "detail": json.dumps({"kind": "check_compliance", "addressee": "broker"}),
+    },
+]
+
 VARIANTS: dict[str, Any] = {
     "broker/full": lambda: broker_request(full_case(), EVENTS, SENDER, TODAY, TZ),
     # The broker typed after the call ended or a skip: the caller never named it.
@@ -591,6 +606,14 @@ VARIANTS: dict[str, Any] = {
     ),
     # Step ④'s call to the broker, and what it answered.
     **{f"broker/demanded-{o}": demanded(o) for o in ("agreed", "declined", "no_record")},
+    # A second letter after the first's check was answered 「対応がない」 (a 督促), addressed.
+    "broker/unanswered-addressed": lambda: broker_request(
+        full_case(broker_address="〒100-0005 東京都千代田区丸の内9-9-9 名簿ビル3階"),
+        [*EVENTS, *UNANSWERED],
+        SENDER,
+        TODAY,
+        TZ,
+    ),
     "broker/only-phone": lambda: broker_request(ONLY_PHONE, [], SENDER, TODAY, TZ),
     "broker/empty": lambda: broker_request({"number": 1}, [], _NO_PHONE, TODAY, TZ),
     "company/full": lambda: company_request(full_case(), EVENTS, SENDER, TODAY, TZ),

@@ -39,6 +39,11 @@ LETTER_JA: dict[str, str] = {
     "letter.heading.identity": "【照合のための情報】",
     "letter.stop_use": "2. 利用停止および消去（個人情報保護法第35条）",
     "letter.reply": "4. 回答",
+    # A letter after an earlier one the user recorded got no answer (a 督促).
+    "letter.unanswered": (
+        "私は、{day}付の書面で、貴社に同じ内容を請求しましたが、現在まで、"
+        "貴社による回答または対応を確認できていません。本書により、改めて請求します。"
+    ),
     "letter.identity": "貴社の記録と照合できるよう、私の情報を記します。",
     # --- to the list broker --------------------------------------------------------
     "letter.broker.title": "個人データの第三者提供停止等請求書",

@@ -4,6 +4,7 @@ reminder to check that a request was honoured."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from functools import partial
 from typing import cast
@@ -15,7 +16,7 @@ from flows.port import Attachment, Reply
 from flows.review import EXPORT_FILE
 from flows.schedule import in_days
 from flows.store import ADDRESS_OF
-from flows.store.rows import Case
+from flows.store.rows import Case, Event
 from flows.turn import Turn
 
 BUILDERS = {
@@ -27,6 +28,14 @@ BUILDERS = {
 def file_stem(number: int, kind: str) -> str:
     """How a letter's files are named (a channel that keeps them finds a case's by it)."""
     return f"kotowari-case{number}-{kind.replace('_', '-')}"
+
+
+def _letter_kind(event: Event) -> str | None:
+    try:
+        detail = json.loads(event.get("detail") or "{}")
+    except ValueError:
+        return None
+    return detail.get("kind") if isinstance(detail, dict) else None
 
 
 def holds_case(filename: str, number: int, quoted_by: Iterable[int] = ()) -> bool:
@@ -71,7 +80,9 @@ def write(turn: Turn, dialog: LetterDialog, name: str, address: str, phone: str 
         column = ADDRESS_OF[letters.ADDRESSEE_OF[kind]][0]
         addressed = cast(Case, {**case, column: dialog.to_address})
         letter = BUILDERS[kind](addressed, events, sender, today, turn.tz)
-    stem = file_stem(case["number"], kind)
+    # A second letter of a kind is a file of its own: the first, as sent, is kept.
+    made = sum(1 for e in events if e["kind"] == "letter" and _letter_kind(e) == kind)
+    stem = file_stem(case["number"], kind) + (f"-{made + 1}" if made else "")
     business = kind in letters.BUSINESS_LETTERS
     # The post office takes 内容証明 only to a named addressee (the same on the letter, its
     # copies and the envelope): not to "the business calling from 090-…".

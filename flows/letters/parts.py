@@ -5,13 +5,14 @@ The helpers with a leading underscore are shared by the modules of this package 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flows.moments import asked_not_to_call, call_moment, local_datetime, wareki
+from flows.moments import asked_not_to_call, call_moment, local_datetime, local_moment, wareki
 from flows.normalize import format_phone
 from flows.texts import CATALOGS, JA, LETTER_JA, Texts
 
@@ -197,6 +198,38 @@ def _refusal_fact(case: Mapping[str, Any]) -> str | None:
     if asked_not_to_call(case):
         return _say("letter.refused.never_again", at=at)
     return _say("letter.refused", at=at)
+
+
+def _unanswered_letter(events: Sequence[Mapping[str, Any]], kind: str, tz: ZoneInfo) -> str | None:
+    """The fact of an earlier letter of this ``kind`` that the user recorded got no answer
+    (its check answered 「対応がない・返事がない」): 「私は、令和…付の書面で…」; else None.
+    The letter is dated the day it was made, as the earlier one was."""
+    addressee = ADDRESSEE_OF[kind]
+    made: Mapping[str, Any] | None = None  # the latest letter made before a "no answer"
+    last_letter: Mapping[str, Any] | None = None
+    for event in events:
+        detail = _detail(event)
+        if event.get("kind") == "letter" and detail.get("kind") == kind:
+            last_letter = event
+        elif (
+            event.get("kind") == "reminder"
+            and event.get("trigger") == "no_reply"
+            and detail.get("addressee", "broker") == addressee
+            and last_letter is not None
+        ):
+            made = last_letter
+    moment = local_moment(made.get("at"), tz) if made is not None else None
+    if moment is None:
+        return None
+    return _say("letter.unanswered", day=wareki(moment.date()))
+
+
+def _detail(event: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        detail = json.loads(event.get("detail") or "{}")
+    except ValueError:
+        return {}
+    return detail if isinstance(detail, dict) else {}
 
 
 def _identity_part(heading: str, sender: Sender, intro: str | None = None) -> list[str]:

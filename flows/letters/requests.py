@@ -27,6 +27,7 @@ from flows.letters.parts import (
     _refusal_fact,
     _say,
     _text,
+    _unanswered_letter,
     _when_prefix,
 )
 from flows.moments import local_datetime, local_moment, wareki
@@ -76,6 +77,8 @@ def broker_request(
     demanded = _demand_fact(case, events, tz) if broker else None
     if demanded:
         facts.append(demanded)
+    if unanswered := _unanswered_letter(events, BROKER_REQUEST, tz):
+        facts.append(unanswered)
     content = [
         *_opening("letter.broker.intro", facts),
         _say("letter.broker.stop_provision"),
@@ -165,6 +168,8 @@ def company_request(
         facts.append(_say("letter.company.earlier", at=at, also=also))
     if broker and case.get("outcome") == "no_record":
         facts.append(_say("letter.company.no_record", broker=broker))
+    if unanswered := _unanswered_letter(events, COMPANY_REQUEST, tz):
+        facts.append(unanswered)
 
     source = _say("letter.company.source.text")
     if broker:
