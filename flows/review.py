@@ -145,10 +145,11 @@ def case_text(store: Store, case: Case, texts: Texts, tz: ZoneInfo) -> str:
     all_events = store.events(case["id"])
     # The calls after this refusal recorded as cases of their own (``repeat_of``).
     later = store.calls_after(case["user_id"], case["number"]) if case.get("refused_at") else []
+    later = [c for c in later if c["state"] != "cancelled"]  # as the report counts them
     status = status_text(case, texts, all_events, bool(later))
     lines = [
         texts("case.header", number=case["number"], status=status),
-        standing.standing_line(case, all_events, texts, tz),
+        standing.standing_line(case, all_events, texts, tz, len(later)),
     ]
     details = {
         "company": case.get("company"),

@@ -226,6 +226,32 @@ def test_the_list_marks_a_refused_case_whose_later_calls_are_cases_of_their_own(
     assert JA["status.repeat"] not in untouched
 
 
+def test_the_refused_cases_standing_counts_the_calls_recorded_as_cases_of_their_own(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """「断った後の電話 1回」 above 「別のケースに記録: #2、#3」: the count left out the
+    later cases, which the report counts. A later case cancelled counts in neither."""
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA))
+    clock.advance(days=1)
+    chat.say("03-5555-0123")
+    chat.press(JA["opt.who_earlier"])
+    chat.say("昨日 15:00")  # a call after the refusal, recorded on case #1
+    for _ in range(2):
+        clock.advance(days=2)
+        a_later_call(chat)  # cases #2 and #3
+    page = text_of(chat.say("/case 1"))
+    assert JA["standing.calls_after"].format(count=3) in page.splitlines()[1]
+    clock.advance(days=1)
+    chat.say("03-5555-0123")
+    chat.press(JA["opt.who_now"])  # case #4, linked to the refusal, then dropped
+    chat.say("/cancel")
+    assert engine.store.case_by_number(1, 4)["repeat_of"] == 1
+    page = text_of(chat.say("/case 1"))
+    assert JA["standing.calls_after"].format(count=3) in page.splitlines()[1]
+    assert "#4" not in page.split(JA["case.timeline"])[0]
+
+
 def labels(response: Response) -> list[str]:
     return [o.label for r in response.replies for o in r.options]
 

@@ -173,9 +173,12 @@ class CaseRows(StoreBase):
 
     def called_after(self, user_id: int, numbers: list[int]) -> set[int]:
         """Which of the user's cases ``numbers`` have calls after their refusal recorded as
-        cases of their own (``repeat_of``)."""
+        cases of their own (``repeat_of``; not cancelled ones, which the report leaves out)."""
         marks = ", ".join("?" * len(numbers))
-        sql = f"select distinct repeat_of from {CASES} where user_id = ? and repeat_of in ({marks})"
+        sql = (
+            f"select distinct repeat_of from {CASES} where user_id = ? "
+            f"and repeat_of in ({marks}) and state != 'cancelled'"
+        )
         return {row["repeat_of"] for row in self._all(sql, [user_id, *numbers])}
 
     def calls_after(self, user_id: int, number: int) -> list[Case]:

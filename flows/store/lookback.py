@@ -35,7 +35,10 @@ class LookbackRows(StoreBase):
         """How many cases the user has, and which of them have calls after their refusal
         recorded as cases of their own (``repeat_of``): what a list of cases shows, read in
         one query."""
-        sql = f"select count(*), group_concat(distinct repeat_of) from {CASES} where user_id = ?"
+        sql = (
+            "select count(*), group_concat(distinct case when state != 'cancelled' "
+            f"then repeat_of end) from {CASES} where user_id = ?"
+        )
         total, called = self.db.execute(sql, [user_id]).fetchone()
         return int(total), {int(n) for n in called.split(",")} if called else set()
 
