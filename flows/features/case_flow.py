@@ -265,7 +265,13 @@ def _options(turn: Turn, case: Case) -> tuple[Option, ...]:
 
 
 def _typed_choice(turn: Turn, case: Case, text: str) -> None:
-    trigger = match_option(case["state"], _options(turn, case), text)
+    options = _options(turn, case)
+    trigger = match_option(case["state"], options, text)
+    number = option_number(text)
+    if trigger is None and number is not None:
+        turn.say("no_such_option", number=number, last=len(options))
+        turn.show(case)
+        return
     if trigger is None:
         typed = fold(text)
         hint = (
