@@ -93,6 +93,13 @@ _SKIPPED = {
 def _event_line(event: Event, texts: Texts, tz: ZoneInfo) -> str | None:
     detail = json.loads(raw) if (raw := event.get("detail")) else {}
     kind = event["kind"]
+    if kind == "noted" and "field" in detail:  # the caller's number sent at another step
+        field = detail["field"]
+        name = texts(f"field.{field}") if field in FIELDS else field
+        value = texts("field.superseded") if detail.get("superseded") else detail.get("value")
+        return f"{texts.when_iso(event['at'], tz)}  " + texts(
+            "event.answer", field=name, value=value
+        )
     if kind == "step":
         trigger, state_from = event["trigger"], event["state_from"]
         labelled = texts.has(f"opt.{state_from}.{trigger}") or texts.has(f"opt.{trigger}")
@@ -111,7 +118,8 @@ def _event_line(event: Event, texts: Texts, tz: ZoneInfo) -> str | None:
             )
         if state_from == "new" or not labelled:
             return None  # start_call, a typed time …: the "opened" event or the next says it
-        text = texts.option(str(state_from), str(trigger), when="").strip()
+        shown = "keep" if trigger == "skip" and detail.get("kept") else str(trigger)
+        text = texts.option(str(state_from), shown, when="").strip()
         if trigger == "skip" and state_from in _SKIPPED:
             text = texts("event.skipped", label=text, field=texts(_SKIPPED[state_from]))
         elif str(trigger).startswith("fix_"):  # 「名簿業者」 alone said nothing

@@ -57,13 +57,16 @@ def fire(turn: Turn, case: Case, trigger: str, **kwargs: Any) -> None:
     columns = machine.FIELD_COLUMNS[answer["field"]] if answer else ()
     if answer and any(before.get(column) for column in columns):
         turn.store.supersede_answers(case["id"], answer["field"])
+    # ⏭ at a field that has a value is 「⏭ このまま」: the timeline says so, not スキップ.
+    field = str(before["state"]).removeprefix("recording_")
+    kept = trigger == "skip" and any(before.get(c) for c in machine.FIELD_COLUMNS.get(field, ()))
     turn.store.add_event(
         case,
         "step",
         trigger=trigger,
         state_from=before["state"],
         state_to=model.state,
-        detail=kwargs.get("answer"),
+        detail={"kept": True} if kept else kwargs.get("answer"),
     )
     if repeat is not None:  # after the answer that made it, in the timeline
         kind, detail = repeat

@@ -904,6 +904,31 @@ def test_a_phone_number_typed_for_the_licence_is_the_callers_number(engine) -> N
     assert (row["licence"], row["state"]) == ("東京都知事(2)第012345号", "recording_when")
 
 
+def test_the_timeline_says_a_number_typed_early_and_a_value_kept(engine) -> None:
+    """A number typed at the person's question was stored with no line in the timeline, and
+    「⏭ このまま」 at the number's step was written 「⏭ スキップ（電話番号）」."""
+    chat = EngineChat(engine)
+    chat.walk("/after", Press("🙅 はい、断った"), Press("🤐 言わなかった・聞けなかった"))
+    chat.walk("みらい不動産", "+81 3-1234-5678")  # at the person's question
+    chat.walk("佐藤", Press(JA["opt.keep"]))  # the number's step: keep it
+    timeline = text_of(chat.say("/case 1")).split(JA["case.timeline"])[1]
+    number = JA["event.answer"].format(field=JA["field.phone"], value="03-1234-5678")
+    kept = JA["event.skipped"].format(label=JA["opt.keep"], field=JA["field.phone"])
+    assert number in timeline and kept in timeline
+    assert timeline.index(number) < timeline.index(kept)
+    assert JA["event.skipped"].format(label=JA["opt.skip"], field=JA["field.phone"]) not in (
+        timeline
+    )
+    chat.say("/case 1")
+    chat.press(JA["opt.case_continue"])
+    chat.walk(Press(JA["opt.back"]), "03-9999-0000")  # the number corrected
+    timeline = text_of(chat.say("/case 1")).split(JA["case.timeline"])[1]
+    assert "03-1234-5678" not in timeline, "a corrected number keeps no copy"
+    assert JA["event.answer"].format(field=JA["field.phone"], value=JA["field.superseded"]) in (
+        timeline
+    )
+
+
 def test_a_number_typed_after_withheld_was_recorded_is_not_put_over_it(engine) -> None:
     """「非通知」 at the number's step, then a number at the product's: it replaced the
     recorded 「非通知」 silently (the timeline still said 非通知)."""

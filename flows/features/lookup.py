@@ -301,11 +301,17 @@ def _keep(
     linked = refused is not None and not case.get("repeat_of")
     if refused is not None and linked:
         _link(case, refused)  # the company as recorded then (株式会社ミライ for （株）ミライ)
+    kept: tuple[str, str, str] | None = None  # the field, its column, what was typed
     if phone is not None:
         case["phone_raw"], case["phone_e164"] = format_phone(phone), phone
+        kept = ("phone", "phone_e164", format_phone(phone))
     elif name is not None and not case.get("company"):
         case["company"], case["company_norm"] = name, normalize_name(name)
+        kept = ("company", "company", name)
     turn.store.save_case(before, case)
+    if kept is not None and case.get(kept[1]) != before.get(kept[1]):
+        # In the timeline as an answer is (「記録 電話番号: 03-…」); not a step: none moved.
+        turn.store.add_event(case, "noted", detail={"field": kept[0], "value": kept[2]})
     if refused is not None and linked:
         _linked_event(turn, case, refused)
 

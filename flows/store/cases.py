@@ -275,7 +275,7 @@ class CaseRows(StoreBase):
         the timeline, the export or the file: ``secure_delete`` zeroes the old row)."""
         self.conn.execute(
             f"update {EVENTS} set detail = json_object('field', ?, 'superseded', 1)"
-            " where case_id = ? and kind = 'step' and trigger = 'answer'"
+            " where case_id = ? and (kind = 'step' and trigger = 'answer' or kind = 'noted')"
             " and json_extract(detail, '$.field') = ?"
             " and json_extract(detail, '$.superseded') is null"
             " and json_extract(detail, '$.cleared') is null",
