@@ -15,6 +15,8 @@ from flows.router import STEP_TOKEN
 from flows.store import CASES, EVENTS
 from flows.texts import EN, JA
 from tests.conftest import Conversation, FakeClock
+from tests.test_addressee import write as write_letter
+from tests.test_review import record
 from tests.transcript import TO_STEP_4, EngineChat, Press, pick, text_of
 
 REFUSE_JA = JA["step.refusing.say"]
@@ -276,6 +278,13 @@ def test_numbers_out_of_range_and_unparseable_phone(engine: Engine, talk) -> Non
     chat.say("/call")
     said = chat.say("9")  # typed: no option has that number
     assert JA["no_such_option"].format(number=9, last=6) in said
+    record(engine, "みらい不動産", broker="名簿の森", user_id=2)
+    other = EngineChat(engine, 2)
+    write_letter(other, "✉️ 名簿業者への請求書")
+    other.say("/case 1")
+    shown = other.press(JA["opt.case_continue"])
+    assert [o.label for o in shown.replies[-1].options] == [JA["opt.close"]]
+    assert text_of(other.say("99")).startswith(JA["no_such_option_one"].format(number=99))
     chat.walk(Press("🙅 断った"), Press("📝 入手先を言った"), "skip", "skip", "skip")
     answer = chat.say("03-555")  # digits, not a whole number: kept as typed, and said so
     assert "「03-555」は電話番号として読み取れませんでした" in answer

@@ -51,6 +51,7 @@ EN: dict[str, str] = {
     "stale_button": "That button belongs to an earlier step. Please use the latest message.",
     "bad_button": "That button cannot be used.",
     "pick_hint": "Tap an option or type its number.",
+    "no_such_option_one": "There is no option {number}. Type 1, or tap the option.",
     "no_such_option": "There is no option {number}. Type a number from 1 to {last}, or tap an option.",
     "source_typed_hint": (
         "To record the source, tap “{named}” first, then type its name."

@@ -49,6 +49,7 @@ JA: dict[str, str] = {
     "stale_button": "このボタンは古いステップのものです。最新のメッセージを使ってください。",
     "bad_button": "このボタンは使えません。",
     "pick_hint": "ボタンを押すか、番号を入力してください。",
+    "no_such_option_one": "{number}番の選択肢はありません。「1」を入力するか、ボタンを押してください。",
     "no_such_option": "{number}番の選択肢はありません。1〜{last}の番号を入力するか、ボタンを押してください。",
     "source_typed_hint": (
         "名簿業者の名前は、「{named}」を押してから入力してください。"

@@ -269,7 +269,8 @@ def _typed_choice(turn: Turn, case: Case, text: str) -> None:
     trigger = match_option(case["state"], options, text)
     number = option_number(text)
     if trigger is None and number is not None:
-        turn.say("no_such_option", number=number, last=len(options))
+        key = "no_such_option" if len(options) > 1 else "no_such_option_one"
+        turn.say(key, number=number, last=len(options))
         turn.show(case)
         return
     if trigger is None:
