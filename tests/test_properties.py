@@ -360,7 +360,12 @@ STEP_ONE_COLUMNS = {
     "updated_at",
 }
 # Where the caller's company or person is asked, a phone number is the caller's number.
-CALLER_NAME_STATES = {"recording_company", "recording_person", "recording_product"}
+CALLER_NAME_STATES = {
+    "recording_company",
+    "recording_person",
+    "recording_product",
+    "recording_licence",
+}
 TEXT_COLUMNS = ("company", "person", "broker_name", "product", "licence")
 CLOCK_STEPS = (
     timedelta(minutes=1),
