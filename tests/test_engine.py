@@ -1140,3 +1140,17 @@ def test_the_erasure_processed_again_after_a_crash_stores_nothing(engine: Engine
     # A message they send afterwards starts afresh, as after any /forget.
     assert JA["no_case"] in text_of(chat.say("こんにちは"))
     assert engine.store.user(1) is not None
+
+
+def test_a_language_typed_at_the_language_menu_is_taken(engine: Engine) -> None:
+    """「en」 typed under /language's buttons got "answer with the buttons"."""
+    chat = EngineChat(engine)
+    chat.say("/language")
+    assert text_of(chat.say("English")).startswith(EN["language_set"])
+    assert engine.store.user(1)["language"] == "en"
+    chat.walk("/call", "/language")
+    said = text_of(chat.say("日本語"))
+    assert said.startswith(JA["language_set"]) and JA["step.refusing.text"] in said
+    chat.say("/language")
+    assert engine.store.case_by_number(1, 1)["state"] == "refusing"
+    assert text_of(chat.say("français")).startswith(JA["buttons_answer_step"])

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flows import machine, reminders, review, steps
-from flows.features import lookup
+from flows.features import lookup, settings
 from flows.machine import TEXT_STATES
 from flows.normalize import (
     clean_text,
@@ -185,6 +185,8 @@ def at_step(turn: Turn, text: str) -> None:
     if case is None:
         if lookup.number_sent(turn, None):  # a phone number: who is it?
             return
+        if other_buttons and settings.typed_language(turn, text):
+            return
         if other_buttons:  # "yes" to a confirmation: said how to answer it
             turn.say("buttons_answer")
         else:
@@ -199,6 +201,8 @@ def at_step(turn: Turn, text: str) -> None:
         # most likely its answer ("yes"), so neither stored nor taken for the hidden step's.
         if case["state"] not in TEXT_STATES and lookup.number_sent(turn, case):
             return  # a phone number: who is it? (as at the step)
+        if settings.typed_language(turn, text):
+            return
         turn.say("buttons_answer_step")
         turn.show(case)
         return

@@ -58,6 +58,16 @@ def language(turn: Turn, args: str) -> None:
     turn.replies.append(Reply(t(prompt), options=options))
 
 
+def typed_language(turn: Turn, text: str) -> bool:
+    """A language's name typed while buttons are the last thing shown (「English」 at the
+    language menu): that language, as its button would. False for anything else."""
+    chosen = _LANGUAGE_NAMES.get(unicodedata.normalize("NFKC", text).strip().casefold())
+    if chosen is None:
+        return False
+    set_language(turn, chosen)
+    return True
+
+
 @LANGUAGE.handles
 def pressed_language(turn: Turn, arg: str) -> None:
     set_language(turn, arg)
