@@ -733,8 +733,9 @@ def test_a_letter_after_an_unanswered_one_says_so_and_keeps_the_first(engine, cl
     body = letter_text(second)
     assert (
         "私は、令和8年11月27日付の書面で、貴社に同じ内容を請求しましたが、現在まで、"
-        "貴社による回答または対応を確認できていません。本書により、改めて請求します。"
+        "貴社による回答または対応を確認できていません。\n"
     ) in body
+    assert body.count("本書により、改めて") == 1, "said once: the phone answer's sentence has it"
     assert body.startswith("令和8年12月19日\n")
     names = [a.filename for a in second.attachments]
     assert names == [
@@ -747,6 +748,21 @@ def test_a_letter_after_an_unanswered_one_says_so_and_keeps_the_first(engine, cl
     again = make_letter(engine, 1, JA["opt.letter_broker_request"])
     assert "令和8年11月27日付の書面で" in letter_text(again)
     assert again.attachments[0].filename == "kotowari-case1-broker-request-3.pdf"
+
+
+def test_no_unanswered_sentence_once_a_later_answer_is_recorded(engine, clock) -> None:
+    """The 督促's sentence held after an answer to the 督促 itself, and a phone check's
+    「対応がない」 after the letter was read as the letter's (from the session review)."""
+    walk(engine, (*CALL_TO_STEP_4, AGREED))
+    make_letter(engine, 1, JA["opt.letter_broker_request"])
+    [check] = [d for d in deliver(engine, clock, 22) if "書面を作ってから" in d.reply.text]
+    [no_reply] = [o for o in check.reply.options if o.label == JA["opt.r_no_reply"]]
+    engine.handle(Inbound(1, choice=no_reply.token))
+    assert "付の書面で" in letter_text(make_letter(engine, 1, JA["opt.letter_broker_request"]))
+    [check] = [d for d in deliver(engine, clock, 22) if "書面を作ってから" in d.reply.text]
+    [answered] = [o for o in check.reply.options if o.label == JA["opt.r_answered"]]
+    engine.handle(Inbound(1, choice=answered.token))  # the 督促 got an answer
+    assert "付の書面で" not in letter_text(make_letter(engine, 1, JA["opt.letter_broker_request"]))
 
 
 def test_the_head_office_can_be_typed_in_romaji(engine: Engine) -> None:

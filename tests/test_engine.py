@@ -1154,3 +1154,17 @@ def test_a_language_typed_at_the_language_menu_is_taken(engine: Engine) -> None:
     chat.say("/language")
     assert engine.store.case_by_number(1, 1)["state"] == "refusing"
     assert text_of(chat.say("français")).startswith(JA["buttons_answer_step"])
+
+
+def test_an_answer_sent_again_after_a_number_noted_is_still_a_resend(engine: Engine) -> None:
+    """The company's name, sent again after a number typed at the person's question (its
+    reply was slow), was stored as the person (from the session review)."""
+    chat = EngineChat(engine)
+    chat.walk("/call", Press("🙅 断った"), Press("📝 入手先を言った"))
+    chat.walk("リスト社", "株式会社みらい不動産", "03-5555-0123", "株式会社みらい不動産")
+    row = case_row(engine)
+    assert (row["company"], row["person"], row["state"]) == (
+        "株式会社みらい不動産",
+        None,
+        "recording_person",
+    )

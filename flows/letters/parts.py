@@ -5,7 +5,6 @@ The helpers with a leading underscore are shared by the modules of this package 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -200,36 +199,27 @@ def _refusal_fact(case: Mapping[str, Any]) -> str | None:
     return _say("letter.refused", at=at)
 
 
-def _unanswered_letter(events: Sequence[Mapping[str, Any]], kind: str, tz: ZoneInfo) -> str | None:
-    """The fact of an earlier letter of this ``kind`` that the user recorded got no answer
-    (its check answered 「対応がない・返事がない」): 「私は、令和…付の書面で…」; else None.
-    The letter is dated the day it was made, as the earlier one was."""
+def _unanswered_letter(
+    events: Sequence[Mapping[str, Any]], kind: str, tz: ZoneInfo, again: bool = True
+) -> str | None:
+    """The fact of an earlier letter of this ``kind`` left unanswered, as the user recorded
+    it: of the requests to its addressee (by phone or letter, ``flows.standing``), the latest
+    with an answer is a letter whose check they answered 「対応がない・返事がない」 (a reply
+    recorded since, to a later letter or a call, says otherwise). 「私は、令和…付の書面で…」
+    (the date the letter bears, the day it was made), with 「本書により、改めて請求します。」
+    unless ``again`` is False (another sentence says it); else None."""
+    from flows import standing  # it reads this package's kinds: imported when first used
+
     addressee = ADDRESSEE_OF[kind]
-    made: Mapping[str, Any] | None = None  # the latest letter made before a "no answer"
-    last_letter: Mapping[str, Any] | None = None
-    for event in events:
-        detail = _detail(event)
-        if event.get("kind") == "letter" and detail.get("kind") == kind:
-            last_letter = event
-        elif (
-            event.get("kind") == "reminder"
-            and event.get("trigger") == "no_reply"
-            and detail.get("addressee", "broker") == addressee
-            and last_letter is not None
-        ):
-            made = last_letter
-    moment = local_moment(made.get("at"), tz) if made is not None else None
+    answered = [r for r in standing.requests({}, events) if r.addressee == addressee and r.answer]
+    latest = answered[-1] if answered else None
+    if latest is None or latest.via != standing.LETTER or latest.answer != "no_reply":
+        return None
+    moment = local_moment(latest.at, tz)
     if moment is None:
         return None
-    return _say("letter.unanswered", day=wareki(moment.date()))
-
-
-def _detail(event: Mapping[str, Any]) -> dict[str, Any]:
-    try:
-        detail = json.loads(event.get("detail") or "{}")
-    except ValueError:
-        return {}
-    return detail if isinstance(detail, dict) else {}
+    key = "letter.unanswered" if again else "letter.unanswered.plain"
+    return _say(key, day=wareki(moment.date()))
 
 
 def _identity_part(heading: str, sender: Sender, intro: str | None = None) -> list[str]:

@@ -77,7 +77,9 @@ def broker_request(
     demanded = _demand_fact(case, events, tz) if broker else None
     if demanded:
         facts.append(demanded)
-    if unanswered := _unanswered_letter(events, BROKER_REQUEST, tz):
+    # 「本書により、改めて…請求します」 once: the phone call's answer may say it already.
+    again = case.get("outcome") not in ("agreed", "no_record") or demanded is None
+    if unanswered := _unanswered_letter(events, BROKER_REQUEST, tz, again):
         facts.append(unanswered)
     content = [
         *_opening("letter.broker.intro", facts),

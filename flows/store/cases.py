@@ -290,9 +290,11 @@ class CaseRows(StoreBase):
 
     def last_event(self, case_id: int) -> Event | None:
         """The case's latest event (engine: a typed answer sent twice), but the repeat mark
-        an answer set or cleared, which is recorded after it."""
+        an answer set or cleared, which is recorded after it, and a number noted at a step
+        (the answer before it, sent again, is still the one just recorded)."""
         sql = (
             f"select * from {EVENTS} where case_id = ?"
-            " and kind not in ('repeat_detected', 'repeat_cleared') order by id desc limit 1"
+            " and kind not in ('repeat_detected', 'repeat_cleared', 'noted')"
+            " order by id desc limit 1"
         )
         return cast("Event | None", self._one(sql, [case_id]))
