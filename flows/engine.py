@@ -28,7 +28,7 @@ from flows.features import (
 )
 from flows.port import ChannelStorage, Inbound, Reply, Response, UserView
 from flows.reminders import Delivery
-from flows.router import STEP_TOKEN, DialogRoute, Router
+from flows.router import STEP_TOKEN, Router
 from flows.store import Store
 from flows.store.rows import User
 from flows.texts import Texts, pick_language
@@ -321,14 +321,9 @@ def _route(turn: Turn) -> None:
             return
     elif route is not None and route.ends_on_attachment:
         turn.set_dialog(None)
-    elif route is not None and route.asks_again_on_attachment and _asked_again(route, turn):
-        turn.replies.insert(0, Reply(turn.texts("attachment_hint")))
+    elif (
+        route is not None and route.on_attachment is not None and route.on_attachment(turn, dialog)
+    ):
         return
     assert ROUTER.message_handler is not None
     ROUTER.message_handler(turn, text or "")
-
-
-def _asked_again(route: DialogRoute, turn: Turn) -> bool:
-    """The open dialog's question asked again (a photo sent for its answer); False if it
-    no longer applies."""
-    return route.ask_again is not None and route.ask_again(turn, turn.dialog)

@@ -147,8 +147,9 @@ class DialogRoute:
     # A photo or a contact is no answer: end the dialog, so that what is typed next goes
     # to the case's step rather than to the dropped question.
     ends_on_attachment: bool = False
-    # Else, with ``ask_again``: a photo or a contact gets "type it" and the question again.
-    asks_again_on_attachment: bool = False
+    # Else: a photo or a contact sent while it waits, answered (True); else the case's step
+    # gets it.
+    on_attachment: Callable[[Turn, Any], bool] | None = None
 
 
 @dataclass(frozen=True)

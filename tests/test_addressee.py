@@ -207,3 +207,35 @@ def test_realistic_long_addresses_keep_the_naiyo_closing_on_one_page() -> None:
     pages = letters.naiyo_pages(letter)
     assert len(closing) <= letters.NAIYO_ROWS
     assert pages[-1][-len(closing) :] == closing
+
+
+def test_the_saved_senders_question_takes_its_options_numbers_typed(engine: Engine) -> None:
+    """In a chat, numbers typed for its buttons work as the shell's do: a question that
+    only ever showed itself again was a dead end."""
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産", broker="名簿の森")
+    start_letter(chat, "✉️ 名簿業者への請求書")
+    give_sender(chat, "山田 花子")
+    chat.say("はい")  # kept
+    start_letter(chat, "✉️ 名簿業者への請求書")
+    assert text_of(engine.handle(Inbound(1, text="2"))) == JA["letter_ask_name"]
+    start_letter(chat, "✉️ 名簿業者への請求書")
+    assert text_of(engine.handle(Inbound(1, text="3"))) == JA["letter_cancelled"]
+    start_letter(chat, "✉️ 名簿業者への請求書")
+    done = engine.handle(Inbound(1, text="１"))
+    assert done.replies[0].text.startswith("「個人データの第三者提供停止等請求書」を作りました")
+
+
+def test_a_photo_or_a_contact_at_the_letters_questions(engine: Engine) -> None:
+    """A photo at a button question is told to use the buttons; a contact shared for the
+    sender's phone is the phone (both were treated as a step's attachment)."""
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産", broker="名簿の森")
+    start_letter(chat, "✉️ 名簿業者への請求書")
+    chat.walk("山田 花子", "東京都渋谷区1-1")
+    asked_keep = engine.handle(Inbound(1, contact_phone="+819012345678"))
+    assert text_of(asked_keep) == JA["letter_ask_keep_phone"]
+    photo = text_of(engine.handle(Inbound(1, attachment="photo")))
+    assert photo == JA["attachment_hint_option"] + "\n" + JA["letter_ask_keep_phone"]
+    done = chat.say("いいえ")
+    assert "090-1234-5678" in letter_body(done)

@@ -412,11 +412,23 @@ def test_after_a_restart_a_number_shows_the_letters_question_not_the_cases_step(
     shell.say("/call")  # case #2, in progress at its first step
     shell.walk("/case 1", Press("✉️ 書面を作る"), Press("✉️ 名簿業者への請求書"), "skip")
     restarted = ShellChat(engine, files_dir=files)
-    said = restarted.say("1")
+    said = restarted.say("7")  # no such option of the letter's question: shown again
     assert JA["letter_question_again"] in said and "1) この差出人で作る" in said
-    assert "を作りました" in restarted.say("1")
+    restarted = ShellChat(engine, files_dir=files)  # restarted again: nothing shown
+    assert "を作りました" in restarted.say("1"), "the letter's 1, as a chat's typed 1 is"
     case = engine.store.case_by_number(1, 2)
     assert (case["state"], case["refused_at"]) == ("refusing", None)
     # Typed, the button's label is taken too.
     restarted.walk("/case 1", Press("✉️ 書面を作る"), Press("✉️ 名簿業者への請求書"), "skip")
     assert "を作りました" in restarted.say("この差出人で作る")
+
+
+def test_another_call_is_pressed_in_the_shell_too(engine: Engine, tmp_path: Path) -> None:
+    """Its button was on a reply of its own, above the step's: the shell numbers only the
+    last reply's options, so 「📞 別の電話として記録」 had no number."""
+    shell = ShellChat(engine, files_dir=tmp_path / "files")
+    shell.walk("03-5555-0123", Press("📞 電話中（番号入力済み）"))
+    said = shell.say("/call")
+    assert f") {JA['opt.another_call']}" in said and "1) 🙅 断った" in said
+    shell.walk(Press(JA["opt.another_call"]))
+    assert engine.store.count_cases(1) == 2

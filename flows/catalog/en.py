@@ -74,7 +74,7 @@ EN: dict[str, str] = {
     "case_just_opened": "Case #{number} has just been started: carry on with it.",
     "case_just_opened_caller": (
         "Case #{number} ({who}) has just been started. If it is the same call, carry on with "
-        "it; if it is another call, tap the button below."
+        "it; if it is another call, tap “📞 It's another call”."
     ),
     "opt.another_call": "📞 It's another call",
     "number_not_shown_text": (
@@ -815,6 +815,7 @@ EN.update(
         "line.opt.remind_morning": "🌅 {when}",
         "line.opt.remind_3days": "🗓 {when}",
         "line.opt.r_cancel": "✖️ #{number} {when}",
+        "line.opt.r_snooze_office_morning": "🌅 Next business day",
         "line.opt.named": "📝 Named a source",
         "line.opt.dodged": "🤐 Refused/dodged",
         "line.opt.not_refused": "🤷 Didn't manage",

@@ -71,7 +71,7 @@ JA: dict[str, str] = {
     "case_just_opened": "ケース #{number} を始めたところです。このまま続けてください。",
     "case_just_opened_caller": (
         "ケース #{number}（{who}）を始めたところです。同じ電話なら、このまま続けてください。"
-        "別の電話なら、下のボタンを押してください。"
+        "別の電話なら「📞 別の電話として記録」を押してください。"
     ),
     "opt.another_call": "📞 別の電話として記録",
     "number_not_shown_text": (
@@ -824,6 +824,7 @@ JA.update(
         "line.opt.remind_morning": "🌅 明日の朝 {when}",
         "line.opt.remind_3days": "🗓 3日後 {when}",
         "line.opt.r_cancel": "✖️ #{number} {when}",
+        "line.opt.r_snooze_office_morning": "🌅 次の営業日の朝に",
         "line.opt.named": "📝 入手先を言った",
         "line.opt.dodged": "🤐 はぐらかされた",
         "line.opt.not_refused": "🤷 断れなかった",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime, timedelta
 from typing import Any
@@ -76,9 +77,11 @@ def _start_typed(turn: Turn, mode: str) -> None:
             f"{mode}-{turn.user.get('last_case_number') or 0}", t("opt.another_call")
         )
         who = review.who(current, t)
-        text = t("case_just_opened_caller", number=current["number"], who=who)
-        turn.replies.append(Reply(text, options=(another,)))
+        turn.say("case_just_opened_caller", number=current["number"], who=who)
         turn.show(current)
+        # Under the step's own buttons (one keyboard: the shell numbers the last reply's).
+        step = turn.replies[-1]
+        turn.replies[-1] = dataclasses.replace(step, options=(*step.options, another))
         return
     if current is None or filled or not just_opened(turn, current, mode):
         start_case(turn, mode, current=current)

@@ -320,20 +320,23 @@ def _ask_recipient(turn: Turn, dialog: LetterDialog, cancel: Option) -> None:
 
 def _typed(turn: Turn, dialog: LetterDialog, raw: str) -> bool:
     """The typed answer to the question the dialog waits on. While it waits for the saved
-    sender's button: a button's label, a number (that question shown again: after a restart
-    the screen shows none, and a "1" pressed the case's step), 中止 or 戻る; other text goes
-    to the case's step."""
+    sender's button: a button's label or number (one with no button: the question shown
+    again; a "1" after a restart went to the case's step and recorded a refusal), 中止 or
+    戻る; other text goes to the case's step."""
     if dialog.step is None:
         # 中止 and 戻る are the dialog's own here too (中止 went on to cancel the case).
         typed = fold(clean_text(raw))
         labelled = [arg for arg, key in _SENDER_LABELS.items() if typed in folded_labels(key)]
-        if typed in ALIASES["cancel"]:
+        number = option_number(raw)
+        if number is not None and 1 <= number <= len(_SENDER_LABELS):
+            labelled.append(list(_SENDER_LABELS)[number - 1])
+        if typed in ALIASES["cancel"] or number == len(_SENDER_LABELS) + 1:  # ✖️, third
             _cancel(turn)
         elif typed in ALIASES["back"]:
             _back(turn, dialog, None)
         elif labelled:
             pressed_sender(turn, labelled[0])
-        elif option_number(raw) is not None:
+        elif number is not None:
             turn.say("letter_question_again")
             _sender(turn, dialog)
         else:
@@ -365,6 +368,22 @@ def _ask_again(turn: Turn, dialog: LetterDialog) -> bool:
         _sender(turn, dialog)
     else:
         _ask(turn, dialog)
+    return True
+
+
+def _attachment(turn: Turn, dialog: LetterDialog) -> bool:
+    """A photo or a contact sent for the letter's question: said to answer it as asked (by
+    typing, or with its buttons), and the question asked again. A contact shared for the
+    sender's phone is its number."""
+    contact = turn.inbound.contact_phone
+    if dialog.step == "phone" and contact is not None and turn.own_case(dialog.case):
+        _answer(turn, dialog, "phone", clean_text(contact))
+        return True
+    if not _ask_again(turn, dialog):
+        return False
+    waits_for_a_button = dialog.step in (None, "keep")
+    hint = "attachment_hint_option" if waits_for_a_button else "attachment_hint"
+    turn.replies.insert(0, Reply(turn.texts(hint)))
     return True
 
 
@@ -475,6 +494,6 @@ router.dialog(
         on_text=_typed,
         cancelled="letter_cancelled",
         ask_again=_ask_again,
-        asks_again_on_attachment=True,
+        on_attachment=_attachment,
     ),
 )
