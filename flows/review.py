@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from flows import export, reminders, standing
+from flows.callers import history
 from flows.machine import FIELDS, FINISHED_STATES
 from flows.moments import refusal_moment
 from flows.normalize import format_phone
@@ -147,6 +148,15 @@ def _called(case: Case) -> datetime:
     return datetime.fromisoformat(case.get("call_at") or case["opened_at"])
 
 
+def _calls_after(store: Store, case: Case) -> int | None:
+    """For a refused case not itself a later call: its caller's calls after the refusal,
+    counted as /who and the report count them (``flows.callers``); else None."""
+    if not case.get("refused_at") or case.get("repeat_of"):
+        return None
+    caller = history(store, case["user_id"], case.get("phone_e164"), case.get("company_norm"))
+    return caller.calls_after if caller.cases else int(case.get("repeat_calls") or 0)
+
+
 def case_text(store: Store, case: Case, texts: Texts, tz: ZoneInfo) -> str:
     """One case in full: the details, the timeline in local time, its reminders (its buttons
     are the review feature's: ``flows.features.review.case_view``)."""
@@ -157,7 +167,7 @@ def case_text(store: Store, case: Case, texts: Texts, tz: ZoneInfo) -> str:
     status = status_text(case, texts, all_events, bool(later))
     lines = [
         texts("case.header", number=case["number"], status=status),
-        standing.standing_line(case, all_events, texts, tz, len(later)),
+        standing.standing_line(case, all_events, texts, tz, _calls_after(store, case)),
     ]
     details = {
         "company": case.get("company"),

@@ -100,11 +100,12 @@ def standing_line(
     events: Sequence[Mapping[str, Any]],
     texts: Texts,
     tz: ZoneInfo,
-    calls_elsewhere: int = 0,
+    calls_after: int | None = None,
 ) -> str:
     """One line that is always true of the case: the refusal, each addressee's latest
-    request and its answer, calls after the refusal (``calls_elsewhere``: those recorded as
-    cases of their own, counted as the report counts them), a report made."""
+    request and its answer, calls after the refusal (``calls_after``: the caller's, as the
+    lookup and the report count them, for a refused case; else the case's own), a report
+    made."""
     parts: list[str] = []
     if case.get("refused_at"):
         parts.append(texts("standing.refused"))
@@ -129,7 +130,8 @@ def standing_line(
     if not made and case.get("outcome") == "unreachable" and case.get("broker_name"):
         parts.append(texts("standing.unreachable", whom=addressee_name(case, BROKER, texts)))
     calls = int(case.get("repeat_calls") or 0) + (1 if case.get("repeat_of") else 0)
-    calls += calls_elsewhere
+    if calls_after is not None:
+        calls = calls_after
     if calls:
         parts.append(texts("standing.calls_after", count=calls))
     if any(_detail(e).get("kind") == "resolicitation_report" for e in events):

@@ -252,6 +252,25 @@ def test_the_refused_cases_standing_counts_the_calls_recorded_as_cases_of_their_
     assert "#4" not in page.split(JA["case.timeline"])[0]
 
 
+def test_the_refused_cases_count_is_the_lookups_with_calls_on_a_later_case(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """A call recorded on the later case (#2, refused too) counted in /who and the report,
+    not in /case 1's 現状 (from the session review)."""
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA))
+    clock.advance(days=3)
+    a_later_call(chat)  # case #2
+    clock.advance(days=1)
+    chat.say("/case 2")
+    chat.press("📞 この会社からまた電話があった")
+    chat.say("昨日 15:00")
+    answer = only(chat.say("03-5555-0123"))
+    assert "お断りした後の電話: 2回" in (answer.note or "")
+    page = text_of(chat.say("/case 1"))
+    assert JA["standing.calls_after"].format(count=2) in page.splitlines()[1]
+
+
 def labels(response: Response) -> list[str]:
     return [o.label for r in response.replies for o in r.options]
 
