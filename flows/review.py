@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from flows import export, reminders, standing
+from flows import export, standing
 from flows.callers import history
 from flows.machine import FIELDS, FINISHED_STATES
 from flows.moments import refusal_moment
@@ -132,7 +132,10 @@ def _event_line(event: Event, texts: Texts, tz: ZoneInfo) -> str | None:
     elif kind in ("repeat_detected", "repeat_cleared"):
         text = texts(f"event.{kind}", number=detail.get("earlier_case", "?"))
     elif kind == "reminder":
-        key = reminders.label_key(str(detail.get("kind")), str(event["trigger"]))
+        # The button as it read (a broker call's 🌅 before it was 「次の営業日の朝に」: 明日の朝)
+        key = str(detail.get("label") or "")
+        if not texts.has(key):
+            key = f"opt.r_{event['trigger']}"
         label = texts(key, when="", number="").rstrip(": #")
         text = texts("event.reminder", label=label)
     elif kind == "letter":

@@ -336,6 +336,13 @@ def test_snooze_respects_quiet_hours(engine, clock) -> None:
     assert response.replies[0].text == "⏰ 2026年11月24日(火) 10:00 にまたお知らせします。"
     timeline = "\n".join(r.text for r in chat.say("/case 1").replies)
     assert "🌅 次の営業日の朝に" in timeline and "明日の朝に" not in timeline
+    # One pressed before the button read so (it set 09:00 the next day) keeps its words.
+    case = engine.store.case_by_number(1, 1)
+    detail = {"kind": "call_broker", "addressee": "broker"}
+    engine.store.add_event(case, "reminder", trigger="snooze_morning", detail=detail)
+    engine.store.conn.commit()
+    timeline = "\n".join(r.text for r in chat.say("/case 1").replies)
+    assert "🌅 明日の朝に" in timeline
 
 
 def test_a_reminder_due_in_quiet_hours_waits_for_the_morning(engine, clock) -> None:

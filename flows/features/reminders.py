@@ -127,7 +127,9 @@ def answered(turn: Turn, arg: str) -> None:
         number=case["number"],
     )
     addressee = reminders.addressee_of(row)
-    detail = {"kind": row["kind"], "addressee": addressee}
+    detail: dict[str, object] = {"kind": row["kind"], "addressee": addressee}
+    if reminders.label_key(row["kind"], action) != f"opt.r_{action}":
+        detail["label"] = reminders.label_key(row["kind"], action)  # the button as it read
     turn.store.add_event(case, "reminder", trigger=action, detail=detail)
     _ACTIONS[action](turn, row, case)
 
