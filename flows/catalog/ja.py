@@ -307,7 +307,7 @@ JA: dict[str, str] = {
     ),
     "opt.remind_default": "📅 次の営業日 {when}",
     "opt.remind_evening": "🌆 今夜 {when}",
-    "evening_passed": "今夜19時は、もう過ぎました。ほかの時間を選んでください。",
+    "evening_passed": "19時を過ぎたため、「今夜」は選べません。ほかの時間を選んでください。",
     "opt.remind_morning": "🌅 明日の朝 {when}",
     "opt.remind_3days": "🗓 3日後 {when}",
     "bad_remind_time": (
