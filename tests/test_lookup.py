@@ -252,6 +252,19 @@ def test_the_refused_cases_standing_counts_the_calls_recorded_as_cases_of_their_
     assert "#4" not in page.split(JA["case.timeline"])[0]
 
 
+def test_no_report_is_offered_for_a_refusal_whose_only_later_case_was_cancelled(
+    engine: Engine, clock: FakeClock
+) -> None:
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA))
+    clock.advance(days=1)
+    chat.say("03-5555-0123")
+    chat.press(JA["opt.who_now"])  # case #2, linked to the refusal, then dropped
+    chat.say("/cancel")
+    menu = chat.press(JA["opt.case_letter"], on=chat.say("/case 1"))
+    assert JA["opt.letter_resolicitation_report"] not in labels(menu)
+
+
 def test_the_refused_cases_count_is_the_lookups_with_calls_on_a_later_case(
     engine: Engine, clock: FakeClock
 ) -> None:

@@ -80,7 +80,9 @@ def case_kinds(turn: Turn, case: Case) -> list[str]:
     """``kinds_for``, with the calls after the case's refusal recorded as cases of their own
     (a report from the refused case lists them: ``flows.features.reported``)."""
     look = bool(case.get("refused_at")) and not case.get("repeat_calls")
-    return kinds_for(case, look and bool(turn.store.calls_after(turn.user_id, case["number"])))
+    later = turn.store.calls_after(turn.user_id, case["number"]) if look else []
+    # Not a later case the user cancelled: the report leaves it out, as /case does.
+    return kinds_for(case, any(c["state"] != "cancelled" for c in later))
 
 
 @CHOOSE.handles
