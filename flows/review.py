@@ -91,32 +91,29 @@ _SKIPPED = {
 }
 
 
+def _answer_line(event: Event, detail: dict[str, Any], texts: Texts, tz: ZoneInfo) -> str:
+    """「記録 電話番号: 03-…」: an answer to a field, or the caller's number noted at another
+    step; one replaced or cleared since says so, without its value."""
+    field = detail["field"]
+    name = texts(f"field.{field}") if field in FIELDS else field
+    value = detail.get("value", "")
+    if detail.get("cleared"):
+        value = texts("field.cleared")
+    elif detail.get("superseded"):
+        value = texts("field.superseded")
+    elif detail.get("at"):  # a time as it was read, not 「昨日」 days later
+        value = texts.when_iso(detail["at"], tz)
+    return f"{texts.when_iso(event['at'], tz)}  " + texts("event.answer", field=name, value=value)
+
+
 def _event_line(event: Event, texts: Texts, tz: ZoneInfo) -> str | None:
     detail = json.loads(raw) if (raw := event.get("detail")) else {}
     kind = event["kind"]
-    if kind == "noted" and "field" in detail:  # the caller's number sent at another step
-        field = detail["field"]
-        name = texts(f"field.{field}") if field in FIELDS else field
-        value = texts("field.superseded") if detail.get("superseded") else detail.get("value")
-        return f"{texts.when_iso(event['at'], tz)}  " + texts(
-            "event.answer", field=name, value=value
-        )
+    if kind in ("step", "noted") and "field" in detail:  # noted: a number sent elsewhere
+        return _answer_line(event, detail, texts, tz)
     if kind == "step":
         trigger, state_from = event["trigger"], event["state_from"]
         labelled = texts.has(f"opt.{state_from}.{trigger}") or texts.has(f"opt.{trigger}")
-        if "field" in detail:
-            field = detail["field"]
-            name = texts(f"field.{field}") if field in FIELDS else field
-            value = detail.get("value", "")
-            if detail.get("cleared"):
-                value = texts("field.cleared")
-            elif detail.get("superseded"):
-                value = texts("field.superseded")
-            elif detail.get("at"):  # a time as it was read, not 「昨日」 days later
-                value = texts.when_iso(detail["at"], tz)
-            return f"{texts.when_iso(event['at'], tz)}  " + texts(
-                "event.answer", field=name, value=value
-            )
         if state_from == "new" or not labelled:
             return None  # start_call, a typed time …: the "opened" event or the next says it
         shown = "keep" if trigger == "skip" and detail.get("kept") else str(trigger)

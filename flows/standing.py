@@ -42,7 +42,8 @@ class Request:
     answer: str | None = None
 
 
-def _detail(event: Mapping[str, Any]) -> dict[str, Any]:
+def event_detail(event: Mapping[str, Any]) -> dict[str, Any]:
+    """An event's detail as a dict: {} when it has none, or none that reads as one."""
     raw = event.get("detail")
     if not raw:
         return {}
@@ -58,7 +59,7 @@ def requests(case: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> li
     made: list[Request] = []
     for event in events:
         kind = event.get("kind")
-        detail = _detail(event)
+        detail = event_detail(event)
         if kind == "step" and event.get("state_from") == "demanding":
             answer = PHONE_ANSWERS.get(str(event.get("trigger")))
             if answer:
@@ -134,7 +135,7 @@ def standing_line(
         calls = calls_after
     if calls:
         parts.append(texts("standing.calls_after", count=calls))
-    if any(_detail(e).get("kind") == "resolicitation_report" for e in events):
+    if any(event_detail(e).get("kind") == "resolicitation_report" for e in events):
         parts.append(texts("standing.reported"))
     if not parts:
         parts.append(texts("standing.nothing"))

@@ -20,7 +20,7 @@ from flows.normalize import format_phone
 from flows.port import Reply
 from flows.reminders import CHOICES
 from flows.schedule import CALLS_CHECK_DAYS, in_days
-from flows.steps import render_step
+from flows.steps import keeps_value, render_step
 from flows.store.rows import Case
 from flows.turn import Turn
 
@@ -36,6 +36,7 @@ def fire(turn: Turn, case: Case, trigger: str, **kwargs: Any) -> None:
         # The step's own button for the letter its answer calls for: the letter dialog.
         letter_feature.begin(turn, case, letter)
         return
+    kept = keeps_value(model, trigger)  # before the step moves on
     case["seq"] = before["seq"] + 1
     moved = machine.fire(model, trigger, **kwargs)
     if moved:
@@ -57,16 +58,13 @@ def fire(turn: Turn, case: Case, trigger: str, **kwargs: Any) -> None:
     columns = machine.FIELD_COLUMNS[answer["field"]] if answer else ()
     if answer and any(before.get(column) for column in columns):
         turn.store.supersede_answers(case["id"], answer["field"])
-    # ⏭ at a field that has a value is 「⏭ このまま」: the timeline says so, not スキップ.
-    field = str(before["state"]).removeprefix("recording_")
-    kept = trigger == "skip" and any(before.get(c) for c in machine.FIELD_COLUMNS.get(field, ()))
     turn.store.add_event(
         case,
         "step",
         trigger=trigger,
         state_from=before["state"],
         state_to=model.state,
-        detail={"kept": True} if kept else kwargs.get("answer"),
+        detail={"kept": True} if kept else kwargs.get("answer"),  # 「⏭ このまま」, as shown
     )
     if repeat is not None:  # after the answer that made it, in the timeline
         kind, detail = repeat
@@ -136,12 +134,23 @@ def double_tap(turn: Turn, mode: str, arg: str) -> bool:
 def just_opened(turn: Turn, current: Case | None, mode: str) -> bool:
     """Whether the case in progress was opened in ``mode`` moments ago and is still at its
     first step: a second /call is the same call, not another empty case."""
-    return bool(
-        current is not None
-        and current["mode"] == mode
-        and current["seq"] == 1
-        and turn.now() - datetime.fromisoformat(current["opened_at"]) < DOUBLE_TAP
+    return current is not None and current["seq"] == 1 and _opened_moments_ago(turn, current, mode)
+
+
+def at_first_step(turn: Turn, case: Case, mode: str) -> bool:
+    """Whether ``case`` was opened in ``mode`` moments ago and nothing is answered yet: a
+    lookup (🔎, a pasted number) shows the first step again without moving on (its ``seq``
+    no longer 1)."""
+    return (
+        case["state"] == machine.FIRST_STATE[mode]
+        and not case.get("refused_at")
+        and _opened_moments_ago(turn, case, mode)
     )
+
+
+def _opened_moments_ago(turn: Turn, case: Case, mode: str) -> bool:
+    opened = datetime.fromisoformat(case["opened_at"])
+    return case["mode"] == mode and turn.now() - opened < DOUBLE_TAP
 
 
 def open_case(turn: Turn, case: Case) -> None:

@@ -32,11 +32,15 @@ from flows.router import step_shown
 from flows.texts import ROMAJI, Texts
 
 
+def keeps_value(model: CaseModel, trigger: str) -> bool:
+    """Whether ``trigger`` at the model's step is ⏭ at a field that has a value, whose button
+    reads 「⏭ このまま」 (the timeline says so too)."""
+    return trigger == "skip" and model.state in TEXT_STATES and bool(current_value(model))
+
+
 def _option(model: CaseModel, trigger: str, secondary: bool = False) -> Option:
     case = model.case
-    label_trigger = trigger
-    if trigger == "skip" and model.state in TEXT_STATES and current_value(model):
-        label_trigger = "keep"
+    label_trigger = "keep" if keeps_value(model, trigger) else trigger
     values = {}
     carried = trigger
     if trigger in CHOICES:

@@ -165,6 +165,14 @@ def a_later_call(chat: EngineChat, phone: str = "03-5555-0123") -> None:
     chat.press(JA["opt.confirm"])
 
 
+def a_dropped_later_call(chat: EngineChat, phone: str = "03-5555-0123") -> None:
+    """A call from ``phone`` opened from /who's 「いまかかってきている」 (a case linked to the
+    refusal), then cancelled: the user dropped it."""
+    chat.say(phone)
+    chat.press(JA["opt.who_now"])
+    chat.say("/cancel")
+
+
 def test_the_report_lists_every_call_after_the_refusal(engine: Engine, clock: FakeClock) -> None:
     chat = EngineChat(engine)
     chat.walk(*refused_call(JA))  # refused on 11/27 at 14:00
@@ -243,9 +251,7 @@ def test_the_refused_cases_standing_counts_the_calls_recorded_as_cases_of_their_
     page = text_of(chat.say("/case 1"))
     assert JA["standing.calls_after"].format(count=3) in page.splitlines()[1]
     clock.advance(days=1)
-    chat.say("03-5555-0123")
-    chat.press(JA["opt.who_now"])  # case #4, linked to the refusal, then dropped
-    chat.say("/cancel")
+    a_dropped_later_call(chat)  # case #4
     assert engine.store.case_by_number(1, 4)["repeat_of"] == 1
     page = text_of(chat.say("/case 1"))
     assert JA["standing.calls_after"].format(count=3) in page.splitlines()[1]
@@ -258,9 +264,7 @@ def test_no_report_is_offered_for_a_refusal_whose_only_later_case_was_cancelled(
     chat = EngineChat(engine)
     chat.walk(*refused_call(JA))
     clock.advance(days=1)
-    chat.say("03-5555-0123")
-    chat.press(JA["opt.who_now"])  # case #2, linked to the refusal, then dropped
-    chat.say("/cancel")
+    a_dropped_later_call(chat)  # case #2
     menu = chat.press(JA["opt.case_letter"], on=chat.say("/case 1"))
     assert JA["opt.letter_resolicitation_report"] not in labels(menu)
 

@@ -22,7 +22,7 @@ from flows.normalize import (
 )
 from flows.port import Option, Reply
 from flows.router import STEP_TOKEN, Router, mark_fits, step_shown
-from flows.stepping import DOUBLE_TAP, double_tap, fire, just_opened, start_case
+from flows.stepping import at_first_step, double_tap, fire, just_opened, start_case
 from flows.store.rows import Case, User
 from flows.texts import Texts
 from flows.turn import OTHER_BUTTONS, Turn
@@ -71,7 +71,7 @@ def _start_typed(turn: Turn, mode: str) -> None:
     filled = current is not None and any(
         current.get(key) for key in ("phone_e164", "company", "repeat_of")
     )
-    if current is not None and filled and _still_at_first_step(turn, current, mode):
+    if current is not None and filled and at_first_step(turn, current, mode):
         t = turn.texts
         another = START.option(
             f"{mode}-{turn.user.get('last_case_number') or 0}", t("opt.another_call")
@@ -88,17 +88,6 @@ def _start_typed(turn: Turn, mode: str) -> None:
         return
     turn.say("case_just_opened", number=current["number"])
     turn.show(current)
-
-
-def _still_at_first_step(turn: Turn, case: Case, mode: str) -> bool:
-    """Whether ``case`` was opened in ``mode`` moments ago and nothing is answered yet: a
-    lookup (🔎, a pasted number) shows the first step again without moving on."""
-    return (
-        case["mode"] == mode
-        and case["state"] == machine.FIRST_STATE[mode]
-        and not case.get("refused_at")
-        and turn.now() - datetime.fromisoformat(case["opened_at"]) < DOUBLE_TAP
-    )
 
 
 def no_case(turn: Turn) -> None:
@@ -228,9 +217,10 @@ def at_step(turn: Turn, text: str) -> None:
 
 def _number_for_a_name(turn: Turn, case: Case, text: str) -> bool:
     """A phone number typed where the caller's company, person, product or licence is asked
-    is none of them (it was stored as one; a licence number is never a valid phone number): it is the caller's number, kept on the case as one pasted
-    during a call is, and the question asked again. (At the broker's, a number stays the
-    answer: it may be all the caller said of their source, and the number step ④ calls.)"""
+    is none of them (it was stored as one; no licence number is a valid phone number): it is
+    the caller's number, kept on the case as one pasted during a call is, and the question
+    asked again. (At the broker's, a number stays the answer: it may be all the caller said
+    of their source, and the number step ④ calls.)"""
     if case["state"] not in _NOT_A_NUMBER_STATES:
         return False
     phone = phone_number_in(text)

@@ -1,8 +1,9 @@
 """Writing a letter: which one a case has the facts for, who sends it, then the files.
 
 The dialog (``flows.dialogs.LetterDialog``): [the head office's prefecture, for a report] |
-[the addressee's postal address, for a request to a named broker or company] → the saved sender, or name → address → phone (may be skipped) → keep them for next time? →
-the letter as PDF and text (and the 内容証明 form for a request), recorded on the case, with a
+[the addressee's postal address, for a request to a named broker or company] → the saved
+sender, or name → address → phone (may be skipped) → keep them for next time? → the letter
+(``flows.features.writing``) as PDF and text (and the 内容証明 form for a request), recorded on the case, with a
 reminder to check that the request was honoured.
 """
 
@@ -14,11 +15,10 @@ from typing import Any, cast
 from flows import letters
 from flows.dialogs import LETTER_NEXT, SENDER_LIMITS, LetterDialog
 from flows.features.reported import reported
-from flows.features.writing import named, write
+from flows.features.writing import address_column, named, write
 from flows.normalize import clean_text, format_phone, parse_phone
 from flows.port import Option, Reply
 from flows.router import CASE_REF, DialogRoute, Router, case_ref
-from flows.store import ADDRESS_OF
 from flows.store.rows import Case
 from flows.texts import Texts
 from flows.turn import Turn
@@ -55,7 +55,12 @@ _PREVIOUS = {"address": "name", "phone": "address", "keep": "phone"}
 
 def kind_option(texts: Texts, case: Case, kind: str) -> Option:
     """The button that starts writing one letter for a case."""
-    return KIND.option(f"{case_ref(case)}-{_CODE_OF[kind]}", texts(f"opt.letter_{kind}"))
+    return KIND.option(_letter_ref(case, kind), texts(f"opt.letter_{kind}"))
+
+
+def _letter_ref(case: Case, kind: str) -> str:
+    """One letter of one case, as its buttons carry it: ``<case>-<code>``."""
+    return f"{case_ref(case)}-{_CODE_OF[kind]}"
 
 
 def kinds_for(case: Case, calls_after: bool = False) -> list[str]:
@@ -160,7 +165,7 @@ def _known_address(turn: Turn, dialog: LetterDialog) -> str | None:
 def _recipient_ref(turn: Turn, dialog: LetterDialog) -> str | None:
     """What the address question's buttons carry: its case and letter."""
     case = turn.own_case(dialog.case)
-    return None if case is None else f"{case_ref(case)}-{_CODE_OF[dialog.letter]}"
+    return None if case is None else _letter_ref(case, dialog.letter)
 
 
 def _waiting_recipient(turn: Turn, arg: str) -> LetterDialog | None:
@@ -202,7 +207,7 @@ def _recipient_given(turn: Turn, dialog: LetterDialog, address: str) -> None:
     """The addressee's address for this letter, kept on the case for the next one."""
     case = turn.own_case(dialog.case)
     if case is not None:
-        column = ADDRESS_OF[letters.ADDRESSEE_OF[dialog.letter]][0]
+        column = address_column(dialog.letter)
         if case.get(column) != address:
             before = case.copy()
             cast("dict[str, Any]", case)[column] = address
@@ -311,7 +316,7 @@ def _ask_recipient(turn: Turn, dialog: LetterDialog, cancel: Option) -> None:
         t("letter_ask_recipient", name=named(case, dialog.letter)),
         t(f"letter_find_{addressee}"),
     ]
-    ref = f"{case_ref(case)}-{_CODE_OF[dialog.letter]}"
+    ref = _letter_ref(case, dialog.letter)
     options: tuple[Option, ...] = (NO_RECIPIENT.option(ref, t("opt.skip"), secondary=True), cancel)
     known = turn.store.known_address(case, addressee)
     if known:
@@ -328,16 +333,19 @@ def _typed(turn: Turn, dialog: LetterDialog, raw: str) -> bool:
     if dialog.step is None:
         # 中止 and 戻る are the dialog's own here too (中止 went on to cancel the case).
         typed = fold(clean_text(raw))
-        labelled = [arg for arg, key in _SENDER_LABELS.items() if typed in folded_labels(key)]
         number = option_number(raw)
-        if number is not None and 1 <= number <= len(_SENDER_LABELS):
-            labelled.append(list(_SENDER_LABELS)[number - 1])
-        if typed in ALIASES["cancel"] or number == len(_SENDER_LABELS) + 1:  # ✖️, third
+        shown = (*_SENDER_LABELS, "stop")  # the question's buttons, in order
+        if number is not None:
+            pressed = shown[number - 1] if 1 <= number <= len(shown) else None
+        else:
+            labels = _SENDER_LABELS.items()
+            pressed = next((arg for arg, key in labels if typed in folded_labels(key)), None)
+        if typed in ALIASES["cancel"] or pressed == "stop":
             _cancel(turn)
         elif typed in ALIASES["back"]:
             _back(turn, dialog, None)
-        elif labelled:
-            pressed_sender(turn, labelled[0])
+        elif pressed is not None:
+            pressed_sender(turn, pressed)
         elif number is not None:
             turn.say("letter_question_again")
             _sender(turn, dialog)

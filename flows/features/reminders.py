@@ -121,15 +121,13 @@ def answered(turn: Turn, arg: str) -> None:
         return
     case = turn.store.case(row["case_id"])
     assert case is not None  # a reminder's case is deleted with it
-    turn.chosen = t(
-        reminders.label_key(row["kind"], action),
-        when=t.when(datetime.fromisoformat(row["due_at"]), turn.tz),
-        number=case["number"],
-    )
+    label = reminders.label_key(row["kind"], action)
+    when = t.when(datetime.fromisoformat(row["due_at"]), turn.tz)
+    turn.chosen = t(label, when=when, number=case["number"])
     addressee = reminders.addressee_of(row)
     detail: dict[str, object] = {"kind": row["kind"], "addressee": addressee}
-    if reminders.label_key(row["kind"], action) != f"opt.r_{action}":
-        detail["label"] = reminders.label_key(row["kind"], action)  # the button as it read
+    if label != f"opt.r_{action}":
+        detail["label"] = label  # the button as it read
     turn.store.add_event(case, "reminder", trigger=action, detail=detail)
     _ACTIONS[action](turn, row, case)
 

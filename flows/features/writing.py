@@ -4,7 +4,6 @@ reminder to check that a request was honoured."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from functools import partial
 from typing import cast
@@ -15,8 +14,9 @@ from flows.features.reported import calls_recorded_elsewhere, reported
 from flows.port import Attachment, Reply
 from flows.review import EXPORT_FILE
 from flows.schedule import in_days
+from flows.standing import event_detail
 from flows.store import ADDRESS_OF
-from flows.store.rows import Case, Event
+from flows.store.rows import Case
 from flows.turn import Turn
 
 BUILDERS = {
@@ -30,14 +30,6 @@ def file_stem(number: int, kind: str) -> str:
     return f"kotowari-case{number}-{kind.replace('_', '-')}"
 
 
-def _letter_kind(event: Event) -> str | None:
-    try:
-        detail = json.loads(event.get("detail") or "{}")
-    except ValueError:
-        return None
-    return detail.get("kind") if isinstance(detail, dict) else None
-
-
 def holds_case(filename: str, number: int, quoted_by: Iterable[int] = ()) -> bool:
     """Whether a file the user was sent holds case ``number``: its letters, the reports of
     later calls that quote it (``quoted_by``: their cases), and every export (a chart holds
@@ -46,6 +38,11 @@ def holds_case(filename: str, number: int, quoted_by: Iterable[int] = ()) -> boo
     return filename.startswith((file_stem(number, ""), *reports)) or bool(
         EXPORT_FILE.fullmatch(filename)
     )
+
+
+def address_column(kind: str) -> str:
+    """The case's column of the postal address of a request's addressee (``ADDRESS_OF``)."""
+    return ADDRESS_OF[letters.ADDRESSEE_OF[kind]][0]
 
 
 def named(case: Case, kind: str) -> str | None:
@@ -77,11 +74,10 @@ def write(turn: Turn, dialog: LetterDialog, name: str, address: str, phone: str 
         )
     else:
         # Addressed as this letter's dialog said (an address, or none to write in by hand).
-        column = ADDRESS_OF[letters.ADDRESSEE_OF[kind]][0]
-        addressed = cast(Case, {**case, column: dialog.to_address})
+        addressed = cast(Case, {**case, address_column(kind): dialog.to_address})
         letter = BUILDERS[kind](addressed, events, sender, today, turn.tz)
     # A second letter of a kind is a file of its own: the first, as sent, is kept.
-    made = sum(1 for e in events if e["kind"] == "letter" and _letter_kind(e) == kind)
+    made = sum(e["kind"] == "letter" and event_detail(e).get("kind") == kind for e in events)
     stem = file_stem(case["number"], kind) + (f"-{made + 1}" if made else "")
     business = kind in letters.BUSINESS_LETTERS
     # The post office takes 内容証明 only to a named addressee (the same on the letter, its
