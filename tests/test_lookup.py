@@ -675,6 +675,55 @@ def test_who_during_a_call_checks_that_call_instead_of_opening_another(
     assert engine.store.count_cases(1) == 2
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_call_with_a_number_opens_the_call_with_its_caller_checked(
+    engine: Engine, clock: FakeClock, lang: str
+) -> None:
+    t = CATALOG[lang]
+    chat = EngineChat(engine, lang=lang)
+    chat.walk(*refused_call(t))
+    clock.advance(days=1)
+    step = only(chat.say("/call +81 3 5555 0123"))
+    assert step.text.startswith("🚫") and step.say is not None, "the firmer line at once"
+    second = case(engine, 2)
+    assert (second["mode"], second["phone_e164"], second["repeat_of"]) == (
+        "call",
+        "+81355550123",
+        1,
+    )
+    # Typed again (the reply was slow): the same call, checked again, not a third case.
+    assert only(chat.say("/call 03-5555-0123")).text.startswith("🚫")
+    assert engine.store.count_cases(1) == 2
+    # Another number while that call is at its first step: the next call.
+    chat.say("/call 090-1111-2222")
+    third = case(engine, 3)
+    assert (third["phone_e164"], third["repeat_of"]) == ("+819011112222", None)
+    assert engine.store.count_cases(1) == 3
+
+
+def test_call_with_a_company_name_keeps_it_and_finds_its_refusal(
+    engine: Engine, clock: FakeClock
+) -> None:
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA))
+    clock.advance(days=1)
+    step = only(chat.say("/call （株）みらい不動産"))
+    assert step.text.startswith("🚫")
+    assert (case(engine, 2)["company"], case(engine, 2)["repeat_of"]) == ("株式会社みらい不動産", 1)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_call_with_unreadable_words_says_so_and_starts_the_call(engine: Engine, lang: str) -> None:
+    t = CATALOG[lang]
+    chat = EngineChat(engine, lang=lang)
+    for typed in ("/call !!!", "/call " + "あ" * 5000):
+        response = chat.say(typed)
+        assert response.replies[0].text == t["call_args_unread"], typed
+        assert t["step.refusing.text"] in text_of(response), typed
+    first = case(engine, 1)
+    assert (first["phone_e164"], first["company"]) == (None, None)
+
+
 def test_a_second_number_during_a_call_is_only_looked_up(engine: Engine) -> None:
     chat = EngineChat(engine)
     chat.walk("/call")

@@ -13,7 +13,7 @@ EN: dict[str, str] = {
     ),
     "help": (
         "How to use\n"
-        "/call — during a sales call: short lines to read aloud, step by step\n"
+        "/call — during a sales call: short lines to read aloud, step by step (/call NUMBER also checks the caller)\n"
         "/after — record a call that has ended\n"
         "/who — who is calling? a number or company in your records (or just paste the number)\n"
         "/cases — your cases (/case NUMBER for one in full)\n"
@@ -71,6 +71,7 @@ EN: dict[str, str] = {
         "Please answer a message that has buttons by tapping one of them. Nothing you typed "
         "was recorded. Here is the step of the case in progress again."
     ),
+    "call_args_unread": "What follows /call is neither a phone number nor a company name I can read, so the call starts without it.",
     "case_just_opened": "Case #{number} has just been started: carry on with it.",
     "case_just_opened_caller": (
         "Case #{number} ({who}) has just been started. If it is the same call, carry on with "

@@ -109,7 +109,12 @@ def help_(turn: Turn, args: str) -> None:
 
 @router.command("call")
 def call(turn: Turn, args: str) -> None:
-    """/call: on a call now — the line to say, one step at a time."""
+    """/call: on a call now — the line to say, one step at a time; ``/call 03-…`` (or a
+    company's name) also checks the caller, as a number sent during the call is."""
+    if args and lookup.call_about(turn, args):
+        return
+    if args:
+        turn.say("call_args_unread")
     _start_typed(turn, "call")
 
 

@@ -111,6 +111,30 @@ def _look_up(turn: Turn, typed: str) -> None:
         answer(turn, phone, name, _this_call(case))
 
 
+def call_about(turn: Turn, typed: str) -> bool:
+    """/call with the caller's number or company typed after it: the call's case, with the
+    caller checked as a number sent during the call is (the firmer line for a caller refused
+    before). False, and nothing done, if ``typed`` is neither."""
+    phone = phone_number_in(typed)
+    name = None if phone else clean_text(typed)
+    if name is not None and (len(name) > NAME_LIMIT or not normalize_name(name)):
+        return False
+    call = call_going_on(turn, turn.active_case())
+    if call is not None and (phone is None or call.get("phone_e164") in (None, phone.e164)):
+        check_at_call(turn, call, phone, name)  # this call's caller, not a second case
+        return True
+    found = _history(turn, phone, name, None)
+    fill: Case = _phone_fill(Carried(phone=phone.e164 if phone else None))
+    if found.refusal is not None:
+        _link(fill, found.refusal)  # the company as recorded then
+    if name is not None and not fill.get("company"):
+        fill["company"], fill["company_norm"] = name, normalize_name(name)
+    case = start_case(turn, "call", fill)
+    if found.refusal is not None:
+        _linked_event(turn, case, found.refusal)
+    return True
+
+
 def _typed(turn: Turn, dialog: LookupDialog, text: str) -> bool:
     turn.set_dialog(None)
     _look_up(turn, text)
