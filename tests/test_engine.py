@@ -309,6 +309,21 @@ def test_text_with_no_digit_at_the_number_step_is_refused(engine: Engine, talk, 
     assert case_row(engine)["state"] == "recording_product", "skip still moves on"
 
 
+def test_a_hint_at_a_step_with_a_value_names_the_keep_button(engine: Engine, talk) -> None:
+    """Back at a step with its answer recorded, ⏭ reads 「このまま」: so does the hint."""
+    chat = talk()
+    chat.walk("/after", Press("🙅 はい、断った"), Press("🤐 言わなかった・聞けなかった"))
+    chat.walk("skip", "skip", "03-5555-0123")
+    back = chat.said_whole(JA["opt.back"])
+    assert JA["opt.keep"] in back and JA["step.recording_phone.text"] in back
+    answer = chat.said_whole("佐藤")
+    assert JA["phone_no_digits_kept"].format(typed="佐藤") in answer
+    assert "スキップ" not in JA["phone_no_digits_kept"]
+    assert case_row(engine)["phone_e164"] == "+81355550123", "the number recorded stays"
+    chat.say(JA["opt.keep"])
+    assert case_row(engine)["state"] == "recording_product"
+
+
 @pytest.mark.parametrize("typed", ["非通知", "公衆電話", "Withheld"])
 def test_a_withheld_number_is_recorded_as_said(engine: Engine, talk, typed) -> None:
     chat = talk()

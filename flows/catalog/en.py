@@ -179,9 +179,17 @@ EN: dict[str, str] = {
         "“{typed}” has no digits. Send the number that called you: “withheld” if none was"
         " shown, or “skip” if you don't know it."
     ),
+    "phone_no_digits_kept": (
+        "“{typed}” has no digits. Send the number that called you, or press “⏭ Keep” to keep"
+        " the one recorded."
+    ),
     "bad_when": (
         "I couldn't read that date and time. Include the time (not in the future), "
         "e.g. 14:30, 11/28 14:30, yesterday 15:00. If you don't know it, skip."
+    ),
+    "bad_when_kept": (
+        "I couldn't read that date and time. Include the time (not in the future), "
+        "e.g. 14:30, 11/28 14:30, yesterday 15:00. If the one recorded is right, press “⏭ Keep”."
     ),
     "need_identity": ("To save, record at least one of: company, phone number, broker. Use ✏️ Fix."),
     "repeat_detected": (

@@ -90,6 +90,11 @@ def _start_typed(turn: Turn, mode: str) -> None:
     turn.show(current)
 
 
+def _hint(key: str, turn: Turn, case: Case) -> str:
+    """A hint that names ⏭ as its button reads: 「このまま」 when the field has a value."""
+    return f"{key}_kept" if steps.keeps_value(turn.model(case), "skip") else key
+
+
 def no_case(turn: Turn) -> None:
     turn.replies.append(Reply(turn.texts("no_case"), options=start_options(turn.texts, turn.user)))
 
@@ -388,7 +393,7 @@ def _answer(turn: Turn, case: Case, raw: str, from_contact: bool = False) -> Non
         withheld = folded in ALIASES["withheld"]
         if not from_contact and not withheld and not any(ch.isdigit() for ch in text):
             # No digit at all: no number (a name, an emoji), refused; 「非通知」 is kept.
-            turn.say("phone_no_digits", typed=text)
+            turn.say(_hint("phone_no_digits", turn, case), typed=text)
             turn.show(case)
             return
         # A contact's number may come without its "+" (Telegram): read as a caller's number.
@@ -404,7 +409,7 @@ def _answer(turn: Turn, case: Case, raw: str, from_contact: bool = False) -> Non
     elif field_name == "when":
         moment = parse_when(text, turn.now(), turn.tz)
         if moment is None:
-            turn.say("bad_when")
+            turn.say(_hint("bad_when", turn, case))
             turn.show(case)
             return
         changes = {"call_at": moment.isoformat()}
