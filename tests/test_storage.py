@@ -33,6 +33,7 @@ from flows.store import (
     DatabaseMissing,
     Store,
     backup,
+    files,
     in_use,
     lock_path,
     open_database,
@@ -603,6 +604,27 @@ def test_a_deleted_rows_frames_leave_the_log_after_the_next_checkpoint(db_path: 
         assert not store_checkpoint(db_path).busy
         store.inbox_add([(update_id, 8, '{"message": {"text": "hello"}}')])
     assert files_hold(db_path, "山田太郎") == []
+    store.close()
+
+
+def test_an_idle_log_is_emptied_so_a_deleted_rows_frames_leave_it(db_path: Path) -> None:
+    """The next commit cuts the log after a checkpoint, but an idle bot makes none: a row
+    deleted (or a value corrected) just before stayed in the log's file until someone wrote
+    again. A checkpoint finding the log idle for ``WAL_IDLE_SECONDS`` also empties it."""
+    store = Store(open_database(db_path, autocheckpoint=False))
+    with store.transaction():
+        store.create_user(1, "ja")
+    [entry] = store.inbox_add([(1, 7, '{"message": {"text": "090-5555-1234 山田太郎"}}')])
+    store.inbox_done_later(entry)
+    store.inbox_flush_done()
+    done = store_checkpoint(db_path)
+    assert (done.copied, done.truncated, done.busy) == (done.frames, False, False), "just written"
+    assert files_hold(db_path, "山田太郎") == ["kotowari.db-wal"]
+    wal = db_path.with_name(db_path.name + "-wal")
+    written = wal.stat().st_mtime - files.WAL_IDLE_SECONDS
+    os.utime(wal, (written, written))  # no commit since, for that long
+    assert store_checkpoint(db_path).truncated
+    assert files_hold(db_path, "山田太郎") == [] and wal_size(db_path) == 0
     store.close()
 
 

@@ -231,6 +231,10 @@ def quick_check(path: str | Path, *, log_time: bool = True) -> list[str]:
 # A write-ahead log larger than this is emptied (TRUNCATE) by the next checkpoint that can:
 # PASSIVE checkpoints let SQLite reuse the file from its start, but never shrink it.
 WAL_TRUNCATE_BYTES = 64 * 2**20
+# A log no commit has written to for this long is emptied too, whatever its size: the next
+# commit would cut it (``journal_size_limit=0``), but an idle bot makes none, and the frames
+# of a row corrected or deleted since would stay in the file. Idle, no writer waits for it.
+WAL_IDLE_SECONDS = 10.0
 CHECKPOINT_PASSES = 3
 
 
@@ -251,9 +255,10 @@ def checkpoint(path: Path, truncate_above: int | None = None) -> Checkpoint:
     SQLite's automatic checkpoint runs inside the commit that crosses 1,000 pages, and
     that user's step waited 20–30 ms. This runs on a connection of its own (from a
     thread: it never holds the event loop) and never waits: PASSIVE copies what no reader
-    needs; where the file has grown past ``truncate_above`` bytes and everything was
-    copied, TRUNCATE also empties it, with a zero busy timeout (a reader or a writer at
-    that moment: next time). Not under Litestream, which checkpoints itself.
+    needs; where everything was copied and the file has grown past ``truncate_above``
+    bytes, or no commit has written to it for ``WAL_IDLE_SECONDS``, TRUNCATE also empties
+    it, with a zero busy timeout (a reader or a writer at that moment: next time). Not
+    under Litestream, which checkpoints itself.
     """
     bound = WAL_TRUNCATE_BYTES if truncate_above is None else truncate_above
     # mode=rw: a database deleted meanwhile is not created anew here (the bot finds it gone).
@@ -266,9 +271,11 @@ def checkpoint(path: Path, truncate_above: int | None = None) -> Checkpoint:
             if busy or frames == copied:
                 break
         wal = path.with_name(path.name + "-wal")
-        size = wal.stat().st_size if wal.exists() else 0
+        stat = wal.stat() if wal.exists() else None
+        size = stat.st_size if stat else 0
+        idle = stat is not None and time.time() - stat.st_mtime >= WAL_IDLE_SECONDS
         truncated = False
-        if not busy and frames == copied and size > bound:
+        if not busy and frames == copied and (size > bound or (idle and size > 0)):
             busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
             truncated = not busy
     # PASSIVE says "not busy" when a reader kept it from copying the latest frames.
