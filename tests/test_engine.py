@@ -928,6 +928,31 @@ def test_a_phone_number_typed_for_the_licence_is_the_callers_number(engine) -> N
     assert (row["licence"], row["state"]) == ("東京都知事(2)第012345号", "recording_when")
 
 
+@pytest.mark.parametrize(
+    ("typed", "unread"),
+    [
+        ("第12345号", True),
+        ("12345", True),
+        ("知事(3)第123号", True),  # which governor: not said
+        ("東京都知事(2)第012345号", False),
+        ("国土交通大臣(3)第1234号", False),
+        ("Tokyo Governor (5) No. 12345", False),
+    ],
+)
+def test_a_licence_that_names_no_office_is_kept_and_said_to_leave_no_addressee(
+    engine, typed: str, unread: bool
+) -> None:
+    """Any text was taken as the licence without a word, and the report then had no
+    addressee: the user learns it at the step, and it is still recorded as typed."""
+    chat = EngineChat(engine)
+    chat.walk("/after", Press("🙅 はい、断った"), Press("🤐 言わなかった・聞けなかった"))
+    chat.walk("みらい不動産", "skip", "skip", Press(JA["opt.property"]))
+    said = text_of(chat.say(typed))
+    assert (JA["licence_unread"] in said) is unread
+    assert JA["step.recording_when.text"] in said, "it moves on either way"
+    assert case_row(engine)["licence"] == typed
+
+
 def test_the_timeline_says_a_number_typed_early_and_a_value_kept(engine) -> None:
     """A number typed at the person's question was stored with no line in the timeline, and
     「⏭ このまま」 at the number's step was written 「⏭ スキップ（電話番号）」."""

@@ -174,6 +174,11 @@ EN: dict[str, str] = {
     "product.property": "investment property",
     "product.other": "something else",
     "phone_unparsed": "“{raw}” is not a phone number I can read. It is recorded as typed.",
+    "licence_unread": (
+        "Recorded as typed. It does not say which governor or the minister issued it (as in"
+        " 東京都知事(5)第12345号), so a report could not be addressed. You can look it up by the"
+        " company's name in MLIT's 建設業者・宅建業者等企業情報検索システム."
+    ),
     "phone_from_contact": "Recorded the number from the shared contact.",
     "phone_no_digits": (
         "“{typed}” has no digits. Send the number that called you: “withheld” if none was"

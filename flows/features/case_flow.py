@@ -9,6 +9,7 @@ from typing import Any
 
 from flows import machine, reminders, review, steps
 from flows.features import lookup, settings
+from flows.letters.offices import licensing_authority
 from flows.machine import TEXT_STATES
 from flows.normalize import (
     clean_text,
@@ -406,6 +407,11 @@ def _answer(turn: Turn, case: Case, raw: str, from_contact: bool = False) -> Non
     elif field_name == "product":
         kind = "property" if looks_like_property(text) else "other"
         changes = {"product": text, "product_kind": kind}
+    elif field_name == "licence":
+        changes = {"licence": text}
+        authority, prefecture = licensing_authority(text)
+        if authority == "unknown" or (authority == "governor" and prefecture is None):
+            notes.append(Reply(t("licence_unread")))  # kept: it may be all they would say
     elif field_name == "when":
         moment = parse_when(text, turn.now(), turn.tz)
         if moment is None:
