@@ -695,7 +695,8 @@ def test_call_with_a_number_opens_the_call_with_its_caller_checked(
     assert only(chat.say("/call 03-5555-0123")).text.startswith("🚫")
     assert engine.store.count_cases(1) == 2
     # Another number while that call is at its first step: the next call.
-    chat.say("/call 090-1111-2222")
+    said = chat.say("/call 090-1111-2222")
+    assert t["who.step_unknown"] in text_of(said) and t["step.refusing.text"] in text_of(said)
     third = case(engine, 3)
     assert (third["phone_e164"], third["repeat_of"]) == ("+819011112222", None)
     assert engine.store.count_cases(1) == 3
@@ -716,12 +717,14 @@ def test_call_with_a_company_name_keeps_it_and_finds_its_refusal(
 def test_call_with_unreadable_words_says_so_and_starts_the_call(engine: Engine, lang: str) -> None:
     t = CATALOG[lang]
     chat = EngineChat(engine, lang=lang)
-    for typed in ("/call !!!", "/call " + "あ" * 5000):
+    for typed in ("/call !!!", "/call ++++ 〜", "/call " + "あ" * 5000):
         response = chat.say(typed)
         assert response.replies[0].text == t["call_args_unread"], typed
         assert t["step.refusing.text"] in text_of(response), typed
     first = case(engine, 1)
     assert (first["phone_e164"], first["company"]) == (None, None)
+    chat.say("/call ++++")  # during that call: nothing kept on it either
+    assert engine.store.count_cases(1) == 1 and case(engine, 1)["company"] is None
 
 
 def test_a_second_number_during_a_call_is_only_looked_up(engine: Engine) -> None:

@@ -117,8 +117,10 @@ def call_about(turn: Turn, typed: str) -> bool:
     before). False, and nothing done, if ``typed`` is neither."""
     phone = phone_number_in(typed)
     name = None if phone else clean_text(typed)
-    if name is not None and (len(name) > NAME_LIMIT or not normalize_name(name)):
-        return False
+    if name is not None and (
+        len(name) > NAME_LIMIT or not any(ch.isalpha() for ch in normalize_name(name))
+    ):
+        return False  # no letter (「++++」): no company's name to keep on the case
     call = call_going_on(turn, turn.active_case())
     if call is not None and (phone is None or call.get("phone_e164") in (None, phone.e164)):
         check_at_call(turn, call, phone, name)  # this call's caller, not a second case
@@ -129,7 +131,13 @@ def call_about(turn: Turn, typed: str) -> bool:
         _link(fill, found.refusal)  # the company as recorded then
     if name is not None and not fill.get("company"):
         fill["company"], fill["company_norm"] = name, normalize_name(name)
-    case = start_case(turn, "call", fill)
+    t = turn.texts
+    note = None  # a refused caller's case shows the firmer line itself
+    if found.refusal is None and found.latest is not None:
+        note = t("who.step_seen", number=found.latest["number"])
+    elif found.refusal is None:
+        note = t("who.step_unknown") if phone else t("who.step_unknown_name", name=name or "")
+    case = start_case(turn, "call", fill, note=note)
     if found.refusal is not None:
         _linked_event(turn, case, found.refusal)
     return True
