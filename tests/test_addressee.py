@@ -3,9 +3,12 @@ the case and offered again (``flows.features.letters``, ``Store.known_address``)
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flows import letters
 from flows.engine import Engine
 from flows.port import Inbound, Response
+from flows.schedule import JAPAN
 from flows.texts import EN, JA
 from tests.test_review import give_sender, record, start_letter, text_of
 from tests.transcript import EngineChat, Press
@@ -239,3 +242,18 @@ def test_a_photo_or_a_contact_at_the_letters_questions(engine: Engine) -> None:
     assert photo == JA["attachment_hint_option"] + "\n" + JA["letter_ask_keep_phone"]
     done = chat.say("いいえ")
     assert "090-1234-5678" in letter_body(done)
+
+
+def test_a_letter_states_japans_time_whatever_zone_the_user_reads_in(engine: Engine) -> None:
+    """A user reading the bot in London got 「令和8年…5時頃…電話がありました」 for a call at
+    14:00 in Japan: the letter's dates carry no zone, so they are Japan's."""
+    chat = EngineChat(engine)
+    chat.say("/settings tz Europe/London")
+    chat.walk("/call", Press("🙅 断った"), Press("📝 入手先を言った"), "名簿の森", "みらい不動産")
+    chat.walk("skip", "skip", "skip", Press("🕒 いま（この電話）"))
+    chat.walk(Press("✅ 保存する"), Press("🙆 応じた"))
+    body = letter_body(write(chat, "✉️ 名簿業者への請求書"))
+    call = engine.store.case_by_number(1, 1)
+    assert call is not None
+    hour = datetime.fromisoformat(call["call_at"]).astimezone(JAPAN).hour
+    assert f"{hour}時頃" in body

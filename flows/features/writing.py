@@ -13,7 +13,7 @@ from flows.dialogs import LetterDialog
 from flows.features.reported import calls_recorded_elsewhere, reported
 from flows.port import Attachment, Reply
 from flows.review import EXPORT_FILE
-from flows.schedule import in_days
+from flows.schedule import JAPAN, in_days
 from flows.standing import event_detail
 from flows.store import ADDRESS_OF
 from flows.store.rows import Case
@@ -65,17 +65,20 @@ def write(turn: Turn, dialog: LetterDialog, name: str, address: str, phone: str 
     kind = dialog.letter
     sender = letters.Sender(name, address, phone)
     events = turn.store.events(case["id"])
-    today = now.astimezone(turn.tz).date()
+    # A letter to a Japanese business or office states Japan's dates and times, whatever
+    # time zone the user reads the bot in (its dates carry no zone).
+    tz = JAPAN
+    today = now.astimezone(tz).date()
     if kind == letters.RESOLICITATION_REPORT:
         earlier = turn.own_case(repeat_of) if (repeat_of := case.get("repeat_of")) else None
         events = [*events, *calls_recorded_elsewhere(turn, case, earlier)]
         letter = letters.resolicitation_report(
-            reported(turn, case, earlier), events, sender, today, turn.tz, dialog.office, earlier
+            reported(turn, case, earlier), events, sender, today, tz, dialog.office, earlier
         )
     else:
         # Addressed as this letter's dialog said (an address, or none to write in by hand).
         addressed = cast(Case, {**case, address_column(kind): dialog.to_address})
-        letter = BUILDERS[kind](addressed, events, sender, today, turn.tz)
+        letter = BUILDERS[kind](addressed, events, sender, today, tz)
     # A second letter of a kind is a file of its own: the first, as sent, is kept.
     made = sum(e["kind"] == "letter" and event_detail(e).get("kind") == kind for e in events)
     stem = file_stem(case["number"], kind) + (f"-{made + 1}" if made else "")
