@@ -816,6 +816,8 @@ async def on_edited_message(update: Update, context: KotowariContext) -> None:
     message, user = update.edited_message, update.effective_user
     if message is None or user is None or user.is_bot:
         return
+    if message.location is not None:
+        return  # a live location's every move comes as an edit: not answered each time
     async with context.bot_data.lock_for(user.id):
         texts = user_texts(context.engine, user)
         await send_text(context, message.chat_id, texts("edit_not_read"))

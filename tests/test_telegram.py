@@ -516,6 +516,20 @@ async def test_an_edited_message_never_reruns_a_step(chat: Chat) -> None:
     assert await chat.send(group) == []
 
 
+async def test_a_live_locations_moves_are_not_answered(chat: Chat) -> None:
+    """Each move of a shared live location comes as an edit, for up to hours: each got
+    「編集は読みません」, flooding the chat."""
+    await chat.say("/call")
+    before = chat.case()
+    moved = chat.person.edited(2, "x")
+    del moved["edited_message"]["text"]
+    for step in range(3):
+        spot = {"latitude": 35.68 + step / 1000, "longitude": 139.76, "live_period": 3600}
+        moved["edited_message"]["location"] = spot
+        assert await chat.send(moved) == []
+    assert chat.case() == before
+
+
 async def test_a_too_long_answer_is_refused_clearly(chat: Chat) -> None:
     await chat.run(FULL_CASE[:3])
     said = await chat.say("x" * 101)
