@@ -29,6 +29,7 @@ from flows.normalize import format_phone
 from flows.port import Option, Reply
 from flows.reminders import CHOICES, choice_trigger
 from flows.router import step_shown
+from flows.schedule import JAPAN
 from flows.texts import ROMAJI, Texts
 
 
@@ -187,7 +188,6 @@ def firmer_line(
     texts: Texts,
     refused_at: str | None,
     product_kind: object,
-    tz: ZoneInfo,
     now: datetime | None = None,
 ) -> Line:
     """The line for a caller refused before: that the user refused (on that day, if known),
@@ -199,6 +199,8 @@ def firmer_line(
     ja_values: dict[str, object] = {"law": _JA(law)} if law else {}
     reading_values: dict[str, object] = {"law": ROMAJI[law]} if law else {}
     if refused_at:
+        # Said to the caller, in Japan: Japan's day, whatever zone the user reads the bot in.
+        tz = JAPAN
         day = datetime.fromisoformat(refused_at)
         values["date"] = texts.spoken_day(day, tz, now)
         ja_values["date"] = _JA.spoken_day(day, tz, now)
@@ -237,7 +239,7 @@ def refusing_again(model: CaseModel, options: tuple[Option, ...]) -> Reply:
         )
     else:
         text = t("step.refusing_again.text_undated", number=case["repeat_of"])
-    line = firmer_line(t, refused, case.get("product_kind"), model.tz, model.at)
+    line = firmer_line(t, refused, case.get("product_kind"), model.at)
     return line.reply(text, t, options, t(line.note))
 
 

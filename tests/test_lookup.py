@@ -3,6 +3,7 @@ history with that caller, in one message, the line to say first (``flows.feature
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -85,8 +86,22 @@ def only(response: Response) -> Reply:
 
 def say_line(lang: str, refused_iso: str | None, kind: str = "property") -> tuple[str, str]:
     """The firmer line (in Japanese) and its meaning in the user's language."""
-    line = firmer_line(Texts(lang), refused_iso, kind, TOKYO)
+    line = firmer_line(Texts(lang), refused_iso, kind)
     return JA[line.key].format(**line.ja_values), CATALOG[lang][line.key].format(**line.values)
+
+
+def test_the_firmer_lines_day_is_japans_whatever_zone_the_user_reads_in(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """A refusal at 08:00 in Japan is 23:00 the day before in London: a user reading the bot
+    there was told to say 「11月26日に、はっきりお断りしています」 to a caller in Japan."""
+    clock.now = datetime(2026, 11, 27, 8, 0, tzinfo=TOKYO)
+    chat = EngineChat(engine)
+    chat.say("/settings tz Europe/London")
+    chat.walk(*refused_call(JA))
+    clock.advance(days=3)
+    step = only(chat.say("/call 03-5555-0123"))
+    assert step.say is not None and "11月27日に" in step.say, step.say
 
 
 # -- a refused company calls again ------------------------------------------------------

@@ -244,7 +244,7 @@ def _refused(turn: Turn, found: History, phone: Phone | None) -> Reply:
         lines.append(t("who.calls_after_undated", count=found.calls_after))
     else:
         lines.append(t("who.no_calls_after"))
-    line = steps.firmer_line(t, refused, case.get("product_kind"), tz, turn.now())
+    line = steps.firmer_line(t, refused, case.get("product_kind"), turn.now())
     lines.append(t(line.note))
     cases = turn.user.get("last_case_number")
     carried = Carried(phone=phone.e164 if phone else None)
