@@ -33,6 +33,7 @@ from flows.review import takes_another_call
 from flows.router import CASE_REF, DialogRoute, Router, case_ref, mark_fits, read_case_ref
 from flows.stepping import double_tap, start_case
 from flows.store.rows import Case
+from flows.texts import Texts
 from flows.turn import Turn
 
 router = Router()
@@ -131,12 +132,8 @@ def call_about(turn: Turn, typed: str) -> bool:
         _link(fill, found.refusal)  # the company as recorded then
     if name is not None and not fill.get("company"):
         fill["company"], fill["company_norm"] = name, normalize_name(name)
-    t = turn.texts
-    note = None  # a refused caller's case shows the firmer line itself
-    if found.refusal is None and found.latest is not None:
-        note = t("who.step_seen", number=found.latest["number"])
-    elif found.refusal is None:
-        note = t("who.step_unknown") if phone else t("who.step_unknown_name", name=name or "")
+    # A refused caller's case shows the firmer line itself.
+    note = None if found.refusal is not None else _not_refused(turn.texts, found, phone, name)
     case = start_case(turn, "call", fill, note=note)
     if found.refusal is not None:
         _linked_event(turn, case, found.refusal)
@@ -367,13 +364,19 @@ def _show_checked(
             prefix = t("who.step_refused", number=number, date=t.when_iso(refused, turn.tz))
         else:
             prefix = t("who.step_refused_undated", number=number)
-    elif found.latest is not None:
-        prefix = t("who.step_seen", number=found.latest["number"])
-    elif phone is not None:
-        prefix = t("who.step_unknown")
     else:
-        prefix = t("who.step_unknown_name", name=name or "")
+        prefix = _not_refused(t, found, phone, name)
     turn.replies.append(dataclasses.replace(step, text=f"{prefix}\n{step.text}"))
+
+
+def _not_refused(t: Texts, found: History, phone: Phone | None, name: str | None) -> str:
+    """The line above a call's step about a caller never refused: seen in a case, or not
+    in the records (its number or name now on this case)."""
+    if found.latest is not None:
+        return t("who.step_seen", number=found.latest["number"])
+    if phone is not None:
+        return t("who.step_unknown")
+    return t("who.step_unknown_name", name=name or "")
 
 
 def _link(case: Case, refused: Case) -> None:
