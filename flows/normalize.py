@@ -207,6 +207,10 @@ _RELATIVE_DAYS: tuple[tuple[str, int, str], ...] = tuple(
 
 
 _YEAR_WRAP = timedelta(days=60)
+# A call's time alone that is later than now is yesterday's if that was at most this long ago;
+# up to a minute ahead is the phone's clock and the bot's apart.
+_LAST_NIGHT = timedelta(hours=12)
+_CLOCK_SLACK = timedelta(minutes=1)
 # "3日前", "3 days ago"; a trailing "頃"; 午前/午後, am/pm; "2時半".
 _DAYS_AGO = re.compile(r"^(\d{1,2})\s*(?:日前|days?\s+ago)\s*")
 _ABOUT = re.compile(r"\s*(?:頃|ごろ|くらい|ぐらい)$")
@@ -293,6 +297,12 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
         if future and not relative and not parts["mo"] and not parts["d"] and moment <= local_now:
             # A time alone, already past today ("10:00" at 20:30): the next one, tomorrow.
             moment += timedelta(days=1)
+        elif not future and not relative and not parts["mo"] and not parts["d"]:
+            # A call's time alone, later than now: last evening's, typed after midnight
+            # (「21:45」 at 00:10), if that was within the last hours; else refused as later.
+            yesterday = moment - timedelta(days=1)
+            if moment > local_now + _CLOCK_SLACK and local_now - yesterday <= _LAST_NIGHT:
+                moment = yesterday
         return moment.astimezone(UTC)
     except (ValueError, OverflowError):  # e.g. 2/30, or year 1 shifted out of range
         return None
@@ -312,11 +322,13 @@ def parse_when(raw: str, now: datetime, tz: ZoneInfo) -> datetime | None:
     """Parse a typed call time in the user's zone; returns aware UTC or None.
 
     Accepts "14:30", "11/28 14:30", "2026-11-28 14:30", "11月28日14時30分", "昨日 15:00",
-    "yesterday 9:05". A time in the future is rejected: a call cannot have come later. A date
-    without a time is rejected too (the user is asked for the time, or can skip).
+    "yesterday 9:05". A time in the future is rejected: a call cannot have come later; a time
+    alone that is later than now is yesterday's if that was within the last 12 hours (「21:45」
+    typed at 00:10). A date without a time is rejected too (the user is asked for the time,
+    or can skip).
     """
     moment = _parse_moment(raw, now, tz, future=False)
-    if moment is None or moment > now + timedelta(minutes=1):
+    if moment is None or moment > now + _CLOCK_SLACK:
         return None
     return moment
 

@@ -182,3 +182,33 @@ def test_a_nights_small_hours_around_midnight_and_the_year_end() -> None:
     for typed, hour in (("明日の夜", "19:00"), ("明日の朝", "09:00"), ("今日の夜", "19:00")):
         moment = parse_future(typed, datetime(2026, 12, 7, 3, 0, tzinfo=UTC), TOKYO)
         assert moment is not None and moment.astimezone(TOKYO).strftime("%H:%M") == hour, typed
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected_local"),
+    [
+        ("21:45", "2026-12-06T21:45:00+09:00"),
+        ("夜11時", "2026-12-06T23:00:00+09:00"),
+        ("11:59 pm", "2026-12-06T23:59:00+09:00"),
+        ("00:05", "2026-12-07T00:05:00+09:00"),  # tonight's, already past: today
+    ],
+)
+def test_last_evenings_time_typed_after_midnight(typed: str, expected_local: str) -> None:
+    """「21:45」 for last evening's call, typed at 00:10, was today's 21:45, later than now:
+    refused, and the user had to type 「昨日 21:45」 to go on."""
+    after_midnight = datetime(2026, 12, 6, 15, 10, tzinfo=UTC)  # 00:10 on 12/7 in Tokyo
+    moment = parse_when(typed, after_midnight, TOKYO)
+    assert moment is not None and moment.astimezone(TOKYO).isoformat() == expected_local
+
+
+def test_a_time_alone_later_today_is_still_refused_beyond_last_night() -> None:
+    # 「16:00」 at 15:00 would be 23 hours back: a slip, not yesterday's call.
+    assert parse_when("16:00", NOW, TOKYO) is None
+    morning = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)  # 10:00 in Tokyo
+    assert parse_when("21:00", morning, TOKYO) is None  # 13 hours back: refused
+    early = datetime(2026, 12, 6, 23, 0, tzinfo=UTC)  # 08:00 in Tokyo
+    moment = parse_when("21:00", early, TOKYO)  # 11 hours back: last evening's
+    assert moment is not None and moment.astimezone(TOKYO).day == 6
+    # A minute ahead is the clocks apart: today's, not yesterday's.
+    moment = parse_when("00:11", datetime(2026, 12, 6, 15, 10, tzinfo=UTC), TOKYO)
+    assert moment is not None and moment.astimezone(TOKYO).day == 7
