@@ -467,3 +467,99 @@ def test_upgrade_marks_a_source_named_as_its_timeline_last_said(
     tmp_path: Path, timeline: list[tuple[str, str, str]], named: int
 ) -> None:
     assert source_named_after_upgrade(tmp_path, timeline) == named
+
+
+def test_two_processes_migrating_at_once_both_start(tmp_path: Path) -> None:
+    """`kotowari run` and `kotowari line` started together on a file needing migrations:
+    both read the same pending list, and the second one's first migration failed
+    ("database is locked": its snapshot was stale) once the first had applied it, so that
+    bot did not start."""
+    import sqlite3
+    import threading
+
+    from flows.store.files import migrate
+
+    path = tmp_path / "both.db"
+    database_before(path, "m021_source_named").close()
+    first = Database(sqlite3.connect(path, isolation_level=None, check_same_thread=False))
+    second_conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    second_conn.execute("PRAGMA busy_timeout=10000")
+    waiting = threading.Event()
+
+    def trace(statement: str) -> None:  # the second is about to take the write lock
+        if statement.upper().startswith("BEGIN"):
+            waiting.set()
+
+    second_conn.set_trace_callback(trace)
+    second = Database(second_conn)
+    failures: list[BaseException] = []
+
+    def start_second() -> None:
+        try:
+            migrate(second)
+        except BaseException as error:  # the test reports it
+            failures.append(error)
+
+    first.conn.execute("BEGIN IMMEDIATE")  # the first process is migrating
+    thread = threading.Thread(target=start_second)
+    thread.start()
+    assert waiting.wait(10), "the second process never reached its migration"
+    migrations.apply(first)
+    first.conn.execute("COMMIT")
+    thread.join(10)
+    assert not thread.is_alive()
+    assert failures == []
+    assert migrations.pending(second) == []
+    names = [m.name for m in migrations.applied(second)]
+    assert len(names) == len(set(names)), "a migration was applied twice"
+    first.close()
+    second.close()
+
+
+def test_the_journal_mode_waits_for_another_process_reading_the_new_file(
+    tmp_path: Path,
+) -> None:
+    """Two processes creating the file together: the second's switch to WAL found the
+    first writing its migrations, and SQLite refused at once ("database is locked")
+    instead of waiting as a write does."""
+    import sqlite3
+    import threading
+
+    from flows.store.files import migrate
+
+    path = tmp_path / "new.db"
+    database_before(path, "m002_wal_journal").close()
+    writer = sqlite3.connect(path, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # the other process, migrating under the write lock
+    tries = 0
+    tried_again = threading.Event()
+
+    def trace(statement: str) -> None:
+        nonlocal tries
+        if "journal_mode=WAL" in statement:
+            tries += 1
+            if tries == 2:
+                tried_again.set()
+
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.set_trace_callback(trace)
+    db = Database(conn)
+    failures: list[BaseException] = []
+
+    def start() -> None:
+        try:
+            migrate(db)
+        except BaseException as error:  # the test reports it
+            failures.append(error)
+
+    thread = threading.Thread(target=start)
+    thread.start()
+    assert tried_again.wait(10), "the switch to WAL was not tried again"
+    writer.execute("COMMIT")
+    thread.join(10)
+    assert not thread.is_alive()
+    assert failures == []
+    assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
+    assert migrations.pending(db) == []
+    writer.close()
+    db.close()

@@ -13,7 +13,7 @@ import logging
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import NamedTuple
@@ -158,7 +158,7 @@ def open_database(
     # default, upstream SQLite does not): erasure must not leave data in free space.
     conn.execute("PRAGMA secure_delete=ON")
     db = Database(conn)
-    migrations.apply(db)
+    migrate(db)
     conn.execute("PRAGMA synchronous=NORMAL")
     if not autocheckpoint:
         conn.execute("PRAGMA wal_autocheckpoint=0")
@@ -167,6 +167,62 @@ def open_database(
     if str(path) != ":memory:":
         _record_identity(Path(path))
     return db
+
+
+MIGRATION_WAIT_MS = 120_000
+
+
+def migrate(db: Database) -> None:
+    """Apply the pending migrations, also when another process does so at the same time
+    (``kotowari run`` and ``kotowari line`` started together on a new or upgraded file).
+
+    The migrations are applied and recorded under SQLite's write lock, taken before
+    reading what is pending: the second process waits (up to ``MIGRATION_WAIT_MS``, as a
+    migration over a large file can take a while), then finds them applied. Before, both
+    read the same list and the second failed ("database is locked") and did not start.
+
+    A migration that cannot run in a transaction (``m002_wal_journal``: a pragma) is run
+    first outside it, then again under the lock with its record, where it changes nothing.
+    """
+    conn = db.conn
+    waited = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
+    conn.execute(f"PRAGMA busy_timeout={max(waited, MIGRATION_WAIT_MS)}")
+    try:
+        while pending := migrations.pending(db):
+            ran = None
+            if not pending[0].transactional:
+                _outside_a_transaction(db, pending[0].fn)
+                ran = pending[0].name
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # Read again under the lock: the other process may have applied some.
+                outside = [
+                    m.name for m in migrations.pending(db) if not m.transactional and m.name != ran
+                ]
+                migrations.apply(db, stop_before=outside[:1] or None)
+                conn.execute("COMMIT")
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+    finally:
+        conn.execute(f"PRAGMA busy_timeout={waited}")
+
+
+def _outside_a_transaction(db: Database, step: Callable[[Database], object]) -> None:
+    """Run a migration that cannot be in a transaction: a change of journal mode, which
+    does not wait while another connection holds the write lock, as a write would (SQLite
+    says "database is locked" at once). Tried again every 10 ms until ``MIGRATION_WAIT_MS``.
+    """
+    deadline = time.monotonic() + MIGRATION_WAIT_MS / 1000
+    while True:
+        try:
+            step(db)
+            return
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+        time.sleep(0.01)
 
 
 @contextmanager
