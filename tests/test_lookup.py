@@ -742,6 +742,32 @@ def test_call_with_unreadable_words_says_so_and_starts_the_call(engine: Engine, 
     assert engine.store.count_cases(1) == 1 and case(engine, 1)["company"] is None
 
 
+@pytest.mark.parametrize("lang", LANGS)
+def test_call_with_only_invisible_characters_is_a_plain_call(engine: Engine, lang: str) -> None:
+    """「/call」 followed by a zero-width space (pasted with it) was told its words were
+    unread, as if it had typed something."""
+    t = CATALOG[lang]
+    chat = EngineChat(engine, lang=lang)
+    response = chat.say("/call \u200b\u2060")
+    assert t["call_args_unread"] not in text_of(response)
+    assert t["step.refusing.text"] in text_of(response)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_call_with_a_company_seen_before_names_it_not_a_number(
+    engine: Engine, clock: FakeClock, lang: str
+) -> None:
+    """The line for a caller seen before said "this number" for a company's name too."""
+    t = CATALOG[lang]
+    chat = EngineChat(engine, lang=lang)
+    chat.walk(*not_refused_call(t))
+    clock.advance(days=1)
+    said = text_of(chat.say("/call みらい不動産"))
+    assert t["who.step_seen_name"].format(name="みらい不動産", number=1) in said
+    assert t["who.step_seen"].format(number=1) not in said
+    assert case(engine, 2)["company"] == "みらい不動産"
+
+
 def test_a_second_number_during_a_call_is_only_looked_up(engine: Engine) -> None:
     chat = EngineChat(engine)
     chat.walk("/call")

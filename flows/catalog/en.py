@@ -746,6 +746,10 @@ EN: dict[str, str] = {
         "The number is now on this case."
     ),
     "who.step_unknown": "❔ This number is not in your records. The number is now on this case.",
+    "who.step_seen_name": (
+        "📒 “{name}” is on record in case #{number} (no refusal recorded). "
+        "The company is now on this case."
+    ),
     "opt.who_now": "📞 They are calling now",
     "opt.who_earlier": "🕒 They called earlier",
     "opt.who_not": "🙅 Not them",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import unicodedata
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -117,6 +118,8 @@ def help_(turn: Turn, args: str) -> None:
 def call(turn: Turn, args: str) -> None:
     """/call: on a call now — the line to say, one step at a time; ``/call 03-…`` (or a
     company's name) also checks the caller, as a number sent during the call is."""
+    if all(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in args):
+        args = ""  # only invisible characters after it (a zero-width space): a plain /call
     if args and lookup.call_about(turn, args):
         return
     if args:

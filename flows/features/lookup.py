@@ -372,6 +372,8 @@ def _show_checked(
 def _not_refused(t: Texts, found: History, phone: Phone | None, name: str | None) -> str:
     """The line above a call's step about a caller never refused: seen in a case, or not
     in the records (its number or name now on this case)."""
+    if found.latest is not None and phone is None:
+        return t("who.step_seen_name", name=name or "", number=found.latest["number"])
     if found.latest is not None:
         return t("who.step_seen", number=found.latest["number"])
     if phone is not None:
