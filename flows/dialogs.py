@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import asdict, dataclass, fields, replace
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 log = logging.getLogger(__name__)
@@ -71,10 +72,32 @@ LETTER_NEXT = {"name": "address", "address": "phone", "phone": "keep"}
 SENDER_LIMITS = {"name": 60, "address": 200, "phone": 40, "office": 40, "recipient": 120}
 
 
-def dump(dialog: Dialog | None) -> str | None:
+# A dialog whose question has waited this long ends at the user's next message, which then
+# goes where it would without it: typed days later (a caller's number pasted to check it),
+# it is not an answer to the old question (the letter's sender's phone).
+STALE_AFTER = timedelta(hours=24)
+
+
+def dump(dialog: Dialog | None, asked_at: datetime | None = None) -> str | None:
+    """``dialog`` as stored, with when its question was asked (``asked_at``)."""
     if dialog is None:
         return None
-    return json.dumps({"dialog": dialog.KIND, **asdict(dialog)}, ensure_ascii=False)
+    data: dict[str, Any] = {"dialog": dialog.KIND, **asdict(dialog)}
+    if asked_at is not None:
+        data["asked_at"] = asked_at.isoformat()
+    return json.dumps(data, ensure_ascii=False)
+
+
+def is_stale(raw: str | None, now: datetime) -> bool:
+    """Whether the stored dialog's question was asked ``STALE_AFTER`` ago or more. One
+    stored before dialogs carried the moment is not: a restart resumes it, as before."""
+    if not raw:
+        return False
+    try:
+        asked = json.loads(raw).get("asked_at")
+        return asked is not None and now - datetime.fromisoformat(asked) >= STALE_AFTER
+    except (ValueError, TypeError, AttributeError):
+        return False  # unreadable: ``load`` drops it
 
 
 def load(raw: str | None) -> Dialog | None:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from flows import dialogs
 from flows.features import (
     called_again,
     case_flow,
@@ -271,7 +272,22 @@ def typed_command(text: str) -> tuple[str, str] | str | None:
     return match.group(1).lower(), (match.group(2) or "").strip()
 
 
+def _end_stale_dialog(turn: Turn) -> None:
+    """A side dialog whose question waited a day (``dialogs.STALE_AFTER``) ends at the next
+    message, what was typed for it deleted, and the message goes where it would without it.
+    A button pressed is no such mistake: the dialog's own goes on, another ends it."""
+    stale = dialogs.is_stale(turn.user.get("pending"), turn.now())
+    if not stale or turn.inbound.choice is not None:
+        return
+    route = ROUTER.dialogs.get(type(turn.dialog))
+    turn.set_dialog(None)
+    if route is not None:
+        t = turn.texts
+        turn.replies.append(Reply(f"{t(route.cancelled)}{t('dialog_stale')}"))
+
+
 def _route(turn: Turn) -> None:
+    _end_stale_dialog(turn)
     inbound = turn.inbound
     dialog = turn.dialog
     route = ROUTER.dialogs.get(type(dialog)) if dialog is not None else None

@@ -85,7 +85,13 @@ class Turn:
         return dialogs.load(self.user.get("pending"))
 
     def set_dialog(self, dialog: Dialog | None) -> None:
-        raw = dialogs.dump(dialog)
+        """Open, change or (None) end the dialog. The same question asked again (a message
+        delivered twice, /help read mid-dialog) keeps when it was first asked: it changes
+        no row, and a day-old question still ends (``dialogs.STALE_AFTER``)."""
+        if dialog is not None and dialog == self.dialog:
+            self.dialog_set = True
+            return
+        raw = dialogs.dump(dialog, self.now())
         self.store.update_user(self.user_id, pending=raw)
         self.user["pending"] = raw
         self.dialog_set = dialog is not None

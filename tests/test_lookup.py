@@ -914,3 +914,35 @@ def test_the_firmer_line_hedges_what_legal_ja_leaves_open(kind: str | None, said
         say, gloss = say_line("en", refused, kind)  # type: ignore[arg-type]
         assert said in say
         assert ("I believe" in gloss) == (kind != "property")
+
+
+def _letter_waiting_for_the_sender(chat: EngineChat, t: dict[str, str]) -> None:
+    """The broker's request opened from case 1's page and taken to its sender's name."""
+    menu = chat.press(t["opt.case_letter"], on=chat.say("/case 1"))
+    asked = chat.press(t["opt.letter_broker_request"], on=menu)
+    while t["letter_ask_name"] not in text_of(asked):
+        labels_shown = [o.label for r in asked.replies for o in r.options]
+        asked = (
+            chat.press(t["opt.sender_new"], on=asked)
+            if t["opt.sender_new"] in labels_shown
+            else chat.say("skip")
+        )
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_letter_left_for_a_day_does_not_take_a_pasted_number_for_its_sender(
+    engine: Engine, clock: FakeClock, lang: str
+) -> None:
+    """A letter dialog left at the sender's name kept waiting: days later, the caller's
+    number pasted to check it was taken for the sender's name, into the next question."""
+    t = CATALOG[lang]
+    chat = EngineChat(engine, lang=lang)
+    chat.walk(*refused_call(t))
+    _letter_waiting_for_the_sender(chat, t)
+    clock.advance(hours=23)  # within the day: still the answer
+    assert t["letter_ask_address"] in text_of(chat.say("山田 花子"))
+    clock.advance(hours=25)
+    said = text_of(chat.say("090-1234-5678"))
+    assert f"{t['letter_cancelled']}{t['dialog_stale']}" in said
+    assert t["who.unknown_number"].format(phone="090-1234-5678") in said
+    assert engine.store.user(1)["pending"] is None, "what was typed for it is gone"

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from flows import dialogs
+from flows.dialogs import CalledAgainDialog
 from flows.engine import Engine
 from flows.port import Attachment, Inbound, Response
 from flows.store import TABLES
@@ -917,11 +919,11 @@ def test_the_when_question_survives_a_double_tap_and_stays_apart_from_letters(
     view = chat.say("/case 1")
     chat.press("📞 この会社からまた電話があった", on=view)
     chat.press("📞 この会社からまた電話があった", on=view)  # a double tap: still asked
-    assert json.loads(engine.store.user(1)["pending"]) == {"dialog": "called_again", "case": 1}
+    assert dialogs.load(engine.store.user(1)["pending"]) == CalledAgainDialog(1)
     # An old letter-dialog button is not part of this question.
     for shown, label in old_buttons:
         assert chat.press(label, on=shown).notice == JA["letter_expired"], label
-    assert json.loads(engine.store.user(1)["pending"]) == {"dialog": "called_again", "case": 1}
+    assert dialogs.load(engine.store.user(1)["pending"]) == CalledAgainDialog(1)
     # Not a time: said so, with the way out; a bare "2" is not 2 a.m.
     for typed in ("わからない", "2"):
         said = chat.say(typed)

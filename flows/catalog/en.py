@@ -538,6 +538,7 @@ EN: dict[str, str] = {
     "letter_language": "The letter is in Japanese: it goes to a business in Japan.",
     "letter_language_office": "The report is in Japanese: it goes to an office in Japan.",
     "letter_cancelled": "Letter cancelled.",
+    "dialog_stale": " It has been over 24 hours since that question; anything typed for it is deleted.",
     "letter_missing_glyphs": (
         "⚠️ The PDF font lacks some characters, so the PDF leaves them out: {chars} "
         "Use the text version, or write them in by hand after printing."

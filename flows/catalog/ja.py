@@ -517,6 +517,7 @@ JA: dict[str, str] = {
     "letter_language": "",
     "letter_language_office": "",
     "letter_cancelled": "書面の作成をやめました。",
+    "dialog_stale": "前の質問から24時間以上たったためです。途中まで入力した内容は消しました。",
     "letter_question_again": (
         "作成中の書面の質問をもう一度表示します。番号は、この下の選択肢の順番（上から1、2…）です。"
     ),
