@@ -49,6 +49,14 @@ _LEGAL_FORMS = (
     "ltd",
     "llc",
 )
+# A Latin form is a word of its own ("Prince Realty" has no "inc"); a Japanese one is
+# written against the name (みらい不動産株式会社).
+_LEGAL_FORM = re.compile(
+    "|".join(
+        re.escape(form) if not form.isascii() else rf"(?<![a-z0-9]){re.escape(form)}(?![a-z0-9])"
+        for form in sorted(_LEGAL_FORMS, key=len, reverse=True)
+    )
+)
 _HIRAGANA_TO_KATAKANA = {code: code + 0x60 for code in range(0x3041, 0x3097)}
 # "ー" is a katakana long-vowel mark, part of a word, so it is not a separator.
 _SEPARATORS = re.compile(r"[\s・,.、。\-‐－―_/()（）「」『』]+")
@@ -90,8 +98,7 @@ def normalize_name(name: str) -> str:
     """
     text = unicodedata.normalize("NFKC", clean_text(name).replace(_ZWJ, "")).casefold()
     text = text.translate(_HIRAGANA_TO_KATAKANA)
-    for form in sorted(_LEGAL_FORMS, key=len, reverse=True):
-        text = text.replace(form, " ")
+    text = _LEGAL_FORM.sub(" ", text)
     return _SEPARATORS.sub("", text)
 
 

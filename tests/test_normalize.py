@@ -212,3 +212,21 @@ def test_a_time_alone_later_today_is_still_refused_beyond_last_night() -> None:
     # A minute ahead is the clocks apart: today's, not yesterday's.
     moment = parse_when("00:11", datetime(2026, 12, 6, 15, 10, tzinfo=UTC), TOKYO)
     assert moment is not None and moment.astimezone(TOKYO).day == 7
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [("Prince Realty", "Pre Realty"), ("Vincent Homes", "Vent Homes"), ("Saltdome", "Saome")],
+)
+def test_a_legal_form_inside_a_word_is_part_of_the_name(one: str, other: str) -> None:
+    """ "inc", "ltd", "llc" were dropped wherever they stood: "Prince Realty" and "Pre
+    Realty" had one key, and one's refusal was shown for the other."""
+    assert normalize_name(one) != normalize_name(other)
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    ["Mirai Realty Inc.", "Mirai Realty, Inc", "MIRAI REALTY CO., LTD.", "Mirai Realty LLC"],
+)
+def test_a_latin_legal_form_as_a_word_is_still_dropped(spelling: str) -> None:
+    assert normalize_name(spelling) == normalize_name("Mirai Realty") == "mirairealty"

@@ -24,6 +24,7 @@ from flows.store import (
     Store,
     open_database,
 )
+from flows.store.keys import NAME_KEYS
 from flows.store.migrations import migrations
 
 
@@ -562,4 +563,38 @@ def test_the_journal_mode_waits_for_another_process_reading_the_new_file(
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
     assert migrations.pending(db) == []
     writer.close()
+    db.close()
+
+
+def test_upgrade_keys_names_again_with_whole_legal_forms(tmp_path: Path) -> None:
+    """ "Prince Realty" was keyed "prerealty" ("inc" dropped from inside the word), the key
+    of "Pre Realty": the stored keys are made again, and no two brokers merged."""
+    path = tmp_path / "m024.db"
+    old = Database(path)
+    migrations.apply(old)  # every migration: the keys are not theirs
+    user = {"id": 7, "language": "ja", "time_zone": "Asia/Tokyo", "created_at": STAMP}
+    old[USERS].insert({**user, "active": 1})
+    old[BROKERS].insert_all(
+        [
+            {"id": 1, "user_id": 7, "name": "Vincent Data", "name_norm": "ventdata"},
+            # Two rows that the new key would make one (not made by the bot: a check that
+            # the unique key holds): the second keeps its old key.
+            {"id": 2, "user_id": 7, "name": "Saltdome", "name_norm": "x"},
+            {"id": 3, "user_id": 7, "name": "Saltdome", "name_norm": "saome"},
+        ],
+        pk="id",
+    )
+    old[CASES].insert(old_case(company="Prince Realty", company_norm="prerealty", broker_id=1))
+    old[CASES].insert(old_case(id=2, number=2, company=None, company_norm=None))
+    old.close()
+    db = open_database(path)
+    assert db[CASES].get(1)["company_norm"] == "princerealty"
+    assert db[CASES].get(2)["company_norm"] is None
+    keys = {row["id"]: row["name_norm"] for row in db[BROKERS].rows}
+    assert keys == {1: "vincentdata", 2: "saltdome", 3: "saome"}
+    assert db.execute("pragma user_version").fetchone()[0] == NAME_KEYS
+    db[CASES].update(1, {"company_norm": "kept"})  # made once: not again at the next open
+    db.close()
+    db = open_database(path)
+    assert db[CASES].get(1)["company_norm"] == "kept"
     db.close()

@@ -25,6 +25,7 @@ try:
 except ImportError:  # Windows: no flock; restore cannot tell that a bot is running there
     fcntl = None  # type: ignore[assignment]
 
+from flows.store import keys
 from flows.store.migrations import migrations
 
 BUSY_TIMEOUT_MS = 5000
@@ -159,6 +160,7 @@ def open_database(
     conn.execute("PRAGMA secure_delete=ON")
     db = Database(conn)
     migrate(db)
+    keys.rekey(db)
     conn.execute("PRAGMA synchronous=NORMAL")
     if not autocheckpoint:
         conn.execute("PRAGMA wal_autocheckpoint=0")
