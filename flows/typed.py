@@ -25,6 +25,11 @@ ALIASES: dict[str, tuple[str, ...]] = {
         "なし",
         "不明",
         "わからない",
+        # English: "unknown" is a withheld number's word at the number's step; "don't know"
+        # at step ② is 🤐 (they did not say), not a skip (as 「わかりません」 is not).
+        "none",
+        "n/a",
+        "not known",
     ),
     "cancel": ("cancel", "キャンセル", "中止", "やめる"),
     "now": ("now", "just now", "いま", "今", "さっき", "さきほど"),

@@ -1087,3 +1087,14 @@ def test_a_corrected_or_cleared_value_is_not_kept_in_the_timeline_or_export(
     data = json.loads(chat.say("/export").replies[0].attachments[0].data)
     kept = json.dumps(data["events"], ensure_ascii=False)
     assert "山田太郎" not in kept and "佐藤" not in kept and "名簿の森" in kept
+
+
+@pytest.mark.parametrize("word", ["none", "None.", "N/A", "not known"])
+def test_a_word_for_nothing_known_is_a_skip_in_english_too(engine: Engine, word: str) -> None:
+    """「なし」 and 「わからない」 skipped a name's step, but "none" was stored as the broker's
+    name: step ④ said to call the list broker “none”, and a letter went to 「none 御中」."""
+    chat = EngineChat(engine, lang="en")
+    chat.walk("/after", Press("🙅 Yes, I refused"), "1", word)
+    row = engine.store.case_by_number(1, 1)
+    assert (row["state"], row["broker_name"]) == ("recording_company", None)
+    assert engine.store.brokers(1) == []
