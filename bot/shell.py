@@ -228,7 +228,9 @@ class Shell:
                 self.print(f"  📎 {self.saved(attachment)}")
             if reply.options:
                 self.options = (*after, *reply.options)
-        if replies and not replies[-1].options:
+        if replies and not any(reply.options for reply in replies):
+            # A reminder's line after the options (「⏰ … にお知らせします」) leaves them on
+            # screen and answerable; an answer with none leaves no numbers to press.
             self.options = ()
 
     def saved(self, attachment: Attachment) -> str:

@@ -432,3 +432,17 @@ def test_another_call_is_pressed_in_the_shell_too(engine: Engine, tmp_path: Path
     assert f") {JA['opt.another_call']}" in said and "1) 🙅 断った" in said
     shell.walk(Press(JA["opt.another_call"]))
     assert engine.store.count_cases(1) == 2
+
+
+def test_options_above_a_reminders_line_keep_their_numbers(engine: Engine, tmp_path: Path) -> None:
+    """A call after the refusal, recorded: the report's button came above the line saying
+    when the next check comes (⏰), and its "1" showed the case's step instead, as if no
+    option were on screen."""
+    shell = ShellChat(engine, files_dir=tmp_path / "files")
+    shell.walk(*TO_STEP_4, Press("🙆 応じた"))
+    shell.say("/case 1")
+    shell.press("📞 この会社からまた電話があった")
+    said = shell.press(JA["opt.again_now"])
+    assert "⏰" in said.rpartition(JA["opt.letter_resolicitation_report"])[2]
+    asked = shell.press(JA["opt.letter_resolicitation_report"])
+    assert JA["letter_ask_office"] in asked or JA["letter_ask_name"] in asked, asked
