@@ -170,14 +170,14 @@ def _write_letter(chat: EngineChat, asked: Response, t: dict[str, str]) -> str:
     return text.data.decode("utf-8")
 
 
-def a_later_call(chat: EngineChat, phone: str = "03-5555-0123") -> None:
+def a_later_call(chat: EngineChat, phone: str = "03-5555-0123", t: dict[str, str] = JA) -> None:
     """A call from ``phone`` after its refusal, recorded as a case of its own from /who's
     「いまかかってきている」: refused, the source dodged, saved."""
     chat.say(phone)
-    chat.press(JA["opt.who_now"])
-    chat.walk(Press(JA["opt.refused"]), Press(JA["opt.dodged"]))
-    chat.walk(Press(JA["opt.pressing_source.dodged"]), *["skip"] * 5, Press(JA["opt.now"]))
-    chat.press(JA["opt.confirm"])
+    chat.press(t["opt.who_now"])
+    chat.walk(Press(t["opt.refused"]), Press(t["opt.dodged"]))
+    chat.walk(Press(t["opt.pressing_source.dodged"]), *["skip"] * 5, Press(t["opt.now"]))
+    chat.press(t["opt.confirm"])
 
 
 def a_dropped_later_call(chat: EngineChat, phone: str = "03-5555-0123") -> None:
@@ -946,3 +946,24 @@ def test_a_letter_left_for_a_day_does_not_take_a_pasted_number_for_its_sender(
     assert f"{t['letter_cancelled']}{t['dialog_stale']}" in said
     assert t["who.unknown_number"].format(phone="090-1234-5678") in said
     assert engine.store.user(1)["pending"] is None, "what was typed for it is gone"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_reports_phone_question_speaks_of_the_office_not_a_business(
+    engine: Engine, clock: FakeClock, lang: str
+) -> None:
+    """The report goes to an authority, but its phone question said the business would use
+    the number to find the user's record."""
+    t = CATALOG[lang]
+    chat = EngineChat(engine, lang=lang)
+    chat.walk(*refused_call(t))
+    clock.advance(days=3)
+    a_later_call(chat, t=t)
+    menu = chat.press(t["opt.case_letter"], on=chat.say("/case 1"))
+    asked = chat.press(t["opt.letter_resolicitation_report"], on=menu)
+    if t["letter_ask_office"] in text_of(asked):
+        asked = chat.say("skip")
+    for line in ("山田 花子", "東京都渋谷区神南9-9-9"):
+        asked = chat.say(line)
+    assert text_of(asked).startswith(t["letter_ask_phone_report"])
+    assert t["letter_ask_phone"] not in text_of(asked)

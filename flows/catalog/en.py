@@ -496,6 +496,7 @@ EN: dict[str, str] = {
         "building and room?"
     ),
     "letter_ask_phone": "Your phone number? The business uses it to find your record (you can skip).",
+    "letter_ask_phone_report": "Your phone number? The office can reach you on it with questions (you can skip).",
     "letter_ask_keep_phone": "Keep your name, address and phone number for the next letter?",
     "letter_ask_keep": "Keep your name and address for the next letter?",
     "letter_question_again": (

@@ -301,6 +301,8 @@ def _ask(turn: Turn, dialog: LetterDialog) -> None:
             KEEP.option("no", t("opt.keep_sender_no")),
         )
     question = "letter_ask_keep_phone" if step == "keep" and dialog.phone else f"letter_ask_{step}"
+    if step == "phone" and dialog.letter not in letters.BUSINESS_LETTERS:
+        question = "letter_ask_phone_report"  # to an office: no business searches a record
     turn.replies.append(Reply(t(question), options=options))
 
 
