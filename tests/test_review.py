@@ -15,7 +15,7 @@ from flows.dialogs import CalledAgainDialog
 from flows.engine import Engine
 from flows.port import Attachment, Inbound, Response
 from flows.store import TABLES
-from flows.texts import JA
+from flows.texts import CATALOGS, JA
 from tests.conftest import FakeClock
 from tests.transcript import EngineChat, Press
 
@@ -1098,3 +1098,21 @@ def test_a_word_for_nothing_known_is_a_skip_in_english_too(engine: Engine, word:
     row = engine.store.case_by_number(1, 1)
     assert (row["state"], row["broker_name"]) == ("recording_company", None)
     assert engine.store.brokers(1) == []
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_cancel_typed_at_a_confirmation_does_not_cancel_the_hidden_case(
+    engine: Engine, lang: str
+) -> None:
+    """/cancel sent at the /forget question (or a case's page) cancelled the case in
+    progress behind it, for good: a cancelled case offers only 🗑 (found in review)."""
+    t = CATALOGS[lang]
+    chat = EngineChat(engine, lang=lang)
+    chat.walk("/call", "03-5555-0123")
+    chat.say("/forget")
+    said = chat.say("/cancel")
+    assert text_of(said).startswith(t["cancel_which"].format(number=1))
+    assert t["step.refusing.text"] in text_of(said), "the case's step shown"
+    assert engine.store.case_by_number(1, 1)["state"] == "refusing"
+    chat.say("/cancel")  # its step on screen: now meant for the case
+    assert engine.store.case_by_number(1, 1)["state"] == "cancelled"

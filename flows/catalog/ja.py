@@ -43,6 +43,10 @@ JA: dict[str, str] = {
     "step.cancelled.text": "ケース #{number} を中止しました。記録は残してあります（/cases）。",
     "storage_error": "保存できませんでした。もう一度送ってください（これまでの記録はそのままです）。",
     "cancel_nothing": "中止するケースはありません。",
+    "cancel_which": (
+        "表示中の確認や一覧には、何もしていません。"
+        "進めているケース #{number} を中止するときは、もう一度 /cancel を送ってください。"
+    ),
     "language_prompt": "言語を選んでください。",
     "language_unknown": "その言語には対応していません。日本語か英語を選んでください。",
     "language_set": "日本語に切り替えました。",

@@ -135,10 +135,17 @@ def after(turn: Turn, args: str) -> None:
 
 @router.command("cancel")
 def cancel(turn: Turn, args: str) -> None:
-    """/cancel: drop the case in progress (what it recorded stays in /cases)."""
+    """/cancel: drop the case in progress (what it recorded stays in /cases). Sent while
+    other buttons are on screen (the /forget question, a case's page), it is asked again
+    with the case's step shown: it was most likely meant for those, and a cancelled case
+    cannot be taken up again."""
     case = turn.active_case()
     if case is None or "cancel" not in machine.triggers_at(case["state"]):
         turn.say("cancel_nothing")
+        return
+    if turn.user.get("shown_step") == OTHER_BUTTONS:
+        turn.say("cancel_which", number=case["number"])
+        turn.show(case)
         return
     fire(turn, case, "cancel")
 
