@@ -20,6 +20,7 @@ from flows.machine import FIELDS, FINISHED_STATES
 from flows.moments import refusal_moment
 from flows.normalize import format_phone
 from flows.port import Attachment, Reply
+from flows.steps import opened_for_call
 from flows.store import CASES, EVENTS, Store
 from flows.store.rows import Case, Event
 from flows.texts import Texts
@@ -180,7 +181,9 @@ def case_text(store: Store, case: Case, texts: Texts, tz: ZoneInfo) -> str:
         "product": case.get("product"),
         "broker": case.get("broker_name"),
         "broker_address": case.get("broker_address"),
-        "when": texts.when_iso(at, tz) if (at := case.get("call_at")) else None,
+        "when": texts.when_iso(at, tz)
+        if (at := case.get("call_at"))
+        else opened_for_call(case, "when", texts, tz),
     }
     for field, value in details.items():
         if value:

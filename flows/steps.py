@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flows.catalog.romaji import day_reading, year_reading
@@ -101,13 +102,22 @@ def current_value(model: CaseModel, field: str | None = None) -> str | None:
     return None if value is None else str(value)
 
 
+def opened_for_call(case: Mapping[str, Any], field: str, t: Texts, tz: ZoneInfo) -> str | None:
+    """A call's time not given during the call: the moment its case was opened, which its
+    letters state (``moments.call_moment``), said as such; None for any other field."""
+    if field != "when" or case.get("call_at") or (at := call_moment(case)) is None:
+        return None
+    return t("when_case_opened", when=t.when_iso(at, tz))
+
+
 def summary(model: CaseModel) -> str:
     t = model.texts
     lines = []
     for field in FIELDS:
         if field == "licence" and not model.is_property():
             continue
-        lines.append(f"{t(f'field.{field}')}: {current_value(model, field) or t('field.empty')}")
+        value = current_value(model, field) or opened_for_call(model.case, field, t, model.tz)
+        lines.append(f"{t(f'field.{field}')}: {value or t('field.empty')}")
     refused = refusal_moment(model.case)
     if model.case.get("not_refused"):
         refusal = t("refused_not")

@@ -967,3 +967,17 @@ def test_the_reports_phone_question_speaks_of_the_office_not_a_business(
         asked = chat.say(line)
     assert text_of(asked).startswith(t["letter_ask_phone_report"])
     assert t["letter_ask_phone"] not in text_of(asked)
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_calls_skipped_time_shows_the_moment_its_letters_state(engine: Engine, lang: str) -> None:
+    """On a call's case the time skipped showed "When: —" in the summary and none on the
+    case's page, while its letters stated the moment the case was opened (found in review)."""
+    t = CATALOG[lang]
+    chat = EngineChat(engine, lang=lang)
+    summary = text_of(chat.walk(*refused_call(t)[:-3], "skip"))
+    opened = t["when_case_opened"].format(when=Texts(lang).when_iso(START.isoformat(), TOKYO))
+    assert f"{t['field.when']}: {opened}" in summary
+    chat.walk(Press(t["opt.confirm"]), Press(t["opt.agreed"]))
+    assert f"{t['field.when']}: {opened}" in text_of(chat.say("/case 1"))
+    assert case(engine, 1)["call_at"] is None, "nothing stored for it"

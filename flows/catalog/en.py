@@ -45,6 +45,7 @@ EN: dict[str, str] = {
     "step.cancelled.text": "Case #{number} cancelled. Its record is kept (/cases).",
     "storage_error": "Couldn't save that. Please send it again (your earlier record is intact).",
     "cancel_nothing": "There is no case to cancel.",
+    "when_case_opened": "{when} (when this case was opened)",
     "cancel_which": (
         "Nothing was done to what was on screen. "
         "To cancel case #{number}, which is in progress, send /cancel again."

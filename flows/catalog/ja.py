@@ -43,6 +43,7 @@ JA: dict[str, str] = {
     "step.cancelled.text": "ケース #{number} を中止しました。記録は残してあります（/cases）。",
     "storage_error": "保存できませんでした。もう一度送ってください（これまでの記録はそのままです）。",
     "cancel_nothing": "中止するケースはありません。",
+    "when_case_opened": "{when}（このケースを開いた時刻）",
     "cancel_which": (
         "表示中の確認や一覧には、何もしていません。"
         "進めているケース #{number} を中止するときは、もう一度 /cancel を送ってください。"
