@@ -328,6 +328,7 @@ def test_8_step_4_cites_art_33_for_the_disclosure(engine: Engine) -> None:
 def test_9_a_minister_licence_report_goes_to_the_bureau_of_the_head_office(engine, clock) -> None:
     walk(engine, (*CALL_TO_STEP_4, AGREED))
     engine.store.db.execute("update cases set licence = '国土交通大臣(3)第1234号'")
+    clock.advance(minutes=1)  # a call after the refusal, not at its moment
     view = engine.handle(Inbound(1, text="/case 1"))
     press(engine, press(engine, view, JA["opt.case_again"]), JA["opt.again_now"])
     view = engine.handle(Inbound(1, text="/case 1"))

@@ -981,3 +981,40 @@ def test_a_calls_skipped_time_shows_the_moment_its_letters_state(engine: Engine,
     chat.walk(Press(t["opt.confirm"]), Press(t["opt.agreed"]))
     assert f"{t['field.when']}: {opened}" in text_of(chat.say("/case 1"))
     assert case(engine, 1)["call_at"] is None, "nothing stored for it"
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_call_recorded_as_its_own_case_is_not_recorded_again_on_the_refusal(
+    engine: Engine, clock: FakeClock, lang: str
+) -> None:
+    """The call answered from /who's 「いまかかってきている」 (a case of its own) and then
+    recorded on the refused case as "called again, just now" was counted twice: the page
+    said 2 calls after the refusal, /stats 2 repeats, the report listed both (review)."""
+    t = CATALOG[lang]
+    chat = EngineChat(engine, lang=lang)
+    chat.walk(*refused_call(t))
+    clock.advance(days=1)
+    a_later_call(chat, t=t)  # case #2, the call now
+    clock.advance(minutes=2)
+    asked = chat.press(t["opt.case_again"], on=chat.say("/case 1"))
+    said = text_of(chat.press(t["opt.again_now"], on=asked))
+    opened = Texts(lang).when_iso(case(engine, 2)["opened_at"], TOKYO)
+    assert said.startswith(t["again_recorded_as_case"].format(number=2, date=opened))
+    assert t["again_when"].format(number=1) in said, "asked again"
+    assert int(case(engine, 1)["repeat_calls"] or 0) == 0
+    clock.advance(hours=3)  # another call, later: recorded
+    assert text_of(chat.say(t["opt.again_now"])).startswith(t["repeat_call_recorded"][:8])
+    assert case(engine, 1)["repeat_calls"] == 1
+
+
+def test_just_now_pressed_at_the_refusals_moment_is_refused_as_typed(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """Typed, 「たった今」 at the refusal's own minute was "before the refusal"; pressed,
+    the same moment was recorded as a call after it, and the report listed it."""
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA))
+    asked = chat.press(JA["opt.case_again"], on=chat.say("/case 1"))
+    said = text_of(chat.press(JA["opt.again_now"], on=asked))
+    assert said.startswith(JA["again_before_refusal"].split("{")[0])
+    assert not case(engine, 1)["repeat_calls"]

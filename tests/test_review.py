@@ -30,7 +30,9 @@ def record(engine: Engine, company: str, phone: str = "skip", broker: str = "ski
 
 
 def call_again(chat: EngineChat, number: int = 1) -> None:
-    """Case ``number``'s "this company called again", answered "just now"."""
+    """Case ``number``'s "this company called again", answered "just now", a minute on (a
+    call at the refusal's own moment is not one after it)."""
+    chat.engine.clock.advance(minutes=1)  # type: ignore[attr-defined]
     chat.say(f"/case {number}")
     chat.press("📞 この会社からまた電話があった")
     chat.press("🕒 たった今")
@@ -868,6 +870,7 @@ def test_a_double_tap_starts_one_case_and_records_one_call(engine: Engine, clock
     assert engine.store.count_cases(1) == 2
     clock.advance(minutes=3)
     record(engine, "みらい不動産")
+    clock.advance(minutes=1)  # a call after the refusal, not at its moment
     view = chat.say("/case 3")
     asked = chat.press("📞 この会社からまた電話があった", on=view)
     assert text_of(chat.press("🕒 たった今", on=asked))

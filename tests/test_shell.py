@@ -440,6 +440,7 @@ def test_options_above_a_reminders_line_keep_their_numbers(engine: Engine, tmp_p
     option were on screen."""
     shell = ShellChat(engine, files_dir=tmp_path / "files")
     shell.walk(*TO_STEP_4, Press("🙆 応じた"))
+    engine.clock.advance(minutes=1)  # type: ignore[attr-defined]
     shell.say("/case 1")
     shell.press("📞 この会社からまた電話があった")
     said = shell.press(JA["opt.again_now"])

@@ -372,6 +372,10 @@ EN: dict[str, str] = {
         "That is before you recorded this case on {date}. Type when they called after your refusal."
     ),
     "again_cancelled": "Not recorded.",
+    "again_recorded_as_case": (
+        "A call at that time is already recorded as case #{number} ({date}). "
+        "If this was another call, type its date and time. To stop, send /cancel."
+    ),
     "again_bad_when": (
         "I couldn't read that date and time. E.g. yesterday 15:00, 11/28 10:30. "
         "To record nothing, send /cancel."

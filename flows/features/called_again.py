@@ -7,10 +7,11 @@ latest, and a check a month later is set (data spreads).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from flows import letters, moments
+from flows.callers import history
 from flows.dialogs import CalledAgainDialog
 from flows.features import letters as letter_feature
 from flows.normalize import parse_when
@@ -23,6 +24,9 @@ from flows.turn import Turn
 from flows.typed import ALIASES, fold, folded_labels, option_number
 
 router = Router()
+
+# A call typed within this of one recorded as a case of its own is taken for that call.
+SAME_CALL = timedelta(minutes=10)
 
 # 🔁 on a case's page, with the calls recorded when it was shown ("-N": a second tap finds N+1).
 ASK = router.button("called_again", rf"{CASE_REF}(-\d{{1,9}})?", legacy="g.again")
@@ -77,17 +81,17 @@ def pressed_now(turn: Turn, arg: str) -> None:
     if case is not None and not mark_fits(case, mark):
         turn.notice = turn.texts("case_replaced", number=number)  # asked before /forget
         return
-    turn.set_dialog(None)
     if case is None:
+        turn.set_dialog(None)
         turn.notice = turn.texts("case_not_found", number=number)
         return
     turn.chosen = turn.texts("opt.again_now")
-    _record(turn, case, turn.now())
+    if not _answered(turn, case, turn.now()):
+        _question(turn, case)
 
 
 def _typed(turn: Turn, dialog: CalledAgainDialog, raw: str) -> bool:
     """The time typed in answer to "when did they call again?"."""
-    t = turn.texts
     case = _case(turn, dialog.case)
     if case is None:
         turn.set_dialog(None)
@@ -99,23 +103,50 @@ def _typed(turn: Turn, dialog: CalledAgainDialog, raw: str) -> bool:
         moment: datetime | None = now
     else:
         moment = None if number else parse_when(raw, now, turn.tz)
-    # Without its own time, the refusal came before the case was recorded: a call before that
-    # moment may have been the refused call itself, so it is not taken either.
-    refused_at = case.get("refused_at")
-    assert refused_at is not None  # takes_another_call: it was refused
-    refused = datetime.fromisoformat(refused_at)
-    known = moments.refusal_moment(case) is not None
     if moment is None:
         turn.say("again_bad_when")
-    elif moment <= refused:
-        key = "again_before_refusal" if known else "again_before_record"
-        turn.say(key, date=t.when(refused, turn.tz))
-    else:
-        turn.set_dialog(None)
-        _record(turn, case, moment)
+    elif _answered(turn, case, moment):
         return True
     _question(turn, case)
     return True
+
+
+def _answered(turn: Turn, case: Case, moment: datetime) -> bool:
+    """Record the call at ``moment`` and end the dialog; or say why not (False: asked again).
+
+    Without its own time, the refusal came before the case was recorded: a call before that
+    moment may have been the refused call itself, so it is not taken either. A call within
+    minutes of one recorded as a case of its own (📞 from /who) is that call: counted once."""
+    t = turn.texts
+    refused_at = case.get("refused_at")
+    assert refused_at is not None  # takes_another_call: it was refused
+    refused = datetime.fromisoformat(refused_at)
+    if moment <= refused:
+        known = moments.refusal_moment(case) is not None
+        key = "again_before_refusal" if known else "again_before_record"
+        turn.say(key, date=t.when(refused, turn.tz))
+        return False
+    if (same := _recorded_as_case(turn, case, moment)) is not None:
+        at = moments.call_moment(same)
+        assert at is not None  # how it was found
+        turn.say("again_recorded_as_case", number=same["number"], date=t.when_iso(at, turn.tz))
+        return False
+    turn.set_dialog(None)
+    _record(turn, case, moment)
+    return True
+
+
+def _recorded_as_case(turn: Turn, case: Case, moment: datetime) -> Case | None:
+    """The later call of this caller recorded as a case of its own within ``SAME_CALL`` of
+    ``moment``, if any (the calls a report lists: ``callers.History.later``)."""
+    caller = history(
+        turn.store, turn.user_id, case.get("phone_e164"), case.get("company_norm"), case["id"]
+    )
+    for later in caller.later:
+        at = moments.call_moment(later)
+        if at and abs(datetime.fromisoformat(at) - moment) <= SAME_CALL:
+            return later
+    return None
 
 
 def _means_now(raw: str) -> bool:
