@@ -165,7 +165,9 @@ def open_case(turn: Turn, case: Case) -> None:
 
 
 def check_calls_again(turn: Turn, case: Case) -> None:
-    """Data spreads: keep checking, a month at a time (from today, whenever the call was)."""
+    """Data spreads: keep checking, a month at a time (from today, whenever the call was).
+    The check this one replaces is answered (they called): one check waits, not two."""
+    turn.store.close_reminders(case["id"], "done", ("check_calls",))
     turn.remind(case, "check_calls", in_days(turn.now(), CALLS_CHECK_DAYS, turn.tz))
 
 

@@ -1119,3 +1119,18 @@ def test_cancel_typed_at_a_confirmation_does_not_cancel_the_hidden_case(
     assert engine.store.case_by_number(1, 1)["state"] == "refusing"
     chat.say("/cancel")  # its step on screen: now meant for the case
     assert engine.store.case_by_number(1, 1)["state"] == "cancelled"
+
+
+def test_a_second_call_again_replaces_the_check_it_answers(engine: Engine, clock) -> None:
+    """Each call after the refusal set a check a month on, and the earlier one stayed: two
+    identical "did the calls stop?" checks came (found in review)."""
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産")
+    call_again(chat)
+    clock.advance(days=3)
+    call_again(chat)
+    rows = engine.store.db.execute(
+        "select status, due_at from reminders where kind = 'check_calls' order by id"
+    ).fetchall()
+    assert [status for status, _ in rows] == ["done", "pending"]
+    assert rows[1][1] > rows[0][1], "the one waiting is the later"
