@@ -20,7 +20,7 @@ from flows.machine import FIELDS, FINISHED_STATES
 from flows.moments import refusal_moment
 from flows.normalize import format_phone
 from flows.port import Attachment, Reply
-from flows.steps import opened_for_call
+from flows.steps import opened_for_call, product_shown
 from flows.store import CASES, EVENTS, Store
 from flows.store.rows import Case, Event
 from flows.texts import Texts
@@ -178,7 +178,7 @@ def case_text(store: Store, case: Case, texts: Texts, tz: ZoneInfo) -> str:
         if case.get("phone_e164")
         else case.get("phone_raw"),
         "licence": case.get("licence"),
-        "product": case.get("product"),
+        "product": product_shown(case.get("product"), texts),
         "broker": case.get("broker_name"),
         "broker_address": case.get("broker_address"),
         "when": texts.when_iso(at, tz)

@@ -31,7 +31,7 @@ from flows.port import Option, Reply
 from flows.reminders import CHOICES, choice_trigger
 from flows.router import step_shown
 from flows.schedule import JAPAN
-from flows.texts import ROMAJI, Texts
+from flows.texts import CATALOGS, ROMAJI, Texts
 
 
 def keeps_value(model: CaseModel, trigger: str) -> bool:
@@ -98,8 +98,21 @@ def current_value(model: CaseModel, field: str | None = None) -> str | None:
         return format_phone(case["phone_e164"]) if case.get("phone_e164") else case.get("phone_raw")
     if field == "when":
         return model.texts.when_iso(at, model.tz) if (at := case.get("call_at")) else None
+    if field == "product":
+        return product_shown(case.get("product"), model.texts)
     value = case.get(field)
     return None if value is None else str(value)
+
+
+def product_shown(product: object, t: Texts) -> str | None:
+    """What was pitched, in the reader's language when it is a button's words (stored in the
+    language of the user who pressed it: 「その他」 read after /language en)."""
+    if product is None:
+        return None
+    for key in ("product.property", "product.other"):
+        if product in {texts[key] for texts in CATALOGS.values()}:
+            return t(key)
+    return str(product)
 
 
 def opened_for_call(case: Mapping[str, Any], field: str, t: Texts, tz: ZoneInfo) -> str | None:

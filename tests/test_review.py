@@ -1134,3 +1134,14 @@ def test_a_second_call_again_replaces_the_check_it_answers(engine: Engine, clock
     ).fetchall()
     assert [status for status, _ in rows] == ["done", "pending"]
     assert rows[1][1] > rows[0][1], "the one waiting is the later"
+
+
+def test_a_pressed_product_reads_in_the_language_the_case_is_read_in(engine: Engine) -> None:
+    """📦 その他 pressed, then /language en: the case showed "Product: その他" (review)."""
+    chat = EngineChat(engine)
+    chat.walk("/after", Press("🙅 はい、断った"), Press("📝 言った"), "リスト社", "みらい不動産")
+    chat.walk("skip", "skip", Press("📦 その他"))
+    assert engine.store.case_by_number(1, 1)["product"] == "その他", "stored as pressed"
+    chat.say("/language en")
+    page = text_of(chat.say("/case 1"))
+    assert "Product: something else" in page and "その他" not in page
