@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import stat
+import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,6 +27,7 @@ from flows.store import (
     Store,
     open_database,
 )
+from flows.store.files import migrate
 from flows.store.keys import NAME_KEYS
 from flows.store.migrations import migrations
 
@@ -470,16 +474,33 @@ def test_upgrade_marks_a_source_named_as_its_timeline_last_said(
     assert source_named_after_upgrade(tmp_path, timeline) == named
 
 
+def migrating_in_a_thread(db: Database) -> Callable[[], None]:
+    """``migrate(db)`` started in a thread (another process starting on the file); the call
+    returned waits for it to end and fails with what it raised."""
+    failures: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            migrate(db)
+        except BaseException as error:  # reported by the call returned
+            failures.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+
+    def finished() -> None:
+        thread.join(10)
+        assert not thread.is_alive()
+        assert failures == []
+
+    return finished
+
+
 def test_two_processes_migrating_at_once_both_start(tmp_path: Path) -> None:
     """`kotowari run` and `kotowari line` started together on a file needing migrations:
     both read the same pending list, and the second one's first migration failed
     ("database is locked": its snapshot was stale) once the first had applied it, so that
     bot did not start."""
-    import sqlite3
-    import threading
-
-    from flows.store.files import migrate
-
     path = tmp_path / "both.db"
     database_before(path, "m021_source_named").close()
     first = Database(sqlite3.connect(path, isolation_level=None, check_same_thread=False))
@@ -493,23 +514,12 @@ def test_two_processes_migrating_at_once_both_start(tmp_path: Path) -> None:
 
     second_conn.set_trace_callback(trace)
     second = Database(second_conn)
-    failures: list[BaseException] = []
-
-    def start_second() -> None:
-        try:
-            migrate(second)
-        except BaseException as error:  # the test reports it
-            failures.append(error)
-
     first.conn.execute("BEGIN IMMEDIATE")  # the first process is migrating
-    thread = threading.Thread(target=start_second)
-    thread.start()
+    finished = migrating_in_a_thread(second)
     assert waiting.wait(10), "the second process never reached its migration"
     migrations.apply(first)
     first.conn.execute("COMMIT")
-    thread.join(10)
-    assert not thread.is_alive()
-    assert failures == []
+    finished()
     assert migrations.pending(second) == []
     names = [m.name for m in migrations.applied(second)]
     assert len(names) == len(set(names)), "a migration was applied twice"
@@ -523,11 +533,6 @@ def test_the_journal_mode_waits_for_another_process_reading_the_new_file(
     """Two processes creating the file together: the second's switch to WAL found the
     first writing its migrations, and SQLite refused at once ("database is locked")
     instead of waiting as a write does."""
-    import sqlite3
-    import threading
-
-    from flows.store.files import migrate
-
     path = tmp_path / "new.db"
     database_before(path, "m002_wal_journal").close()
     writer = sqlite3.connect(path, isolation_level=None)
@@ -545,21 +550,10 @@ def test_the_journal_mode_waits_for_another_process_reading_the_new_file(
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.set_trace_callback(trace)
     db = Database(conn)
-    failures: list[BaseException] = []
-
-    def start() -> None:
-        try:
-            migrate(db)
-        except BaseException as error:  # the test reports it
-            failures.append(error)
-
-    thread = threading.Thread(target=start)
-    thread.start()
+    finished = migrating_in_a_thread(db)
     assert tried_again.wait(10), "the switch to WAL was not tried again"
     writer.execute("COMMIT")
-    thread.join(10)
-    assert not thread.is_alive()
-    assert failures == []
+    finished()
     assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
     assert migrations.pending(db) == []
     writer.close()
