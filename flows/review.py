@@ -138,6 +138,9 @@ def _event_line(event: Event, texts: Texts, tz: ZoneInfo) -> str | None:
         text = texts("event.reminder", label=label)
     elif kind == "letter":
         text = texts("event.letter", title=detail.get("title", ""))
+    elif kind == "repeat_call" and detail.get("at"):
+        # Stamped when it was recorded: the call's own time said, or it reads as the call's.
+        text = texts("event.repeat_call_at", when=texts.when_iso(detail["at"], tz))
     elif texts.has(f"event.{kind}"):
         text = texts(f"event.{kind}")
     else:

@@ -1145,3 +1145,17 @@ def test_a_pressed_product_reads_in_the_language_the_case_is_read_in(engine: Eng
     chat.say("/language en")
     page = text_of(chat.say("/case 1"))
     assert "Product: something else" in page and "その他" not in page
+
+
+def test_the_timeline_says_when_a_call_after_the_refusal_came(engine: Engine, clock) -> None:
+    """The timeline stamped a call after the refusal with the moment it was typed in, and
+    said no more: read as a timeline, the call seemed to come then (review)."""
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産")
+    clock.advance(days=3)
+    asked = chat.press("📞 この会社からまた電話があった", on=chat.say("/case 1"))
+    assert JA["again_when"].format(number=1) in text_of(asked)
+    chat.say("昨日 10:00")
+    timeline = text_of(chat.say("/case 1")).split(JA["case.timeline"])[1]
+    typed_at = "2026年11月30日(月) 14:00"  # the clock: 3 days after 11/27 14:00
+    assert f"{typed_at}  断った後の電話（2026年11月29日(日) 10:00）を記録" in timeline

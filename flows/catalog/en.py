@@ -429,6 +429,7 @@ EN: dict[str, str] = {
     "event.resumed": "Resumed",
     "event.reminder": "Reminder: {label}",
     "event.repeat_call": "Call after refusal recorded",
+    "event.repeat_call_at": "Call after refusal ({when}) recorded",
     "event.letter": "Letter written: {title}",
     "opt.case_continue": "▶ Continue",
     "opt.case_letter": "✉️ Write a letter",

@@ -445,6 +445,7 @@ JA: dict[str, str] = {
     "event.resumed": "再開",
     "event.reminder": "リマインダー: {label}",
     "event.repeat_call": "断った後の電話を記録",
+    "event.repeat_call_at": "断った後の電話（{when}）を記録",
     "event.letter": "書面を作成: {title}",
     "opt.case_continue": "▶ 続ける",
     "opt.case_letter": "✉️ 書面を作る",
