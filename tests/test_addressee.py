@@ -257,3 +257,14 @@ def test_a_letter_states_japans_time_whatever_zone_the_user_reads_in(engine: Eng
     assert call is not None
     hour = datetime.fromisoformat(call["call_at"]).astimezone(JAPAN).hour
     assert f"{hour}時頃" in body
+
+
+def test_the_brokers_address_given_is_not_sent_to_be_looked_up(engine: Engine) -> None:
+    """With the broker's address typed for the letter, its delivery still said where to
+    look the address up (found in review); only how the broker takes requests is left."""
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産", broker="名簿の森")
+    given = write(chat, "✉️ 名簿業者への請求書", MORI).replies[0].text
+    assert JA["note.optout_method"] in given and JA["note.optout_search"] not in given
+    skipped = write(chat, "✉️ 名簿業者への請求書").replies[0].text
+    assert JA["note.optout_search"] in skipped

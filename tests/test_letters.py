@@ -268,6 +268,7 @@ def test_report_for_another_product_points_to_188_not_the_real_estate_act() -> N
     assert "適用除外もある" in notes
     assert "電話勧誘販売に当たる場合" in body
     assert "188" in notes
+    assert notes.count("188") == 1, "where it goes, not again among the other places"
     assert_clean(letter)
 
 

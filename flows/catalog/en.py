@@ -630,6 +630,9 @@ EN: dict[str, str] = {
     "note.optout_search": (
         "The broker's address and how it takes stop requests are in its opt-out filing: search 「オプトアウト届出書検索」 on the Personal Information Protection Commission's website."
     ),
+    "note.optout_method": (
+        "How the broker takes stop requests is in its opt-out filing: search 「オプトアウト届出書検索」 on the Personal Information Protection Commission's website."
+    ),
     "note.post_first": (
         "How to send it: for a first request, 特定記録郵便 (records delivery to the mailbox) or ordinary mail is fine."
     ),

@@ -185,7 +185,9 @@ def _bureau_table() -> list[Note]:
 def _report_notes(case: Mapping[str, Any], office: str | None) -> list[Note]:
     others = [_note("note.others_heading"), _note("note.others_188"), _note("note.others_ppc")]
     if not _is_property(case):
-        return [_note("note.other_product_hedge"), _note("note.other_product_where"), *others]
+        # 188 is where this one goes: not said again among the others.
+        rest = [_note("note.others_heading"), _note("note.others_ppc")]
+        return [_note("note.other_product_hedge"), _note("note.other_product_where"), *rest]
     kind, pref = licensing_authority(case.get("licence"))
     if kind == "governor" and pref:
         where = [_note("note.where_governor", pref=pref)]

@@ -98,8 +98,10 @@ def broker_request(
         recipient = _say("letter.to_business", name=broker)
     else:
         recipient = _say("letter.broker.to_unknown")
+    # The address typed for this letter: only how the broker takes requests is left to look up.
+    search = "note.optout_method" if _text(case.get("broker_address")) else "note.optout_search"
     notes = [
-        _note("note.optout_search"),
+        _note(search),
         *POSTING_NOTES,
         _note("note.id_check"),
         _note("note.limits"),
