@@ -275,13 +275,13 @@ def brokers_reply(store: Store, user_id: int, texts: Texts, tz: ZoneInfo) -> Rep
         latest = max(asked, key=lambda request: request.at, default=None)
         if latest is not None:
             status = texts(f"answer.{latest.answer or 'waiting'}")
-            last = latest.at
-        else:
+            last, key = latest.at, "brokers_line"
+        else:  # not asked yet: the date is when it was last named, and says so
             status = texts(f"broker_status.{broker_status(cases)}")
-            last = broker["last_named_at"]
+            last, key = broker["last_named_at"], "brokers_line_named"
         lines.append(
             texts(
-                "brokers_line",
+                key,
                 name=broker["name"],
                 count=broker["case_count"],
                 status=status,

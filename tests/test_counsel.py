@@ -705,7 +705,7 @@ def test_brokers_says_the_latest_answer_by_phone_or_letter(engine: Engine, clock
     clock.advance(days=5)
     engine.store.db.execute("update cases set updated_at = ?", [clock.now.isoformat()])
     [line] = text_of(engine.handle(Inbound(1, text="/brokers"))).splitlines()[1:]
-    assert line.endswith("｜1件｜対応された｜最終: 2026年11月29日(日)"), line
+    assert line.endswith("｜1件｜対応された｜最終依頼: 2026年11月29日(日)"), line
 
 
 def test_a_letters_check_asks_whether_an_answer_came(engine: Engine, clock) -> None:

@@ -358,8 +358,8 @@ def test_brokers_with_counts_and_status(engine: Engine, clock) -> None:
     assert lines[0] == "記録した名簿業者:"
     assert sorted(lines[1:]) == sorted(
         [
-            "名簿の森｜2件｜応じた｜最終: 2026年11月27日(金)",
-            "データ商会｜1件｜拒否｜最終: 2026年11月27日(金)",
+            "名簿の森｜2件｜応じた｜最終依頼: 2026年11月27日(金)",
+            "データ商会｜1件｜拒否｜最終依頼: 2026年11月27日(金)",
         ]
     )
 
@@ -1159,3 +1159,12 @@ def test_the_timeline_says_when_a_call_after_the_refusal_came(engine: Engine, cl
     timeline = text_of(chat.say("/case 1")).split(JA["case.timeline"])[1]
     typed_at = "2026年11月30日(月) 14:00"  # the clock: 3 days after 11/27 14:00
     assert f"{typed_at}  断った後の電話（2026年11月29日(日) 10:00）を記録" in timeline
+
+
+def test_a_broker_not_asked_yet_is_dated_by_when_it_was_named(engine: Engine) -> None:
+    """/brokers said 「最終: …」 for a broker marked 未依頼 too: last what? (review)"""
+    chat = EngineChat(engine)
+    chat.walk("/after", Press("🙅 はい、断った"), Press("📝 言った"), "名簿の森", "A社")
+    chat.walk("skip", "skip", "skip", "skip", Press("✅ 保存する"))
+    [line] = chat.say("/brokers").replies[0].text.splitlines()[1:]
+    assert line.startswith("名簿の森｜1件｜") and line.endswith("｜最終記録: 2026年11月27日(金)")
