@@ -1018,3 +1018,18 @@ def test_just_now_pressed_at_the_refusals_moment_is_refused_as_typed(
     said = text_of(chat.press(JA["opt.again_now"], on=asked))
     assert said.startswith(JA["again_before_refusal"].split("{")[0])
     assert not case(engine, 1)["repeat_calls"]
+
+
+def test_a_call_recorded_late_in_call_mode_dates_its_refusal_by_the_call(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """/call opened a day after the call, its time typed (「昨日 15:00」): the refusal was
+    dated by the tap, so the report said the user refused a day late, and a real call in
+    between was refused as "before the refusal" (found in review)."""
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA)[:-3], "昨日 15:00", Press(JA["opt.confirm"]))
+    row = case(engine, 1)
+    assert row["refused_at"] == row["call_at"] == "2026-11-26T06:00:00+00:00"
+    # A call during the call: the tap's own moment stays the refusal's.
+    chat.walk("/call", Press(JA["opt.refused"]))
+    assert case(engine, 2)["refused_at"] == START.isoformat()
