@@ -347,6 +347,20 @@ def test_a_product_picked_in_english_is_written_in_japanese() -> None:
     assert "something" not in report
 
 
+def test_a_product_typed_in_english_is_said_by_its_kind() -> None:
+    """ "investment condo" typed in the English UI went into the Japanese letter as it was,
+    and onto the 内容証明 form in full-width Latin letters (found in review)."""
+    body = broker_request(full_case(product="investment condo"), [], SENDER, TODAY, TZ).body
+    assert "私に投資用マンション・不動産の勧誘の電話がありました。" in body
+    assert "condo" not in body
+    case = full_case(product="health food", product_kind="other")
+    report = resolicitation_report(case, [], SENDER, TODAY, TZ).body
+    assert "勧誘の内容" not in report and "health" not in report
+    # Typed in Japanese (with Latin letters in it): written as typed.
+    typed = full_case(product="REIT型の投資商品", product_kind="other")
+    assert "REIT型の投資商品" in resolicitation_report(typed, [], SENDER, TODAY, TZ).body
+
+
 def test_unreadable_phone_falls_back_to_what_was_typed() -> None:
     case = full_case(phone_e164="garbage", phone_raw="03-1111-2222")
     assert "電話番号：03-1111-2222" in broker_request(case, [], SENDER, TODAY, TZ).body

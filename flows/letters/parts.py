@@ -175,7 +175,19 @@ def _product(case: Mapping[str, Any]) -> str | None:
         return JA["product.property"]
     if product in labels["product.other"]:
         return None  # "other" says nothing worth writing
+    if product and not _has_japanese(product):
+        # Typed in English ("investment condo"): not put in a Japanese letter, nor on a
+        # 内容証明 form, which takes Latin letters in proper nouns only. Said by its kind.
+        return JA["product.property"] if case.get("product_kind") == "property" else None
     return product
+
+
+def _has_japanese(text: str) -> bool:
+    """Whether ``text`` has a kana or kanji (not only Latin letters, digits, signs)."""
+    return any(
+        "\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u9fff" or "\uff66" <= ch <= "\uff9f"
+        for ch in text
+    )
 
 
 def _pitch(case: Mapping[str, Any]) -> str:
