@@ -313,14 +313,15 @@ def test_recorded_after_the_call_without_a_time_states_no_time(make: Any) -> Non
 
 
 def test_a_refusal_recorded_afterwards_without_a_time_states_no_time() -> None:
-    """``refused_at`` then only says when it was typed in: never printed as a fact."""
+    """``refused_at`` then only says when it was typed in: never printed as the refusal's
+    time; the report says the refusal came no later than that day."""
     case = {**ONLY_PHONE, "mode": "after", "refused_at": "2026-11-27T01:00:00+00:00"}
     company = company_request(case, [], SENDER, TODAY, TZ).body
     assert "私はその電話で勧誘を明確にお断りしました。" in company
     assert "10時00分" not in company
     report = resolicitation_report({**case, "repeat_calls": 1}, [], SENDER, TODAY, TZ).body
-    assert "・勧誘をお断りした日時：不明" in report
-    assert "10時00分" not in report
+    assert "・勧誘をお断りした日時：令和8年11月27日以前（日時の記録なし）" in report
+    assert "10時" not in report
     repeat = {**ONLY_PHONE, "repeat_of": 1, "repeat_refused_at": None}
     assert (
         "なお、私は以前に貴社から勧誘の電話を受けた際に"
@@ -345,6 +346,14 @@ def test_a_product_picked_in_english_is_written_in_japanese() -> None:
     report = resolicitation_report(case, [], SENDER, TODAY, TZ).body
     assert "勧誘の内容" not in report
     assert "something" not in report
+
+
+def test_a_refusal_recorded_without_its_time_is_dated_no_later_than_its_record() -> None:
+    """Recorded after the call with no time, the report's refusal read 「不明」, though the
+    refusal came no later than the day it was recorded (found in review)."""
+    case = full_case(mode="after", call_at=None, refused_at="2026-12-07T01:00:00+00:00")
+    body = resolicitation_report(case, [], SENDER, TODAY, TZ).body
+    assert "・勧誘をお断りした日時：令和8年12月7日以前（日時の記録なし）" in body
 
 
 def test_a_product_typed_in_english_is_said_by_its_kind() -> None:

@@ -172,6 +172,7 @@ LETTER_JA: dict[str, str] = {
     "letter.report.said": "お断りした",
     "letter.report.said.never_again": "お断りし、今後電話をしないよう求めた",
     "letter.report.refused_at": "・勧誘を{said}日時：{when}",
+    "letter.report.refused_by": "{date}以前（日時の記録なし）",
     "letter.report.calls": "・お断りした後の勧誘の電話（{count}回）：",
     "letter.report.call": "　{n}. {when}頃",
     "letter.report.untimed": "　このほか、日時を記録していない電話が{count}回あります。",

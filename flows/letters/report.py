@@ -31,6 +31,7 @@ from flows.moments import (
     local_moment,
     refusal_moment,
     repeat_call_at,
+    wareki,
 )
 
 
@@ -123,6 +124,9 @@ def resolicitation_report(
     said = _say(
         "letter.report.said.never_again" if asked_not_to_call(refused_in) else "letter.report.said"
     )
+    if refusal is None and (bound := local_moment(refused_in.get("refused_at"), tz)):
+        # Recorded after the call, with no time: no later than when it was recorded.
+        refusal = _say("letter.report.refused_by", date=wareki(bound.date()))
     history = [_say("letter.report.refused_at", said=said, when=refusal or unknown)]
     if calls:
         history.append(_say("letter.report.calls", count=len(calls)))
