@@ -269,6 +269,7 @@ def test_report_for_another_product_points_to_188_not_the_real_estate_act() -> N
     assert "電話勧誘販売に当たる場合" in body
     assert "188" in notes
     assert notes.count("188") == 1, "where it goes, not again among the other places"
+    assert "【相談者の連絡先】" in body and "申告者" not in body, "a consultation, not a report"
     assert_clean(letter)
 
 
@@ -346,6 +347,23 @@ def test_a_product_picked_in_english_is_written_in_japanese() -> None:
     report = resolicitation_report(case, [], SENDER, TODAY, TZ).body
     assert "勧誘の内容" not in report
     assert "something" not in report
+
+
+def test_letter_wording_found_in_review() -> None:
+    """A lawyer's reading: no two 「なお、」 running; 保有個人データ where Art. 35 applies (and
+    not 「保有する…保有」); the broker asked for what it discloses; the refusal's time said
+    as about, as the calls after it are; the broker without an opt-out filing asked under
+    35(3)."""
+    repeat = full_case(repeat_of=1, outcome="no_record", repeat_refused_at=None)
+    company = company_request(repeat, [], SENDER, TODAY, TZ).body
+    assert "また、「日本名簿センター株式会社」に問い合わせたところ" in company
+    assert "保有する私に関する保有" not in company
+    broker = broker_request(full_case(), [], SENDER, TODAY, TZ).body
+    assert "私に関する保有個人データの利用を停止し、消去してください。" in broker
+    assert "開示の内容および対応の結果" in broker
+    assert "同法第35条第3項に基づき、第三者への提供の停止を請求します。" in broker
+    report = resolicitation_report(full_case(), [], SENDER, TODAY, TZ).body
+    assert "日時：令和8年11月20日14時30分頃" in report
 
 
 def test_a_refusal_recorded_without_its_time_is_dated_no_later_than_its_record() -> None:

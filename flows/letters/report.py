@@ -101,6 +101,8 @@ def resolicitation_report(
     broker = _text(case.get("broker_name"))
     refusal_iso, calls_iso = later_calls(case, events)
     refusal = local_datetime(refusal_iso, tz)
+    if refusal:
+        refusal += "頃"  # as the calls after it are: a time to the hour, said as about
     calls = [c for c in (local_datetime(iso, tz) for iso in calls_iso) if c]
     recorded = int(case.get("repeat_calls") or 0) + (1 if case.get("repeat_of") else 0)
     office = head_office if head_office in BUREAU_OF else None
@@ -161,7 +163,9 @@ def resolicitation_report(
         _say("letter.heading.history"),
         *history,
         "",
-        *_identity_part("letter.report.heading.reporter", sender),
+        *_identity_part(
+            "letter.report.heading.reporter" if prop else "letter.report.heading.consulter", sender
+        ),
     ]
     return _letter(
         RESOLICITATION_REPORT,

@@ -171,7 +171,11 @@ def company_request(
         also = _say("letter.company.earlier.also" if refusal else "letter.company.earlier.only")
         facts.append(_say("letter.company.earlier", at=at, also=also))
     if broker and case.get("outcome") == "no_record":
-        facts.append(_say("letter.company.no_record", broker=broker))
+        # 「なお、」 twice running reads badly: the second is 「また、」.
+        key = (
+            "letter.company.no_record.also" if case.get("repeat_of") else "letter.company.no_record"
+        )
+        facts.append(_say(key, broker=broker))
     if unanswered := _unanswered_letter(events, COMPANY_REQUEST, tz):
         facts.append(unanswered)
 
