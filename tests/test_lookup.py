@@ -1033,3 +1033,27 @@ def test_a_call_recorded_late_in_call_mode_dates_its_refusal_by_the_call(
     # A call during the call: the tap's own moment stays the refusal's.
     chat.walk("/call", Press(JA["opt.refused"]))
     assert case(engine, 2)["refused_at"] == START.isoformat()
+
+
+def test_a_later_call_marked_other_keeps_the_refused_cases_licence_in_its_report(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """The later call's product pressed as 📦 その他: its report went to the consumer centre
+    under the 特商法 and dropped the licence recorded on the refused case of the same
+    company, though the call's own line had cited the 宅建業法 (found in review)."""
+    steps = list(refused_call(JA))
+    steps[8] = "東京都知事(3)第12345号"  # the licence, where refused_call skips it
+    chat = EngineChat(engine)
+    chat.walk(*steps)
+    clock.advance(days=3)
+    chat.say("03-5555-0123")
+    chat.press(JA["opt.who_now"])
+    asked = chat.walk(Press(JA["opt.refused"]), Press(JA["opt.dodged"]))
+    asked = chat.press(JA["opt.pressing_source.dodged"], on=asked)
+    while JA["opt.other_product"] not in [o.label for r in asked.replies for o in r.options]:
+        asked = chat.say("skip")
+    chat.walk(Press(JA["opt.other_product"]), Press(JA["opt.now"]), Press(JA["opt.confirm"]))
+    menu = chat.press(JA["opt.case_letter"], on=chat.say("/case 2"))
+    letter = _write_letter(chat, chat.press(JA["opt.letter_resolicitation_report"], on=menu), JA)
+    assert "東京都知事 殿" in letter and "東京都知事(3)第12345号" in letter
+    assert "消費生活センター" not in letter
