@@ -20,6 +20,10 @@ from dataclasses import asdict, dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
+from flows import letters
+from flows.normalize import format_phone, parse_phone
+from flows.typed import ALIASES, fold, yes_or_no
+
 log = logging.getLogger(__name__)
 
 
@@ -113,3 +117,17 @@ def load(raw: str | None) -> Dialog | None:
     except (ValueError, KeyError, TypeError):
         log.warning("an unreadable dialog state was dropped")
         return None
+
+
+def sender_answer(step: str, text: str) -> str | None:
+    """``text`` as the letter gives the sender's name, address or phone; None if it cannot be
+    one ("1" as a name, "123" as an address, an address typed for the phone)."""
+    if step == "name":
+        # A word typed for the button it is not ("スキップ", "はい") is not a name either.
+        if fold(text) in ALIASES["skip"] or yes_or_no(text) is not None:
+            return None
+        return text if any(ch.isalpha() for ch in text) else None
+    if step == "address":
+        return text if letters.looks_like_address(text) else None
+    e164 = parse_phone(text).e164
+    return format_phone(e164) if e164 else None

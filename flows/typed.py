@@ -120,6 +120,17 @@ def match_choice(text: str, keys: dict[str, str]) -> str | None:
     return exact[0] if exact else _partly(typed, folded)
 
 
+def button_typed(raw: str, shown: tuple[str, ...], labels: dict[str, str]) -> str | None:
+    """Which of a question's buttons (``shown``, in order) the text names by its number or
+    its label in any language (``labels``: button → catalog key; a button without one is
+    named by its number only); "" for a number no button has; None: no button."""
+    number = option_number(raw)
+    if number is not None:
+        return shown[number - 1] if 1 <= number <= len(shown) else ""
+    typed = fold(raw)
+    return next((arg for arg, key in labels.items() if typed in folded_labels(key)), None)
+
+
 def folded_labels(key: str) -> set[str]:
     """A label's text in every language, folded for comparing with what was typed."""
     return {fold(Texts(lang)(key)) for lang in CATALOGS}

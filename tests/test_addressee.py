@@ -268,3 +268,27 @@ def test_the_brokers_address_given_is_not_sent_to_be_looked_up(engine: Engine) -
     assert JA["note.optout_method"] in given and JA["note.optout_search"] not in given
     skipped = write(chat, "✉️ 名簿業者への請求書").replies[0].text
     assert JA["note.optout_search"] in skipped
+
+
+def test_the_address_questions_buttons_work_typed(engine: Engine) -> None:
+    """「この住所で作る」 typed at the address question was read as an address and refused
+    as none; its number went the same way (found in review)."""
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産", broker="名簿の森")
+    write(chat, "✉️ 名簿業者への請求書", MORI)
+
+    def at_the_address_question() -> None:
+        menu = chat.press("✉️ 書面を作る", on=chat.say("/case 1"))
+        asked = chat.press("✉️ 名簿業者への請求書", on=menu)
+        assert text_of(asked).endswith(JA["letter_recipient_known"].format(address=MORI))
+
+    for typed in ("この住所で作る", "1"):
+        at_the_address_question()
+        asked = chat.say(typed)
+        assert JA["bad_recipient_address"] not in text_of(asked), typed
+        give_sender(chat, "山田 花子")
+        assert f"\n{MORI}\n名簿の森 御中\n" in letter_body(chat.say("いいえ")), typed
+    at_the_address_question()
+    chat.say("2")  # ⏭ スキップ
+    give_sender(chat, "山田 花子")
+    assert MORI not in letter_body(chat.say("いいえ"))

@@ -13,16 +13,16 @@ from dataclasses import replace
 from typing import Any, cast
 
 from flows import letters
-from flows.dialogs import LETTER_NEXT, SENDER_LIMITS, LetterDialog
+from flows.dialogs import LETTER_NEXT, SENDER_LIMITS, LetterDialog, sender_answer
 from flows.features.reported import reported
 from flows.features.writing import address_column, named, write
-from flows.normalize import clean_text, format_phone, parse_phone
+from flows.normalize import clean_text
 from flows.port import Option, Reply
 from flows.router import CASE_REF, DialogRoute, Router, case_ref
 from flows.store.rows import Case
 from flows.texts import Texts
 from flows.turn import Turn
-from flows.typed import ALIASES, fold, folded_labels, match_choice, option_number, yes_or_no
+from flows.typed import ALIASES, button_typed, fold, match_choice
 
 router = Router()
 
@@ -335,20 +335,14 @@ def _typed(turn: Turn, dialog: LetterDialog, raw: str) -> bool:
     if dialog.step is None:
         # 中止 and 戻る are the dialog's own here too (中止 went on to cancel the case).
         typed = fold(clean_text(raw))
-        number = option_number(raw)
-        shown = (*_SENDER_LABELS, "stop")  # the question's buttons, in order
-        if number is not None:
-            pressed = shown[number - 1] if 1 <= number <= len(shown) else None
-        else:
-            labels = _SENDER_LABELS.items()
-            pressed = next((arg for arg, key in labels if typed in folded_labels(key)), None)
+        pressed = button_typed(raw, (*_SENDER_LABELS, "stop"), _SENDER_LABELS)
         if typed in ALIASES["cancel"] or pressed == "stop":
             _cancel(turn)
         elif typed in ALIASES["back"]:
             _back(turn, dialog, None)
-        elif pressed is not None:
+        elif pressed:
             pressed_sender(turn, pressed)
-        elif number is not None:
+        elif pressed == "":
             turn.say("letter_question_again")
             _sender(turn, dialog)
         else:
@@ -424,6 +418,8 @@ def _answer(turn: Turn, dialog: LetterDialog, step: str, text: str) -> None:
             return
         keep_sender(turn, choice)
         return
+    if step == "recipient" and _recipient_button(turn, dialog, text):
+        return
     if step in _SKIPPED and typed in ALIASES["skip"]:
         _SKIPPED[step](turn, "skip")
         return
@@ -440,7 +436,7 @@ def _answer(turn: Turn, dialog: LetterDialog, step: str, text: str) -> None:
         turn.replies.append(Reply(problem))
         _ask(turn, dialog)
         return
-    value = _as_sender("address" if step == "recipient" else step, text)
+    value = sender_answer("address" if step == "recipient" else step, text)
     if value is None and step in _ADDRESSES and letters.lacks_a_block_number(text):
         field = _ADDRESSES[step]
         if getattr(dialog, field) == text:
@@ -459,6 +455,27 @@ def _answer(turn: Turn, dialog: LetterDialog, step: str, text: str) -> None:
         _recipient_given(turn, dialog, value)
     else:
         _ask(turn, dialog.answered(step, value, LETTER_NEXT[step]))
+
+
+def _recipient_button(turn: Turn, dialog: LetterDialog, text: str) -> bool:
+    """The address question's button typed: its number, or 「この住所で作る」 (taken for an
+    address before, and refused as none). No address is a lone number."""
+    known = _known_address(turn, dialog)
+    shown = ("keep", "skip", "stop") if known else ("skip", "stop")
+    pressed = button_typed(text, shown, {"keep": "opt.recipient_keep"} if known else {})
+    if pressed is None:
+        return False
+    if pressed == "keep" and known:
+        turn.chosen = turn.texts("opt.recipient_keep")
+        _recipient_given(turn, dialog, known)
+    elif pressed == "skip":
+        _recipient_skipped(turn, "skip")
+    elif pressed == "stop":
+        _cancel(turn)
+    else:
+        turn.say("letter_question_again")
+        _ask(turn, dialog)
+    return True
 
 
 def _back(turn: Turn, dialog: LetterDialog, step: str | None) -> None:
@@ -484,20 +501,6 @@ def _back(turn: Turn, dialog: LetterDialog, step: str | None) -> None:
         _sender(turn, dialog)
     else:
         _ask(turn, dialog)
-
-
-def _as_sender(step: str, text: str) -> str | None:
-    """``text`` as the letter gives the sender's name, address or phone; None if it cannot be
-    one ("1" as a name, "123" as an address, an address typed for the phone)."""
-    if step == "name":
-        # A word typed for the button it is not ("スキップ", "はい") is not a name either.
-        if fold(text) in ALIASES["skip"] or yes_or_no(text) is not None:
-            return None
-        return text if any(ch.isalpha() for ch in text) else None
-    if step == "address":
-        return text if letters.looks_like_address(text) else None
-    e164 = parse_phone(text).e164
-    return format_phone(e164) if e164 else None
 
 
 router.dialog(
