@@ -108,7 +108,7 @@ from bot.line_render import (
 from bot.logs import RedactingFilter, Throttled, describe_error
 from bot.rounds import ReminderRound, Sent, settle_owed_marks
 from bot.serving import InFlight, refuse_unless_json, webhook_server
-from bot.upkeep import checkpoint_wal, retry_scrub
+from bot.upkeep import checkpoint_wal, drop_stale_dialogs, retry_scrub
 from flows.engine import Engine
 from flows.features.writing import holds_case
 from flows.port import Attachment, Inbound, Reply, Response
@@ -886,6 +886,7 @@ async def serve_line(
                     stop_fatally(bot, str(error))
                     break
                 retry_scrub(engine.storage, replicating=settings.replicating)
+                drop_stale_dialogs(engine.storage)
                 if bot.links is not None:
                     bot.links.purge()
                 await bot.dispatch_reminders(settings.reminder_batch)

@@ -82,7 +82,7 @@ from bot.telegram_render import (
     decode_callback,
     outgoing_messages,
 )
-from bot.upkeep import retry_scrub
+from bot.upkeep import drop_stale_dialogs, retry_scrub
 from bot.webhook import webhook_server
 from flows import fonts
 from flows.engine import COMMANDS as ENGINE_COMMANDS
@@ -958,6 +958,7 @@ async def reminder_job(context: KotowariContext) -> None:
         stop_fatally(app, str(error))
         return
     retry_scrub(engine.storage, replicating=context.bot_data.replicating)
+    drop_stale_dialogs(engine.storage)
     flush_handled(engine.storage)
     await dispatch_reminders(app, context.bot_data.reminder_batch)
 

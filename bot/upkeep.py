@@ -7,6 +7,7 @@ import logging
 import sqlite3
 from pathlib import Path
 
+from flows.dialogs import KEPT_FOR
 from flows.port import ChannelStorage
 from flows.store import checkpoint
 
@@ -43,6 +44,18 @@ def retry_scrub(store: ChannelStorage, replicating: bool = False) -> None:
             "end it, and the next try empties the log",
             store.scrub_attempts,
         )
+
+
+def drop_stale_dialogs(store: ChannelStorage) -> None:
+    """Delete the side dialogs left unanswered for ``dialogs.KEPT_FOR``, every reminder
+    period: one statement over the users with a dialog open (``users_pending``)."""
+    try:
+        dropped = store.drop_stale_dialogs(KEPT_FOR)
+    except sqlite3.Error as error:  # busy past the timeout: the next period tries again
+        log.info("abandoned dialogs not deleted now (%s)", type(error).__name__)
+        return
+    if dropped:
+        log.info("deleted %d abandoned dialog(s)", dropped)
 
 
 async def checkpoint_wal(db_path: Path, replicating: bool = False) -> None:

@@ -80,6 +80,9 @@ SENDER_LIMITS = {"name": 60, "address": 200, "phone": 40, "office": 40, "recipie
 # goes where it would without it: typed days later (a caller's number pasted to check it),
 # it is not an answer to the old question (the letter's sender's phone).
 STALE_AFTER = timedelta(hours=24)
+# One never answered is deleted after this, whether or not the user writes again (the
+# upkeep's sweep: ``Store.drop_stale_dialogs``).
+KEPT_FOR = timedelta(days=7)
 
 
 def dump(dialog: Dialog | None, asked_at: datetime | None = None) -> str | None:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from datetime import timedelta
+
     from flows.store import InboxEntry
 
 _SENTENCE_END = re.compile(r"(?<=[。？！])|(?<=[.?!])\s+")
@@ -191,6 +193,7 @@ class ChannelStorage(Protocol):
         self, update_id: int | None, kind: str, error: str, entry_id: int | None = None
     ) -> int: ...
     def scrub_wal(self) -> bool: ...
+    def drop_stale_dialogs(self, kept_for: timedelta) -> int: ...
     def check_file(self) -> None: ...
     def close(self) -> None: ...
     # A channel whose user ids are not numbers (LINE): the product's id for its account.

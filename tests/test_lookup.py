@@ -1057,3 +1057,41 @@ def test_a_later_call_marked_other_keeps_the_refused_cases_licence_in_its_report
     letter = _write_letter(chat, chat.press(JA["opt.letter_resolicitation_report"], on=menu), JA)
     assert "東京都知事 殿" in letter and "東京都知事(3)第12345号" in letter
     assert "消費生活センター" not in letter
+
+
+def test_a_dialog_abandoned_for_a_week_is_deleted_by_the_upkeep(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """A letter's sender typed halfway, then abandoned: the name stayed in users.pending
+    until the user wrote again, which a user who never comes back does not."""
+    from bot.upkeep import drop_stale_dialogs
+    from flows.dialogs import KEPT_FOR
+
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA))
+    _letter_waiting_for_the_sender(chat, JA)
+    chat.say("山田 花子")
+    other = EngineChat(engine, user_id=2)
+    db = engine.store.db
+    db.execute(
+        "insert into users (id, language, time_zone, created_at, active, pending) "
+        "values (3, 'ja', 'Asia/Tokyo', '2026-01-01', 1, '{not json')"
+    )
+    clock.advance(days=6)
+    other.say("/who")  # user 2's dialog, opened six days later
+    drop_stale_dialogs(engine.storage)
+    assert "山田 花子" in engine.store.user(1)["pending"], "not a week yet"
+    clock.advance(days=1, minutes=1)
+    drop_stale_dialogs(engine.storage)
+    assert engine.store.user(1)["pending"] is None, "the name typed is gone"
+    assert engine.store.user(2)["pending"] is not None, "a day old: kept"
+    assert engine.store.user(3)["pending"] == "{not json", "unreadable: left to load()"
+    plan = " ".join(
+        str(row[-1])
+        for row in db.execute(
+            "explain query plan update users set pending = null where pending is not null "
+            "and json_valid(pending) and json_extract(pending, '$.asked_at') < ?",
+            [(clock.now - KEPT_FOR).isoformat()],
+        ).fetchall()
+    )
+    assert "users_pending" in plan, plan

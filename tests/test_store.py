@@ -59,6 +59,7 @@ def test_blank_database_gets_every_table_column_and_index(tmp_path: Path) -> Non
         "m021_source_named",
         "m022_erasures",
         "m023_recipient_addresses",
+        "m024_open_dialogs_indexed",
     ]
     columns = {name: set(db[name].columns_dict) for name in TABLES}
     assert {

@@ -448,3 +448,10 @@ def m023_recipient_addresses(db: Database) -> None:
     cases = db.table("cases")
     cases.add_column("broker_address", str)
     cases.add_column("company_address", str)
+
+
+@migrations()
+def m024_open_dialogs_indexed(db: Database) -> None:
+    """The users with a side dialog open: the upkeep's sweep of abandoned ones reads only
+    those, however many users there are."""
+    db.execute("create index users_pending on users(id) where pending is not null")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import cast
 
 from flows.store.base import StoreBase
@@ -17,6 +18,19 @@ class UserRows(StoreBase):
     def user(self, user_id: int) -> User | None:
         self._flush_users()
         return cast("User | None", self._one(f"select * from {USERS} where id = ?", [user_id]))
+
+    def drop_stale_dialogs(self, kept_for: timedelta) -> int:
+        """Delete the side dialogs whose question has waited ``kept_for`` (a letter's sender
+        typed halfway, then abandoned): what was typed for them is not kept for a user who
+        never comes back. How many there were (``users_pending`` finds them)."""
+        before = (self.clock() - kept_for).isoformat()
+        with self.transaction():
+            cursor = self.conn.execute(
+                f"update {USERS} set pending = null where pending is not null and "
+                "json_valid(pending) and json_extract(pending, '$.asked_at') < ?",
+                [before],
+            )
+        return int(cursor.rowcount)
 
     def user_with_case(self, user_id: int) -> User | None:
         """The user's row, in one statement with their active case, which the next
