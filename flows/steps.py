@@ -31,7 +31,7 @@ from flows.port import Option, Reply
 from flows.reminders import CHOICES, choice_trigger
 from flows.router import step_shown
 from flows.schedule import JAPAN
-from flows.texts import CATALOGS, ROMAJI, Texts
+from flows.texts import ROMAJI, Texts, product_label
 
 
 def keeps_value(model: CaseModel, trigger: str) -> bool:
@@ -109,10 +109,8 @@ def product_shown(product: object, t: Texts) -> str | None:
     language of the user who pressed it: 「その他」 read after /language en)."""
     if product is None:
         return None
-    for key in ("product.property", "product.other"):
-        if product in {texts[key] for texts in CATALOGS.values()}:
-            return t(key)
-    return str(product)
+    key = product_label(product)
+    return t(key) if key else str(product)
 
 
 def opened_for_call(case: Mapping[str, Any], field: str, t: Texts, tz: ZoneInfo) -> str | None:

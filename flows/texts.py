@@ -25,6 +25,20 @@ LANGUAGES = tuple(CATALOGS)
 DEFAULT_LANGUAGE = "ja"
 
 
+# What 🏢 and 📦 at the product step store: their words, in the language of the user who
+# pressed them.
+PRODUCT_LABELS = ("product.property", "product.other")
+
+
+def product_label(product: object) -> str | None:
+    """The ``PRODUCT_LABELS`` key whose words (in any language) ``product`` is; None for a
+    product typed in the user's own words (or none)."""
+    return next(
+        (key for key in PRODUCT_LABELS if any(product == c[key] for c in CATALOGS.values())),
+        None,
+    )
+
+
 def pick_language(hint: str | None) -> str:
     """Map a channel's language hint (e.g. Telegram's ``en-US``) to a catalog."""
     if hint and hint.split("-")[0].lower() == "en":

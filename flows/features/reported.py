@@ -10,7 +10,7 @@ from typing import Any, cast
 from flows.callers import history
 from flows.moments import call_moment, refusal_moment, repeat_call_at
 from flows.store.rows import Case, Event
-from flows.texts import CATALOGS
+from flows.texts import product_label
 from flows.turn import Turn
 
 # What a report says of the business, each with what goes with it (a broker's name with
@@ -42,15 +42,12 @@ def reported(turn: Turn, case: Case, earlier: Case | None = None) -> Case:
     return cast(Case, merged)
 
 
-# 📦 その他 pressed says only "not property": the refused case's product, recorded of the
-# same company, says more (a report to the consumer centre instead of the licensing office
-# lost the licence the user recorded).
-_OTHER_PRODUCT = frozenset(texts["product.other"] for texts in CATALOGS.values())
-
-
 def _lacks(case: Case, field: str) -> bool:
+    """No value; or, for the product, 📦 その他 pressed, which says only "not property": the
+    refused case's product, recorded of the same company, says more (a report to the
+    consumer centre instead of the licensing office lost the licence the user recorded)."""
     value = case.get(field)
-    return not value or (field == "product" and value in _OTHER_PRODUCT)
+    return not value or (field == "product" and product_label(value) == "product.other")
 
 
 def calls_recorded_elsewhere(turn: Turn, case: Case, earlier: Case | None) -> list[Event]:

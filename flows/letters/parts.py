@@ -13,9 +13,8 @@ from zoneinfo import ZoneInfo
 
 from flows.moments import asked_not_to_call, call_moment, local_datetime, local_moment, wareki
 from flows.normalize import format_phone
-from flows.texts import CATALOGS, JA, LETTER_JA, Texts
+from flows.texts import JA, LETTER_JA, Texts, product_label
 
-PRODUCT_LABELS = ("product.property", "product.other")
 BROKER_REQUEST = "broker_request"
 COMPANY_REQUEST = "company_request"
 RESOLICITATION_REPORT = "resolicitation_report"
@@ -170,10 +169,10 @@ def _caller_desc(case: Mapping[str, Any], *, you: bool = False) -> str:
 def _product(case: Mapping[str, Any]) -> str | None:
     """What was pitched, in Japanese: a button's label is stored in the user's language."""
     product = _text(case.get("product"))
-    labels = {key: {texts[key] for texts in CATALOGS.values()} for key in PRODUCT_LABELS}
-    if product in labels["product.property"]:
+    label = product_label(product)
+    if label == "product.property":
         return JA["product.property"]
-    if product in labels["product.other"]:
+    if label == "product.other":
         return None  # "other" says nothing worth writing
     if product and not _has_japanese(product):
         # Typed in English ("investment condo"): not put in a Japanese letter, nor on a
