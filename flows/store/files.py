@@ -159,8 +159,12 @@ def open_database(
     # default, upstream SQLite does not): erasure must not leave data in free space.
     conn.execute("PRAGMA secure_delete=ON")
     db = Database(conn)
-    migrate(db)
-    keys.rekey(db)
+    with _patient(conn):
+        migrate(db)
+        if keys.stale(db):
+            with _write_locked(conn):
+                if keys.stale(db):  # read again under the lock: another process made them
+                    keys.rekey(db)
     conn.execute("PRAGMA synchronous=NORMAL")
     if not autocheckpoint:
         conn.execute("PRAGMA wal_autocheckpoint=0")
@@ -179,34 +183,49 @@ def migrate(db: Database) -> None:
     (``kotowari run`` and ``kotowari line`` started together on a new or upgraded file).
 
     The migrations are applied and recorded under SQLite's write lock, taken before
-    reading what is pending: the second process waits (up to ``MIGRATION_WAIT_MS``, as a
-    migration over a large file can take a while), then finds them applied. Before, both
+    reading what is pending: the second process waits (``open_database`` gives it
+    ``MIGRATION_WAIT_MS``: a migration over a large file can take a while), then finds them
+    applied. Before, both
     read the same list and the second failed ("database is locked") and did not start.
 
     A migration that cannot run in a transaction (``m002_wal_journal``: a pragma) is run
     first outside it, then again under the lock with its record, where it changes nothing.
     """
-    conn = db.conn
+    while pending := migrations.pending(db):
+        ran = None
+        if not pending[0].transactional:
+            _outside_a_transaction(db, pending[0].fn)
+            ran = pending[0].name
+        with _write_locked(db.conn):
+            # Read again under the lock: the other process may have applied some.
+            outside = [
+                m.name for m in migrations.pending(db) if not m.transactional and m.name != ran
+            ]
+            migrations.apply(db, stop_before=outside[:1] or None)
+
+
+@contextmanager
+def _write_locked(conn: sqlite3.Connection) -> Iterator[None]:
+    """One transaction holding SQLite's write lock from its start (``BEGIN IMMEDIATE``):
+    what is read in it stays true until its commit; rolled back if the block fails."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+
+
+@contextmanager
+def _patient(conn: sqlite3.Connection) -> Iterator[None]:
+    """Wait up to ``MIGRATION_WAIT_MS`` for another writer in the block (another process
+    migrating or rekeying a large file), then the connection's own timeout again."""
     waited = int(conn.execute("PRAGMA busy_timeout").fetchone()[0])
     conn.execute(f"PRAGMA busy_timeout={max(waited, MIGRATION_WAIT_MS)}")
     try:
-        while pending := migrations.pending(db):
-            ran = None
-            if not pending[0].transactional:
-                _outside_a_transaction(db, pending[0].fn)
-                ran = pending[0].name
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                # Read again under the lock: the other process may have applied some.
-                outside = [
-                    m.name for m in migrations.pending(db) if not m.transactional and m.name != ran
-                ]
-                migrations.apply(db, stop_before=outside[:1] or None)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+        yield
     finally:
         conn.execute(f"PRAGMA busy_timeout={waited}")
 

@@ -17,31 +17,16 @@ from flows.normalize import normalize_name
 NAME_KEYS = 1
 
 
+def stale(db: Database) -> bool:
+    """Whether the file's name keys were made another way than this code's."""
+    return int(db.execute("PRAGMA user_version").fetchone()[0]) < NAME_KEYS
+
+
 def rekey(db: Database) -> None:
-    """Make the file's name keys this code's way, if they were made another way: in one
-    transaction, under the write lock (another process starting at once waits, then finds
-    them made). A broker whose new key another of the user's brokers already has keeps its
-    old one: no two are merged here."""
-    conn = db.conn
-    if _version(db) >= NAME_KEYS:
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        if _version(db) < NAME_KEYS:  # read again under the lock
-            _rekey(db)
-            conn.execute(f"PRAGMA user_version={NAME_KEYS}")
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-
-
-def _version(db: Database) -> int:
-    return int(db.execute("PRAGMA user_version").fetchone()[0])
-
-
-def _rekey(db: Database) -> None:
+    """Make the file's name keys this code's way, and say so in ``user_version``. Run in a
+    transaction holding the write lock (``open_database``: another process starting at once
+    waits, then finds them made). A broker whose new key another of the user's brokers
+    already has keeps its old one: no two are merged here."""
     cases = db.execute("select id, company from cases where company is not null").fetchall()
     db.conn.executemany(
         "update cases set company_norm = ? where id = ?",
@@ -57,3 +42,4 @@ def _rekey(db: Database) -> None:
         ).fetchone()
         if taken is None:
             db.execute("update brokers set name_norm = ? where id = ?", [norm, broker_id])
+    db.execute(f"PRAGMA user_version={NAME_KEYS}")
