@@ -211,6 +211,10 @@ def test_report_for_a_governor_licence() -> None:
     assert "・勧誘をお断りした日時：令和8年11月20日14時30分" in body
     # Later calls in order and in Tokyo time, whatever order the events came in.
     assert "（2回）：\n　1. 令和8年11月25日10時12分頃\n　2. 令和8年11月27日19時5分頃\n" in body
+    # The user recorded that they called again, not what was said: calls, not solicitations.
+    assert "・お断りした後の電話（2回）：" in body
+    assert "お断りした後にも、電話がありました。" in body
+    assert "勧誘の電話" not in body
     assert "東京都の宅地建物取引業（不動産業）の担当部署" in notes
     assert "188" in notes
     assert "03-6457-9849（平日9:30〜17:30）" in notes

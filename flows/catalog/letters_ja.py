@@ -178,11 +178,11 @@ LETTER_JA: dict[str, str] = {
     "letter.report.said.never_again": "お断りし、今後電話をしないよう求めた",
     "letter.report.refused_at": "・勧誘を{said}日時：{when}",
     "letter.report.refused_by": "{date}以前（日時の記録なし）",
-    "letter.report.calls": "・お断りした後の勧誘の電話（{count}回）：",
+    "letter.report.calls": "・お断りした後の電話（{count}回）：",
     "letter.report.call": "　{n}. {when}頃",
     "letter.report.untimed": "　このほか、日時を記録していない電話が{count}回あります。",
-    "letter.report.no_calls": "・お断りした後の勧誘の電話：日時の記録なし",
-    "letter.report.untimed_only": "・お断りした後の勧誘の電話：{count}回（日時の記録なし）",
+    "letter.report.no_calls": "・お断りした後の電話：日時の記録なし",
+    "letter.report.untimed_only": "・お断りした後の電話：{count}回（日時の記録なし）",
     "letter.report.refused_again": "・お断りした後の電話でも、改めてお断りしています。",
     "letter.report.property_law": (
         "宅地建物取引業法第47条の2第3項および同法施行規則は、宅地建物取引業者が、"
@@ -193,7 +193,7 @@ LETTER_JA: dict[str, str] = {
         "事実関係をご確認のうえ、当該業者に対し適切な指導等を行っていただきますよう、お願いいたします。"
     ),
     "letter.report.property_intro": (
-        "下記の宅地建物取引業者から、私が勧誘をお断りした後にも、勧誘の電話がありました。"
+        "下記の宅地建物取引業者から、私が勧誘をお断りした後にも、電話がありました。"
         "{law}本件はこれに当たると考えますので、申告します。"
     ),
     "letter.report.sales_law": (
@@ -201,7 +201,7 @@ LETTER_JA: dict[str, str] = {
         "相手方に勧誘を続けることを禁じています。"
     ),
     "letter.report.sales_ask": "本件がこれに当たるかどうかも含めてご相談したく、助言と対応をお願いいたします。",
-    "letter.report.sales_intro": "下記の事業者から、私が勧誘をお断りした後にも、勧誘の電話がありました。{law}",
+    "letter.report.sales_intro": "下記の事業者から、私が勧誘をお断りした後にも、電話がありました。{law}",
     "letter.report.heading.business": "【事業者】",
     "letter.report.heading.reporter": "【申告者の連絡先】",
     "letter.report.heading.consulter": "【相談者の連絡先】",
