@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
-from flows.moments import call_moment
+from flows.moments import call_moment, refusal_moment, refusal_recorded
 from flows.store import Store
 from flows.store.rows import Case
 
@@ -18,11 +19,42 @@ class History:
 
     cases: tuple[Case, ...]
 
+    @cached_property
+    def _first_refusal(self) -> tuple[Case, str | None] | None:
+        """The case that records the first refusal, and when that refusal was (to state)."""
+        numbers = {c["number"] for c in self.cases}
+        found: list[tuple[datetime, Case, str | None]] = [
+            (_moment(c["refused_at"]), c, refusal_moment(c))
+            for c in self.cases
+            if c.get("refused_at")
+        ]
+        # A call after a refusal whose case was deleted still knows when that refusal was.
+        found += [
+            (
+                _moment(c.get("repeat_refused_at") or call_moment(c) or c["opened_at"]),
+                c,
+                refusal_recorded(c),
+            )
+            for c in self.later
+            if c["repeat_of"] not in numbers
+        ]
+        if not found:
+            return None
+        _, case, stated = min(found, key=lambda f: f[0])
+        return case, stated
+
     @property
     def refusal(self) -> Case | None:
-        """The first refusal of this caller (a cancelled case counts: it was still made)."""
-        refused = [c for c in self.cases if c.get("refused_at")]
-        return min(refused, key=lambda c: _moment(c["refused_at"]), default=None)
+        """The case that records the first refusal of this caller: a refused case (a cancelled
+        one counts: it was still made), or a later call's case whose refused case is gone."""
+        first = self._first_refusal
+        return first[0] if first else None
+
+    @property
+    def refused_on(self) -> str | None:
+        """When that first refusal was, as far as it is known (to state, as ``refusal_moment``)."""
+        first = self._first_refusal
+        return first[1] if first else None
 
     @property
     def latest(self) -> Case | None:

@@ -50,6 +50,14 @@ def refusal_moment(case: Mapping[str, Any]) -> str | None:
     return str(case["refused_at"])
 
 
+def refusal_recorded(case: Mapping[str, Any]) -> str | None:
+    """When the first refusal a case records was, as ``refusal_moment``: for a call after an
+    earlier refusal, that one (kept on the case: its case may be deleted), else its own."""
+    if case.get("repeat_of") and case.get("repeat_refused_at"):
+        return str(case["repeat_refused_at"])
+    return refusal_moment(case)
+
+
 def asked_not_to_call(case: Mapping[str, Any]) -> bool:
     """Whether the user is on record as having said "never call me again": only by reading
     the refusal line of /call's first step. An /after case records only that they refused."""

@@ -15,7 +15,7 @@ from typing import Any, cast
 from flows import machine, reminders, standing
 from flows.features import letters as letter_feature
 from flows.machine import FINISHED_STATES, CaseModel
-from flows.moments import refusal_moment
+from flows.moments import refusal_recorded
 from flows.normalize import format_phone
 from flows.port import Reply
 from flows.reminders import CHOICES
@@ -227,7 +227,7 @@ def _detect_repeat(
     if flagged == earlier["number"]:
         return None
     # Its time, if known: an earlier case recorded after the call without a time has none.
-    refused = refusal_moment(earlier)
+    refused = refusal_recorded(earlier)
     case["repeat_of"] = earlier["number"]
     case["repeat_refused_at"] = refused
     who = earlier["company"] or (

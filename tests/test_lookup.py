@@ -1095,3 +1095,59 @@ def test_a_dialog_abandoned_for_a_week_is_deleted_by_the_upkeep(
         ).fetchall()
     )
     assert "users_pending" in plan, plan
+
+
+def delete_case(chat: EngineChat, number: int) -> None:
+    chat.say(f"/case {number}")
+    chat.press(JA["opt.case_delete"])
+    assert chat.press(JA["opt.delete_yes"]).deleted_case == number
+
+
+def test_a_later_call_keeps_the_refusal_whose_case_was_deleted(
+    engine: Engine, clock: FakeClock
+) -> None:
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA))  # #1, refused on 11/27 at 14:00
+    clock.advance(days=2)
+    a_later_call(chat)  # #2 on 11/29, refused again
+    delete_case(chat, 1)
+    answer = only(chat.say("03-5555-0123"))
+    # The refusal of 11/27, which #2 keeps, and #2 a call after it: not a call after itself.
+    assert "（2026年11月27日(金) 14:00、ケース #2）" in answer.text
+    assert "お断りした後の電話: 1回（最後 2026年11月29日(日) 14:00）" in (answer.note or "")
+    assert "11月27日に、はっきりお断りしています。" in (answer.say or "")
+    clock.advance(days=1)
+    chat.press(JA["opt.who_now"])
+    third = case(engine, 3)
+    assert (third["repeat_of"], third["repeat_refused_at"]) == (2, "2026-11-27T05:00:00+00:00")
+
+
+def test_a_linked_call_never_refused_itself_still_shows_the_refusal_after_its_deletion(
+    engine: Engine, clock: FakeClock
+) -> None:
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA))
+    clock.advance(days=1)
+    chat.walk(*not_refused_call(JA, phone="03-5555-0123"))  # #2, linked to #1's refusal
+    assert case(engine, 2)["repeat_of"] == 1
+    delete_case(chat, 1)
+    answer = only(chat.say("03-5555-0123"))
+    assert answer.text.startswith("🚫") and "2026年11月27日(金) 14:00" in answer.text
+    assert "お断りした後の電話: 1回" in (answer.note or "")
+    response = chat.press(JA["opt.who_now"])
+    assert response.notice is None, "its button is not stale"
+    assert case(engine, 3)["repeat_refused_at"] == "2026-11-27T05:00:00+00:00"
+
+
+def test_a_call_recorded_after_the_deletion_is_linked_to_the_first_refusal(
+    engine: Engine, clock: FakeClock
+) -> None:
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA))  # #1 on 11/27
+    clock.advance(days=2)
+    a_later_call(chat)  # #2 on 11/29
+    delete_case(chat, 1)
+    clock.advance(days=1)
+    chat.walk(*refused_call(JA))  # #3: the company typed at its step finds #2
+    third = case(engine, 3)
+    assert (third["repeat_of"], third["repeat_refused_at"]) == (2, "2026-11-27T05:00:00+00:00")

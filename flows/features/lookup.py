@@ -26,7 +26,7 @@ from flows.features import called_again
 from flows.features import letters as letter_feature
 from flows.letters import RESOLICITATION_REPORT
 from flows.machine import CALL_STATES
-from flows.moments import call_moment, refusal_moment
+from flows.moments import call_moment, refusal_recorded
 from flows.normalize import Phone, clean_text, format_phone, normalize_name, phone_number_in
 from flows.port import Option, Reply
 from flows.review import takes_another_call
@@ -227,7 +227,7 @@ def _refused(turn: Turn, found: History, phone: Phone | None) -> Reply:
     t, tz = turn.texts, turn.tz
     case = found.refusal
     assert case is not None
-    refused = refusal_moment(case)
+    refused = found.refused_on
     number = case["number"]
     if refused:
         text = t("who.refused", who=_who(case), date=t.when_iso(refused, tz), number=number)
@@ -384,7 +384,7 @@ def _not_refused(t: Texts, found: History, phone: Phone | None, name: str | None
 def _link(case: Case, refused: Case) -> None:
     """Make ``case`` a call after ``refused``'s refusal, with the caller's known company."""
     case["repeat_of"] = refused["number"]
-    case["repeat_refused_at"] = refusal_moment(refused)
+    case["repeat_refused_at"] = refusal_recorded(refused)
     if not case.get("company") and refused.get("company"):
         case["company"] = refused["company"]
         case["company_norm"] = refused.get("company_norm")
@@ -404,7 +404,7 @@ def calling_now(turn: Turn, arg: str) -> None:
     refused = turn.pressed_case(head)
     if refused is None:
         return
-    if not refused.get("refused_at"):
+    if not (refused.get("refused_at") or refused.get("repeat_of")):
         turn.notice = turn.texts("stale_button")
         return
     turn.chosen = turn.texts("opt.who_now")

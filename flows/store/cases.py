@@ -141,7 +141,7 @@ class CaseRows(StoreBase):
             "Case | None",
             self._one(
                 f"""select number, refused_at, company, phone_raw, phone_e164, mode, call_at,
-            opened_at from {CASES}
+            opened_at, repeat_of, repeat_refused_at from {CASES}
             where user_id = ? and id != ? and refused_at is not null and refused_at < ?
               and ((company_norm = ? and company_norm != '') or phone_e164 = ?)
             order by refused_at limit 1""",
