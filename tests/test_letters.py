@@ -778,13 +778,51 @@ def test_the_letters_wording_is_in_the_catalog_not_in_code() -> None:
 @pytest.mark.parametrize("hang", [0, 3, 7, 13])
 @pytest.mark.parametrize(
     "text",
-    ["あ" * 25 + "。" * 30, "（" * 60 + "あ", "い" * 24 + "「" * 22 + "う" * 10, "え」。" * 20],
+    [
+        "あ" * 25 + "。" * 30,
+        "（" * 60 + "あ",
+        "い" * 24 + "「" * 22 + "う" * 10,
+        "え」。" * 20,
+        "０" * 60,
+        "お" * 20 + "０３－１２３４－５６７８" + "）" * 8,
+        "か" * 3 + "Ａ" * 24 + "。" * 3,
+        ("き" * 17 + "（" + "１－２－３" * 2) * 3,
+    ],
 )
 def test_no_grid_line_is_wider_than_the_post_offices_grid(text: str, hang: int) -> None:
     """A run of 「。」 or 「「」 moved down whole made a continuation line 27 cells wide."""
     lines = _grid_wrap(text, hang=hang)
     assert all(len(line) <= NAIYO_COLUMNS for line in lines), [len(line) for line in lines]
     assert "".join(line[hang:] if n else line for n, line in enumerate(lines)) == text
+
+
+@pytest.mark.parametrize("lead", range(14, 26))
+@pytest.mark.parametrize("run", ["０３－１２３４－５６７８", "１－２－３", "ＡＢＣ"])
+def test_a_grid_line_does_not_split_a_number_or_a_latin_word(lead: int, run: str) -> None:
+    """A phone number or a 番地 where the line ends moves down whole: the line stays short."""
+    text = "あ" * lead + run + "から、"
+    lines = _grid_wrap(text, hang=1)
+    assert sum(run in line for line in lines) == 1, lines
+    assert "".join(line[1:] if n else line for n, line in enumerate(lines)) == text
+
+
+def test_a_numbered_items_title_never_ends_a_page_of_the_naiyo_grid() -> None:
+    """「３．勧誘の中止」 at the foot of a page, its text on the next, or 【請求の内容】 there
+    with 「１．…」 on the next: each goes to the next page with the first line it heads."""
+    seen = set()
+    for length in range(0, 160, 3):
+        for make in (broker_request, company_request):
+            letter = make(full_case(company="株式会社" + "東" * length), EVENTS, SENDER, TODAY, TZ)
+            pages = naiyo_pages(letter)
+            for page in pages:
+                last = [line for line in page if line][-1]
+                assert not last.startswith("【"), last
+                assert not re.match(r"[０-９]+．", last), last
+            lines, closing = naiyo_lines(letter)
+            laid = [line for page in pages for line in page if line]
+            assert laid == [line for line in (*lines, *closing) if line], "nothing moved or lost"
+            seen |= {page[0][:2] for page in pages[1:]}
+    assert {"【請", "３．"} <= seen, seen  # the lengths reach both cases
 
 
 if __name__ == "__main__":

@@ -35,12 +35,30 @@ def _movable(current: str, carry: str, hang: int, width: int) -> bool:
     return len(current.strip("　")) > 1 and hang + len(carry) + 2 <= width
 
 
+# Runs of digits and Latin letters (０３－１２３４－５６７８, a 番地 「１－２－３」) are not
+# split across lines where they fit whole on the next (as ``pdf``'s wrap keeps them).
+_RUN = frozenset(
+    "－"
+    + "".join(chr(c) for c in range(ord("０"), ord("９") + 1))
+    + "".join(chr(c) for c in range(ord("Ａ"), ord("Ｚ") + 1))
+    + "".join(chr(c) for c in range(ord("ａ"), ord("ｚ") + 1))
+)
+
+
+def _run_length(text: str) -> int:
+    """How many characters of ``text`` from its start are one run (``_RUN``)."""
+    n = 0
+    while n < len(text) and text[n] in _RUN:
+        n += 1
+    return n
+
+
 def _grid_wrap(text: str, width: int = NAIYO_COLUMNS, hang: int = 0) -> list[str]:
     """``text`` (already full-width) in lines of at most ``width`` characters; continuation
     lines start with ``hang`` blank cells."""
     lines: list[str] = []
     current = ""
-    for ch in text:
+    for i, ch in enumerate(text):
         if len(current) >= width:
             carry = ""
             # Never start a line with 「。」「」」…, never end one with 「「」「（」…: move
@@ -48,6 +66,11 @@ def _grid_wrap(text: str, width: int = NAIYO_COLUMNS, hang: int = 0) -> list[str
             # the next line with the character after it (a run of 「。」 stays put).
             while (carry or ch)[0] in NO_LINE_START and _movable(current, carry, hang, width):
                 carry, current = current[-1] + carry, current[:-1]
+            tail = len(current) - len(current.rstrip("".join(_RUN)))
+            ahead = _run_length(carry + text[i : i + width])
+            fits = tail and ahead and hang + tail + ahead + 1 <= width
+            if fits and len(current.strip("　")) > tail:  # the line keeps something of its own
+                carry, current = current[-tail:] + carry, current[:-tail]
             while current and current[-1] in NO_LINE_END and _movable(current, carry, hang, width):
                 carry, current = current[-1] + carry, current[:-1]
             lines.append(current.rstrip("　"))
@@ -79,26 +102,28 @@ def _grid_party(role: str, label: str, value: str) -> list[str]:
     return _grid_wrap(lead + full_width(f"{label}　{value}"), hang=len(lead) + 3)
 
 
-def naiyo_lines(letter: Letter) -> tuple[list[str], list[str]]:
-    """The letter as the lines of a 内容証明 grid: the title and the content; then, apart
-    (they stay together on one page), the date and both parties, which the post office
-    expects at the end (the recipient's address, when it is not known, is left for the sender to write in)."""
-    lines: list[str] = []
+def _content(letter: Letter) -> list[tuple[list[str], bool]]:
+    """The title and the content as paragraphs of grid lines, each with whether it heads
+    what follows (【経緯】, 「１．入手先の開示…」: it never ends a page)."""
     title = full_width(letter.title)
     pad = max((NAIYO_COLUMNS - len(title)) // 2, 0)
-    lines += _grid_wrap("　" * pad + title)
-    lines.append("")
+    paragraphs = [(_grid_wrap("　" * pad + title), False), ([""], False)]
     for text in letter.content:
         if not text:
-            lines.append("")
+            paragraphs.append(([""], False))
         elif text == ITEMS_OPEN:
-            lines.append("　" * (NAIYO_COLUMNS // 2 - 1) + ITEMS_OPEN)
+            paragraphs.append((["　" * (NAIYO_COLUMNS // 2 - 1) + ITEMS_OPEN], False))
         elif text == ITEMS_CLOSE:
-            lines.append("　" * (NAIYO_COLUMNS - 3) + ITEMS_CLOSE)
+            paragraphs.append((["　" * (NAIYO_COLUMNS - 3) + ITEMS_CLOSE], False))
         else:
-            lines += _grid_paragraph(text)
+            heading = text.startswith("【") or bool(_NUMBERED.match(text) and text[0] != "　")
+            paragraphs.append((_grid_paragraph(text), heading))
+    return paragraphs
+
+
+def _closing(letter: Letter) -> list[str]:
     address, recipient = letter.sender_address, letter.recipient_address
-    closing = [
+    return [
         full_width(letter.date),
         *_grid_party(_say("letter.naiyo.sender"), _say("letter.label.address"), address),
         *_grid_party("", _say("letter.label.name"), letter.sender_name),
@@ -107,14 +132,21 @@ def naiyo_lines(letter: Letter) -> tuple[list[str], list[str]]:
         *([] if recipient else [""]),
         *_grid_party("", _say("letter.label.recipient"), letter.recipient),
     ]
-    return lines, closing
+
+
+def naiyo_lines(letter: Letter) -> tuple[list[str], list[str]]:
+    """The letter as the lines of a 内容証明 grid: the title and the content; then, apart
+    (they stay together on one page), the date and both parties, which the post office
+    expects at the end (the recipient's address, when it is not known, is left for the sender to write in)."""
+    return [line for lines, _ in _content(letter) for line in lines], _closing(letter)
 
 
 def naiyo_pages(letter: Letter) -> list[list[str]]:
-    """``naiyo_lines`` cut into pages of ``NAIYO_ROWS`` lines: a page never starts blank nor
-    ends with a heading (【…】), and the closing block moves whole to a new page when it does
-    not fit under the content (only names and addresses near their limits make it longer
-    than a page, and then it goes on over the next)."""
+    """The letter cut into pages of ``NAIYO_ROWS`` lines: a page never starts blank nor
+    ends with a heading (【…】, a numbered item's title: it goes on with what it heads), and
+    the closing block moves whole to a new page when it does not fit under the content
+    (only names and addresses near their limits make it longer than a page, and then it
+    goes on over the next)."""
     pages: list[list[str]] = []
 
     def add(line: str) -> None:
@@ -124,11 +156,21 @@ def naiyo_pages(letter: Letter) -> list[list[str]]:
             pages.append([])
         pages[-1].append(line)
 
-    lines, closing = naiyo_lines(letter)
-    for line in lines:
-        if line.startswith("【") and pages and len(pages[-1]) == NAIYO_ROWS - 1:
-            pages.append([])  # a heading never ends a page: it goes on with what it heads
-        add(line)
+    paragraphs = _content(letter)
+    for n, (lines, heading) in enumerate(paragraphs):
+        if heading and not paragraphs[n - 1][1]:
+            # Headings in a row (【請求の内容】「１．…」) and the first line they head: on
+            # one page.
+            need = 1
+            for more, more_heading in paragraphs[n:]:
+                if not more_heading:
+                    break
+                need += len(more)
+            if pages and len(pages[-1]) + need > NAIYO_ROWS >= need:
+                pages.append([])
+        for line in lines:
+            add(line)
+    closing = _closing(letter)
     if len(pages[-1]) + 1 + len(closing) > NAIYO_ROWS:
         pages.append([])
     else:
