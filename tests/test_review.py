@@ -1103,6 +1103,24 @@ def test_a_word_for_nothing_known_is_a_skip_in_english_too(engine: Engine, word:
     assert engine.store.brokers(1) == []
 
 
+@pytest.mark.parametrize(
+    ("lang", "word"),
+    [("ja", "わかりません"), ("ja", "知らない"), ("en", "I don't know."), ("en", "dunno")],
+)
+def test_a_dont_know_typed_for_a_field_is_a_skip_not_its_value(
+    engine: Engine, lang: str, word: str
+) -> None:
+    """「わかりません」 at the company's step was stored as its name, and a letter then
+    stated a call from 「わかりません」."""
+    t = CATALOGS[lang]
+    chat = EngineChat(engine, lang=lang)
+    chat.walk("/after", Press(t["opt.yes_refused"]), Press(t["opt.after_source.dodged"]))
+    assert engine.store.case_by_number(1, 1)["state"] == "recording_company"
+    chat.walk(word, word)  # the company, then the caller's name
+    row = engine.store.case_by_number(1, 1)
+    assert (row["state"], row["company"], row["person"]) == ("recording_phone", None, None)
+
+
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_cancel_typed_at_a_confirmation_does_not_cancel_the_hidden_case(
     engine: Engine, lang: str

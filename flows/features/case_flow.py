@@ -383,6 +383,9 @@ def _answer(turn: Turn, case: Case, raw: str, from_contact: bool = False) -> Non
         if trigger in available and folded in ALIASES[trigger]:
             fire(turn, case, trigger)
             return
+    if "skip" in available and folded in ALIASES["dont_know"]:
+        fire(turn, case, "skip")  # 「わかりません」 is no company's name
+        return
     if _repeated_answer(turn, case, text):
         return
     problem: str | None = None
