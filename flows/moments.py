@@ -64,18 +64,27 @@ def asked_not_to_call(case: Mapping[str, Any]) -> bool:
     return bool(case.get("refused_at")) and case.get("mode") == "call"
 
 
-def repeat_call_at(event: Mapping[str, Any]) -> Any:
-    """When a ``repeat_call`` event's call came: the time the user gave (in its detail, a
-    mapping or its JSON), else the moment it was recorded."""
+def _detail(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    """An event's detail, stored as a mapping or its JSON; empty if unreadable."""
     detail = event.get("detail")
     if isinstance(detail, str):
         try:
             detail = json.loads(detail)
         except ValueError:
             detail = None
-    if isinstance(detail, Mapping) and detail.get("at"):
-        return detail["at"]
-    return event.get("at")
+    return detail if isinstance(detail, Mapping) else {}
+
+
+def repeat_call_at(event: Mapping[str, Any]) -> Any:
+    """When a ``repeat_call`` event's call came: the time the user gave (in its detail, a
+    mapping or its JSON), else the moment it was recorded."""
+    return _detail(event).get("at") or event.get("at")
+
+
+def refused_on_call(event: Mapping[str, Any]) -> bool:
+    """Whether the user refused again on a ``repeat_call`` event's call (known only of a
+    call recorded as a case of its own, which records its refusal)."""
+    return bool(_detail(event).get("refused"))
 
 
 def wareki(day: date) -> str:

@@ -1151,3 +1151,26 @@ def test_a_call_recorded_after_the_deletion_is_linked_to_the_first_refusal(
     chat.walk(*refused_call(JA))  # #3: the company typed at its step finds #2
     third = case(engine, 3)
     assert (third["repeat_of"], third["repeat_refused_at"]) == (2, "2026-11-27T05:00:00+00:00")
+
+
+@pytest.mark.parametrize("refused_again", [True, False])
+def test_the_refused_cases_report_says_a_later_call_was_refused_again(
+    engine: Engine, clock: FakeClock, refused_again: bool
+) -> None:
+    """The report from the later call's case said 「改めてお断りしています」, the report
+    from the refused case (listing the same call) did not: one history, two stories."""
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA))
+    clock.advance(days=3)
+    if refused_again:
+        a_later_call(chat)  # #2, refused on that call too
+    else:
+        chat.walk(*not_refused_call(JA, company="株式会社みらい不動産"))  # #2, not refused
+    assert case(engine, 2)["repeat_of"] == 1
+    reports = []
+    for number in (1, 2):
+        menu = chat.press(JA["opt.case_letter"], on=chat.say(f"/case {number}"))
+        asked = chat.press(JA["opt.letter_resolicitation_report"], on=menu)
+        reports.append(_write_letter(chat, asked, JA))
+    line = "・お断りした後の電話でも、改めてお断りしています。"
+    assert [line in report for report in reports] == [refused_again] * 2, reports

@@ -65,7 +65,8 @@ def calls_recorded_elsewhere(turn: Turn, case: Case, earlier: Case | None) -> li
         if other["id"] == case["id"]:
             continue
         if other in caller.later and (at := call_moment(other)):
-            found.append({"kind": "repeat_call", "detail": json.dumps({"at": at})})
+            detail = {"at": at, "refused": bool(other.get("refused_at"))}
+            found.append({"kind": "repeat_call", "detail": json.dumps(detail)})
         if other.get("refused_at"):
             found += [e for e in store.events(other["id"]) if e["kind"] == "repeat_call"]
     if since is None:

@@ -30,6 +30,7 @@ from flows.moments import (
     local_datetime,
     local_moment,
     refusal_moment,
+    refused_on_call,
     repeat_call_at,
     wareki,
 )
@@ -139,7 +140,9 @@ def resolicitation_report(
         history.append(_say("letter.report.untimed_only", count=recorded))
     else:
         history.append(_say("letter.report.no_calls"))
-    if case.get("repeat_of") and case.get("refused_at"):
+    # Refused again on a later call: this one, or one recorded as a case of its own.
+    later_refused = any(e.get("kind") == "repeat_call" and refused_on_call(e) for e in events)
+    if (case.get("repeat_of") and case.get("refused_at")) or later_refused:
         history.append(_say("letter.report.refused_again"))
 
     if prop:
