@@ -288,7 +288,7 @@ def _shell(
 def _run_shell(
     db: Database, db_path: Path, user_id: int, lang: str | None, now: datetime | None
 ) -> int:
-    from bot.shell import Shell, ShellClock, interactive_lines
+    from bot.shell import Shell, ShellClock, files_folder, interactive_lines
     from flows.engine import Engine
     from flows.store import Store
 
@@ -300,7 +300,8 @@ def _run_shell(
             user_id=user_id,
             lang_hint=lang,
             echo=not interactive,
-            files_dir=db_path.parent / "files",
+            files_dir=files_folder(db_path),
+            shared_dir=db_path.parent / "files",
         )
         if interactive:
             shell.print(f"Kotowari shell — /help, !help, /quit.  (database: {db_path})")

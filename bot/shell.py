@@ -49,6 +49,13 @@ SCRUB_SECONDS = 5.0
 SCRUB_PAUSE = 0.25
 
 
+def files_folder(db_path: Path) -> Path:
+    """Where the shell writes a database's letters, exports and charts: beside it, named
+    after it as SQLite names its own (``kotowari.db-files``), so that deleting a case in one
+    database never deletes another's files."""
+    return db_path.with_name(f"{db_path.name}-files")
+
+
 class ShellClock:
     """The shell's time: the real clock (or a fixed start) plus what ``!advance`` added."""
 
@@ -98,12 +105,16 @@ class Shell:
         lang_hint: str | None = None,
         echo: bool = False,
         files_dir: Path | None = None,
+        shared_dir: Path | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.engine = engine
         self.sleep = sleep  # between tries to finish an erasure
         # Letters, exports and charts go here (default: beside the database, "files/").
         self.files_dir = files_dir or Path("kotowari-files")
+        # The folder every database beside it once shared (``files/``): a deletion no longer
+        # looks there (its files may be another database's), it says they may be left.
+        self.shared_dir = shared_dir
         self.out = out
         self.user_id = user_id
         self.lang_hint = lang_hint
@@ -193,6 +204,16 @@ class Shell:
     def delete_files(self) -> None:
         """The user erased their data: their letters, exports and charts go too."""
         self._delete(self.files_dir.glob(f"user{self.user_id}-*"), f"of user {self.user_id}")
+        self._shared_left()
+
+    def _shared_left(self) -> None:
+        shared = self.shared_dir
+        if shared is not None and shared.is_dir() and any(shared.glob(f"user{self.user_id}-*")):
+            self.print(
+                f"(older files of user {self.user_id} may be left in {shared}, a folder that "
+                "databases beside it once shared: not deleted, they may be another "
+                "database's; delete them by hand)"
+            )
 
     def delete_case_files(self, number: int, quoted_by: Iterable[int] = ()) -> None:
         """The user deleted a case: its letters go, the reports of later calls (they quote
@@ -208,6 +229,7 @@ class Shell:
             f"of case #{number}",
             ": its letters, and the exports that held it",
         )
+        self._shared_left()
 
     def _delete(self, paths: Iterable[Path], whose: str, what: str = "") -> None:
         files = sorted(paths)

@@ -176,11 +176,34 @@ def test_later_then_advance_the_clock_to_the_reminder_then_done(tmp_path: Path) 
     db.close()
 
 
+def test_deleting_a_case_in_one_database_leaves_another_databases_files(tmp_path: Path) -> None:
+    """Every database beside one folder shared ``files/``: deleting case #1 in b.db deleted
+    a.db's letters of its case #1, and /forget all of user 1's files."""
+    letter = [*TO_STEP_4, Press("🙆 応じた"), "/case 1", Press("✉️ 書面を作る")]
+    letter += [Press("✉️ 名簿業者への請求書"), "skip", "山田 花子", "東京都渋谷区1-1", "skip"]
+    letter += [Press("保存しない（この書面だけ）")]
+    first = run_shell(tmp_path, typed(letter, NOW), "--db", str(tmp_path / "a.db"), "--now", NOW)
+    assert first.returncode == 0, first.stderr
+    kept = sorted((tmp_path / "a.db-files").iterdir())
+    assert len(kept) == 3, kept
+    shared = tmp_path / "files"  # the old shared folder, with a file of an older version
+    shared.mkdir()
+    (shared / "user1-kotowari-case1-broker-request.txt").write_text("older")
+    steps = [*TO_STEP_4, Press("🙆 応じた"), "/case 1", Press("🗑 このケースを削除")]
+    steps += [Press("🗑 削除する"), "/forget", Press("🗑 すべて削除する")]
+    second = run_shell(tmp_path, typed(steps, NOW), "--db", str(tmp_path / "b.db"), "--now", NOW)
+    assert second.returncode == 0, second.stderr
+    assert "ケース #1 を削除しました。" in second.stdout
+    assert sorted((tmp_path / "a.db-files").iterdir()) == kept, "a.db's letters stay"
+    assert (shared / "user1-kotowari-case1-broker-request.txt").exists(), "not known whose"
+    assert f"may be left in {shared}" in second.stdout
+
+
 def test_exports_and_letters_are_written_owner_only(tmp_path: Path) -> None:
     steps = [*TO_STEP_4, Press("🙆 応じた"), "/export", "/case 1", Press("✉️ 書面を作る")]
     steps += [Press("✉️ 名簿業者への請求書"), "skip", "山田 花子", "東京都渋谷区1-1", "skip"]
     steps += [Press("保存しない（この書面だけ）")]
-    files = tmp_path / "files"
+    files = tmp_path / "k.db-files"
     files.mkdir(mode=0o755)  # made before, looser (by hand): tightened when written to
     files.chmod(0o755)
     result = run_shell(tmp_path, typed(steps, NOW), "--db", str(tmp_path / "k.db"), "--now", NOW)
