@@ -208,7 +208,12 @@ def minimized(data: Any) -> Any:
         if key == "message":
             out[key] = _message(value)
         elif key == "edited_message":  # only answered "edits are not read": no content
-            out[key] = _kept(_message(value), _GROUP_MESSAGE_KEEPS)
+            edit = _kept(_message(value), _GROUP_MESSAGE_KEEPS)
+            if isinstance(value, dict) and value.get("location"):
+                # A live location's moves come as edits, and are not answered: its stub
+                # says so (the handler would answer each move otherwise).
+                edit["location"] = ATTACHMENT_STUBS["location"]
+            out[key] = edit
         elif key == "callback_query":
             query = _kept(value, _CALLBACK_KEEPS)
             if "from" in query:

@@ -326,10 +326,14 @@ class TelegramChat:
     last_text: str = field(default="", init=False)
 
     async def send(self, payload: dict[str, Any]) -> list[str]:
-        from telegram import Update
+        """Handle ``payload`` as the bot reads an update it fetched: as the inbox stores it
+        (``bot.inbox.read_update``), names and content it does not read left out."""
+        from bot.inbox import Unreadable, read_update
 
         start = len(self.api.calls)
-        await self.app.process_update(Update.de_json(payload, self.app.bot))
+        update = read_update(payload, self.app.bot)
+        assert not isinstance(update, Unreadable), update
+        await self.app.process_update(update)
         return self.made_since(start)
 
     def made_since(self, start: int) -> list[str]:
