@@ -326,6 +326,29 @@ async def test_an_unreadable_update_is_set_aside_without_content_and_the_rest_go
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
 
 
+async def test_half_an_emoji_escaped_alone_does_not_stop_polling(
+    db_path: Path, clock: FakeClock
+) -> None:
+    """JSON may escape half of a UTF-16 pair alone ("\\ud83d"): the update could not be
+    stored (SQLite stores UTF-8), so its batch was never confirmed, fetched again for ever,
+    and no one else's update was handled."""
+    api = FakeBotApi()
+    person, neighbour = Person(), Person(id=2002)
+    api.updates = [
+        numbered(70, person.text("/call")),
+        numbered(71, person.text("/who みらい\ud83d不動産")),
+        numbered(72, neighbour.text("/after")),
+    ]
+    async with polling_bot(db_path, clock, api):
+        await until(lambda: api.confirmed == 73, "the batch confirmed")
+        await until(lambda: state_of(db_path, neighbour.id) == "after_refusal", "the rest")
+        await until(lambda: not query(db_path, "select 1 from inbox"), "the inbox emptied")
+    assert query(db_path, "select update_id from dead_letters") == []
+    assert any("みらい\ufffd不動産" in call for call in sent_to(api, person.id)), sent_to(
+        api, person.id
+    )
+
+
 async def test_an_unreadable_update_does_not_stop_a_restarted_bot(
     db_path: Path, clock: FakeClock
 ) -> None:
@@ -430,6 +453,24 @@ async def test_the_webhook_sets_an_unreadable_update_aside_and_accepts_it(
     assert state_of(db_path, person.id) == "refusing"
     assert "山田太郎" not in caplog.text and POISON_QUESTION not in caplog.text
     assert "update 90 set aside" in caplog.text
+
+
+async def test_the_webhook_takes_half_an_emoji_escaped_alone(
+    tmp_path: Path, clock: FakeClock
+) -> None:
+    """A lone surrogate in a webhook's update (not stored before its step) is stored as
+    U+FFFD by the step, as in polling, not refused."""
+    api = FakeBotApi()
+    person = Person()
+    typed = ["/after", "Yes, I refused", "No, or I didn't ask", "みらい\ud83d不動産"]
+    async with webhook_bot(tmp_path, clock, api) as hook, httpx.AsyncClient() as client:
+        for n, text in enumerate(typed, 95):
+            body = json.dumps(numbered(n, person.text(text))).encode()  # "\\ud83d" escaped
+            answer = await client.post(
+                hook.url, content=body, headers={**SECRET, "Content-Type": "application/json"}
+            )
+            assert answer.status_code == 200, (text, answer.status_code)
+    assert query(tmp_path / "k.db", "select company from cases") == [("みらい\ufffd不動産",)]
 
 
 async def test_the_webhook_refuses_a_deeply_nested_body_with_400(
