@@ -843,7 +843,9 @@ def _show_again(engine: Engine, inbound: Inbound) -> Callable[[], Response] | No
     applied again)."""
     if inbound.update_id is None:
         return None
-    return lambda: engine.handle(inbound)
+    # Retried: if the database is busy now, nothing is said of it (the step is saved), not
+    # the 「保存できませんでした」 of a message that was not.
+    return lambda: engine.handle(replace(inbound, retried=True))
 
 
 async def on_other_chat(update: Update, context: KotowariContext) -> None:

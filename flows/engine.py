@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 import sqlite3
+import traceback
 import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -119,7 +120,11 @@ class Engine:
                 # No "send it again": it would be applied twice (the copy sent again, then
                 # the stored one).
                 return Response(stored=False)
-            log.exception("storage error while handling a message")
+            # Its type and frames, not its message (as the channels' error reports).
+            frames = "".join(traceback.format_tb(error.__traceback__))
+            log.error(
+                "storage error while handling a message (%s)\n%s", type(error).__name__, frames
+            )
             texts = Texts(pick_language(inbound.lang_hint))
             return Response(replies=(Reply(texts("storage_error")),), stored=False)
         return Response(

@@ -1208,3 +1208,20 @@ def test_an_answer_sent_again_after_a_number_noted_is_still_a_resend(engine: Eng
         None,
         "recording_person",
     )
+
+
+def test_a_storage_error_is_logged_by_its_type_and_frames_not_its_message(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``log.exception`` put the error's message in the log; SQLite's can quote a value."""
+
+    quoted = "株式会社みらい不動産"
+
+    def failing(turn: object) -> None:
+        raise sqlite3.IntegrityError(f"CHECK constraint failed: {quoted}")
+
+    monkeypatch.setattr("flows.engine._route", failing)
+    response = engine.handle(Inbound(1, text="/help"))
+    assert [reply.text for reply in response.replies] == [JA["storage_error"]]
+    assert "IntegrityError" in caplog.text and "in failing" in caplog.text, "type and frames"
+    assert quoted not in caplog.text

@@ -626,6 +626,28 @@ async def test_a_reply_that_cannot_be_sent_says_what_was_saved_and_shows_the_ste
     assert chat.case()["seq"] == 4, "saved once; showing it again changed nothing"
 
 
+async def test_a_busy_database_while_the_saved_step_is_shown_again_says_only_saved(
+    chat: Chat, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Showing the step again found the database busy (a backup, the LINE bot): the user
+    was told it was saved, then 「保存できませんでした。もう一度送ってください」 (and sending
+    it again would store it in the next field), with the error's message logged."""
+    await at_the_broker_step(chat)
+    waits(chat)
+    engine = chat.app.bot_data.engine
+
+    def busy(turn: Any) -> None:
+        raise sqlite3.OperationalError("database is locked: Acme List")
+
+    monkeypatch.setattr(engine, "_show_where", busy)
+    for _ in range(telegram_app.SEND_ATTEMPTS):
+        chat.api.fail("sendMessage", 502, "Bad Gateway")
+    got = await chat.say("Acme List")
+    assert got == ["sendMessage → 502"] * telegram_app.SEND_ATTEMPTS + [sends("send_failed_saved")]
+    assert chat.case()["broker_name"] == "Acme List"
+    assert "Acme List" not in caplog.text
+
+
 async def test_an_answer_sent_again_after_a_lost_reply_is_not_stored_in_the_next_field(
     chat: Chat, clock: FakeClock
 ) -> None:
