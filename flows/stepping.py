@@ -182,12 +182,20 @@ def _follow_up(
     """Create the reminders this step asks for, in the step's transaction."""
     store = turn.store
     if case["state"] in FINISHED_STATES:
+        # Closed, they rest until it is reopened; cancelled, they end.
         status = "cancelled" if case["state"] == "cancelled" else "done"
-        stopped = store.close_reminders(case["id"], status)
+        stopped = store.close_reminders(case["id"], status, pause=case["state"] == "closed")
         if stopped:
             note = Reply(turn.texts("reminders_stopped", count=stopped))
             model.replies.insert(max(len(model.replies) - 1, 0), note)
         return
+    if trigger == "reopen" and (resumed := store.resume_reminders(case["id"])):
+        now = turn.now()
+        late = sum(datetime.fromisoformat(due) <= now for due in resumed)
+        text = turn.texts("reminders_resumed", count=len(resumed))
+        if late:
+            text += turn.texts("reminders_resumed_late", count=late)
+        model.replies.insert(max(len(model.replies) - 1, 0), Reply(text))
     now = turn.now()
     if state_from == "scheduling" and trigger in CHOICES and remind_at is None:
         remind_at = CHOICES[trigger](now, turn.tz)

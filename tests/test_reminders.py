@@ -456,7 +456,9 @@ def test_closing_or_cancelling_a_case_ends_its_reminders(engine, clock) -> None:
     chat = to_demanding(engine)
     chat.press("🙆 応じた")
     closed = chat.say("完了にする")
-    assert {r["status"] for r in reminders(engine)} == {"done"}
+    assert {r["status"] for r in reminders(engine)} == {"paused"}, "until it is reopened"
+    clock.advance(days=60)
+    assert engine.due_deliveries(10) == [], "none is sent while it is closed"
     assert JA["reminders_stopped"].format(count=2) in [r.text for r in closed.replies]
     chat.walk("/after", Press("🙅 はい、断った"), Press("📝 言った"), "B社", "C社")
     chat.walk("skip", "skip", "skip", "skip", Press("✅ 保存する"))

@@ -808,10 +808,16 @@ def test_closing_a_case_that_is_not_in_progress_just_says_so(engine) -> None:
     chat.say("/call")  # case #2 is now the one in progress
     chat.say("/case 1")
     closed = chat.press("📁 完了にする")
-    assert [(r.text, r.options) for r in closed.replies] == [("ケース #1 を完了にしました。", ())]
+    assert [(r.text, r.options) for r in closed.replies] == [
+        ("このケースのリマインダー（2件）も止めました。", ()),
+        ("ケース #1 を完了にしました。", ()),
+    ]
     chat.say("/case 1")
     reopened = chat.press("↩️ 再開する")
-    assert [r.text for r in reopened.replies] == ["ケース #1 を再開しました。"]
+    assert [r.text for r in reopened.replies] == [
+        "止めていたリマインダー（2件）も再開しました。",
+        "ケース #1 を再開しました。",
+    ]
     assert engine.store.user(1)["active_case_id"] == engine.store.case_by_number(1, 2)["id"]
 
 
@@ -1186,3 +1192,31 @@ def test_a_broker_not_asked_yet_is_dated_by_when_it_was_named(engine: Engine) ->
     chat.walk("skip", "skip", "skip", "skip", Press("✅ 保存する"))
     [line] = chat.say("/brokers").replies[0].text.splitlines()[1:]
     assert line.startswith("名簿の森｜1件｜") and line.endswith("｜最終記録: 2026年11月27日(金)")
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_reopening_a_closed_case_brings_back_the_reminders_its_closing_stopped(
+    engine: Engine, clock: FakeClock, lang: str
+) -> None:
+    """Closing (one tap, no question) ended the case's checks for good: reopening it left
+    「予定しているリマインダーはありません」, and did not say so."""
+    t = CATALOGS[lang]
+    chat = EngineChat(engine, lang=lang)
+    chat.walk("/after", Press(t["opt.yes_refused"]), Press(t["opt.after_source.named"]), "A社")
+    chat.walk(*["skip"] * 5, Press(t["opt.confirm"]), Press(t["opt.agreed"]))
+    store = engine.store
+    waiting = [(r["kind"], r["due_at"]) for r in store.waiting_reminders(1)]
+    assert len(waiting) == 2, waiting
+    chat.say("/after")  # another case in progress: this one closed from its page
+    closed = chat.press(t["opt.case_close"], on=chat.say("/case 1"))
+    said = [reply.text for reply in closed.replies]
+    assert said == [
+        t["reminders_stopped"].format(count=2),
+        t["case_closed_now"].format(number=1),
+    ]
+    assert store.waiting_reminders(1) == []
+    clock.advance(days=20)  # the first check fell due while it was closed
+    reopened = chat.press(t["opt.case_reopen"], on=chat.say("/case 1"))
+    note = t["reminders_resumed"].format(count=2) + t["reminders_resumed_late"].format(count=1)
+    assert reopened.replies[0].text == note
+    assert [(r["kind"], r["due_at"]) for r in store.waiting_reminders(1)] == waiting

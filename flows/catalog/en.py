@@ -64,6 +64,8 @@ EN: dict[str, str] = {
     ),
     "reminders_more": "Cancel buttons are shown for the soonest {count}.",
     "reminders_stopped": "This case's scheduled reminders are stopped too ({count}).",
+    "reminders_resumed": "The reminders stopped when it was closed are back too ({count}).",
+    "reminders_resumed_late": " The {count} that fell due meanwhile will come shortly.",
     "number_not_shown": (
         "Here is the step of the case in progress again. Numbers mean its options, counted "
         "from the top (1, 2 …)."

@@ -62,6 +62,8 @@ JA: dict[str, str] = {
     ),
     "reminders_more": "取り消しボタンは、近いものから{count}件分です。",
     "reminders_stopped": "このケースのリマインダー（{count}件）も止めました。",
+    "reminders_resumed": "止めていたリマインダー（{count}件）も再開しました。",
+    "reminders_resumed_late": "期限を過ぎた{count}件は、まもなく届きます。",
     "number_not_shown": (
         "いま進めているケースのステップをもう一度表示します。"
         "番号は、この下の選択肢の順番（上から1、2…）です。"

@@ -195,8 +195,11 @@ def _close_or_reopen(turn: Turn, arg: str, action: str) -> None:
     if found["id"] != turn.user.get("active_case_id"):
         # Not the case in progress: say what happened; its step buttons would only be
         # refused, since buttons work for the active case.
+        # Its notes (the reminders stopped or back) stay.
         key = "case_closed_now" if action == "close" else "case_reopened"
-        turn.replies[shown:] = [Reply(turn.texts(key, number=found["number"]))]
+        turn.replies[max(shown, len(turn.replies) - 1) :] = [
+            Reply(turn.texts(key, number=found["number"]))
+        ]
 
 
 @CLOSE.handles

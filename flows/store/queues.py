@@ -109,14 +109,18 @@ class QueueRows(StoreBase):
         status: str,
         kinds: tuple[str, ...] | None = None,
         addressee: str | None = None,
+        pause: bool = False,
     ) -> int:
         """End a case's open reminders (waiting or sent) as ``done`` or ``cancelled``, of
-        these kinds and about this addressee if given; how many there were."""
+        these kinds and about this addressee if given; how many there were. ``pause``: the
+        case is closed, its waiting ones rest (``paused``) until it is reopened (one sent and
+        not answered ends)."""
         sql = (
-            f"update {REMINDERS} set status = ?, updated_at = ? "
+            f"update {REMINDERS} set status = case when ? and status != 'sent' then 'paused' "
+            "else ? end, updated_at = ? "
             "where case_id = ? and status in ('pending', 'snoozed', 'sent')"
         )
-        params: list[Any] = [status, self.clock().isoformat(), case_id]
+        params: list[Any] = [pause, status, self.clock().isoformat(), case_id]
         if kinds:
             sql += f" and kind in ({', '.join('?' for _ in kinds)})"
             params += list(kinds)
@@ -125,6 +129,19 @@ class QueueRows(StoreBase):
             sql += " and coalesce(addressee, 'broker') = ?"
             params.append(addressee)
         return int(self.conn.execute(sql, params).rowcount)
+
+    def resume_reminders(self, case_id: int) -> list[str]:
+        """A case reopened: the reminders its closing paused wait again (one due meanwhile
+        comes at the next round); when each is due."""
+        paused = "where case_id = ? and status = 'paused'"
+        due = [
+            row[0]
+            for row in self.conn.execute(f"select due_at from {REMINDERS} {paused}", [case_id])
+        ]
+        if due:
+            sql = f"update {REMINDERS} set status = 'pending', updated_at = ? {paused}"
+            self.conn.execute(sql, [self.clock().isoformat(), case_id])
+        return due
 
     def due_reminders(
         self, now: datetime, limit: int, user_id: int | None = None, channel: str | None = None
