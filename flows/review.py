@@ -307,16 +307,30 @@ def recorded_calls(cases: Sequence[_Row]) -> list[_Row]:
     return [c for c in cases if c["state"] != "cancelled" or any(c.get(k) for k in _CALL_FACTS)]
 
 
-def counts(cases: Sequence[Case], brokers: int) -> dict[str, int]:
-    """The /stats figures from a user's cases and the number of brokers they named."""
+# The broker's latest answer that counts as its agreeing to stop and delete.
+_AGREED = ("agreed", "complied")
+
+
+def counts(
+    cases: Sequence[Case], brokers: int, requests: Mapping[int, Sequence[Event]]
+) -> dict[str, int]:
+    """The /stats figures from a user's cases, the number of brokers they named and the
+    events of their requests by case id (``Store.broker_request_events``)."""
     calls = recorded_calls(cases)
     repeat_calls = sum(int(c.get("repeat_calls") or 0) for c in calls)
     return {
         "calls": len(calls) + repeat_calls,
         "repeats": sum(1 for c in calls if c.get("repeat_of")) + repeat_calls,
         "brokers": brokers,
-        "agreed": sum(1 for c in calls if c.get("outcome") == "agreed"),
+        "agreed": sum(1 for c in calls if _broker_agreed(c, requests.get(c["id"], ()))),
     }
+
+
+def _broker_agreed(case: Case, events: Sequence[Event]) -> bool:
+    """Whether the broker's latest answer is that it agreed (on the phone, or done at the
+    two-week check): as /cases and /brokers show it. 📭 no reply after an agreement is not."""
+    made = [r for r in standing.requests(case, events) if r.addressee == standing.BROKER]
+    return made[-1].answer in _AGREED if made else case.get("outcome") == "agreed"
 
 
 # The names export_files gives its files (the shell finds an earlier export by it).

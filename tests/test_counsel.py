@@ -927,3 +927,25 @@ def test_no_naiyo_shomei_form_for_a_company_known_only_by_its_number(engine: Eng
     assert names and not any(name.endswith("naiyo-shomei.pdf") for name in names), names
     assert JA["letter_naiyo"] not in (reply.text or "")
     assert "郵送できません" in (reply.text or "")
+
+
+def test_stats_counts_the_brokers_latest_answer_as_cases_and_brokers_show_it(
+    engine: Engine, clock
+) -> None:
+    """Agreed on the phone, then 📭 at the two-week check: /brokers said 対応なし and /stats
+    still 「提供停止・消去に応じた: 1件」; refused on the phone, then done after a letter:
+    /stats said 0."""
+    walk(engine, (*CALL_TO_STEP_4, AGREED))
+    assert "提供停止・消去に応じた: 1件" in text_of(engine.handle(Inbound(1, text="/stats")))
+    [check] = [d for d in deliver(engine, clock, 15) if d.reply.options]
+    [no_reply] = [o for o in check.reply.options if o.label == JA["opt.r_no_reply"]]
+    engine.handle(Inbound(1, choice=no_reply.token))
+    assert "｜対応なし｜" in text_of(engine.handle(Inbound(1, text="/brokers")))
+    assert "提供停止・消去に応じた: 0件" in text_of(engine.handle(Inbound(1, text="/stats")))
+    walk(engine, (*CALL_TO_STEP_4, Press(JA["opt.declined"])))  # case 2: refused
+    clock.advance(days=2)
+    make_letter(engine, 2, JA["opt.letter_broker_request"])
+    [check] = [d for d in deliver(engine, clock, 22) if "書面を作ってから" in d.reply.text]
+    [done] = [o for o in check.reply.options if o.label == JA["opt.r_complied"]]
+    engine.handle(Inbound(1, choice=done.token))
+    assert "提供停止・消去に応じた: 1件" in text_of(engine.handle(Inbound(1, text="/stats")))

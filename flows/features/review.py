@@ -135,7 +135,7 @@ def stats_(turn: Turn, args: str) -> None:
     """/stats: the calls, refusals and requests so far, with a chart by month."""
     t = turn.texts
     cases, brokers, repeat_calls = turn.store.stats_rows(turn.user_id)
-    numbers = review.counts(cases, brokers)
+    numbers = review.counts(cases, brokers, turn.store.broker_request_events(turn.user_id))
     attachments: tuple[Attachment, ...] = ()
     if numbers["calls"]:
         monthly = stats.monthly_counts(
