@@ -298,13 +298,22 @@ def takes_another_call(case: Case) -> bool:
 
 
 # What makes a case a record of a call: something about the call was recorded.
-_CALL_FACTS = ("refused_at", "company", "person", "phone_raw", "broker_name")
+_CALL_FACTS = (
+    "refused_at",
+    "not_refused",
+    "company",
+    "person",
+    "phone_raw",
+    "broker_name",
+    "product",
+    "call_at",
+)
 
 
 def recorded_calls(cases: Sequence[_Row]) -> list[_Row]:
-    """The cases that record a call: all but those cancelled with nothing recorded (a /call
-    tapped by mistake is not a sales call)."""
-    return [c for c in cases if c["state"] != "cancelled" or any(c.get(k) for k in _CALL_FACTS)]
+    """The cases that record a call: something about it was recorded. A /call tapped by
+    mistake, or left for /after at once, is not a sales call, cancelled or not."""
+    return [c for c in cases if any(c.get(k) for k in _CALL_FACTS)]
 
 
 # The broker's latest answer that counts as its agreeing to stop and delete.

@@ -370,6 +370,11 @@ def test_stats_with_a_chart(engine: Engine, clock) -> None:
     chat.say("/call")
     chat.say("/cancel")  # tapped by mistake: nothing recorded, not a sales call
     assert chat.say("/stats").replies[0].attachments == ()
+    clock.advance(minutes=3)
+    chat.say("/call")
+    chat.say("/after")  # left for /after at once: the /call case, kept, records no call
+    chat.say("/cancel")
+    assert chat.say("/stats").replies[0].attachments == ()
     record(engine, "A社", broker="名簿の森")
     clock.advance(days=35)
     record(engine, "A社")
