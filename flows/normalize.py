@@ -284,8 +284,11 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
                 return None  # "3/20 午後": which hour? "午後14時": not a time anyone means
             after_midnight = night and (hour == 12 or hour < _SMALL_HOURS)
             hour = hour % 12 + (12 if afternoon and not after_midnight else 0)
-        elif future and parts["h"] and not parts["h"].startswith("0") and 1 <= hour < 7:
-            hour += 12  # 「2時」 for a call to make: 14:00 (「06:00」 is what it says)
+        # An hour on a 12-hour clock: no 午前/午後, no leading zero (「06:00」 says 6:00).
+        twelve = not meridiem and bool(parts["h"]) and not parts["h"].startswith("0")
+        dated = relative or bool(parts["mo"] or parts["d"])
+        if twelve and 1 <= hour < 7 and (future or dated):
+            hour += 12  # 「2時」 for a call to make, or on a day said: 14:00, as calls come
         minute = int(parts["mi"]) if parts["mi"] else 0
         if (month, dom) == (2, 29) and not parts["y"] and not calendar.isleap(year):
             # 2/29 typed in a year without one: the year the date can only be in.
@@ -305,6 +308,14 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
             # A time alone, already past today ("10:00" at 20:30): the next one, tomorrow.
             moment += timedelta(days=1)
         elif not future and not relative and not parts["mo"] and not parts["d"]:
+            if twelve and 1 <= hour < 12:
+                # 「3時」 typed at 16:00 is 15:00, the latest such time: at 10:00, 09:00 is.
+                # Both later than now, typed after midnight (「9時」 at 00:30): last
+                # evening's (below); at 09:00, 「10時」 stays later than now, refused.
+                evening = moment + timedelta(hours=12)
+                small_hours = local_now.hour < _SMALL_HOURS and moment > local_now + _CLOCK_SLACK
+                if evening <= local_now + _CLOCK_SLACK or small_hours:
+                    moment = evening
             # A call's time alone, later than now: last evening's, typed after midnight
             # (「21:45」 at 00:10), if that was within the last hours; else refused as later.
             yesterday = moment - timedelta(days=1)
