@@ -334,6 +334,24 @@ def test_find_by_a_phone_number_written_any_way(engine: Engine, typed: str) -> N
     assert [o.label for o in found.replies[0].options] == ["#1 を見る"]
 
 
+@pytest.mark.parametrize("typed", ["090-1234", "1234-5678", "０９０１２３４", "(090) 1234"])
+def test_find_by_a_part_of_a_number_written_another_way(engine: Engine, typed: str) -> None:
+    """Only the whole number, or the part as it was typed in the case, was found."""
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産", phone="０９０−１２３４−５６７８")
+    record(engine, "ほかの会社", phone="03-1111-2222")
+    lines = text_of(chat.say(f"/find {typed}")).splitlines()
+    assert lines[1:] == ["#1 2026年11月27日(金) みらい不動産｜不明｜📁 記録済み"], lines
+
+
+@pytest.mark.parametrize("typed", ["ﾘｽﾄ", "りすと", "リスト"])
+def test_find_by_a_brokers_name_folded_as_a_companys_is(engine: Engine, typed: str) -> None:
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産", broker="リスト社")
+    record(engine, "ほかの会社", broker="名簿の森")
+    assert [line[:2] for line in text_of(chat.say(f"/find {typed}")).splitlines()[1:]] == ["#1"]
+
+
 def test_find_by_company_caller_or_broker(engine: Engine) -> None:
     chat = EngineChat(engine)
     record(engine, "株式会社みらい不動産", broker="名簿の森")

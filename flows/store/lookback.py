@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any, cast
 
 from flows.normalize import normalize_name
 from flows.store.base import StoreBase
 from flows.store.rows import Case, Event
 from flows.store.schema import BROKERS, CASES, EVENTS
+
+# A case's number as its digits are dialled in Japan (090…; others without their "+").
+_NATIONAL = (
+    "(case when phone_e164 like '+81%' then '0' || substr(phone_e164, 4) "
+    "else substr(phone_e164, 2) end)"
+)
+# What may separate a number's digits as typed (after NFKC): 090-1234, (03) 1234 5678.
+_NUMBER_SIGNS = re.compile(r"[\s\-‐−ー().+]")
+
+
+def _digits_typed(text: str) -> str | None:
+    """The digits of a typed part of a phone number (four or more, nothing but digits and
+    separators), or None."""
+    plain = _NUMBER_SIGNS.sub("", unicodedata.normalize("NFKC", text))
+    return plain if len(plain) >= 4 and plain.isascii() and plain.isdigit() else None
 
 
 def _like_escaped(text: str) -> str:
@@ -45,12 +62,19 @@ class LookbackRows(StoreBase):
     def search_cases(
         self, user_id: int, text: str, phone_e164: str | None, limit: int
     ) -> list[Case]:
-        """Cases whose company, caller, broker or number match what the user typed."""
+        """Cases whose company, caller, broker or number match what the user typed: a part
+        of a name as typed or folded (ﾘｽﾄ, りすと for リスト社), a part of a number in any
+        formatting (０９０−１２３４, 1234-5678)."""
         escaped = _like_escaped(text)
         like = " like :pattern escape '\\'"
+        norm = " like :norm escape '\\'"
+        digits = _digits_typed(text)
         where = (
             f"user_id = :user and (company{like} or person{like} or broker_name{like} "
-            f"or phone_raw{like} or company_norm like :norm escape '\\' or phone_e164 = :phone)"
+            f"or phone_raw{like} or company_norm{norm} or phone_e164 = :phone "
+            f"or broker_id in (select id from {BROKERS} where user_id = :user and name_norm{norm})"
+            + (f" or {_NATIONAL} like :digits" if digits else "")
+            + ")"
         )
         return cast(
             "list[Case]",
@@ -61,6 +85,7 @@ class LookbackRows(StoreBase):
                     "pattern": f"%{escaped}%",
                     "norm": f"%{_like_escaped(normalize_name(text)) or escaped}%",
                     "phone": phone_e164,
+                    "digits": f"%{digits}%",
                     "limit": limit,
                 },
             ),
