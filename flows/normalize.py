@@ -79,14 +79,26 @@ def clean_text(raw: str) -> str:
     """
     kept = [
         ch
-        for ch in raw
-        if ((category := unicodedata.category(ch)) != _FORMAT or ch == _ZWJ)
+        for n, ch in enumerate(raw)
+        if ((category := unicodedata.category(ch)) != _FORMAT or _joins_emoji(raw, n))
         and (category != "Cc" or ch in "\n\t")
     ]
     text = " ".join("".join(kept).split())
     if not any(unicodedata.category(ch)[0] in "LNS" for ch in text):
         return ""
     return text
+
+
+def _joins_emoji(text: str, n: int) -> bool:
+    """Whether ``text[n]`` is a zero-width joiner inside an emoji (👩‍💻, ❤️‍🔥): between a
+    symbol (or its skin tone, or its emoji form's selector) and a symbol. Elsewhere
+    (「リスト\u200d社」) it is invisible, and dropped."""
+    if text[n] != _ZWJ or not 0 < n < len(text) - 1:
+        return False
+    before, after = text[n - 1], text[n + 1]
+    return unicodedata.category(after) == "So" and (
+        unicodedata.category(before) in ("So", "Sk") or before == "\ufe0f"
+    )
 
 
 def normalize_name(name: str) -> str:

@@ -142,6 +142,14 @@ def test_clean_text_drops_controls_and_keeps_emoji_and_scripts() -> None:
     assert clean_text("\u0301\u200b \x07") == ""
 
 
+@pytest.mark.parametrize("emoji", ["👩\u200d💻", "❤\ufe0f\u200d🔥", "👩🏽\u200d💻"])
+def test_a_zero_width_joiner_stays_only_inside_an_emoji(emoji: str) -> None:
+    """Pasted into a broker's name, it went into the letter, and the PDF's warning of
+    characters its font lacks named an invisible one."""
+    assert clean_text(f"リスト\u200d社 {emoji}") == f"リスト社 {emoji}"
+    assert clean_text("\u200dA\u200d") == "A"
+
+
 @pytest.mark.parametrize(
     "invisible", ["\u200b", "\u2060", "\ufeff", "\u00ad", "\u200d", "\U000e0041"]
 )
