@@ -45,7 +45,7 @@ from typing import Any
 
 from telegram import Update
 
-from flows.port import ChannelStorage
+from flows.port import ChannelStorage, without_lone_surrogates
 from flows.store import DatabaseFileGone, InboxEntry
 
 log = logging.getLogger(__name__)
@@ -197,12 +197,6 @@ def _names_dropped(data: Any) -> Any:
     return out
 
 
-def without_lone_surrogates(text: str) -> str:
-    """``text`` with each unpaired UTF-16 surrogate (JSON may escape half of a pair alone,
-    "\\ud83d") as U+FFFD, two halves of one pair joined: text SQLite can store (UTF-8)."""
-    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-
-
 def minimized(data: Any) -> Any:
     """An update as it is stored: only what the bot reads of a message or a pressed
     button (the content of a message outside a private chat not even that); an update of
@@ -348,11 +342,8 @@ class Inbox:
             last = update_id if last is None else max(last, update_id)
             try:
                 raw = json.dumps(minimized(data), ensure_ascii=False)
-                if not raw.isascii():
-                    try:
-                        raw.encode()
-                    except UnicodeEncodeError:  # half of a UTF-16 pair ("\ud83d") alone
-                        raw = without_lone_surrogates(raw)
+                if not raw.isascii():  # half of a UTF-16 pair ("\ud83d") alone: U+FFFD
+                    raw = without_lone_surrogates(raw)
             except (ValueError, TypeError, RecursionError) as error:
                 unreadable.append(Unreadable(update_id, kind_of(data), type(error).__name__))
                 continue
