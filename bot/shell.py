@@ -25,7 +25,7 @@ from flows.engine import Engine
 from flows.features.reminders import is_answer as is_reminder_answer
 from flows.features.writing import holds_case
 from flows.port import Attachment, Inbound, Option, Reply, without_lone_surrogates
-from flows.store import DEFAULT_TIME_ZONE
+from flows.store import DEFAULT_TIME_ZONE, SHELL
 from flows.texts import DEFAULT_LANGUAGE, Texts
 from flows.typed import option_number
 
@@ -155,10 +155,13 @@ class Shell:
         on_screen = self.options
         if number is not None and 1 <= number <= len(self.options):
             inbound = Inbound(
-                self.user_id, choice=self.options[number - 1].token, lang_hint=self.lang_hint
+                self.user_id,
+                choice=self.options[number - 1].token,
+                lang_hint=self.lang_hint,
+                channel=SHELL,
             )
         else:
-            inbound = Inbound(self.user_id, text=line, lang_hint=self.lang_hint)
+            inbound = Inbound(self.user_id, text=line, lang_hint=self.lang_hint, channel=SHELL)
         pending_before = self.engine.storage.scrub_pending
         response = self.engine.handle(inbound)
         if response.notice:

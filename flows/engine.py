@@ -142,7 +142,11 @@ class Engine:
     def _begin(self, inbound: Inbound) -> Turn:
         user = self.store.user_with_case(inbound.user_id)
         if user is None:
-            user = self.store.create_user(inbound.user_id, pick_language(inbound.lang_hint))
+            language = pick_language(inbound.lang_hint)
+            if inbound.channel is None:
+                user = self.store.create_user(inbound.user_id, language)
+            else:
+                user = self.store.create_user(inbound.user_id, language, inbound.channel)
         texts, tz = Texts(user["language"]), ZoneInfo(user["time_zone"])
         return Turn(inbound, self.store, self.clock, user, texts, tz, self.outcome_hooks)
 

@@ -117,6 +117,9 @@ class Inbound:
     # The channel delivers this message again if it cannot be stored now (a webhook answered
     # with an error status): then nothing is said to the user, who would send it twice.
     retried: bool = False
+    # The channel of a user first met here: None for Telegram (its users' ids are theirs);
+    # the shell's own users are on no channel that pushes reminders ("shell").
+    channel: str | None = None
 
     def __post_init__(self) -> None:
         # SQLite stores UTF-8 only: a lone surrogate (an undecodable byte read with

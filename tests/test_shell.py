@@ -470,3 +470,22 @@ def test_options_above_a_reminders_line_keep_their_numbers(engine: Engine, tmp_p
     assert "⏰" in said.rpartition(JA["opt.letter_resolicitation_report"])[2]
     asked = shell.press(JA["opt.letter_resolicitation_report"])
     assert JA["letter_ask_office"] in asked or JA["letter_ask_name"] in asked, asked
+
+
+def test_the_shells_users_reminders_are_never_pushed_to_telegram(engine: Engine, clock) -> None:
+    """The shell's user 1 was Telegram user 1: on the bot's own database (both start on the
+    default file) the bot's round pushed the shell's reminders to Telegram chat 1."""
+    chat = ShellChat(engine)
+    for line in typed_for_shell([*TO_STEP_4, Press("🙆 応じた")]):
+        chat.say(line)
+    user = engine.store.user(1)
+    assert user is not None and user["channel"] == "shell"
+    clock.advance(days=15)
+    assert engine.store.due_reminders(clock.now, 10, channel="telegram") == []
+    assert engine.store.due_reminders(clock.now, 10, channel="line") == []
+    shown = chat.say("/help")
+    assert JA["opt.r_complied"] in shown, "the shell shows its own user's reminders"
+    # A Telegram user the shell acts as (!user, on the bot's database) stays Telegram's.
+    EngineChat(engine, 5).say("/help")
+    ShellChat(engine, 5).say("/help")
+    assert (engine.store.user(5) or {})["channel"] == "telegram"

@@ -38,6 +38,7 @@ DEFAULT_TIME_ZONE = "Asia/Tokyo"
 # user id (below 2**52); a LINE user's, one the product allocates from here.
 TELEGRAM = "telegram"
 LINE = "line"
+SHELL = "shell"  # a user the terminal shell met first: no dispatcher pushes to it
 OWN_IDS_FROM = 2**53
 OWN_IDS = "own_ids"  # draws those ids (m017)
 
