@@ -168,7 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return setup_command(settings.line_access_token, settings.line_api_base_url)
     if args.command == "line":
         return _line(settings, db_path, args.create, args.skip_check)
-    configure_logging(settings.log_level, secrets=[settings.telegram_token])
+    configure_logging(
+        settings.log_level, secrets=[settings.telegram_token, settings.webhook_secret]
+    )
     from bot.telegram_app import run_bot
 
     if not settings.telegram_token:

@@ -496,3 +496,23 @@ async def test_the_webhook_refuses_what_is_not_an_update(
     assert answer.status_code == status
     assert not [c for c in api.calls if c.method == "sendMessage"]
     assert body.decode() not in caplog.text  # a body is never logged
+
+
+def test_kotowari_run_masks_the_webhook_secret_as_it_does_the_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only the token was a secret to the logs; a library logging the webhook's headers
+    would have printed the secret that proves a request is Telegram's."""
+    secrets: list[str | None] = []
+    masked: list[str | None] = secrets
+    monkeypatch.setattr(
+        bot.cli, "configure_logging", lambda level, secrets=(): masked.extend(secrets)
+    )
+    monkeypatch.setattr("bot.telegram_app.run_bot", lambda settings, db_path: 0)
+    env = tmp_path / "k.env"
+    env.write_text(f"TELEGRAM_BOT_TOKEN={TOKEN}\nWEBHOOK_SECRET=s3cret-abcdefgh\n")
+    env.chmod(0o600)
+    for name in ("TELEGRAM_BOT_TOKEN", "WEBHOOK_SECRET", "KOTOWARI_REPLICA_URL"):
+        monkeypatch.delenv(name, raising=False)
+    assert bot.cli.main(["--env-file", str(env), "run", "--db", str(tmp_path / "k.db")]) == 0
+    assert TOKEN in secrets and "s3cret-abcdefgh" in secrets
