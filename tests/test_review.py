@@ -1243,3 +1243,25 @@ def test_reopening_a_closed_case_brings_back_the_reminders_its_closing_stopped(
     note = t["reminders_resumed"].format(count=2) + t["reminders_resumed_late"].format(count=1)
     assert reopened.replies[0].text == note
     assert [(r["kind"], r["due_at"]) for r in store.waiting_reminders(1)] == waiting
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_kept_sender_is_removed_from_settings(engine: Engine, lang: str) -> None:
+    """A sender kept for the next letter could only be removed with /forget (everything)."""
+    t = CATALOGS[lang]
+    chat = EngineChat(engine)
+    record(engine, "みらい不動産", broker="名簿の森")
+    start_letter(chat, "✉️ 名簿業者への請求書")
+    give_sender(chat, "山田 花子")
+    chat.say("はい")  # keep
+    if lang == "en":
+        chat.say("/language en")
+    shown = chat.say("/settings")
+    assert t["settings_sender"].format(name="山田 花子") in text_of(shown)
+    cleared = chat.press(t["opt.sender_clear"], on=shown)
+    assert text_of(cleared).startswith(t["sender_cleared"])
+    user = engine.store.user(1) or {}
+    assert (user["sender_name"], user["sender_address"], user["sender_phone"]) == (None,) * 3
+    assert t["opt.sender_clear"] not in text_of(cleared), "nothing left to remove"
+    assert chat.press(t["opt.sender_clear"], on=shown).notice == t["stale_button"]
+    assert engine.store.case_by_number(1, 1) is not None, "the cases stay"

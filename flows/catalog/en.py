@@ -22,7 +22,7 @@ EN: dict[str, str] = {
         "/stats — statistics and chart\n"
         "/cancel — cancel the case in progress\n"
         "/reminders — scheduled reminders\n"
-        "/settings — quiet hours and time zone\n"
+        "/settings — quiet hours, time zone, the letters' saved sender\n"
         "/language — switch language (日本語 / English; or /language ja)\n"
         "/export — export your data   /forget — delete all of it\n"
         "/help — this text\n\n"
@@ -399,10 +399,13 @@ EN: dict[str, str] = {
     "opt.quiet_off": "🔔 Notify any time",
     "opt.tz": "🌏 {tz}",
     "settings_saved": "Settings saved.",
+    "settings_sender": "Letters' sender: {name} (saved; used for the next letter)",
+    "opt.sender_clear": "🗑 Remove the saved sender",
+    "sender_cleared": "The saved sender (name, address, phone number) is removed.",
     "bad_tz": "There is no time zone “{tz}” (e.g. Asia/Tokyo, Europe/London).",
     "bad_quiet": "Type quiet hours like 22-7, as hours from 0 to 23.",
     "cmd.reminders": "Scheduled reminders",
-    "cmd.settings": "Quiet hours and time zone",
+    "cmd.settings": "Quiet hours, time zone, saved sender",
     "status.in_progress": "📝 in progress",
     "status.waiting": "⏳ awaiting a written answer",
     "status.recorded": "📁 recorded",

@@ -20,7 +20,7 @@ JA: dict[str, str] = {
         "/find — ケースを検索（会社名・電話番号など）\n/stats — 統計とグラフ\n"
         "/cancel — 進行中のケースを中止する\n"
         "/reminders — 予定しているリマインダー\n"
-        "/settings — 通知しない時間とタイムゾーン\n"
+        "/settings — 通知しない時間、タイムゾーン、保存した書面の差出人\n"
         "/language — 言語の切り替え（/language en のように直接指定もできます）\n"
         "/export — あなたのデータを書き出す　/forget — すべて削除する\n"
         "/help — この説明\n\n"
@@ -414,10 +414,13 @@ JA: dict[str, str] = {
     "opt.quiet_off": "🔔 いつでも通知する",
     "opt.tz": "🌏 {tz}",
     "settings_saved": "設定を保存しました。",
+    "settings_sender": "書面の差出人: {name}（保存済み。次の書面で使います）",
+    "opt.sender_clear": "🗑 保存した差出人を削除",
+    "sender_cleared": "保存していた差出人（氏名・住所・電話番号）を削除しました。",
     "bad_tz": "「{tz}」というタイムゾーンはありません（例: Asia/Tokyo、Europe/London）。",
     "bad_quiet": "通知しない時間は 22-7 のように、0〜23の時で入力してください。",
     "cmd.reminders": "予定しているリマインダー",
-    "cmd.settings": "通知しない時間とタイムゾーン",
+    "cmd.settings": "通知しない時間、タイムゾーン、差出人",
     # --- reviewing cases ------------------------------------------------------------
     "status.in_progress": "📝 進行中",
     "status.waiting": "⏳ 書面の回答待ち",

@@ -38,6 +38,8 @@ _LANGUAGE_NAMES = {
 LANGUAGE = router.button("language", "|".join(CATALOGS), legacy="g.lang")
 QUIET = router.button("quiet_hours", "|".join(QUIET_PRESETS), legacy="g.quiet")
 TIME_ZONE = router.button("time_zone", rf"[0-{len(TIME_ZONES) - 1}]", legacy="g.tz")
+# The letters' sender kept for the next letter: removed without /forget.
+SENDER_CLEAR = router.button("sender_clear", r"yes")
 # The erasure's "yes" carries the minute it was asked (base 36): a confirmation left in the
 # chat for days must not erase what was recorded since.
 FORGET = router.button("forget", r"yes-[0-9a-z]{1,6}|yes|no", legacy="g.forget")
@@ -115,9 +117,11 @@ def settings(turn: Turn, args: str) -> None:
     options = [
         QUIET.option(preset, _quiet_label(t, QuietHours.parse(preset))) for preset in QUIET_PRESETS
     ] + [TIME_ZONE.option(i, t("opt.tz", tz=tz)) for i, tz in enumerate(TIME_ZONES)]
-    turn.replies.append(
-        Reply(t("settings", tz=turn.user["time_zone"], quiet=shown), options=tuple(options))
-    )
+    text = t("settings", tz=turn.user["time_zone"], quiet=shown)
+    if turn.user.get("sender_name"):
+        text += "\n" + t("settings_sender", name=turn.user["sender_name"])
+        options.append(SENDER_CLEAR.option("yes", t("opt.sender_clear"), secondary=True))
+    turn.replies.append(Reply(text, options=tuple(options)))
 
 
 def _quiet_label(t: Texts, quiet: QuietHours) -> str:
@@ -138,6 +142,19 @@ def _save(turn: Turn, **values: str) -> None:
 def pressed_quiet(turn: Turn, arg: str) -> None:
     turn.chosen = _quiet_label(turn.texts, QuietHours.parse(arg))
     _save(turn, quiet_hours=arg)
+
+
+@SENDER_CLEAR.handles
+def pressed_sender_clear(turn: Turn, arg: str) -> None:
+    turn.chosen = turn.texts("opt.sender_clear")
+    if not turn.user.get("sender_name"):
+        turn.notice = turn.texts("stale_button")
+        return
+    cleared = {"sender_name": None, "sender_address": None, "sender_phone": None}
+    turn.store.update_user(turn.user_id, **cleared)
+    turn.user.update(cast(User, cleared))
+    turn.say("sender_cleared")
+    settings(turn, "")
 
 
 @TIME_ZONE.handles
