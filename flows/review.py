@@ -203,17 +203,16 @@ def case_text(store: Store, case: Case, texts: Texts, tz: ZoneInfo) -> str:
         lines.append(f"{texts('field.refused')}: {shown}")
     elif case.get("not_refused"):
         lines.append(f"{texts('field.refused')}: {texts('refused_not')}")
-    if case.get("repeat_of"):
+    if (repeat_of := case.get("repeat_of")) is not None:
         earlier = case.get("repeat_refused_at")
-        lines.append(
-            texts(
-                "case.repeat_of",
-                number=case["repeat_of"],
-                date=texts.when_iso(earlier, tz),
-            )
+        said = (
+            texts("case.repeat_of", number=repeat_of, date=texts.when_iso(earlier, tz))
             if earlier
-            else texts("case.repeat_of_undated", number=case["repeat_of"])
+            else texts("case.repeat_of_undated", number=repeat_of)
         )
+        if store.case_by_number(case["user_id"], repeat_of) is None:
+            said += texts("case.repeat_of_gone", number=repeat_of)  # what this case keeps
+        lines.append(said)
     if case.get("repeat_calls"):
         lines.append(
             texts(

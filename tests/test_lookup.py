@@ -1116,8 +1116,10 @@ def test_a_later_call_keeps_the_refusal_whose_case_was_deleted(
     assert "（2026年11月27日(金) 14:00、ケース #2）" in answer.text
     assert "お断りした後の電話: 1回（最後 2026年11月29日(日) 14:00）" in (answer.note or "")
     assert "11月27日に、はっきりお断りしています。" in (answer.say or "")
+    page = text_of(chat.say("/case 2"))
+    assert JA["case.repeat_of_gone"].format(number=1) in page, "its #1 said to be deleted"
     clock.advance(days=1)
-    chat.press(JA["opt.who_now"])
+    chat.press(JA["opt.who_now"], on=answer)
     third = case(engine, 3)
     assert (third["repeat_of"], third["repeat_refused_at"]) == (2, "2026-11-27T05:00:00+00:00")
 
