@@ -303,7 +303,8 @@ def render_step(model: CaseModel) -> Reply:
         for texts, out in ((t, values), (_JA, ja_values)):
             out["source"] = texts(source)
             if called:
-                date = texts.spoken_day(datetime.fromisoformat(called), model.tz, model.at)
+                # Said to the broker, in Japan: Japan's day, whatever zone the user reads in.
+                date = texts.spoken_day(datetime.fromisoformat(called), JAPAN, model.at)
                 out["when"] = texts("demand_when", date=date)
             else:
                 out["when"] = texts("demand_when_unknown")
@@ -316,7 +317,7 @@ def render_step(model: CaseModel) -> Reply:
             t("step.demanding.note"),
             values,
             ja_values,
-            demand_reading(case.get("company"), called, model.tz, source, model.at),
+            demand_reading(case.get("company"), called, JAPAN, source, model.at),
         )
     return Reply(
         t(f"step.{state}.text", number=case["number"], broker=case.get("broker_name") or ""),

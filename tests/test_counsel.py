@@ -949,3 +949,20 @@ def test_stats_counts_the_brokers_latest_answer_as_cases_and_brokers_show_it(
     [done] = [o for o in check.reply.options if o.label == JA["opt.r_complied"]]
     engine.handle(Inbound(1, choice=done.token))
     assert "提供停止・消去に応じた: 1件" in text_of(engine.handle(Inbound(1, text="/stats")))
+
+
+def test_step_4s_line_says_japans_day_to_the_broker_whatever_the_users_zone(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """For a user reading in London, a call at 20:00 their time on 12/6 (05:00 on 12/7 in
+    Tokyo) was 「12月6日に」 in the line said to the broker, and 12月7日 in the letters."""
+    from datetime import UTC, datetime
+
+    clock.now = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)  # 01:00 in London, 10:00 in Tokyo
+    chat = EngineChat(engine)
+    chat.say("/settings tz Europe/London")
+    chat.walk("/after", Press(JA["opt.yes_refused"]), Press(JA["opt.after_source.named"]))
+    chat.walk("リスト社", "みらい不動産", "skip", "skip", "skip", "昨日 20:00")
+    step_4 = chat.press(JA["opt.confirm"])
+    said = [reply.say for reply in step_4.replies if reply.say]
+    assert said and "12月7日に、みらい不動産から勧誘の電話がありました。" in said[0], said
