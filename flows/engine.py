@@ -103,7 +103,13 @@ class Engine:
                     return Response(said, language=texts.language, erased=True)
                 turn = self._begin(inbound)
                 if applied or self._seen_before(turn):
-                    self._show_where(turn)  # changes nothing stored, not even shown_step
+                    if _looks_back(inbound) and turn.dialog is None:
+                        # Its answer again (a crash may have lost an export's files): a
+                        # look-back stores nothing (but for ending an open question, so
+                        # not then), so it is not applied twice.
+                        _route(turn)
+                    else:
+                        self._show_where(turn)  # changes nothing stored, not even shown_step
                 else:
                     if not turn.user["active"]:  # they write again: reminders resume
                         self.store.update_user(turn.user_id, active=1)
@@ -262,6 +268,16 @@ def _recent_ids(user: User) -> list[int]:
 
 def _remember(recent: list[int], update_id: int) -> str:
     return ",".join(map(str, [*recent, update_id][-RECENT_UPDATES:]))
+
+
+# Commands that only read (and send files of) what is stored: answered again when their
+# message comes again, whose answer may not have reached the user.
+_LOOK_BACKS = frozenset({"export", "stats", "brokers", "cases", "reminders", "help"})
+
+
+def _looks_back(inbound: Inbound) -> bool:
+    typed = typed_command(inbound.text) if inbound.text is not None else None
+    return isinstance(typed, tuple) and typed[0] in _LOOK_BACKS
 
 
 def typed_command(text: str) -> tuple[str, str] | str | None:

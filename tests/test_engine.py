@@ -1225,3 +1225,17 @@ def test_a_storage_error_is_logged_by_its_type_and_frames_not_its_message(
     assert [reply.text for reply in response.replies] == [JA["storage_error"]]
     assert "IntegrityError" in caplog.text and "in failing" in caplog.text, "type and frames"
     assert quoted not in caplog.text
+
+
+def test_a_look_back_seen_again_is_answered_again(engine: Engine) -> None:
+    """An /export applied and then lost with its files (a crash before they were sent) came
+    again after the restart and got only the current step: the files never came."""
+    chat = EngineChat(engine)
+    chat.walk(*TO_STEP_4)
+    first = chat.say("/export", update_id=300)
+    names = [a.filename for r in first.replies for a in r.attachments]
+    assert len(names) == 3
+    before = engine.store.case_by_number(1, 1)
+    again = chat.say("/export", update_id=300)
+    assert [a.filename for r in again.replies for a in r.attachments] == names
+    assert engine.store.case_by_number(1, 1) == before, "nothing applied twice"
