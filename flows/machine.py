@@ -317,12 +317,14 @@ class CaseModel:
     def _date_refusal_by_call(self) -> None:
         """Recorded after the call, the refusal happened at the call's time, not at the tap:
         an /after case, or a /call case given a time before it was opened (「昨日 15:00」:
-        that call had ended; a letter dated the refusal by the tap, a day late)."""
+        that call had ended; a letter dated the refusal by the tap, a day late). Nor is a
+        refusal on the call ever before it (a time corrected to later than the tap)."""
         call_at, refused_at = self.case.get("call_at"), self.case.get("refused_at")
         if not (call_at and refused_at):
             return
+        called = datetime.fromisoformat(call_at)
         opened = datetime.fromisoformat(self.case["opened_at"])
-        if self.is_after() or datetime.fromisoformat(call_at) < opened:
+        if self.is_after() or called < opened or called > datetime.fromisoformat(refused_at):
             self.case["refused_at"] = call_at
 
     def start_fixing(self, *_: Any, **__: Any) -> None:

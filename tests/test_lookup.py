@@ -1035,6 +1035,20 @@ def test_a_call_recorded_late_in_call_mode_dates_its_refusal_by_the_call(
     assert case(engine, 2)["refused_at"] == START.isoformat()
 
 
+def test_a_call_time_corrected_to_after_its_refusal_moves_the_refusal(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """A /call case's time corrected to later than the tap (a day later) left the refusal
+    before the call it was made on: 日時 11/28 09:00, お断り 11/27 14:00."""
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA)[:-3], Press(JA["opt.now"]), Press(JA["opt.fix"]))
+    clock.advance(days=2)
+    chat.walk(Press(JA["opt.fix_when"]), "11/28 9:00", Press(JA["opt.confirm"]))
+    row = case(engine, 1)
+    assert row["call_at"] == "2026-11-28T00:00:00+00:00"
+    assert row["refused_at"] == row["call_at"], "refused on that call, not before it"
+
+
 def test_a_later_call_marked_other_keeps_the_refused_cases_licence_in_its_report(
     engine: Engine, clock: FakeClock
 ) -> None:
