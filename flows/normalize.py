@@ -219,12 +219,17 @@ _RELATIVE_DAYS: tuple[tuple[str, int, str], ...] = tuple(
             *(("明後日", 2, ""), ("あさって", 2, "")),
             *(("今朝", 0, "朝"), ("今夜", 0, "夜"), ("今晩", 0, "夜")),
             *(("昨夜", -1, "夜"), ("昨晩", -1, "夜"), ("明朝", 1, "朝"), ("明晩", 1, "夜")),
+            *(("tonight", 0, "夜"), ("this evening", 0, "夜"), ("this morning", 0, "朝")),
+            *(("last night", -1, "夜"), ("tomorrow morning", 1, "朝")),
+            *(("tomorrow night", 1, "夜"), ("tomorrow evening", 1, "夜")),
         ),
         key=lambda entry: -len(entry[0]),
     )
 )
 
 
+# An hour leading a time, to see whether it is on a 24-hour clock (「今夜20時」).
+_HOUR_24 = re.compile(r"(\d{1,2})(?=\D|$)")
 _YEAR_WRAP = timedelta(days=60)
 # A call's time alone that is later than now is yesterday's if that was at most this long ago;
 # up to a minute ahead is the phone's clock and the bot's apart.
@@ -266,7 +271,11 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
             day = day + timedelta(days=days)
             shift = days
             # 「明日の10時」; a half alone (「今夜」) is left with no hour: not read.
-            text = half + text[len(word) :].strip().removeprefix("の").strip()
+            rest = text[len(word) :].strip().removeprefix("の").strip()
+            lead = _HOUR_24.match(rest)
+            if half and (_MERIDIEM.search(rest) or (lead and int(lead.group(1)) > 12)):
+                half = ""  # "tonight 8pm", 「今夜20時」: the hour says it already
+            text = half + rest
             if text in _HOUR_ALONE and future:
                 alone = datetime.combine(day, _HOUR_ALONE[text], tzinfo=tz)
                 return alone.astimezone(UTC)

@@ -249,3 +249,38 @@ def test_a_legal_form_inside_a_word_is_part_of_the_name(one: str, other: str) ->
 )
 def test_a_latin_legal_form_as_a_word_is_still_dropped(spelling: str) -> None:
     assert normalize_name(spelling) == normalize_name("Mirai Realty") == "mirairealty"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected_local"),
+    [
+        ("tonight", "2026-11-28 19:00"),
+        ("tonight 8pm", "2026-11-28 20:00"),
+        ("tonight 8", "2026-11-28 20:00"),
+        ("tonight 20:00", "2026-11-28 20:00"),
+        ("this evening 7", "2026-11-28 19:00"),
+        ("tomorrow morning", "2026-11-29 09:00"),
+        ("tomorrow night 9pm", "2026-11-29 21:00"),
+        ("今夜20時", "2026-11-28 20:00"),
+        ("今夜午後8時", "2026-11-28 20:00"),
+    ],
+)
+def test_evening_words_for_a_reminder_in_english_and_with_a_24_hour_clock(
+    typed: str, expected_local: str
+) -> None:
+    """ "tonight" and "tonight 8pm" were not read (今夜 was); 「今夜20時」 neither."""
+    moment = parse_future(typed, NOW, TOKYO)
+    assert moment is not None and moment.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M") == (
+        expected_local
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected_local"),
+    [("last night 9pm", "2026-11-27 21:00"), ("this morning 9:30am", "2026-11-28 09:30")],
+)
+def test_english_half_days_for_a_call(typed: str, expected_local: str) -> None:
+    moment = parse_when(typed, NOW, TOKYO)
+    assert moment is not None and moment.astimezone(TOKYO).strftime("%Y-%m-%d %H:%M") == (
+        expected_local
+    )
