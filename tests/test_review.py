@@ -963,6 +963,13 @@ def test_the_when_question_survives_a_double_tap_and_stays_apart_from_letters(
             JA["again_bad_when"],
             JA["again_when"].format(number=1),
         ]
+    # A time read but still to come: said so, not "could not read it".
+    for typed in ("明日 9:00", "12/25 10:00"):
+        said = chat.say(typed)
+        assert [r.text for r in said.replies] == [
+            JA["again_future"],
+            JA["again_when"].format(number=1),
+        ]
     assert engine.store.case_by_number(1, 1)["repeat_calls"] == 0
     chat.press("🕒 たった今")  # the question's one option
     assert engine.store.case_by_number(1, 1)["repeat_calls"] == 1

@@ -378,6 +378,7 @@ EN: dict[str, str] = {
         "A call at that time is already recorded as case #{number} ({date}). "
         "If this was another call, type its date and time. To stop, send /cancel."
     ),
+    "again_future": "That time is still to come. Type when they called (e.g. yesterday 15:00).",
     "again_bad_when": (
         "I couldn't read that date and time. E.g. yesterday 15:00, 11/28 10:30. "
         "To record nothing, send /cancel."

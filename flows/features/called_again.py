@@ -14,7 +14,7 @@ from flows import letters, moments
 from flows.callers import history
 from flows.dialogs import CalledAgainDialog
 from flows.features import letters as letter_feature
-from flows.normalize import parse_when
+from flows.normalize import parse_future, parse_when
 from flows.port import Reply
 from flows.review import takes_another_call
 from flows.router import CASE_REF, DialogRoute, Router, case_ref, mark_fits, read_case_ref
@@ -103,7 +103,9 @@ def _typed(turn: Turn, dialog: CalledAgainDialog, raw: str) -> bool:
         moment: datetime | None = now
     else:
         moment = None if number else parse_when(raw, now, turn.tz)
-    if moment is None:
+    if moment is None and not number and parse_future(raw, now, turn.tz) is not None:
+        turn.say("again_future")  # read, but later than now: said so, not "not read"
+    elif moment is None:
         turn.say("again_bad_when")
     elif _answered(turn, case, moment):
         return True
