@@ -1190,3 +1190,15 @@ def test_the_refused_cases_report_says_a_later_call_was_refused_again(
         reports.append(_write_letter(chat, asked, JA))
     line = "・お断りした後の電話でも、改めてお断りしています。"
     assert [line in report for report in reports] == [refused_again] * 2, reports
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_name_typed_at_step_one_points_to_who_not_to_a_number(engine: Engine, lang: str) -> None:
+    """Where 🔎 asks for the caller's number, a company's name typed got 「ボタンを押すか、
+    番号を入力してください」: 番号 read as the phone number just asked for."""
+    t = CATALOG[lang]
+    chat = EngineChat(engine, lang=lang)
+    chat.say("/call")
+    said = chat.say("みらい不動産")
+    assert said.replies[0].text == t["pick_hint_check"]
+    assert case(engine, 1)["state"] == "refusing" and case(engine, 1)["company"] is None

@@ -56,6 +56,10 @@ EN: dict[str, str] = {
     "stale_button": "That button belongs to an earlier step. Please use the latest message.",
     "bad_button": "That button cannot be used.",
     "pick_hint": "Tap an option or type its number.",
+    "pick_hint_check": (
+        "Tap an option. Send the caller's phone number to check your records; to check a "
+        "company by name, send “/who company name”."
+    ),
     "no_such_option_one": "There is no option {number}. Type 1, or tap the option.",
     "no_such_option": "There is no option {number}. Type a number from 1 to {last}, or tap an option.",
     "source_typed_hint": (

@@ -307,6 +307,10 @@ def _typed_choice(turn: Turn, case: Case, text: str) -> None:
             # Most likely the source itself, typed before its question, or 「わかりません」:
             # said which button each goes to (not taken for a broker's name).
             turn.say("source_typed_hint", named=named.label, dodged=dodged.label)
+        elif hint == "pick_hint" and steps.option_for(model, "check_number") and _a_name(typed):
+            # Where 🔎 asks for the caller's number, "its number" would be read as a phone
+            # number's: a name typed is pointed to /who, which checks a company.
+            turn.say("pick_hint_check")
         else:
             turn.say(hint)
         turn.show(case)
