@@ -31,6 +31,7 @@ from flows.port import Option, Reply
 from flows.reminders import CHOICES, choice_trigger
 from flows.router import step_shown
 from flows.schedule import JAPAN
+from flows.standing import PHONE_ANSWERS
 from flows.texts import ROMAJI, Texts, product_label
 
 
@@ -319,7 +320,11 @@ def render_step(model: CaseModel) -> Reply:
             ja_values,
             demand_reading(case.get("company"), called, JAPAN, source, model.at),
         )
+    key = f"step.{state}.text"
+    if state == "following_up" and not (
+        case.get("outcome") in PHONE_ANSWERS or case.get("letter_at")
+    ):
+        key = "step.following_up.recorded"  # nothing asked of anyone yet: 📁 記録済み in /cases
     return Reply(
-        t(f"step.{state}.text", number=case["number"], broker=case.get("broker_name") or ""),
-        options=options,
+        t(key, number=case["number"], broker=case.get("broker_name") or ""), options=options
     )

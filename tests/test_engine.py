@@ -266,7 +266,7 @@ def test_free_text_at_an_option_step_matched_and_unmatched(engine: Engine, talk)
     chat = talk()
     chat.say("/call")
     answer = chat.said_whole("うーん、どうしよう")
-    assert JA["pick_hint"] in answer
+    assert JA["pick_hint_check"] in answer  # step ①, where 🔎 checks a number
     assert REFUSE_JA in answer, "the step is shown again"
     assert case_row(engine)["state"] == "refusing"
     assert ASK_JA in chat.said_whole("🙅 断った")

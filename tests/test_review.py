@@ -1272,3 +1272,15 @@ def test_a_kept_sender_is_removed_from_settings(engine: Engine, lang: str) -> No
     assert t["opt.sender_clear"] not in text_of(cleared), "nothing left to remove"
     assert chat.press(t["opt.sender_clear"], on=shown).notice == t["stale_button"]
     assert engine.store.case_by_number(1, 1) is not None, "the cases stay"
+
+
+def test_a_saved_case_with_nothing_asked_is_said_to_be_recorded_not_followed_up(
+    engine: Engine,
+) -> None:
+    """Saved with no broker to call, its step said 「経過確認中です」 while /cases said
+    📁 記録済み, with nothing scheduled."""
+    chat = EngineChat(engine)
+    saved = chat.walk("/after", Press("🙅 はい、断った"), Press("🤐 言わなかった・聞けなかった"))
+    saved = chat.walk("みらい不動産", "skip", "skip", "skip", "skip", Press("✅ 保存する"))
+    assert JA["step.following_up.recorded"].format(number=1) in text_of(saved)
+    assert "📁 記録済み" in text_of(chat.say("/cases"))

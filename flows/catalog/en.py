@@ -285,6 +285,10 @@ EN: dict[str, str] = {
     "outcome.no_source": (
         "Saved. The source is unknown, but if the calling company got your data from a third party, it must have confirmed and recorded where from (APPI Art. 30): you can ask it in writing to disclose that record (Art. 33). Next time they call, ask where they got your details."
     ),
+    "step.following_up.recorded": (
+        "Case #{number} is recorded. Sold data may already have spread, so handle calls from "
+        "other companies one by one."
+    ),
     "step.following_up.text": (
         "Case #{number} is being followed up. Sold data may already have spread, so handle "
         "calls from other companies one by one."
