@@ -12,6 +12,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from flows.letters import (
@@ -791,6 +793,26 @@ def test_the_letters_wording_is_in_the_catalog_not_in_code() -> None:
 )
 def test_no_grid_line_is_wider_than_the_post_offices_grid(text: str, hang: int) -> None:
     """A run of 「。」 or 「「」 moved down whole made a continuation line 27 cells wide."""
+    lines = _grid_wrap(text, hang=hang)
+    assert all(len(line) <= NAIYO_COLUMNS for line in lines), [len(line) for line in lines]
+    assert "".join(line[hang:] if n else line for n, line in enumerate(lines)) == text
+
+
+# Runs of one character each, long ones too: a number or a Latin word next to brackets.
+_GRID_TEXT = st.lists(
+    st.tuples(st.sampled_from("あＡ０－（「）」。、"), st.integers(min_value=1, max_value=20)),
+    min_size=1,
+    max_size=12,
+).map(lambda runs: "".join(ch * n for ch, n in runs))
+
+
+@given(text=_GRID_TEXT, hang=st.integers(min_value=0, max_value=13))
+@example(text="あ" * 7 + "Ａ" * 18 + "）。" + "い" * 20, hang=7)
+@example(text="お" * 20 + "（０３－１２３４－５６７８）」。" + "か" * 30, hang=13)
+@settings(max_examples=400, deadline=None)
+def test_any_text_fits_the_post_offices_grid_and_loses_nothing(text: str, hang: int) -> None:
+    """Keeping a number whole once made a 27-cell line (a run moved down beside what
+    kinsoku had moved already), and left 「（」 at a line's end."""
     lines = _grid_wrap(text, hang=hang)
     assert all(len(line) <= NAIYO_COLUMNS for line in lines), [len(line) for line in lines]
     assert "".join(line[hang:] if n else line for n, line in enumerate(lines)) == text

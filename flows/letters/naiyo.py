@@ -53,6 +53,20 @@ def _run_length(text: str) -> int:
     return n
 
 
+_OPENERS = "".join(sorted(NO_LINE_END))
+_CLOSERS = "".join(sorted(NO_LINE_START))
+_RUN_TEXT = "".join(sorted(_RUN))
+
+
+def _run_block(line: str) -> int:
+    """How many characters end ``line`` as a run (``_RUN``) with the brackets opening it."""
+    tail = len(line) - len(line.rstrip(_RUN_TEXT))
+    if not tail:
+        return 0
+    head = line[:-tail]
+    return tail + len(head) - len(head.rstrip(_OPENERS))
+
+
 def _grid_wrap(text: str, width: int = NAIYO_COLUMNS, hang: int = 0) -> list[str]:
     """``text`` (already full-width) in lines of at most ``width`` characters; continuation
     lines start with ``hang`` blank cells."""
@@ -66,11 +80,17 @@ def _grid_wrap(text: str, width: int = NAIYO_COLUMNS, hang: int = 0) -> list[str
             # the next line with the character after it (a run of 「。」 stays put).
             while (carry or ch)[0] in NO_LINE_START and _movable(current, carry, hang, width):
                 carry, current = current[-1] + carry, current[:-1]
-            tail = len(current) - len(current.rstrip("".join(_RUN)))
-            ahead = _run_length(carry + text[i : i + width])
-            fits = tail and ahead and hang + tail + ahead + 1 <= width
-            if fits and len(current.strip("　")) > tail:  # the line keeps something of its own
-                carry, current = current[-tail:] + carry, current[:-tail]
+            block = _run_block(current)
+            if block:
+                # The whole run, and what it must not be parted from (「（」 before it, 「）」
+                # 「。」 after it), on the next line; what moved down already with the
+                # character after it, too.
+                rest = carry + text[i : i + width]
+                ahead = _run_length(rest)
+                closing = len(rest[ahead:]) - len(rest[ahead:].lstrip(_CLOSERS))
+                need = hang + block + max(ahead + closing, len(carry) + 1)
+                if ahead and need <= width and len(current.strip("　")) > block:
+                    carry, current = current[-block:] + carry, current[:-block]
             while current and current[-1] in NO_LINE_END and _movable(current, carry, hang, width):
                 carry, current = current[-1] + carry, current[:-1]
             lines.append(current.rstrip("　"))
