@@ -1284,3 +1284,19 @@ def test_a_saved_case_with_nothing_asked_is_said_to_be_recorded_not_followed_up(
     saved = chat.walk("みらい不動産", "skip", "skip", "skip", "skip", Press("✅ 保存する"))
     assert JA["step.following_up.recorded"].format(number=1) in text_of(saved)
     assert "📁 記録済み" in text_of(chat.say("/cases"))
+
+
+def test_a_check_replaced_while_its_case_was_closed_does_not_come_back_beside_the_new(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """Closed, then 📞 また電話があった on its page: reopening brought back the paused
+    check beside the one the call set, two checks where one waits."""
+    chat = EngineChat(engine)
+    chat.walk("/after", Press("🙅 はい、断った"), Press("📝 言った"), "A社", "B社")
+    chat.walk(*["skip"] * 4, Press("✅ 保存する"), Press("🙆 応じた"))
+    chat.press("📁 完了にする", on=chat.say("/case 1"))
+    clock.advance(days=1)
+    call_again(chat)
+    chat.press("↩️ 再開する", on=chat.say("/case 1"))
+    kinds = sorted(r["kind"] for r in engine.store.waiting_reminders(1))
+    assert kinds.count("check_calls") == 1, kinds

@@ -115,10 +115,12 @@ class QueueRows(StoreBase):
         these kinds and about this addressee if given; how many there were. ``pause``: the
         case is closed, its waiting ones rest (``paused``) until it is reopened (one sent and
         not answered ends)."""
+        # A paused one (its case closed) is settled too: a request or call since replaces it,
+        # and reopening the case must not bring back a second check beside the new one.
         sql = (
             f"update {REMINDERS} set status = case when ? and status != 'sent' then 'paused' "
             "else ? end, updated_at = ? "
-            "where case_id = ? and status in ('pending', 'snoozed', 'sent')"
+            "where case_id = ? and status in ('pending', 'snoozed', 'sent', 'paused')"
         )
         params: list[Any] = [pause, status, self.clock().isoformat(), case_id]
         if kinds:
