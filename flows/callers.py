@@ -23,13 +23,10 @@ class History:
     def _first_refusal(self) -> tuple[Case, str | None] | None:
         """The case that records the first refusal, and when that refusal was (to state)."""
         numbers = {c["number"] for c in self.cases}
+        # A call after a refusal whose case was deleted still knows when that refusal was
+        # (or that it had no time): it came before the call, so before the call's own
+        # refusal, and is listed first to win a tie.
         found: list[tuple[datetime, Case, str | None]] = [
-            (_moment(c["refused_at"]), c, refusal_moment(c))
-            for c in self.cases
-            if c.get("refused_at")
-        ]
-        # A call after a refusal whose case was deleted still knows when that refusal was.
-        found += [
             (
                 _moment(c.get("repeat_refused_at") or call_moment(c) or c["opened_at"]),
                 c,
@@ -37,6 +34,11 @@ class History:
             )
             for c in self.later
             if c["repeat_of"] not in numbers
+        ]
+        found += [
+            (_moment(c["refused_at"]), c, refusal_moment(c))
+            for c in self.cases
+            if c.get("refused_at")
         ]
         if not found:
             return None

@@ -52,9 +52,10 @@ def refusal_moment(case: Mapping[str, Any]) -> str | None:
 
 def refusal_recorded(case: Mapping[str, Any]) -> str | None:
     """When the first refusal a case records was, as ``refusal_moment``: for a call after an
-    earlier refusal, that one (kept on the case: its case may be deleted), else its own."""
-    if case.get("repeat_of") and case.get("repeat_refused_at"):
-        return str(case["repeat_refused_at"])
+    earlier refusal, that one (kept on the case: its case may be deleted; None if it had no
+    time, never the case's own refusal on the later call), else its own."""
+    if case.get("repeat_of"):
+        return str(case["repeat_refused_at"]) if case.get("repeat_refused_at") else None
     return refusal_moment(case)
 
 

@@ -211,7 +211,8 @@ def case_text(store: Store, case: Case, texts: Texts, tz: ZoneInfo) -> str:
             else texts("case.repeat_of_undated", number=repeat_of)
         )
         if store.case_by_number(case["user_id"], repeat_of) is None:
-            said += texts("case.repeat_of_gone", number=repeat_of)  # what this case keeps
+            gone = "case.repeat_of_gone" if earlier else "case.repeat_of_gone_undated"
+            said += texts(gone, number=repeat_of)  # what this case keeps of it
         lines.append(said)
     if case.get("repeat_calls"):
         lines.append(

@@ -1202,3 +1202,50 @@ def test_a_name_typed_at_step_one_points_to_who_not_to_a_number(engine: Engine, 
     said = chat.say("みらい不動産")
     assert said.replies[0].text == t["pick_hint_check"]
     assert case(engine, 1)["state"] == "refusing" and case(engine, 1)["company"] is None
+
+
+def test_a_later_call_never_refused_itself_still_links_a_call_recorded_after_the_deletion(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """#2 (an /after case, not refused, linked to #1's refusal), #1 deleted: a call recorded
+    through /call's steps found no refusal (only refused cases were looked at)."""
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA))
+    clock.advance(days=1)
+    chat.walk(*not_refused_call(JA, phone="03-5555-0123"))
+    delete_case(chat, 1)
+    clock.advance(days=1)
+    chat.walk(*refused_call(JA))
+    third = case(engine, 3)
+    assert (third["repeat_of"], third["repeat_refused_at"]) == (2, "2026-11-27T05:00:00+00:00")
+
+
+def test_a_deleted_refusal_without_a_time_is_not_dated_by_the_later_calls_own(
+    engine: Engine, clock: FakeClock
+) -> None:
+    """The refused case had no time (/after, none given): after its deletion, /who dated
+    "the" refusal by #2's own refusal on the later call, #2 then a call after itself, and
+    #2's page said the refusal's time was kept on it."""
+    chat = EngineChat(engine)
+    chat.walk("/after", Press(JA["opt.yes_refused"]), Press(JA["opt.after_source.dodged"]))
+    chat.walk(
+        "株式会社みらい不動産", "skip", "03-5555-0123", "skip", "skip", Press(JA["opt.confirm"])
+    )
+    clock.advance(days=2)
+    chat.say("03-5555-0123")
+    chat.press(JA["opt.who_now"])  # #2, refused on it
+    shown = chat.walk(Press(JA["opt.refused"]), Press(JA["opt.dodged"]))
+    shown = chat.press(JA["opt.pressing_source.dodged"])
+    while JA["opt.confirm"] not in labels(shown):
+        now = JA["opt.now"] in labels(shown)
+        shown = chat.press(JA["opt.now"]) if now else chat.say("skip")
+    chat.press(JA["opt.confirm"])
+    assert case(engine, 2)["repeat_of"] == 1 and case(engine, 2)["repeat_refused_at"] is None
+    delete_case(chat, 1)
+    answer = only(chat.say("03-5555-0123"))
+    refused = JA["who.refused_undated"].format(who="株式会社みらい不動産", number=2)
+    assert answer.text == refused
+    assert "お断りした後の電話: 1回" in (answer.note or "")
+    page = text_of(chat.say("/case 2"))
+    assert JA["case.repeat_of_gone_undated"].format(number=1) in page
+    assert JA["case.repeat_of_gone"].format(number=1) not in page

@@ -429,6 +429,7 @@ EN: dict[str, str] = {
     "case.repeat_of": "⚠️ Called again after you refused them in case #{number} on {date}.",
     "case.repeat_of_undated": "⚠️ Called again after you refused them in case #{number}.",
     "case.repeat_of_gone": " (Case #{number} is deleted; when you refused them is kept here.)",
+    "case.repeat_of_gone_undated": " (Case #{number} is deleted.)",
     "case.repeat_calls": "⚠️ Calls after your refusal: {count} (last {date})",
     "case.later_cases": "⚠️ Calls after your refusal, recorded as cases: {cases}",
     "case.later_case": "#{number} ({date})",

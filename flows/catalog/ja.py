@@ -445,6 +445,7 @@ JA: dict[str, str] = {
     "case.repeat_of": "⚠️ ケース #{number}（{date}）でお断り済みの相手からの再勧誘です。",
     "case.repeat_of_undated": "⚠️ ケース #{number} でお断り済みの相手からの再勧誘です。",
     "case.repeat_of_gone": "（ケース #{number} は削除済み。お断りの日時はこのケースに残っています）",
+    "case.repeat_of_gone_undated": "（ケース #{number} は削除済みです）",
     "case.repeat_calls": "⚠️ 断った後の電話: {count}回（最後 {date}）",
     "case.later_cases": "⚠️ 断った後の電話（別のケースに記録）: {cases}",
     "case.later_case": "#{number}（{date}）",

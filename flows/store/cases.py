@@ -131,20 +131,27 @@ class CaseRows(StoreBase):
 
     def earlier_refusal(self, case: Case) -> Case | None:
         """The user's first refusal of the same company or number *before this call*, in
-        another case (a cancelled case counts: the refusal was still made)."""
+        another case (a cancelled case counts: the refusal was still made); or a later call's
+        case that keeps when one was, its refused case deleted since (not a cancelled one)."""
         company, phone = case.get("company_norm"), case.get("phone_e164")
         if not company and not phone:
             return None
         # The call's time; until the user says when (after a call), it was before now.
         called = case.get("call_at") or case["opened_at"]
+        # When the refusal a case records was: a later call's, the one it came after.
+        refused = (
+            f"case when repeat_of is not null and state != 'cancelled' and not exists (select 1 "
+            f"from {CASES} e where e.user_id = {CASES}.user_id and e.number = {CASES}.repeat_of) "
+            "then coalesce(repeat_refused_at, call_at, opened_at) else refused_at end"
+        )
         return cast(
             "Case | None",
             self._one(
                 f"""select number, refused_at, company, phone_raw, phone_e164, mode, call_at,
             opened_at, repeat_of, repeat_refused_at from {CASES}
-            where user_id = ? and id != ? and refused_at is not null and refused_at < ?
+            where user_id = ? and id != ? and {refused} < ?
               and ((company_norm = ? and company_norm != '') or phone_e164 = ?)
-            order by refused_at limit 1""",
+            order by {refused}, number limit 1""",
                 [case["user_id"], case["id"], called, company or None, phone or None],
             ),
         )
