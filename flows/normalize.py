@@ -308,7 +308,8 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
         # An hour on a 12-hour clock: no 午前/午後, no leading zero (「06:00」 says 6:00).
         twelve = not meridiem and bool(parts["h"]) and not parts["h"].startswith("0")
         dated = relative or bool(parts["mo"] or parts["d"])
-        if twelve and 1 <= hour < 7 and (future or dated):
+        afternoon_said = twelve and 1 <= hour < 7 and (future or dated)
+        if afternoon_said:
             hour += 12  # 「2時」 for a call to make, or on a day said: 14:00, as calls come
         minute = int(parts["mi"]) if parts["mi"] else 0
         if (month, dom) == (2, 29) and not parts["y"] and not calendar.isleap(year):
@@ -325,6 +326,8 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
                 moment = moment.replace(year=year + 1)
         if after_midnight and (relative or parts["d"]):
             moment = _night_of(moment, local_now, future, tonight=shift == 0)
+        if afternoon_said and not future and moment > local_now + _CLOCK_SLACK:
+            moment -= timedelta(hours=12)  # 「今日 3時」 at 10:00: this morning's, not refused
         if future and not relative and not parts["mo"] and not parts["d"] and moment <= local_now:
             # A time alone, already past today ("10:00" at 20:30): the next one, tomorrow.
             moment += timedelta(days=1)

@@ -90,6 +90,7 @@ def test_unreadable_numbers_are_kept_as_typed(typed: str) -> None:
         ("11/27 5時", "2026-11-27T08:00:00+00:00"),
         ("11/27 05:00", "2026-11-26T20:00:00+00:00"),
         ("11/27 8時", "2026-11-26T23:00:00+00:00"),
+        ("今日 4時", "2026-11-27T19:00:00+00:00"),  # 16:00 is still to come: this morning's
     ],
 )
 def test_call_times(typed: str, expected_utc: str) -> None:
