@@ -110,7 +110,7 @@ class Shell:
     ) -> None:
         self.engine = engine
         self.sleep = sleep  # between tries to finish an erasure
-        # Letters, exports and charts go here (default: beside the database, "files/").
+        # Letters, exports and charts go here (the CLI gives files_folder: beside the database).
         self.files_dir = files_dir or Path("kotowari-files")
         # The folder every database beside it once shared (``files/``): a deletion no longer
         # looks there (its files may be another database's), it says they may be left.

@@ -334,7 +334,9 @@ def test_find_by_a_phone_number_written_any_way(engine: Engine, typed: str) -> N
     assert [o.label for o in found.replies[0].options] == ["#1 を見る"]
 
 
-@pytest.mark.parametrize("typed", ["090-1234", "1234-5678", "０９０１２３４", "(090) 1234"])
+@pytest.mark.parametrize(
+    "typed", ["090-1234", "1234-5678", "０９０１２３４", "(090) 1234", "+81 90 1234", "090–1234"]
+)
 def test_find_by_a_part_of_a_number_written_another_way(engine: Engine, typed: str) -> None:
     """Only the whole number, or the part as it was typed in the case, was found."""
     chat = EngineChat(engine)
@@ -1141,7 +1143,14 @@ def test_a_word_for_nothing_known_is_a_skip_in_english_too(engine: Engine, word:
 
 @pytest.mark.parametrize(
     ("lang", "word"),
-    [("ja", "わかりません"), ("ja", "知らない"), ("en", "I don't know."), ("en", "dunno")],
+    [
+        ("ja", "わかりません"),
+        ("ja", "知らない"),
+        ("ja", "覚えていません"),
+        ("ja", "知らないです"),
+        ("en", "I don't know."),
+        ("en", "dunno"),
+    ],
 )
 def test_a_dont_know_typed_for_a_field_is_a_skip_not_its_value(
     engine: Engine, lang: str, word: str

@@ -17,13 +17,16 @@ _NATIONAL = (
     "else substr(phone_e164, 2) end)"
 )
 # What may separate a number's digits as typed (after NFKC): 090-1234, (03) 1234 5678.
-_NUMBER_SIGNS = re.compile(r"[\s\-‐−ー().+]")
+_NUMBER_SIGNS = re.compile(r"[\s\-‐‑‒–—―−ー().+/]")
 
 
 def _digits_typed(text: str) -> str | None:
     """The digits of a typed part of a phone number (four or more, nothing but digits and
-    separators), or None."""
-    plain = _NUMBER_SIGNS.sub("", unicodedata.normalize("NFKC", text))
+    separators; a leading +81 read as Japan's 0), or None."""
+    typed = unicodedata.normalize("NFKC", text).strip()
+    plain = _NUMBER_SIGNS.sub("", typed)
+    if typed.startswith("+81") and plain.startswith("81"):
+        plain = "0" + plain[2:]
     return plain if len(plain) >= 4 and plain.isascii() and plain.isdigit() else None
 
 
