@@ -18,7 +18,10 @@ LINE user, the group chats already told "private only", and what the push quota 
   ``Inbound.update_id``; the engine remembers a user's latest update ids in the step's own
   transaction and only shows the current step again for one it applied (``Engine.handle``).
   No table of our own: the engine's record is exactly as durable as the step. 56 bits: two
-  events of one user among their latest 64 share an id with odds below 1 in 10^13.
+  events of one user among their latest 64 share an id with odds below 1 in 10^13. A copy
+  delivered again after later events of its user were taken (the user typed it again and
+  went on) is not applied: its answer would land on another step. That is known for the
+  process's lifetime (``LineBot.latest_taken``); after a restart only the ids are.
 - **Events.** follow → the /start greeting (in the profile's language for a new user);
   unfollow → the user is unreachable (reminders stop until they write again); text → the
   engine; postback → the engine, for data made by ``bot.line_render.encode_postback`` (else
@@ -137,6 +140,7 @@ MAX_WARNED_CHATS = 10_000
 # Events whose answer reached the user, remembered (by webhook event id) so that one sent
 # again after a 503 is not pushed a second answer; the oldest forgotten past this many.
 MAX_ANSWERED_EVENTS = 4_096
+MAX_LATEST_TAKEN = 100_000  # users whose latest event's time is kept (the oldest go first)
 # What kind of message the engine hears about (the Telegram names it already knows).
 ATTACHMENT_KINDS: tuple[tuple[type[Any], str], ...] = (
     (StickerMessageContent, "sticker"),
@@ -229,6 +233,9 @@ class LineBot:
     warned_chats: set[str] = field(default_factory=set)
     # Event ids answered (by reply or push), oldest first: ``MAX_ANSWERED_EVENTS``.
     answered: dict[str, None] = field(default_factory=dict)
+    # Each user's latest event taken (its timestamp, ms), the latest taken last: a copy of
+    # an older one delivered again after it is not applied to the step the user is on now.
+    latest_taken: dict[str, int] = field(default_factory=dict)
     # Users with a reminder held back by the used-up quota: told at their next message,
     # once (``told``) until one gets through.
     held: set[int] = field(default_factory=set)
@@ -307,11 +314,18 @@ class LineBot:
             # answer reached the user (it is stored: answers come after), so nothing again.
             log.info("LINE: an event answered before came again; not answered twice")
             return True
+        if self._overtaken(event, line_user):
+            # Sent again (its first delivery not stored) after later events of the user
+            # were: applied now, its answer would land on another step (「名簿の森」 as the
+            # caller's name), or an unfollow stop a friend who came back.
+            log.info("LINE: an event delivered again after later ones; not applied")
+            return True
         if isinstance(event, UnfollowEvent):
             known = self.engine.storage.find_account(LINE, line_user)
             if known is not None:  # a user never seen is not stored just to be marked
                 if not self.engine.mark_unreachable(known, update_id_of(event.webhook_event_id)):
                     return False  # not stored (busy): 503, LINE sends it again
+                self._taken(event, line_user)
                 if self.links is not None:
                     self.links.forget_user(known)
             log.info("a LINE user unfollowed; marked inactive")
@@ -350,6 +364,7 @@ class LineBot:
         response = self.engine.handle(replace(inbound, retried=True))
         if not response.stored:
             return False
+        self._taken(event, line_user)
         await self.answer(
             reply_token, line_user, user_id, response, event_id=event.webhook_event_id
         )
@@ -472,6 +487,27 @@ class LineBot:
         else:
             if event_id:
                 self._answered(event_id)
+
+    def _overtaken(self, event: Event, line_user: str) -> bool:
+        """Whether ``event`` is a redelivery older than an event of its user taken since."""
+        context = getattr(event, "delivery_context", None)
+        stamp = getattr(event, "timestamp", None)
+        latest = self.latest_taken.get(line_user)
+        return (
+            bool(getattr(context, "is_redelivery", False))
+            and isinstance(stamp, int)
+            and latest is not None
+            and stamp < latest
+        )
+
+    def _taken(self, event: Event, line_user: str) -> None:
+        stamp = getattr(event, "timestamp", None)
+        if not isinstance(stamp, int):
+            return
+        latest = self.latest_taken.pop(line_user, None)
+        self.latest_taken[line_user] = stamp if latest is None else max(latest, stamp)
+        if len(self.latest_taken) > MAX_LATEST_TAKEN:
+            del self.latest_taken[next(iter(self.latest_taken))]  # the longest quiet
 
     def _answered(self, event_id: str) -> None:
         self.answered[event_id] = None

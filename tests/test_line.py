@@ -644,6 +644,50 @@ async def test_a_redelivered_event_is_applied_once(
         assert update_id_of(event["webhookEventId"]) < 2**56
 
 
+async def test_a_copy_delivered_after_later_events_is_not_applied_to_the_step_now_shown(
+    line: FakeLine,
+    make_engine: Callable[[], Engine],
+    clock: FakeClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """「名簿の森」 not stored (503); the user, seeing nothing, typed it again and went on;
+    LINE's late copy of the first was then applied to the step shown by then: 名簿の森 as
+    the caller's name. A late unfollow, after a follow back, stopped the friend's reminders."""
+    async with running(line, make_engine, clock) as run:
+        chat = await follow(run, "Ulate2")
+        await chat.walk("/after", Press("🙅 はい、断った"), Press("📝 言った"))
+        chat.person.timestamp += 1_000
+        first = chat.person.text("名簿の森")
+        handle = run.engine.handle
+        monkeypatch.setattr(run.engine, "handle", lambda inbound: Response(stored=False))
+        assert await run.post([first]) == 503
+        monkeypatch.setattr(run.engine, "handle", handle)
+        for typed in ("名簿の森", "みらい不動産"):
+            chat.person.timestamp += 60_000
+            await chat.say(typed)
+        pushes = len(line.pushes)
+        assert await run.post(redelivered([first])) == 200
+        assert len(line.pushes) == pushes, "nothing said of it"
+        case = run.engine.store.case_by_number(line_user_id(run, "Ulate2"), 1)
+        assert case is not None
+        assert (case["broker_name"], case["company"], case["person"]) == (
+            "名簿の森",
+            "みらい不動産",
+            None,
+        )
+        assert case["state"] == "recording_person"
+        # An unfollow not stored, a follow back, then the unfollow's late copy.
+        chat.person.timestamp += 60_000
+        gone = chat.person.unfollow()
+        monkeypatch.setattr(run.engine, "mark_unreachable", lambda *args: False)
+        assert await run.post([gone]) == 503
+        monkeypatch.undo()
+        chat.person.timestamp += 60_000
+        await chat.send(chat.person.follow())
+        assert await run.post(redelivered([gone])) == 200
+        assert (run.engine.store.user(line_user_id(run, "Ulate2")) or {})["active"] == 1
+
+
 async def test_events_of_one_request_are_applied_in_order_per_user(
     line: FakeLine, make_engine: Callable[[], Engine], clock: FakeClock
 ) -> None:
