@@ -1249,3 +1249,18 @@ def test_a_deleted_refusal_without_a_time_is_not_dated_by_the_later_calls_own(
     page = text_of(chat.say("/case 2"))
     assert JA["case.repeat_of_gone_undated"].format(number=1) in page
     assert JA["case.repeat_of_gone"].format(number=1) not in page
+
+
+def test_part_of_a_name_during_a_call_shows_the_companies_it_may_be(engine: Engine) -> None:
+    """/who みらい outside a call lists みらい不動産; during a call it said 「記録にありません」
+    and kept 「みらい」 as this call's company, the refusal of みらい不動産 unseen."""
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA, company="株式会社みらい不動産"))
+    chat.say("/call")
+    said = chat.say("/who みらい")
+    text = text_of(said)
+    assert JA["who.similar_one"].format(company="株式会社みらい不動産", number=1) in text
+    assert JA["step.refusing.text"] in text, "the call's step, again"
+    assert case(engine, 2)["company"] is None, "a part of a name is not kept"
+    chat.say("/who みらい不動産")  # the whole name: checked, linked
+    assert (case(engine, 2)["repeat_of"], case(engine, 2)["company"]) == (1, "株式会社みらい不動産")

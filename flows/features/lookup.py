@@ -317,8 +317,25 @@ def check_at_call(turn: Turn, case: Case, phone: Phone | None, name: str | None)
         answer(turn, phone, None, case["id"])
         return
     found = _history(turn, phone, name, case["id"])
+    if phone is None and name is not None and not found.cases and _similar_named(turn, case, name):
+        return  # a part of a name (「みらい」): the companies it may be, nothing kept yet
     _keep(turn, case, found.refusal, phone.e164 if phone else None, name)
     _show_checked(turn, case, found, phone, name)
+
+
+def _similar_named(turn: Turn, case: Case, name: str) -> bool:
+    """During a call, a name on record only as part of companies' names: those shown, with
+    the call's step (a refused one among them is then checked by its whole name)."""
+    norm = normalize_name(name)
+    similar = turn.store.similar_companies(turn.user_id, norm, SIMILAR) if len(norm) > 1 else []
+    if not similar:
+        return False
+    t = turn.texts
+    names = "\n".join(t("who.similar_one", company=c, number=n) for c, n in similar)
+    text = t("who.unknown_name", name=name) + "\n" + t("who.similar", names=names)
+    turn.replies.append(Reply(text))
+    turn.show(case)
+    return True
 
 
 def _keep(
