@@ -572,7 +572,9 @@ class LineBot:
                     out.append(Bubble(image_url=link))
                 elif link:
                     name = attachment.caption or attachment.filename
-                    out.append(Bubble(texts("line.file_link", name=name, url=link)))
+                    minutes = int(line_files.DEFAULT_TTL.total_seconds() // 60)
+                    said = texts("line.file_link", name=name, url=link, minutes=minutes)
+                    out.append(Bubble(said))
                 else:
                     coming.append(texts("line.file_coming", filename=attachment.filename))
             if coming:

@@ -1020,6 +1020,9 @@ async def test_a_letter_link_works_until_it_expires_and_only_as_issued(
         chat = await follow(run, "Ufiles")
         urls = await broker_letter_links(chat)
         assert len(urls) == 2, urls  # the letter and its 内容証明 form (the text is in the chat)
+        # The user is told how long a link works: a 404 later would explain nothing.
+        said = "\n".join(chat.last)
+        assert said.count("（このリンクは10分間有効です。開いて保存してください）") == 2, said
 
         async def get(url: str) -> Any:
             return await run.http.fetch(url, raise_error=False)

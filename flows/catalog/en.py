@@ -855,7 +855,7 @@ EN.update(
             "history” in the chat's settings."
         ),
         "line.file_coming": "📄 {filename} cannot be sent on LINE right now.",
-        "line.file_link": "📎 {name}\n{url}",
+        "line.file_link": "📎 {name}\n{url}\n(This link works for {minutes} minutes: open it and save the file.)",
         "line.quota_held": (
             "⏰ A reminder could not be sent: this LINE account's monthly message allowance "
             "is used up. /reminders shows what is due."

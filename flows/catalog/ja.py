@@ -863,7 +863,7 @@ JA.update(
             "「トーク履歴を削除」を選んでください。"
         ),
         "line.file_coming": "📄 {filename} は、いまLINEではお送りできません。",
-        "line.file_link": "📎 {name}\n{url}",
+        "line.file_link": "📎 {name}\n{url}\n（このリンクは{minutes}分間有効です。開いて保存してください）",
         "line.quota_held": (
             "⏰ 今月のLINEの送信上限に達したため、リマインダーをお届けできませんでした。"
             "/reminders で予定を確認できます。"
