@@ -368,8 +368,12 @@ class LineBot:
         await self.answer(
             reply_token, line_user, user_id, response, event_id=event.webhook_event_id
         )
-        if self.links is not None and response.erased:
-            self.links.forget_user(user_id)
+        if response.erased:
+            if self.links is not None:
+                self.links.forget_user(user_id)
+            # The settings go with the data: the menu of the language the next answers are
+            # in (the LINE profile's, as for a new friend), not the one the erased chose.
+            await self._menu_for(line_user, pick_language(await self._profile_language(line_user)))
         elif self.links is not None and (number := response.deleted_case) is not None:
             # The deleted case's letters, the reports quoting it, the exports holding it.
             held = partial(holds_case, number=number, quoted_by=response.quoted_by)

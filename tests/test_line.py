@@ -467,6 +467,16 @@ async def test_the_rich_menu_follows_the_users_language(
         assert "Ujapanese" not in line.user_menus, "the default: no call"
         await english.say("/language ja")
         assert line.user_menus == {}, "unlinked: the default again"
+        # Erased, the language chosen goes too: the menu of the profile's, as the answers.
+        japanese = await follow(run, "Ujapanese2")
+        await japanese.say("/language en")
+        assert line.user_menus == {"Ujapanese2": "rm-en"}
+        await japanese.say("/forget")
+        await japanese.press(EN["opt.forget_yes"])
+        assert "Ujapanese2" not in line.user_menus, "the profile's (Japanese) menu again"
+        await english.say("/forget")
+        await english.press(JA["opt.forget_yes"])
+        assert line.user_menus == {"Uenglish": "rm-en"}, "its profile's: English"
 
 
 async def test_a_stranger_unfollowing_or_pressing_a_forged_button_is_not_stored(
