@@ -294,7 +294,7 @@ class LineBot:
                         getattr(event, "reply_token", None),
                         None,
                         None,
-                        [Reply(Texts(pick_language(None))("error_generic"))],
+                        [Reply(self._chat_texts(chat)("error_generic"))],
                     )
         return True
 
@@ -403,6 +403,14 @@ class LineBot:
         if known is not None:
             return known
         return self._user_id(line_user, await self._profile_language(line_user))
+
+    def _chat_texts(self, chat: str) -> Texts:
+        """The texts of a chat's user, as far as they can be read now (else the default)."""
+        try:
+            known = self.engine.storage.find_account(LINE, chat)
+            return self._texts(known) if known is not None else Texts(pick_language(None))
+        except Exception:  # the database itself may be what failed
+            return Texts(pick_language(None))
 
     def _texts(self, user_id: int) -> Texts:
         view = self.engine.user_view(user_id)

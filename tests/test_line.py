@@ -1151,12 +1151,17 @@ async def test_an_event_that_fails_is_logged_without_data_and_the_user_told(
 ) -> None:
     async with running(line, make_engine, clock) as run:
         chat = await follow(run, "Ubug")
+        handle = run.engine.handle
 
         def broken(inbound: Any) -> Any:
             raise RuntimeError(f"a bug that quotes {inbound.text}")
 
         monkeypatch.setattr(run.engine, "handle", broken)
         assert await chat.say("私の秘密") == [JA["error_generic"]]
+        monkeypatch.setattr(run.engine, "handle", handle)
+        english = await follow(run, "Ubugen", language="en")
+        monkeypatch.setattr(run.engine, "handle", broken)
+        assert await english.say("my secret") == [EN["error_generic"]], "in their language"
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "RuntimeError" in logged and "私の秘密" not in logged
 
