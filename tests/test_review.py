@@ -1309,3 +1309,15 @@ def test_a_check_replaced_while_its_case_was_closed_does_not_come_back_beside_th
     chat.press("↩️ 再開する", on=chat.say("/case 1"))
     kinds = sorted(r["kind"] for r in engine.store.waiting_reminders(1))
     assert kinds.count("check_calls") == 1, kinds
+
+
+def test_find_says_when_it_shows_only_the_newest_matches(engine: Engine) -> None:
+    """With more matches than it lists, /find showed ten, with no word of the rest."""
+    chat = EngineChat(engine)
+    for n in range(11):
+        record(engine, f"みらい不動産{n}")
+    lines = text_of(chat.say("/find みらい")).splitlines()
+    assert len(lines) == 1 + 10 + 1 and lines[-1] == JA["find_more"].format(count=10), lines
+    assert lines[1].startswith("#11 ")
+    record(engine, "ほかの会社")
+    assert JA["find_more"].format(count=10) not in text_of(chat.say("/find ほか"))

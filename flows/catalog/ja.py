@@ -496,6 +496,7 @@ JA: dict[str, str] = {
     "find_usage": "使い方: /find 会社名・担当者名・電話番号・業者名（例: /find 090-1234-5678）",
     "find_none": "「{text}」に当てはまるケースはありません。",
     "find_header": "「{text}」の検索結果:",
+    "find_more": "（新しい{count}件だけ表示しています。言葉を足すと絞り込めます）",
     "stats": (
         "統計\n営業電話: {calls}件\n再勧誘: {repeats}件\n"
         "名簿業者: {brokers}社\n提供停止・消去に応じた: {agreed}件"

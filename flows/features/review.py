@@ -119,13 +119,16 @@ def find(turn: Turn, args: str) -> None:
     if not text:
         turn.say("find_usage")
         return
-    found = turn.store.search_cases(turn.user_id, text, parse_phone(text).e164, limit=PAGE_SIZE * 2)
+    shown = PAGE_SIZE * 2
+    found = turn.store.search_cases(turn.user_id, text, parse_phone(text).e164, limit=shown + 1)
     if not found:
         turn.say("find_none", text=text)
         return
+    more, found = len(found) > shown, found[:shown]
     lines = [
         t("find_header", text=text),
         *review.case_lines(found, t, turn.tz, turn.store),
+        *([t("find_more", count=shown)] if more else []),  # not cut off without a word
     ]
     turn.replies.append(Reply("\n".join(lines), options=tuple(_open_buttons(turn, found))))
 
