@@ -263,6 +263,24 @@ def test_a_reminder_is_delivered_once_when_due_and_done_closes_it(engine, clock)
     assert again.notice == JA["reminder_closed"] and again.replies == ()
 
 
+def test_a_snoozed_reminder_pressed_again_says_when_it_comes_not_that_it_is_over(
+    engine, clock
+) -> None:
+    """⏰ pressed a second time on a snoozed reminder said 「このリマインダーはもう終わって
+    います」, though it came again an hour later."""
+    clock.now = tokyo(2026, 11, 20, 15, 0)
+    chat = to_demanding(engine)
+    chat.walk(Press("⏰ あとでかける"), Press("📅 次の営業日"))
+    clock.now = tokyo(2026, 11, 24, 10, 0)
+    [delivery] = chat.deliver()
+    chat.press("⏰ 1時間後に", on=delivery)
+    again = chat.press("⏰ 1時間後に", on=delivery)
+    when = JA["reminder_snoozed_already"].split("{")[0]
+    assert again.notice is not None and again.notice.startswith(when), again.notice
+    assert "2026年11月24日(火) 11:00" in again.notice
+    assert reminders(engine)[0]["status"] == "snoozed"
+
+
 def test_a_reminder_whose_send_timed_out_is_answered_from_its_message(engine, clock) -> None:
     """A push that timed out may have arrived: its ✅ said 「このリマインダーはもう終わっています」
     until the retry marked it sent."""

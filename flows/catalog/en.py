@@ -373,6 +373,7 @@ EN: dict[str, str] = {
     "reminder_snoozed": "⏰ I'll remind you again {when}.",
     "reminder_cancelled": "Reminder cancelled.",
     "reminder_closed": "That reminder is already finished.",
+    "reminder_snoozed_already": "This reminder comes again at {when}; answer it then.",
     "again_when": "Case #{number}: when did they call again? (e.g. yesterday 15:00, 11/28 10:30)",
     "opt.again_now": "🕒 Just now",
     "again_before_refusal": (

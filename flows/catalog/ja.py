@@ -386,6 +386,7 @@ JA: dict[str, str] = {
     "reminder_snoozed": "⏰ {when} にまたお知らせします。",
     "reminder_cancelled": "リマインダーを取り消しました。",
     "reminder_closed": "このリマインダーはもう終わっています。",
+    "reminder_snoozed_already": "このリマインダーは {when} にもう一度お知らせします。そのときに答えてください。",
     "again_when": "ケース #{number}: また電話があったのはいつですか？（例: 昨日 15:00、11/28 10:30）",
     "opt.again_now": "🕒 たった今",
     "again_before_refusal": (

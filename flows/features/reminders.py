@@ -117,7 +117,12 @@ def answered(turn: Turn, arg: str) -> None:
     # as a sent one's do. Cancel is /reminders' button for one still waiting.
     answerable = row["status"] == "sent" or (waiting and bool(row.get("last_error")))
     if action not in allowed or not (waiting if action == "cancel" else answerable):
-        turn.notice = t("reminder_closed") if action in allowed else t("bad_button")
+        if action in allowed and row["status"] == "snoozed":
+            # Pressed again after ⏰: it is not over, it comes again then.
+            due = t.when(datetime.fromisoformat(row["due_at"]), turn.tz)
+            turn.notice = t("reminder_snoozed_already", when=due)
+        else:
+            turn.notice = t("reminder_closed") if action in allowed else t("bad_button")
         return
     case = turn.store.case(row["case_id"])
     assert case is not None  # a reminder's case is deleted with it
