@@ -1264,3 +1264,26 @@ def test_part_of_a_name_during_a_call_shows_the_companies_it_may_be(engine: Engi
     assert case(engine, 2)["company"] is None, "a part of a name is not kept"
     chat.say("/who みらい不動産")  # the whole name: checked, linked
     assert (case(engine, 2)["repeat_of"], case(engine, 2)["company"]) == (1, "株式会社みらい不動産")
+
+
+def test_a_later_call_without_its_time_is_in_both_reports(engine: Engine, clock: FakeClock) -> None:
+    """A later call recorded with /after and no time: the refused case's report said
+    「日時の記録なし」 with no call at all and no 「改めてお断り」, the later case's 「1回」
+    and 「改めてお断り」: one history, two stories."""
+    chat = EngineChat(engine)
+    chat.walk(*refused_call(JA))
+    clock.advance(days=2)
+    chat.walk("/after", Press(JA["opt.yes_refused"]), Press(JA["opt.after_source.dodged"]))
+    chat.walk(
+        "株式会社みらい不動産", "skip", "03-5555-0123", "skip", "skip", Press(JA["opt.confirm"])
+    )
+    assert case(engine, 2)["repeat_of"] == 1 and case(engine, 2)["call_at"] is None
+    reports = []
+    for number in (1, 2):
+        menu = chat.press(JA["opt.case_letter"], on=chat.say(f"/case {number}"))
+        reports.append(
+            _write_letter(chat, chat.press(JA["opt.letter_resolicitation_report"], on=menu), JA)
+        )
+    for report in reports:
+        assert "・お断りした後の電話：1回（日時の記録なし）" in report, report
+        assert "・お断りした後の電話でも、改めてお断りしています。" in report, report

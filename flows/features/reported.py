@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from flows.callers import history
 from flows.moments import call_moment, refusal_moment, repeat_call_at
-from flows.store.rows import Case, Event
+from flows.store.rows import Case
 from flows.texts import product_label
 from flows.turn import Turn
 
@@ -50,29 +50,35 @@ def _lacks(case: Case, field: str) -> bool:
     return not value or (field == "product" and product_label(value) == "product.other")
 
 
-def calls_recorded_elsewhere(turn: Turn, case: Case, earlier: Case | None) -> list[Event]:
-    """For a report: the other calls after the refusal it reports, as ``repeat_call`` events:
-    those recorded on a refused case of the same caller, and the calls recorded as cases of
-    their own (``flows.callers``: the lookup counts the same calls)."""
+def calls_recorded_elsewhere(turn: Turn, case: Case, earlier: Case | None) -> list[dict[str, Any]]:
+    """For a report: the other calls after the refusal it reports, as ``repeat_call`` events
+    marked ``elsewhere``: those recorded on a refused case of the same caller, and the calls
+    recorded as cases of their own, with their time or without (``flows.callers``: the
+    lookup counts the same calls)."""
     refused = earlier if case.get("repeat_of") else case
     if refused is None:
         return []
     since = case.get("repeat_refused_at") if case.get("repeat_of") else refusal_moment(case)
     store = turn.store
-    found: list[Event] = []
+    found: list[dict[str, Any]] = []
     caller = history(store, turn.user_id, refused.get("phone_e164"), refused.get("company_norm"))
     for other in caller.cases:
         if other["id"] == case["id"]:
             continue
-        if other in caller.later and (at := call_moment(other)):
-            detail = {"at": at, "refused": bool(other.get("refused_at"))}
-            found.append({"kind": "repeat_call", "detail": json.dumps(detail)})
+        if other in caller.later:  # with its time, or counted as one without
+            detail = {"at": call_moment(other), "refused": bool(other.get("refused_at"))}
+            found.append({"kind": "repeat_call", "detail": json.dumps(detail), "elsewhere": True})
         if other.get("refused_at"):
-            found += [e for e in store.events(other["id"]) if e["kind"] == "repeat_call"]
+            found += [
+                {**e, "elsewhere": True}
+                for e in store.events(other["id"])
+                if e["kind"] == "repeat_call"
+            ]
     if since is None:
         return found
     after = datetime.fromisoformat(since)
-    return [e for e in found if _after(repeat_call_at(e), after)]
+    # A later call's case without a time is after the refusal it is linked to all the same.
+    return [e for e in found if not repeat_call_at(e) or _after(repeat_call_at(e), after)]
 
 
 def _after(at: object, moment: datetime) -> bool:

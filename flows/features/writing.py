@@ -71,9 +71,9 @@ def write(turn: Turn, dialog: LetterDialog, name: str, address: str, phone: str 
     today = now.astimezone(tz).date()
     if kind == letters.RESOLICITATION_REPORT:
         earlier = turn.own_case(repeat_of) if (repeat_of := case.get("repeat_of")) else None
-        events = [*events, *calls_recorded_elsewhere(turn, case, earlier)]
+        calls = [*events, *calls_recorded_elsewhere(turn, case, earlier)]
         letter = letters.resolicitation_report(
-            reported(turn, case, earlier), events, sender, today, tz, dialog.office, earlier
+            reported(turn, case, earlier), calls, sender, today, tz, dialog.office, earlier
         )
     else:
         # Addressed as this letter's dialog said (an address, or none to write in by hand).

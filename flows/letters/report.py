@@ -105,7 +105,15 @@ def resolicitation_report(
     if refusal:
         refusal += "頃"  # as the calls after it are: a time to the hour, said as about
     calls = [c for c in (local_datetime(iso, tz) for iso in calls_iso) if c]
+    # The calls known without their time: the case's own it counts and does not list, and
+    # those recorded elsewhere (a later call's case with none given).
     recorded = int(case.get("repeat_calls") or 0) + (1 if case.get("repeat_of") else 0)
+    own_timed = later_calls(case, [e for e in events if not e.get("elsewhere")])[1]
+    untimed = max(recorded - len(own_timed), 0) + sum(
+        1
+        for e in events
+        if e.get("elsewhere") and e.get("kind") == "repeat_call" and not repeat_call_at(e)
+    )
     office = head_office if head_office in BUREAU_OF else None
 
     unknown = _say("letter.unknown")
@@ -134,10 +142,10 @@ def resolicitation_report(
     if calls:
         history.append(_say("letter.report.calls", count=len(calls)))
         history += [_say("letter.report.call", n=n, when=when) for n, when in enumerate(calls, 1)]
-        if recorded > len(calls):
-            history.append(_say("letter.report.untimed", count=recorded - len(calls)))
-    elif recorded:  # calls counted, none with its time: the count, not "no record"
-        history.append(_say("letter.report.untimed_only", count=recorded))
+        if untimed:
+            history.append(_say("letter.report.untimed", count=untimed))
+    elif untimed:  # calls counted, none with its time: the count, not "no record"
+        history.append(_say("letter.report.untimed_only", count=untimed))
     else:
         history.append(_say("letter.report.no_calls"))
     # Refused again on a later call: this one, or one recorded as a case of its own.
