@@ -264,6 +264,11 @@ def test_a_latin_legal_form_as_a_word_is_still_dropped(spelling: str) -> None:
         ("tomorrow night 9pm", "2026-11-29 21:00"),
         ("今夜20時", "2026-11-28 20:00"),
         ("今夜午後8時", "2026-11-28 20:00"),
+        # A night's small hours with 午前/am are after its midnight, as without.
+        ("tonight 1am", "2026-11-29 01:00"),
+        ("今夜午前1時", "2026-11-29 01:00"),
+        ("明晩 午前1時", "2026-11-30 01:00"),
+        ("tomorrow night 1am", "2026-11-30 01:00"),
     ],
 )
 def test_evening_words_for_a_reminder_in_english_and_with_a_24_hour_clock(
@@ -278,7 +283,12 @@ def test_evening_words_for_a_reminder_in_english_and_with_a_24_hour_clock(
 
 @pytest.mark.parametrize(
     ("typed", "expected_local"),
-    [("last night 9pm", "2026-11-27 21:00"), ("this morning 9:30am", "2026-11-28 09:30")],
+    [
+        ("last night 9pm", "2026-11-27 21:00"),
+        ("this morning 9:30am", "2026-11-28 09:30"),
+        ("昨夜 午前2時", "2026-11-28 02:00"),  # not 11/27 02:00, a day early
+        ("last night 2am", "2026-11-28 02:00"),
+    ],
 )
 def test_english_half_days_for_a_call(typed: str, expected_local: str) -> None:
     moment = parse_when(typed, NOW, TOKYO)
