@@ -3,7 +3,9 @@
 LINE POSTs a webhook request with one or more events; each event becomes an ``Inbound``, its
 ``Response`` goes back through the event's reply token. All state lives in SQLite, in the
 same file the Telegram bot uses (both may run at once); the adapter keeps only a lock per
-LINE user, the group chats already told "private only", and what the push quota allows.
+LINE user, the group chats already told "private only", what the push quota allows, and in
+memory each user's latest event time (``latest_taken``: LINE user ids and times, at most
+100,000, the quietest dropped first; an erased user's dropped at /forget).
 
 - **Signature first.** ``X-Line-Signature`` is base64(HMAC-SHA256(channel secret, raw
   body)); it is checked on the raw bytes, in constant time, before anything is parsed. A
@@ -369,6 +371,7 @@ class LineBot:
             reply_token, line_user, user_id, response, event_id=event.webhook_event_id
         )
         if response.erased:
+            self.latest_taken.pop(line_user, None)  # nothing of the erased kept, here either
             if self.links is not None:
                 self.links.forget_user(user_id)
             # The settings go with the data: the menu of the language the next answers are
@@ -584,7 +587,8 @@ class LineBot:
                     out.append(Bubble(image_url=link))
                 elif link:
                     name = attachment.caption or attachment.filename
-                    minutes = int(line_files.DEFAULT_TTL.total_seconds() // 60)
+                    ttl = self.links.ttl if self.links is not None else line_files.DEFAULT_TTL
+                    minutes = int(ttl.total_seconds() // 60)
                     said = texts("line.file_link", name=name, url=link, minutes=minutes)
                     out.append(Bubble(said))
                 else:

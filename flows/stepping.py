@@ -169,6 +169,8 @@ def check_calls_again(turn: Turn, case: Case) -> None:
     The check this one replaces is answered (they called): one check waits, not two."""
     turn.store.close_reminders(case["id"], "done", ("check_calls",))
     turn.remind(case, "check_calls", in_days(turn.now(), CALLS_CHECK_DAYS, turn.tz))
+    if case["state"] == "closed":  # rests with the case's others until it is reopened
+        turn.store.close_reminders(case["id"], "done", ("check_calls",), pause=True)
 
 
 def _follow_up(

@@ -474,6 +474,7 @@ async def test_the_rich_menu_follows_the_users_language(
         await japanese.say("/forget")
         await japanese.press(EN["opt.forget_yes"])
         assert "Ujapanese2" not in line.user_menus, "the profile's (Japanese) menu again"
+        assert "Ujapanese2" not in run.bot.latest_taken, "nothing of the erased kept"
         await english.say("/forget")
         await english.press(JA["opt.forget_yes"])
         assert line.user_menus == {"Uenglish": "rm-en"}, "its profile's: English"

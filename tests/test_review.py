@@ -335,7 +335,16 @@ def test_find_by_a_phone_number_written_any_way(engine: Engine, typed: str) -> N
 
 
 @pytest.mark.parametrize(
-    "typed", ["090-1234", "1234-5678", "０９０１２３４", "(090) 1234", "+81 90 1234", "090–1234"]
+    "typed",
+    [
+        "090-1234",
+        "1234-5678",
+        "０９０１２３４",
+        "(090) 1234",
+        "+81 90 1234",
+        "+81 (0)90 1234",
+        "090–1234",
+    ],
 )
 def test_find_by_a_part_of_a_number_written_another_way(engine: Engine, typed: str) -> None:
     """Only the whole number, or the part as it was typed in the case, was found."""
@@ -958,8 +967,9 @@ def test_the_when_question_survives_a_double_tap_and_stays_apart_from_letters(
     for shown, label in old_buttons:
         assert chat.press(label, on=shown).notice == JA["letter_expired"], label
     assert dialogs.load(engine.store.user(1)["pending"]) == CalledAgainDialog(1)
-    # Not a time: said so, with the way out; a bare "2" is not 2 a.m.
-    for typed in ("わからない", "2"):
+    # Not a time: said so, with the way out; a bare "2" is not 2 a.m., a date alone (read
+    # as next year's for a reminder) no time still to come.
+    for typed in ("わからない", "2", "9/1"):
         said = chat.say(typed)
         assert [r.text for r in said.replies] == [
             JA["again_bad_when"],
@@ -1306,6 +1316,7 @@ def test_a_check_replaced_while_its_case_was_closed_does_not_come_back_beside_th
     chat.press("📁 完了にする", on=chat.say("/case 1"))
     clock.advance(days=1)
     call_again(chat)
+    assert engine.store.waiting_reminders(1) == [], "the new check rests with the case"
     chat.press("↩️ 再開する", on=chat.say("/case 1"))
     kinds = sorted(r["kind"] for r in engine.store.waiting_reminders(1))
     assert kinds.count("check_calls") == 1, kinds

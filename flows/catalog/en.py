@@ -482,7 +482,7 @@ EN: dict[str, str] = {
     "find_usage": "Usage: /find company, caller, phone number or broker (e.g. /find 090-1234-5678)",
     "find_none": "No case matches “{text}”.",
     "find_header": "Cases matching “{text}”:",
-    "find_more": "(Only the newest {count} are shown; add words to narrow it down.)",
+    "find_more": "(Showing the newest {count}; type more of the name or number to narrow it down.)",
     "stats": (
         "Statistics\nSales calls: {calls}\n"
         "Calls again after a refusal: {repeats}\n"

@@ -386,7 +386,7 @@ JA: dict[str, str] = {
     "reminder_snoozed": "⏰ {when} にまたお知らせします。",
     "reminder_cancelled": "リマインダーを取り消しました。",
     "reminder_closed": "このリマインダーはもう終わっています。",
-    "reminder_snoozed_already": "このリマインダーは {when} にもう一度お知らせします。そのときに答えてください。",
+    "reminder_snoozed_already": "このリマインダーは {when} にもう一度お知らせします。そのときにお答えください。",
     "again_when": "ケース #{number}: また電話があったのはいつですか？（例: 昨日 15:00、11/28 10:30）",
     "opt.again_now": "🕒 たった今",
     "again_before_refusal": (
@@ -401,7 +401,7 @@ JA: dict[str, str] = {
         "その時刻の電話は、ケース #{number}（{date}）としてすでに記録されています。"
         "別の電話なら、その日時を入力してください。記録をやめるときは /cancel を送ってください。"
     ),
-    "again_future": "その日時は、まだ来ていません。電話があった日時を入力してください（例: 昨日 15:00）。",
+    "again_future": "その日時はまだ先です。電話があった日時を入力してください（例: 昨日 15:00）。",
     "again_bad_when": (
         "日時を読み取れませんでした。例: 昨日 15:00、11/28 10:30。"
         "記録をやめるときは /cancel を送ってください。"
@@ -497,7 +497,7 @@ JA: dict[str, str] = {
     "find_usage": "使い方: /find 会社名・担当者名・電話番号・業者名（例: /find 090-1234-5678）",
     "find_none": "「{text}」に当てはまるケースはありません。",
     "find_header": "「{text}」の検索結果:",
-    "find_more": "（新しい{count}件だけ表示しています。言葉を足すと絞り込めます）",
+    "find_more": "（新しい順に{count}件まで表示しています。名前や番号をもっと長く入力すると絞り込めます）",
     "stats": (
         "統計\n営業電話: {calls}件\n再勧誘: {repeats}件\n"
         "名簿業者: {brokers}社\n提供停止・消去に応じた: {agreed}件"

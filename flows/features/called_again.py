@@ -7,6 +7,7 @@ latest, and a check a month later is set (data spreads).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +26,9 @@ from flows.typed import ALIASES, fold, folded_labels, option_number
 
 router = Router()
 
+# A time with its hour (「9:00」, 「9時」, "9am"): only such a one is told it is still to come
+# (「9/1」 alone reads as next year's for a reminder, and is no time of a call).
+_HOUR = re.compile(r"\d\s*(?:時|:|：)|\d\s*[ap]\.?m", re.IGNORECASE)
 # A call typed within this of one recorded as a case of its own is taken for that call.
 SAME_CALL = timedelta(minutes=10)
 
@@ -103,7 +107,7 @@ def _typed(turn: Turn, dialog: CalledAgainDialog, raw: str) -> bool:
         moment: datetime | None = now
     else:
         moment = None if number else parse_when(raw, now, turn.tz)
-    if moment is None and not number and parse_future(raw, now, turn.tz) is not None:
+    if moment is None and _HOUR.search(raw) and parse_future(raw, now, turn.tz) is not None:
         turn.say("again_future")  # read, but later than now: said so, not "not read"
     elif moment is None:
         turn.say("again_bad_when")

@@ -26,7 +26,7 @@ def _digits_typed(text: str) -> str | None:
     typed = unicodedata.normalize("NFKC", text).strip()
     plain = _NUMBER_SIGNS.sub("", typed)
     if typed.startswith("+81") and plain.startswith("81"):
-        plain = "0" + plain[2:]
+        plain = "0" + plain[2:].removeprefix("0")  # 「+81 (0)90 1234」 on a business card
     return plain if len(plain) >= 4 and plain.isascii() and plain.isdigit() else None
 
 
