@@ -65,27 +65,29 @@ def asked_not_to_call(case: Mapping[str, Any]) -> bool:
     return bool(case.get("refused_at")) and case.get("mode") == "call"
 
 
-def _detail(event: Mapping[str, Any]) -> Mapping[str, Any]:
-    """An event's detail, stored as a mapping or its JSON; empty if unreadable."""
-    detail = event.get("detail")
-    if isinstance(detail, str):
-        try:
-            detail = json.loads(detail)
-        except ValueError:
-            detail = None
-    return detail if isinstance(detail, Mapping) else {}
+def event_detail(event: Mapping[str, Any]) -> dict[str, Any]:
+    """An event's detail as a dict (stored as its JSON, or a mapping): {} when it has none,
+    or none that reads as one."""
+    raw = event.get("detail")
+    if not raw:
+        return {}
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else dict(raw)
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def repeat_call_at(event: Mapping[str, Any]) -> Any:
     """When a ``repeat_call`` event's call came: the time the user gave (in its detail, a
     mapping or its JSON), else the moment it was recorded."""
-    return _detail(event).get("at") or event.get("at")
+    return event_detail(event).get("at") or event.get("at")
 
 
 def refused_on_call(event: Mapping[str, Any]) -> bool:
     """Whether the user refused again on a ``repeat_call`` event's call (known only of a
     call recorded as a case of its own, which records its refusal)."""
-    return bool(_detail(event).get("refused"))
+    return bool(event_detail(event).get("refused"))
 
 
 def wareki(day: date) -> str:

@@ -9,7 +9,6 @@ in /cases and the follow-up reminders follow from the same ``Request`` values.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from flows.letters import ADDRESSEE_OF
+from flows.moments import event_detail
 from flows.normalize import format_phone
 from flows.texts import Texts
 
@@ -40,18 +40,6 @@ class Request:
     # None while waiting; "agreed" / "refused" / "no_record" (said on the phone);
     # "complied" / "no_reply" (the user's answer to the two-week check).
     answer: str | None = None
-
-
-def event_detail(event: Mapping[str, Any]) -> dict[str, Any]:
-    """An event's detail as a dict: {} when it has none, or none that reads as one."""
-    raw = event.get("detail")
-    if not raw:
-        return {}
-    try:
-        value = json.loads(raw) if isinstance(raw, str) else dict(raw)
-    except (TypeError, ValueError):
-        return {}
-    return value if isinstance(value, dict) else {}
 
 
 def requests(case: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> list[Request]:

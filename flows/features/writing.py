@@ -11,10 +11,10 @@ from typing import cast
 from flows import letters, reminders
 from flows.dialogs import LetterDialog
 from flows.features.reported import calls_recorded_elsewhere, reported
+from flows.moments import event_detail
 from flows.port import Attachment, Reply
 from flows.review import EXPORT_FILE
 from flows.schedule import JAPAN, in_days
-from flows.standing import event_detail
 from flows.store import ADDRESS_OF
 from flows.store.rows import Case
 from flows.turn import Turn
