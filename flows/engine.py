@@ -31,7 +31,7 @@ from flows.features import (
 from flows.port import ChannelStorage, Inbound, Reply, Response, UserView
 from flows.reminders import Delivery
 from flows.router import STEP_TOKEN, Router
-from flows.store import Store
+from flows.store import TELEGRAM, Store
 from flows.store.rows import User
 from flows.texts import Texts, pick_language
 from flows.turn import OTHER_BUTTONS, OutcomeHook, Turn
@@ -149,10 +149,7 @@ class Engine:
         user = self.store.user_with_case(inbound.user_id)
         if user is None:
             language = pick_language(inbound.lang_hint)
-            if inbound.channel is None:
-                user = self.store.create_user(inbound.user_id, language)
-            else:
-                user = self.store.create_user(inbound.user_id, language, inbound.channel)
+            user = self.store.create_user(inbound.user_id, language, inbound.channel or TELEGRAM)
         texts, tz = Texts(user["language"]), ZoneInfo(user["time_zone"])
         return Turn(inbound, self.store, self.clock, user, texts, tz, self.outcome_hooks)
 

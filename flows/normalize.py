@@ -243,7 +243,6 @@ _MERIDIEM = re.compile(
 )
 # What a meridiem word says: the afternoon (or evening) or not (朝6時: 06:00).
 _AFTERNOON = ("午後", "夕方", "夜", "深夜", "夜中")
-_MORNING_WORDS = ("午前", "am", "a.m.", "am.", "a.m")
 # The night's words: their 12 and small hours are after midnight (「夜12時」 is 0:00, and
 # 「今夜1時」 is the next day's 01:00).
 _NIGHT = ("夜", "深夜", "夜中")
@@ -275,7 +274,8 @@ def _parse_moment(raw: str, now: datetime, tz: ZoneInfo, future: bool) -> dateti
             rest = text[len(word) :].strip().removeprefix("の").strip()
             lead = _HOUR_24.match(rest)
             said = _MERIDIEM.search(rest)
-            if half and said and half == "夜" and said.group(0) in _MORNING_WORDS:
+            # A morning's word, as _AFTERNOON's test reads "p…" for the afternoon's.
+            if half == "夜" and said and (said.group(0) == "午前" or said.group(0)[0] == "a"):
                 # 「昨夜 午前2時」, "last night 2am": the night's small hours, after its
                 # midnight, as 「昨夜2時」 is.
                 rest = (rest[: said.start()] + rest[said.end() :]).strip()

@@ -45,17 +45,14 @@ _RUN = frozenset(
 )
 
 
-def _run_length(text: str) -> int:
-    """How many characters of ``text`` from its start are one run (``_RUN``)."""
-    n = 0
-    while n < len(text) and text[n] in _RUN:
-        n += 1
-    return n
-
-
 _OPENERS = "".join(sorted(NO_LINE_END))
 _CLOSERS = "".join(sorted(NO_LINE_START))
 _RUN_TEXT = "".join(sorted(_RUN))
+
+
+def _run_length(text: str) -> int:
+    """How many characters of ``text`` from its start are one run (``_RUN``)."""
+    return len(text) - len(text.lstrip(_RUN_TEXT))
 
 
 def _run_block(line: str) -> int:
